@@ -1,0 +1,66 @@
+# metagrad convenience targets. The real build is Meson; this only wraps it.
+MESON ?= meson
+
+BUILD_DIR := build
+ASAN_DIR  := build-asan
+
+DEB_PKGS := meson ninja-build pkg-config g++ libeigen3-dev libfmt-dev catch2 \
+            nlohmann-json3-dev graphviz
+
+FORMAT_DIRS := engine optim implicit cuda tests bench examples
+
+.PHONY: all deps configure build demo test bench format sanitize clean
+
+all: build
+
+# Install only the Debian packages that are missing; silent when all are present.
+deps:
+	@missing=""; \
+	for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=""; \
+	  if [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=sudo; fi; \
+	  echo "Installing missing packages:$$missing"; \
+	  $$SUDO apt-get update && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+$(BUILD_DIR)/build.ninja:
+	$(MESON) setup $(BUILD_DIR) --buildtype=release
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: deps
+	@$(MAKE) --no-print-directory configure
+	$(MESON) compile -C $(BUILD_DIR)
+
+demo: build
+	./$(BUILD_DIR)/examples/autodiff_tour
+
+test: build
+	$(MESON) test -C $(BUILD_DIR) --print-errorlogs
+
+bench: build
+	bash bench/run_all.sh
+
+# Pathspecs are quoted so git (not the shell) expands them; `*` also matches '/'.
+FORMAT_SPECS := $(foreach d,$(FORMAT_DIRS),'$(d)/*.hpp' '$(d)/*.cpp' '$(d)/*.cu' '$(d)/*.cuh') \
+                metagrad.hpp
+
+format:
+	git ls-files -z -- $(FORMAT_SPECS) | xargs -0 -r clang-format -i
+
+$(ASAN_DIR)/build.ninja:
+	$(MESON) setup $(ASAN_DIR) --buildtype=debugoptimized \
+	  -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false -Dexamples=false
+
+sanitize: deps
+	@$(MAKE) --no-print-directory $(ASAN_DIR)/build.ninja
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(MESON) test -C $(ASAN_DIR) --print-errorlogs
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -1,0 +1,269 @@
+#include "engine/autograd/engine.hpp"
+
+#include <cmath>
+#include <queue>
+#include <unordered_map>
+
+#include "engine/autograd/node.hpp"
+#include "engine/grad_mode.hpp"
+#include "engine/ops.hpp"
+
+namespace metagrad {
+namespace {
+
+// Per-node bookkeeping for one backward pass.
+struct NodeTask {
+  TensorList buffer;       // summed incoming gradients, one slot per forward output
+  int dependencies = 0;    // needed parents that have not run yet
+  bool needed = false;     // on a path to a target
+  bool execute = false;    // must run apply() (some child is needed, or it accumulates)
+  std::vector<std::pair<uint32_t, size_t>> captures;  // (slot, index into the result)
+};
+
+struct ReadyOrder {
+  bool operator()(const Node* a, const Node* b) const { return a->sequence_nr() < b->sequence_nr(); }
+};
+
+class GraphTask {
+ public:
+  GraphTask(bool accumulate, bool keep_graph, bool create_graph)
+      : accumulate_(accumulate), keep_graph_(keep_graph), create_graph_(create_graph) {}
+
+  void add_capture(const Edge& edge, size_t index) {
+    tasks_[edge.node.get()].captures.emplace_back(edge.input_nr, index);
+  }
+
+  TensorList run(const std::vector<Edge>& roots, const TensorList& root_grads, size_t n_captures) {
+    captured_.assign(n_captures, Tensor());
+    discover(roots);
+    std::priority_queue<Node*, std::vector<Node*>, ReadyOrder> ready;
+    for (size_t i = 0; i < roots.size(); ++i) {
+      NodeTask& task = tasks_[roots[i].node.get()];
+      if (!task.needed) continue;
+      accumulate_into(task, *roots[i].node, roots[i].input_nr, root_grads[i]);
+    }
+    for (const Edge& root : roots) {
+      NodeTask& task = tasks_[root.node.get()];
+      if (task.needed && task.dependencies == 0 && !task.buffer.empty()) {
+        ready.push(root.node.get());
+        task.dependencies = -1;  // queued
+      }
+    }
+    while (!ready.empty()) {
+      Node* node = ready.top();
+      ready.pop();
+      NodeTask& task = tasks_[node];
+      TensorList grads = std::move(task.buffer);
+      grads.resize(node->num_outputs());
+      node->run_pre_hooks(grads);
+      for (const auto& [slot, index] : task.captures) captured_[index] = grads[slot];
+      if (!task.execute) continue;
+      TensorList input_grads = call(*node, grads);
+      const auto& edges = node->next_edges();
+      for (size_t i = 0; i < edges.size() && i < input_grads.size(); ++i) {
+        const Edge& edge = edges[i];
+        if (!edge.valid()) continue;
+        auto it = tasks_.find(edge.node.get());
+        if (it == tasks_.end() || !it->second.needed) continue;
+        NodeTask& child = it->second;
+        if (input_grads[i].defined()) accumulate_into(child, *edge.node, edge.input_nr, input_grads[i]);
+        if (--child.dependencies == 0) ready.push(edge.node.get());
+      }
+    }
+    return std::move(captured_);
+  }
+
+ private:
+  // Marks the nodes on a path from the roots to a target (an AccumulateGrad in accumulate mode,
+  // a capture otherwise) and counts, for each, its needed parents. Iterative post-order DFS.
+  void discover(const std::vector<Edge>& roots) {
+    struct Frame {
+      Node* node;
+      size_t next_child;
+    };
+    std::vector<Frame> stack;
+    std::unordered_map<Node*, bool> visited;
+    for (const Edge& root : roots) {
+      if (visited.emplace(root.node.get(), true).second) stack.push_back({root.node.get(), 0});
+      while (!stack.empty()) {
+        Frame& frame = stack.back();
+        const auto& edges = frame.node->next_edges();
+        if (frame.next_child < edges.size()) {
+          Node* child = edges[frame.next_child++].node.get();
+          if (child && visited.emplace(child, true).second) stack.push_back({child, 0});
+          continue;
+        }
+        Node* node = frame.node;
+        stack.pop_back();
+        NodeTask& task = tasks_[node];
+        bool any_child_needed = false;
+        for (const Edge& e : edges) {
+          if (!e.valid()) continue;
+          auto it = tasks_.find(e.node.get());
+          if (it != tasks_.end() && it->second.needed) any_child_needed = true;
+        }
+        const bool is_sink = accumulate_ && dynamic_cast<AccumulateGrad*>(node) != nullptr;
+        task.execute = any_child_needed || is_sink;
+        task.needed = task.execute || !task.captures.empty();
+      }
+    }
+    for (auto& [node, task] : tasks_) {
+      if (!task.needed || !task.execute) continue;
+      for (const Edge& e : node->next_edges()) {
+        if (!e.valid()) continue;
+        auto it = tasks_.find(e.node.get());
+        if (it != tasks_.end() && it->second.needed) ++it->second.dependencies;
+      }
+    }
+  }
+
+  static void accumulate_into(NodeTask& task, const Node& node, uint32_t slot, const Tensor& g) {
+    if (task.buffer.empty()) task.buffer.resize(node.num_outputs());
+    Tensor& cell = task.buffer[slot];
+    cell = cell.defined() ? cell + g : g;
+  }
+
+  TensorList call(Node& node, TensorList& grads) {
+    for (int i = 0; i < node.num_outputs(); ++i) {
+      if (grads[i].defined()) continue;
+      const TensorMeta& meta = node.output_meta()[i];
+      grads[i] = zeros(meta.shape, TensorOptions(meta.dtype, meta.device));
+    }
+    TensorList result;
+    {
+      const bool previous = is_grad_enabled();
+      set_grad_enabled(create_graph_);
+      try {
+        result = node.apply(grads);
+      } catch (...) {
+        set_grad_enabled(previous);
+        throw;
+      }
+      set_grad_enabled(previous);
+    }
+    validate(node, result);
+    if (!keep_graph_) node.release_saved();
+    return result;
+  }
+
+  static void validate(const Node& node, const TensorList& result) {
+    if (dynamic_cast<const AccumulateGrad*>(&node)) return;
+    MG_CHECK(result.size() == node.next_edges().size(),
+             "{}: backward returned {} gradients, but the op has {} inputs", node.name(),
+             result.size(), node.next_edges().size());
+    for (size_t i = 0; i < result.size(); ++i) {
+      const Tensor& g = result[i];
+      if (!g.defined() || !node.next_edges()[i].valid()) continue;
+      const TensorMeta& meta = node.input_meta()[i];
+      MG_CHECK(g.shape() == meta.shape,
+               "{}: backward returned a gradient of shape {} for input {}, which has shape {}",
+               node.name(), shape_str(g.shape()), i, shape_str(meta.shape));
+      MG_CHECK(g.dtype() == meta.dtype,
+               "{}: backward returned a {} gradient for input {}, which is {}", node.name(),
+               dtype_name(g.dtype()), i, dtype_name(meta.dtype));
+      MG_CHECK(g.device() == meta.device,
+               "{}: backward returned a gradient on {} for input {}, which is on {}", node.name(),
+               g.device().str(), i, meta.device.str());
+      if (is_anomaly_enabled()) {
+        NoGradGuard no_grad;
+        MG_CHECK(all(isfinite(g)).item<bool>(),
+                 "anomaly detected: function '{}' returned non-finite values in its {}th output "
+                 "(gradient of input {} of shape {})",
+                 node.name(), i, i, shape_str(g.shape()));
+      }
+    }
+  }
+
+  bool accumulate_;
+  bool keep_graph_;
+  bool create_graph_;
+  std::unordered_map<Node*, NodeTask> tasks_;
+  TensorList captured_;
+};
+
+// Root edges and their initial gradients (ones for scalars), validated.
+void prepare_roots(const char* api, const TensorList& outputs, const TensorList& grad_outputs,
+                   std::vector<Edge>& roots, TensorList& root_grads) {
+  MG_CHECK(!outputs.empty(), "{}: no outputs to differentiate", api);
+  MG_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(),
+           "{}: got {} outputs but {} grad_outputs; pass one per output (or none for scalars)", api,
+           outputs.size(), grad_outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& out = outputs[i];
+    MG_CHECK(out.defined(), "{}: output {} is an undefined tensor", api, i);
+    MG_CHECK(out.requires_grad(),
+             "{}: element {} of tensors does not require grad and does not have a grad_fn "
+             "(it was computed from tensors that do not require grad, or under NoGradGuard)",
+             api, i);
+    Tensor g = grad_outputs.empty() ? Tensor() : grad_outputs[i];
+    if (!g.defined()) {
+      MG_CHECK(out.numel() == 1,
+               "{}: grad can be implicitly created only for scalar outputs, but output {} has "
+               "shape {}; pass grad_outputs (e.g. ones_like(output))",
+               api, i, shape_str(out.shape()));
+      g = ones_like(out);
+    } else {
+      MG_CHECK(g.shape() == out.shape(),
+               "{}: grad_outputs[{}] has shape {} but output {} has shape {}", api, i,
+               shape_str(g.shape()), i, shape_str(out.shape()));
+      MG_CHECK(g.dtype() == out.dtype(), "{}: grad_outputs[{}] is {} but output {} is {}", api, i,
+               dtype_name(g.dtype()), i, dtype_name(out.dtype()));
+    }
+    roots.push_back(gradient_edge(out));
+    root_grads.push_back(g);
+  }
+}
+
+void accumulate_grad(const Tensor& t, const Tensor& g, bool create_graph) {
+  Tensor current = t.grad();
+  Tensor sum = current.defined() ? current + g : g;
+  t.set_grad(create_graph ? sum : sum.detach());
+}
+
+}  // namespace
+
+TensorList grad(const TensorList& outputs, const TensorList& inputs,
+                const TensorList& grad_outputs, GradOptions options) {
+  std::vector<Edge> roots;
+  TensorList root_grads;
+  prepare_roots("grad", outputs, grad_outputs, roots, root_grads);
+  GraphTask task(false, options.retain_graph.value_or(options.create_graph), options.create_graph);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    MG_CHECK(inputs[i].defined() && inputs[i].requires_grad(),
+             "grad: input {} does not require grad; differentiate only with respect to tensors "
+             "created with requires_grad (or results computed from them)",
+             i);
+    task.add_capture(gradient_edge(inputs[i]), i);
+  }
+  TensorList result = task.run(roots, root_grads, inputs.size());
+  for (size_t i = 0; i < result.size(); ++i) {
+    if (!result[i].defined()) {
+      MG_CHECK(options.allow_unused,
+               "grad: input {} (shape {}) appears to not have been used in the graph; set "
+               "allow_unused=true if this is the desired behavior",
+               i, shape_str(inputs[i].shape()));
+    } else if (!options.create_graph) {
+      result[i] = result[i].detach();
+    }
+  }
+  return result;
+}
+
+void backward(const TensorList& outputs, const TensorList& grad_outputs, GradOptions options,
+              const TensorList& inputs) {
+  if (!inputs.empty()) {
+    GradOptions inner = options;
+    inner.allow_unused = true;
+    TensorList grads = grad(outputs, inputs, grad_outputs, inner);
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (grads[i].defined()) accumulate_grad(inputs[i], grads[i], options.create_graph);
+    return;
+  }
+  std::vector<Edge> roots;
+  TensorList root_grads;
+  prepare_roots("backward", outputs, grad_outputs, roots, root_grads);
+  GraphTask task(true, options.retain_graph.value_or(options.create_graph), options.create_graph);
+  task.run(roots, root_grads, 0);
+}
+
+}  // namespace metagrad

@@ -1,0 +1,129 @@
+#include "engine/autograd/node.hpp"
+
+#include <atomic>
+
+#include "engine/grad_mode.hpp"
+#include "engine/ops.hpp"
+#include "engine/tensor.hpp"
+
+namespace metagrad {
+namespace {
+std::atomic<uint64_t> next_sequence_nr{0};
+}  // namespace
+
+Node::Node() : sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+
+Node::~Node() {
+  // Take ownership of predecessors whose last owner we are and dismantle them here, so that a
+  // chain of 10^6 nodes is freed by this loop rather than by 10^6 nested destructors.
+  std::vector<std::shared_ptr<Node>> stack;
+  for (Edge& e : next_edges_)
+    if (e.node) stack.push_back(std::move(e.node));
+  while (!stack.empty()) {
+    std::shared_ptr<Node> node = std::move(stack.back());
+    stack.pop_back();
+    if (node.use_count() == 1) {
+      for (Edge& e : node->next_edges_)
+        if (e.node) stack.push_back(std::move(e.node));
+    }
+  }
+}
+
+void Node::run_pre_hooks(TensorList& grads) const {
+  for (const auto& [slot, hook] : pre_hooks_) {
+    if (slot >= grads.size() || !grads[slot].defined()) continue;
+    Tensor replaced = hook(grads[slot]);
+    if (replaced.defined()) grads[slot] = replaced;
+  }
+}
+
+AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {
+  output_meta().push_back(TensorMeta::of(Tensor(leaf_)));
+}
+
+// d(leaf.grad)/d(incoming) = identity: .grad += incoming, out of place so history is kept.
+TensorList AccumulateGrad::apply(const TensorList& grad_outputs) {
+  AutogradMeta& meta = leaf_->ensure_autograd();
+  const Tensor& incoming = grad_outputs[0];
+  if (!meta.grad.defined()) {
+    meta.grad = is_grad_enabled() ? incoming : incoming.detach();
+  } else {
+    meta.grad = is_grad_enabled() ? meta.grad + incoming : (meta.grad + incoming).detach();
+  }
+  return {};
+}
+
+void AccumulateGrad::run_pre_hooks(TensorList& grads) const {
+  const AutogradMeta* meta = leaf_->autograd();
+  if (!meta || !grads[0].defined()) return;
+  for (const GradHook& hook : meta->hooks) {
+    Tensor replaced = hook(grads[0]);
+    if (replaced.defined()) grads[0] = replaced;
+  }
+}
+
+std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
+  AutogradMeta& meta = leaf.impl()->ensure_autograd();
+  std::shared_ptr<Node> acc = meta.grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(leaf.impl_ptr());
+    meta.grad_accumulator = acc;
+  }
+  return acc;
+}
+
+Edge gradient_edge(const Tensor& t) {
+  if (!t.defined() || !t.requires_grad()) return {};
+  const AutogradMeta* meta = t.impl()->autograd();
+  if (meta->grad_fn) return {meta->grad_fn, meta->output_nr};
+  return {grad_accumulator(t), 0};
+}
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
+  if (!t.defined()) return;
+  was_defined_ = true;
+  version_ = t.version();
+  requires_grad_ = t.requires_grad();
+  is_leaf_ = t.is_leaf();
+  output_nr_ = t.output_nr();
+  if (!is_output && is_leaf_) {
+    data_ = t;  // a leaf's identity matters: its AccumulateGrad must stay the same
+  } else {
+    data_ = t.detach();
+    if (!is_output) grad_fn_ = t.grad_fn();
+  }
+}
+
+Tensor SavedTensor::unpack(const Node& owner) const {
+  if (!was_defined_) return {};
+  MG_CHECK(!released_,
+           "{}: trying to backward through the graph a second time (or to access saved tensors "
+           "after they have already been freed). Saved intermediate values of the graph are freed "
+           "when you call backward() or grad(). Specify retain_graph=true if you need to backward "
+           "through the graph a second time",
+           owner.name());
+  MG_CHECK(data_.version() == version_,
+           "{}: one of the tensors needed for gradient computation has been modified by an "
+           "inplace operation: a {} tensor of shape {} is at version {}; expected version {} "
+           "instead. Remedy: clone() the tensor before modifying it in place, or do the in-place "
+           "operation after backward",
+           owner.name(), dtype_name(data_.dtype()), shape_str(data_.shape()), data_.version(),
+           version_);
+  if (!requires_grad_ || !is_grad_enabled() || (is_leaf_ && !is_output_)) return data_;
+  // Re-attach the history so that a recorded backward (create_graph) can flow through it.
+  Tensor attached = make_view(data_, data_.shape(), data_.strides(), data_.storage_offset());
+  AutogradMeta& meta = attached.impl()->ensure_autograd();
+  meta.requires_grad = true;
+  meta.output_nr = output_nr_;
+  meta.grad_fn = is_output_ ? std::const_pointer_cast<Node>(owner.shared_from_this())
+                            : grad_fn_.lock();
+  return attached;
+}
+
+void SavedTensor::release() {
+  if (!was_defined_) return;
+  data_ = Tensor();
+  released_ = true;
+}
+
+}  // namespace metagrad

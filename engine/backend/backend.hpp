@@ -1,0 +1,108 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/device.hpp"
+#include "engine/dtype.hpp"
+#include "engine/shape.hpp"
+
+// Note [backend contract]
+// Backends see raw strided views only — never Tensor, Node or autograd. Strides are in elements
+// and may be 0 (broadcast) or negative-free arbitrary (permuted, sliced). Output views passed to a
+// kernel never overlap an input view unless the op says so (in-place ops pass out == a). Kernels
+// are templated on the scalar type; float32/float64 are supported everywhere, int64/bool where an
+// op makes sense for them (copy, fill, comparisons, index ops).
+
+namespace metagrad {
+
+/// A raw strided view: what kernels operate on.
+struct View {
+  void* data = nullptr;
+  DType dtype = DType::Float32;
+  Dims shape;
+  Dims strides;
+
+  int ndim() const { return shape.size(); }
+  int64_t numel() const { return numel_of(shape); }
+};
+
+enum class UnaryOp : uint8_t {
+  Neg, Abs, Sign, Exp, Log, Log1p, Sqrt, Rsqrt, Square, Sin, Cos, Tanh, Sigmoid, Relu,
+  /// out = clamp(x, alpha, beta), alpha/beta may be ±inf when absent.
+  Clamp,
+  /// out = x ^ alpha (scalar exponent).
+  PowScalar,
+  /// out = alpha ^ x (scalar base).
+  ScalarPow,
+  /// NaN -> alpha, +inf -> beta, -inf -> gamma.
+  NanToNum,
+  LogicalNot,
+};
+
+enum class BinaryOp : uint8_t {
+  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+  // Comparisons and logic: output dtype is bool.
+  Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor,
+};
+
+/// True for binary ops whose result is bool.
+constexpr bool is_predicate(BinaryOp op) { return op >= BinaryOp::Eq; }
+
+enum class ReduceOp : uint8_t { Sum, Prod, Max, Min };
+
+/// Scalars passed alongside a unary op.
+struct UnaryParams {
+  double alpha = 0, beta = 0, gamma = 0;
+};
+
+/// One compute backend (CPU or CUDA). See Note [backend contract].
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual void* allocate(size_t nbytes) = 0;
+  virtual void deallocate(void* ptr, size_t nbytes) = 0;
+
+  /// out[i] = value (converted to out's dtype).
+  virtual void fill(const View& out, double value) = 0;
+  /// out[i] = src[i] with dtype conversion; shapes equal (src may carry 0 strides).
+  virtual void copy(const View& src, const View& out) = 0;
+  /// out = op(in); same shape and dtype (LogicalNot: bool out).
+  virtual void unary(UnaryOp op, const View& in, const View& out, UnaryParams params) = 0;
+  /// out = op(a, b); a and b are already broadcast to out's shape (0 strides); a, b share a dtype.
+  virtual void binary(BinaryOp op, const View& a, const View& b, const View& out) = 0;
+  /// out = cond ? a : b, all broadcast to out's shape; cond is bool.
+  virtual void where(const View& cond, const View& a, const View& b, const View& out) = 0;
+  /// Reduces `in` into `out`, where out has in's ndim and size 1 in each reduced dim.
+  virtual void reduce(ReduceOp op, const View& in, const View& out) = 0;
+  /// Along `dim`: values and int64 indices of the max (is_max) or min; ties pick the first.
+  /// out_values/out_indices have in's ndim with size 1 at dim.
+  virtual void arg_reduce(bool is_max, const View& in, int dim, const View& out_values,
+                          const View& out_indices) = 0;
+  /// Batched GEMM: out[b] = a[b] @ b[b] for 3-D views [batch, m, k] x [batch, k, n] -> [batch,
+  /// m, n]; any strides (a batch stride of 0 broadcasts). out is contiguous.
+  virtual void matmul(const View& a, const View& b, const View& out) = 0;
+  /// out[..., index[i,...] along dim, ...] = in[i...]: torch.gather. index int64, out shape =
+  /// index shape.
+  virtual void gather(const View& in, int dim, const View& index, const View& out) = 0;
+  /// out[index[i] along dim] += src[i]: torch.scatter_add_ (out is modified in place).
+  virtual void scatter_add(const View& out, int dim, const View& index, const View& src) = 0;
+  /// out = in.index_select(dim, index) with a 1-D int64 index.
+  virtual void index_select(const View& in, int dim, const View& index, const View& out) = 0;
+  /// out.index_select(dim, index) += src: the adjoint of index_select.
+  virtual void index_add(const View& out, int dim, const View& index, const View& src) = 0;
+  /// Fills a contiguous `out` from the counter-based generator (seed, offset). kind: 0 uniform
+  /// [low, high), 1 normal(mean=low, std=high), 2 integers in [low, high).
+  virtual void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,
+                      double high) = 0;
+};
+
+/// The backend of a device. Throws a clear Error when the device's backend is not built or the
+/// device does not exist.
+Backend& backend_for(Device device);
+
+/// Registers the CUDA backend (called by the cuda/ library at load time).
+void register_cuda_backend(Backend* backend);
+
+}  // namespace metagrad

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "engine/backend/backend.hpp"
+
+namespace metagrad::cpu {
+
+/// The CPU backend: Eigen maps over the buffers, OpenMP above kParallelThreshold elements. Its
+/// methods are defined across cpu_*.cpp, one kernel family per file.
+class CpuBackend final : public Backend {
+ public:
+  void* allocate(size_t nbytes) override;
+  void deallocate(void* ptr, size_t nbytes) override;
+  void fill(const View& out, double value) override;
+  void copy(const View& src, const View& out) override;
+  void unary(UnaryOp op, const View& in, const View& out, UnaryParams params) override;
+  void binary(BinaryOp op, const View& a, const View& b, const View& out) override;
+  void where(const View& cond, const View& a, const View& b, const View& out) override;
+  void reduce(ReduceOp op, const View& in, const View& out) override;
+  void arg_reduce(bool is_max, const View& in, int dim, const View& out_values,
+                  const View& out_indices) override;
+  void matmul(const View& a, const View& b, const View& out) override;
+  void gather(const View& in, int dim, const View& index, const View& out) override;
+  void scatter_add(const View& out, int dim, const View& index, const View& src) override;
+  void index_select(const View& in, int dim, const View& index, const View& out) override;
+  void index_add(const View& out, int dim, const View& index, const View& src) override;
+  void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,
+              double high) override;
+};
+
+}  // namespace metagrad::cpu

@@ -1,0 +1,12 @@
+#pragma once
+
+// The op catalogue: every public tensor op, as free functions in namespace metagrad.
+#include "engine/ops/binary.hpp"
+#include "engine/ops/convert.hpp"
+#include "engine/ops/factory.hpp"
+#include "engine/ops/index_ops.hpp"
+#include "engine/ops/linalg.hpp"
+#include "engine/ops/reduce.hpp"
+#include "engine/ops/shape_ops.hpp"
+#include "engine/ops/unary.hpp"
+#include "engine/tensor.hpp"

@@ -1,0 +1,253 @@
+#include "engine/ops/binary.hpp"
+
+#include "engine/ops.hpp"
+#include "engine/ops/op_support.hpp"
+
+namespace metagrad {
+namespace {
+
+using detail::backend_of;
+using detail::broadcast_view;
+using detail::scalar_like;
+using detail::view_of;
+
+const char* op_name(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::Add: return "add";
+    case BinaryOp::Sub: return "sub";
+    case BinaryOp::Mul: return "mul";
+    case BinaryOp::Div: return "div";
+    case BinaryOp::Pow: return "pow";
+    case BinaryOp::Maximum: return "maximum";
+    case BinaryOp::Minimum: return "minimum";
+    case BinaryOp::Eq: return "eq";
+    case BinaryOp::Ne: return "ne";
+    case BinaryOp::Lt: return "lt";
+    case BinaryOp::Le: return "le";
+    case BinaryOp::Gt: return "gt";
+    case BinaryOp::Ge: return "ge";
+    case BinaryOp::LogicalAnd: return "logical_and";
+    case BinaryOp::LogicalOr: return "logical_or";
+    case BinaryOp::LogicalXor: return "logical_xor";
+  }
+  return "binary";
+}
+
+Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
+  const char* name = op_name(op);
+  detail::check_same_kind(a, b, name);
+  const Dims shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), name);
+  Tensor out = make_empty(shape, is_predicate(op) ? kBool : a.dtype(), a.device());
+  backend_of(a).binary(op, broadcast_view(a, shape), broadcast_view(b, shape), view_of(out));
+  return out;
+}
+
+// Records a binary node whose backward needs both inputs.
+template <typename Backward>
+void record_binary(const char* node, const Tensor& a, const Tensor& b, const Tensor& out,
+                   Backward backward) {
+  record(node, {a, b}, {out},
+         [sa = SavedTensor(a, false), sb = SavedTensor(b, false), backward](
+             const TensorList& g, Node& self) -> TensorList {
+           const Tensor x = sa.unpack(self), y = sb.unpack(self);
+           auto [ga, gb] = backward(g[0], x, y, self);
+           return {ga.defined() ? sum_to(ga, x.shape()) : Tensor(),
+                   gb.defined() ? sum_to(gb, y.shape()) : Tensor()};
+         });
+}
+
+// Which inputs need a gradient (to skip work in the backward).
+struct Needs {
+  bool a, b;
+};
+Needs needs_of(const Node& self) {
+  return {self.next_edges()[0].valid(), self.next_edges()[1].valid()};
+}
+
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(BinaryOp::Add, a, b);
+  if (needs_grad(a, b)) {
+    // d(a + b) = da + db
+    record("AddBackward", {a, b}, {out},
+           [sa = a.shape(), sb = b.shape()](const TensorList& g, Node& self) -> TensorList {
+             const Needs n = needs_of(self);
+             return {n.a ? sum_to(g[0], sa) : Tensor(), n.b ? sum_to(g[0], sb) : Tensor()};
+           });
+  }
+  return out;
+}
+
+Tensor add(const Tensor& a, const Tensor& b, double alpha) {
+  return alpha == 1.0 ? add(a, b) : add(a, mul(b, alpha));
+}
+
+Tensor sub(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(BinaryOp::Sub, a, b);
+  if (needs_grad(a, b)) {
+    // d(a - b) = da - db
+    record("SubBackward", {a, b}, {out},
+           [sa = a.shape(), sb = b.shape()](const TensorList& g, Node& self) -> TensorList {
+             const Needs n = needs_of(self);
+             return {n.a ? sum_to(g[0], sa) : Tensor(), n.b ? sum_to(neg(g[0]), sb) : Tensor()};
+           });
+  }
+  return out;
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(BinaryOp::Mul, a, b);
+  if (needs_grad(a, b)) {
+    // d(a b) = b da + a db
+    record_binary("MulBackward", a, b, out,
+                  [](const Tensor& g, const Tensor& x, const Tensor& y, Node& self) {
+                    const Needs n = needs_of(self);
+                    return std::pair{n.a ? g * y : Tensor(), n.b ? g * x : Tensor()};
+                  });
+  }
+  return out;
+}
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward(BinaryOp::Div, a, b);
+  if (needs_grad(a, b)) {
+    // d(a / b) = da / b - a / b^2 db
+    record_binary("DivBackward", a, b, out,
+                  [](const Tensor& g, const Tensor& x, const Tensor& y, Node& self) {
+                    const Needs n = needs_of(self);
+                    return std::pair{n.a ? g / y : Tensor(), n.b ? -(g * x) / (y * y) : Tensor()};
+                  });
+  }
+  return out;
+}
+
+Tensor pow(const Tensor& a, const Tensor& b) {
+  detail::check_same_kind(a, b, "pow");
+  detail::check_floating(a, "pow");
+  Tensor out = binary_forward(BinaryOp::Pow, a, b);
+  if (needs_grad(a, b)) {
+    // d(a^b) = b a^(b-1) da + a^b log(a) db   (the db term is 0 where a == 0 and b >= 0)
+    record_binary("PowBackward", a, b, out,
+                  [](const Tensor& g, const Tensor& x, const Tensor& y, Node& self) {
+                    const Needs n = needs_of(self);
+                    Tensor ga, gb;
+                    if (n.a) ga = where(eq(y, 0.0), 0.0, g * y * pow(x, y - 1.0));
+                    if (n.b) {
+                      const Tensor safe_log = where(eq(x, 0.0), 0.0, log(x));
+                      gb = where(logical_and(eq(x, 0.0), ge(y, 0.0)), 0.0, g * pow(x, y) * safe_log);
+                    }
+                    return std::pair{ga, gb};
+                  });
+  }
+  return out;
+}
+
+namespace {
+// maximum/minimum: the gradient goes to the larger (smaller) operand, half to each on ties.
+Tensor extremum(BinaryOp op, const Tensor& a, const Tensor& b, const char* node) {
+  detail::check_floating(a, op_name(op));
+  Tensor out = binary_forward(op, a, b);
+  if (needs_grad(a, b)) {
+    const bool is_max = op == BinaryOp::Maximum;
+    // d max(a, b) = [a > b] da + [b > a] db, ties split 1/2 each
+    record_binary(node, a, b, out,
+                  [is_max](const Tensor& g, const Tensor& x, const Tensor& y, Node& self) {
+                    const Needs n = needs_of(self);
+                    const Tensor half = g * 0.5;
+                    const Tensor tie = eq(x, y);
+                    const Tensor a_wins = is_max ? gt(x, y) : lt(x, y);
+                    const Tensor b_wins = is_max ? lt(x, y) : gt(x, y);
+                    Tensor ga, gb;
+                    if (n.a) ga = where(a_wins, g, where(tie, half, 0.0));
+                    if (n.b) gb = where(b_wins, g, where(tie, half, 0.0));
+                    return std::pair{ga, gb};
+                  });
+  }
+  return out;
+}
+}  // namespace
+
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  return extremum(BinaryOp::Maximum, a, b, "MaximumBackward");
+}
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  return extremum(BinaryOp::Minimum, a, b, "MinimumBackward");
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  detail::check_defined(cond, "where", "condition");
+  MG_CHECK(cond.dtype() == kBool, "where: the condition must be a bool tensor, got {} of shape {}",
+           dtype_name(cond.dtype()), shape_str(cond.shape()));
+  detail::check_same_kind(a, b, "where");
+  MG_CHECK(cond.device() == a.device(), "where: condition on {} but values on {}",
+           cond.device().str(), a.device().str());
+  const Dims shape =
+      broadcast_shapes(cond.shape(), broadcast_shapes(a.shape(), b.shape(), "where"), "where");
+  Tensor out = make_empty(shape, a.dtype(), a.device());
+  backend_of(a).where(broadcast_view(cond, shape), broadcast_view(a, shape),
+                      broadcast_view(b, shape), view_of(out));
+  if (needs_grad(a, b)) {
+    // d where(c, a, b) = [c] da + [!c] db
+    record("WhereBackward", {a, b}, {out},
+           [c = cond, sa = a.shape(), sb = b.shape()](const TensorList& g, Node& self) -> TensorList {
+             const Needs n = needs_of(self);
+             return {n.a ? sum_to(where(c, g[0], 0.0), sa) : Tensor(),
+                     n.b ? sum_to(where(c, 0.0, g[0]), sb) : Tensor()};
+           });
+  }
+  return out;
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, double b) {
+  return where(cond, a, scalar_like(b, a));
+}
+Tensor where(const Tensor& cond, double a, const Tensor& b) {
+  return where(cond, scalar_like(a, b), b);
+}
+
+Tensor add(const Tensor& a, double b) { return add(a, scalar_like(b, a)); }
+Tensor sub(const Tensor& a, double b) { return sub(a, scalar_like(b, a)); }
+Tensor sub(double a, const Tensor& b) { return sub(scalar_like(a, b), b); }
+Tensor mul(const Tensor& a, double b) { return mul(a, scalar_like(b, a)); }
+Tensor div(const Tensor& a, double b) { return div(a, scalar_like(b, a)); }
+Tensor div(double a, const Tensor& b) { return div(scalar_like(a, b), b); }
+
+Tensor eq(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Eq, a, b); }
+Tensor ne(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Ne, a, b); }
+Tensor lt(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Lt, a, b); }
+Tensor le(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Le, a, b); }
+Tensor gt(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Gt, a, b); }
+Tensor ge(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Ge, a, b); }
+Tensor eq(const Tensor& a, double b) { return eq(a, scalar_like(b, a)); }
+Tensor ne(const Tensor& a, double b) { return ne(a, scalar_like(b, a)); }
+Tensor lt(const Tensor& a, double b) { return lt(a, scalar_like(b, a)); }
+Tensor le(const Tensor& a, double b) { return le(a, scalar_like(b, a)); }
+Tensor gt(const Tensor& a, double b) { return gt(a, scalar_like(b, a)); }
+Tensor ge(const Tensor& a, double b) { return ge(a, scalar_like(b, a)); }
+
+namespace {
+Tensor logical(BinaryOp op, const Tensor& a, const Tensor& b) {
+  if (a.dtype() == b.dtype()) return binary_forward(op, a, b);
+  return binary_forward(op, a.to(kBool), b.to(kBool));
+}
+}  // namespace
+
+Tensor logical_and(const Tensor& a, const Tensor& b) { return logical(BinaryOp::LogicalAnd, a, b); }
+Tensor logical_or(const Tensor& a, const Tensor& b) { return logical(BinaryOp::LogicalOr, a, b); }
+Tensor logical_xor(const Tensor& a, const Tensor& b) { return logical(BinaryOp::LogicalXor, a, b); }
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator+(const Tensor& a, double b) { return add(a, b); }
+Tensor operator+(double a, const Tensor& b) { return add(b, a); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator-(const Tensor& a, double b) { return sub(a, b); }
+Tensor operator-(double a, const Tensor& b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
+Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator/(const Tensor& a, double b) { return div(a, b); }
+Tensor operator/(double a, const Tensor& b) { return div(a, b); }
+
+}  // namespace metagrad

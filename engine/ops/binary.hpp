@@ -1,0 +1,65 @@
+#pragma once
+
+#include "engine/tensor.hpp"
+
+// Elementwise functions of two tensors with NumPy broadcasting. Both operands must share dtype
+// and device (no implicit promotion between float32 and float64: convert with .to()). A double
+// operand takes the tensor's dtype. Gradients are summed back to each operand's shape.
+namespace metagrad {
+
+Tensor add(const Tensor& a, const Tensor& b);
+/// a + alpha * b (torch.add with alpha).
+Tensor add(const Tensor& a, const Tensor& b, double alpha);
+Tensor add(const Tensor& a, double b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, double b);
+Tensor sub(double a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, double b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, double b);
+Tensor div(double a, const Tensor& b);
+/// a ^ b elementwise; gradient w.r.t. b uses log(a) (defined where a > 0, and 0 where a == 0 and
+/// b > 0, as PyTorch).
+Tensor pow(const Tensor& a, const Tensor& b);
+/// Elementwise max; ties split the gradient equally (as PyTorch).
+Tensor maximum(const Tensor& a, const Tensor& b);
+/// Elementwise min; ties split the gradient equally.
+Tensor minimum(const Tensor& a, const Tensor& b);
+/// cond ? a : b with broadcasting; cond is bool; differentiable in a and b.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, double b);
+Tensor where(const Tensor& cond, double a, const Tensor& b);
+
+/// Comparisons: bool results, not differentiable; operands of equal dtype (or a double).
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, double b);
+Tensor ne(const Tensor& a, double b);
+Tensor lt(const Tensor& a, double b);
+Tensor le(const Tensor& a, double b);
+Tensor gt(const Tensor& a, double b);
+Tensor ge(const Tensor& a, double b);
+/// Logical ops on any dtype (non-zero is true); bool results.
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
+
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator+(const Tensor& a, double b);
+Tensor operator+(double a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, double b);
+Tensor operator-(double a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, double b);
+Tensor operator*(double a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, double b);
+Tensor operator/(double a, const Tensor& b);
+
+}  // namespace metagrad

@@ -1,0 +1,140 @@
+#include "engine/ops/factory.hpp"
+
+#include <cmath>
+
+#include "engine/ops/op_support.hpp"
+#include "engine/random/philox.hpp"
+
+namespace metagrad {
+namespace {
+
+Tensor finish(Tensor t, const TensorOptions& options) {
+  if (options.requires_grad) t.requires_grad_(true);
+  return t;
+}
+
+Tensor filled(const Dims& shape, double value, const TensorOptions& options) {
+  Tensor t = make_empty(shape, options.dtype, options.device);
+  if (t.numel() > 0) detail::backend_of(t).fill(detail::view_of(t), value);
+  return finish(t, options);
+}
+
+// Fills `t` from the generator; kind as in Backend::random.
+Tensor random_fill(Tensor t, int kind, double low, double high, Generator* generator) {
+  Generator& gen = generator ? *generator : default_generator();
+  const uint64_t n = static_cast<uint64_t>(t.numel());
+  uint64_t counters;
+  if (kind == 1) {
+    counters = random_detail::counters_normal(n);
+  } else if (kind == 0 && t.dtype() == kFloat32) {
+    counters = random_detail::counters_uniform_float(n);
+  } else {
+    counters = random_detail::counters_uniform_double(n);
+  }
+  const auto [seed, offset] = gen.reserve(counters);
+  if (n > 0) detail::backend_of(t).random(kind, detail::view_of(t), seed, offset, low, high);
+  return t;
+}
+
+}  // namespace
+
+Tensor empty(const Dims& shape, TensorOptions options) {
+  return finish(make_empty(shape, options.dtype, options.device), options);
+}
+Tensor zeros(const Dims& shape, TensorOptions options) { return filled(shape, 0.0, options); }
+Tensor ones(const Dims& shape, TensorOptions options) { return filled(shape, 1.0, options); }
+Tensor full(const Dims& shape, double value, TensorOptions options) {
+  return filled(shape, value, options);
+}
+Tensor scalar_tensor(double value, TensorOptions options) { return filled(Dims{}, value, options); }
+
+Tensor arange(double end, TensorOptions options) { return arange(0.0, end, 1.0, options); }
+
+Tensor arange(double start, double end, double step, TensorOptions options) {
+  MG_CHECK(step != 0.0, "arange: step must be nonzero");
+  MG_CHECK((step > 0 && end >= start) || (step < 0 && end <= start),
+           "arange: upper bound and larger bound inconsistent with step sign (start {}, end {}, "
+           "step {})",
+           start, end, step);
+  const int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
+  std::vector<double> values(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) values[i] = start + step * static_cast<double>(i);
+  return tensor(values, Dims{n}, options);
+}
+
+Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
+  MG_CHECK(steps >= 0, "linspace: number of steps must be non-negative, got {}", steps);
+  std::vector<double> values(static_cast<size_t>(steps));
+  const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  // Symmetric evaluation as PyTorch: first half from start, second half from end.
+  const int64_t half = steps / 2;
+  for (int64_t i = 0; i < steps; ++i)
+    values[i] = i < half ? start + step * static_cast<double>(i)
+                         : end - step * static_cast<double>(steps - 1 - i);
+  return tensor(values, Dims{steps}, options);
+}
+
+Tensor eye(int64_t n, int64_t m, TensorOptions options) {
+  if (m < 0) m = n;
+  MG_CHECK(n >= 0, "eye: n must be greater or equal to 0, got {}", n);
+  std::vector<double> values(static_cast<size_t>(n * m), 0.0);
+  for (int64_t i = 0; i < std::min(n, m); ++i) values[i * m + i] = 1.0;
+  return tensor(values, Dims{n, m}, options);
+}
+
+Tensor rand(const Dims& shape, TensorOptions options, Generator* generator) {
+  MG_CHECK(is_floating(options.dtype), "rand: dtype must be float32 or float64, got {}",
+           dtype_name(options.dtype));
+  return finish(random_fill(make_empty(shape, options.dtype, options.device), 0, 0.0, 1.0, generator),
+                options);
+}
+
+Tensor randn(const Dims& shape, TensorOptions options, Generator* generator) {
+  MG_CHECK(is_floating(options.dtype), "randn: dtype must be float32 or float64, got {}",
+           dtype_name(options.dtype));
+  return finish(random_fill(make_empty(shape, options.dtype, options.device), 1, 0.0, 1.0, generator),
+                options);
+}
+
+Tensor randint(int64_t low, int64_t high, const Dims& shape, TensorOptions options,
+               Generator* generator) {
+  MG_CHECK(low < high, "randint: expects low < high, got low={} high={}", low, high);
+  MG_CHECK(options.dtype != kBool, "randint: bool dtype is not supported");
+  return random_fill(make_empty(shape, options.dtype, options.device), 2, static_cast<double>(low),
+                     static_cast<double>(high), generator);
+}
+
+Tensor tensor(const std::vector<double>& values, const Dims& shape, TensorOptions options) {
+  MG_CHECK(static_cast<int64_t>(values.size()) == numel_of(shape),
+           "tensor: {} values given for shape {} ({} elements)", values.size(), shape_str(shape),
+           numel_of(shape));
+  Tensor host = make_empty(shape, options.dtype, kCPU);
+  MG_DISPATCH_ALL(options.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* dst = static_cast<T*>(host.raw_data());
+    for (size_t i = 0; i < values.size(); ++i) dst[i] = static_cast<T>(values[i]);
+  });
+  Tensor t = options.device.is_cpu() ? host : host.to(options.device);
+  return finish(t, options);
+}
+
+Tensor tensor(const std::vector<double>& values, TensorOptions options) {
+  return tensor(values, Dims{static_cast<int64_t>(values.size())}, options);
+}
+
+namespace {
+TensorOptions like_options(const Tensor& like) { return TensorOptions(like.dtype(), like.device()); }
+}  // namespace
+
+Tensor empty_like(const Tensor& like) { return empty(like.shape(), like_options(like)); }
+Tensor empty_like(const Tensor& like, TensorOptions o) { return empty(like.shape(), o); }
+Tensor zeros_like(const Tensor& like) { return zeros(like.shape(), like_options(like)); }
+Tensor zeros_like(const Tensor& like, TensorOptions o) { return zeros(like.shape(), o); }
+Tensor ones_like(const Tensor& like) { return ones(like.shape(), like_options(like)); }
+Tensor ones_like(const Tensor& like, TensorOptions o) { return ones(like.shape(), o); }
+Tensor full_like(const Tensor& like, double v) { return full(like.shape(), v, like_options(like)); }
+Tensor full_like(const Tensor& like, double v, TensorOptions o) { return full(like.shape(), v, o); }
+Tensor rand_like(const Tensor& like, Generator* g) { return rand(like.shape(), like_options(like), g); }
+Tensor randn_like(const Tensor& like, Generator* g) { return randn(like.shape(), like_options(like), g); }
+
+}  // namespace metagrad

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "engine/tensor.hpp"
+
+// Joining, splitting and indexing. Adjoint pairs: gather <-> scatter_add, index_select <->
+// index_add, slice <-> pad (constant 0), cat <-> split/slice.
+namespace metagrad {
+
+/// Concatenates along `dim`; all tensors share dtype/device and every other size.
+Tensor cat(const TensorList& tensors, int64_t dim = 0);
+/// Stacks along a new dim `dim`; all tensors have the same shape.
+Tensor stack(const TensorList& tensors, int64_t dim = 0);
+/// Pieces of `split_size` along `dim` (the last may be smaller); views of x.
+TensorList split(const Tensor& x, int64_t split_size, int64_t dim = 0);
+/// Pieces with the given sizes along `dim` (must sum to the size); views of x.
+TensorList split(const Tensor& x, const std::vector<int64_t>& split_sizes, int64_t dim = 0);
+/// `chunks` pieces of ceil(size / chunks) along `dim` (as torch.chunk); views of x.
+TensorList chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
+/// x[start:end:step] along `dim` (Python semantics for negative and out-of-range bounds; step >
+/// 0). A view. Backward: constant pad with zeros (strided for step > 1).
+Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start,
+             std::optional<int64_t> end, int64_t step = 1);
+/// x[index] along `dim` with that dim removed (negative index counts from the end). A view.
+Tensor select(const Tensor& x, int64_t dim, int64_t index);
+/// Rows of `x` along `dim` picked by the 1-D int64 `index`. Backward: index_add into zeros.
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+/// zeros/`x` with `src` added at `index` along `dim` (out-of-place index_add).
+Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+/// torch.gather: out[i][j] = x[index[i][j]][j] for dim 0, etc. index int64, same ndim as x.
+/// Backward: scatter_add into zeros.
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+/// Out-of-place torch.scatter_add: x with src[i] added at index[i] along dim. Backward to x:
+/// identity; to src: gather.
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+/// Constant pad like torch.nn.functional.pad: `pad` lists (before, after) pairs starting from the
+/// last dim; negative amounts crop. Backward: slice.
+Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, double value = 0.0);
+
+}  // namespace metagrad

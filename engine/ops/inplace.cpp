@@ -1,0 +1,86 @@
+// In-place Tensor methods. Each computes its result with the out-of-place op, writes it into the
+// tensor's storage and bumps the version counter. While recording, a tensor that requires grad
+// takes the out-of-place result's history (the old value is cloned first so that saved tensors
+// stay valid); a leaf that requires grad is rejected.
+#include "engine/ops.hpp"
+#include "engine/ops/op_support.hpp"
+
+namespace metagrad {
+namespace {
+
+// Writes `value` (broadcast to self's shape) into self's storage and rebinds history if needed.
+Tensor& assign(Tensor& self, const Tensor& value, const char* op) {
+  MG_CHECK(value.dtype() == self.dtype() || !is_floating(self.dtype()) || is_floating(value.dtype()),
+           "{}: cannot write a {} result into a {} tensor", op, dtype_name(value.dtype()),
+           dtype_name(self.dtype()));
+  MG_CHECK(value.device() == self.device(), "{}: result on {} cannot be written into a tensor on {}",
+           op, value.device().str(), self.device().str());
+  const Dims shape = broadcast_shapes(self.shape(), value.shape(), op);
+  MG_CHECK(shape == self.shape(),
+           "{}: output with shape {} doesn't match the broadcast shape {}; in-place ops cannot "
+           "grow the tensor",
+           op, shape_str(self.shape()), shape_str(shape));
+  if (self.numel() > 0) {
+    detail::backend_of(self).copy(detail::broadcast_view(value, self.shape()),
+                                  detail::view_of(self));
+  }
+  self.storage()->bump_version();
+  if (is_grad_enabled() && value.requires_grad()) {
+    // Take over the history of the out-of-place result (same data, same shape after broadcast).
+    Tensor history = value.shape() == self.shape() ? value : expand(value, self.shape());
+    AutogradMeta& meta = self.impl()->ensure_autograd();
+    meta.requires_grad = true;
+    meta.grad_fn = history.grad_fn();
+    meta.output_nr = history.output_nr();
+  }
+  return self;
+}
+
+// The current value of self for an out-of-place computation: a clone while recording, so the
+// new node saves a tensor that the write below does not modify.
+Tensor current(const Tensor& self, const char* op) {
+  detail::check_inplace_allowed(self, op);
+  return is_grad_enabled() && self.requires_grad() ? self.clone() : self.detach();
+}
+
+}  // namespace
+
+Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  return assign(*this, add(current(*this, "add_"), other, alpha), "add_");
+}
+Tensor& Tensor::add_(double other) { return assign(*this, add(current(*this, "add_"), other), "add_"); }
+Tensor& Tensor::sub_(const Tensor& other, double alpha) {
+  return assign(*this, add(current(*this, "sub_"), other, -alpha), "sub_");
+}
+Tensor& Tensor::sub_(double other) { return assign(*this, sub(current(*this, "sub_"), other), "sub_"); }
+Tensor& Tensor::mul_(const Tensor& other) {
+  return assign(*this, mul(current(*this, "mul_"), other), "mul_");
+}
+Tensor& Tensor::mul_(double other) { return assign(*this, mul(current(*this, "mul_"), other), "mul_"); }
+Tensor& Tensor::div_(const Tensor& other) {
+  return assign(*this, div(current(*this, "div_"), other), "div_");
+}
+Tensor& Tensor::div_(double other) { return assign(*this, div(current(*this, "div_"), other), "div_"); }
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  detail::check_inplace_allowed(*this, "copy_");
+  detail::check_defined(src, "copy_", "source");
+  Tensor value = src.dtype() == dtype() ? src : src.to(dtype());
+  if (value.device() != device()) value = value.to(device());
+  return assign(*this, value, "copy_");
+}
+
+Tensor& Tensor::fill_(double value) {
+  detail::check_inplace_allowed(*this, "fill_");
+  if (numel() > 0) detail::backend_of(*this).fill(detail::view_of(*this), value);
+  storage()->bump_version();
+  if (is_grad_enabled() && requires_grad()) {
+    // The tensor no longer depends on its history: gradient zero.
+    return assign(*this, zeros_like(*this) * current(*this, "fill_") + value, "fill_");
+  }
+  return *this;
+}
+
+Tensor& Tensor::zero_() { return fill_(0.0); }
+
+}  // namespace metagrad

@@ -1,0 +1,218 @@
+#include "engine/ops/unary.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "engine/ops.hpp"
+#include "engine/ops/op_support.hpp"
+
+namespace metagrad {
+namespace {
+
+using detail::backend_of;
+using detail::view_of;
+
+Tensor unary_forward(UnaryOp op, const Tensor& x, const char* name, UnaryParams params = {},
+                     bool needs_float = true) {
+  if (needs_float) {
+    detail::check_floating(x, name);
+  } else {
+    detail::check_defined(x, name);
+  }
+  const DType out_dtype = op == UnaryOp::LogicalNot ? kBool : x.dtype();
+  Tensor out = make_empty(x.shape(), out_dtype, x.device());
+  backend_of(x).unary(op, view_of(x), view_of(out), params);
+  return out;
+}
+
+// The common shape of a unary op whose backward needs the input x.
+template <typename Backward>
+Tensor unary_with_input(UnaryOp op, const Tensor& x, const char* name, const char* node,
+                        Backward backward, UnaryParams params = {}) {
+  Tensor out = unary_forward(op, x, name, params);
+  if (needs_grad(x)) {
+    record(node, {x}, {out},
+           [saved = SavedTensor(x, false), backward](const TensorList& g, Node& self) -> TensorList {
+             return {backward(g[0], saved.unpack(self))};
+           });
+  }
+  return out;
+}
+
+// The common shape of a unary op whose backward needs its own output y.
+template <typename Backward>
+Tensor unary_with_output(UnaryOp op, const Tensor& x, const char* name, const char* node,
+                         Backward backward) {
+  Tensor out = unary_forward(op, x, name);
+  if (needs_grad(x)) {
+    record(node, {x}, {out},
+           [saved = SavedTensor(out, true), backward](const TensorList& g, Node& self) -> TensorList {
+             return {backward(g[0], saved.unpack(self))};
+           });
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor neg(const Tensor& x) {
+  detail::check_defined(x, "neg");
+  Tensor out = unary_forward(UnaryOp::Neg, x, "neg", {}, false);
+  // d(-x) = -dx
+  if (is_floating(x.dtype()) && needs_grad(x))
+    record("NegBackward", {x}, {out}, [](const TensorList& g, Node&) -> TensorList { return {neg(g[0])}; });
+  return out;
+}
+
+Tensor operator-(const Tensor& x) { return neg(x); }
+
+Tensor abs(const Tensor& x) {
+  // d|x| = sign(x) dx
+  return unary_with_input(UnaryOp::Abs, x, "abs", "AbsBackward",
+                          [](const Tensor& g, const Tensor& in) { return g * sign(in); });
+}
+
+Tensor sign(const Tensor& x) {
+  detail::check_defined(x, "sign");
+  Tensor out = unary_forward(UnaryOp::Sign, x, "sign", {}, false);
+  // d sign(x) = 0
+  if (is_floating(x.dtype()) && needs_grad(x))
+    record("SignBackward", {x}, {out},
+           [](const TensorList& g, Node&) -> TensorList { return {zeros_like(g[0])}; });
+  return out;
+}
+
+Tensor exp(const Tensor& x) {
+  // d e^x = e^x dx
+  return unary_with_output(UnaryOp::Exp, x, "exp", "ExpBackward",
+                           [](const Tensor& g, const Tensor& y) { return g * y; });
+}
+
+Tensor log(const Tensor& x) {
+  // d log x = dx / x
+  return unary_with_input(UnaryOp::Log, x, "log", "LogBackward",
+                          [](const Tensor& g, const Tensor& in) { return g / in; });
+}
+
+Tensor log1p(const Tensor& x) {
+  // d log(1+x) = dx / (1 + x)
+  return unary_with_input(UnaryOp::Log1p, x, "log1p", "Log1pBackward",
+                          [](const Tensor& g, const Tensor& in) { return g / (in + 1.0); });
+}
+
+Tensor sqrt(const Tensor& x) {
+  // d sqrt(x) = dx / (2 sqrt(x))
+  return unary_with_output(UnaryOp::Sqrt, x, "sqrt", "SqrtBackward",
+                           [](const Tensor& g, const Tensor& y) { return g / (y * 2.0); });
+}
+
+Tensor rsqrt(const Tensor& x) {
+  // d x^(-1/2) = -1/2 x^(-3/2) dx = -0.5 y^3 dx
+  return unary_with_output(UnaryOp::Rsqrt, x, "rsqrt", "RsqrtBackward",
+                           [](const Tensor& g, const Tensor& y) { return g * (y * y * y) * -0.5; });
+}
+
+Tensor square(const Tensor& x) {
+  // d x^2 = 2x dx
+  return unary_with_input(UnaryOp::Square, x, "square", "SquareBackward",
+                          [](const Tensor& g, const Tensor& in) { return g * in * 2.0; });
+}
+
+Tensor sin(const Tensor& x) {
+  // d sin x = cos x dx
+  return unary_with_input(UnaryOp::Sin, x, "sin", "SinBackward",
+                          [](const Tensor& g, const Tensor& in) { return g * cos(in); });
+}
+
+Tensor cos(const Tensor& x) {
+  // d cos x = -sin x dx
+  return unary_with_input(UnaryOp::Cos, x, "cos", "CosBackward",
+                          [](const Tensor& g, const Tensor& in) { return g * -sin(in); });
+}
+
+Tensor tanh(const Tensor& x) {
+  // d tanh x = (1 - tanh^2 x) dx
+  return unary_with_output(UnaryOp::Tanh, x, "tanh", "TanhBackward",
+                           [](const Tensor& g, const Tensor& y) { return g * (1.0 - y * y); });
+}
+
+Tensor sigmoid(const Tensor& x) {
+  // d s(x) = s(x) (1 - s(x)) dx
+  return unary_with_output(UnaryOp::Sigmoid, x, "sigmoid", "SigmoidBackward",
+                           [](const Tensor& g, const Tensor& y) { return g * y * (1.0 - y); });
+}
+
+Tensor relu(const Tensor& x) {
+  // d relu(x) = [x > 0] dx
+  return unary_with_output(UnaryOp::Relu, x, "relu", "ReluBackward",
+                           [](const Tensor& g, const Tensor& y) { return where(gt(y, 0.0), g, 0.0); });
+}
+
+Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double lo = min.value_or(-inf), hi = max.value_or(inf);
+  // d clamp(x) = [lo <= x <= hi] dx
+  return unary_with_input(
+      UnaryOp::Clamp, x, "clamp", "ClampBackward",
+      [lo, hi](const Tensor& g, const Tensor& in) {
+        return where(logical_and(ge(in, lo), le(in, hi)), g, 0.0);
+      },
+      UnaryParams{lo, hi, 0});
+}
+
+Tensor pow(const Tensor& x, double exponent) {
+  if (exponent == 1.0) return x.clone();
+  // d x^p = p x^(p-1) dx
+  return unary_with_input(
+      UnaryOp::PowScalar, x, "pow", "PowBackward",
+      [exponent](const Tensor& g, const Tensor& in) {
+        if (exponent == 0.0) return zeros_like(g);
+        if (exponent == 2.0) return g * in * 2.0;
+        return g * pow(in, exponent - 1.0) * exponent;
+      },
+      UnaryParams{exponent, 0, 0});
+}
+
+Tensor pow(double base, const Tensor& x) {
+  // d b^x = b^x log(b) dx
+  Tensor out = unary_forward(UnaryOp::ScalarPow, x, "pow", UnaryParams{base, 0, 0});
+  if (needs_grad(x)) {
+    record("PowBackward", {x}, {out},
+           [saved = SavedTensor(out, true), base](const TensorList& g, Node& self) -> TensorList {
+             return {g[0] * saved.unpack(self) * std::log(base)};
+           });
+  }
+  return out;
+}
+
+Tensor nan_to_num(const Tensor& x, double nan, std::optional<double> posinf,
+                  std::optional<double> neginf) {
+  detail::check_floating(x, "nan_to_num");
+  const bool is_f32 = x.dtype() == kFloat32;
+  const double big = is_f32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+  // d nan_to_num(x) = [x finite] dx
+  return unary_with_input(
+      UnaryOp::NanToNum, x, "nan_to_num", "NanToNumBackward",
+      [](const Tensor& g, const Tensor& in) { return where(isfinite(in), g, 0.0); },
+      UnaryParams{nan, posinf.value_or(big), neginf.value_or(-big)});
+}
+
+Tensor isfinite(const Tensor& x) {
+  detail::check_defined(x, "isfinite");
+  if (!is_floating(x.dtype())) return ones(x.shape(), TensorOptions(kBool, x.device()));
+  NoGradGuard no_grad;
+  return logical_not(isnan(x - x));  // inf - inf and nan - nan are nan
+}
+
+Tensor isnan(const Tensor& x) {
+  detail::check_defined(x, "isnan");
+  if (!is_floating(x.dtype())) return zeros(x.shape(), TensorOptions(kBool, x.device()));
+  NoGradGuard no_grad;
+  return ne(x, x);
+}
+
+Tensor logical_not(const Tensor& x) {
+  return unary_forward(UnaryOp::LogicalNot, x, "logical_not", {}, false);
+}
+
+}  // namespace metagrad

@@ -1,0 +1,109 @@
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/error.hpp"
+
+namespace metagrad {
+
+/// The most dimensions a tensor may have. Fixed so that shapes and strides live inline in the
+/// tensor (no heap allocation per op).
+inline constexpr int kMaxDims = 12;
+
+/// A list of at most kMaxDims int64 values: a shape, a set of strides or a list of dims. Behaves
+/// like a small std::vector<int64_t> that never allocates.
+class Dims {
+ public:
+  Dims() = default;
+  Dims(std::initializer_list<int64_t> values) { assign(values.begin(), values.end()); }
+  Dims(const std::vector<int64_t>& values) { assign(values.begin(), values.end()); }
+  Dims(std::span<const int64_t> values) { assign(values.begin(), values.end()); }
+  /// `n` copies of `value`.
+  Dims(int64_t n, int64_t value) {
+    check_size(n);
+    size_ = static_cast<int>(n);
+    std::fill(data_, data_ + size_, value);
+  }
+
+  int size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  int64_t* data() { return data_; }
+  const int64_t* data() const { return data_; }
+  int64_t& operator[](int i) { return data_[i]; }
+  int64_t operator[](int i) const { return data_[i]; }
+  int64_t* begin() { return data_; }
+  int64_t* end() { return data_ + size_; }
+  const int64_t* begin() const { return data_; }
+  const int64_t* end() const { return data_ + size_; }
+  int64_t back() const { return data_[size_ - 1]; }
+  int64_t& back() { return data_[size_ - 1]; }
+
+  void push_back(int64_t value) {
+    check_size(size_ + 1);
+    data_[size_++] = value;
+  }
+  void pop_back() { --size_; }
+  /// Inserts `value` before position `pos` (0..size()).
+  void insert(int pos, int64_t value) {
+    check_size(size_ + 1);
+    std::copy_backward(data_ + pos, data_ + size_, data_ + size_ + 1);
+    data_[pos] = value;
+    ++size_;
+  }
+  /// Removes the element at `pos`.
+  void erase(int pos) {
+    std::copy(data_ + pos + 1, data_ + size_, data_ + pos);
+    --size_;
+  }
+  void resize(int n, int64_t value = 0) {
+    check_size(n);
+    for (int i = size_; i < n; ++i) data_[i] = value;
+    size_ = n;
+  }
+
+  std::vector<int64_t> vec() const { return {begin(), end()}; }
+  operator std::span<const int64_t>() const { return {data_, static_cast<size_t>(size_)}; }
+
+  bool operator==(const Dims& other) const {
+    return size_ == other.size_ && std::equal(begin(), end(), other.begin());
+  }
+
+ private:
+  template <typename It>
+  void assign(It first, It last) {
+    check_size(std::distance(first, last));
+    size_ = 0;
+    for (; first != last; ++first) data_[size_++] = static_cast<int64_t>(*first);
+  }
+  static void check_size(int64_t n) {
+    MG_CHECK(n <= kMaxDims, "metagrad tensors have at most {} dimensions, got {}", kMaxDims, n);
+  }
+
+  int64_t data_[kMaxDims] = {};
+  int size_ = 0;
+};
+
+/// "[2, 3]" — shapes in messages are printed like this.
+std::string shape_str(const Dims& dims);
+
+/// Product of the sizes (1 for a 0-d shape).
+int64_t numel_of(const Dims& shape);
+
+/// Row-major strides (in elements) of a contiguous tensor with this shape.
+Dims contiguous_strides(const Dims& shape);
+
+/// Wraps a possibly negative dim into [0, ndim); throws naming `op` when out of range.
+int normalize_dim(int64_t dim, int ndim, const char* op);
+
+/// NumPy broadcast of two shapes; throws naming `op` and both shapes when they do not broadcast.
+Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op);
+
+/// Normalized, sorted, de-duplicated reduction dims; an empty `dims` means all dims.
+Dims reduction_dims(const Dims& dims, int ndim, const char* op);
+
+}  // namespace metagrad

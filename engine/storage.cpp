@@ -1,0 +1,13 @@
+#include "engine/storage.hpp"
+
+#include "engine/backend/backend.hpp"
+
+namespace metagrad {
+
+Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
+  data_ = backend_for(device).allocate(nbytes);
+}
+
+Storage::~Storage() { backend_for(device_).deallocate(data_, nbytes_); }
+
+}  // namespace metagrad

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "engine/device.hpp"
+
+namespace metagrad {
+
+/// Bytes on one device, shared by every view of them, with a version counter that in-place ops
+/// bump so that autograd can detect a saved tensor modified after it was saved.
+class Storage {
+ public:
+  /// Allocates `nbytes` (uninitialised) on `device` through its backend.
+  Storage(size_t nbytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
+  uint64_t version() const { return version_.load(std::memory_order_relaxed); }
+  /// Called by every in-place op.
+  void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  void* data_ = nullptr;
+  size_t nbytes_ = 0;
+  Device device_;
+  std::atomic<uint64_t> version_{0};
+};
+
+}  // namespace metagrad

@@ -1,0 +1,197 @@
+#include "engine/tensor.hpp"
+
+#include "engine/autograd/engine.hpp"
+#include "engine/autograd/node.hpp"
+#include "engine/grad_mode.hpp"
+#include "engine/ops.hpp"
+
+namespace metagrad {
+
+TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, const Dims& shape, const Dims& strides,
+                       int64_t offset, DType dtype)
+    : storage_(std::move(storage)),
+      shape_(shape),
+      strides_(strides),
+      offset_(offset),
+      numel_(numel_of(shape)),
+      dtype_(dtype) {}
+
+bool TensorImpl::is_contiguous() const {
+  int64_t expected = 1;
+  for (int i = shape_.size() - 1; i >= 0; --i) {
+    if (shape_[i] == 1) continue;
+    if (strides_[i] != expected) return false;
+    expected *= shape_[i];
+  }
+  return true;
+}
+
+AutogradMeta& TensorImpl::ensure_autograd() {
+  if (!autograd_) autograd_ = std::make_unique<AutogradMeta>();
+  return *autograd_;
+}
+
+Tensor make_empty(const Dims& shape, DType dtype, Device device) {
+  for (int64_t s : shape)
+    MG_CHECK(s >= 0, "empty: negative dimension {} in shape {}", s, shape_str(shape));
+  const int64_t n = numel_of(shape);
+  auto storage = std::make_shared<Storage>(static_cast<size_t>(n) * element_size(dtype), device);
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), shape, contiguous_strides(shape),
+                                             0, dtype));
+}
+
+Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int64_t offset) {
+  return Tensor(std::make_shared<TensorImpl>(base.storage(), shape, strides, offset, base.dtype()));
+}
+
+namespace {
+const TensorImpl& checked(const TensorImpl* impl) {
+  MG_CHECK(impl != nullptr, "operation on an undefined tensor (a default-constructed Tensor)");
+  return *impl;
+}
+}  // namespace
+
+const Dims& Tensor::shape() const { return checked(impl_.get()).shape(); }
+const Dims& Tensor::strides() const { return checked(impl_.get()).strides(); }
+int Tensor::dim() const { return shape().size(); }
+int64_t Tensor::size(int64_t d) const { return shape()[normalize_dim(d, dim(), "size")]; }
+int64_t Tensor::stride(int64_t d) const { return strides()[normalize_dim(d, dim(), "stride")]; }
+int64_t Tensor::numel() const { return checked(impl_.get()).numel(); }
+DType Tensor::dtype() const { return checked(impl_.get()).dtype(); }
+Device Tensor::device() const { return checked(impl_.get()).device(); }
+int64_t Tensor::storage_offset() const { return checked(impl_.get()).offset(); }
+const std::shared_ptr<Storage>& Tensor::storage() const { return checked(impl_.get()).storage(); }
+bool Tensor::is_contiguous() const { return checked(impl_.get()).is_contiguous(); }
+void* Tensor::raw_data() const { return checked(impl_.get()).data(); }
+uint64_t Tensor::version() const { return storage()->version(); }
+
+template <typename T>
+T Tensor::item() const {
+  MG_CHECK(numel() == 1,
+           "item: a Tensor with {} elements (shape {}) cannot be converted to a scalar; select one "
+           "element first",
+           numel(), shape_str(shape()));
+  return to_vector<T>()[0];
+}
+
+template <typename T>
+std::vector<T> Tensor::to_vector() const {
+  Tensor host = detach();
+  if (!device().is_cpu()) host = to_device(host, kCPU);
+  host = metagrad::contiguous(host);
+  std::vector<T> out(static_cast<size_t>(numel()));
+  MG_DISPATCH_ALL(dtype(), [&](auto tag) {
+    using S = decltype(tag);
+    const S* src = static_cast<const S*>(host.raw_data());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(src[i]);
+  });
+  return out;
+}
+
+template float Tensor::item<float>() const;
+template double Tensor::item<double>() const;
+template int64_t Tensor::item<int64_t>() const;
+template int Tensor::item<int>() const;
+template bool Tensor::item<bool>() const;
+template std::vector<float> Tensor::to_vector<float>() const;
+template std::vector<double> Tensor::to_vector<double>() const;
+template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
+template std::vector<int> Tensor::to_vector<int>() const;
+template std::vector<bool> Tensor::to_vector<bool>() const;
+
+Tensor Tensor::to(DType d) const { return to_dtype(*this, d); }
+Tensor Tensor::to(Device d) const { return to_device(*this, d); }
+Tensor Tensor::contiguous() const { return metagrad::contiguous(*this); }
+Tensor Tensor::clone() const { return metagrad::clone(*this); }
+
+Tensor Tensor::detach() const {
+  const TensorImpl& self = checked(impl_.get());
+  return Tensor(std::make_shared<TensorImpl>(self.storage(), self.shape(), self.strides(),
+                                             self.offset(), self.dtype()));
+}
+
+bool Tensor::requires_grad() const { return checked(impl_.get()).requires_grad(); }
+
+const Tensor& Tensor::set_requires_grad(bool rg) const {
+  MG_CHECK(is_leaf(),
+           "requires_grad_: you can only change requires_grad flags of leaf tensors; use detach() "
+           "first to get a leaf");
+  MG_CHECK(!rg || is_floating(dtype()),
+           "requires_grad_: only float32/float64 tensors can require gradients, got a {} tensor of "
+           "shape {}; convert it with .to(kFloat32) first",
+           dtype_name(dtype()), shape_str(shape()));
+  if (rg || impl_->autograd()) impl_->ensure_autograd().requires_grad = rg;
+  return *this;
+}
+
+Tensor& Tensor::requires_grad_(bool rg) {
+  set_requires_grad(rg);
+  return *this;
+}
+
+Tensor Tensor::grad() const {
+  const AutogradMeta* meta = checked(impl_.get()).autograd();
+  return meta ? meta->grad : Tensor();
+}
+
+void Tensor::set_grad(const Tensor& g) const {
+  if (g.defined()) {
+    MG_CHECK(g.shape() == shape() && g.dtype() == dtype() && g.device() == device(),
+             "set_grad: assigned grad has {} {} on {}, but the tensor is {} {} on {}",
+             dtype_name(g.dtype()), shape_str(g.shape()), g.device().str(), dtype_name(dtype()),
+             shape_str(shape()), device().str());
+  }
+  checked(impl_.get());
+  impl_->ensure_autograd().grad = g;
+}
+
+const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  static const std::shared_ptr<Node> none;
+  const AutogradMeta* meta = checked(impl_.get()).autograd();
+  return meta ? meta->grad_fn : none;
+}
+
+uint32_t Tensor::output_nr() const {
+  const AutogradMeta* meta = checked(impl_.get()).autograd();
+  return meta ? meta->output_nr : 0;
+}
+
+bool Tensor::is_leaf() const { return grad_fn() == nullptr; }
+
+void Tensor::retain_grad() const {
+  MG_CHECK(requires_grad(),
+           "retain_grad: can't retain_grad on a tensor that has requires_grad=false");
+  if (is_leaf() || retains_grad()) return;
+  impl_->ensure_autograd().retains_grad = true;
+  std::weak_ptr<TensorImpl> weak = impl_;
+  grad_fn()->add_pre_hook(output_nr(), [weak](const Tensor& g) {
+    if (auto self = weak.lock()) {
+      AutogradMeta& meta = self->ensure_autograd();
+      meta.grad = meta.grad.defined() ? (meta.grad + g).detach() : g.detach().clone();
+    }
+    return Tensor();
+  });
+}
+
+bool Tensor::retains_grad() const {
+  const AutogradMeta* meta = checked(impl_.get()).autograd();
+  return meta && meta->retains_grad;
+}
+
+void Tensor::register_hook(GradHook hook) const {
+  MG_CHECK(requires_grad(),
+           "register_hook: cannot register a hook on a tensor that doesn't require gradient");
+  if (is_leaf()) {
+    impl_->ensure_autograd().hooks.push_back(std::move(hook));
+  } else {
+    grad_fn()->add_pre_hook(output_nr(), std::move(hook));
+  }
+}
+
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
+                      const TensorList& inputs) const {
+  metagrad::backward({*this}, gradient.defined() ? TensorList{gradient} : TensorList{},
+                     GradOptions{retain_graph, create_graph, false}, inputs);
+}
+
+}  // namespace metagrad

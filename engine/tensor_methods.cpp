@@ -1,0 +1,69 @@
+// Tensor member functions that forward to the free-function ops of engine/ops.hpp.
+#include "engine/ops.hpp"
+
+namespace metagrad {
+
+Tensor Tensor::sum(const Dims& d, bool k) const { return metagrad::sum(*this, d, k); }
+Tensor Tensor::mean(const Dims& d, bool k) const { return metagrad::mean(*this, d, k); }
+Tensor Tensor::prod(std::optional<int64_t> d, bool k) const { return metagrad::prod(*this, d, k); }
+Tensor Tensor::amax(const Dims& d, bool k) const { return metagrad::amax(*this, d, k); }
+Tensor Tensor::amin(const Dims& d, bool k) const { return metagrad::amin(*this, d, k); }
+Tensor Tensor::norm(double p, const Dims& d, bool k) const { return metagrad::norm(*this, p, d, k); }
+Tensor Tensor::var(const Dims& d, bool u, bool k) const { return metagrad::var(*this, d, u, k); }
+Tensor Tensor::std(const Dims& d, bool u, bool k) const { return metagrad::std(*this, d, u, k); }
+Tensor Tensor::logsumexp(const Dims& d, bool k) const { return metagrad::logsumexp(*this, d, k); }
+std::tuple<Tensor, Tensor> Tensor::max(int64_t d, bool k) const { return metagrad::max(*this, d, k); }
+std::tuple<Tensor, Tensor> Tensor::min(int64_t d, bool k) const { return metagrad::min(*this, d, k); }
+Tensor Tensor::max() const { return metagrad::max(*this); }
+Tensor Tensor::min() const { return metagrad::min(*this); }
+
+Tensor Tensor::neg() const { return metagrad::neg(*this); }
+Tensor Tensor::abs() const { return metagrad::abs(*this); }
+Tensor Tensor::sign() const { return metagrad::sign(*this); }
+Tensor Tensor::exp() const { return metagrad::exp(*this); }
+Tensor Tensor::log() const { return metagrad::log(*this); }
+Tensor Tensor::log1p() const { return metagrad::log1p(*this); }
+Tensor Tensor::sqrt() const { return metagrad::sqrt(*this); }
+Tensor Tensor::rsqrt() const { return metagrad::rsqrt(*this); }
+Tensor Tensor::square() const { return metagrad::square(*this); }
+Tensor Tensor::sin() const { return metagrad::sin(*this); }
+Tensor Tensor::cos() const { return metagrad::cos(*this); }
+Tensor Tensor::tanh() const { return metagrad::tanh(*this); }
+Tensor Tensor::sigmoid() const { return metagrad::sigmoid(*this); }
+Tensor Tensor::relu() const { return metagrad::relu(*this); }
+Tensor Tensor::pow(double e) const { return metagrad::pow(*this, e); }
+Tensor Tensor::pow(const Tensor& e) const { return metagrad::pow(*this, e); }
+Tensor Tensor::clamp(std::optional<double> lo, std::optional<double> hi) const {
+  return metagrad::clamp(*this, lo, hi);
+}
+
+Tensor Tensor::matmul(const Tensor& o) const { return metagrad::matmul(*this, o); }
+Tensor Tensor::dot(const Tensor& o) const { return metagrad::dot(*this, o); }
+Tensor Tensor::mv(const Tensor& v) const { return metagrad::mv(*this, v); }
+Tensor Tensor::t() const { return metagrad::t(*this); }
+Tensor Tensor::transpose(int64_t a, int64_t b) const { return metagrad::transpose(*this, a, b); }
+Tensor Tensor::permute(const Dims& d) const { return metagrad::permute(*this, d); }
+Tensor Tensor::reshape(const Dims& s) const { return metagrad::reshape(*this, s); }
+Tensor Tensor::view(const Dims& s) const { return metagrad::view(*this, s); }
+Tensor Tensor::flatten(int64_t s, int64_t e) const { return metagrad::flatten(*this, s, e); }
+Tensor Tensor::squeeze() const { return metagrad::squeeze(*this); }
+Tensor Tensor::squeeze(int64_t d) const { return metagrad::squeeze(*this, d); }
+Tensor Tensor::unsqueeze(int64_t d) const { return metagrad::unsqueeze(*this, d); }
+Tensor Tensor::expand(const Dims& s) const { return metagrad::expand(*this, s); }
+Tensor Tensor::expand_as(const Tensor& o) const { return metagrad::expand(*this, o.shape()); }
+Tensor Tensor::sum_to(const Dims& s) const { return metagrad::sum_to(*this, s); }
+Tensor Tensor::slice(int64_t d, std::optional<int64_t> s, std::optional<int64_t> e, int64_t st) const {
+  return metagrad::slice(*this, d, s, e, st);
+}
+Tensor Tensor::select(int64_t d, int64_t i) const { return metagrad::select(*this, d, i); }
+Tensor Tensor::index_select(int64_t d, const Tensor& i) const {
+  return metagrad::index_select(*this, d, i);
+}
+Tensor Tensor::gather(int64_t d, const Tensor& i) const { return metagrad::gather(*this, d, i); }
+Tensor Tensor::scatter_add(int64_t d, const Tensor& i, const Tensor& s) const {
+  return metagrad::scatter_add(*this, d, i, s);
+}
+TensorList Tensor::split(int64_t n, int64_t d) const { return metagrad::split(*this, n, d); }
+TensorList Tensor::chunk(int64_t n, int64_t d) const { return metagrad::chunk(*this, n, d); }
+
+}  // namespace metagrad
