@@ -1,0 +1,2 @@
+#pragma once
+#include "engine/autograd/function.hpp"

@@ -1,0 +1,51 @@
+#include <cmath>
+
+#include "tests/support/helpers.hpp"
+
+namespace metagrad::testing {
+
+Tensor randn64(const Dims& shape, uint64_t seed) {
+  Generator gen(seed + 17);
+  return randn(shape, kFloat64, &gen).requires_grad_(true);
+}
+
+Tensor uniform64(const Dims& shape, double low, double high, uint64_t seed) {
+  Generator gen(seed + 31);
+  Tensor u = rand(shape, kFloat64, &gen);
+  return (u * (high - low) + low).detach().requires_grad_(true);
+}
+
+Tensor noncontiguous(const Tensor& t) {
+  NoGradGuard no_grad;
+  Dims wide = t.shape();
+  if (wide.empty()) return t.detach().clone().requires_grad_(t.requires_grad());
+  wide.back() *= 2;
+  Tensor buffer = zeros(wide, TensorOptions(t.dtype(), t.device()));
+  Tensor view = buffer.slice(-1, 0, std::nullopt, 2);
+  view.copy_(t);
+  Tensor leaf = view.detach();
+  REQUIRE_FALSE((leaf.numel() > 1 && leaf.is_contiguous()));
+  if (t.requires_grad()) leaf.requires_grad_(true);
+  return leaf;
+}
+
+void check_grads(const CheckedFunction& fn, const TensorList& inputs, bool second_order) {
+  try {
+    CHECK(gradcheck(fn, inputs));
+    if (second_order) CHECK(gradgradcheck(fn, inputs));
+  } catch (const Error& e) {
+    FAIL(e.what());
+  }
+}
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
+  if (a.shape() != b.shape()) return false;
+  const auto x = a.to_vector<double>(), y = b.to_vector<double>();
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (std::isnan(x[i]) && std::isnan(y[i])) continue;
+    if (!(std::abs(x[i] - y[i]) <= atol + rtol * std::abs(y[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace metagrad::testing

@@ -1,0 +1,26 @@
+#pragma once
+
+// Shared test helpers: float64 inputs, non-contiguous views, and gradcheck assertions.
+#include <cstdint>
+
+#include "metagrad.hpp"
+#include "tests/support/catch.hpp"
+
+namespace metagrad::testing {
+
+/// A float64 leaf of `shape` with values from a seeded normal, requiring grad.
+Tensor randn64(const Dims& shape, uint64_t seed = 0);
+/// A float64 leaf with values uniform in [low, high), requiring grad.
+Tensor uniform64(const Dims& shape, double low, double high, uint64_t seed = 0);
+/// A non-contiguous view with the same values as `t` (every other element of a wider buffer),
+/// a leaf requiring grad like `t`.
+Tensor noncontiguous(const Tensor& t);
+
+/// Runs gradcheck and gradgradcheck (float64 tolerances of DESIGN §11) and fails the test with the
+/// mismatch message when either fails.
+void check_grads(const CheckedFunction& fn, const TensorList& inputs, bool second_order = true);
+
+/// Elementwise |a - b| <= atol + rtol |b|, both converted to float64.
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-9, double atol = 1e-12);
+
+}  // namespace metagrad::testing
