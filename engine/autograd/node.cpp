@@ -83,8 +83,9 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output
   if (!t.defined()) return;
   was_defined_ = true;
   version_ = t.version();
-  requires_grad_ = t.requires_grad();
-  is_leaf_ = t.is_leaf();
+  // An output is saved before its node is attached: it will require grad and have a grad_fn.
+  requires_grad_ = is_output || t.requires_grad();
+  is_leaf_ = !is_output && t.is_leaf();
   output_nr_ = t.output_nr();
   if (!is_output && is_leaf_) {
     data_ = t;  // a leaf's identity matters: its AccumulateGrad must stay the same

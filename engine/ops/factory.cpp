@@ -67,7 +67,8 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
   std::vector<double> values(static_cast<size_t>(steps));
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   // Symmetric evaluation as PyTorch: first half from start, second half from end.
-  const int64_t half = steps / 2;
+  // One step gives `start` (torch.linspace(a, b, 1) == [a]).
+  const int64_t half = steps == 1 ? 1 : steps / 2;
   for (int64_t i = 0; i < steps; ++i)
     values[i] = i < half ? start + step * static_cast<double>(i)
                          : end - step * static_cast<double>(steps - 1 - i);
@@ -100,7 +101,8 @@ Tensor randint(int64_t low, int64_t high, const Dims& shape, TensorOptions optio
                Generator* generator) {
   MG_CHECK(low < high, "randint: expects low < high, got low={} high={}", low, high);
   MG_CHECK(options.dtype != kBool, "randint: bool dtype is not supported");
-  return random_fill(make_empty(shape, options.dtype, options.device), 2, static_cast<double>(low),
+  const DType dtype = options.dtype == kFloat32 ? kInt64 : options.dtype;  // as documented
+  return random_fill(make_empty(shape, dtype, options.device), 2, static_cast<double>(low),
                      static_cast<double>(high), generator);
 }
 

@@ -1,0 +1,56 @@
+// A tour of metagrad's autodiff: a gradient, a Hessian-vector product and a third derivative of a
+// small function, each printed beside its closed form.
+#include <fmt/core.h>
+
+#include <cmath>
+#include <vector>
+
+#include "metagrad.hpp"
+
+namespace mg = metagrad;
+
+namespace {
+
+void print_row(const char* what, const std::vector<double>& got, const std::vector<double>& want) {
+  double worst = 0;
+  for (size_t i = 0; i < got.size(); ++i) worst = std::max(worst, std::abs(got[i] - want[i]));
+  fmt::print("  {:<10} metagrad {::+.10f}\n  {:<10} analytic {::+.10f}   max |diff| {:.1e}\n", what,
+             got, "", want, worst);
+}
+
+}  // namespace
+
+int main() {
+  // f(x) = sum_i x_i^3 sin(x_i)
+  auto x = mg::tensor({0.3, 1.1, -2.0}, {3}, mg::kFloat64).requires_grad_();
+  auto f = (x * x * x * mg::sin(x)).sum();
+  fmt::print("f(x) = sum x^3 sin(x) at x = {}\n", x);
+  fmt::print("f    = {}\n\n", f);
+
+  // First derivative, recorded so that it can be differentiated again.
+  auto g = mg::grad({f}, {x}, {}, {.create_graph = true})[0];
+  std::vector<double> xs = x.to_vector<double>(), dg, hv, d3;
+  const std::vector<double> v = {1.0, -0.5, 2.0};
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const double a = xs[i], s = std::sin(a), c = std::cos(a);
+    dg.push_back(3 * a * a * s + a * a * a * c);
+    const double second = 6 * a * s + 6 * a * a * c - a * a * a * s;  // f'' (diagonal Hessian)
+    hv.push_back(second * v[i]);
+    d3.push_back(6 * s + 18 * a * c - 9 * a * a * s - a * a * a * c);  // f'''
+  }
+  fmt::print("gradient  df/dx = {}\n", g);
+  print_row("grad", g.to_vector<double>(), dg);
+
+  // Hessian-vector product: the gradient of <grad f, v>.
+  auto vt = mg::tensor(v, {3}, mg::kFloat64);
+  auto hvp = mg::grad({(g * vt).sum()}, {x}, {}, {.create_graph = true})[0];
+  fmt::print("\nHessian-vector product H v, v = {}\n", vt);
+  print_row("Hv", hvp.to_vector<double>(), hv);
+
+  // Third derivative: differentiate the diagonal of the Hessian once more.
+  auto h_diag = mg::grad({g.sum()}, {x}, {}, {.create_graph = true})[0];
+  auto third = mg::grad({h_diag.sum()}, {x})[0];
+  fmt::print("\nthird derivative d3f/dx3\n");
+  print_row("d3f", third.to_vector<double>(), d3);
+  return 0;
+}
