@@ -1,4 +1,160 @@
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
 #include "engine/backend/cpu/cpu_backend.hpp"
+#include "engine/backend/cpu/loop.hpp"
+
+// Batched GEMM over raw 3-D views with Eigen. Each operand is mapped in place (Eigen::Map with an
+// OuterStride) when one of its two matrix strides is 1, as a row-major matrix (column stride 1)
+// or a column-major one (row stride 1, e.g. a transposed view); only an operand with neither is
+// first copied to a contiguous buffer. A batch stride of 0 reuses one matrix for every batch.
 namespace metagrad::cpu {
-void CpuBackend::matmul(const View&, const View&, const View&) { MG_FAIL("matmul: being written"); }
+namespace {
+
+using Eigen::Dynamic;
+using Eigen::OuterStride;
+
+template <typename T>
+using RowMap = Eigen::Map<const Eigen::Matrix<T, Dynamic, Dynamic, Eigen::RowMajor>,
+                          Eigen::Unaligned, OuterStride<>>;
+template <typename T>
+using ColMap = Eigen::Map<const Eigen::Matrix<T, Dynamic, Dynamic, Eigen::ColMajor>,
+                          Eigen::Unaligned, OuterStride<>>;
+template <typename T>
+using OutMap = Eigen::Map<Eigen::Matrix<T, Dynamic, Dynamic, Eigen::RowMajor>, Eigen::Unaligned>;
+
+// Multiply-adds per product below which a batch is split over threads even when it has fewer
+// matrices than threads (Eigen's own threading does not pay for such small products).
+constexpr int64_t kSmallProduct = int64_t{1} << 18;
+
+// One operand as Eigen sees it: batch i starts at data + i * batch_stride.
+template <typename T>
+struct Operand {
+  const T* data = nullptr;
+  int64_t batch_stride = 0;
+  bool row_major = true;
+  int64_t outer = 1;
+  std::vector<T> buffer;  // holds the copy when the view could not be mapped in place
+};
+
+// Maps a [rows, cols] matrix with strides (sr, sc) in place when one stride is 1 and the other
+// does not make rows (columns) overlap. Strides of size-1 dims do not matter.
+bool map_in_place(int64_t rows, int64_t cols, int64_t sr, int64_t sc, bool& row_major,
+                  int64_t& outer) {
+  if ((cols <= 1 || sc == 1) && (rows <= 1 || sr >= cols)) {
+    row_major = true;
+    outer = rows <= 1 ? std::max<int64_t>(cols, 1) : sr;
+    return true;
+  }
+  if ((rows <= 1 || sr == 1) && (cols <= 1 || sc >= rows)) {
+    row_major = false;
+    outer = cols <= 1 ? std::max<int64_t>(rows, 1) : sc;
+    return true;
+  }
+  return false;
+}
+
+template <typename T>
+Operand<T> prepare(CpuBackend& backend, const View& v, int64_t batch) {
+  Operand<T> op;
+  const int64_t rows = v.shape[1], cols = v.shape[2];
+  op.batch_stride = v.shape[0] == 1 ? 0 : v.strides[0];
+  if (map_in_place(rows, cols, v.strides[1], v.strides[2], op.row_major, op.outer)) {
+    op.data = static_cast<const T*>(v.data);
+    return op;
+  }
+  // Neither stride is 1: copy (once when the batch is broadcast) to a contiguous row-major buffer.
+  const int64_t copies = op.batch_stride == 0 ? 1 : batch;
+  op.buffer.resize(static_cast<size_t>(copies * rows * cols));
+  const View src{
+      v.data, v.dtype, {copies, rows, cols}, {op.batch_stride, v.strides[1], v.strides[2]}};
+  const View dst{op.buffer.data(), v.dtype, {copies, rows, cols}, {rows * cols, cols, 1}};
+  backend.copy(src, dst);
+  op.data = op.buffer.data();
+  op.batch_stride = op.batch_stride == 0 ? 0 : rows * cols;
+  op.row_major = true;
+  op.outer = std::max<int64_t>(cols, 1);
+  return op;
+}
+
+// Calls f(map) where map(i) is the Eigen map of batch i (row- or column-major).
+template <typename T, typename F>
+void with_map(const Operand<T>& op, int64_t rows, int64_t cols, F&& f) {
+  if (op.row_major) {
+    f([&op, rows, cols](int64_t i) {
+      return RowMap<T>(op.data + i * op.batch_stride, rows, cols, OuterStride<>(op.outer));
+    });
+  } else {
+    f([&op, rows, cols](int64_t i) {
+      return ColMap<T>(op.data + i * op.batch_stride, rows, cols, OuterStride<>(op.outer));
+    });
+  }
+}
+
+template <typename T>
+void batched_gemm(CpuBackend& backend, const View& a, const View& b, const View& out) {
+  const int64_t batch = out.shape[0], m = out.shape[1], n = out.shape[2], k = a.shape[2];
+  T* c = static_cast<T*>(out.data);
+  if (batch == 0 || m == 0 || n == 0) return;
+  if (k == 0) {
+    std::fill(c, c + batch * m * n, T(0));
+    return;
+  }
+  const Operand<T> lhs = prepare<T>(backend, a, batch);
+  const Operand<T> rhs = prepare<T>(backend, b, batch);
+  const int64_t macs = m * n * k;
+  int threads = 1;
+#ifdef _OPENMP
+  threads = omp_get_max_threads();
+#endif
+  // One large product: Eigen's GEMM splits it over OpenMP threads itself. Many products: split the
+  // batch instead; inside the parallel loop Eigen sees an active team and stays single-threaded.
+  const bool split_batch = batch > 1 && threads > 1 && batch * macs >= kParallelThreshold &&
+                           (batch >= threads || macs < kSmallProduct);
+  with_map(lhs, m, k, [&](auto map_a) {
+    with_map(rhs, k, n, [&](auto map_b) {
+      auto product = [&](int64_t i) {
+        OutMap<T>(c + i * m * n, m, n).noalias() = map_a(i) * map_b(i);
+      };
+      if (split_batch) {
+#pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < batch; ++i) product(i);
+      } else {
+        for (int64_t i = 0; i < batch; ++i) product(i);
+      }
+    });
+  });
+}
+
+}  // namespace
+
+void CpuBackend::matmul(const View& a, const View& b, const View& out) {
+  MG_CHECK(a.ndim() == 3 && b.ndim() == 3 && out.ndim() == 3,
+           "matmul kernel: expected 3-D views [batch, m, k] x [batch, k, n] -> [batch, m, n], got "
+           "shapes {}, {} -> {}",
+           shape_str(a.shape), shape_str(b.shape), shape_str(out.shape));
+  const int64_t batch = out.shape[0];
+  MG_CHECK(a.shape[1] == out.shape[1] && b.shape[2] == out.shape[2] && a.shape[2] == b.shape[1] &&
+               (a.shape[0] == batch || a.shape[0] == 1) && (b.shape[0] == batch || b.shape[0] == 1),
+           "matmul kernel: shapes {} x {} -> {} do not form a batched matrix product",
+           shape_str(a.shape), shape_str(b.shape), shape_str(out.shape));
+  MG_CHECK(a.dtype == b.dtype && a.dtype == out.dtype,
+           "matmul kernel: operands must share a dtype, got {}, {} -> {}", dtype_name(a.dtype),
+           dtype_name(b.dtype), dtype_name(out.dtype));
+  MG_CHECK(out.strides == contiguous_strides(out.shape) || out.numel() == 0,
+           "matmul kernel: the output view must be contiguous, got strides {} for shape {}",
+           shape_str(out.strides), shape_str(out.shape));
+  MG_CHECK(is_floating(a.dtype),
+           "matmul: {} tensors are not supported (shapes {} and {}); convert both operands with "
+           ".to(kFloat32) or .to(kFloat64)",
+           dtype_name(a.dtype), shape_str(a.shape), shape_str(b.shape));
+  if (a.dtype == DType::Float32) {
+    batched_gemm<float>(*this, a, b, out);
+  } else {
+    batched_gemm<double>(*this, a, b, out);
+  }
+}
+
 }  // namespace metagrad::cpu
