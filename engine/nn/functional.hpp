@@ -1,0 +1,113 @@
+#pragma once
+
+#include <cstdint>
+
+#include "engine/random/generator.hpp"
+#include "engine/tensor.hpp"
+
+// Functional neural-network ops with torch.nn.functional's semantics. Every op here is a
+// composite of public differentiable ops (DESIGN §3), so it has derivatives of every order
+// without a backward of its own. Floating operands of one call share dtype and device.
+namespace metagrad {
+
+/// How a loss reduces its per-element values: keep them, average them or add them up.
+enum class Reduction { None, Mean, Sum };
+
+// ---- layers and activations ----------------------------------------------------------------
+
+/// input @ weight^T + bias (torch.nn.functional.linear). input [*, in]; weight [out, in]; bias
+/// [out] or undefined. Result [*, out]. Per-task weights are allowed: weight [T..., out, in] and
+/// bias [T..., out] batch against input [T..., *, in] with broadcasting (as batched matmul).
+/// Differentiable in all three.
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = {});
+
+/// exp(x) / sum(exp(x)) along `dim`, computed with the max subtracted (stable). Same shape as x;
+/// a 0-d x is treated as one element. Float dtypes only.
+Tensor softmax(const Tensor& x, int64_t dim);
+
+/// x - logsumexp(x, dim): the log of softmax, stable for large |x|. Same shape as x.
+Tensor log_softmax(const Tensor& x, int64_t dim);
+
+/// Inverted dropout: in training, zeroes each element with probability `p` (mask from rand() of
+/// `generator`, the default one when null) and scales the kept ones by 1 / (1 - p); p = 1 gives
+/// zeros. Returns x itself when !training or p == 0. Differentiable through the mask product.
+/// Throws unless 0 <= p <= 1.
+Tensor dropout(const Tensor& x, double p = 0.5, bool training = true,
+               Generator* generator = nullptr);
+
+/// One-hot encoding of int64 `labels` (any shape) as int64 [*labels.shape, num_classes]; with
+/// num_classes = -1 the count is max(labels) + 1. Throws for negative labels or labels >=
+/// num_classes. Not differentiable.
+Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);
+
+// ---- normalisation ---------------------------------------------------------------------------
+
+/// Batch normalisation over every dim but 1 of input [N, C, *] (torch.nn.functional.batch_norm).
+/// training: normalises with the batch mean and biased variance and, when running_mean /
+/// running_var ([C], both or neither) are given, updates them in place without recording:
+/// running = (1 - momentum) * running + momentum * batch_stat, with the unbiased batch variance
+/// for running_var (momentum = 1 stores the last batch's statistics). Needs more than one value
+/// per channel. Eval (!training): normalises with the running statistics, which must be given.
+/// weight and bias ([C]) are optional. y = (x - mean) / sqrt(var + eps) * weight + bias;
+/// differentiable to every order in input, weight and bias (and, in eval, the running stats).
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight = {}, const Tensor& bias = {}, bool training = false,
+                  double momentum = 0.1, double eps = 1e-5);
+
+// ---- losses ----------------------------------------------------------------------------------
+
+/// Options of nll_loss (designated initialisers: `{.reduction = Reduction::Sum}`).
+struct NllLossOptions {
+  Reduction reduction = Reduction::Mean;
+  /// Targets equal to this contribute nothing (neither to the sum nor to the mean's divisor).
+  int64_t ignore_index = -100;
+  /// Optional per-class weight [C] of the input's dtype.
+  Tensor weight;
+};
+
+/// Negative log-likelihood of int64 class targets: loss_i = -weight[t_i] * log_probs[i, t_i].
+/// log_probs [N, C] or [N, C, d1, ...] (or [C] with a 0-d target); target [N] or [N, d1, ...]
+/// with values in [0, C) or ignore_index. Mean divides by the summed weights of the
+/// non-ignored targets (NaN when every target is ignored, as PyTorch); None keeps the target's
+/// shape with 0 at ignored entries. Differentiable in log_probs (and weight).
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const NllLossOptions& options = {});
+
+/// Options of cross_entropy (`cross_entropy(logits, y, {.label_smoothing = 0.1})`).
+struct CrossEntropyOptions {
+  Reduction reduction = Reduction::Mean;
+  /// In [0, 1]: the target becomes (1 - s) one_hot + s / C (PyTorch's formula and weighting).
+  double label_smoothing = 0.0;
+  int64_t ignore_index = -100;
+  /// Optional per-class weight [C] of the logits' dtype.
+  Tensor weight;
+};
+
+/// nll_loss(log_softmax(logits, class dim), target) with optional label smoothing:
+/// (1 - s) * nll + s / C * sum_c(-weight[c] * log_softmax[c]), each term reduced as nll_loss
+/// reduces (mean: divided by the summed weights of the non-ignored targets). Shapes and targets
+/// as nll_loss; errors name "cross_entropy". Differentiable in logits (and weight).
+Tensor cross_entropy(const Tensor& logits, const Tensor& target,
+                     const CrossEntropyOptions& options = {});
+
+/// (input - target)^2, reduced. input and target have the same shape and dtype.
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+
+/// |input - target|, reduced. input and target have the same shape and dtype.
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+
+/// Options of binary_cross_entropy_with_logits.
+struct BceWithLogitsOptions {
+  Reduction reduction = Reduction::Mean;
+  /// Weight of the positive term, broadcast against the target (typically [C] for [N, C]).
+  Tensor pos_weight;
+  /// Weight of each element, broadcast against the input.
+  Tensor weight;
+};
+
+/// -weight * [pos_weight * t * log(sigmoid(x)) + (1 - t) * log(1 - sigmoid(x))], computed stably
+/// for any |x| as (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x). input and target (float
+/// probabilities) have the same shape. Differentiable in input, target and both weights.
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BceWithLogitsOptions& options = {});
+
+}  // namespace metagrad

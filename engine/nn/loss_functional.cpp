@@ -1,0 +1,181 @@
+// Losses (nll_loss, cross_entropy, mse_loss, l1_loss, binary_cross_entropy_with_logits), composed
+// of public ops so that every order of derivative follows from the primitives' backwards.
+#include <vector>
+
+#include "engine/nn/functional.hpp"
+#include "engine/ops.hpp"
+#include "engine/ops/op_support.hpp"
+
+namespace metagrad {
+namespace {
+
+Tensor reduce(const Tensor& loss, Reduction reduction) {
+  switch (reduction) {
+    case Reduction::None:
+      return loss;
+    case Reduction::Mean:
+      return mean(loss);
+    case Reduction::Sum:
+      return sum(loss);
+  }
+  MG_FAIL("loss: unknown reduction {}", static_cast<int>(reduction));
+}
+
+void check_same_shape(const Tensor& input, const Tensor& target, const char* op) {
+  detail::check_defined(input, op);
+  detail::check_defined(target, op, "target");
+  detail::check_floating(input, op);
+  detail::check_same_kind(input, target, op);
+  MG_CHECK(input.shape() == target.shape(),
+           "{}: target shape {} differs from input shape {}; reshape the target to the input's "
+           "shape (metagrad does not broadcast loss operands)",
+           op, shape_str(target.shape()), shape_str(input.shape()));
+}
+
+/// Throws unless `w` (when defined) matches x's dtype/device and broadcasts to `shape`.
+void check_broadcasts_to(const Tensor& w, const Tensor& x, const Dims& shape, const char* op,
+                         const char* what) {
+  if (!w.defined()) return;
+  detail::check_same_kind(x, w, op);
+  bool ok = w.dim() <= shape.size();
+  for (int i = 1; ok && i <= w.dim(); ++i) {
+    const int64_t size = w.shape()[w.dim() - i];
+    ok = size == 1 || size == shape[shape.size() - i];
+  }
+  MG_CHECK(ok, "{}: {} of shape {} does not broadcast to the input shape {}", op, what,
+           shape_str(w.shape()), shape_str(shape));
+}
+
+/// log(1 + e^z), stable and exact to every order: z + log1p(e^-z) for z > 0, log1p(e^z) else.
+/// Each branch only sees the inputs it is used for, so neither exp can overflow, not even in
+/// the gradient of the unused branch (which would turn the masked zero into NaN).
+Tensor softplus(const Tensor& z) {
+  const Tensor pos = gt(z, 0.0);
+  const Tensor z_pos = where(pos, z, 0.0);
+  const Tensor z_neg = where(pos, 0.0, z);
+  return where(pos, z_pos + log1p(exp(-z_pos)), log1p(exp(z_neg)));
+}
+
+/// The shared body of nll_loss and cross_entropy on log-probabilities `logp`. With smoothing s,
+/// each target's loss is (1 - s) * (-w[t] logp[t]) + s / C * sum_c(-w[c] logp[c]) (PyTorch's
+/// label smoothing); ignored targets give 0, and Mean divides by the summed w[t] of the others.
+Tensor nll_impl(const Tensor& logp, const Tensor& target, Reduction reduction, int64_t ignore_index,
+                const Tensor& weight, double smoothing, const char* op) {
+  detail::check_defined(target, op, "target");
+  MG_CHECK(target.dtype() == kInt64,
+           "{}: target must be an int64 tensor of class indices, got {} of shape {} (convert with "
+           ".to(kInt64))",
+           op, dtype_name(target.dtype()), shape_str(target.shape()));
+  MG_CHECK(target.device() == logp.device(), "{}: input on {} but target on {}", op,
+           logp.device().str(), target.device().str());
+  MG_CHECK(logp.dim() >= 1, "{}: input must be [C], [N, C] or [N, C, d1, ...], got a 0-d tensor",
+           op);
+  const int class_dim = logp.dim() == 1 ? 0 : 1;
+  const int64_t classes = logp.size(class_dim);
+  Dims expected = logp.shape();
+  expected.erase(class_dim);
+  MG_CHECK(target.shape() == expected,
+           "{}: target shape {} does not match input shape {}; expected target shape {} (the "
+           "input without its class dimension {})",
+           op, shape_str(target.shape()), shape_str(logp.shape()), shape_str(expected), class_dim);
+  if (weight.defined()) {
+    detail::check_same_kind(logp, weight, op);
+    MG_CHECK(weight.dim() == 1 && weight.size(0) == classes,
+             "{}: weight must be a 1-D tensor of {} class weights (input shape {}), got shape {}",
+             op, classes, shape_str(logp.shape()), shape_str(weight.shape()));
+  }
+  int64_t ignored = 0;
+  for (const int64_t v : target.to_vector<int64_t>()) {
+    if (v == ignore_index) {
+      ++ignored;
+      continue;
+    }
+    MG_CHECK(v >= 0 && v < classes, "{}: target {} is out of bounds for {} classes", op, v,
+             classes);
+  }
+
+  // Ignored targets pick class 0 (a valid index) and are masked out afterwards.
+  Tensor valid, index = target;
+  if (ignored > 0) {
+    valid = ne(target, static_cast<double>(ignore_index));
+    index = where(valid, target, 0.0);
+  }
+  Tensor loss = -squeeze(gather(logp, class_dim, unsqueeze(index, class_dim)), class_dim);
+  Tensor target_weight;  // w[t] of every target (0 where ignored); undefined means all ones
+  if (weight.defined()) {
+    target_weight = reshape(index_select(weight, 0, reshape(index, {-1})), target.shape());
+    loss = loss * target_weight;
+  }
+  if (smoothing > 0.0) {
+    Tensor weighted = logp;
+    if (weight.defined()) {
+      Dims weight_shape(logp.dim(), 1);
+      weight_shape[class_dim] = classes;
+      weighted = logp * reshape(weight, weight_shape);
+    }
+    const Tensor smooth = -sum(weighted, {class_dim});
+    loss = loss * (1.0 - smoothing) + smooth * (smoothing / static_cast<double>(classes));
+  }
+  if (valid.defined()) {
+    loss = where(valid, loss, 0.0);
+    if (target_weight.defined()) target_weight = where(valid, target_weight, 0.0);
+  }
+
+  if (reduction != Reduction::Mean) return reduce(loss, reduction);
+  if (target_weight.defined()) return sum(loss) / sum(target_weight);
+  if (valid.defined()) return sum(loss) / static_cast<double>(target.numel() - ignored);
+  return mean(loss);
+}
+
+}  // namespace
+
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const NllLossOptions& options) {
+  detail::check_defined(log_probs, "nll_loss");
+  detail::check_floating(log_probs, "nll_loss");
+  return nll_impl(log_probs, target, options.reduction, options.ignore_index, options.weight, 0.0,
+                  "nll_loss");
+}
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& target,
+                     const CrossEntropyOptions& options) {
+  detail::check_defined(logits, "cross_entropy");
+  detail::check_floating(logits, "cross_entropy");
+  MG_CHECK(options.label_smoothing >= 0.0 && options.label_smoothing <= 1.0,
+           "cross_entropy: label_smoothing must be between 0.0 and 1.0, got {}",
+           options.label_smoothing);
+  MG_CHECK(logits.dim() >= 1,
+           "cross_entropy: input must be [C], [N, C] or [N, C, d1, ...], got a 0-d tensor");
+  const Tensor logp = log_softmax(logits, logits.dim() == 1 ? 0 : 1);
+  return nll_impl(logp, target, options.reduction, options.ignore_index, options.weight,
+                  options.label_smoothing, "cross_entropy");
+}
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  check_same_shape(input, target, "mse_loss");
+  return reduce(square(input - target), reduction);
+}
+
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  check_same_shape(input, target, "l1_loss");
+  return reduce(abs(input - target), reduction);
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BceWithLogitsOptions& options) {
+  const char* op = "binary_cross_entropy_with_logits";
+  check_same_shape(input, target, op);
+  check_broadcasts_to(options.pos_weight, input, target.shape(), op, "pos_weight");
+  check_broadcasts_to(options.weight, input, input.shape(), op, "weight");
+  // -log(sigmoid(x)) = softplus(-x) and -log(1 - sigmoid(x)) = x + softplus(-x).
+  const Tensor neg_log_sigmoid = softplus(-input);
+  Tensor loss = (1.0 - target) * input;
+  if (options.pos_weight.defined()) {
+    loss = loss + ((options.pos_weight - 1.0) * target + 1.0) * neg_log_sigmoid;
+  } else {
+    loss = loss + neg_log_sigmoid;
+  }
+  if (options.weight.defined()) loss = loss * options.weight;
+  return reduce(loss, options.reduction);
+}
+
+}  // namespace metagrad
