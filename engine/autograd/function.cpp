@@ -12,6 +12,17 @@ TensorList LambdaNode::apply(const TensorList& grad_outputs) {
   return fn_(grad_outputs, *this);
 }
 
+void LambdaNode::release_saved() {
+  fn_ = nullptr;
+  saved_.clear();
+}
+
+void LambdaNode::describe_saved(std::initializer_list<NamedSaved> saved) {
+  saved_.reserve(saved_.size() + saved.size());
+  for (const NamedSaved& s : saved)
+    if (s.saved.data().defined()) saved_.emplace_back(std::string(s.name), s.saved.data());
+}
+
 void collect_next_edges(Node& node, const TensorList& inputs) {
   node.next_edges().reserve(inputs.size());
   node.input_meta().reserve(inputs.size());
@@ -35,8 +46,10 @@ void set_history(const std::shared_ptr<Node>& node, const TensorList& outputs) {
 }
 
 std::shared_ptr<Node> record(std::string name, const TensorList& inputs,
-                             const TensorList& outputs, BackwardFn backward) {
+                             const TensorList& outputs, BackwardFn backward,
+                             std::initializer_list<NamedSaved> saved) {
   auto node = std::make_shared<LambdaNode>(std::move(name), std::move(backward));
+  if (saved.size() > 0) node->describe_saved(saved);
   collect_next_edges(*node, inputs);
   set_history(node, outputs);
   return node;

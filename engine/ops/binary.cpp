@@ -46,14 +46,16 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
 template <typename Backward>
 void record_binary(const char* node, const Tensor& a, const Tensor& b, const Tensor& out,
                    Backward backward) {
-  record(node, {a, b}, {out},
-         [sa = SavedTensor(a, false), sb = SavedTensor(b, false), backward](
-             const TensorList& g, Node& self) -> TensorList {
-           const Tensor x = sa.unpack(self), y = sb.unpack(self);
-           auto [ga, gb] = backward(g[0], x, y, self);
-           return {ga.defined() ? sum_to(ga, x.shape()) : Tensor(),
-                   gb.defined() ? sum_to(gb, y.shape()) : Tensor()};
-         });
+  const SavedTensor sa(a, false), sb(b, false);
+  record(
+      node, {a, b}, {out},
+      [sa, sb, backward](const TensorList& g, Node& self) -> TensorList {
+        const Tensor x = sa.unpack(self), y = sb.unpack(self);
+        auto [ga, gb] = backward(g[0], x, y, self);
+        return {ga.defined() ? sum_to(ga, x.shape()) : Tensor(),
+                gb.defined() ? sum_to(gb, y.shape()) : Tensor()};
+      },
+      {{"self", sa}, {"other", sb}});
 }
 
 // Which inputs need a gradient (to skip work in the backward).

@@ -1,0 +1,324 @@
+#include "engine/visual/make_dot.hpp"
+
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+
+#include "engine/autograd/node.hpp"
+
+extern char** environ;
+
+namespace metagrad {
+namespace {
+
+constexpr const char* kBackwardColor = "lightgrey";
+constexpr const char* kLeafColor = "lightblue";
+constexpr const char* kSavedColor = "orange";
+constexpr const char* kOutputColor = "darkolivegreen1";
+
+// TorchOpt's size_to_str: "(2, 3)", "(3)", "()".
+std::string size_str(const Dims& shape) {
+  std::string out = "(";
+  for (int i = 0; i < static_cast<int>(shape.size()); ++i) {
+    if (i > 0) out += ", ";
+    out += std::to_string(shape[i]);
+  }
+  return out + ")";
+}
+
+// The text of a DOT quoted string: backslashes and quotes escaped, line breaks as \n.
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  out.reserve(text.size() + 2);
+  for (const char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// "name\n(shape)", or only the shape when there is no name (TorchOpt's get_var_name).
+std::string var_label(const std::string* name, const Dims& shape) {
+  return name && !name->empty() ? *name + "\n" + size_str(shape) : size_str(shape);
+}
+
+// TorchOpt's get_fn_name: the op name over a rule and a table of "key: value" rows, keys
+// left-aligned, values right-aligned and cut to max_chars with "...".
+std::string with_attrs(const std::string& name,
+                       const std::vector<std::pair<std::string, std::string>>& attrs,
+                       int max_chars) {
+  if (attrs.empty()) return name;
+  const size_t limit = static_cast<size_t>(std::max(max_chars, 3));
+  size_t key_width = 0, value_width = 0;
+  for (const auto& [key, value] : attrs) {
+    key_width = std::max(key_width, key.size());
+    value_width = std::max(value_width, value.size());
+  }
+  value_width = std::min(value_width, limit);
+  std::string out =
+      name + "\n" + std::string(std::max(key_width + value_width + 2, name.size()), '-');
+  for (const auto& [key, value] : attrs) {
+    const std::string shown =
+        value.size() > value_width ? value.substr(0, value_width - 3) + "..." : value;
+    out += fmt::format("\n{:<{}}: {:>{}}", key, key_width, shown, value_width);
+  }
+  return out;
+}
+
+// The rows show_attrs lists for a node: input and output shapes, then saved tensors.
+std::vector<std::pair<std::string, std::string>> node_attrs(const Node& node) {
+  std::vector<std::pair<std::string, std::string>> attrs;
+  for (size_t i = 0; i < node.input_meta().size(); ++i)
+    attrs.emplace_back(fmt::format("input[{}]", i), size_str(node.input_meta()[i].shape));
+  for (size_t i = 0; i < node.output_meta().size(); ++i)
+    attrs.emplace_back(fmt::format("output[{}]", i), size_str(node.output_meta()[i].shape));
+  for (const auto& [name, tensor] : node.saved_for_display())
+    if (tensor.defined()) attrs.emplace_back(name, "[saved tensor]");
+  return attrs;
+}
+
+struct NodeKey {
+  const Node* node;
+  uint32_t output_nr;
+  bool operator==(const NodeKey& o) const { return node == o.node && output_nr == o.output_nr; }
+};
+struct NodeKeyHash {
+  size_t operator()(const NodeKey& k) const {
+    return std::hash<const Node*>()(k.node) ^
+           (static_cast<size_t>(k.output_nr) * 0x9e3779b97f4a7c15ull);
+  }
+};
+
+// Builds the DOT body: walks the graph breadth-first from the outputs, numbering nodes as they
+// are discovered (Note [make_dot]).
+class DotWriter {
+ public:
+  DotWriter(const std::vector<std::pair<std::string, Tensor>>& params, MakeDotOptions options)
+      : options_(options) {
+    for (const auto& [name, t] : params) {
+      if (!t.defined()) continue;
+      names_.emplace(t.impl(), &name);
+      if (t.grad_fn()) produced_.emplace(NodeKey{t.grad_fn().get(), t.output_nr()}, &t);
+    }
+  }
+
+  std::string write(const TensorList& outputs) {
+    std::unordered_map<const TensorImpl*, bool> seen_outputs;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const Tensor& out = outputs[i];
+      MG_CHECK(out.defined(), "make_dot: output {} of {} is undefined; pass defined tensors", i,
+               outputs.size());
+      if (!seen_outputs.emplace(out.impl(), true).second) continue;
+      const std::string id = fmt::format("out{}", num_outputs_++);
+      node_line(id, var_label(name_of(out.impl()), out.shape()), kOutputColor);
+      if (out.grad_fn()) edge_line(fn_id(discover(out.grad_fn().get())), id);
+    }
+    while (!queue_.empty()) {
+      const Node* node = queue_.front();
+      queue_.pop_front();
+      write_node(*node);
+    }
+    const double size = std::max(12.0, 0.5 * static_cast<double>(num_lines_));
+    std::string dot = "digraph {\n";
+    dot += fmt::format("\tgraph [size=\"{},{}\"]\n", size, size);
+    dot +=
+        "\tnode [align=left fontname=monospace fontsize=10 height=0.2 ranksep=0.1 shape=box "
+        "style=filled]\n";
+    dot += body_;
+    dot += "}\n";
+    return dot;
+  }
+
+ private:
+  static std::string fn_id(size_t k) { return fmt::format("fn{}", k); }
+
+  size_t discover(const Node* node) {
+    const auto [it, inserted] = ids_.emplace(node, ids_.size());
+    if (inserted) queue_.push_back(node);
+    return it->second;
+  }
+
+  const std::string* name_of(const TensorImpl* impl) const {
+    const auto it = names_.find(impl);
+    return it == names_.end() ? nullptr : it->second;
+  }
+
+  void node_line(const std::string& id, const std::string& label, const char* color) {
+    body_ += fmt::format("\t{} [label={} fillcolor={}]\n", id, quoted(label), color);
+    ++num_lines_;
+  }
+  void edge_line(const std::string& from, const std::string& to, const char* attrs = nullptr) {
+    body_ += attrs ? fmt::format("\t{} -> {} [{}]\n", from, to, attrs)
+                   : fmt::format("\t{} -> {}\n", from, to);
+    ++num_lines_;
+  }
+
+  void write_node(const Node& node) {
+    const std::string id = fn_id(ids_.at(&node));
+    std::string label = options_.show_attrs
+                            ? with_attrs(node.name(), node_attrs(node), options_.max_attr_chars)
+                            : node.name();
+    // A node that made a named non-leaf (an updated parameter) is shown as that parameter.
+    const char* color = kBackwardColor;
+    for (uint32_t i = 0; i < static_cast<uint32_t>(node.num_outputs()); ++i) {
+      const auto it = produced_.find(NodeKey{&node, i});
+      if (it == produced_.end()) continue;
+      label += "\n" + var_label(name_of(it->second->impl()), it->second->shape());
+      color = kLeafColor;
+    }
+    node_line(id, label, color);
+
+    if (const auto* acc = dynamic_cast<const AccumulateGrad*>(&node)) {
+      const Tensor leaf = acc->variable();
+      const std::string leaf_id = fmt::format("leaf{}", num_leaves_++);
+      node_line(leaf_id, var_label(name_of(leaf.impl()), leaf.shape()), kLeafColor);
+      edge_line(leaf_id, id);
+    }
+    if (options_.show_saved) {
+      for (const auto& [name, tensor] : node.saved_for_display()) {
+        if (!tensor.defined()) continue;
+        const std::string saved_id = fmt::format("saved{}", num_saved_++);
+        node_line(saved_id, var_label(&name, tensor.shape()), kSavedColor);
+        edge_line(id, saved_id, "dir=none");
+      }
+    }
+    for (const Edge& e : node.next_edges())
+      if (e.valid()) edge_line(fn_id(discover(e.node.get())), id);
+  }
+
+  MakeDotOptions options_;
+  std::unordered_map<const TensorImpl*, const std::string*> names_;
+  std::unordered_map<NodeKey, const Tensor*, NodeKeyHash> produced_;
+  std::unordered_map<const Node*, size_t> ids_;
+  std::deque<const Node*> queue_;
+  std::string body_;
+  size_t num_lines_ = 0, num_outputs_ = 0, num_leaves_ = 0, num_saved_ = 0;
+};
+
+// The first executable regular file `name` in the directories of PATH (empty entries skipped).
+std::optional<std::string> find_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return std::nullopt;
+  std::string_view dirs(path);
+  while (!dirs.empty()) {
+    const size_t colon = dirs.find(':');
+    const std::string_view dir = dirs.substr(0, colon);
+    dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+    if (dir.empty()) continue;
+    std::string candidate(dir);
+    candidate += '/';
+    candidate += name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+  }
+  return std::nullopt;
+}
+
+struct RunResult {
+  int status = 0;
+  std::string errors;
+};
+
+// Runs `argv` (argv[0] a full path) without a shell, capturing its standard error.
+RunResult run_program(const std::vector<std::string>& argv) {
+  int fds[2];
+  MG_CHECK(::pipe(fds) == 0, "render: cannot create a pipe: {}", std::strerror(errno));
+  ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  ::fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    MG_CHECK(false, "render: cannot run '{}': {}", argv[0], std::strerror(rc));
+  }
+  RunResult result;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fds[0], buffer, sizeof buffer);
+    if (n > 0) {
+      if (result.errors.size() < 4000) result.errors.append(buffer, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  ::close(fds[0]);
+  while (::waitpid(pid, &result.status, 0) < 0 && errno == EINTR) {
+  }
+  return result;
+}
+
+}  // namespace
+
+std::string make_dot(const TensorList& outputs,
+                     const std::vector<std::pair<std::string, Tensor>>& params,
+                     MakeDotOptions options) {
+  return DotWriter(params, options).write(outputs);
+}
+
+std::string make_dot(const Tensor& output,
+                     const std::vector<std::pair<std::string, Tensor>>& params,
+                     MakeDotOptions options) {
+  return make_dot(TensorList{output}, params, options);
+}
+
+std::string render(const std::string& dot, const std::string& path_without_ext,
+                   const std::string& format) {
+  MG_CHECK(!path_without_ext.empty(),
+           "render: the output path is empty; pass a path without extension such as \"graph\"");
+  MG_CHECK(!format.empty() &&
+               std::all_of(format.begin(), format.end(),
+                           [](unsigned char c) { return std::isalnum(c) || c == ':' || c == '_'; }),
+           "render: '{}' is not a Graphviz output format; use one such as svg, png or pdf", format);
+  const std::string dot_path = path_without_ext + ".dot";
+  {
+    std::ofstream file(dot_path, std::ios::binary | std::ios::trunc);
+    MG_CHECK(file.is_open(), "render: cannot open '{}' for writing: {}", dot_path,
+             std::strerror(errno));
+    file << dot;
+    file.close();
+    MG_CHECK(!file.fail(), "render: writing '{}' failed: {}", dot_path, std::strerror(errno));
+  }
+  const std::optional<std::string> program = find_on_path("dot");
+  MG_CHECK(program.has_value(),
+           "render: Graphviz 'dot' was not found on PATH; install graphviz (apt-get install "
+           "graphviz) or use the .dot file written at {}",
+           dot_path);
+  const std::string out_path = path_without_ext + "." + format;
+  const RunResult run = run_program({*program, "-T" + format, dot_path, "-o", out_path});
+  const bool ok = WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0;
+  MG_CHECK(ok, "render: '{} -T{} {} -o {}' {} {}; its errors: {}", *program, format, dot_path,
+           out_path, WIFEXITED(run.status) ? "exited with status" : "was killed by signal",
+           WIFEXITED(run.status) ? WEXITSTATUS(run.status) : WTERMSIG(run.status),
+           run.errors.empty() ? std::string("(none)") : run.errors);
+  return out_path;
+}
+
+}  // namespace metagrad
