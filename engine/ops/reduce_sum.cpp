@@ -21,17 +21,22 @@ Dims reduced_shape(const Dims& shape, const Dims& dims, bool keepdim) {
   return out;
 }
 
-Tensor reduce_forward(ReduceOp op, const Tensor& x, const Dims& dims, bool keepdim, DType out_dtype) {
+Tensor reduce_forward(ReduceOp op, const Tensor& x, const Dims& dims, bool keepdim,
+                      DType out_dtype) {
   const Dims kept = reduced_shape(x.shape(), dims, true);
   Tensor out = make_empty(kept, out_dtype, x.device());
   if (x.numel() == 0 && out.numel() > 0) {
-    backend_of(out).fill(view_of(out), op == ReduceOp::Prod ? 1.0 : 0.0);
+    // The identity of the op: an empty sum is 0, an empty product 1, an empty any() false and
+    // an empty all() true (max/min of other dtypes reject empty reductions before this point).
+    const bool one = op == ReduceOp::Prod || (op == ReduceOp::Min && out_dtype == kBool);
+    backend_of(out).fill(view_of(out), one ? 1.0 : 0.0);
   } else if (out.numel() > 0) {
     Tensor src = x.dtype() == out_dtype ? x : x.detach().to(out_dtype);
     backend_of(x).reduce(op, view_of(src), view_of(out));
   }
-  if (!keepdim) out = make_view(out, reduced_shape(x.shape(), dims, false),
-                                contiguous_strides(reduced_shape(x.shape(), dims, false)), 0);
+  if (!keepdim)
+    out = make_view(out, reduced_shape(x.shape(), dims, false),
+                    contiguous_strides(reduced_shape(x.shape(), dims, false)), 0);
   return out;
 }
 
