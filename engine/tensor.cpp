@@ -17,6 +17,7 @@ TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, const Dims& shape, cons
       dtype_(dtype) {}
 
 bool TensorImpl::is_contiguous() const {
+  if (numel_ == 0) return true;  // as PyTorch: an empty tensor has no layout to violate
   int64_t expected = 1;
   for (int i = shape_.size() - 1; i >= 0; --i) {
     if (shape_[i] == 1) continue;
