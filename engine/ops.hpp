@@ -2,6 +2,7 @@
 
 // The op catalogue: every public tensor op, as free functions in namespace metagrad.
 #include "engine/ops/binary.hpp"
+#include "engine/ops/conv.hpp"
 #include "engine/ops/convert.hpp"
 #include "engine/ops/factory.hpp"
 #include "engine/ops/index_ops.hpp"

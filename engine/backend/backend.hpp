@@ -56,6 +56,16 @@ struct UnaryParams {
   double alpha = 0, beta = 0, gamma = 0;
 };
 
+/// Geometry of a 2-D sliding window (im2col / col2im): kernel, stride, zero padding and dilation
+/// per spatial dim, and the number of window positions (out_h x out_w) it produces.
+struct ConvGeometry {
+  int64_t kernel_h = 1, kernel_w = 1;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_h = 0, pad_w = 0;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t out_h = 0, out_w = 0;
+};
+
 /// One compute backend (CPU or CUDA). See Note [backend contract].
 class Backend {
  public:
@@ -92,6 +102,15 @@ class Backend {
   virtual void index_select(const View& in, int dim, const View& index, const View& out) = 0;
   /// out.index_select(dim, index) += src: the adjoint of index_select.
   virtual void index_add(const View& out, int dim, const View& index, const View& src) = 0;
+  /// im2col: in [N, C, H, W] -> out [N, C*kh*kw, out_h*out_w] with
+  /// out[n, (c*kh + i)*kw + j, y*out_w + x] = in[n, c, y*sh - ph + i*dh, x*sw - pw + j*dw], and
+  /// `pad_value` where that position lies outside the input. Float dtypes; any strides.
+  virtual void unfold(const View& in, const View& out, const ConvGeometry& geometry,
+                      double pad_value) = 0;
+  /// col2im, the adjoint of unfold: in [N, C*kh*kw, out_h*out_w] -> out [N, C, H, W], each
+  /// output element the sum of the column entries that unfold would copy from it (out is fully
+  /// overwritten, not accumulated into). Float dtypes; any strides.
+  virtual void fold(const View& in, const View& out, const ConvGeometry& geometry) = 0;
   /// Fills a contiguous `out` from the counter-based generator (seed, offset). kind: 0 uniform
   /// [low, high), 1 normal(mean=low, std=high), 2 integers in [low, high).
   virtual void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,

@@ -39,6 +39,10 @@ Dims infer_shape(const Dims& requested, int64_t numel, const Dims& from, const c
 // memory layout does not allow a view (PyTorch's computeStride).
 bool view_strides(const Dims& old_shape, const Dims& old_strides, const Dims& shape, Dims& out) {
   out = Dims(shape.size(), 0);
+  if (old_shape.empty()) {
+    out = Dims(shape.size(), 1);  // a 0-d tensor views as any all-ones shape
+    return true;
+  }
   if (numel_of(old_shape) == 0) {
     out = contiguous_strides(shape);
     return true;

@@ -26,6 +26,8 @@ class HostBackedDevice final : public Backend {
   void scatter_add(const View&, int, const View&, const View&) override {}
   void index_select(const View&, int, const View&, const View&) override {}
   void index_add(const View&, int, const View&, const View&) override {}
+  void unfold(const View&, const View&, const ConvGeometry&, double) override {}
+  void fold(const View&, const View&, const ConvGeometry&) override {}
   void random(int, const View&, uint64_t, uint64_t, double, double) override {}
 };
 

@@ -157,10 +157,12 @@ TEST_CASE("make_dot: show_attrs lists shapes, cut to max_attr_chars", "[visual]"
   const std::string dot = make_dot(out, {}, {.show_attrs = true});
   CHECK(count(dot,
               "\tfn0 [label=\"MulBackward\\n"
-              "-----------------\\n"
-              "input[0] : (2, 3)\\n"
-              "input[1] :    (3)\\n"
-              "output[0]: (2, 3)\" fillcolor=lightgrey]") == 1);
+              "-------------------------\\n"
+              "input[0] :         (2, 3)\\n"
+              "input[1] :            (3)\\n"
+              "output[0]:         (2, 3)\\n"
+              "self     : [saved tensor]\\n"
+              "other    : [saved tensor]\" fillcolor=lightgrey]") == 1);
   CHECK(count(dot, "[label=\"AccumulateGrad\\n-----------------\\noutput[0]: (2, 3)\"") == 1);
 
   Tensor big = randn64({100, 200}, 3);

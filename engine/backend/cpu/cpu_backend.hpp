@@ -23,6 +23,9 @@ class CpuBackend final : public Backend {
   void scatter_add(const View& out, int dim, const View& index, const View& src) override;
   void index_select(const View& in, int dim, const View& index, const View& out) override;
   void index_add(const View& out, int dim, const View& index, const View& src) override;
+  void unfold(const View& in, const View& out, const ConvGeometry& geometry,
+              double pad_value) override;
+  void fold(const View& in, const View& out, const ConvGeometry& geometry) override;
   void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,
               double high) override;
 };

@@ -1,5 +1,7 @@
 #include <Eigen/Core>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <type_traits>
 
@@ -122,44 +124,87 @@ void unary_integral(UnaryOp op, const View& in, const View& out) {
   }
 }
 
-template <typename T>
-bool pred(BinaryOp op, T a, T b) {
-  switch (op) {
-    case BinaryOp::Eq: return a == b;
-    case BinaryOp::Ne: return a != b;
-    case BinaryOp::Lt: return a < b;
-    case BinaryOp::Le: return a <= b;
-    case BinaryOp::Gt: return a > b;
-    case BinaryOp::Ge: return a >= b;
-    case BinaryOp::LogicalAnd: return (a != T(0)) && (b != T(0));
-    case BinaryOp::LogicalOr: return (a != T(0)) || (b != T(0));
-    case BinaryOp::LogicalXor: return (a != T(0)) != (b != T(0));
-    default: return false;
-  }
-}
-
-template <typename T, typename F>
+// out = f(a, b) with inputs of type T and output of type O (bool for predicates); contiguous rows
+// and rows against a broadcast scalar get plain indexed loops that the compiler vectorizes.
+template <typename T, typename O = T, typename F>
 void binary_loop(const View& a, const View& b, const View& out, F f) {
   StridedLoop<3>({&out, &a, &b}).run([&](char** p, const int64_t* s, int64_t n) {
-    if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T)) {
-      T* o = reinterpret_cast<T*>(p[0]);
+    O* o = reinterpret_cast<O*>(p[0]);
+    if (s[0] == sizeof(O) && s[1] == sizeof(T) && s[2] == sizeof(T)) {
       const T* x = reinterpret_cast<const T*>(p[1]);
       const T* y = reinterpret_cast<const T*>(p[2]);
       for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
-    } else if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == 0) {
-      T* o = reinterpret_cast<T*>(p[0]);
+    } else if (s[0] == sizeof(O) && s[1] == sizeof(T) && s[2] == 0) {
       const T* x = reinterpret_cast<const T*>(p[1]);
       const T y = *reinterpret_cast<const T*>(p[2]);
       for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y);
-    } else if (s[0] == sizeof(T) && s[1] == 0 && s[2] == sizeof(T)) {
-      T* o = reinterpret_cast<T*>(p[0]);
+    } else if (s[0] == sizeof(O) && s[1] == 0 && s[2] == sizeof(T)) {
       const T x = *reinterpret_cast<const T*>(p[1]);
       const T* y = reinterpret_cast<const T*>(p[2]);
       for (int64_t i = 0; i < n; ++i) o[i] = f(x, y[i]);
     } else {
       for (int64_t i = 0; i < n; ++i)
-        *reinterpret_cast<T*>(p[0] + i * s[0]) = f(*reinterpret_cast<const T*>(p[1] + i * s[1]),
+        *reinterpret_cast<O*>(p[0] + i * s[0]) = f(*reinterpret_cast<const T*>(p[1] + i * s[1]),
                                                    *reinterpret_cast<const T*>(p[2] + i * s[2]));
+    }
+  });
+}
+
+// Comparisons and logic (bool output); the op is dispatched once, outside the loop.
+template <typename T>
+void predicate(BinaryOp op, const View& a, const View& b, const View& out) {
+  switch (op) {
+    case BinaryOp::Eq: return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x == y; });
+    case BinaryOp::Ne: return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x != y; });
+    case BinaryOp::Lt: return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x < y; });
+    case BinaryOp::Le: return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x <= y; });
+    case BinaryOp::Gt: return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x > y; });
+    case BinaryOp::Ge: return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x >= y; });
+    case BinaryOp::LogicalAnd:
+      return binary_loop<T, bool>(a, b, out, [](T x, T y) { return (x != T(0)) & (y != T(0)); });
+    case BinaryOp::LogicalOr:
+      return binary_loop<T, bool>(a, b, out, [](T x, T y) { return (x != T(0)) | (y != T(0)); });
+    case BinaryOp::LogicalXor:
+      return binary_loop<T, bool>(a, b, out, [](T x, T y) { return (x != T(0)) != (y != T(0)); });
+    default: break;
+  }
+}
+
+// cond ? x : y through a bit mask, so that the loops below have no data-dependent branch (a mask
+// of random signs, as relu's backward has, would mispredict half the time). The condition is read
+// as the byte (0 or 1) that stores a bool: GCC does not vectorize loads of bool itself.
+template <typename T>
+T select(uint8_t cond, T x, T y) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return static_cast<bool>((cond & x) | ((cond ^ 1) & y));
+  } else {
+    using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+    const Bits mask = Bits(0) - static_cast<Bits>(cond);
+    return std::bit_cast<T>((std::bit_cast<Bits>(x) & mask) | (std::bit_cast<Bits>(y) & ~mask));
+  }
+}
+
+// out = cond ? a : b, with contiguous fast paths (also against a broadcast scalar).
+template <typename T>
+void where_loop(const View& cond, const View& a, const View& b, const View& out) {
+  StridedLoop<4>({&out, &cond, &a, &b}).run([&](char** p, const int64_t* s, int64_t n) {
+    T* o = reinterpret_cast<T*>(p[0]);
+    const uint8_t* c = reinterpret_cast<const uint8_t*>(p[1]);
+    const T* x = reinterpret_cast<const T*>(p[2]);
+    const T* y = reinterpret_cast<const T*>(p[3]);
+    if (s[0] == sizeof(T) && s[1] == 1 && s[2] == sizeof(T) && s[3] == sizeof(T)) {
+      for (int64_t i = 0; i < n; ++i) o[i] = select(c[i], x[i], y[i]);
+    } else if (s[0] == sizeof(T) && s[1] == 1 && s[2] == sizeof(T) && s[3] == 0) {
+      const T yv = *y;
+      for (int64_t i = 0; i < n; ++i) o[i] = select(c[i], x[i], yv);
+    } else if (s[0] == sizeof(T) && s[1] == 1 && s[2] == 0 && s[3] == sizeof(T)) {
+      const T xv = *x;
+      for (int64_t i = 0; i < n; ++i) o[i] = select(c[i], xv, y[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<T*>(p[0] + i * s[0]) =
+            select(c[i * s[1]], *reinterpret_cast<const T*>(p[2] + i * s[2]),
+                   *reinterpret_cast<const T*>(p[3] + i * s[3]));
     }
   });
 }
@@ -213,12 +258,7 @@ void CpuBackend::binary(BinaryOp op, const View& a, const View& b, const View& o
   MG_DISPATCH_ALL(a.dtype, [&](auto tag) {
     using T = decltype(tag);
     if (is_predicate(op)) {
-      StridedLoop<3>({&out, &a, &b}).run([&](char** p, const int64_t* s, int64_t n) {
-        for (int64_t i = 0; i < n; ++i)
-          *reinterpret_cast<bool*>(p[0] + i * s[0]) =
-              pred<T>(op, *reinterpret_cast<const T*>(p[1] + i * s[1]),
-                      *reinterpret_cast<const T*>(p[2] + i * s[2]));
-      });
+      predicate<T>(op, a, b, out);
     } else if constexpr (std::is_same_v<T, bool>) {
       MG_FAIL("arithmetic on bool tensors is not supported; convert to a numeric dtype first");
     } else {
@@ -228,16 +268,7 @@ void CpuBackend::binary(BinaryOp op, const View& a, const View& b, const View& o
 }
 
 void CpuBackend::where(const View& cond, const View& a, const View& b, const View& out) {
-  MG_DISPATCH_ALL(out.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    StridedLoop<4>({&out, &cond, &a, &b}).run([&](char** p, const int64_t* s, int64_t n) {
-      for (int64_t i = 0; i < n; ++i)
-        *reinterpret_cast<T*>(p[0] + i * s[0]) =
-            *reinterpret_cast<const bool*>(p[1] + i * s[1])
-                ? *reinterpret_cast<const T*>(p[2] + i * s[2])
-                : *reinterpret_cast<const T*>(p[3] + i * s[3]);
-    });
-  });
+  MG_DISPATCH_ALL(out.dtype, [&](auto tag) { where_loop<decltype(tag)>(cond, a, b, out); });
 }
 
 }  // namespace metagrad::cpu

@@ -1,0 +1,221 @@
+"""Puts metagrad's engine benchmark next to PyTorch's and prints the ratio metagrad/PyTorch.
+
+Runs bench/engine_overhead (C++) and bench/engine_overhead.py (PyTorch) with the same
+BENCH_THREADS, one workload at a time and alternately, so that both sides see the same machine
+load (shared machines drift by 10-30 % over a minute); with --rounds R each side's time is the
+median over R such rounds. Or reads two JSON-lines files written earlier (--metagrad-jsonl and
+--pytorch-jsonl).
+
+Targets (the foundation issue): per-op and per-backward-node time at most 1/5 of PyTorch's
+(op_grad, op_nograd, backward_node), the MLP forward+backward and HVP no slower than PyTorch
+(mlp_fwd_bwd, mlp_hvp). mlp_fwd_nograd is shown for diagnosis only. "ratio" compares median wall
+times; "cpu ratio" compares median process CPU times, which other processes on a busy machine
+disturb less (but which also count OpenMP threads spinning at a barrier).
+
+Usage:
+  python3 bench/compare_pytorch.py [BINARY]          (default build/bench/engine_overhead)
+  python3 bench/compare_pytorch.py --metagrad-jsonl a.jsonl --pytorch-jsonl b.jsonl
+Options: --threads N (else BENCH_THREADS, else 2), --rounds R (1), --python PATH (the interpreter
+with torch, default /usr/bin/python3), --idiomatic (also time PyTorch's F.linear/F.cross_entropy
+MLP, compared against the same metagrad row), --save PATH (all raw JSON lines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+# workload -> (target ratio metagrad/PyTorch or None, what the time is per)
+WORKLOADS = {
+    'op_grad': (0.2, 'ns/op'),
+    'op_nograd': (0.2, 'ns/op'),
+    'backward_node': (0.2, 'ns/node'),
+    'mlp_fwd_nograd': (None, 'ms'),
+    'mlp_fwd_bwd': (1.0, 'ms'),
+    'mlp_hvp': (1.0, 'ms'),
+    # bench/convnet (issue 3): the MAML tutorial ConvNet, forward+backward and HVP.
+    'convnet_fwd_bwd': (1.0, 'ms'),
+    'convnet_hvp': (1.0, 'ms'),
+}
+
+# Benchmark binary -> the workloads it runs, each timed alternately with the same workload of its
+# PyTorch counterpart bench/<binary name>.py. A binary not listed here is run whole, once per side
+# and round; workloads missing from WORKLOADS are shown without a target.
+SUITES = {
+    'engine_overhead': ['op_grad', 'op_nograd', 'backward_node', 'mlp_fwd_nograd', 'mlp_fwd_bwd',
+                        'mlp_hvp'],
+    'convnet': ['convnet_fwd_bwd', 'convnet_hvp'],
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('binary', nargs='?', default=str(ROOT / 'build' / 'bench' / 'engine_overhead'))
+    parser.add_argument('--metagrad-jsonl', help='read metagrad results from this file')
+    parser.add_argument('--pytorch-jsonl', help='read PyTorch results from this file')
+    parser.add_argument('--threads', type=int, default=int(os.environ.get('BENCH_THREADS', '2') or 2))
+    parser.add_argument('--rounds', type=int, default=1)
+    parser.add_argument('--python', default='/usr/bin/python3')
+    parser.add_argument('--idiomatic', action='store_true')
+    parser.add_argument('--save', help='write every raw JSON line here')
+    args = parser.parse_args()
+    if bool(args.metagrad_jsonl) != bool(args.pytorch_jsonl):
+        parser.error('--metagrad-jsonl and --pytorch-jsonl go together')
+    return args
+
+
+def parse_lines(text: str) -> list[dict]:
+    records = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith('{'):
+            records.append(json.loads(line))
+    return records
+
+
+def run_side(command: list[str], env: dict, label: str) -> tuple[list[dict], str | None]:
+    """Runs one side; returns its records and an error line (None when it exited 0)."""
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    error = None
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ['exit status %d' % proc.returncode])[-1]
+        error = f'{label}: {last}'
+    return parse_lines(proc.stdout), error
+
+
+def run_both(args: argparse.Namespace) -> tuple[list[dict], list[str]]:
+    binary = Path(args.binary)
+    if not binary.is_file():
+        sys.exit(f'compare_pytorch: {binary} not found; build it with `make build` '
+                 f'(or `meson compile -C build`) or pass its path')
+    env = dict(os.environ, BENCH_THREADS=str(args.threads))
+    if args.idiomatic:
+        env['BENCH_IDIOMATIC'] = '1'
+    counterpart = HERE / f'{binary.name}.py'
+    if not counterpart.is_file():
+        sys.exit(f'compare_pytorch: {binary} has no PyTorch counterpart {counterpart}')
+    records, errors = [], []
+    for round_nr in range(args.rounds):
+        for workload in SUITES.get(binary.name, ['']):
+            env['BENCH_WORKLOADS'] = workload  # '' runs every workload of the binary
+            sides = [([str(binary)], 'metagrad'),
+                     ([args.python, str(counterpart)], 'pytorch')]
+            if round_nr % 2 == 1:  # alternate who goes first
+                sides.reverse()
+            for command, label in sides:
+                recs, error = run_side(command, env, label)
+                for rec in recs:
+                    rec['round'] = round_nr
+                records += recs
+                if error and (workload, error) not in errors:
+                    errors.append((workload, error))
+    return records, [f'{w}: {e}' for w, e in errors]
+
+
+def read_files(args: argparse.Namespace) -> list[dict]:
+    records = []
+    for path in (args.metagrad_jsonl, args.pytorch_jsonl):
+        records += parse_lines(Path(path).read_text())
+    return records
+
+
+def summarise(records: list[dict]) -> dict:
+    """(impl, workload) -> (wall, cpu) in the workload's unit (ns per op for the per-op rows, else
+    ms), each the median over rounds. PyTorch's alternative rows (compare_to) keep their names."""
+    values: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+    for rec in records:
+        wall, cpu = values.setdefault((rec['impl'], rec['workload']), ([], []))
+        per_op = 'ns_per_op' in rec
+        wall.append(rec['ns_per_op'] if per_op else rec['median_ms'])
+        cpu_value = rec.get('cpu_ns_per_op' if per_op else 'cpu_median_ms')
+        if cpu_value is not None:
+            cpu.append(cpu_value)
+    return {key: (statistics.median(wall), statistics.median(cpu) if cpu else None)
+            for key, (wall, cpu) in values.items()}
+
+
+def ratio_of(mg: float | None, pt: float | None) -> float | None:
+    return mg / pt if mg is not None and pt else None
+
+
+def fmt_value(value: float | None) -> str:
+    if value is None:
+        return '-'
+    return f'{value:.1f}' if value >= 100 else f'{value:.3f}'
+
+
+def print_table(records: list[dict], errors: list[str], threads: int) -> int:
+    summary = summarise(records)
+    rows = [(w, w) for w in WORKLOADS]
+    rows += [(w, w) for w in dict.fromkeys(r['workload'] for r in records if not r.get('compare_to'))
+             if w not in WORKLOADS]  # a benchmark's workloads that have no target here
+    rows += sorted({(r['workload'], r['compare_to']) for r in records if r.get('compare_to')},
+                   key=lambda r: list(WORKLOADS).index(r[1]) if r[1] in WORKLOADS else 99)
+    header = ('workload', 'unit', 'metagrad', 'pytorch', 'ratio', 'target', 'met', 'cpu ratio')
+    lines = []
+    missed = 0
+    for py_name, mg_name in rows:
+        target, unit = WORKLOADS.get(mg_name, (None, 'ms'))
+        mg_wall, mg_cpu = summary.get(('metagrad', mg_name), (None, None))
+        pt_wall, pt_cpu = summary.get(('pytorch', py_name), (None, None))
+        if mg_wall is None and pt_wall is None:
+            continue
+        ratio, cpu_ratio = ratio_of(mg_wall, pt_wall), ratio_of(mg_cpu, pt_cpu)
+        if py_name != mg_name:
+            label, target = f'{mg_name} vs {py_name}', None
+        else:
+            label = mg_name
+        if target is None or ratio is None:
+            met = '-'
+        elif ratio <= target:
+            met = 'yes'
+        else:
+            met, missed = 'NO', missed + 1
+        lines.append((label, unit, fmt_value(mg_wall), fmt_value(pt_wall),
+                      '-' if ratio is None else f'{ratio:.3f}',
+                      '-' if target is None else f'<= {target:g}', met,
+                      '-' if cpu_ratio is None else f'{cpu_ratio:.3f}'))
+    widths = [max(len(str(row[i])) for row in [header] + lines) for i in range(len(header))]
+    print(f'engine benchmark, metagrad vs PyTorch, {threads} thread(s); ratio = metagrad / PyTorch '
+          f'of median wall times (cpu ratio: of process CPU times, which a loaded machine disturbs '
+          f'less; it counts spinning OpenMP threads too)')
+    for row in [header] + lines:
+        print('  '.join(str(cell).ljust(widths[i]) if i == 0 else str(cell).rjust(widths[i])
+                        for i, cell in enumerate(row)))
+    gemms = {(r['impl'], r.get('gemm', '?')) for r in records}
+    print('GEMM: ' + ', '.join(f'{impl} {gemm}' for impl, gemm in sorted(gemms)))
+    if ('pytorch', 'openblas') not in gemms and any(r['impl'] == 'pytorch' for r in records):
+        print('warning: PyTorch is not using OpenBLAS (apt-get install libopenblas0-openmp); its '
+              'matrix products are then far slower than usual and the MLP ratios mean little')
+    for error in errors:
+        print(f'error: {error}')
+    return missed
+
+
+def main() -> int:
+    args = parse_args()
+    if args.metagrad_jsonl:
+        records, errors = read_files(args), []
+        threads = {r.get('threads') for r in records}
+        if len(threads) > 1:
+            print(f'warning: the two files were run with different threads: {sorted(threads)}')
+        shown_threads = records[0].get('threads', '?') if records else '?'
+    else:
+        records, errors = run_both(args)
+        shown_threads = args.threads
+    if args.save:
+        Path(args.save).write_text(''.join(json.dumps(r) + '\n' for r in records))
+    print_table(records, errors, shown_threads)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,262 @@
+// Convolutional-network benchmark: the MAML tutorial network on an Omniglot-sized batch, one JSON
+// line per workload. bench/convnet.py runs the same workloads on PyTorch with the same schema;
+// bench/compare_pytorch.py prints the ratios.
+//
+// Network (nn layers, float32): 3 x [Conv2d(in, 64, 3) -> BatchNorm2d(64, momentum 1, training
+// mode) -> ReLU -> MaxPool2d(2, 2)], Flatten, Linear(64, 5); input [80, 1, 28, 28]
+// (28 -> 26 -> 13 -> 11 -> 5 -> 3 -> 1), cross-entropy against int64 labels (i * 7 + 3) % 5.
+// Parameters, input and the HVP direction are filled with the same deterministic pseudo-random
+// numbers as bench/convnet.py (value k of tensor t: scale * u(k, t), u a 32-bit integer hash mapped
+// to [-1, 1)), so the reported loss, grad_norm and hv_norm agree with PyTorch's: a check that both
+// sides time the same computation. (PyTorch's float32 CPU kernels are less accurate here: their
+// gradient norms differ from float64 by up to ~0.3 %, metagrad's by ~1e-6.)
+//
+// Workloads:
+//   convnet_fwd_bwd  forward + grad() of the loss w.r.t. the 14 parameters
+//   convnet_hvp      forward, g = grad(loss, params, create_graph), grad(sum_i <g_i, v_i>, params)
+//
+// Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (20) timed iterations; BENCH_WARMUP
+// (3); BENCH_WORKLOADS (all) comma-separated subset of the workload names.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <fmt/core.h>
+
+#include "engine/autograd/engine.hpp"
+#include "engine/grad_mode.hpp"
+#include "engine/nn/functional.hpp"
+#include "engine/nn/layers.hpp"
+#include "engine/ops.hpp"
+
+namespace mg = metagrad;
+namespace nn = metagrad::nn;
+
+namespace {
+
+constexpr int64_t kBatch = 80;
+constexpr int64_t kWays = 5;
+constexpr int64_t kImage = 28;
+constexpr int64_t kChannels = 64;
+
+// Keeps results observable so that the compiler cannot drop the work.
+volatile const void* g_sink = nullptr;
+
+int env_int(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return fallback;
+  const int parsed = std::atoi(value);
+  return parsed > 0 ? parsed : fallback;
+}
+
+bool wanted(std::string_view workload) {
+  const char* list = std::getenv("BENCH_WORKLOADS");
+  if (list == nullptr || *list == '\0') return true;
+  std::string_view rest(list);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    if (rest.substr(0, comma) == workload) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// "openblas" when the process mapped OpenBLAS (the -Dblas=enabled build), else "eigen".
+std::string gemm_library() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find("openblas") != std::string::npos) return "openblas";
+  return "eigen";
+}
+
+struct Timing {
+  double median_ms = 0.0;
+  double min_ms = 0.0;
+  double cpu_median_ms = 0.0;  // process CPU time (all threads): robust to a loaded machine
+  int iters = 0;
+};
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
+
+// Runs `body` warmup + iters times; statistics over the timed calls, in milliseconds.
+Timing measure(int warmup, int iters, const std::function<void()>& body) {
+  std::vector<double> wall, cpu;
+  wall.reserve(iters);
+  cpu.reserve(iters);
+  for (int i = 0; i < warmup + iters; ++i) {
+    const double c0 = process_cpu_ms();
+    const auto t0 = std::chrono::steady_clock::now();
+    body();
+    const auto t1 = std::chrono::steady_clock::now();
+    const double c1 = process_cpu_ms();
+    if (i >= warmup) {
+      wall.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      cpu.push_back(c1 - c0);
+    }
+  }
+  return {median_of(wall), *std::min_element(wall.begin(), wall.end()), median_of(cpu), iters};
+}
+
+struct Context {
+  int threads;
+  std::string gemm;
+};
+
+void emit(const Context& ctx, const std::string& workload, const Timing& t,
+          const std::string& extra) {
+  fmt::print(
+      "{{\"workload\": \"{}\", \"impl\": \"metagrad\", \"threads\": {}, \"median_ms\": {:.6f}, "
+      "\"min_ms\": {:.6f}, \"cpu_median_ms\": {:.6f}, \"iters\": {}, \"gemm\": \"{}\"{}}}\n",
+      workload, ctx.threads, t.median_ms, t.min_ms, t.cpu_median_ms, t.iters, ctx.gemm, extra);
+  std::fflush(stdout);
+}
+
+// A float32 tensor of `shape` whose element k (row-major) is scale * u(k, tag) with u uniform in
+// [-1, 1) from an integer hash (the same arithmetic as bench/convnet.py's `filled`).
+mg::Tensor filled(const mg::Dims& shape, int tag, double scale) {
+  int64_t count = 1;
+  for (const int64_t d : shape) count *= d;
+  std::vector<double> values(static_cast<size_t>(count));
+  for (int64_t k = 0; k < count; ++k) {
+    uint64_t h = (static_cast<uint64_t>(k) * 2654435761u + static_cast<uint64_t>(tag) * 97531u) &
+                 0xffffffffu;
+    h ^= h >> 16;
+    h = (h * 0x45d9f3bu) & 0xffffffffu;
+    h ^= h >> 16;
+    values[static_cast<size_t>(k)] = scale * (static_cast<double>(h) / 2147483648.0 - 1.0);
+  }
+  return mg::tensor(values, shape);
+}
+
+// The tutorial network with deterministic parameters: each parameter t (in named_parameters()
+// order) gets filled(shape, t, 1 / sqrt(fan_in)) for weights of rank > 1 (the bound of PyTorch's
+// default init) and filled(shape, t, 0.1) plus 1 for BatchNorm weights, 0.1 for biases.
+nn::Sequential make_net() {
+  const nn::BatchNormOptions bn{.momentum = 1.0};
+  nn::Sequential net;
+  int64_t in = 1;
+  for (int block = 0; block < 3; ++block) {
+    net.push_back(nn::Conv2d(in, kChannels, 3));
+    net.push_back(nn::BatchNorm2d(kChannels, bn));
+    net.push_back(nn::ReLU());
+    net.push_back(nn::MaxPool2d(2, 2));
+    in = kChannels;
+  }
+  net.push_back(nn::Flatten());
+  net.push_back(nn::Linear(kChannels, kWays));
+  net.train();
+
+  const mg::NoGradGuard no_grad;
+  int tag = 0;
+  for (const auto& [name, p] : net.named_parameters()) {
+    const mg::Dims& shape = p.shape();
+    mg::Tensor value;
+    if (shape.size() > 1) {
+      int64_t fan_in = 1;
+      for (int d = 1; d < shape.size(); ++d) fan_in *= shape[d];
+      value = filled(shape, tag, 1.0 / std::sqrt(static_cast<double>(fan_in)));
+    } else if (name.find("weight") != std::string::npos) {
+      value = filled(shape, tag, 0.1) + 1.0;
+    } else {
+      value = filled(shape, tag, 0.1);
+    }
+    mg::Tensor slot = p;
+    slot.copy_(value);
+    ++tag;
+  }
+  return net;
+}
+
+struct Problem {
+  nn::Sequential net = make_net();
+  mg::TensorList params = net.parameters();
+  mg::Tensor x = filled({kBatch, 1, kImage, kImage}, 100, 1.0);
+  mg::Tensor labels;
+  mg::TensorList v;  // the HVP direction
+
+  Problem() {
+    std::vector<double> y(kBatch);
+    for (int64_t i = 0; i < kBatch; ++i) y[static_cast<size_t>(i)] = static_cast<double>((i * 7 + 3) % kWays);
+    labels = mg::tensor(y, {kBatch}, mg::kInt64);
+    int tag = 200;
+    for (const mg::Tensor& p : params) v.push_back(filled(p.shape(), tag++, 1.0));
+  }
+
+  mg::Tensor loss() { return mg::cross_entropy(net(x), labels); }
+
+  mg::TensorList hvp() {
+    mg::GradOptions create_graph;
+    create_graph.create_graph = true;
+    const mg::TensorList g = mg::grad({loss()}, params, {}, create_graph);
+    mg::Tensor gv = (g[0] * v[0]).sum();
+    for (size_t i = 1; i < g.size(); ++i) gv = gv + (g[i] * v[i]).sum();
+    return mg::grad({gv}, params);
+  }
+};
+
+void bench_convnet(const Context& ctx, int warmup, int iters) {
+  const bool fwd_bwd = wanted("convnet_fwd_bwd"), hvp = wanted("convnet_hvp");
+  if (!fwd_bwd && !hvp) return;
+  Problem problem;
+  const double loss0 = problem.loss().item<double>();
+  const std::string loss_field = fmt::format(", \"loss\": {:.6f}", loss0);
+  if (fwd_bwd) {
+    double grad_norm = 0.0;
+    for (const mg::Tensor& g : mg::grad({problem.loss()}, problem.params))
+      grad_norm += (g * g).sum().item<double>();
+    const Timing t = measure(warmup, iters, [&] {
+      const mg::TensorList g = mg::grad({problem.loss()}, problem.params);
+      g_sink = g.back().impl();
+    });
+    emit(ctx, "convnet_fwd_bwd", t,
+         loss_field + fmt::format(", \"grad_norm\": {:.6f}", std::sqrt(grad_norm)));
+  }
+  if (hvp) {
+    double hv_norm = 0.0;
+    for (const mg::Tensor& h : problem.hvp()) hv_norm += (h * h).sum().item<double>();
+    const Timing t = measure(warmup, iters, [&] { g_sink = problem.hvp().back().impl(); });
+    emit(ctx, "convnet_hvp", t, loss_field + fmt::format(", \"hv_norm\": {:.6f}", std::sqrt(hv_norm)));
+  }
+}
+
+}  // namespace
+
+int main() {
+  const int threads = env_int("BENCH_THREADS", 2);
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#endif
+  const Context ctx{threads, gemm_library()};
+  try {
+    bench_convnet(ctx, env_int("BENCH_WARMUP", 3), env_int("BENCH_ITERS", 20));
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "convnet: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,176 @@
+"""PyTorch counterpart of bench/convnet.cpp: the same workloads, one JSON line each.
+
+Network (torch.nn, float32): 3 x [Conv2d(in, 64, 3) -> BatchNorm2d(64, momentum=1, training
+mode) -> ReLU -> MaxPool2d(2, 2)], Flatten, Linear(64, 5) on a batch of 80 images 1x28x28 with
+F.cross_entropy against labels (i * 7 + 3) % 5 (the MAML tutorial network). Parameters, input and
+the HVP direction are filled with the same deterministic pseudo-random numbers as the C++ side
+(value k of tensor t: scale * u(k, t), u a 32-bit integer hash mapped to [-1, 1)), so loss,
+grad_norm and hv_norm agree with metagrad's (PyTorch's float32 CPU kernels are the less accurate
+side here: their gradient norms differ from float64 by up to ~0.3 %, metagrad's by ~1e-6).
+
+Workloads:
+  convnet_fwd_bwd  forward + torch.autograd.grad of the loss w.r.t. the 14 parameters
+  convnet_hvp      forward, g = grad(loss, params, create_graph=True),
+                   grad(sum_i <g_i, v_i>, params)
+
+Usage: /usr/bin/python3 bench/convnet.py
+Env: BENCH_THREADS (2) torch threads; BENCH_ITERS (20) timed iterations; BENCH_WARMUP (3);
+BENCH_WORKLOADS (all) comma-separated subset of the workload names.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+BATCH = 80
+WAYS = 5
+IMAGE = 28
+CHANNELS = 64
+
+
+def env_int(name: str, default: int) -> int:
+    try:
+        value = int(os.environ.get(name, ''))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+THREADS = env_int('BENCH_THREADS', 2)
+ITERS = env_int('BENCH_ITERS', 20)
+WARMUP = env_int('BENCH_WARMUP', 3)
+_WORKLOADS = [w for w in os.environ.get('BENCH_WORKLOADS', '').split(',') if w]
+
+
+def wanted(workload: str) -> bool:
+    return not _WORKLOADS or workload in _WORKLOADS
+
+
+def blas_library() -> str:
+    """"openblas" when PyTorch mapped OpenBLAS (libopenblas0-openmp), else the BLAS it mapped."""
+    try:
+        with open('/proc/self/maps') as f:
+            libs = {os.path.realpath(line.split()[-1]) for line in f if 'blas' in line}
+    except OSError:
+        return '?'
+    if any('openblas' in p for p in libs):
+        return 'openblas'
+    return ','.join(sorted(os.path.basename(p) for p in libs)) or 'none'
+
+
+def measure(body, warmup: int, iters: int) -> dict:
+    """Runs body() warmup + iters times; milliseconds of wall time and of process CPU time."""
+    wall, cpu = [], []
+    for i in range(warmup + iters):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        body()
+        t1 = time.perf_counter()
+        c1 = time.process_time()
+        if i >= warmup:
+            wall.append((t1 - t0) * 1e3)
+            cpu.append((c1 - c0) * 1e3)
+    return {'median_ms': statistics.median(wall), 'min_ms': min(wall),
+            'cpu_median_ms': statistics.median(cpu), 'iters': iters}
+
+
+def emit(workload: str, timing: dict, **extra) -> None:
+    record = {'workload': workload, 'impl': 'pytorch', 'threads': THREADS,
+              'median_ms': round(timing['median_ms'], 6), 'min_ms': round(timing['min_ms'], 6),
+              'cpu_median_ms': round(timing['cpu_median_ms'], 6), 'iters': timing['iters'],
+              'gemm': GEMM}
+    record.update(extra)
+    print(json.dumps(record), flush=True)
+
+
+def filled(shape, tag: int, scale: float) -> torch.Tensor:
+    """float32 tensor whose element k (row-major) is scale * u(k, tag), u uniform in [-1, 1) from
+    an integer hash (the same arithmetic as bench/convnet.cpp's `filled`)."""
+    k = torch.arange(math.prod(shape), dtype=torch.int64)
+    h = (k * 2654435761 + tag * 97531) & 0xFFFFFFFF
+    h = h ^ (h >> 16)
+    h = (h * 0x45D9F3B) & 0xFFFFFFFF
+    h = h ^ (h >> 16)
+    u = h.to(torch.float64) / 2147483648.0 - 1.0
+    return (scale * u).to(torch.float32).reshape(shape)
+
+
+def make_net() -> nn.Sequential:
+    layers = []
+    in_channels = 1
+    for _ in range(3):
+        layers += [nn.Conv2d(in_channels, CHANNELS, 3), nn.BatchNorm2d(CHANNELS, momentum=1.0),
+                   nn.ReLU(), nn.MaxPool2d(2, 2)]
+        in_channels = CHANNELS
+    net = nn.Sequential(*layers, nn.Flatten(), nn.Linear(CHANNELS, WAYS))
+    net.train()
+    with torch.no_grad():
+        for tag, (name, p) in enumerate(net.named_parameters()):
+            if p.dim() > 1:
+                value = filled(p.shape, tag, 1.0 / math.sqrt(math.prod(p.shape[1:])))
+            elif 'weight' in name:
+                value = filled(p.shape, tag, 0.1) + 1.0
+            else:
+                value = filled(p.shape, tag, 0.1)
+            p.copy_(value)
+    return net
+
+
+class Problem:
+    def __init__(self) -> None:
+        self.net = make_net()
+        self.params = list(self.net.parameters())
+        self.x = filled((BATCH, 1, IMAGE, IMAGE), 100, 1.0)
+        self.labels = torch.tensor([(i * 7 + 3) % WAYS for i in range(BATCH)])
+        self.v = [filled(p.shape, 200 + i, 1.0) for i, p in enumerate(self.params)]
+
+    def loss(self) -> torch.Tensor:
+        return F.cross_entropy(self.net(self.x), self.labels)
+
+    def hvp(self):
+        g = torch.autograd.grad(self.loss(), self.params, create_graph=True)
+        gv = (g[0] * self.v[0]).sum()
+        for gi, vi in zip(g[1:], self.v[1:]):
+            gv = gv + (gi * vi).sum()
+        return torch.autograd.grad(gv, self.params)
+
+
+def norm(tensors) -> float:
+    return round(float(sum((t.double() * t.double()).sum() for t in tensors)) ** 0.5, 6)
+
+
+def bench_convnet() -> None:
+    fwd_bwd, hvp = wanted('convnet_fwd_bwd'), wanted('convnet_hvp')
+    if not fwd_bwd and not hvp:
+        return
+    problem = Problem()
+    loss0 = round(float(problem.loss()), 6)
+    if fwd_bwd:
+        grad_norm = norm(torch.autograd.grad(problem.loss(), problem.params))
+        timing = measure(lambda: torch.autograd.grad(problem.loss(), problem.params), WARMUP, ITERS)
+        emit('convnet_fwd_bwd', timing, loss=loss0, grad_norm=grad_norm)
+    if hvp:
+        hv_norm = norm(problem.hvp())
+        emit('convnet_hvp', measure(problem.hvp, WARMUP, ITERS), loss=loss0, hv_norm=hv_norm)
+
+
+torch.set_num_threads(THREADS)
+GEMM = blas_library()
+
+
+def main() -> int:
+    bench_convnet()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

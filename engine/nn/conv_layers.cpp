@@ -1,0 +1,116 @@
+// Conv2d and the pooling layers.
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "engine/nn/init.hpp"
+#include "engine/nn/layers.hpp"
+#include "engine/ops.hpp"
+
+namespace metagrad::nn {
+namespace {
+
+// "(3, 3)": PyTorch stores a convolution's window parameters as tuples.
+std::string tuple_str(IntPair p) { return fmt::format("({}, {})", p.h, p.w); }
+// "2" or "(2, 1)": a pooling layer's parameters print as given; equal pairs as one integer.
+std::string pair_str(IntPair p) { return p.h == p.w ? fmt::format("{}", p.h) : tuple_str(p); }
+bool same(IntPair a, IntPair b) { return a.h == b.h && a.w == b.w; }
+
+void check_window(IntPair kernel, IntPair stride, IntPair padding, IntPair dilation,
+                  const char* layer) {
+  MG_CHECK(kernel.h > 0 && kernel.w > 0, "{}: kernel_size must be positive, got {}", layer,
+           tuple_str(kernel));
+  MG_CHECK(stride.h > 0 && stride.w > 0, "{}: stride must be positive, got {}", layer,
+           tuple_str(stride));
+  MG_CHECK(padding.h >= 0 && padding.w >= 0, "{}: padding must be non-negative, got {}", layer,
+           tuple_str(padding));
+  MG_CHECK(dilation.h > 0 && dilation.w > 0, "{}: dilation must be positive, got {}", layer,
+           tuple_str(dilation));
+}
+
+}  // namespace
+
+Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
+               const Conv2dOptions& options)
+    : in_channels_(in_channels),
+      out_channels_(out_channels),
+      kernel_size_(kernel_size),
+      options_(options) {
+  MG_CHECK(in_channels > 0 && out_channels > 0,
+           "Conv2d: in_channels and out_channels must be positive, got {} and {}", in_channels,
+           out_channels);
+  check_window(kernel_size, options.stride, options.padding, options.dilation, "Conv2d");
+  MG_CHECK(is_floating(options.dtype), "Conv2d: parameters must be float32 or float64, got {}",
+           dtype_name(options.dtype));
+  options_.generator = nullptr;  // used once, here; a copy of the layer must not keep it
+  register_parameter(
+      "weight", empty({out_channels, in_channels, kernel_size.h, kernel_size.w}, options.dtype));
+  register_parameter("bias", options.bias ? empty({out_channels}, options.dtype) : Tensor());
+  reset_parameters(options.generator);
+}
+
+void Conv2d::reset_parameters(Generator* generator) {
+  // PyTorch: kaiming_uniform_(a = sqrt(5)) -> U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias likewise,
+  // with fan_in = in_channels * kh * kw.
+  init::kaiming_uniform_(weight(), std::sqrt(5.0), init::FanMode::FanIn,
+                         init::Nonlinearity::LeakyReLU, generator);
+  if (bias().defined()) {
+    const int64_t fan_in = init::calculate_fan_in_and_fan_out(weight()).first;
+    init::uniform_(bias(), -1.0 / std::sqrt(static_cast<double>(fan_in)),
+                   1.0 / std::sqrt(static_cast<double>(fan_in)), generator);
+  }
+}
+
+Tensor Conv2d::forward(const Tensor& input) {
+  return conv2d(input, weight(), bias(), options_.stride, options_.padding, options_.dilation);
+}
+
+std::string Conv2d::extra_repr() const {
+  std::string out = fmt::format("{}, {}, kernel_size={}, stride={}", in_channels_, out_channels_,
+                                tuple_str(kernel_size_), tuple_str(options_.stride));
+  if (!same(options_.padding, 0)) out += ", padding=" + tuple_str(options_.padding);
+  if (!same(options_.dilation, 1)) out += ", dilation=" + tuple_str(options_.dilation);
+  if (!bias().defined()) out += ", bias=False";
+  return out;
+}
+
+MaxPool2d::MaxPool2d(IntPair kernel_size, std::optional<IntPair> stride, IntPair padding,
+                     IntPair dilation, bool ceil_mode)
+    : kernel_size_(kernel_size),
+      stride_(stride.value_or(kernel_size)),
+      padding_(padding),
+      dilation_(dilation),
+      ceil_mode_(ceil_mode) {
+  check_window(kernel_size_, stride_, padding_, dilation_, "MaxPool2d");
+}
+
+Tensor MaxPool2d::forward(const Tensor& input) {
+  return max_pool2d(input, kernel_size_, stride_, padding_, dilation_, ceil_mode_);
+}
+
+std::string MaxPool2d::extra_repr() const {
+  return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}",
+                     pair_str(kernel_size_), pair_str(stride_), pair_str(padding_),
+                     pair_str(dilation_), ceil_mode_ ? "True" : "False");
+}
+
+AvgPool2d::AvgPool2d(IntPair kernel_size, std::optional<IntPair> stride, IntPair padding,
+                     bool ceil_mode, bool count_include_pad)
+    : kernel_size_(kernel_size),
+      stride_(stride.value_or(kernel_size)),
+      padding_(padding),
+      ceil_mode_(ceil_mode),
+      count_include_pad_(count_include_pad) {
+  check_window(kernel_size_, stride_, padding_, 1, "AvgPool2d");
+}
+
+Tensor AvgPool2d::forward(const Tensor& input) {
+  return avg_pool2d(input, kernel_size_, stride_, padding_, ceil_mode_, count_include_pad_);
+}
+
+std::string AvgPool2d::extra_repr() const {
+  return fmt::format("kernel_size={}, stride={}, padding={}", pair_str(kernel_size_),
+                     pair_str(stride_), pair_str(padding_));
+}
+
+}  // namespace metagrad::nn

@@ -1,0 +1,274 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "engine/nn/module.hpp"
+#include "engine/ops/conv.hpp"
+#include "engine/random/generator.hpp"
+
+// The layers of torch.nn that metagrad's networks are built from, with PyTorch's constructor
+// arguments, defaults, parameter names and default initialisation. Every layer reads its
+// parameters and buffers from its slots at each forward (Note [module slots]), so rebinding them
+// (set_parameter, MetaOptimizer::step) takes effect at the next call. Weights are drawn from the
+// options' generator, or the default generator (seeded by manual_seed) when it is null.
+namespace metagrad::nn {
+
+/// Options of Linear beyond the sizes (`Linear(4, 3, {.bias = false, .dtype = kFloat64})`).
+struct LinearOptions {
+  /// Whether the layer has a bias parameter.
+  bool bias = true;
+  /// dtype of the parameters (float32 or float64).
+  DType dtype = kFloat32;
+  /// Generator of the initial values (the default generator when null).
+  Generator* generator = nullptr;
+};
+
+/// y = x W^T + b (torch.nn.Linear). Parameters `weight` [out, in] (kaiming-uniform with a =
+/// sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in))) and `bias` [out] (U(-1/sqrt(in), 1/sqrt(in))).
+/// input [*, in] -> [*, out]; see metagrad::linear.
+class Linear : public Cloneable<Linear> {
+ public:
+  Linear(int64_t in_features, int64_t out_features, bool bias = true);
+  Linear(int64_t in_features, int64_t out_features, const LinearOptions& options);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  /// Redraws weight and bias in place with the default initialisation.
+  void reset_parameters(Generator* generator = nullptr);
+  int64_t in_features() const { return in_features_; }
+  int64_t out_features() const { return out_features_; }
+  /// The tensors currently in the `weight` / `bias` slots (bias undefined without bias).
+  const Tensor& weight() const { return parameter_at(0); }
+  const Tensor& bias() const { return parameter_at(1); }
+
+ private:
+  int64_t in_features_, out_features_;
+};
+
+/// Options of Conv2d beyond channels and kernel (`Conv2d(1, 64, 3, {.stride = 2, .padding = 1})`).
+struct Conv2dOptions {
+  IntPair stride = 1;
+  /// Zero padding added on both sides of each spatial dim.
+  IntPair padding = 0;
+  IntPair dilation = 1;
+  bool bias = true;
+  DType dtype = kFloat32;
+  Generator* generator = nullptr;
+};
+
+/// 2-D cross-correlation (torch.nn.Conv2d with groups = 1 and zero padding). Parameters `weight`
+/// [out, in, kh, kw] and `bias` [out], both initialised as Linear's with fan_in = in * kh * kw.
+/// input [N, in, H, W] (or [in, H, W]) -> [N, out, H', W']; see metagrad::conv2d.
+class Conv2d : public Cloneable<Conv2d> {
+ public:
+  Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
+         const Conv2dOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  /// Redraws weight and bias in place with the default initialisation.
+  void reset_parameters(Generator* generator = nullptr);
+  const Tensor& weight() const { return parameter_at(0); }
+  const Tensor& bias() const { return parameter_at(1); }
+
+ private:
+  int64_t in_channels_, out_channels_;
+  IntPair kernel_size_;
+  Conv2dOptions options_;
+};
+
+/// Options of BatchNorm1d / BatchNorm2d (`BatchNorm2d(64, {.momentum = 1.0})`).
+struct BatchNormOptions {
+  /// Added to the variance before the square root.
+  double eps = 1e-5;
+  /// Weight of the new batch statistic in the running averages; nullopt gives the cumulative
+  /// average (factor 1 / num_batches_tracked), as PyTorch's momentum=None.
+  std::optional<double> momentum = 0.1;
+  /// Whether the layer has the learnable `weight` (init 1) and `bias` (init 0).
+  bool affine = true;
+  /// Whether the layer keeps `running_mean` (init 0), `running_var` (init 1) and the int64 0-d
+  /// counter `num_batches_tracked` (init 0) and uses them in eval mode; without them it always
+  /// normalises with batch statistics.
+  bool track_running_stats = true;
+  DType dtype = kFloat32;
+};
+
+/// Batch normalisation over every dim but the channel dim 1 (the common part of BatchNorm1d and
+/// BatchNorm2d; see metagrad::batch_norm). Training mode normalises with the batch statistics and
+/// updates the running statistics in place (unbiased variance, as PyTorch) and counts batches;
+/// eval mode normalises with the running statistics. Slots: parameters `weight`, `bias`; buffers
+/// `running_mean`, `running_var`, `num_batches_tracked` (PyTorch's names and order).
+class BatchNormBase : public Module {
+ public:
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  /// Running mean 0, running variance 1, counter 0 (in place).
+  void reset_running_stats();
+  /// reset_running_stats() and weight 1, bias 0 (in place).
+  void reset_parameters();
+  int64_t num_features() const { return num_features_; }
+  const BatchNormOptions& options() const { return options_; }
+
+ protected:
+  /// `layer`: the concrete class name (for messages during construction); `min_dim`..`max_dim`:
+  /// the input ranks it accepts.
+  BatchNormBase(const char* layer, int64_t num_features, const BatchNormOptions& options,
+                int min_dim, int max_dim);
+
+ private:
+  int64_t num_features_;
+  BatchNormOptions options_;
+  int min_dim_, max_dim_;
+};
+
+/// torch.nn.BatchNorm1d: input [N, C] or [N, C, L].
+class BatchNorm1d : public Cloneable<BatchNorm1d, BatchNormBase> {
+ public:
+  explicit BatchNorm1d(int64_t num_features, const BatchNormOptions& options = {});
+};
+
+/// torch.nn.BatchNorm2d: input [N, C, H, W].
+class BatchNorm2d : public Cloneable<BatchNorm2d, BatchNormBase> {
+ public:
+  explicit BatchNorm2d(int64_t num_features, const BatchNormOptions& options = {});
+};
+
+/// max(x, 0) elementwise.
+class ReLU : public Cloneable<ReLU> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// tanh(x) elementwise.
+class Tanh : public Cloneable<Tanh> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// 1 / (1 + exp(-x)) elementwise.
+class Sigmoid : public Cloneable<Sigmoid> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// Merges dims start_dim..end_dim into one (a view when possible): [N, C, H, W] -> [N, C*H*W]
+/// with the defaults.
+class Flatten : public Cloneable<Flatten> {
+ public:
+  explicit Flatten(int64_t start_dim = 1, int64_t end_dim = -1);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  int64_t start_dim_, end_dim_;
+};
+
+/// Inverted dropout in training mode (zeroes elements with probability p, scales the rest by
+/// 1 / (1 - p)); the identity in eval mode. Throws unless 0 <= p <= 1. Masks come from
+/// `generator` (the default generator when null; a given one must outlive the layer).
+class Dropout : public Cloneable<Dropout> {
+ public:
+  explicit Dropout(double p = 0.5, Generator* generator = nullptr);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  double p() const { return p_; }
+
+ private:
+  double p_;
+  Generator* generator_;
+};
+
+/// Max over sliding windows (torch.nn.MaxPool2d); stride defaults to kernel_size. See
+/// metagrad::max_pool2d.
+class MaxPool2d : public Cloneable<MaxPool2d> {
+ public:
+  explicit MaxPool2d(IntPair kernel_size, std::optional<IntPair> stride = std::nullopt,
+                     IntPair padding = 0, IntPair dilation = 1, bool ceil_mode = false);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  IntPair kernel_size_, stride_, padding_, dilation_;
+  bool ceil_mode_;
+};
+
+/// Mean over sliding windows (torch.nn.AvgPool2d); stride defaults to kernel_size. See
+/// metagrad::avg_pool2d.
+class AvgPool2d : public Cloneable<AvgPool2d> {
+ public:
+  explicit AvgPool2d(IntPair kernel_size, std::optional<IntPair> stride = std::nullopt,
+                     IntPair padding = 0, bool ceil_mode = false, bool count_include_pad = true);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  IntPair kernel_size_, stride_, padding_;
+  bool ceil_mode_, count_include_pad_;
+};
+
+namespace detail {
+template <typename T>
+struct is_module_ptr : std::false_type {};
+template <typename M>
+struct is_module_ptr<std::shared_ptr<M>> : std::bool_constant<std::is_base_of_v<Module, M>> {};
+
+/// A module given by value (moved or deep-copied in) or by shared_ptr (shared).
+template <typename T>
+concept ModuleArg = std::is_base_of_v<Module, std::remove_cvref_t<T>> ||
+    is_module_ptr<std::remove_cvref_t<T>>::value;
+}  // namespace detail
+
+class Sequential;
+
+namespace detail {
+template <typename... Ts>
+inline constexpr bool is_single_sequential = sizeof...(Ts) == 1 &&
+                                             (std::is_same_v<std::remove_cvref_t<Ts>, Sequential> &&
+                                              ...);
+}  // namespace detail
+
+/// Runs its submodules in order, each on the previous one's output (torch.nn.Sequential). They
+/// are named "0", "1", ... so parameters read "0.weight", "1.running_mean":
+/// ```cpp
+/// auto net = nn::Sequential(nn::Conv2d(1, 64, 3), nn::BatchNorm2d(64, {.momentum = 1.0}),
+///                           nn::ReLU(), nn::MaxPool2d(2, 2), nn::Flatten(), nn::Linear(64, 5));
+/// ```
+/// Layers given by value are moved (or deep-copied) in; a std::shared_ptr is shared. A single
+/// Sequential argument is the copy / move constructor; push_back nests one.
+class Sequential : public Cloneable<Sequential> {
+ public:
+  Sequential() = default;
+  template <typename... Ms>
+  requires(sizeof...(Ms) > 0 && (detail::ModuleArg<Ms> && ...) &&
+           !detail::is_single_sequential<Ms...>) explicit Sequential(Ms&&... modules) {
+    (push_back(std::forward<Ms>(modules)), ...);
+  }
+
+  /// Appends a layer given by value (named by its position).
+  template <typename M>
+  requires std::is_base_of_v<Module, std::remove_cvref_t<M>> Sequential& push_back(M&& module) {
+    return push_back(std::static_pointer_cast<Module>(
+        std::make_shared<std::remove_cvref_t<M>>(std::forward<M>(module))));
+  }
+  /// Appends a shared layer.
+  Sequential& push_back(std::shared_ptr<Module> module);
+
+  Tensor forward(const Tensor& input) override;
+  /// Number of layers.
+  size_t size() const { return num_children(); }
+  /// Layer i (throws when out of range).
+  Module& operator[](size_t index) const;
+  /// Layer i as its concrete type (throws when out of range or of another type).
+  template <typename M>
+  M& at(size_t index) const {
+    M* typed = dynamic_cast<M*>(&(*this)[index]);
+    MG_CHECK(typed != nullptr, "Sequential::at: layer {} is a {}, not the requested type", index,
+             (*this)[index].type_name());
+    return *typed;
+  }
+};
+
+}  // namespace metagrad::nn

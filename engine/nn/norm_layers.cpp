@@ -1,0 +1,94 @@
+// BatchNorm1d and BatchNorm2d.
+#include <fmt/format.h>
+
+#include "engine/grad_mode.hpp"
+#include "engine/nn/functional.hpp"
+#include "engine/nn/init.hpp"
+#include "engine/nn/layers.hpp"
+#include "engine/ops.hpp"
+
+namespace metagrad::nn {
+namespace {
+
+// Slot indices, in PyTorch's registration order.
+constexpr size_t kWeight = 0, kBias = 1;
+constexpr size_t kRunningMean = 0, kRunningVar = 1, kNumBatchesTracked = 2;
+
+}  // namespace
+
+BatchNormBase::BatchNormBase(const char* layer, int64_t num_features,
+                             const BatchNormOptions& options, int min_dim, int max_dim)
+    : num_features_(num_features), options_(options), min_dim_(min_dim), max_dim_(max_dim) {
+  MG_CHECK(num_features > 0, "{}: num_features must be positive, got {}", layer, num_features);
+  MG_CHECK(is_floating(options.dtype), "{}: parameters must be float32 or float64, got {}", layer,
+           dtype_name(options.dtype));
+  MG_CHECK(options.eps > 0.0, "{}: eps must be positive, got {}", layer, options.eps);
+  const DType dtype = options.dtype;
+  register_parameter("weight", options.affine ? empty({num_features}, dtype) : Tensor());
+  register_parameter("bias", options.affine ? empty({num_features}, dtype) : Tensor());
+  const bool track = options.track_running_stats;
+  register_buffer("running_mean", track ? empty({num_features}, dtype) : Tensor());
+  register_buffer("running_var", track ? empty({num_features}, dtype) : Tensor());
+  register_buffer("num_batches_tracked", track ? zeros({}, kInt64) : Tensor());
+  reset_parameters();
+}
+
+void BatchNormBase::reset_running_stats() {
+  if (!options_.track_running_stats) return;
+  init::zeros_(buffer_at(kRunningMean));
+  init::ones_(buffer_at(kRunningVar));
+  init::zeros_(buffer_at(kNumBatchesTracked));
+}
+
+void BatchNormBase::reset_parameters() {
+  reset_running_stats();
+  if (!options_.affine) return;
+  init::ones_(parameter_at(kWeight));
+  init::zeros_(parameter_at(kBias));
+}
+
+Tensor BatchNormBase::forward(const Tensor& input) {
+  MG_CHECK(input.defined(), "{}: the input is undefined", type_name());
+  MG_CHECK(input.dim() >= min_dim_ && input.dim() <= max_dim_,
+           "{}: expected {} input (got {}D input of shape {})", type_name(),
+           min_dim_ == max_dim_ ? fmt::format("{}D", min_dim_)
+                                : fmt::format("{}D or {}D", min_dim_, max_dim_),
+           input.dim(), shape_str(input.shape()));
+  MG_CHECK(input.size(1) == num_features_,
+           "{}: input has {} channels (dim 1 of shape {}), the layer was built for {}", type_name(),
+           input.size(1), shape_str(input.shape()), num_features_);
+  // PyTorch's _BatchNorm.forward: count batches; momentum None averages cumulatively.
+  double factor = options_.momentum.value_or(0.0);
+  const Tensor& running_mean = buffer_at(kRunningMean);
+  const Tensor& running_var = buffer_at(kRunningVar);
+  if (is_training() && options_.track_running_stats) {
+    Tensor counter = buffer_at(kNumBatchesTracked);
+    if (counter.defined()) {
+      NoGradGuard no_grad;
+      counter.add_(1.0);
+      if (!options_.momentum) factor = 1.0 / counter.item<double>();
+    }
+  }
+  // Batch statistics in training, and always when there are no running statistics.
+  const bool use_batch_stats = is_training() || (!running_mean.defined() && !running_var.defined());
+  const bool pass_running = !is_training() || options_.track_running_stats;
+  return batch_norm(input, pass_running ? running_mean : Tensor(),
+                    pass_running ? running_var : Tensor(), parameter_at(kWeight),
+                    parameter_at(kBias), use_batch_stats, factor, options_.eps);
+}
+
+std::string BatchNormBase::extra_repr() const {
+  return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}", num_features_,
+                     detail::float_repr(options_.eps),
+                     options_.momentum ? detail::float_repr(*options_.momentum) : "None",
+                     options_.affine ? "True" : "False",
+                     options_.track_running_stats ? "True" : "False");
+}
+
+BatchNorm1d::BatchNorm1d(int64_t num_features, const BatchNormOptions& options)
+    : Cloneable("BatchNorm1d", num_features, options, 2, 3) {}
+
+BatchNorm2d::BatchNorm2d(int64_t num_features, const BatchNormOptions& options)
+    : Cloneable("BatchNorm2d", num_features, options, 4, 4) {}
+
+}  // namespace metagrad::nn

@@ -1,0 +1,343 @@
+#include "engine/ops/conv.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "engine/grad_mode.hpp"
+#include "engine/ops.hpp"
+#include "engine/ops/op_support.hpp"
+
+// unfold and fold are the only primitives here: each records the other as its backward
+// (DESIGN §3). conv2d (unfold + matmul + bias), max_pool2d (argmax of the unfolded windows, then a
+// gather of the input) and avg_pool2d (unfold + sum / count) are compositions of them with other
+// differentiable ops, so every one has exact derivatives of every order without hand-written
+// second derivatives.
+namespace metagrad {
+namespace {
+
+using detail::backend_of;
+using detail::view_of;
+
+std::string pair_str(IntPair p) { return fmt::format("({}, {})", p.h, p.w); }
+
+// Window positions along one dim (PyTorch's pooling_output_shape; conv is ceil_mode = false).
+int64_t window_count(int64_t size, int64_t kernel, int64_t pad, int64_t stride, int64_t dilation,
+                     bool ceil_mode) {
+  const int64_t span = size + 2 * pad - dilation * (kernel - 1) - 1;
+  if (span < 0) return 0;
+  int64_t count = (span + (ceil_mode ? stride - 1 : 0)) / stride + 1;
+  // The last window must start inside the input or its leading padding.
+  if (ceil_mode && (count - 1) * stride >= size + pad) --count;
+  return count;
+}
+
+// Checks that kernel, stride and dilation are positive and padding non-negative.
+void check_window(IntPair kernel, IntPair stride, IntPair padding, IntPair dilation,
+                  const char* op) {
+  MG_CHECK(kernel.h > 0 && kernel.w > 0, "{}: kernel_size must be positive, got {}", op,
+           pair_str(kernel));
+  MG_CHECK(stride.h > 0 && stride.w > 0, "{}: stride must be positive, got {}", op,
+           pair_str(stride));
+  MG_CHECK(dilation.h > 0 && dilation.w > 0, "{}: dilation must be positive, got {}", op,
+           pair_str(dilation));
+  MG_CHECK(padding.h >= 0 && padding.w >= 0, "{}: padding must be non-negative, got {}", op,
+           pair_str(padding));
+}
+
+// The geometry of windows over an H x W image; throws (naming op and shapes) when none fits.
+ConvGeometry geometry_of(const Dims& image_shape, IntPair kernel, IntPair stride, IntPair padding,
+                         IntPair dilation, bool ceil_mode, const char* op) {
+  check_window(kernel, stride, padding, dilation, op);
+  const int64_t height = image_shape[image_shape.size() - 2], width = image_shape.back();
+  ConvGeometry g{kernel.h,  kernel.w,   stride.h,   stride.w, padding.h,
+                 padding.w, dilation.h, dilation.w, 0,        0};
+  g.out_h = window_count(height, kernel.h, padding.h, stride.h, dilation.h, ceil_mode);
+  g.out_w = window_count(width, kernel.w, padding.w, stride.w, dilation.w, ceil_mode);
+  MG_CHECK(g.out_h > 0 && g.out_w > 0,
+           "{}: kernel size {} with dilation {} (extent ({}, {})) is larger than the padded input "
+           "({}, {}) of input shape {} with padding {}; use a smaller kernel or dilation or more "
+           "padding",
+           op, pair_str(kernel), pair_str(dilation), dilation.h * (kernel.h - 1) + 1,
+           dilation.w * (kernel.w - 1) + 1, height + 2 * padding.h, width + 2 * padding.w,
+           shape_str(image_shape), pair_str(padding));
+  return g;
+}
+
+// Throws unless x is a floating [N, C, H, W] or [C, H, W] tensor.
+void check_image(const Tensor& x, const char* op) {
+  detail::check_floating(x, op);
+  MG_CHECK(
+      x.dim() == 3 || x.dim() == 4,
+      "{}: expected a 3-D (unbatched [C, H, W]) or 4-D (batched [N, C, H, W]) input, got shape "
+      "{}",
+      op, shape_str(x.shape()));
+}
+
+Tensor fold_impl(const Tensor& columns, int64_t height, int64_t width, const ConvGeometry& g);
+
+// im2col of a 4-D image. `channel_major` lays the result out in memory as [C*kh*kw, N, L] (the
+// tensor is still [N, C*kh*kw, L], with permuted strides) so that conv2d multiplies it as one
+// [C*kh*kw, N*L] matrix without a copy.
+Tensor unfold_impl(const Tensor& x, const ConvGeometry& g, double pad_value, bool channel_major) {
+  const int64_t n = x.size(0), k = x.size(1) * g.kernel_h * g.kernel_w, l = g.out_h * g.out_w;
+  const Tensor out = channel_major ? make_view(make_empty({k, n, l}, x.dtype(), x.device()),
+                                               {n, k, l}, {l, n * l, 1}, 0)
+                                   : make_empty({n, k, l}, x.dtype(), x.device());
+  if (out.numel() > 0) backend_of(x).unfold(view_of(x), view_of(out), g, pad_value);
+  if (needs_grad(x)) {
+    // d unfold(x) = unfold(dx)  =>  grad_x = fold(grad_y) (the adjoint)
+    record(
+        "UnfoldBackward", {x}, {out},
+        [g, height = x.size(2), width = x.size(3)](const TensorList& grads, Node&) -> TensorList {
+          return {fold_impl(grads[0], height, width, g)};
+        });
+  }
+  return out;
+}
+
+// col2im of [N, C*kh*kw, L] columns into a new [N, C, height, width] image.
+Tensor fold_impl(const Tensor& columns, int64_t height, int64_t width, const ConvGeometry& g) {
+  const int64_t channels = columns.size(1) / (g.kernel_h * g.kernel_w);
+  Tensor out =
+      make_empty({columns.size(0), channels, height, width}, columns.dtype(), columns.device());
+  if (out.numel() > 0) backend_of(columns).fold(view_of(columns), view_of(out), g);
+  if (needs_grad(columns)) {
+    // d fold(y) = fold(dy)  =>  grad_y = unfold(grad_x) (the adjoint)
+    record("FoldBackward", {columns}, {out}, [g](const TensorList& grads, Node&) -> TensorList {
+      return {unfold_impl(grads[0], g, 0.0, false)};
+    });
+  }
+  return out;
+}
+
+// Runs f on x as a batch ([C, H, W] gets a leading 1) and drops that dim from f's results.
+template <typename F>
+auto batched(const Tensor& x, F&& f) {
+  if (x.dim() == 4) return f(x);
+  auto result = f(unsqueeze(x, 0));
+  if constexpr (std::is_same_v<decltype(result), Tensor>) {
+    return squeeze(result, 0);
+  } else {
+    return decltype(result){squeeze(std::get<0>(result), 0), squeeze(std::get<1>(result), 0)};
+  }
+}
+
+// Pooling windows over x: checks the PyTorch constraints and returns the geometry.
+ConvGeometry pool_geometry(const Tensor& x, IntPair kernel, IntPair stride, IntPair padding,
+                           IntPair dilation, bool ceil_mode, const char* op) {
+  check_image(x, op);
+  check_window(kernel, stride, padding, dilation, op);
+  MG_CHECK(padding.h <= kernel.h / 2 && padding.w <= kernel.w / 2,
+           "{}: padding should be at most half of the kernel size, got padding {} for kernel_size "
+           "{} (input shape {})",
+           op, pair_str(padding), pair_str(kernel), shape_str(x.shape()));
+  return geometry_of(x.shape(), kernel, stride, padding, dilation, ceil_mode, op);
+}
+
+// First row (column) of each window along one dim, in input coordinates (may be negative).
+std::vector<int64_t> window_starts(int64_t count, int64_t stride, int64_t pad) {
+  std::vector<int64_t> starts(static_cast<size_t>(count));
+  for (int64_t y = 0; y < count; ++y) starts[static_cast<size_t>(y)] = y * stride - pad;
+  return starts;
+}
+
+// Throws when some pooling window holds only padding (possible with a large dilation), where the
+// maximum would be -inf and its index undefined.
+void check_windows_reach_input(const ConvGeometry& g, const Dims& shape, const char* op) {
+  auto reaches = [](int64_t count, int64_t stride, int64_t pad, int64_t kernel, int64_t dilation,
+                    int64_t size) {
+    for (int64_t y = 0; y < count; ++y) {
+      bool any = false;
+      for (int64_t i = 0; i < kernel && !any; ++i) {
+        const int64_t at = y * stride - pad + i * dilation;
+        any = at >= 0 && at < size;
+      }
+      if (!any) return false;
+    }
+    return true;
+  };
+  const int64_t height = shape[shape.size() - 2], width = shape.back();
+  MG_CHECK(reaches(g.out_h, g.stride_h, g.pad_h, g.kernel_h, g.dilation_h, height) &&
+               reaches(g.out_w, g.stride_w, g.pad_w, g.kernel_w, g.dilation_w, width),
+           "{}: with kernel_size ({}, {}), dilation ({}, {}), padding ({}, {}) and stride ({}, {}) "
+           "some window of input shape {} covers only padding; use a smaller dilation or padding",
+           op, g.kernel_h, g.kernel_w, g.dilation_h, g.dilation_w, g.pad_h, g.pad_w, g.stride_h,
+           g.stride_w, shape_str(shape));
+}
+
+}  // namespace
+
+Tensor unfold(const Tensor& input, IntPair kernel_size, IntPair dilation, IntPair padding,
+              IntPair stride) {
+  check_image(input, "unfold");
+  const ConvGeometry g =
+      geometry_of(input.shape(), kernel_size, stride, padding, dilation, false, "unfold");
+  return batched(input, [&](const Tensor& x) { return unfold_impl(x, g, 0.0, false); });
+}
+
+Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPair dilation,
+            IntPair padding, IntPair stride) {
+  detail::check_floating(input, "fold");
+  MG_CHECK(input.dim() == 2 || input.dim() == 3,
+           "fold: expected a 2-D (unbatched [C*kh*kw, L]) or 3-D (batched [N, C*kh*kw, L]) input, "
+           "got shape {}",
+           shape_str(input.shape()));
+  MG_CHECK(output_size.h >= 0 && output_size.w >= 0,
+           "fold: output_size must be non-negative, got {}", pair_str(output_size));
+  const int64_t kk = kernel_size.h * kernel_size.w;
+  check_window(kernel_size, stride, padding, dilation, "fold");
+  MG_CHECK(input.size(-2) % kk == 0,
+           "fold: expected size {} of dim {} of input shape {} to be divisible by the product of "
+           "kernel_size {} = {}",
+           input.size(-2), input.dim() - 2, shape_str(input.shape()), pair_str(kernel_size), kk);
+  const ConvGeometry g = geometry_of({output_size.h, output_size.w}, kernel_size, stride, padding,
+                                     dilation, false, "fold");
+  MG_CHECK(
+      input.size(-1) == g.out_h * g.out_w,
+      "fold: input shape {} has {} blocks in its last dim, but output_size {}, kernel_size {}, "
+      "dilation {}, padding {} and stride {} give {} x {} = {} blocks",
+      shape_str(input.shape()), input.size(-1), pair_str(output_size), pair_str(kernel_size),
+      pair_str(dilation), pair_str(padding), pair_str(stride), g.out_h, g.out_w, g.out_h * g.out_w);
+  if (input.dim() == 3) return fold_impl(input, output_size.h, output_size.w, g);
+  return squeeze(fold_impl(unsqueeze(input, 0), output_size.h, output_size.w, g), 0);
+}
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntPair stride,
+              IntPair padding, IntPair dilation, int64_t groups) {
+  check_image(input, "conv2d");
+  detail::check_defined(weight, "conv2d", "weight");
+  detail::check_same_kind(input, weight, "conv2d");
+  MG_CHECK(
+      groups == 1,
+      "conv2d: only groups = 1 is supported, got groups = {} (input shape {}, weight shape {})",
+      groups, shape_str(input.shape()), shape_str(weight.shape()));
+  MG_CHECK(weight.dim() == 4,
+           "conv2d: expected a 4-D weight [out_channels, in_channels, kh, kw], got shape {}",
+           shape_str(weight.shape()));
+  const int64_t channels = input.size(-3), out_channels = weight.size(0);
+  MG_CHECK(
+      weight.size(1) == channels,
+      "conv2d: input shape {} has {} channels but weight shape {} expects {} (weight.size(1)); "
+      "the input must be [N, C, H, W] with C = weight.size(1)",
+      shape_str(input.shape()), channels, shape_str(weight.shape()), weight.size(1));
+  if (bias.defined()) {
+    detail::check_same_kind(input, bias, "conv2d");
+    MG_CHECK(bias.dim() == 1 && bias.size(0) == out_channels,
+             "conv2d: expected a bias of shape [{}] (one per output channel of weight shape {}), "
+             "got shape {}",
+             out_channels, shape_str(weight.shape()), shape_str(bias.shape()));
+  }
+  const ConvGeometry g = geometry_of(input.shape(), {weight.size(2), weight.size(3)}, stride,
+                                     padding, dilation, false, "conv2d");
+  return batched(input, [&](const Tensor& x) {
+    const int64_t n = x.size(0), l = g.out_h * g.out_w, k = channels * g.kernel_h * g.kernel_w;
+    // [N, K, L] stored as [K, N, L]: one [O, K] x [K, N*L] product for the whole batch, and
+    // one for each gradient (weight: G [O, N*L] x columns^T, input: W^T x G).
+    const Tensor columns = unfold_impl(x, g, 0.0, true);
+    const Tensor product = matmul(reshape(weight, {out_channels, k}),
+                                  reshape(permute(columns, {1, 0, 2}), {k, n * l}));
+    const Tensor out = permute(reshape(product, {out_channels, n, g.out_h, g.out_w}), {1, 0, 2, 3});
+    if (bias.defined()) return add(out, reshape(bias, {1, out_channels, 1, 1}));
+    return out.contiguous();
+  });
+}
+
+Tensor max_pool2d(const Tensor& input, IntPair kernel_size) {
+  return std::get<0>(max_pool2d_with_indices(input, kernel_size, kernel_size));
+}
+
+Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride, IntPair padding,
+                  IntPair dilation, bool ceil_mode) {
+  return std::get<0>(
+      max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode));
+}
+
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair kernel_size) {
+  return max_pool2d_with_indices(input, kernel_size, kernel_size);
+}
+
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair kernel_size,
+                                                   IntPair stride, IntPair padding,
+                                                   IntPair dilation, bool ceil_mode) {
+  const ConvGeometry g =
+      pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d");
+  check_windows_reach_input(g, input.shape(), "max_pool2d");
+  return batched(input, [&](const Tensor& x) {
+    const int64_t n = x.size(0), c = x.size(1), width = x.size(3);
+    const int64_t kk = g.kernel_h * g.kernel_w, l = g.out_h * g.out_w;
+    // The argmax of each window (no history): -inf padding never wins, ties pick the first.
+    Tensor window_index;
+    {
+      NoGradGuard no_grad;
+      const Tensor windows =
+          reshape(unfold_impl(x.detach(), g, -std::numeric_limits<double>::infinity(), false),
+                  {n * c, kk, l});
+      window_index = std::get<1>(max(windows, 1));
+    }
+    // Window element k = i kw + j of window l sits at (y0(l) + i dh) W + x0(l) + j dw of the
+    // flattened H*W plane; a [kk, L] table maps (k, l) to that index.
+    std::vector<double> plane(static_cast<size_t>(kk * l));
+    const std::vector<int64_t> y0 = window_starts(g.out_h, g.stride_h, g.pad_h);
+    const std::vector<int64_t> x0 = window_starts(g.out_w, g.stride_w, g.pad_w);
+    for (int64_t i = 0, k = 0; i < g.kernel_h; ++i) {
+      for (int64_t j = 0; j < g.kernel_w; ++j, ++k) {
+        double* row = plane.data() + k * l;
+        for (int64_t y = 0; y < g.out_h; ++y)
+          for (int64_t xw = 0; xw < g.out_w; ++xw)
+            row[y * g.out_w + xw] =
+                static_cast<double>((y0[y] + i * g.dilation_h) * width + x0[xw] + j * g.dilation_w);
+      }
+    }
+    const Tensor table = tensor(plane, {kk, l}, TensorOptions(kInt64, x.device()));
+    const Tensor index = reshape(gather(table, 0, window_index), {n, c, l});
+    // The values are gathered from the input, so the gradient is gather's: a scatter_add of the
+    // incoming gradient into the chosen pixels (and its backward a gather again).
+    const Tensor values = gather(reshape(x, {n, c, x.size(2) * width}), 2, index);
+    return std::tuple<Tensor, Tensor>{reshape(values, {n, c, g.out_h, g.out_w}),
+                                      reshape(index, {n, c, g.out_h, g.out_w})};
+  });
+}
+
+Tensor avg_pool2d(const Tensor& input, IntPair kernel_size) {
+  return avg_pool2d(input, kernel_size, kernel_size);
+}
+
+Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride, IntPair padding,
+                  bool ceil_mode, bool count_include_pad) {
+  const ConvGeometry g =
+      pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d");
+  return batched(input, [&](const Tensor& x) {
+    const int64_t n = x.size(0), c = x.size(1), height = x.size(2), width = x.size(3);
+    const int64_t kk = g.kernel_h * g.kernel_w, l = g.out_h * g.out_w;
+    const Tensor sums = sum(reshape(unfold_impl(x, g, 0.0, false), {n, c, kk, l}), {2});
+    // Divisor per window (PyTorch): the window clipped to the padded input, or with
+    // count_include_pad = false to the input itself.
+    std::vector<double> divisor(static_cast<size_t>(l));
+    bool uniform = true;
+    for (int64_t y = 0; y < g.out_h; ++y) {
+      const int64_t y_start = y * g.stride_h - g.pad_h;
+      const int64_t y_end = std::min(y_start + g.kernel_h, height + g.pad_h);
+      const int64_t rows = count_include_pad
+                               ? y_end - y_start
+                               : std::min(y_end, height) - std::max<int64_t>(y_start, 0);
+      for (int64_t xw = 0; xw < g.out_w; ++xw) {
+        const int64_t x_start = xw * g.stride_w - g.pad_w;
+        const int64_t x_end = std::min(x_start + g.kernel_w, width + g.pad_w);
+        const int64_t cols = count_include_pad
+                                 ? x_end - x_start
+                                 : std::min(x_end, width) - std::max<int64_t>(x_start, 0);
+        divisor[static_cast<size_t>(y * g.out_w + xw)] = static_cast<double>(rows * cols);
+        uniform &= rows * cols == kk;
+      }
+    }
+    const Tensor mean = uniform ? sums * (1.0 / static_cast<double>(kk))
+                                : sums / tensor(divisor, {l}, TensorOptions(x.dtype(), x.device()));
+    return reshape(mean, {n, c, g.out_h, g.out_w});
+  });
+}
+
+}  // namespace metagrad

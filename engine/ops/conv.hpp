@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstdint>
+#include <tuple>
+
+#include "engine/tensor.hpp"
+
+// Sliding-window ops over [N, C, H, W] images, PyTorch names and semantics. The adjoint pair
+// unfold (im2col) <-> fold (col2im) are each other's backward; conv2d (unfold + matmul + bias),
+// max_pool2d (window argmax + gather) and avg_pool2d (unfold + sum / count) are composed from them
+// and other primitives, so every one has derivatives of every order.
+namespace metagrad {
+
+/// A (height, width) pair of a window parameter; a single integer sets both: `conv2d(x, w, b, 2)`
+/// or `conv2d(x, w, b, {2, 1})`.
+struct IntPair {
+  int64_t h = 0, w = 0;
+  IntPair(int64_t both) : h(both), w(both) {}
+  IntPair(int64_t height, int64_t width) : h(height), w(width) {}
+};
+
+/// torch.nn.functional.unfold (im2col): input [N, C, H, W] (or unbatched [C, H, W]) ->
+/// [N, C*kh*kw, L] (or [C*kh*kw, L]), L = out_h * out_w window positions, where
+/// out[n, (c*kh + i)*kw + j, y*out_w + x] = input[n, c, y*sh - ph + i*dh, x*sw - pw + j*dw] and 0
+/// outside the input. Float dtypes; a new contiguous tensor. Backward: fold.
+Tensor unfold(const Tensor& input, IntPair kernel_size, IntPair dilation = 1, IntPair padding = 0,
+              IntPair stride = 1);
+
+/// torch.nn.functional.fold (col2im), the adjoint of unfold: input [N, C*kh*kw, L] (or
+/// [C*kh*kw, L]) -> [N, C, H, W] (or [C, H, W]) with (H, W) = output_size, summing the entries
+/// that unfold would copy from the same pixel. L must equal the number of window positions of
+/// that geometry. Float dtypes; a new contiguous tensor. Backward: unfold.
+Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPair dilation = 1,
+            IntPair padding = 0, IntPair stride = 1);
+
+/// torch.nn.functional.conv2d (cross-correlation): input [N, C, H, W] (or unbatched [C, H, W]),
+/// weight [O, C, kh, kw], bias [O] or undefined -> [N, O, out_h, out_w] (or [O, out_h, out_w]),
+/// out = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1. Only groups = 1 is supported. Input,
+/// weight and bias share dtype (float32/float64) and device. Computed as unfold + one matrix
+/// product + bias, differentiable to every order in input, weight and bias. Contiguous result.
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+              IntPair stride = 1, IntPair padding = 0, IntPair dilation = 1, int64_t groups = 1);
+
+/// torch.nn.functional.max_pool2d with stride = kernel_size.
+Tensor max_pool2d(const Tensor& input, IntPair kernel_size);
+/// torch.nn.functional.max_pool2d: input [N, C, H, W] or [C, H, W]; the max over each window of
+/// the input padded with -inf (padding at most half the kernel). ceil_mode rounds the output
+/// size up, keeping only windows that start inside the input or its left/top padding. The
+/// values are gathered from the input at the first maximum of each window (row-major window
+/// order), so the gradient is a scatter_add there. Float dtypes. Throws when a window covers
+/// only padding.
+Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride, IntPair padding = 0,
+                  IntPair dilation = 1, bool ceil_mode = false);
+
+/// max_pool2d_with_indices with stride = kernel_size.
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair kernel_size);
+/// max_pool2d returning (values, indices) as PyTorch's return_indices = true: int64 indices of
+/// each maximum into the flattened H*W plane of its (n, c) image, h * W + w. The indices carry
+/// no gradient.
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair kernel_size,
+                                                   IntPair stride, IntPair padding = 0,
+                                                   IntPair dilation = 1, bool ceil_mode = false);
+
+/// torch.nn.functional.avg_pool2d with stride = kernel_size.
+Tensor avg_pool2d(const Tensor& input, IntPair kernel_size);
+/// torch.nn.functional.avg_pool2d: input [N, C, H, W] or [C, H, W]; the mean of each window of
+/// the zero-padded input (padding at most half the kernel). The divisor is the window size
+/// clipped to the padded input (count_include_pad) or the number of real input elements in the
+/// window (count_include_pad = false). ceil_mode as max_pool2d. Float dtypes, every order of
+/// derivative.
+Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride, IntPair padding = 0,
+                  bool ceil_mode = false, bool count_include_pad = true);
+
+}  // namespace metagrad

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "optim/transform.hpp"
+
+// Combinators beyond TorchOpt, with optax's semantics: a different transformation per parameter
+// group (multi_transform) and gradient accumulation (multi_steps). chain() is in transform.hpp and
+// masked() in transforms.hpp.
+
+namespace metagrad {
+
+/// Any callable computing one label per tensor: std::vector<std::string>(const TensorList&).
+template <typename F>
+concept LabelFunction = (std::is_invocable_r_v<std::vector<std::string>, F, const TensorList&>);
+
+/// One label per parameter: a fixed list, or a function computing the labels from the parameters
+/// (at init) or the updates (at update).
+class ParamLabels {
+ public:
+  using Fn = std::function<std::vector<std::string>(const TensorList& tensors)>;
+
+  ParamLabels(std::vector<std::string> labels) : labels_(std::move(labels)), fixed_(true) {}
+  ParamLabels(std::initializer_list<std::string> labels) : labels_(labels), fixed_(true) {}
+  ParamLabels(Fn fn) : fn_(std::move(fn)) {}
+  template <LabelFunction F>
+  ParamLabels(F fn) : ParamLabels(Fn(std::move(fn))) {}
+
+  /// The labels for `tensors`; throws naming `who` when their count differs from tensors.size().
+  std::vector<std::string> resolve(const TensorList& tensors, const char* who) const;
+
+ private:
+  std::vector<std::string> labels_;
+  Fn fn_;
+  bool fixed_ = false;
+};
+
+/// Applies transforms.at(label) to the parameters carrying that label (optax's multi_transform).
+/// Every label must name a transformation; each transformation sees only its own parameters (and
+/// may see none). State: MultiTransformState whose children are the transformations' states, in
+/// the map's (label) order.
+GradientTransformation multi_transform(std::map<std::string, GradientTransformation> transforms,
+                                       ParamLabels param_labels);
+
+/// Gradient accumulation (optax's MultiSteps): every call accumulates the updates (their running
+/// mean when use_grad_mean, else their sum); on the k-th call, k = every_k_schedule(gradient_step),
+/// `inner` is applied to the accumulated updates and its result returned, otherwise the returned
+/// updates are zeros. State: MultiStepsState {acc_grads; mini_step, gradient_step;
+/// inner_opt_state}.
+GradientTransformation multi_steps(GradientTransformation inner,
+                                   std::function<int64_t(int64_t gradient_step)> every_k_schedule,
+                                   bool use_grad_mean = true);
+/// multi_steps with a fixed k >= 1.
+GradientTransformation multi_steps(GradientTransformation inner, int64_t every_k,
+                                   bool use_grad_mean = true);
+/// True when the last update of a multi_steps state applied the inner transformation.
+bool multi_steps_has_updated(const OptState& state);
+
+}  // namespace metagrad

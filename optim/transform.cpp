@@ -1,0 +1,107 @@
+#include "optim/transform.hpp"
+
+#include "engine/grad_mode.hpp"
+#include "engine/ops.hpp"
+
+namespace metagrad {
+
+OptState GradientTransformation::init(const TensorList& params) const {
+  MG_CHECK(defined(),
+           "GradientTransformation::init: the transformation is undefined "
+           "(default-constructed); build one with an alias such as adam() or chain()");
+  return init_(params);
+}
+
+TensorList GradientTransformation::update(const TensorList& updates, OptState& state,
+                                          const TensorList& params, bool inplace) const {
+  MG_CHECK(defined(),
+           "GradientTransformation::update: the transformation is undefined "
+           "(default-constructed); build one with an alias such as adam() or chain()");
+  return update_(updates, state, params, inplace);
+}
+
+const std::vector<GradientTransformation>& GradientTransformation::parts() const {
+  static const std::vector<GradientTransformation> kNone;
+  return parts_ ? *parts_ : kNone;
+}
+
+GradientTransformation identity() {
+  GradientTransformation t(
+      [](const TensorList&) { return OptState{}; },
+      [](const TensorList& updates, OptState&, const TensorList&, bool) { return updates; });
+  t.identity_ = true;
+  return t;
+}
+
+GradientTransformation chain(std::vector<GradientTransformation> transforms) {
+  for (size_t i = 0; i < transforms.size(); ++i) {
+    MG_CHECK(transforms[i].defined(), "chain: transformation {} is undefined (default-constructed)",
+             i);
+  }
+  if (transforms.empty()) return identity();
+  if (transforms.size() == 1) return transforms[0];
+
+  auto parts = std::make_shared<std::vector<GradientTransformation>>();
+  for (const auto& t : transforms) {
+    if (t.parts_) {
+      parts->insert(parts->end(), t.parts_->begin(), t.parts_->end());
+    } else if (!t.identity_) {
+      parts->push_back(t);
+    }
+  }
+  if (parts->empty()) parts->push_back(identity());
+
+  std::shared_ptr<const std::vector<GradientTransformation>> shared = parts;
+  GradientTransformation result(
+      [shared](const TensorList& params) {
+        OptState state;
+        state.kind = "ChainState";
+        state.children.reserve(shared->size());
+        for (const auto& t : *shared) state.children.push_back(t.init(params));
+        return state;
+      },
+      [shared](const TensorList& updates, OptState& state, const TensorList& params, bool inplace) {
+        MG_CHECK(state.kind == "ChainState" && state.children.size() == shared->size(),
+                 "chain: expected a ChainState with {} sub-states, got a {} with {}; the state "
+                 "must come from this chain's init()",
+                 shared->size(), state.kind, state.children.size());
+        TensorList current = updates;
+        for (size_t i = 0; i < shared->size(); ++i) {
+          current = (*shared)[i].update(current, state.children[i], params, inplace);
+        }
+        return current;
+      });
+  result.parts_ = std::move(shared);
+  return result;
+}
+
+TensorList apply_updates(const TensorList& params, const TensorList& updates, bool inplace) {
+  MG_CHECK(params.size() == updates.size(),
+           "apply_updates: got {} parameters but {} updates; pass one update per parameter "
+           "(an undefined Tensor for none)",
+           params.size(), updates.size());
+  if (inplace) {
+    NoGradGuard no_grad;
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (!updates[i].defined()) continue;
+      Tensor data = params[i].detach();  // shares storage and version counter
+      data.add_(updates[i].detach());
+    }
+    return params;
+  }
+  TensorList out(params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    out[i] = updates[i].defined() ? add(params[i], updates[i]) : params[i];
+  }
+  return out;
+}
+
+std::vector<bool> ParamMask::resolve(const TensorList& tensors, const char* who) const {
+  std::vector<bool> flags = fixed_ ? flags_ : fn_(tensors);
+  MG_CHECK(flags.size() == tensors.size(),
+           "{}: the mask has {} entries but there are {} parameters; give one flag per parameter",
+           who, flags.size(), tensors.size());
+  return flags;
+}
+
+}  // namespace metagrad

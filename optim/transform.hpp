@@ -1,0 +1,108 @@
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "engine/tensor.hpp"
+#include "optim/state.hpp"
+
+namespace metagrad {
+
+/// TorchOpt's GradientTransformation: a pair of pure functions over explicit state.
+///  - init(params) -> the initial state for these parameters;
+///  - update(updates, state, params, inplace) -> transformed updates, advancing `state`.
+/// `updates` are usually gradients, one per parameter; an undefined Tensor stands for a parameter
+/// without update (TorchOpt's None) and passes through untouched. `params` are needed by some
+/// transforms (weight decay) and may be empty otherwise. With inplace = true the transform
+/// overwrites `updates` and the state's tensors where TorchOpt does (plain training, normally run
+/// under NoGradGuard); with inplace = false everything is out of place and differentiable, so the
+/// same transform serves meta-learning. Either way `state` is advanced: out of place, its tensors
+/// are replaced by new ones, so a copy of the OptState taken before the update stays valid.
+class GradientTransformation {
+ public:
+  using InitFn = std::function<OptState(const TensorList& params)>;
+  using UpdateFn = std::function<TensorList(const TensorList& updates, OptState& state,
+                                            const TensorList& params, bool inplace)>;
+
+  GradientTransformation() = default;
+  GradientTransformation(InitFn init, UpdateFn update)
+      : init_(std::move(init)), update_(std::move(update)) {}
+
+  /// The initial state for `params`.
+  OptState init(const TensorList& params) const;
+  /// The transformed updates; advances `state`.
+  TensorList update(const TensorList& updates, OptState& state, const TensorList& params = {},
+                    bool inplace = true) const;
+  /// False for a default-constructed transformation.
+  bool defined() const { return init_ != nullptr && update_ != nullptr; }
+  /// True for identity() (chain drops it).
+  bool is_identity() const { return identity_; }
+  /// The flattened parts of a chain, in order; empty for anything that is not a chain.
+  const std::vector<GradientTransformation>& parts() const;
+
+ private:
+  friend GradientTransformation identity();
+  friend GradientTransformation chain(std::vector<GradientTransformation> transforms);
+
+  InitFn init_;
+  UpdateFn update_;
+  bool identity_ = false;
+  std::shared_ptr<const std::vector<GradientTransformation>> parts_;
+};
+
+/// The transformation that returns updates unchanged (state: EmptyState).
+GradientTransformation identity();
+
+/// Applies `transforms` in order (TorchOpt's chain). No transformation gives identity(); one gives
+/// that transformation itself; otherwise nested chains flatten and identities are dropped, and the
+/// state is a ChainState whose children are the parts' states, in order.
+GradientTransformation chain(std::vector<GradientTransformation> transforms);
+/// No transformation: identity().
+inline GradientTransformation chain() { return identity(); }
+/// Variadic form: chain(clip_grad_norm(...), adam(...)).
+template <std::convertible_to<GradientTransformation>... T>
+GradientTransformation chain(GradientTransformation first, T... rest) {
+  return chain(std::vector<GradientTransformation>{std::move(first), std::move(rest)...});
+}
+
+/// params + updates (undefined updates leave their parameter as it is). In place: writes into the
+/// parameters' storage without recording (TorchOpt's p.data.add_(u)), bumps their versions and
+/// returns `params`; out of place: returns new differentiable tensors p + u.
+TensorList apply_updates(const TensorList& params, const TensorList& updates, bool inplace = true);
+
+/// Any callable computing one flag per tensor: std::vector<bool>(const TensorList&).
+template <typename F>
+concept MaskFunction = (std::is_invocable_r_v<std::vector<bool>, F, const TensorList&>);
+
+/// Which parameters a transformation applies to (TorchOpt's `mask`): a fixed list of flags, one per
+/// parameter, or a function computing them from the parameters (at init) or the updates (at
+/// update). An unset mask means "no mask".
+class ParamMask {
+ public:
+  using Fn = std::function<std::vector<bool>(const TensorList& tensors)>;
+
+  ParamMask() = default;
+  ParamMask(std::vector<bool> flags) : flags_(std::move(flags)), fixed_(true) {}
+  ParamMask(std::initializer_list<bool> flags) : flags_(flags), fixed_(true) {}
+  ParamMask(Fn fn) : fn_(std::move(fn)) {}
+  template <MaskFunction F>
+  ParamMask(F fn) : ParamMask(Fn(std::move(fn))) {}
+
+  /// True when a mask was given.
+  bool defined() const { return fixed_ || fn_ != nullptr; }
+  /// The flags for `tensors`; throws naming `who` when their count differs from tensors.size().
+  std::vector<bool> resolve(const TensorList& tensors, const char* who) const;
+
+ private:
+  std::vector<bool> flags_;
+  bool fixed_ = false;
+  Fn fn_;
+};
+
+}  // namespace metagrad

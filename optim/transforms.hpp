@@ -1,0 +1,154 @@
+#pragma once
+
+#include <optional>
+
+#include "optim/schedule.hpp"
+#include "optim/transform.hpp"
+
+// TorchOpt's gradient transformations (torchopt/transform/*.py, torchopt/clip.py), with its names,
+// defaults, formulas and state classes. Every update is written with public differentiable ops:
+// out of place (inplace = false) the meta-gradient flows through the updates and the moments.
+// Argument checks throw metagrad::Error naming the argument and its value.
+//
+// Note [differences from TorchOpt]
+// - Step counters are plain int64 counters of the state, one per transformation (TorchOpt keeps a
+//   0-d int64 tensor per parameter); an update call advances them even for undefined updates.
+// - trace's first-step flag is the state's counter "count", so init() resets it (TorchOpt keeps it
+//   in a closure and a re-initialised trace skips its first-step rule).
+// - register_hook skips updates that do not require grad (TorchOpt raises on them).
+// - clip_grad_norm rejects norm_type <= 0 and requires max_norm; sgd requires lr (unset is an
+//   error at construction, as a missing argument is in Python).
+// - scale_by_accelerated_adam shares scale_by_adam's state and numbers; its fused kernels are
+//   meant to replace the body without changing either.
+
+namespace metagrad {
+
+/// updates * step_size. State: EmptyState.
+GradientTransformation scale(double step_size);
+
+/// updates * step_size_fn(count), count = 0, 1, 2, ... before the increment.
+/// State: ScaleByScheduleState {count}.
+GradientTransformation scale_by_schedule(Schedule step_size_fn);
+
+/// Options of scale_by_adam / scale_by_accelerated_adam (TorchOpt's keyword order and defaults).
+struct ScaleByAdamOptions {
+  double b1 = 0.9;
+  double b2 = 0.999;
+  double eps = 1e-8;
+  double eps_root = 0.0;
+  bool moment_requires_grad = false;
+};
+/// Adam's rescaling: mu = b1 mu + (1 - b1) g, nu = b2 nu + (1 - b2) g^2, count += 1 (first),
+/// u = mu_hat / (sqrt(nu_hat + eps_root) + eps) with mu_hat = mu / (1 - b1^count),
+/// nu_hat = nu / (1 - b2^count). State: ScaleByAdamState {mu, nu, count}; with
+/// moment_requires_grad the initial moments are leaves requiring grad.
+GradientTransformation scale_by_adam(const ScaleByAdamOptions& options = {});
+/// The same transformation and state as scale_by_adam, the entry point of the fused (accelerated)
+/// Adam op; until the fused kernels land it computes with the unfused formulas.
+GradientTransformation scale_by_accelerated_adam(const ScaleByAdamOptions& options = {});
+
+/// Options of scale_by_rms / scale_by_stddev.
+struct ScaleByRmsOptions {
+  double alpha = 0.9;
+  double eps = 1e-8;
+  double initial_scale = 0.0;
+};
+/// RMSProp's rescaling: nu = alpha nu + (1 - alpha) g^2 (nu starts at initial_scale),
+/// u = g / (sqrt(nu) + eps). State: ScaleByRmsState {nu}.
+GradientTransformation scale_by_rms(const ScaleByRmsOptions& options = {});
+/// Centered RMSProp: also mu = alpha mu + (1 - alpha) g, u = g / (sqrt(nu - mu^2) + eps).
+/// State: ScaleByRStdDevState {mu, nu}.
+GradientTransformation scale_by_stddev(const ScaleByRmsOptions& options = {});
+
+/// Options of scale_by_rss.
+struct ScaleByRssOptions {
+  double initial_accumulator_value = 0.0;
+  double eps = 1e-10;
+};
+/// AdaGrad's rescaling: sum_of_squares += g^2, u = g / (sqrt(sum_of_squares) + eps) where
+/// sum_of_squares > 0, else 0. State: ScaleByRssState {sum_of_squares}.
+GradientTransformation scale_by_rss(const ScaleByRssOptions& options = {});
+
+/// Options of scale_by_adadelta.
+struct ScaleByAdadeltaOptions {
+  double rho = 0.9;
+  double eps = 1e-6;
+  bool moment_requires_grad = false;
+};
+/// AdaDelta's rescaling: mu = rho mu + (1 - rho) g^2, u = g sqrt((nu + eps) / (mu + eps)),
+/// then nu = rho nu + (1 - rho) u^2. State: ScaleByAdadeltaState {mu, nu}.
+GradientTransformation scale_by_adadelta(const ScaleByAdadeltaOptions& options = {});
+
+/// Options of scale_by_adamax / scale_by_radam.
+struct ScaleByAdamaxOptions {
+  double b1 = 0.9;
+  double b2 = 0.999;
+  double eps = 1e-6;
+  bool moment_requires_grad = false;
+};
+using ScaleByRAdamOptions = ScaleByAdamaxOptions;
+/// AdaMax's rescaling: mu = b1 mu + (1 - b1) g, nu = max(b2 nu, |g| + eps),
+/// u = mu / nu / (1 - b1^t), t = 1, 2, ... State: ScaleByAdamaxState {mu, nu, t}.
+GradientTransformation scale_by_adamax(const ScaleByAdamaxOptions& options = {});
+/// RAdam's rectified rescaling (TorchOpt's formula, t = 1, 2, ...).
+/// State: ScaleByRAdamState {mu, nu, t}.
+GradientTransformation scale_by_radam(const ScaleByRAdamOptions& options = {});
+
+/// Options of trace.
+struct TraceOptions {
+  double momentum = 0.9;
+  double dampening = 0.0;
+  bool nesterov = false;
+  bool moment_requires_grad = false;
+};
+/// Momentum: at the first update t = t0 + g (t0 = 0), later t = momentum t + (1 - dampening) g;
+/// u = t, or u = g + momentum t with nesterov. momentum = 0 gives identity(). Nesterov needs a
+/// positive momentum and zero dampening. State: TraceState {trace, count} (the first-update flag
+/// is the counter, so re-initialising resets it).
+GradientTransformation trace(const TraceOptions& options = {});
+
+/// Options of add_decayed_weights.
+struct AddDecayedWeightsOptions {
+  double weight_decay = 0.0;
+  /// Parameters to decay (all when unset).
+  ParamMask mask;
+};
+/// u = g + weight_decay * p (needs params). With a mask it is masked(add_decayed_weights, mask);
+/// weight_decay = 0 without a mask gives identity().
+GradientTransformation add_decayed_weights(const AddDecayedWeightsOptions& options = {});
+
+/// Applies `inner` only to the parameters selected by `mask`; the others' updates pass through.
+/// The inner transformation sees just the selected parameters. State: MaskedState {inner_state}.
+GradientTransformation masked(GradientTransformation inner, ParamMask mask);
+
+/// Options of nan_to_num.
+struct NanToNumOptions {
+  double nan = 0.0;
+  /// Replacement of +inf (the dtype's largest finite value when unset).
+  std::optional<double> posinf;
+  /// Replacement of -inf (the dtype's lowest finite value when unset).
+  std::optional<double> neginf;
+};
+/// Replaces NaN and infinities in the updates.
+GradientTransformation nan_to_num(const NanToNumOptions& options = {});
+
+/// Options of clip_grad_norm.
+struct ClipGradNormOptions {
+  /// Required: the largest allowed total norm.
+  std::optional<double> max_norm;
+  /// Order of the norm: any p > 0, or INFINITY for the max-norm.
+  double norm_type = 2.0;
+  /// Throw when the total norm is NaN or infinite.
+  bool error_if_nonfinite = false;
+};
+/// Scales all updates by min(max_norm / (total_norm + 1e-6), 1), the total norm taken over all
+/// updates together and treated as a constant (no gradient through it, as TorchOpt).
+GradientTransformation clip_grad_norm(const ClipGradNormOptions& options);
+
+/// Negates the updates when maximize and adds weight_decay * p (the first stage of every alias).
+GradientTransformation flip_sign_and_add_weight_decay(double weight_decay = 0.0,
+                                                      bool maximize = false);
+/// updates * -lr (a number >= 0 or a schedule).
+GradientTransformation scale_by_neg_lr(const ScalarOrSchedule& lr);
+
+}  // namespace metagrad

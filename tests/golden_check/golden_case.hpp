@@ -1,0 +1,93 @@
+#pragma once
+
+// The shared vocabulary of golden_check: a loaded reference case, the tolerance checker every
+// comparison goes through, and the signature of a kind's handler. The case format and the meaning
+// of each kind are those of the README that came with the cases (shared/golden/README.md).
+//
+// Adding a kind: write `void run_<kind>(const GoldenCase&, Checker&)` in its own file, declare it
+// below, list the file in meson.build and add one row to the kind table in main.cpp. A handler
+// compares every expected tensor of the case through the Checker and throws on anything it cannot
+// evaluate (the case then fails with the exception's message).
+
+#include <cstddef>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/io/safetensors.hpp"
+#include "engine/tensor.hpp"
+
+namespace golden {
+
+using metagrad::Tensor;
+using metagrad::TensorList;
+
+/// One reference case: a safetensors file whose `__metadata__` holds `kind` and `spec` (JSON).
+struct GoldenCase {
+  /// The file name without `.safetensors` (printed on the result line).
+  std::string name;
+  std::string path;
+  std::string kind;
+  nlohmann::json spec;
+  metagrad::SafetensorsFile file;
+
+  /// The tensor called `tensor_name`; throws metagrad::Error naming the case and the tensor.
+  const Tensor& tensor(const std::string& tensor_name) const;
+  /// The tensors `prefix.0`, `prefix.1`, ... in numeric order, up to the first missing index.
+  /// Throws when `prefix.0` is missing.
+  TensorList numbered(const std::string& prefix) const;
+  /// Exactly `count` tensors `prefix.0` ... `prefix.<count - 1>` (throws when one is missing).
+  TensorList numbered(const std::string& prefix, size_t count) const;
+};
+
+/// Reads a case file. Throws metagrad::Error when the file is not a valid safetensors file, when
+/// its metadata lacks `kind` or `spec`, or when `spec` is not a JSON object.
+GoldenCase load_case(const std::filesystem::path& path);
+
+/// Elementwise acceptance: |got - expected| <= atol + rtol * |expected|.
+struct Tolerance {
+  double atol;
+  double rtol;
+};
+
+/// Collects the comparisons of one case: the largest absolute error seen and a description of the
+/// comparisons that failed.
+class Checker {
+ public:
+  explicit Checker(Tolerance tolerance) : tolerance_(tolerance) {}
+
+  /// Compares `got` with `expected` elementwise under the tolerance; `label` names the expected
+  /// tensor in messages (e.g. "expect.hvp.2"). `got` must be defined and shapes equal, except
+  /// that a 0-d `got` matches a one-element `expected` (the files store scalars as [1]). A NaN
+  /// matches only a NaN and an infinity only the same infinity; anything else non-finite fails.
+  void expect_close(std::string_view label, const Tensor& got, const Tensor& expected);
+  /// Records a failure that is not an elementwise comparison.
+  void fail(std::string detail);
+
+  /// True when at least one comparison was made and none failed.
+  bool passed() const { return comparisons_ > 0 && failures_.empty(); }
+  /// Number of expect_close calls.
+  size_t comparisons() const { return comparisons_; }
+  /// The largest |got - expected| over every compared element (infinite when a non-finite value
+  /// mismatched).
+  double max_abs_err() const { return max_abs_err_; }
+  /// One line: the first failure, the number of further ones, or "no comparison made".
+  std::string detail() const;
+
+ private:
+  Tolerance tolerance_;
+  size_t comparisons_ = 0;
+  double max_abs_err_ = 0.0;
+  std::vector<std::string> failures_;
+};
+
+/// A kind's handler: evaluates the case and reports each expected tensor to the Checker.
+using Handler = void (*)(const GoldenCase& golden_case, Checker& check);
+
+/// Kind `hvp`: loss, gradient and Hessian-vector product of spec.net under spec.loss
+/// (hvp_case.cpp).
+void run_hvp(const GoldenCase& golden_case, Checker& check);
+
+}  // namespace golden

@@ -1,0 +1,256 @@
+// Layers: default initialisation, forward against the functional ops, BatchNorm modes, init.
+#include <algorithm>
+#include <cmath>
+
+#include "tests/nn/nn_helpers.hpp"
+
+using namespace metagrad;
+using metagrad::testing::allclose;
+using metagrad::testing::bit_equal;
+
+namespace {
+
+struct Stats {
+  double min, max, mean, std;
+};
+
+Stats stats_of(const Tensor& t) {
+  const std::vector<double> v = t.to_vector<double>();
+  Stats s{v[0], v[0], 0.0, 0.0};
+  for (double x : v) {
+    s.min = std::min(s.min, x);
+    s.max = std::max(s.max, x);
+    s.mean += x;
+  }
+  s.mean /= static_cast<double>(v.size());
+  for (double x : v) s.std += (x - s.mean) * (x - s.mean);
+  s.std = std::sqrt(s.std / static_cast<double>(v.size() - 1));
+  return s;
+}
+
+// Checks that t looks like U(-bound, bound): inside the bounds, reaching near both ends, with the
+// uniform's mean and standard deviation (bound / sqrt(3)) within sampling error.
+void check_uniform(const Tensor& t, double bound) {
+  const Stats s = stats_of(t);
+  const double n = static_cast<double>(t.numel());
+  const double sd = bound / std::sqrt(3.0);
+  CHECK(s.min >= -bound);
+  CHECK(s.max <= bound);
+  CHECK(s.min < -0.9 * bound);
+  CHECK(s.max > 0.9 * bound);
+  CHECK(std::abs(s.mean) < 5.0 * sd / std::sqrt(n));
+  CHECK(s.std == Approx(sd).epsilon(0.05));
+}
+
+}  // namespace
+
+TEST_CASE("default initialisation follows PyTorch's bounds", "[module]") {
+  manual_seed(0);
+  nn::Linear lin(100, 300);
+  check_uniform(lin.weight(), 1.0 / std::sqrt(100.0));
+  check_uniform(lin.bias(), 1.0 / std::sqrt(100.0));
+  CHECK(lin.weight().shape() == Dims{300, 100});
+  CHECK(lin.bias().shape() == Dims{300});
+
+  nn::Conv2d conv(16, 64, 3);
+  CHECK(conv.weight().shape() == Dims{64, 16, 3, 3});
+  check_uniform(conv.weight(), 1.0 / std::sqrt(16.0 * 9.0));
+  CHECK(stats_of(conv.bias()).max <= 1.0 / 12.0);
+  CHECK(stats_of(conv.bias()).min >= -1.0 / 12.0);
+  nn::Conv2d rect(2, 3, {3, 5}, {.bias = false, .dtype = kFloat64});
+  CHECK(rect.weight().shape() == Dims{3, 2, 3, 5});
+  CHECK(rect.weight().dtype() == kFloat64);
+  CHECK(stats_of(rect.weight()).max <= 1.0 / std::sqrt(30.0));
+  CHECK_FALSE(rect.bias().defined());
+  CHECK(rect.parameters().size() == 1);
+
+  nn::BatchNorm2d bn(8);
+  CHECK(bit_equal(bn.get_parameter("weight"), ones({8})));
+  CHECK(bit_equal(bn.get_parameter("bias"), zeros({8})));
+  CHECK(bit_equal(bn.get_buffer("running_mean"), zeros({8})));
+  CHECK(bit_equal(bn.get_buffer("running_var"), ones({8})));
+  CHECK(bit_equal(bn.get_buffer("num_batches_tracked"), zeros({}, kInt64)));
+  nn::BatchNorm2d plain(8, {.affine = false, .track_running_stats = false});
+  CHECK(plain.parameters().empty());
+  CHECK(plain.buffers().empty());
+  CHECK(plain.state_dict().empty());
+
+  // Seeded: the default generator after manual_seed, or an explicit generator, repeat exactly.
+  manual_seed(42);
+  nn::Linear a(5, 4);
+  manual_seed(42);
+  nn::Linear b(5, 4);
+  CHECK(bit_equal(a.weight(), b.weight()));
+  CHECK(bit_equal(a.bias(), b.bias()));
+  Generator g1(9), g2(9);
+  nn::Linear c(5, 4, {.generator = &g1});
+  nn::Linear d(5, 4, {.generator = &g2});
+  CHECK(bit_equal(c.weight(), d.weight()));
+  CHECK_FALSE(bit_equal(c.weight(), a.weight()));
+}
+
+TEST_CASE("init functions use torch.nn.init's formulas", "[module]") {
+  using namespace nn::init;
+  CHECK(calculate_gain(Nonlinearity::Linear) == 1.0);
+  CHECK(calculate_gain(Nonlinearity::Sigmoid) == 1.0);
+  CHECK(calculate_gain(Nonlinearity::Tanh) == Approx(5.0 / 3.0));
+  CHECK(calculate_gain(Nonlinearity::ReLU) == Approx(std::sqrt(2.0)));
+  CHECK(calculate_gain(Nonlinearity::LeakyReLU) == Approx(std::sqrt(2.0 / (1.0 + 1e-4))));
+  CHECK(calculate_gain(Nonlinearity::LeakyReLU, std::sqrt(5.0)) == Approx(std::sqrt(1.0 / 3.0)));
+  CHECK(calculate_gain(Nonlinearity::SELU) == 0.75);
+  CHECK(calculate_fan_in_and_fan_out(zeros({7, 3, 2, 5})) == std::pair<int64_t, int64_t>{30, 70});
+  CHECK_THROWS_WITH(calculate_fan_in_and_fan_out(zeros({7})),
+                    MG_CONTAINS("fewer than 2 dimensions"));
+
+  Generator gen(1);
+  Tensor w = empty({200, 300}, kFloat64);
+  xavier_uniform_(w, 2.0, &gen);
+  check_uniform(w, 2.0 * std::sqrt(6.0 / 500.0));
+  xavier_normal_(w, 1.0, &gen);
+  CHECK(stats_of(w).std == Approx(std::sqrt(2.0 / 500.0)).epsilon(0.03));
+  kaiming_uniform_(w, 0.0, FanMode::FanOut, Nonlinearity::ReLU, &gen);
+  check_uniform(w, std::sqrt(3.0) * std::sqrt(2.0) / std::sqrt(200.0));
+  kaiming_normal_(w, 0.0, FanMode::FanIn, Nonlinearity::ReLU, &gen);
+  CHECK(stats_of(w).std == Approx(std::sqrt(2.0 / 300.0)).epsilon(0.03));
+  normal_(w, 3.0, 0.5, &gen);
+  CHECK(stats_of(w).mean == Approx(3.0).epsilon(0.01));
+  CHECK(stats_of(w).std == Approx(0.5).epsilon(0.03));
+  uniform_(w, 2.0, 4.0, &gen);
+  CHECK(stats_of(w).min >= 2.0);
+  CHECK(stats_of(w).max <= 4.0);
+  CHECK(bit_equal(constant_(w, 1.5), full({200, 300}, 1.5, kFloat64)));
+
+  // On a leaf that requires grad: values change, the leaf stays a leaf.
+  Tensor p = zeros({3, 4}).requires_grad_();
+  ones_(p);
+  CHECK(p.is_leaf());
+  CHECK(p.requires_grad());
+  CHECK(bit_equal(p.detach(), ones({3, 4})));
+  zeros_(p);
+  CHECK(p.sum().item<double>() == 0.0);
+  CHECK_THROWS_WITH(uniform_(zeros({2}, kInt64)), MG_CONTAINS("float32 or float64"));
+}
+
+TEST_CASE("Linear and Conv2d compute what their functional ops compute", "[module]") {
+  manual_seed(4);
+  nn::Linear lin(4, 3, {.dtype = kFloat64});
+  const Tensor x = randn({2, 5, 4}, kFloat64);
+  CHECK(allclose(lin(x), matmul(x, lin.weight().t()) + lin.bias()));
+  CHECK(lin(x).shape() == Dims{2, 5, 3});
+  nn::Linear nobias(4, 3, false);
+  CHECK(nobias(randn({2, 4})).shape() == Dims{2, 3});
+  CHECK(nobias.parameters().size() == 1);
+
+  nn::Conv2d conv(2, 3, 3, {.stride = 2, .padding = 1, .dtype = kFloat64});
+  const Tensor img = randn({2, 2, 7, 7}, kFloat64);
+  const Tensor y = conv(img);
+  CHECK(y.shape() == Dims{2, 3, 4, 4});
+  CHECK(allclose(y, conv2d(img, conv.weight(), conv.bias(), 2, 1)));
+  // One output pixel by hand: y[1, 2, 1, 1] = b[2] + sum w[2, c, i, j] img[1, c, 1 + i, 1 + j].
+  const auto wv = conv.weight().to_vector<double>(), iv = img.to_vector<double>();
+  double expected = conv.bias().to_vector<double>()[2];
+  for (int c = 0; c < 2; ++c)
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j)
+        expected += wv[((2 * 2 + c) * 3 + i) * 3 + j] * iv[((1 * 2 + c) * 7 + 1 + i) * 7 + 1 + j];
+  CHECK(y.to_vector<double>()[(1 * 3 + 2) * 16 + 1 * 4 + 1] == Approx(expected).epsilon(1e-12));
+}
+
+TEST_CASE("BatchNorm uses batch statistics in training and running ones in eval", "[module]") {
+  manual_seed(8);
+  nn::BatchNorm2d bn(3, {.momentum = 0.25, .dtype = kFloat64});
+  const Tensor x = randn({4, 3, 5, 5}, kFloat64) * 3.0 + 2.0;
+  const Tensor y = bn(x);
+  // Training: each channel of the output has mean 0 and biased variance 1 (weight 1, bias 0).
+  const Tensor ch_mean = y.mean({0, 2, 3});
+  const Tensor ch_var = y.var({0, 2, 3}, false);
+  CHECK(allclose(ch_mean, zeros({3}, kFloat64), 0, 1e-12));
+  CHECK(allclose(ch_var, ones({3}, kFloat64), 1e-4, 0));
+  // Running stats: 0.75 * init + 0.25 * batch stat (unbiased variance); counter 1.
+  const Tensor mu = x.mean({0, 2, 3}), var_unbiased = x.var({0, 2, 3}, true);
+  CHECK(allclose(bn.get_buffer("running_mean"), 0.25 * mu, 1e-12, 1e-14));
+  CHECK(allclose(bn.get_buffer("running_var"), 0.75 + 0.25 * var_unbiased, 1e-12, 1e-14));
+  CHECK(bn.get_buffer("num_batches_tracked").item<int64_t>() == 1);
+
+  // Eval: running statistics, no update, no counting.
+  bn.eval();
+  const Tensor rm = bn.get_buffer("running_mean").clone();
+  const Tensor rv = bn.get_buffer("running_var").clone();
+  const Tensor z = bn(x);
+  const Tensor expected = (x - rm.reshape({1, 3, 1, 1})) / sqrt(rv.reshape({1, 3, 1, 1}) + 1e-5);
+  CHECK(allclose(z, expected, 1e-10, 1e-12));
+  CHECK(bit_equal(bn.get_buffer("running_mean"), rm));
+  CHECK(bn.get_buffer("num_batches_tracked").item<int64_t>() == 1);
+
+  // Momentum 1 (the tutorial's) keeps the last batch's statistics.
+  nn::BatchNorm2d last(3, {.momentum = 1.0, .dtype = kFloat64});
+  last(x);
+  CHECK(allclose(last.get_buffer("running_mean"), mu, 1e-12, 1e-14));
+  CHECK(allclose(last.get_buffer("running_var"), var_unbiased, 1e-12, 1e-14));
+  // momentum None: cumulative average of the batches seen.
+  nn::BatchNorm1d cumulative(2, {.momentum = std::nullopt, .dtype = kFloat64});
+  const Tensor a = randn({6, 2}, kFloat64), b = randn({6, 2}, kFloat64) + 1.0;
+  cumulative(a);
+  cumulative(b);
+  CHECK(allclose(cumulative.get_buffer("running_mean"), (a.mean({0}) + b.mean({0})) * 0.5, 1e-12,
+                 1e-14));
+  CHECK(cumulative.get_buffer("num_batches_tracked").item<int64_t>() == 2);
+  // Without running statistics: batch statistics in eval too.
+  nn::BatchNorm1d stateless(2, {.track_running_stats = false, .dtype = kFloat64});
+  stateless.eval();
+  CHECK(allclose(stateless(a).mean({0}), zeros({2}, kFloat64), 0, 1e-12));
+  // BatchNorm1d also takes [N, C, L].
+  CHECK(nn::BatchNorm1d(2)(randn({3, 2, 4})).shape() == Dims{3, 2, 4});
+
+  CHECK_THROWS_WITH(bn(randn({3, 5}, kFloat64)), MG_CONTAINS("BatchNorm2d: expected 4D input"));
+  CHECK_THROWS_WITH(cumulative(randn({3, 2, 2, 2}, kFloat64)),
+                    MG_CONTAINS("expected 2D or 3D input (got 4D input"));
+  CHECK_THROWS_WITH(last(randn({2, 4, 3, 3}, kFloat64)), MG_CONTAINS("4 channels"));
+  CHECK_THROWS_WITH(nn::BatchNorm2d(0), MG_CONTAINS("BatchNorm2d: num_features must be positive"));
+}
+
+TEST_CASE("parameter-free layers and Sequential", "[module]") {
+  const Tensor x = tensor({-1.0, 0.5, 2.0, -3.0}, {2, 2}, kFloat64);
+  CHECK(allclose(nn::ReLU()(x), tensor({0.0, 0.5, 2.0, 0.0}, {2, 2}, kFloat64)));
+  CHECK(allclose(nn::Tanh()(x), tanh(x)));
+  CHECK(allclose(nn::Sigmoid()(x), sigmoid(x)));
+  CHECK(nn::Flatten()(zeros({2, 3, 4, 5})).shape() == Dims{2, 60});
+  CHECK(nn::Flatten(0, 1)(zeros({2, 3, 4})).shape() == Dims{6, 4});
+
+  Generator gen(3);
+  nn::Dropout drop(0.5, &gen);
+  const Tensor big = ones({1000}, kFloat64);
+  const auto dropped = drop(big).to_vector<double>();
+  const auto zeros_count = std::count(dropped.begin(), dropped.end(), 0.0);
+  CHECK(zeros_count > 400);
+  CHECK(zeros_count < 600);
+  CHECK(std::count(dropped.begin(), dropped.end(), 2.0) == 1000 - zeros_count);
+  drop.eval();
+  CHECK(drop(big).is_same(big));
+  CHECK_THROWS_WITH(nn::Dropout(1.5), MG_CONTAINS("between 0 and 1, but got 1.5"));
+
+  const Tensor img = arange(16.0, kFloat64).reshape({1, 1, 4, 4});
+  CHECK(allclose(nn::MaxPool2d(2)(img), tensor({5, 7, 13, 15}, {1, 1, 2, 2}, kFloat64)));
+  CHECK(allclose(nn::AvgPool2d(2)(img), tensor({2.5, 4.5, 10.5, 12.5}, {1, 1, 2, 2}, kFloat64)));
+  CHECK(nn::MaxPool2d(3, 1, 1)(img).shape() == Dims{1, 1, 4, 4});
+  CHECK_THROWS_WITH(nn::MaxPool2d(0), MG_CONTAINS("kernel_size must be positive"));
+
+  // Layers given by value are moved in; shared_ptrs are shared.
+  auto shared = std::make_shared<nn::Linear>(2, 2, nn::LinearOptions{.dtype = kFloat64});
+  nn::Linear by_value(2, 2, {.dtype = kFloat64});
+  nn::Sequential net(shared, nn::Tanh(), by_value);
+  CHECK(net.size() == 3);
+  CHECK(&net[0] == shared.get());
+  CHECK(net.at<nn::Linear>(2).weight().storage() != by_value.weight().storage());  // deep copy
+  CHECK(bit_equal(net.at<nn::Linear>(2).weight(), by_value.weight()));
+  CHECK(allclose(net(x), by_value(tanh((*shared)(x)))));
+  net.push_back(nn::ReLU());
+  CHECK(net.size() == 4);
+  CHECK(net.named_children()[3].first == "3");
+  // A single Sequential argument copies or moves it (deep copy).
+  nn::Sequential copy(net);
+  CHECK(copy.size() == 4);
+  CHECK(&copy[0] != shared.get());
+  nn::Sequential empty_net;
+  CHECK(empty_net(x).is_same(x));
+}
