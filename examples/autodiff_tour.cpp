@@ -1,6 +1,7 @@
 // A tour of metagrad's autodiff: a gradient, a Hessian-vector product and a third derivative of a
 // small function, each printed beside its closed form.
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <vector>
