@@ -17,6 +17,7 @@ struct NodeTask {
   int dependencies = 0;    // needed parents that have not run yet
   bool needed = false;     // on a path to a target
   bool execute = false;    // must run apply() (some child is needed, or it accumulates)
+  bool visited = false;    // seen by discover()
   std::vector<std::pair<uint32_t, size_t>> captures;  // (slot, index into the result)
 };
 
@@ -82,15 +83,24 @@ class GraphTask {
       size_t next_child;
     };
     std::vector<Frame> stack;
-    std::unordered_map<Node*, bool> visited;
+    tasks_.reserve(64);
     for (const Edge& root : roots) {
-      if (visited.emplace(root.node.get(), true).second) stack.push_back({root.node.get(), 0});
+      if (!tasks_[root.node.get()].visited) {
+        tasks_[root.node.get()].visited = true;
+        stack.push_back({root.node.get(), 0});
+      }
       while (!stack.empty()) {
         Frame& frame = stack.back();
         const auto& edges = frame.node->next_edges();
         if (frame.next_child < edges.size()) {
           Node* child = edges[frame.next_child++].node.get();
-          if (child && visited.emplace(child, true).second) stack.push_back({child, 0});
+          if (child) {
+            NodeTask& child_task = tasks_[child];
+            if (!child_task.visited) {
+              child_task.visited = true;
+              stack.push_back({child, 0});
+            }
+          }
           continue;
         }
         Node* node = frame.node;
@@ -102,7 +112,7 @@ class GraphTask {
           auto it = tasks_.find(e.node.get());
           if (it != tasks_.end() && it->second.needed) any_child_needed = true;
         }
-        const bool is_sink = accumulate_ && dynamic_cast<AccumulateGrad*>(node) != nullptr;
+        const bool is_sink = accumulate_ && node->is_accumulate_grad();
         task.execute = any_child_needed || is_sink;
         task.needed = task.execute || !task.captures.empty();
       }
@@ -147,7 +157,7 @@ class GraphTask {
   }
 
   static void validate(const Node& node, const TensorList& result) {
-    if (dynamic_cast<const AccumulateGrad*>(&node)) return;
+    if (node.is_accumulate_grad()) return;
     MG_CHECK(result.size() == node.next_edges().size(),
              "{}: backward returned {} gradients, but the op has {} inputs", node.name(),
              result.size(), node.next_edges().size());

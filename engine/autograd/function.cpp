@@ -3,27 +3,34 @@
 namespace metagrad {
 
 TensorList LambdaNode::apply(const TensorList& grad_outputs) {
-  MG_CHECK(fn_ != nullptr,
+  TensorList result;
+  MG_CHECK(call(grad_outputs, result),
            "{}: trying to backward through the graph a second time (or to access saved tensors "
            "after they have already been freed). Saved intermediate values of the graph are freed "
            "when you call backward() or grad(). Specify retain_graph=true if you need to backward "
            "through the graph a second time",
            name_);
-  return fn_(grad_outputs, *this);
+  return result;
 }
 
 void LambdaNode::release_saved() {
-  fn_ = nullptr;
-  saved_.clear();
+  drop_lambda();
+  for (int i = 0; i < n_saved_; ++i) saved_[i] = {};
+  n_saved_ = 0;
+}
+
+std::vector<std::pair<std::string, Tensor>> LambdaNode::saved_for_display() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (int i = 0; i < n_saved_; ++i) out.emplace_back(std::string(saved_[i].first), saved_[i].second);
+  return out;
 }
 
 void LambdaNode::describe_saved(std::initializer_list<NamedSaved> saved) {
-  saved_.reserve(saved_.size() + saved.size());
   for (const NamedSaved& s : saved)
-    if (s.saved.data().defined()) saved_.emplace_back(std::string(s.name), s.saved.data());
+    if (s.saved.data().defined() && n_saved_ < kMaxDisplayed) saved_[n_saved_++] = {s.name, s.saved.data()};
 }
 
-void collect_next_edges(Node& node, const TensorList& inputs) {
+void collect_next_edges(Node& node, std::span<const Tensor> inputs) {
   node.next_edges().reserve(inputs.size());
   node.input_meta().reserve(inputs.size());
   for (const Tensor& t : inputs) {
@@ -32,7 +39,7 @@ void collect_next_edges(Node& node, const TensorList& inputs) {
   }
 }
 
-void set_history(const std::shared_ptr<Node>& node, const TensorList& outputs) {
+void set_history(const std::shared_ptr<Node>& node, std::span<const Tensor> outputs) {
   node->output_meta().reserve(outputs.size());
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& out = outputs[i];
@@ -43,16 +50,6 @@ void set_history(const std::shared_ptr<Node>& node, const TensorList& outputs) {
     meta.grad_fn = node;
     meta.output_nr = static_cast<uint32_t>(i);
   }
-}
-
-std::shared_ptr<Node> record(std::string name, const TensorList& inputs,
-                             const TensorList& outputs, BackwardFn backward,
-                             std::initializer_list<NamedSaved> saved) {
-  auto node = std::make_shared<LambdaNode>(std::move(name), std::move(backward));
-  if (saved.size() > 0) node->describe_saved(saved);
-  collect_next_edges(*node, inputs);
-  set_history(node, outputs);
-  return node;
 }
 
 }  // namespace metagrad

@@ -2,6 +2,8 @@
 
 #include <functional>
 #include <initializer_list>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,30 +27,55 @@ namespace metagrad {
 using BackwardFn = std::function<TensorList(const TensorList& grad_outputs, Node& self)>;
 
 /// A tensor saved by a backward lambda, with the name make_dot shows for it ("self", "other").
+/// The name must outlive the node (a string literal).
 struct NamedSaved {
   std::string_view name;
   const SavedTensor& saved;
 };
 
-/// A node whose backward is a lambda (what `record` creates).
-class LambdaNode final : public Node {
+/// A node whose backward is a lambda (what `record` creates). The lambda's type is kept (no
+/// std::function), so recording an op costs one allocation for the node and its closure.
+class LambdaNode : public Node {
  public:
-  LambdaNode(std::string name, BackwardFn fn) : name_(std::move(name)), fn_(std::move(fn)) {}
+  explicit LambdaNode(std::string name) : name_(std::move(name)) {}
   std::string name() const override { return name_; }
-  TensorList apply(const TensorList& grad_outputs) override;
+  TensorList apply(const TensorList& grad_outputs) final;
   /// Drops the lambda (and the tensors it captured) and the display handles.
-  void release_saved() override;
+  void release_saved() final;
   /// The tensors named through `describe_saved`, without history; empty once released.
-  std::vector<std::pair<std::string, Tensor>> saved_for_display() const override {
-    return saved_;
-  }
-  /// Names the tensors the backward lambda saved, for display (see Note [recording an op]).
+  std::vector<std::pair<std::string, Tensor>> saved_for_display() const final;
+  /// Names the tensors the backward lambda saved, for display (at most kMaxDisplayed).
   void describe_saved(std::initializer_list<NamedSaved> saved);
+
+  static constexpr int kMaxDisplayed = 4;
+
+ protected:
+  /// Runs the lambda; false when it was released.
+  virtual bool call(const TensorList& grad_outputs, TensorList& result) = 0;
+  virtual void drop_lambda() = 0;
 
  private:
   std::string name_;
-  BackwardFn fn_;
-  std::vector<std::pair<std::string, Tensor>> saved_;
+  std::pair<std::string_view, Tensor> saved_[kMaxDisplayed];
+  int n_saved_ = 0;
+};
+
+/// The LambdaNode holding a closure of type F.
+template <typename F>
+class LambdaNodeOf final : public LambdaNode {
+ public:
+  LambdaNodeOf(std::string name, F fn) : LambdaNode(std::move(name)), fn_(std::move(fn)) {}
+
+ protected:
+  bool call(const TensorList& grad_outputs, TensorList& result) override {
+    if (!fn_) return false;
+    result = (*fn_)(grad_outputs, *this);
+    return true;
+  }
+  void drop_lambda() override { fn_.reset(); }
+
+ private:
+  std::optional<F> fn_;
 };
 
 /// True when grad mode is on and some input requires grad: the op must record.
@@ -67,17 +94,40 @@ inline bool needs_grad(const TensorList& inputs) {
   return false;
 }
 
-/// Creates a node named `name` with `backward`, edges to `inputs`, and makes it the grad_fn of
-/// `outputs` (which must be fresh results without history). `saved` optionally names the tensors
-/// `backward` saved, for make_dot (Note [recording an op]). Returns the node.
-std::shared_ptr<Node> record(std::string name, const TensorList& inputs,
-                             const TensorList& outputs, BackwardFn backward,
-                             std::initializer_list<NamedSaved> saved = {});
-
 /// Makes `node` the grad_fn of `outputs` (output i -> slot i) and records their metadata.
-void set_history(const std::shared_ptr<Node>& node, const TensorList& outputs);
+void set_history(const std::shared_ptr<Node>& node, std::span<const Tensor> outputs);
 
 /// Adds edges and input metadata for `inputs` to `node`.
-void collect_next_edges(Node& node, const TensorList& inputs);
+void collect_next_edges(Node& node, std::span<const Tensor> inputs);
+
+/// Creates a node named `name` with `backward` (a lambda `(const TensorList& grads, Node& self) ->
+/// TensorList`), edges to `inputs`, and makes it the grad_fn of `outputs` (which must be fresh
+/// results without history). `saved` optionally names the tensors `backward` saved, for make_dot
+/// (Note [recording an op]). Returns the node.
+template <typename F>
+std::shared_ptr<Node> record(std::string name, std::span<const Tensor> inputs,
+                             std::span<const Tensor> outputs, F&& backward,
+                             std::initializer_list<NamedSaved> saved = {}) {
+  auto node = std::make_shared<LambdaNodeOf<std::decay_t<F>>>(std::move(name),
+                                                               std::forward<F>(backward));
+  if (saved.size() > 0) node->describe_saved(saved);
+  collect_next_edges(*node, inputs);
+  set_history(node, outputs);
+  return node;
+}
+template <typename F>
+std::shared_ptr<Node> record(std::string name, std::initializer_list<Tensor> inputs,
+                             std::initializer_list<Tensor> outputs, F&& backward,
+                             std::initializer_list<NamedSaved> saved = {}) {
+  return record(std::move(name), std::span<const Tensor>(inputs.begin(), inputs.size()),
+                std::span<const Tensor>(outputs.begin(), outputs.size()),
+                std::forward<F>(backward), saved);
+}
+template <typename F>
+std::shared_ptr<Node> record(std::string name, const TensorList& inputs, const TensorList& outputs,
+                             F&& backward, std::initializer_list<NamedSaved> saved = {}) {
+  return record(std::move(name), std::span<const Tensor>(inputs), std::span<const Tensor>(outputs),
+                std::forward<F>(backward), saved);
+}
 
 }  // namespace metagrad

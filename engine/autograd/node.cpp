@@ -13,20 +13,49 @@ std::atomic<uint64_t> next_sequence_nr{0};
 
 Node::Node() : sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 
-Node::~Node() {
-  // Take ownership of predecessors whose last owner we are and dismantle them here, so that a
-  // chain of 10^6 nodes is freed by this loop rather than by 10^6 nested destructors.
-  std::vector<std::shared_ptr<Node>> stack;
-  for (Edge& e : next_edges_)
-    if (e.node) stack.push_back(std::move(e.node));
-  while (!stack.empty()) {
-    std::shared_ptr<Node> node = std::move(stack.back());
-    stack.pop_back();
-    if (node.use_count() == 1) {
-      for (Edge& e : node->next_edges_)
-        if (e.node) stack.push_back(std::move(e.node));
-    }
+namespace {
+// The per-thread stack of nodes waiting to be dismantled (see ~Node). `teardown_stack_gone` is
+// trivially destructible, so it stays readable after the stack itself was destroyed at thread
+// exit; nodes freed after that (static tensors) fall back to a local stack.
+thread_local bool teardown_stack_gone = false;
+struct TeardownStack {
+  std::vector<std::shared_ptr<Node>> pending;
+  bool draining = false;
+  ~TeardownStack() { teardown_stack_gone = true; }
+};
+thread_local TeardownStack teardown;
+
+void drain(std::vector<std::shared_ptr<Node>>& pending) {
+  while (!pending.empty()) {
+    std::shared_ptr<Node> node = std::move(pending.back());
+    pending.pop_back();
+    node.reset();  // its destructor pushes its own uniquely owned predecessors
   }
+}
+}  // namespace
+
+Node::~Node() {
+  // Predecessors whose last owner we are are dismantled by the outermost destructor's loop, so
+  // that a chain of 10^6 nodes is freed iteratively rather than by 10^6 nested destructors. The
+  // stack is per thread and reused: no allocation per node.
+  if (teardown_stack_gone) {
+    std::vector<std::shared_ptr<Node>> local;
+    for (Edge& e : next_edges_)
+      if (e.node && e.node.use_count() == 1) local.push_back(std::move(e.node));
+    while (!local.empty()) {
+      std::shared_ptr<Node> node = std::move(local.back());
+      local.pop_back();
+      for (Edge& e : node->next_edges_)
+        if (e.node && e.node.use_count() == 1) local.push_back(std::move(e.node));
+    }
+    return;
+  }
+  for (Edge& e : next_edges_)
+    if (e.node && e.node.use_count() == 1) teardown.pending.push_back(std::move(e.node));
+  if (teardown.draining) return;
+  teardown.draining = true;
+  drain(teardown.pending);
+  teardown.draining = false;
 }
 
 void Node::run_pre_hooks(TensorList& grads) const {
@@ -38,6 +67,7 @@ void Node::run_pre_hooks(TensorList& grads) const {
 }
 
 AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {
+  is_accumulate_grad_ = true;
   output_meta().push_back(TensorMeta::of(Tensor(leaf_)));
 }
 

@@ -58,6 +58,8 @@ class Node : public std::enable_shared_from_this<Node> {
   const std::vector<TensorMeta>& output_meta() const { return output_meta_; }
   std::vector<TensorMeta>& output_meta() { return output_meta_; }
   int num_outputs() const { return static_cast<int>(output_meta_.size()); }
+  /// True for AccumulateGrad (the sink of a leaf).
+  bool is_accumulate_grad() const { return is_accumulate_grad_; }
 
   /// A hook on the gradient of forward output `output_nr` (Tensor::register_hook on non-leaves).
   void add_pre_hook(uint32_t output_nr, GradHook hook) {
@@ -72,6 +74,9 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<TensorMeta> input_meta_;
   std::vector<TensorMeta> output_meta_;
   std::vector<std::pair<uint32_t, GradHook>> pre_hooks_;
+
+ protected:
+  bool is_accumulate_grad_ = false;
 };
 
 /// The sink of a leaf that requires grad: backward() adds the incoming gradient to the leaf's

@@ -36,7 +36,12 @@ const char* op_name(BinaryOp op) {
 Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
   const char* name = op_name(op);
   detail::check_same_kind(a, b, name);
-  const Dims shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), name);
+  if (a.shape() == b.shape()) {
+    Tensor out = make_empty(a.shape(), is_predicate(op) ? kBool : a.dtype(), a.device());
+    backend_of(a).binary(op, view_of(a), view_of(b), view_of(out));
+    return out;
+  }
+  const Dims shape = broadcast_shapes(a.shape(), b.shape(), name);
   Tensor out = make_empty(shape, is_predicate(op) ? kBool : a.dtype(), a.device());
   backend_of(a).binary(op, broadcast_view(a, shape), broadcast_view(b, shape), view_of(out));
   return out;

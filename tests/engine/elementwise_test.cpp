@@ -1,4 +1,5 @@
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 
@@ -164,6 +165,48 @@ TEST_CASE("comparisons and logical ops give bool tensors", "[elementwise]") {
   CHECK(lt(i, tensor({0, 0, 0}, kInt64)).to_vector<bool>() == std::vector<bool>{true, false, false});
   Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
   CHECK_FALSE(gt(x, 0.0).requires_grad());
+}
+
+TEST_CASE("where and comparisons match a scalar reference on every layout and dtype", "[elementwise]") {
+  // 40000 elements: above the parallel threshold. Contiguous operands, a broadcast scalar on
+  // either side and transposed (strided) operands take different kernel paths; the select must
+  // keep exact bits (NaN, -0.0, infinities) and every dtype.
+  const double inf = std::numeric_limits<double>::infinity();
+  const Tensor x = randn64({200, 200}, 7), y = randn64({200, 200}, 8);
+  std::vector<double> special = x.to_vector<double>();
+  special[0] = std::nan("");
+  special[1] = -0.0;
+  special[2] = inf;
+  special[3] = -inf;
+  const Tensor xs = tensor(special, {200, 200}, kFloat64);
+  for (const DType dtype : {kFloat32, kFloat64, kInt64, kBool}) {
+    // Integers from 3x (no NaN or infinity to convert); floats and bools with the special values.
+    const Tensor a = dtype == kInt64 ? (x * 3.0).to(dtype) : xs.to(dtype), b = (y * 3.0).to(dtype);
+    const Tensor cond = gt(x, 0.0);
+    for (const bool strided : {false, true}) {
+      const Tensor ca = strided ? a.t() : a, cb = strided ? b.t() : b, cc = strided ? cond.t() : cond;
+      const Tensor scalar = zeros({}, dtype);
+      const std::vector<double> av = ca.contiguous().to(kFloat64).to_vector<double>();
+      const std::vector<double> bv = cb.contiguous().to(kFloat64).to_vector<double>();
+      const std::vector<bool> cv = cc.contiguous().to_vector<bool>();
+      const std::vector<double> both = where(cc, ca, cb).to(kFloat64).to_vector<double>();
+      const std::vector<double> left = where(cc, ca, scalar).to(kFloat64).to_vector<double>();
+      const std::vector<double> right = where(cc, scalar, cb).to(kFloat64).to_vector<double>();
+      const std::vector<bool> greater = gt(ca, cb).to_vector<bool>();
+      const std::vector<bool> equal_scalar = eq(ca, scalar).to_vector<bool>();
+      size_t mismatches = 0;
+      for (size_t i = 0; i < av.size(); ++i) {
+        const auto same = [](double u, double v) { return std::memcmp(&u, &v, sizeof u) == 0; };
+        mismatches += !same(both[i], cv[i] ? av[i] : bv[i]);
+        mismatches += !same(left[i], cv[i] ? av[i] : 0.0);
+        mismatches += !same(right[i], cv[i] ? 0.0 : bv[i]);
+        mismatches += greater[i] != (av[i] > bv[i]);
+        mismatches += equal_scalar[i] != (av[i] == 0.0);
+      }
+      INFO("dtype " << dtype_name(dtype) << ", strided " << strided);
+      CHECK(mismatches == 0);
+    }
+  }
 }
 
 TEST_CASE("nan_to_num replaces non-finite values and masks their gradient", "[elementwise]") {

@@ -1,5 +1,8 @@
 #include <cstdlib>
+#include <mutex>
 #include <new>
+#include <unordered_map>
+#include <vector>
 
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/loop.hpp"
@@ -9,18 +12,84 @@ namespace metagrad {
 namespace cpu {
 
 namespace {
+
 constexpr size_t kAlignment = 64;
+// Buffers up to this size come from plain malloc (16-byte aligned, fast for the scalar tensors of
+// scalar-heavy graphs). Larger ones are always 64-byte aligned: vectorised kernels take
+// alignment-dependent paths, and equal inputs must give bit-identical results.
+constexpr size_t kSmallBuffer = 16;
+// Blocks at least this large are kept for reuse after they are freed: training loops allocate the
+// same large temporaries every step, and fresh pages cost a page fault per 4 KiB.
+constexpr size_t kCachedBlock = 1 << 16;
+constexpr size_t kMaxCachedBytes = size_t{1} << 30;
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCacheEnabled = false;  // let AddressSanitizer see every use after free
+#else
+constexpr bool kCacheEnabled = true;
+#endif
+
+// A cache of large freed blocks keyed by their rounded size.
+class BlockCache {
+ public:
+  void* take(size_t rounded) {
+    std::lock_guard lock(mutex_);
+    auto it = blocks_.find(rounded);
+    if (it == blocks_.end() || it->second.empty()) return nullptr;
+    void* p = it->second.back();
+    it->second.pop_back();
+    cached_bytes_ -= rounded;
+    return p;
+  }
+  bool give(void* p, size_t rounded) {
+    std::lock_guard lock(mutex_);
+    if (cached_bytes_ + rounded > kMaxCachedBytes) return false;
+    blocks_[rounded].push_back(p);
+    cached_bytes_ += rounded;
+    return true;
+  }
+  ~BlockCache() {
+    for (auto& [size, list] : blocks_)
+      for (void* p : list) std::free(p);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<size_t, std::vector<void*>> blocks_;
+  size_t cached_bytes_ = 0;
+};
+
+BlockCache& block_cache() {
+  static BlockCache cache;
+  return cache;
+}
+
+size_t rounded_size(size_t nbytes) { return (nbytes + kAlignment - 1) / kAlignment * kAlignment; }
+
 }  // namespace
 
 void* CpuBackend::allocate(size_t nbytes) {
   if (nbytes == 0) return nullptr;
-  const size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, rounded);
+  void* p = nullptr;
+  if (nbytes <= kSmallBuffer) {
+    p = std::malloc(nbytes);
+  } else {
+    const size_t rounded = rounded_size(nbytes);
+    if (kCacheEnabled && rounded >= kCachedBlock) p = block_cache().take(rounded);
+    if (!p) p = std::aligned_alloc(kAlignment, rounded);
+  }
   if (!p) MG_FAIL("allocate: out of CPU memory allocating {} bytes", nbytes);
   return p;
 }
 
-void CpuBackend::deallocate(void* ptr, size_t) { std::free(ptr); }
+void CpuBackend::deallocate(void* ptr, size_t nbytes) {
+  if (!ptr) return;
+  const size_t rounded = rounded_size(nbytes);
+  if (kCacheEnabled && nbytes > kSmallBuffer && rounded >= kCachedBlock &&
+      block_cache().give(ptr, rounded))
+    return;
+  std::free(ptr);
+}
 
 void CpuBackend::fill(const View& out, double value) {
   MG_DISPATCH_ALL(out.dtype, [&](auto tag) {
