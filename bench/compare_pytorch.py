@@ -8,7 +8,9 @@ median over R such rounds. Or reads two JSON-lines files written earlier (--meta
 
 Targets (the foundation issue): per-op and per-backward-node time at most 1/5 of PyTorch's
 (op_grad, op_nograd, backward_node), the MLP forward+backward and HVP no slower than PyTorch
-(mlp_fwd_bwd, mlp_hvp). mlp_fwd_nograd is shown for diagnosis only. "ratio" compares median wall
+(mlp_fwd_bwd, mlp_hvp). mlp_fwd_nograd is shown for diagnosis only. Issue 3: the ConvNet
+forward+backward and HVP of bench/convnet no slower than bench/convnet.py (convnet_fwd_bwd,
+convnet_hvp). BINARY may be any benchmark with a PyTorch counterpart bench/<its name>.py (SUITES). "ratio" compares median wall
 times; "cpu ratio" compares median process CPU times, which other processes on a busy machine
 disturb less (but which also count OpenMP threads spinning at a barrier).
 

@@ -27,6 +27,9 @@ class Storage {
   void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
 
  private:
+  /// Small CPU buffers (scalars) live inside the Storage: one allocation fewer per tiny tensor.
+  static constexpr size_t kInlineBytes = 16;
+  alignas(16) unsigned char inline_[kInlineBytes];
   void* data_ = nullptr;
   size_t nbytes_ = 0;
   Device device_;

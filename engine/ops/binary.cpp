@@ -97,7 +97,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
     record("SubBackward", {a, b}, {out},
            [sa = a.shape(), sb = b.shape()](const TensorList& g, Node& self) -> TensorList {
              const Needs n = needs_of(self);
-             return {n.a ? sum_to(g[0], sa) : Tensor(), n.b ? sum_to(neg(g[0]), sb) : Tensor()};
+             return {n.a ? sum_to(g[0], sa) : Tensor(), n.b ? neg(sum_to(g[0], sb)) : Tensor()};
            });
   }
   return out;
