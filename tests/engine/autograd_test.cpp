@@ -220,6 +220,9 @@ TEST_CASE("accumulated .grad keeps its history with create_graph", "[autograd]")
   REQUIRE(g.requires_grad());
   Tensor gg = grad({g.sum()}, {x})[0];  // 6x = 12
   CHECK(gg.item<double>() == Approx(12.0));
+  // As in PyTorch, x.grad now holds a graph that saved x itself: a reference cycle. Clearing
+  // .grad breaks it (PyTorch's advice for backward(create_graph=True)).
+  x.set_grad(Tensor());
 }
 
 TEST_CASE("gradcheck passes for broadcasting arithmetic", "[autograd]") {
