@@ -7,9 +7,8 @@
 // (28 -> 26 -> 13 -> 11 -> 5 -> 3 -> 1), cross-entropy against int64 labels (i * 7 + 3) % 5.
 // Parameters, input and the HVP direction are filled with the same deterministic pseudo-random
 // numbers as bench/convnet.py (value k of tensor t: scale * u(k, t), u a 32-bit integer hash mapped
-// to [-1, 1)), so the reported loss, grad_norm and hv_norm agree with PyTorch's: a check that both
-// sides time the same computation. (PyTorch's float32 CPU kernels are less accurate here: their
-// gradient norms differ from float64 by up to ~0.3 %, metagrad's by ~1e-6.)
+// to [-1, 1)), so the reported loss, grad_norm and hv_norm agree with PyTorch's to float32
+// rounding: a check that both sides time the same computation.
 //
 // Workloads:
 //   convnet_fwd_bwd  forward + grad() of the loss w.r.t. the 14 parameters

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstring>
 
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/loop.hpp"
@@ -87,9 +88,8 @@ void unfold_kernel(const View& in, const View& out, const ConvGeometry& g, T pad
             const T* s = src + (y * g.stride_h - g.pad_h + i * g.dilation_h) * is.h;
             for (int64_t x = 0; x < cols.lo; ++x) d[x * os.l] = pad;
             if (unit && g.stride_w == 1) {
-              // Rows are short (out_w elements): an inline loop beats a memcpy call.
-              const T* sx = s + off_w;
-              for (int64_t x = cols.lo; x < cols.hi; ++x) d[x] = sx[x];
+              std::memcpy(d + cols.lo, s + cols.lo + off_w,
+                          static_cast<size_t>(cols.hi - cols.lo) * sizeof(T));
             } else if (unit) {
               const T* sx = s + off_w;
               for (int64_t x = cols.lo; x < cols.hi; ++x) d[x] = sx[x * g.stride_w];
@@ -136,10 +136,7 @@ void fold_kernel(const View& in, const View& out, const ConvGeometry& g) {
           for (int64_t y = rows.lo; y < rows.hi; ++y) {
             const T* s = src + y * ow * is.l;
             T* d = dst + (y * g.stride_h - g.pad_h + i * g.dilation_h) * os.h;
-            if (unit && g.stride_w == 1) {
-              T* dx = d + off_w;
-              for (int64_t x = cols.lo; x < cols.hi; ++x) dx[x] += s[x];
-            } else if (unit) {
+            if (unit) {
               T* dx = d + off_w;
               const int64_t step = g.stride_w;
               for (int64_t x = cols.lo; x < cols.hi; ++x) dx[x * step] += s[x];
