@@ -28,7 +28,7 @@ bool TensorImpl::is_contiguous() const {
 }
 
 AutogradMeta& TensorImpl::ensure_autograd() {
-  if (!autograd_) autograd_ = std::make_unique<AutogradMeta>();
+  if (!autograd_) autograd_.emplace();
   return *autograd_;
 }
 
@@ -45,21 +45,21 @@ Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int
   return Tensor(std::make_shared<TensorImpl>(base.storage(), shape, strides, offset, base.dtype()));
 }
 
+namespace detail {
+void throw_undefined_tensor() {
+  throw Error("operation on an undefined tensor (a default-constructed Tensor); give it a value first");
+}
+}  // namespace detail
+
 namespace {
 const TensorImpl& checked(const TensorImpl* impl) {
-  MG_CHECK(impl != nullptr, "operation on an undefined tensor (a default-constructed Tensor)");
+  if (impl == nullptr) detail::throw_undefined_tensor();
   return *impl;
 }
 }  // namespace
 
-const Dims& Tensor::shape() const { return checked(impl_.get()).shape(); }
-const Dims& Tensor::strides() const { return checked(impl_.get()).strides(); }
-int Tensor::dim() const { return shape().size(); }
 int64_t Tensor::size(int64_t d) const { return shape()[normalize_dim(d, dim(), "size")]; }
 int64_t Tensor::stride(int64_t d) const { return strides()[normalize_dim(d, dim(), "stride")]; }
-int64_t Tensor::numel() const { return checked(impl_.get()).numel(); }
-DType Tensor::dtype() const { return checked(impl_.get()).dtype(); }
-Device Tensor::device() const { return checked(impl_.get()).device(); }
 int64_t Tensor::storage_offset() const { return checked(impl_.get()).offset(); }
 const std::shared_ptr<Storage>& Tensor::storage() const { return checked(impl_.get()).storage(); }
 bool Tensor::is_contiguous() const { return checked(impl_.get()).is_contiguous(); }
@@ -111,7 +111,6 @@ Tensor Tensor::detach() const {
                                              self.offset(), self.dtype()));
 }
 
-bool Tensor::requires_grad() const { return checked(impl_.get()).requires_grad(); }
 
 const Tensor& Tensor::set_requires_grad(bool rg) const {
   MG_CHECK(is_leaf(),

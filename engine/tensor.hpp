@@ -195,6 +195,9 @@ class Tensor {
   Tensor& zero_();
 
  private:
+  /// The impl; throws (naming the misuse) when this handle is undefined.
+  const TensorImpl& checked_impl() const;
+
   std::shared_ptr<TensorImpl> impl_;
 };
 
@@ -228,7 +231,7 @@ class TensorImpl {
   }
   bool is_contiguous() const;
 
-  AutogradMeta* autograd() const { return autograd_.get(); }
+  AutogradMeta* autograd() const { return autograd_ ? &*autograd_ : nullptr; }
   /// Creates the autograd state on first use.
   AutogradMeta& ensure_autograd();
   bool requires_grad() const { return autograd_ && autograd_->requires_grad; }
@@ -240,13 +243,33 @@ class TensorImpl {
   int64_t offset_ = 0;
   int64_t numel_ = 0;
   DType dtype_;
-  std::unique_ptr<AutogradMeta> autograd_;
+  // Inline (not a separate allocation): every recorded output needs one.
+  mutable std::optional<AutogradMeta> autograd_;
 };
 
 /// A new contiguous tensor with uninitialised data.
 Tensor make_empty(const Dims& shape, DType dtype, Device device);
 /// A view of `base`'s storage with the given geometry (no autograd history).
 Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int64_t offset);
+
+namespace detail {
+/// Throws the error for an operation on an undefined (default-constructed) Tensor.
+[[noreturn]] void throw_undefined_tensor();
+}  // namespace detail
+
+// The hot metadata accessors are inline: every op reads them several times.
+inline const TensorImpl& Tensor::checked_impl() const {
+  if (!impl_) [[unlikely]]
+    detail::throw_undefined_tensor();
+  return *impl_;
+}
+inline const Dims& Tensor::shape() const { return checked_impl().shape(); }
+inline const Dims& Tensor::strides() const { return checked_impl().strides(); }
+inline int Tensor::dim() const { return checked_impl().shape().size(); }
+inline int64_t Tensor::numel() const { return checked_impl().numel(); }
+inline DType Tensor::dtype() const { return checked_impl().dtype(); }
+inline Device Tensor::device() const { return checked_impl().device(); }
+inline bool Tensor::requires_grad() const { return checked_impl().requires_grad(); }
 
 template <typename T>
 T* Tensor::data_ptr() const {

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/small_vector.hpp"
 #include "engine/tensor.hpp"
 
 namespace metagrad {
@@ -33,6 +34,11 @@ struct TensorMeta {
 /// where that input needs none. Nodes are created by ops through `record` (function.hpp).
 class Node : public std::enable_shared_from_this<Node> {
  public:
+  /// Edges and metadata live inside the node for up to two inputs and outputs (most ops), so
+  /// recording allocates only the node itself.
+  using EdgeList = SmallVector<Edge, 2>;
+  using MetaList = SmallVector<TensorMeta, 2>;
+
   Node();
   /// Releases the chain of predecessors iteratively (no recursion on long graphs).
   virtual ~Node();
@@ -51,12 +57,12 @@ class Node : public std::enable_shared_from_this<Node> {
 
   /// Creation order; the engine runs later nodes first.
   uint64_t sequence_nr() const { return sequence_nr_; }
-  const std::vector<Edge>& next_edges() const { return next_edges_; }
-  std::vector<Edge>& next_edges() { return next_edges_; }
-  const std::vector<TensorMeta>& input_meta() const { return input_meta_; }
-  std::vector<TensorMeta>& input_meta() { return input_meta_; }
-  const std::vector<TensorMeta>& output_meta() const { return output_meta_; }
-  std::vector<TensorMeta>& output_meta() { return output_meta_; }
+  const EdgeList& next_edges() const { return next_edges_; }
+  EdgeList& next_edges() { return next_edges_; }
+  const MetaList& input_meta() const { return input_meta_; }
+  MetaList& input_meta() { return input_meta_; }
+  const MetaList& output_meta() const { return output_meta_; }
+  MetaList& output_meta() { return output_meta_; }
   int num_outputs() const { return static_cast<int>(output_meta_.size()); }
   /// True for AccumulateGrad (the sink of a leaf).
   bool is_accumulate_grad() const { return is_accumulate_grad_; }
@@ -70,9 +76,9 @@ class Node : public std::enable_shared_from_this<Node> {
 
  private:
   uint64_t sequence_nr_;
-  std::vector<Edge> next_edges_;
-  std::vector<TensorMeta> input_meta_;
-  std::vector<TensorMeta> output_meta_;
+  EdgeList next_edges_;
+  MetaList input_meta_;
+  MetaList output_meta_;
   std::vector<std::pair<uint32_t, GradHook>> pre_hooks_;
 
  protected:
