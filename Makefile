@@ -5,7 +5,7 @@ BUILD_DIR := build
 ASAN_DIR  := build-asan
 
 DEB_PKGS := meson ninja-build pkg-config g++ libeigen3-dev libfmt-dev catch2 \
-            nlohmann-json3-dev graphviz
+            nlohmann-json3-dev graphviz hershey-fonts-data
 
 FORMAT_DIRS := engine optim implicit cuda tests bench examples
 
