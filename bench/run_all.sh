@@ -43,3 +43,34 @@ else
   echo "metagrad convnet benchmark, $BENCH_THREADS thread(s):"
   "$convnet"
 fi
+
+# The optimizer-step benchmark (issue 4): bench/optim_step next to bench/optim_step.py, then each
+# side's bandwidth (28 bytes per parameter element) against its own copy bandwidth (target for
+# the fused step: at least 70 % of it).
+optim_step="$(dirname "$binary")/optim_step"
+if [[ ! -x "$optim_step" ]]; then
+  echo "run_all.sh: $optim_step not found; build it first (make build)" >&2
+  exit 1
+fi
+if /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
+  saved="$(mktemp)"
+  trap 'rm -f "$saved"' EXIT
+  /usr/bin/python3 "$root/bench/compare_pytorch.py" "$optim_step" --threads "$BENCH_THREADS" \
+    --rounds "${BENCH_ROUNDS:-3}" --save "$saved" "$@"
+  /usr/bin/python3 - "$saved" <<'PY'
+import json, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if 'fraction_of_copy' in r:
+        rows.setdefault((r['impl'], r['workload'], r['variant']), []).append(r)
+print('optimizer step bandwidth (28 bytes/element; copy: 8 bytes/element; medians over rounds):')
+for (impl, workload, variant), recs in sorted(rows.items()):
+    med = lambda k: statistics.median(x[k] for x in recs)
+    print(f'  {impl:8s} {workload:18s} {med("gb_per_s"):7.2f} GB/s  copy {med("copy_gb_per_s"):7.2f}'
+          f' GB/s  fraction {med("fraction_of_copy"):.3f}  ({variant})')
+PY
+else
+  echo "metagrad optimizer-step benchmark, $BENCH_THREADS thread(s):"
+  "$optim_step"
+fi

@@ -18,8 +18,9 @@
 // - register_hook skips updates that do not require grad (TorchOpt raises on them).
 // - clip_grad_norm rejects norm_type <= 0 and requires max_norm; sgd requires lr (unset is an
 //   error at construction, as a missing argument is in Python).
-// - scale_by_accelerated_adam shares scale_by_adam's state and numbers; its fused kernels are
-//   meant to replace the body without changing either.
+// - scale_by_accelerated_adam shares scale_by_adam's state and numbers (bit-identical in
+//   float64); in place it writes the update into the updates' own storage where it can, as
+//   TorchOpt's fused op does (scale_by_adam returns a new tensor).
 
 namespace metagrad {
 
@@ -43,8 +44,13 @@ struct ScaleByAdamOptions {
 /// nu_hat = nu / (1 - b2^count). State: ScaleByAdamState {mu, nu, count}; with
 /// moment_requires_grad the initial moments are leaves requiring grad.
 GradientTransformation scale_by_adam(const ScaleByAdamOptions& options = {});
-/// The same transformation and state as scale_by_adam, the entry point of the fused (accelerated)
-/// Adam op; until the fused kernels land it computes with the unfused formulas.
+/// The same transformation, state and numbers as scale_by_adam (bit-identical in float64), run by
+/// fused CPU kernels (TorchOpt's accelerated AdamOp). In place without recording: one vectorised,
+/// OpenMP-parallel pass per tensor updates mu and nu and writes u into the update's own storage
+/// when it is contiguous and shared with no other operand (else u is a new tensor). Out of place
+/// or while recording: a fused op (g, mu, nu) -> (mu', nu', u) whose fused backward is itself
+/// differentiable, exact for every eps and eps_root. In place while recording, and off the CPU,
+/// it computes as scale_by_adam does.
 GradientTransformation scale_by_accelerated_adam(const ScaleByAdamOptions& options = {});
 
 /// Options of scale_by_rms / scale_by_stddev.

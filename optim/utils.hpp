@@ -1,6 +1,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/nn/module.hpp"
@@ -56,8 +59,18 @@ void stop_gradient(TensorList& tensors);
 /// Detaches every tensor of the meta-optimizer's state (requires_grad kept).
 void stop_gradient(MetaOptimizer& optimizer);
 
+/// The first structural difference between two states (what OptState::same_structure compares:
+/// kinds, tensor list names and lengths, defined entries, shapes, dtypes, counter names, children),
+/// as a phrase naming the entry, e.g. "tensor '0.mu.1' has shape [3] and dtype float64 in the file
+/// but shape [4] and dtype float64 in the optimizer"; nullopt when the structures are the same.
+/// `given_name` and `expected_name` name the two sides in the phrase.
+std::optional<std::string> state_difference(const OptState& given, const OptState& expected,
+                                            std::string_view given_name = "the given state",
+                                            std::string_view expected_name = "the optimizer");
+
 /// A clone of `module` whose parameters and buffers are copied as `by` says (reference: shared).
-std::shared_ptr<nn::Module> module_clone(const nn::Module& module, CopyMode by = CopyMode::reference);
+std::shared_ptr<nn::Module> module_clone(const nn::Module& module,
+                                         CopyMode by = CopyMode::reference);
 /// Detaches the module's parameters and buffers in place (slots rebound, requires_grad kept).
 void module_detach_(nn::Module& module);
 

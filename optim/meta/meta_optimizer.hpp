@@ -100,4 +100,68 @@ class MetaAdaGrad : public MetaOptimizer {
       : MetaOptimizer(module, adagrad(options)) {}
 };
 
+/// Options of MetaAdaMax: TorchOpt's MetaAdaMax defaults, which differ from torchopt.adamax's
+/// (lr 2e-3 instead of 1e-3, eps 1e-8 instead of 1e-6, moment_requires_grad true).
+struct MetaAdaMaxOptions {
+  ScalarOrSchedule lr = 2e-3;
+  std::pair<double, double> betas = {0.9, 0.999};
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  bool moment_requires_grad = true;
+};
+/// torchopt.MetaAdaMax: adamax with the options above.
+class MetaAdaMax : public MetaOptimizer {
+ public:
+  explicit MetaAdaMax(nn::Module& module, const MetaAdaMaxOptions& o = {})
+      : MetaOptimizer(module, adamax({.lr = o.lr,
+                                      .betas = o.betas,
+                                      .eps = o.eps,
+                                      .weight_decay = o.weight_decay,
+                                      .moment_requires_grad = o.moment_requires_grad})) {}
+};
+/// torchopt.MetaAdamax (PyTorch's spelling).
+using MetaAdamax = MetaAdaMax;
+
+/// Options of MetaAdaDelta: TorchOpt's MetaAdaDelta defaults, which differ from
+/// torchopt.adadelta's (lr 1.0 instead of 1e-3, moment_requires_grad true).
+struct MetaAdaDeltaOptions {
+  ScalarOrSchedule lr = 1.0;
+  double rho = 0.9;
+  double eps = 1e-6;
+  double weight_decay = 0.0;
+  bool moment_requires_grad = true;
+};
+/// torchopt.MetaAdaDelta: adadelta with the options above.
+class MetaAdaDelta : public MetaOptimizer {
+ public:
+  explicit MetaAdaDelta(nn::Module& module, const MetaAdaDeltaOptions& o = {})
+      : MetaOptimizer(module, adadelta({.lr = o.lr,
+                                        .rho = o.rho,
+                                        .eps = o.eps,
+                                        .weight_decay = o.weight_decay,
+                                        .moment_requires_grad = o.moment_requires_grad})) {}
+};
+/// torchopt.MetaAdadelta (PyTorch's spelling).
+using MetaAdadelta = MetaAdaDelta;
+
+/// Options of MetaRAdam: TorchOpt's MetaRAdam defaults, which differ from torchopt.radam's
+/// (eps 1e-8 instead of 1e-6, moment_requires_grad true).
+struct MetaRAdamOptions {
+  ScalarOrSchedule lr = 1e-3;
+  std::pair<double, double> betas = {0.9, 0.999};
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  bool moment_requires_grad = true;
+};
+/// torchopt.MetaRAdam: radam with the options above.
+class MetaRAdam : public MetaOptimizer {
+ public:
+  explicit MetaRAdam(nn::Module& module, const MetaRAdamOptions& o = {})
+      : MetaOptimizer(module, radam({.lr = o.lr,
+                                     .betas = o.betas,
+                                     .eps = o.eps,
+                                     .weight_decay = o.weight_decay,
+                                     .moment_requires_grad = o.moment_requires_grad})) {}
+};
+
 }  // namespace metagrad

@@ -1,9 +1,12 @@
 #include "optim/optimizer/optimizer.hpp"
 
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "engine/error.hpp"
 #include "engine/grad_mode.hpp"
+#include "optim/utils.hpp"
 
 namespace metagrad {
 
@@ -48,6 +51,25 @@ Tensor Optimizer::step(const std::function<Tensor()>& closure) {
 }
 
 void Optimizer::add_param_group(const TensorList& params) {
+  const size_t group = param_groups_.size();
+  for (size_t i = 0; i < params.size(); ++i) {
+    MG_CHECK(params[i].defined(),
+             "Optimizer.add_param_group: parameter {} of group {} is undefined", i, group);
+    for (size_t j = 0; j < i; ++j) {
+      MG_CHECK(!params[j].is_same(params[i]),
+               "Optimizer.add_param_group: parameter {} of group {} is the same tensor as "
+               "parameter {}; each parameter may appear only once",
+               i, group, j);
+    }
+    for (size_t g = 0; g < param_groups_.size(); ++g) {
+      for (size_t j = 0; j < param_groups_[g].size(); ++j) {
+        MG_CHECK(!param_groups_[g][j].is_same(params[i]),
+                 "Optimizer.add_param_group: parameter {} of group {} is already parameter {} of "
+                 "group {}; each parameter may appear in only one group",
+                 i, group, j, g);
+      }
+    }
+  }
   OptState state = impl_.init(params);
   param_groups_.push_back(params);
   states_.push_back(std::move(state));
@@ -65,10 +87,11 @@ void Optimizer::load_state_dict(const std::vector<OptState>& states) {
            "Optimizer.load_state_dict: got {} group states for {} parameter groups", states.size(),
            states_.size());
   for (size_t i = 0; i < states.size(); ++i) {
-    MG_CHECK(states_[i].same_structure(states[i]),
-             "Optimizer.load_state_dict: the state of group {} ({}) does not match the "
-             "optimizer's ({}) in kind, names, lengths, shapes or dtypes",
-             i, states[i].kind, states_[i].kind);
+    const std::optional<std::string> diff = state_difference(states[i], states_[i]);
+    MG_CHECK(!diff,
+             "Optimizer.load_state_dict: the state of group {} does not match the optimizer's: "
+             "{}; pass a state_dict() of an optimizer with the same transformation and parameters",
+             i, diff.value_or(""));
   }
   NoGradGuard no_grad;
   for (size_t i = 0; i < states.size(); ++i) states_[i] = states[i].clone();

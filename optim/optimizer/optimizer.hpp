@@ -22,16 +22,20 @@ namespace metagrad {
 /// torchopt.Optimizer: parameter groups, each with the state of `impl`.
 class Optimizer {
  public:
-  /// Optimizes `params` (one group) with `impl`; throws when impl is undefined.
+  /// Optimizes `params` (one group) with `impl`; throws when impl is undefined or the parameters
+  /// are invalid (see add_param_group).
   Optimizer(const TensorList& params, GradientTransformation impl);
   virtual ~Optimizer() = default;
 
-  /// Clears the .grad of every parameter: set_to_none drops it, otherwise it is zeroed in place.
-  void zero_grad(bool set_to_none = true);
+  /// Clears the .grad of every parameter: set_to_none drops it, otherwise it is zeroed in place
+  /// (TorchOpt's default, unlike torch.optim 2.x).
+  void zero_grad(bool set_to_none = false);
   /// One update of every group from the parameters' .grad (parameters without .grad are left
   /// alone). When given, `closure` is called first, with grad mode on, and its loss returned.
   Tensor step(const std::function<Tensor()>& closure = nullptr);
-  /// Adds a group optimized by the same transformation, with its own fresh state.
+  /// Adds a group optimized by the same transformation, with its own fresh state. Every parameter
+  /// must be defined and appear once in all groups together (a tensor stepped twice per step
+  /// would be a silent bug); otherwise it throws and changes nothing.
   void add_param_group(const TensorList& params);
 
   /// The parameter groups, in order.

@@ -1,13 +1,30 @@
-// scale_by_adam, scale_by_accelerated_adam, scale_by_adamax and scale_by_radam (TorchOpt's
-// transform/scale_by_adam.py, scale_by_adamax.py and scale_by_radam.py).
+// scale_by_adam, scale_by_accelerated_adam (fused kernels: accelerated_adam.cpp), scale_by_adamax
+// and scale_by_radam (TorchOpt's transform/scale_by_adam.py, scale_by_adamax.py and
+// scale_by_radam.py).
 #include <cmath>
 
 #include "optim/transforms.hpp"
+#include "optim/transforms/adam_step.hpp"
 #include "optim/transforms/support.hpp"
 
 namespace metagrad {
 
 using namespace optim_detail;
+
+Tensor optim_detail::adam_step_unfused(const Tensor& g, Tensor& mu, Tensor& nu,
+                                       const AdamStep& step, bool inplace) {
+  mu = update_moment(g, mu, step.b1, 1, inplace);
+  nu = update_moment(g, nu, step.b2, 2, inplace);
+  // u = mu_hat / (sqrt(nu_hat + eps_root) + eps); mu_hat and nu_hat are new tensors, so the
+  // in-place form only saves allocations.
+  Tensor mu_hat = div(mu, step.bc1);
+  const Tensor denom = add(sqrt(add(div(nu, step.bc2), step.eps_root)), step.eps);
+  if (inplace) {
+    mu_hat.div_(denom);
+    return mu_hat;
+  }
+  return div(mu_hat, denom);
+}
 
 namespace {
 
@@ -18,56 +35,50 @@ void check_adam_options(const ScaleByAdamOptions& o, const char* who) {
   check_unit_interval(o.b2, who, "b2");
 }
 
-GradientTransformation make_adam(const ScaleByAdamOptions& o, const char* who) {
+GradientTransformation make_adam(const ScaleByAdamOptions& o, const char* who, bool fused) {
   check_adam_options(o, who);
-  return {[o](const TensorList& params) {
-            OptState state;
-            state.kind = "ScaleByAdamState";
-            state.tensors.emplace_back("mu", zero_moments(params, o.moment_requires_grad));
-            state.tensors.emplace_back("nu", zero_moments(params, o.moment_requires_grad));
-            state.counters.emplace_back("count", 0);
-            return state;
-          },
-          [o, who](const TensorList& updates, OptState& state, const TensorList&, bool inplace) {
-            expect_kind(state, "ScaleByAdamState", who);
-            TensorList& mu = state.tensor_list("mu");
-            TensorList& nu = state.tensor_list("nu");
-            expect_size(mu, updates, who, "mu");
-            expect_size(nu, updates, who, "nu");
-            int64_t& count = state.counter("count");
-            count = inc_count(count);
-            const double c = static_cast<double>(count);
-            const double bc1 = 1.0 - std::pow(o.b1, c);
-            const double bc2 = 1.0 - std::pow(o.b2, c);
-            TensorList out(updates.size());
-            for (size_t i = 0; i < updates.size(); ++i) {
-              const Tensor& g = updates[i];
-              if (!g.defined()) continue;
-              mu[i] = update_moment(g, mu[i], o.b1, 1, inplace);
-              nu[i] = update_moment(g, nu[i], o.b2, 2, inplace);
-              // u = mu_hat / (sqrt(nu_hat + eps_root) + eps); mu_hat and nu_hat are new tensors,
-              // so the in-place form only saves allocations.
-              Tensor mu_hat = div(mu[i], bc1);
-              const Tensor denom = add(sqrt(add(div(nu[i], bc2), o.eps_root)), o.eps);
-              if (inplace) {
-                mu_hat.div_(denom);
-                out[i] = mu_hat;
-              } else {
-                out[i] = div(mu_hat, denom);
-              }
-            }
-            return out;
-          }};
+  return {
+      [o](const TensorList& params) {
+        OptState state;
+        state.kind = "ScaleByAdamState";
+        state.tensors.emplace_back("mu", zero_moments(params, o.moment_requires_grad));
+        state.tensors.emplace_back("nu", zero_moments(params, o.moment_requires_grad));
+        state.counters.emplace_back("count", 0);
+        return state;
+      },
+      [o, who, fused](const TensorList& updates, OptState& state, const TensorList&, bool inplace) {
+        expect_kind(state, "ScaleByAdamState", who);
+        TensorList& mu = state.tensor_list("mu");
+        TensorList& nu = state.tensor_list("nu");
+        expect_size(mu, updates, who, "mu");
+        expect_size(nu, updates, who, "nu");
+        int64_t& count = state.counter("count");
+        count = inc_count(count);
+        const double c = static_cast<double>(count);
+        const AdamStep step{.b1 = o.b1,
+                            .b2 = o.b2,
+                            .eps = o.eps,
+                            .eps_root = o.eps_root,
+                            .bc1 = 1.0 - std::pow(o.b1, c),
+                            .bc2 = 1.0 - std::pow(o.b2, c)};
+        if (fused) return adam_step_fused(updates, mu, nu, step, inplace);
+        TensorList out(updates.size());
+        for (size_t i = 0; i < updates.size(); ++i) {
+          if (updates[i].defined())
+            out[i] = adam_step_unfused(updates[i], mu[i], nu[i], step, inplace);
+        }
+        return out;
+      }};
 }
 
 }  // namespace
 
 GradientTransformation scale_by_adam(const ScaleByAdamOptions& options) {
-  return make_adam(options, "scale_by_adam");
+  return make_adam(options, "scale_by_adam", false);
 }
 
 GradientTransformation scale_by_accelerated_adam(const ScaleByAdamOptions& options) {
-  return make_adam(options, "scale_by_accelerated_adam");
+  return make_adam(options, "scale_by_accelerated_adam", true);
 }
 
 GradientTransformation scale_by_adamax(const ScaleByAdamaxOptions& o) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <utility>
 
 #include "engine/error.hpp"
@@ -79,8 +80,8 @@ void Checker::expect_close(std::string_view label, const Tensor& got, const Tens
     return;
   }
   // The case files store scalars (losses) with shape [1]; a 0-d result matches them.
-  const bool scalar_pair = got.numel() == 1 && expected.numel() == 1 &&
-                           (got.dim() == 0 || expected.dim() == 0);
+  const bool scalar_pair =
+      got.numel() == 1 && expected.numel() == 1 && (got.dim() == 0 || expected.dim() == 0);
   if (got.shape() != expected.shape() && !scalar_pair) {
     fail(fmt::format("{}: got shape {}, expected {}", label, metagrad::shape_str(got.shape()),
                      metagrad::shape_str(expected.shape())));
@@ -94,6 +95,9 @@ void Checker::expect_close(std::string_view label, const Tensor& got, const Tens
   for (size_t i = 0; i < e.size(); ++i) {
     const double err = element_error(g[i], e[i]);
     max_abs_err_ = std::max(max_abs_err_, err);
+    if (!variants_.empty()) {
+      variants_.back().max_abs_err = std::max(variants_.back().max_abs_err, err);
+    }
     const double allowed = tolerance_.atol + tolerance_.rtol * std::abs(e[i]);
     if (!std::isinf(err) && err <= allowed) continue;
     ++bad;
@@ -104,20 +108,49 @@ void Checker::expect_close(std::string_view label, const Tensor& got, const Tens
     }
   }
   if (bad == 0) return;
-  fail(fmt::format("{}: {} of {} elements beyond atol {:g} + rtol {:g}*|expected|, worst at {}: "
-                   "got {:.17g}, expected {:.17g}",
-                   label, bad, e.size(), tolerance_.atol, tolerance_.rtol,
-                   index_str(expected.shape(), worst), g[static_cast<size_t>(worst)],
-                   e[static_cast<size_t>(worst)]));
+  fail(fmt::format(
+      "{}: {} of {} elements beyond atol {:g} + rtol {:g}*|expected|, worst at {}: "
+      "got {:.17g}, expected {:.17g}",
+      label, bad, e.size(), tolerance_.atol, tolerance_.rtol, index_str(expected.shape(), worst),
+      g[static_cast<size_t>(worst)], e[static_cast<size_t>(worst)]));
 }
 
-void Checker::fail(std::string detail) { failures_.push_back(std::move(detail)); }
+void Checker::fail(std::string detail) {
+  if (!variants_.empty()) detail = fmt::format("[{}] {}", variants_.back().name, detail);
+  failures_.push_back(std::move(detail));
+}
+
+void Checker::run_variant(std::string name, const std::function<void()>& body) {
+  variants_.push_back({std::move(name), 0.0});
+  try {
+    body();
+  } catch (const std::exception& e) {
+    fail(fmt::format("error: {}", e.what()));
+  }
+}
+
+std::string Checker::variant_summary() const {
+  std::string out;
+  for (const Variant& v : variants_) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} {:.3e}", v.name, v.max_abs_err);
+  }
+  return out;
+}
 
 std::string Checker::detail() const {
   if (failures_.empty()) return comparisons_ == 0 ? "no comparison made" : "";
   if (failures_.size() == 1) return failures_.front();
   return fmt::format("{} (and {} more failing comparisons)", failures_.front(),
                      failures_.size() - 1);
+}
+
+bool chain_has_adam(const nlohmann::json& chain) {
+  for (const nlohmann::json& entry : chain) {
+    const auto name = entry.at("name").get<std::string>();
+    if (name == "adam" || name == "adamw") return true;
+  }
+  return false;
 }
 
 }  // namespace golden

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -65,6 +66,10 @@ class Checker {
   void expect_close(std::string_view label, const Tensor& got, const Tensor& expected);
   /// Records a failure that is not an elementwise comparison.
   void fail(std::string detail);
+  /// Runs `body` as a named variant of the case (e.g. one replay with use_accelerated_op): its
+  /// comparisons count towards the variant's own max error, its failures are prefixed with the
+  /// name, and an exception it throws is recorded as a failure (later variants still run).
+  void run_variant(std::string name, const std::function<void()>& body);
 
   /// True when at least one comparison was made and none failed.
   bool passed() const { return comparisons_ > 0 && failures_.empty(); }
@@ -75,12 +80,19 @@ class Checker {
   double max_abs_err() const { return max_abs_err_; }
   /// One line: the first failure, the number of further ones, or "no comparison made".
   std::string detail() const;
+  /// "name max_abs_err, ..." over the variants begun, in order; empty when none was begun.
+  std::string variant_summary() const;
 
  private:
   Tolerance tolerance_;
   size_t comparisons_ = 0;
   double max_abs_err_ = 0.0;
   std::vector<std::string> failures_;
+  struct Variant {
+    std::string name;
+    double max_abs_err = 0.0;
+  };
+  std::vector<Variant> variants_;
 };
 
 /// A kind's handler: evaluates the case and reports each expected tensor to the Checker.
@@ -89,5 +101,19 @@ using Handler = void (*)(const GoldenCase& golden_case, Checker& check);
 /// Kind `hvp`: loss, gradient and Hessian-vector product of spec.net under spec.loss
 /// (hvp_case.cpp).
 void run_hvp(const GoldenCase& golden_case, Checker& check);
+
+/// Kind `optim`: replays spec.chain on the recorded gradients and compares the parameters after
+/// every step, out of place and in place, and for a chain with adam or adamw both without and
+/// with use_accelerated_op (optim_case.cpp).
+void run_optim(const GoldenCase& golden_case, Checker& check);
+
+/// Kind `meta`: spec.inner_steps differentiable MetaOptimizer steps of spec.inner on spec.net,
+/// then the query loss and its gradient with respect to the initial parameters; an adam or adamw
+/// inner optimizer runs both without and with use_accelerated_op (meta_case.cpp).
+void run_meta(const GoldenCase& golden_case, Checker& check);
+
+/// True when the transformation entries `chain` (a JSON array of {"name", "options"}) include
+/// adam or adamw, the transformations that have use_accelerated_op.
+bool chain_has_adam(const nlohmann::json& chain);
 
 }  // namespace golden

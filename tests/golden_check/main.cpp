@@ -4,8 +4,11 @@
 //   golden_check [CASE.safetensors | FOLDER]...      (default: the repository's tests/golden)
 //
 // Prints one line per case, "PASS name max_abs_err", "FAIL name detail" or "SKIP name kind not
-// supported yet", then "N passed, M failed, K skipped". Exits with 1 when anything failed (a
-// path that is neither a case file nor a folder holding some counts as a failure), else 0.
+// supported yet", then "N passed, M failed, K skipped". A case run several ways (an optimizer in
+// place and out of place, with and without use_accelerated_op) passes when every way passes; its
+// PASS line ends with "[way max_abs_err, ...]" and a failure names the way. Exits with 1 when
+// anything failed (a path that is neither a case file nor a folder holding some counts as a
+// failure), else 0.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -31,6 +34,8 @@ struct KindEntry {
 // The kinds golden_check evaluates, with the README's float64 tolerances. Cases of any other kind
 // are reported as SKIP; a new kind is one more row here (see golden_case.hpp).
 constexpr KindEntry kKinds[] = {
+    {"optim", {.atol = 1e-12, .rtol = 1e-10}, golden::run_optim},
+    {"meta", {.atol = 1e-10, .rtol = 1e-8}, golden::run_meta},
     {"hvp", {.atol = 1e-10, .rtol = 1e-8}, golden::run_hvp},
 };
 
@@ -87,7 +92,9 @@ void run_case(const fs::path& path, Totals& totals) {
                    fmt::format("{} (max_abs_err {:.3e})", check.detail(), check.max_abs_err()));
     return;
   }
-  fmt::print("PASS {} {:.3e}\n", golden_case.name, check.max_abs_err());
+  const std::string variants = check.variant_summary();
+  fmt::print("PASS {} {:.3e}{}\n", golden_case.name, check.max_abs_err(),
+             variants.empty() ? "" : fmt::format(" [{}]", variants));
   ++totals.passed;
 }
 

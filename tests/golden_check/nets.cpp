@@ -44,11 +44,13 @@ nn::Sequential make_omniglot_conv(const nlohmann::json& net) {
   nn::Sequential seq;
   int64_t in_channels = 1;
   for (int64_t b = 0; b < blocks; ++b) {
-    MG_CHECK(hw >= 4, "golden: omniglot_conv block {} gets {}x{} inputs, too small for conv 3 + "
-             "pool 2", b, hw, hw);
+    MG_CHECK(hw >= 4,
+             "golden: omniglot_conv block {} gets {}x{} inputs, too small for conv 3 + "
+             "pool 2",
+             b, hw, hw);
     seq.push_back(nn::Conv2d(in_channels, channels, 3, {.dtype = kFloat64}));
-    seq.push_back(nn::BatchNorm2d(channels, {.eps = 1e-5, .momentum = 1.0, .affine = true,
-                                             .dtype = kFloat64}));
+    seq.push_back(nn::BatchNorm2d(
+        channels, {.eps = 1e-5, .momentum = 1.0, .affine = true, .dtype = kFloat64}));
     seq.push_back(nn::ReLU());
     seq.push_back(nn::MaxPool2d(2, 2));
     in_channels = channels;

@@ -35,8 +35,7 @@ void check_classic_matches_functional(Opt& opt, Tensor p, const GradientTransfor
   CHECK(allclose(p.detach(), target, 0, tol));
 }
 
-TEST_CASE("classic SGD and Adam reach the optimum and match the functional alias",
-          "[metaopt]") {
+TEST_CASE("classic SGD and Adam reach the optimum and match the functional alias", "[metaopt]") {
   SECTION("SGD with momentum") {
     Tensor p = zeros({3}, kFloat64).requires_grad_(true);
     SGD opt({p}, {.lr = 0.05, .momentum = 0.9});
@@ -63,9 +62,9 @@ TEST_CASE("classic optimizer: zero_grad, closure, groups and state_dict", "[meta
   CHECK(loss.item<double>() == 6.0);
   CHECK(allclose(a.detach(), zeros({2}, kFloat64)));  // a - 0.5 * 2a
   CHECK(allclose(b.detach(), zeros({1}, kFloat64)));
-  opt.zero_grad(false);
+  opt.zero_grad();  // TorchOpt's default: zero in place
   CHECK(allclose(a.grad(), zeros({2}, kFloat64)));
-  opt.zero_grad();
+  opt.zero_grad(true);
   CHECK_FALSE(a.grad().defined());
 
   Tensor p = ones({2}, kFloat64).requires_grad_(true);
@@ -97,50 +96,172 @@ TEST_CASE("classic optimizer: zero_grad, closure, groups and state_dict", "[meta
   CHECK_THROWS_AS(adam_opt.load_state_dict({}), Error);
 }
 
-// The unrolled loop: 3 MetaSGD/MetaAdam steps from `init`, then the outer loss.
+// A MAML problem: a tanh MLP 3 -> 4 -> 2 (non-quadratic, so the inner Hessian varies with the
+// parameters), support and query sets, and initial parameters theta.
+struct MetaProblem {
+  Sequential net{Linear(3, 4, {.dtype = kFloat64}), Tanh(), Linear(4, 2, {.dtype = kFloat64})};
+  Tensor x = randn64({6, 3}, 1).detach(), y = randn64({6, 2}, 2).detach();
+  Tensor xq = randn64({5, 3}, 3).detach(), yq = randn64({5, 2}, 4).detach();
+  TensorList theta = {mul(randn64({4, 3}, 5), 0.7).detach().requires_grad_(true),
+                      mul(randn64({4}, 6), 0.1).detach().requires_grad_(true),
+                      mul(randn64({2, 4}, 7), 0.7).detach().requires_grad_(true),
+                      mul(randn64({2}, 8), 0.1).detach().requires_grad_(true)};
+};
+
+// The unrolled loop: `steps` inner steps of the optimizer made by `make_opt` from `init`, then the
+// query loss of the adapted net.
 template <typename MakeOpt>
-Tensor unrolled_outer_loss(Linear& net, const TensorList& init, const MakeOpt& make_opt,
-                           const Tensor& x, const Tensor& y, const Tensor& xq,
-                           const Tensor& yq) {
-  net.set_parameters(init);
-  auto opt = make_opt(net);
-  for (int k = 0; k < 3; ++k) opt.step(mse_loss(net(x), y));
-  return mse_loss(net(xq), yq);
+Tensor unrolled_outer_loss(MetaProblem& pb, const TensorList& init, const MakeOpt& make_opt,
+                           int steps) {
+  pb.net.set_parameters(init);
+  auto opt = make_opt(pb.net);
+  for (int k = 0; k < steps; ++k) opt.step(mse_loss(pb.net(pb.x), pb.y));
+  return mse_loss(pb.net(pb.xq), pb.yq);
 }
 
+// The meta-gradient of the unrolled loop with respect to theta.
 template <typename MakeOpt>
-void check_meta_gradient_fd(const MakeOpt& make_opt) {
-  Linear net(3, 2, {.dtype = kFloat64});
-  const Tensor x = randn64({4, 3}, 1), y = randn64({4, 2}, 2);
-  const Tensor xq = randn64({5, 3}, 3), yq = randn64({5, 2}, 4);
-  const TensorList theta = {randn64({2, 3}, 5).requires_grad_(true),
-                            randn64({2}, 6).requires_grad_(true)};
-  Tensor outer = unrolled_outer_loss(net, theta, make_opt, x, y, xq, yq);
-  CHECK_FALSE(net.parameters()[0].is_leaf());  // the slots hold the stepped, non-leaf tensors
-  TensorList meta_grads = grad({outer}, theta);
+TensorList meta_gradient(MetaProblem& pb, const MakeOpt& make_opt, int steps) {
+  const Tensor outer = unrolled_outer_loss(pb, pb.theta, make_opt, steps);
+  REQUIRE_FALSE(pb.net.parameters()[0].is_leaf());  // the slots hold stepped, non-leaf tensors
+  return grad({outer}, pb.theta);
+}
+
+// Compares the meta-gradient with central differences (h = 1e-6) of the whole unrolled loop.
+template <typename MakeOpt>
+void check_meta_gradient_fd(MetaProblem& pb, const MakeOpt& make_opt, int steps = 3) {
+  const TensorList meta_grads = meta_gradient(pb, make_opt, steps);
   const double h = 1e-6;
-  for (size_t i = 0; i < theta.size(); ++i) {
-    for (int64_t j = 0; j < theta[i].numel(); ++j) {
+  for (size_t i = 0; i < pb.theta.size(); ++i) {
+    const std::vector<double> analytic = meta_grads[i].to_vector<double>();
+    for (int64_t j = 0; j < pb.theta[i].numel(); ++j) {
       auto perturbed = [&](double delta) {
         TensorList init;
-        for (const auto& t : theta) init.push_back(t.detach().clone().requires_grad_(true));
+        for (const auto& t : pb.theta) init.push_back(t.detach().clone().requires_grad_(true));
         init[i].data_ptr<double>()[j] += delta;
-        return unrolled_outer_loss(net, init, make_opt, x, y, xq, yq).template item<double>();
+        return unrolled_outer_loss(pb, init, make_opt, steps).template item<double>();
       };
       const double fd = (perturbed(h) - perturbed(-h)) / (2 * h);
-      const double analytic = meta_grads[i].contiguous().data_ptr<double>()[j];
-      INFO("param " << i << " element " << j);
-      CHECK(std::abs(fd - analytic) <= 1e-6 * (1 + std::abs(fd)));
+      INFO("param " << i << " element " << j << ": analytic " << analytic[j] << ", fd " << fd);
+      CHECK(std::abs(fd - analytic[j]) <= 1e-6 * (1 + std::abs(fd)));
     }
   }
 }
 
 TEST_CASE("meta-gradients through 3 inner steps match finite differences", "[metaopt]") {
+  MetaProblem pb;
   SECTION("MetaSGD") {
-    check_meta_gradient_fd([](Linear& net) { return MetaSGD(net, {.lr = 0.1, .momentum = 0.5}); });
+    check_meta_gradient_fd(pb, [](Module& m) { return MetaSGD(m, {.lr = 0.1, .momentum = 0.5}); });
   }
   SECTION("MetaAdam") {
-    check_meta_gradient_fd([](Linear& net) { return MetaAdam(net, {.lr = 0.05}); });
+    check_meta_gradient_fd(pb, [](Module& m) { return MetaAdam(m, {.lr = 0.05}); });
+  }
+  SECTION("MetaAdam with use_accelerated_op") {
+    check_meta_gradient_fd(
+        pb, [](Module& m) { return MetaAdam(m, {.lr = 0.05, .use_accelerated_op = true}); });
+  }
+  SECTION("MetaAdamW") {
+    check_meta_gradient_fd(
+        pb, [](Module& m) { return MetaAdamW(m, {.lr = 0.05, .weight_decay = 0.1}); });
+  }
+  SECTION("MetaRMSProp") {
+    check_meta_gradient_fd(pb, [](Module& m) {
+      return MetaRMSProp(m, {.lr = 0.02, .momentum = 0.5, .centered = true});
+    });
+  }
+  SECTION("MetaAdaGrad") {
+    check_meta_gradient_fd(pb, [](Module& m) { return MetaAdaGrad(m, {.lr = 0.1}); });
+  }
+  SECTION("MetaAdaMax") {
+    check_meta_gradient_fd(pb, [](Module& m) { return MetaAdaMax(m, {.lr = 0.05}); });
+  }
+  SECTION("MetaAdaDelta") {
+    check_meta_gradient_fd(pb, [](Module& m) { return MetaAdaDelta(m, {.rho = 0.8}); });
+  }
+  SECTION("MetaRAdam") {
+    check_meta_gradient_fd(pb, [](Module& m) { return MetaRAdam(m, {.lr = 0.05}); });
+  }
+  SECTION("MetaRAdam past its warm-up (rectified steps 6 and 7)") {
+    check_meta_gradient_fd(
+        pb, [](Module& m) { return MetaRAdam(m, {.lr = 0.05}); }, 7);
+  }
+}
+
+// Seven inner steps of `Meta` built with its defaults against the functional alias `expected`
+// (seven so that RAdam reaches its rectified steps, where eps matters), and its initial moments
+// requiring grad (moment_requires_grad true).
+template <typename Meta>
+void check_meta_defaults(const GradientTransformation& expected) {
+  constexpr int kSteps = 7;
+  MetaProblem pb;
+  TensorList want;
+  for (const auto& t : pb.theta) want.push_back(t.detach().clone().requires_grad_(true));
+  OptState state = expected.init(want);
+  for (int k = 0; k < kSteps; ++k) {
+    pb.net.set_parameters(want);
+    const TensorList grads = grad({mse_loss(pb.net(pb.x), pb.y)}, want);
+    want = apply_updates(want, expected.update(grads, state, want, false), false);
+    for (auto& t : want) t = t.detach().requires_grad_(true);
+  }
+
+  pb.net.set_parameters(pb.theta);
+  Meta opt(pb.net);
+  int moments = 0;
+  for (const auto& [name, t] : opt.state_dict()[0].named_tensors()) {
+    INFO(name);
+    CHECK(t.requires_grad());  // the initial zeros: leaves only when moment_requires_grad
+    ++moments;
+  }
+  CHECK(moments > 0);
+  for (int k = 0; k < kSteps; ++k) opt.step(mse_loss(pb.net(pb.x), pb.y));
+  const TensorList got = pb.net.parameters();
+  for (size_t i = 0; i < want.size(); ++i) {
+    INFO("parameter " << i);
+    CHECK(allclose(got[i].detach(), want[i], 1e-13, 0));
+    CHECK_FALSE(allclose(got[i].detach(), pb.theta[i].detach(), 0, 1e-6));  // it moved
+  }
+}
+
+TEST_CASE("MetaAdaMax, MetaAdaDelta and MetaRAdam use TorchOpt's Meta* defaults", "[metaopt]") {
+  // TorchOpt 0.7.3's torchopt/optim/meta/{adamax,adadelta,radam}.py, which differ from the
+  // functional aliases' defaults (lr, eps) and set moment_requires_grad.
+  check_meta_defaults<MetaAdaMax>(adamax({.lr = 2e-3, .eps = 1e-8, .moment_requires_grad = true}));
+  check_meta_defaults<MetaAdaDelta>(adadelta({.lr = 1.0, .moment_requires_grad = true}));
+  check_meta_defaults<MetaRAdam>(radam({.lr = 1e-3, .eps = 1e-8, .moment_requires_grad = true}));
+  check_meta_defaults<MetaAdam>(adam({.moment_requires_grad = true}));
+}
+
+TEST_CASE("MetaAdam's eps_root keeps meta-gradients finite where a gradient is exactly zero",
+          "[metaopt]") {
+  // The first input feature is 0 in every support example, so the inner loss does not depend on
+  // column 0 of the first weight: its gradient, and its Adam moments, stay exactly 0. The query
+  // set uses the feature, so that column still has a meta-gradient.
+  MetaProblem pb;
+  {
+    std::vector<double> x = pb.x.to_vector<double>();
+    for (size_t r = 0; r < x.size(); r += 3) x[r] = 0.0;
+    pb.x = tensor(x, {6, 3}, kFloat64);
+  }
+  SECTION("eps_root > 0: finite, and equal to finite differences") {
+    const auto make = [](Module& m) { return MetaAdam(m, {.lr = 0.05, .eps_root = 1e-8}); };
+    pb.net.set_parameters(pb.theta);
+    const TensorList inner_grads = grad({mse_loss(pb.net(pb.x), pb.y)}, pb.theta);
+    const std::vector<double> g0 = inner_grads[0].to_vector<double>();
+    for (size_t r = 0; r < 4; ++r) REQUIRE(g0[3 * r] == 0.0);
+    for (const auto& g : meta_gradient(pb, make, 3)) {
+      for (const double v : g.to_vector<double>()) CHECK(std::isfinite(v));
+    }
+    check_meta_gradient_fd(pb, make);
+  }
+  SECTION("eps_root = 0: NaN meta-gradients, as in TorchOpt") {
+    // u = mu_hat / (sqrt(nu_hat) + eps) with mu = nu = 0: the backward of sqrt at 0 divides the
+    // incoming 0 by 2 sqrt(0), 0 / 0 = NaN, which then spreads through the inner Hessian.
+    const auto make = [](Module& m) { return MetaAdam(m, {.lr = 0.05}); };
+    bool any_nan = false;
+    for (const auto& g : meta_gradient(pb, make, 3)) {
+      for (const double v : g.to_vector<double>()) any_nan = any_nan || std::isnan(v);
+    }
+    CHECK(any_nan);
   }
 }
 

@@ -1,0 +1,232 @@
+// Optimizer-step benchmark (issue 4): one Adam step over 10M float32 parameters split into 100
+// tensors of 100,000, one JSON line per workload. bench/optim_step.py runs the same workloads on
+// PyTorch with the same schema; bench/compare_pytorch.py prints the ratios.
+//
+// Workloads (in place, under NoGradGuard, as an Optimizer step runs; lr 1e-3, default betas/eps):
+//   adam_step          adam(use_accelerated_op) update + apply_updates: the fused kernel
+//                      (PyTorch side: torch.optim.Adam(foreach=True).step())
+//   adam_step_unfused  adam() update + apply_updates: scale_by_adam's op-by-op formulas
+//                      (PyTorch side: the same op sequence as TorchOpt's scale_by_adam + scale(-lr)
+//                      + apply_updates, in torch ops)
+//   adam_transform     diagnosis, metagrad only: scale_by_accelerated_adam's in-place update alone
+//                      (the fused pass without scale(-lr) and apply_updates; 24 bytes per element)
+//   copy_bandwidth     a STREAM-like copy of a 10M-float buffer (OpenMP loop, BENCH_THREADS)
+// Every Adam step line reports gb_per_s counting 28 bytes per element (read g; read and write p,
+// mu, nu), the copy bandwidth of this process (8 bytes per element copied) and their ratio
+// fraction_of_copy. The copy is measured by every run, also when only an Adam workload is asked.
+//
+// Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (20) timed steps; BENCH_WARMUP (3);
+// BENCH_WORKLOADS (all) comma-separated subset of the workload names.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <fmt/core.h>
+
+#include "engine/grad_mode.hpp"
+#include "engine/ops.hpp"
+#include "engine/random/generator.hpp"
+#include "optim/alias.hpp"
+#include "optim/transform.hpp"
+#include "optim/transforms.hpp"
+
+namespace mg = metagrad;
+
+namespace {
+
+constexpr int64_t kTensors = 100;
+constexpr int64_t kPerTensor = 100000;
+constexpr int64_t kElements = kTensors * kPerTensor;
+constexpr double kAdamBytes = 28.0 * static_cast<double>(kElements);
+constexpr double kCopyBytes = 8.0 * static_cast<double>(kElements);
+
+// Keeps results observable so that the compiler cannot drop the work.
+volatile const void* g_sink = nullptr;
+
+int env_int(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return fallback;
+  const int parsed = std::atoi(value);
+  return parsed > 0 ? parsed : fallback;
+}
+
+bool wanted(std::string_view workload) {
+  const char* list = std::getenv("BENCH_WORKLOADS");
+  if (list == nullptr || *list == '\0') return true;
+  std::string_view rest(list);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    if (rest.substr(0, comma) == workload) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// "openblas" when the process mapped OpenBLAS (the -Dblas=enabled build), else "eigen".
+std::string gemm_library() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find("openblas") != std::string::npos) return "openblas";
+  return "eigen";
+}
+
+struct Timing {
+  double median_ms = 0.0;
+  double min_ms = 0.0;
+  double cpu_median_ms = 0.0;  // process CPU time (all threads): robust to a loaded machine
+  int iters = 0;
+};
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
+
+// Runs `body` warmup + iters times; statistics over the timed calls, in milliseconds.
+Timing measure(int warmup, int iters, const std::function<void()>& body) {
+  std::vector<double> wall, cpu;
+  for (int i = 0; i < warmup + iters; ++i) {
+    const double c0 = process_cpu_ms();
+    const auto t0 = std::chrono::steady_clock::now();
+    body();
+    const auto t1 = std::chrono::steady_clock::now();
+    const double c1 = process_cpu_ms();
+    if (i >= warmup) {
+      wall.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      cpu.push_back(c1 - c0);
+    }
+  }
+  return {median_of(wall), *std::min_element(wall.begin(), wall.end()), median_of(cpu), iters};
+}
+
+struct Context {
+  int threads;
+  std::string gemm;
+  int warmup;
+  int iters;
+  double copy_gb_per_s;
+};
+
+void emit(const Context& ctx, const std::string& workload, const Timing& t,
+          const std::string& extra) {
+  fmt::print(
+      "{{\"workload\": \"{}\", \"impl\": \"metagrad\", \"threads\": {}, \"median_ms\": {:.6f}, "
+      "\"min_ms\": {:.6f}, \"cpu_median_ms\": {:.6f}, \"iters\": {}, \"gemm\": \"{}\"{}}}\n",
+      workload, ctx.threads, t.median_ms, t.min_ms, t.cpu_median_ms, t.iters, ctx.gemm, extra);
+  std::fflush(stdout);
+}
+
+// STREAM copy: dst[i] = src[i] over kElements floats, split statically among the threads.
+Timing time_copy(int warmup, int iters) {
+  std::vector<float> src(static_cast<size_t>(kElements), 1.5f), dst(src.size(), 0.0f);
+  float* d = dst.data();
+  const float* s = src.data();
+  const Timing t = measure(warmup, iters, [&] {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < kElements; ++i) d[i] = s[i];
+    g_sink = d;
+  });
+  return t;
+}
+
+// Parameters and gradients: 100 tensors of 100,000 normal numbers (gradients scaled by 1e-2).
+struct Problem {
+  mg::TensorList params, grads;
+  Problem() {
+    mg::Generator gen(1234);
+    for (int64_t k = 0; k < kTensors; ++k) {
+      params.push_back(mg::randn({kPerTensor}, mg::kFloat32, &gen));
+      grads.push_back(mg::randn({kPerTensor}, mg::kFloat32, &gen) * 0.01);
+    }
+  }
+};
+
+std::string bandwidth_fields(const Context& ctx, const Timing& t, const char* variant) {
+  const double gbps = kAdamBytes / (t.median_ms * 1e6);
+  return fmt::format(
+      ", \"variant\": \"{}\", \"elements\": {}, \"tensors\": {}, \"gb_per_s\": {:.3f}, "
+      "\"copy_gb_per_s\": {:.3f}, \"fraction_of_copy\": {:.4f}",
+      variant, kElements, kTensors, gbps, ctx.copy_gb_per_s, gbps / ctx.copy_gb_per_s);
+}
+
+void bench_adam(const Context& ctx, const char* workload, bool accelerated) {
+  if (!wanted(workload)) return;
+  Problem problem;
+  const auto opt = mg::adam({.lr = 1e-3, .use_accelerated_op = accelerated});
+  mg::OptState state = opt.init(problem.params);
+  const Timing t = measure(ctx.warmup, ctx.iters, [&] {
+    const mg::NoGradGuard no_grad;
+    const mg::TensorList updates = opt.update(problem.grads, state, problem.params, true);
+    mg::apply_updates(problem.params, updates, true);
+    g_sink = updates.back().impl();
+  });
+  emit(ctx, workload, t,
+       bandwidth_fields(ctx, t,
+                        accelerated ? "adam(use_accelerated_op): fused kernel"
+                                    : "adam(): unfused scale_by_adam"));
+}
+
+// The fused transformation alone: reads g, mu, nu and writes mu, nu and u (into g).
+void bench_transform(const Context& ctx) {
+  if (!wanted("adam_transform")) return;
+  Problem problem;
+  const auto opt = mg::scale_by_accelerated_adam();
+  mg::OptState state = opt.init(problem.params);
+  const Timing t = measure(ctx.warmup, ctx.iters, [&] {
+    const mg::NoGradGuard no_grad;
+    g_sink = opt.update(problem.grads, state, {}, true).back().impl();
+  });
+  const double gbps = 24.0 * static_cast<double>(kElements) / (t.median_ms * 1e6);
+  emit(ctx, "adam_transform", t,
+       fmt::format(", \"variant\": \"scale_by_accelerated_adam update only\", \"elements\": {}, "
+                   "\"bytes_per_element\": 24, \"gb_per_s\": {:.3f}, \"copy_gb_per_s\": {:.3f}",
+                   kElements, gbps, ctx.copy_gb_per_s));
+}
+
+}  // namespace
+
+int main() {
+  const int threads = env_int("BENCH_THREADS", 2);
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#endif
+  try {
+    const int warmup = env_int("BENCH_WARMUP", 3), iters = env_int("BENCH_ITERS", 20);
+    const Timing copy = time_copy(warmup, iters);
+    const Context ctx{threads, gemm_library(), warmup, iters, kCopyBytes / (copy.median_ms * 1e6)};
+    if (wanted("copy_bandwidth")) {
+      emit(
+          ctx, "copy_bandwidth", copy,
+          fmt::format(", \"variant\": \"OpenMP copy loop\", \"elements\": {}, \"gb_per_s\": {:.3f}",
+                      kElements, ctx.copy_gb_per_s));
+    }
+    bench_adam(ctx, "adam_step", true);
+    bench_adam(ctx, "adam_step_unfused", false);
+    bench_transform(ctx);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "optim_step: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
