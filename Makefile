@@ -54,7 +54,7 @@ format:
 	git ls-files -z -- $(FORMAT_SPECS) | xargs -0 -r clang-format -i
 
 $(ASAN_DIR)/build.ninja:
-	$(MESON) setup $(ASAN_DIR) --buildtype=debugoptimized \
+	$(MESON) setup $(ASAN_DIR) --buildtype=plain -Doptimization=1 \
 	  -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false -Dexamples=false
 
 sanitize: deps
