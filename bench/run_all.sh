@@ -64,13 +64,33 @@ for line in open(sys.argv[1]):
     r = json.loads(line)
     if 'fraction_of_copy' in r:
         rows.setdefault((r['impl'], r['workload'], r['variant']), []).append(r)
-print('optimizer step bandwidth (28 bytes/element; copy: 8 bytes/element; medians over rounds):')
+print('optimizer step bandwidth (adam_step*: 28 bytes/element, adam_transform: 24; copy: 8 '
+      'bytes/element, best copy of each run; medians over rounds):')
 for (impl, workload, variant), recs in sorted(rows.items()):
     med = lambda k: statistics.median(x[k] for x in recs)
-    print(f'  {impl:8s} {workload:18s} {med("gb_per_s"):7.2f} GB/s  copy {med("copy_gb_per_s"):7.2f}'
-          f' GB/s  fraction {med("fraction_of_copy"):.3f}  ({variant})')
+    print(f'  {impl:8s} {workload:18s} {med("gb_per_s"):7.2f} GB/s  '
+          f'copy {med("copy_gb_per_s"):7.2f} GB/s  '
+          f'fraction {med("fraction_of_copy"):.3f}  ({variant})')
 PY
 else
   echo "metagrad optimizer-step benchmark, $BENCH_THREADS thread(s):"
   "$optim_step"
+fi
+
+# The MAML meta-training step benchmark (issues 4 and 5): bench/maml_step next to
+# bench/maml_step.py, 4 and 32 tasks, each workload in its own process (so each peak RSS is its
+# own), with both sides' peak RSS and first meta-loss under the table.
+maml_step="$(dirname "$binary")/maml_step"
+if [[ ! -x "$maml_step" ]]; then
+  echo "run_all.sh: $maml_step not found; build it first (make build)" >&2
+  exit 1
+fi
+if /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
+  /usr/bin/python3 "$root/bench/compare_pytorch.py" "$maml_step" --threads "$BENCH_THREADS" \
+    --rounds "${BENCH_ROUNDS:-3}" "$@"
+else
+  echo "metagrad MAML meta-step benchmark, $BENCH_THREADS thread(s):"
+  for workload in maml_step_4tasks maml_step_32tasks; do
+    BENCH_WORKLOADS="$workload" "$maml_step"
+  done
 fi

@@ -109,20 +109,34 @@ Config parse_args(int argc, char** argv) {
     values[arg] = value;
   }
   for (const auto& [flag, value] : values) {
-    if (flag == "--n_way") c.n_way = parse_int(flag, value, 2);
-    else if (flag == "--k_spt") c.k_spt = parse_int(flag, value, 1);
-    else if (flag == "--k_qry") c.k_qry = parse_int(flag, value, 1);
-    else if (flag == "--task_num") c.task_num = parse_int(flag, value, 1);
-    else if (flag == "--epochs") c.epochs = parse_int(flag, value, 0);
-    else if (flag == "--steps") c.steps = parse_int(flag, value, 1);
-    else if (flag == "--test_steps") c.test_steps = parse_int(flag, value, 1);
-    else if (flag == "--seed") c.seed = static_cast<uint64_t>(parse_int(flag, value, 0));
-    else if (flag == "--threads") c.threads = static_cast<int>(parse_int(flag, value, 1));
-    else if (flag == "--device") c.device = value;
-    else if (flag == "--data") c.data = value;
-    else if (flag == "--root") c.root = value;
-    else if (flag == "--out") c.out = value;
-    else MG_FAIL("maml_omniglot: unknown option '{}' (see --help)", flag);
+    if (flag == "--n_way")
+      c.n_way = parse_int(flag, value, 2);
+    else if (flag == "--k_spt")
+      c.k_spt = parse_int(flag, value, 1);
+    else if (flag == "--k_qry")
+      c.k_qry = parse_int(flag, value, 1);
+    else if (flag == "--task_num")
+      c.task_num = parse_int(flag, value, 1);
+    else if (flag == "--epochs")
+      c.epochs = parse_int(flag, value, 0);
+    else if (flag == "--steps")
+      c.steps = parse_int(flag, value, 1);
+    else if (flag == "--test_steps")
+      c.test_steps = parse_int(flag, value, 1);
+    else if (flag == "--seed")
+      c.seed = static_cast<uint64_t>(parse_int(flag, value, 0));
+    else if (flag == "--threads")
+      c.threads = static_cast<int>(parse_int(flag, value, 1));
+    else if (flag == "--device")
+      c.device = value;
+    else if (flag == "--data")
+      c.data = value;
+    else if (flag == "--root")
+      c.root = value;
+    else if (flag == "--out")
+      c.out = value;
+    else
+      MG_FAIL("maml_omniglot: unknown option '{}' (see --help)", flag);
   }
   MG_CHECK(c.data == "hershey" || c.data == "omniglot",
            "maml_omniglot: --data must be hershey or omniglot, got '{}'", c.data);
@@ -245,16 +259,16 @@ void write_outputs(const std::vector<LogEntry>& log, const Config& cfg) {
   }
   const std::filesystem::path out(cfg.out);
   mg::write_file_atomically((out / "maml-log.csv").string(), csv, "maml_omniglot");
-  ex::write_svg_plot(
-      (out / "maml-accs.svg").string(), {train, test},
-      {.title = fmt::format("MAML {} ({}-way {}-shot)", cfg.data == "hershey" ? "Hershey glyphs" : "Omniglot",
-                            cfg.n_way, cfg.k_spt),
-       .xlabel = "Epoch",
-       .ylabel = "Accuracy (%)",
-       .x_min = 0.0,
-       .x_max = static_cast<double>(std::max<int64_t>(cfg.epochs, 1)),
-       .y_min = std::floor(lowest / 10.0) * 10.0,
-       .y_max = 100.0});
+  ex::write_svg_plot((out / "maml-accs.svg").string(), {train, test},
+                     {.title = fmt::format("MAML {} ({}-way {}-shot)",
+                                           cfg.data == "hershey" ? "Hershey glyphs" : "Omniglot",
+                                           cfg.n_way, cfg.k_spt),
+                      .xlabel = "Epoch",
+                      .ylabel = "Accuracy (%)",
+                      .x_min = 0.0,
+                      .x_max = static_cast<double>(std::max<int64_t>(cfg.epochs, 1)),
+                      .y_min = std::floor(lowest / 10.0) * 10.0,
+                      .y_max = 100.0});
 }
 
 int run(const Config& cfg) {
@@ -272,17 +286,19 @@ int run(const Config& cfg) {
   const auto t0 = std::chrono::steady_clock::now();
 
   // 1. The data set.
-  ex::OmniglotNShot db(cfg.root, cfg.task_num, cfg.n_way, cfg.k_spt, cfg.k_qry, 28,
-                       std::mt19937_64(cfg.seed), device,
-                       cfg.data == "hershey" ? ex::GlyphSource::hershey : ex::GlyphSource::omniglot);
-  fmt::print("data: {} from {}: {} meta-training classes, {} held-out meta-test classes, {} "
-             "images each ({:.1f} s)\n",
-             cfg.data == "hershey" ? "Hershey glyphs" : "omniglot.npy", cfg.root,
-             db.train_set().num_classes(), db.test_set().num_classes(), db.train_set().drawers,
-             seconds_since(t0));
-  fmt::print("{}-way {}-shot, {} query images per class, {} tasks per meta-batch, {} epochs of {} "
-             "meta-steps, {} thread(s)\n",
-             cfg.n_way, cfg.k_spt, cfg.k_qry, cfg.task_num, cfg.epochs, cfg.steps, cfg.threads);
+  ex::OmniglotNShot db(
+      cfg.root, cfg.task_num, cfg.n_way, cfg.k_spt, cfg.k_qry, 28, std::mt19937_64(cfg.seed),
+      device, cfg.data == "hershey" ? ex::GlyphSource::hershey : ex::GlyphSource::omniglot);
+  fmt::print(
+      "data: {} from {}: {} meta-training classes, {} held-out meta-test classes, {} "
+      "images each ({:.1f} s)\n",
+      cfg.data == "hershey" ? "Hershey glyphs" : "omniglot.npy", cfg.root,
+      db.train_set().num_classes(), db.test_set().num_classes(), db.train_set().drawers,
+      seconds_since(t0));
+  fmt::print(
+      "{}-way {}-shot, {} query images per class, {} tasks per meta-batch, {} epochs of {} "
+      "meta-steps, {} thread(s)\n",
+      cfg.n_way, cfg.k_spt, cfg.k_qry, cfg.task_num, cfg.epochs, cfg.steps, cfg.threads);
 
   // 2. The network and the meta-optimizer.
   nn::Sequential net = make_net(cfg.n_way);
@@ -304,10 +320,11 @@ int run(const Config& cfg) {
   }
   if (cfg.epochs == 0) write_outputs(log, cfg);
   const double total = seconds_since(t0);
-  fmt::print("final held-out accuracy {:.2f}% | {:.3f} s per meta-step ({} tasks) | meta-training "
-             "{} | total {}\n",
-             log.back().acc, cfg.epochs > 0 ? train_seconds / (cfg.epochs * cfg.steps) : 0.0,
-             cfg.task_num, ex::format_duration(train_seconds), ex::format_duration(total));
+  fmt::print(
+      "final held-out accuracy {:.2f}% | {:.3f} s per meta-step ({} tasks) | meta-training "
+      "{} | total {}\n",
+      log.back().acc, cfg.epochs > 0 ? train_seconds / (cfg.epochs * cfg.steps) : 0.0, cfg.task_num,
+      ex::format_duration(train_seconds), ex::format_duration(total));
   fmt::print("wrote {} and {}\n", (std::filesystem::path(cfg.out) / "maml-accs.svg").string(),
              (std::filesystem::path(cfg.out) / "maml-log.csv").string());
   return 0;

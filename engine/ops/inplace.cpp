@@ -43,24 +43,80 @@ Tensor current(const Tensor& self, const char* op) {
   return is_grad_enabled() && self.requires_grad() ? self.clone() : self.detach();
 }
 
+// True when nothing is recorded and the kernel may write straight into self (one pass, no
+// temporary): `other` has self's float dtype and device, broadcasts to self's shape, and either
+// lives in another storage or is exactly self's view; self has no stride-0 (expanded) dimension.
+bool writes_directly(const Tensor& self, const Tensor& other) {
+  if (!self.defined() || !other.defined()) return false;
+  if (is_grad_enabled() && (self.requires_grad() || other.requires_grad())) return false;
+  if (other.dtype() != self.dtype() || other.device() != self.device()) return false;
+  if (!is_floating(self.dtype()) || other.dim() > self.dim()) return false;
+  for (int i = 1; i <= other.dim(); ++i) {
+    const int64_t o = other.shape()[other.dim() - i], n = self.shape()[self.dim() - i];
+    if (o != n && o != 1) return false;
+  }
+  for (int d = 0; d < self.dim(); ++d)
+    if (self.strides()[d] == 0 && self.shape()[d] > 1) return false;
+  if (other.storage() != self.storage()) return true;
+  return other.shape() == self.shape() && other.strides() == self.strides() &&
+         other.storage_offset() == self.storage_offset();
+}
+
+// self = self (op) other, computed in place by the kernel (writes_directly holds).
+Tensor& apply_directly(Tensor& self, BinaryOp op, const Tensor& other) {
+  if (self.numel() > 0) {
+    detail::backend_of(self).binary(op, detail::view_of(self),
+                                    detail::broadcast_view(other, self.shape()),
+                                    detail::view_of(self));
+  }
+  self.storage()->bump_version();
+  return self;
+}
+
+// The in-place binary op: direct when possible, else out of place and written back.
+template <typename OutOfPlace>
+Tensor& binary_inplace(Tensor& self, BinaryOp op, const Tensor& other, const char* name,
+                       OutOfPlace out_of_place) {
+  if (writes_directly(self, other)) {
+    detail::check_inplace_allowed(self, name);
+    return apply_directly(self, op, other);
+  }
+  return assign(self, out_of_place(current(self, name), other), name);
+}
+
+Tensor binary_add(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor binary_sub(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor binary_mul(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor binary_div(const Tensor& a, const Tensor& b) { return div(a, b); }
+
 }  // namespace
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  if (alpha == 1.0) return binary_inplace(*this, BinaryOp::Add, other, "add_", binary_add);
   return assign(*this, add(current(*this, "add_"), other, alpha), "add_");
 }
-Tensor& Tensor::add_(double other) { return assign(*this, add(current(*this, "add_"), other), "add_"); }
+Tensor& Tensor::add_(double other) {
+  return binary_inplace(*this, BinaryOp::Add, detail::scalar_like(other, *this), "add_", binary_add);
+}
 Tensor& Tensor::sub_(const Tensor& other, double alpha) {
+  if (alpha == 1.0) return binary_inplace(*this, BinaryOp::Sub, other, "sub_", binary_sub);
   return assign(*this, add(current(*this, "sub_"), other, -alpha), "sub_");
 }
-Tensor& Tensor::sub_(double other) { return assign(*this, sub(current(*this, "sub_"), other), "sub_"); }
+Tensor& Tensor::sub_(double other) {
+  return binary_inplace(*this, BinaryOp::Sub, detail::scalar_like(other, *this), "sub_", binary_sub);
+}
 Tensor& Tensor::mul_(const Tensor& other) {
-  return assign(*this, mul(current(*this, "mul_"), other), "mul_");
+  return binary_inplace(*this, BinaryOp::Mul, other, "mul_", binary_mul);
 }
-Tensor& Tensor::mul_(double other) { return assign(*this, mul(current(*this, "mul_"), other), "mul_"); }
+Tensor& Tensor::mul_(double other) {
+  return binary_inplace(*this, BinaryOp::Mul, detail::scalar_like(other, *this), "mul_", binary_mul);
+}
 Tensor& Tensor::div_(const Tensor& other) {
-  return assign(*this, div(current(*this, "div_"), other), "div_");
+  return binary_inplace(*this, BinaryOp::Div, other, "div_", binary_div);
 }
-Tensor& Tensor::div_(double other) { return assign(*this, div(current(*this, "div_"), other), "div_"); }
+Tensor& Tensor::div_(double other) {
+  return binary_inplace(*this, BinaryOp::Div, detail::scalar_like(other, *this), "div_", binary_div);
+}
 
 Tensor& Tensor::copy_(const Tensor& src) {
   detail::check_inplace_allowed(*this, "copy_");

@@ -1,13 +1,13 @@
 #include "examples/common/glyph_bank.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <unordered_set>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "engine/error.hpp"
 #include "engine/io/npy.hpp"
@@ -40,7 +40,8 @@ void add_rendered(GlyphBank& bank, const HersheyGlyph& glyph, const std::string&
                   const HersheySplitOptions& options) {
   const uint64_t glyph_seed = mix_seed(options.seed, fnv1a(glyph.raw));
   for (int drawer = 0; drawer < options.drawers; ++drawer) {
-    const std::vector<float> image = render_glyph(glyph, mix_seed(glyph_seed, drawer), options.render);
+    const std::vector<float> image =
+        render_glyph(glyph, mix_seed(glyph_seed, drawer), options.render);
     bank.pixels.insert(bank.pixels.end(), image.begin(), image.end());
   }
   bank.alphabet_of.push_back(alphabet);

@@ -82,8 +82,8 @@ std::vector<float> render_glyph(const HersheyGlyph& glyph, uint64_t seed,
   MG_CHECK(options.width_min <= options.width_max && options.width_min > 0,
            "render_glyph: pen width range [{}, {}] is empty or not positive", options.width_min,
            options.width_max);
-  MG_CHECK(options.segment > 0 && options.warp_waves >= 0 &&
-               options.wavelength_min > 0 && options.wavelength_min <= options.wavelength_max,
+  MG_CHECK(options.segment > 0 && options.warp_waves >= 0 && options.wavelength_min > 0 &&
+               options.wavelength_min <= options.wavelength_max,
            "render_glyph: segment length {} must be positive and the warp's wavelengths [{}, {}] "
            "a non-empty positive range",
            options.segment, options.wavelength_min, options.wavelength_max);
@@ -108,12 +108,13 @@ std::vector<float> render_glyph(const HersheyGlyph& glyph, uint64_t seed,
       double kx, ky, phase, amplitude;
     };
     std::vector<Wave> waves[2];
-    const double amplitude = options.warp_waves > 0 ? options.warp / std::sqrt(options.warp_waves) : 0;
+    const double amplitude =
+        options.warp_waves > 0 ? options.warp / std::sqrt(options.warp_waves) : 0;
     for (auto& axis : waves) {
       for (int i = 0; i < options.warp_waves; ++i) {
         const double direction = rng.between(0, 2 * std::numbers::pi);
-        const double k = 2 * std::numbers::pi /
-                         rng.between(options.wavelength_min, options.wavelength_max);
+        const double k =
+            2 * std::numbers::pi / rng.between(options.wavelength_min, options.wavelength_max);
         axis.push_back({k * std::cos(direction), k * std::sin(direction),
                         rng.between(0, 2 * std::numbers::pi), amplitude * rng.normal()});
       }
@@ -142,8 +143,8 @@ std::vector<float> render_glyph(const HersheyGlyph& glyph, uint64_t seed,
       // The stroke's vertices, each jittered, with the pieces between them subdivided.
       std::vector<Vec2> model;
       for (const auto& p : stroke)
-        model.push_back({p.x - cx + options.jitter * rng.normal(),
-                         p.y - cy + options.jitter * rng.normal()});
+        model.push_back(
+            {p.x - cx + options.jitter * rng.normal(), p.y - cy + options.jitter * rng.normal()});
       Vec2 previous = place(model[0].x, model[0].y, offset);
       if (model.size() == 1) draw_segment(ink, size, previous, previous, width);
       for (size_t i = 1; i < model.size(); ++i) {
@@ -171,10 +172,17 @@ void rotate_quarter_turns(const float* in, float* out, int size, int quarter_tur
       // Source pixel of out(y, x) for a counter-clockwise turn (as numpy.rot90).
       int sy = y, sx = x;
       switch (turns) {
-        case 1: sy = x, sx = n - y; break;
-        case 2: sy = n - y, sx = n - x; break;
-        case 3: sy = n - x, sx = y; break;
-        default: break;
+        case 1:
+          sy = x, sx = n - y;
+          break;
+        case 2:
+          sy = n - y, sx = n - x;
+          break;
+        case 3:
+          sy = n - x, sx = y;
+          break;
+        default:
+          break;
       }
       out[static_cast<size_t>(y) * size + x] = in[static_cast<size_t>(sy) * size + sx];
     }

@@ -96,7 +96,8 @@ HersheyFont parse_jhf(std::string_view text, const std::string& source, std::str
       MG_CHECK(data[i] >= ' ' && data[i] <= '~',
                "parse_jhf: {}:{}: malformed record {}: character {} of the coordinates (code {}) "
                "is not printable ASCII",
-               source, record_line, glyph.id, i + 1, static_cast<int>(static_cast<unsigned char>(data[i])));
+               source, record_line, glyph.id, i + 1,
+               static_cast<int>(static_cast<unsigned char>(data[i])));
     }
     glyph.left = data[0] - 'R';
     glyph.right = data[1] - 'R';

@@ -30,8 +30,7 @@ std::vector<int64_t> choose(std::mt19937_64& rng, int64_t n, int64_t count) {
 }
 
 GlyphSplit load_split(const std::string& root, int64_t imgsz, GlyphSource source) {
-  MG_CHECK(imgsz >= 1 && imgsz <= 4096, "OmniglotNShot: imgsz must be in [1, 4096], got {}",
-           imgsz);
+  MG_CHECK(imgsz >= 1 && imgsz <= 4096, "OmniglotNShot: imgsz must be in [1, 4096], got {}", imgsz);
   if (source == GlyphSource::omniglot) return load_omniglot_npy(root, static_cast<int>(imgsz));
   HersheySplitOptions options;
   options.render.size = static_cast<int>(imgsz);
@@ -65,9 +64,8 @@ void OmniglotNShot::check() const {
            "{}",
            batchsz_, n_way_, k_shot_, k_query_);
   for (const auto& [name, bank] : {std::pair{"train", &data_.train}, {"test", &data_.test}}) {
-    MG_CHECK(bank->size == imgsz_,
-             "OmniglotNShot: the {} images are {}x{}, but imgsz is {}", name, bank->size,
-             bank->size, imgsz_);
+    MG_CHECK(bank->size == imgsz_, "OmniglotNShot: the {} images are {}x{}, but imgsz is {}", name,
+             bank->size, bank->size, imgsz_);
     MG_CHECK(k_shot_ + k_query_ <= bank->drawers,
              "OmniglotNShot: k_shot + k_query = {} + {} exceeds the {} drawings per class of the "
              "{} set",

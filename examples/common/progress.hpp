@@ -14,12 +14,12 @@ namespace metagrad::examples {
 
 /// What one progress line shows.
 struct ProgressInfo {
-  int64_t epoch = 0;   // 1-based
+  int64_t epoch = 0;  // 1-based
   int64_t epochs = 0;
-  int64_t step = 0;    // 1-based, within the epoch
-  int64_t steps = 0;   // per epoch
+  int64_t step = 0;   // 1-based, within the epoch
+  int64_t steps = 0;  // per epoch
   double loss = 0.0;
-  double acc = 0.0;    // percent
+  double acc = 0.0;  // percent
 };
 
 /// The line for `info` after `done` of `total` steps took `elapsed_s` seconds, e.g.

@@ -1,10 +1,10 @@
 #include "examples/common/svg_plot.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "engine/error.hpp"
 #include "engine/io/atomic_file.hpp"
@@ -21,11 +21,20 @@ std::string escape_xml(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -43,7 +52,8 @@ std::pair<double, double> data_range(const std::vector<PlotSeries>& series, bool
     }
   }
   if (!(lo <= hi)) return {0.0, 1.0};
-  if (lo == hi) return {lo - 0.5 * std::max(1.0, std::abs(lo)), hi + 0.5 * std::max(1.0, std::abs(hi))};
+  if (lo == hi)
+    return {lo - 0.5 * std::max(1.0, std::abs(lo)), hi + 0.5 * std::max(1.0, std::abs(hi))};
   return {lo, hi};
 }
 
@@ -68,7 +78,8 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
   }
   std::vector<double> ticks;
   const double eps = step * 1e-9;
-  for (double k = std::ceil((lo - eps) / step); k * step <= hi + eps; k += 1) ticks.push_back(k * step);
+  for (double k = std::ceil((lo - eps) / step); k * step <= hi + eps; k += 1)
+    ticks.push_back(k * step);
   return ticks;
 }
 
@@ -121,7 +132,8 @@ std::string render_svg_plot(const std::vector<PlotSeries>& series, const PlotOpt
   for (double t : yt) {
     svg += fmt::format(
         "<line x1=\"{0}\" y1=\"{1:.2f}\" x2=\"{2}\" y2=\"{1:.2f}\" stroke=\"white\"/>\n"
-        "<text x=\"{3}\" y=\"{1:.2f}\" text-anchor=\"end\" dominant-baseline=\"middle\">{4}</text>\n",
+        "<text x=\"{3}\" y=\"{1:.2f}\" text-anchor=\"end\" "
+        "dominant-baseline=\"middle\">{4}</text>\n",
         kLeft, py(t), kLeft + pw, kLeft - 6, tick_label(t, y_step));
   }
   svg += fmt::format(

@@ -163,51 +163,58 @@ void for_each_chunk(const std::vector<int64_t>& numels, const F& run) {
   for (int64_t j = 0; j < count; ++j) run(jobs[static_cast<size_t>(j)]);
 }
 
-// Typed pointer to element `offset` of a contiguous tensor.
+// Base pointers are taken before a parallel region: data_ptr checks the dtype and could throw,
+// which must not happen inside one.
 template <typename T>
-T* at(const Tensor& t, int64_t offset) {
-  return t.data_ptr<T>() + offset;
+void forward_typed(const TensorList& in, const TensorList& out, const AdamStep& step) {
+  const T *g = in[0].data_ptr<T>(), *m = in[1].data_ptr<T>(), *v = in[2].data_ptr<T>();
+  T *mo = out[0].data_ptr<T>(), *vo = out[1].data_ptr<T>(), *uo = out[2].data_ptr<T>();
+  const Coef<T> k(step);
+  for_each_chunk({in[0].numel()}, [&](const Job& job) {
+    const int64_t b = job.begin;
+    forward_out(g + b, m + b, v + b, mo + b, vo + b, uo + b, job.end - b, k);
+  });
 }
 
-// new_mu, new_nu, u from contiguous g, mu, nu (fresh contiguous outputs).
-TensorList forward_kernel(const Tensor& g, const Tensor& mu, const Tensor& nu,
-                          const AdamStep& step) {
-  TensorList out;
-  for (int k = 0; k < 3; ++k) out.push_back(make_empty(g.shape(), g.dtype(), g.device()));
-  const Coef<float> cf(step);
-  const Coef<double> cd(step);
-  for_each_chunk({g.numel()}, [&](const Job& job) {
-    const int64_t b = job.begin, n = job.end - job.begin;
-    if (g.dtype() == kFloat32) {
-      forward_out(at<float>(g, b), at<float>(mu, b), at<float>(nu, b), at<float>(out[0], b),
-                  at<float>(out[1], b), at<float>(out[2], b), n, cf);
-    } else {
-      forward_out(at<double>(g, b), at<double>(mu, b), at<double>(nu, b), at<double>(out[0], b),
-                  at<double>(out[1], b), at<double>(out[2], b), n, cd);
-    }
+template <typename T>
+void backward_typed(const TensorList& in, const TensorList& out, const AdamStep& step) {
+  const T *gm = in[0].data_ptr<T>(), *gn = in[1].data_ptr<T>(), *gu = in[2].data_ptr<T>();
+  const T *g = in[3].data_ptr<T>(), *m = in[4].data_ptr<T>(), *v = in[5].data_ptr<T>();
+  T *dg = out[0].data_ptr<T>(), *dm = out[1].data_ptr<T>(), *dv = out[2].data_ptr<T>();
+  const Coef<T> k(step);
+  for_each_chunk({in[0].numel()}, [&](const Job& job) {
+    const int64_t b = job.begin;
+    backward_out(gm + b, gn + b, gu + b, g + b, m + b, v + b, dg + b, dm + b, dv + b, job.end - b,
+                 k);
   });
+}
+
+// Three new contiguous tensors shaped like t.
+TensorList three_like(const Tensor& t) {
+  TensorList out;
+  for (int k = 0; k < 3; ++k) out.push_back(make_empty(t.shape(), t.dtype(), t.device()));
+  return out;
+}
+
+// new_mu, new_nu, u from contiguous (g, mu, nu).
+TensorList forward_kernel(const TensorList& in, const AdamStep& step) {
+  TensorList out = three_like(in[0]);
+  if (in[0].dtype() == kFloat32) {
+    forward_typed<float>(in, out, step);
+  } else {
+    forward_typed<double>(in, out, step);
+  }
   return out;
 }
 
 // dg, dmu, dnu from contiguous (gm, gn, gu, g, mu', nu').
 TensorList backward_kernel(const TensorList& in, const AdamStep& step) {
-  TensorList out;
-  const Tensor& g = in[3];
-  for (int k = 0; k < 3; ++k) out.push_back(make_empty(g.shape(), g.dtype(), g.device()));
-  const Coef<float> cf(step);
-  const Coef<double> cd(step);
-  for_each_chunk({g.numel()}, [&](const Job& job) {
-    const int64_t b = job.begin, n = job.end - job.begin;
-    if (g.dtype() == kFloat32) {
-      backward_out(at<float>(in[0], b), at<float>(in[1], b), at<float>(in[2], b),
-                   at<float>(in[3], b), at<float>(in[4], b), at<float>(in[5], b),
-                   at<float>(out[0], b), at<float>(out[1], b), at<float>(out[2], b), n, cf);
-    } else {
-      backward_out(at<double>(in[0], b), at<double>(in[1], b), at<double>(in[2], b),
-                   at<double>(in[3], b), at<double>(in[4], b), at<double>(in[5], b),
-                   at<double>(out[0], b), at<double>(out[1], b), at<double>(out[2], b), n, cd);
-    }
-  });
+  TensorList out = three_like(in[0]);
+  if (in[0].dtype() == kFloat32) {
+    backward_typed<float>(in, out, step);
+  } else {
+    backward_typed<double>(in, out, step);
+  }
   return out;
 }
 
@@ -267,8 +274,7 @@ class AcceleratedAdam final : public CustomFunction {
   std::string name() const override { return "AcceleratedAdam"; }
 
   TensorList forward(CustomFunctionContext& ctx, const TensorList& in) override {
-    TensorList out =
-        forward_kernel(in[0].contiguous(), in[1].contiguous(), in[2].contiguous(), step_);
+    TensorList out = forward_kernel(contiguous_all(in), step_);
     ctx.save_for_backward({in[0], out[0], out[1]});
     return out;
   }
@@ -310,18 +316,28 @@ void check_operands(size_t i, const Tensor& g, const Tensor& mu, const Tensor& n
 // One fused pass over every listed tensor, in place: mu[i], nu[i] and (u) updates[i].
 void run_inplace(const TensorList& updates, TensorList& mu, TensorList& nu,
                  const std::vector<size_t>& items, const AdamStep& step) {
+  struct Item {
+    void *g, *m, *v;
+    bool single;
+  };
+  std::vector<Item> ptrs;
   std::vector<int64_t> numels;
-  numels.reserve(items.size());
-  for (const size_t i : items) numels.push_back(updates[i].numel());
+  for (const size_t i : items) {
+    ptrs.push_back({updates[i].raw_data(), mu[i].raw_data(), nu[i].raw_data(),
+                    updates[i].dtype() == kFloat32});
+    numels.push_back(updates[i].numel());
+  }
   const Coef<float> cf(step);
   const Coef<double> cd(step);
   for_each_chunk(numels, [&](const Job& job) {
-    const size_t i = items[job.item];
+    const Item& it = ptrs[job.item];
     const int64_t b = job.begin, n = job.end - job.begin;
-    if (updates[i].dtype() == kFloat32) {
-      forward_inplace(at<float>(updates[i], b), at<float>(mu[i], b), at<float>(nu[i], b), n, cf);
+    if (it.single) {
+      forward_inplace(static_cast<float*>(it.g) + b, static_cast<float*>(it.m) + b,
+                      static_cast<float*>(it.v) + b, n, cf);
     } else {
-      forward_inplace(at<double>(updates[i], b), at<double>(mu[i], b), at<double>(nu[i], b), n, cd);
+      forward_inplace(static_cast<double*>(it.g) + b, static_cast<double*>(it.m) + b,
+                      static_cast<double*>(it.v) + b, n, cd);
     }
   });
   for (const size_t i : items) {
@@ -372,8 +388,7 @@ TensorList adam_step_fused(const TensorList& updates, TensorList& mu, TensorList
   for (const size_t i : direct) out[i] = updates[i];
   // The rest: the fused kernel into new buffers, then written back into mu and nu in order.
   for (const size_t i : copied) {
-    const TensorList r =
-        forward_kernel(updates[i].contiguous(), mu[i].contiguous(), nu[i].contiguous(), step);
+    const TensorList r = forward_kernel(contiguous_all({updates[i], mu[i], nu[i]}), step);
     mu[i].copy_(r[0]);
     nu[i].copy_(r[1]);
     out[i] = r[2];

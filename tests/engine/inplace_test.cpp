@@ -67,3 +67,28 @@ TEST_CASE("optimizer-style update under NoGradGuard", "[inplace]") {
   CHECK(w.is_leaf());
   CHECK(w.requires_grad());
 }
+
+TEST_CASE("in-place arithmetic without recording writes into the same buffer", "[inplace]") {
+  Tensor x = tensor({1.0, 2.0, 3.0, 4.0}, kFloat32);
+  const void* before = x.raw_data();
+  const uint64_t v0 = x.version();
+  x.mul_(2.0).add_(tensor({1.0, 1.0, 1.0, 1.0}, kFloat32)).sub_(tensor({0.5}, kFloat32)).div_(2.0);
+  CHECK(x.raw_data() == before);
+  CHECK(x.version() == v0 + 4);
+  CHECK(x.to_vector<float>() == std::vector<float>{1.25f, 2.25f, 3.25f, 4.25f});
+  x.mul_(x);  // the same view on both sides
+  CHECK(x.to_vector<float>() == std::vector<float>{1.5625f, 5.0625f, 10.5625f, 18.0625f});
+
+  // A shifted view of the same storage reads the old values (as if computed out of place).
+  Tensor y = tensor({1.0, 2.0, 3.0, 4.0}, kFloat64);
+  Tensor tail = slice(y, 0, 1, 4), head = slice(y, 0, 0, 3);
+  tail.add_(head);
+  CHECK(y.to_vector<double>() == std::vector<double>{1.0, 3.0, 5.0, 7.0});
+
+  // A transposed operand and a broadcast row.
+  Tensor m = tensor({1.0, 2.0, 3.0, 4.0}, {2, 2}, kFloat64);
+  m.add_(transpose(tensor({10.0, 20.0, 30.0, 40.0}, {2, 2}, kFloat64), 0, 1));
+  CHECK(m.to_vector<double>() == std::vector<double>{11.0, 32.0, 23.0, 44.0});
+  m.mul_(tensor({1.0, -1.0}, kFloat64));
+  CHECK(m.to_vector<double>() == std::vector<double>{11.0, -32.0, 23.0, -44.0});
+}

@@ -1,11 +1,10 @@
 #include "tests/examples_data/data_support.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <fstream>
-
-#include <fmt/format.h>
 
 #include "tests/support/catch.hpp"
 

@@ -1,10 +1,11 @@
 // .jhf parsing: single-line, wrapped and CRLF records, pen-up pairs, margins, and each malformed
 // record rejected with the file and line in the message; the installed fonts when present.
+#include "examples/common/hershey.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
-#include "examples/common/hershey.hpp"
 #include "metagrad.hpp"
 #include "tests/examples_data/data_support.hpp"
 #include "tests/support/catch.hpp"

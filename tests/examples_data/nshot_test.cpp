@@ -44,7 +44,8 @@ std::vector<Drawn> decode(const Tensor& x, const Tensor& y, int64_t t) {
   const std::vector<int64_t> labels = y.select(0, t).contiguous().to_vector<int64_t>();
   std::vector<Drawn> out;
   for (int64_t i = 0; i < n; ++i)
-    out.push_back({labels[i], static_cast<int64_t>(px[i * area]), static_cast<int64_t>(px[i * area + 1])});
+    out.push_back(
+        {labels[i], static_cast<int64_t>(px[i * area]), static_cast<int64_t>(px[i * area + 1])});
   return out;
 }
 
@@ -98,15 +99,15 @@ HersheyGlyph glyph(std::string raw, std::vector<std::vector<HersheyPoint>> strok
 // omniglot.npy with value (c * 20 + d) / (classes * 20) in every pixel of image (c, d).
 void write_omniglot(const std::string& path, int64_t classes, int64_t h, int64_t w,
                     DType dtype = kFloat64) {
-  Tensor ids = arange(static_cast<double>(classes * 20), kFloat64) / static_cast<double>(classes * 20);
+  Tensor ids =
+      arange(static_cast<double>(classes * 20), kFloat64) / static_cast<double>(classes * 20);
   Tensor data = ids.reshape({classes, 20, 1, 1, 1}).expand({classes, 20, 1, h, w}).contiguous();
   save_npy(data.to(dtype), path);
 }
 
 }  // namespace
 
-TEST_CASE("OmniglotNShot samples N-way K-shot tasks with consistent labels",
-          "[examples][nshot]") {
+TEST_CASE("OmniglotNShot samples N-way K-shot tasks with consistent labels", "[examples][nshot]") {
   OmniglotNShot db(tagged_split(), 3, 4, 2, 3, 5, std::mt19937_64(7));
   std::set<int64_t> train_used, test_used;
   for (int i = 0; i < 5; ++i) {
@@ -164,12 +165,11 @@ TEST_CASE("make_hershey_split holds out whole alphabets without shared glyphs",
   const auto box = glyph("JFZFZZJZJF", {{{-8, -12}, {8, -12}, {8, 8}, {-8, 8}, {-8, -12}}});
   const auto vee = glyph("JFRZZF", {{{-8, -12}, {0, 8}, {8, -12}}});
   const auto dot = glyph("RQSR", {{{0, -1}, {1, 0}}});  // extent 1: skipped
-  const auto blank = glyph("", {});                      // no strokes: skipped
+  const auto blank = glyph("", {});                     // no strokes: skipped
   const auto cross = glyph("JRZR RRFRZ", {{{-8, 0}, {8, 0}}, {{0, -12}, {0, 8}}});
   // "timesr" and "rowmans" are both the latin alphabet; "greek" is held out by default.
-  const std::vector<HersheyFont> fonts = {{"greek", {bar, cross, dot}},
-                                          {"timesr", {bar, box, blank}},
-                                          {"rowmans", {box, vee}}};
+  const std::vector<HersheyFont> fonts = {
+      {"greek", {bar, cross, dot}}, {"timesr", {bar, box, blank}}, {"rowmans", {box, vee}}};
   HersheySplitOptions options;
   options.drawers = 3;
   options.render.size = 12;
@@ -234,9 +234,9 @@ TEST_CASE("a missing or differently shaped omniglot.npy fails clearly", "[exampl
   write_text(path, "not an npy file");
   CHECK_THROWS_WITH(load_omniglot_npy(dir.path(), 4),
                     MG_CONTAINS("cannot read") && MG_CONTAINS(path));
-  CHECK_THROWS_WITH(OmniglotNShot(dir.path(), 1, 5, 1, 1, 4, std::mt19937_64(1), kCPU,
-                                  GlyphSource::omniglot),
-                    MG_CONTAINS("expected float64"));
+  CHECK_THROWS_WITH(
+      OmniglotNShot(dir.path(), 1, 5, 1, 1, 4, std::mt19937_64(1), kCPU, GlyphSource::omniglot),
+      MG_CONTAINS("expected float64"));
 }
 
 TEST_CASE("the Hershey stand-in built from the installed fonts", "[examples][nshot][real]") {

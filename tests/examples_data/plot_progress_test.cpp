@@ -47,12 +47,17 @@ TEST_CASE("nice_ticks picks 1-2-5 steps inside the range", "[examples][plot]") {
 TEST_CASE("render_svg_plot draws every series with a legend", "[examples][plot]") {
   PlotSeries train{.label = "Train", .x = {0, 0.5, 1, 1.5, 2}, .y = {40, 55, 60, 72, 80}};
   PlotSeries test{.label = "Test <held-out>", .x = {1, 2}, .y = {50, 75}, .markers = true};
-  PlotSeries gap{.label = "Gap", .x = {0, 1, 2, 3}, .y = {10, std::nan(""), 20, 30},
-                 .color = "#123456"};
-  const std::string svg = render_svg_plot(
-      {train, test, gap}, {.title = "MAML & co", .xlabel = "Epoch", .ylabel = "Accuracy",
-                           .x_min = 0.0, .x_max = 2.0, .y_min = 0.0, .y_max = 100.0});
-  CHECK(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"800\" height=\"400\"", 0) == 0);
+  PlotSeries gap{
+      .label = "Gap", .x = {0, 1, 2, 3}, .y = {10, std::nan(""), 20, 30}, .color = "#123456"};
+  const std::string svg = render_svg_plot({train, test, gap}, {.title = "MAML & co",
+                                                               .xlabel = "Epoch",
+                                                               .ylabel = "Accuracy",
+                                                               .x_min = 0.0,
+                                                               .x_max = 2.0,
+                                                               .y_min = 0.0,
+                                                               .y_max = 100.0});
+  CHECK(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"800\" height=\"400\"", 0) ==
+        0);
   CHECK(svg.find("</svg>") != std::string::npos);
   CHECK(svg.find("MAML &amp; co") != std::string::npos);
   CHECK(svg.find("Test &lt;held-out&gt;") != std::string::npos);
@@ -85,8 +90,8 @@ TEST_CASE("render_svg_plot rejects bad input", "[examples][plot]") {
 }
 
 TEST_CASE("format_progress shows rate and time left", "[examples][progress]") {
-  const ProgressInfo info{.epoch = 2, .epochs = 8, .step = 37, .steps = 120, .loss = 0.8134,
-                          .acc = 71.2};
+  const ProgressInfo info{
+      .epoch = 2, .epochs = 8, .step = 37, .steps = 120, .loss = 0.8134, .acc = 71.2};
   CHECK(format_progress(info, 157, 960, 50.0) ==
         "epoch 2/8 step 37/120 | loss 0.813 | acc 71.20% | 3.14 steps/s | ETA 4m16s");
   CHECK(format_progress(info, 0, 960, 0.0) ==

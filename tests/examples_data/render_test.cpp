@@ -51,17 +51,17 @@ TEST_CASE("render_glyph draws an undistorted stroke where it belongs", "[example
   CHECK(at(13, 3) == Catch::Approx(1.0 - (1.5 - std::hypot(0.9, 0.5))).margin(1e-5));
   CHECK(at(14, 24) == Catch::Approx(at(13, 3)).margin(1e-5));
   CHECK(at(13, 2) == 1.0f);
-  const double ink = std::accumulate(img.begin(), img.end(), 0.0, [](double s, float v) {
-    return s + (1.0 - v);
-  });
+  const double ink =
+      std::accumulate(img.begin(), img.end(), 0.0, [](double s, float v) { return s + (1.0 - v); });
   // Two full rows of 20 pixels plus four partly covered end pixels.
   CHECK(ink == Catch::Approx(40.0 + 4 * (1.5 - std::hypot(0.9, 0.5))).margin(1e-4));
 }
 
 TEST_CASE("render_glyph is deterministic in its seed", "[examples][render]") {
-  const HersheyGlyph g = glyph_from({{{-8, -12}, {8, -12}, {8, 8}, {-8, 8}, {-8, -12}},
-                                     {{0, -12}, {0, 8}}});
-  const std::vector<float> a = render_glyph(g, 42), b = render_glyph(g, 42), c = render_glyph(g, 43);
+  const HersheyGlyph g =
+      glyph_from({{{-8, -12}, {8, -12}, {8, 8}, {-8, 8}, {-8, -12}}, {{0, -12}, {0, 8}}});
+  const std::vector<float> a = render_glyph(g, 42), b = render_glyph(g, 42),
+                           c = render_glyph(g, 43);
   CHECK(a == b);
   CHECK(total_difference(a, c) > 10.0);  // another drawer: visibly different
   // Each distortion on its own changes the drawing.

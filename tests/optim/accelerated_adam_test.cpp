@@ -28,8 +28,7 @@ std::vector<ScaleByAdamOptions> option_sets() {
 }
 
 std::string describe(const ScaleByAdamOptions& o) {
-  return "b1 " + std::to_string(o.b1) + " b2 " + std::to_string(o.b2) + " eps " +
-         std::to_string(o.eps) + " eps_root " + std::to_string(o.eps_root);
+  return fmt::format("b1 {} b2 {} eps {} eps_root {}", o.b1, o.b2, o.eps, o.eps_root);
 }
 
 // Shapes: 0-d, empty, small, one that spans several parallel chunks and a ragged block.

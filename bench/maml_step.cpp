@@ -1,0 +1,338 @@
+// MAML meta-training step benchmark (issues 4 and 5): one meta-step of TorchOpt's few-shot
+// Omniglot tutorial (examples/few-shot/maml_omniglot.py) on synthetic data, one JSON line per
+// workload. bench/maml_step.py runs the same step on PyTorch with the same schema;
+// bench/compare_pytorch.py prints the ratios.
+//
+// Network (nn layers, float32): 3 x [Conv2d(in, 64, 3) -> BatchNorm2d(64, momentum 1, affine,
+// training mode) -> ReLU -> MaxPool2d(2, 2)], Flatten, Linear(64, 5). 5-way 1-shot, 15 queries per
+// class, images 1x28x28. One meta-step, as the tutorial:
+//   meta_opt.zero_grad(); extract_state_dict of the net (by reference, buffers detached) and of
+//   the MetaSGD(lr 0.1) inner optimizer; per task: 5 inner steps on the support set, query
+//   cross-entropy, backward() (meta-gradients accumulate into the initial parameters),
+//   recover_state_dict of both; then one Adam(lr 1e-3) step.
+//
+// Parameters and data use deterministic pseudo-random fills shared with bench/maml_step.py
+// (parameters as bench/convnet.cpp; images N(0, 1) by Box-Muller from the same integer hash), so
+// meta_loss (mean query loss of the first meta-step, about log 5 = 1.609 at init) and
+// meta_grad_norm (norm of its meta-gradient) agree with PyTorch's to float32 rounding: a check that
+// both sides time the same computation.
+//
+// Workloads (run one per process for an honest peak_rss_mb, which is the process's peak so far):
+//   maml_step_4tasks   task batch 4 (the benchmark of the issues)
+//   maml_step_32tasks  task batch 32 (the tutorial's --task_num default)
+//
+// Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (10 for 4 tasks, 3 for 32) timed
+// meta-steps; BENCH_WARMUP (1) untimed meta-steps after the first (checked) one; BENCH_WORKLOADS
+// (all) comma-separated subset of the workload names.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <numbers>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <fmt/core.h>
+
+#include "engine/grad_mode.hpp"
+#include "engine/nn/functional.hpp"
+#include "engine/nn/layers.hpp"
+#include "engine/ops.hpp"
+#include "optim/meta/meta_optimizer.hpp"
+#include "optim/optimizer/optimizer.hpp"
+#include "optim/utils.hpp"
+
+namespace mg = metagrad;
+namespace nn = metagrad::nn;
+
+namespace {
+
+constexpr int64_t kWays = 5;
+constexpr int64_t kShots = 1;
+constexpr int64_t kQueries = 15;
+constexpr int64_t kImage = 28;
+constexpr int64_t kChannels = 64;
+constexpr int kInnerSteps = 5;
+constexpr double kInnerLr = 0.1;
+constexpr double kOuterLr = 1e-3;
+
+int env_int(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return fallback;
+  const int parsed = std::atoi(value);
+  return parsed > 0 ? parsed : fallback;
+}
+
+// BENCH_WARMUP may be 0.
+int env_count(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return fallback;
+  return std::max(0, std::atoi(value));
+}
+
+bool wanted(std::string_view workload) {
+  const char* list = std::getenv("BENCH_WORKLOADS");
+  if (list == nullptr || *list == '\0') return true;
+  std::string_view rest(list);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    if (rest.substr(0, comma) == workload) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// "openblas" when the process mapped OpenBLAS (the -Dblas=enabled build), else "eigen".
+std::string gemm_library() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line))
+    if (line.find("openblas") != std::string::npos) return "openblas";
+  return "eigen";
+}
+
+// Peak resident set size of this process so far, MiB (ru_maxrss is in KiB on Linux).
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// Current resident set size, MiB (VmRSS of /proc/self/status).
+double current_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+  return 0.0;
+}
+
+// The 1-minute load average, so that a result can be read against the machine's load.
+double load_average() {
+  std::ifstream loadavg("/proc/loadavg");
+  double one_minute = 0.0;
+  loadavg >> one_minute;
+  return one_minute;
+}
+
+struct Timing {
+  double median_ms = 0.0;
+  double min_ms = 0.0;
+  double cpu_median_ms = 0.0;  // process CPU time (all threads): robust to a loaded machine
+  int iters = 0;
+};
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
+
+// Runs `body` warmup + iters times; statistics over the timed calls, in milliseconds.
+Timing measure(int warmup, int iters, const std::function<void()>& body) {
+  std::vector<double> wall, cpu;
+  for (int i = 0; i < warmup + iters; ++i) {
+    const double c0 = process_cpu_ms();
+    const auto t0 = std::chrono::steady_clock::now();
+    body();
+    const auto t1 = std::chrono::steady_clock::now();
+    const double c1 = process_cpu_ms();
+    if (i >= warmup) {
+      wall.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      cpu.push_back(c1 - c0);
+    }
+  }
+  return {median_of(wall), *std::min_element(wall.begin(), wall.end()), median_of(cpu), iters};
+}
+
+// The 32-bit integer hash of value k of tensor `tag`, mapped to [0, 2^32) (the arithmetic of
+// bench/convnet.cpp and bench/maml_step.py).
+uint64_t hash32(int64_t k, int tag) {
+  uint64_t h =
+      (static_cast<uint64_t>(k) * 2654435761u + static_cast<uint64_t>(tag) * 97531u) & 0xffffffffu;
+  h ^= h >> 16;
+  h = (h * 0x45d9f3bu) & 0xffffffffu;
+  h ^= h >> 16;
+  return h;
+}
+
+int64_t numel(const mg::Dims& shape) {
+  int64_t count = 1;
+  for (const int64_t d : shape) count *= d;
+  return count;
+}
+
+// float32 tensor whose element k (row-major) is scale * u(k, tag), u uniform in [-1, 1).
+mg::Tensor uniform_filled(const mg::Dims& shape, int tag, double scale) {
+  std::vector<double> values(static_cast<size_t>(numel(shape)));
+  for (size_t k = 0; k < values.size(); ++k)
+    values[k] =
+        scale * (static_cast<double>(hash32(static_cast<int64_t>(k), tag)) / 2147483648.0 - 1.0);
+  return mg::tensor(values, shape);
+}
+
+// float32 tensor of N(0, 1) values: element k is sqrt(-2 ln u1) cos(2 pi u2) with
+// u1 = (hash(2k) + 1) / 2^32 in (0, 1] and u2 = hash(2k + 1) / 2^32 (Box-Muller).
+mg::Tensor normal_filled(const mg::Dims& shape, int tag) {
+  std::vector<double> values(static_cast<size_t>(numel(shape)));
+  for (size_t k = 0; k < values.size(); ++k) {
+    const auto i = static_cast<int64_t>(k);
+    const double u1 = (static_cast<double>(hash32(2 * i, tag)) + 1.0) / 4294967296.0;
+    const double u2 = static_cast<double>(hash32(2 * i + 1, tag)) / 4294967296.0;
+    values[k] = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+  }
+  return mg::tensor(values, shape);
+}
+
+// int64 labels [tasks, kWays * per_class]: class j / per_class at position j of every task
+// (torch.arange(n_way).repeat_interleave(per_class)).
+mg::Tensor class_labels(int64_t tasks, int64_t per_class) {
+  std::vector<double> y;
+  for (int64_t t = 0; t < tasks; ++t)
+    for (int64_t j = 0; j < kWays * per_class; ++j) y.push_back(static_cast<double>(j / per_class));
+  return mg::tensor(y, {tasks, kWays * per_class}, mg::kInt64);
+}
+
+// The tutorial network with deterministic parameters (as bench/convnet.cpp): parameter t in
+// named_parameters() order gets uniform_filled(shape, t, 1 / sqrt(fan_in)) for weights of rank > 1,
+// uniform_filled(shape, t, 0.1) + 1 for BatchNorm weights and uniform_filled(shape, t, 0.1) for
+// biases.
+nn::Sequential make_net() {
+  const nn::BatchNormOptions bn{.momentum = 1.0, .affine = true};
+  nn::Sequential net;
+  int64_t in = 1;
+  for (int block = 0; block < 3; ++block) {
+    net.push_back(nn::Conv2d(in, kChannels, 3));
+    net.push_back(nn::BatchNorm2d(kChannels, bn));
+    net.push_back(nn::ReLU());
+    net.push_back(nn::MaxPool2d(2, 2));
+    in = kChannels;
+  }
+  net.push_back(nn::Flatten());
+  net.push_back(nn::Linear(kChannels, kWays));
+  net.train();
+
+  const mg::NoGradGuard no_grad;
+  int tag = 0;
+  for (const auto& [name, p] : net.named_parameters()) {
+    const mg::Dims& shape = p.shape();
+    mg::Tensor value;
+    if (shape.size() > 1) {
+      const int64_t fan_in = numel(shape) / shape[0];
+      value = uniform_filled(shape, tag, 1.0 / std::sqrt(static_cast<double>(fan_in)));
+    } else if (name.find("weight") != std::string::npos) {
+      value = uniform_filled(shape, tag, 0.1) + 1.0;
+    } else {
+      value = uniform_filled(shape, tag, 0.1);
+    }
+    mg::Tensor slot = p;
+    slot.copy_(value);
+    ++tag;
+  }
+  return net;
+}
+
+// One meta-learning problem: the network, its inner and outer optimizers and a task batch.
+struct Problem {
+  int64_t tasks;
+  nn::Sequential net = make_net();
+  mg::MetaSGD inner_opt{net, {.lr = kInnerLr}};
+  mg::Adam meta_opt{net.parameters(), {.lr = kOuterLr}};
+  mg::Tensor x_spt, y_spt, x_qry, y_qry;
+
+  explicit Problem(int64_t task_num)
+      : tasks(task_num),
+        x_spt(normal_filled({task_num, kWays * kShots, 1, kImage, kImage}, 100)),
+        y_spt(class_labels(task_num, kShots)),
+        x_qry(normal_filled({task_num, kWays * kQueries, 1, kImage, kImage}, 101)),
+        y_qry(class_labels(task_num, kQueries)) {}
+
+  // One meta-step (the tutorial's inner loop body); returns the mean query loss.
+  double meta_step() {
+    meta_opt.zero_grad();
+    const mg::ModuleState net_state =
+        mg::extract_state_dict(net, {.by = mg::CopyMode::reference, .detach_buffers = true});
+    const std::vector<mg::OptState> optim_state =
+        mg::extract_state_dict(inner_opt, {.by = mg::CopyMode::reference});
+    double loss_sum = 0.0;
+    for (int64_t i = 0; i < tasks; ++i) {
+      const mg::Tensor xs = x_spt.select(0, i), ys = y_spt.select(0, i);
+      for (int k = 0; k < kInnerSteps; ++k) inner_opt.step(mg::cross_entropy(net(xs), ys));
+      const mg::Tensor qry_loss = mg::cross_entropy(net(x_qry.select(0, i)), y_qry.select(0, i));
+      qry_loss.backward();
+      loss_sum += qry_loss.item<double>();
+      mg::recover_state_dict(net, net_state);
+      mg::recover_state_dict(inner_opt, optim_state);
+    }
+    meta_opt.step();
+    return loss_sum / static_cast<double>(tasks);
+  }
+
+  // Norm of the meta-gradient accumulated in the parameters' .grad.
+  double grad_norm() const {
+    double sum = 0.0;
+    for (const mg::Tensor& p : net.parameters()) {
+      const mg::Tensor g = p.grad();
+      if (g.defined()) sum += (g * g).sum().item<double>();
+    }
+    return std::sqrt(sum);
+  }
+};
+
+void bench_maml(const std::string& workload, int64_t tasks, int default_iters, int threads,
+                const std::string& gemm) {
+  if (!wanted(workload)) return;
+  Problem problem(tasks);
+  const double rss_before = current_rss_mb();
+  const double meta_loss = problem.meta_step();  // from the deterministic initialisation
+  const double meta_grad_norm = problem.grad_norm();
+  const Timing t = measure(env_count("BENCH_WARMUP", 1), env_int("BENCH_ITERS", default_iters),
+                           [&] { problem.meta_step(); });
+  fmt::print(
+      "{{\"workload\": \"{}\", \"impl\": \"metagrad\", \"threads\": {}, \"median_ms\": {:.6f}, "
+      "\"min_ms\": {:.6f}, \"cpu_median_ms\": {:.6f}, \"iters\": {}, \"gemm\": \"{}\", "
+      "\"tasks\": {}, \"n_way\": {}, \"k_spt\": {}, \"k_qry\": {}, \"inner_steps\": {}, "
+      "\"meta_loss\": {:.6f}, \"meta_grad_norm\": {:.6f}, \"rss_before_mb\": {:.1f}, "
+      "\"peak_rss_mb\": {:.1f}, \"loadavg\": {:.2f}}}\n",
+      workload, threads, t.median_ms, t.min_ms, t.cpu_median_ms, t.iters, gemm, tasks, kWays,
+      kShots, kQueries, kInnerSteps, meta_loss, meta_grad_norm, rss_before, peak_rss_mb(),
+      load_average());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main() {
+  const int threads = env_int("BENCH_THREADS", 2);
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#endif
+  const std::string gemm = gemm_library();
+  try {
+    bench_maml("maml_step_4tasks", 4, 10, threads, gemm);
+    bench_maml("maml_step_32tasks", 32, 3, threads, gemm);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "maml_step: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
