@@ -223,7 +223,8 @@ def print_table(records: list[dict], errors: list[str], threads: int) -> int:
 
 def print_checks(records: list[dict]) -> None:
     """Peak RSS (peak_rss_mb, from a process that ran one workload) and the first step's loss of
-    the benchmarks that report them (bench/maml_step), per workload and side, medians over rounds."""
+    the benchmarks that report them (bench/maml_step), per workload and side, medians over
+    rounds."""
     keys = ('peak_rss_mb', 'rss_before_mb', 'meta_loss', 'meta_grad_norm')
     values: dict[tuple[str, str], dict[str, list[float]]] = {}
     for rec in records:
