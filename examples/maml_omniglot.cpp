@@ -13,9 +13,9 @@
 // loss and accuracy, and at the end (rewritten after every epoch) maml-accs.svg and maml-log.csv
 // in --out.
 //
-// Usage: maml_omniglot [--n_way 5] [--k_spt 1] [--k_qry 15] [--task_num 4] [--epochs 8]
-//          [--steps 60] [--test_steps 25] [--seed 1] [--device cpu] [--data hershey|omniglot]
-//          [--root DIR] [--threads 2] [--out DIR]
+// Usage: maml_omniglot [--n_way 5] [--k_spt 1] [--k_qry 15] [--task_num 4] [--epochs 10]
+//          [--steps 100] [--test_steps 15] [--seed 1] [--device cpu] [--data hershey|omniglot]
+//          [--root DIR] [--threads auto] [--out DIR]
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -27,6 +27,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #ifdef _OPENMP
@@ -50,10 +51,10 @@ constexpr double kOuterLr = 1e-3;  // optim.Adam(net.parameters(), lr=1e-3)
 
 struct Config {
   int64_t n_way = 5, k_spt = 1, k_qry = 15, task_num = 4;
-  int64_t epochs = 8, steps = 60, test_steps = 25;
+  int64_t epochs = 10, steps = 100, test_steps = 15;
   uint64_t seed = 1;
   std::string device = "cpu", data = "hershey", root, out = ".";
-  int threads = 2;
+  int threads = 0;  // 0: auto (see auto_threads)
 };
 
 struct LogEntry {
@@ -69,14 +70,15 @@ void print_usage() {
       "  --k_spt K        support images per class (1)\n"
       "  --k_qry K        query images per class (15)\n"
       "  --task_num T     tasks per meta-batch (4)\n"
-      "  --epochs E       meta-training epochs (8)\n"
-      "  --steps S        meta-steps per epoch (60)\n"
-      "  --test_steps S   meta-test batches per evaluation (25)\n"
+      "  --epochs E       meta-training epochs (10)\n"
+      "  --steps S        meta-steps per epoch (100)\n"
+      "  --test_steps S   meta-test batches (of task_num tasks) per evaluation (15)\n"
       "  --seed S         random seed of the network and the task sampler (1)\n"
       "  --device D       cpu or cuda (cpu)\n"
       "  --data SRC       hershey (rendered glyphs) or omniglot (ROOT/omniglot.npy) (hershey)\n"
       "  --root DIR       data folder (hershey: {}; omniglot: /tmp/omniglot-data)\n"
-      "  --threads N      CPU threads (2)\n"
+      "  --threads N      CPU threads (auto: 2, or 1 when the load average leaves fewer than 2\n"
+      "                   cores idle)\n"
       "  --out DIR        where maml-accs.svg and maml-log.csv go (.)\n",
       ex::kHersheyFontDir);
 }
@@ -271,7 +273,19 @@ void write_outputs(const std::vector<LogEntry>& log, const Config& cfg) {
                       .y_max = 100.0});
 }
 
-int run(const Config& cfg) {
+// Two threads when two cores are idle, else one: the ops of this small network are split into
+// short parallel regions, which stall when a thread has to wait for a busy core (on a shared
+// machine two threads can then be several times slower than one).
+int auto_threads() {
+  double load = 0.0;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (getloadavg(&load, 1) != 1) return std::min(2u, cores);
+  return load + 2.0 <= cores + 0.5 ? 2 : 1;
+}
+
+int run(Config cfg) {
+  const bool auto_chosen = cfg.threads == 0;
+  if (auto_chosen) cfg.threads = auto_threads();
 #ifdef _OPENMP
   omp_set_num_threads(cfg.threads);
 #endif
@@ -297,8 +311,9 @@ int run(const Config& cfg) {
       seconds_since(t0));
   fmt::print(
       "{}-way {}-shot, {} query images per class, {} tasks per meta-batch, {} epochs of {} "
-      "meta-steps, {} thread(s)\n",
-      cfg.n_way, cfg.k_spt, cfg.k_qry, cfg.task_num, cfg.epochs, cfg.steps, cfg.threads);
+      "meta-steps, {} thread(s){}\n",
+      cfg.n_way, cfg.k_spt, cfg.k_qry, cfg.task_num, cfg.epochs, cfg.steps, cfg.threads,
+      auto_chosen ? " (auto from the load average; --threads N to choose)" : "");
 
   // 2. The network and the meta-optimizer.
   nn::Sequential net = make_net(cfg.n_way);
