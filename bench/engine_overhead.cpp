@@ -35,6 +35,7 @@
 
 #include <fmt/core.h>
 
+#include "bench/bench_common.hpp"
 #include "engine/autograd/engine.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
@@ -43,83 +44,12 @@ namespace mg = metagrad;
 
 namespace {
 
+using namespace bench;  // the shared timing harness
+
 constexpr int64_t kOpSteps = 10000;  // steps of `a * b + a` per timed repeat (2 ops each)
 constexpr int64_t kChainNodes = 1000;
 constexpr int64_t kBatch = 64;
 constexpr int64_t kClasses = 10;
-
-// Keeps results observable so that the compiler cannot drop the work.
-volatile const void* g_sink = nullptr;
-
-int env_int(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') return fallback;
-  const int parsed = std::atoi(value);
-  return parsed > 0 ? parsed : fallback;
-}
-
-bool wanted(std::string_view workload) {
-  const char* list = std::getenv("BENCH_WORKLOADS");
-  if (list == nullptr || *list == '\0') return true;
-  std::string_view rest(list);
-  while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    if (rest.substr(0, comma) == workload) return true;
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-// "openblas" when the process mapped OpenBLAS (the -Dblas=enabled build), else "eigen".
-std::string gemm_library() {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line))
-    if (line.find("openblas") != std::string::npos) return "openblas";
-  return "eigen";
-}
-
-struct Timing {
-  double median_ms = 0.0;
-  double min_ms = 0.0;
-  double cpu_median_ms = 0.0;  // process CPU time (all threads): robust to a loaded machine
-  int iters = 0;
-};
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-double process_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
-}
-
-// Runs `setup` (untimed) then `body` (timed) `warmup + iters` times; statistics over the timed
-// calls, in milliseconds.
-Timing measure(int warmup, int iters, const std::function<void()>& setup,
-               const std::function<void()>& body) {
-  std::vector<double> wall, cpu;
-  wall.reserve(iters);
-  cpu.reserve(iters);
-  for (int i = 0; i < warmup + iters; ++i) {
-    if (setup) setup();
-    const double c0 = process_cpu_ms();
-    const auto t0 = std::chrono::steady_clock::now();
-    body();
-    const auto t1 = std::chrono::steady_clock::now();
-    const double c1 = process_cpu_ms();
-    if (i >= warmup) {
-      wall.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-      cpu.push_back(c1 - c0);
-    }
-  }
-  return {median_of(wall), *std::min_element(wall.begin(), wall.end()), median_of(cpu), iters};
-}
 
 struct Context {
   int threads;
@@ -128,11 +58,7 @@ struct Context {
 
 void emit(const Context& ctx, const std::string& workload, const Timing& t,
           const std::string& extra) {
-  fmt::print(
-      "{{\"workload\": \"{}\", \"impl\": \"metagrad\", \"threads\": {}, \"median_ms\": {:.6f}, "
-      "\"min_ms\": {:.6f}, \"cpu_median_ms\": {:.6f}, \"iters\": {}, \"gemm\": \"{}\"{}}}\n",
-      workload, ctx.threads, t.median_ms, t.min_ms, t.cpu_median_ms, t.iters, ctx.gemm, extra);
-  std::fflush(stdout);
+  emit_json(workload, ctx.threads, ctx.gemm, t, extra);
 }
 
 // Per-op workloads report ns per op (or per backward node) next to the time of one repeat.
@@ -154,11 +80,10 @@ void bench_ops(const Context& ctx, int repeats) {
       g_sink = c.impl();
     }
   };
-  if (wanted("op_grad"))
-    emit_per_op(ctx, "op_grad", measure(2, repeats, {}, step_loop), 2 * kOpSteps);
+  if (wanted("op_grad")) emit_per_op(ctx, "op_grad", measure(2, repeats, step_loop), 2 * kOpSteps);
   if (wanted("op_nograd")) {
     const mg::NoGradGuard no_grad;
-    emit_per_op(ctx, "op_nograd", measure(2, repeats, {}, step_loop), 2 * kOpSteps);
+    emit_per_op(ctx, "op_nograd", measure(2, repeats, step_loop), 2 * kOpSteps);
   }
   if (wanted("backward_node")) {
     const mg::Tensor x0 = mg::full({1}, 1.0, opts);
@@ -175,7 +100,7 @@ void bench_ops(const Context& ctx, int repeats) {
       const mg::TensorList g = mg::grad({out}, {x0}, {seed});
       g_sink = g[0].impl();
     };
-    emit_per_op(ctx, "backward_node", measure(3, 3 * repeats, build, run), kChainNodes);
+    emit_per_op(ctx, "backward_node", measure(3, 3 * repeats, run, build), kChainNodes);
   }
 }
 
@@ -220,14 +145,14 @@ void bench_mlp(const Context& ctx, int iters) {
   const std::string loss_field = fmt::format(", \"loss\": {:.6f}", loss0);
   const int warmup = 5;
   if (fwd) {
-    Timing t = measure(warmup, iters, {}, [&] {
+    Timing t = measure(warmup, iters, [&] {
       const mg::NoGradGuard no_grad;
       g_sink = mlp.loss().impl();
     });
     emit(ctx, "mlp_fwd_nograd", t, loss_field);
   }
   if (fwd_bwd) {
-    Timing t = measure(warmup, iters, {}, [&] {
+    Timing t = measure(warmup, iters, [&] {
       const mg::TensorList g = mg::grad({mlp.loss()}, mlp.params);
       g_sink = g.back().impl();
     });
@@ -247,7 +172,7 @@ void bench_mlp(const Context& ctx, int iters) {
     double hv_norm = 0.0;
     for (const mg::Tensor& h : hvp_once()) hv_norm += (h * h).sum().item<double>();
     hv_norm = std::sqrt(hv_norm);
-    Timing t = measure(warmup, iters, {}, [&] { g_sink = hvp_once().back().impl(); });
+    Timing t = measure(warmup, iters, [&] { g_sink = hvp_once().back().impl(); });
     emit(ctx, "mlp_hvp", t, loss_field + fmt::format(", \"hv_norm\": {:.6f}", hv_norm));
   }
 }

@@ -21,13 +21,12 @@ timed repeats of the per-op loops; BENCH_WORKLOADS (all) comma-separated subset 
 
 from __future__ import annotations
 
-import json
 import os
-import statistics
 import sys
-import time
 
 import torch
+
+from bench_common import THREADS, blas_library, emit_json, env_int, measure, wanted
 import torch.nn.functional as F
 
 OP_STEPS = 10000  # steps of `a * b + a` per timed repeat (2 ops each)
@@ -37,63 +36,13 @@ CLASSES = 10
 SIZES = (784, 256, 256, 10)
 
 
-def env_int(name: str, default: int) -> int:
-    try:
-        value = int(os.environ.get(name, ''))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
-THREADS = env_int('BENCH_THREADS', 2)
 ITERS = env_int('BENCH_ITERS', 50)
 REPEATS = env_int('BENCH_REPEATS', 11)
-_WORKLOADS = [w for w in os.environ.get('BENCH_WORKLOADS', '').split(',') if w]
 IDIOMATIC = os.environ.get('BENCH_IDIOMATIC', '0') not in ('', '0')
 
 
-def wanted(workload: str) -> bool:
-    return not _WORKLOADS or workload in _WORKLOADS
-
-
-def blas_library() -> str:
-    """"openblas" when PyTorch mapped OpenBLAS (libopenblas0-openmp), else the BLAS it mapped."""
-    try:
-        with open('/proc/self/maps') as f:
-            libs = {os.path.realpath(line.split()[-1]) for line in f if 'blas' in line}
-    except OSError:
-        return '?'
-    if any('openblas' in p for p in libs):
-        return 'openblas'
-    return ','.join(sorted(os.path.basename(p) for p in libs)) or 'none'
-
-
-def measure(body, warmup: int, iters: int, setup=None) -> dict:
-    """Runs setup() (untimed) then body() (timed) warmup + iters times; milliseconds of wall time
-    and of process CPU time (all threads; robust to a loaded machine)."""
-    wall, cpu = [], []
-    for i in range(warmup + iters):
-        if setup is not None:
-            setup()
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        body()
-        t1 = time.perf_counter()
-        c1 = time.process_time()
-        if i >= warmup:
-            wall.append((t1 - t0) * 1e3)
-            cpu.append((c1 - c0) * 1e3)
-    return {'median_ms': statistics.median(wall), 'min_ms': min(wall),
-            'cpu_median_ms': statistics.median(cpu), 'iters': iters}
-
-
 def emit(workload: str, timing: dict, **extra) -> None:
-    record = {'workload': workload, 'impl': 'pytorch', 'threads': THREADS,
-              'median_ms': round(timing['median_ms'], 6), 'min_ms': round(timing['min_ms'], 6),
-              'cpu_median_ms': round(timing['cpu_median_ms'], 6), 'iters': timing['iters'],
-              'gemm': GEMM}
-    record.update(extra)
-    print(json.dumps(record), flush=True)
+    emit_json(workload, timing, GEMM, **extra)
 
 
 def emit_per_op(workload: str, timing: dict, ops_per_iter: int) -> None:

@@ -46,6 +46,7 @@
 
 #include <fmt/core.h>
 
+#include "bench/bench_common.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
@@ -59,6 +60,8 @@ namespace nn = metagrad::nn;
 
 namespace {
 
+using namespace bench;  // the shared timing harness
+
 constexpr int64_t kWays = 5;
 constexpr int64_t kShots = 1;
 constexpr int64_t kQueries = 15;
@@ -67,42 +70,6 @@ constexpr int64_t kChannels = 64;
 constexpr int kInnerSteps = 5;
 constexpr double kInnerLr = 0.1;
 constexpr double kOuterLr = 1e-3;
-
-int env_int(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') return fallback;
-  const int parsed = std::atoi(value);
-  return parsed > 0 ? parsed : fallback;
-}
-
-// BENCH_WARMUP may be 0.
-int env_count(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') return fallback;
-  return std::max(0, std::atoi(value));
-}
-
-bool wanted(std::string_view workload) {
-  const char* list = std::getenv("BENCH_WORKLOADS");
-  if (list == nullptr || *list == '\0') return true;
-  std::string_view rest(list);
-  while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    if (rest.substr(0, comma) == workload) return true;
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-// "openblas" when the process mapped OpenBLAS (the -Dblas=enabled build), else "eigen".
-std::string gemm_library() {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line))
-    if (line.find("openblas") != std::string::npos) return "openblas";
-  return "eigen";
-}
 
 // Peak resident set size of this process so far, MiB (ru_maxrss is in KiB on Linux).
 double peak_rss_mb() {
@@ -126,42 +93,6 @@ double load_average() {
   double one_minute = 0.0;
   loadavg >> one_minute;
   return one_minute;
-}
-
-struct Timing {
-  double median_ms = 0.0;
-  double min_ms = 0.0;
-  double cpu_median_ms = 0.0;  // process CPU time (all threads): robust to a loaded machine
-  int iters = 0;
-};
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-double process_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
-}
-
-// Runs `body` warmup + iters times; statistics over the timed calls, in milliseconds.
-Timing measure(int warmup, int iters, const std::function<void()>& body) {
-  std::vector<double> wall, cpu;
-  for (int i = 0; i < warmup + iters; ++i) {
-    const double c0 = process_cpu_ms();
-    const auto t0 = std::chrono::steady_clock::now();
-    body();
-    const auto t1 = std::chrono::steady_clock::now();
-    const double c1 = process_cpu_ms();
-    if (i >= warmup) {
-      wall.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-      cpu.push_back(c1 - c0);
-    }
-  }
-  return {median_of(wall), *std::min_element(wall.begin(), wall.end()), median_of(cpu), iters};
 }
 
 // The 32-bit integer hash of value k of tensor `tag`, mapped to [0, 2^32) (the arithmetic of
@@ -307,16 +238,12 @@ void bench_maml(const std::string& workload, int64_t tasks, int default_iters, i
   const double meta_grad_norm = problem.grad_norm();
   const Timing t = measure(env_count("BENCH_WARMUP", 1), env_int("BENCH_ITERS", default_iters),
                            [&] { problem.meta_step(); });
-  fmt::print(
-      "{{\"workload\": \"{}\", \"impl\": \"metagrad\", \"threads\": {}, \"median_ms\": {:.6f}, "
-      "\"min_ms\": {:.6f}, \"cpu_median_ms\": {:.6f}, \"iters\": {}, \"gemm\": \"{}\", "
-      "\"tasks\": {}, \"n_way\": {}, \"k_spt\": {}, \"k_qry\": {}, \"inner_steps\": {}, "
-      "\"meta_loss\": {:.6f}, \"meta_grad_norm\": {:.6f}, \"rss_before_mb\": {:.1f}, "
-      "\"peak_rss_mb\": {:.1f}, \"loadavg\": {:.2f}}}\n",
-      workload, threads, t.median_ms, t.min_ms, t.cpu_median_ms, t.iters, gemm, tasks, kWays,
-      kShots, kQueries, kInnerSteps, meta_loss, meta_grad_norm, rss_before, peak_rss_mb(),
-      load_average());
-  std::fflush(stdout);
+  emit_json(workload, threads, gemm, t,
+            fmt::format(", \"tasks\": {}, \"n_way\": {}, \"k_spt\": {}, \"k_qry\": {}, "
+                        "\"inner_steps\": {}, \"meta_loss\": {:.6f}, \"meta_grad_norm\": {:.6f}, "
+                        "\"rss_before_mb\": {:.1f}, \"peak_rss_mb\": {:.1f}, \"loadavg\": {:.2f}",
+                        tasks, kWays, kShots, kQueries, kInnerSteps, meta_loss, meta_grad_norm,
+                        rss_before, peak_rss_mb(), load_average()));
 }
 
 }  // namespace

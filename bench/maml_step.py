@@ -26,15 +26,13 @@ comma-separated subset of the workload names.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import resource
-import statistics
 import sys
-import time
 
 import torch
+
+from bench_common import THREADS, blas_library, emit_json, env_int, measure, wanted
 import torch.nn.functional as F
 
 WAYS = 5
@@ -45,34 +43,6 @@ CHANNELS = 64
 INNER_STEPS = 5
 INNER_LR = 0.1
 OUTER_LR = 1e-3
-
-
-def env_int(name: str, default: int, minimum: int = 1) -> int:
-    try:
-        value = int(os.environ.get(name, ''))
-    except ValueError:
-        return default
-    return value if value >= minimum else default
-
-
-THREADS = env_int('BENCH_THREADS', 2)
-_WORKLOADS = [w for w in os.environ.get('BENCH_WORKLOADS', '').split(',') if w]
-
-
-def wanted(workload: str) -> bool:
-    return not _WORKLOADS or workload in _WORKLOADS
-
-
-def blas_library() -> str:
-    """"openblas" when PyTorch mapped OpenBLAS (libopenblas0-openmp), else the BLAS it mapped."""
-    try:
-        with open('/proc/self/maps') as f:
-            libs = {os.path.realpath(line.split()[-1]) for line in f if 'blas' in line}
-    except OSError:
-        return '?'
-    if any('openblas' in p for p in libs):
-        return 'openblas'
-    return ','.join(sorted(os.path.basename(p) for p in libs)) or 'none'
 
 
 def peak_rss_mb() -> float:
@@ -91,22 +61,6 @@ def current_rss_mb() -> float:
 def load_average() -> float:
     with open('/proc/loadavg') as f:
         return float(f.read().split()[0])
-
-
-def measure(body, warmup: int, iters: int) -> dict:
-    """Runs body() warmup + iters times; milliseconds of wall time and of process CPU time."""
-    wall, cpu = [], []
-    for i in range(warmup + iters):
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        body()
-        t1 = time.perf_counter()
-        c1 = time.process_time()
-        if i >= warmup:
-            wall.append((t1 - t0) * 1e3)
-            cpu.append((c1 - c0) * 1e3)
-    return {'median_ms': statistics.median(wall), 'min_ms': min(wall),
-            'cpu_median_ms': statistics.median(cpu), 'iters': iters}
 
 
 def hash32(k: torch.Tensor, tag: int) -> torch.Tensor:
@@ -209,14 +163,10 @@ def bench_maml(workload: str, tasks: int, default_iters: int) -> None:
     meta_grad_norm = problem.grad_norm()
     timing = measure(problem.meta_step, env_int('BENCH_WARMUP', 1, minimum=0),
                      env_int('BENCH_ITERS', default_iters))
-    record = {'workload': workload, 'impl': 'pytorch', 'threads': THREADS,
-              'median_ms': round(timing['median_ms'], 6), 'min_ms': round(timing['min_ms'], 6),
-              'cpu_median_ms': round(timing['cpu_median_ms'], 6), 'iters': timing['iters'],
-              'gemm': GEMM, 'tasks': tasks, 'n_way': WAYS, 'k_spt': SHOTS, 'k_qry': QUERIES,
-              'inner_steps': INNER_STEPS, 'meta_loss': round(meta_loss, 6),
-              'meta_grad_norm': round(meta_grad_norm, 6), 'rss_before_mb': round(rss_before, 1),
-              'peak_rss_mb': round(peak_rss_mb(), 1), 'loadavg': load_average()}
-    print(json.dumps(record), flush=True)
+    emit_json(workload, timing, GEMM, tasks=tasks, n_way=WAYS, k_spt=SHOTS, k_qry=QUERIES,
+              inner_steps=INNER_STEPS, meta_loss=round(meta_loss, 6),
+              meta_grad_norm=round(meta_grad_norm, 6), rss_before_mb=round(rss_before, 1),
+              peak_rss_mb=round(peak_rss_mb(), 1), loadavg=load_average())
 
 
 torch.set_num_threads(THREADS)

@@ -36,6 +36,7 @@
 
 #include <fmt/core.h>
 
+#include "bench/bench_common.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
 #include "engine/random/generator.hpp"
@@ -47,79 +48,13 @@ namespace mg = metagrad;
 
 namespace {
 
+using namespace bench;  // the shared timing harness
+
 constexpr int64_t kTensors = 100;
 constexpr int64_t kPerTensor = 100000;
 constexpr int64_t kElements = kTensors * kPerTensor;
 constexpr double kAdamBytes = 28.0 * static_cast<double>(kElements);
 constexpr double kCopyBytes = 8.0 * static_cast<double>(kElements);
-
-// Keeps results observable so that the compiler cannot drop the work.
-volatile const void* g_sink = nullptr;
-
-int env_int(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') return fallback;
-  const int parsed = std::atoi(value);
-  return parsed > 0 ? parsed : fallback;
-}
-
-bool wanted(std::string_view workload) {
-  const char* list = std::getenv("BENCH_WORKLOADS");
-  if (list == nullptr || *list == '\0') return true;
-  std::string_view rest(list);
-  while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    if (rest.substr(0, comma) == workload) return true;
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-// "openblas" when the process mapped OpenBLAS (the -Dblas=enabled build), else "eigen".
-std::string gemm_library() {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line))
-    if (line.find("openblas") != std::string::npos) return "openblas";
-  return "eigen";
-}
-
-struct Timing {
-  double median_ms = 0.0;
-  double min_ms = 0.0;
-  double cpu_median_ms = 0.0;  // process CPU time (all threads): robust to a loaded machine
-  int iters = 0;
-};
-
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-double process_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
-}
-
-// Runs `body` warmup + iters times; statistics over the timed calls, in milliseconds.
-Timing measure(int warmup, int iters, const std::function<void()>& body) {
-  std::vector<double> wall, cpu;
-  for (int i = 0; i < warmup + iters; ++i) {
-    const double c0 = process_cpu_ms();
-    const auto t0 = std::chrono::steady_clock::now();
-    body();
-    const auto t1 = std::chrono::steady_clock::now();
-    const double c1 = process_cpu_ms();
-    if (i >= warmup) {
-      wall.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-      cpu.push_back(c1 - c0);
-    }
-  }
-  return {median_of(wall), *std::min_element(wall.begin(), wall.end()), median_of(cpu), iters};
-}
 
 struct Context {
   int threads;
@@ -131,11 +66,7 @@ struct Context {
 
 void emit(const Context& ctx, const std::string& workload, const Timing& t,
           const std::string& extra) {
-  fmt::print(
-      "{{\"workload\": \"{}\", \"impl\": \"metagrad\", \"threads\": {}, \"median_ms\": {:.6f}, "
-      "\"min_ms\": {:.6f}, \"cpu_median_ms\": {:.6f}, \"iters\": {}, \"gemm\": \"{}\"{}}}\n",
-      workload, ctx.threads, t.median_ms, t.min_ms, t.cpu_median_ms, t.iters, ctx.gemm, extra);
-  std::fflush(stdout);
+  emit_json(workload, ctx.threads, ctx.gemm, t, extra);
 }
 
 // STREAM copy: dst[i] = src[i] over kElements floats, split statically among the threads.

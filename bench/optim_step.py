@@ -20,13 +20,11 @@ BENCH_WORKLOADS (all) comma-separated subset of the workload names.
 
 from __future__ import annotations
 
-import json
-import os
-import statistics
 import sys
-import time
 
 import torch
+
+from bench_common import THREADS, blas_library, emit_json, env_int, measure, wanted
 
 TENSORS = 100
 PER_TENSOR = 100_000
@@ -36,59 +34,12 @@ COPY_BYTES = 8.0 * ELEMENTS
 LR, B1, B2, EPS, EPS_ROOT = 1e-3, 0.9, 0.999, 1e-8, 0.0
 
 
-def env_int(name: str, default: int) -> int:
-    try:
-        value = int(os.environ.get(name, ''))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
-THREADS = env_int('BENCH_THREADS', 2)
 ITERS = env_int('BENCH_ITERS', 20)
 WARMUP = env_int('BENCH_WARMUP', 3)
-_WORKLOADS = [w for w in os.environ.get('BENCH_WORKLOADS', '').split(',') if w]
-
-
-def wanted(workload: str) -> bool:
-    return not _WORKLOADS or workload in _WORKLOADS
-
-
-def blas_library() -> str:
-    """"openblas" when PyTorch mapped OpenBLAS (libopenblas0-openmp), else the BLAS it mapped."""
-    try:
-        with open('/proc/self/maps') as f:
-            libs = {os.path.realpath(line.split()[-1]) for line in f if 'blas' in line}
-    except OSError:
-        return '?'
-    if any('openblas' in p for p in libs):
-        return 'openblas'
-    return ','.join(sorted(os.path.basename(p) for p in libs)) or 'none'
-
-
-def measure(body, warmup: int, iters: int) -> dict:
-    """Runs body() warmup + iters times; milliseconds of wall time and of process CPU time."""
-    wall, cpu = [], []
-    for i in range(warmup + iters):
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        body()
-        t1 = time.perf_counter()
-        c1 = time.process_time()
-        if i >= warmup:
-            wall.append((t1 - t0) * 1e3)
-            cpu.append((c1 - c0) * 1e3)
-    return {'median_ms': statistics.median(wall), 'min_ms': min(wall),
-            'cpu_median_ms': statistics.median(cpu), 'iters': iters}
 
 
 def emit(workload: str, timing: dict, **extra) -> None:
-    record = {'workload': workload, 'impl': 'pytorch', 'threads': THREADS,
-              'median_ms': round(timing['median_ms'], 6), 'min_ms': round(timing['min_ms'], 6),
-              'cpu_median_ms': round(timing['cpu_median_ms'], 6), 'iters': timing['iters'],
-              'gemm': GEMM}
-    record.update(extra)
-    print(json.dumps(record), flush=True)
+    emit_json(workload, timing, GEMM, **extra)
 
 
 def problem():
