@@ -10,7 +10,7 @@ Targets (the foundation issue): per-op and per-backward-node time at most 1/5 of
 (op_grad, op_nograd, backward_node), the MLP forward+backward and HVP no slower than PyTorch
 (mlp_fwd_bwd, mlp_hvp). mlp_fwd_nograd is shown for diagnosis only. Issue 3: the ConvNet
 forward+backward and HVP of bench/convnet no slower than bench/convnet.py (convnet_fwd_bwd,
-convnet_hvp). Issues 4 and 5: the MAML meta-training step of bench/maml_step (4 and 32 tasks) at
+convnet_hvp). Issues 4 and 5: the MAML meta-training step of bench/maml_omniglot (4 and 32 tasks) at
 most 1/1.5 and 1/2 of PyTorch's (both targets shown; peak RSS of both sides printed below the
 table). BINARY may be any benchmark with a PyTorch counterpart bench/<its name>.py (SUITES).
 "ratio" compares median wall times; "cpu ratio" compares median process CPU times, which other
@@ -55,7 +55,7 @@ WORKLOADS = {
     'adam_step_unfused': (None, 'ms'),
     'copy_bandwidth': (None, 'ms'),
     'adam_transform': (None, 'ms'),
-    # bench/maml_step (issues 4 and 5): one MAML meta-training step of the Omniglot tutorial, 4 and
+    # bench/maml_omniglot (issues 4 and 5): one MAML meta-training step of the Omniglot tutorial, 4 and
     # 32 tasks; at least 1.5x (issue 4) and 2x (issue 5) faster than PyTorch's functional loop.
     'maml_step_4tasks': ((1 / 1.5, 0.5), 'ms'),
     'maml_step_32tasks': ((1 / 1.5, 0.5), 'ms'),
@@ -69,7 +69,7 @@ SUITES = {
                         'mlp_hvp'],
     'convnet': ['convnet_fwd_bwd', 'convnet_hvp'],
     'optim_step': ['adam_step', 'adam_step_unfused', 'copy_bandwidth', 'adam_transform'],
-    'maml_step': ['maml_step_4tasks', 'maml_step_32tasks'],
+    'maml_omniglot': ['maml_step_4tasks', 'maml_step_32tasks'],
 }
 
 
@@ -223,7 +223,7 @@ def print_table(records: list[dict], errors: list[str], threads: int) -> int:
 
 def print_checks(records: list[dict]) -> None:
     """Peak RSS (peak_rss_mb, from a process that ran one workload) and the first step's loss of
-    the benchmarks that report them (bench/maml_step), per workload and side, medians over
+    the benchmarks that report them (bench/maml_omniglot), per workload and side, medians over
     rounds."""
     keys = ('peak_rss_mb', 'rss_before_mb', 'meta_loss', 'meta_grad_norm')
     values: dict[tuple[str, str], dict[str, list[float]]] = {}

@@ -77,20 +77,20 @@ else
   "$optim_step"
 fi
 
-# The MAML meta-training step benchmark (issues 4 and 5): bench/maml_step next to
-# bench/maml_step.py, 4 and 32 tasks, each workload in its own process (so each peak RSS is its
+# The MAML meta-training step benchmark (issues 4 and 5): bench/maml_omniglot next to
+# bench/maml_omniglot.py, 4 and 32 tasks, each workload in its own process (so each peak RSS is its
 # own), with both sides' peak RSS and first meta-loss under the table.
-maml_step="$(dirname "$binary")/maml_step"
-if [[ ! -x "$maml_step" ]]; then
-  echo "run_all.sh: $maml_step not found; build it first (make build)" >&2
+maml_omniglot="$(dirname "$binary")/maml_omniglot"
+if [[ ! -x "$maml_omniglot" ]]; then
+  echo "run_all.sh: $maml_omniglot not found; build it first (make build)" >&2
   exit 1
 fi
 if /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
-  /usr/bin/python3 "$root/bench/compare_pytorch.py" "$maml_step" --threads "$BENCH_THREADS" \
+  /usr/bin/python3 "$root/bench/compare_pytorch.py" "$maml_omniglot" --threads "$BENCH_THREADS" \
     --rounds "${BENCH_ROUNDS:-3}" "$@"
 else
   echo "metagrad MAML meta-step benchmark, $BENCH_THREADS thread(s):"
   for workload in maml_step_4tasks maml_step_32tasks; do
-    BENCH_WORKLOADS="$workload" "$maml_step"
+    BENCH_WORKLOADS="$workload" "$maml_omniglot"
   done
 fi

@@ -111,6 +111,12 @@ class Backend {
   /// output element the sum of the column entries that unfold would copy from it (out is fully
   /// overwritten, not accumulated into). Float dtypes; any strides.
   virtual void fold(const View& in, const View& out, const ConvGeometry& geometry) = 0;
+  /// Max pooling's argmax: in [N, C, H, W] (float, any strides) -> contiguous int64 out_indices
+  /// [N, C, out_h*out_w], each the flat position h*W + w of its window's maximum. Padding never
+  /// wins, NaN wins and stays, ties keep the first position in row-major window order. Every
+  /// window must reach the input (the op checks).
+  virtual void max_pool2d_indices(const View& in, const View& out_indices,
+                                  const ConvGeometry& geometry) = 0;
   /// Fills a contiguous `out` from the counter-based generator (seed, offset). kind: 0 uniform
   /// [low, high), 1 normal(mean=low, std=high), 2 integers in [low, high).
   virtual void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,

@@ -1,7 +1,6 @@
 #include "engine/ops/conv.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -12,7 +11,7 @@
 #include "engine/ops/op_support.hpp"
 
 // unfold and fold are the only primitives here: each records the other as its backward
-// (DESIGN §3). conv2d (unfold + matmul + bias), max_pool2d (argmax of the unfolded windows, then a
+// (DESIGN §3). conv2d (unfold + matmul + bias), max_pool2d (a backend argmax per window, then a
 // gather of the input) and avg_pool2d (unfold + sum / count) are compositions of them with other
 // differentiable ops, so every one has exact derivatives of every order without hand-written
 // second derivatives.
@@ -138,13 +137,6 @@ ConvGeometry pool_geometry(const Tensor& x, IntPair kernel, IntPair stride, IntP
   return geometry_of(x.shape(), kernel, stride, padding, dilation, ceil_mode, op);
 }
 
-// First row (column) of each window along one dim, in input coordinates (may be negative).
-std::vector<int64_t> window_starts(int64_t count, int64_t stride, int64_t pad) {
-  std::vector<int64_t> starts(static_cast<size_t>(count));
-  for (int64_t y = 0; y < count; ++y) starts[static_cast<size_t>(y)] = y * stride - pad;
-  return starts;
-}
-
 // Throws when some pooling window holds only padding (possible with a large dilation), where the
 // maximum would be -inf and its index undefined.
 void check_windows_reach_input(const ConvGeometry& g, const Dims& shape, const char* op) {
@@ -267,36 +259,13 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair 
       pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d");
   check_windows_reach_input(g, input.shape(), "max_pool2d");
   return batched(input, [&](const Tensor& x) {
-    const int64_t n = x.size(0), c = x.size(1), width = x.size(3);
-    const int64_t kk = g.kernel_h * g.kernel_w, l = g.out_h * g.out_w;
-    // The argmax of each window (no history): -inf padding never wins, ties pick the first.
-    Tensor window_index;
-    {
-      NoGradGuard no_grad;
-      const Tensor windows =
-          reshape(unfold_impl(x.detach(), g, -std::numeric_limits<double>::infinity(), false),
-                  {n * c, kk, l});
-      window_index = std::get<1>(max(windows, 1));
-    }
-    // Window element k = i kw + j of window l sits at (y0(l) + i dh) W + x0(l) + j dw of the
-    // flattened H*W plane; a [kk, L] table maps (k, l) to that index.
-    std::vector<double> plane(static_cast<size_t>(kk * l));
-    const std::vector<int64_t> y0 = window_starts(g.out_h, g.stride_h, g.pad_h);
-    const std::vector<int64_t> x0 = window_starts(g.out_w, g.stride_w, g.pad_w);
-    for (int64_t i = 0, k = 0; i < g.kernel_h; ++i) {
-      for (int64_t j = 0; j < g.kernel_w; ++j, ++k) {
-        double* row = plane.data() + k * l;
-        for (int64_t y = 0; y < g.out_h; ++y)
-          for (int64_t xw = 0; xw < g.out_w; ++xw)
-            row[y * g.out_w + xw] =
-                static_cast<double>((y0[y] + i * g.dilation_h) * width + x0[xw] + j * g.dilation_w);
-      }
-    }
-    const Tensor table = tensor(plane, {kk, l}, TensorOptions(kInt64, x.device()));
-    const Tensor index = reshape(gather(table, 0, window_index), {n, c, l});
+    const int64_t n = x.size(0), c = x.size(1), l = g.out_h * g.out_w;
+    // The flat H*W position of each window's maximum (no history; see Note [max-pool windows]).
+    const Tensor index = make_empty({n, c, l}, kInt64, x.device());
+    backend_of(x).max_pool2d_indices(view_of(x), view_of(index), g);
     // The values are gathered from the input, so the gradient is gather's: a scatter_add of the
     // incoming gradient into the chosen pixels (and its backward a gather again).
-    const Tensor values = gather(reshape(x, {n, c, x.size(2) * width}), 2, index);
+    const Tensor values = gather(reshape(x, {n, c, x.size(2) * x.size(3)}), 2, index);
     return std::tuple<Tensor, Tensor>{reshape(values, {n, c, g.out_h, g.out_w}),
                                       reshape(index, {n, c, g.out_h, g.out_w})};
   });

@@ -28,6 +28,7 @@ class HostBackedDevice final : public Backend {
   void index_add(const View&, int, const View&, const View&) override {}
   void unfold(const View&, const View&, const ConvGeometry&, double) override {}
   void fold(const View&, const View&, const ConvGeometry&) override {}
+  void max_pool2d_indices(const View&, const View&, const ConvGeometry&) override {}
   void random(int, const View&, uint64_t, uint64_t, double, double) override {}
 };
 

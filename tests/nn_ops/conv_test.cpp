@@ -282,6 +282,17 @@ TEST_CASE("max_pool2d values and indices follow PyTorch", "[conv]") {
   // Ties pick the first element of the window in row-major order.
   auto [tv, ti] = max_pool2d_with_indices(ones({1, 1, 4, 4}), 2);
   CHECK(ti.to_vector<int64_t>() == std::vector<int64_t>{0, 2, 8, 10});
+  // NaN wins and stays: the window's first NaN is its maximum (PyTorch).
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  auto [nanv, nani] = max_pool2d_with_indices(
+      tensor({1.0, nan, 3.0, 7.0, 5.0, nan, 2.0, 8.0}, {1, 1, 2, 4}, kFloat32), 2);
+  CHECK(std::isnan(nanv.to_vector<float>()[0]));
+  CHECK(nanv.to_vector<float>()[1] == 8.0f);
+  CHECK(nani.to_vector<int64_t>() == std::vector<int64_t>{1, 7});
+  // A transposed (non-contiguous) input: x^T(h, w) = 4w + h + 1.
+  auto [tv2, ti2] = max_pool2d_with_indices(transpose(x, 2, 3), 2);
+  CHECK(tv2.to_vector<double>() == std::vector<double>{6, 14, 8, 16});
+  CHECK(ti2.to_vector<int64_t>() == std::vector<int64_t>{5, 7, 13, 15});
 
   struct Case {
     Geo g;

@@ -26,6 +26,8 @@ class CpuBackend final : public Backend {
   void unfold(const View& in, const View& out, const ConvGeometry& geometry,
               double pad_value) override;
   void fold(const View& in, const View& out, const ConvGeometry& geometry) override;
+  void max_pool2d_indices(const View& in, const View& out_indices,
+                          const ConvGeometry& geometry) override;
   void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,
               double high) override;
 };

@@ -41,6 +41,8 @@ using Acc =
 // Columns accumulated together in the rows loop shape, and elements per block of a long sum.
 constexpr int64_t kColumns = 256;
 constexpr int64_t kSumBlock = 4096;
+// Independent accumulators of a contiguous sum (four AVX2 registers of double).
+constexpr int64_t kLanes = 16;
 // Contiguous runs shorter than this are reduced by a plain loop (no vector prologue/epilogue).
 constexpr int64_t kShortRun = 16;
 
@@ -87,12 +89,20 @@ struct Reducer {
   // Reduction of n contiguous values.
   static A run(const T* p, int64_t n) {
     if constexpr (Op == ReduceOp::Sum) {
+      // kLanes independent partial sums: a single vector accumulator would wait on the add's
+      // latency every step.
       A total = 0;
       for (int64_t b = 0; b < n; b += kSumBlock) {
         const int64_t e = std::min(n, b + kSumBlock);
+        A lanes[kLanes] = {};
+        int64_t i = b;
+        for (; i + kLanes <= e; i += kLanes) {
+          MG_SIMD()
+          for (int64_t l = 0; l < kLanes; ++l) lanes[l] += static_cast<A>(p[i + l]);
+        }
         A s = 0;
-        MG_SIMD(reduction(+ : s))
-        for (int64_t i = b; i < e; ++i) s += static_cast<A>(p[i]);
+        for (; i < e; ++i) s += static_cast<A>(p[i]);
+        for (int64_t l = 0; l < kLanes; ++l) s += lanes[l];
         total += s;
       }
       return total;

@@ -1,6 +1,6 @@
 // MAML meta-training step benchmark (issues 4 and 5): one meta-step of TorchOpt's few-shot
 // Omniglot tutorial (examples/few-shot/maml_omniglot.py) on synthetic data, one JSON line per
-// workload. bench/maml_step.py runs the same step on PyTorch with the same schema;
+// workload. bench/maml_omniglot.py runs the same step on PyTorch with the same schema;
 // bench/compare_pytorch.py prints the ratios.
 //
 // Network (nn layers, float32): 3 x [Conv2d(in, 64, 3) -> BatchNorm2d(64, momentum 1, affine,
@@ -11,7 +11,7 @@
 //   cross-entropy, backward() (meta-gradients accumulate into the initial parameters),
 //   recover_state_dict of both; then one Adam(lr 1e-3) step.
 //
-// Parameters and data use deterministic pseudo-random fills shared with bench/maml_step.py
+// Parameters and data use deterministic pseudo-random fills shared with bench/maml_omniglot.py
 // (parameters as bench/convnet.cpp; images N(0, 1) by Box-Muller from the same integer hash), so
 // meta_loss (mean query loss of the first meta-step, about log 5 = 1.609 at init) and
 // meta_grad_norm (norm of its meta-gradient) agree with PyTorch's to float32 rounding: a check that
@@ -96,7 +96,7 @@ double load_average() {
 }
 
 // The 32-bit integer hash of value k of tensor `tag`, mapped to [0, 2^32) (the arithmetic of
-// bench/convnet.cpp and bench/maml_step.py).
+// bench/convnet.cpp and bench/maml_omniglot.py).
 uint64_t hash32(int64_t k, int tag) {
   uint64_t h =
       (static_cast<uint64_t>(k) * 2654435761u + static_cast<uint64_t>(tag) * 97531u) & 0xffffffffu;
@@ -258,7 +258,7 @@ int main() {
     bench_maml("maml_step_4tasks", 4, 10, threads, gemm);
     bench_maml("maml_step_32tasks", 32, 3, threads, gemm);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "maml_step: {}\n", e.what());
+    fmt::print(stderr, "maml_omniglot: {}\n", e.what());
     return 1;
   }
   return 0;

@@ -1,4 +1,4 @@
-"""PyTorch counterpart of bench/maml_step.cpp: one MAML meta-training step, one JSON line each.
+"""PyTorch counterpart of bench/maml_omniglot.cpp: one MAML meta-training step, one JSON line each.
 
 The step of TorchOpt's few-shot Omniglot tutorial written with plain PyTorch, functionally: the
 network (3 x [conv2d(in, 64, 3) -> batch_norm(batch statistics, affine) -> relu ->
@@ -9,7 +9,7 @@ cross-entropy is backward()ed (meta-gradients accumulate into the initial parame
 then one torch.optim.Adam(lr=1e-3) step. The same computation as the C++ side's MetaSGD +
 extract_state_dict / recover_state_dict loop.
 
-Parameters and data use the deterministic fills of bench/maml_step.cpp (parameters as
+Parameters and data use the deterministic fills of bench/maml_omniglot.cpp (parameters as
 bench/convnet.py; images N(0, 1) by Box-Muller from the same integer hash), so meta_loss (mean
 query loss of the first meta-step, about log 5 = 1.609) and meta_grad_norm agree with metagrad's
 to float32 rounding.
@@ -18,7 +18,7 @@ Workloads (run one per process for an honest peak_rss_mb, the process's peak so 
   maml_step_4tasks   task batch 4
   maml_step_32tasks  task batch 32 (the tutorial's default)
 
-Usage: /usr/bin/python3 bench/maml_step.py
+Usage: /usr/bin/python3 bench/maml_omniglot.py
 Env: BENCH_THREADS (2) torch threads; BENCH_ITERS (10 for 4 tasks, 3 for 32) timed meta-steps;
 BENCH_WARMUP (1) untimed meta-steps after the first (checked) one; BENCH_WORKLOADS (all)
 comma-separated subset of the workload names.
@@ -64,7 +64,7 @@ def load_average() -> float:
 
 
 def hash32(k: torch.Tensor, tag: int) -> torch.Tensor:
-    """The 32-bit integer hash of bench/maml_step.cpp, elementwise on int64 k."""
+    """The 32-bit integer hash of bench/maml_omniglot.cpp, elementwise on int64 k."""
     h = (k * 2654435761 + tag * 97531) & 0xFFFFFFFF
     h = h ^ (h >> 16)
     h = (h * 0x45D9F3B) & 0xFFFFFFFF
@@ -80,7 +80,7 @@ def uniform_filled(shape, tag: int, scale: float) -> torch.Tensor:
 
 def normal_filled(shape, tag: int) -> torch.Tensor:
     """float32 N(0, 1) tensor: element k is sqrt(-2 ln u1) cos(2 pi u2), u1 = (hash(2k) + 1) / 2^32,
-    u2 = hash(2k + 1) / 2^32 (Box-Muller, as bench/maml_step.cpp)."""
+    u2 = hash(2k + 1) / 2^32 (Box-Muller, as bench/maml_omniglot.cpp)."""
     k = torch.arange(math.prod(shape), dtype=torch.int64)
     u1 = (hash32(2 * k, tag).to(torch.float64) + 1.0) / 4294967296.0
     u2 = hash32(2 * k + 1, tag).to(torch.float64) / 4294967296.0
@@ -94,7 +94,7 @@ def class_labels(tasks: int, per_class: int) -> torch.Tensor:
 
 def make_params() -> list[torch.Tensor]:
     """The tutorial network's parameters in nn.Sequential order (conv weight, conv bias, bn weight,
-    bn bias per block; linear weight, bias), filled as bench/maml_step.cpp's make_net."""
+    bn bias per block; linear weight, bias), filled as bench/maml_omniglot.cpp's make_net."""
     shapes = []
     in_channels = 1
     for _ in range(3):
