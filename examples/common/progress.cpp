@@ -24,8 +24,9 @@ std::string format_progress(const ProgressInfo& info, int64_t done, int64_t tota
     rate = fmt::format("{:.2f} steps/s", per_second);
     eta = format_duration(static_cast<double>(std::max<int64_t>(total - done, 0)) / per_second);
   }
-  return fmt::format("epoch {}/{} step {}/{} | loss {:.3f} | acc {:.2f}% | {} | ETA {}", info.epoch,
-                     info.epochs, info.step, info.steps, info.loss, info.acc, rate, eta);
+  const std::string acc = info.show_acc ? fmt::format(" | acc {:.2f}%", info.acc) : "";
+  return fmt::format("epoch {}/{} step {}/{} | loss {:.3f}{} | {} | ETA {}", info.epoch,
+                     info.epochs, info.step, info.steps, info.loss, acc, rate, eta);
 }
 
 Progress::Progress(int64_t total_steps, std::FILE* out, std::optional<bool> tty,

@@ -19,11 +19,13 @@ struct ProgressInfo {
   int64_t step = 0;   // 1-based, within the epoch
   int64_t steps = 0;  // per epoch
   double loss = 0.0;
-  double acc = 0.0;  // percent
+  double acc = 0.0;      // percent
+  bool show_acc = true;  // false: the line has no accuracy part (regression)
 };
 
 /// The line for `info` after `done` of `total` steps took `elapsed_s` seconds, e.g.
-/// "epoch 2/8 step 37/120 | loss 0.813 | acc 71.20% | 3.41 steps/s | ETA 3m05s".
+/// "epoch 2/8 step 37/120 | loss 0.813 | acc 71.20% | 3.41 steps/s | ETA 3m05s" (without the
+/// "acc" part when info.show_acc is false).
 /// Steps per second is done / elapsed_s; the ETA assumes the same rate for the remaining
 /// total - done steps ("--" before the first step).
 std::string format_progress(const ProgressInfo& info, int64_t done, int64_t total,

@@ -96,6 +96,10 @@ TEST_CASE("format_progress shows rate and time left", "[examples][progress]") {
         "epoch 2/8 step 37/120 | loss 0.813 | acc 71.20% | 3.14 steps/s | ETA 4m16s");
   CHECK(format_progress(info, 0, 960, 0.0) ==
         "epoch 2/8 step 37/120 | loss 0.813 | acc 71.20% | -- steps/s | ETA --");
+  const ProgressInfo regression{
+      .epoch = 1, .epochs = 1, .step = 5, .steps = 10, .loss = 2.5, .show_acc = false};
+  CHECK(format_progress(regression, 5, 10, 2.0) ==
+        "epoch 1/1 step 5/10 | loss 2.500 | 2.50 steps/s | ETA 2s");
   CHECK(format_duration(3723.4) == "1h02m03s");
   CHECK(format_duration(65) == "1m05s");
   CHECK(format_duration(6.4) == "6s");
