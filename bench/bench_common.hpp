@@ -18,6 +18,10 @@
 #include <string_view>
 #include <vector>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 namespace bench {
 
 /// Keeps results observable so that the compiler cannot drop the work.
@@ -29,6 +33,27 @@ inline int env_int(const char* name, int fallback) {
   if (value == nullptr || *value == '\0') return fallback;
   const int parsed = std::atoi(value);
   return parsed > 0 ? parsed : fallback;
+}
+
+/// Sets OpenMP's thread count from BENCH_THREADS (default 2) and returns it.
+inline int configure_threads() {
+  const int threads = env_int("BENCH_THREADS", 2);
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#endif
+  return threads;
+}
+
+/// A benchmark's main body: returns 0, or prints "<program>: <what>" to stderr and returns 1 when
+/// `body` throws.
+inline int run_guarded(const char* program, const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: {}\n", program, e.what());
+    return 1;
+  }
+  return 0;
 }
 
 /// The non-negative integer in environment variable `name` (0 allowed), else `fallback`.

@@ -16,6 +16,8 @@
 //
 // Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (20) timed iterations; BENCH_WARMUP
 // (3); BENCH_WORKLOADS (all) comma-separated subset of the workload names.
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -28,12 +30,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-#include <fmt/core.h>
 
 #include "bench/bench_common.hpp"
 #include "engine/autograd/engine.hpp"
@@ -177,16 +173,8 @@ void bench_convnet(const Context& ctx, int warmup, int iters) {
 }  // namespace
 
 int main() {
-  const int threads = env_int("BENCH_THREADS", 2);
-#ifdef _OPENMP
-  omp_set_num_threads(threads);
-#endif
-  const Context ctx{threads, gemm_library()};
-  try {
+  const Context ctx{configure_threads(), gemm_library()};
+  return run_guarded("convnet", [&] {
     bench_convnet(ctx, env_int("BENCH_WARMUP", 3), env_int("BENCH_ITERS", 20));
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "convnet: {}\n", e.what());
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -17,6 +17,8 @@
 // Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (50) timed MLP iterations;
 // BENCH_REPEATS (11) timed repeats of the per-op loops; BENCH_WORKLOADS (all) comma-separated
 // subset of the workload names.
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -28,12 +30,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-#include <fmt/core.h>
 
 #include "bench/bench_common.hpp"
 #include "engine/autograd/engine.hpp"
@@ -180,18 +176,11 @@ void bench_mlp(const Context& ctx, int iters) {
 }  // namespace
 
 int main() {
-  const int threads = env_int("BENCH_THREADS", 2);
-#ifdef _OPENMP
-  omp_set_num_threads(threads);
-#endif
+  const int threads = configure_threads();
   mg::manual_seed(0);
   const Context ctx{threads, gemm_library()};
-  try {
+  return run_guarded("engine_overhead", [&] {
     bench_ops(ctx, env_int("BENCH_REPEATS", 11));
     bench_mlp(ctx, env_int("BENCH_ITERS", 50));
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "engine_overhead: {}\n", e.what());
-    return 1;
-  }
-  return 0;
+  });
 }

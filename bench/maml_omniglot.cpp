@@ -24,6 +24,7 @@
 // Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (10 for 4 tasks, 3 for 32) timed
 // meta-steps; BENCH_WARMUP (1) untimed meta-steps after the first (checked) one; BENCH_WORKLOADS
 // (all) comma-separated subset of the workload names.
+#include <fmt/core.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -39,12 +40,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-#include <fmt/core.h>
 
 #include "bench/bench_common.hpp"
 #include "engine/grad_mode.hpp"
@@ -249,17 +244,10 @@ void bench_maml(const std::string& workload, int64_t tasks, int default_iters, i
 }  // namespace
 
 int main() {
-  const int threads = env_int("BENCH_THREADS", 2);
-#ifdef _OPENMP
-  omp_set_num_threads(threads);
-#endif
+  const int threads = configure_threads();
   const std::string gemm = gemm_library();
-  try {
+  return run_guarded("maml_omniglot", [&] {
     bench_maml("maml_step_4tasks", 4, 10, threads, gemm);
     bench_maml("maml_step_32tasks", 32, 3, threads, gemm);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "maml_omniglot: {}\n", e.what());
-    return 1;
-  }
-  return 0;
+  });
 }

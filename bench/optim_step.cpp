@@ -18,6 +18,8 @@
 //
 // Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (20) timed steps; BENCH_WARMUP (3);
 // BENCH_WORKLOADS (all) comma-separated subset of the workload names.
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -29,12 +31,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-#include <fmt/core.h>
 
 #include "bench/bench_common.hpp"
 #include "engine/grad_mode.hpp"
@@ -140,11 +136,8 @@ void bench_transform(const Context& ctx) {
 }  // namespace
 
 int main() {
-  const int threads = env_int("BENCH_THREADS", 2);
-#ifdef _OPENMP
-  omp_set_num_threads(threads);
-#endif
-  try {
+  const int threads = configure_threads();
+  return run_guarded("optim_step", [&] {
     const int warmup = env_int("BENCH_WARMUP", 3), iters = env_int("BENCH_ITERS", 20);
     const Timing copy = time_copy(warmup, iters);
     const Context ctx{threads, gemm_library(), warmup, iters, kCopyBytes / (copy.min_ms * 1e6)};
@@ -157,9 +150,5 @@ int main() {
     bench_adam(ctx, "adam_step", true);
     bench_adam(ctx, "adam_step_unfused", false);
     bench_transform(ctx);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "optim_step: {}\n", e.what());
-    return 1;
-  }
-  return 0;
+  });
 }
