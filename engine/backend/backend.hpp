@@ -117,6 +117,21 @@ class Backend {
   /// window must reach the input (the op checks).
   virtual void max_pool2d_indices(const View& in, const View& out_indices,
                                   const ConvGeometry& geometry) = 0;
+  /// Batch-norm statistics (Note [batch-norm kernels]): for `in` viewed as [N, C, S] (float, any
+  /// strides, N S > 0), per channel c: mean[c] = Σ in[:, c, :] / (N S) and sum_sq[c] =
+  /// Σ (in[:, c, :] - mean[c])², from two passes over the channel, accumulated in double. mean
+  /// and sum_sq are 1-D [C] views of in's dtype.
+  virtual void channel_moments(const View& in, const View& mean, const View& sum_sq) = 0;
+  /// One pass over grad and in ([N, C, S], one float dtype, any strides): per channel c,
+  /// sum_g[c] = Σ grad[:, c, :] and sum_gx[c] = Σ grad[:, c, :] (in[:, c, :] - mean[c]),
+  /// accumulated in double. mean, sum_g and sum_gx are 1-D [C] views of that dtype.
+  virtual void channel_grad_sums(const View& grad, const View& in, const View& mean,
+                                 const View& sum_g, const View& sum_gx) = 0;
+  /// out[n, c, s] = a[c] u[n, c, s] + b[c] v[n, c, s] + d[c] over [N, C, S] views of one float
+  /// dtype (any strides; out overlaps no input), a, b, d 1-D [C] views. A `v` with null data drops
+  /// the b term (b is then not read).
+  virtual void channel_affine(const View& u, const View& v, const View& a, const View& b,
+                              const View& d, const View& out) = 0;
   /// Fills a contiguous `out` from the counter-based generator (seed, offset). kind: 0 uniform
   /// [low, high), 1 normal(mean=low, std=high), 2 integers in [low, high).
   virtual void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,

@@ -29,6 +29,11 @@ class HostBackedDevice final : public Backend {
   void unfold(const View&, const View&, const ConvGeometry&, double) override {}
   void fold(const View&, const View&, const ConvGeometry&) override {}
   void max_pool2d_indices(const View&, const View&, const ConvGeometry&) override {}
+  void channel_moments(const View&, const View&, const View&) override {}
+  void channel_grad_sums(const View&, const View&, const View&, const View&,
+                         const View&) override {}
+  void channel_affine(const View&, const View&, const View&, const View&, const View&,
+                      const View&) override {}
   void random(int, const View&, uint64_t, uint64_t, double, double) override {}
 };
 

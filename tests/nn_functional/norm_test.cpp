@@ -1,6 +1,8 @@
 // batch_norm: normalised statistics, running-stat updates with the unbiased variance, eval mode,
-// gradcheck + gradgradcheck in both modes, and the error messages.
+// gradcheck + gradgradcheck in both modes, the fused training op against the composed formula (to
+// third order), and the error messages.
 #include <cmath>
+#include <functional>
 #include <vector>
 
 #include "tests/support/helpers.hpp"
@@ -35,6 +37,65 @@ ChannelStats channel_stats(const Tensor& x) {
     s.unbiased_var.push_back(sq / (count - 1));
   }
   return s;
+}
+
+using BatchNormFn = std::function<Tensor(const Tensor&, const Tensor&, const Tensor&)>;
+
+/// Training-mode batch norm (eps 1e-5) written with public ops: the formula the fused op replaces.
+Tensor composed_batch_norm(const Tensor& x, const Tensor& w, const Tensor& b) {
+  Dims dims{0}, stat_shape(x.dim(), 1);
+  for (int d = 2; d < x.dim(); ++d) dims.push_back(d);
+  stat_shape[1] = x.size(1);
+  const Tensor centered = x - mean(x, dims, true);
+  Tensor y = centered * rsqrt(mean(square(centered), dims, true) + 1e-5);
+  if (w.defined()) y = y * reshape(w, stat_shape);
+  if (b.defined()) y = y + reshape(b, stat_shape);
+  return y;
+}
+
+Tensor fused_batch_norm(const Tensor& x, const Tensor& w, const Tensor& b) {
+  return batch_norm(x, {}, {}, w, b, true);
+}
+
+/// The inputs that are defined: x, then w and b when given.
+TensorList defined_inputs(const Tensor& x, const Tensor& w, const Tensor& b) {
+  TensorList inputs{x};
+  if (w.defined()) inputs.push_back(w);
+  if (b.defined()) inputs.push_back(b);
+  return inputs;
+}
+
+/// {y, dx, dw, db} (the gradients of <y, cotangent> for the defined inputs).
+TensorList forward_and_grads(const BatchNormFn& bn, const Tensor& x, const Tensor& w,
+                             const Tensor& b, const Tensor& cotangent, bool create_graph = false) {
+  const Tensor y = bn(x, w, b);
+  TensorList out{y};
+  for (const Tensor& g :
+       grad({y}, defined_inputs(x, w, b), {cotangent}, {.create_graph = create_graph}))
+    out.push_back(g);
+  return out;
+}
+
+/// A float64 leaf with t's values (undefined stays undefined).
+Tensor as_float64_leaf(const Tensor& t) {
+  return t.defined() ? t.detach().to(kFloat64).contiguous().requires_grad_() : Tensor();
+}
+
+/// The fused op's output and first-order gradients (in x's dtype) against the composed formula
+/// evaluated in float64 on the same values.
+void check_against_composed(const Tensor& x, const Tensor& w, const Tensor& b, double rtol,
+                            double atol, const Tensor& cotangent) {
+  const TensorList fused = forward_and_grads(fused_batch_norm, x, w, b, cotangent.to(x.dtype()));
+  const TensorList ref = forward_and_grads(composed_batch_norm, as_float64_leaf(x),
+                                           as_float64_leaf(w), as_float64_leaf(b), cotangent);
+  CHECK(fused[0].grad_fn()->name() == "BatchNormBackward");
+  REQUIRE(fused.size() == ref.size());
+  for (size_t i = 0; i < fused.size(); ++i) {
+    INFO("result " << i << " (y, dx, dw, db) for input shape " << shape_str(x.shape()));
+    CHECK(fused[i].dtype() == x.dtype());
+    CHECK(fused[i].shape() == ref[i].shape());
+    CHECK(allclose(fused[i], ref[i], rtol, atol));
+  }
 }
 
 }  // namespace
@@ -165,6 +226,92 @@ TEST_CASE("batch_norm MAML-style: a meta-gradient through an inner SGD step", "[
         return TensorList{inner(w - 0.1 * g)};
       },
       {randn64({4, 2}, 31), uniform64({2}, 0.5, 2.0, 32)}, false);
+}
+
+TEST_CASE("fused training batch_norm matches the composed formula in float64 and float32",
+          "[functional]") {
+  struct Case {
+    const char* name;
+    Tensor x;
+    bool float32 = true;  // also compare in float32 (at 1e-5)
+  };
+  const Tensor hw = randn64({4, 3, 5, 2}, 41);
+  const std::vector<Case> cases = {
+      {"[N, C]", randn64({6, 3}, 42)},
+      {"[N, C, H, W]", (hw * 2.0 + 3.0).detach()},
+      // Mean / spread = 1e4: a one-pass variance would lose ~1e-8 here; float32 cannot hold it.
+      {"[N, C, L] with a large mean", (randn64({5, 2, 7}, 43) * 1e-2 + 1e2).detach(), false},
+      // Strides that merge into one spatial dim (the kernels read them in place) and strides
+      // that do not (the op copies first).
+      {"permuted, mergeable", permute(randn64({4, 5, 2, 3}, 44).detach(), {0, 3, 1, 2})},
+      {"transposed spatial dims", transpose(randn64({4, 3, 2, 5}, 45).detach(), 2, 3)},
+      {"[N, C] transposed", transpose(randn64({3, 6}, 46).detach(), 0, 1)},
+      // Large enough for the kernels' threads.
+      {"[8, 4, 32, 32]", randn64({8, 4, 32, 32}, 47)},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    const Tensor x64 = c.x.detach().requires_grad_();
+    const int64_t channels = x64.size(1);
+    const Tensor w = uniform64({channels}, 0.5, 2.0, 48), b = randn64({channels}, 49);
+    const Tensor cotangent = randn64(x64.shape(), 50).detach();
+    check_against_composed(x64, w, b, 1e-10, 1e-12, cotangent);
+    check_against_composed(x64, {}, {}, 1e-10, 1e-12, cotangent);
+    if (!c.float32) continue;
+    const auto to32 = [](const Tensor& t) { return t.detach().to(kFloat32).requires_grad_(); };
+    check_against_composed(to32(c.x), to32(w), to32(b), 1e-5, 1e-5, cotangent);
+    check_against_composed(to32(c.x), {}, {}, 1e-5, 1e-5, cotangent);
+  }
+  // An output gradient with stride 0 everywhere (the gradient of y.sum()).
+  check_against_composed(hw.detach().requires_grad_(), uniform64({3}, 0.5, 2.0, 51), {}, 1e-10,
+                         1e-12, ones({1, 1, 1, 1}, kFloat64).expand(hw.shape()));
+}
+
+TEST_CASE("fused batch_norm: create_graph backward gives the fused first-order gradients",
+          "[functional]") {
+  for (const DType dtype : {kFloat64, kFloat32}) {
+    const auto leaf = [dtype](const Tensor& t) { return t.detach().to(dtype).requires_grad_(); };
+    const Tensor x = leaf(randn64({4, 3, 3, 2}, 61)), w = leaf(uniform64({3}, 0.5, 2.0, 62)),
+                 b = leaf(randn64({3}, 63));
+    const Tensor cotangent = leaf(randn64(x.shape(), 64)).detach();
+    const TensorList fused = forward_and_grads(fused_batch_norm, x, w, b, cotangent, false);
+    const TensorList composed = forward_and_grads(fused_batch_norm, x, w, b, cotangent, true);
+    const double tol = dtype == kFloat64 ? 1e-12 : 1e-5;
+    for (size_t i = 1; i < fused.size(); ++i) {
+      INFO("gradient " << i << " in " << dtype_name(dtype));
+      CHECK_FALSE(fused[i].requires_grad());
+      // db = Σ g does not depend on x or w; dx and dw do.
+      CHECK(composed[i].requires_grad() == (i < 3));
+      CHECK(allclose(fused[i], composed[i], tol, tol));
+    }
+  }
+}
+
+TEST_CASE("fused batch_norm: third derivatives equal the composed formula's", "[functional]") {
+  // t = d/d(x, w, b) <v, d/dx <u, d/dx <r, sin(bn(x, w, b))>>>, for the fused op and the
+  // composed formula.
+  const Tensor r = randn64({3, 2, 2, 3}, 71).detach(), u = randn64(r.shape(), 72).detach(),
+               v = randn64(r.shape(), 73).detach();
+  const auto third = [&](const BatchNormFn& bn) {
+    const Tensor x = randn64(r.shape(), 74), w = uniform64({2}, 0.5, 2.0, 75), b = randn64({2}, 76);
+    const Tensor loss = (sin(bn(x, w, b)) * r).sum();
+    const Tensor g1 = grad({loss}, {x}, {}, {.create_graph = true})[0];
+    const Tensor g2 = grad({(g1 * u).sum()}, {x}, {}, {.create_graph = true})[0];
+    return grad({(g2 * v).sum()}, {x, w, b});
+  };
+  const TensorList fused = third(fused_batch_norm), composed = third(composed_batch_norm);
+  for (size_t i = 0; i < 3; ++i) {
+    INFO("third derivative with respect to input " << i);
+    CHECK(allclose(fused[i], composed[i], 1e-9, 1e-11));
+  }
+  // And gradgradcheck of the gradient: third derivatives against finite differences.
+  check_grads(
+      [](const TensorList& in) {
+        EnableGradGuard enable_grad;  // gradgradcheck evaluates fn once without grad
+        const Tensor y = batch_norm(in[0], {}, {}, in[1], in[2], true);
+        return grad({tanh(y).sum()}, {in[0], in[1], in[2]}, {}, {.create_graph = true});
+      },
+      {randn64({3, 2, 2}, 77), uniform64({2}, 0.5, 2.0, 78), randn64({2}, 79)});
 }
 
 TEST_CASE("batch_norm errors name the channel count and shapes", "[functional]") {
