@@ -25,27 +25,22 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <map>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
+#include "examples/common/cli.hpp"
+#include "examples/common/example_main.hpp"
 #include "examples/common/fashion_mnist.hpp"
 #include "examples/common/imbalanced_split.hpp"
 #include "examples/common/l2r_weights.hpp"
 #include "examples/common/progress.hpp"
 #include "examples/common/svg_plot.hpp"
+#include "examples/common/threads.hpp"
 #include "metagrad.hpp"
 
 namespace mg = metagrad;
@@ -54,6 +49,7 @@ namespace ex = metagrad::examples;
 
 namespace {
 
+constexpr const char* kProgram = "l2r";
 constexpr double kLr = 1e-3;  // TorchOpt's --lr: Adam's and the look-ahead MetaSGD's
 constexpr int64_t kEvalChunk = 500;
 
@@ -62,7 +58,7 @@ struct Config {
   int64_t majority = 9, minority = 7;
   double ratio = 0.995, noise = 0.0;
   uint64_t seed = 1;
-  int threads = 0;  // 0: auto (see auto_threads)
+  int threads = 0;  // 0: auto (see ex::auto_threads)
   std::string data_root = ex::kFashionMnistDir, out = ".";
 };
 
@@ -81,42 +77,6 @@ struct LogEntry {
   double time;
 };
 
-void print_usage() {
-  fmt::print(
-      "usage: l2r [options]\n"
-      "  --steps S        training steps of each method (500)\n"
-      "  --batch B        training batch size (100)\n"
-      "  --ratio R        share of the majority class in the training set, in [0.5, 1] (0.995)\n"
-      "  --noise P        fraction of training labels flipped, in [0, 1] (0)\n"
-      "  --classes A,B    Fashion-MNIST labels of the majority and the minority class (9,7:\n"
-      "                   Ankle boot vs Sneaker)\n"
-      "  --train N        training examples (5000)\n"
-      "  --eval-every K   steps between test evaluations (25)\n"
-      "  --seed S         seed of the split, the batches and the network (1)\n"
-      "  --threads N      CPU threads (auto: 2, or 1 when the load average is within 0.5 of\n"
-      "                   the number of cores)\n"
-      "  --data-root DIR  folder of the Fashion-MNIST IDX files ({})\n"
-      "  --out DIR        where l2r-accs.svg and l2r-log.csv go (.)\n",
-      ex::kFashionMnistDir);
-}
-
-int64_t parse_int(const std::string& flag, const std::string& text, int64_t lo) {
-  char* end = nullptr;
-  errno = 0;
-  const long long value = std::strtoll(text.c_str(), &end, 10);
-  MG_CHECK(!text.empty() && end != nullptr && *end == '\0' && errno == 0 && value >= lo,
-           "l2r: {} expects an integer >= {}, got '{}'", flag, lo, text);
-  return value;
-}
-
-double parse_fraction(const std::string& flag, const std::string& text, double lo, double hi) {
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  MG_CHECK(!text.empty() && end != nullptr && *end == '\0' && value >= lo && value <= hi,
-           "l2r: {} expects a number in [{}, {}], got '{}'", flag, lo, hi, text);
-  return value;
-}
-
 void parse_classes(const std::string& text, Config& c) {
   const size_t comma = text.find(',');
   const std::string usage = fmt::format(
@@ -125,63 +85,35 @@ void parse_classes(const std::string& text, Config& c) {
       text);
   MG_CHECK(comma != std::string::npos, "{}", usage);
   try {
-    c.majority = parse_int("--classes", text.substr(0, comma), 0);
-    c.minority = parse_int("--classes", text.substr(comma + 1), 0);
+    c.majority = ex::parse_int(kProgram, "--classes", text.substr(0, comma), 0);
+    c.minority = ex::parse_int(kProgram, "--classes", text.substr(comma + 1), 0);
   } catch (const mg::Error&) {
     MG_FAIL("{}", usage);
   }
   MG_CHECK(c.majority <= 9 && c.minority <= 9 && c.majority != c.minority, "{}", usage);
 }
 
-Config parse_args(int argc, char** argv) {
-  Config c;
-  std::map<std::string, std::string> values;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      print_usage();
-      std::exit(0);
-    }
-    MG_CHECK(arg.rfind("--", 0) == 0, "l2r: unexpected argument '{}' (see --help)", arg);
-    std::string value;
-    if (const size_t eq = arg.find('='); eq != std::string::npos) {
-      value = arg.substr(eq + 1), arg = arg.substr(0, eq);
-    } else {
-      MG_CHECK(i + 1 < argc, "l2r: {} needs a value (see --help)", arg);
-      value = argv[++i];
-    }
-    values[arg] = value;
-  }
-  for (const auto& [flag, value] : values) {
-    if (flag == "--steps")
-      c.steps = parse_int(flag, value, 1);
-    else if (flag == "--batch")
-      c.batch = parse_int(flag, value, 1);
-    else if (flag == "--train")
-      c.train = parse_int(flag, value, 1);
-    else if (flag == "--eval-every")
-      c.eval_every = parse_int(flag, value, 1);
-    else if (flag == "--seed")
-      c.seed = static_cast<uint64_t>(parse_int(flag, value, 0));
-    else if (flag == "--threads")
-      c.threads = static_cast<int>(parse_int(flag, value, 1));
-    else if (flag == "--ratio")
-      c.ratio = parse_fraction(flag, value, 0.5, 1.0);
-    else if (flag == "--noise")
-      c.noise = parse_fraction(flag, value, 0.0, 1.0);
-    else if (flag == "--classes")
-      parse_classes(value, c);
-    else if (flag == "--data-root")
-      c.data_root = value;
-    else if (flag == "--out")
-      c.out = value;
-    else
-      MG_FAIL("l2r: unknown option '{}' (see --help)", flag);
-  }
-  MG_CHECK(c.batch <= c.train,
-           "l2r: --batch ({}) must be at most the training set size --train ({})", c.batch,
-           c.train);
-  return c;
+// The options of l2r, stored into `c`.
+void add_options(ex::Options& o, Config& c) {
+  o.integer("--steps", "S", "training steps of each method (500)", c.steps, 1)
+      .integer("--batch", "B", "training batch size (100)", c.batch, 1)
+      .number_in("--ratio", "R",
+                 "share of the majority class in the training set, in [0.5, 1] (0.995)", c.ratio,
+                 0.5, 1.0)
+      .number_in("--noise", "P", "fraction of training labels flipped, in [0, 1] (0)", c.noise, 0.0,
+                 1.0)
+      .add("--classes", "A,B",
+           "Fashion-MNIST labels of the majority and the minority class (9,7:\n"
+           "Ankle boot vs Sneaker)",
+           [&c](const std::string&, const std::string& value) { parse_classes(value, c); })
+      .integer("--train", "N", "training examples (5000)", c.train, 1)
+      .integer("--eval-every", "K", "steps between test evaluations (25)", c.eval_every, 1)
+      .integer("--seed", "S", "seed of the split, the batches and the network (1)", c.seed, 0)
+      .integer("--threads", "N", ex::kAutoThreadsHelp, c.threads, 1)
+      .text("--data-root", "DIR",
+            fmt::format("folder of the Fashion-MNIST IDX files ({})", ex::kFashionMnistDir),
+            c.data_root)
+      .text("--out", "DIR", "where l2r-accs.svg and l2r-log.csv go (.)", c.out);
 }
 
 // TorchOpt's LeNet5 for this example: 28 -> conv 5 -> 24 -> pool -> 12 -> conv 5 -> 8 -> pool ->
@@ -276,10 +208,6 @@ double baseline_step(nn::Sequential& net, mg::Adam& opt, const mg::Tensor& x, co
   return loss.item<double>();
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 // Trains a fresh network (seeded, so both methods start alike) with `method`; logs the test
 // evaluations. Returns the seconds spent in training steps.
 double train(Method method, const ex::ImbalancedSplit& data, const Config& cfg,
@@ -291,14 +219,14 @@ double train(Method method, const ex::ImbalancedSplit& data, const Config& cfg,
   mg::MetaSGD lookahead(net, {.lr = kLr});
   BatchStream stream(data.train, cfg.batch, cfg.seed);
   const int64_t run = method == Method::baseline ? 1 : 2;
-  log.push_back({method, 0, evaluate(net, data.test), seconds_since(t0)});
+  log.push_back({method, 0, evaluate(net, data.test), ex::seconds_since(t0)});
   double train_seconds = 0.0;
   for (int64_t step = 1; step <= cfg.steps; ++step) {
     const auto [x, y] = stream.next();
     const auto start = std::chrono::steady_clock::now();
     const double loss = method == Method::baseline ? baseline_step(net, opt, x, y)
                                                    : l2r_step(net, opt, lookahead, x, y, data.val);
-    train_seconds += seconds_since(start);
+    train_seconds += ex::seconds_since(start);
     progress.step({.epoch = run,
                    .epochs = 2,
                    .step = step,
@@ -306,7 +234,7 @@ double train(Method method, const ex::ImbalancedSplit& data, const Config& cfg,
                    .loss = loss,
                    .acc = log.back().eval.acc});
     if (step % cfg.eval_every == 0 || step == cfg.steps)
-      log.push_back({method, step, evaluate(net, data.test), seconds_since(t0)});
+      log.push_back({method, step, evaluate(net, data.test), ex::seconds_since(t0)});
   }
   progress.break_line();
   const Eval& last = log.back().eval;
@@ -348,25 +276,12 @@ void write_outputs(const std::vector<LogEntry>& log, const Config& cfg) {
        .y_max = 100.0});
 }
 
-// Two threads unless the other processes keep (nearly) every core busy (as maml_omniglot: the
-// ops of a small network are short parallel regions, which stall when a thread waits for a core).
-int auto_threads() {
-  double load = 0.0;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  if (getloadavg(&load, 1) != 1) return std::min(2u, cores);
-  return load < cores - 0.5 ? 2 : 1;
-}
-
-int run(Config cfg) {
-  const bool auto_chosen = cfg.threads == 0;
-  if (auto_chosen) cfg.threads = auto_threads();
-#ifdef _OPENMP
-  omp_set_num_threads(cfg.threads);
-#endif
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.out, ec);
-  MG_CHECK(std::filesystem::is_directory(cfg.out), "l2r: cannot create --out '{}': {}", cfg.out,
-           ec.message());
+void run(const Config& cfg) {
+  MG_CHECK(cfg.batch <= cfg.train,
+           "l2r: --batch ({}) must be at most the training set size --train ({})", cfg.batch,
+           cfg.train);
+  const ex::ThreadChoice threads = ex::use_threads(cfg.threads);
+  ex::make_out_dir(kProgram, cfg.out);
   const auto t0 = std::chrono::steady_clock::now();
 
   // 1. The data: an imbalanced (and noisy) training set, a clean balanced validation set, a
@@ -385,13 +300,12 @@ int run(Config cfg) {
   fmt::print(
       "data: Fashion-MNIST from {} ({:.1f} s): training {} {} + {} {} ({} labels flipped), "
       "clean validation {} + {}, test {} + {}\n",
-      cfg.data_root, seconds_since(t0), data.train_majority, ex::kFashionMnistClasses[cfg.majority],
-      data.train_minority, ex::kFashionMnistClasses[cfg.minority], data.flipped,
-      data.val.x.size(0) / 2, data.val.x.size(0) / 2, data.test.x.size(0) / 2,
-      data.test.x.size(0) / 2);
-  fmt::print("{} steps of batch {} per method, Adam lr {}, {} thread(s){}\n", cfg.steps, cfg.batch,
-             kLr, cfg.threads,
-             auto_chosen ? " (auto from the load average; --threads N to choose)" : "");
+      cfg.data_root, ex::seconds_since(t0), data.train_majority,
+      ex::kFashionMnistClasses[cfg.majority], data.train_minority,
+      ex::kFashionMnistClasses[cfg.minority], data.flipped, data.val.x.size(0) / 2,
+      data.val.x.size(0) / 2, data.test.x.size(0) / 2, data.test.x.size(0) / 2);
+  fmt::print("{} steps of batch {} per method, Adam lr {}, {}\n", cfg.steps, cfg.batch, kLr,
+             threads.describe());
 
   // 2. Train both methods from the same initialisation on the same batches.
   std::vector<LogEntry> log;
@@ -408,20 +322,10 @@ int run(Config cfg) {
     (e.method == Method::baseline ? baseline_acc : l2r_acc) = e.eval.acc;
   fmt::print("final test accuracy: baseline {:.2f}% | L2R {:.2f}% | training {} + {} | total {}\n",
              baseline_acc, l2r_acc, ex::format_duration(baseline_seconds),
-             ex::format_duration(l2r_seconds), ex::format_duration(seconds_since(t0)));
-  fmt::print("wrote {} and {}\n", (std::filesystem::path(cfg.out) / "l2r-accs.svg").string(),
-             (std::filesystem::path(cfg.out) / "l2r-log.csv").string());
-  return 0;
+             ex::format_duration(l2r_seconds), ex::format_duration(ex::seconds_since(t0)));
+  ex::print_written(cfg.out, "l2r-accs.svg", "l2r-log.csv");
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(parse_args(argc, argv));
-  } catch (const std::exception& e) {
-    std::fflush(stdout);
-    fmt::print(stderr, "l2r: error: {}\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return ex::run_example(kProgram, argc, argv, add_options, run); }

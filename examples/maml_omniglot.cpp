@@ -26,21 +26,17 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <map>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
+#include "examples/common/cli.hpp"
+#include "examples/common/example_main.hpp"
 #include "examples/common/omniglot_nshot.hpp"
 #include "examples/common/progress.hpp"
 #include "examples/common/svg_plot.hpp"
+#include "examples/common/threads.hpp"
 #include "metagrad.hpp"
 
 namespace mg = metagrad;
@@ -49,6 +45,7 @@ namespace ex = metagrad::examples;
 
 namespace {
 
+constexpr const char* kProgram = "maml_omniglot";
 constexpr int kInnerSteps = 5;     // n_inner_iter of the tutorial
 constexpr double kInnerLr = 0.1;   // MetaSGD(net, lr=1e-1)
 constexpr double kOuterLr = 1e-3;  // optim.Adam(net.parameters(), lr=1e-3)
@@ -58,7 +55,7 @@ struct Config {
   int64_t epochs = 12, steps = 100, test_steps = 15;
   uint64_t seed = 1;
   std::string device = "cpu", data = "hershey", root, out = ".";
-  int threads = 0;  // 0: auto (see auto_threads)
+  int threads = 0;  // 0: auto (see ex::auto_threads)
 };
 
 struct LogEntry {
@@ -67,89 +64,35 @@ struct LogEntry {
   double loss, acc, time;
 };
 
-void print_usage() {
-  fmt::print(
-      "usage: maml_omniglot [options]\n"
-      "  --n_way N        classes per task (5)\n"
-      "  --k_spt K        support images per class (1)\n"
-      "  --k_qry K        query images per class (15)\n"
-      "  --task_num T     tasks per meta-batch (4)\n"
-      "  --epochs E       meta-training epochs (12)\n"
-      "  --steps S        meta-steps per epoch (100)\n"
-      "  --test_steps S   meta-test batches (of task_num tasks) per evaluation (15)\n"
-      "  --seed S         random seed of the network and the task sampler (1)\n"
-      "  --device D       cpu or cuda (cpu)\n"
-      "  --data SRC       hershey (rendered glyphs) or omniglot (ROOT/omniglot.npy) (hershey)\n"
-      "  --root DIR       data folder (hershey: {}; omniglot: /tmp/omniglot-data)\n"
-      "  --threads N      CPU threads (auto: 2, or 1 when the load average is within 0.5 of\n"
-      "                   the number of cores)\n"
-      "  --out DIR        where maml-accs.svg and maml-log.csv go (.)\n",
-      ex::kHersheyFontDir);
+// The options of maml_omniglot, stored into `c`.
+void add_options(ex::Options& o, Config& c) {
+  o.integer("--n_way", "N", "classes per task (5)", c.n_way, 2)
+      .integer("--k_spt", "K", "support images per class (1)", c.k_spt, 1)
+      .integer("--k_qry", "K", "query images per class (15)", c.k_qry, 1)
+      .integer("--task_num", "T", "tasks per meta-batch (4)", c.task_num, 1)
+      .integer("--epochs", "E", "meta-training epochs (12)", c.epochs, 0)
+      .integer("--steps", "S", "meta-steps per epoch (100)", c.steps, 1)
+      .integer("--test_steps", "S", "meta-test batches (of task_num tasks) per evaluation (15)",
+               c.test_steps, 1)
+      .integer("--seed", "S", "random seed of the network and the task sampler (1)", c.seed, 0)
+      .text("--device", "D", "cpu or cuda (cpu)", c.device)
+      .text("--data", "SRC", "hershey (rendered glyphs) or omniglot (ROOT/omniglot.npy) (hershey)",
+            c.data)
+      .text("--root", "DIR",
+            fmt::format("data folder (hershey: {}; omniglot: /tmp/omniglot-data)",
+                        ex::kHersheyFontDir),
+            c.root)
+      .integer("--threads", "N", ex::kAutoThreadsHelp, c.threads, 1)
+      .text("--out", "DIR", "where maml-accs.svg and maml-log.csv go (.)", c.out);
 }
 
-int64_t parse_int(const std::string& flag, const std::string& text, int64_t lo) {
-  char* end = nullptr;
-  const long long value = std::strtoll(text.c_str(), &end, 10);
-  MG_CHECK(!text.empty() && end != nullptr && *end == '\0' && value >= lo,
-           "maml_omniglot: {} expects an integer >= {}, got '{}'", flag, lo, text);
-  return value;
-}
-
-Config parse_args(int argc, char** argv) {
-  Config c;
-  std::map<std::string, std::string> values;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      print_usage();
-      std::exit(0);
-    }
-    MG_CHECK(arg.rfind("--", 0) == 0, "maml_omniglot: unexpected argument '{}' (see --help)", arg);
-    std::string value;
-    if (const size_t eq = arg.find('='); eq != std::string::npos) {
-      value = arg.substr(eq + 1), arg = arg.substr(0, eq);
-    } else {
-      MG_CHECK(i + 1 < argc, "maml_omniglot: {} needs a value (see --help)", arg);
-      value = argv[++i];
-    }
-    values[arg] = value;
-  }
-  for (const auto& [flag, value] : values) {
-    if (flag == "--n_way")
-      c.n_way = parse_int(flag, value, 2);
-    else if (flag == "--k_spt")
-      c.k_spt = parse_int(flag, value, 1);
-    else if (flag == "--k_qry")
-      c.k_qry = parse_int(flag, value, 1);
-    else if (flag == "--task_num")
-      c.task_num = parse_int(flag, value, 1);
-    else if (flag == "--epochs")
-      c.epochs = parse_int(flag, value, 0);
-    else if (flag == "--steps")
-      c.steps = parse_int(flag, value, 1);
-    else if (flag == "--test_steps")
-      c.test_steps = parse_int(flag, value, 1);
-    else if (flag == "--seed")
-      c.seed = static_cast<uint64_t>(parse_int(flag, value, 0));
-    else if (flag == "--threads")
-      c.threads = static_cast<int>(parse_int(flag, value, 1));
-    else if (flag == "--device")
-      c.device = value;
-    else if (flag == "--data")
-      c.data = value;
-    else if (flag == "--root")
-      c.root = value;
-    else if (flag == "--out")
-      c.out = value;
-    else
-      MG_FAIL("maml_omniglot: unknown option '{}' (see --help)", flag);
-  }
+// Checks the choices among the options' values and fills in the default --root of --data.
+void complete(Config& c) {
   MG_CHECK(c.data == "hershey" || c.data == "omniglot",
            "maml_omniglot: --data must be hershey or omniglot, got '{}'", c.data);
   MG_CHECK(c.device == "cpu" || c.device == "cuda",
            "maml_omniglot: --device must be cpu or cuda, got '{}'", c.device);
   if (c.root.empty()) c.root = c.data == "hershey" ? ex::kHersheyFontDir : "/tmp/omniglot-data";
-  return c;
 }
 
 // The tutorial's network: 3 x [Conv(64, 3) + BatchNorm(momentum 1, affine) + ReLU + MaxPool(2)],
@@ -182,10 +125,6 @@ void adapt(nn::Module& net, mg::MetaSGD& inner_opt, const ex::NShotBatch& batch,
   for (int k = 0; k < kInnerSteps; ++k) inner_opt.step(mg::cross_entropy(net(x), y));
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 void train(ex::OmniglotNShot& db, nn::Sequential& net, mg::Adam& meta_opt, int64_t epoch,
            const Config& cfg, ex::Progress& progress, std::vector<LogEntry>& log,
            std::chrono::steady_clock::time_point t0) {
@@ -216,7 +155,7 @@ void train(ex::OmniglotNShot& db, nn::Sequential& net, mg::Adam& meta_opt, int64
     const double loss = qry_loss.item<double>(), acc = 100.0 * acc_sum / task_num;
     progress.step({epoch + 1, cfg.epochs, batch_idx + 1, cfg.steps, loss, acc});
     log.push_back({epoch + static_cast<double>(batch_idx) / cfg.steps, "train", loss, acc,
-                   seconds_since(t0)});
+                   ex::seconds_since(t0)});
   }
 }
 
@@ -248,7 +187,7 @@ void test(ex::OmniglotNShot& db, nn::Sequential& net, int64_t epoch, const Confi
   fmt::print("[Epoch {:.2f}] Test Loss: {:.3f} | Acc: {:.2f}% ({} tasks of held-out classes)\n",
              static_cast<double>(epoch + 1), loss, acc, tasks);
   std::fflush(stdout);
-  log.push_back({static_cast<double>(epoch + 1), "test", loss, acc, seconds_since(t0)});
+  log.push_back({static_cast<double>(epoch + 1), "test", loss, acc, ex::seconds_since(t0)});
 }
 
 // maml-log.csv and maml-accs.svg (train accuracy per meta-step, test accuracy per epoch).
@@ -277,29 +216,12 @@ void write_outputs(const std::vector<LogEntry>& log, const Config& cfg) {
                       .y_max = 100.0});
 }
 
-// Two threads unless the other processes keep (nearly) every core busy: the ops of this small
-// network are split into short parallel regions, which stall whenever one of their threads waits
-// for a busy core (measured on a 2-core machine: at load 1.1, 2 threads take 0.55 s per meta-step
-// and 1 thread 0.87 s; at load 5, 2 threads take 12.6 s and 1 thread 2.7 s).
-int auto_threads() {
-  double load = 0.0;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  if (getloadavg(&load, 1) != 1) return std::min(2u, cores);
-  return load < cores - 0.5 ? 2 : 1;
-}
-
-int run(Config cfg) {
-  const bool auto_chosen = cfg.threads == 0;
-  if (auto_chosen) cfg.threads = auto_threads();
-#ifdef _OPENMP
-  omp_set_num_threads(cfg.threads);
-#endif
+void run(Config cfg) {
+  complete(cfg);
+  const ex::ThreadChoice threads = ex::use_threads(cfg.threads);
   const mg::Device device = cfg.device == "cuda" ? mg::cuda_device(0) : mg::kCPU;
   if (device.is_cuda()) (void)mg::zeros({1}, device);  // throws a clear error without CUDA
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.out, ec);
-  MG_CHECK(std::filesystem::is_directory(cfg.out), "maml_omniglot: cannot create --out '{}': {}",
-           cfg.out, ec.message());
+  ex::make_out_dir(kProgram, cfg.out);
 
   mg::manual_seed(cfg.seed);
   const auto t0 = std::chrono::steady_clock::now();
@@ -313,12 +235,11 @@ int run(Config cfg) {
       "images each ({:.1f} s)\n",
       cfg.data == "hershey" ? "Hershey glyphs" : "omniglot.npy", cfg.root,
       db.train_set().num_classes(), db.test_set().num_classes(), db.train_set().drawers,
-      seconds_since(t0));
+      ex::seconds_since(t0));
   fmt::print(
       "{}-way {}-shot, {} query images per class, {} tasks per meta-batch, {} epochs of {} "
-      "meta-steps, {} thread(s){}\n",
-      cfg.n_way, cfg.k_spt, cfg.k_qry, cfg.task_num, cfg.epochs, cfg.steps, cfg.threads,
-      auto_chosen ? " (auto from the load average; --threads N to choose)" : "");
+      "meta-steps, {}\n",
+      cfg.n_way, cfg.k_spt, cfg.k_qry, cfg.task_num, cfg.epochs, cfg.steps, threads.describe());
 
   // 2. The network and the meta-optimizer.
   nn::Sequential net = make_net(cfg.n_way);
@@ -333,31 +254,21 @@ int run(Config cfg) {
   for (int64_t epoch = 0; epoch < cfg.epochs; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
     train(db, net, meta_opt, epoch, cfg, progress, log, t0);
-    train_seconds += seconds_since(epoch_start);
+    train_seconds += ex::seconds_since(epoch_start);
     progress.break_line();
     test(db, net, epoch, cfg, log, t0);
     write_outputs(log, cfg);  // 4. Plot (after every epoch, as the tutorial).
   }
   if (cfg.epochs == 0) write_outputs(log, cfg);
-  const double total = seconds_since(t0);
+  const double total = ex::seconds_since(t0);
   fmt::print(
       "final held-out accuracy {:.2f}% | {:.3f} s per meta-step ({} tasks) | meta-training "
       "{} | total {}\n",
       log.back().acc, cfg.epochs > 0 ? train_seconds / (cfg.epochs * cfg.steps) : 0.0, cfg.task_num,
       ex::format_duration(train_seconds), ex::format_duration(total));
-  fmt::print("wrote {} and {}\n", (std::filesystem::path(cfg.out) / "maml-accs.svg").string(),
-             (std::filesystem::path(cfg.out) / "maml-log.csv").string());
-  return 0;
+  ex::print_written(cfg.out, "maml-accs.svg", "maml-log.csv");
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(parse_args(argc, argv));
-  } catch (const std::exception& e) {
-    std::fflush(stdout);
-    fmt::print(stderr, "maml_omniglot: error: {}\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return ex::run_example(kProgram, argc, argv, add_options, run); }

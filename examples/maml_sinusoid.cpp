@@ -28,21 +28,18 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <limits>
-#include <map>
 #include <numbers>
 #include <random>
 #include <string>
 #include <vector>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
+#include "examples/common/cli.hpp"
+#include "examples/common/example_main.hpp"
 #include "examples/common/progress.hpp"
 #include "examples/common/svg_plot.hpp"
+#include "examples/common/threads.hpp"
 #include "metagrad.hpp"
 
 namespace mg = metagrad;
@@ -51,6 +48,7 @@ namespace ex = metagrad::examples;
 
 namespace {
 
+constexpr const char* kProgram = "maml_sinusoid";
 constexpr int kTrainInnerSteps = 1;       // the MAML paper's one gradient step in meta-training
 constexpr double kOuterLr = 1e-3;         // the MAML paper's meta step size (Adam)
 constexpr int kEvalSteps = 10;            // adaptation steps at evaluation (1 and 10 reported)
@@ -67,75 +65,20 @@ struct Config {
   std::string out = ".";
 };
 
-void print_usage() {
-  fmt::print(
-      "usage: maml_sinusoid [options]\n"
-      "  --task_num T     tasks per meta-batch (25)\n"
-      "  --iterations N   meta-training iterations (meta-batches) (10000)\n"
-      "  --inner_lr LR    SGD step size of the adaptation, training and evaluation (0.01)\n"
-      "  --k_shot K       support points per task, also the number of query points (10)\n"
-      "  --test_tasks N   held-out test tasks of the evaluation (100)\n"
-      "  --seed S         random seed of the network and the training tasks (1)\n"
-      "  --threads N      CPU threads (1: this network is too small to gain from more)\n"
-      "  --out DIR        where maml-sinusoid.svg and maml-sinusoid-log.csv go (.)\n");
-}
-
-int64_t parse_int(const std::string& flag, const std::string& text, int64_t lo) {
-  char* end = nullptr;
-  const long long value = std::strtoll(text.c_str(), &end, 10);
-  MG_CHECK(!text.empty() && end != nullptr && *end == '\0' && value >= lo,
-           "maml_sinusoid: {} expects an integer >= {}, got '{}'", flag, lo, text);
-  return value;
-}
-
-double parse_positive(const std::string& flag, const std::string& text) {
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  MG_CHECK(!text.empty() && end != nullptr && *end == '\0' && std::isfinite(value) && value > 0,
-           "maml_sinusoid: {} expects a finite number > 0, got '{}'", flag, text);
-  return value;
-}
-
-Config parse_args(int argc, char** argv) {
-  Config c;
-  std::map<std::string, std::string> values;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      print_usage();
-      std::exit(0);
-    }
-    MG_CHECK(arg.rfind("--", 0) == 0, "maml_sinusoid: unexpected argument '{}' (see --help)", arg);
-    std::string value;
-    if (const size_t eq = arg.find('='); eq != std::string::npos) {
-      value = arg.substr(eq + 1), arg = arg.substr(0, eq);
-    } else {
-      MG_CHECK(i + 1 < argc, "maml_sinusoid: {} needs a value (see --help)", arg);
-      value = argv[++i];
-    }
-    values[arg] = value;
-  }
-  for (const auto& [flag, value] : values) {
-    if (flag == "--task_num")
-      c.task_num = parse_int(flag, value, 1);
-    else if (flag == "--iterations")
-      c.iterations = parse_int(flag, value, 0);
-    else if (flag == "--inner_lr")
-      c.inner_lr = parse_positive(flag, value);
-    else if (flag == "--k_shot")
-      c.k_shot = parse_int(flag, value, 1);
-    else if (flag == "--test_tasks")
-      c.test_tasks = parse_int(flag, value, 1);
-    else if (flag == "--seed")
-      c.seed = static_cast<uint64_t>(parse_int(flag, value, 0));
-    else if (flag == "--threads")
-      c.threads = static_cast<int>(parse_int(flag, value, 1));
-    else if (flag == "--out")
-      c.out = value;
-    else
-      MG_FAIL("maml_sinusoid: unknown option '{}' (see --help)", flag);
-  }
-  return c;
+// The options of maml_sinusoid, stored into `c`.
+void add_options(ex::Options& o, Config& c) {
+  o.integer("--task_num", "T", "tasks per meta-batch (25)", c.task_num, 1)
+      .integer("--iterations", "N", "meta-training iterations (meta-batches) (10000)", c.iterations,
+               0)
+      .positive("--inner_lr", "LR",
+                "SGD step size of the adaptation, training and evaluation (0.01)", c.inner_lr)
+      .integer("--k_shot", "K", "support points per task, also the number of query points (10)",
+               c.k_shot, 1)
+      .integer("--test_tasks", "N", "held-out test tasks of the evaluation (100)", c.test_tasks, 1)
+      .integer("--seed", "S", "random seed of the network and the training tasks (1)", c.seed, 0)
+      .integer("--threads", "N", "CPU threads (1: this network is too small to gain from more)",
+               c.threads, 1)
+      .text("--out", "DIR", "where maml-sinusoid.svg and maml-sinusoid-log.csv go (.)", c.out);
 }
 
 // One regression task: y = amplitude * sin(x - phase).
@@ -175,10 +118,6 @@ Points make_points(const SineTask& task, const std::vector<double>& xs) {
 nn::Sequential make_net() {
   return nn::Sequential(nn::Linear(1, 40), nn::ReLU(), nn::Linear(40, 40), nn::ReLU(),
                         nn::Linear(40, 1));
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 // Meta-trains `net` for cfg.iterations meta-batches; returns the meta-training loss (the mean
@@ -344,23 +283,17 @@ void write_log(const std::vector<double>& losses, const Config& cfg) {
                             csv, "maml_sinusoid");
 }
 
-int run(const Config& cfg) {
-#ifdef _OPENMP
-  omp_set_num_threads(cfg.threads);
-#endif
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.out, ec);
-  MG_CHECK(std::filesystem::is_directory(cfg.out), "maml_sinusoid: cannot create --out '{}': {}",
-           cfg.out, ec.message());
+void run(const Config& cfg) {
+  const ex::ThreadChoice threads = ex::use_threads(cfg.threads);
+  ex::make_out_dir(kProgram, cfg.out);
 
   mg::manual_seed(cfg.seed);
   std::mt19937_64 rng(cfg.seed);
   const auto t0 = std::chrono::steady_clock::now();
   fmt::print(
       "sinusoid tasks A sin(x - phase), A ~ U[0.1, 5], phase ~ U[0, pi], x ~ U[-5, 5]: {} support "
-      "and {} query points per task, {} tasks per meta-batch, {} iterations, inner lr {}, {} "
-      "thread(s)\n",
-      cfg.k_shot, cfg.k_shot, cfg.task_num, cfg.iterations, cfg.inner_lr, cfg.threads);
+      "and {} query points per task, {} tasks per meta-batch, {} iterations, inner lr {}, {}\n",
+      cfg.k_shot, cfg.k_shot, cfg.task_num, cfg.iterations, cfg.inner_lr, threads.describe());
 
   // 1. The network and the meta-optimizer.
   nn::Sequential net = make_net();
@@ -371,7 +304,7 @@ int run(const Config& cfg) {
   const Adaptation before = evaluate(net, cfg, test_set, "before meta-training");
   const auto train_start = std::chrono::steady_clock::now();
   const std::vector<double> losses = train(net, meta_opt, cfg, rng);
-  const double train_seconds = seconds_since(train_start);
+  const double train_seconds = ex::seconds_since(train_start);
   const Adaptation after = evaluate(net, cfg, test_set, "after meta-training");
 
   // 3. Plot and log.
@@ -382,20 +315,10 @@ int run(const Config& cfg) {
       "random init | {:.2f} ms per iteration ({} tasks) | meta-training {} | total {}\n",
       kEvalSteps, after.mse[2], before.mse[2],
       cfg.iterations > 0 ? 1e3 * train_seconds / cfg.iterations : 0.0, cfg.task_num,
-      ex::format_duration(train_seconds), ex::format_duration(seconds_since(t0)));
-  fmt::print("wrote {} and {}\n", (std::filesystem::path(cfg.out) / "maml-sinusoid.svg").string(),
-             (std::filesystem::path(cfg.out) / "maml-sinusoid-log.csv").string());
-  return 0;
+      ex::format_duration(train_seconds), ex::format_duration(ex::seconds_since(t0)));
+  ex::print_written(cfg.out, "maml-sinusoid.svg", "maml-sinusoid-log.csv");
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(parse_args(argc, argv));
-  } catch (const std::exception& e) {
-    std::fflush(stdout);
-    fmt::print(stderr, "maml_sinusoid: error: {}\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return ex::run_example(kProgram, argc, argv, add_options, run); }

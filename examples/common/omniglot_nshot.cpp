@@ -6,19 +6,11 @@
 
 #include "engine/error.hpp"
 #include "engine/ops.hpp"
+#include "examples/common/sampling.hpp"
 
 namespace metagrad::examples {
 
 namespace {
-
-// Uniform integer in [0, n) by rejection (the same numbers with every standard library).
-int64_t uniform_index(std::mt19937_64& rng, int64_t n) {
-  const uint64_t range = static_cast<uint64_t>(n);
-  const uint64_t limit = UINT64_MAX - UINT64_MAX % range;
-  uint64_t draw = rng();
-  while (draw >= limit) draw = rng();
-  return static_cast<int64_t>(draw % range);
-}
 
 // `count` distinct values of [0, n) in random order (numpy's choice(n, count, replace=False)).
 std::vector<int64_t> choose(std::mt19937_64& rng, int64_t n, int64_t count) {

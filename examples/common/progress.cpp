@@ -16,6 +16,10 @@ std::string format_duration(double seconds) {
   return fmt::format("{}s", s);
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 std::string format_progress(const ProgressInfo& info, int64_t done, int64_t total,
                             double elapsed_s) {
   std::string rate = "-- steps/s", eta = "--";

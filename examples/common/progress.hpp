@@ -34,6 +34,9 @@ std::string format_progress(const ProgressInfo& info, int64_t done, int64_t tota
 /// "1h02m03s", "4m05s" or "6s" for a duration in seconds (negative counts as zero).
 std::string format_duration(double seconds);
 
+/// Seconds from `start` to now (steady clock).
+double seconds_since(std::chrono::steady_clock::time_point start);
+
 /// Prints progress lines to `out` for a run of `total_steps` steps. Whether `out` is a terminal
 /// is found with isatty unless `tty` says.
 class Progress {

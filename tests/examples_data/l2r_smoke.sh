@@ -4,17 +4,8 @@
 # finish and write a complete plot and a log with one row per evaluation. Without the files the
 # test is skipped (exit 77) after the error checks.
 # Usage: l2r_smoke.sh L2R_BINARY SCRATCH_DIR
-set -u
-bin=$1
-out=$2
+source "$(dirname "${BASH_SOURCE[0]}")/smoke_setup.sh" || exit 1
 data=/usr/share/datasets/fashion-mnist
-rm -rf "$out"
-mkdir -p "$out"
-
-fail() {
-  echo "FAIL: $*"
-  exit 1
-}
 
 if "$bin" --data-root "$out/nowhere" --out "$out/missing" > "$out/missing.log" 2>&1; then
   fail "a missing --data-root succeeded"

@@ -3,16 +3,7 @@
 # with one row per meta-step and per evaluation, and fail clearly on an unavailable device, a
 # missing omniglot.npy or a bad flag.
 # Usage: maml_smoke.sh MAML_OMNIGLOT_BINARY SCRATCH_DIR
-set -u
-bin=$1
-out=$2
-rm -rf "$out"
-mkdir -p "$out"
-
-fail() {
-  echo "FAIL: $*"
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/smoke_setup.sh" || exit 1
 
 "$bin" --n_way 3 --k_spt 1 --k_qry 2 --task_num 2 --epochs 1 --steps 2 --test_steps 1 \
   --threads 1 --out "$out/run" > "$out/run.log" 2>&1 || { cat "$out/run.log"; fail "the run failed"; }

@@ -2,16 +2,7 @@
 # Smoke run of examples/maml_sinusoid with tiny sizes: it must finish, print the evaluation, write
 # a complete plot and a log with one row per iteration, and fail clearly on bad flags.
 # Usage: sinusoid_smoke.sh MAML_SINUSOID_BINARY SCRATCH_DIR
-set -u
-bin=$1
-out=$2
-rm -rf "$out"
-mkdir -p "$out"
-
-fail() {
-  echo "FAIL: $*"
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/smoke_setup.sh" || exit 1
 
 "$bin" --task_num 2 --iterations 3 --k_shot 5 --test_tasks 3 --seed 7 --threads 1 \
   --out "$out/run" > "$out/run.log" 2>&1 || { cat "$out/run.log"; fail "the run failed"; }

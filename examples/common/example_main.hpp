@@ -1,0 +1,47 @@
+#pragma once
+
+#include <fmt/core.h>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "examples/common/cli.hpp"
+
+// What every example program does around its run: read its options, answer -h/--help, report an
+// error instead of crashing, and make the folder its outputs go to.
+
+namespace metagrad::examples {
+
+/// Runs `body`; returns 0, or, when it throws, prints "<program>: error: <what>" to stderr (after
+/// flushing stdout) and returns 1.
+int run_guarded(std::string_view program, const std::function<void()>& body);
+
+/// The whole of an example's main(): a default Config, its options declared by `declare`, the
+/// flags of argv read into it (parse_flags, Options::apply), then run(config). On -h/--help it
+/// prints the usage instead. Returns run_guarded's exit code.
+template <typename Config, typename Run>
+int run_example(std::string_view program, int argc, const char* const* argv,
+                void (*declare)(Options&, Config&), const Run& run) {
+  return run_guarded(program, [&] {
+    Config config;
+    Options options{std::string(program)};
+    declare(options, config);
+    const Flags flags = parse_flags(program, argc, argv);
+    if (flags.help) {
+      fmt::print("{}", options.usage());
+      return;
+    }
+    options.apply(flags);
+    run(config);
+  });
+}
+
+/// Creates the folder `dir` (with its parents) unless it exists; throws "<program>: cannot create
+/// --out '<dir>': <reason>" when it is not a folder afterwards.
+void make_out_dir(std::string_view program, const std::string& dir);
+
+/// Prints "wrote <dir>/<a> and <dir>/<b>" for the two files an example wrote into `dir`.
+void print_written(const std::string& dir, const std::string& a, const std::string& b);
+
+}  // namespace metagrad::examples
