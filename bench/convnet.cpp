@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "bench/bench_common.hpp"
+#include "bench/tutorial_net.hpp"
 #include "engine/autograd/engine.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/nn/functional.hpp"
@@ -48,7 +49,6 @@ using namespace bench;  // the shared timing harness
 constexpr int64_t kBatch = 80;
 constexpr int64_t kWays = 5;
 constexpr int64_t kImage = 28;
-constexpr int64_t kChannels = 64;
 
 struct Context {
   int threads;
@@ -60,66 +60,10 @@ void emit(const Context& ctx, const std::string& workload, const Timing& t,
   emit_json(workload, ctx.threads, ctx.gemm, t, extra);
 }
 
-// A float32 tensor of `shape` whose element k (row-major) is scale * u(k, tag) with u uniform in
-// [-1, 1) from an integer hash (the same arithmetic as bench/convnet.py's `filled`).
-mg::Tensor filled(const mg::Dims& shape, int tag, double scale) {
-  int64_t count = 1;
-  for (const int64_t d : shape) count *= d;
-  std::vector<double> values(static_cast<size_t>(count));
-  for (int64_t k = 0; k < count; ++k) {
-    uint64_t h = (static_cast<uint64_t>(k) * 2654435761u + static_cast<uint64_t>(tag) * 97531u) &
-                 0xffffffffu;
-    h ^= h >> 16;
-    h = (h * 0x45d9f3bu) & 0xffffffffu;
-    h ^= h >> 16;
-    values[static_cast<size_t>(k)] = scale * (static_cast<double>(h) / 2147483648.0 - 1.0);
-  }
-  return mg::tensor(values, shape);
-}
-
-// The tutorial network with deterministic parameters: each parameter t (in named_parameters()
-// order) gets filled(shape, t, 1 / sqrt(fan_in)) for weights of rank > 1 (the bound of PyTorch's
-// default init) and filled(shape, t, 0.1) plus 1 for BatchNorm weights, 0.1 for biases.
-nn::Sequential make_net() {
-  const nn::BatchNormOptions bn{.momentum = 1.0};
-  nn::Sequential net;
-  int64_t in = 1;
-  for (int block = 0; block < 3; ++block) {
-    net.push_back(nn::Conv2d(in, kChannels, 3));
-    net.push_back(nn::BatchNorm2d(kChannels, bn));
-    net.push_back(nn::ReLU());
-    net.push_back(nn::MaxPool2d(2, 2));
-    in = kChannels;
-  }
-  net.push_back(nn::Flatten());
-  net.push_back(nn::Linear(kChannels, kWays));
-  net.train();
-
-  const mg::NoGradGuard no_grad;
-  int tag = 0;
-  for (const auto& [name, p] : net.named_parameters()) {
-    const mg::Dims& shape = p.shape();
-    mg::Tensor value;
-    if (shape.size() > 1) {
-      int64_t fan_in = 1;
-      for (int d = 1; d < shape.size(); ++d) fan_in *= shape[d];
-      value = filled(shape, tag, 1.0 / std::sqrt(static_cast<double>(fan_in)));
-    } else if (name.find("weight") != std::string::npos) {
-      value = filled(shape, tag, 0.1) + 1.0;
-    } else {
-      value = filled(shape, tag, 0.1);
-    }
-    mg::Tensor slot = p;
-    slot.copy_(value);
-    ++tag;
-  }
-  return net;
-}
-
 struct Problem {
-  nn::Sequential net = make_net();
+  nn::Sequential net = make_tutorial_net(kWays);
   mg::TensorList params = net.parameters();
-  mg::Tensor x = filled({kBatch, 1, kImage, kImage}, 100, 1.0);
+  mg::Tensor x = uniform_filled({kBatch, 1, kImage, kImage}, 100, 1.0);
   mg::Tensor labels;
   mg::TensorList v;  // the HVP direction
 
@@ -129,7 +73,7 @@ struct Problem {
       y[static_cast<size_t>(i)] = static_cast<double>((i * 7 + 3) % kWays);
     labels = mg::tensor(y, {kBatch}, mg::kInt64);
     int tag = 200;
-    for (const mg::Tensor& p : params) v.push_back(filled(p.shape(), tag++, 1.0));
+    for (const mg::Tensor& p : params) v.push_back(uniform_filled(p.shape(), tag++, 1.0));
   }
 
   mg::Tensor loss() { return mg::cross_entropy(net(x), labels); }

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "bench/bench_common.hpp"
+#include "bench/tutorial_net.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
@@ -61,7 +62,6 @@ constexpr int64_t kWays = 5;
 constexpr int64_t kShots = 1;
 constexpr int64_t kQueries = 15;
 constexpr int64_t kImage = 28;
-constexpr int64_t kChannels = 64;
 constexpr int kInnerSteps = 5;
 constexpr double kInnerLr = 0.1;
 constexpr double kOuterLr = 1e-3;
@@ -90,32 +90,6 @@ double load_average() {
   return one_minute;
 }
 
-// The 32-bit integer hash of value k of tensor `tag`, mapped to [0, 2^32) (the arithmetic of
-// bench/convnet.cpp and bench/maml_omniglot.py).
-uint64_t hash32(int64_t k, int tag) {
-  uint64_t h =
-      (static_cast<uint64_t>(k) * 2654435761u + static_cast<uint64_t>(tag) * 97531u) & 0xffffffffu;
-  h ^= h >> 16;
-  h = (h * 0x45d9f3bu) & 0xffffffffu;
-  h ^= h >> 16;
-  return h;
-}
-
-int64_t numel(const mg::Dims& shape) {
-  int64_t count = 1;
-  for (const int64_t d : shape) count *= d;
-  return count;
-}
-
-// float32 tensor whose element k (row-major) is scale * u(k, tag), u uniform in [-1, 1).
-mg::Tensor uniform_filled(const mg::Dims& shape, int tag, double scale) {
-  std::vector<double> values(static_cast<size_t>(numel(shape)));
-  for (size_t k = 0; k < values.size(); ++k)
-    values[k] =
-        scale * (static_cast<double>(hash32(static_cast<int64_t>(k), tag)) / 2147483648.0 - 1.0);
-  return mg::tensor(values, shape);
-}
-
 // float32 tensor of N(0, 1) values: element k is sqrt(-2 ln u1) cos(2 pi u2) with
 // u1 = (hash(2k) + 1) / 2^32 in (0, 1] and u2 = hash(2k + 1) / 2^32 (Box-Muller).
 mg::Tensor normal_filled(const mg::Dims& shape, int tag) {
@@ -138,49 +112,10 @@ mg::Tensor class_labels(int64_t tasks, int64_t per_class) {
   return mg::tensor(y, {tasks, kWays * per_class}, mg::kInt64);
 }
 
-// The tutorial network with deterministic parameters (as bench/convnet.cpp): parameter t in
-// named_parameters() order gets uniform_filled(shape, t, 1 / sqrt(fan_in)) for weights of rank > 1,
-// uniform_filled(shape, t, 0.1) + 1 for BatchNorm weights and uniform_filled(shape, t, 0.1) for
-// biases.
-nn::Sequential make_net() {
-  const nn::BatchNormOptions bn{.momentum = 1.0, .affine = true};
-  nn::Sequential net;
-  int64_t in = 1;
-  for (int block = 0; block < 3; ++block) {
-    net.push_back(nn::Conv2d(in, kChannels, 3));
-    net.push_back(nn::BatchNorm2d(kChannels, bn));
-    net.push_back(nn::ReLU());
-    net.push_back(nn::MaxPool2d(2, 2));
-    in = kChannels;
-  }
-  net.push_back(nn::Flatten());
-  net.push_back(nn::Linear(kChannels, kWays));
-  net.train();
-
-  const mg::NoGradGuard no_grad;
-  int tag = 0;
-  for (const auto& [name, p] : net.named_parameters()) {
-    const mg::Dims& shape = p.shape();
-    mg::Tensor value;
-    if (shape.size() > 1) {
-      const int64_t fan_in = numel(shape) / shape[0];
-      value = uniform_filled(shape, tag, 1.0 / std::sqrt(static_cast<double>(fan_in)));
-    } else if (name.find("weight") != std::string::npos) {
-      value = uniform_filled(shape, tag, 0.1) + 1.0;
-    } else {
-      value = uniform_filled(shape, tag, 0.1);
-    }
-    mg::Tensor slot = p;
-    slot.copy_(value);
-    ++tag;
-  }
-  return net;
-}
-
 // One meta-learning problem: the network, its inner and outer optimizers and a task batch.
 struct Problem {
   int64_t tasks;
-  nn::Sequential net = make_net();
+  nn::Sequential net = make_tutorial_net(kWays);
   mg::MetaSGD inner_opt{net, {.lr = kInnerLr}};
   mg::Adam meta_opt{net.parameters(), {.lr = kOuterLr}};
   mg::Tensor x_spt, y_spt, x_qry, y_qry;

@@ -28,7 +28,20 @@ struct View {
 };
 
 enum class UnaryOp : uint8_t {
-  Neg, Abs, Sign, Exp, Log, Log1p, Sqrt, Rsqrt, Square, Sin, Cos, Tanh, Sigmoid, Relu,
+  Neg,
+  Abs,
+  Sign,
+  Exp,
+  Log,
+  Log1p,
+  Sqrt,
+  Rsqrt,
+  Square,
+  Sin,
+  Cos,
+  Tanh,
+  Sigmoid,
+  Relu,
   /// out = clamp(x, alpha, beta), alpha/beta may be ±inf when absent.
   Clamp,
   /// out = x ^ alpha (scalar exponent).
@@ -41,9 +54,23 @@ enum class UnaryOp : uint8_t {
 };
 
 enum class BinaryOp : uint8_t {
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Maximum,
+  Minimum,
   // Comparisons and logic: output dtype is bool.
-  Eq, Ne, Lt, Le, Gt, Ge, LogicalAnd, LogicalOr, LogicalXor,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  LogicalAnd,
+  LogicalOr,
+  LogicalXor,
 };
 
 /// True for binary ops whose result is bool.
@@ -127,11 +154,12 @@ class Backend {
   /// accumulated in double. mean, sum_g and sum_gx are 1-D [C] views of that dtype.
   virtual void channel_grad_sums(const View& grad, const View& in, const View& mean,
                                  const View& sum_g, const View& sum_gx) = 0;
-  /// out[n, c, s] = a[c] u[n, c, s] + b[c] v[n, c, s] + d[c] over [N, C, S] views of one float
-  /// dtype (any strides; out overlaps no input), a, b, d 1-D [C] views. A `v` with null data drops
-  /// the b term (b is then not read).
-  virtual void channel_affine(const View& u, const View& v, const View& a, const View& b,
-                              const View& d, const View& out) = 0;
+  /// out[n, c, s] = a[c] (u[n, c, s] - m[c]) + b[c] v[n, c, s] + d[c] over [N, C, S] views of one
+  /// float dtype (any strides; out overlaps no input), m, a, b, d 1-D [C] views. Centring u first
+  /// keeps the result accurate when u's mean is large against its spread. A `v` with null data
+  /// drops the b term (b is then not read).
+  virtual void channel_affine(const View& u, const View& m, const View& v, const View& a,
+                              const View& b, const View& d, const View& out) = 0;
   /// Fills a contiguous `out` from the counter-based generator (seed, offset). kind: 0 uniform
   /// [low, high), 1 normal(mean=low, std=high), 2 integers in [low, high).
   virtual void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,

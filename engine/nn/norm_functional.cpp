@@ -102,20 +102,22 @@ TensorList fused_backward(const Tensor& g, const Tensor& x, const Tensor& w,
                             detail::view_of(sum_g), detail::view_of(sum_gx));
   Tensor dx;
   if (needs.input) {
-    // dx = k g + b x + d with k = w invstd, b = -k invstd² Σg(x - mean) / M,
-    // d = -k Σg / M - b mean (M values per channel).
+    // dx = a (x - mean) + k g + d with k = w invstd, a = -k invstd² Σg(x - mean) / M,
+    // d = -k Σg / M (M values per channel).
     const Tensor k = w.defined() ? inv_std * w.detach() : inv_std;
-    const Tensor b = k * inv_std * inv_std * sum_gx * (-1.0 / count);
-    const Tensor d = k * sum_g * (-1.0 / count) - b * batch_mean;
+    const Tensor a = k * inv_std * inv_std * sum_gx * (-1.0 / count);
+    const Tensor d = k * sum_g * (-1.0 / count);
     dx = make_empty(x.shape(), x.dtype(), x.device());
-    backend.channel_affine(ncs_view(gv), ncs_view(xv), detail::view_of(k), detail::view_of(b),
-                           detail::view_of(d), ncs_view(dx));
+    backend.channel_affine(ncs_view(xv), detail::view_of(batch_mean), ncs_view(gv),
+                           detail::view_of(a), detail::view_of(k), detail::view_of(d),
+                           ncs_view(dx));
   }
   return {dx, needs.weight ? sum_gx * inv_std : Tensor(), needs.bias ? sum_g : Tensor()};
 }
 
 // Training mode (input non-empty, more than one value per channel): batch statistics from
-// channel_moments, y = x scale + shift in one pass, the running-stat update, one recorded node.
+// channel_moments, y = (x - mean) scale + bias in one pass, the running-stat update, one recorded
+// node.
 Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean,
                            const Tensor& running_var, const Tensor& weight, const Tensor& bias,
                            double momentum, double eps) {
@@ -129,10 +131,10 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean,
   Tensor inv_std, scale, shift;
   {
     NoGradGuard no_grad;
-    // y = (x - mean) / sqrt(var_biased + eps) * weight + bias = x scale + shift
+    // y = (x - mean) / sqrt(var_biased + eps) * weight + bias = (x - mean) scale + shift
     inv_std = rsqrt(sum_sq / count + eps);
     scale = weight.defined() ? inv_std * weight : inv_std;
-    shift = bias.defined() ? bias - batch_mean * scale : -(batch_mean * scale);
+    shift = bias.defined() ? bias : zeros_like(batch_mean);
     if (running_mean.defined()) {
       // running = (1 - momentum) running + momentum stat, with the unbiased variance (PyTorch).
       Tensor rm = running_mean, rv = running_var;
@@ -141,8 +143,8 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean,
     }
   }
   Tensor y = make_empty(input.shape(), input.dtype(), input.device());
-  backend.channel_affine(ncs_view(x), View{}, detail::view_of(scale), View{},
-                         detail::view_of(shift), ncs_view(y));
+  backend.channel_affine(ncs_view(x), detail::view_of(batch_mean), View{}, detail::view_of(scale),
+                         View{}, detail::view_of(shift), ncs_view(y));
   if (needs_grad({&input, &weight, &bias})) {
     // Note [batch-norm backward]
     const SavedTensor saved_input(input, false), saved_weight(weight, false);

@@ -14,7 +14,9 @@ class HostBackedDevice final : public Backend {
  public:
   void* allocate(size_t n) override { return n ? ::operator new(n) : nullptr; }
   void deallocate(void* p, size_t) override { ::operator delete(p); }
-  void fill(const View& out, double) override { std::memset(out.data, 0, out.numel() * element_size(out.dtype)); }
+  void fill(const View& out, double) override {
+    std::memset(out.data, 0, out.numel() * element_size(out.dtype));
+  }
   void copy(const View&, const View&) override {}
   void unary(UnaryOp, const View&, const View&, UnaryParams) override {}
   void binary(BinaryOp, const View&, const View&, const View&) override {}
@@ -30,9 +32,9 @@ class HostBackedDevice final : public Backend {
   void fold(const View&, const View&, const ConvGeometry&) override {}
   void max_pool2d_indices(const View&, const View&, const ConvGeometry&) override {}
   void channel_moments(const View&, const View&, const View&) override {}
-  void channel_grad_sums(const View&, const View&, const View&, const View&,
-                         const View&) override {}
-  void channel_affine(const View&, const View&, const View&, const View&, const View&,
+  void channel_grad_sums(const View&, const View&, const View&, const View&, const View&) override {
+  }
+  void channel_affine(const View&, const View&, const View&, const View&, const View&, const View&,
                       const View&) override {}
   void random(int, const View&, uint64_t, uint64_t, double, double) override {}
 };
@@ -76,17 +78,21 @@ TEST_CASE("device mismatch names both devices", "[errors]") {
 TEST_CASE("integer and bool tensors where a float is required", "[errors]") {
   Tensor i = tensor({1, 2}, kInt64);
   CHECK_THROWS_WITH(exp(i), MG_CONTAINS("exp: expected a float32 or float64 tensor, got int64"));
-  CHECK_THROWS_WITH(mean(tensor({1, 0}, kBool)), MG_CONTAINS("mean: expected a float32 or float64 tensor, got bool"));
-  CHECK_THROWS_WITH(i.requires_grad_(), MG_CONTAINS("only float32/float64 tensors can require gradients, got a int64"));
-  CHECK_THROWS_WITH(ones({2}, TensorOptions(kBool, kCPU, true)), MG_CONTAINS("can require gradients"));
+  CHECK_THROWS_WITH(mean(tensor({1, 0}, kBool)),
+                    MG_CONTAINS("mean: expected a float32 or float64 tensor, got bool"));
+  CHECK_THROWS_WITH(i.requires_grad_(),
+                    MG_CONTAINS("only float32/float64 tensors can require gradients, got a int64"));
+  CHECK_THROWS_WITH(ones({2}, TensorOptions(kBool, kCPU, true)),
+                    MG_CONTAINS("can require gradients"));
 }
 
 TEST_CASE("backward twice without retain_graph", "[errors]") {
   Tensor x = ones({2}, kFloat64).requires_grad_();
   Tensor y = (x * x).sum();
   y.backward();
-  CHECK_THROWS_WITH(y.backward(), MG_CONTAINS("Backward: trying to backward through the graph a second time") &&
-                                      MG_CONTAINS("retain_graph=true"));
+  CHECK_THROWS_WITH(y.backward(),
+                    MG_CONTAINS("Backward: trying to backward through the graph a second time") &&
+                        MG_CONTAINS("retain_graph=true"));
 }
 
 TEST_CASE("grad of a non-scalar output needs grad_outputs", "[errors]") {
@@ -94,8 +100,11 @@ TEST_CASE("grad of a non-scalar output needs grad_outputs", "[errors]") {
   CHECK_THROWS_WITH(grad({x * 2.0}, {x}),
                     MG_CONTAINS("grad can be implicitly created only for scalar outputs") &&
                         MG_CONTAINS("[2, 2]"));
-  CHECK_THROWS_WITH((x * 2.0).backward(), MG_CONTAINS("backward: grad can be implicitly created only for scalar outputs"));
-  CHECK_THROWS_WITH(grad({x * 2.0}, {x}, {ones({3})}), MG_CONTAINS("grad_outputs[0] has shape [3] but output 0 has shape [2, 2]"));
+  CHECK_THROWS_WITH(
+      (x * 2.0).backward(),
+      MG_CONTAINS("backward: grad can be implicitly created only for scalar outputs"));
+  CHECK_THROWS_WITH(grad({x * 2.0}, {x}, {ones({3})}),
+                    MG_CONTAINS("grad_outputs[0] has shape [3] but output 0 has shape [2, 2]"));
 }
 
 TEST_CASE("an input not reached needs allow_unused", "[errors]") {
@@ -104,13 +113,15 @@ TEST_CASE("an input not reached needs allow_unused", "[errors]") {
   CHECK_THROWS_WITH(grad({(x * 2.0).sum()}, {x, unused}),
                     MG_CONTAINS("input 1 (shape [3]) appears to not have been used in the graph") &&
                         MG_CONTAINS("allow_unused=true"));
-  CHECK_THROWS_WITH(grad({(x * 2.0).sum()}, {ones({1})}), MG_CONTAINS("grad: input 0 does not require grad"));
+  CHECK_THROWS_WITH(grad({(x * 2.0).sum()}, {ones({1})}),
+                    MG_CONTAINS("grad: input 0 does not require grad"));
 }
 
 TEST_CASE("an output that does not require grad", "[errors]") {
   Tensor x = ones({1}, kFloat64);
-  CHECK_THROWS_WITH(grad({x * 2.0}, {x.detach().requires_grad_()}),
-                    MG_CONTAINS("element 0 of tensors does not require grad and does not have a grad_fn"));
+  CHECK_THROWS_WITH(
+      grad({x * 2.0}, {x.detach().requires_grad_()}),
+      MG_CONTAINS("element 0 of tensors does not require grad and does not have a grad_fn"));
   CHECK_THROWS_WITH((x * 2.0).sum().backward(), MG_CONTAINS("does not require grad"));
 }
 
@@ -122,37 +133,50 @@ TEST_CASE("a saved tensor modified in place", "[errors]") {
     NoGradGuard no_grad;
     y.add_(1.0);
   }
-  CHECK_THROWS_WITH(z.backward(), MG_CONTAINS("ExpBackward: one of the tensors needed for gradient computation has been modified by an inplace operation") &&
-                                      MG_CONTAINS("clone()"));
+  CHECK_THROWS_WITH(z.backward(),
+                    MG_CONTAINS("ExpBackward: one of the tensors needed for gradient computation "
+                                "has been modified by an inplace operation") &&
+                        MG_CONTAINS("clone()"));
 }
 
 TEST_CASE("in-place op on a leaf that requires grad while recording", "[errors]") {
   Tensor w = ones({2}, kFloat64).requires_grad_();
-  CHECK_THROWS_WITH(w.add_(1.0), MG_CONTAINS("add_: a leaf tensor that requires grad (shape [2]) is being used in an in-place operation"));
+  CHECK_THROWS_WITH(w.add_(1.0), MG_CONTAINS("add_: a leaf tensor that requires grad (shape [2]) "
+                                             "is being used in an in-place operation"));
   NoGradGuard no_grad;
   CHECK_NOTHROW(w.add_(1.0));
 }
 
 TEST_CASE("out-of-range dims and indices", "[errors]") {
   Tensor x = ones({2, 3});
-  CHECK_THROWS_WITH(sum(x, {2}), MG_CONTAINS("sum: dimension out of range (expected to be in range of [-2, 1], but got 2)"));
+  CHECK_THROWS_WITH(
+      sum(x, {2}),
+      MG_CONTAINS("sum: dimension out of range (expected to be in range of [-2, 1], but got 2)"));
   CHECK_THROWS_WITH(x.transpose(0, -3), MG_CONTAINS("transpose: dimension out of range"));
-  CHECK_THROWS_WITH(x.unsqueeze(4), MG_CONTAINS("unsqueeze: dimension out of range (expected to be in range of [-3, 2], but got 4)"));
+  CHECK_THROWS_WITH(
+      x.unsqueeze(4),
+      MG_CONTAINS(
+          "unsqueeze: dimension out of range (expected to be in range of [-3, 2], but got 4)"));
   CHECK_THROWS_WITH(x.select(1, 3), MG_CONTAINS("select") && MG_CONTAINS("out of range"));
-  CHECK_THROWS_WITH(x.index_select(0, tensor({0, 2}, kInt64)), MG_CONTAINS("index_select") && MG_CONTAINS("out of"));
+  CHECK_THROWS_WITH(x.index_select(0, tensor({0, 2}, kInt64)),
+                    MG_CONTAINS("index_select") && MG_CONTAINS("out of"));
   CHECK_THROWS_WITH(x.size(2), MG_CONTAINS("size: dimension out of range"));
 }
 
 TEST_CASE("reshape to an incompatible size", "[errors]") {
   Tensor x = ones({2, 3});
-  CHECK_THROWS_WITH(x.reshape({4, 2}), MG_CONTAINS("reshape: shape [4, 2] is invalid for input of size 6 (shape [2, 3])"));
+  CHECK_THROWS_WITH(
+      x.reshape({4, 2}),
+      MG_CONTAINS("reshape: shape [4, 2] is invalid for input of size 6 (shape [2, 3])"));
   CHECK_THROWS_WITH(x.reshape({-1, -1}), MG_CONTAINS("only one dimension can be inferred"));
-  CHECK_THROWS_WITH(x.t().view({6}), MG_CONTAINS("view: size [6] is not compatible") && MG_CONTAINS("use reshape()"));
+  CHECK_THROWS_WITH(x.t().view({6}), MG_CONTAINS("view: size [6] is not compatible") &&
+                                         MG_CONTAINS("use reshape()"));
 }
 
 TEST_CASE("item on more than one element", "[errors]") {
-  CHECK_THROWS_WITH(ones({2, 2}).item<float>(),
-                    MG_CONTAINS("item: a Tensor with 4 elements (shape [2, 2]) cannot be converted to a scalar"));
+  CHECK_THROWS_WITH(
+      ones({2, 2}).item<float>(),
+      MG_CONTAINS("item: a Tensor with 4 elements (shape [2, 2]) cannot be converted to a scalar"));
   CHECK(ones({1, 1}).item<float>() == 1.0f);
 }
 

@@ -31,8 +31,8 @@ class CpuBackend final : public Backend {
   void channel_moments(const View& in, const View& mean, const View& sum_sq) override;
   void channel_grad_sums(const View& grad, const View& in, const View& mean, const View& sum_g,
                          const View& sum_gx) override;
-  void channel_affine(const View& u, const View& v, const View& a, const View& b, const View& d,
-                      const View& out) override;
+  void channel_affine(const View& u, const View& m, const View& v, const View& a, const View& b,
+                      const View& d, const View& out) override;
   void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,
               double high) override;
 };

@@ -26,13 +26,6 @@ Channels channels_of(const View& v) {
   return {v.shape[0], v.shape[1], v.shape[2], v.strides[0], v.strides[1], v.strides[2]};
 }
 
-#ifdef _OPENMP
-#define MG_PRAGMA(x) _Pragma(#x)
-#define MG_SIMD(...) MG_PRAGMA(omp simd __VA_ARGS__)
-#else
-#define MG_SIMD(...)
-#endif
-
 // Σ p[i step] for i < count, in double.
 template <typename T>
 double row_sum(const T* p, int64_t count, int64_t step) {
@@ -146,20 +139,22 @@ void grad_sums_kernel(const View& grad, const View& in, const View& mean, const 
 }
 
 template <typename T>
-void affine_kernel(const View& u, const View& v, const View& a, const View& b, const View& d,
-                   const View& out) {
+void affine_kernel(const View& u, const View& m, const View& v, const View& a, const View& b,
+                   const View& d, const View& out) {
   const Channels gu = channels_of(u), go = channels_of(out);
   const bool has_v = v.data != nullptr;
   const Channels gv = has_v ? channels_of(v) : gu;
   const T* u_base = static_cast<const T*>(u.data);
   const T* v_base = static_cast<const T*>(v.data);
+  const T* m_in = static_cast<const T*>(m.data);
   const T* a_in = static_cast<const T*>(a.data);
   const T* b_in = static_cast<const T*>(b.data);
   const T* d_in = static_cast<const T*>(d.data);
   T* out_base = static_cast<T*>(out.data);
   over_channels(go.channels, out.numel(), [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
-      const T ac = a_in[c * a.strides[0]], dc = d_in[c * d.strides[0]];
+      const T ac = a_in[c * a.strides[0]], mc = m_in[c * m.strides[0]];
+      const T dc = d_in[c * d.strides[0]];
       const T bc = has_v ? b_in[c * b.strides[0]] : T(0);
       for (int64_t r = 0; r < go.rows; ++r) {
         const T* pu = u_base + c * gu.channel_stride + r * gu.row_stride;
@@ -168,15 +163,15 @@ void affine_kernel(const View& u, const View& v, const View& a, const View& b, c
         if (has_v) {
           const T* pv = v_base + c * gv.channel_stride + r * gv.row_stride;
           if (gu.step == 1 && gv.step == 1 && go.step == 1) {
-            for (int64_t i = 0; i < n; ++i) po[i] = ac * pu[i] + bc * pv[i] + dc;
+            for (int64_t i = 0; i < n; ++i) po[i] = ac * (pu[i] - mc) + bc * pv[i] + dc;
           } else {
             for (int64_t i = 0; i < n; ++i)
-              po[i * go.step] = ac * pu[i * gu.step] + bc * pv[i * gv.step] + dc;
+              po[i * go.step] = ac * (pu[i * gu.step] - mc) + bc * pv[i * gv.step] + dc;
           }
         } else if (gu.step == 1 && go.step == 1) {
-          for (int64_t i = 0; i < n; ++i) po[i] = ac * pu[i] + dc;
+          for (int64_t i = 0; i < n; ++i) po[i] = ac * (pu[i] - mc) + dc;
         } else {
-          for (int64_t i = 0; i < n; ++i) po[i * go.step] = ac * pu[i * gu.step] + dc;
+          for (int64_t i = 0; i < n; ++i) po[i * go.step] = ac * (pu[i * gu.step] - mc) + dc;
         }
       }
     }
@@ -234,11 +229,12 @@ void CpuBackend::channel_grad_sums(const View& grad, const View& in, const View&
   }
 }
 
-void CpuBackend::channel_affine(const View& u, const View& v, const View& a, const View& b,
-                                const View& d, const View& out) {
+void CpuBackend::channel_affine(const View& u, const View& m, const View& v, const View& a,
+                                const View& b, const View& d, const View& out) {
   check_float_ncs(u, "channel_affine");
   check_ncs(out, u.dtype, u, "channel_affine", "out");
   const int64_t channels = u.shape[1];
+  check_per_channel(m, u.dtype, channels, "channel_affine", "m");
   check_per_channel(a, u.dtype, channels, "channel_affine", "a");
   check_per_channel(d, u.dtype, channels, "channel_affine", "d");
   if (v.data != nullptr) {
@@ -247,9 +243,9 @@ void CpuBackend::channel_affine(const View& u, const View& v, const View& a, con
   }
   if (out.numel() == 0) return;
   if (u.dtype == DType::Float32) {
-    affine_kernel<float>(u, v, a, b, d, out);
+    affine_kernel<float>(u, m, v, a, b, d, out);
   } else {
-    affine_kernel<double>(u, v, a, b, d, out);
+    affine_kernel<double>(u, m, v, a, b, d, out);
   }
 }
 

@@ -24,13 +24,6 @@
 namespace metagrad::cpu {
 namespace {
 
-#ifdef _OPENMP
-#define MG_PRAGMA(x) _Pragma(#x)
-#define MG_SIMD(...) MG_PRAGMA(omp simd __VA_ARGS__)
-#else
-#define MG_SIMD(...)
-#endif
-
 // Accumulator type: double for float sums and products (accuracy), T otherwise (max/min are
 // exact in T).
 template <typename T, ReduceOp Op>

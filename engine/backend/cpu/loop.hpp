@@ -15,6 +15,15 @@
 // is handed to a typed inner loop as (pointers, byte strides, count). Large loops are split over
 // OpenMP threads along the outer index space.
 
+// MG_SIMD(clauses): `#pragma omp simd clauses` where OpenMP is on (vectorisation hints for the
+// kernels' inner loops), nothing otherwise.
+#ifdef _OPENMP
+#define MG_PRAGMA(x) _Pragma(#x)
+#define MG_SIMD(...) MG_PRAGMA(omp simd __VA_ARGS__)
+#else
+#define MG_SIMD(...)
+#endif
+
 namespace metagrad::cpu {
 
 /// Element count above which CPU kernels use more than one thread.
@@ -33,7 +42,8 @@ class StridedLoop {
       if (first.shape[d] == 1) continue;
       shape_[ndim_] = first.shape[d];
       for (size_t k = 0; k < N; ++k)
-        strides_[k][ndim_] = views[k]->strides[d] * static_cast<int64_t>(element_size(views[k]->dtype));
+        strides_[k][ndim_] =
+            views[k]->strides[d] * static_cast<int64_t>(element_size(views[k]->dtype));
       ++ndim_;
     }
     // Merge dim d into d+1 when every operand is contiguous across them.
