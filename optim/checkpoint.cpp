@@ -2,14 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <exception>
 #include <map>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "engine/error.hpp"
 #include "engine/io/safetensors.hpp"
+#include "engine/io/safetensors_header.hpp"
 #include "engine/ops.hpp"
 #include "optim/utils.hpp"
 
@@ -22,6 +26,32 @@ using json = nlohmann::json;
 
 constexpr const char* kFormat = "metagrad.optim_state";
 constexpr const char* kVersion = "1";
+/// JSON nesting allowed in the "structure" metadata: a group tree is six containers deep plus two
+/// per level of children, so this admits 29 levels of nested states (real ones have a few).
+constexpr int kMaxStructureDepth = 64;
+
+/// True when the JSON `text` nests arrays and objects more than `limit` deep (a linear scan that
+/// skips strings), checked before parsing so that reading the tree cannot recurse without bound.
+bool nests_deeper_than(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
 
 std::optional<DType> dtype_from_name(const std::string& name) {
   for (DType d : {kFloat32, kFloat64, kInt64, kBool}) {
@@ -80,7 +110,22 @@ class StateReader {
     for (const auto& [name, t] : file_.tensors) by_name_.emplace(name, t);
   }
 
+  /// The group states; every failure, of this reader or of the libraries it calls, throws an
+  /// Error naming the op and the file.
   std::vector<OptState> read() {
+    try {
+      return read_states();
+    } catch (const Error&) {
+      throw;
+    } catch (const std::bad_alloc&) {
+      fail("out of memory while reading the optimizer state");
+    } catch (const std::exception& e) {
+      fail("corrupt file: {}", io_detail::excerpt(e.what(), 240));
+    }
+  }
+
+ private:
+  std::vector<OptState> read_states() {
     const auto& meta = file_.metadata;
     const auto format = meta.find("format");
     if (format == meta.end() || format->second != kFormat) {
@@ -99,11 +144,15 @@ class StateReader {
     if (groups == meta.end() || structure_text == meta.end()) {
       fail("corrupt file: __metadata__ lacks \"num_groups\" or \"structure\"");
     }
+    if (nests_deeper_than(structure_text->second, kMaxStructureDepth))
+      fail("corrupt file: the \"structure\" metadata nests more than {} levels deep",
+           kMaxStructureDepth);
     json structure;
     try {
       structure = json::parse(structure_text->second);
     } catch (const json::exception& e) {
-      fail("corrupt file: the \"structure\" metadata is not valid JSON: {}", e.what());
+      fail("corrupt file: the \"structure\" metadata is not valid JSON: {}",
+           io_detail::excerpt(e.what(), 240));
     }
     if (!structure.is_array() || std::to_string(structure.size()) != groups->second) {
       fail("corrupt file: \"structure\" must be a JSON array with num_groups = {} entries",
@@ -120,7 +169,6 @@ class StateReader {
     return states;
   }
 
- private:
   template <typename... Args>
   [[noreturn]] void fail(fmt::format_string<Args...> format, Args&&... args) const {
     MG_FAIL("{}('{}'): {}", op_, path_, fmt::format(format, std::forward<Args>(args)...));

@@ -4,7 +4,10 @@
 #include <bit>
 #include <cstring>
 #include <map>
+#include <exception>
+#include <new>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/io/atomic_file.hpp"
@@ -43,8 +46,9 @@ struct Literal {
   std::string str;
   int64_t integer = 0;
   bool boolean = false;
-  std::vector<Literal> items;                         // Tuple, List
-  std::vector<std::pair<std::string, Literal>> dict;  // Dict, in file order
+  std::vector<Literal> items;      // Tuple and List items; Dict values, in file order
+  std::vector<std::string> keys;   // Dict keys, parallel to items (a pair<string, Literal> here
+                                   // would need Literal complete, which clang's library demands)
 };
 
 /// Recursive-descent parser for the subset of Python literals numpy writes (the header is read
@@ -159,6 +163,7 @@ class LiteralParser {
   }
 
   void parse_dict_body(Literal& v, int depth) {
+    std::unordered_set<std::string> seen;
     bool comma = true;
     while (!accept('}')) {
       if (!comma) syntax("',' or '}'");
@@ -167,9 +172,10 @@ class LiteralParser {
         syntax("a quoted dict key");
       std::string key = parse_string();
       if (!accept(':')) syntax("':'");
-      for (const auto& entry : v.dict)
-        if (entry.first == key) fail(path_, "header dict has the key '{}' twice", key);
-      v.dict.emplace_back(std::move(key), parse_value(depth + 1));
+      if (!seen.insert(key).second)
+        fail(path_, "header dict has the key '{}' twice", excerpt(key));
+      v.keys.push_back(std::move(key));
+      v.items.push_back(parse_value(depth + 1));
       comma = accept(',');
     }
   }
@@ -191,7 +197,7 @@ FileElement parse_descr(const std::string& path, const std::string& descr) {
     fail(path,
          "descr '{}' is an object array of pickled Python objects; metagrad never unpickles "
          "(numpy's allow_pickle); save a numeric array instead",
-         descr);
+         excerpt(descr));
   static const std::map<std::string_view, FileElement> known{
       {"f2", FileElement::F16}, {"f4", FileElement::F32}, {"f8", FileElement::F64},
       {"i1", FileElement::I8},  {"i2", FileElement::I16}, {"i4", FileElement::I32},
@@ -202,7 +208,7 @@ FileElement parse_descr(const std::string& path, const std::string& descr) {
     fail(path,
          "unsupported dtype descr '{}'; metagrad reads <f4, <f8, <i8, |b1 (and <f2 as "
          "float32, |i1 <i2 <i4 |u1 <u2 <u4 as int64)",
-         descr);
+         excerpt(descr));
   const bool big_native = std::endian::native == std::endian::big;
   const bool big = order == '>' || (order == '=' && big_native);
   if (big && io_detail::stored_size(it->second) > 1)
@@ -279,7 +285,9 @@ void save_npy(const Tensor& t, const std::string& path) {
   file.commit();
 }
 
-Tensor load_npy(const std::string& path) {
+namespace {
+
+Tensor read_npy(const std::string& path) {
   io_detail::InputFile file(path, "load_npy");
   std::array<char, 10> start{};
   if (file.size() < start.size())
@@ -315,7 +323,9 @@ Tensor load_npy(const std::string& path) {
   const Literal* descr = nullptr;
   const Literal* fortran = nullptr;
   const Literal* shape = nullptr;
-  for (const auto& [key, value] : header.dict) {
+  for (size_t i = 0; i < header.keys.size(); ++i) {
+    const std::string& key = header.keys[i];
+    const Literal& value = header.items[i];
     if (key == "descr")
       descr = &value;
     else if (key == "fortran_order")
@@ -323,7 +333,8 @@ Tensor load_npy(const std::string& path) {
     else if (key == "shape")
       shape = &value;
     else
-      fail(path, "header has the unexpected key '{}' (expected descr, fortran_order, shape)", key);
+      fail(path, "header has the unexpected key '{}' (expected descr, fortran_order, shape)",
+           excerpt(key));
   }
   if (!descr || !fortran || !shape)
     fail(path, "header lacks '{}' (expected the keys descr, fortran_order and shape)",
@@ -358,6 +369,20 @@ Tensor load_npy(const std::string& path) {
   Tensor out = make_empty(dims, io_detail::loaded_dtype(element), kCPU);
   io_detail::read_elements(file, data_start, element, out, "the array data");
   return out;
+}
+
+}  // namespace
+
+Tensor load_npy(const std::string& path) {
+  try {
+    return read_npy(path);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    fail(path, "out of memory while loading (the header or the array is too large)");
+  } catch (const std::exception& e) {
+    fail(path, "unexpected failure while loading: {}", excerpt(e.what()));
+  }
 }
 
 }  // namespace metagrad

@@ -3,43 +3,24 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <exception>
+#include <new>
 #include <nlohmann/json.hpp>
-#include <optional>
-#include <set>
 #include <string_view>
 
 #include "engine/io/atomic_file.hpp"
+#include "engine/io/safetensors_header.hpp"
 #include "engine/io/tensor_bytes.hpp"
 
 namespace metagrad {
 namespace {
 
-using io_detail::FileElement;
-using json = nlohmann::json;
+using Entry = io_detail::SafetensorsEntry;
 
-/// The reference implementation's limit on the JSON header (safetensors' MAX_HEADER_SIZE).
+/// The reference implementation's limit on the JSON header (safetensors' MAX_HEADER_SIZE),
+/// checked before the header is read.
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 constexpr std::string_view kMetadataKey = "__metadata__";
-
-struct DTypeName {
-  std::string_view name;
-  FileElement element;
-};
-constexpr std::array<DTypeName, 12> kReadable{{{"F32", FileElement::F32},
-                                               {"F64", FileElement::F64},
-                                               {"I64", FileElement::I64},
-                                               {"BOOL", FileElement::Bool},
-                                               {"F16", FileElement::F16},
-                                               {"BF16", FileElement::BF16},
-                                               {"I8", FileElement::I8},
-                                               {"I16", FileElement::I16},
-                                               {"I32", FileElement::I32},
-                                               {"U8", FileElement::U8},
-                                               {"U16", FileElement::U16},
-                                               {"U32", FileElement::U32}}};
-/// Valid safetensors dtypes that no metagrad dtype holds exactly.
-constexpr std::array<std::string_view, 9> kUnrepresentable{
-    "U64", "C64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "E8M0"};
 
 std::string_view dtype_string(DType dtype) {
   switch (dtype) {
@@ -55,15 +36,6 @@ std::string_view dtype_string(DType dtype) {
   return "F32";
 }
 
-/// One validated tensor entry of the header.
-struct Entry {
-  std::string name;
-  FileElement element;
-  Dims shape;
-  uint64_t begin = 0;
-  uint64_t end = 0;
-};
-
 /// Throws metagrad::Error prefixed with the op and the file.
 template <typename... Args>
 [[noreturn]] void fail(const std::string& path, fmt::format_string<Args...> format,
@@ -71,117 +43,10 @@ template <typename... Args>
   MG_FAIL("load_file: '{}': {}", path, fmt::format(format, std::forward<Args>(args)...));
 }
 
-/// Parser callback that records the first duplicate key of any object (nlohmann keeps the last
-/// duplicate silently; safetensors requires unique names).
-class DuplicateKeyFinder {
- public:
-  bool operator()(int, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        frames_.push_back({{}, frames_.empty() ? std::string() : frames_.back().last_key, {}});
-        break;
-      case json::parse_event_t::object_end:
-        frames_.pop_back();
-        break;
-      case json::parse_event_t::key: {
-        Frame& frame = frames_.back();
-        frame.last_key = parsed.get<std::string>();
-        if (!frame.keys.insert(frame.last_key).second && !duplicate_) {
-          duplicate_ = frame.last_key;
-          owner_ = frame.owner;
-          top_level_ = frames_.size() == 1;
-        }
-        break;
-      }
-      default:
-        break;
-    }
-    return true;
-  }
-
-  /// Throws when a duplicate was seen.
-  void check(const std::string& path) const {
-    if (!duplicate_) return;
-    if (top_level_) fail(path, "duplicate tensor name '{}' in the header", *duplicate_);
-    fail(path, "duplicate key '{}' inside header entry '{}'", *duplicate_, owner_);
-  }
-
- private:
-  struct Frame {
-    std::set<std::string> keys;
-    std::string owner;
-    std::string last_key;
-  };
-  std::vector<Frame> frames_;
-  std::optional<std::string> duplicate_;
-  std::string owner_;
-  bool top_level_ = false;
-};
-
-FileElement parse_dtype(const std::string& path, const std::string& name, const json& value) {
-  if (!value.is_string())
-    fail(path, "entry '{}': dtype must be a string like \"F32\", got {}", name, value.dump());
-  const std::string& text = value.get_ref<const std::string&>();
-  for (const auto& d : kReadable)
-    if (d.name == text) return d.element;
-  const bool known =
-      std::find(kUnrepresentable.begin(), kUnrepresentable.end(), text) != kUnrepresentable.end();
-  fail(path,
-       "entry '{}' has {} dtype '{}'; metagrad reads F32, F64, I64, BOOL (and F16/BF16 as "
-       "float32, I8/I16/I32/U8/U16/U32 as int64)",
-       name, known ? "unsupported" : "unknown", text);
-}
-
-Dims parse_shape(const std::string& path, const std::string& name, const json& value) {
-  if (!value.is_array())
-    fail(path, "entry '{}': shape must be an array of non-negative integers, got {}", name,
-         value.dump());
-  if (value.size() > static_cast<size_t>(kMaxDims))
-    fail(path, "entry '{}': shape {} has {} dimensions; metagrad tensors have at most {}", name,
-         value.dump(), value.size(), kMaxDims);
-  Dims shape;
-  int64_t elements = 1;  // product of the non-zero sizes, which strides must be able to hold
-  for (const json& d : value) {
-    if (d.is_number_integer() && !d.is_number_unsigned())
-      fail(path, "entry '{}': shape {} has the negative size {}", name, value.dump(), d.dump());
-    if (!d.is_number_unsigned())
-      fail(path, "entry '{}': shape {} has the non-integer size {}", name, value.dump(), d.dump());
-    const uint64_t size = d.get<uint64_t>();
-    if (size > static_cast<uint64_t>(INT64_MAX) ||
-        (size != 0 && elements > INT64_MAX / static_cast<int64_t>(size)))
-      fail(path, "entry '{}': shape {} has more elements than an int64 can count", name,
-           value.dump());
-    if (size != 0) elements *= static_cast<int64_t>(size);
-    shape.push_back(static_cast<int64_t>(size));
-  }
-  return shape;
-}
-
-void parse_offsets(const std::string& path, Entry& entry, const json& value) {
-  const bool ok = value.is_array() && value.size() == 2 && value[0].is_number_unsigned() &&
-                  value[1].is_number_unsigned();
-  if (!ok)
-    fail(path, "entry '{}': data_offsets must be two non-negative integers [begin, end], got {}",
-         entry.name, value.dump());
-  entry.begin = value[0].get<uint64_t>();
-  entry.end = value[1].get<uint64_t>();
-  if (entry.begin > entry.end)
-    fail(path, "entry '{}': data_offsets [{}, {}] end before they begin", entry.name, entry.begin,
-         entry.end);
-}
-
-Entry parse_entry(const std::string& path, const std::string& name, const json& value,
-                  uint64_t data_bytes) {
-  if (!value.is_object())
-    fail(path, "entry '{}' is a JSON {}, expected an object with dtype, shape and data_offsets",
-         name, value.type_name());
-  for (const char* field : {"dtype", "shape", "data_offsets"})
-    if (!value.contains(field)) fail(path, "entry '{}' has no '{}' field", name, field);
-  Entry entry;
-  entry.name = name;
-  entry.element = parse_dtype(path, name, value["dtype"]);
-  entry.shape = parse_shape(path, name, value["shape"]);
-  parse_offsets(path, entry, value["data_offsets"]);
+/// Checks an entry against the data buffer: it lies inside it and its byte size (checked
+/// multiplication) is exactly what its data_offsets span.
+void check_entry(const std::string& path, const Entry& entry, uint64_t data_bytes) {
+  const std::string name = io_detail::excerpt(entry.name);
   if (entry.end > data_bytes)
     fail(path,
          "entry '{}' ends at byte {}, beyond the end of the {}-byte data buffer (truncated file?)",
@@ -193,21 +58,8 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
          shape_str(entry.shape));
   if (nbytes != entry.end - entry.begin)
     fail(path, "entry '{}': shape {} of {} needs {} bytes but data_offsets [{}, {}] span {}", name,
-         shape_str(entry.shape), value["dtype"].get<std::string>(), nbytes, entry.begin, entry.end,
+         shape_str(entry.shape), entry.dtype, nbytes, entry.begin, entry.end,
          entry.end - entry.begin);
-  return entry;
-}
-
-std::map<std::string, std::string> parse_metadata(const std::string& path, const json& value) {
-  if (!value.is_object())
-    fail(path, "__metadata__ must be an object of string values, got a JSON {}", value.type_name());
-  std::map<std::string, std::string> metadata;
-  for (const auto& [key, v] : value.items()) {
-    if (!v.is_string())
-      fail(path, "__metadata__ value of '{}' must be a string, got {}", key, v.dump());
-    metadata.emplace(key, v.get<std::string>());
-  }
-  return metadata;
 }
 
 /// Checks that the entries tile [0, data_bytes) exactly: no gap, no overlap, nothing left over.
@@ -221,15 +73,17 @@ void check_layout(const std::string& path, std::vector<const Entry*> entries, ui
     if (e->begin > covered) {
       if (previous == nullptr)
         fail(path, "gap: data buffer bytes [0, {}) before entry '{}' belong to no tensor", e->begin,
-             e->name);
+             io_detail::excerpt(e->name));
       fail(path,
            "gap: {} bytes between entry '{}' (ends at byte {}) and entry '{}' (starts at "
            "byte {})",
-           e->begin - covered, previous->name, covered, e->name, e->begin);
+           e->begin - covered, io_detail::excerpt(previous->name), covered,
+           io_detail::excerpt(e->name), e->begin);
     }
     if (e->begin < covered)
-      fail(path, "entry '{}' (bytes [{}, {})) overlaps entry '{}' (bytes [{}, {}))", e->name,
-           e->begin, e->end, previous->name, previous->begin, previous->end);
+      fail(path, "entry '{}' (bytes [{}, {})) overlaps entry '{}' (bytes [{}, {}))",
+           io_detail::excerpt(e->name), e->begin, e->end, io_detail::excerpt(previous->name),
+           previous->begin, previous->end);
     covered = e->end;
     previous = e;
   }
@@ -306,7 +160,9 @@ void save_file(const NamedTensors& tensors, const std::string& path,
   file.commit();
 }
 
-SafetensorsFile load_file(const std::string& path) {
+namespace {
+
+SafetensorsFile read_file(const std::string& path) {
   io_detail::InputFile file(path, "load_file");
   if (file.size() < 8)
     fail(path, "file is {} bytes, shorter than the 8-byte header length; not a safetensors file",
@@ -325,38 +181,52 @@ SafetensorsFile load_file(const std::string& path) {
 
   std::string text(header_bytes, '\0');
   file.read(8, text.data(), text.size(), "the JSON header");
-  DuplicateKeyFinder duplicates;
-  json header;
-  try {
-    header = json::parse(text, std::ref(duplicates));
-  } catch (const json::parse_error& e) {
-    fail(path, "header is not valid JSON: {}", e.what());
-  }
-  if (!header.is_object())
-    fail(path, "header is a JSON {}, expected an object", header.type_name());
-  duplicates.check(path);
+  // JSON never holds a raw NUL, and the JSON lexer would stop at one: the format pads the header
+  // with spaces only.
+  const size_t nul = text.find('\0');
+  if (nul != std::string::npos)
+    fail(path,
+         "header holds a NUL byte at offset {} of {}; a safetensors header is JSON padded with "
+         "spaces (0x20) only",
+         nul, header_bytes);
+  io_detail::SafetensorsHeader header = io_detail::parse_safetensors_header(text, path);
+  text = std::string();
 
-  SafetensorsFile result;
-  std::vector<Entry> entries;
-  entries.reserve(header.size());
-  for (const auto& [name, value] : header.items()) {
-    if (name == kMetadataKey)
-      result.metadata = parse_metadata(path, value);
-    else
-      entries.push_back(parse_entry(path, name, value, data_bytes));
-  }
+  std::vector<Entry>& entries = header.entries;
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.name < b.name; });
   std::vector<const Entry*> pointers;
-  for (const Entry& e : entries) pointers.push_back(&e);
+  pointers.reserve(entries.size());
+  for (const Entry& e : entries) {
+    check_entry(path, e, data_bytes);
+    pointers.push_back(&e);
+  }
   check_layout(path, std::move(pointers), data_bytes);
 
+  SafetensorsFile result;
+  result.metadata = std::move(header.metadata);
   result.tensors.reserve(entries.size());
   for (const Entry& e : entries) {
     Tensor t = make_empty(e.shape, io_detail::loaded_dtype(e.element), kCPU);
     io_detail::read_elements(file, 8 + header_bytes + e.begin, e.element, t,
-                             fmt::format("tensor '{}'", e.name));
+                             fmt::format("tensor '{}'", io_detail::excerpt(e.name)));
     result.tensors.emplace_back(e.name, std::move(t));
   }
   return result;
+}
+
+}  // namespace
+
+SafetensorsFile load_file(const std::string& path) {
+  try {
+    return read_file(path);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    fail(path, "out of memory while loading (the header or the tensors are too large)");
+  } catch (const std::exception& e) {
+    fail(path, "unexpected failure while loading: {}", io_detail::excerpt(e.what(), 240));
+  }
 }
 
 SafetensorsFile load_file(const std::string& path, Device device) {

@@ -6,8 +6,10 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "engine/error.hpp"
@@ -106,6 +108,20 @@ IdxContent read_idx(const std::string& path, uint32_t magic, size_t ndims, const
   return content;
 }
 
+// read_idx, with every failure of zlib or of memory rethrown as an Error naming the file.
+IdxContent read_idx_checked(const std::string& path, uint32_t magic, size_t ndims, const char* op,
+                            const char* kind) {
+  try {
+    return read_idx(path, magic, ndims, op, kind);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    MG_FAIL("{}: '{}': out of memory while reading the IDX data", op, path);
+  } catch (const std::exception& e) {
+    MG_FAIL("{}: '{}': unexpected failure while reading: {}", op, path, e.what());
+  }
+}
+
 std::string idx_path(const std::string& root, std::string_view split, const char* what) {
   return (std::filesystem::path(root) / fmt::format("{}-{}-ubyte.gz", split, what)).string();
 }
@@ -114,7 +130,7 @@ std::string idx_path(const std::string& root, std::string_view split, const char
 
 Tensor read_idx_images(const std::string& path) {
   const IdxContent idx =
-      read_idx(path, kImagesMagic, 3, "read_idx_images", "unsigned-byte images [N, rows, cols]");
+      read_idx_checked(path, kImagesMagic, 3, "read_idx_images", "unsigned-byte images [N, rows, cols]");
   Tensor images = empty({idx.dims[0], 1, idx.dims[1], idx.dims[2]}, kFloat32);
   float* out = images.data_ptr<float>();
   std::transform(idx.bytes.begin(), idx.bytes.end(), out,
@@ -124,7 +140,7 @@ Tensor read_idx_images(const std::string& path) {
 
 Tensor read_idx_labels(const std::string& path) {
   const IdxContent idx =
-      read_idx(path, kLabelsMagic, 1, "read_idx_labels", "unsigned-byte labels [N]");
+      read_idx_checked(path, kLabelsMagic, 1, "read_idx_labels", "unsigned-byte labels [N]");
   Tensor labels = empty({idx.dims[0]}, kInt64);
   std::copy(idx.bytes.begin(), idx.bytes.end(), labels.data_ptr<int64_t>());
   return labels;

@@ -1,8 +1,10 @@
 #include "examples/common/hershey.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <sstream>
 
 #include "engine/error.hpp"
@@ -25,6 +27,11 @@ std::vector<std::string> split_lines(std::string_view text) {
   }
   if (!current.empty()) lines.push_back(std::move(current));
   return lines;
+}
+
+// At most the first 40 characters of `s`, for quoting in a message.
+std::string shown(std::string_view s) {
+  return s.size() <= 40 ? std::string(s) : fmt::format("{}...", s.substr(0, 40));
 }
 
 bool is_blank(std::string_view s) {
@@ -52,7 +59,9 @@ size_t HersheyGlyph::num_points() const {
   return n;
 }
 
-HersheyFont parse_jhf(std::string_view text, const std::string& source, std::string name) {
+namespace {
+
+HersheyFont parse_records(std::string_view text, const std::string& source, std::string name) {
   HersheyFont font;
   font.name = std::move(name);
   const std::vector<std::string> lines = split_lines(text);
@@ -65,7 +74,7 @@ HersheyFont parse_jhf(std::string_view text, const std::string& source, std::str
     MG_CHECK(first.size() >= 8,
              "parse_jhf: {}:{}: malformed record: a line needs at least 8 columns (5-column glyph "
              "id and 3-column vertex count), got '{}'",
-             source, record_line, first);
+             source, record_line, shown(first));
     HersheyGlyph glyph;
     int count = 0;
     MG_CHECK(parse_field(std::string_view(first).substr(0, 5), glyph.id),
@@ -91,7 +100,7 @@ HersheyFont parse_jhf(std::string_view text, const std::string& source, std::str
     MG_CHECK(is_blank(std::string_view(data).substr(need)),
              "parse_jhf: {}:{}: malformed record {}: it declares {} vertex pairs but has extra "
              "characters '{}' after them (wrong vertex count?)",
-             source, last_line, glyph.id, count, data.substr(need));
+             source, last_line, glyph.id, count, shown(std::string_view(data).substr(need)));
     for (size_t i = 0; i < need; ++i) {
       MG_CHECK(data[i] >= ' ' && data[i] <= '~',
                "parse_jhf: {}:{}: malformed record {}: character {} of the coordinates (code {}) "
@@ -115,6 +124,20 @@ HersheyFont parse_jhf(std::string_view text, const std::string& source, std::str
     font.glyphs.push_back(std::move(glyph));
   }
   return font;
+}
+
+}  // namespace
+
+HersheyFont parse_jhf(std::string_view text, const std::string& source, std::string name) {
+  try {
+    return parse_records(text, source, std::move(name));
+  } catch (const Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    MG_FAIL("parse_jhf: {}: out of memory while parsing", source);
+  } catch (const std::exception& e) {
+    MG_FAIL("parse_jhf: {}: unexpected failure while parsing: {}", source, e.what());
+  }
 }
 
 HersheyFont load_jhf(const std::string& path) {
