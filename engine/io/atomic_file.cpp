@@ -116,7 +116,8 @@ AtomicFile::AtomicFile(std::string path, std::string op)
   MG_CHECK(!exists || S_ISREG(existing.st_mode),
            "{}: cannot write '{}': {} is {}, not a regular file; atomic writes only replace "
            "regular files, so pass the path of a file",
-           op_, path_, target_ == path_ ? std::string("it") : fmt::format("its target '{}'", target_),
+           op_, path_,
+           target_ == path_ ? std::string("it") : fmt::format("its target '{}'", target_),
            file_kind(existing.st_mode));
   const std::string folder = parent_folder(target);
   const std::string base = target.filename().string();

@@ -3,8 +3,8 @@
 #include <array>
 #include <bit>
 #include <cstring>
-#include <map>
 #include <exception>
+#include <map>
 #include <new>
 #include <string_view>
 #include <unordered_set>
@@ -46,9 +46,9 @@ struct Literal {
   std::string str;
   int64_t integer = 0;
   bool boolean = false;
-  std::vector<Literal> items;      // Tuple and List items; Dict values, in file order
-  std::vector<std::string> keys;   // Dict keys, parallel to items (a pair<string, Literal> here
-                                   // would need Literal complete, which clang's library demands)
+  std::vector<Literal> items;     // Tuple and List items; Dict values, in file order
+  std::vector<std::string> keys;  // Dict keys, parallel to items (a pair<string, Literal> here
+                                  // would need Literal complete, which clang's library demands)
 };
 
 /// Recursive-descent parser for the subset of Python literals numpy writes (the header is read
@@ -172,8 +172,7 @@ class LiteralParser {
         syntax("a quoted dict key");
       std::string key = parse_string();
       if (!accept(':')) syntax("':'");
-      if (!seen.insert(key).second)
-        fail(path_, "header dict has the key '{}' twice", excerpt(key));
+      if (!seen.insert(key).second) fail(path_, "header dict has the key '{}' twice", excerpt(key));
       v.keys.push_back(std::move(key));
       v.items.push_back(parse_value(depth + 1));
       comma = accept(',');

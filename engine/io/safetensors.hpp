@@ -48,8 +48,8 @@ void save_file(const NamedTensors& tensors, const std::string& path,
 /// and memory are linear in its size, never nesting deeper than a valid header does (see
 /// io_detail::parse_safetensors_header); names quoted in messages are cut short. Failures of
 /// the libraries underneath (out of memory included) are rethrown as metagrad::Error naming the
-/// file, so nothing else escapes. dtypes F32, F64, I64 and BOOL load as they are; F16 and BF16 load as
-/// float32, I8, I16, I32, U8, U16 and U32 as int64 (exact widenings). Tensors come back
+/// file, so nothing else escapes. dtypes F32, F64, I64 and BOOL load as they are; F16 and BF16 load
+/// as float32, I8, I16, I32, U8, U16 and U32 as int64 (exact widenings). Tensors come back
 /// contiguous, on the CPU, not requiring grad, in name order.
 SafetensorsFile load_file(const std::string& path);
 /// load_file(path) with every tensor then moved to `device`.

@@ -60,8 +60,7 @@ class HeaderHandler {
   bool null() { return scalar("null", "null"); }
   bool boolean(bool value) { return scalar(value ? "true" : "false", value ? "true" : "false"); }
   bool number_integer(json::number_integer_t value) {
-    if (level_ == Level::Shape)
-      fail("entry '{}': shape has the negative size {}", name(), value);
+    if (level_ == Level::Shape) fail("entry '{}': shape has the negative size {}", name(), value);
     return scalar(fmt::format("the number {}", value), fmt::format("{}", value));
   }
   bool number_unsigned(json::number_unsigned_t value) {
@@ -97,8 +96,9 @@ class HeaderHandler {
     if (level_ == Level::Skip) return true;
     if (level_ == Level::Top) {
       if (value.empty())
-        fail("a tensor has the empty name \"\"; tensor names must be non-empty (save_file never "
-             "writes one)");
+        fail(
+            "a tensor has the empty name \"\"; tensor names must be non-empty (save_file never "
+            "writes one)");
       if (!names_.insert(value).second) {
         if (value == kMetadataKey) fail("the header has two '__metadata__' entries");
         fail("duplicate tensor name '{}' in the header", excerpt(value));
@@ -240,9 +240,10 @@ class HeaderHandler {
         fail("entry '{}': data_offsets must be two non-negative integers [begin, end], got {}",
              name(), what);
       case Level::Skip:
-        fail("entry '{}': an unknown field nests containers ({} inside a flat value); a "
-             "safetensors header is at most three containers deep",
-             name(), what);
+        fail(
+            "entry '{}': an unknown field nests containers ({} inside a flat value); a "
+            "safetensors header is at most three containers deep",
+            name(), what);
       case Level::Done:
         break;
     }
@@ -251,8 +252,7 @@ class HeaderHandler {
 
   /// A top-level value that is not an object.
   [[noreturn]] void reject_value(const std::string& what) {
-    if (key_ == kMetadataKey)
-      fail("__metadata__ must be an object of string values, got {}", what);
+    if (key_ == kMetadataKey) fail("__metadata__ must be an object of string values, got {}", what);
     fail("entry '{}' is {}, expected an object with dtype, shape and data_offsets", excerpt(key_),
          what);
   }
@@ -264,8 +264,7 @@ class HeaderHandler {
         fail("entry '{}': dtype must be a string like \"F32\", got {}", name(), what);
       case Field::Shape:
         if (literal == "[...]") return;
-        fail("entry '{}': shape must be an array of non-negative integers, got {}", name(),
-             what);
+        fail("entry '{}': shape must be an array of non-negative integers, got {}", name(), what);
       case Field::Offsets:
         if (literal == "[...]") return;
         fail("entry '{}': data_offsets must be two non-negative integers [begin, end], got {}",
@@ -281,8 +280,8 @@ class HeaderHandler {
     if (shape_seen_ > static_cast<size_t>(kMaxDims)) return true;  // counted, reported at the end
     if (size > static_cast<uint64_t>(INT64_MAX) ||
         (size != 0 && elements_ > INT64_MAX / static_cast<int64_t>(size)))
-      fail("entry '{}': shape has more elements than an int64 can count (size {} after {})",
-           name(), size, shape_str(entry_.shape));
+      fail("entry '{}': shape has more elements than an int64 can count (size {} after {})", name(),
+           size, shape_str(entry_.shape));
     if (size != 0) elements_ *= static_cast<int64_t>(size);
     entry_.shape.push_back(static_cast<int64_t>(size));
     return true;
@@ -317,7 +316,7 @@ class HeaderHandler {
   SafetensorsHeader header_;
   Level level_ = Level::Start;
   Field field_ = Field::None;
-  std::string key_;                       // the current top-level or __metadata__ key
+  std::string key_;                        // the current top-level or __metadata__ key
   std::unordered_set<std::string> names_;  // top-level keys
   std::unordered_set<std::string> keys_;   // keys of the current entry or __metadata__
   SafetensorsEntry entry_;

@@ -129,8 +129,8 @@ std::string idx_path(const std::string& root, std::string_view split, const char
 }  // namespace
 
 Tensor read_idx_images(const std::string& path) {
-  const IdxContent idx =
-      read_idx_checked(path, kImagesMagic, 3, "read_idx_images", "unsigned-byte images [N, rows, cols]");
+  const IdxContent idx = read_idx_checked(path, kImagesMagic, 3, "read_idx_images",
+                                          "unsigned-byte images [N, rows, cols]");
   Tensor images = empty({idx.dims[0], 1, idx.dims[1], idx.dims[2]}, kFloat32);
   float* out = images.data_ptr<float>();
   std::transform(idx.bytes.begin(), idx.bytes.end(), out,

@@ -65,8 +65,13 @@ TEST_CASE("an AtomicFile abandoned before commit removes its temporary file", "[
   try {
     AtomicFile file(path, "test");
     file.write("new contents, half written");
-    CHECK(std::filesystem::exists(file.temp_path()));
-    CHECK(std::filesystem::path(file.temp_path()).parent_path() == dir.root());
+    if (file.temp_path().empty()) {
+      // O_TMPFILE: the data being written has no name at all.
+      CHECK(dir.entries() == std::vector<std::string>{"notes.txt"});
+    } else {
+      CHECK(std::filesystem::exists(file.temp_path()));
+      CHECK(std::filesystem::path(file.temp_path()).parent_path() == dir.root());
+    }
     CHECK(read_bytes(path) == "old contents");
     throw std::runtime_error("simulated crash in the middle of writing");
   } catch (const std::runtime_error& e) {
@@ -82,16 +87,31 @@ TEST_CASE("an AtomicFile abandoned before commit removes its temporary file", "[
 
 TEST_CASE("a rename that fails leaves the target and no temporary file", "[io]") {
   ScratchDir dir;
-  // The target name is taken by a non-empty folder: the data is written and synced, then the
-  // rename over the target fails.
+  // The target is a file when the writer opens, then a non-empty folder takes its name: the data
+  // is written and synced, then the rename over the target fails.
   const std::string path = dir.file("taken");
+  write_bytes(path, "old");
+  AtomicFile file(path, "save_npy");
+  file.write("new bytes");
+  std::filesystem::remove(path);
   std::filesystem::create_directory(path);
   write_bytes(dir.file("taken/inner.txt"), "keep");
-  CHECK_THROWS_WITH(save_npy(ones({3}), path),
-                    MG_CONTAINS("save_npy: cannot write '" + path + "'") &&
-                        MG_CONTAINS("renaming the temporary file over the target failed"));
+  CHECK_THROWS_WITH(file.commit(), MG_CONTAINS("save_npy: cannot write '" + path + "'") &&
+                                       MG_CONTAINS("renaming the temporary file over the target "
+                                                   "failed"));
   CHECK(std::filesystem::is_directory(path));
   CHECK(read_bytes(dir.file("taken/inner.txt")) == "keep");
+  CHECK(dir.entries() == std::vector<std::string>{"taken"});
+}
+
+TEST_CASE("atomic writes refuse a folder as the target before writing anything", "[io]") {
+  ScratchDir dir;
+  const std::string path = dir.file("taken");
+  std::filesystem::create_directory(path);
+  CHECK_THROWS_WITH(save_npy(ones({3}), path), MG_CONTAINS("save_npy: cannot write '" + path +
+                                                           "': it is a folder, not a "
+                                                           "regular file"));
+  CHECK(std::filesystem::is_directory(path));
   CHECK(dir.entries() == std::vector<std::string>{"taken"});
 }
 
