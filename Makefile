@@ -3,14 +3,17 @@ MESON ?= meson
 
 BUILD_DIR := build
 ASAN_DIR  := build-asan
+FUZZ_DIR  := build-fuzz
+# Seconds each libFuzzer target runs in `make fuzz`.
+FUZZ_SECONDS ?= 60
 
 DEB_PKGS := meson ninja-build pkg-config g++ libeigen3-dev libfmt-dev catch2 \
             nlohmann-json3-dev graphviz hershey-fonts-data \
-            zlib1g-dev dataset-fashion-mnist
+            zlib1g-dev dataset-fashion-mnist clang libclang-rt-14-dev
 
 FORMAT_DIRS := engine optim implicit cuda tests bench examples
 
-.PHONY: all deps configure build demo test bench format sanitize clean
+.PHONY: all deps configure build demo test bench format sanitize fuzz clean
 
 all: build
 
@@ -68,5 +71,16 @@ sanitize: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(MESON) test -C $(ASAN_DIR) --print-errorlogs
 
+# libFuzzer on the file readers (tests/fuzz): a clang ASan/UBSan build, then each target for
+# FUZZ_SECONDS; non-zero exit when a target crashes or lets anything but metagrad::Error escape.
+$(FUZZ_DIR)/build.ninja:
+	CXX=clang++ $(MESON) setup $(FUZZ_DIR) -Dfuzz=true -Db_sanitize=address,undefined \
+	  -Db_lundef=false -Dtests=false -Dexamples=false -Dbench=false --buildtype=debugoptimized
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_DIR)/build.ninja
+	$(MESON) compile -C $(FUZZ_DIR)
+	bash tests/fuzz/run_fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
