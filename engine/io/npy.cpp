@@ -47,8 +47,8 @@ struct Literal {
   int64_t integer = 0;
   bool boolean = false;
   std::vector<Literal> items;     // Tuple and List items; Dict values, in file order
-  std::vector<std::string> keys;  // Dict keys, parallel to items (a pair<string, Literal> here
-                                  // would need Literal complete, which clang's library demands)
+  std::vector<std::string> keys;  // Dict keys, parallel to items (not a vector of pairs, which
+                                  // needs Literal complete here: clang 14 rejects that)
 };
 
 /// Recursive-descent parser for the subset of Python literals numpy writes (the header is read

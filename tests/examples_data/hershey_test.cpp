@@ -95,6 +95,26 @@ TEST_CASE("parse_jhf rejects malformed records naming the file and the line",
                     MG_CONTAINS("ctrl.jhf:1") && MG_CONTAINS("not printable"));
 }
 
+TEST_CASE("parse_jhf quotes only the start of a very long malformed line", "[examples][hershey]") {
+  const std::string junk(1 << 20, 'q');
+  std::string message;
+  try {
+    parse_jhf("    1  2MWRFRT" + junk + "\n", "long.jhf");
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  CHECK_THAT(message, MG_CONTAINS("long.jhf:1") && MG_CONTAINS("extra characters 'RTqqq"));
+  CHECK(message.size() < 400);
+  message.clear();
+  try {
+    parse_jhf(" 12" + junk + "\n", "short_id.jhf");
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  CHECK_THAT(message, MG_CONTAINS("short_id.jhf:1") && MG_CONTAINS("glyph id"));
+  CHECK(message.size() < 400);
+}
+
 TEST_CASE("load_jhf and load_hershey_dir read files sorted by name", "[examples][hershey]") {
   TempDir dir;
   write_text(dir.file("zeta.jhf"), jhf_record(1, kBar) + "\n");
