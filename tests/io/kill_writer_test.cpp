@@ -71,7 +71,10 @@ TEST_CASE("a writer killed at random moments leaves the old or the new file, nev
   }
   INFO("old " << saw_old << ", new " << saw_new << ", leftovers " << left_in_commit_window);
   CHECK(saw_old + saw_new == 50);
-  CHECK(left_in_commit_window <= 3);
+  // With O_TMPFILE (the temporary file is anonymous while written) a kill almost never leaves a
+  // file; without it, most kills do, and only the sweep below removes them.
+  const bool anonymous = AtomicFile(dir.file("probe"), "probe").temp_path().empty();
+  if (anonymous) CHECK(left_in_commit_window <= 3);
   // The next save of the same target sweeps whatever a dead writer left.
   save_file({{"w", new_version}}, path);
   CHECK(dir.entries() == std::vector<std::string>{"big.safetensors"});
