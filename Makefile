@@ -3,6 +3,7 @@ MESON ?= meson
 
 BUILD_DIR := build
 ASAN_DIR  := build-asan
+TSAN_DIR  := build-tsan
 
 DEB_PKGS := meson ninja-build pkg-config g++ libeigen3-dev libfmt-dev catch2 \
             nlohmann-json3-dev graphviz hershey-fonts-data \
@@ -10,7 +11,7 @@ DEB_PKGS := meson ninja-build pkg-config g++ libeigen3-dev libfmt-dev catch2 \
 
 FORMAT_DIRS := engine optim implicit cuda tests bench examples
 
-.PHONY: all deps configure build demo test bench format sanitize clean
+.PHONY: all deps configure build demo test bench format sanitize tsan clean
 
 all: build
 
@@ -68,5 +69,19 @@ sanitize: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(MESON) test -C $(ASAN_DIR) --print-errorlogs
 
+# ThreadSanitizer: only the library and the thread tests are built. libgomp is not instrumented
+# (its barriers would show as races), so OpenMP is off in this build.
+$(TSAN_DIR)/build.ninja:
+	$(MESON) setup $(TSAN_DIR) --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
+	  -Dopenmp=disabled -Dbench=false -Dexamples=false
+
+TSAN_TARGETS := tests/threads/tsan_stress tests/threads/threads_tests
+
+tsan: deps
+	@$(MAKE) --no-print-directory $(TSAN_DIR)/build.ninja
+	$(MESON) compile -C $(TSAN_DIR) $(TSAN_TARGETS)
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  $(MESON) test -C $(TSAN_DIR) --no-rebuild --suite threads --print-errorlogs
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)
