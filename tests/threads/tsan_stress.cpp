@@ -130,9 +130,11 @@ void classic_sgd(int t, Failures& failures) {
 
 void autograd_worker(const Shared& s, int t, Failures& failures) {
   for (int it = 0; it < kIterations; ++it) {
-    maml_meta_loss(s, t).backward();                                // into the shared meta_params
-    (s.xs[t].sum(0).reshape({1, 3}) * s.w.pow(2.0)).sum().backward(  // into the shared w
-        {}, std::nullopt, /*create_graph=*/it % 2 == 0);
+    maml_meta_loss(s, t).backward();  // into the shared meta_params
+    (s.xs[t].sum(0).reshape({1, 3}) * s.w.pow(2.0))
+        .sum()
+        .backward(  // into the shared w
+            {}, std::nullopt, /*create_graph=*/it % 2 == 0);
     hessian_vector(s, t, failures);
     meta_adam(s, t, failures);
     classic_sgd(t, failures);
@@ -198,6 +200,19 @@ void io_worker(int id, Failures& failures) {
   for (const std::string& p : {st_path, npy_path, module_path}) std::filesystem::remove(p);
 }
 
+// Both io threads also write one shared path: each write is atomic (a unique temporary file
+// renamed over the target), so a read sees one complete file, from either writer.
+void shared_file_worker(int id, const std::string& path, Failures& failures) {
+  const Tensor mine = full({64}, static_cast<double>(id), kFloat64);
+  for (int it = 0; it < 10; ++it) {
+    save_file({{"v", mine}}, path);
+    const SafetensorsFile file = load_file(path);
+    const Tensor v = file.tensors.at(0).second;
+    failures.expect(same(v, full({64}, 0.0, kFloat64)) || same(v, full({64}, 1.0, kFloat64)),
+                    "a shared path holds one complete file");
+  }
+}
+
 TEST_CASE("threads build, differentiate and step while others toggle grad mode, draw and save",
           "[threads][tsan]") {
   Shared s;
@@ -245,9 +260,17 @@ TEST_CASE("threads build, differentiate and step while others toggle grad mode, 
     launch([&s, &failures, t] { autograd_worker(s, t, failures); });
   launch([&] { grad_mode_worker(s, failures); });
   launch([&] { random_worker(failures); });
-  launch([&] { io_worker(0, failures); });
-  launch([&] { io_worker(1, failures); });
+  const std::string shared_path = (std::filesystem::temp_directory_path() /
+                                   ("metagrad_tsan_" + std::to_string(::getpid()) + ".safetensors"))
+                                      .string();
+  for (int id = 0; id < 2; ++id) {
+    launch([&, id] {
+      io_worker(id, failures);
+      shared_file_worker(id, shared_path, failures);
+    });
+  }
   for (auto& th : threads) th.join();
+  std::filesystem::remove(shared_path);
 
   CHECK(failures.list() == std::vector<std::string>{});
   // Integer data: the shared leaf's sum is exact whatever the order of the additions.
