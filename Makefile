@@ -6,6 +6,7 @@ ASAN_DIR  := build-asan
 FUZZ_DIR  := build-fuzz
 # Seconds each libFuzzer target runs in `make fuzz`.
 FUZZ_SECONDS ?= 60
+TSAN_DIR  := build-tsan
 
 DEB_PKGS := meson ninja-build pkg-config g++ libeigen3-dev libfmt-dev catch2 \
             nlohmann-json3-dev graphviz hershey-fonts-data \
@@ -13,7 +14,7 @@ DEB_PKGS := meson ninja-build pkg-config g++ libeigen3-dev libfmt-dev catch2 \
 
 FORMAT_DIRS := engine optim implicit cuda tests bench examples
 
-.PHONY: all deps configure build demo test bench format sanitize fuzz clean
+.PHONY: all deps configure build demo test bench format sanitize fuzz tsan clean
 
 all: build
 
@@ -82,5 +83,19 @@ fuzz: deps
 	$(MESON) compile -C $(FUZZ_DIR)
 	bash tests/fuzz/run_fuzzers.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
+# ThreadSanitizer: only the library and the thread tests are built. libgomp is not instrumented
+# (its barriers would show as races), so OpenMP is off in this build.
+$(TSAN_DIR)/build.ninja:
+	$(MESON) setup $(TSAN_DIR) --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
+	  -Dopenmp=disabled -Dbench=false -Dexamples=false
+
+TSAN_TARGETS := tests/threads/tsan_stress tests/threads/threads_tests
+
+tsan: deps
+	@$(MAKE) --no-print-directory $(TSAN_DIR)/build.ninja
+	$(MESON) compile -C $(TSAN_DIR) $(TSAN_TARGETS)
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  $(MESON) test -C $(TSAN_DIR) --no-rebuild --suite threads --print-errorlogs
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) $(TSAN_DIR)

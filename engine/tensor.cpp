@@ -131,7 +131,9 @@ Tensor& Tensor::requires_grad_(bool rg) {
 
 Tensor Tensor::grad() const {
   const AutogradMeta* meta = checked(impl_.get()).autograd();
-  return meta ? meta->grad : Tensor();
+  if (!meta) return Tensor();
+  std::lock_guard lock(leaf_lock(impl_.get()));  // Note [leaf locks]
+  return meta->grad;
 }
 
 void Tensor::set_grad(const Tensor& g) const {
@@ -142,7 +144,11 @@ void Tensor::set_grad(const Tensor& g) const {
              shape_str(shape()), device().str());
   }
   checked(impl_.get());
-  impl_->ensure_autograd().grad = g;
+  Tensor replaced;  // the old .grad is released after the lock (Note [leaf locks])
+  std::lock_guard lock(leaf_lock(impl_.get()));
+  AutogradMeta& meta = impl_->ensure_autograd();
+  replaced = std::move(meta.grad);
+  meta.grad = g;
 }
 
 const std::shared_ptr<Node>& Tensor::grad_fn() const {
@@ -166,8 +172,9 @@ void Tensor::retain_grad() const {
   std::weak_ptr<TensorImpl> weak = impl_;
   grad_fn()->add_pre_hook(output_nr(), [weak](const Tensor& g) {
     if (auto self = weak.lock()) {
-      AutogradMeta& meta = self->ensure_autograd();
-      meta.grad = meta.grad.defined() ? (meta.grad + g).detach() : g.detach().clone();
+      update_grad(*self, [&g](const Tensor& current) {
+        return current.defined() ? (current + g).detach() : g.detach().clone();
+      });
     }
     return Tensor();
   });
@@ -182,6 +189,7 @@ void Tensor::register_hook(GradHook hook) const {
   MG_CHECK(requires_grad(),
            "register_hook: cannot register a hook on a tensor that doesn't require gradient");
   if (is_leaf()) {
+    std::lock_guard lock(leaf_lock(impl_.get()));  // Note [leaf locks]
     impl_->ensure_autograd().hooks.push_back(std::move(hook));
   } else {
     grad_fn()->add_pre_hook(output_nr(), std::move(hook));

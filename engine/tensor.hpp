@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -207,9 +208,15 @@ struct AutogradMeta {
   bool retains_grad = false;
   uint32_t output_nr = 0;
   std::shared_ptr<Node> grad_fn;
-  /// Leaves only: the AccumulateGrad node, created on first use and owned by the graph.
-  std::weak_ptr<Node> grad_accumulator;
+  /// Leaves only: the AccumulateGrad node, created once on first use and then kept for the
+  /// leaf's lifetime (it refers back to the leaf weakly). Written once under the leaf's lock and
+  /// published by `has_grad_accumulator`, so recording an op reads it without a lock. See
+  /// Note [leaf locks] in engine/autograd/node.hpp.
+  std::shared_ptr<Node> grad_accumulator;
+  std::atomic<bool> has_grad_accumulator{false};
+  /// The accumulated gradient; read and written under the leaf's lock (Tensor::grad/set_grad).
   Tensor grad;
+  /// Leaf hooks; registered and read under the leaf's lock.
   std::vector<GradHook> hooks;
 };
 
@@ -227,7 +234,8 @@ class TensorImpl {
   Device device() const { return storage_->device(); }
   const std::shared_ptr<Storage>& storage() const { return storage_; }
   void* data() const {
-    return static_cast<char*>(storage_->data()) + offset_ * static_cast<int64_t>(element_size(dtype_));
+    return static_cast<char*>(storage_->data()) +
+           offset_ * static_cast<int64_t>(element_size(dtype_));
   }
   bool is_contiguous() const;
 

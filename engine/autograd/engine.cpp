@@ -224,10 +224,12 @@ void prepare_roots(const char* api, const TensorList& outputs, const TensorList&
   }
 }
 
+// .grad += g for backward(inputs=...), thread-safe as AccumulateGrad (Note [leaf locks]).
 void accumulate_grad(const Tensor& t, const Tensor& g, bool create_graph) {
-  Tensor current = t.grad();
-  Tensor sum = current.defined() ? current + g : g;
-  t.set_grad(create_graph ? sum : sum.detach());
+  update_grad(*t.impl(), [&](const Tensor& current) {
+    Tensor sum = current.defined() ? current + g : g;
+    return create_graph ? sum : sum.detach();
+  });
 }
 
 }  // namespace

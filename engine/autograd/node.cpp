@@ -1,6 +1,7 @@
 #include "engine/autograd/node.hpp"
 
 #include <atomic>
+#include <cstdint>
 
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
@@ -66,27 +67,77 @@ void Node::run_pre_hooks(TensorList& grads) const {
   }
 }
 
-AccumulateGrad::AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {
+namespace {
+// Stripes of Note [leaf locks], each on its own cache line.
+constexpr int kLeafLockBits = 6;
+constexpr size_t kLeafLockStripes = size_t{1} << kLeafLockBits;
+struct alignas(64) LeafLockStripe {
+  std::mutex mutex;
+};
+LeafLockStripe leaf_lock_stripes[kLeafLockStripes];
+}  // namespace
+
+std::mutex& leaf_lock(const TensorImpl* impl) {
+  // Fibonacci hashing of the address (the low bits are alignment).
+  const auto key = reinterpret_cast<std::uintptr_t>(impl) >> 4;
+  const auto stripe = static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> (64 - kLeafLockBits));
+  return leaf_lock_stripes[stripe].mutex;
+}
+
+void update_grad(TensorImpl& impl, const std::function<Tensor(const Tensor&)>& combine) {
+  std::mutex& mutex = leaf_lock(&impl);
+  AutogradMeta* meta = nullptr;
+  Tensor current;
+  {
+    std::lock_guard lock(mutex);
+    meta = &impl.ensure_autograd();
+    current = meta->grad;
+  }
+  for (;;) {
+    Tensor updated = combine(current);
+    Tensor replaced;  // the old .grad is released after the lock
+    {
+      std::lock_guard lock(mutex);
+      if (meta->grad.is_same(current)) {
+        replaced = std::move(meta->grad);
+        meta->grad = std::move(updated);
+        return;
+      }
+      current = meta->grad;
+    }
+  }
+}
+
+AccumulateGrad::AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf) : leaf_(leaf) {
   is_accumulate_grad_ = true;
-  output_meta().push_back(TensorMeta::of(Tensor(leaf_)));
+  output_meta().push_back(TensorMeta::of(Tensor(leaf)));
 }
 
 // d(leaf.grad)/d(incoming) = identity: .grad += incoming, out of place so history is kept.
 TensorList AccumulateGrad::apply(const TensorList& grad_outputs) {
-  AutogradMeta& meta = leaf_->ensure_autograd();
+  const std::shared_ptr<TensorImpl> leaf = leaf_.lock();
+  if (!leaf) return {};
   const Tensor& incoming = grad_outputs[0];
-  if (!meta.grad.defined()) {
-    meta.grad = is_grad_enabled() ? incoming : incoming.detach();
-  } else {
-    meta.grad = is_grad_enabled() ? meta.grad + incoming : (meta.grad + incoming).detach();
-  }
+  const bool record = is_grad_enabled();
+  update_grad(*leaf, [&](const Tensor& current) {
+    if (!current.defined()) return record ? incoming : incoming.detach();
+    return record ? current + incoming : (current + incoming).detach();
+  });
   return {};
 }
 
 void AccumulateGrad::run_pre_hooks(TensorList& grads) const {
-  const AutogradMeta* meta = leaf_->autograd();
-  if (!meta || !grads[0].defined()) return;
-  for (const GradHook& hook : meta->hooks) {
+  if (!grads[0].defined()) return;
+  const std::shared_ptr<TensorImpl> leaf = leaf_.lock();
+  const AutogradMeta* meta = leaf ? leaf->autograd() : nullptr;
+  if (!meta) return;
+  std::vector<GradHook> hooks;
+  {
+    std::lock_guard lock(leaf_lock(leaf.get()));
+    if (meta->hooks.empty()) return;
+    hooks = meta->hooks;
+  }
+  for (const GradHook& hook : hooks) {
     Tensor replaced = hook(grads[0]);
     if (replaced.defined()) grads[0] = replaced;
   }
@@ -94,12 +145,13 @@ void AccumulateGrad::run_pre_hooks(TensorList& grads) const {
 
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
   AutogradMeta& meta = leaf.impl()->ensure_autograd();
-  std::shared_ptr<Node> acc = meta.grad_accumulator.lock();
-  if (!acc) {
-    acc = std::make_shared<AccumulateGrad>(leaf.impl_ptr());
-    meta.grad_accumulator = acc;
+  if (meta.has_grad_accumulator.load(std::memory_order_acquire)) return meta.grad_accumulator;
+  std::lock_guard lock(leaf_lock(leaf.impl()));
+  if (!meta.grad_accumulator) {
+    meta.grad_accumulator = std::make_shared<AccumulateGrad>(leaf.impl_ptr());
+    meta.has_grad_accumulator.store(true, std::memory_order_release);
   }
-  return acc;
+  return meta.grad_accumulator;
 }
 
 Edge gradient_edge(const Tensor& t) {

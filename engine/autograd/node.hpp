@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,22 +86,52 @@ class Node : public std::enable_shared_from_this<Node> {
   bool is_accumulate_grad_ = false;
 };
 
+// Note [leaf locks]
+// Several threads may run backward into one shared leaf at once (as in PyTorch): accumulation is
+// thread-safe, only its order is unspecified. What threads share through a leaf is guarded by the
+// leaf's lock, one mutex of a striped table keyed by the TensorImpl address (no mutex per tensor:
+// most tensors are non-leaves that never need one):
+// - the AccumulateGrad node is created once, under the lock, and kept for the leaf's lifetime; it
+//   is published by AutogradMeta::has_grad_accumulator, so recording an op reads it with one
+//   acquire load and no lock. The node refers back to its leaf weakly (no cycle through a
+//   create_graph .grad whose history leads back to the node);
+// - .grad is read and replaced under the lock (Tensor::grad, Tensor::set_grad). Accumulation
+//   (update_grad) computes the new sum outside the lock and installs it only if .grad is still
+//   the value it started from, else it retries with the new one. So no op, hook or allocation
+//   runs while a leaf lock is held and no lock is ever taken inside another: no deadlock, even
+//   when two leaves share a stripe;
+// - leaf hooks are registered under the lock and run from a copy taken under it.
+// retain_grad on a non-leaf fills its .grad through the same update_grad.
+
+/// The lock guarding .grad, the leaf hooks and the AccumulateGrad of `impl` (Note [leaf locks]).
+/// Never hold it while running an op or user code.
+std::mutex& leaf_lock(const TensorImpl* impl);
+
+/// Replaces the .grad of `impl` with `combine(current .grad)` (the current one may be undefined)
+/// as one atomic step with respect to every other thread updating it (Note [leaf locks]).
+/// `combine` runs without the lock, and runs again when another thread changed .grad meanwhile.
+void update_grad(TensorImpl& impl, const std::function<Tensor(const Tensor&)>& combine);
+
 /// The sink of a leaf that requires grad: backward() adds the incoming gradient to the leaf's
-/// .grad; grad() reads its input slot instead of running it.
+/// .grad; grad() reads its input slot instead of running it. One per leaf, owned by the leaf and
+/// by the graphs that use it; it holds the leaf weakly (Note [leaf locks]).
 class AccumulateGrad final : public Node {
  public:
-  explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf);
+  explicit AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf);
   std::string name() const override { return "AccumulateGrad"; }
+  /// Adds the incoming gradient to the leaf's .grad (thread-safe); does nothing once the leaf is
+  /// gone (nobody can read its .grad any more).
   TensorList apply(const TensorList& grad_outputs) override;
   void run_pre_hooks(TensorList& grads) const override;
-  /// The leaf this node accumulates into.
-  Tensor variable() const { return Tensor(leaf_); }
+  /// The leaf this node accumulates into; undefined once every handle to the leaf is gone.
+  Tensor variable() const { return Tensor(leaf_.lock()); }
 
  private:
-  std::shared_ptr<TensorImpl> leaf_;
+  std::weak_ptr<TensorImpl> leaf_;
 };
 
-/// The AccumulateGrad of a leaf requiring grad (created on first use).
+/// The AccumulateGrad of a leaf requiring grad: created on first use, exactly once even when
+/// several threads ask at the same time, and the same node for the leaf's whole lifetime.
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
 
 /// The edge that gradients of `t` flow into: (grad_fn, output_nr), the leaf's AccumulateGrad, or

@@ -187,9 +187,12 @@ class DotWriter {
     node_line(id, label, color);
 
     if (const auto* acc = dynamic_cast<const AccumulateGrad*>(&node)) {
+      // A leaf freed while its graph lives on is drawn unnamed, with its recorded shape.
       const Tensor leaf = acc->variable();
       const std::string leaf_id = fmt::format("leaf{}", num_leaves_++);
-      node_line(leaf_id, var_label(name_of(leaf.impl()), leaf.shape()), kLeafColor);
+      const Dims& shape = leaf.defined() ? leaf.shape() : node.output_meta()[0].shape;
+      node_line(leaf_id, var_label(leaf.defined() ? name_of(leaf.impl()) : nullptr, shape),
+                kLeafColor);
       edge_line(leaf_id, id);
     }
     if (options_.show_saved) {
