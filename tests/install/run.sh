@@ -47,6 +47,11 @@ check_headers() {
   stray=$(cd "$include_dir" && find . -type f ! -name '*.hpp' | sort)
   [[ -z $stray ]] || fail "non-header files installed under include/metagrad:"$'\n'"$stray"
 
+  # metagrad.hpp compiles from the installed tree alone (plus fmt, from its default location).
+  echo '#include "metagrad.hpp"' >"$work/only_metagrad.cpp"
+  c++ -std=c++20 -fsyntax-only -I"$include_dir" "$work/only_metagrad.cpp" ||
+    fail "#include \"metagrad.hpp\" does not compile from the installed include tree (a header it includes missing from public_headers in meson.build, or a private dependency such as Eigen?)"
+
   # Every installed header must be reached from metagrad.hpp and every header it reaches must be
   # installed (the compiler would not find it otherwise).
   local deps installed reached
@@ -65,10 +70,6 @@ check_headers() {
   third_party=$(echo "$deps" | grep -E '/(eigen3|Eigen|unsupported|nlohmann)/|/(omp|zlib)\.h$' || true)
   [[ -z $third_party ]] || fail "public headers include private dependencies:"$'\n'"$third_party"
 
-  # metagrad.hpp compiles from the installed tree alone (plus fmt, from its default location).
-  echo '#include "metagrad.hpp"' >"$work/only_metagrad.cpp"
-  c++ -std=c++20 -fsyntax-only -I"$include_dir" "$work/only_metagrad.cpp" ||
-    fail "#include \"metagrad.hpp\" does not compile from the installed include tree"
   echo "installed include tree: $(echo "$installed" | wc -l) public headers, nothing else"
 }
 
