@@ -40,8 +40,15 @@ $(BUILD_DIR)/build.ninja:
 
 configure: $(BUILD_DIR)/build.ninja
 
+# A build directory configured earlier (or by hand) is brought to this MARCH before compiling.
 build: deps
 	@$(MAKE) --no-print-directory configure
+	@current=$$($(MESON) introspect --buildoptions $(BUILD_DIR) | python3 -c \
+	  'import json, sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "march"))'); \
+	if [ "$$current" != "$(MARCH)" ]; then \
+	  echo "$(BUILD_DIR): -Dmarch=$(MARCH) (was '$$current')"; \
+	  $(MESON) configure $(BUILD_DIR) -Dmarch=$(MARCH); \
+	fi
 	$(MESON) compile -C $(BUILD_DIR)
 
 DEMO_OUT := $(BUILD_DIR)/demo
