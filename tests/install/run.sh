@@ -113,7 +113,10 @@ check_subproject() {
   command -v git >/dev/null && git -C "$source_dir" rev-parse --git-dir >/dev/null 2>&1 ||
     fail "the subproject check packs the source tree with git ls-files; $source_dir is not a git checkout"
   local archive="$work/metagrad-$version.tar.gz"
-  (cd "$source_dir" && git ls-files -z --cached --others --exclude-standard |
+  # A build directory inside the source tree stays out even when .gitignore does not name it.
+  local exclude=()
+  if [[ $build_dir == "$source_dir"/* ]]; then exclude=(":(exclude)${build_dir#"$source_dir"/}"); fi
+  (cd "$source_dir" && git ls-files -z --cached --others --exclude-standard -- . "${exclude[@]}" |
     xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
     tar --null -T - --transform "s|^|metagrad-$version/|" -czf "$archive")
   local project="$work/project"
