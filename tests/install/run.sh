@@ -110,8 +110,9 @@ check_cmake() {
 
 check_subproject() {
   # The working tree as a release tarball would hold it (tracked and untracked, not ignored files).
-  command -v git >/dev/null && git -C "$source_dir" rev-parse --git-dir >/dev/null 2>&1 ||
+  if ! git -C "$source_dir" rev-parse --git-dir >/dev/null 2>&1; then
     fail "the subproject check packs the source tree with git ls-files; $source_dir is not a git checkout"
+  fi
   local archive="$work/metagrad-$version.tar.gz"
   # A build directory inside the source tree stays out even when .gitignore does not name it.
   local exclude=()
