@@ -18,6 +18,7 @@
 #include "engine/ops.hpp"
 #include "engine/random/generator.hpp"
 #include "engine/tensor.hpp"
+#include "engine/version.hpp"
 #include "engine/visual/make_dot.hpp"
 #include "optim/alias.hpp"
 #include "optim/checkpoint.hpp"

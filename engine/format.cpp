@@ -213,7 +213,7 @@ std::string to_string(const Tensor& t, const PrintOptions& options) {
   const int64_t indent = static_cast<int64_t>(prefix.size());
   std::vector<std::string> suffixes;
   if (!t.device().is_cpu()) suffixes.push_back("device='" + t.device().str() + "'");
-  const std::string dtype_str = "dtype=torch." + std::string(dtype_name(t.dtype()));
+  const std::string dtype_str = "dtype=metagrad." + std::string(dtype_name(t.dtype()));
 
   std::string body;
   if (t.numel() == 0) {

@@ -26,7 +26,7 @@ struct PrintOptions {
 
 /// The tensor printed the way PyTorch's repr prints it, e.g. "tensor([ 1.0000,  2.5000, -3.0000])",
 /// "tensor(3.)", "tensor([[1., 2.],\n        [3., 4.]])", "tensor([ True, False])",
-/// "tensor([1.5000], dtype=torch.float64, requires_grad=True)", "tensor([], size=(0, 3))".
+/// "tensor([1.5000], dtype=metagrad.float64, requires_grad=True)", "tensor([], size=(0, 3))".
 /// Floats whose values are all integers print with a trailing dot; otherwise with `precision`
 /// decimals, switching to scientific notation when max/min of the nonzero finite magnitudes exceeds
 /// 1000, the max exceeds 1e8, or (non-integers) the min is below 1e-4. Elements are right-aligned

@@ -35,7 +35,7 @@ TEST_CASE("scientific notation follows PyTorch's thresholds", "[format]") {
   CHECK(to_string(tensor({1e-5, 2e-5})) == "tensor([1.0000e-05, 2.0000e-05])");
   // max > 1e8
   CHECK(to_string(scalar_tensor(1e9)) == "tensor(1.0000e+09)");
-  CHECK(to_string(tensor({-2.5e-7}, kFloat64)) == "tensor([-2.5000e-07], dtype=torch.float64)");
+  CHECK(to_string(tensor({-2.5e-7}, kFloat64)) == "tensor([-2.5000e-07], dtype=metagrad.float64)");
   // ratio exactly 1000 stays fixed
   CHECK(to_string(tensor({0.001, 1.0})) == "tensor([0.0010, 1.0000])");
   PrintOptions forced;
@@ -82,7 +82,7 @@ TEST_CASE("long rows wrap at 80 columns, as do suffixes", "[format]") {
         "        18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29])");
   CHECK(to_string(arange(9.0, kFloat64) / 3.0) ==
         "tensor([0.0000, 0.3333, 0.6667, 1.0000, 1.3333, 1.6667, 2.0000, 2.3333, 2.6667],\n"
-        "       dtype=torch.float64)");
+        "       dtype=metagrad.float64)");
 }
 
 TEST_CASE("more than 1000 elements are summarised with 3 edge items", "[format]") {
@@ -105,23 +105,23 @@ TEST_CASE("more than 1000 elements are summarised with 3 edge items", "[format]"
 }
 
 TEST_CASE("suffixes: dtype, requires_grad, grad_fn", "[format]") {
-  CHECK(to_string(tensor({1.5}, kFloat64)) == "tensor([1.5000], dtype=torch.float64)");
-  CHECK(to_string(scalar_tensor(3.0, kFloat64)) == "tensor(3., dtype=torch.float64)");
+  CHECK(to_string(tensor({1.5}, kFloat64)) == "tensor([1.5000], dtype=metagrad.float64)");
+  CHECK(to_string(scalar_tensor(3.0, kFloat64)) == "tensor(3., dtype=metagrad.float64)");
   Tensor x = tensor({1.0, 2.0}).requires_grad_();
   CHECK(to_string(x) == "tensor([1., 2.], requires_grad=True)");
   CHECK(to_string(x * 2.0) == "tensor([2., 4.], grad_fn=<MulBackward>)");
   CHECK(to_string(x.sum()) == "tensor(3., grad_fn=<SumBackward>)");
   Tensor y = tensor({0.5}, kFloat64).requires_grad_();
-  CHECK(to_string(y) == "tensor([0.5000], dtype=torch.float64, requires_grad=True)");
+  CHECK(to_string(y) == "tensor([0.5000], dtype=metagrad.float64, requires_grad=True)");
   CHECK(to_string((x * 2.0).detach()) == "tensor([2., 4.])");
 }
 
 TEST_CASE("empty tensors print [] with size and dtype where PyTorch does", "[format]") {
   CHECK(to_string(zeros({0})) == "tensor([])");
   CHECK(to_string(zeros({0, 3})) == "tensor([], size=(0, 3))");
-  CHECK(to_string(zeros({0}, kInt64)) == "tensor([], dtype=torch.int64)");
-  CHECK(to_string(zeros({0}, kBool)) == "tensor([], dtype=torch.bool)");
-  CHECK(to_string(zeros({2, 0}, kFloat64)) == "tensor([], size=(2, 0), dtype=torch.float64)");
+  CHECK(to_string(zeros({0}, kInt64)) == "tensor([], dtype=metagrad.int64)");
+  CHECK(to_string(zeros({0}, kBool)) == "tensor([], dtype=metagrad.bool)");
+  CHECK(to_string(zeros({2, 0}, kFloat64)) == "tensor([], size=(2, 0), dtype=metagrad.float64)");
   CHECK(to_string(zeros({0}).requires_grad_()) == "tensor([], requires_grad=True)");
 }
 

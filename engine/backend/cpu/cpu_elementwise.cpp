@@ -46,6 +46,28 @@ void eigen_unary(const View& in, const View& out, Scalar scalar, Expr expr) {
   });
 }
 
+// exp. Eigen's vectorized exp clamps its argument from below (about -709.4 for double, -88.4 for
+// float) and gives ~5.6e-309 / ~2.9e-39 for anything under that, so exp(-inf) would not be 0. A
+// contiguous row holding an input whose exp is subnormal or 0 therefore takes std::exp; the check
+// is made before writing, so an in-place exp_ (out aliasing in) is handled too.
+template <typename T>
+void exp_kernel(const View& in, const View& out) {
+  const T normal_floor = std::log(std::numeric_limits<T>::min());
+  StridedLoop<2>({&out, &in}).run([&](char** p, const int64_t* s, int64_t n) {
+    if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
+      ArrayMap<T> o(reinterpret_cast<T*>(p[0]), n);
+      ConstArrayMap<T> a(reinterpret_cast<const T*>(p[1]), n);
+      if (!(a < normal_floor).any()) {
+        o = a.exp();
+        return;
+      }
+    }
+    for (int64_t i = 0; i < n; ++i)
+      *reinterpret_cast<T*>(p[0] + i * s[0]) =
+          std::exp(*reinterpret_cast<const T*>(p[1] + i * s[1]));
+  });
+}
+
 template <typename T>
 void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm) {
   const T alpha = static_cast<T>(prm.alpha), beta = static_cast<T>(prm.beta),
@@ -59,8 +81,7 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
     case UnaryOp::Sign:
       return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>((T(0) < x) - (x < T(0))); });
     case UnaryOp::Exp:
-      return eigen_unary<T>(in, out, [](T x) { return std::exp(x); },
-                            [](const auto& a) { return a.exp(); });
+      return exp_kernel<T>(in, out);
     case UnaryOp::Log:
       return eigen_unary<T>(in, out, [](T x) { return std::log(x); },
                             [](const auto& a) { return a.log(); });
