@@ -32,7 +32,8 @@ int64_t window_count(int64_t size, int64_t kernel, int64_t pad, int64_t stride, 
   const int64_t extent = checked_mul(dilation, kernel - 1, op, "dilated kernel extent");
   const int64_t span = padded - extent - 1;
   if (span < 0) return 0;
-  int64_t count = (span + (ceil_mode ? stride - 1 : 0)) / stride + 1;
+  int64_t count =
+      checked_add(span, ceil_mode ? stride - 1 : 0, op, "the rounded-up window span") / stride + 1;
   // The last window must start inside the input or its leading padding.
   if (ceil_mode && (count - 1) * stride >= size + pad) --count;
   return count;
