@@ -2,20 +2,71 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+
 namespace metagrad {
 
 std::string shape_str(const Dims& dims) { return fmt::format("[{}]", fmt::join(dims, ", ")); }
 
-int64_t numel_of(const Dims& shape) {
+// Note [size overflow]
+// Every product of sizes (element counts, strides, byte counts) is computed with an overflow check:
+// an unchecked product that wraps allocates a few bytes and then writes past them. The limits are
+// PyTorch's: an element count fits int64, a storage fits kMaxTensorBytes (PTRDIFF_MAX) bytes, and
+// contiguous strides (products of max(size, 1)) fit int64. A shape with a zero size has no
+// elements whatever its other sizes, so [2^63 - 1, 0] and [0, 2^63 - 1] are both valid empty
+// shapes; only their strides can overflow (PyTorch's "Stride calculation overflowed").
+
+int64_t numel_of(const Dims& shape, const char* op) {
   int64_t n = 1;
-  for (int64_t s : shape) n *= s;
+  bool overflow = false;
+  for (int64_t s : shape) {
+    if (s == 0) return 0;
+    overflow |= __builtin_mul_overflow(n, s, &n);
+  }
+  MG_CHECK(!overflow,
+           "{}: shape {} has more elements than fit in int64 (the product of the sizes exceeds "
+           "{}); use smaller sizes",
+           op, shape_str(shape), INT64_MAX);
   return n;
 }
 
-Dims contiguous_strides(const Dims& shape) {
+int64_t checked_mul(int64_t a, int64_t b, const char* op, const char* what) {
+  int64_t out;
+  MG_CHECK(!__builtin_mul_overflow(a, b, &out), "{}: {} overflows int64 ({} * {} > {})", op, what,
+           a, b, INT64_MAX);
+  return out;
+}
+
+int64_t checked_add(int64_t a, int64_t b, const char* op, const char* what) {
+  int64_t out;
+  MG_CHECK(!__builtin_add_overflow(a, b, &out), "{}: {} overflows int64 ({} + {} > {})", op, what,
+           a, b, INT64_MAX);
+  return out;
+}
+
+int64_t storage_nbytes(const Dims& shape, int64_t element_size, std::string_view dtype,
+                       const char* op) {
+  const int64_t n = numel_of(shape, op);
+  int64_t bytes;
+  const bool overflow = __builtin_mul_overflow(n, element_size, &bytes);
+  MG_CHECK(!overflow && bytes <= kMaxTensorBytes,
+           "{}: a {} tensor of shape {} needs {} elements * {} bytes{}, more than the largest "
+           "tensor storage ({} bytes, PTRDIFF_MAX); use smaller sizes",
+           op, dtype, shape_str(shape), n, element_size,
+           overflow ? std::string(" (overflows int64)") : fmt::format(" = {} bytes", bytes),
+           kMaxTensorBytes);
+  return bytes;
+}
+
+Dims contiguous_strides(const Dims& shape, const char* op) {
   Dims strides(shape.size(), 1);
-  for (int i = shape.size() - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * std::max<int64_t>(shape[i + 1], 1);
+  for (int i = shape.size() - 2; i >= 0; --i) {
+    MG_CHECK(
+        !__builtin_mul_overflow(strides[i + 1], std::max<int64_t>(shape[i + 1], 1), &strides[i]),
+        "{}: stride calculation overflowed for shape {} (the product of the sizes after "
+        "dimension {}, counting 0 as 1, exceeds {}); use smaller sizes",
+        op, shape_str(shape), i, INT64_MAX);
+  }
   return strides;
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/error.hpp"
@@ -91,11 +93,30 @@ class Dims {
 /// "[2, 3]" — shapes in messages are printed like this.
 std::string shape_str(const Dims& dims);
 
-/// Product of the sizes (1 for a 0-d shape).
-int64_t numel_of(const Dims& shape);
+/// The largest storage of one tensor, in bytes: PTRDIFF_MAX (2^63 - 1 on 64-bit hosts), as in
+/// PyTorch, so that every byte count and byte offset fits both size_t and ptrdiff_t.
+inline constexpr int64_t kMaxTensorBytes = PTRDIFF_MAX;
 
-/// Row-major strides (in elements) of a contiguous tensor with this shape.
-Dims contiguous_strides(const Dims& shape);
+/// Product of the sizes (1 for a 0-d shape, 0 when any size is 0, whatever the others). Throws
+/// naming `op` and the shape when the product does not fit int64. See Note [size overflow].
+int64_t numel_of(const Dims& shape, const char* op = "tensor");
+
+/// a * b for counts and sizes; throws naming `op` and `what` (the quantity being computed) when
+/// the product does not fit int64.
+int64_t checked_mul(int64_t a, int64_t b, const char* op, const char* what);
+
+/// a + b for counts and sizes; throws naming `op` and `what` when the sum does not fit int64.
+int64_t checked_add(int64_t a, int64_t b, const char* op, const char* what);
+
+/// Bytes of a contiguous tensor of `shape` with elements of `element_size` bytes. Throws naming
+/// `op`, the shape, the dtype name and the byte count when the count exceeds kMaxTensorBytes.
+int64_t storage_nbytes(const Dims& shape, int64_t element_size, std::string_view dtype,
+                       const char* op);
+
+/// Row-major strides (in elements) of a contiguous tensor with this shape: stride[i] = product of
+/// max(size[j], 1) for j > i, as PyTorch. Throws naming `op` when a stride overflows int64 (so
+/// [0, 2^63 - 1] is a valid empty shape, but [0, 2^62, 4] is not).
+Dims contiguous_strides(const Dims& shape, const char* op = "tensor");
 
 /// Wraps a possibly negative dim into [0, ndim); throws naming `op` when out of range.
 int normalize_dim(int64_t dim, int ndim, const char* op);

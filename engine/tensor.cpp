@@ -1,5 +1,8 @@
 #include "engine/tensor.hpp"
 
+#include <new>
+#include <string>
+
 #include "engine/autograd/engine.hpp"
 #include "engine/autograd/node.hpp"
 #include "engine/grad_mode.hpp"
@@ -32,13 +35,24 @@ AutogradMeta& TensorImpl::ensure_autograd() {
   return *autograd_;
 }
 
-Tensor make_empty(const Dims& shape, DType dtype, Device device) {
+Tensor make_empty(const Dims& shape, DType dtype, Device device, const char* op) {
   for (int64_t s : shape)
-    MG_CHECK(s >= 0, "empty: negative dimension {} in shape {}", s, shape_str(shape));
-  const int64_t n = numel_of(shape);
-  auto storage = std::make_shared<Storage>(static_cast<size_t>(n) * element_size(dtype), device);
-  return Tensor(std::make_shared<TensorImpl>(std::move(storage), shape, contiguous_strides(shape),
-                                             0, dtype));
+    MG_CHECK(s >= 0, "{}: negative dimension {} in shape {}", op, s, shape_str(shape));
+  const std::string_view dtype_str = dtype_name(dtype);
+  const int64_t nbytes =
+      storage_nbytes(shape, static_cast<int64_t>(element_size(dtype)), dtype_str, op);
+  Dims strides = contiguous_strides(shape, op);
+  std::shared_ptr<Storage> storage;
+  try {
+    storage = std::make_shared<Storage>(static_cast<size_t>(nbytes), device);
+  } catch (const Error& e) {
+    MG_FAIL("{}: cannot allocate a {} tensor of shape {} ({} bytes) on {}: {}", op, dtype_str,
+            shape_str(shape), nbytes, device.str(), e.what());
+  } catch (const std::bad_alloc&) {
+    MG_FAIL("{}: cannot allocate a {} tensor of shape {} ({} bytes) on {}: out of memory", op,
+            dtype_str, shape_str(shape), nbytes, device.str());
+  }
+  return Tensor(std::make_shared<TensorImpl>(std::move(storage), shape, strides, 0, dtype));
 }
 
 Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int64_t offset) {

@@ -255,8 +255,10 @@ class TensorImpl {
   mutable std::optional<AutogradMeta> autograd_;
 };
 
-/// A new contiguous tensor with uninitialised data.
-Tensor make_empty(const Dims& shape, DType dtype, Device device);
+/// A new contiguous tensor with uninitialised data. Throws naming `op` when a size is negative,
+/// when the shape's element count, strides or bytes overflow (Note [size overflow]), or when the
+/// device cannot allocate the bytes.
+Tensor make_empty(const Dims& shape, DType dtype, Device device, const char* op = "empty");
 /// A view of `base`'s storage with the given geometry (no autograd history).
 Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int64_t offset);
 

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
@@ -59,11 +60,33 @@ Node::~Node() {
   teardown.draining = false;
 }
 
+namespace {
+// A hook may replace a gradient only by one of the same shape, dtype and device (as PyTorch):
+// anything else would reach the next node, or a leaf's .grad, silently wrong.
+// `node` is null for a leaf's hook.
+void check_hook_result(const Tensor& original, const Tensor& replaced, const Node* node,
+                       uint32_t slot) {
+  if (replaced.shape() == original.shape() && replaced.dtype() == original.dtype() &&
+      replaced.device() == original.device())
+    return;
+  const std::string where =
+      node ? fmt::format("output {} of {}", slot, node->name()) : std::string("a leaf tensor");
+  MG_FAIL(
+      "register_hook: the hook on {} returned a {} tensor of shape {} on {}, expected {} {} "
+      "on {} (the gradient it replaces); a hook must return a tensor of the gradient's "
+      "shape, dtype and device, or an undefined Tensor to keep the gradient",
+      where, dtype_name(replaced.dtype()), shape_str(replaced.shape()), replaced.device().str(),
+      dtype_name(original.dtype()), shape_str(original.shape()), original.device().str());
+}
+}  // namespace
+
 void Node::run_pre_hooks(TensorList& grads) const {
   for (const auto& [slot, hook] : pre_hooks_) {
     if (slot >= grads.size() || !grads[slot].defined()) continue;
     Tensor replaced = hook(grads[slot]);
-    if (replaced.defined()) grads[slot] = replaced;
+    if (!replaced.defined()) continue;
+    check_hook_result(grads[slot], replaced, this, slot);
+    grads[slot] = replaced;
   }
 }
 
@@ -139,7 +162,9 @@ void AccumulateGrad::run_pre_hooks(TensorList& grads) const {
   }
   for (const GradHook& hook : hooks) {
     Tensor replaced = hook(grads[0]);
-    if (replaced.defined()) grads[0] = replaced;
+    if (!replaced.defined()) continue;
+    check_hook_result(grads[0], replaced, nullptr, 0);
+    grads[0] = replaced;
   }
 }
 

@@ -108,8 +108,10 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes) {
              "one_hot: cannot infer the number of classes from an empty tensor of shape {}; pass "
              "num_classes",
              shape_str(labels.shape()));
-    num_classes = *std::max_element(values.begin(), values.end()) + 1;
+    num_classes = checked_add(*std::max_element(values.begin(), values.end()), 1, "one_hot",
+                              "the number of classes");
   }
+  checked_mul(labels.numel(), num_classes, "one_hot", "the output size");
   for (const int64_t v : values) {
     MG_CHECK(v >= 0, "one_hot: class values must be non-negative, got {}", v);
     MG_CHECK(v < num_classes, "one_hot: class value {} is out of range for {} classes", v,

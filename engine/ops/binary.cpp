@@ -9,6 +9,7 @@ namespace {
 using detail::backend_of;
 using detail::broadcast_view;
 using detail::scalar_like;
+using detail::scalar_operand;
 using detail::view_of;
 
 const char* op_name(BinaryOp op) {
@@ -37,12 +38,12 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
   const char* name = op_name(op);
   detail::check_same_kind(a, b, name);
   if (a.shape() == b.shape()) {
-    Tensor out = make_empty(a.shape(), is_predicate(op) ? kBool : a.dtype(), a.device());
+    Tensor out = make_empty(a.shape(), is_predicate(op) ? kBool : a.dtype(), a.device(), name);
     backend_of(a).binary(op, view_of(a), view_of(b), view_of(out));
     return out;
   }
   const Dims shape = broadcast_shapes(a.shape(), b.shape(), name);
-  Tensor out = make_empty(shape, is_predicate(op) ? kBool : a.dtype(), a.device());
+  Tensor out = make_empty(shape, is_predicate(op) ? kBool : a.dtype(), a.device(), name);
   backend_of(a).binary(op, broadcast_view(a, shape), broadcast_view(b, shape), view_of(out));
   return out;
 }
@@ -207,18 +208,18 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, double b) {
-  return where(cond, a, scalar_like(b, a));
+  return where(cond, a, scalar_operand(b, a, "where"));
 }
 Tensor where(const Tensor& cond, double a, const Tensor& b) {
-  return where(cond, scalar_like(a, b), b);
+  return where(cond, scalar_operand(a, b, "where"), b);
 }
 
-Tensor add(const Tensor& a, double b) { return add(a, scalar_like(b, a)); }
-Tensor sub(const Tensor& a, double b) { return sub(a, scalar_like(b, a)); }
-Tensor sub(double a, const Tensor& b) { return sub(scalar_like(a, b), b); }
-Tensor mul(const Tensor& a, double b) { return mul(a, scalar_like(b, a)); }
-Tensor div(const Tensor& a, double b) { return div(a, scalar_like(b, a)); }
-Tensor div(double a, const Tensor& b) { return div(scalar_like(a, b), b); }
+Tensor add(const Tensor& a, double b) { return add(a, scalar_operand(b, a, "add")); }
+Tensor sub(const Tensor& a, double b) { return sub(a, scalar_operand(b, a, "sub")); }
+Tensor sub(double a, const Tensor& b) { return sub(scalar_operand(a, b, "sub"), b); }
+Tensor mul(const Tensor& a, double b) { return mul(a, scalar_operand(b, a, "mul")); }
+Tensor div(const Tensor& a, double b) { return div(a, scalar_operand(b, a, "div")); }
+Tensor div(double a, const Tensor& b) { return div(scalar_operand(a, b, "div"), b); }
 
 Tensor eq(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Eq, a, b); }
 Tensor ne(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Ne, a, b); }
@@ -226,12 +227,22 @@ Tensor lt(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Lt
 Tensor le(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Le, a, b); }
 Tensor gt(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Gt, a, b); }
 Tensor ge(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Ge, a, b); }
-Tensor eq(const Tensor& a, double b) { return eq(a, scalar_like(b, a)); }
-Tensor ne(const Tensor& a, double b) { return ne(a, scalar_like(b, a)); }
-Tensor lt(const Tensor& a, double b) { return lt(a, scalar_like(b, a)); }
-Tensor le(const Tensor& a, double b) { return le(a, scalar_like(b, a)); }
-Tensor gt(const Tensor& a, double b) { return gt(a, scalar_like(b, a)); }
-Tensor ge(const Tensor& a, double b) { return ge(a, scalar_like(b, a)); }
+namespace {
+// a (op) b for a scalar b. An int64/bool tensor is compared in float64 when b is not one of its
+// values (x < 0.5, x == NaN), so that the answer is the mathematical one, as in PyTorch.
+Tensor compare_scalar(BinaryOp op, const Tensor& a, double b) {
+  detail::check_defined(a, op_name(op));
+  const Tensor x = detail::is_exact_value(b, a.dtype()) ? a : a.to(kFloat64);
+  return binary_forward(op, x, scalar_like(b, x));
+}
+}  // namespace
+
+Tensor eq(const Tensor& a, double b) { return compare_scalar(BinaryOp::Eq, a, b); }
+Tensor ne(const Tensor& a, double b) { return compare_scalar(BinaryOp::Ne, a, b); }
+Tensor lt(const Tensor& a, double b) { return compare_scalar(BinaryOp::Lt, a, b); }
+Tensor le(const Tensor& a, double b) { return compare_scalar(BinaryOp::Le, a, b); }
+Tensor gt(const Tensor& a, double b) { return compare_scalar(BinaryOp::Gt, a, b); }
+Tensor ge(const Tensor& a, double b) { return compare_scalar(BinaryOp::Ge, a, b); }
 
 namespace {
 Tensor logical(BinaryOp op, const Tensor& a, const Tensor& b) {

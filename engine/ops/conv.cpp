@@ -24,11 +24,16 @@ using detail::view_of;
 std::string pair_str(IntPair p) { return fmt::format("({}, {})", p.h, p.w); }
 
 // Window positions along one dim (PyTorch's pooling_output_shape; conv is ceil_mode = false).
+// Sizes are checked for overflow (Note [size overflow]): kernel, padding and dilation come from the
+// caller.
 int64_t window_count(int64_t size, int64_t kernel, int64_t pad, int64_t stride, int64_t dilation,
-                     bool ceil_mode) {
-  const int64_t span = size + 2 * pad - dilation * (kernel - 1) - 1;
+                     bool ceil_mode, const char* op) {
+  const int64_t padded = checked_add(size, checked_mul(2, pad, op, "padding"), op, "padded size");
+  const int64_t extent = checked_mul(dilation, kernel - 1, op, "dilated kernel extent");
+  const int64_t span = padded - extent - 1;
   if (span < 0) return 0;
-  int64_t count = (span + (ceil_mode ? stride - 1 : 0)) / stride + 1;
+  int64_t count =
+      checked_add(span, ceil_mode ? stride - 1 : 0, op, "the rounded-up window span") / stride + 1;
   // The last window must start inside the input or its leading padding.
   if (ceil_mode && (count - 1) * stride >= size + pad) --count;
   return count;
@@ -54,8 +59,11 @@ ConvGeometry geometry_of(const Dims& image_shape, IntPair kernel, IntPair stride
   const int64_t height = image_shape[image_shape.size() - 2], width = image_shape.back();
   ConvGeometry g{kernel.h,  kernel.w,   stride.h,   stride.w, padding.h,
                  padding.w, dilation.h, dilation.w, 0,        0};
-  g.out_h = window_count(height, kernel.h, padding.h, stride.h, dilation.h, ceil_mode);
-  g.out_w = window_count(width, kernel.w, padding.w, stride.w, dilation.w, ceil_mode);
+  g.out_h = window_count(height, kernel.h, padding.h, stride.h, dilation.h, ceil_mode, op);
+  g.out_w = window_count(width, kernel.w, padding.w, stride.w, dilation.w, ceil_mode, op);
+  // Later products of these (kernel area, windows, their product) then fit int64.
+  checked_mul(checked_mul(kernel.h, kernel.w, op, "kernel size"),
+              checked_mul(g.out_h, g.out_w, op, "number of windows"), op, "unfolded size");
   MG_CHECK(g.out_h > 0 && g.out_w > 0,
            "{}: kernel size {} with dilation {} (extent ({}, {})) is larger than the padded input "
            "({}, {}) of input shape {} with padding {}; use a smaller kernel or dilation or more "
@@ -82,7 +90,9 @@ Tensor fold_impl(const Tensor& columns, int64_t height, int64_t width, const Con
 // tensor is still [N, C*kh*kw, L], with permuted strides) so that conv2d multiplies it as one
 // [C*kh*kw, N*L] matrix without a copy.
 Tensor unfold_impl(const Tensor& x, const ConvGeometry& g, double pad_value, bool channel_major) {
-  const int64_t n = x.size(0), k = x.size(1) * g.kernel_h * g.kernel_w, l = g.out_h * g.out_w;
+  const int64_t n = x.size(0), l = g.out_h * g.out_w;
+  const int64_t k = checked_mul(x.size(1), g.kernel_h * g.kernel_w, "unfold", "columns size");
+  checked_mul(checked_mul(k, n, "unfold", "columns size"), l, "unfold", "columns size");
   const Tensor out = channel_major ? make_view(make_empty({k, n, l}, x.dtype(), x.device()),
                                                {n, k, l}, {l, n * l, 1}, 0)
                                    : make_empty({n, k, l}, x.dtype(), x.device());

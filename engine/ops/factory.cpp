@@ -13,8 +13,9 @@ Tensor finish(Tensor t, const TensorOptions& options) {
   return t;
 }
 
-Tensor filled(const Dims& shape, double value, const TensorOptions& options) {
-  Tensor t = make_empty(shape, options.dtype, options.device);
+Tensor filled(const Dims& shape, double value, const TensorOptions& options, const char* op) {
+  detail::check_value_fits(value, options.dtype, op, "fill value");
+  Tensor t = make_empty(shape, options.dtype, options.device, op);
   if (t.numel() > 0) detail::backend_of(t).fill(detail::view_of(t), value);
   return finish(t, options);
 }
@@ -36,64 +37,97 @@ Tensor random_fill(Tensor t, int kind, double low, double high, Generator* gener
   return t;
 }
 
+// A 1-D tensor of n values value_at(i), written on the host (no temporary of doubles: n may be too
+// large to allocate, which make_empty reports) and moved to options.device.
+template <typename ValueAt>
+Tensor sequence(int64_t n, const TensorOptions& options, const char* op, ValueAt value_at) {
+  Tensor host = make_empty(Dims{n}, options.dtype, kCPU, op);
+  MG_DISPATCH_ALL(options.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* dst = static_cast<T*>(host.raw_data());
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<T>(value_at(i));
+  });
+  return finish(options.device.is_cpu() ? host : host.to(options.device), options);
+}
+
 }  // namespace
 
 Tensor empty(const Dims& shape, TensorOptions options) {
-  return finish(make_empty(shape, options.dtype, options.device), options);
+  return finish(make_empty(shape, options.dtype, options.device, "empty"), options);
 }
-Tensor zeros(const Dims& shape, TensorOptions options) { return filled(shape, 0.0, options); }
-Tensor ones(const Dims& shape, TensorOptions options) { return filled(shape, 1.0, options); }
+Tensor zeros(const Dims& shape, TensorOptions options) {
+  return filled(shape, 0.0, options, "zeros");
+}
+Tensor ones(const Dims& shape, TensorOptions options) {
+  return filled(shape, 1.0, options, "ones");
+}
 Tensor full(const Dims& shape, double value, TensorOptions options) {
-  return filled(shape, value, options);
+  return filled(shape, value, options, "full");
 }
-Tensor scalar_tensor(double value, TensorOptions options) { return filled(Dims{}, value, options); }
+Tensor scalar_tensor(double value, TensorOptions options) {
+  return filled(Dims{}, value, options, "scalar_tensor");
+}
 
 Tensor arange(double end, TensorOptions options) { return arange(0.0, end, 1.0, options); }
 
 Tensor arange(double start, double end, double step, TensorOptions options) {
+  MG_CHECK(std::isfinite(start) && std::isfinite(end),
+           "arange: unsupported range: {} -> {} (start and end must be finite)", start, end);
   MG_CHECK(step != 0.0, "arange: step must be nonzero");
   MG_CHECK((step > 0 && end >= start) || (step < 0 && end <= start),
            "arange: upper bound and larger bound inconsistent with step sign (start {}, end {}, "
            "step {})",
            start, end, step);
-  const int64_t n = static_cast<int64_t>(std::ceil((end - start) / step));
-  std::vector<double> values(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) values[i] = start + step * static_cast<double>(i);
-  return tensor(values, Dims{n}, options);
+  const double count = std::ceil((end - start) / step);
+  // 0x1p63 is the first double above INT64_MAX; a larger count is not an int64.
+  MG_CHECK(std::isfinite(count) && count < 0x1p63,
+           "arange: invalid size, possible overflow: ({} - {}) / {} = {} elements do not fit int64",
+           end, start, step, count);
+  for (double bound : {start, end})
+    detail::check_value_fits(bound, options.dtype, "arange", "bound");
+  return sequence(static_cast<int64_t>(count), options, "arange",
+                  [&](int64_t i) { return start + step * static_cast<double>(i); });
 }
 
 Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
   MG_CHECK(steps >= 0, "linspace: number of steps must be non-negative, got {}", steps);
-  std::vector<double> values(static_cast<size_t>(steps));
+  for (double bound : {start, end})
+    detail::check_value_fits(bound, options.dtype, "linspace", "bound");
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   // Symmetric evaluation as PyTorch: first half from start, second half from end.
   // One step gives `start` (torch.linspace(a, b, 1) == [a]).
   const int64_t half = steps == 1 ? 1 : steps / 2;
-  for (int64_t i = 0; i < steps; ++i)
-    values[i] = i < half ? start + step * static_cast<double>(i)
-                         : end - step * static_cast<double>(steps - 1 - i);
-  return tensor(values, Dims{steps}, options);
+  return sequence(steps, options, "linspace", [&](int64_t i) {
+    return i < half ? start + step * static_cast<double>(i)
+                    : end - step * static_cast<double>(steps - 1 - i);
+  });
 }
 
 Tensor eye(int64_t n, int64_t m, TensorOptions options) {
   if (m < 0) m = n;
   MG_CHECK(n >= 0, "eye: n must be greater or equal to 0, got {}", n);
-  std::vector<double> values(static_cast<size_t>(n * m), 0.0);
-  for (int64_t i = 0; i < std::min(n, m); ++i) values[i * m + i] = 1.0;
-  return tensor(values, Dims{n, m}, options);
+  Tensor host = filled(Dims{n, m}, 0.0, TensorOptions(options.dtype, kCPU), "eye");
+  MG_DISPATCH_ALL(options.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* dst = static_cast<T*>(host.raw_data());
+    for (int64_t i = 0; i < std::min(n, m); ++i) dst[i * m + i] = T(1);
+  });
+  return finish(options.device.is_cpu() ? host : host.to(options.device), options);
 }
 
 Tensor rand(const Dims& shape, TensorOptions options, Generator* generator) {
   MG_CHECK(is_floating(options.dtype), "rand: dtype must be float32 or float64, got {}",
            dtype_name(options.dtype));
-  return finish(random_fill(make_empty(shape, options.dtype, options.device), 0, 0.0, 1.0, generator),
-                options);
+  return finish(
+      random_fill(make_empty(shape, options.dtype, options.device, "rand"), 0, 0.0, 1.0, generator),
+      options);
 }
 
 Tensor randn(const Dims& shape, TensorOptions options, Generator* generator) {
   MG_CHECK(is_floating(options.dtype), "randn: dtype must be float32 or float64, got {}",
            dtype_name(options.dtype));
-  return finish(random_fill(make_empty(shape, options.dtype, options.device), 1, 0.0, 1.0, generator),
+  return finish(random_fill(make_empty(shape, options.dtype, options.device, "randn"), 1, 0.0, 1.0,
+                            generator),
                 options);
 }
 
@@ -102,15 +136,18 @@ Tensor randint(int64_t low, int64_t high, const Dims& shape, TensorOptions optio
   MG_CHECK(low < high, "randint: expects low < high, got low={} high={}", low, high);
   MG_CHECK(options.dtype != kBool, "randint: bool dtype is not supported");
   const DType dtype = options.dtype == kFloat32 ? kInt64 : options.dtype;  // as documented
-  return random_fill(make_empty(shape, dtype, options.device), 2, static_cast<double>(low),
-                     static_cast<double>(high), generator);
+  return random_fill(make_empty(shape, dtype, options.device, "randint"), 2,
+                     static_cast<double>(low), static_cast<double>(high), generator);
 }
 
 Tensor tensor(const std::vector<double>& values, const Dims& shape, TensorOptions options) {
-  MG_CHECK(static_cast<int64_t>(values.size()) == numel_of(shape),
+  const int64_t numel = numel_of(shape, "tensor");
+  MG_CHECK(static_cast<int64_t>(values.size()) == numel,
            "tensor: {} values given for shape {} ({} elements)", values.size(), shape_str(shape),
-           numel_of(shape));
-  Tensor host = make_empty(shape, options.dtype, kCPU);
+           numel);
+  for (size_t i = 0; i < values.size(); ++i)
+    detail::check_value_fits(values[i], options.dtype, "tensor", "value");
+  Tensor host = make_empty(shape, options.dtype, kCPU, "tensor");
   MG_DISPATCH_ALL(options.dtype, [&](auto tag) {
     using T = decltype(tag);
     T* dst = static_cast<T*>(host.raw_data());

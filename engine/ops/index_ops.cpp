@@ -204,9 +204,9 @@ Tensor cat(const TensorList& tensors, int64_t dim) {
                d, r.shape()[e], t.shape()[e], e, i, shape_str(t.shape()), ref,
                shape_str(r.shape()));
     }
-    shape[d] += t.shape()[d];
+    shape[d] = checked_add(shape[d], t.shape()[d], "cat", "the concatenated size");
   }
-  Tensor out = make_empty(shape, first.dtype(), first.device());
+  Tensor out = make_empty(shape, first.dtype(), first.device(), "cat");
   // starts[i]: where tensor i begins along d; -1 for a skipped legacy empty tensor.
   std::vector<int64_t> starts(n, -1);
   int64_t at = 0;
@@ -455,18 +455,20 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, double value) {
   for (size_t p = 0; p < pad.size() / 2; ++p) {
     const int d = x.dim() - 1 - static_cast<int>(p);
     const int64_t size = x.shape()[d], before = pad[2 * p], after = pad[2 * p + 1];
-    out_shape[d] = size + before + after;
+    out_shape[d] = checked_add(checked_add(size, before, "pad", "the padded size"), after, "pad",
+                               "the padded size");
     MG_CHECK(out_shape[d] >= 0,
              "pad: dimension {} of size {} padded by ({}, {}) would have negative size {}; a "
              "negative pad can remove at most the whole dimension",
              d, size, before, after, out_shape[d]);
-    const int64_t crop_before = std::max<int64_t>(-before, 0),
-                  crop_after = std::max<int64_t>(-after, 0);
+    // Crops beyond the size remove the whole dimension (clamped so that -pad cannot overflow).
+    const int64_t crop_before = before < 0 ? std::min(-(before + 1), size - 1) + 1 : 0,
+                  crop_after = after < 0 ? std::min(-(after + 1), size - 1) + 1 : 0;
     kept[d] = std::max<int64_t>(size - crop_before - crop_after, 0);
     src_offset += std::min(crop_before, size) * x.strides()[d];
     dst_start[d] = std::max<int64_t>(before, 0);
   }
-  Tensor out = make_empty(out_shape, x.dtype(), x.device());
+  Tensor out = make_empty(out_shape, x.dtype(), x.device(), "pad");
   const int64_t kept_numel = numel_of(kept);
   if (kept_numel < out.numel()) backend_of(out).fill(view_of(out), value);
   if (kept_numel > 0) {

@@ -77,6 +77,9 @@ Tensor& apply_directly(Tensor& self, BinaryOp op, const Tensor& other) {
 template <typename OutOfPlace>
 Tensor& binary_inplace(Tensor& self, BinaryOp op, const Tensor& other, const char* name,
                        OutOfPlace out_of_place) {
+  detail::check_defined(self, name);
+  detail::check_defined(other, name, "other");
+  detail::check_inplace_overlap(self, other, name);
   if (writes_directly(self, other)) {
     detail::check_inplace_allowed(self, name);
     return apply_directly(self, op, other);
@@ -93,41 +96,60 @@ Tensor binary_div(const Tensor& a, const Tensor& b) { return div(a, b); }
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   if (alpha == 1.0) return binary_inplace(*this, BinaryOp::Add, other, "add_", binary_add);
+  detail::inplace_scalar(alpha, *this, "add_", false);
+  detail::check_defined(other, "add_", "other");
+  detail::check_inplace_overlap(*this, other, "add_");
   return assign(*this, add(current(*this, "add_"), other, alpha), "add_");
 }
 Tensor& Tensor::add_(double other) {
-  return binary_inplace(*this, BinaryOp::Add, detail::scalar_like(other, *this), "add_", binary_add);
+  return binary_inplace(*this, BinaryOp::Add, detail::inplace_scalar(other, *this, "add_", false),
+                        "add_", binary_add);
 }
 Tensor& Tensor::sub_(const Tensor& other, double alpha) {
   if (alpha == 1.0) return binary_inplace(*this, BinaryOp::Sub, other, "sub_", binary_sub);
+  detail::inplace_scalar(alpha, *this, "sub_", false);
+  detail::check_defined(other, "sub_", "other");
+  detail::check_inplace_overlap(*this, other, "sub_");
   return assign(*this, add(current(*this, "sub_"), other, -alpha), "sub_");
 }
 Tensor& Tensor::sub_(double other) {
-  return binary_inplace(*this, BinaryOp::Sub, detail::scalar_like(other, *this), "sub_", binary_sub);
+  return binary_inplace(*this, BinaryOp::Sub, detail::inplace_scalar(other, *this, "sub_", false),
+                        "sub_", binary_sub);
 }
 Tensor& Tensor::mul_(const Tensor& other) {
   return binary_inplace(*this, BinaryOp::Mul, other, "mul_", binary_mul);
 }
 Tensor& Tensor::mul_(double other) {
-  return binary_inplace(*this, BinaryOp::Mul, detail::scalar_like(other, *this), "mul_", binary_mul);
+  return binary_inplace(*this, BinaryOp::Mul, detail::inplace_scalar(other, *this, "mul_", false),
+                        "mul_", binary_mul);
 }
 Tensor& Tensor::div_(const Tensor& other) {
+  MG_CHECK(!defined() || is_floating(dtype()),
+           "div_: result type Float can't be cast to the desired output type {}: true division of "
+           "a {} tensor (shape {}) gives a float result; convert the tensor with .to(kFloat32) or "
+           ".to(kFloat64) first",
+           dtype() == kBool ? "Bool" : "Long", dtype_name(dtype()), shape_str(shape()));
   return binary_inplace(*this, BinaryOp::Div, other, "div_", binary_div);
 }
 Tensor& Tensor::div_(double other) {
-  return binary_inplace(*this, BinaryOp::Div, detail::scalar_like(other, *this), "div_", binary_div);
+  return binary_inplace(*this, BinaryOp::Div, detail::inplace_scalar(other, *this, "div_", true),
+                        "div_", binary_div);
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {
   detail::check_inplace_allowed(*this, "copy_");
   detail::check_defined(src, "copy_", "source");
-  Tensor value = src.dtype() == dtype() ? src : src.to(dtype());
+  // A strided source that may share elements with self is read in full before the write.
+  const bool may_share =
+      detail::check_inplace_overlap(*this, src, "copy_") == detail::Overlap::kTooHard;
+  Tensor value = src.dtype() != dtype() ? src.to(dtype()) : (may_share ? src.clone() : src);
   if (value.device() != device()) value = value.to(device());
   return assign(*this, value, "copy_");
 }
 
 Tensor& Tensor::fill_(double value) {
   detail::check_inplace_allowed(*this, "fill_");
+  detail::check_value_fits(value, dtype(), "fill_", "fill value");
   if (numel() > 0) detail::backend_of(*this).fill(detail::view_of(*this), value);
   storage()->bump_version();
   if (is_grad_enabled() && requires_grad()) {

@@ -37,7 +37,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   const int64_t batch = a.dim() == 3 && a.size(0) != 1 ? a.size(0) : b.dim() == 3 ? b.size(0) : 1;
   const int64_t m = a.size(-2), n = b.size(-1);
   Tensor out = make_empty(a.dim() == 2 && b.dim() == 2 ? Dims{m, n} : Dims{batch, m, n}, a.dtype(),
-                          a.device());
+                          a.device(), "matmul");
   const View out_view{out.raw_data(), out.dtype(), {batch, m, n}, {m * n, n, 1}};
   backend_of(a).matmul(batched_view(a, batch), batched_view(b, batch), out_view);
   if (needs_grad(a, b)) {
@@ -73,8 +73,9 @@ bool leading_dims_merge(const Tensor& x) {
 Tensor as_batched(const Tensor& x, const Dims& batch, int64_t batch_numel) {
   const int64_t rows = x.size(-2), cols = x.size(-1);
   if (x.dim() == 2 || (x.dim() == 3 && x.size(0) == batch_numel)) return x;
-  int64_t x_batch = 1;
-  for (int d = 0; d < x.dim() - 2; ++d) x_batch *= x.size(d);
+  Dims x_batch_shape = x.shape();
+  x_batch_shape.resize(x.dim() - 2);
+  const int64_t x_batch = numel_of(x_batch_shape, "matmul");
   if (x_batch == 1) return reshape(x, {rows, cols});
   Dims full = batch;
   full.push_back(rows);
@@ -127,13 +128,13 @@ Tensor matmul_impl(const Tensor& a, const Tensor& b, const char* op) {
   if (a.dim() >= 3 && b2.dim() == 2 && leading_dims_merge(a)) {
     Dims shape = a.shape();
     shape.pop_back();
-    const Tensor rows = reshape(a, {numel_of(shape), k});
+    const Tensor rows = reshape(a, {numel_of(shape, op), k});
     if (!b_vec) shape.push_back(b.size(-1));
     return reshape(bmm(rows, b2), shape);
   }
 
   const Dims batch = batch_shape(a, b, a2, b2, op);
-  const int64_t batch_numel = numel_of(batch);
+  const int64_t batch_numel = numel_of(batch, op);
   const Tensor out = bmm(as_batched(a2, batch, batch_numel), as_batched(b2, batch, batch_numel));
   Dims shape = batch;
   if (!a_vec) shape.push_back(a2.size(-2));

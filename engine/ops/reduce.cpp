@@ -16,9 +16,9 @@ using detail::unsqueeze_reduced;
 
 // Number of elements each output reduces.
 int64_t reduced_count(const Tensor& x, const Dims& dims) {
-  int64_t count = 1;
-  for (int64_t d : dims) count *= x.shape()[d];
-  return count;
+  Dims reduced;
+  for (int64_t d : dims) reduced.push_back(x.shape()[d]);
+  return numel_of(reduced, "reduce");
 }
 
 // max/min of an empty set is undefined: throws naming the op, the dim and the shape.

@@ -65,8 +65,9 @@ Tensor sum(const Tensor& x, const Dims& dims_in, bool keepdim) {
 Tensor mean(const Tensor& x, const Dims& dims_in, bool keepdim) {
   detail::check_floating(x, "mean");
   const Dims dims = reduction_dims(dims_in, x.dim(), "mean");
-  int64_t count = 1;
-  for (int64_t d : dims) count *= x.shape()[d];
+  Dims reduced;
+  for (int64_t d : dims) reduced.push_back(x.shape()[d]);
+  const int64_t count = numel_of(reduced, "mean");
   // mean = sum / count, composed so that every order of derivative comes from sum and mul.
   if (count == 0) return sum(x, dims, keepdim) * std::numeric_limits<double>::quiet_NaN();
   return sum(x, dims, keepdim) * (1.0 / static_cast<double>(count));

@@ -12,7 +12,6 @@ namespace {
 Dims infer_shape(const Dims& requested, int64_t numel, const Dims& from, const char* op) {
   Dims shape = requested;
   int infer = -1;
-  int64_t known = 1;
   for (int i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       MG_CHECK(infer < 0, "{}: only one dimension can be inferred (-1) in shape {}", op,
@@ -21,17 +20,19 @@ Dims infer_shape(const Dims& requested, int64_t numel, const Dims& from, const c
     } else {
       MG_CHECK(shape[i] >= 0, "{}: invalid shape dimension {} in {}", op, shape[i],
                shape_str(requested));
-      known *= shape[i];
     }
   }
   if (infer >= 0) {
+    Dims known_shape = shape;
+    known_shape[infer] = 1;
+    const int64_t known = numel_of(known_shape, op);
     MG_CHECK(known != 0 && numel % known == 0,
              "{}: shape {} is invalid for input of size {} (shape {})", op, shape_str(requested),
              numel, shape_str(from));
     shape[infer] = numel / known;
   }
-  MG_CHECK(numel_of(shape) == numel, "{}: shape {} is invalid for input of size {} (shape {})", op,
-           shape_str(requested), numel, shape_str(from));
+  MG_CHECK(numel_of(shape, op) == numel, "{}: shape {} is invalid for input of size {} (shape {})",
+           op, shape_str(requested), numel, shape_str(from));
   return shape;
 }
 
@@ -111,7 +112,8 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
   Dims shape;
   for (int d = 0; d < s; ++d) shape.push_back(x.shape()[d]);
   int64_t merged = 1;
-  for (int d = s; d <= e; ++d) merged *= x.shape()[d];
+  for (int d = s; d <= e; ++d)
+    merged = checked_mul(merged, x.shape()[d], "flatten", "the merged size");
   shape.push_back(merged);
   for (int d = e + 1; d < x.dim(); ++d) shape.push_back(x.shape()[d]);
   return reshape(x, shape);
@@ -146,7 +148,8 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
   detail::check_defined(x, "unsqueeze");
   const int d = normalize_dim(dim, x.dim() + 1, "unsqueeze");
   Dims shape = x.shape(), strides = x.strides();
-  const int64_t stride = d < x.dim() ? x.strides()[d] * x.shape()[d] : 1;
+  const int64_t stride =
+      d < x.dim() ? checked_mul(x.strides()[d], x.shape()[d], "unsqueeze", "the new stride") : 1;
   shape.insert(d, 1);
   strides.insert(d, stride);
   return reshape_view(x, shape, strides);
@@ -215,6 +218,8 @@ Tensor expand(const Tensor& x, const Dims& shape) {
     }
     const int64_t have = x.shape()[i - lead];
     const int64_t want = shape[i] == -1 ? have : shape[i];
+    MG_CHECK(want >= 0, "expand: invalid size {} at dimension {} of target sizes {}", want, i,
+             shape_str(shape));
     MG_CHECK(have == want || have == 1,
              "expand: the expanded size of the tensor ({}) must match the existing size ({}) at "
              "non-singleton dimension {}; target sizes {}, tensor shape {}",
@@ -223,6 +228,7 @@ Tensor expand(const Tensor& x, const Dims& shape) {
     strides[i] = have == want ? x.strides()[i - lead] : 0;
   }
   if (out_shape == x.shape()) return reshape_view(x, x.shape(), x.strides());
+  numel_of(out_shape, "expand");
   Tensor out = make_view(x, out_shape, strides, x.storage_offset());
   if (needs_grad(x)) {
     // d expand(x) = sum_to(dx, shape(x))

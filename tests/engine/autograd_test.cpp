@@ -125,6 +125,37 @@ TEST_CASE("hooks see and may replace the gradient", "[autograd]") {
   CHECK(allclose(grad({(x * 1.0).sum()}, {x})[0], tensor({10.0, 10.0}, kFloat64)));
 }
 
+TEST_CASE("a hook that changes the gradient's shape or dtype is an error", "[autograd]") {
+  // Issue 10 defect 7: a [3] leaf got a [7] grad, a float64 leaf a float32 grad.
+  Tensor x = tensor({1.0, 2.0, 3.0}, kFloat64).requires_grad_();
+  x.register_hook([](const Tensor&) { return zeros({7}, kFloat64); });
+  CHECK_THROWS_WITH(
+      (x * 2.0).sum().backward(),
+      MG_CONTAINS("register_hook: the hook on a leaf tensor returned a float64 tensor "
+                  "of shape [7] on cpu, expected float64 [3] on cpu"));
+  CHECK_FALSE(x.grad().defined());
+
+  Tensor y = tensor({1.0, 2.0, 3.0}, kFloat64).requires_grad_();
+  y.register_hook([](const Tensor& g) { return g.to(kFloat32); });
+  CHECK_THROWS_WITH(grad({(y * 2.0).sum()}, {y}),
+                    MG_CONTAINS("returned a float32 tensor of shape [3] on cpu, expected float64 "
+                                "[3]"));
+
+  // A hook on a non-leaf replaces the gradient flowing into its node.
+  Tensor z = tensor({1.0, 2.0, 3.0}, kFloat64).requires_grad_();
+  Tensor h = z * 3.0;
+  h.register_hook([](const Tensor& g) { return g.sum(); });
+  CHECK_THROWS_WITH(h.sum().backward(),
+                    MG_CONTAINS("register_hook: the hook on output 0 of MulBackward returned a "
+                                "float64 tensor of shape [] on cpu, expected float64 [3]"));
+
+  // Same shape, dtype and device: accepted.
+  Tensor w = tensor({1.0, 2.0, 3.0}, kFloat64).requires_grad_();
+  w.register_hook([](const Tensor& g) { return g * 0.5; });
+  (w * 2.0).sum().backward();
+  CHECK(allclose(w.grad(), tensor({1.0, 1.0, 1.0}, kFloat64)));
+}
+
 TEST_CASE("retain_grad fills .grad of a non-leaf", "[autograd]") {
   Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
   Tensor h = x * x;

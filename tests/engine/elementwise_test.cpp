@@ -243,3 +243,19 @@ TEST_CASE("large elementwise ops match a sequential reference (threaded path)", 
   Tensor s = t * 2.0f;
   CHECK(s.to_vector<float>()[1] == Approx(2 * av[500]));
 }
+
+TEST_CASE("clamp with min > max gives max everywhere, as PyTorch", "[elementwise]") {
+  // Issue 10 defect 7: clamp(2, 1) gave [2, 2, 1]. PyTorch applies min then max: min(max(x, lo),
+  // hi).
+  Tensor x = tensor({0.0, 1.5, 3.0}, kFloat64).requires_grad_();
+  const Tensor y = clamp(x, 2.0, 1.0);
+  CHECK(y.to_vector<double>() == std::vector<double>{1.0, 1.0, 1.0});
+  CHECK(clamp(tensor({0.0, 1.5, 3.0}), 2.0, 1.0).to_vector<float>() ==
+        std::vector<float>{1.0f, 1.0f, 1.0f});
+  // No element lies in [2, 1]: the gradient is zero everywhere (PyTorch's mask).
+  y.sum().backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{0.0, 0.0, 0.0});
+  const Tensor nan = clamp(tensor({std::nan(""), 5.0}, kFloat64), 2.0, 1.0);
+  CHECK(std::isnan(nan.to_vector<double>()[0]));
+  CHECK(nan.to_vector<double>()[1] == 1.0);
+}

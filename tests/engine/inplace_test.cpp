@@ -1,3 +1,6 @@
+#include <cmath>
+#include <limits>
+
 #include "tests/support/helpers.hpp"
 
 using namespace metagrad;
@@ -79,10 +82,12 @@ TEST_CASE("in-place arithmetic without recording writes into the same buffer", "
   x.mul_(x);  // the same view on both sides
   CHECK(x.to_vector<float>() == std::vector<float>{1.5625f, 5.0625f, 10.5625f, 18.0625f});
 
-  // A shifted view of the same storage reads the old values (as if computed out of place).
+  // A shifted view of the same storage partially overlaps: an error as in PyTorch (see "in-place
+  // arithmetic with a partially overlapping operand is an error"); a clone reads the old values.
   Tensor y = tensor({1.0, 2.0, 3.0, 4.0}, kFloat64);
   Tensor tail = slice(y, 0, 1, 4), head = slice(y, 0, 0, 3);
-  tail.add_(head);
+  CHECK_THROWS_WITH(tail.add_(head), MG_CONTAINS("add_: unsupported operation"));
+  tail.add_(head.clone());
   CHECK(y.to_vector<double>() == std::vector<double>{1.0, 3.0, 5.0, 7.0});
 
   // A transposed operand and a broadcast row.
@@ -91,4 +96,91 @@ TEST_CASE("in-place arithmetic without recording writes into the same buffer", "
   CHECK(m.to_vector<double>() == std::vector<double>{11.0, 32.0, 23.0, 44.0});
   m.mul_(tensor({1.0, -1.0}, kFloat64));
   CHECK(m.to_vector<double>() == std::vector<double>{11.0, -32.0, 23.0, -44.0});
+}
+
+TEST_CASE("copy_ from a partially overlapping view is an error, as PyTorch", "[inplace]") {
+  // Issue 10 defect 7: a.slice(0, 1, 6).copy_(a.slice(0, 0, 5)) gave garbage.
+  Tensor a = arange(10.0, kFloat64);
+  Tensor dst = a.slice(0, 1, 6);
+  CHECK_THROWS_WITH(dst.copy_(a.slice(0, 0, 5)),
+                    MG_CONTAINS("copy_: unsupported operation: some elements of the input tensor "
+                                "and the written-to tensor refer to a single memory location") &&
+                        MG_CONTAINS("clone() the input"));
+  CHECK(a.to_vector<double>() == std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  // The remedy works.
+  dst.copy_(a.slice(0, 0, 5).clone());
+  CHECK(a.to_vector<double>() == std::vector<double>{0, 0, 1, 2, 3, 4, 6, 7, 8, 9});
+  // Copying a view onto itself is a no-op; disjoint views of one storage are fine.
+  Tensor b = arange(6.0, kFloat64);
+  b.slice(0, 0, 3).copy_(b.slice(0, 0, 3));
+  b.slice(0, 0, 3).copy_(b.slice(0, 3, 6));
+  CHECK(b.to_vector<double>() == std::vector<double>{3, 4, 5, 3, 4, 5});
+}
+
+TEST_CASE("copy_ between interleaved strided views reads the source before writing", "[inplace]") {
+  // Byte ranges intersect but both views are strided (PyTorch's "too hard" case): the source is
+  // read in full first, so the result is the element-wise assignment, not a smeared prefix.
+  Tensor a = arange(10.0, kFloat64);
+  a.slice(0, 2, 10, 2).copy_(a.slice(0, 0, 8, 2));
+  CHECK(a.to_vector<double>() == std::vector<double>{0, 1, 0, 3, 2, 5, 4, 7, 6, 9});
+  Tensor b = arange(10.0, kFloat64);
+  b.slice(0, 0, 10, 2).copy_(b.slice(0, 1, 10, 2));
+  CHECK(b.to_vector<double>() == std::vector<double>{1, 1, 3, 3, 5, 5, 7, 7, 9, 9});
+}
+
+TEST_CASE("in-place arithmetic with a partially overlapping operand is an error", "[inplace]") {
+  Tensor a = arange(10.0, kFloat64);
+  CHECK_THROWS_WITH(a.slice(0, 1, 6).add_(a.slice(0, 0, 5)),
+                    MG_CONTAINS("add_: unsupported operation: some elements of the input tensor "
+                                "and the written-to tensor refer to a single memory location"));
+  CHECK_THROWS_WITH(a.slice(0, 0, 5).mul_(a.slice(0, 2, 7)), MG_CONTAINS("mul_: unsupported"));
+  CHECK_THROWS_WITH(a.slice(0, 0, 5).sub_(a.slice(0, 2, 7), 2.0), MG_CONTAINS("sub_: unsupported"));
+  CHECK(a.to_vector<double>() == std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  // The same view, and disjoint views, are fine.
+  a.slice(0, 0, 5).add_(a.slice(0, 0, 5));
+  a.slice(0, 5, 10).sub_(a.slice(0, 0, 5));
+  CHECK(a.to_vector<double>() == std::vector<double>{0, 2, 4, 6, 8, 5, 4, 3, 2, 1});
+  // An expanded (stride-0) destination would receive several results per element.
+  Tensor e = zeros({1}, kFloat64).expand({3});
+  CHECK_THROWS_WITH(e.add_(tensor({1.0, 2.0, 3.0}, kFloat64)),
+                    MG_CONTAINS("add_: unsupported operation: more than one element of the "
+                                "written-to tensor (shape [3], strides [0]) refers to a single "
+                                "memory location"));
+  CHECK_THROWS_WITH(e.copy_(tensor({1.0, 2.0, 3.0}, kFloat64)), MG_CONTAINS("copy_: unsupported"));
+}
+
+TEST_CASE("in-place ops on integer tensors follow PyTorch's cast rule", "[inplace]") {
+  // Issue 10 defect 7: ones(kInt64).mul_(0.5) silently gave 0.
+  Tensor x = ones({3}, kInt64);
+  CHECK_THROWS_WITH(x.mul_(0.5),
+                    MG_CONTAINS("mul_: result type Float can't be cast to the desired output type "
+                                "Long") &&
+                        MG_CONTAINS("scalar 0.5"));
+  CHECK_THROWS_WITH(x.add_(std::nan("")), MG_CONTAINS("add_: result type Float can't be cast"));
+  CHECK_THROWS_WITH(x.sub_(1e30), MG_CONTAINS("sub_: result type Float"));
+  CHECK_THROWS_WITH(x.div_(2.0), MG_CONTAINS("div_: result type Float can't be cast to the "
+                                             "desired output type Long: true division"));
+  CHECK_THROWS_WITH(x.div_(ones({3}, kInt64)),
+                    MG_CONTAINS("div_: result type Float can't be cast"));
+  CHECK_THROWS_WITH(x.add_(ones({3}, kInt64), 0.5), MG_CONTAINS("add_: result type Float"));
+  CHECK(x.to_vector<int64_t>() == std::vector<int64_t>{1, 1, 1});
+  // Integral scalars keep working.
+  x.mul_(3.0).add_(-1.0).sub_(ones({3}, kInt64), 2.0);
+  CHECK(x.to_vector<int64_t>() == std::vector<int64_t>{0, 0, 0});
+  Tensor mask = zeros({2}, kBool);
+  CHECK_THROWS_WITH(mask.add_(2.0), MG_CONTAINS("add_: result type Float can't be cast to the "
+                                                "desired output type Bool"));
+}
+
+TEST_CASE("fill values that an integer dtype cannot hold are errors", "[inplace]") {
+  Tensor x = zeros({2}, kInt64);
+  CHECK_THROWS_WITH(x.fill_(std::nan("")),
+                    MG_CONTAINS("fill_: fill value nan cannot be converted to int64 without "
+                                "overflow"));
+  CHECK_THROWS_WITH(x.fill_(std::numeric_limits<double>::infinity()),
+                    MG_CONTAINS("fill_: fill value inf cannot be converted to int64"));
+  CHECK(x.to_vector<int64_t>() == std::vector<int64_t>{0, 0});
+  // As PyTorch's fill_: a fractional value truncates.
+  x.fill_(2.5);
+  CHECK(x.to_vector<int64_t>() == std::vector<int64_t>{2, 2});
 }

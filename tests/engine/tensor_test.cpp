@@ -1,5 +1,6 @@
 // Tensor core: factories, metadata, data access, conversions, sharing semantics, versions.
 #include <cmath>
+#include <limits>
 
 #include "tests/support/helpers.hpp"
 
@@ -32,6 +33,42 @@ TEST_CASE("zeros, ones, full and empty make contiguous tensors of the given dtyp
   CHECK(e.shape() == Dims{3, 0, 2});
   CHECK(zeros({2}, {kFloat64, kCPU, true}).requires_grad());
   CHECK_THROWS_WITH(zeros({2, -1}), MG_CONTAINS("negative dimension -1 in shape [2, -1]"));
+}
+
+TEST_CASE("full rejects values the dtype cannot hold, as PyTorch", "[tensor]") {
+  // Issue 10 defect 7: full({2}, NaN, kInt64) gave INT64_MIN.
+  CHECK_THROWS_WITH(full({2}, std::nan(""), kInt64),
+                    MG_CONTAINS("full: fill value nan cannot be converted to int64 without "
+                                "overflow"));
+  CHECK_THROWS_WITH(full({2}, -std::numeric_limits<double>::infinity(), kInt64),
+                    MG_CONTAINS("full: fill value -inf cannot be converted to int64"));
+  CHECK_THROWS_WITH(full({2}, 1e19, kInt64), MG_CONTAINS("fill value 1e+19 cannot be converted to "
+                                                         "int64"));
+  CHECK_THROWS_WITH(full({2}, std::nan(""), kBool), MG_CONTAINS("cannot be converted to bool"));
+  CHECK_THROWS_WITH(full({2}, 1e300, kFloat32), MG_CONTAINS("cannot be converted to float32"));
+  CHECK_THROWS_WITH(tensor({1.0, std::nan("")}, kInt64),
+                    MG_CONTAINS("tensor: value nan cannot be converted to int64"));
+  CHECK_THROWS_WITH(arange(-1e19, 0.0, 1e18, kInt64),
+                    MG_CONTAINS("arange: bound -1e+19 cannot be converted to int64"));
+  // In range: as PyTorch, a fractional value truncates, and -2^63 is exact.
+  CHECK(full({2}, 2.5, kInt64).to_vector<int64_t>() == std::vector<int64_t>{2, 2});
+  CHECK(full({1}, -0x1p63, kInt64).item<int64_t>() == std::numeric_limits<int64_t>::min());
+  CHECK(std::isnan(full({1}, std::nan(""), kFloat32).item<float>()));
+  CHECK(std::isinf(full({1}, std::numeric_limits<double>::infinity(), kFloat32).item<float>()));
+}
+
+TEST_CASE("scalar operands of integer tensors are exact or rejected", "[tensor]") {
+  const Tensor x = tensor({0.0, 1.0, 2.0}, kInt64);
+  CHECK_THROWS_WITH(x * 0.5, MG_CONTAINS("mul: the scalar 0.5 is not a int64 value") &&
+                                 MG_CONTAINS("does not promote implicitly"));
+  CHECK_THROWS_WITH(x + std::nan(""), MG_CONTAINS("add: the scalar nan"));
+  CHECK_THROWS_WITH(where(gt(x, 0.0), x, 0.5), MG_CONTAINS("where: the scalar 0.5"));
+  CHECK((x * 2.0).to_vector<int64_t>() == std::vector<int64_t>{0, 2, 4});
+  // Comparisons with a value the dtype cannot hold compare mathematically (in float64).
+  CHECK(lt(x, 0.5).to_vector<bool>() == std::vector<bool>{true, false, false});
+  CHECK(ge(x, 1.5).to_vector<bool>() == std::vector<bool>{false, false, true});
+  CHECK(eq(x, std::nan("")).to_vector<bool>() == std::vector<bool>{false, false, false});
+  CHECK(gt(x, -1e300).to_vector<bool>() == std::vector<bool>{true, true, true});
 }
 
 TEST_CASE("arange matches torch.arange sizes and values", "[tensor]") {

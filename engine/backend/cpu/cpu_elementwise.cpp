@@ -112,8 +112,10 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
                             [](const auto& a) { return a.max(T(0)); });
     case UnaryOp::Clamp:
       return unary_loop<T, T>(in, out, [=](T x) {
+        // min(max(x, lo), hi) as PyTorch: every value is hi when lo > hi; NaN stays NaN.
         if (std::isnan(x)) return x;
-        return x < alpha ? alpha : (x > beta ? beta : x);
+        const T y = x < alpha ? alpha : x;
+        return y > beta ? beta : y;
       });
     case UnaryOp::PowScalar:
       if (alpha == T(2)) return unary_loop<T, T>(in, out, [](T x) { return x * x; });

@@ -1,3 +1,5 @@
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -24,9 +26,21 @@ constexpr size_t kCachedBlock = 1 << 16;
 constexpr size_t kMaxCachedBytes = size_t{1} << 30;
 
 #if defined(__SANITIZE_ADDRESS__)
+#define MG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MG_ASAN 1
+#endif
+#endif
+
+#if defined(MG_ASAN)
 constexpr bool kCacheEnabled = false;  // let AddressSanitizer see every use after free
+// AddressSanitizer aborts the process on a request above its 1 TiB limit instead of returning
+// null; refusing those requests here keeps "out of memory" a metagrad::Error under ASan too.
+constexpr size_t kMaxAllocation = size_t{1} << 40;
 #else
 constexpr bool kCacheEnabled = true;
+constexpr size_t kMaxAllocation = static_cast<size_t>(PTRDIFF_MAX);
 #endif
 
 // A cache of large freed blocks keyed by their rounded size.
@@ -71,14 +85,21 @@ size_t rounded_size(size_t nbytes) { return (nbytes + kAlignment - 1) / kAlignme
 void* CpuBackend::allocate(size_t nbytes) {
   if (nbytes == 0) return nullptr;
   void* p = nullptr;
-  if (nbytes <= kSmallBuffer) {
+  if (nbytes > kMaxAllocation - kAlignment) {
+    p = nullptr;  // rounding up would wrap around; no allocator grants this much anyway
+  } else if (nbytes <= kSmallBuffer) {
     p = std::malloc(nbytes);
   } else {
     const size_t rounded = rounded_size(nbytes);
     if (kCacheEnabled && rounded >= kCachedBlock) p = block_cache().take(rounded);
     if (!p) p = std::aligned_alloc(kAlignment, rounded);
   }
-  if (!p) MG_FAIL("allocate: out of CPU memory allocating {} bytes", nbytes);
+  if (!p) {
+    MG_FAIL(
+        "out of CPU memory: failed to allocate {} bytes ({:.2f} GiB); free some tensors or use "
+        "smaller sizes",
+        nbytes, static_cast<double>(nbytes) / static_cast<double>(size_t{1} << 30));
+  }
   return p;
 }
 
