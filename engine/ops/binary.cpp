@@ -36,6 +36,10 @@ const char* op_name(BinaryOp op) {
 Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
   const char* name = op_name(op);
   detail::check_same_kind(a, b, name);
+  MG_CHECK(is_predicate(op) || a.dtype() != kBool,
+           "{}: arithmetic on bool tensors is not supported (shapes {} and {}); convert them with "
+           ".to(kFloat32) or .to(kInt64) first, or use logical_and / logical_or / logical_xor",
+           name, shape_str(a.shape()), shape_str(b.shape()));
   if (a.shape() == b.shape()) {
     Tensor out = make_empty(a.shape(), is_predicate(op) ? kBool : a.dtype(), a.device());
     backend_of(a).binary(op, view_of(a), view_of(b), view_of(out));
@@ -69,6 +73,12 @@ struct Needs {
 };
 Needs needs_of(const Node& self) {
   return {self.next_edges()[0].valid(), self.next_edges()[1].valid()};
+}
+
+// The double operand of a binary op as a 0-d tensor like its tensor operand, which must be defined.
+Tensor scalar_operand(double value, const Tensor& like, const char* op) {
+  detail::check_defined(like, op, "tensor operand");
+  return scalar_like(value, like);
 }
 
 }  // namespace
@@ -207,18 +217,18 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, double b) {
-  return where(cond, a, scalar_like(b, a));
+  return where(cond, a, scalar_operand(b, a, "where"));
 }
 Tensor where(const Tensor& cond, double a, const Tensor& b) {
-  return where(cond, scalar_like(a, b), b);
+  return where(cond, scalar_operand(a, b, "where"), b);
 }
 
-Tensor add(const Tensor& a, double b) { return add(a, scalar_like(b, a)); }
-Tensor sub(const Tensor& a, double b) { return sub(a, scalar_like(b, a)); }
-Tensor sub(double a, const Tensor& b) { return sub(scalar_like(a, b), b); }
-Tensor mul(const Tensor& a, double b) { return mul(a, scalar_like(b, a)); }
-Tensor div(const Tensor& a, double b) { return div(a, scalar_like(b, a)); }
-Tensor div(double a, const Tensor& b) { return div(scalar_like(a, b), b); }
+Tensor add(const Tensor& a, double b) { return add(a, scalar_operand(b, a, "add")); }
+Tensor sub(const Tensor& a, double b) { return sub(a, scalar_operand(b, a, "sub")); }
+Tensor sub(double a, const Tensor& b) { return sub(scalar_operand(a, b, "sub"), b); }
+Tensor mul(const Tensor& a, double b) { return mul(a, scalar_operand(b, a, "mul")); }
+Tensor div(const Tensor& a, double b) { return div(a, scalar_operand(b, a, "div")); }
+Tensor div(double a, const Tensor& b) { return div(scalar_operand(a, b, "div"), b); }
 
 Tensor eq(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Eq, a, b); }
 Tensor ne(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Ne, a, b); }
@@ -226,15 +236,17 @@ Tensor lt(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Lt
 Tensor le(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Le, a, b); }
 Tensor gt(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Gt, a, b); }
 Tensor ge(const Tensor& a, const Tensor& b) { return binary_forward(BinaryOp::Ge, a, b); }
-Tensor eq(const Tensor& a, double b) { return eq(a, scalar_like(b, a)); }
-Tensor ne(const Tensor& a, double b) { return ne(a, scalar_like(b, a)); }
-Tensor lt(const Tensor& a, double b) { return lt(a, scalar_like(b, a)); }
-Tensor le(const Tensor& a, double b) { return le(a, scalar_like(b, a)); }
-Tensor gt(const Tensor& a, double b) { return gt(a, scalar_like(b, a)); }
-Tensor ge(const Tensor& a, double b) { return ge(a, scalar_like(b, a)); }
+Tensor eq(const Tensor& a, double b) { return eq(a, scalar_operand(b, a, "eq")); }
+Tensor ne(const Tensor& a, double b) { return ne(a, scalar_operand(b, a, "ne")); }
+Tensor lt(const Tensor& a, double b) { return lt(a, scalar_operand(b, a, "lt")); }
+Tensor le(const Tensor& a, double b) { return le(a, scalar_operand(b, a, "le")); }
+Tensor gt(const Tensor& a, double b) { return gt(a, scalar_operand(b, a, "gt")); }
+Tensor ge(const Tensor& a, double b) { return ge(a, scalar_operand(b, a, "ge")); }
 
 namespace {
 Tensor logical(BinaryOp op, const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, op_name(op), "first operand");
+  detail::check_defined(b, op_name(op), "second operand");
   if (a.dtype() == b.dtype()) return binary_forward(op, a, b);
   return binary_forward(op, a.to(kBool), b.to(kBool));
 }
