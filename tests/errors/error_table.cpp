@@ -10,8 +10,9 @@ namespace metagrad::testing {
 
 ErrorTable all_error_cases() {
   ErrorTable all;
-  for (ErrorTable part : {elementwise_error_cases(), tensor_op_error_cases(), conv_error_cases(),
-                          nn_error_cases(), optim_error_cases(), misc_error_cases()}) {
+  for (ErrorTable part :
+       {elementwise_error_cases(), tensor_op_error_cases(), conv_error_cases(), nn_error_cases(),
+        optim_error_cases(), class_error_cases(), misc_error_cases()}) {
     for (ErrorCase& c : part) all.push_back(std::move(c));
   }
   return all;
@@ -30,17 +31,36 @@ bool is_ident(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c 
 
 }  // namespace
 
-std::vector<std::string> declared_function_names(const std::string& header) {
+std::vector<std::string> declared_public_names(const std::string& header) {
   std::ifstream in(header);
-  MG_CHECK(in.good(), "declared_function_names: cannot read {}", header);
+  MG_CHECK(in.good(), "declared_public_names: cannot read {}", header);
   static const char* const kNotFunctions[] = {"struct",   "class",   "enum",         "union",
                                               "using",    "typedef", "concept",      "namespace",
                                               "template", "extern",  "static_assert"};
   std::vector<std::string> names;
   std::set<std::string> seen;
   std::string line;
+  bool in_detail = false;  // inside `namespace detail { ... }`: internal, not public
   while (std::getline(in, line)) {
+    if (starts_with_word(line, "namespace") && line.find("detail") != std::string::npos) {
+      in_detail = line.find('{') != std::string::npos;
+      continue;
+    }
+    if (in_detail) {
+      in_detail = !(line.rfind('}', 0) == 0 && line.find("namespace") != std::string::npos);
+      continue;
+    }
     if (line.empty() || !(std::isalpha(static_cast<unsigned char>(line[0])) || line[0] == '_')) {
+      continue;
+    }
+    if (starts_with_word(line, "class")) {
+      // "class Name : public Base {" or "class Name {" (not a forward declaration "class Name;").
+      size_t begin = 6, end = 6;
+      while (end < line.size() && is_ident(line[end])) ++end;
+      const std::string name = line.substr(begin, end - begin);
+      if (!name.empty() && line.find(';') == std::string::npos && seen.insert(name).second) {
+        names.push_back(name);
+      }
       continue;
     }
     bool skip = false;
@@ -49,6 +69,9 @@ std::vector<std::string> declared_function_names(const std::string& header) {
     if (skip || paren == std::string::npos) continue;
     // The name ends at the '(' (an operator's symbol may sit between "operator" and the '(').
     const std::string head = line.substr(0, paren);
+    if (head.find('=') != std::string::npos && head.find("operator") == std::string::npos) {
+      continue;  // a variable with an initialiser
+    }
     std::string name;
     const size_t op = head.rfind("operator");
     if (op != std::string::npos && (op == 0 || !is_ident(head[op - 1]))) {

@@ -32,15 +32,20 @@ ErrorTable conv_error_cases();
 ErrorTable nn_error_cases();
 /// Optimizer aliases, transformations, schedules, combinators and hooks (optim/*.hpp).
 ErrorTable optim_error_cases();
+/// Layers, Module, the Optimizer and MetaOptimizer classes and FuncOptimizer (entries named by the
+/// class).
+ErrorTable class_error_cases();
 /// Autograd entry points, make_dot, readers and writers, checkpoints and state utilities.
 ErrorTable misc_error_cases();
 
 /// Every table above, concatenated.
 ErrorTable all_error_cases();
 
-/// The names of the public functions declared at namespace scope in `header` (a path): every
-/// line that starts in column 0 with a declaration containing '(' gives the identifier before
-/// its first '(' ("operator+" for operators). Throws metagrad::Error when the file cannot be read.
-std::vector<std::string> declared_function_names(const std::string& header);
+/// The names of the public functions and classes declared at namespace scope in `header` (a path):
+/// every line that starts in column 0 with a declaration containing '(' gives the identifier before
+/// its first '(' ("operator+" for operators), and every `class Name` definition at column 0 gives
+/// Name; `namespace detail` blocks are internal and skipped. Throws metagrad::Error when the file
+/// cannot be read.
+std::vector<std::string> declared_public_names(const std::string& header);
 
 }  // namespace metagrad::testing

@@ -19,8 +19,7 @@ using metagrad::testing::ErrorCase;
 
 namespace {
 
-// The public headers whose functions must each have an entry (or an exemption below). Classes
-// (layers, Optimizer, Module) are tested by their own suites; these are the free functions.
+// The public headers whose functions and classes must each have an entry (or an exemption below).
 const char* const kPublicHeaders[] = {
     "engine/ops/binary.hpp",
     "engine/ops/conv.hpp",
@@ -62,6 +61,7 @@ const std::map<std::string, std::string> kExempt = {
     {"module_detach_", "detaches what any module holds"},
     {"stop_gradient", "detaches what it is given and skips undefined tensors"},
     {"state_difference", "compares any two states and returns the difference as a value"},
+    {"Cloneable", "a CRTP base; a module without it is tested under module_clone"},
 };
 
 std::string describe_failure(const ErrorCase& c, const std::string& problem) {
@@ -108,7 +108,7 @@ TEST_CASE("the error-input table covers every public function", "[errors][covera
   REQUIRE(root != nullptr);  // set by meson (tests/errors/meson.build)
   std::set<std::string> declared;
   for (const char* header : kPublicHeaders) {
-    const auto names = metagrad::testing::declared_function_names(std::string(root) + "/" + header);
+    const auto names = metagrad::testing::declared_public_names(std::string(root) + "/" + header);
     REQUIRE(!names.empty());
     declared.insert(names.begin(), names.end());
   }
@@ -134,22 +134,33 @@ TEST_CASE("the error-input table covers every public function", "[errors][covera
   CHECK(covered + kExempt.size() == declared.size());
 }
 
-TEST_CASE("declared_function_names reads free functions and operators", "[errors][coverage]") {
+TEST_CASE("declared_public_names reads free functions and operators", "[errors][coverage]") {
   const char* root = std::getenv("METAGRAD_SOURCE_ROOT");
   REQUIRE(root != nullptr);
   auto names =
-      metagrad::testing::declared_function_names(std::string(root) + "/engine/ops/binary.hpp");
+      metagrad::testing::declared_public_names(std::string(root) + "/engine/ops/binary.hpp");
   std::set<std::string> set(names.begin(), names.end());
   CHECK(set.count("add"));
   CHECK(set.count("where"));
   CHECK(set.count("operator+"));
   CHECK(set.count("operator/"));
   CHECK(!set.count("Tensor"));
-  names = metagrad::testing::declared_function_names(std::string(root) + "/optim/transform.hpp");
+  names = metagrad::testing::declared_public_names(std::string(root) + "/optim/transform.hpp");
   set = std::set<std::string>(names.begin(), names.end());
   CHECK(set.count("chain"));  // a template and an inline overload too
   CHECK(set.count("apply_updates"));
-  CHECK(!set.count("GradientTransformation"));  // members are indented and skipped
-  CHECK_THROWS_WITH(metagrad::testing::declared_function_names(std::string(root) + "/nope.hpp"),
+  CHECK(set.count("GradientTransformation"));  // a class definition
+  CHECK(!set.count("init"));                   // members are indented and skipped
+  names = metagrad::testing::declared_public_names(std::string(root) + "/engine/nn/layers.hpp");
+  set = std::set<std::string>(names.begin(), names.end());
+  CHECK(set.count("Sequential"));
+  CHECK(set.count("BatchNorm2d"));
+  CHECK(!set.count("LinearOptions"));         // option structs are not classes with behaviour
+  CHECK(!set.count("is_single_sequential"));  // in namespace detail
+  names = metagrad::testing::declared_public_names(std::string(root) + "/engine/nn/module.hpp");
+  set = std::set<std::string>(names.begin(), names.end());
+  CHECK(set.count("Module"));
+  CHECK(!set.count("float_repr"));  // in namespace detail
+  CHECK_THROWS_WITH(metagrad::testing::declared_public_names(std::string(root) + "/nope.hpp"),
                     Catch::Matchers::Contains("nope.hpp"));
 }

@@ -12,11 +12,19 @@ Tensor f32(const Dims& shape) { return ones(shape); }
 Tensor f64(const Dims& shape) { return ones(shape, kFloat64); }
 Tensor i64(const std::vector<double>& values) { return tensor(values, kInt64); }
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
+Tensor on_cuda(const Dims& shape) { return zeros(shape, cuda_device(0)); }
 
 }  // namespace
 
 ErrorTable conv_error_cases() {
   return {
+      {"conv2d",
+       "weight on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)conv2d(f32({1, 1, 5, 5}), on_cuda({2, 1, 3, 3}));
+       },
+       {"conv2d", "cpu", "cuda:0"}},
       {"unfold",
        "2-d input",
        [] {
@@ -125,6 +133,27 @@ ErrorTable conv_error_cases() {
 
 ErrorTable nn_error_cases() {
   return {
+      {"linear",
+       "weight on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)linear(f32({2, 3}), on_cuda({4, 3}));
+       },
+       {"linear", "cpu", "cuda:0"}},
+      {"mse_loss",
+       "target on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)mse_loss(f32({2}), on_cuda({2}));
+       },
+       {"mse_loss", "cpu", "cuda:0"}},
+      {"cross_entropy",
+       "target on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)cross_entropy(f32({2, 3}), zeros({2}, TensorOptions(kInt64, cuda_device(0))));
+       },
+       {"cross_entropy", "cpu", "cuda:0"}},
       {"linear",
        "in_features differ",
        [] {

@@ -253,7 +253,29 @@ ErrorTable optim_error_cases() {
        "dtype differs",
        [] { (void)apply_updates({ones({2})}, {ones({2}, kFloat64)}); },
        {"apply_updates: update 0 (float64 [2] on cpu)", "(float32 [2] on cpu)"}},
+      {"GradientTransformation",
+       "init of a default-constructed transformation",
+       [] { (void)GradientTransformation().init({}); },
+       {"GradientTransformation", "undefined"}},
+      {"ParamMask",
+       "flags of the wrong count",
+       [] {
+         (void)ParamMask({true}).resolve({ones({1}), ones({1})}, "my_transform");
+       },
+       {"my_transform", "1", "2"}},
+      {"apply_updates",
+       "undefined parameter with an update",
+       [] { (void)apply_updates({Tensor()}, {ones({2})}); },
+       {"apply_updates: parameter 0 is undefined but has an update"}},
       // Schedules.
+      {"ScalarOrSchedule",
+       "value() of a schedule",
+       [] { (void)ScalarOrSchedule(constant_schedule(1.0)).value(); },
+       {"ScalarOrSchedule::value: holds"}},
+      {"ScalarOrSchedule",
+       "null schedule",
+       [] { (void)ScalarOrSchedule(Schedule()); },
+       {"ScalarOrSchedule: the schedule is empty"}},
       {"polynomial_schedule",
        "NaN init_value",
        [] { (void)polynomial_schedule(kNaN, 0.0, 1.0, 10); },
@@ -317,6 +339,12 @@ ErrorTable optim_error_cases() {
          (void)tx.init({ones({2}, kFloat64)});
        },
        {"multi_transform: got 2 labels for 1 parameters"}},
+      {"ParamLabels",
+       "labels of the wrong count",
+       [] {
+         (void)ParamLabels({"a"}).resolve({ones({1}), ones({1})}, "my_transform");
+       },
+       {"my_transform: got 1 labels for 2 parameters"}},
       {"multi_steps",
        "every_k = 0",
        [] { (void)multi_steps(scale(1.0), int64_t{0}); },

@@ -11,6 +11,7 @@ namespace {
 Tensor f32(const Dims& shape) { return ones(shape); }
 Tensor f64(const Dims& shape) { return ones(shape, kFloat64); }
 Tensor i64(const std::vector<double>& values) { return tensor(values, kInt64); }
+Tensor on_cuda(const Dims& shape) { return zeros(shape, cuda_device(0)); }
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 ErrorTable shape_cases() {
@@ -118,6 +119,27 @@ ErrorTable shape_cases() {
 
 ErrorTable index_cases() {
   return {
+      {"cat",
+       "tensors on different devices",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)cat({f32({2}), on_cuda({2})});
+       },
+       {"cat", "cpu", "cuda:0"}},
+      {"gather",
+       "index on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)gather(f32({2}), 0, zeros({1}, TensorOptions(kInt64, cuda_device(0))));
+       },
+       {"gather", "cpu", "cuda:0"}},
+      {"index_select",
+       "index on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)index_select(f32({2}), 0, zeros({1}, TensorOptions(kInt64, cuda_device(0))));
+       },
+       {"index_select", "cpu", "cuda:0"}},
       {"cat", "no tensors", [] { (void)cat({}); }, {"cat", "empty"}},
       {"cat",
        "sizes differ off the dim",
@@ -236,6 +258,13 @@ ErrorTable index_cases() {
 
 ErrorTable linalg_cases() {
   return {
+      {"matmul",
+       "operands on different devices",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)matmul(f32({2, 2}), on_cuda({2, 2}));
+       },
+       {"matmul", "cpu", "cuda:0"}},
       {"matmul",
        "inner dims differ",
        [] {
