@@ -89,7 +89,7 @@ ErrorTable class_error_cases() {
        [] {
          (void)nn::MaxPool2d(0).forward(f32({1, 1, 4, 4}));
        },
-       {"max_pool2d: kernel_size must be positive, got (0, 0)"}},
+       {"MaxPool2d: kernel_size must be positive, got (0, 0)"}},
       {"AvgPool2d",
        "1-d input",
        [] { (void)nn::AvgPool2d(2).forward(f32({4})); },
@@ -104,11 +104,12 @@ ErrorTable class_error_cases() {
       {"Module",
        "a parameter name registered twice",
        [] { TwiceRegistered m; },
-       {"register_parameter", "'w'"}},
+       {"register_parameter: TwiceRegistered already has a parameter, buffer or submodule named "
+        "\"w\""}},
       {"Module",
        "unknown parameter name",
        [] { (void)nn::Linear(2, 3).get_parameter("nope"); },
-       {"get_parameter", "'nope'"}},
+       {"get_parameter: Linear has no parameter \"nope\"; its parameters are: weight, bias"}},
       {"Module",
        "set_parameters with the wrong count",
        [] {
@@ -254,7 +255,7 @@ ErrorTable class_error_cases() {
        {"radam: invalid eps value: -1"}},
       {"FuncOptimizer",
        "undefined transformation",
-       [] { FuncOptimizer opt(GradientTransformation()); },
+       [] { FuncOptimizer opt{GradientTransformation()}; },
        {"FuncOptimizer", "undefined"}},
       {"FuncOptimizer",
        "parameters of another shape after the first step",

@@ -45,6 +45,11 @@ const char* const kPublicHeaders[] = {
     "optim/hook.hpp",
     "optim/utils.hpp",
     "optim/checkpoint.hpp",
+    "engine/nn/layers.hpp",
+    "engine/nn/module.hpp",
+    "optim/optimizer/optimizer.hpp",
+    "optim/meta/meta_optimizer.hpp",
+    "optim/func_optimizer.hpp",
 };
 
 // Functions that cannot fail on any input they accept (every argument is valid by type), each
