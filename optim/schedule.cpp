@@ -27,8 +27,16 @@ const Schedule& ScalarOrSchedule::schedule() const {
 
 double ScalarOrSchedule::at(int64_t count) const { return schedule_ ? schedule_(count) : value(); }
 
-Schedule polynomial_schedule(double init_value, double end_value, double power,
-                             int64_t transition_steps, int64_t transition_begin) {
+namespace {
+void check_finite(double value, const char* who, const char* name) {
+  MG_CHECK(std::isfinite(value), "{}: {} = {} must be finite", who, name, value);
+}
+
+Schedule polynomial_checked(const char* who, double init_value, double end_value, double power,
+                            int64_t transition_steps, int64_t transition_begin) {
+  check_finite(init_value, who, "init_value");
+  check_finite(end_value, who, "end_value");
+  check_finite(power, who, "power");
   if (transition_steps <= 0) return constant_schedule(init_value);
   transition_begin = std::max<int64_t>(transition_begin, 0);
   return [=](int64_t count) {
@@ -37,15 +45,27 @@ Schedule polynomial_schedule(double init_value, double end_value, double power,
     return (init_value - end_value) * std::pow(frac, power) + end_value;
   };
 }
+}  // namespace
+
+Schedule polynomial_schedule(double init_value, double end_value, double power,
+                             int64_t transition_steps, int64_t transition_begin) {
+  return polynomial_checked("polynomial_schedule", init_value, end_value, power, transition_steps,
+                            transition_begin);
+}
 
 Schedule linear_schedule(double init_value, double end_value, int64_t transition_steps,
                          int64_t transition_begin) {
-  return polynomial_schedule(init_value, end_value, 1.0, transition_steps, transition_begin);
+  return polynomial_checked("linear_schedule", init_value, end_value, 1.0, transition_steps,
+                            transition_begin);
 }
 
 Schedule exponential_decay(double init_value, double decay_rate, int64_t transition_begin,
                            int64_t transition_steps, bool staircase,
                            std::optional<double> end_value) {
+  check_finite(init_value, "exponential_decay", "init_value");
+  MG_CHECK(decay_rate >= 0.0 && std::isfinite(decay_rate),
+           "exponential_decay: decay_rate = {} must be >= 0 and finite", decay_rate);
+  if (end_value) check_finite(*end_value, "exponential_decay", "end_value");
   if (transition_steps <= 0 || decay_rate == 0.0) return constant_schedule(init_value);
   transition_begin = std::max<int64_t>(transition_begin, 0);
   return [=](int64_t count) {

@@ -50,16 +50,18 @@ class ScalarOrSchedule {
 
 /// (init_value - end_value) * (1 - c / transition_steps)^power + end_value with
 /// c = clamp(count - transition_begin, 0, transition_steps). A non-positive transition_steps gives
-/// the constant init_value; a negative transition_begin counts as 0.
+/// the constant init_value; a negative transition_begin counts as 0. Throws unless init_value,
+/// end_value and power are finite.
 Schedule polynomial_schedule(double init_value, double end_value, double power,
                              int64_t transition_steps, int64_t transition_begin = 0);
-/// polynomial_schedule with power 1.
+/// polynomial_schedule with power 1 (errors name linear_schedule).
 Schedule linear_schedule(double init_value, double end_value, int64_t transition_steps,
                          int64_t transition_begin = 0);
 /// init_value * decay_rate^((count - transition_begin) / transition_steps) (the exponent floored
 /// when staircase), init_value while count <= transition_begin; clipped at end_value when given
 /// (from below when decay_rate < 1, from above otherwise). A non-positive transition_steps or a
-/// zero decay_rate gives the constant init_value; a negative transition_begin counts as 0.
+/// zero decay_rate gives the constant init_value; a negative transition_begin counts as 0. Throws
+/// unless init_value (and end_value when given) are finite and decay_rate is finite and >= 0.
 Schedule exponential_decay(double init_value, double decay_rate, int64_t transition_begin = 0,
                            int64_t transition_steps = 1, bool staircase = false,
                            std::optional<double> end_value = std::nullopt);

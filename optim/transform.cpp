@@ -80,6 +80,17 @@ TensorList apply_updates(const TensorList& params, const TensorList& updates, bo
            "apply_updates: got {} parameters but {} updates; pass one update per parameter "
            "(an undefined Tensor for none)",
            params.size(), updates.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (!updates[i].defined()) continue;
+    MG_CHECK(params[i].defined(), "apply_updates: parameter {} is undefined but has an update", i);
+    MG_CHECK(updates[i].shape() == params[i].shape() && updates[i].dtype() == params[i].dtype() &&
+                 updates[i].device() == params[i].device(),
+             "apply_updates: update {} ({} {} on {}) does not match its parameter ({} {} on {}); "
+             "updates must have their parameter's shape, dtype and device",
+             i, dtype_name(updates[i].dtype()), shape_str(updates[i].shape()),
+             updates[i].device().str(), dtype_name(params[i].dtype()), shape_str(params[i].shape()),
+             params[i].device().str());
+  }
   if (inplace) {
     NoGradGuard no_grad;
     for (size_t i = 0; i < params.size(); ++i) {

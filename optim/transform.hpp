@@ -73,7 +73,9 @@ GradientTransformation chain(GradientTransformation first, T... rest) {
 
 /// params + updates (undefined updates leave their parameter as it is). In place: writes into the
 /// parameters' storage without recording (TorchOpt's p.data.add_(u)), bumps their versions and
-/// returns `params`; out of place: returns new differentiable tensors p + u.
+/// returns `params`; out of place: returns new differentiable tensors p + u. Each defined update
+/// must have its parameter's shape, dtype and device (no broadcasting); otherwise it throws naming
+/// the index, before any parameter is written.
 TensorList apply_updates(const TensorList& params, const TensorList& updates, bool inplace = true);
 
 /// Any callable computing one flag per tensor: std::vector<bool>(const TensorList&).

@@ -1,5 +1,6 @@
 #include "engine/autograd/gradcheck.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/autograd/engine.hpp"
@@ -33,7 +34,9 @@ bool gradcheck(const CheckedFunction& fn, const TensorList& inputs, GradcheckOpt
   std::vector<size_t> wrt;
   for (size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i].defined() && inputs[i].requires_grad()) wrt.push_back(i);
-  MG_CHECK(!wrt.empty(), "gradcheck: no input requires grad");
+  MG_CHECK(
+      !wrt.empty(),
+      "gradcheck: no input requires grad; call requires_grad_() on the float64 inputs to check");
   TensorList wrt_tensors;
   for (size_t i : wrt) wrt_tensors.push_back(inputs[i]);
 
@@ -94,6 +97,10 @@ bool gradcheck(const CheckedFunction& fn, const TensorList& inputs, GradcheckOpt
 
 bool gradgradcheck(const CheckedFunction& fn, const TensorList& inputs,
                    const TensorList& grad_outputs, GradcheckOptions options) {
+  MG_CHECK(std::any_of(inputs.begin(), inputs.end(),
+                       [](const Tensor& t) { return t.defined() && t.requires_grad(); }),
+           "gradgradcheck: no input requires grad; call requires_grad_() on the float64 inputs to "
+           "check");
   TensorList outputs;
   {
     NoGradGuard no_grad;

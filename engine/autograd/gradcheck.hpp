@@ -21,12 +21,12 @@ struct GradcheckOptions {
 
 /// Compares the analytic Jacobian of `fn` (from grad()) with central finite differences, for every
 /// input that requires grad and every float output. Inputs should be float64. Returns true when
-/// |analytic - numeric| <= atol + rtol * |numeric| everywhere.
+/// |analytic - numeric| <= atol + rtol * |numeric| everywhere. Throws when no input requires grad.
 bool gradcheck(const CheckedFunction& fn, const TensorList& inputs, GradcheckOptions options = {});
 
 /// gradcheck of the gradient itself: checks (inputs, v) -> grad(fn(inputs), inputs, v,
 /// create_graph) with random float64 v (or `grad_outputs` when given), which verifies second
-/// derivatives (the backward of the backward).
+/// derivatives (the backward of the backward). Throws when no input requires grad.
 bool gradgradcheck(const CheckedFunction& fn, const TensorList& inputs,
                    const TensorList& grad_outputs = {}, GradcheckOptions options = {});
 

@@ -74,16 +74,22 @@ Tensor normal_(Tensor tensor, double mean, double std, Generator* generator) {
   return overwrite(tensor, z * std + mean);
 }
 
-Tensor constant_(Tensor tensor, double value) {
-  MG_CHECK(tensor.defined(), "constant_: the tensor is undefined");
+namespace {
+Tensor fill_named(Tensor tensor, double value, const char* op) {
+  MG_CHECK(tensor.defined(), "{}: the tensor is undefined", op);
   NoGradGuard no_grad;
   tensor.fill_(value);
   return tensor;
 }
+}  // namespace
 
-Tensor zeros_(Tensor tensor) { return constant_(std::move(tensor), 0.0); }
+Tensor constant_(Tensor tensor, double value) {
+  return fill_named(std::move(tensor), value, "constant_");
+}
 
-Tensor ones_(Tensor tensor) { return constant_(std::move(tensor), 1.0); }
+Tensor zeros_(Tensor tensor) { return fill_named(std::move(tensor), 0.0, "zeros_"); }
+
+Tensor ones_(Tensor tensor) { return fill_named(std::move(tensor), 1.0, "ones_"); }
 
 Tensor xavier_uniform_(Tensor tensor, double gain, Generator* generator) {
   check_target(tensor, "xavier_uniform_");

@@ -37,6 +37,10 @@ const char* op_name(BinaryOp op) {
 Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
   const char* name = op_name(op);
   detail::check_same_kind(a, b, name);
+  MG_CHECK(is_predicate(op) || a.dtype() != kBool,
+           "{}: arithmetic on bool tensors is not supported (shapes {} and {}); convert them with "
+           ".to(kFloat32) or .to(kInt64) first, or use logical_and / logical_or / logical_xor",
+           name, shape_str(a.shape()), shape_str(b.shape()));
   if (a.shape() == b.shape()) {
     Tensor out = make_empty(a.shape(), is_predicate(op) ? kBool : a.dtype(), a.device(), name);
     backend_of(a).binary(op, view_of(a), view_of(b), view_of(out));
@@ -246,6 +250,8 @@ Tensor ge(const Tensor& a, double b) { return compare_scalar(BinaryOp::Ge, a, b)
 
 namespace {
 Tensor logical(BinaryOp op, const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, op_name(op), "first operand");
+  detail::check_defined(b, op_name(op), "second operand");
   if (a.dtype() == b.dtype()) return binary_forward(op, a, b);
   return binary_forward(op, a.to(kBool), b.to(kBool));
 }

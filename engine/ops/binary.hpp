@@ -4,7 +4,8 @@
 
 // Elementwise functions of two tensors with NumPy broadcasting. Both operands must share dtype
 // and device (no implicit promotion between float32 and float64: convert with .to()). A double
-// operand takes the tensor's dtype. Gradients are summed back to each operand's shape.
+// operand takes the tensor's dtype. Gradients are summed back to each operand's shape. Arithmetic
+// (add, sub, mul, div, pow, maximum, minimum) rejects bool tensors; comparisons accept them.
 namespace metagrad {
 
 Tensor add(const Tensor& a, const Tensor& b);

@@ -162,18 +162,52 @@ Tensor tensor(const std::vector<double>& values, TensorOptions options) {
 }
 
 namespace {
-TensorOptions like_options(const Tensor& like) { return TensorOptions(like.dtype(), like.device()); }
+// The dtype and device of a like-factory's `like`, which must be defined.
+TensorOptions like_options(const Tensor& like, const char* op) {
+  detail::check_defined(like, op, "like");
+  return TensorOptions(like.dtype(), like.device());
+}
 }  // namespace
 
-Tensor empty_like(const Tensor& like) { return empty(like.shape(), like_options(like)); }
-Tensor empty_like(const Tensor& like, TensorOptions o) { return empty(like.shape(), o); }
-Tensor zeros_like(const Tensor& like) { return zeros(like.shape(), like_options(like)); }
-Tensor zeros_like(const Tensor& like, TensorOptions o) { return zeros(like.shape(), o); }
-Tensor ones_like(const Tensor& like) { return ones(like.shape(), like_options(like)); }
-Tensor ones_like(const Tensor& like, TensorOptions o) { return ones(like.shape(), o); }
-Tensor full_like(const Tensor& like, double v) { return full(like.shape(), v, like_options(like)); }
-Tensor full_like(const Tensor& like, double v, TensorOptions o) { return full(like.shape(), v, o); }
-Tensor rand_like(const Tensor& like, Generator* g) { return rand(like.shape(), like_options(like), g); }
-Tensor randn_like(const Tensor& like, Generator* g) { return randn(like.shape(), like_options(like), g); }
+Tensor empty_like(const Tensor& like) {
+  const TensorOptions o = like_options(like, "empty_like");
+  return empty(like.shape(), o);
+}
+Tensor empty_like(const Tensor& like, TensorOptions o) {
+  detail::check_defined(like, "empty_like", "like");
+  return empty(like.shape(), o);
+}
+Tensor zeros_like(const Tensor& like) {
+  const TensorOptions o = like_options(like, "zeros_like");
+  return zeros(like.shape(), o);
+}
+Tensor zeros_like(const Tensor& like, TensorOptions o) {
+  detail::check_defined(like, "zeros_like", "like");
+  return zeros(like.shape(), o);
+}
+Tensor ones_like(const Tensor& like) {
+  const TensorOptions o = like_options(like, "ones_like");
+  return ones(like.shape(), o);
+}
+Tensor ones_like(const Tensor& like, TensorOptions o) {
+  detail::check_defined(like, "ones_like", "like");
+  return ones(like.shape(), o);
+}
+Tensor full_like(const Tensor& like, double v) {
+  const TensorOptions o = like_options(like, "full_like");
+  return full(like.shape(), v, o);
+}
+Tensor full_like(const Tensor& like, double v, TensorOptions o) {
+  detail::check_defined(like, "full_like", "like");
+  return full(like.shape(), v, o);
+}
+Tensor rand_like(const Tensor& like, Generator* g) {
+  const TensorOptions o = like_options(like, "rand_like");
+  return rand(like.shape(), o, g);
+}
+Tensor randn_like(const Tensor& like, Generator* g) {
+  const TensorOptions o = like_options(like, "randn_like");
+  return randn(like.shape(), o, g);
+}
 
 }  // namespace metagrad

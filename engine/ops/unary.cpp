@@ -57,6 +57,10 @@ Tensor unary_with_output(UnaryOp op, const Tensor& x, const char* name, const ch
 
 Tensor neg(const Tensor& x) {
   detail::check_defined(x, "neg");
+  MG_CHECK(x.dtype() != kBool,
+           "neg: negation (the - operator) on a bool tensor is not supported (shape {}); use "
+           "logical_not() instead",
+           shape_str(x.shape()));
   Tensor out = unary_forward(UnaryOp::Neg, x, "neg", {}, false);
   // d(-x) = -dx
   if (is_floating(x.dtype()) && needs_grad(x))

@@ -8,7 +8,7 @@
 // require float32/float64 and have derivatives of every order.
 namespace metagrad {
 
-/// -x.
+/// -x. Not defined for bool tensors (use logical_not).
 Tensor neg(const Tensor& x);
 /// |x|; gradient sign(x) (0 at 0, as PyTorch).
 Tensor abs(const Tensor& x);

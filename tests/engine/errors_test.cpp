@@ -1,45 +1,9 @@
 // Every bad-input error of the foundation issue, pinned by message.
-#include <cstring>
-
-#include "engine/backend/backend.hpp"
 #include "tests/support/helpers.hpp"
+#include "tests/support/host_backed_device.hpp"
 
 using namespace metagrad;
-
-namespace {
-
-// A stand-in "CUDA" backend that keeps its bytes in host memory, so device-mismatch errors can be
-// tested on machines without a GPU. Only allocation and fill are needed.
-class HostBackedDevice final : public Backend {
- public:
-  void* allocate(size_t n) override { return n ? ::operator new(n) : nullptr; }
-  void deallocate(void* p, size_t) override { ::operator delete(p); }
-  void fill(const View& out, double) override {
-    std::memset(out.data, 0, out.numel() * element_size(out.dtype));
-  }
-  void copy(const View&, const View&) override {}
-  void unary(UnaryOp, const View&, const View&, UnaryParams) override {}
-  void binary(BinaryOp, const View&, const View&, const View&) override {}
-  void where(const View&, const View&, const View&, const View&) override {}
-  void reduce(ReduceOp, const View&, const View&) override {}
-  void arg_reduce(bool, const View&, int, const View&, const View&) override {}
-  void matmul(const View&, const View&, const View&) override {}
-  void gather(const View&, int, const View&, const View&) override {}
-  void scatter_add(const View&, int, const View&, const View&) override {}
-  void index_select(const View&, int, const View&, const View&) override {}
-  void index_add(const View&, int, const View&, const View&) override {}
-  void unfold(const View&, const View&, const ConvGeometry&, double) override {}
-  void fold(const View&, const View&, const ConvGeometry&) override {}
-  void max_pool2d_indices(const View&, const View&, const ConvGeometry&) override {}
-  void channel_moments(const View&, const View&, const View&) override {}
-  void channel_grad_sums(const View&, const View&, const View&, const View&, const View&) override {
-  }
-  void channel_affine(const View&, const View&, const View&, const View&, const View&, const View&,
-                      const View&) override {}
-  void random(int, const View&, uint64_t, uint64_t, double, double) override {}
-};
-
-}  // namespace
+using metagrad::testing::HostBackedDevice;
 
 TEST_CASE("broadcast mismatch names the op and both shapes", "[errors]") {
   CHECK_THROWS_WITH(ones({2, 3}) + ones({4}),

@@ -1,0 +1,273 @@
+// Error inputs of the public classes: layers (constructor arguments and forward inputs), Module,
+// the Optimizer and MetaOptimizer families and FuncOptimizer.
+#include "tests/errors/error_table.hpp"
+
+namespace metagrad::testing {
+namespace {
+
+Tensor f32(const Dims& shape) { return ones(shape); }
+
+// A module that registers the same parameter name twice.
+struct TwiceRegistered : nn::Module {
+  TwiceRegistered() {
+    register_parameter("w", ones({2}));
+    register_parameter("w", ones({3}));
+  }
+};
+
+// A float64 [2] parameter that requires grad.
+Tensor param() { return ones({2}, kFloat64).requires_grad_(); }
+
+}  // namespace
+
+ErrorTable class_error_cases() {
+  return {
+      // Layers.
+      {"Linear",
+       "negative in_features",
+       [] { nn::Linear layer(-1, 3); },
+       {"Linear", "in_features", "-1"}},
+      {"Linear",
+       "input of the wrong width",
+       [] {
+         (void)nn::Linear(3, 2).forward(f32({4, 5}));
+       },
+       {"linear: input shape [4, 5] does not match weight shape [2, 3]"}},
+      {"Conv2d",
+       "zero out_channels",
+       [] { nn::Conv2d layer(1, 0, 3); },
+       {"Conv2d", "out_channels", "0"}},
+      {"Conv2d",
+       "input with other channels",
+       [] {
+         (void)nn::Conv2d(3, 2, 3).forward(f32({1, 1, 5, 5}));
+       },
+       {"conv2d: input shape [1, 1, 5, 5] has 1 channels but weight shape [2, 3, 3, 3] expects 3"}},
+      {"BatchNormBase",
+       "channels differ from num_features",
+       [] {
+         (void)nn::BatchNorm2d(4).forward(f32({2, 3, 2, 2}));
+       },
+       {"[2, 3, 2, 2]", "4"}},
+      {"BatchNorm1d",
+       "4-d input",
+       [] {
+         (void)nn::BatchNorm1d(3).forward(f32({2, 3, 2, 2}));
+       },
+       {"BatchNorm1d", "[2, 3, 2, 2]"}},
+      {"BatchNorm2d",
+       "2-d input",
+       [] {
+         (void)nn::BatchNorm2d(3).forward(f32({2, 3}));
+       },
+       {"BatchNorm2d", "[2, 3]"}},
+      {"BatchNorm2d",
+       "negative num_features",
+       [] { nn::BatchNorm2d layer(-3); },
+       {"BatchNorm2d", "num_features", "-3"}},
+      {"ReLU",
+       "int64 input",
+       [] { (void)nn::ReLU().forward(ones({2}, kInt64)); },
+       {"relu: expected a float32 or float64 tensor, got int64"}},
+      {"Tanh",
+       "undefined input",
+       [] { (void)nn::Tanh().forward(Tensor()); },
+       {"tanh: input is an undefined tensor"}},
+      {"Sigmoid",
+       "bool input",
+       [] { (void)nn::Sigmoid().forward(ones({2}, kBool)); },
+       {"sigmoid: expected a float32 or float64 tensor, got bool"}},
+      {"Flatten",
+       "start_dim out of range",
+       [] {
+         (void)nn::Flatten(3).forward(f32({2, 3}));
+       },
+       {"flatten: dimension out of range", "got 3"}},
+      {"Dropout", "p above 1", [] { nn::Dropout layer(1.5); }, {"Dropout", "1.5"}},
+      {"MaxPool2d",
+       "zero kernel",
+       [] {
+         (void)nn::MaxPool2d(0).forward(f32({1, 1, 4, 4}));
+       },
+       {"MaxPool2d: kernel_size must be positive, got (0, 0)"}},
+      {"AvgPool2d",
+       "1-d input",
+       [] { (void)nn::AvgPool2d(2).forward(f32({4})); },
+       {"avg_pool2d", "got shape [4]"}},
+      {"Sequential",
+       "layers whose sizes do not chain",
+       [] {
+         (void)nn::Sequential(nn::Linear(2, 3), nn::Linear(4, 5)).forward(f32({1, 2}));
+       },
+       {"linear: input shape [1, 3] does not match weight shape [5, 4]"}},
+      // Module.
+      {"Module",
+       "a parameter name registered twice",
+       [] { TwiceRegistered m; },
+       {"register_parameter: TwiceRegistered already has a parameter, buffer or submodule named "
+        "\"w\""}},
+      {"Module",
+       "unknown parameter name",
+       [] { (void)nn::Linear(2, 3).get_parameter("nope"); },
+       {"get_parameter: Linear has no parameter \"nope\"; its parameters are: weight, bias"}},
+      {"Module",
+       "set_parameters with the wrong count",
+       [] {
+         nn::Linear(2, 3).set_parameters({f32({3, 2})});
+       },
+       {"set_parameters", "1", "2"}},
+      {"Module",
+       "load of a missing file",
+       [] { nn::Linear(2, 3).load("/nonexistent-metagrad-dir/net.safetensors"); },
+       {"/nonexistent-metagrad-dir/net.safetensors"}},
+      {"Module",
+       "forward of a plain Module",
+       [] { (void)nn::Module().forward(f32({2})); },
+       {"forward"}},
+      // Optimizers.
+      {"Optimizer",
+       "undefined transformation",
+       [] { Optimizer opt({param()}, GradientTransformation()); },
+       {"Optimizer", "undefined"}},
+      {"Optimizer",
+       "a parameter given twice",
+       [] {
+         Tensor p = param();
+         Optimizer opt({p, p}, sgd({.lr = 0.1}));
+       },
+       {"add_param_group", "once"}},
+      {"Optimizer",
+       "load_state_dict with the wrong group count",
+       [] {
+         SGD opt({param()}, {.lr = 0.1});
+         opt.load_state_dict({});
+       },
+       {"load_state_dict", "0", "1"}},
+      {"SGD", "lr unset", [] { SGD opt({param()}, {}); }, {"sgd: lr is required"}},
+      {"Adam",
+       "negative lr",
+       [] { Adam opt({param()}, {.lr = -1.0}); },
+       {"adam: invalid lr value: -1"}},
+      {"AdamW",
+       "negative weight_decay",
+       [] { AdamW opt({param()}, {.weight_decay = -1.0}); },
+       {"adamw: invalid weight_decay value: -1"}},
+      {"RMSProp",
+       "negative alpha",
+       [] { RMSProp opt({param()}, {.alpha = -1.0}); },
+       {"rmsprop: invalid alpha value: -1"}},
+      {"AdaGrad",
+       "negative eps",
+       [] { AdaGrad opt({param()}, {.eps = -1.0}); },
+       {"adagrad: invalid eps value: -1"}},
+      {"AdaMax",
+       "beta1 = 1",
+       [] {
+         AdaMax opt({param()}, {.betas = {1.0, 0.9}});
+       },
+       {"adamax: invalid betas[0] value: 1"}},
+      {"AdaDelta",
+       "rho = 1",
+       [] { AdaDelta opt({param()}, {.rho = 1.0}); },
+       {"adadelta: invalid rho value: 1"}},
+      {"RAdam",
+       "negative lr",
+       [] { RAdam opt({param()}, {.lr = -1.0}); },
+       {"radam: invalid lr value: -1"}},
+      {"MetaOptimizer",
+       "undefined transformation",
+       [] {
+         nn::Linear net(2, 3);
+         MetaOptimizer opt(net, GradientTransformation());
+       },
+       {"MetaOptimizer", "undefined"}},
+      {"MetaOptimizer",
+       "step on a loss that does not require grad",
+       [] {
+         nn::Linear net(2, 3);
+         MetaSGD opt(net, {.lr = 0.1});
+         opt.step(ones({}));
+       },
+       {"does not require grad"}},
+      {"MetaOptimizer",
+       "load_state_dict with the wrong group count",
+       [] {
+         nn::Linear net(2, 3);
+         MetaSGD opt(net, {.lr = 0.1});
+         opt.load_state_dict({});
+       },
+       {"load_state_dict", "0", "1"}},
+      {"MetaSGD",
+       "lr unset",
+       [] {
+         nn::Linear net(2, 3);
+         MetaSGD opt(net, {});
+       },
+       {"sgd: lr is required"}},
+      {"MetaAdam",
+       "negative eps",
+       [] {
+         nn::Linear net(2, 3);
+         MetaAdam opt(net, {.eps = -1.0});
+       },
+       {"adam: invalid eps value: -1"}},
+      {"MetaAdamW",
+       "negative lr",
+       [] {
+         nn::Linear net(2, 3);
+         MetaAdamW opt(net, {.lr = -1.0});
+       },
+       {"adamw: invalid lr value: -1"}},
+      {"MetaRMSProp",
+       "negative momentum",
+       [] {
+         nn::Linear net(2, 3);
+         MetaRMSProp opt(net, {.momentum = -1.0});
+       },
+       {"rmsprop: invalid momentum value: -1"}},
+      {"MetaAdaGrad",
+       "negative lr_decay",
+       [] {
+         nn::Linear net(2, 3);
+         MetaAdaGrad opt(net, {.lr_decay = -1.0});
+       },
+       {"adagrad: invalid lr_decay value: -1"}},
+      {"MetaAdaMax",
+       "negative lr",
+       [] {
+         nn::Linear net(2, 3);
+         MetaAdaMax opt(net, {.lr = -1.0});
+       },
+       {"adamax: invalid lr value: -1"}},
+      {"MetaAdaDelta",
+       "rho negative",
+       [] {
+         nn::Linear net(2, 3);
+         MetaAdaDelta opt(net, {.rho = -0.5});
+       },
+       {"adadelta: invalid rho value: -0.5"}},
+      {"MetaRAdam",
+       "negative eps",
+       [] {
+         nn::Linear net(2, 3);
+         MetaRAdam opt(net, {.eps = -1.0});
+       },
+       {"radam: invalid eps value: -1"}},
+      {"FuncOptimizer",
+       "undefined transformation",
+       [] { FuncOptimizer opt{GradientTransformation()}; },
+       {"FuncOptimizer", "undefined"}},
+      {"FuncOptimizer",
+       "parameters of another shape after the first step",
+       [] {
+         FuncOptimizer opt(sgd({.lr = 0.1}));
+         Tensor p = param();
+         TensorList params = opt.step((p * p).sum(), {p});
+         Tensor q = ones({3}, kFloat64).requires_grad_();
+         (void)opt.step((q * q).sum(), {q});
+       },
+       {"FuncOptimizer", "[3]", "[2]"}},
+  };
+}
+
+}  // namespace metagrad::testing

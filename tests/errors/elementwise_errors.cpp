@@ -1,0 +1,314 @@
+// Error inputs of the elementwise (binary and unary) ops and the reductions.
+#include <cmath>
+#include <limits>
+
+#include "tests/errors/error_table.hpp"
+#include "tests/support/host_backed_device.hpp"
+
+namespace metagrad::testing {
+namespace {
+
+Tensor f32(const Dims& shape) { return ones(shape); }
+Tensor f64(const Dims& shape) { return ones(shape, kFloat64); }
+Tensor i64(const std::vector<double>& values) { return tensor(values, kInt64); }
+Tensor on_cuda(const Dims& shape) { return zeros(shape, cuda_device(0)); }
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+ErrorTable binary_cases() {
+  return {
+      {"add",
+       "shapes that do not broadcast",
+       [] {
+         (void)add(f32({2, 3}), f32({4}));
+       },
+       {"add: shapes [2, 3] and [4] cannot be broadcast together"}},
+      {"add",
+       "float32 + float64",
+       [] { (void)add(f32({2}), f64({2})); },
+       {"add: dtype mismatch: float32 [2] and float64 [2]"}},
+      {"add",
+       "cpu + cuda",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)add(f32({2}), on_cuda({2}));
+       },
+       {"add: expected both operands on the same device, got cpu", "cuda:0"}},
+      {"add", "undefined operand", [] { (void)add(Tensor(), f32({2})); }, {"add:", "undefined"}},
+      {"add", "alpha with bad shapes", [] { (void)add(f32({2}), f32({3}), 2.0); }, {"[2]", "[3]"}},
+      {"sub",
+       "shapes that do not broadcast",
+       [] { (void)sub(f32({2}), f32({3})); },
+       {"sub: shapes [2] and [3]"}},
+      {"sub",
+       "bool operands",
+       [] {
+         (void)sub(tensor({1, 0}, kBool), tensor({1, 1}, kBool));
+       },
+       {"sub: arithmetic on bool tensors is not supported (shapes [2] and [2])"}},
+      {"mul",
+       "shapes that do not broadcast",
+       [] {
+         (void)mul(f32({2, 3}), f32({3, 2}));
+       },
+       {"mul: shapes [2, 3] and [3, 2]"}},
+      {"mul",
+       "int64 * float32",
+       [] {
+         (void)mul(i64({1, 2}), f32({2}));
+       },
+       {"mul: dtype mismatch: int64 [2] and float32 [2]"}},
+      {"div",
+       "float64 / float32",
+       [] { (void)div(f64({2}), f32({2})); },
+       {"div: dtype mismatch: float64 [2] and float32 [2]"}},
+      {"div",
+       "undefined divisor",
+       [] { (void)div(1.0, Tensor()); },
+       {"div: tensor operand is an undefined tensor"}},
+      {"pow",
+       "shapes that do not broadcast",
+       [] { (void)pow(f32({2}), f32({5})); },
+       {"pow: shapes [2] and [5]"}},
+      {"pow",
+       "int64 base, scalar exponent",
+       [] { (void)pow(i64({2}), 2.0); },
+       {"pow: expected a float32 or float64 tensor, got int64"}},
+      {"maximum",
+       "dtype mismatch",
+       [] { (void)maximum(f32({2}), f64({2})); },
+       {"maximum: dtype mismatch"}},
+      {"minimum",
+       "shapes that do not broadcast",
+       [] { (void)minimum(f32({4}), f32({3})); },
+       {"minimum: shapes [4] and [3]"}},
+      {"where",
+       "float condition",
+       [] { (void)where(f32({2}), f32({2}), f32({2})); },
+       {"where: the condition must be a bool tensor, got float32 of shape [2]"}},
+      {"where",
+       "condition that does not broadcast",
+       [] {
+         (void)where(tensor({1, 0, 1}, kBool), f32({2}), 0.0);
+       },
+       {"where", "[3]", "[2]"}},
+      {"where",
+       "condition on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)where(tensor({1, 0}, kBool), on_cuda({2}), on_cuda({2}));
+       },
+       {"where: condition on cpu but values on cuda:0"}},
+      {"eq", "dtype mismatch", [] { (void)eq(f32({2}), f64({2})); }, {"eq: dtype mismatch"}},
+      {"ne",
+       "shapes that do not broadcast",
+       [] { (void)ne(f32({2}), f32({3})); },
+       {"ne: shapes [2] and [3]"}},
+      {"lt",
+       "undefined",
+       [] { (void)lt(Tensor(), 1.0); },
+       {"lt: tensor operand is an undefined tensor"}},
+      {"le",
+       "shapes that do not broadcast",
+       [] { (void)le(f32({2}), f32({3})); },
+       {"le: shapes [2] and [3]"}},
+      {"gt", "dtype mismatch", [] { (void)gt(i64({1}), f32({1})); }, {"gt: dtype mismatch"}},
+      {"ge",
+       "shapes that do not broadcast",
+       [] { (void)ge(f32({2}), f32({3})); },
+       {"ge: shapes [2] and [3]"}},
+      {"logical_and",
+       "shapes that do not broadcast",
+       [] { (void)logical_and(f32({2}), f32({3})); },
+       {"logical_and", "[2]", "[3]"}},
+      {"logical_or",
+       "devices differ",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)logical_or(f32({2}), on_cuda({2}));
+       },
+       {"logical_or", "cpu", "cuda:0"}},
+      {"logical_xor",
+       "undefined",
+       [] { (void)logical_xor(f32({2}), Tensor()); },
+       {"logical_xor: second operand is an undefined tensor"}},
+      {"operator+",
+       "shapes that do not broadcast",
+       [] { (void)(f32({2}) + f32({3})); },
+       {"add: shapes [2] and [3]"}},
+      {"operator-", "dtype mismatch", [] { (void)(f32({2}) - f64({2})); }, {"sub: dtype mismatch"}},
+      {"operator-",
+       "negating a bool tensor",
+       [] {
+         (void)(-tensor({1, 0}, kBool));
+       },
+       {"neg: negation (the - operator) on a bool tensor is not supported (shape [2])"}},
+      {"operator*",
+       "shapes that do not broadcast",
+       [] { (void)(f32({2}) * f32({3})); },
+       {"mul: shapes [2] and [3]"}},
+      {"operator/",
+       "shapes that do not broadcast",
+       [] { (void)(f32({2}) / f32({3})); },
+       {"div: shapes [2] and [3]"}},
+  };
+}
+
+ErrorTable unary_cases() {
+  ErrorTable cases;
+  // Every differentiable elementwise function needs a float tensor.
+  const std::vector<std::pair<const char*, Tensor (*)(const Tensor&)>> float_only = {
+      {"exp", exp},         {"log", log},   {"log1p", log1p},   {"sqrt", sqrt},
+      {"rsqrt", rsqrt},     {"sin", sin},   {"cos", cos},       {"tanh", tanh},
+      {"sigmoid", sigmoid}, {"relu", relu}, {"square", square}, {"abs", abs},
+  };
+  for (const auto& [name, fn] : float_only) {
+    const std::string op = name;
+    auto f = fn;
+    cases.push_back({op,
+                     "int64 input",
+                     [f] {
+                       (void)f(tensor({1, 2}, kInt64));
+                     },
+                     {op + ": expected a float32 or float64 tensor, got int64"}});
+    cases.push_back({op, "undefined input", [f] { (void)f(Tensor()); }, {op + ":", "undefined"}});
+  }
+  cases.insert(
+      cases.end(),
+      {
+          {"neg",
+           "bool input",
+           [] {
+             (void)neg(tensor({1, 0}, kBool));
+           },
+           {"neg: negation (the - operator) on a bool tensor is not supported", "logical_not"}},
+          {"sign", "undefined input", [] { (void)sign(Tensor()); }, {"sign", "undefined"}},
+          {"clamp",
+           "int64 input",
+           [] {
+             (void)clamp(tensor({1, 2}, kInt64), 0.0, 1.0);
+           },
+           {"clamp", "int64"}},
+          {"pow",
+           "scalar base, int64 exponent",
+           [] { (void)pow(2.0, tensor({1}, kInt64)); },
+           {"pow: expected a float32 or float64 tensor, got int64"}},
+          {"nan_to_num",
+           "int64 input",
+           [] { (void)nan_to_num(tensor({1}, kInt64)); },
+           {"nan_to_num", "int64"}},
+          {"isfinite",
+           "undefined input",
+           [] { (void)isfinite(Tensor()); },
+           {"isfinite", "undefined"}},
+          {"isnan", "undefined input", [] { (void)isnan(Tensor()); }, {"isnan", "undefined"}},
+          {"logical_not",
+           "undefined input",
+           [] { (void)logical_not(Tensor()); },
+           {"logical_not", "undefined"}},
+      });
+  return cases;
+}
+
+ErrorTable reduce_cases() {
+  return {
+      {"sum",
+       "dim out of range",
+       [] {
+         (void)sum(f32({2, 3}), {2});
+       },
+       {"sum: dimension out of range (expected to be in range of [-2, 1], but got 2)"}},
+      {"sum",
+       "repeated dim",
+       [] {
+         (void)sum(f32({2, 3}), {1, -1});
+       },
+       {"sum", "1"}},
+      {"sum", "undefined input", [] { (void)sum(Tensor()); }, {"sum", "undefined"}},
+      {"mean",
+       "bool input",
+       [] {
+         (void)mean(tensor({1, 0}, kBool));
+       },
+       {"mean: expected a float32 or float64 tensor, got bool"}},
+      {"mean", "dim out of range", [] { (void)mean(f32({2}), {-2}); }, {"mean", "-2"}},
+      {"amax",
+       "empty reduction",
+       [] {
+         (void)amax(f32({0, 3}), {0});
+       },
+       {"amax", "[0, 3]"}},
+      {"amin", "empty tensor, all dims", [] { (void)amin(f32({0})); }, {"amin", "[0]"}},
+      {"max",
+       "dim out of range",
+       [] {
+         (void)max(f32({2, 3}), 5);
+       },
+       {"max: dimension out of range", "got 5"}},
+      {"max",
+       "empty dim",
+       [] {
+         (void)max(f32({2, 0}), 1);
+       },
+       {"max", "[2, 0]"}},
+      {"max", "empty tensor", [] { (void)max(f32({0})); }, {"max", "[0]"}},
+      {"min",
+       "bool input",
+       [] {
+         (void)min(tensor({1, 0}, kBool), 0);
+       },
+       {"min", "bool"}},
+      {"min",
+       "empty tensor",
+       [] {
+         (void)min(f32({3, 0}));
+       },
+       {"min", "[3, 0]"}},
+      {"prod",
+       "dim out of range",
+       [] { (void)prod(f32({2}), 1); },
+       {"prod: dimension out of range", "got 1"}},
+      {"prod", "undefined input", [] { (void)prod(Tensor()); }, {"prod", "undefined"}},
+      {"norm",
+       "NaN order",
+       [] { (void)norm(f32({2}), kNaN); },
+       {"norm: the order p must be a number, got NaN (input shape [2])"}},
+      {"norm", "int64 input", [] { (void)norm(tensor({1}, kInt64)); }, {"norm", "int64"}},
+      {"var",
+       "dim out of range",
+       [] {
+         (void)var(f32({2, 2}), {3});
+       },
+       {"var", "3"}},
+      {"var",
+       "int64 input",
+       [] {
+         (void)var(tensor({1, 2}, kInt64));
+       },
+       {"var", "int64"}},
+      {"std",
+       "bool input",
+       [] {
+         (void)std(tensor({1, 0}, kBool));
+       },
+       {"std", "bool"}},
+      {"logsumexp", "dim out of range", [] { (void)logsumexp(f32({2}), {1}); }, {"logsumexp", "1"}},
+      {"logsumexp",
+       "int64 input",
+       [] { (void)logsumexp(tensor({1}, kInt64), {0}); },
+       {"logsumexp", "int64"}},
+      {"all", "dim out of range", [] { (void)all(f32({2}), {3}); }, {"all", "3"}},
+      {"any", "undefined input", [] { (void)any(Tensor()); }, {"any", "undefined"}},
+  };
+}
+
+}  // namespace
+
+ErrorTable elementwise_error_cases() {
+  ErrorTable all;
+  for (ErrorTable part : {binary_cases(), unary_cases(), reduce_cases()}) {
+    for (ErrorCase& c : part) all.push_back(std::move(c));
+  }
+  return all;
+}
+
+}  // namespace metagrad::testing

@@ -1,0 +1,51 @@
+#pragma once
+
+// The error-input table (issue 10 §3, after PyTorch's OpInfo error_inputs): for every public
+// function, calls with bad input and the message fragments the metagrad::Error must contain.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "metagrad.hpp"
+
+namespace metagrad::testing {
+
+/// One bad call of a public function: `op` is the function's name as declared in its header (what
+/// the coverage test matches), `what` says what is wrong with the input, `call` makes the call and
+/// `fragments` must all appear in the message of the metagrad::Error it throws.
+struct ErrorCase {
+  std::string op;
+  std::string what;
+  std::function<void()> call;
+  std::vector<std::string> fragments;
+};
+
+using ErrorTable = std::vector<ErrorCase>;
+
+/// Elementwise (binary, unary) ops and reductions (engine/ops/{binary,unary,reduce}.hpp).
+ErrorTable elementwise_error_cases();
+/// Shape, index, linalg, conversion and factory ops (the other engine/ops/*.hpp).
+ErrorTable tensor_op_error_cases();
+/// Convolution and pooling ops (engine/ops/conv.hpp).
+ErrorTable conv_error_cases();
+/// Functional nn ops and nn::init (engine/nn/functional.hpp, engine/nn/init.hpp).
+ErrorTable nn_error_cases();
+/// Optimizer aliases, transformations, schedules, combinators and hooks (optim/*.hpp).
+ErrorTable optim_error_cases();
+/// Layers, Module, the Optimizer and MetaOptimizer classes and FuncOptimizer (entries named by the
+/// class).
+ErrorTable class_error_cases();
+/// Autograd entry points, make_dot, readers and writers, checkpoints and state utilities.
+ErrorTable misc_error_cases();
+
+/// Every table above, concatenated.
+ErrorTable all_error_cases();
+
+/// The names of the public functions and classes declared at namespace scope in `header` (a path):
+/// every line that starts in column 0 with a declaration containing '(' gives the identifier before
+/// its first '(' ("operator+" for operators), and every `class Name` definition at column 0 gives
+/// Name; `namespace detail` blocks are internal and skipped. Throws metagrad::Error when the file
+/// cannot be read.
+std::vector<std::string> declared_public_names(const std::string& header);
+
+}  // namespace metagrad::testing

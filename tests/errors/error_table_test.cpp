@@ -1,0 +1,171 @@
+// Runs every entry of the error-input table and checks that the table covers every public function
+// of the headers listed below.
+#include "tests/errors/error_table.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <typeinfo>
+
+#include "tests/support/catch.hpp"
+
+using namespace metagrad;
+using metagrad::testing::ErrorCase;
+
+namespace {
+
+// The public headers whose functions and classes must each have an entry (or an exemption below).
+const char* const kPublicHeaders[] = {
+    "engine/ops/binary.hpp",
+    "engine/ops/conv.hpp",
+    "engine/ops/convert.hpp",
+    "engine/ops/factory.hpp",
+    "engine/ops/index_ops.hpp",
+    "engine/ops/linalg.hpp",
+    "engine/ops/reduce.hpp",
+    "engine/ops/shape_ops.hpp",
+    "engine/ops/unary.hpp",
+    "engine/nn/functional.hpp",
+    "engine/nn/init.hpp",
+    "engine/autograd/engine.hpp",
+    "engine/autograd/gradcheck.hpp",
+    "engine/visual/make_dot.hpp",
+    "engine/io/safetensors.hpp",
+    "engine/io/npy.hpp",
+    "optim/alias.hpp",
+    "optim/transforms.hpp",
+    "optim/transform.hpp",
+    "optim/schedule.hpp",
+    "optim/combine.hpp",
+    "optim/hook.hpp",
+    "optim/utils.hpp",
+    "optim/checkpoint.hpp",
+    "engine/nn/layers.hpp",
+    "engine/nn/module.hpp",
+    "optim/optimizer/optimizer.hpp",
+    "optim/meta/meta_optimizer.hpp",
+    "optim/func_optimizer.hpp",
+};
+
+// Functions that cannot fail on any input they accept (every argument is valid by type), each
+// with the reason. Keep this list short: most functions have some bad input.
+const std::map<std::string, std::string> kExempt = {
+    {"identity", "no arguments"},
+    {"calculate_gain", "every Nonlinearity is valid and the LeakyReLU slope may be any number"},
+    {"constant_schedule", "any value is a constant"},
+    {"zero_nan_hook", "any tensor (an undefined one passes through, as a gradient may be absent)"},
+    {"nan_to_num_hook", "any replacement values; the hook itself is covered by zero_nan_hook"},
+    {"multi_steps_has_updated",
+     "reads a counter of a state; a wrong state is tested by multi_steps"},
+    {"extract_state_dict", "copies what any module or meta-optimizer holds"},
+    {"module_detach_", "detaches what any module holds"},
+    {"stop_gradient", "detaches what it is given and skips undefined tensors"},
+    {"state_difference", "compares any two states and returns the difference as a value"},
+    {"Cloneable", "a CRTP base; a module without it is tested under module_clone"},
+};
+
+std::string describe_failure(const ErrorCase& c, const std::string& problem) {
+  return c.op + " (" + c.what + "): " + problem;
+}
+
+}  // namespace
+
+TEST_CASE("every error-input entry throws metagrad::Error with its message", "[errors]") {
+  const auto table = metagrad::testing::all_error_cases();
+  REQUIRE(table.size() > 100);
+  const bool verbose = std::getenv("MG_ERRTABLE_VERBOSE") != nullptr;
+  int passed = 0;
+  for (const ErrorCase& c : table) {
+    INFO("op " << c.op << ": " << c.what);
+    try {
+      c.call();
+      FAIL_CHECK(describe_failure(c, "no exception"));
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      if (verbose) std::printf("[%s | %s] %s\n", c.op.c_str(), c.what.c_str(), e.what());
+      bool ok = !c.fragments.empty();
+      for (const std::string& fragment : c.fragments) {
+        if (message.find(fragment) == std::string::npos) {
+          ok = false;
+          FAIL_CHECK(describe_failure(c, "message \"" + message + "\" lacks \"" + fragment + "\""));
+        }
+      }
+      if (c.fragments.empty()) FAIL_CHECK(describe_failure(c, "no fragment to check"));
+      if (ok) ++passed;
+    } catch (const std::exception& e) {
+      FAIL_CHECK(describe_failure(c, std::string("threw ") + typeid(e).name() + " instead of " +
+                                         "metagrad::Error: " + e.what()));
+    } catch (...) {
+      FAIL_CHECK(describe_failure(c, "threw a non-std exception"));
+    }
+  }
+  std::printf("error-input table: %d of %zu entries pass\n", passed, table.size());
+  CHECK(passed == static_cast<int>(table.size()));
+}
+
+TEST_CASE("the error-input table covers every public function", "[errors][coverage]") {
+  const char* root = std::getenv("METAGRAD_SOURCE_ROOT");
+  REQUIRE(root != nullptr);  // set by meson (tests/errors/meson.build)
+  std::set<std::string> declared;
+  for (const char* header : kPublicHeaders) {
+    const auto names = metagrad::testing::declared_public_names(std::string(root) + "/" + header);
+    REQUIRE(!names.empty());
+    declared.insert(names.begin(), names.end());
+  }
+  std::set<std::string> tabled;
+  for (const ErrorCase& c : metagrad::testing::all_error_cases()) tabled.insert(c.op);
+
+  int covered = 0;
+  for (const std::string& name : declared) {
+    const bool in_table = tabled.count(name) > 0;
+    const bool exempt = kExempt.count(name) > 0;
+    if (in_table) ++covered;
+    if (!in_table && !exempt) FAIL_CHECK("public function without an error-input entry: " << name);
+    if (in_table && exempt) FAIL_CHECK("exempt function also in the table: " << name);
+  }
+  for (const auto& [name, reason] : kExempt) {
+    if (!declared.count(name)) FAIL_CHECK("exemption of an undeclared function: " << name);
+  }
+  for (const std::string& name : tabled) {
+    if (!declared.count(name)) FAIL_CHECK("table entry for an undeclared function: " << name);
+  }
+  std::printf("error-input table covers %d of %zu public functions (%zu exempt)\n", covered,
+              declared.size(), kExempt.size());
+  CHECK(covered + kExempt.size() == declared.size());
+}
+
+TEST_CASE("declared_public_names reads free functions and operators", "[errors][coverage]") {
+  const char* root = std::getenv("METAGRAD_SOURCE_ROOT");
+  REQUIRE(root != nullptr);
+  auto names =
+      metagrad::testing::declared_public_names(std::string(root) + "/engine/ops/binary.hpp");
+  std::set<std::string> set(names.begin(), names.end());
+  CHECK(set.count("add"));
+  CHECK(set.count("where"));
+  CHECK(set.count("operator+"));
+  CHECK(set.count("operator/"));
+  CHECK(!set.count("Tensor"));
+  names = metagrad::testing::declared_public_names(std::string(root) + "/optim/transform.hpp");
+  set = std::set<std::string>(names.begin(), names.end());
+  CHECK(set.count("chain"));  // a template and an inline overload too
+  CHECK(set.count("apply_updates"));
+  CHECK(set.count("GradientTransformation"));  // a class definition
+  CHECK(!set.count("init"));                   // members are indented and skipped
+  names = metagrad::testing::declared_public_names(std::string(root) + "/engine/nn/layers.hpp");
+  set = std::set<std::string>(names.begin(), names.end());
+  CHECK(set.count("Sequential"));
+  CHECK(set.count("BatchNorm2d"));
+  CHECK(!set.count("LinearOptions"));         // option structs are not classes with behaviour
+  CHECK(!set.count("is_single_sequential"));  // in namespace detail
+  names = metagrad::testing::declared_public_names(std::string(root) + "/engine/nn/module.hpp");
+  set = std::set<std::string>(names.begin(), names.end());
+  CHECK(set.count("Module"));
+  CHECK(!set.count("float_repr"));  // in namespace detail
+  CHECK_THROWS_WITH(metagrad::testing::declared_public_names(std::string(root) + "/nope.hpp"),
+                    Catch::Matchers::Contains("nope.hpp"));
+}

@@ -1,0 +1,364 @@
+// Error inputs of the convolution and pooling ops, the functional nn ops and nn::init.
+#include <cmath>
+#include <limits>
+
+#include "tests/errors/error_table.hpp"
+#include "tests/support/host_backed_device.hpp"
+
+namespace metagrad::testing {
+namespace {
+
+Tensor f32(const Dims& shape) { return ones(shape); }
+Tensor f64(const Dims& shape) { return ones(shape, kFloat64); }
+Tensor i64(const std::vector<double>& values) { return tensor(values, kInt64); }
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+Tensor on_cuda(const Dims& shape) { return zeros(shape, cuda_device(0)); }
+
+}  // namespace
+
+ErrorTable conv_error_cases() {
+  return {
+      {"conv2d",
+       "weight on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)conv2d(f32({1, 1, 5, 5}), on_cuda({2, 1, 3, 3}));
+       },
+       {"conv2d", "cpu", "cuda:0"}},
+      {"unfold",
+       "2-d input",
+       [] {
+         (void)unfold(f32({4, 4}), 2);
+       },
+       {"unfold", "[4, 4]"}},
+      {"unfold",
+       "kernel larger than the input",
+       [] {
+         (void)unfold(f32({1, 1, 2, 2}), 3);
+       },
+       {"unfold", "[1, 1, 2, 2]"}},
+      {"unfold",
+       "zero stride",
+       [] {
+         (void)unfold(f32({1, 1, 4, 4}), 2, 1, 0, 0);
+       },
+       {"unfold", "stride"}},
+      {"unfold",
+       "int64 input",
+       [] {
+         (void)unfold(ones({1, 1, 4, 4}, kInt64), 2);
+       },
+       {"unfold", "int64"}},
+      {"fold",
+       "L differs from the window count",
+       [] {
+         (void)fold(f32({1, 4, 5}), {3, 3}, 2);
+       },
+       {"fold", "5"}},
+      {"fold",
+       "channels not divisible by the kernel area",
+       [] {
+         (void)fold(f32({1, 5, 4}), {3, 3}, 2);
+       },
+       {"fold", "5"}},
+      {"conv2d",
+       "channels differ",
+       [] {
+         (void)conv2d(f32({1, 3, 5, 5}), f32({2, 4, 3, 3}));
+       },
+       {"conv2d", "[1, 3, 5, 5]", "[2, 4, 3, 3]"}},
+      {"conv2d",
+       "groups other than 1",
+       [] {
+         (void)conv2d(f32({1, 2, 5, 5}), f32({2, 1, 3, 3}), {}, 1, 0, 1, 2);
+       },
+       {"conv2d", "groups"}},
+      {"conv2d",
+       "bias of the wrong size",
+       [] {
+         (void)conv2d(f32({1, 1, 5, 5}), f32({2, 1, 3, 3}), f32({3}));
+       },
+       {"conv2d", "[3]"}},
+      {"conv2d",
+       "dtype mismatch",
+       [] {
+         (void)conv2d(f32({1, 1, 5, 5}), f64({2, 1, 3, 3}));
+       },
+       {"conv2d", "float32", "float64"}},
+      {"conv2d",
+       "3-d weight",
+       [] {
+         (void)conv2d(f32({1, 1, 5, 5}), f32({2, 3, 3}));
+       },
+       {"conv2d", "[2, 3, 3]"}},
+      {"conv2d",
+       "negative padding",
+       [] {
+         (void)conv2d(f32({1, 1, 5, 5}), f32({2, 1, 3, 3}), {}, 1, -1);
+       },
+       {"conv2d", "padding"}},
+      {"max_pool2d",
+       "padding above half the kernel",
+       [] {
+         (void)max_pool2d(f32({1, 1, 4, 4}), 2, 2, 2);
+       },
+       {"max_pool2d", "padding"}},
+      {"max_pool2d",
+       "zero kernel",
+       [] {
+         (void)max_pool2d(f32({1, 1, 4, 4}), 0);
+       },
+       {"max_pool2d", "kernel"}},
+      {"max_pool2d", "1-d input", [] { (void)max_pool2d(f32({4}), 2); }, {"max_pool2d", "[4]"}},
+      {"max_pool2d_with_indices",
+       "int64 input",
+       [] {
+         (void)max_pool2d_with_indices(ones({1, 1, 4, 4}, kInt64), 2);
+       },
+       {"max_pool2d", "int64"}},
+      {"avg_pool2d",
+       "kernel larger than the input",
+       [] {
+         (void)avg_pool2d(f32({1, 1, 2, 2}), 3);
+       },
+       {"avg_pool2d", "[1, 1, 2, 2]"}},
+      {"avg_pool2d",
+       "negative stride",
+       [] {
+         (void)avg_pool2d(f32({1, 1, 4, 4}), 2, -1);
+       },
+       {"avg_pool2d", "stride"}},
+  };
+}
+
+ErrorTable nn_error_cases() {
+  return {
+      {"linear",
+       "weight on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)linear(f32({2, 3}), on_cuda({4, 3}));
+       },
+       {"linear", "cpu", "cuda:0"}},
+      {"mse_loss",
+       "target on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)mse_loss(f32({2}), on_cuda({2}));
+       },
+       {"mse_loss", "cpu", "cuda:0"}},
+      {"cross_entropy",
+       "target on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)cross_entropy(f32({2, 3}), zeros({2}, TensorOptions(kInt64, cuda_device(0))));
+       },
+       {"cross_entropy", "cpu", "cuda:0"}},
+      {"linear",
+       "in_features differ",
+       [] {
+         (void)linear(f32({2, 3}), f32({4, 5}));
+       },
+       {"linear", "[2, 3]", "[4, 5]"}},
+      {"linear",
+       "bias of the wrong size",
+       [] {
+         (void)linear(f32({2, 3}), f32({4, 3}), f32({5}));
+       },
+       {"linear", "[5]"}},
+      {"linear",
+       "1-d weight",
+       [] {
+         (void)linear(f32({2, 3}), f32({3}));
+       },
+       {"linear", "[3]"}},
+      {"linear",
+       "dtype mismatch",
+       [] {
+         (void)linear(f32({2, 3}), f64({4, 3}));
+       },
+       {"linear", "float32", "float64"}},
+      {"softmax",
+       "dim out of range",
+       [] {
+         (void)softmax(f32({2, 3}), 2);
+       },
+       {"softmax", "2"}},
+      {"softmax",
+       "int64 input",
+       [] {
+         (void)softmax(tensor({1, 2}, kInt64), 0);
+       },
+       {"softmax", "int64"}},
+      {"log_softmax",
+       "dim out of range",
+       [] { (void)log_softmax(f32({2}), -2); },
+       {"log_softmax", "-2"}},
+      {"dropout", "p above 1", [] { (void)dropout(f32({2}), 1.5); }, {"dropout", "1.5"}},
+      {"dropout", "NaN p", [] { (void)dropout(f32({2}), kNaN); }, {"dropout", "nan"}},
+      {"dropout",
+       "int64 input",
+       [] {
+         (void)dropout(tensor({1, 2}, kInt64), 0.5);
+       },
+       {"dropout", "int64"}},
+      {"one_hot",
+       "negative label",
+       [] {
+         (void)one_hot(i64({0, -1}), 3);
+       },
+       {"one_hot", "-1"}},
+      {"one_hot",
+       "label >= num_classes",
+       [] {
+         (void)one_hot(i64({0, 3}), 3);
+       },
+       {"one_hot", "3"}},
+      {"one_hot", "float labels", [] { (void)one_hot(f32({2}), 3); }, {"one_hot", "float32"}},
+      {"one_hot",
+       "empty labels with inferred count",
+       [] { (void)one_hot(tensor({}, kInt64)); },
+       {"one_hot", "empty"}},
+      {"batch_norm",
+       "eval without running stats",
+       [] {
+         (void)batch_norm(f32({2, 3}), Tensor(), Tensor());
+       },
+       {"batch_norm", "running"}},
+      {"batch_norm",
+       "running stats of the wrong size",
+       [] {
+         (void)batch_norm(f32({2, 3}), f32({4}), f32({4}));
+       },
+       {"batch_norm", "[4]"}},
+      {"batch_norm",
+       "one value per channel in training",
+       [] {
+         (void)batch_norm(f32({1, 3}), Tensor(), Tensor(), {}, {}, true);
+       },
+       {"batch_norm: expected more than 1 value per channel when training, got input shape [1, "
+        "3]"}},
+      {"batch_norm",
+       "1-d input",
+       [] { (void)batch_norm(f32({3}), f32({3}), f32({3})); },
+       {"batch_norm", "[3]"}},
+      {"batch_norm",
+       "weight of the wrong size",
+       [] {
+         (void)batch_norm(f32({2, 3}), f32({3}), f32({3}), f32({2}));
+       },
+       {"batch_norm", "[2]"}},
+      {"nll_loss",
+       "target out of range",
+       [] {
+         (void)nll_loss(f32({2, 3}), i64({0, 3}));
+       },
+       {"nll_loss", "3"}},
+      {"nll_loss",
+       "negative target",
+       [] {
+         (void)nll_loss(f32({2, 3}), i64({-1, 0}));
+       },
+       {"nll_loss", "-1"}},
+      {"nll_loss",
+       "float target",
+       [] {
+         (void)nll_loss(f32({2, 3}), f32({2}));
+       },
+       {"nll_loss", "int64"}},
+      {"nll_loss",
+       "batch sizes differ",
+       [] {
+         (void)nll_loss(f32({2, 3}), i64({0, 1, 2}));
+       },
+       {"nll_loss", "[2, 3]", "[3]"}},
+      {"nll_loss",
+       "weight of the wrong size",
+       [] {
+         (void)nll_loss(f32({2, 3}), i64({0, 1}), {.weight = f32({2})});
+       },
+       {"nll_loss", "[2]"}},
+      {"cross_entropy",
+       "label out of range",
+       [] {
+         (void)cross_entropy(f32({2, 3}), i64({0, 5}));
+       },
+       {"cross_entropy", "5"}},
+      {"cross_entropy",
+       "label_smoothing above 1",
+       [] {
+         (void)cross_entropy(f32({2, 3}), i64({0, 1}), {.label_smoothing = 1.5});
+       },
+       {"cross_entropy", "label_smoothing", "1.5"}},
+      {"cross_entropy",
+       "0-d logits",
+       [] { (void)cross_entropy(scalar_tensor(1.0), i64({0})); },
+       {"cross_entropy"}},
+      {"mse_loss",
+       "shapes differ",
+       [] { (void)mse_loss(f32({2}), f32({3})); },
+       {"mse_loss", "[2]", "[3]"}},
+      {"mse_loss",
+       "dtype mismatch",
+       [] { (void)mse_loss(f32({2}), f64({2})); },
+       {"mse_loss", "float32", "float64"}},
+      {"l1_loss",
+       "shapes differ",
+       [] {
+         (void)l1_loss(f32({2, 1}), f32({2}));
+       },
+       {"l1_loss", "[2, 1]", "[2]"}},
+      {"binary_cross_entropy_with_logits",
+       "shapes differ",
+       [] { (void)binary_cross_entropy_with_logits(f32({2}), f32({3})); },
+       {"binary_cross_entropy_with_logits", "[2]", "[3]"}},
+      {"binary_cross_entropy_with_logits",
+       "pos_weight that does not broadcast",
+       [] {
+         (void)binary_cross_entropy_with_logits(f32({2, 3}), f32({2, 3}), {.pos_weight = f32({4})});
+       },
+       {"[4]"}},
+      {"calculate_fan_in_and_fan_out",
+       "1-d tensor",
+       [] { (void)nn::init::calculate_fan_in_and_fan_out(f32({3})); },
+       {"calculate_fan_in_and_fan_out", "[3]"}},
+      {"uniform_",
+       "low above high",
+       [] { (void)nn::init::uniform_(f32({2}), 1.0, 0.0); },
+       {"uniform_", "1", "0"}},
+      {"uniform_",
+       "int64 tensor",
+       [] { (void)nn::init::uniform_(ones({2}, kInt64)); },
+       {"uniform_", "int64"}},
+      {"normal_",
+       "negative std",
+       [] { (void)nn::init::normal_(f32({2}), 0.0, -1.0); },
+       {"normal_", "-1"}},
+      {"constant_",
+       "undefined tensor",
+       [] { (void)nn::init::constant_(Tensor(), 1.0); },
+       {"constant_", "undefined"}},
+      {"zeros_",
+       "undefined tensor",
+       [] { (void)nn::init::zeros_(Tensor()); },
+       {"zeros_: the tensor is undefined"}},
+      {"ones_",
+       "undefined tensor",
+       [] { (void)nn::init::ones_(Tensor()); },
+       {"ones_: the tensor is undefined"}},
+      {"xavier_uniform_", "1-d tensor", [] { (void)nn::init::xavier_uniform_(f32({3})); }, {"[3]"}},
+      {"xavier_normal_", "1-d tensor", [] { (void)nn::init::xavier_normal_(f32({3})); }, {"[3]"}},
+      {"kaiming_uniform_",
+       "1-d tensor",
+       [] { (void)nn::init::kaiming_uniform_(f32({3})); },
+       {"[3]"}},
+      {"kaiming_normal_",
+       "int64 tensor",
+       [] {
+         (void)nn::init::kaiming_normal_(ones({2, 2}, kInt64));
+       },
+       {"kaiming_normal_: expects a float32 or float64 tensor, got int64"}},
+  };
+}
+
+}  // namespace metagrad::testing

@@ -1,0 +1,438 @@
+// Error inputs of the shape, index, linalg, conversion and factory ops.
+#include <cmath>
+#include <limits>
+
+#include "tests/errors/error_table.hpp"
+#include "tests/support/host_backed_device.hpp"
+
+namespace metagrad::testing {
+namespace {
+
+Tensor f32(const Dims& shape) { return ones(shape); }
+Tensor f64(const Dims& shape) { return ones(shape, kFloat64); }
+Tensor i64(const std::vector<double>& values) { return tensor(values, kInt64); }
+Tensor on_cuda(const Dims& shape) { return zeros(shape, cuda_device(0)); }
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+ErrorTable shape_cases() {
+  return {
+      {"reshape",
+       "element count differs",
+       [] {
+         (void)reshape(f32({2, 3}), {4});
+       },
+       {"reshape", "[2, 3]", "[4]"}},
+      {"reshape",
+       "two -1 entries",
+       [] {
+         (void)reshape(f32({2, 3}), {-1, -1});
+       },
+       {"reshape", "-1"}},
+      {"reshape",
+       "negative size",
+       [] {
+         (void)reshape(f32({2, 3}), {-2, -3});
+       },
+       {"reshape", "-2"}},
+      {"view",
+       "strides do not allow a view",
+       [] {
+         (void)view(f32({2, 3}).t(), {6});
+       },
+       {"view", "reshape"}},
+      {"view",
+       "element count differs",
+       [] {
+         (void)view(f32({2, 3}), {7});
+       },
+       {"view", "[2, 3]", "[7]"}},
+      {"flatten",
+       "start after end",
+       [] {
+         (void)flatten(f32({2, 3, 4}), 2, 1);
+       },
+       {"flatten", "2", "1"}},
+      {"flatten",
+       "dim out of range",
+       [] {
+         (void)flatten(f32({2, 3}), 0, 5);
+       },
+       {"flatten", "5"}},
+      {"squeeze",
+       "dim out of range",
+       [] {
+         (void)squeeze(f32({1, 2}), 2);
+       },
+       {"squeeze", "2"}},
+      {"squeeze", "undefined input", [] { (void)squeeze(Tensor()); }, {"squeeze", "undefined"}},
+      {"unsqueeze", "dim out of range", [] { (void)unsqueeze(f32({2}), 3); }, {"unsqueeze", "3"}},
+      {"permute",
+       "not a permutation",
+       [] {
+         (void)permute(f32({2, 3}), {0, 0});
+       },
+       {"permute", "[0, 0]"}},
+      {"permute",
+       "wrong length",
+       [] {
+         (void)permute(f32({2, 3}), {0});
+       },
+       {"permute: number of dims in the permutation (1)", "[2, 3]"}},
+      {"transpose",
+       "dim out of range",
+       [] {
+         (void)transpose(f32({2, 3}), 0, 2);
+       },
+       {"transpose", "2"}},
+      {"t",
+       "3-d input",
+       [] {
+         (void)t(f32({2, 3, 4}));
+       },
+       {"t", "[2, 3, 4]"}},
+      {"expand",
+       "size that does not match",
+       [] {
+         (void)expand(f32({2, 3}), {4, 3});
+       },
+       {"expand", "[2, 3]", "[4, 3]"}},
+      {"expand",
+       "fewer dims",
+       [] {
+         (void)expand(f32({2, 3}), {3});
+       },
+       {"expand: the number of sizes provided (1)", "[2, 3]"}},
+      {"broadcast_to",
+       "size that does not match",
+       [] {
+         (void)broadcast_to(f32({3}), {2, 4});
+       },
+       {"[3]", "[2, 4]"}},
+      {"sum_to",
+       "shape that does not broadcast",
+       [] {
+         (void)sum_to(f32({2, 3}), {4});
+       },
+       {"sum_to", "[2, 3]", "[4]"}},
+  };
+}
+
+ErrorTable index_cases() {
+  return {
+      {"cat",
+       "tensors on different devices",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)cat({f32({2}), on_cuda({2})});
+       },
+       {"cat", "cpu", "cuda:0"}},
+      {"gather",
+       "index on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)gather(f32({2}), 0, zeros({1}, TensorOptions(kInt64, cuda_device(0))));
+       },
+       {"gather", "cpu", "cuda:0"}},
+      {"index_select",
+       "index on another device",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)index_select(f32({2}), 0, zeros({1}, TensorOptions(kInt64, cuda_device(0))));
+       },
+       {"index_select", "cpu", "cuda:0"}},
+      {"cat", "no tensors", [] { (void)cat({}); }, {"cat", "empty"}},
+      {"cat",
+       "sizes differ off the dim",
+       [] {
+         (void)cat({f32({2, 3}), f32({2, 4})}, 0);
+       },
+       {"cat", "[2, 3]", "[2, 4]"}},
+      {"cat",
+       "dtype mismatch",
+       [] {
+         (void)cat({f32({2}), f64({2})});
+       },
+       {"cat", "float32", "float64"}},
+      {"cat",
+       "dim out of range",
+       [] {
+         (void)cat({f32({2}), f32({2})}, 1);
+       },
+       {"cat", "1"}},
+      {"stack",
+       "shapes differ",
+       [] {
+         (void)stack({f32({2}), f32({3})});
+       },
+       {"stack", "[2]", "[3]"}},
+      {"stack", "no tensors", [] { (void)stack({}); }, {"stack", "empty"}},
+      {"split", "zero split size", [] { (void)split(f32({4}), int64_t{0}); }, {"split", "0"}},
+      {"split",
+       "sizes do not sum to the size",
+       [] {
+         (void)split(f32({4}), std::vector<int64_t>{1, 2});
+       },
+       {"split", "4"}},
+      {"split",
+       "negative size in the list",
+       [] {
+         (void)split(f32({4}), std::vector<int64_t>{5, -1});
+       },
+       {"split", "-1"}},
+      {"chunk", "zero chunks", [] { (void)chunk(f32({4}), 0); }, {"chunk", "0"}},
+      {"slice", "zero step", [] { (void)slice(f32({4}), 0, 0, 2, 0); }, {"slice", "step"}},
+      {"slice", "dim out of range", [] { (void)slice(f32({4}), 1, 0, 2); }, {"slice", "1"}},
+      {"select",
+       "index out of range",
+       [] {
+         (void)select(f32({2, 3}), 1, 3);
+       },
+       {"select", "3", "[2, 3]"}},
+      {"select", "0-d input", [] { (void)select(scalar_tensor(1.0), 0, 0); }, {"select"}},
+      {"index_select",
+       "index out of range",
+       [] {
+         (void)index_select(f32({3, 2}), 0, i64({0, 3}));
+       },
+       {"index_select", "3"}},
+      {"index_select",
+       "float index",
+       [] { (void)index_select(f32({3}), 0, f32({1})); },
+       {"index_select", "int64"}},
+      {"index_select",
+       "2-d index",
+       [] {
+         (void)index_select(f32({3}), 0, tensor({0, 1}, {1, 2}, kInt64));
+       },
+       {"index_select: index must be 0-d or 1-d, got shape [1, 2]"}},
+      {"index_add",
+       "src of the wrong shape",
+       [] {
+         (void)index_add(f32({3, 2}), 0, i64({0}), f32({2, 2}));
+       },
+       {"index_add", "[2, 2]"}},
+      {"index_add",
+       "negative index out of range",
+       [] { (void)index_add(f32({3}), 0, i64({-4}), f32({1})); },
+       {"index_add", "-4"}},
+      {"gather",
+       "index out of range",
+       [] {
+         (void)gather(f32({2, 2}), 1, tensor({0, 2}, {1, 2}, kInt64));
+       },
+       {"gather", "2"}},
+      {"gather",
+       "index ndim differs",
+       [] {
+         (void)gather(f32({2, 2}), 1, i64({0}));
+       },
+       {"gather", "[2, 2]"}},
+      {"scatter_add",
+       "index out of range",
+       [] { (void)scatter_add(f32({2}), 0, i64({5}), f32({1})); },
+       {"scatter_add", "5"}},
+      {"scatter_add",
+       "src dtype differs",
+       [] { (void)scatter_add(f32({2}), 0, i64({0}), f64({1})); },
+       {"scatter_add", "float32", "float64"}},
+      {"pad",
+       "odd pad list",
+       [] {
+         (void)pad(f32({2, 2}), {1});
+       },
+       {"pad", "pairs"}},
+      {"pad",
+       "more pairs than dims",
+       [] {
+         (void)pad(f32({2}), {1, 1, 1, 1});
+       },
+       {"pad", "[2]"}},
+      {"pad",
+       "crop past the size",
+       [] {
+         (void)pad(f32({2}), {-3, 0});
+       },
+       {"pad", "-3"}},
+  };
+}
+
+ErrorTable linalg_cases() {
+  return {
+      {"matmul",
+       "operands on different devices",
+       [] {
+         ScopedHostBackedCuda cuda;
+         (void)matmul(f32({2, 2}), on_cuda({2, 2}));
+       },
+       {"matmul", "cpu", "cuda:0"}},
+      {"matmul",
+       "inner dims differ",
+       [] {
+         (void)matmul(f32({2, 3}), f32({4, 5}));
+       },
+       {"matmul", "[2, 3]", "[4, 5]"}},
+      {"matmul",
+       "0-d operand",
+       [] { (void)matmul(scalar_tensor(1.0), f32({2})); },
+       {"matmul: both arguments need to be at least 1D, got shapes [] and [2]"}},
+      {"matmul",
+       "int64 operands",
+       [] {
+         (void)matmul(i64({1, 2}), i64({1, 2}));
+       },
+       {"matmul", "int64"}},
+      {"matmul",
+       "batch dims that do not broadcast",
+       [] {
+         (void)matmul(f32({2, 2, 3}), f32({3, 3, 4}));
+       },
+       {"matmul", "[2, 2, 3]", "[3, 3, 4]"}},
+      {"matmul",
+       "dtype mismatch",
+       [] {
+         (void)matmul(f32({2, 2}), f64({2, 2}));
+       },
+       {"matmul", "float32", "float64"}},
+      {"dot", "lengths differ", [] { (void)dot(f32({2}), f32({3})); }, {"dot", "[2]", "[3]"}},
+      {"dot",
+       "2-d operand",
+       [] {
+         (void)dot(f32({2, 2}), f32({2}));
+       },
+       {"dot", "[2, 2]"}},
+      {"outer",
+       "2-d operand",
+       [] {
+         (void)outer(f32({2, 2}), f32({2}));
+       },
+       {"outer", "[2, 2]"}},
+      {"mv",
+       "length differs",
+       [] {
+         (void)mv(f32({2, 3}), f32({2}));
+       },
+       {"mv", "[2, 3]", "[2]"}},
+      {"mv", "1-d matrix", [] { (void)mv(f32({3}), f32({3})); }, {"mv", "[3]"}},
+      {"mm",
+       "1-d operand",
+       [] {
+         (void)mm(f32({3}), f32({3, 2}));
+       },
+       {"mm", "[3]"}},
+      {"mm",
+       "inner dims differ",
+       [] {
+         (void)mm(f32({2, 3}), f32({2, 3}));
+       },
+       {"mm", "[2, 3]"}},
+  };
+}
+
+ErrorTable convert_cases() {
+  return {
+      {"clone", "undefined input", [] { (void)clone(Tensor()); }, {"clone", "undefined"}},
+      {"contiguous",
+       "undefined input",
+       [] { (void)contiguous(Tensor()); },
+       {"contiguous", "undefined"}},
+      {"to_dtype",
+       "undefined input",
+       [] { (void)to_dtype(Tensor(), kFloat64); },
+       {"to: input is an undefined tensor"}},
+      {"to_device",
+       "no CUDA backend",
+       [] { (void)to_device(f32({2}), cuda_device(0)); },
+       {"built without the CUDA backend"}},
+  };
+}
+
+ErrorTable factory_cases() {
+  return {
+      {"empty",
+       "negative size",
+       [] {
+         (void)empty({2, -1});
+       },
+       {"[2, -1]"}},
+      {"zeros", "negative size", [] { (void)zeros({-3}); }, {"[-3]"}},
+      {"zeros",
+       "no CUDA backend",
+       [] { (void)zeros({2}, cuda_device(0)); },
+       {"built without the CUDA backend"}},
+      {"ones",
+       "int64 requiring grad",
+       [] { (void)ones({2}, TensorOptions(kInt64, kCPU, true)); },
+       {"can require gradients", "int64"}},
+      {"full", "negative size", [] { (void)full({-1}, 2.0); }, {"[-1]"}},
+      {"scalar_tensor",
+       "bool requiring grad",
+       [] { (void)scalar_tensor(1.0, TensorOptions(kBool, kCPU, true)); },
+       {"can require gradients"}},
+      {"arange", "zero step", [] { (void)arange(0, 5, 0); }, {"arange", "step"}},
+      {"arange", "step of the wrong sign", [] { (void)arange(0, 5, -1); }, {"arange", "-1"}},
+      {"arange", "NaN end", [] { (void)arange(kNaN); }, {"arange", "nan"}},
+      {"linspace", "negative steps", [] { (void)linspace(0, 1, -1); }, {"linspace", "-1"}},
+      {"eye", "negative n", [] { (void)eye(-2); }, {"eye", "-2"}},
+      {"rand", "int64 dtype", [] { (void)rand({2}, kInt64); }, {"rand", "int64"}},
+      {"randn", "negative size", [] { (void)randn({-2}); }, {"[-2]"}},
+      {"randint", "empty range", [] { (void)randint(3, 3, {2}); }, {"randint", "3"}},
+      {"tensor",
+       "count differs from the shape",
+       [] {
+         (void)tensor({1, 2, 3}, {2, 2});
+       },
+       {"tensor", "3", "[2, 2]"}},
+      {"tensor",
+       "int64 requiring grad",
+       [] {
+         (void)tensor({1, 2}, TensorOptions(kInt64, kCPU, true));
+       },
+       {"can require gradients"}},
+      {"empty_like",
+       "undefined like",
+       [] { (void)empty_like(Tensor()); },
+       {"empty_like: like is an undefined tensor"}},
+      {"zeros_like",
+       "undefined like",
+       [] { (void)zeros_like(Tensor()); },
+       {"zeros_like: like is an undefined tensor"}},
+      {"zeros_like",
+       "int64 requiring grad",
+       [] { (void)zeros_like(f32({2}), TensorOptions(kInt64, kCPU, true)); },
+       {"can require gradients"}},
+      {"ones_like",
+       "undefined like",
+       [] { (void)ones_like(Tensor()); },
+       {"ones_like: like is an undefined tensor"}},
+      {"full_like",
+       "undefined like",
+       [] { (void)full_like(Tensor(), 1.0); },
+       {"full_like: like is an undefined tensor"}},
+      {"rand_like", "int64 like", [] { (void)rand_like(tensor({1}, kInt64)); }, {"rand", "int64"}},
+      {"rand_like",
+       "undefined like",
+       [] { (void)rand_like(Tensor()); },
+       {"rand_like: like is an undefined tensor"}},
+      {"empty_like",
+       "undefined like with options",
+       [] { (void)empty_like(Tensor(), kFloat64); },
+       {"empty_like: like is an undefined tensor"}},
+      {"randn_like",
+       "undefined like",
+       [] { (void)randn_like(Tensor()); },
+       {"randn_like: like is an undefined tensor"}},
+  };
+}
+
+}  // namespace
+
+ErrorTable tensor_op_error_cases() {
+  ErrorTable all;
+  for (ErrorTable part :
+       {shape_cases(), index_cases(), linalg_cases(), convert_cases(), factory_cases()}) {
+    for (ErrorCase& c : part) all.push_back(std::move(c));
+  }
+  return all;
+}
+
+}  // namespace metagrad::testing
