@@ -27,7 +27,7 @@ namespace {
 using namespace metagrad;
 
 constexpr int kAutogradThreads = 4;
-constexpr int kIterations = 4;
+constexpr int kIterations = 10;
 
 // Failures seen by the worker threads, reported on the main thread.
 class Failures {
