@@ -158,7 +158,7 @@ TEST_CASE("the live storage counters follow allocations and releases", "[optim][
   CHECK(after.live_bytes == before.live_bytes);
 }
 
-TEST_CASE("a 10,000-step MetaAdam unroll cut every 10 steps stays bounded in memory",
+TEST_CASE("a 10000-step MetaAdam unroll cut every 10 steps stays bounded in memory",
           "[optim][memory][long]") {
   manual_seed(3);
   nn::Sequential net(nn::Linear(2, 16, {.dtype = kFloat64}), nn::Tanh(),
@@ -199,7 +199,7 @@ TEST_CASE("a 10,000-step MetaAdam unroll cut every 10 steps stays bounded in mem
   }
 }
 
-TEST_CASE("1,000 extract_state_dict / recover_state_dict cycles stay bounded in memory",
+TEST_CASE("1000 extract_state_dict / recover_state_dict cycles stay bounded in memory",
           "[optim][memory][long]") {
   // Each cycle: extract (by reference, copy or deepcopy in turn), two differentiable inner steps,
   // a query loss whose meta-gradient reaches the leaves, recover the module and the optimizer,

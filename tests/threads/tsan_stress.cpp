@@ -27,7 +27,7 @@ namespace {
 using namespace metagrad;
 
 constexpr int kAutogradThreads = 4;
-constexpr int kIterations = 4;
+constexpr int kIterations = 10;
 
 // Failures seen by the worker threads, reported on the main thread.
 class Failures {
@@ -65,7 +65,7 @@ Tensor small_ints(const Dims& shape, uint64_t seed) {
 
 // A 3-8-1 tanh MLP written with the functional ops over a flat parameter list (w1, b1, w2, b2).
 Tensor mlp(const TensorList& p, const Tensor& x) {
-  return nn::linear(nn::linear(x, p[0], p[1]).tanh(), p[2], p[3]);
+  return linear(linear(x, p[0], p[1]).tanh(), p[2], p[3]);
 }
 
 // Data shared read-only by every thread.
@@ -86,7 +86,7 @@ Tensor maml_meta_loss(const Shared& s, int t) {
 
 // d(w^3 summed)/dw = 3w^2; its product with v: H v = 6 w v.
 void hessian_vector(const Shared& s, int t, Failures& failures) {
-  const Tensor v = s.xs[t].sum(0).reshape({1, 3}).expand({3, 3}).contiguous();
+  const Tensor v = s.xs[t].sum({0}).reshape({1, 3}).expand({3, 3}).contiguous();
   const Tensor g = grad({s.w.pow(3.0).sum()}, {s.w}, {}, {.create_graph = true})[0];
   const Tensor hv = grad({(g * v).sum()}, {s.w})[0];
   failures.expect(close(hv, s.w.detach() * v * 6.0, 1e-12), "Hessian-vector product");
@@ -131,7 +131,7 @@ void classic_sgd(int t, Failures& failures) {
 void autograd_worker(const Shared& s, int t, Failures& failures) {
   for (int it = 0; it < kIterations; ++it) {
     maml_meta_loss(s, t).backward();  // into the shared meta_params
-    (s.xs[t].sum(0).reshape({1, 3}) * s.w.pow(2.0))
+    (s.xs[t].sum({0}).reshape({1, 3}) * s.w.pow(2.0))
         .sum()
         .backward(  // into the shared w
             {}, std::nullopt, /*create_graph=*/it % 2 == 0);
@@ -239,7 +239,7 @@ TEST_CASE("threads build, differentiate and step while others toggle grad mode, 
       meta_expected[i] = meta_expected[i] + g[i] * kIterations;
       meta_magnitude[i] = meta_magnitude[i] + g[i].abs() * kIterations;
     }
-    w_expected = w_expected + s.xs[t].sum(0).reshape({1, 3}) * s.w.detach() * (2.0 * kIterations);
+    w_expected = w_expected + s.xs[t].sum({0}).reshape({1, 3}) * s.w.detach() * (2.0 * kIterations);
   }
 
   Failures failures;
