@@ -13,7 +13,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Every packet width (SSE, AVX, AVX-512) and a scalar tail: rows of 1 to 19 elements.
 template <typename T>
-void check_exp_matches_std(Dtype dtype, const std::vector<double>& low_values) {
+void check_exp_matches_std(DType dtype, const std::vector<double>& low_values) {
   for (size_t n = 1; n < 20; ++n) {
     for (double low : low_values) {
       std::vector<double> values(n, 0.5);
