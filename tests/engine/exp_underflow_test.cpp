@@ -60,3 +60,16 @@ TEST_CASE("logsumexp of all -inf is -inf for every row length") {
           std::vector<float>(3, -std::numeric_limits<float>::infinity()));
   }
 }
+
+TEST_CASE("exp: NaN next to -inf stays NaN and the -inf gives 0") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (int64_t n = 2; n < 20; ++n) {
+    INFO("n = " << n);
+    std::vector<double> values(static_cast<size_t>(n), nan);
+    values.back() = -kInf;
+    const std::vector<double> got = exp(tensor(values, {n}, kFloat64)).to_vector<double>();
+    for (int64_t i = 0; i + 1 < n; ++i) CHECK(std::isnan(got[static_cast<size_t>(i)]));
+    CHECK(got.back() == 0.0);
+  }
+  CHECK(std::isnan(exp(full({8}, nan, kFloat64)).to_vector<double>()[7]));
+}
