@@ -13,7 +13,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Every packet width (SSE, AVX, AVX-512) and a scalar tail: rows of 1 to 19 elements.
 template <typename T>
-void check_exp_matches_std(Dtype dtype, const std::vector<double>& low_values) {
+void check_exp_matches_std(DType dtype, const std::vector<double>& low_values) {
   for (size_t n = 1; n < 20; ++n) {
     for (double low : low_values) {
       std::vector<double> values(n, 0.5);
@@ -59,4 +59,17 @@ TEST_CASE("logsumexp of all -inf is -inf for every row length") {
     CHECK(logsumexp(x32, {1}).to_vector<float>() ==
           std::vector<float>(3, -std::numeric_limits<float>::infinity()));
   }
+}
+
+TEST_CASE("exp: NaN next to -inf stays NaN and the -inf gives 0") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (int64_t n = 2; n < 20; ++n) {
+    INFO("n = " << n);
+    std::vector<double> values(static_cast<size_t>(n), nan);
+    values.back() = -kInf;
+    const std::vector<double> got = exp(tensor(values, {n}, kFloat64)).to_vector<double>();
+    for (int64_t i = 0; i + 1 < n; ++i) CHECK(std::isnan(got[static_cast<size_t>(i)]));
+    CHECK(got.back() == 0.0);
+  }
+  CHECK(std::isnan(exp(full({8}, nan, kFloat64)).to_vector<double>()[7]));
 }

@@ -57,7 +57,8 @@ void exp_kernel(const View& in, const View& out) {
     if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
       ArrayMap<T> o(reinterpret_cast<T*>(p[0]), n);
       ConstArrayMap<T> a(reinterpret_cast<const T*>(p[1]), n);
-      if (!(a < normal_floor).any()) {
+      // The NaN-ignoring min is vectorized; a row of NaNs gives NaN and stays on the fast path.
+      if (!(n > 0 && a.template minCoeff<Eigen::PropagateNumbers>() < normal_floor)) {
         o = a.exp();
         return;
       }
