@@ -48,10 +48,10 @@ configure: $(BUILD_DIR)/build.ninja
 build: deps
 	@$(MAKE) --no-print-directory configure
 	@current=$$($(MESON) introspect --buildoptions $(BUILD_DIR) | python3 -c \
-	  'import json, sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "march"))'); \
+	  'import json, sys; print(next((o["value"] for o in json.load(sys.stdin) if o["name"] == "march"), "?"))'); \
 	if [ "$$current" != "$(MARCH)" ]; then \
 	  echo "$(BUILD_DIR): -Dmarch=$(MARCH) (was '$$current')"; \
-	  $(MESON) configure $(BUILD_DIR) -Dmarch=$(MARCH); \
+	  $(MESON) setup --reconfigure $(BUILD_DIR) -Dmarch=$(MARCH); \
 	fi
 	$(MESON) compile -C $(BUILD_DIR)
 
