@@ -21,10 +21,14 @@ std::string_view dtype_name(DType dtype);
 /// Bytes per element.
 constexpr size_t element_size(DType dtype) {
   switch (dtype) {
-    case DType::Float32: return 4;
-    case DType::Float64: return 8;
-    case DType::Int64: return 8;
-    case DType::Bool: return 1;
+    case DType::Float32:
+      return 4;
+    case DType::Float64:
+      return 8;
+    case DType::Int64:
+      return 8;
+    case DType::Bool:
+      return 1;
   }
   return 0;
 }
@@ -35,31 +39,61 @@ constexpr bool is_floating(DType dtype) {
 }
 
 /// The C++ type stored for a dtype.
-template <DType D> struct dtype_traits;
-template <> struct dtype_traits<DType::Float32> { using type = float; };
-template <> struct dtype_traits<DType::Float64> { using type = double; };
-template <> struct dtype_traits<DType::Int64> { using type = int64_t; };
-template <> struct dtype_traits<DType::Bool> { using type = bool; };
+template <DType D>
+struct dtype_traits;
+template <>
+struct dtype_traits<DType::Float32> {
+  using type = float;
+};
+template <>
+struct dtype_traits<DType::Float64> {
+  using type = double;
+};
+template <>
+struct dtype_traits<DType::Int64> {
+  using type = int64_t;
+};
+template <>
+struct dtype_traits<DType::Bool> {
+  using type = bool;
+};
 
 /// The dtype of a C++ element type.
-template <typename T> constexpr DType dtype_of();
-template <> constexpr DType dtype_of<float>() { return DType::Float32; }
-template <> constexpr DType dtype_of<double>() { return DType::Float64; }
-template <> constexpr DType dtype_of<int64_t>() { return DType::Int64; }
-template <> constexpr DType dtype_of<bool>() { return DType::Bool; }
+template <typename T>
+constexpr DType dtype_of();
+template <>
+constexpr DType dtype_of<float>() {
+  return DType::Float32;
+}
+template <>
+constexpr DType dtype_of<double>() {
+  return DType::Float64;
+}
+template <>
+constexpr DType dtype_of<int64_t>() {
+  return DType::Int64;
+}
+template <>
+constexpr DType dtype_of<bool>() {
+  return DType::Bool;
+}
 
 }  // namespace metagrad
 
 /// Calls the generic lambda (the variadic argument) with a value of the C++ element type of
 /// `dtype` (all four dtypes).
-#define MG_DISPATCH_ALL(dtype, ...)                          \
-  [&] {                                                      \
-    auto&& mg_dispatch_fn = __VA_ARGS__;                     \
-    switch (dtype) {                                         \
-      case ::metagrad::DType::Float32: break;                \
-      case ::metagrad::DType::Float64: return mg_dispatch_fn(double{});  \
-      case ::metagrad::DType::Int64: return mg_dispatch_fn(int64_t{});   \
-      case ::metagrad::DType::Bool: return mg_dispatch_fn(bool{});       \
-    }                                                        \
-    return mg_dispatch_fn(float{});                          \
+#define MG_DISPATCH_ALL(dtype, ...)       \
+  [&] {                                   \
+    auto&& mg_dispatch_fn = __VA_ARGS__;  \
+    switch (dtype) {                      \
+      case ::metagrad::DType::Float32:    \
+        break;                            \
+      case ::metagrad::DType::Float64:    \
+        return mg_dispatch_fn(double{});  \
+      case ::metagrad::DType::Int64:      \
+        return mg_dispatch_fn(int64_t{}); \
+      case ::metagrad::DType::Bool:       \
+        return mg_dispatch_fn(bool{});    \
+    }                                     \
+    return mg_dispatch_fn(float{});       \
   }()

@@ -17,8 +17,8 @@ class Error : public std::runtime_error {
 }  // namespace metagrad
 
 /// Throws metagrad::Error with an fmt-formatted message when `cond` is false.
-#define MG_CHECK(cond, ...)                                        \
-  do {                                                             \
+#define MG_CHECK(cond, ...)                                           \
+  do {                                                                \
     if (!(cond)) throw ::metagrad::Error(::fmt::format(__VA_ARGS__)); \
   } while (0)
 

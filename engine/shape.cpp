@@ -99,7 +99,8 @@ Dims reduction_dims(const Dims& dims, int ndim, const char* op) {
     for (int i = 0; i < ndim; ++i) out.push_back(i);
     return out;
   }
-  for (int64_t d : dims) out.push_back(ndim == 0 ? (normalize_dim(d, 0, op), 0) : normalize_dim(d, ndim, op));
+  for (int64_t d : dims)
+    out.push_back(ndim == 0 ? (normalize_dim(d, 0, op), 0) : normalize_dim(d, ndim, op));
   std::sort(out.begin(), out.end());
   for (int i = 1; i < out.size(); ++i)
     MG_CHECK(out[i] != out[i - 1], "{}: dim {} appears multiple times in the list of dims", op,

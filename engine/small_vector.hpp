@@ -85,7 +85,7 @@ class SmallVector {
   const T* inline_data() const { return std::launder(reinterpret_cast<const T*>(inline_)); }
 
   void grow_to(size_t n) {
-    T* fresh = static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{alignof(T)}));
+    T* fresh = static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{alignof(T)}));
     std::uninitialized_move(data_, data_ + size_, fresh);
     std::destroy(data_, data_ + size_);
     release_heap();
@@ -93,7 +93,7 @@ class SmallVector {
     capacity_ = n;
   }
   void release_heap() {
-    if (on_heap()) ::operator delete(data_, std::align_val_t{alignof(T)});
+    if (on_heap()) ::operator delete (data_, std::align_val_t{alignof(T)});
     data_ = inline_data();
     capacity_ = N;
   }

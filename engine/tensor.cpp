@@ -61,7 +61,8 @@ Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int
 
 namespace detail {
 void throw_undefined_tensor() {
-  throw Error("operation on an undefined tensor (a default-constructed Tensor); give it a value first");
+  throw Error(
+      "operation on an undefined tensor (a default-constructed Tensor); give it a value first");
 }
 }  // namespace detail
 
@@ -124,7 +125,6 @@ Tensor Tensor::detach() const {
   return Tensor(std::make_shared<TensorImpl>(self.storage(), self.shape(), self.strides(),
                                              self.offset(), self.dtype()));
 }
-
 
 const Tensor& Tensor::set_requires_grad(bool rg) const {
   MG_CHECK(is_leaf(),

@@ -8,12 +8,18 @@ Tensor Tensor::mean(const Dims& d, bool k) const { return metagrad::mean(*this, 
 Tensor Tensor::prod(std::optional<int64_t> d, bool k) const { return metagrad::prod(*this, d, k); }
 Tensor Tensor::amax(const Dims& d, bool k) const { return metagrad::amax(*this, d, k); }
 Tensor Tensor::amin(const Dims& d, bool k) const { return metagrad::amin(*this, d, k); }
-Tensor Tensor::norm(double p, const Dims& d, bool k) const { return metagrad::norm(*this, p, d, k); }
+Tensor Tensor::norm(double p, const Dims& d, bool k) const {
+  return metagrad::norm(*this, p, d, k);
+}
 Tensor Tensor::var(const Dims& d, bool u, bool k) const { return metagrad::var(*this, d, u, k); }
 Tensor Tensor::std(const Dims& d, bool u, bool k) const { return metagrad::std(*this, d, u, k); }
 Tensor Tensor::logsumexp(const Dims& d, bool k) const { return metagrad::logsumexp(*this, d, k); }
-std::tuple<Tensor, Tensor> Tensor::max(int64_t d, bool k) const { return metagrad::max(*this, d, k); }
-std::tuple<Tensor, Tensor> Tensor::min(int64_t d, bool k) const { return metagrad::min(*this, d, k); }
+std::tuple<Tensor, Tensor> Tensor::max(int64_t d, bool k) const {
+  return metagrad::max(*this, d, k);
+}
+std::tuple<Tensor, Tensor> Tensor::min(int64_t d, bool k) const {
+  return metagrad::min(*this, d, k);
+}
 Tensor Tensor::max() const { return metagrad::max(*this); }
 Tensor Tensor::min() const { return metagrad::min(*this); }
 
@@ -52,7 +58,8 @@ Tensor Tensor::unsqueeze(int64_t d) const { return metagrad::unsqueeze(*this, d)
 Tensor Tensor::expand(const Dims& s) const { return metagrad::expand(*this, s); }
 Tensor Tensor::expand_as(const Tensor& o) const { return metagrad::expand(*this, o.shape()); }
 Tensor Tensor::sum_to(const Dims& s) const { return metagrad::sum_to(*this, s); }
-Tensor Tensor::slice(int64_t d, std::optional<int64_t> s, std::optional<int64_t> e, int64_t st) const {
+Tensor Tensor::slice(int64_t d, std::optional<int64_t> s, std::optional<int64_t> e,
+                     int64_t st) const {
   return metagrad::slice(*this, d, s, e, st);
 }
 Tensor Tensor::select(int64_t d, int64_t i) const { return metagrad::select(*this, d, i); }

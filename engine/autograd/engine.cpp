@@ -13,16 +13,18 @@ namespace {
 
 // Per-node bookkeeping for one backward pass.
 struct NodeTask {
-  TensorList buffer;       // summed incoming gradients, one slot per forward output
-  int dependencies = 0;    // needed parents that have not run yet
-  bool needed = false;     // on a path to a target
-  bool execute = false;    // must run apply() (some child is needed, or it accumulates)
-  bool visited = false;    // seen by discover()
+  TensorList buffer;     // summed incoming gradients, one slot per forward output
+  int dependencies = 0;  // needed parents that have not run yet
+  bool needed = false;   // on a path to a target
+  bool execute = false;  // must run apply() (some child is needed, or it accumulates)
+  bool visited = false;  // seen by discover()
   std::vector<std::pair<uint32_t, size_t>> captures;  // (slot, index into the result)
 };
 
 struct ReadyOrder {
-  bool operator()(const Node* a, const Node* b) const { return a->sequence_nr() < b->sequence_nr(); }
+  bool operator()(const Node* a, const Node* b) const {
+    return a->sequence_nr() < b->sequence_nr();
+  }
 };
 
 class GraphTask {
@@ -67,7 +69,8 @@ class GraphTask {
         auto it = tasks_.find(edge.node.get());
         if (it == tasks_.end() || !it->second.needed) continue;
         NodeTask& child = it->second;
-        if (input_grads[i].defined()) accumulate_into(child, *edge.node, edge.input_nr, input_grads[i]);
+        if (input_grads[i].defined())
+          accumulate_into(child, *edge.node, edge.input_nr, input_grads[i]);
         if (--child.dependencies == 0) ready.push(edge.node.get());
       }
     }
@@ -234,8 +237,8 @@ void accumulate_grad(const Tensor& t, const Tensor& g, bool create_graph) {
 
 }  // namespace
 
-TensorList grad(const TensorList& outputs, const TensorList& inputs,
-                const TensorList& grad_outputs, GradOptions options) {
+TensorList grad(const TensorList& outputs, const TensorList& inputs, const TensorList& grad_outputs,
+                GradOptions options) {
   std::vector<Edge> roots;
   TensorList root_grads;
   prepare_roots("grad", outputs, grad_outputs, roots, root_grads);

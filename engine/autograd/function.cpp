@@ -21,13 +21,15 @@ void LambdaNode::release_saved() {
 
 std::vector<std::pair<std::string, Tensor>> LambdaNode::saved_for_display() const {
   std::vector<std::pair<std::string, Tensor>> out;
-  for (int i = 0; i < n_saved_; ++i) out.emplace_back(std::string(saved_[i].first), saved_[i].second);
+  for (int i = 0; i < n_saved_; ++i)
+    out.emplace_back(std::string(saved_[i].first), saved_[i].second);
   return out;
 }
 
 void LambdaNode::describe_saved(std::initializer_list<NamedSaved> saved) {
   for (const NamedSaved& s : saved)
-    if (s.saved.data().defined() && n_saved_ < kMaxDisplayed) saved_[n_saved_++] = {s.name, s.saved.data()};
+    if (s.saved.data().defined() && n_saved_ < kMaxDisplayed)
+      saved_[n_saved_++] = {s.name, s.saved.data()};
 }
 
 void collect_next_edges(Node& node, std::span<const Tensor> inputs) {

@@ -108,8 +108,8 @@ template <typename F>
 std::shared_ptr<Node> record(std::string name, std::span<const Tensor> inputs,
                              std::span<const Tensor> outputs, F&& backward,
                              std::initializer_list<NamedSaved> saved = {}) {
-  auto node = std::make_shared<LambdaNodeOf<std::decay_t<F>>>(std::move(name),
-                                                               std::forward<F>(backward));
+  auto node =
+      std::make_shared<LambdaNodeOf<std::decay_t<F>>>(std::move(name), std::forward<F>(backward));
   if (saved.size() > 0) node->describe_saved(saved);
   collect_next_edges(*node, inputs);
   set_history(node, outputs);
@@ -120,8 +120,8 @@ std::shared_ptr<Node> record(std::string name, std::initializer_list<Tensor> inp
                              std::initializer_list<Tensor> outputs, F&& backward,
                              std::initializer_list<NamedSaved> saved = {}) {
   return record(std::move(name), std::span<const Tensor>(inputs.begin(), inputs.size()),
-                std::span<const Tensor>(outputs.begin(), outputs.size()),
-                std::forward<F>(backward), saved);
+                std::span<const Tensor>(outputs.begin(), outputs.size()), std::forward<F>(backward),
+                saved);
 }
 template <typename F>
 std::shared_ptr<Node> record(std::string name, const TensorList& inputs, const TensorList& outputs,

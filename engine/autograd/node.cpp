@@ -223,8 +223,8 @@ Tensor SavedTensor::unpack(const Node& owner) const {
   AutogradMeta& meta = attached.impl()->ensure_autograd();
   meta.requires_grad = true;
   meta.output_nr = output_nr_;
-  meta.grad_fn = is_output_ ? std::const_pointer_cast<Node>(owner.shared_from_this())
-                            : grad_fn_.lock();
+  meta.grad_fn =
+      is_output_ ? std::const_pointer_cast<Node>(owner.shared_from_this()) : grad_fn_.lock();
   return attached;
 }
 

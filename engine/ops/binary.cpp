@@ -14,22 +14,38 @@ using detail::view_of;
 
 const char* op_name(BinaryOp op) {
   switch (op) {
-    case BinaryOp::Add: return "add";
-    case BinaryOp::Sub: return "sub";
-    case BinaryOp::Mul: return "mul";
-    case BinaryOp::Div: return "div";
-    case BinaryOp::Pow: return "pow";
-    case BinaryOp::Maximum: return "maximum";
-    case BinaryOp::Minimum: return "minimum";
-    case BinaryOp::Eq: return "eq";
-    case BinaryOp::Ne: return "ne";
-    case BinaryOp::Lt: return "lt";
-    case BinaryOp::Le: return "le";
-    case BinaryOp::Gt: return "gt";
-    case BinaryOp::Ge: return "ge";
-    case BinaryOp::LogicalAnd: return "logical_and";
-    case BinaryOp::LogicalOr: return "logical_or";
-    case BinaryOp::LogicalXor: return "logical_xor";
+    case BinaryOp::Add:
+      return "add";
+    case BinaryOp::Sub:
+      return "sub";
+    case BinaryOp::Mul:
+      return "mul";
+    case BinaryOp::Div:
+      return "div";
+    case BinaryOp::Pow:
+      return "pow";
+    case BinaryOp::Maximum:
+      return "maximum";
+    case BinaryOp::Minimum:
+      return "minimum";
+    case BinaryOp::Eq:
+      return "eq";
+    case BinaryOp::Ne:
+      return "ne";
+    case BinaryOp::Lt:
+      return "lt";
+    case BinaryOp::Le:
+      return "le";
+    case BinaryOp::Gt:
+      return "gt";
+    case BinaryOp::Ge:
+      return "ge";
+    case BinaryOp::LogicalAnd:
+      return "logical_and";
+    case BinaryOp::LogicalOr:
+      return "logical_or";
+    case BinaryOp::LogicalXor:
+      return "logical_xor";
   }
   return "binary";
 }
@@ -57,15 +73,14 @@ template <typename Backward>
 void record_binary(const char* node, const Tensor& a, const Tensor& b, const Tensor& out,
                    Backward backward) {
   const SavedTensor sa(a, false), sb(b, false);
-  record(
-      node, {a, b}, {out},
-      [sa, sb, backward](const TensorList& g, Node& self) -> TensorList {
-        const Tensor x = sa.unpack(self), y = sb.unpack(self);
-        auto [ga, gb] = backward(g[0], x, y, self);
-        return {ga.defined() ? sum_to(ga, x.shape()) : Tensor(),
-                gb.defined() ? sum_to(gb, y.shape()) : Tensor()};
-      },
-      {{"self", sa}, {"other", sb}});
+  record(node, {a, b}, {out},
+         [sa, sb, backward](const TensorList& g, Node& self) -> TensorList {
+           const Tensor x = sa.unpack(self), y = sb.unpack(self);
+           auto [ga, gb] = backward(g[0], x, y, self);
+           return {ga.defined() ? sum_to(ga, x.shape()) : Tensor(),
+                   gb.defined() ? sum_to(gb, y.shape()) : Tensor()};
+         },
+         {{"self", sa}, {"other", sb}});
 }
 
 // Which inputs need a gradient (to skip work in the backward).
@@ -147,7 +162,8 @@ Tensor pow(const Tensor& a, const Tensor& b) {
                     if (n.a) ga = where(eq(y, 0.0), 0.0, g * y * pow(x, y - 1.0));
                     if (n.b) {
                       const Tensor safe_log = where(eq(x, 0.0), 0.0, log(x));
-                      gb = where(logical_and(eq(x, 0.0), ge(y, 0.0)), 0.0, g * pow(x, y) * safe_log);
+                      gb =
+                          where(logical_and(eq(x, 0.0), ge(y, 0.0)), 0.0, g * pow(x, y) * safe_log);
                     }
                     return std::pair{ga, gb};
                   });
@@ -201,12 +217,13 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
                       broadcast_view(b, shape), view_of(out));
   if (needs_grad(a, b)) {
     // d where(c, a, b) = [c] da + [!c] db
-    record("WhereBackward", {a, b}, {out},
-           [c = cond, sa = a.shape(), sb = b.shape()](const TensorList& g, Node& self) -> TensorList {
-             const Needs n = needs_of(self);
-             return {n.a ? sum_to(where(c, g[0], 0.0), sa) : Tensor(),
-                     n.b ? sum_to(where(c, 0.0, g[0]), sb) : Tensor()};
-           });
+    record(
+        "WhereBackward", {a, b}, {out},
+        [c = cond, sa = a.shape(), sb = b.shape()](const TensorList& g, Node& self) -> TensorList {
+          const Needs n = needs_of(self);
+          return {n.a ? sum_to(where(c, g[0], 0.0), sa) : Tensor(),
+                  n.b ? sum_to(where(c, 0.0, g[0]), sb) : Tensor()};
+        });
   }
   return out;
 }

@@ -28,7 +28,8 @@ Tensor clone(const Tensor& x) {
   Tensor out = copy_as(x, x.dtype(), x.device());
   if (needs_grad(x)) {
     // d clone(x) = dx
-    record("CloneBackward", {x}, {out}, [](const TensorList& g, Node&) -> TensorList { return {g[0]}; });
+    record("CloneBackward", {x}, {out},
+           [](const TensorList& g, Node&) -> TensorList { return {g[0]}; });
   }
   return out;
 }
@@ -44,9 +45,10 @@ Tensor to_dtype(const Tensor& x, DType dtype) {
   Tensor out = copy_as(x, dtype, x.device());
   if (is_floating(dtype) && needs_grad(x)) {
     // d to(x, T) = to(dx, dtype(x))
-    record("ToCopyBackward", {x}, {out}, [from = x.dtype()](const TensorList& g, Node&) -> TensorList {
-      return {to_dtype(g[0], from)};
-    });
+    record("ToCopyBackward", {x}, {out},
+           [from = x.dtype()](const TensorList& g, Node&) -> TensorList {
+             return {to_dtype(g[0], from)};
+           });
   }
   return out;
 }
@@ -57,9 +59,10 @@ Tensor to_device(const Tensor& x, Device device) {
   Tensor out = copy_as(x, x.dtype(), device);
   if (needs_grad(x)) {
     // d to(x, device) = to(dx, device(x))
-    record("ToCopyBackward", {x}, {out}, [from = x.device()](const TensorList& g, Node&) -> TensorList {
-      return {to_device(g[0], from)};
-    });
+    record("ToCopyBackward", {x}, {out},
+           [from = x.device()](const TensorList& g, Node&) -> TensorList {
+             return {to_device(g[0], from)};
+           });
   }
   return out;
 }

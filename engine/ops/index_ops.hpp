@@ -21,8 +21,8 @@ TensorList split(const Tensor& x, const std::vector<int64_t>& split_sizes, int64
 TensorList chunk(const Tensor& x, int64_t chunks, int64_t dim = 0);
 /// x[start:end:step] along `dim` (Python semantics for negative and out-of-range bounds; step >
 /// 0). A view. Backward: constant pad with zeros (strided for step > 1).
-Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start,
-             std::optional<int64_t> end, int64_t step = 1);
+Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end,
+             int64_t step = 1);
 /// x[index] along `dim` with that dim removed (negative index counts from the end). A view.
 Tensor select(const Tensor& x, int64_t dim, int64_t index);
 /// Rows of `x` along `dim` picked by the 1-D int64 `index`. Backward: index_add into zeros.

@@ -10,11 +10,13 @@ namespace {
 
 // Writes `value` (broadcast to self's shape) into self's storage and rebinds history if needed.
 Tensor& assign(Tensor& self, const Tensor& value, const char* op) {
-  MG_CHECK(value.dtype() == self.dtype() || !is_floating(self.dtype()) || is_floating(value.dtype()),
-           "{}: cannot write a {} result into a {} tensor", op, dtype_name(value.dtype()),
-           dtype_name(self.dtype()));
-  MG_CHECK(value.device() == self.device(), "{}: result on {} cannot be written into a tensor on {}",
-           op, value.device().str(), self.device().str());
+  MG_CHECK(
+      value.dtype() == self.dtype() || !is_floating(self.dtype()) || is_floating(value.dtype()),
+      "{}: cannot write a {} result into a {} tensor", op, dtype_name(value.dtype()),
+      dtype_name(self.dtype()));
+  MG_CHECK(value.device() == self.device(),
+           "{}: result on {} cannot be written into a tensor on {}", op, value.device().str(),
+           self.device().str());
   const Dims shape = broadcast_shapes(self.shape(), value.shape(), op);
   MG_CHECK(shape == self.shape(),
            "{}: output with shape {} doesn't match the broadcast shape {}; in-place ops cannot "

@@ -53,7 +53,8 @@ bool view_strides(const Dims& old_shape, const Dims& old_strides, const Dims& sh
   int64_t tensor_numel = 1, view_numel = 1;
   for (int d = old_shape.size() - 1; d >= 0; --d) {
     tensor_numel *= old_shape[d];
-    if (d == 0 || (old_shape[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride)) {
+    if (d == 0 ||
+        (old_shape[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride)) {
       while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
         out[view_d] = view_numel * chunk_base_stride;
         view_numel *= shape[view_d];
@@ -75,9 +76,10 @@ Tensor reshape_view(const Tensor& x, const Dims& shape, const Dims& strides) {
   Tensor out = make_view(x, shape, strides, x.storage_offset());
   if (needs_grad(x)) {
     // d reshape(x) = reshape(dx)
-    record("ViewBackward", {x}, {out}, [in_shape = x.shape()](const TensorList& g, Node&) -> TensorList {
-      return {reshape(g[0], in_shape)};
-    });
+    record("ViewBackward", {x}, {out},
+           [in_shape = x.shape()](const TensorList& g, Node&) -> TensorList {
+             return {reshape(g[0], in_shape)};
+           });
   }
   return out;
 }
@@ -89,7 +91,8 @@ Tensor reshape(const Tensor& x, const Dims& shape) {
   const Dims target = infer_shape(shape, x.numel(), x.shape(), "reshape");
   if (target == x.shape()) return reshape_view(x, target, x.strides());
   Dims strides;
-  if (view_strides(x.shape(), x.strides(), target, strides)) return reshape_view(x, target, strides);
+  if (view_strides(x.shape(), x.strides(), target, strides))
+    return reshape_view(x, target, strides);
   return reshape_view(x.contiguous(), target, contiguous_strides(target));
 }
 
@@ -107,7 +110,8 @@ Tensor view(const Tensor& x, const Dims& shape) {
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
   detail::check_defined(x, "flatten");
   if (x.dim() == 0) return reshape(x, {1});
-  const int s = normalize_dim(start_dim, x.dim(), "flatten"), e = normalize_dim(end_dim, x.dim(), "flatten");
+  const int s = normalize_dim(start_dim, x.dim(), "flatten"),
+            e = normalize_dim(end_dim, x.dim(), "flatten");
   MG_CHECK(s <= e, "flatten: start_dim {} cannot come after end_dim {}", start_dim, end_dim);
   Dims shape;
   for (int d = 0; d < s; ++d) shape.push_back(x.shape()[d]);
@@ -187,7 +191,8 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
     normalize_dim(dim1, 0, "transpose");
     return permute(x, {});
   }
-  const int a = normalize_dim(dim0, x.dim(), "transpose"), b = normalize_dim(dim1, x.dim(), "transpose");
+  const int a = normalize_dim(dim0, x.dim(), "transpose"),
+            b = normalize_dim(dim1, x.dim(), "transpose");
   Dims perm;
   for (int d = 0; d < x.dim(); ++d) perm.push_back(d);
   std::swap(perm[a], perm[b]);
@@ -196,8 +201,10 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
 
 Tensor t(const Tensor& x) {
   detail::check_defined(x, "t");
-  MG_CHECK(x.dim() <= 2, "t: expects a tensor with <= 2 dimensions, but got {} (shape {}); use "
-           "transpose(dim0, dim1) or permute", x.dim(), shape_str(x.shape()));
+  MG_CHECK(x.dim() <= 2,
+           "t: expects a tensor with <= 2 dimensions, but got {} (shape {}); use "
+           "transpose(dim0, dim1) or permute",
+           x.dim(), shape_str(x.shape()));
   return x.dim() < 2 ? permute(x, x.dim() == 1 ? Dims{0} : Dims{}) : transpose(x, 0, 1);
 }
 
@@ -232,9 +239,10 @@ Tensor expand(const Tensor& x, const Dims& shape) {
   Tensor out = make_view(x, out_shape, strides, x.storage_offset());
   if (needs_grad(x)) {
     // d expand(x) = sum_to(dx, shape(x))
-    record("ExpandBackward", {x}, {out}, [in_shape = x.shape()](const TensorList& g, Node&) -> TensorList {
-      return {sum_to(g[0], in_shape)};
-    });
+    record("ExpandBackward", {x}, {out},
+           [in_shape = x.shape()](const TensorList& g, Node&) -> TensorList {
+             return {sum_to(g[0], in_shape)};
+           });
   }
   return out;
 }

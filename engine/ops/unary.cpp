@@ -31,10 +31,11 @@ Tensor unary_with_input(UnaryOp op, const Tensor& x, const char* name, const cha
                         Backward backward, UnaryParams params = {}) {
   Tensor out = unary_forward(op, x, name, params);
   if (needs_grad(x)) {
-    record(node, {x}, {out},
-           [saved = SavedTensor(x, false), backward](const TensorList& g, Node& self) -> TensorList {
-             return {backward(g[0], saved.unpack(self))};
-           });
+    record(
+        node, {x}, {out},
+        [saved = SavedTensor(x, false), backward](const TensorList& g, Node& self) -> TensorList {
+          return {backward(g[0], saved.unpack(self))};
+        });
   }
   return out;
 }
@@ -45,10 +46,11 @@ Tensor unary_with_output(UnaryOp op, const Tensor& x, const char* name, const ch
                          Backward backward) {
   Tensor out = unary_forward(op, x, name);
   if (needs_grad(x)) {
-    record(node, {x}, {out},
-           [saved = SavedTensor(out, true), backward](const TensorList& g, Node& self) -> TensorList {
-             return {backward(g[0], saved.unpack(self))};
-           });
+    record(
+        node, {x}, {out},
+        [saved = SavedTensor(out, true), backward](const TensorList& g, Node& self) -> TensorList {
+          return {backward(g[0], saved.unpack(self))};
+        });
   }
   return out;
 }
@@ -64,7 +66,8 @@ Tensor neg(const Tensor& x) {
   Tensor out = unary_forward(UnaryOp::Neg, x, "neg", {}, false);
   // d(-x) = -dx
   if (is_floating(x.dtype()) && needs_grad(x))
-    record("NegBackward", {x}, {out}, [](const TensorList& g, Node&) -> TensorList { return {neg(g[0])}; });
+    record("NegBackward", {x}, {out},
+           [](const TensorList& g, Node&) -> TensorList { return {neg(g[0])}; });
   return out;
 }
 
@@ -148,8 +151,9 @@ Tensor sigmoid(const Tensor& x) {
 
 Tensor relu(const Tensor& x) {
   // d relu(x) = [x > 0] dx
-  return unary_with_output(UnaryOp::Relu, x, "relu", "ReluBackward",
-                           [](const Tensor& g, const Tensor& y) { return where(gt(y, 0.0), g, 0.0); });
+  return unary_with_output(
+      UnaryOp::Relu, x, "relu", "ReluBackward",
+      [](const Tensor& g, const Tensor& y) { return where(gt(y, 0.0), g, 0.0); });
 }
 
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
@@ -193,7 +197,8 @@ Tensor nan_to_num(const Tensor& x, double nan, std::optional<double> posinf,
                   std::optional<double> neginf) {
   detail::check_floating(x, "nan_to_num");
   const bool is_f32 = x.dtype() == kFloat32;
-  const double big = is_f32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+  const double big =
+      is_f32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
   // d nan_to_num(x) = [x finite] dx
   return unary_with_input(
       UnaryOp::NanToNum, x, "nan_to_num", "NanToNumBackward",

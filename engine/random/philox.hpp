@@ -59,8 +59,8 @@ struct Philox4x32 {
 
   /// Key schedule: Weyl-sequence increment applied between rounds.
   MG_HOST_DEVICE static constexpr Array2 bump_key(const Array2& k) {
-    return Array2{{static_cast<std::uint32_t>(k[0] + kWeyl0),
-                   static_cast<std::uint32_t>(k[1] + kWeyl1)}};
+    return Array2{
+        {static_cast<std::uint32_t>(k[0] + kWeyl0), static_cast<std::uint32_t>(k[1] + kWeyl1)}};
   }
 
   /// Full 10-round Philox4x32 on a raw 128-bit counter and 64-bit key.
@@ -83,7 +83,8 @@ MG_HOST_DEVICE constexpr Array4 philox4x32_raw(const Array4& ctr, const Array2& 
 /// counter = {lo32(counter), hi32(counter), 0, 0}.
 MG_HOST_DEVICE constexpr Array4 philox4x32(std::uint64_t seed, std::uint64_t counter) {
   return Philox4x32::apply(
-      Array4{{static_cast<std::uint32_t>(counter), static_cast<std::uint32_t>(counter >> 32), 0u, 0u}},
+      Array4{
+          {static_cast<std::uint32_t>(counter), static_cast<std::uint32_t>(counter >> 32), 0u, 0u}},
       Array2{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}});
 }
 
@@ -134,9 +135,13 @@ MG_HOST_DEVICE inline T box_muller(T u1, T u2) {
 // the next fill uses fresh counters. Counter arithmetic wraps modulo 2^64.
 
 /// Counters consumed by a uniform float fill of n elements: ceil(n/4).
-MG_HOST_DEVICE constexpr std::uint64_t counters_uniform_float(std::uint64_t n) { return (n + 3) / 4; }
+MG_HOST_DEVICE constexpr std::uint64_t counters_uniform_float(std::uint64_t n) {
+  return (n + 3) / 4;
+}
 /// Counters consumed by a uniform double fill of n elements: ceil(n/2).
-MG_HOST_DEVICE constexpr std::uint64_t counters_uniform_double(std::uint64_t n) { return (n + 1) / 2; }
+MG_HOST_DEVICE constexpr std::uint64_t counters_uniform_double(std::uint64_t n) {
+  return (n + 1) / 2;
+}
 /// Counters consumed by a normal (float or double) fill of n elements: n.
 MG_HOST_DEVICE constexpr std::uint64_t counters_normal(std::uint64_t n) { return n; }
 /// Counters consumed by a random_bits64 fill of n elements: ceil(n/2).
@@ -144,13 +149,15 @@ MG_HOST_DEVICE constexpr std::uint64_t counters_bits64(std::uint64_t n) { return
 
 /// Element i of a uniform float fill, in [0, 1): counter offset + i/4, word i%4.
 /// A fill of n elements consumes ceil(n/4) counters.
-MG_HOST_DEVICE constexpr float uniform_float(std::uint64_t seed, std::uint64_t offset, std::uint64_t i) {
+MG_HOST_DEVICE constexpr float uniform_float(std::uint64_t seed, std::uint64_t offset,
+                                             std::uint64_t i) {
   return uint32_to_uniform_float(philox4x32(seed, offset + i / 4)[static_cast<int>(i % 4)]);
 }
 
 /// Element i of a 64-bit random fill: counter offset + i/2, words
 /// w = 2*(i%2) (low half) and w+1 (high half). A fill of n consumes ceil(n/2).
-MG_HOST_DEVICE constexpr std::uint64_t random_bits64(std::uint64_t seed, std::uint64_t offset, std::uint64_t i) {
+MG_HOST_DEVICE constexpr std::uint64_t random_bits64(std::uint64_t seed, std::uint64_t offset,
+                                                     std::uint64_t i) {
   const Array4 b = philox4x32(seed, offset + i / 2);
   const int w = 2 * static_cast<int>(i % 2);
   return combine64(b[w], b[w + 1]);
@@ -158,13 +165,15 @@ MG_HOST_DEVICE constexpr std::uint64_t random_bits64(std::uint64_t seed, std::ui
 
 /// Element i of a uniform double fill, in [0, 1), 53 random bits: same words
 /// as random_bits64(seed, offset, i). A fill of n consumes ceil(n/2) counters.
-MG_HOST_DEVICE constexpr double uniform_double(std::uint64_t seed, std::uint64_t offset, std::uint64_t i) {
+MG_HOST_DEVICE constexpr double uniform_double(std::uint64_t seed, std::uint64_t offset,
+                                               std::uint64_t i) {
   return uint64_to_uniform_double(random_bits64(seed, offset, i));
 }
 
 /// Element i of a standard-normal float fill: counter offset + i, uniforms from
 /// words 0 and 1, Box–Muller cos branch. A fill of n consumes n counters.
-MG_HOST_DEVICE inline float normal_float(std::uint64_t seed, std::uint64_t offset, std::uint64_t i) {
+MG_HOST_DEVICE inline float normal_float(std::uint64_t seed, std::uint64_t offset,
+                                         std::uint64_t i) {
   const Array4 b = philox4x32(seed, offset + i);
   return box_muller<float>(uint32_to_uniform_float(b[0]), uint32_to_uniform_float(b[1]));
 }
@@ -172,7 +181,8 @@ MG_HOST_DEVICE inline float normal_float(std::uint64_t seed, std::uint64_t offse
 /// Element i of a standard-normal double fill: counter offset + i, u1 from
 /// words {0,1}, u2 from words {2,3} (53 bits each), Box–Muller cos branch.
 /// A fill of n consumes n counters.
-MG_HOST_DEVICE inline double normal_double(std::uint64_t seed, std::uint64_t offset, std::uint64_t i) {
+MG_HOST_DEVICE inline double normal_double(std::uint64_t seed, std::uint64_t offset,
+                                           std::uint64_t i) {
   const Array4 b = philox4x32(seed, offset + i);
   return box_muller<double>(uint64_to_uniform_double(combine64(b[0], b[1])),
                             uint64_to_uniform_double(combine64(b[2], b[3])));

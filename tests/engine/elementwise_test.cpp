@@ -25,28 +25,41 @@ std::vector<UnaryCase> unary_cases() {
   return {
       {"neg", [](const Tensor& x) { return -x; }, [](double a) { return -a; }, -2, 2},
       {"abs", [](const Tensor& x) { return abs(x); }, [](double a) { return std::abs(a); }, 0.1, 2},
-      {"abs_negative", [](const Tensor& x) { return abs(x); }, [](double a) { return std::abs(a); }, -2, -0.1},
+      {"abs_negative", [](const Tensor& x) { return abs(x); }, [](double a) { return std::abs(a); },
+       -2, -0.1},
       {"exp", [](const Tensor& x) { return exp(x); }, [](double a) { return std::exp(a); }, -2, 2},
       {"log", [](const Tensor& x) { return log(x); }, [](double a) { return std::log(a); }, 0.2, 3},
-      {"log1p", [](const Tensor& x) { return log1p(x); }, [](double a) { return std::log1p(a); }, -0.5, 3},
-      {"sqrt", [](const Tensor& x) { return sqrt(x); }, [](double a) { return std::sqrt(a); }, 0.2, 3},
-      {"rsqrt", [](const Tensor& x) { return rsqrt(x); }, [](double a) { return 1 / std::sqrt(a); }, 0.2, 3},
+      {"log1p", [](const Tensor& x) { return log1p(x); }, [](double a) { return std::log1p(a); },
+       -0.5, 3},
+      {"sqrt", [](const Tensor& x) { return sqrt(x); }, [](double a) { return std::sqrt(a); }, 0.2,
+       3},
+      {"rsqrt", [](const Tensor& x) { return rsqrt(x); }, [](double a) { return 1 / std::sqrt(a); },
+       0.2, 3},
       {"square", [](const Tensor& x) { return square(x); }, [](double a) { return a * a; }, -2, 2},
       {"sin", [](const Tensor& x) { return sin(x); }, [](double a) { return std::sin(a); }, -3, 3},
       {"cos", [](const Tensor& x) { return cos(x); }, [](double a) { return std::cos(a); }, -3, 3},
-      {"tanh", [](const Tensor& x) { return tanh(x); }, [](double a) { return std::tanh(a); }, -2, 2},
-      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }, [](double a) { return 1 / (1 + std::exp(-a)); }, -3, 3},
-      {"relu_positive", [](const Tensor& x) { return relu(x); }, [](double a) { return a > 0 ? a : 0; }, 0.1, 2},
-      {"relu_negative", [](const Tensor& x) { return relu(x); }, [](double a) { return a > 0 ? a : 0; }, -2, -0.1},
+      {"tanh", [](const Tensor& x) { return tanh(x); }, [](double a) { return std::tanh(a); }, -2,
+       2},
+      {"sigmoid", [](const Tensor& x) { return sigmoid(x); },
+       [](double a) { return 1 / (1 + std::exp(-a)); }, -3, 3},
+      {"relu_positive", [](const Tensor& x) { return relu(x); },
+       [](double a) { return a > 0 ? a : 0; }, 0.1, 2},
+      {"relu_negative", [](const Tensor& x) { return relu(x); },
+       [](double a) { return a > 0 ? a : 0; }, -2, -0.1},
       {"clamp", [](const Tensor& x) { return clamp(x, -0.5, 0.7); },
        [](double a) { return std::min(std::max(a, -0.5), 0.7); }, -2, 2},
       {"clamp_min_only", [](const Tensor& x) { return clamp(x, 0.1, std::nullopt); },
        [](double a) { return std::max(a, 0.1); }, -2, 2},
-      {"pow_scalar", [](const Tensor& x) { return pow(x, 2.5); }, [](double a) { return std::pow(a, 2.5); }, 0.3, 2},
-      {"pow_int", [](const Tensor& x) { return pow(x, 3.0); }, [](double a) { return a * a * a; }, -2, 2},
-      {"scalar_pow", [](const Tensor& x) { return pow(1.7, x); }, [](double a) { return std::pow(1.7, a); }, -2, 2},
-      {"nan_to_num", [](const Tensor& x) { return nan_to_num(x); }, [](double a) { return a; }, -2, 2},
-      {"sign", [](const Tensor& x) { return sign(x); }, [](double a) { return a > 0 ? 1.0 : -1.0; }, -2, 2},
+      {"pow_scalar", [](const Tensor& x) { return pow(x, 2.5); },
+       [](double a) { return std::pow(a, 2.5); }, 0.3, 2},
+      {"pow_int", [](const Tensor& x) { return pow(x, 3.0); }, [](double a) { return a * a * a; },
+       -2, 2},
+      {"scalar_pow", [](const Tensor& x) { return pow(1.7, x); },
+       [](double a) { return std::pow(1.7, a); }, -2, 2},
+      {"nan_to_num", [](const Tensor& x) { return nan_to_num(x); }, [](double a) { return a; }, -2,
+       2},
+      {"sign", [](const Tensor& x) { return sign(x); }, [](double a) { return a > 0 ? 1.0 : -1.0; },
+       -2, 2},
   };
 }
 
@@ -59,11 +72,12 @@ TEST_CASE("unary ops: values, gradcheck and gradgradcheck", "[elementwise]") {
     Tensor x = uniform64({2, 3}, c.low, c.high, ++seed);
     Tensor y = c.op(x);
     const auto xv = x.to_vector<double>(), yv = y.to_vector<double>();
-    for (size_t i = 0; i < xv.size(); ++i) CHECK(yv[i] == Approx(c.reference(xv[i])).epsilon(1e-12));
+    for (size_t i = 0; i < xv.size(); ++i)
+      CHECK(yv[i] == Approx(c.reference(xv[i])).epsilon(1e-12));
     auto fn = [&c](const TensorList& in) { return TensorList{c.op(in[0])}; };
     check_grads(fn, {x});
     check_grads(fn, {noncontiguous(x)});
-    check_grads(fn, {uniform64({}, c.low, c.high, ++seed)});  // 0-d
+    check_grads(fn, {uniform64({}, c.low, c.high, ++seed)});     // 0-d
     CHECK(c.op(zeros({0, 3}, kFloat64)).shape() == Dims{0, 3});  // empty
   }
 }
@@ -84,14 +98,22 @@ TEST_CASE("binary ops with broadcasting: values and derivatives", "[elementwise]
     double low, high;
   };
   const std::vector<BinaryCase> cases = {
-      {"add", [](const Tensor& a, const Tensor& b) { return a + b; }, [](double a, double b) { return a + b; }, -2, 2},
-      {"add_alpha", [](const Tensor& a, const Tensor& b) { return add(a, b, -0.5); }, [](double a, double b) { return a - 0.5 * b; }, -2, 2},
-      {"sub", [](const Tensor& a, const Tensor& b) { return a - b; }, [](double a, double b) { return a - b; }, -2, 2},
-      {"mul", [](const Tensor& a, const Tensor& b) { return a * b; }, [](double a, double b) { return a * b; }, -2, 2},
-      {"div", [](const Tensor& a, const Tensor& b) { return a / b; }, [](double a, double b) { return a / b; }, 0.5, 2},
-      {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }, [](double a, double b) { return std::pow(a, b); }, 0.5, 2},
-      {"maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }, [](double a, double b) { return std::max(a, b); }, -2, 2},
-      {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); }, [](double a, double b) { return std::min(a, b); }, -2, 2},
+      {"add", [](const Tensor& a, const Tensor& b) { return a + b; },
+       [](double a, double b) { return a + b; }, -2, 2},
+      {"add_alpha", [](const Tensor& a, const Tensor& b) { return add(a, b, -0.5); },
+       [](double a, double b) { return a - 0.5 * b; }, -2, 2},
+      {"sub", [](const Tensor& a, const Tensor& b) { return a - b; },
+       [](double a, double b) { return a - b; }, -2, 2},
+      {"mul", [](const Tensor& a, const Tensor& b) { return a * b; },
+       [](double a, double b) { return a * b; }, -2, 2},
+      {"div", [](const Tensor& a, const Tensor& b) { return a / b; },
+       [](double a, double b) { return a / b; }, 0.5, 2},
+      {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); },
+       [](double a, double b) { return std::pow(a, b); }, 0.5, 2},
+      {"maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); },
+       [](double a, double b) { return std::max(a, b); }, -2, 2},
+      {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); },
+       [](double a, double b) { return std::min(a, b); }, -2, 2},
   };
   const std::vector<std::pair<Dims, Dims>> shapes = {
       {{2, 3}, {2, 3}}, {{2, 3}, {3}}, {{3, 1}, {1, 4}}, {{}, {2, 2}}, {{2, 1, 3}, {4, 1}}};
@@ -103,11 +125,13 @@ TEST_CASE("binary ops with broadcasting: values and derivatives", "[elementwise]
       Tensor y = c.op(a, b);
       CHECK(y.shape() == broadcast_shapes(sa, sb, "test"));
       Tensor ea = a.expand(y.shape()).contiguous(), eb = b.expand(y.shape()).contiguous();
-      const auto av = ea.to_vector<double>(), bv = eb.to_vector<double>(), yv = y.to_vector<double>();
+      const auto av = ea.to_vector<double>(), bv = eb.to_vector<double>(),
+                 yv = y.to_vector<double>();
       for (size_t i = 0; i < yv.size(); ++i) CHECK(yv[i] == Approx(c.reference(av[i], bv[i])));
       check_grads([&c](const TensorList& in) { return TensorList{c.op(in[0], in[1])}; }, {a, b});
     }
-    Tensor a = uniform64({3, 2}, c.low, c.high, ++seed), b = uniform64({3, 2}, c.low, c.high, ++seed);
+    Tensor a = uniform64({3, 2}, c.low, c.high, ++seed),
+           b = uniform64({3, 2}, c.low, c.high, ++seed);
     check_grads([&c](const TensorList& in) { return TensorList{c.op(in[0], in[1])}; },
                 {noncontiguous(a), noncontiguous(b)});
     CHECK(c.op(zeros({0, 2}, kFloat64), ones({2}, kFloat64)).shape() == Dims{0, 2});
@@ -142,9 +166,11 @@ TEST_CASE("where selects and routes gradients", "[elementwise]") {
   CHECK(yv[0] == av[0]);
   CHECK(yv[1] == bv[1]);
   CHECK(yv[5] == av[2]);
-  check_grads([&cond](const TensorList& in) { return TensorList{where(cond, in[0], in[1]) * in[0]}; },
-              {a, b});
-  CHECK_THROWS_WITH(where(tensor({1.0}, kFloat64), a, b), MG_CONTAINS("where: the condition must be a bool tensor"));
+  check_grads(
+      [&cond](const TensorList& in) { return TensorList{where(cond, in[0], in[1]) * in[0]}; },
+      {a, b});
+  CHECK_THROWS_WITH(where(tensor({1.0}, kFloat64), a, b),
+                    MG_CONTAINS("where: the condition must be a bool tensor"));
 }
 
 TEST_CASE("comparisons and logical ops give bool tensors", "[elementwise]") {
@@ -162,12 +188,14 @@ TEST_CASE("comparisons and logical ops give bool tensors", "[elementwise]") {
   CHECK(logical_xor(p, q).to_vector<bool>() == std::vector<bool>{false, true, true, false});
   CHECK(logical_not(p).to_vector<bool>() == std::vector<bool>{false, true, false, true});
   Tensor i = tensor({-2, 0, 5}, kInt64);
-  CHECK(lt(i, tensor({0, 0, 0}, kInt64)).to_vector<bool>() == std::vector<bool>{true, false, false});
+  CHECK(lt(i, tensor({0, 0, 0}, kInt64)).to_vector<bool>() ==
+        std::vector<bool>{true, false, false});
   Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
   CHECK_FALSE(gt(x, 0.0).requires_grad());
 }
 
-TEST_CASE("where and comparisons match a scalar reference on every layout and dtype", "[elementwise]") {
+TEST_CASE("where and comparisons match a scalar reference on every layout and dtype",
+          "[elementwise]") {
   // 40000 elements: above the parallel threshold. Contiguous operands, a broadcast scalar on
   // either side and transposed (strided) operands take different kernel paths; the select must
   // keep exact bits (NaN, -0.0, infinities) and every dtype.
@@ -184,7 +212,8 @@ TEST_CASE("where and comparisons match a scalar reference on every layout and dt
     const Tensor a = dtype == kInt64 ? (x * 3.0).to(dtype) : xs.to(dtype), b = (y * 3.0).to(dtype);
     const Tensor cond = gt(x, 0.0);
     for (const bool strided : {false, true}) {
-      const Tensor ca = strided ? a.t() : a, cb = strided ? b.t() : b, cc = strided ? cond.t() : cond;
+      const Tensor ca = strided ? a.t() : a, cb = strided ? b.t() : b,
+                   cc = strided ? cond.t() : cond;
       const Tensor scalar = zeros({}, dtype);
       const std::vector<double> av = ca.contiguous().to(kFloat64).to_vector<double>();
       const std::vector<double> bv = cb.contiguous().to(kFloat64).to_vector<double>();
@@ -226,7 +255,8 @@ TEST_CASE("relu, abs and clamp subgradients match PyTorch at the kinks", "[eleme
   Tensor x = tensor({-1.0, 0.0, 1.0}, kFloat64).requires_grad_();
   CHECK(grad({relu(x).sum()}, {x})[0].to_vector<double>() == std::vector<double>{0, 0, 1});
   CHECK(grad({abs(x).sum()}, {x})[0].to_vector<double>() == std::vector<double>{-1, 0, 1});
-  CHECK(grad({clamp(x, 0.0, 1.0).sum()}, {x})[0].to_vector<double>() == std::vector<double>{0, 1, 1});
+  CHECK(grad({clamp(x, 0.0, 1.0).sum()}, {x})[0].to_vector<double>() ==
+        std::vector<double>{0, 1, 1});
   Tensor z = tensor({0.0}, kFloat64).requires_grad_();
   CHECK(grad({pow(z, 0.0).sum()}, {z})[0].item<double>() == 0.0);
 }

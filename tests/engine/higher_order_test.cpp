@@ -46,7 +46,8 @@ TEST_CASE("third derivative through tanh, division and powers", "[higher]") {
 
 TEST_CASE("Hessian-vector product matches the analytic Hessian", "[higher]") {
   // f(x) = sum_i x_i^2 x_{i+1} + sum_i sin(x_i):
-  // H_ii = 2 x_{i+1} - sin x_i (i < n-1), H_{n-1,n-1} = -sin x_{n-1}, H_{i,i+1} = H_{i+1,i} = 2 x_i.
+  // H_ii = 2 x_{i+1} - sin x_i (i < n-1), H_{n-1,n-1} = -sin x_{n-1}, H_{i,i+1} = H_{i+1,i} = 2
+  // x_i.
   const int n = 5;
   Tensor x = randn64({n}, 11);
   Tensor v = randn64({n}, 12).detach();

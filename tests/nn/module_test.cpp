@@ -226,8 +226,7 @@ TEST_CASE("set_parameters and set_buffers rebind every slot in listing order", "
   // A tensor held by two slots of different layers is listed once and rebound in both.
   nn::Sequential two(nn::Linear(2, 2), nn::Tanh(), nn::Linear(2, 2));
   two.set_parameter("2.weight", two.get_parameter("0.weight"));
-  CHECK(names(two.named_parameters()) ==
-        std::vector<std::string>{"0.weight", "0.bias", "2.bias"});
+  CHECK(names(two.named_parameters()) == std::vector<std::string>{"0.weight", "0.bias", "2.bias"});
   const Tensor w = zeros({2, 2});
   two.set_parameters({w, zeros({2}), zeros({2})});
   CHECK(two.get_parameter("0.weight").is_same(w));

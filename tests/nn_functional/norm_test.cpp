@@ -244,8 +244,7 @@ TEST_CASE("fused training batch_norm matches the composed formula in float64 and
       {"[N, C, H, W]", (hw * 2.0 + 3.0).detach()},
       // Mean / spread = 1e4: a one-pass variance would lose ~1e-8 here, each side's rounding of
       // x - mean is ~1e-12; float32 cannot hold it.
-      {"[N, C, L] with a large mean", (randn64({5, 2, 7}, 43) * 1e-2 + 1e2).detach(), false,
-       1e-10},
+      {"[N, C, L] with a large mean", (randn64({5, 2, 7}, 43) * 1e-2 + 1e2).detach(), false, 1e-10},
       // Strides that merge into one spatial dim (the kernels read them in place) and strides
       // that do not (the op copies first).
       {"permuted, mergeable", permute(randn64({4, 5, 2, 3}, 44).detach(), {0, 3, 1, 2})},

@@ -11,8 +11,8 @@ using namespace metagrad::random_detail;
 
 namespace {
 
-Array4 raw(std::uint32_t c0, std::uint32_t c1, std::uint32_t c2, std::uint32_t c3,
-           std::uint32_t k0, std::uint32_t k1) {
+Array4 raw(std::uint32_t c0, std::uint32_t c1, std::uint32_t c2, std::uint32_t c3, std::uint32_t k0,
+           std::uint32_t k1) {
   return philox4x32_raw(Array4{{c0, c1, c2, c3}}, Array2{{k0, k1}});
 }
 

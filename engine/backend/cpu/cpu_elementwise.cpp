@@ -41,7 +41,8 @@ void eigen_unary(const View& in, const View& out, Scalar scalar, Expr expr) {
       o = expr(a);
     } else {
       for (int64_t i = 0; i < n; ++i)
-        *reinterpret_cast<T*>(p[0] + i * s[0]) = scalar(*reinterpret_cast<const T*>(p[1] + i * s[1]));
+        *reinterpret_cast<T*>(p[0] + i * s[0]) =
+            scalar(*reinterpret_cast<const T*>(p[1] + i * s[1]));
     }
   });
 }
@@ -75,42 +76,45 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
           gamma = static_cast<T>(prm.gamma);
   switch (op) {
     case UnaryOp::Neg:
-      return eigen_unary<T>(in, out, [](T x) { return -x; }, [](const auto& a) { return -a; });
+      return eigen_unary<T>(
+          in, out, [](T x) { return -x; }, [](const auto& a) { return -a; });
     case UnaryOp::Abs:
-      return eigen_unary<T>(in, out, [](T x) { return std::abs(x); },
-                            [](const auto& a) { return a.abs(); });
+      return eigen_unary<T>(
+          in, out, [](T x) { return std::abs(x); }, [](const auto& a) { return a.abs(); });
     case UnaryOp::Sign:
       return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>((T(0) < x) - (x < T(0))); });
     case UnaryOp::Exp:
       return exp_kernel<T>(in, out);
     case UnaryOp::Log:
-      return eigen_unary<T>(in, out, [](T x) { return std::log(x); },
-                            [](const auto& a) { return a.log(); });
+      return eigen_unary<T>(
+          in, out, [](T x) { return std::log(x); }, [](const auto& a) { return a.log(); });
     case UnaryOp::Log1p:
       return unary_loop<T, T>(in, out, [](T x) { return std::log1p(x); });
     case UnaryOp::Sqrt:
-      return eigen_unary<T>(in, out, [](T x) { return std::sqrt(x); },
-                            [](const auto& a) { return a.sqrt(); });
+      return eigen_unary<T>(
+          in, out, [](T x) { return std::sqrt(x); }, [](const auto& a) { return a.sqrt(); });
     case UnaryOp::Rsqrt:
-      return eigen_unary<T>(in, out, [](T x) { return T(1) / std::sqrt(x); },
-                            [](const auto& a) { return a.rsqrt(); });
+      return eigen_unary<T>(
+          in, out, [](T x) { return T(1) / std::sqrt(x); },
+          [](const auto& a) { return a.rsqrt(); });
     case UnaryOp::Square:
-      return eigen_unary<T>(in, out, [](T x) { return x * x; },
-                            [](const auto& a) { return a.square(); });
+      return eigen_unary<T>(
+          in, out, [](T x) { return x * x; }, [](const auto& a) { return a.square(); });
     case UnaryOp::Sin:
-      return eigen_unary<T>(in, out, [](T x) { return std::sin(x); },
-                            [](const auto& a) { return a.sin(); });
+      return eigen_unary<T>(
+          in, out, [](T x) { return std::sin(x); }, [](const auto& a) { return a.sin(); });
     case UnaryOp::Cos:
-      return eigen_unary<T>(in, out, [](T x) { return std::cos(x); },
-                            [](const auto& a) { return a.cos(); });
+      return eigen_unary<T>(
+          in, out, [](T x) { return std::cos(x); }, [](const auto& a) { return a.cos(); });
     case UnaryOp::Tanh:
-      return eigen_unary<T>(in, out, [](T x) { return std::tanh(x); },
-                            [](const auto& a) { return a.tanh(); });
+      return eigen_unary<T>(
+          in, out, [](T x) { return std::tanh(x); }, [](const auto& a) { return a.tanh(); });
     case UnaryOp::Sigmoid:
       return unary_loop<T, T>(in, out, [](T x) { return T(1) / (T(1) + std::exp(-x)); });
     case UnaryOp::Relu:
-      return eigen_unary<T>(in, out, [](T x) { return x > T(0) ? x : T(0); },
-                            [](const auto& a) { return a.max(T(0)); });
+      return eigen_unary<T>(
+          in, out, [](T x) { return x > T(0) ? x : T(0); },
+          [](const auto& a) { return a.max(T(0)); });
     case UnaryOp::Clamp:
       return unary_loop<T, T>(in, out, [=](T x) {
         // min(max(x, lo), hi) as PyTorch: every value is hi when lo > hi; NaN stays NaN.
@@ -137,14 +141,18 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
 template <typename T>
 void unary_integral(UnaryOp op, const View& in, const View& out) {
   switch (op) {
-    case UnaryOp::Neg: return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(-x); });
+    case UnaryOp::Neg:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(-x); });
     case UnaryOp::Abs:
       return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(x < 0 ? -x : x); });
     case UnaryOp::Sign:
       return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>((T(0) < x) - (x < T(0))); });
-    case UnaryOp::Square: return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(x * x); });
-    case UnaryOp::LogicalNot: return unary_loop<bool, T>(in, out, [](T x) { return x == T(0); });
-    default: MG_FAIL("unary op {} is not defined for integer tensors", static_cast<int>(op));
+    case UnaryOp::Square:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(x * x); });
+    case UnaryOp::LogicalNot:
+      return unary_loop<bool, T>(in, out, [](T x) { return x == T(0); });
+    default:
+      MG_FAIL("unary op {} is not defined for integer tensors", static_cast<int>(op));
   }
 }
 
@@ -178,19 +186,26 @@ void binary_loop(const View& a, const View& b, const View& out, F f) {
 template <typename T>
 void predicate(BinaryOp op, const View& a, const View& b, const View& out) {
   switch (op) {
-    case BinaryOp::Eq: return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x == y; });
-    case BinaryOp::Ne: return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x != y; });
-    case BinaryOp::Lt: return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x < y; });
-    case BinaryOp::Le: return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x <= y; });
-    case BinaryOp::Gt: return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x > y; });
-    case BinaryOp::Ge: return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x >= y; });
+    case BinaryOp::Eq:
+      return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x == y; });
+    case BinaryOp::Ne:
+      return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x != y; });
+    case BinaryOp::Lt:
+      return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x < y; });
+    case BinaryOp::Le:
+      return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x <= y; });
+    case BinaryOp::Gt:
+      return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x > y; });
+    case BinaryOp::Ge:
+      return binary_loop<T, bool>(a, b, out, [](T x, T y) { return x >= y; });
     case BinaryOp::LogicalAnd:
       return binary_loop<T, bool>(a, b, out, [](T x, T y) { return (x != T(0)) & (y != T(0)); });
     case BinaryOp::LogicalOr:
       return binary_loop<T, bool>(a, b, out, [](T x, T y) { return (x != T(0)) | (y != T(0)); });
     case BinaryOp::LogicalXor:
       return binary_loop<T, bool>(a, b, out, [](T x, T y) { return (x != T(0)) != (y != T(0)); });
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -236,9 +251,12 @@ void where_loop(const View& cond, const View& a, const View& b, const View& out)
 template <typename T>
 void arithmetic(BinaryOp op, const View& a, const View& b, const View& out) {
   switch (op) {
-    case BinaryOp::Add: return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x + y); });
-    case BinaryOp::Sub: return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x - y); });
-    case BinaryOp::Mul: return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x * y); });
+    case BinaryOp::Add:
+      return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x + y); });
+    case BinaryOp::Sub:
+      return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x - y); });
+    case BinaryOp::Mul:
+      return binary_loop<T>(a, b, out, [](T x, T y) { return static_cast<T>(x * y); });
     case BinaryOp::Div:
       if constexpr (std::is_integral_v<T>) {
         MG_FAIL("div: integer division is not supported; convert to a float dtype first");
@@ -263,7 +281,8 @@ void arithmetic(BinaryOp op, const View& a, const View& b, const View& out) {
           if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
         return x < y ? x : y;
       });
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -271,10 +290,14 @@ void arithmetic(BinaryOp op, const View& a, const View& b, const View& out) {
 
 void CpuBackend::unary(UnaryOp op, const View& in, const View& out, UnaryParams params) {
   switch (in.dtype) {
-    case DType::Float32: return unary_floating<float>(op, in, out, params);
-    case DType::Float64: return unary_floating<double>(op, in, out, params);
-    case DType::Int64: return unary_integral<int64_t>(op, in, out);
-    case DType::Bool: return unary_integral<bool>(op, in, out);
+    case DType::Float32:
+      return unary_floating<float>(op, in, out, params);
+    case DType::Float64:
+      return unary_floating<double>(op, in, out, params);
+    case DType::Int64:
+      return unary_integral<int64_t>(op, in, out);
+    case DType::Bool:
+      return unary_integral<bool>(op, in, out);
   }
 }
 

@@ -11,8 +11,8 @@
 // max_pool2d needs only the position of each window's maximum: the op gathers the values (and
 // so gets gather's exact derivatives of every order). This kernel visits each window's taps once,
 // in row-major window order, skipping positions that fall in the padding (they act as -inf and
-// never win). NaN wins and stays, ties keep the first position, as PyTorch's max_pool2d. Threads split
-// the N*C image planes.
+// never win). NaN wins and stays, ties keep the first position, as PyTorch's max_pool2d. Threads
+// split the N*C image planes.
 
 namespace metagrad::cpu {
 namespace {
