@@ -5,8 +5,6 @@
 namespace metagrad::testing {
 namespace {
 
-Tensor f32(const Dims& shape) { return ones(shape); }
-
 // A module that registers the same parameter name twice.
 struct TwiceRegistered : nn::Module {
   TwiceRegistered() {

@@ -3,6 +3,7 @@
 // The error-input table (issue 10 §3, after PyTorch's OpInfo error_inputs): for every public
 // function, calls with bad input and the message fragments the metagrad::Error must contain.
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,15 @@ struct ErrorCase {
 };
 
 using ErrorTable = std::vector<ErrorCase>;
+
+/// Inputs shared by the tables: all-ones float32 / float64 tensors of `shape`, an int64 tensor of
+/// `values`, zeros on the stand-in CUDA device (needs a ScopedHostBackedCuda alive), NaN and inf.
+inline Tensor f32(const Dims& shape) { return ones(shape); }
+inline Tensor f64(const Dims& shape) { return ones(shape, kFloat64); }
+inline Tensor i64(const std::vector<double>& values) { return tensor(values, kInt64); }
+inline Tensor on_cuda(const Dims& shape) { return zeros(shape, cuda_device(0)); }
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
 
 /// Elementwise (binary, unary) ops and reductions (engine/ops/{binary,unary,reduce}.hpp).
 ErrorTable elementwise_error_cases();

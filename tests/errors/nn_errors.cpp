@@ -6,16 +6,6 @@
 #include "tests/support/host_backed_device.hpp"
 
 namespace metagrad::testing {
-namespace {
-
-Tensor f32(const Dims& shape) { return ones(shape); }
-Tensor f64(const Dims& shape) { return ones(shape, kFloat64); }
-Tensor i64(const std::vector<double>& values) { return tensor(values, kInt64); }
-const double kNaN = std::numeric_limits<double>::quiet_NaN();
-Tensor on_cuda(const Dims& shape) { return zeros(shape, cuda_device(0)); }
-
-}  // namespace
-
 ErrorTable conv_error_cases() {
   return {
       {"conv2d",

@@ -7,9 +7,6 @@
 namespace metagrad::testing {
 namespace {
 
-const double kNaN = std::numeric_limits<double>::quiet_NaN();
-const double kInf = std::numeric_limits<double>::infinity();
-
 // Runs one update of `tx` on one parameter [2] with a state made for `state_params` parameters.
 void update_with_state_for(const GradientTransformation& tx, size_t state_params) {
   TensorList params;

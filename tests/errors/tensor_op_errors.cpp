@@ -8,12 +8,6 @@
 namespace metagrad::testing {
 namespace {
 
-Tensor f32(const Dims& shape) { return ones(shape); }
-Tensor f64(const Dims& shape) { return ones(shape, kFloat64); }
-Tensor i64(const std::vector<double>& values) { return tensor(values, kInt64); }
-Tensor on_cuda(const Dims& shape) { return zeros(shape, cuda_device(0)); }
-const double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 ErrorTable shape_cases() {
   return {
       {"reshape",
