@@ -48,6 +48,16 @@ ErrorTable class_error_cases();
 /// Autograd entry points, make_dot, readers and writers, checkpoints and state utilities.
 ErrorTable misc_error_cases();
 
+/// Tree arithmetic, iterative solvers and linear_solve
+/// (implicit/{tensor_tree,linalg,linear_solve}.hpp).
+ErrorTable implicit_solver_error_cases();
+/// custom_root and custom_fixed_point (implicit/custom_root.hpp).
+ErrorTable implicit_root_error_cases();
+/// MetaGradientModule and ImplicitMetaGradientModule (implicit/*module.hpp).
+ErrorTable implicit_module_error_cases();
+/// zero_order and ZeroOrderGradientModule (implicit/zero_order*.hpp).
+ErrorTable zero_order_error_cases();
+
 /// Every table above, concatenated.
 ErrorTable all_error_cases();
 

@@ -50,6 +50,14 @@ const char* const kPublicHeaders[] = {
     "optim/optimizer/optimizer.hpp",
     "optim/meta/meta_optimizer.hpp",
     "optim/func_optimizer.hpp",
+    "implicit/tensor_tree.hpp",
+    "implicit/linalg.hpp",
+    "implicit/linear_solve.hpp",
+    "implicit/custom_root.hpp",
+    "implicit/meta_gradient_module.hpp",
+    "implicit/implicit_module.hpp",
+    "implicit/zero_order.hpp",
+    "implicit/zero_order_module.hpp",
 };
 
 // Functions that cannot fail on any input they accept (every argument is valid by type), each
