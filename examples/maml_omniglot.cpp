@@ -22,20 +22,16 @@
 //          [--root DIR] [--threads auto] [--out DIR]
 #include <fmt/core.h>
 
-#include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <cstdio>
-#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "examples/common/cli.hpp"
 #include "examples/common/example_main.hpp"
+#include "examples/common/few_shot.hpp"
 #include "examples/common/omniglot_nshot.hpp"
 #include "examples/common/progress.hpp"
-#include "examples/common/svg_plot.hpp"
 #include "examples/common/threads.hpp"
 #include "metagrad.hpp"
 
@@ -56,12 +52,6 @@ struct Config {
   uint64_t seed = 1;
   std::string device = "cpu", data = "hershey", root, out = ".";
   int threads = 0;  // 0: auto (see ex::auto_threads)
-};
-
-struct LogEntry {
-  double epoch;
-  std::string mode;
-  double loss, acc, time;
 };
 
 // The options of maml_omniglot, stored into `c`.
@@ -95,30 +85,6 @@ void complete(Config& c) {
   if (c.root.empty()) c.root = c.data == "hershey" ? ex::kHersheyFontDir : "/tmp/omniglot-data";
 }
 
-// The tutorial's network: 3 x [Conv(64, 3) + BatchNorm(momentum 1, affine) + ReLU + MaxPool(2)],
-// Flatten, Linear(64, n_way). 28 -> 26 -> 13 -> 11 -> 5 -> 3 -> 1.
-nn::Sequential make_net(int64_t n_way) {
-  const nn::BatchNormOptions bn{.momentum = 1.0, .affine = true};
-  return nn::Sequential(nn::Conv2d(1, 64, 3), nn::BatchNorm2d(64, bn), nn::ReLU(),
-                        nn::MaxPool2d(2, 2), nn::Conv2d(64, 64, 3), nn::BatchNorm2d(64, bn),
-                        nn::ReLU(), nn::MaxPool2d(2, 2), nn::Conv2d(64, 64, 3),
-                        nn::BatchNorm2d(64, bn), nn::ReLU(), nn::MaxPool2d(2, 2), nn::Flatten(),
-                        nn::Linear(64, n_way));
-}
-
-// Fraction of rows of logits [N, C] whose largest entry is at the label.
-double accuracy(const mg::Tensor& logits, const mg::Tensor& labels) {
-  const std::vector<float> values = logits.detach().to_vector<float>();
-  const std::vector<int64_t> truth = labels.to_vector<int64_t>();
-  const int64_t n = logits.size(0), c = logits.size(1);
-  int64_t correct = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const auto row = values.begin() + i * c;
-    correct += (std::max_element(row, row + c) - row) == truth[i];
-  }
-  return static_cast<double>(correct) / static_cast<double>(n);
-}
-
 // Adapts the network to task i's support set with kInnerSteps differentiable steps.
 void adapt(nn::Module& net, mg::MetaSGD& inner_opt, const ex::NShotBatch& batch, int64_t i) {
   const mg::Tensor x = batch.x_spt.select(0, i), y = batch.y_spt.select(0, i);
@@ -126,7 +92,7 @@ void adapt(nn::Module& net, mg::MetaSGD& inner_opt, const ex::NShotBatch& batch,
 }
 
 void train(ex::OmniglotNShot& db, nn::Sequential& net, mg::Adam& meta_opt, int64_t epoch,
-           const Config& cfg, ex::Progress& progress, std::vector<LogEntry>& log,
+           const Config& cfg, ex::Progress& progress, std::vector<ex::FewShotLogEntry>& log,
            std::chrono::steady_clock::time_point t0) {
   net.train();
   mg::MetaSGD inner_opt(net, {.lr = kInnerLr});
@@ -145,7 +111,7 @@ void train(ex::OmniglotNShot& db, nn::Sequential& net, mg::Adam& meta_opt, int64
       const mg::Tensor y_qry = batch.y_qry.select(0, i);
       const mg::Tensor qry_logits = net(batch.x_qry.select(0, i));
       qry_losses.push_back(mg::cross_entropy(qry_logits, y_qry));
-      acc_sum += accuracy(qry_logits, y_qry);
+      acc_sum += ex::top1_accuracy(qry_logits, y_qry);
       mg::recover_state_dict(net, net_state);
       mg::recover_state_dict(inner_opt, optim_state);
     }
@@ -162,7 +128,7 @@ void train(ex::OmniglotNShot& db, nn::Sequential& net, mg::Adam& meta_opt, int64
 // Meta-test on held-out classes: adapt to each support set, score the query set (no
 // meta-update). As in the tutorial, BatchNorm uses batch statistics (train mode).
 void test(ex::OmniglotNShot& db, nn::Sequential& net, int64_t epoch, const Config& cfg,
-          std::vector<LogEntry>& log, std::chrono::steady_clock::time_point t0) {
+          std::vector<ex::FewShotLogEntry>& log, std::chrono::steady_clock::time_point t0) {
   net.train();
   mg::MetaSGD inner_opt(net, {.lr = kInnerLr});
   double loss_sum = 0.0, acc_sum = 0.0;
@@ -178,42 +144,26 @@ void test(ex::OmniglotNShot& db, nn::Sequential& net, int64_t epoch, const Confi
       const mg::Tensor y_qry = batch.y_qry.select(0, i);
       const mg::Tensor qry_logits = net(batch.x_qry.select(0, i));
       loss_sum += mg::cross_entropy(qry_logits, y_qry).item<double>();
-      acc_sum += accuracy(qry_logits, y_qry);
+      acc_sum += ex::top1_accuracy(qry_logits, y_qry);
       mg::recover_state_dict(net, net_state);
       mg::recover_state_dict(inner_opt, optim_state);
     }
   }
-  const double loss = loss_sum / tasks, acc = 100.0 * acc_sum / tasks;
-  fmt::print("[Epoch {:.2f}] Test Loss: {:.3f} | Acc: {:.2f}% ({} tasks of held-out classes)\n",
-             static_cast<double>(epoch + 1), loss, acc, tasks);
-  std::fflush(stdout);
-  log.push_back({static_cast<double>(epoch + 1), "test", loss, acc, ex::seconds_since(t0)});
+  ex::report_test(epoch, loss_sum / tasks, 100.0 * acc_sum / tasks, tasks, ex::seconds_since(t0),
+                  log);
 }
 
 // maml-log.csv and maml-accs.svg (train accuracy per meta-step, test accuracy per epoch).
-void write_outputs(const std::vector<LogEntry>& log, const Config& cfg) {
-  std::string csv = "epoch,mode,loss,acc,time_s\n";
-  ex::PlotSeries train{.label = "Train"}, test{.label = "Test", .markers = true};
-  double lowest = 100.0;
-  for (const LogEntry& e : log) {
-    csv += fmt::format("{:.4f},{},{:.6f},{:.4f},{:.3f}\n", e.epoch, e.mode, e.loss, e.acc, e.time);
-    ex::PlotSeries& s = e.mode == "train" ? train : test;
-    s.x.push_back(e.epoch);
-    s.y.push_back(e.acc);
-    lowest = std::min(lowest, e.acc);
-  }
-  const std::filesystem::path out(cfg.out);
-  mg::write_file_atomically((out / "maml-log.csv").string(), csv, "maml_omniglot");
-  ex::write_svg_plot((out / "maml-accs.svg").string(), {train, test},
-                     {.title = fmt::format("MAML {} ({}-way {}-shot)",
-                                           cfg.data == "hershey" ? "Hershey glyphs" : "Omniglot",
-                                           cfg.n_way, cfg.k_spt),
-                      .xlabel = "Epoch",
-                      .ylabel = "Accuracy (%)",
-                      .x_min = 0.0,
-                      .x_max = static_cast<double>(std::max<int64_t>(cfg.epochs, 1)),
-                      .y_min = std::floor(lowest / 10.0) * 10.0,
-                      .y_max = 100.0});
+void write_outputs(const std::vector<ex::FewShotLogEntry>& log, const Config& cfg) {
+  ex::write_few_shot_outputs(
+      log, {.dir = cfg.out,
+            .csv_name = "maml-log.csv",
+            .svg_name = "maml-accs.svg",
+            .title = fmt::format("MAML {} ({}-way {}-shot)",
+                                 cfg.data == "hershey" ? "Hershey glyphs" : "Omniglot", cfg.n_way,
+                                 cfg.k_spt),
+            .epochs = cfg.epochs,
+            .program = kProgram});
 }
 
 void run(Config cfg) {
@@ -242,12 +192,12 @@ void run(Config cfg) {
       cfg.n_way, cfg.k_spt, cfg.k_qry, cfg.task_num, cfg.epochs, cfg.steps, threads.describe());
 
   // 2. The network and the meta-optimizer.
-  nn::Sequential net = make_net(cfg.n_way);
+  nn::Sequential net = ex::make_few_shot_net(cfg.n_way);
   if (device.is_cuda()) net.to(device);
   mg::Adam meta_opt(net.parameters(), {.lr = kOuterLr});
 
   // 3. Meta-train and meta-test.
-  std::vector<LogEntry> log;
+  std::vector<ex::FewShotLogEntry> log;
   test(db, net, -1, cfg, log, t0);
   ex::Progress progress(cfg.epochs * cfg.steps);
   double train_seconds = 0.0;
