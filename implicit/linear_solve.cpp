@@ -101,4 +101,59 @@ LinearSolver solve_normal_cg(const SolveCgOptions& options) {
   };
 }
 
+LinearSolver solve_inv(const SolveInvOptions& options) {
+  check_ridge("solve_inv", options.ridge);
+  MG_CHECK(options.maxiter >= 0, "linear_solve::solve_inv: maxiter must be non-negative, got {}",
+           options.maxiter);
+  MG_CHECK(!options.alpha || std::isfinite(*options.alpha),
+           "linear_solve::solve_inv: alpha must be finite, got {}", options.alpha.value_or(0.0));
+  return [options](const linalg::MatVec& matvec, const TensorList& b) {
+    check_matvec("solve_inv", matvec);
+    linalg::detail::check_rhs("linear_solve::solve_inv", b);
+    const linalg::Operator A(with_ridge(matvec, options.ridge));
+    if (options.ns) return linalg::ns(A, b, {.maxiter = options.maxiter, .alpha = options.alpha});
+    // Materialise A column by column (A e_i for each basis vector of the flattened list), then
+    // solve densely; the columns carry history when matvec does.
+    const int64_t n = tree::numel(b);
+    const Tensor basis = eye(n, n, TensorOptions(b[0].dtype(), b[0].device()));
+    TensorList columns;
+    columns.reserve(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      columns.push_back(tree::flatten(A(tree::unflatten(basis.select(0, i), b))));
+    }
+    return tree::unflatten(linalg::solve(stack(columns, 1), tree::flatten(b)), b);
+  };
+}
+
+LinearSolver solve_gmres(const SolveGmresOptions& options) {
+  check_ridge("solve_gmres", options.ridge);
+  linalg::detail::check_tolerances("linear_solve::solve_gmres", options.rtol, options.atol);
+  MG_CHECK(options.restart >= 1, "linear_solve::solve_gmres: restart must be at least 1, got {}",
+           options.restart);
+  return [options](const linalg::MatVec& matvec, const TensorList& b) {
+    check_matvec("solve_gmres", matvec);
+    return linalg::gmres(linalg::Operator(with_ridge(matvec, options.ridge)), b,
+                         {.x0 = options.init,
+                          .rtol = options.rtol,
+                          .atol = options.atol,
+                          .restart = options.restart,
+                          .maxiter = options.maxiter,
+                          .M = options.M});
+  };
+}
+
+LinearSolver solve_bicgstab(const SolveBicgstabOptions& options) {
+  check_ridge("solve_bicgstab", options.ridge);
+  linalg::detail::check_tolerances("linear_solve::solve_bicgstab", options.rtol, options.atol);
+  return [options](const linalg::MatVec& matvec, const TensorList& b) {
+    check_matvec("solve_bicgstab", matvec);
+    return linalg::bicgstab(linalg::Operator(with_ridge(matvec, options.ridge)), b,
+                            {.x0 = options.init,
+                             .rtol = options.rtol,
+                             .atol = options.atol,
+                             .maxiter = options.maxiter,
+                             .M = options.M});
+  };
+}
+
 }  // namespace metagrad::linear_solve

@@ -159,3 +159,84 @@ TEST_CASE("solve_cg and solve_normal_cg reject bad input by message", "[linear_s
   CHECK_THROWS_WITH(linear_solve::solve_normal_cg()(detached, {ones({3}, kFloat64)}),
                     Contains("matvec(x) has no autograd history with respect to x"));
 }
+
+TEST_CASE("solve_inv dense and Neumann against a direct solve", "[linear_solve]") {
+  const Tensor a = nonsym_matrix(6, 121);
+  const Tensor b = vec64({6}, 122);
+  CHECK(allclose(linear_solve::solve_inv()(matrix_matvec(a), {b})[0], reference_solve(a, b), 1e-12,
+                 1e-13));
+  const Tensor eye6 = eye(6, 6, kFloat64);
+  CHECK(allclose(linear_solve::solve_inv({.ridge = 0.4})(matrix_matvec(a), {b})[0],
+                 reference_solve(a + eye6 * 0.4, b), 1e-12, 1e-13));
+  // A coupled two-tensor operator: the whole flattened matrix is materialised (TorchOpt keeps
+  // only the diagonal blocks).
+  const Tensor big = nonsym_matrix(5, 123);
+  const linalg::MatVec coupled = [big](const TensorList& v) {
+    return tree::unflatten(mv(big, tree::flatten(v)), v);
+  };
+  const TensorList b2 = {vec64({3}, 124), vec64({2}, 125)};
+  CHECK(allclose(tree::flatten(linear_solve::solve_inv()(coupled, b2)),
+                 reference_solve(big, tree::flatten(b2)), 1e-12, 1e-13));
+  // Scalar: 4 x = 2.
+  const linalg::MatVec four = [](const TensorList& v) { return tree::scale(v, 4.0); };
+  const TensorList xs = linear_solve::solve_inv()(four, {scalar_tensor(2.0, kFloat64)});
+  CHECK(xs[0].dim() == 0);
+  CHECK(xs[0].item<double>() == Approx(0.5).epsilon(1e-14));
+  // Neumann: SPD with spectrum in (0, 2), converged; and with alpha.
+  const Tensor s = spd_matrix(6, 126) * 0.3;
+  CHECK(allclose(linear_solve::solve_inv({.ns = true, .maxiter = 200})(matrix_matvec(s), {b})[0],
+                 reference_solve(s, b), 1e-9, 1e-11));
+  CHECK(allclose(linear_solve::solve_inv({.ns = true, .maxiter = 300, .alpha = 0.06})(
+                     matrix_matvec(s * 5.0), {b})[0],
+                 reference_solve(s * 5.0, b), 1e-8, 1e-10));
+  CHECK(allclose(
+      linear_solve::solve_inv({.ridge = 0.2, .ns = true, .maxiter = 200})(matrix_matvec(s), {b})[0],
+      reference_solve(s + eye6 * 0.2, b), 1e-9, 1e-11));
+  // maxiter is passed through: 0 Neumann terms after the first return b.
+  CHECK(linear_solve::solve_inv({.ns = true, .maxiter = 0})(matrix_matvec(s), {b})[0]
+            .to_vector<double>() == b.to_vector<double>());
+}
+
+TEST_CASE("solve_gmres and solve_bicgstab on non-symmetric systems", "[linear_solve]") {
+  const Tensor a = nonsym_matrix(9, 131);
+  const Tensor b = vec64({9}, 132);
+  const Tensor ref = reference_solve(a, b);
+  CHECK(allclose(linear_solve::solve_gmres({.rtol = 1e-12})(matrix_matvec(a), {b})[0], ref, 1e-8,
+                 1e-10));
+  CHECK(allclose(linear_solve::solve_bicgstab({.rtol = 1e-12})(matrix_matvec(a), {b})[0], ref, 1e-8,
+                 1e-10));
+  const Tensor ridged = reference_solve(a + eye(9, 9, kFloat64) * 0.7, b);
+  CHECK(allclose(linear_solve::solve_gmres({.ridge = 0.7, .rtol = 1e-12, .restart = 4})(
+                     matrix_matvec(a), {b})[0],
+                 ridged, 1e-8, 1e-10));
+  CHECK(allclose(linear_solve::solve_bicgstab({.ridge = 0.7, .init = TensorList{b}, .rtol = 1e-12})(
+                     matrix_matvec(a), {b})[0],
+                 ridged, 1e-8, 1e-10));
+  int calls = 0;
+  const linalg::MatVec counted = [a, &calls](const TensorList& v) {
+    ++calls;
+    return TensorList{mv(a, v[0])};
+  };
+  (void)linear_solve::solve_bicgstab({.rtol = 0.0, .maxiter = 2})(counted, {b});
+  CHECK(calls == 4);
+}
+
+TEST_CASE("first and second derivatives through recorded Krylov and dense solves",
+          "[linear_solve]") {
+  const ThetaSystem sys{nonsym_matrix(5, 141), vec64({5}, 142), vec64({5}, 143), 0.25};
+  for (const auto& [name, solver] : std::vector<std::pair<const char*, linear_solve::LinearSolver>>{
+           {"gmres", linear_solve::solve_gmres({.rtol = 1e-12})},
+           {"gmres restart 2", linear_solve::solve_gmres({.rtol = 1e-12, .restart = 2})},
+           {"bicgstab", linear_solve::solve_bicgstab({.rtol = 1e-12})},
+           {"inv", linear_solve::solve_inv()}}) {
+    INFO(name);
+    const auto [d1, d2] = derivatives(solver, sys);
+    CHECK(d1 == Approx(sys.dl()).epsilon(1e-7));
+    CHECK(d2 == Approx(sys.d2l()).epsilon(1e-6));
+  }
+  // Neumann on a contractive SPD system, converged.
+  const ThetaSystem spd{spd_matrix(5, 144) * 0.3, vec64({5}, 145), vec64({5}, 146), 0.05};
+  const auto [n1, n2] = derivatives(linear_solve::solve_inv({.ns = true, .maxiter = 300}), spd);
+  CHECK(n1 == Approx(spd.dl()).epsilon(1e-7));
+  CHECK(n2 == Approx(spd.d2l()).epsilon(1e-6));
+}
