@@ -138,6 +138,7 @@ void run_parallel(size_t workers, int64_t count, const Task& task) {
 // The settings of one call, shared by its forward and backward.
 struct ZeroOrderCall {
   std::string who;
+  std::string fn_name;
   ZeroOrderOptions options;
   ZeroOrderEvalFactory factory;
   uint64_t key = 0;
@@ -200,7 +201,7 @@ class ZeroOrderFunction final : public CustomFunction {
         TensorList z = draw_noise(who, o, params, call.key, k);
         const ZeroOrderEval& eval = evals[worker];
         const double plus =
-            scalar_value(who, eval(perturb(params, z, o.sigma)), "a perturbed point");
+            scalar_value(call, eval(perturb(params, z, o.sigma)), "a perturbed point");
         double c = 0.0;
         switch (o.method) {
           case ZeroOrderMethod::naive:
@@ -211,7 +212,7 @@ class ZeroOrderFunction final : public CustomFunction {
             break;
           case ZeroOrderMethod::antithetic: {
             const double minus =
-                scalar_value(who, eval(perturb(params, z, -o.sigma)), "a perturbed point");
+                scalar_value(call, eval(perturb(params, z, -o.sigma)), "a perturbed point");
             c = (plus - minus) / (2.0 * o.sigma);  // (f(θ + σz) − f(θ − σz)) / (2σ)
             break;
           }
@@ -230,22 +231,24 @@ class ZeroOrderFunction final : public CustomFunction {
 
  public:
   // fn's value as a double, after checking that it is a defined floating 0-d tensor.
-  static double scalar_value(const char* who, const Tensor& value, const char* where) {
-    check_scalar(who, value, where);
+  static double scalar_value(const ZeroOrderCall& call, const Tensor& value, const char* where) {
+    check_scalar(call, value, where);
     return value.item<double>();
   }
 
-  static void check_scalar(const char* who, const Tensor& value, const char* where) {
+  static void check_scalar(const ZeroOrderCall& call, const Tensor& value, const char* where) {
+    const char* who = call.who.c_str();
+    const char* fn = call.fn_name.c_str();
     MG_CHECK(value.defined(),
-             "{}: fn returned an undefined tensor at {}; it must return a 0-d "
-             "(scalar) floating tensor",
-             who, where);
+             "{}: {} returned an undefined tensor at {}; it must return a 0-d (scalar) floating "
+             "tensor",
+             who, fn, where);
     MG_CHECK(value.dim() == 0,
-             "{}: fn must return a 0-d (scalar) tensor, got shape {} at {}; reduce it, e.g. with "
+             "{}: {} must return a 0-d (scalar) tensor, got shape {} at {}; reduce it, e.g. with "
              ".sum() or .mean()",
-             who, shape_str(value.shape()), where);
+             who, fn, shape_str(value.shape()), where);
     MG_CHECK(is_floating(value.dtype()),
-             "{}: fn must return a floating (float32 or float64) tensor, got {} at {}", who,
+             "{}: {} must return a floating (float32 or float64) tensor, got {} at {}", who, fn,
              dtype_name(value.dtype()), where);
   }
 
@@ -269,7 +272,7 @@ void check_zero_order_options(const char* who, const ZeroOrderOptions& options) 
   MG_CHECK(m >= 0 && m <= 2, "{}: unknown method {}", who, m);
 }
 
-Tensor zero_order_apply(const char* who, const ZeroOrderEval& at_input,
+Tensor zero_order_apply(const char* who, const char* fn_name, const ZeroOrderEval& at_input,
                         ZeroOrderEvalFactory factory, const TensorList& flat_params,
                         const ZeroOrderOptions& options, Generator& generator) {
   MG_CHECK(!flat_params.empty(), "{}: there is no tensor to differentiate", who);
@@ -282,6 +285,7 @@ Tensor zero_order_apply(const char* who, const ZeroOrderEval& at_input,
   }
   auto call = std::make_shared<ZeroOrderCall>();
   call->who = who;
+  call->fn_name = fn_name;
   call->options = options;
   call->factory = std::move(factory);
   call->key = draw_call_key(generator);
@@ -290,7 +294,7 @@ Tensor zero_order_apply(const char* who, const ZeroOrderEval& at_input,
     NoGradGuard no_grad;
     value = at_input(flat_params);
   }
-  ZeroOrderFunction::check_scalar(who, value, "the input point");
+  ZeroOrderFunction::check_scalar(*call, value, "the input point");
   call->f0 = options.method == ZeroOrderMethod::forward ? value.item<double>() : 0.0;
   return CustomFunction::apply(std::make_shared<ZeroOrderFunction>(std::move(call), value),
                                flat_params)[0];
@@ -329,8 +333,7 @@ std::shared_ptr<Generator> make_generator(const ZeroOrderOptions& options) {
 
 }  // namespace
 
-std::function<Tensor(const RootArgs& args)> zero_order(ZeroOrderArgsFn fn,
-                                                       ZeroOrderOptions options) {
+ZeroOrderArgsFn zero_order(ZeroOrderArgsFn fn, ZeroOrderOptions options) {
   static constexpr const char* kWho = "zero_order";
   MG_CHECK(static_cast<bool>(fn), "{}: fn is empty", kWho);
   detail::check_zero_order_options(kWho, options);
@@ -365,13 +368,12 @@ std::function<Tensor(const RootArgs& args)> zero_order(ZeroOrderArgsFn fn,
       };
       return std::vector<detail::ZeroOrderEval>(workers, eval);
     };
-    return detail::zero_order_apply(kWho, at_input, std::move(factory), flat, options,
+    return detail::zero_order_apply(kWho, "fn", at_input, std::move(factory), flat, options,
                                     generator ? *generator : default_generator());
   };
 }
 
-std::function<Tensor(const TensorList& params)> zero_order(ZeroOrderFn fn,
-                                                           ZeroOrderOptions options) {
+ZeroOrderFn zero_order(ZeroOrderFn fn, ZeroOrderOptions options) {
   static constexpr const char* kWho = "zero_order";
   MG_CHECK(static_cast<bool>(fn), "{}: fn is empty", kWho);
   detail::check_zero_order_options(kWho, options);
@@ -388,7 +390,7 @@ std::function<Tensor(const TensorList& params)> zero_order(ZeroOrderFn fn,
     auto factory = [eval](size_t workers) {
       return std::vector<detail::ZeroOrderEval>(workers, eval);
     };
-    return detail::zero_order_apply(kWho, eval, std::move(factory), params, options,
+    return detail::zero_order_apply(kWho, "fn", eval, std::move(factory), params, options,
                                     generator ? *generator : default_generator());
   };
 }

@@ -86,8 +86,7 @@ using ZeroOrderFn = std::function<Tensor(const TensorList& params)>;
 ///                        .sigma = 0.01});
 ///   Tensor loss = f(net.parameters());
 ///   loss.backward();  // the parameters get the estimated gradient
-std::function<Tensor(const TensorList& params)> zero_order(ZeroOrderFn fn,
-                                                           ZeroOrderOptions options = {});
+ZeroOrderFn zero_order(ZeroOrderFn fn, ZeroOrderOptions options = {});
 
 /// The general form, with TorchOpt's argnums: fn takes several arguments, and the arguments
 /// numbered by options.argnums (0-based, distinct) are perturbed together — all their tensors
@@ -97,8 +96,7 @@ std::function<Tensor(const TensorList& params)> zero_order(ZeroOrderFn fn,
 ///   auto f = zero_order([&](const RootArgs& a) { return loss(a[0].tensors(), a[1].tensor()); },
 ///                       {.argnums = {0}, .num_samples = 50});
 ///   Tensor l = f({TensorList{w, b}, x});  // w and b get gradients, x does not
-std::function<Tensor(const RootArgs& args)> zero_order(ZeroOrderArgsFn fn,
-                                                       ZeroOrderOptions options = {});
+ZeroOrderArgsFn zero_order(ZeroOrderArgsFn fn, ZeroOrderOptions options = {});
 
 namespace detail {
 
@@ -109,9 +107,10 @@ using ZeroOrderEval = std::function<Tensor(const TensorList& flat_params)>;
 using ZeroOrderEvalFactory = std::function<std::vector<ZeroOrderEval>(size_t workers)>;
 
 /// The shared core of zero_order and ZeroOrderGradientModule: returns eval-at-`flat_params`
-/// (computed by `at_input`) recorded with the zero-order backward. `who` names the caller in
-/// messages; `generator` (kept alive by the caller's closure) supplies each call's key.
-Tensor zero_order_apply(const char* who, const ZeroOrderEval& at_input,
+/// (computed by `at_input`) recorded with the zero-order backward. `who` names the caller and
+/// `fn_name` the black box in messages; `generator` (kept alive by the caller's closure) supplies
+/// each call's key.
+Tensor zero_order_apply(const char* who, const char* fn_name, const ZeroOrderEval& at_input,
                         ZeroOrderEvalFactory factory, const TensorList& flat_params,
                         const ZeroOrderOptions& options, Generator& generator);
 

@@ -61,7 +61,8 @@ Tensor ZeroOrderGradientModule::forward(const TensorList& inputs) {
     }
     return evals;
   };
-  return metagrad::detail::zero_order_apply(kWho, at_input, std::move(factory), params, options,
+  return metagrad::detail::zero_order_apply(kWho, "objective", at_input, std::move(factory), params,
+                                            options,
                                             generator_ ? *generator_ : default_generator());
 }
 
