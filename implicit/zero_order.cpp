@@ -6,6 +6,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -107,8 +108,9 @@ size_t resolve_workers(int num_threads, int64_t samples) {
   return static_cast<size_t>(std::max<int64_t>(1, std::min(wanted, samples)));
 }
 
-// Runs task(worker, j) for j in [0, count) on `workers` threads (the calling thread is worker 0),
-// each with grad mode off. Rethrows the exception of the smallest failing j.
+// Runs task(worker, j) for j in [0, count) on `workers` threads (the calling thread is worker 0;
+// fewer when the system refuses a thread), each with grad mode off. After a failure no new j is
+// started; the exception of the smallest failing j is rethrown.
 template <typename Task>
 void run_parallel(size_t workers, int64_t count, const Task& task) {
   std::vector<std::exception_ptr> errors(static_cast<size_t>(count));
@@ -128,7 +130,13 @@ void run_parallel(size_t workers, int64_t count, const Task& task) {
   std::vector<std::thread> threads;
   const size_t spawned = std::min<size_t>(workers, static_cast<size_t>(count));
   threads.reserve(spawned);
-  for (size_t w = 1; w < spawned; ++w) threads.emplace_back(work, w);
+  for (size_t w = 1; w < spawned; ++w) {
+    try {
+      threads.emplace_back(work, w);
+    } catch (const std::system_error&) {
+      break;  // the threads started so far share the work
+    }
+  }
   work(0);
   for (std::thread& t : threads) t.join();
   for (const std::exception_ptr& e : errors)

@@ -200,7 +200,7 @@ TEST_CASE("zero_order: the same seed gives the same estimate with 1 and 4 thread
   }
 }
 
-TEST_CASE("zero_order: the estimate is scaled by the incoming gradient, float32 included",
+TEST_CASE("zero_order: the estimate times the incoming gradient, recorded; float32",
           "[zero_order]") {
   const Quadratic q;
   const ZeroOrderOptions o{.method = ZeroOrderMethod::forward, .num_samples = 8, .seed = 2};
@@ -209,6 +209,14 @@ TEST_CASE("zero_order: the estimate is scaled by the incoming gradient, float32 
   auto f = zero_order([&q](const TensorList& p) { return q(p[0]); }, o);
   const auto scaled = grad({f({theta}) * -3.0}, {theta})[0].to_vector<double>();
   for (size_t i = 0; i < 3; ++i) CHECK(scaled[i] == Approx(-3.0 * plain[i]).epsilon(1e-12));
+
+  // With create_graph the product with the incoming gradient is recorded: for L = w · f(θ),
+  // ∂/∂w Σ_i ∂L/∂θ_i = Σ_i estimate_i.
+  const Tensor w = scalar_tensor(2.5, kFloat64).set_requires_grad();
+  auto f_again = zero_order([&q](const TensorList& p) { return q(p[0]); }, o);
+  const Tensor g_theta = grad({f_again({theta}) * w}, {theta}, {}, {.create_graph = true})[0];
+  const double d_w = grad({g_theta.sum()}, {w})[0].item<double>();
+  CHECK(d_w == Approx(plain[0] + plain[1] + plain[2]).epsilon(1e-12));
 
   const Tensor theta32 = q.theta.to(kFloat32).detach().set_requires_grad();
   const Tensor A32 = q.A.to(kFloat32), b32 = q.b.to(kFloat32);
