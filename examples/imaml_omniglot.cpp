@@ -14,8 +14,21 @@
 // --root DIR (see maml_omniglot). Output: a progress line per meta-step, per-epoch held-out test
 // loss and accuracy, and imaml-accs.svg and imaml-log.csv in --out (rewritten after every epoch).
 //
+// Note [iMAML defaults]
+// TorchOpt's example (and the paper) use λ = 2 and 5 CG iterations (TorchOpt: solve_normal_cg).
+// Here, with 5 inner steps of lr 0.1 from the meta-parameters, λ = 2 holds φ close to θ (the
+// untrained network scores 65 % on held-out tasks, against MAML's 69 % with the same 5 steps
+// without the proximal term), and the Hessian of this small convolutional network on a 5-image
+// support set is indefinite, so ∇²L + λI is too: CG's later iterations then amplify directions of
+// negative curvature, and a few tasks' meta-gradients, several times longer than the others,
+// dominate the meta-batch. Measured over one epoch of 100 meta-steps (60 held-out tasks before ->
+// after): λ = 2 with 5 CG iterations 65.0 % -> 67.8 % (and 64.6 % after a second epoch), λ = 2
+// with 1 iteration 65.0 % -> 71.6 %, λ = 0.5 with 2 iterations 69.1 % -> 74.8 % (MAML: 69.0 % ->
+// 75.3 %). Truncated CG is a regularised solve (two Krylov steps from zero); plain CG on the
+// symmetric ∇²L + λI costs one Hessian-vector product per iteration, normal CG two.
+//
 // Usage: imaml_omniglot [--n_way 5] [--k_spt 1] [--k_qry 15] [--task_num 4] [--epochs 12]
-//          [--steps 100] [--test_steps 15] [--inner_steps 5] [--reg_params 2] [--cg_iters 5]
+//          [--steps 100] [--test_steps 15] [--inner_steps 5] [--reg_params 0.5] [--cg_iters 2]
 //          [--seed 1] [--device cpu] [--data hershey|omniglot] [--root DIR] [--threads auto]
 //          [--out DIR]
 #include <fmt/core.h>
@@ -47,8 +60,8 @@ constexpr double kOuterLr = 1e-3;  // torchopt.Adam(net.parameters(), lr=1e-3)
 struct Config {
   int64_t n_way = 5, k_spt = 1, k_qry = 15, task_num = 4;
   int64_t epochs = 12, steps = 100, test_steps = 15;
-  int64_t inner_steps = 5, cg_iters = 5;
-  double reg_params = 2.0;
+  int64_t inner_steps = 5, cg_iters = 2;
+  double reg_params = 0.5;  // see Note [iMAML defaults]
   uint64_t seed = 1;
   std::string device = "cpu", data = "hershey", root, out = ".";
   int threads = 0;  // 0: auto (see ex::auto_threads)
@@ -66,8 +79,8 @@ void add_options(ex::Options& o, Config& c) {
                c.test_steps, 1)
       .integer("--inner_steps", "N", "SGD steps (lr 0.1) of the inner problem (5)", c.inner_steps,
                1)
-      .positive("--reg_params", "L", "λ of the proximal term (λ/2)‖φ − θ‖² (2)", c.reg_params)
-      .integer("--cg_iters", "N", "conjugate-gradient iterations of the implicit gradient (5)",
+      .positive("--reg_params", "L", "λ of the proximal term (λ/2)‖φ − θ‖² (0.5)", c.reg_params)
+      .integer("--cg_iters", "N", "conjugate-gradient iterations of the implicit gradient (2)",
                c.cg_iters, 1)
       .integer("--seed", "S", "random seed of the network and the task sampler (1)", c.seed, 0)
       .text("--device", "D", "cpu or cuda (cpu)", c.device)
