@@ -1,0 +1,287 @@
+// Per-feature ridge penalties learned by implicit differentiation (the seed's tutorial 5, after
+// TorchOpt's tutorial "Implicit differentiation"), on synthetic regression data.
+//
+// Data: X [n, d] and Xv [m, d] standard normal; only the first k features matter
+// (w_true[i] ~ N(0, 1) for i < k, 0 after); y = X w_true + noise * N(0, 1), likewise yv.
+// Inner problem, for penalties λ > 0 (one per feature):
+//   w*(λ) = argmin_w ½‖X w − y‖² + ½ Σᵢ λᵢ wᵢ²,  i.e. (XᵀX + diag λ) w* = Xᵀy,
+// solved without recording (a direct LU solve, or CG with --inner cg). Its optimality condition
+// is the gradient of the inner objective, F(w, λ) = Xᵀ(X w − y) + λ ⊙ w. custom_root (argnums 1:
+// λ) turns the solution into a differentiable function of λ: the backward solves the adjoint
+// system (∂F/∂w)ᵀ u = −g by CG (solve_cg, as the Hessian XᵀX + diag λ is SPD) and returns
+// (∂F/∂λ)ᵀ u = u ⊙ w*. The outer loss is the validation MSE, mean((Xv w* − yv)²); Adam updates
+// ρ = log λ (so λ = exp ρ stays positive).
+//
+// At the first outer step the hypergradient is checked against its closed form
+// dL/dλ = −w* ⊙ (XᵀX + diag λ)⁻¹ ∇_w L. For reference the program also reports the best single
+// shared penalty on a grid (ordinary ridge regression tuned on the validation set).
+//
+// Output: a line per outer step, the final penalties of the informative and the noise features,
+// implicit-ridge.svg (validation and training MSE per outer step, with the best shared-λ
+// validation MSE) and implicit-ridge-log.csv in --out.
+//
+// The defaults (n 40, m 200, d 30, k 5, noise 1, 200 outer steps of Adam lr 0.1) run in well under
+// a second: the validation MSE goes from 2.6 (λ = 1 everywhere) to 1.3, below the 1.9 of the best
+// shared λ; the noise features' penalties grow by two to three orders of magnitude while the
+// informative ones stay small.
+//
+// Usage: implicit_ridge [--n 40] [--m 200] [--d 30] [--k 5] [--noise 1] [--steps 200] [--lr 0.1]
+//          [--lambda0 1] [--inner direct|cg] [--rtol 1e-10] [--seed 1] [--threads 1] [--out DIR]
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "examples/common/cli.hpp"
+#include "examples/common/example_main.hpp"
+#include "examples/common/progress.hpp"
+#include "examples/common/svg_plot.hpp"
+#include "examples/common/threads.hpp"
+#include "metagrad.hpp"
+
+namespace mg = metagrad;
+namespace ex = metagrad::examples;
+
+namespace {
+
+constexpr const char* kProgram = "implicit_ridge";
+constexpr int kGridPoints = 25;  // shared-λ grid: 10^-3 .. 10^3
+constexpr double kGridLo = -3.0, kGridHi = 3.0;
+
+struct Config {
+  int64_t n = 40, m = 200, d = 30, k = 5, steps = 200;
+  double noise = 1.0, lr = 0.1, lambda0 = 1.0, rtol = 1e-10;
+  std::string inner = "direct";
+  uint64_t seed = 1;
+  int threads = 1;
+  std::string out = ".";
+};
+
+// The options of implicit_ridge, stored into `c`.
+void add_options(ex::Options& o, Config& c) {
+  o.integer("--n", "N", "training rows (40)", c.n, 1)
+      .integer("--m", "M", "validation rows (200)", c.m, 1)
+      .integer("--d", "D", "features (30)", c.d, 1)
+      .integer("--k", "K", "informative features, the first K (5)", c.k, 0)
+      .positive("--noise", "S", "standard deviation of the label noise (1)", c.noise)
+      .integer("--steps", "N", "outer (Adam) steps on log λ (200)", c.steps, 0)
+      .positive("--lr", "LR", "Adam's step size on log λ (0.1)", c.lr)
+      .positive("--lambda0", "L", "initial penalty of every feature (1)", c.lambda0)
+      .add("--inner", "direct|cg", "inner solver: LU solve or conjugate gradients (direct)",
+           [&c](const std::string& flag, const std::string& value) {
+             if (value != "direct" && value != "cg")
+               MG_FAIL("{}: {} expects 'direct' or 'cg', got '{}'", kProgram, flag, value);
+             c.inner = value;
+           })
+      .number_in("--rtol", "R", "relative tolerance of CG (inner and backward) (1e-10)", c.rtol,
+                 1e-16, 1.0)
+      .integer("--seed", "S", "random seed of the data (1)", c.seed, 0)
+      .integer("--threads", "N", "CPU threads (1: the problem is tiny)", c.threads, 1)
+      .text("--out", "DIR", "where implicit-ridge.svg and implicit-ridge-log.csv go (.)", c.out);
+}
+
+// Training and validation data of one synthetic regression problem (float64).
+struct Data {
+  mg::Tensor x, y, xv, yv;
+};
+
+Data make_data(const Config& cfg) {
+  mg::Generator gen(cfg.seed);
+  const mg::TensorOptions f64(mg::kFloat64);
+  std::vector<double> w(static_cast<size_t>(cfg.d), 0.0);
+  const std::vector<double> informative =
+      mg::randn({std::max<int64_t>(cfg.k, 1)}, f64, &gen).to_vector<double>();
+  for (int64_t i = 0; i < std::min(cfg.k, cfg.d); ++i) w[i] = informative[i];
+  const mg::Tensor w_true = mg::tensor(w, f64);
+  Data data;
+  data.x = mg::randn({cfg.n, cfg.d}, f64, &gen);
+  data.y = data.x.mv(w_true) + cfg.noise * mg::randn({cfg.n}, f64, &gen);
+  data.xv = mg::randn({cfg.m, cfg.d}, f64, &gen);
+  data.yv = data.xv.mv(w_true) + cfg.noise * mg::randn({cfg.m}, f64, &gen);
+  return data;
+}
+
+// The inner objective's gradient in w, zero at w*(λ): Xᵀ(X w − y) + λ ⊙ w.
+mg::TensorList ridge_optimality(const mg::TensorList& w, const mg::RootArgs& args) {
+  const mg::Tensor& lambda = args[0].tensor();
+  const mg::Tensor& x = args[1].tensor();
+  const mg::Tensor& y = args[2].tensor();
+  return {x.t().mv(x.mv(w[0]) - y) + lambda * w[0]};
+}
+
+// The inner solver (run without recording by custom_root): (XᵀX + diag λ) w = Xᵀy by LU, or by
+// CG on w -> Xᵀ(X w) + λ ⊙ w started from `init`.
+mg::RootSolver make_inner_solver(const Config& cfg) {
+  if (cfg.inner == "cg") {
+    return [rtol = cfg.rtol](const mg::TensorList& init, const mg::RootArgs& args) {
+      const mg::Tensor& lambda = args[0].tensor();
+      const mg::Tensor& x = args[1].tensor();
+      const mg::Tensor& y = args[2].tensor();
+      auto hessian = [&](const mg::TensorList& v) -> mg::TensorList {
+        return {x.t().mv(x.mv(v[0])) + lambda * v[0]};
+      };
+      return mg::linalg::cg(hessian, {x.t().mv(y)}, {.x0 = init, .rtol = rtol});
+    };
+  }
+  return [](const mg::TensorList&, const mg::RootArgs& args) -> mg::TensorList {
+    const mg::Tensor& lambda = args[0].tensor();
+    const mg::Tensor& x = args[1].tensor();
+    const mg::Tensor& y = args[2].tensor();
+    const mg::Tensor a = x.t().matmul(x) + mg::eye(x.shape()[1], -1, x.dtype()) * lambda;
+    return {mg::linalg::solve(a, x.t().mv(y))};
+  };
+}
+
+// mean((X w − y)²).
+mg::Tensor mse(const mg::Tensor& x, const mg::Tensor& w, const mg::Tensor& y) {
+  return (x.mv(w) - y).square().mean();
+}
+
+// The ridge solution for penalties λ, directly (no history).
+mg::Tensor ridge_solution(const Data& data, const mg::Tensor& lambda) {
+  const mg::NoGradGuard no_grad;
+  const mg::Tensor a =
+      data.x.t().matmul(data.x) + mg::eye(data.x.shape()[1], -1, mg::kFloat64) * lambda;
+  return mg::linalg::solve(a, data.x.t().mv(data.y));
+}
+
+// The closed-form hypergradient dL/dλ = −w* ⊙ (XᵀX + diag λ)⁻¹ ∇_w L, ∇_w L = 2/m Xvᵀ(Xv w* − yv).
+mg::Tensor closed_form_hypergradient(const Data& data, const mg::Tensor& lambda) {
+  const mg::NoGradGuard no_grad;
+  const mg::Tensor w = ridge_solution(data, lambda);
+  const auto m = static_cast<double>(data.xv.shape()[0]);
+  const mg::Tensor grad_w = data.xv.t().mv(data.xv.mv(w) - data.yv) * (2.0 / m);
+  const mg::Tensor a =
+      data.x.t().matmul(data.x) + mg::eye(data.x.shape()[1], -1, mg::kFloat64) * lambda;
+  return -(w * mg::linalg::solve(a, grad_w));
+}
+
+// The best single penalty shared by all features, on a log grid: (λ, validation MSE).
+std::pair<double, double> best_shared_lambda(const Data& data, int64_t d) {
+  double best_lambda = 0.0, best_val = INFINITY;
+  for (int i = 0; i < kGridPoints; ++i) {
+    const double lambda =
+        std::pow(10.0, kGridLo + (kGridHi - kGridLo) * i / static_cast<double>(kGridPoints - 1));
+    const mg::Tensor w = ridge_solution(data, mg::full({d}, lambda, mg::kFloat64));
+    const double val = mse(data.xv, w, data.yv).item<double>();
+    if (val < best_val) best_lambda = lambda, best_val = val;
+  }
+  return {best_lambda, best_val};
+}
+
+// The geometric mean of lambda[lo, hi) (NaN for an empty range).
+double geometric_mean(const std::vector<double>& lambda, int64_t lo, int64_t hi) {
+  if (hi <= lo) return NAN;
+  double sum = 0.0;
+  for (int64_t i = lo; i < hi; ++i) sum += std::log(lambda[i]);
+  return std::exp(sum / static_cast<double>(hi - lo));
+}
+
+// One row of the log.
+struct StepRecord {
+  double val_mse, train_mse, lambda_informative, lambda_noise, grad_norm;
+};
+
+void write_outputs(const std::vector<StepRecord>& log, double shared_val, double shared_lambda,
+                   const Config& cfg) {
+  std::string csv =
+      "step,val_mse,train_mse,lambda_informative_gmean,lambda_noise_gmean,grad_norm\n";
+  ex::PlotSeries val{.label = "Validation MSE"}, train{.label = "Training MSE"},
+      shared{.label = fmt::format("Validation MSE, best shared λ = {:.3g}", shared_lambda),
+             .color = "#888888"};
+  for (size_t s = 0; s < log.size(); ++s) {
+    const StepRecord& r = log[s];
+    csv += fmt::format("{},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g}\n", s, r.val_mse, r.train_mse,
+                       r.lambda_informative, r.lambda_noise, r.grad_norm);
+    val.x.push_back(static_cast<double>(s)), val.y.push_back(r.val_mse);
+    train.x.push_back(static_cast<double>(s)), train.y.push_back(r.train_mse);
+  }
+  shared.x = {0.0, static_cast<double>(std::max<size_t>(log.size(), 2) - 1)};
+  shared.y = {shared_val, shared_val};
+  const std::filesystem::path out(cfg.out);
+  mg::write_file_atomically((out / "implicit-ridge-log.csv").string(), csv, kProgram);
+  ex::write_svg_plot(
+      (out / "implicit-ridge.svg").string(), {val, train, shared},
+      {.title = fmt::format("Per-feature ridge penalties by implicit hypergradients (n {}, d {}, "
+                            "{} informative)",
+                            cfg.n, cfg.d, cfg.k),
+       .xlabel = "outer step (Adam on log λ)",
+       .ylabel = "mean squared error",
+       .y_min = 0.0});
+}
+
+void run(const Config& cfg) {
+  MG_CHECK(cfg.k <= cfg.d, "{}: --k ({}) must not exceed --d ({})", kProgram, cfg.k, cfg.d);
+  const ex::ThreadChoice threads = ex::use_threads(cfg.threads);
+  ex::make_out_dir(kProgram, cfg.out);
+  const auto t0 = std::chrono::steady_clock::now();
+  const Data data = make_data(cfg);
+  fmt::print(
+      "ridge regression, {} training and {} validation rows, {} features ({} informative), noise "
+      "{}; inner solver: {}; hypergradients by custom_root + solve_cg (rtol {:g}); Adam lr {} on "
+      "log λ, {}\n",
+      cfg.n, cfg.m, cfg.d, cfg.k, cfg.noise, cfg.inner == "cg" ? "CG" : "LU", cfg.rtol, cfg.lr,
+      threads.describe());
+
+  // The differentiable solver, built once: w*(λ) with gradients to λ (argnums 1 = args[0]).
+  const mg::RootSolver solver = mg::custom_root(
+      ridge_optimality, {1},
+      {.solve = mg::linear_solve::solve_cg({.rtol = cfg.rtol})})(make_inner_solver(cfg));
+
+  mg::Tensor rho = mg::full({cfg.d}, std::log(cfg.lambda0), mg::kFloat64).set_requires_grad(true);
+  mg::Adam outer({rho}, {.lr = cfg.lr});
+  mg::TensorList w = {mg::zeros({cfg.d}, mg::kFloat64)};
+  std::vector<StepRecord> log;
+  for (int64_t step = 0; step <= cfg.steps; ++step) {
+    const mg::Tensor lambda = rho.exp();
+    w = solver(mg::tree::detach(w), {lambda, data.x, data.y});
+    const mg::Tensor val_loss = mse(data.xv, w[0], data.yv);
+    const mg::TensorList grads = mg::grad({val_loss}, {rho});
+    const std::vector<double> lambdas = lambda.detach().to_vector<double>();
+    StepRecord record{val_loss.item<double>(), mse(data.x, w[0].detach(), data.y).item<double>(),
+                      geometric_mean(lambdas, 0, cfg.k), geometric_mean(lambdas, cfg.k, cfg.d),
+                      std::sqrt(mg::tree::squared_norm(grads))};
+    log.push_back(record);
+    if (step == 0) {
+      // dL/dρ = dL/dλ ⊙ λ.
+      const mg::Tensor reference =
+          closed_form_hypergradient(data, lambda.detach()) * lambda.detach();
+      const double err = (grads[0] - reference).norm().item<double>() /
+                         std::max(reference.norm().item<double>(), 1e-300);
+      fmt::print("hypergradient check at step 0: relative error against the closed form {:.2e}\n",
+                 err);
+    }
+    fmt::print(
+        "outer step {}/{} | val MSE {:.5f} | train MSE {:.5f} | λ gmean: informative {:.4g}, "
+        "noise {:.4g} | ‖dL/dlog λ‖ {:.3e}\n",
+        step, cfg.steps, record.val_mse, record.train_mse, record.lambda_informative,
+        record.lambda_noise, record.grad_norm);
+    if (step == cfg.steps) break;
+    rho.set_grad(grads[0]);
+    outer.step();
+  }
+  std::fflush(stdout);
+
+  const auto [shared_lambda, shared_val] = best_shared_lambda(data, cfg.d);
+  fmt::print(
+      "validation MSE: {:.5f} at λ = {} everywhere -> {:.5f} after {} outer steps | best shared "
+      "λ on a grid of {}: λ = {:.3g}, validation MSE {:.5f} | {}\n",
+      log.front().val_mse, cfg.lambda0, log.back().val_mse, cfg.steps, kGridPoints, shared_lambda,
+      shared_val, ex::format_duration(ex::seconds_since(t0)));
+  const std::vector<double> lambdas = rho.detach().exp().to_vector<double>();
+  std::string informative, noise;
+  for (int64_t i = 0; i < cfg.d; ++i)
+    (i < cfg.k ? informative : noise) += fmt::format(" {:.3g}", lambdas[i]);
+  fmt::print("final λ, informative features:{}\nfinal λ, noise features:{}\n", informative, noise);
+  write_outputs(log, shared_val, shared_lambda, cfg);
+  ex::print_written(cfg.out, "implicit-ridge.svg", "implicit-ridge-log.csv");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return ex::run_example(kProgram, argc, argv, add_options, run); }
