@@ -1,8 +1,9 @@
 // Per-feature ridge penalties learned by implicit differentiation (the seed's tutorial 5, after
 // TorchOpt's tutorial "Implicit differentiation"), on synthetic regression data.
 //
-// Data: X [n, d] and Xv [m, d] standard normal; only the first k features matter
-// (w_true[i] ~ N(0, 1) for i < k, 0 after); y = X w_true + noise * N(0, 1), likewise yv.
+// Data: X [n, d], Xv [m, d] and Xt [t, d] standard normal; only the first k features matter
+// (w_true[i] ~ N(0, 1) for i < k, 0 after); y = X w_true + noise * N(0, 1), likewise yv and yt.
+// The training rows fit w, the validation rows fit λ, the test rows only measure.
 // Inner problem, for penalties λ > 0 (one per feature):
 //   w*(λ) = argmin_w ½‖X w − y‖² + ½ Σᵢ λᵢ wᵢ²,  i.e. (XᵀX + diag λ) w* = Xᵀy,
 // solved without recording (a direct LU solve, or CG with --inner cg). Its optimality condition
@@ -17,15 +18,17 @@
 // shared penalty on a grid (ordinary ridge regression tuned on the validation set).
 //
 // Output: a line per outer step, the final penalties of the informative and the noise features,
-// implicit-ridge.svg (validation and training MSE per outer step, with the best shared-λ
-// validation MSE) and implicit-ridge-log.csv in --out.
+// implicit-ridge.svg (validation and test MSE per outer step, with those of the best shared λ)
+// and implicit-ridge-log.csv in --out.
 //
-// The defaults (n 40, m 200, d 30, k 5, noise 1, 200 outer steps of Adam lr 0.1) run in well under
-// a second: the validation MSE goes from 2.6 (λ = 1 everywhere) to 1.3, below the 1.9 of the best
-// shared λ; the noise features' penalties grow by two to three orders of magnitude while the
-// informative ones stay small.
+// The defaults (n 40, m 200, t 1000, d 30, k 5, noise 1, 200 outer steps of Adam lr 0.1) run in
+// under a second on one core: the validation MSE goes from 3.57 (λ = 1 everywhere) to 0.82 and the
+// test MSE from 4.13 to 1.19 (the noise floor is 1), where the best shared λ (10) gives 2.17 and
+// 2.61; the geometric mean of the noise features' penalties grows from 1 to 73, the informative
+// ones' falls to 0.41. The hypergradient matches its closed form to 3e-14 (LU inner solver).
 //
-// Usage: implicit_ridge [--n 40] [--m 200] [--d 30] [--k 5] [--noise 1] [--steps 200] [--lr 0.1]
+// Usage: implicit_ridge [--n 40] [--m 200] [--t 1000] [--d 30] [--k 5] [--noise 1] [--steps 200]
+// [--lr 0.1]
 //          [--lambda0 1] [--inner direct|cg] [--rtol 1e-10] [--seed 1] [--threads 1] [--out DIR]
 #include <fmt/core.h>
 
@@ -54,7 +57,7 @@ constexpr int kGridPoints = 25;  // shared-λ grid: 10^-3 .. 10^3
 constexpr double kGridLo = -3.0, kGridHi = 3.0;
 
 struct Config {
-  int64_t n = 40, m = 200, d = 30, k = 5, steps = 200;
+  int64_t n = 40, m = 200, t = 1000, d = 30, k = 5, steps = 200;
   double noise = 1.0, lr = 0.1, lambda0 = 1.0, rtol = 1e-10;
   std::string inner = "direct";
   uint64_t seed = 1;
@@ -66,6 +69,7 @@ struct Config {
 void add_options(ex::Options& o, Config& c) {
   o.integer("--n", "N", "training rows (40)", c.n, 1)
       .integer("--m", "M", "validation rows (200)", c.m, 1)
+      .integer("--t", "T", "test rows (1000)", c.t, 1)
       .integer("--d", "D", "features (30)", c.d, 1)
       .integer("--k", "K", "informative features, the first K (5)", c.k, 0)
       .positive("--noise", "S", "standard deviation of the label noise (1)", c.noise)
@@ -87,7 +91,7 @@ void add_options(ex::Options& o, Config& c) {
 
 // Training and validation data of one synthetic regression problem (float64).
 struct Data {
-  mg::Tensor x, y, xv, yv;
+  mg::Tensor x, y, xv, yv, xt, yt;
 };
 
 Data make_data(const Config& cfg) {
@@ -103,6 +107,8 @@ Data make_data(const Config& cfg) {
   data.y = data.x.mv(w_true) + cfg.noise * mg::randn({cfg.n}, f64, &gen);
   data.xv = mg::randn({cfg.m, cfg.d}, f64, &gen);
   data.yv = data.xv.mv(w_true) + cfg.noise * mg::randn({cfg.m}, f64, &gen);
+  data.xt = mg::randn({cfg.t, cfg.d}, f64, &gen);
+  data.yt = data.xt.mv(w_true) + cfg.noise * mg::randn({cfg.t}, f64, &gen);
   return data;
 }
 
@@ -161,17 +167,21 @@ mg::Tensor closed_form_hypergradient(const Data& data, const mg::Tensor& lambda)
   return -(w * mg::linalg::solve(a, grad_w));
 }
 
-// The best single penalty shared by all features, on a log grid: (λ, validation MSE).
-std::pair<double, double> best_shared_lambda(const Data& data, int64_t d) {
-  double best_lambda = 0.0, best_val = INFINITY;
+// The best single penalty shared by all features on a log grid, by validation MSE.
+struct SharedLambda {
+  double lambda = 0.0, val_mse = INFINITY, test_mse = INFINITY;
+};
+
+SharedLambda best_shared_lambda(const Data& data, int64_t d) {
+  SharedLambda best;
   for (int i = 0; i < kGridPoints; ++i) {
     const double lambda =
         std::pow(10.0, kGridLo + (kGridHi - kGridLo) * i / static_cast<double>(kGridPoints - 1));
     const mg::Tensor w = ridge_solution(data, mg::full({d}, lambda, mg::kFloat64));
     const double val = mse(data.xv, w, data.yv).item<double>();
-    if (val < best_val) best_lambda = lambda, best_val = val;
+    if (val < best.val_mse) best = {lambda, val, mse(data.xt, w, data.yt).item<double>()};
   }
-  return {best_lambda, best_val};
+  return best;
 }
 
 // The geometric mean of lambda[lo, hi) (NaN for an empty range).
@@ -184,35 +194,44 @@ double geometric_mean(const std::vector<double>& lambda, int64_t lo, int64_t hi)
 
 // One row of the log.
 struct StepRecord {
-  double val_mse, train_mse, lambda_informative, lambda_noise, grad_norm;
+  double val_mse, test_mse, train_mse, lambda_informative, lambda_noise, grad_norm;
 };
 
-void write_outputs(const std::vector<StepRecord>& log, double shared_val, double shared_lambda,
+void write_outputs(const std::vector<StepRecord>& log, const SharedLambda& shared,
                    const Config& cfg) {
   std::string csv =
-      "step,val_mse,train_mse,lambda_informative_gmean,lambda_noise_gmean,grad_norm\n";
-  ex::PlotSeries val{.label = "Validation MSE"}, train{.label = "Training MSE"},
-      shared{.label = fmt::format("Validation MSE, best shared λ = {:.3g}", shared_lambda),
-             .color = "#888888"};
+      "step,val_mse,test_mse,train_mse,lambda_informative_gmean,lambda_noise_gmean,grad_norm\n";
+  ex::PlotSeries val{.label = "Validation MSE (the outer loss)", .color = "#1f77b4"},
+      test{.label = "Test MSE", .color = "#d62728"},
+      shared_val{.label = fmt::format("Validation MSE, best shared λ = {:.3g}", shared.lambda),
+                 .color = "#9ec5e8"},
+      shared_test{.label = "Test MSE, best shared λ", .color = "#f0a8a8"};
   for (size_t s = 0; s < log.size(); ++s) {
     const StepRecord& r = log[s];
-    csv += fmt::format("{},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g}\n", s, r.val_mse, r.train_mse,
-                       r.lambda_informative, r.lambda_noise, r.grad_norm);
+    csv += fmt::format("{},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g},{:.8g}\n", s, r.val_mse, r.test_mse,
+                       r.train_mse, r.lambda_informative, r.lambda_noise, r.grad_norm);
     val.x.push_back(static_cast<double>(s)), val.y.push_back(r.val_mse);
-    train.x.push_back(static_cast<double>(s)), train.y.push_back(r.train_mse);
+    test.x.push_back(static_cast<double>(s)), test.y.push_back(r.test_mse);
   }
-  shared.x = {0.0, static_cast<double>(std::max<size_t>(log.size(), 2) - 1)};
-  shared.y = {shared_val, shared_val};
+  const double last = static_cast<double>(std::max<size_t>(log.size(), 2) - 1);
+  shared_val.x = shared_test.x = {0.0, last};
+  shared_val.y = {shared.val_mse, shared.val_mse};
+  shared_test.y = {shared.test_mse, shared.test_mse};
+  double top = std::max(shared.val_mse, shared.test_mse);
+  for (const StepRecord& r : log) top = std::max({top, r.val_mse, r.test_mse});
   const std::filesystem::path out(cfg.out);
   mg::write_file_atomically((out / "implicit-ridge-log.csv").string(), csv, kProgram);
   ex::write_svg_plot(
-      (out / "implicit-ridge.svg").string(), {val, train, shared},
+      (out / "implicit-ridge.svg").string(), {val, test, shared_val, shared_test},
       {.title = fmt::format("Per-feature ridge penalties by implicit hypergradients (n {}, d {}, "
                             "{} informative)",
                             cfg.n, cfg.d, cfg.k),
        .xlabel = "outer step (Adam on log λ)",
        .ylabel = "mean squared error",
-       .y_min = 0.0});
+       .height = 480,
+       // Room below the curves for the legend (lower right corner).
+       .y_min = -0.36 * 1.05 * top,
+       .y_max = 1.05 * top});
 }
 
 void run(const Config& cfg) {
@@ -222,11 +241,11 @@ void run(const Config& cfg) {
   const auto t0 = std::chrono::steady_clock::now();
   const Data data = make_data(cfg);
   fmt::print(
-      "ridge regression, {} training and {} validation rows, {} features ({} informative), noise "
-      "{}; inner solver: {}; hypergradients by custom_root + solve_cg (rtol {:g}); Adam lr {} on "
-      "log λ, {}\n",
-      cfg.n, cfg.m, cfg.d, cfg.k, cfg.noise, cfg.inner == "cg" ? "CG" : "LU", cfg.rtol, cfg.lr,
-      threads.describe());
+      "ridge regression, {} training, {} validation and {} test rows, {} features ({} "
+      "informative), noise {}; inner solver: {}; hypergradients by custom_root + solve_cg (rtol "
+      "{:g}); Adam lr {} on log λ, {}\n",
+      cfg.n, cfg.m, cfg.t, cfg.d, cfg.k, cfg.noise, cfg.inner == "cg" ? "CG" : "LU", cfg.rtol,
+      cfg.lr, threads.describe());
 
   // The differentiable solver, built once: w*(λ) with gradients to λ (argnums 1 = args[0]).
   const mg::RootSolver solver = mg::custom_root(
@@ -243,8 +262,12 @@ void run(const Config& cfg) {
     const mg::Tensor val_loss = mse(data.xv, w[0], data.yv);
     const mg::TensorList grads = mg::grad({val_loss}, {rho});
     const std::vector<double> lambdas = lambda.detach().to_vector<double>();
-    StepRecord record{val_loss.item<double>(), mse(data.x, w[0].detach(), data.y).item<double>(),
-                      geometric_mean(lambdas, 0, cfg.k), geometric_mean(lambdas, cfg.k, cfg.d),
+    const mg::Tensor w_now = w[0].detach();
+    StepRecord record{val_loss.item<double>(),
+                      mse(data.xt, w_now, data.yt).item<double>(),
+                      mse(data.x, w_now, data.y).item<double>(),
+                      geometric_mean(lambdas, 0, cfg.k),
+                      geometric_mean(lambdas, cfg.k, cfg.d),
                       std::sqrt(mg::tree::squared_norm(grads))};
     log.push_back(record);
     if (step == 0) {
@@ -257,28 +280,30 @@ void run(const Config& cfg) {
                  err);
     }
     fmt::print(
-        "outer step {}/{} | val MSE {:.5f} | train MSE {:.5f} | λ gmean: informative {:.4g}, "
-        "noise {:.4g} | ‖dL/dlog λ‖ {:.3e}\n",
-        step, cfg.steps, record.val_mse, record.train_mse, record.lambda_informative,
-        record.lambda_noise, record.grad_norm);
+        "outer step {}/{} | val MSE {:.5f} | test MSE {:.5f} | train MSE {:.5f} | λ gmean: "
+        "informative {:.4g}, noise {:.4g} | ‖dL/dlog λ‖ {:.3e}\n",
+        step, cfg.steps, record.val_mse, record.test_mse, record.train_mse,
+        record.lambda_informative, record.lambda_noise, record.grad_norm);
     if (step == cfg.steps) break;
     rho.set_grad(grads[0]);
     outer.step();
   }
   std::fflush(stdout);
 
-  const auto [shared_lambda, shared_val] = best_shared_lambda(data, cfg.d);
+  const SharedLambda shared = best_shared_lambda(data, cfg.d);
   fmt::print(
-      "validation MSE: {:.5f} at λ = {} everywhere -> {:.5f} after {} outer steps | best shared "
-      "λ on a grid of {}: λ = {:.3g}, validation MSE {:.5f} | {}\n",
-      log.front().val_mse, cfg.lambda0, log.back().val_mse, cfg.steps, kGridPoints, shared_lambda,
-      shared_val, ex::format_duration(ex::seconds_since(t0)));
+      "after {} outer steps: validation MSE {:.5f} -> {:.5f}, test MSE {:.5f} -> {:.5f} (from λ = "
+      "{} everywhere) | best shared λ on a grid of {}: λ = {:.3g}, validation MSE {:.5f}, test "
+      "MSE {:.5f} | {}\n",
+      cfg.steps, log.front().val_mse, log.back().val_mse, log.front().test_mse, log.back().test_mse,
+      cfg.lambda0, kGridPoints, shared.lambda, shared.val_mse, shared.test_mse,
+      ex::format_duration(ex::seconds_since(t0)));
   const std::vector<double> lambdas = rho.detach().exp().to_vector<double>();
   std::string informative, noise;
   for (int64_t i = 0; i < cfg.d; ++i)
     (i < cfg.k ? informative : noise) += fmt::format(" {:.3g}", lambdas[i]);
   fmt::print("final λ, informative features:{}\nfinal λ, noise features:{}\n", informative, noise);
-  write_outputs(log, shared_val, shared_lambda, cfg);
+  write_outputs(log, shared, cfg);
   ex::print_written(cfg.out, "implicit-ridge.svg", "implicit-ridge-log.csv");
 }
 

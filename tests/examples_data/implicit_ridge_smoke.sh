@@ -6,7 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/smoke_setup.sh" || exit 1
 
 for inner in direct cg; do
-  "$bin" --n 20 --m 50 --d 10 --k 3 --steps 30 --lr 0.2 --seed 3 --inner "$inner" \
+  "$bin" --n 20 --m 50 --t 100 --d 10 --k 3 --steps 30 --lr 0.2 --seed 3 --inner "$inner" \
     --out "$out/$inner" > "$out/$inner.log" 2>&1 ||
     { cat "$out/$inner.log"; fail "the run with --inner $inner failed"; }
   cat "$out/$inner.log"
@@ -18,7 +18,7 @@ for inner in direct cg; do
   awk -v e="$err" 'BEGIN { exit !(e < 1e-6) }' || fail "hypergradient relative error $err >= 1e-6"
   csv="$out/$inner/implicit-ridge-log.csv"
   [ "$(head -n 1 "$csv")" = \
-    "step,val_mse,train_mse,lambda_informative_gmean,lambda_noise_gmean,grad_norm" ] ||
+    "step,val_mse,test_mse,train_mse,lambda_informative_gmean,lambda_noise_gmean,grad_norm" ] ||
     fail "bad implicit-ridge-log.csv header"
   # Header and steps 0..30.
   [ "$(wc -l < "$csv")" -eq 32 ] || fail "implicit-ridge-log.csv should have 32 lines"
@@ -30,7 +30,7 @@ for inner in direct cg; do
   svg="$out/$inner/implicit-ridge.svg"
   [ -s "$svg" ] || fail "implicit-ridge.svg missing"
   tail -n 1 "$svg" | grep -q "</svg>" || fail "implicit-ridge.svg is not a complete SVG"
-  for label in "Validation MSE" "Training MSE" "best shared"; do
+  for label in "Validation MSE (the outer loss)" "Test MSE" "best shared"; do
     grep -q "$label" "$svg" || fail "implicit-ridge.svg has no '$label' series"
   done
 done
