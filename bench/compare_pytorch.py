@@ -64,7 +64,7 @@ WORKLOADS = {
     # the analytic formula at 1000 x 100).
     **{f'implicit_{variant}_{size}': (target, 'ms')
        for size in ('100x10', '1000x100')
-       for variant, target in (('cg', 0.2), ('normal_cg', 0.2), ('unrolled', None),
+       for variant, target in (('cg', 0.2), ('normal_cg', 0.2), ('cg_cg', 0.2), ('unrolled', None),
                                ('analytic', None), ('cg_manual', None))},
 }
 
@@ -78,7 +78,7 @@ SUITES = {
     'optim_step': ['adam_step', 'adam_step_unfused', 'copy_bandwidth', 'adam_transform'],
     'maml_omniglot': ['maml_step_4tasks', 'maml_step_32tasks'],
     'implicit': [f'implicit_{variant}_{size}' for size in ('100x10', '1000x100')
-                 for variant in ('cg', 'normal_cg', 'unrolled', 'analytic', 'cg_manual')],
+                 for variant in ('cg', 'normal_cg', 'cg_cg', 'unrolled', 'analytic', 'cg_manual')],
 }
 
 # bench/implicit: the custom_root variants' time over the analytic formula's, per size (target at
@@ -290,7 +290,7 @@ def print_implicit(records: list[dict]) -> None:
             floor = summary.get((impl, f'implicit_analytic_{size}'), (None, None))[0]
             if not floor:
                 continue
-            for variant in ('cg', 'normal_cg', 'cg_manual', 'unrolled'):
+            for variant in ('cg', 'normal_cg', 'cg_cg', 'cg_manual', 'unrolled'):
                 wall = summary.get((impl, f'implicit_{variant}_{size}'), (None, None))[0]
                 if wall is None:
                     continue

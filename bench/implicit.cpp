@@ -13,6 +13,8 @@
 //              (linalg::solve); F = the gradient of the inner objective in w, taken by grad(...,
 //              create_graph) as TorchOpt's functorch.grad(objective, 0)
 //   normal_cg  the same with custom_root's default backward solve, solve_normal_cg()
+//   cg_cg      cg with the inner problem also solved by CG: solve_cg({.ridge = n λ, .init = w0,
+//              .maxiter = d}) on u -> XᵀX u (TorchOpt's test_implicit.py::test_rr_solve_cg)
 //   unrolled   autograd through linalg::solve (explicit differentiation)
 //   analytic   dL/dλ = −n gLᵀ (XᵀX + n λ I)⁻¹ w*, gL = 2/n Xvᵀ(Xv w* − yv): the cost floor
 //   cg_manual  (metagrad only) cg with F written out, Xᵀ(X w − y)/n + λ w, instead of derived by
@@ -112,6 +114,18 @@ mg::TensorList inner_solver(const mg::TensorList&, const mg::RootArgs& args) {
   return {closed_form(args[0].tensor(), args[1].tensor(), args[2].tensor())};
 }
 
+// The CG inner solver of cg_cg: (XᵀX + n λ I) w = Xᵀy by solve_cg from `init`, at most d steps.
+mg::TensorList cg_inner_solver(const mg::TensorList& init, const mg::RootArgs& args) {
+  const mg::Tensor& x = args[1].tensor();
+  const int64_t n = x.shape()[0], d = x.shape()[1];
+  const mg::linalg::MatVec gram = [&x](const mg::TensorList& u) -> mg::TensorList {
+    return {x.t().mv(x.mv(u[0]))};
+  };
+  const double ridge = static_cast<double>(n) * args[0].tensor().item<double>();
+  return mg::linear_solve::solve_cg({.ridge = ridge, .init = init, .maxiter = d})(
+      gram, {x.t().mv(args[2].tensor())});
+}
+
 // dL/dλ = −n gLᵀ (XᵀX + n λ I)⁻¹ w*, gL = 2/m Xvᵀ(Xv w* − yv), without recording.
 mg::Tensor analytic_hypergradient(const mg::Tensor& lambda, const Problem& p) {
   const mg::NoGradGuard no_grad;
@@ -141,7 +155,8 @@ Run make_run(const std::string& variant, const Problem& p, const mg::Tensor& lam
   if (variant != "normal_cg") options.solve = mg::linear_solve::solve_cg();
   const mg::OptimalityFn optimality =
       variant == "cg_manual" ? mg::OptimalityFn(manual_optimality) : derived_optimality;
-  const mg::RootSolver solver = mg::custom_root(optimality, {1}, options)(inner_solver);
+  const mg::RootSolver solver = mg::custom_root(optimality, {1}, options)(
+      variant == "cg_cg" ? mg::RootSolver(cg_inner_solver) : mg::RootSolver(inner_solver));
   const mg::TensorList w0 = {mg::zeros({p.d}, mg::kFloat64)};
   return [&p, lambda, solver, w0] {
     const mg::TensorList w = solver(w0, {lambda, p.x, p.y});
@@ -171,7 +186,8 @@ void bench_implicit(int threads, const std::string& gemm) {
     const Problem p = make_problem(n, d);
     const double reference =
         analytic_hypergradient(mg::scalar_tensor(kLambda, mg::kFloat64), p).item<double>();
-    for (const std::string variant : {"cg", "normal_cg", "unrolled", "analytic", "cg_manual"}) {
+    for (const std::string variant :
+         {"cg", "normal_cg", "cg_cg", "unrolled", "analytic", "cg_manual"}) {
       const std::string workload = fmt::format("implicit_{}_{}x{}", variant, n, d);
       if (!wanted(workload)) continue;
       const mg::Tensor lambda = mg::scalar_tensor(kLambda, {mg::kFloat64, mg::kCPU, true});

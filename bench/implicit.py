@@ -11,6 +11,8 @@ Variants, each at n x d = 100 x 10 and 1000 x 100 (workload implicit_<variant>_<
              solve=torchopt.linear_solve.solve_cg()) around a closed-form inner solver
              (torch.linalg.solve on the detached lam)
   normal_cg  the same with TorchOpt's default backward solve, solve_normal_cg()
+  cg_cg      cg with the inner problem also solved by CG: solve_cg(ridge=n lam, init=w0,
+             maxiter=d) on u -> X^T X u (TorchOpt's tests/test_implicit.py::test_rr_solve_cg)
   unrolled   plain autograd through torch.linalg.solve (explicit differentiation)
   analytic   dL/dlam = -n gL^T (X^T X + n lam I)^{-1} w*, gL = 2/n Xv^T (Xv w* - yv): the floor
 The solvers keep TorchOpt's defaults (rtol 1e-5, atol 0, maxiter 10 x the sum of the dims), as
@@ -53,7 +55,7 @@ GEMM = blas_library()
 LAM = 0.5
 NOISE = 0.5
 DTYPE = torch.float64
-VARIANTS = ('cg', 'normal_cg', 'unrolled', 'analytic')
+VARIANTS = ('cg', 'normal_cg', 'cg_cg', 'unrolled', 'analytic')
 SIZES = [tuple(int(v) for v in s.split('x'))
          for s in (os.environ.get('BENCH_IMPLICIT_SIZES') or '100x10,1000x100').split(',')]
 
@@ -118,7 +120,19 @@ def make_solvers() -> dict:
     def closed_normal_cg(params, l2reg, data):
         return closed_form(l2reg.detach(), *data)
 
-    return {'cg': closed_cg, 'normal_cg': closed_normal_cg}
+    @torchopt.diff.implicit.custom_root(optimality, argnums=1,
+                                        solve=torchopt.linear_solve.solve_cg())
+    def cg_cg(params, l2reg, data):
+        x, y = data
+
+        def matvec(u):
+            return x.T @ (x @ u)
+
+        solve = torchopt.linear_solve.solve_cg(ridge=len(y) * l2reg.item(), init=params,
+                                               maxiter=x.shape[1])
+        return solve(matvec=matvec, b=x.T @ y)
+
+    return {'cg': closed_cg, 'normal_cg': closed_normal_cg, 'cg_cg': cg_cg}
 
 
 def make_run(variant: str, solvers: dict, x, y, xv, yv):
@@ -156,7 +170,7 @@ def main() -> int:
         x, y, xv, yv = make_data(n, d)
         reference = float(analytic_grad(torch.tensor(LAM, dtype=DTYPE), x, y, xv, yv))
         for variant, workload in workloads:
-            if variant in ('cg', 'normal_cg') and solvers is None:
+            if variant in ('cg', 'normal_cg', 'cg_cg') and solvers is None:
                 solvers = make_solvers()
             run = make_run(variant, solvers or {}, x, y, xv, yv)
             value = float(run())
