@@ -89,7 +89,7 @@ void add_options(ex::Options& o, Config& c) {
       .text("--out", "DIR", "where implicit-ridge.svg and implicit-ridge-log.csv go (.)", c.out);
 }
 
-// Training and validation data of one synthetic regression problem (float64).
+// Training, validation and test data of one synthetic regression problem (float64).
 struct Data {
   mg::Tensor x, y, xv, yv, xt, yt;
 };
@@ -110,6 +110,11 @@ Data make_data(const Config& cfg) {
   data.xt = mg::randn({cfg.t, cfg.d}, f64, &gen);
   data.yt = data.xt.mv(w_true) + cfg.noise * mg::randn({cfg.t}, f64, &gen);
   return data;
+}
+
+// XᵀX + diag λ, the inner objective's Hessian.
+mg::Tensor ridge_matrix(const mg::Tensor& x, const mg::Tensor& lambda) {
+  return x.t().matmul(x) + mg::eye(x.shape()[1], -1, x.dtype()) * lambda;
 }
 
 // The inner objective's gradient in w, zero at w*(λ): Xᵀ(X w − y) + λ ⊙ w.
@@ -138,8 +143,7 @@ mg::RootSolver make_inner_solver(const Config& cfg) {
     const mg::Tensor& lambda = args[0].tensor();
     const mg::Tensor& x = args[1].tensor();
     const mg::Tensor& y = args[2].tensor();
-    const mg::Tensor a = x.t().matmul(x) + mg::eye(x.shape()[1], -1, x.dtype()) * lambda;
-    return {mg::linalg::solve(a, x.t().mv(y))};
+    return {mg::linalg::solve(ridge_matrix(x, lambda), x.t().mv(y))};
   };
 }
 
@@ -151,9 +155,7 @@ mg::Tensor mse(const mg::Tensor& x, const mg::Tensor& w, const mg::Tensor& y) {
 // The ridge solution for penalties λ, directly (no history).
 mg::Tensor ridge_solution(const Data& data, const mg::Tensor& lambda) {
   const mg::NoGradGuard no_grad;
-  const mg::Tensor a =
-      data.x.t().matmul(data.x) + mg::eye(data.x.shape()[1], -1, mg::kFloat64) * lambda;
-  return mg::linalg::solve(a, data.x.t().mv(data.y));
+  return mg::linalg::solve(ridge_matrix(data.x, lambda), data.x.t().mv(data.y));
 }
 
 // The closed-form hypergradient dL/dλ = −w* ⊙ (XᵀX + diag λ)⁻¹ ∇_w L, ∇_w L = 2/m Xvᵀ(Xv w* − yv).
@@ -162,9 +164,7 @@ mg::Tensor closed_form_hypergradient(const Data& data, const mg::Tensor& lambda)
   const mg::Tensor w = ridge_solution(data, lambda);
   const auto m = static_cast<double>(data.xv.shape()[0]);
   const mg::Tensor grad_w = data.xv.t().mv(data.xv.mv(w) - data.yv) * (2.0 / m);
-  const mg::Tensor a =
-      data.x.t().matmul(data.x) + mg::eye(data.x.shape()[1], -1, mg::kFloat64) * lambda;
-  return -(w * mg::linalg::solve(a, grad_w));
+  return -(w * mg::linalg::solve(ridge_matrix(data.x, lambda), grad_w));
 }
 
 // The best single penalty shared by all features on a log grid, by validation MSE.
