@@ -125,6 +125,7 @@ LinearSolver solve_inv(const SolveInvOptions& options) {
     // Materialise A column by column (A e_i for each basis vector of the flattened list), then
     // solve densely; the columns carry history when matvec does.
     const int64_t n = tree::numel(b);
+    if (n == 0) return tree::zeros_like(b);
     const Tensor basis = eye(n, n, TensorOptions(b[0].dtype(), b[0].device()));
     TensorList columns;
     columns.reserve(static_cast<size_t>(n));

@@ -255,3 +255,12 @@ TEST_CASE("solve_normal_cg on a matvec that is itself a VJP, as custom_root buil
   CHECK_FALSE(x[0].requires_grad());
   CHECK(allclose(x[0], reference_solve(a.t().contiguous(), b), 1e-7, 1e-9));
 }
+
+TEST_CASE("solvers return zeros for an empty right-hand side", "[linear_solve]") {
+  const linalg::MatVec identity = [](const TensorList& v) { return v; };
+  const TensorList b = {zeros({0}, kFloat64)};
+  CHECK(linear_solve::solve_inv()(identity, b)[0].numel() == 0);
+  CHECK(linear_solve::solve_cg()(identity, b)[0].numel() == 0);
+  CHECK(linear_solve::solve_gmres()(identity, b)[0].numel() == 0);
+  CHECK(linear_solve::solve_bicgstab()(identity, b)[0].numel() == 0);
+}
