@@ -49,7 +49,8 @@ struct SolutionWithAux {
 /// A solver (init, args) -> solution.
 using RootSolver = std::function<TensorList(const TensorList& init, const RootArgs& args)>;
 /// A solver (init, args) -> solution and auxiliary output.
-using RootSolverWithAux = std::function<SolutionWithAux(const TensorList& init, const RootArgs& args)>;
+using RootSolverWithAux =
+    std::function<SolutionWithAux(const TensorList& init, const RootArgs& args)>;
 
 /// Options of custom_root and custom_fixed_point (torchopt.diff.implicit.custom_root's keywords).
 struct CustomRootOptions {

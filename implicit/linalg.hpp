@@ -26,8 +26,8 @@ class Operator {
  public:
   /// The operator x -> fn(x).
   template <typename F>
-    requires std::is_invocable_r_v<TensorList, F, const TensorList&>
-  Operator(F&& fn) : matvec_(std::forward<F>(fn)) {}  // NOLINT: implicit like std::function
+  requires std::is_invocable_r_v<TensorList, F, const TensorList&> Operator(F&& fn)
+      : matvec_(std::forward<F>(fn)) {}  // NOLINT: implicit like std::function
   /// The operator x -> matrix @ x (matrix 2-D and square; checked on first use).
   Operator(Tensor matrix);  // NOLINT: implicit, as TorchOpt accepts a tensor for A
   /// Applies the operator; throws when a matrix operator gets a list that is not one tensor of

@@ -102,6 +102,10 @@ using Handler = void (*)(const GoldenCase& golden_case, Checker& check);
 /// (hvp_case.cpp).
 void run_hvp(const GoldenCase& golden_case, Checker& check);
 
+/// Kind `implicit_ridge`: ridge solution, validation loss and hypergradient by custom_root with a
+/// CG solve (implicit_case.cpp).
+void run_implicit_ridge(const GoldenCase& golden_case, Checker& check);
+
 /// Kind `optim`: replays spec.chain on the recorded gradients and compares the parameters after
 /// every step, out of place and in place, and for a chain with adam or adamw both without and
 /// with use_accelerated_op (optim_case.cpp).

@@ -37,6 +37,7 @@ constexpr KindEntry kKinds[] = {
     {"optim", {.atol = 1e-12, .rtol = 1e-10}, golden::run_optim},
     {"meta", {.atol = 1e-10, .rtol = 1e-8}, golden::run_meta},
     {"hvp", {.atol = 1e-10, .rtol = 1e-8}, golden::run_hvp},
+    {"implicit_ridge", {.atol = 1e-9, .rtol = 1e-7}, golden::run_implicit_ridge},
 };
 
 const KindEntry* find_kind(std::string_view kind) {
