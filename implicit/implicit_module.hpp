@@ -41,7 +41,7 @@ struct ImplicitModuleOptions {
 ///         net_(register_module("net", meta_net->clone())), lambda_(lambda) {}
 ///  protected:
 ///   void inner_solve(const TensorList& in) override {  // any optimiser on parameters()
-///     optim::SGD opt(parameters(), {.lr = 0.1});
+///     SGD opt(parameters(), {.lr = 0.1});
 ///     for (int i = 0; i < 16; ++i) { opt.zero_grad(); objective(in).backward({}, {},
 ///     parameters());
 ///                                    opt.step(); }

@@ -21,7 +21,8 @@ namespace metagrad::nn {
 namespace {
 
 std::string join_name(const std::string& prefix, const std::string& name) {
-  return prefix.empty() ? name : prefix + "." + name;
+  if (prefix.empty()) return name;
+  return name.empty() ? prefix : prefix + "." + name;
 }
 
 void check_slot_name(const std::string& name, const char* what) {

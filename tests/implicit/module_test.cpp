@@ -1,0 +1,308 @@
+// MetaGradientModule (meta slots, meta inputs in train and eval mode, listings, copies) and
+// ImplicitMetaGradientModule: implicit gradients against the closed form of a ridge problem,
+// against the unrolled MetaSGD gradient on an iMAML problem as the inner loop converges, the
+// lifetime of the module against its solutions, and the memory of 1,000 instances.
+#include <Eigen/Dense>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "metagrad.hpp"
+#include "tests/support/catch.hpp"
+#include "tests/support/helpers.hpp"
+
+using namespace metagrad;
+using metagrad::testing::randn64;
+
+namespace {
+
+using Matrix = Eigen::MatrixXd;
+using Vector = Eigen::VectorXd;
+
+Matrix to_matrix(const Tensor& t) {
+  const Tensor c = t.detach().contiguous();
+  const int64_t rows = c.shape()[0];
+  const int64_t cols = c.dim() == 2 ? c.shape()[1] : 1;
+  const std::vector<double> v = c.to_vector<double>();
+  Matrix m(rows, cols);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) m(i, j) = v[i * cols + j];
+  return m;
+}
+
+Vector to_vec(const Tensor& t) {
+  const std::vector<double> v = t.detach().contiguous().to_vector<double>();
+  return Eigen::Map<const Vector>(v.data(), static_cast<Eigen::Index>(v.size()));
+}
+
+Tensor from_vec(const Vector& v) {
+  return tensor(std::vector<double>(v.data(), v.data() + v.size()), kFloat64);
+}
+
+// A list of tensors as one vector, and back (data only).
+Vector list_to_vec(const TensorList& list) {
+  std::vector<double> all;
+  for (const Tensor& t : list) {
+    const std::vector<double> v = t.detach().contiguous().to_vector<double>();
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  return Eigen::Map<const Vector>(all.data(), static_cast<Eigen::Index>(all.size()));
+}
+
+TensorList vec_to_list(const Vector& v, const TensorList& like) {
+  TensorList out;
+  Eigen::Index offset = 0;
+  for (const Tensor& t : like) {
+    out.push_back(from_vec(v.segment(offset, t.numel())).reshape(t.shape()));
+    offset += t.numel();
+  }
+  return out;
+}
+
+// The adjoint system solved densely from n matvecs (exact, so the tests measure the module).
+linear_solve::LinearSolver dense_solver() {
+  return [](const linalg::MatVec& matvec, const TensorList& b) {
+    const Vector flat_b = list_to_vec(b);
+    const Eigen::Index n = flat_b.size();
+    Matrix A(n, n);
+    for (Eigen::Index j = 0; j < n; ++j) {
+      A.col(j) = list_to_vec(matvec(vec_to_list(Vector::Unit(n, j), b)));
+    }
+    return vec_to_list(A.partialPivLu().solve(flat_b), b);
+  };
+}
+
+// ---- MetaGradientModule ------------------------------------------------------------------------
+
+// A task module: a meta-parameter, a meta-module and an inner network of its own.
+class Task : public nn::Cloneable<Task, nn::MetaGradientModule> {
+ public:
+  Task(std::shared_ptr<nn::Module> meta_net, Tensor scale)
+      : Cloneable({scale}, {meta_net}),
+        scale_(register_parameter("scale", scale)),
+        meta_(register_module("meta_net", meta_net)),
+        net_(register_module("net", meta_net->clone())),
+        own_(register_parameter("own", zeros({2}, kFloat64))) {}
+  Tensor forward(const Tensor& x) override {
+    return module_at(net_)(x) * meta_parameter_at(scale_) + meta_module_at(meta_)(x);
+  }
+  size_t scale_, meta_, net_, own_;
+};
+
+std::vector<std::string> names(const nn::NamedTensors& named) {
+  std::vector<std::string> out;
+  for (const auto& [name, t] : named) out.push_back(name);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("MetaGradientModule: meta inputs become meta-parameters and meta-modules", "[module]") {
+  auto meta_net = std::make_shared<nn::Linear>(3, 2, nn::LinearOptions{.dtype = kFloat64});
+  const Tensor scale = ones({2}, kFloat64).requires_grad_();
+  Task task(meta_net, scale);
+
+  CHECK(task.scale_ == 0);  // an index into the meta-parameter slots
+  CHECK(task.meta_ == 0);   // an index into the meta-module slots
+  CHECK(task.net_ == 0);    // the only submodule
+  CHECK(names(task.named_parameters()) ==
+        std::vector<std::string>{"own", "net.weight", "net.bias"});
+  CHECK(names(task.named_meta_parameters()) ==
+        std::vector<std::string>{"scale", "meta_net.weight", "meta_net.bias"});
+  const TensorList meta = task.meta_parameters();
+  REQUIRE(meta.size() == 3);
+  CHECK(meta[0].is_same(scale));
+  CHECK(meta[1].is_same(meta_net->weight()));
+  CHECK(meta[2].is_same(meta_net->bias()));
+  // The submodule is a copy (fresh leaves), the meta-module is the caller's object.
+  CHECK(!task.parameters()[1].is_same(meta_net->weight()));
+  CHECK(task.children().size() == 1);
+  REQUIRE(task.meta_children().size() == 1);
+  CHECK(task.meta_children()[0].get() == meta_net.get());
+  CHECK(task.named_meta_children()[0].first == "meta_net");
+  // state_dict, train and zero_grad leave the meta-module alone.
+  CHECK(names(task.state_dict()) == std::vector<std::string>{"own", "net.weight", "net.bias"});
+  task.eval();
+  CHECK(meta_net->is_training());
+  CHECK(!task.children()[0]->is_training());
+  CHECK(task.is_meta_input(scale));
+  CHECK(task.is_meta_input(*meta_net));
+  CHECK(!task.is_meta_input(*task.children()[0]));
+  CHECK(!task.is_meta_input(task.parameters()[0]));
+
+  // Gradients of a forward reach both kinds, told apart by the listing.
+  const Tensor x = randn64({4, 3}, 1).detach();
+  const TensorList g = grad({task.forward(x).sum()}, task.meta_parameters());
+  CHECK(g.size() == 3);
+}
+
+TEST_CASE("MetaGradientModule: a meta-module in eval mode is still a meta-module (TorchOpt #144)",
+          "[module]") {
+  auto meta_net = std::make_shared<nn::Sequential>(
+      nn::Linear(3, 4, {.dtype = kFloat64}), nn::Tanh(), nn::Linear(4, 1, {.dtype = kFloat64}));
+  meta_net->eval();
+  Task task(meta_net, ones({1}, kFloat64).requires_grad_());
+  CHECK(task.meta_children().size() == 1);
+  CHECK(names(task.named_meta_parameters()) ==
+        std::vector<std::string>{"scale", "meta_net.0.weight", "meta_net.0.bias",
+                                 "meta_net.2.weight", "meta_net.2.bias"});
+  CHECK(task.parameters().size() == 5);  // own + the copy's four
+  // named_meta_modules lists the meta-module and its submodules, each once.
+  std::vector<std::string> module_names;
+  for (const auto& [name, module] : task.named_meta_modules()) module_names.push_back(name);
+  CHECK(module_names ==
+        std::vector<std::string>{"meta_net", "meta_net.0", "meta_net.1", "meta_net.2"});
+  CHECK(task.meta_modules().size() == 4);
+  CHECK(task.is_meta_input(*meta_net->children()[2]));
+}
+
+TEST_CASE("MetaGradientModule: copies share the meta slots; rebinding meta-parameters",
+          "[module]") {
+  auto meta_net = std::make_shared<nn::Linear>(3, 2, nn::LinearOptions{.dtype = kFloat64});
+  const Tensor scale = ones({2}, kFloat64).requires_grad_();
+  Task task(meta_net, scale);
+  const auto copy = std::dynamic_pointer_cast<Task>(task.clone());
+  REQUIRE(copy != nullptr);
+  const TensorList a = task.meta_parameters(), b = copy->meta_parameters();
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK(a[i].is_same(b[i]));
+  CHECK(!task.parameters()[0].is_same(copy->parameters()[0]));
+
+  // set_meta_parameters rebinds our slot and the meta-module's parameter slots.
+  const Tensor scale2 = full({2}, 3.0, kFloat64);
+  const Tensor w2 = zeros({2, 3}, kFloat64);
+  const Tensor b2 = ones({2}, kFloat64);
+  task.set_meta_parameters({scale2, w2, b2});
+  const TensorList now = task.meta_parameters();
+  CHECK(now[0].is_same(scale2));
+  CHECK(meta_net->weight().is_same(w2));
+  CHECK(meta_net->bias().is_same(b2));
+  CHECK(copy->meta_parameters()[1].is_same(w2));     // the meta-module is shared
+  CHECK(copy->meta_parameters()[0].is_same(scale));  // the copy's own slot is not
+  REQUIRE_THROWS_WITH(task.set_meta_parameters({scale2}),
+                      Catch::Contains("has 3 meta-parameters, got 1 tensors"));
+  REQUIRE_THROWS_WITH(task.set_meta_parameters({scale2, zeros({3, 2}, kFloat64), b2}),
+                      Catch::Contains("\"meta_net.weight\""));
+  // A failed rebinding changes nothing.
+  CHECK(meta_net->weight().is_same(w2));
+}
+
+namespace {
+
+// A module with an explicitly registered meta-parameter and a MetaGradientModule submodule.
+class Outer : public nn::MetaGradientModule {
+ public:
+  explicit Outer(std::shared_ptr<nn::Module> meta_net, Tensor alpha) {
+    register_meta_parameter("alpha", std::move(alpha));
+    register_module("task", std::make_shared<Task>(meta_net, ones({1}, kFloat64).requires_grad_()));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("MetaGradientModule: explicit registration and nested meta-parameters", "[module]") {
+  auto meta_net = std::make_shared<nn::Linear>(2, 1, nn::LinearOptions{.dtype = kFloat64});
+  Outer outer(meta_net, zeros({1}, kFloat64).requires_grad_());
+  CHECK(names(outer.named_meta_parameters()) == std::vector<std::string>{"alpha", "task.scale",
+                                                                         "task.meta_net.weight",
+                                                                         "task.meta_net.bias"});
+  CHECK(names(outer.named_meta_parameters(false)) == std::vector<std::string>{"alpha"});
+  CHECK(names(outer.named_parameters()) ==
+        std::vector<std::string>{"task.own", "task.net.weight", "task.net.bias"});
+}
+
+// ---- ImplicitMetaGradientModule: ridge --------------------------------------------------------
+
+namespace {
+
+// w*(λ) = argmin ½‖Xw − y‖² + ½ Σ λᵢ wᵢ², solved by gradient descent; optimality either given
+// (Xᵀ(Xw − y) + λ ⊙ w) or derived from the objective.
+class RidgeModule : public nn::ImplicitMetaGradientModule {
+ public:
+  RidgeModule(Tensor lambda, bool given_optimality, nn::ImplicitModuleOptions options)
+      : ImplicitMetaGradientModule({lambda}, {}, std::move(options)),
+        lambda_(register_parameter("lambda", lambda)),
+        w_(register_parameter("w", zeros({4}, kFloat64))),
+        given_optimality_(given_optimality) {}
+  const Tensor& w() const { return parameter_at(w_); }
+  int inner_calls = 0;
+
+ protected:
+  void inner_solve(const TensorList& in) override {
+    ++inner_calls;
+    SGD opt(parameters(), {.lr = 0.02});
+    for (int step = 0; step < 3000; ++step) {
+      const TensorList g = grad({objective(in)}, parameters());
+      parameters()[0].set_grad(g[0]);
+      opt.step();
+    }
+  }
+  Tensor objective(const TensorList& in) override {
+    const Tensor r = matmul(in[0], w()) - in[1];
+    return 0.5 * (r * r).sum() + 0.5 * (meta_parameter_at(lambda_) * w() * w()).sum();
+  }
+  TensorList optimality(const TensorList& in) override {
+    if (!given_optimality_) return ImplicitMetaGradientModule::optimality(in);
+    return {matmul(in[0].t(), matmul(in[0], w()) - in[1]) + meta_parameter_at(lambda_) * w()};
+  }
+
+ private:
+  size_t lambda_, w_;
+  bool given_optimality_;
+};
+
+struct RidgeData {
+  Tensor X = randn64({12, 4}, 1).detach();
+  Tensor y = randn64({12}, 2).detach();
+  Tensor X_val = randn64({9, 4}, 3).detach();
+  Tensor y_val = randn64({9}, 4).detach();
+};
+
+// dL/dλ = −(H⁻¹ X_valᵀ r) ⊙ w* with H = XᵀX + diag(λ), w* = H⁻¹ Xᵀ y, r = X_val w* − y_val.
+Vector ridge_hypergradient(const RidgeData& d, const Vector& lambda, Vector* w_star) {
+  const Matrix X = to_matrix(d.X);
+  const Matrix H = X.transpose() * X + Matrix(lambda.asDiagonal());
+  const Vector w = H.ldlt().solve(X.transpose() * to_vec(d.y));
+  const Vector r = to_matrix(d.X_val) * w - to_vec(d.y_val);
+  const Vector adj = H.ldlt().solve(to_matrix(d.X_val).transpose() * r);
+  *w_star = w;
+  return -(adj.array() * w.array()).matrix();
+}
+
+}  // namespace
+
+TEST_CASE("ImplicitMetaGradientModule: the ridge hypergradient matches the closed form",
+          "[module]") {
+  const RidgeData d;
+  for (const bool given : {true, false}) {
+    INFO((given ? "optimality()" : "optimality from objective()"));
+    const Tensor lambda = (0.3 + 0.5 * rand({4}, kFloat64)).detach().requires_grad_();
+    RidgeModule module(lambda, given, {.linear_solve = dense_solver()});
+    const Tensor w_before = module.w();
+    module.solve({d.X, d.y});
+    CHECK(module.inner_calls == 1);
+    CHECK(!module.w().is_same(w_before));
+    CHECK(module.w().requires_grad());
+    CHECK(!module.w().is_leaf());
+    CHECK(module.meta_parameters()[0].is_same(lambda));
+
+    Vector w_star;
+    const Vector expected = ridge_hypergradient(d, to_vec(lambda), &w_star);
+    CHECK(metagrad::testing::allclose(module.w().detach(), from_vec(w_star), 1e-9, 1e-11));
+    // The residual vanishes at the solution.
+    CHECK(to_vec(module.optimality_residual({d.X, d.y})[0]).norm() < 1e-9);
+
+    const Tensor r = matmul(d.X_val, module.w()) - d.y_val;
+    (0.5 * (r * r).sum()).backward();
+    REQUIRE(lambda.grad().defined());
+    CHECK(metagrad::testing::allclose(lambda.grad(), from_vec(expected), 1e-7, 1e-10));
+
+    // A second solve starts from the previous solution and gives a fresh, differentiable one.
+    module.solve({d.X, d.y});
+    const Tensor r2 = matmul(d.X_val, module.w()) - d.y_val;
+    const Tensor g2 = grad({0.5 * (r2 * r2).sum()}, {lambda})[0];
+    CHECK(metagrad::testing::allclose(g2, from_vec(expected), 1e-7, 1e-10));
+  }
+}
