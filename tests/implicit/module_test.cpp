@@ -306,3 +306,125 @@ TEST_CASE("ImplicitMetaGradientModule: the ridge hypergradient matches the close
     CHECK(metagrad::testing::allclose(g2, from_vec(expected), 1e-7, 1e-10));
   }
 }
+
+// ---- ImplicitMetaGradientModule: iMAML ---------------------------------------------------------
+
+namespace {
+
+constexpr double kInnerLr = 0.15;
+constexpr double kLambda = 1.0;
+
+// iMAML on linear regression: φ*(θ) = argmin mse(net_φ(X_s), y_s) + (λ/2)‖φ − θ‖², θ the
+// meta-network's parameters, solved by `steps` SGD steps from φ = θ.
+class ImamlTask : public nn::ImplicitMetaGradientModule {
+ public:
+  ImamlTask(const std::shared_ptr<nn::Linear>& meta_net, int steps,
+            nn::ImplicitModuleOptions options = {.linear_solve = dense_solver()})
+      : ImplicitMetaGradientModule({}, {meta_net}, std::move(options)),
+        meta_(register_module("meta_net", meta_net)),
+        net_(register_module("net", meta_net->clone())),
+        steps_(steps) {}
+  Tensor forward(const Tensor& x) override { return module_at(net_)(x); }
+
+ protected:
+  void inner_solve(const TensorList& in) override {
+    SGD opt(parameters(), {.lr = kInnerLr});
+    for (int k = 0; k < steps_; ++k) {
+      opt.zero_grad();
+      objective(in).backward({}, std::nullopt, false, parameters());
+      opt.step();
+    }
+  }
+  Tensor objective(const TensorList& in) override {
+    const TensorList phi = parameters();
+    const TensorList theta = meta_parameters();
+    Tensor reg = ((phi[0] - theta[0]) * (phi[0] - theta[0])).sum();
+    for (size_t i = 1; i < phi.size(); ++i)
+      reg = reg + ((phi[i] - theta[i]) * (phi[i] - theta[i])).sum();
+    return mse_loss(forward(in[0]), in[1]) + 0.5 * kLambda * reg;
+  }
+
+ private:
+  size_t meta_, net_;
+  int steps_;
+};
+
+struct ImamlData {
+  Tensor xs = randn64({20, 5}, 11).detach();
+  Tensor ys = randn64({20, 1}, 12).detach();
+  Tensor xq = randn64({15, 5}, 13).detach();
+  Tensor yq = randn64({15, 1}, 14).detach();
+};
+
+std::shared_ptr<nn::Linear> make_meta_net() {
+  Generator gen(7);
+  return std::make_shared<nn::Linear>(5, 1,
+                                      nn::LinearOptions{.dtype = kFloat64, .generator = &gen});
+}
+
+// The meta-gradient by implicit differentiation through an ImamlTask of `steps` inner steps.
+Vector implicit_meta_gradient(const std::shared_ptr<nn::Linear>& meta_net, const ImamlData& d,
+                              int steps) {
+  ImamlTask task(meta_net, steps);
+  task.solve({d.xs, d.ys});
+  return list_to_vec(grad({mse_loss(task(d.xq), d.yq)}, meta_net->parameters()));
+}
+
+// The meta-gradient by unrolling `steps` MetaSGD steps from φ₀ = θ (the same tensors).
+Vector unrolled_meta_gradient(const std::shared_ptr<nn::Linear>& meta_net, const ImamlData& d,
+                              int steps) {
+  nn::Linear net(5, 1, {.dtype = kFloat64});
+  net.set_parameters(meta_net->parameters());
+  MetaSGD opt(net, {.lr = kInnerLr});
+  const TensorList theta = meta_net->parameters();
+  for (int k = 0; k < steps; ++k) {
+    const TensorList phi = net.parameters();
+    Tensor reg = ((phi[0] - theta[0]) * (phi[0] - theta[0])).sum();
+    reg = reg + ((phi[1] - theta[1]) * (phi[1] - theta[1])).sum();
+    opt.step(mse_loss(net(d.xs), d.ys) + 0.5 * kLambda * reg);
+  }
+  return list_to_vec(grad({mse_loss(net(d.xq), d.yq)}, theta));
+}
+
+// The exact meta-gradient: with Ã = [X, 1], H = (2/n)ÃᵀÃ + λI, φ* = H⁻¹((2/n)Ãᵀy + λθ) and
+// dφ*/dθ = λH⁻¹, so the meta-gradient is λH⁻¹ (2/m)Ã_qᵀ(Ã_q φ* − y_q).
+Vector exact_meta_gradient(const std::shared_ptr<nn::Linear>& meta_net, const ImamlData& d) {
+  const auto augment = [](const Tensor& x) {
+    Matrix a(x.shape()[0], x.shape()[1] + 1);
+    a << to_matrix(x), Matrix::Ones(x.shape()[0], 1);
+    return a;
+  };
+  const Matrix As = augment(d.xs), Aq = augment(d.xq);
+  const double n = static_cast<double>(As.rows()), m = static_cast<double>(Aq.rows());
+  const Vector theta = list_to_vec(meta_net->parameters());
+  const Matrix H = (2.0 / n) * As.transpose() * As + kLambda * Matrix::Identity(6, 6);
+  const Vector phi = H.ldlt().solve((2.0 / n) * As.transpose() * to_vec(d.ys) + kLambda * theta);
+  return kLambda * H.ldlt().solve((2.0 / m) * Aq.transpose() * (Aq * phi - to_vec(d.yq)));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "ImplicitMetaGradientModule: iMAML's implicit meta-gradient agrees with the unrolled "
+    "one as the inner loop converges",
+    "[module][imaml]") {
+  const ImamlData d;
+  const auto meta_net = make_meta_net();
+  const Vector exact = exact_meta_gradient(meta_net, d);
+  std::vector<double> gaps;
+  for (const int steps : {5, 10, 20, 40, 80, 160}) {
+    const Vector implicit = implicit_meta_gradient(meta_net, d, steps);
+    const Vector unrolled = unrolled_meta_gradient(meta_net, d, steps);
+    const double gap = (implicit - unrolled).norm() / unrolled.norm();
+    std::printf(
+        "imaml: %3d inner steps: |implicit - unrolled| / |unrolled| = %.3e, "
+        "|implicit - exact| / |exact| = %.3e, |unrolled - exact| / |exact| = %.3e\n",
+        steps, gap, (implicit - exact).norm() / exact.norm(),
+        (unrolled - exact).norm() / exact.norm());
+    gaps.push_back(gap);
+  }
+  for (size_t i = 1; i < gaps.size(); ++i) CHECK(gaps[i] < gaps[i - 1]);
+  CHECK(gaps.front() > 1e-3);  // a short inner loop really differs
+  CHECK(gaps.back() < 1e-13);
+  CHECK((implicit_meta_gradient(meta_net, d, 160) - exact).norm() < 1e-13 * exact.norm());
+}
