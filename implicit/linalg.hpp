@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "engine/tensor.hpp"
@@ -26,7 +27,8 @@ class Operator {
  public:
   /// The operator x -> fn(x).
   template <typename F>
-  requires std::is_invocable_r_v<TensorList, F, const TensorList&> Operator(F&& fn)
+  requires(std::is_invocable_r_v<TensorList, F, const TensorList&> &&
+           !std::is_same_v<std::remove_cvref_t<F>, Operator>) Operator(F&& fn)
       : matvec_(std::forward<F>(fn)) {}  // NOLINT: implicit like std::function
   /// The operator x -> matrix @ x (matrix 2-D and square; checked on first use).
   Operator(Tensor matrix);  // NOLINT: implicit, as TorchOpt accepts a tensor for A
@@ -72,7 +74,8 @@ struct NsOptions {
 TensorList ns(const Operator& A, const TensorList& b, const NsOptions& options = {});
 
 /// The inverse of a square matrix [n, n] (or a batch [..., n, n]) by the truncated Neumann series
-/// α Σ_{k=0}^{maxiter} (I − αA)ᵏ (torchopt.linalg.ns_inv).
+/// α Σ_{k=0}^{maxiter−1} (I − αA)ᵏ: maxiter terms, one fewer than ns uses, exactly as
+/// torchopt.linalg.ns_inv (maxiter = 0 gives zeros).
 Tensor ns_inv(const Tensor& A, const NsOptions& options = {});
 
 /// Options of gmres (jax.scipy.sparse.linalg.gmres / jaxopt).
