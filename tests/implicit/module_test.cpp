@@ -497,3 +497,26 @@ TEST_CASE(
   }
   CHECK(cpu_storage_stats().live_storages == end.live_storages);
 }
+
+TEST_CASE("ImplicitMetaGradientModule: the library's linear solvers, and the default one",
+          "[module][imaml]") {
+  const ImamlData d;
+  const auto meta_net = make_meta_net();
+  const Vector exact = exact_meta_gradient(meta_net, d);
+  const auto relative_error = [&](nn::ImplicitModuleOptions options) {
+    ImamlTask task(meta_net, 160, std::move(options));
+    task.solve({d.xs, d.ys});
+    const Vector g = list_to_vec(grad({mse_loss(task(d.xq), d.yq)}, meta_net->parameters()));
+    return (g - exact).norm() / exact.norm();
+  };
+  const double normal_cg = relative_error({});
+  const double cg = relative_error({.linear_solve = linear_solve::solve_cg({.rtol = 1e-12})});
+  const double inv = relative_error({.linear_solve = linear_solve::solve_inv()});
+  std::printf(
+      "imaml solvers: |implicit - exact| / |exact| = %.3e (solve_normal_cg, the default), "
+      "%.3e (solve_cg rtol 1e-12), %.3e (solve_inv)\n",
+      normal_cg, cg, inv);
+  CHECK(normal_cg < 1e-10);
+  CHECK(cg < 1e-12);
+  CHECK(inv < 1e-12);
+}
