@@ -27,7 +27,7 @@ struct ImplicitModuleOptions {
 /// list argument) and rebinds the parameter slots to the solution, which then carries implicit
 /// gradients to the meta-parameters: a later outer loss computed with the module back-propagates,
 /// through the implicit function theorem, into the meta-parameters' .grad (or into grad()'s
-/// results, also with create_graph).
+/// results).
 ///
 /// Lifetime: the graph of a solution does not own the module (the module owns the solution), so
 /// an instance per task is freed with its graph. Back-propagating through a solution after its
@@ -35,26 +35,34 @@ struct ImplicitModuleOptions {
 /// ```cpp
 /// class InnerNet : public nn::ImplicitMetaGradientModule {
 ///  public:
-///   InnerNet(std::shared_ptr<nn::Module> meta_net, double lambda)
+///   InnerNet(const std::shared_ptr<nn::Module>& meta_net, double lambda)
 ///       : ImplicitMetaGradientModule({}, {meta_net}, {.linear_solve = linear_solve::solve_cg()}),
-///         meta_(register_module("meta_net", meta_net)),  // a meta-module
-///         net_(register_module("net", meta_net->clone())), lambda_(lambda) {}
+///         meta_(register_module("meta_net", meta_net)),     // a meta input: a meta-module
+///         net_(register_module("net", meta_net->clone())),  // a new object: a submodule
+///         lambda_(lambda) {}
+///   Tensor forward(const Tensor& x) override { return module_at(net_)(x); }
 ///  protected:
-///   void inner_solve(const TensorList& in) override {  // any optimiser on parameters()
+///   void inner_solve(const TensorList& in) override {      // any optimiser on parameters()
 ///     SGD opt(parameters(), {.lr = 0.1});
-///     for (int i = 0; i < 16; ++i) { opt.zero_grad(); objective(in).backward({}, {},
-///     parameters());
-///                                    opt.step(); }
+///     for (int k = 0; k < 16; ++k) {
+///       opt.zero_grad();
+///       objective(in).backward({}, std::nullopt, false, parameters());  // into φ only
+///       opt.step();
+///     }
 ///   }
-///   Tensor objective(const TensorList& in) override {  // task loss + (λ/2)‖φ − θ‖²
-///     Tensor reg = tree::vdot(tree::sub(parameters(), meta_parameters()), ...);
-///     return mse_loss(module_at(net_)(in[0]), in[1]) + 0.5 * lambda_ * reg;
+///   Tensor objective(const TensorList& in) override {      // task loss + (λ/2)‖φ − θ‖²
+///     const TensorList phi = parameters(), theta = meta_parameters();
+///     Tensor reg = zeros({}, phi[0].dtype());
+///     for (size_t i = 0; i < phi.size(); ++i) reg = reg + (phi[i] - theta[i]).pow(2).sum();
+///     return cross_entropy(forward(in[0]), in[1]) + 0.5 * lambda_ * reg;
 ///   }
-///  ...
+///  private:
+///   size_t meta_, net_;
+///   double lambda_;
 /// };
 /// InnerNet task(meta_net, 2.0);
 /// task.solve({x_support, y_support});
-/// mse_loss(task(x_query), y_query).backward();   // meta_net's parameters get the meta-gradient
+/// cross_entropy(task(x_query), y_query).backward();  // meta_net gets the meta-gradient
 /// ```
 class ImplicitMetaGradientModule : public MetaGradientModule {
  public:
