@@ -520,3 +520,25 @@ TEST_CASE("ImplicitMetaGradientModule: the library's linear solvers, and the def
   CHECK(cg < 1e-12);
   CHECK(inv < 1e-12);
 }
+
+TEST_CASE(
+    "ImplicitMetaGradientModule: the backward uses the meta-parameters of the solve, even "
+    "after the meta-network was rebound",
+    "[module]") {
+  const ImamlData d;
+  const auto meta_net = make_meta_net();
+  const Vector expected = implicit_meta_gradient(meta_net, d, 80);
+  const TensorList theta = meta_net->parameters();
+  ImamlTask task(meta_net, 80);
+  task.solve({d.xs, d.ys});
+  const Tensor loss = mse_loss(task(d.xq), d.yq);
+  // An outer step rebinds the meta-network's slots (as MetaSGD does) before the backward.
+  const TensorList next = {(theta[0] + 1.0).detach().requires_grad_(),
+                           (theta[1] + 1.0).detach().requires_grad_()};
+  meta_net->set_parameters(next);
+  const Vector g = list_to_vec(grad({loss}, theta));
+  CHECK((g - expected).norm() < 1e-14 * expected.norm());
+  // The slots are back to the new tensors afterwards.
+  CHECK(meta_net->weight().is_same(next[0]));
+  CHECK(meta_net->bias().is_same(next[1]));
+}
