@@ -20,10 +20,12 @@
 // of that graph (never the Jacobian), and returns the VJP of F with respect to the inputs.
 //
 // When the backward is recorded (create_graph), x is the node's own output with its history and
-// the arguments keep theirs, so F, the solve and the final VJP are all recorded: a second
-// derivative through the root differentiates the adjoint solve and F's curvature (TorchOpt cannot:
-// issue #223). Otherwise x is a detached leaf and the solve runs without recording; a matvec is
-// still differentiable when a solver enables grad mode around it (solve_normal_cg takes its VJP).
+// the arguments enter F through differentiable copies, so that the VJP with respect to them is the
+// partial ∂F/∂θ and not a path through x back into this node. F, the solve and the final VJP are
+// then all recorded: a second derivative through the root differentiates the adjoint solve and
+// F's curvature (TorchOpt cannot: issue #223). Otherwise x is a detached leaf and the solve runs
+// without recording; a matvec is still differentiable when a solver enables grad mode around it
+// (solve_normal_cg takes its VJP). So F must read the arguments from `args`, not from elsewhere.
 // The arguments outside argnums are constants: they reach F detached.
 
 namespace metagrad {
@@ -80,6 +82,9 @@ class ImplicitRootFunction final : public CustomFunction {
                t.defined() ? fmt::format("of dtype {}", dtype_name(t.dtype()))
                            : std::string("undefined"));
     }
+    // New handles: the solver may return tensors it does not own (init, an argument, a tensor
+    // with history); the node's outputs must not re-parent them.
+    for (Tensor& t : result.solution) t = t.detach();
     aux_ = std::move(result.aux);
     ctx.save_for_backward(result.solution);
     return result.solution;
@@ -89,15 +94,25 @@ class ImplicitRootFunction final : public CustomFunction {
   TensorList backward(CustomFunctionContext& ctx, const TensorList& grad_outputs) override {
     const bool record = is_grad_enabled();
     const TensorList saved = ctx.saved_tensors();
-    TensorList inputs;  // the tensors of the arguments in argnums, as given (history kept)
+    // The tensors of the arguments in argnums, as F will see them: the given tensors (history
+    // kept) or, when recording, differentiable copies of them, so that the VJP below is the
+    // partial ∂F/∂θ (x's own path to θ through this node is not part of it).
+    TensorList inputs;
     RootArgs args = constant_args();
     std::vector<size_t> needed;  // positions in `inputs` that need a gradient
     for (int argnum : argnums_) {
-      for (const Tensor& t : args_[argnum - 1].tensors()) {
-        if (t.defined() && ctx.needs_input_grad(inputs.size())) needed.push_back(inputs.size());
-        inputs.push_back(t);
+      const RootArg& given = args_[argnum - 1];
+      TensorList seen;
+      for (const Tensor& t : given.tensors()) {
+        const bool needs = t.defined() && ctx.needs_input_grad(inputs.size());
+        if (needs) needed.push_back(inputs.size());
+        inputs.push_back(needs && record ? t.clone() : t);
+        seen.push_back(inputs.back());
       }
-      args[argnum - 1] = args_[argnum - 1];
+      if (given.is_list())
+        args[argnum - 1] = RootArg(std::move(seen));
+      else
+        args[argnum - 1] = RootArg(std::move(seen.front()));
     }
     TensorList result(inputs.size());
     if (needed.empty()) return result;

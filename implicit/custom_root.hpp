@@ -86,7 +86,9 @@ class ImplicitRoot {
 /// recording; its solution becomes the output of one node whose backward, given g, solves
 /// (∂F/∂x)ᵀ u = −g with VJPs of F (the Jacobian is never formed) and returns (∂F/∂θ)ᵀ u for
 /// each argument θ in argnums. With create_graph the backward is recorded, so second derivatives
-/// through the solution work (TorchOpt issue #223).
+/// through the solution work (TorchOpt issue #223). `optimality` must read the arguments it
+/// depends on from `args` (the backward passes copies of them), and the wrapped solver runs with
+/// grad mode off, as in TorchOpt (use EnableGradGuard inside it to take gradients).
 ///
 ///   auto solver = custom_root(optimality, {1}, {.solve = linear_solve::solve_cg()})(inner_solver);
 ///   TensorList w = solver(w0, {lambda, X, y});   // w carries gradients to lambda

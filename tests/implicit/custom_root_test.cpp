@@ -223,3 +223,48 @@ TEST_CASE("custom_root: argument errors name the problem", "[custom_root]") {
   CHECK_THROWS_WITH(grad({x[0].sum()}, {lambda}), Contains("optimality output 0 has shape [1]"));
   CHECK_THROWS_WITH(RootArg(TensorList{lambda}).tensor(), Contains("use tensors()"));
 }
+
+TEST_CASE("custom_root: a second derivative through the root matches its closed form",
+          "[custom_root]") {
+  // Scalar λ: H(λ) = XᵀX + λI, w' = −H⁻¹w, w'' = −2H⁻¹w'; with r = X_val w − y_val,
+  // L' = rᵀ X_val w' and L'' = ‖X_val w'‖² + rᵀ X_val w''.
+  const Ridge p;
+  const Tensor lambda = tensor({0.7}, kFloat64).requires_grad_();
+  for (const bool normal : {false, true}) {
+    const linear_solve::SolveCgOptions tight{.rtol = 1e-13, .maxiter = 200};
+    auto solver = custom_root(
+        ridge_optimality, {1},
+        {.solve = normal ? linear_solve::solve_normal_cg(tight) : linear_solve::solve_cg(tight)})(
+        [&p](const TensorList& init, const RootArgs& args) { return ridge_solver(p, init, args); });
+    const TensorList w = solver({zeros({4}, kFloat64)}, {lambda, p.X, p.y});
+    const Tensor d1 = grad({val_loss(p, w[0])}, {lambda}, {}, {.create_graph = true})[0];
+    REQUIRE(d1.requires_grad());
+    const Tensor d2 = grad({d1.sum()}, {lambda})[0];
+
+    const Vector lam = to_vec(lambda);
+    const Matrix H = p.hessian(lam);
+    const Matrix Xv = to_matrix(p.X_val);
+    const Vector ws = p.solution(lam);
+    const Vector w1 = -H.ldlt().solve(ws);
+    const Vector w2 = -2.0 * H.ldlt().solve(w1);
+    const Vector r = Xv * ws - to_vec(p.y_val);
+    CHECK(d1.item<double>() == Catch::Approx(r.dot(Xv * w1)).epsilon(1e-9));
+    CHECK(d2.item<double>() ==
+          Catch::Approx((Xv * w1).squaredNorm() + r.dot(Xv * w2)).epsilon(1e-8));
+  }
+}
+
+TEST_CASE("custom_root: the default solver (normal CG) gives the hypergradient", "[custom_root]") {
+  const Ridge p;
+  const Tensor lambda = tensor({0.3, 0.9, 1.5, 0.1}, kFloat64).requires_grad_();
+  auto implicit = custom_root(ridge_optimality, {1})(
+      [&p](const TensorList& init, const RootArgs& args) { return ridge_solver(p, init, args); });
+  auto dense = custom_root(ridge_optimality, {1}, {.solve = dense_solver()})(
+      [&p](const TensorList& init, const RootArgs& args) { return ridge_solver(p, init, args); });
+  const Tensor g =
+      grad({val_loss(p, implicit({zeros({4}, kFloat64)}, {lambda, p.X, p.y})[0])}, {lambda})[0];
+  const Tensor g_dense =
+      grad({val_loss(p, dense({zeros({4}, kFloat64)}, {lambda, p.X, p.y})[0])}, {lambda})[0];
+  // Normal CG stops at ‖r‖ ≤ 1e-5 ‖b‖ (TorchOpt's default rtol) on the squared system.
+  CHECK(metagrad::testing::allclose(g, g_dense, 1e-4, 1e-8));
+}
