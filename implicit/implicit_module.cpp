@@ -22,9 +22,12 @@
 //
 // F(x, meta) is the user's optimality (or the gradient of the objective, with create_graph, so
 // that custom_root can take VJPs of it) evaluated with the parameter slots temporarily rebound to
-// x (and the meta-parameter slots to `meta`, when they no longer hold those tensors), restored
-// afterwards even when F throws: the user's code reads the module as in forward, as TorchOpt's
-// reparametrize arranges.
+// x, and the meta-parameter slots to `meta` when they hold other tensors, restored afterwards even
+// when F throws: the user's code reads the module as in forward, as TorchOpt's reparametrize
+// arranges. The meta slots differ when the meta-network was rebound after solve() (an outer
+// MetaSGD step) and always in a recorded backward (create_graph), where custom_root passes
+// differentiable copies of the arguments; a meta-module's slots are the outer network's, so such
+// a backward must not run concurrently with another use of that network.
 //
 // Ownership (TorchOpt PR #113 fixed a leak of exactly this shape): the module's slots own the
 // solution, the solution's node owns F's closure, so the closure must not own the module. It holds

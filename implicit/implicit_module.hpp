@@ -27,7 +27,7 @@ struct ImplicitModuleOptions {
 /// list argument) and rebinds the parameter slots to the solution, which then carries implicit
 /// gradients to the meta-parameters: a later outer loss computed with the module back-propagates,
 /// through the implicit function theorem, into the meta-parameters' .grad (or into grad()'s
-/// results).
+/// results; with create_graph, second derivatives through the solution work too).
 ///
 /// Lifetime: the graph of a solution does not own the module (the module owns the solution), so
 /// an instance per task is freed with its graph. Back-propagating through a solution after its

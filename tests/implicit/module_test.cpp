@@ -542,3 +542,26 @@ TEST_CASE(
   CHECK(meta_net->weight().is_same(next[0]));
   CHECK(meta_net->bias().is_same(next[1]));
 }
+TEST_CASE("ImplicitMetaGradientModule: a second derivative through the solution", "[module]") {
+  // The first row of the Hessian of the validation loss in λ (four per-feature penalties), by
+  // grad-of-grad through the module, against central differences of the closed-form hypergradient.
+  const RidgeData d;
+  const double eps = 1e-5;
+  Vector w;
+  Vector plus = Vector::Constant(4, 0.6), minus = Vector::Constant(4, 0.6);
+  plus(0) += eps;
+  minus(0) -= eps;
+  const Vector fd =
+      (ridge_hypergradient(d, plus, &w) - ridge_hypergradient(d, minus, &w)) / (2 * eps);
+  for (const bool given : {true, false}) {
+    INFO((given ? "optimality()" : "optimality from objective()"));
+    const Tensor lambda = full({4}, 0.6, kFloat64).requires_grad_();
+    // solve_cg runs in differentiable ops, so the recorded backward differentiates the solve too.
+    RidgeModule module(lambda, given, {.linear_solve = linear_solve::solve_cg({.rtol = 1e-12})});
+    module.solve({d.X, d.y});
+    const Tensor r = matmul(d.X_val, module.w()) - d.y_val;
+    const Tensor g = grad({0.5 * (r * r).sum()}, {lambda}, {}, {.create_graph = true})[0];
+    const Tensor h0 = grad({select(g, 0, 0)}, {lambda})[0];
+    CHECK(metagrad::testing::allclose(h0, from_vec(fd), 1e-5, 1e-8));
+  }
+}
