@@ -59,6 +59,13 @@ WORKLOADS = {
     # 32 tasks; at least 1.5x (issue 4) and 2x (issue 5) faster than PyTorch's functional loop.
     'maml_step_4tasks': ((1 / 1.5, 0.5), 'ms'),
     'maml_step_32tasks': ((1 / 1.5, 0.5), 'ms'),
+    # bench/implicit (issue 11): ridge-regression hypergradients; custom_root at least 5x faster
+    # than TorchOpt's with the same backward solver (and, printed below the table, within 3x of
+    # the analytic formula at 1000 x 100).
+    **{f'implicit_{variant}_{size}': (target, 'ms')
+       for size in ('100x10', '1000x100')
+       for variant, target in (('cg', 0.2), ('normal_cg', 0.2), ('cg_cg', 0.2), ('unrolled', None),
+                               ('analytic', None), ('cg_manual', None))},
 }
 
 # Benchmark binary -> the workloads it runs, each timed alternately with the same workload of its
@@ -70,7 +77,13 @@ SUITES = {
     'convnet': ['convnet_fwd_bwd', 'convnet_hvp'],
     'optim_step': ['adam_step', 'adam_step_unfused', 'copy_bandwidth', 'adam_transform'],
     'maml_omniglot': ['maml_step_4tasks', 'maml_step_32tasks'],
+    'implicit': [f'implicit_{variant}_{size}' for size in ('100x10', '1000x100')
+                 for variant in ('cg', 'normal_cg', 'cg_cg', 'unrolled', 'analytic', 'cg_manual')],
 }
+
+# bench/implicit: the custom_root variants' time over the analytic formula's, per size (target at
+# 1000 x 100: at most 3).
+IMPLICIT_FLOOR_TARGET = {'1000x100': 3.0}
 
 
 def parse_args() -> argparse.Namespace:
@@ -216,6 +229,7 @@ def print_table(records: list[dict], errors: list[str], threads: int) -> int:
         print('warning: PyTorch is not using OpenBLAS (apt-get install libopenblas0-openmp); its '
               'matrix products are then far slower than usual and the MLP ratios mean little')
     print_checks(records)
+    print_implicit(records)
     for error in errors:
         print(f'error: {error}')
     return missed
@@ -249,6 +263,42 @@ def print_checks(records: list[dict]) -> None:
                 text += f', its meta-gradient norm {found["meta_grad_norm"]:.6f}'
             parts.append(text)
         print(f'{workload}: ' + '; '.join(parts))
+
+
+def print_implicit(records: list[dict]) -> None:
+    """bench/implicit: each side's hypergradient and its relative error against the analytic one
+    (medians over rounds), then metagrad's custom_root time over its analytic formula's."""
+    grads: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for rec in records:
+        if 'hypergrad' in rec:
+            grads.setdefault((rec['workload'], rec['impl']), []).append(
+                (rec['hypergrad'], rec['rel_err']))
+    if not grads:
+        return
+    for workload in dict.fromkeys(w for w, _ in grads):
+        parts = []
+        for impl in ('metagrad', 'pytorch'):
+            values = grads.get((workload, impl))
+            if values:
+                parts.append(f'{impl} {statistics.median(v for v, _ in values):.12g} '
+                             f'(rel. err {statistics.median(e for _, e in values):.1e})')
+        print(f'{workload}: hypergradient ' + '; '.join(parts))
+    summary = summarise(records)
+    for impl in ('metagrad', 'pytorch'):
+        for size in dict.fromkeys(w.rsplit('_', 1)[1] for i, w in summary
+                                  if i == impl and w.startswith('implicit_')):
+            floor = summary.get((impl, f'implicit_analytic_{size}'), (None, None))[0]
+            if not floor:
+                continue
+            for variant in ('cg', 'normal_cg', 'cg_cg', 'cg_manual', 'unrolled'):
+                wall = summary.get((impl, f'implicit_{variant}_{size}'), (None, None))[0]
+                if wall is None:
+                    continue
+                target = IMPLICIT_FLOOR_TARGET.get(size) if impl == 'metagrad' and \
+                    variant in ('cg', 'normal_cg') else None
+                verdict = '' if target is None else \
+                    f' (target <= {target:g}: {"yes" if wall / floor <= target else "NO"})'
+                print(f'{impl} implicit_{variant}_{size} / analytic: {wall / floor:.2f}{verdict}')
 
 
 def main() -> int:

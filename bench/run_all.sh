@@ -94,3 +94,22 @@ else
     BENCH_WORKLOADS="$workload" "$maml_omniglot"
   done
 fi
+
+# The implicit-differentiation benchmark (issue 11): bench/implicit next to bench/implicit.py
+# (PyTorch + TorchOpt, installed by ../shared/peers/setup_peers.sh into /tmp/peers-src); the table
+# is followed by both sides' hypergradients and metagrad's custom_root / analytic time ratios.
+implicit="$(dirname "$binary")/implicit"
+if [[ ! -x "$implicit" ]]; then
+  echo "run_all.sh: $implicit not found; build it first (make build)" >&2
+  exit 1
+fi
+peers="${PEERS_SRC:-/tmp/peers-src}"
+if PYTHONPATH="$peers/optree:$peers/torchopt" /usr/bin/python3 -c 'import torch, torchopt' \
+  >/dev/null 2>&1; then
+  /usr/bin/python3 "$root/bench/compare_pytorch.py" "$implicit" --threads "$BENCH_THREADS" \
+    --rounds "${BENCH_ROUNDS:-3}" "$@"
+else
+  echo "note: TorchOpt is not installed (../shared/peers/setup_peers.sh), so there is no comparison"
+  echo "metagrad implicit-differentiation benchmark, $BENCH_THREADS thread(s):"
+  "$implicit"
+fi

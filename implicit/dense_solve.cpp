@@ -1,4 +1,3 @@
-#include <Eigen/LU>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -6,36 +5,30 @@
 #include "engine/autograd/custom_function.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
+#include "engine/ops/op_support.hpp"
 #include "engine/shape.hpp"
 #include "implicit/linalg.hpp"
 
-// linalg::solve: a dense LU solve (Eigen's partial-pivoting LU on the CPU) recorded as one
+// linalg::solve: a dense LU solve (the backend's partial-pivoting LU) recorded as one
 // custom function whose backward is again linalg::solve and matmul, so every order of derivative
 // exists.
 
 namespace metagrad::linalg {
 namespace {
 
-template <typename T>
+// x = A⁻¹ b by the backend's LU; singular A (to working precision) is an error.
 Tensor lu_solve(const Tensor& a, const Tensor& b) {
-  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const int64_t n = a.size(0);
-  const int64_t k = b.dim() == 1 ? 1 : b.size(1);
-  const Tensor ac = a.contiguous(), bc = b.contiguous();
-  const Eigen::Map<const Matrix> am(ac.data_ptr<T>(), n, n);
-  const Eigen::Map<const Matrix> bm(bc.data_ptr<T>(), n, k);
   Tensor x = empty(b.shape(), TensorOptions(b.dtype(), b.device()));
-  Eigen::Map<Matrix> xm(x.data_ptr<T>(), n, k);
+  const int64_t n = a.size(0);
   if (n == 0) return x;
-  MG_CHECK(am.allFinite(), "linalg::solve: A [{}, {}] has non-finite entries", n, n);
-  const Eigen::PartialPivLU<Matrix> lu(am);
-  // Singular to working precision when the reciprocal condition estimate is below ε.
-  const double rcond = static_cast<double>(lu.rcond());
-  MG_CHECK(rcond > static_cast<double>(std::numeric_limits<T>::epsilon()),
-           "linalg::solve: A [{}, {}] is singular (reciprocal condition number {:.3g} in {}); "
-           "add a ridge term or use an iterative solver",
+  const double rcond =
+      backend_for(a.device()).lu_solve(detail::view_of(a), detail::view_of(b), detail::view_of(x));
+  const double eps = a.dtype() == kFloat64 ? std::numeric_limits<double>::epsilon()
+                                           : std::numeric_limits<float>::epsilon();
+  MG_CHECK(rcond > eps,
+           "linalg::solve: A [{}, {}] is singular or not finite (reciprocal condition number "
+           "{:.3g} in {}); add a ridge term or use an iterative solver",
            n, n, rcond, dtype_name(a.dtype()));
-  xm = lu.solve(bm);
   return x;
 }
 
@@ -61,8 +54,7 @@ Tensor solve(const Tensor& A, const Tensor& b) {
   const TensorList out = custom_function(
       "LinalgSolve", {A, b},
       [](CustomFunctionContext& ctx, const TensorList& in) {
-        Tensor x = in[0].dtype() == kFloat64 ? lu_solve<double>(in[0], in[1])
-                                             : lu_solve<float>(in[0], in[1]);
+        Tensor x = lu_solve(in[0], in[1]);
         ctx.save_for_backward({in[0], x});
         return TensorList{x};
       },

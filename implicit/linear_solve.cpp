@@ -1,6 +1,7 @@
 #include "implicit/linear_solve.hpp"
 
 #include <cmath>
+#include <vector>
 
 #include "engine/autograd/engine.hpp"
 #include "engine/grad_mode.hpp"
@@ -45,15 +46,24 @@ linalg::MatVec make_rmatvec(const linalg::Operator& A, const TensorList& example
     EnableGradGuard enable;
     y = A(x_ex);
   }
-  bool any_history = false;
-  for (const Tensor& t : y) any_history = any_history || t.requires_grad();
-  MG_CHECK(any_history,
+  // Entries of A x without history (constant zero blocks) add nothing to the VJP.
+  std::vector<size_t> live;
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (y[i].requires_grad()) live.push_back(i);
+  }
+  MG_CHECK(!live.empty(),
            "linear_solve::solve_normal_cg: matvec(x) has no autograd history with respect to x, "
            "so Aᵀ cannot be taken from its VJP; write the matvec in differentiable ops (do not "
            "run it under NoGradGuard)");
-  return [x_ex = std::move(x_ex), y = std::move(y)](const TensorList& v) {
+  TensorList y_live;
+  for (size_t i : live) y_live.push_back(y[i]);
+  return [x_ex = std::move(x_ex), y_live = std::move(y_live),
+          live = std::move(live)](const TensorList& v) {
+    TensorList v_live;
+    v_live.reserve(live.size());
+    for (size_t i : live) v_live.push_back(v[i]);
     TensorList g =
-        grad(y, x_ex, v,
+        grad(y_live, x_ex, v_live,
              {.retain_graph = true, .create_graph = is_grad_enabled(), .allow_unused = true});
     for (size_t i = 0; i < g.size(); ++i) {
       if (!g[i].defined()) g[i] = zeros_like(x_ex[i]);
@@ -115,6 +125,7 @@ LinearSolver solve_inv(const SolveInvOptions& options) {
     // Materialise A column by column (A e_i for each basis vector of the flattened list), then
     // solve densely; the columns carry history when matvec does.
     const int64_t n = tree::numel(b);
+    if (n == 0) return tree::zeros_like(b);
     const Tensor basis = eye(n, n, TensorOptions(b[0].dtype(), b[0].device()));
     TensorList columns;
     columns.reserve(static_cast<size_t>(n));

@@ -35,7 +35,10 @@ LinearSolver solve_cg(const SolveCgOptions& options = {});
 
 /// Conjugate gradients on the normal equations Aᵀ A x = Aᵀ b (+ ridge on AᵀA), with Aᵀ taken from
 /// a VJP of matvec; works for any non-singular A, at the price of squaring its condition number
-/// (torchopt.linear_solve.solve_normal_cg, custom_root's default).
+/// (torchopt.linear_solve.solve_normal_cg, custom_root's default). Aᵀ comes from one VJP graph of
+/// matvec recorded (grad mode on) at init, else at b: matvec must be written in differentiable ops
+/// so that, with grad mode on, its result carries history to its argument (a matvec that is itself
+/// a VJP must be computed with create_graph = is_grad_enabled()); otherwise this throws.
 LinearSolver solve_normal_cg(const SolveCgOptions& options = {});
 
 /// Options of solve_inv.

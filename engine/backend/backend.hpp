@@ -160,6 +160,10 @@ class Backend {
   /// drops the b term (b is then not read).
   virtual void channel_affine(const View& u, const View& m, const View& v, const View& a,
                               const View& b, const View& d, const View& out) = 0;
+  /// Dense solve by partial-pivoting LU: out = a⁻¹ b for a [n, n] and b, out [n, k] (one float
+  /// dtype, any strides; out overlaps nothing). Returns the reciprocal condition estimate of a
+  /// (0 when a is singular or has a non-finite entry, which leaves out unspecified).
+  virtual double lu_solve(const View& a, const View& b, const View& out) = 0;
   /// Fills a contiguous `out` from the counter-based generator (seed, offset). kind: 0 uniform
   /// [low, high), 1 normal(mean=low, std=high), 2 integers in [low, high).
   virtual void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,

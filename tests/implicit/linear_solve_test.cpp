@@ -240,3 +240,27 @@ TEST_CASE("first and second derivatives through recorded Krylov and dense solves
   CHECK(n1 == Approx(spd.dl()).epsilon(1e-7));
   CHECK(n2 == Approx(spd.d2l()).epsilon(1e-6));
 }
+
+TEST_CASE("solve_normal_cg on a matvec that is itself a VJP, as custom_root builds it",
+          "[linear_solve]") {
+  const Tensor a = nonsym_matrix(5, 151);
+  const Tensor b = vec64({5}, 152);
+  Tensor x_star = vec64({5}, 153).requires_grad_();
+  const Tensor f = mv(a, x_star);  // F(x) = A x, so u -> (∂F/∂x)ᵀ u = Aᵀ u
+  const linalg::MatVec jvp_t = [f, x_star](const TensorList& u) {
+    return grad({f}, {x_star}, u, {.retain_graph = true, .create_graph = is_grad_enabled()});
+  };
+  NoGradGuard no_grad;  // a backward without create_graph runs the solve like this
+  const TensorList x = linear_solve::solve_normal_cg({.rtol = 1e-13})(jvp_t, {b});
+  CHECK_FALSE(x[0].requires_grad());
+  CHECK(allclose(x[0], reference_solve(a.t().contiguous(), b), 1e-7, 1e-9));
+}
+
+TEST_CASE("solvers return zeros for an empty right-hand side", "[linear_solve]") {
+  const linalg::MatVec identity = [](const TensorList& v) { return v; };
+  const TensorList b = {zeros({0}, kFloat64)};
+  CHECK(linear_solve::solve_inv()(identity, b)[0].numel() == 0);
+  CHECK(linear_solve::solve_cg()(identity, b)[0].numel() == 0);
+  CHECK(linear_solve::solve_gmres()(identity, b)[0].numel() == 0);
+  CHECK(linear_solve::solve_bicgstab()(identity, b)[0].numel() == 0);
+}

@@ -33,6 +33,7 @@ class CpuBackend final : public Backend {
                          const View& sum_gx) override;
   void channel_affine(const View& u, const View& m, const View& v, const View& a, const View& b,
                       const View& d, const View& out) override;
+  double lu_solve(const View& a, const View& b, const View& out) override;
   void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,
               double high) override;
 };
