@@ -191,7 +191,7 @@ ErrorTable implicit_solver_error_cases() {
        [] {
          (void)linalg::solve(full({2, 2}, kNaN, kFloat64), f64({2}));
        },
-       {"linalg::solve", "non-finite entries"}},
+       {"linalg::solve", "is singular or not finite"}},
       // ---- linear_solve:: ----
       {"solve_cg",
        "a NaN ridge",
