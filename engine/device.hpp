@@ -1,7 +1,5 @@
 #pragma once
 
-#include <fmt/format.h>
-
 #include <cstdint>
 #include <string>
 
@@ -19,7 +17,7 @@ struct Device {
   constexpr bool is_cpu() const { return type == DeviceType::CPU; }
   constexpr bool is_cuda() const { return type == DeviceType::CUDA; }
   /// "cpu" or "cuda:N", as PyTorch prints it.
-  std::string str() const { return is_cpu() ? "cpu" : fmt::format("cuda:{}", index); }
+  std::string str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
 };
 
 inline constexpr Device kCPU{DeviceType::CPU, 0};

@@ -19,4 +19,16 @@ struct StorageStats {
 /// The current StorageStats of the CPU.
 StorageStats cpu_storage_stats();
 
+/// A device allocator's counters, in bytes (torch.cuda.memory_stats' main figures).
+struct DeviceMemoryStats {
+  /// Bytes in live blocks handed out to tensors.
+  int64_t allocated = 0;
+  /// Bytes obtained from the device: live blocks plus the cached free ones.
+  int64_t reserved = 0;
+  /// The highest `allocated` since the start or the last reset of the peak.
+  int64_t peak_allocated = 0;
+  /// Allocations that found the device full, emptied the cache and were retried.
+  int64_t retries = 0;
+};
+
 }  // namespace metagrad

@@ -45,6 +45,9 @@ Tensor make_empty(const Dims& shape, DType dtype, Device device, const char* op)
   std::shared_ptr<Storage> storage;
   try {
     storage = std::make_shared<Storage>(static_cast<size_t>(nbytes), device);
+  } catch (const OutOfMemoryError& e) {
+    throw OutOfMemoryError(fmt::format("{}: cannot allocate a {} tensor of shape {} on {}: {}", op,
+                                       dtype_str, shape_str(shape), device.str(), e.what()));
   } catch (const Error& e) {
     MG_FAIL("{}: cannot allocate a {} tensor of shape {} ({} bytes) on {}: {}", op, dtype_str,
             shape_str(shape), nbytes, device.str(), e.what());

@@ -5,6 +5,7 @@
 
 #include "engine/device.hpp"
 #include "engine/dtype.hpp"
+#include "engine/memory_stats.hpp"
 #include "engine/shape.hpp"
 
 // Note [backend contract]
@@ -93,6 +94,43 @@ struct ConvGeometry {
   int64_t out_h = 0, out_w = 0;
 };
 
+/// What Backend::random draws.
+enum class RandomKind : uint8_t {
+  /// Uniform in [low, high).
+  Uniform,
+  /// Normal with mean `low` and standard deviation `high`.
+  Normal,
+  /// Integers in [low, high).
+  Integer,
+};
+
+/// The scalars of one fused Adam step (Note [fused adam] in engine/ops/fused_adam.cpp): betas,
+/// eps, eps_root and the bias corrections bc1 = 1 - b1^t, bc2 = 1 - b2^t.
+struct AdamCoefficients {
+  double b1 = 0.9, b2 = 0.999, eps = 1e-8, eps_root = 0.0, bc1 = 1.0, bc2 = 1.0;
+};
+
+/// One tensor of a fused Adam forward: contiguous buffers of `numel` elements of one float dtype.
+/// Reads g, mu, nu; writes mu_out, nu_out and u_out. An output may be the same buffer as an input
+/// (mu_out == mu, nu_out == nu, u_out == g: the in-place step); otherwise no buffers overlap.
+struct AdamForwardSlot {
+  DType dtype = DType::Float32;
+  int64_t numel = 0;
+  const void *g = nullptr, *mu = nullptr, *nu = nullptr;
+  void *mu_out = nullptr, *nu_out = nullptr, *u_out = nullptr;
+};
+
+/// One tensor of a fused Adam first-order backward: contiguous buffers of `numel` elements of one
+/// float dtype. Reads the output gradients (grad_mu, grad_nu, grad_u) and the saved g, mu', nu';
+/// writes dg, dmu, dnu. No buffers overlap.
+struct AdamBackwardSlot {
+  DType dtype = DType::Float32;
+  int64_t numel = 0;
+  const void *grad_mu = nullptr, *grad_nu = nullptr, *grad_u = nullptr;
+  const void *g = nullptr, *mu = nullptr, *nu = nullptr;
+  void *dg = nullptr, *dmu = nullptr, *dnu = nullptr;
+};
+
 /// One compute backend (CPU or CUDA). See Note [backend contract].
 class Backend {
  public:
@@ -164,17 +202,52 @@ class Backend {
   /// dtype, any strides; out overlaps nothing). Returns the reciprocal condition estimate of a
   /// (0 when a is singular or has a non-finite entry, which leaves out unspecified).
   virtual double lu_solve(const View& a, const View& b, const View& out) = 0;
-  /// Fills a contiguous `out` from the counter-based generator (seed, offset). kind: 0 uniform
-  /// [low, high), 1 normal(mean=low, std=high), 2 integers in [low, high).
-  virtual void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,
+  /// Fills a contiguous `out` from the counter-based generator (seed, offset): element i is a
+  /// pure function of (seed, offset, i), so every backend draws the same numbers.
+  virtual void random(RandomKind kind, const View& out, uint64_t seed, uint64_t offset, double low,
                       double high) = 0;
+
+  // Fused Adam (Note [fused adam]). These exist because the step is memory-bound: one pass over
+  // g, mu, nu instead of the nine ops of the unfused formula, and, for many small tensors, one
+  // call (on CUDA, one launch: multi-tensor apply) for all of them. The ops in
+  // engine/ops/fused_adam.cpp call them; their backwards are again differentiable ops.
+
+  /// The fused Adam forward over `count` tensors, element by element:
+  /// mu' = b1 mu + (1 - b1) g, nu' = b2 nu + (1 - b2) g², u = (mu' / bc1) / (sqrt(nu' / bc2 +
+  /// eps_root) + eps), with the unfused ops' rounding (float64 bit-identical to them).
+  virtual void adam_forward(const AdamCoefficients& k, const AdamForwardSlot* slots,
+                            size_t count) = 0;
+  /// The fused first-order backward of adam_forward over `count` tensors (Note [fused adam]).
+  virtual void adam_backward(const AdamCoefficients& k, const AdamBackwardSlot* slots,
+                             size_t count) = 0;
+
+  // Device housekeeping: what torch.cuda offers. The CPU backend has nothing to report.
+
+  /// Waits until every kernel queued on this backend has finished.
+  virtual void synchronize() {}
+  /// The allocator's counters (zeros for a backend without a device allocator).
+  virtual DeviceMemoryStats memory_stats() { return {}; }
+  /// Returns the cached free blocks to the device.
+  virtual void empty_cache() {}
+  /// Sets peak_allocated to the current allocated.
+  virtual void reset_peak_memory_stats() {}
 };
 
 /// The backend of a device. Throws a clear Error when the device's backend is not built or the
 /// device does not exist.
 Backend& backend_for(Device device);
 
-/// Registers the CUDA backend (called by the cuda/ library at load time).
+namespace detail {
+/// The CUDA runtime's backend of device `index`, created on first use; null when metagrad was
+/// built without CUDA or the device does not exist (defined in cuda/).
+Backend* cuda_runtime_backend(int index);
+/// The number of CUDA devices the runtime sees (0 without the CUDA backend or a driver).
+int cuda_runtime_device_count();
+}  // namespace detail
+
+/// Makes `backend` serve every CUDA device in place of the CUDA runtime's backend (null restores
+/// it). Tests use it to run the CUDA kernels on the host (cuda/emulated_backend.hpp) on machines
+/// without a GPU. Not thread-safe: call it before any CUDA tensor exists.
 void register_cuda_backend(Backend* backend);
 
 }  // namespace metagrad

@@ -20,14 +20,14 @@ Tensor filled(const Dims& shape, double value, const TensorOptions& options, con
   return finish(t, options);
 }
 
-// Fills `t` from the generator; kind as in Backend::random.
-Tensor random_fill(Tensor t, int kind, double low, double high, Generator* generator) {
+// Fills `t` from the generator (Backend::random).
+Tensor random_fill(Tensor t, RandomKind kind, double low, double high, Generator* generator) {
   Generator& gen = generator ? *generator : default_generator();
   const uint64_t n = static_cast<uint64_t>(t.numel());
   uint64_t counters;
-  if (kind == 1) {
+  if (kind == RandomKind::Normal) {
     counters = random_detail::counters_normal(n);
-  } else if (kind == 0 && t.dtype() == kFloat32) {
+  } else if (kind == RandomKind::Uniform && t.dtype() == kFloat32) {
     counters = random_detail::counters_uniform_float(n);
   } else {
     counters = random_detail::counters_uniform_double(n);
@@ -118,16 +118,16 @@ Tensor eye(int64_t n, int64_t m, TensorOptions options) {
 Tensor rand(const Dims& shape, TensorOptions options, Generator* generator) {
   MG_CHECK(is_floating(options.dtype), "rand: dtype must be float32 or float64, got {}",
            dtype_name(options.dtype));
-  return finish(
-      random_fill(make_empty(shape, options.dtype, options.device, "rand"), 0, 0.0, 1.0, generator),
-      options);
+  return finish(random_fill(make_empty(shape, options.dtype, options.device, "rand"),
+                            RandomKind::Uniform, 0.0, 1.0, generator),
+                options);
 }
 
 Tensor randn(const Dims& shape, TensorOptions options, Generator* generator) {
   MG_CHECK(is_floating(options.dtype), "randn: dtype must be float32 or float64, got {}",
            dtype_name(options.dtype));
-  return finish(random_fill(make_empty(shape, options.dtype, options.device, "randn"), 1, 0.0, 1.0,
-                            generator),
+  return finish(random_fill(make_empty(shape, options.dtype, options.device, "randn"),
+                            RandomKind::Normal, 0.0, 1.0, generator),
                 options);
 }
 
@@ -136,7 +136,7 @@ Tensor randint(int64_t low, int64_t high, const Dims& shape, TensorOptions optio
   MG_CHECK(low < high, "randint: expects low < high, got low={} high={}", low, high);
   MG_CHECK(options.dtype != kBool, "randint: bool dtype is not supported");
   const DType dtype = options.dtype == kFloat32 ? kInt64 : options.dtype;  // as documented
-  return random_fill(make_empty(shape, dtype, options.device, "randint"), 2,
+  return random_fill(make_empty(shape, dtype, options.device, "randint"), RandomKind::Integer,
                      static_cast<double>(low), static_cast<double>(high), generator);
 }
 

@@ -26,13 +26,13 @@ Tensor adam_step_unfused(const Tensor& g, Tensor& mu, Tensor& nu, const AdamStep
 
 /// scale_by_accelerated_adam's step for every defined update (undefined ones give undefined
 /// updates), with the same arithmetic as adam_step_unfused (bit-identical in float64).
-/// In place, without recording (grad mode off or nothing requiring grad): one fused, vectorised,
-/// OpenMP-parallel pass per tensor writes mu and nu and writes u into the update's own storage
-/// when it is contiguous and shares its storage with no other tensor of the call (TorchOpt's fused
-/// in-place op); otherwise u is a new tensor. Out of place or while recording: a fused op
-/// (g, mu, nu) -> (mu', nu', u) whose fused backward is itself differentiable (any order); `mu`
-/// and `nu` receive the new tensors. In place while recording, it takes the unfused in-place
-/// path (same semantics as scale_by_adam). Tensors off the CPU take the unfused path. Throws
+/// In place, without recording (grad mode off or nothing requiring grad): one fused pass over all
+/// such tensors (one backend call per device) writes mu and nu and writes u into the update's own
+/// storage when it is contiguous and shares its storage with no other tensor of the call
+/// (TorchOpt's fused in-place op); otherwise u is a new tensor. Out of place or while recording: a
+/// fused op (g, mu, nu) -> (mu', nu', u) whose fused backward is itself differentiable (any order);
+/// `mu` and `nu` receive the new tensors. In place while recording, it takes the unfused in-place
+/// path (same semantics as scale_by_adam). Throws
 /// naming the parameter index when an update and its moments differ in shape or dtype.
 TensorList adam_step_fused(const TensorList& updates, TensorList& mu, TensorList& nu,
                            const AdamStep& step, bool inplace);

@@ -336,7 +336,7 @@ ErrorTable convert_cases() {
       {"to_device",
        "no CUDA backend",
        [] { (void)to_device(f32({2}), cuda_device(0)); },
-       {"built without the CUDA backend"}},
+       {"no such CUDA device"}},
   };
 }
 
@@ -352,7 +352,7 @@ ErrorTable factory_cases() {
       {"zeros",
        "no CUDA backend",
        [] { (void)zeros({2}, cuda_device(0)); },
-       {"built without the CUDA backend"}},
+       {"no such CUDA device"}},
       {"ones",
        "int64 requiring grad",
        [] { (void)ones({2}, TensorOptions(kInt64, kCPU, true)); },

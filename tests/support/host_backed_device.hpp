@@ -37,7 +37,9 @@ class HostBackedDevice final : public Backend {
   void channel_affine(const View&, const View&, const View&, const View&, const View&, const View&,
                       const View&) override {}
   double lu_solve(const View&, const View&, const View&) override { return 0.0; }
-  void random(int, const View&, uint64_t, uint64_t, double, double) override {}
+  void random(RandomKind, const View&, uint64_t, uint64_t, double, double) override {}
+  void adam_forward(const AdamCoefficients&, const AdamForwardSlot*, size_t) override {}
+  void adam_backward(const AdamCoefficients&, const AdamBackwardSlot*, size_t) override {}
 };
 
 /// Registers a HostBackedDevice as the CUDA backend for its lifetime (restoring "no CUDA backend"

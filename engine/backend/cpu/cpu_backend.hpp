@@ -34,8 +34,11 @@ class CpuBackend final : public Backend {
   void channel_affine(const View& u, const View& m, const View& v, const View& a, const View& b,
                       const View& d, const View& out) override;
   double lu_solve(const View& a, const View& b, const View& out) override;
-  void random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,
+  void random(RandomKind kind, const View& out, uint64_t seed, uint64_t offset, double low,
               double high) override;
+  void adam_forward(const AdamCoefficients& k, const AdamForwardSlot* slots, size_t count) override;
+  void adam_backward(const AdamCoefficients& k, const AdamBackwardSlot* slots,
+                     size_t count) override;
 };
 
 }  // namespace metagrad::cpu

@@ -147,8 +147,8 @@ void CpuBackend::copy(const View& src, const View& out) {
   });
 }
 
-void CpuBackend::random(int kind, const View& out, uint64_t seed, uint64_t offset, double low,
-                        double high) {
+void CpuBackend::random(RandomKind kind, const View& out, uint64_t seed, uint64_t offset,
+                        double low, double high) {
   using namespace random_detail;
   const int64_t n = out.numel();
   MG_DISPATCH_ALL(out.dtype, [&](auto tag) {
@@ -157,11 +157,11 @@ void CpuBackend::random(int kind, const View& out, uint64_t seed, uint64_t offse
     auto body = [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         double value;
-        if (kind == 0) {
+        if (kind == RandomKind::Uniform) {
           const double u = std::is_same_v<T, float> ? uniform_float(seed, offset, i)
                                                     : uniform_double(seed, offset, i);
           value = low + (high - low) * u;
-        } else if (kind == 1) {
+        } else if (kind == RandomKind::Normal) {
           const double z = std::is_same_v<T, float> ? normal_float(seed, offset, i)
                                                     : normal_double(seed, offset, i);
           value = low + high * z;
@@ -191,11 +191,19 @@ void register_cuda_backend(Backend* backend) { cuda_backend = backend; }
 Backend& backend_for(Device device) {
   static cpu::CpuBackend cpu_backend;
   if (device.is_cpu()) return cpu_backend;
-  MG_CHECK(cuda_backend != nullptr,
-           "device {}: metagrad was built without the CUDA backend (configure with "
-           "-Dcuda=enabled on a machine with nvcc), or no CUDA device is available",
-           device.str());
-  return *cuda_backend;
+  if (cuda_backend != nullptr) return *cuda_backend;
+  MG_CHECK(device.index >= 0, "device {}: a CUDA device index must be >= 0", device.str());
+  Backend* runtime = detail::cuda_runtime_backend(device.index);
+  if (runtime != nullptr) return *runtime;
+#if defined(METAGRAD_WITH_CUDA)
+  MG_FAIL("device {}: no such CUDA device ({} visible; check nvidia-smi and CUDA_VISIBLE_DEVICES)",
+          device.str(), detail::cuda_runtime_device_count());
+#else
+  MG_FAIL(
+      "device {}: metagrad was built without the CUDA backend (configure with -Dcuda=enabled "
+      "on a machine with the CUDA toolkit)",
+      device.str());
+#endif
 }
 
 }  // namespace metagrad

@@ -1,0 +1,18 @@
+#include "cuda/emulated_backend.hpp"
+
+#include "cuda/host_executor.hpp"
+#include "cuda/kernel_backend.hpp"
+#include "cuda/kernels/all_kernels.hpp"
+
+namespace metagrad {
+
+template class KernelBackend<HostExecutor>;
+
+Backend& emulated_cuda_backend() {
+  // 8 GiB of emulated device memory: room for every test, small enough that a request for more
+  // exercises the out-of-memory path without touching the host's real limits.
+  static KernelBackend<HostExecutor> backend(size_t{8} << 30);
+  return backend;
+}
+
+}  // namespace metagrad

@@ -1,0 +1,103 @@
+#pragma once
+
+// The host executor of the kernel backend: runs its kernels on the CPU over host memory (Note
+// [kernel backend]). Not a fast path — a stand-in device for machines without a GPU.
+#include <cstddef>
+#include <cstdint>
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "cuda/caching_allocator.hpp"
+#include "cuda/kernel_backend.hpp"
+#include "cuda/kernels/device_support.hpp"
+#include "engine/error.hpp"
+
+namespace metagrad {
+
+/// Runs kernels as loops and keeps "device" memory on the host, within a fixed capacity (so the
+/// out-of-memory path can be exercised).
+class HostExecutor final : public RawDeviceMemory {
+ public:
+  /// An emulated device with `capacity_bytes` of memory.
+  explicit HostExecutor(size_t capacity_bytes = size_t{16} << 30) : capacity_(capacity_bytes) {}
+  ~HostExecutor() override = default;
+
+  /// f(i) for every i in [0, n), in reverse order: a kernel whose result depends on the order of
+  /// its threads gives a different answer here than the CPU backend and fails its test.
+  template <typename F>
+  void for_each(int64_t n, const F& f) {
+    for (int64_t i = n - 1; i >= 0; --i) f(i);
+  }
+
+  /// A reference GEMM with cuBLAS's column-major semantics that rejects what cuBLAS rejects
+  /// (CUBLAS_STATUS_INVALID_VALUE: a leading dimension below the rows of its matrix).
+  template <typename T>
+  void gemm(const GemmBatch<T>& g) {
+    const int64_t rows_a = g.trans_a ? g.k : g.m, rows_b = g.trans_b ? g.n : g.k;
+    MG_CHECK(g.m >= 0 && g.n >= 0 && g.k >= 0 && g.batch >= 0 && g.lda >= std::max<int64_t>(1, rows_a) &&
+                 g.ldb >= std::max<int64_t>(1, rows_b) && g.ldc >= std::max<int64_t>(1, g.m),
+             "emulated cuBLAS gemm: invalid arguments m={} n={} k={} lda={} ldb={} ldc={} "
+             "trans_a={} trans_b={}",
+             g.m, g.n, g.k, g.lda, g.ldb, g.ldc, g.trans_a, g.trans_b);
+    for (int64_t b = 0; b < g.batch; ++b) {
+      const T* a = g.a + b * g.stride_a;
+      const T* bm = g.b + b * g.stride_b;
+      T* c = g.c + b * g.stride_c;
+      for (int64_t j = 0; j < g.n; ++j) {
+        for (int64_t i = 0; i < g.m; ++i) {
+          T acc = 0;
+          for (int64_t p = 0; p < g.k; ++p) {
+            const T av = g.trans_a ? a[p + i * g.lda] : a[i + p * g.lda];
+            const T bv = g.trans_b ? bm[j + p * g.ldb] : bm[p + j * g.ldb];
+            acc += av * bv;
+          }
+          c[i + j * g.ldc] = acc;
+        }
+      }
+    }
+  }
+
+  void copy_bytes(void* dst, const void* src, size_t n) {
+    if (n > 0) std::memmove(dst, src, n);
+  }
+  kernels::KernelError* error_slot() { return &error_; }
+  kernels::KernelError take_error() { return std::exchange(error_, kernels::KernelError{}); }
+  void synchronize() {}
+
+  void* raw_allocate(size_t nbytes) override {
+    std::lock_guard lock(mutex_);
+    if (nbytes > capacity_ - used_) return nullptr;
+    void* p = std::aligned_alloc(256, (nbytes + 255) / 256 * 256);
+    if (p == nullptr) return nullptr;
+    used_ += nbytes;
+    sizes_[p] = nbytes;
+    return p;
+  }
+  void raw_free(void* ptr) override {
+    std::lock_guard lock(mutex_);
+    auto it = sizes_.find(ptr);
+    if (it == sizes_.end()) return;
+    used_ -= it->second;
+    sizes_.erase(it);
+    std::free(ptr);
+  }
+  void memory_info(size_t& free_bytes, size_t& total_bytes) override {
+    std::lock_guard lock(mutex_);
+    free_bytes = capacity_ - used_;
+    total_bytes = capacity_;
+  }
+  std::string device_name() const override { return "cuda:0 (emulated on the host)"; }
+
+ private:
+  size_t capacity_;
+  size_t used_ = 0;
+  std::mutex mutex_;
+  std::unordered_map<void*, size_t> sizes_;
+  kernels::KernelError error_;
+};
+
+}  // namespace metagrad

@@ -1,0 +1,158 @@
+#pragma once
+
+// Note [kernel backend]
+// The CUDA backend is written once, as KernelBackend<Executor>: every Backend entry is a set of
+// kernels — functors with an MG_HD `operator()(int64_t i) const`, one call per output element or
+// work item — launched through the executor's for_each, plus cuBLAS-shaped GEMMs through its gemm.
+//   - CudaExecutor (cuda_executor.cuh, nvcc) launches them as grid-stride kernels on the
+//     device's stream and runs gemm with cuBLAS: this is the CUDA backend.
+//   - HostExecutor (host_executor.hpp, any C++ compiler) runs the same functors in a loop over
+//     host memory (in reverse index order, so no kernel can rely on the order of its threads)
+//     and gemm with a reference that checks cuBLAS's argument rules: this is the emulated
+//     backend. It lets the CUDA tests run on machines without a GPU (CI), so the index
+//     arithmetic, the row-major-to-cuBLAS mapping, the caching allocator and the error paths of
+//     every kernel are checked there against the CPU backend; only the launch itself and cuBLAS
+//     need a GPU.
+// Kernels therefore use only what both compilers have: no shared memory, no warp intrinsics, no
+// lambdas (nvcc's extended lambdas cannot sit inside the dtype dispatch), atomics only through
+// kernels::atomic_add. Functors are trivially copyable and hold raw pointers and Geometry.
+// cuda/ never includes autograd or Tensor: it sees the Backend interface only (DESIGN §4).
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "cuda/caching_allocator.hpp"
+#include "cuda/kernels/device_support.hpp"
+#include "engine/backend/backend.hpp"
+
+namespace metagrad {
+
+/// One batched column-major GEMM with cuBLAS's gemmStridedBatched semantics (alpha = 1, beta = 0):
+/// for each b < batch, C_b = op(A_b) op(B_b) with op(X) = X or Xᵀ, C_b m × n, A_b + b stride_a,
+/// B_b + b stride_b, C_b + b stride_c, leading dimensions lda, ldb, ldc.
+template <typename T>
+struct GemmBatch {
+  bool trans_a = false, trans_b = false;
+  int64_t m = 0, n = 0, k = 0;
+  const T* a = nullptr;
+  int64_t lda = 1, stride_a = 0;
+  const T* b = nullptr;
+  int64_t ldb = 1, stride_b = 0;
+  T* c = nullptr;
+  int64_t ldc = 1, stride_c = 0;
+  int64_t batch = 1;
+};
+
+/// A temporary device buffer from the backend's allocator, returned on destruction. Freeing it
+/// right after queueing the kernels that use it is safe: the allocator hands it out again only to
+/// later work on the same stream (Note [caching allocator]).
+class ScratchBuffer {
+ public:
+  ScratchBuffer(CachingAllocator& allocator, size_t nbytes)
+      : allocator_(&allocator), data_(nbytes ? allocator.allocate(nbytes) : nullptr) {}
+  ~ScratchBuffer() {
+    if (data_ != nullptr) allocator_->deallocate(data_);
+  }
+  ScratchBuffer(ScratchBuffer&& other) noexcept
+      : allocator_(other.allocator_), data_(std::exchange(other.data_, nullptr)) {}
+  ScratchBuffer(const ScratchBuffer&) = delete;
+  ScratchBuffer& operator=(const ScratchBuffer&) = delete;
+  ScratchBuffer& operator=(ScratchBuffer&&) = delete;
+
+  template <typename T>
+  T* as() const {
+    return static_cast<T*>(data_);
+  }
+
+ private:
+  CachingAllocator* allocator_;
+  void* data_;
+};
+
+/// The kernel backend over an executor (Note [kernel backend]). Executor must derive from
+/// RawDeviceMemory and provide:
+///   template <class F> void for_each(int64_t n, const F& f);  // f(i) for every i in [0, n)
+///   template <class T> void gemm(const GemmBatch<T>&);
+///   void copy_bytes(void* dst, const void* src, size_t n);    // any direction; when one side is
+///                                                            // host memory, done on return
+///   kernels::KernelError* error_slot();   // device memory kernels report into
+///   kernels::KernelError take_error();    // waits for the queue, reads and clears the slot
+///   void synchronize();
+/// The entries are defined across cuda/kernels/*_kernels.hpp, one family per file.
+template <typename Executor>
+class KernelBackend final : public Backend {
+ public:
+  template <typename... Args>
+  explicit KernelBackend(Args&&... args)
+      : executor_(std::forward<Args>(args)...), allocator_(executor_) {}
+
+  Executor& executor() { return executor_; }
+  CachingAllocator& allocator() { return allocator_; }
+
+  void* allocate(size_t nbytes) override { return allocator_.allocate(nbytes); }
+  void deallocate(void* ptr, size_t) override { allocator_.deallocate(ptr); }
+  void synchronize() override { executor_.synchronize(); }
+  DeviceMemoryStats memory_stats() override { return allocator_.stats(); }
+  void empty_cache() override {
+    executor_.synchronize();
+    allocator_.empty_cache();
+  }
+  void reset_peak_memory_stats() override { allocator_.reset_peak(); }
+
+  void fill(const View& out, double value) override;
+  void copy(const View& src, const View& out) override;
+  void unary(UnaryOp op, const View& in, const View& out, UnaryParams params) override;
+  void binary(BinaryOp op, const View& a, const View& b, const View& out) override;
+  void where(const View& cond, const View& a, const View& b, const View& out) override;
+  void reduce(ReduceOp op, const View& in, const View& out) override;
+  void arg_reduce(bool is_max, const View& in, int dim, const View& out_values,
+                  const View& out_indices) override;
+  void matmul(const View& a, const View& b, const View& out) override;
+  void gather(const View& in, int dim, const View& index, const View& out) override;
+  void scatter_add(const View& out, int dim, const View& index, const View& src) override;
+  void index_select(const View& in, int dim, const View& index, const View& out) override;
+  void index_add(const View& out, int dim, const View& index, const View& src) override;
+  void unfold(const View& in, const View& out, const ConvGeometry& geometry,
+              double pad_value) override;
+  void fold(const View& in, const View& out, const ConvGeometry& geometry) override;
+  void max_pool2d_indices(const View& in, const View& out_indices,
+                          const ConvGeometry& geometry) override;
+  void channel_moments(const View& in, const View& mean, const View& sum_sq) override;
+  void channel_grad_sums(const View& grad, const View& in, const View& mean, const View& sum_g,
+                         const View& sum_gx) override;
+  void channel_affine(const View& u, const View& m, const View& v, const View& a, const View& b,
+                      const View& d, const View& out) override;
+  double lu_solve(const View& a, const View& b, const View& out) override;
+  void random(RandomKind kind, const View& out, uint64_t seed, uint64_t offset, double low,
+              double high) override;
+  void adam_forward(const AdamCoefficients& k, const AdamForwardSlot* slots,
+                    size_t count) override;
+  void adam_backward(const AdamCoefficients& k, const AdamBackwardSlot* slots,
+                     size_t count) override;
+
+  /// A temporary device buffer of `nbytes`.
+  ScratchBuffer scratch(size_t nbytes) { return ScratchBuffer(allocator_, nbytes); }
+  /// A device copy of `count` host values.
+  template <typename T>
+  ScratchBuffer upload(const T* host, size_t count) {
+    ScratchBuffer buffer = scratch(count * sizeof(T));
+    if (count > 0) executor_.copy_bytes(buffer.as<void>(), host, count * sizeof(T));
+    return buffer;
+  }
+  /// Throws the error a kernel of `op` reported (waits for the queue), if any.
+  void check_kernel_error(const char* op) {
+    const kernels::KernelError e = executor_.take_error();
+    if (e.code == kernels::kIndexOutOfBounds)
+      MG_FAIL("{}: index {} is out of bounds for dimension {} with size {}", op, e.value, e.dim,
+              e.size);
+    MG_CHECK(e.code == 0, "{}: a CUDA kernel reported error code {}", op, e.code);
+  }
+
+ private:
+  Executor executor_;
+  CachingAllocator allocator_;
+};
+
+}  // namespace metagrad
