@@ -50,6 +50,13 @@ GoldenCase load_case(const std::filesystem::path& path) {
   return c;
 }
 
+void move_inputs(GoldenCase& golden_case, metagrad::Device device) {
+  golden_case.device = device;
+  for (auto& [tensor_name, tensor] : golden_case.file.tensors) {
+    if (!tensor_name.starts_with("expect.")) tensor = tensor.to(device);
+  }
+}
+
 namespace {
 
 // Row-major multi-index of flat element `flat` in `shape`, printed as "[i, j, k]".

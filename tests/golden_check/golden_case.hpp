@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/device.hpp"
 #include "engine/io/safetensors.hpp"
 #include "engine/tensor.hpp"
 
@@ -26,6 +27,7 @@ using metagrad::Tensor;
 using metagrad::TensorList;
 
 /// One reference case: a safetensors file whose `__metadata__` holds `kind` and `spec` (JSON).
+/// Its inputs live on the device the case runs on, its expected tensors (`expect.*`) on the CPU.
 struct GoldenCase {
   /// The file name without `.safetensors` (printed on the result line).
   std::string name;
@@ -33,6 +35,9 @@ struct GoldenCase {
   std::string kind;
   nlohmann::json spec;
   metagrad::SafetensorsFile file;
+  /// Where the case runs: the inputs are there, and a handler creates its tensors, nets and
+  /// optimizer states there.
+  metagrad::Device device = metagrad::kCPU;
 
   /// The tensor called `tensor_name`; throws metagrad::Error naming the case and the tensor.
   const Tensor& tensor(const std::string& tensor_name) const;
@@ -43,9 +48,13 @@ struct GoldenCase {
   TensorList numbered(const std::string& prefix, size_t count) const;
 };
 
-/// Reads a case file. Throws metagrad::Error when the file is not a valid safetensors file, when
-/// its metadata lacks `kind` or `spec`, or when `spec` is not a JSON object.
+/// Reads a case file (on the CPU). Throws metagrad::Error when the file is not a valid safetensors
+/// file, when its metadata lacks `kind` or `spec`, or when `spec` is not a JSON object.
 GoldenCase load_case(const std::filesystem::path& path);
+
+/// Moves the inputs of `golden_case` (every tensor but `expect.*`) to `device` and sets its
+/// `device`.
+void move_inputs(GoldenCase& golden_case, metagrad::Device device);
 
 /// Elementwise acceptance: |got - expected| <= atol + rtol * |expected|.
 struct Tolerance {
@@ -60,7 +69,8 @@ class Checker {
   explicit Checker(Tolerance tolerance) : tolerance_(tolerance) {}
 
   /// Compares `got` with `expected` elementwise under the tolerance; `label` names the expected
-  /// tensor in messages (e.g. "expect.hvp.2"). `got` must be defined and shapes equal, except
+  /// tensor in messages (e.g. "expect.hvp.2"); `got` may be on any device. `got` must be defined
+  /// and shapes equal, except
   /// that a 0-d `got` matches a one-element `expected` (the files store scalars as [1]). A NaN
   /// matches only a NaN and an infinity only the same infinity; anything else non-finite fails.
   void expect_close(std::string_view label, const Tensor& got, const Tensor& expected);

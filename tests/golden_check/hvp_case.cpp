@@ -13,7 +13,7 @@
 namespace golden {
 
 void run_hvp(const GoldenCase& golden_case, Checker& check) {
-  metagrad::nn::Sequential net = make_net(golden_case.spec.at("net"));
+  metagrad::nn::Sequential net = make_net(golden_case.spec.at("net"), golden_case.device);
   const TensorList params = bind_parameters(net, golden_case.numbered("param"));
   const TensorList v = golden_case.numbered("v", params.size());
 

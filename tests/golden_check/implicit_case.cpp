@@ -47,7 +47,9 @@ void run_implicit_ridge(const GoldenCase& golden_case, Checker& check) {
   const auto solver = metagrad::custom_root(
       ridge_optimality, {1},
       {.solve = metagrad::linear_solve::solve_cg({.rtol = 1e-14, .maxiter = 1000})})(ridge_solver);
-  const Tensor w = solver({metagrad::zeros({X.shape()[1]}, metagrad::kFloat64)}, {lambda, X, y})[0];
+  const Tensor w =
+      solver({metagrad::zeros({X.shape()[1]}, {metagrad::kFloat64, golden_case.device})},
+             {lambda, X, y})[0];
   const Tensor residual = metagrad::matmul(X_val, w) - y_val;
   const Tensor val_loss = 0.5 * (residual * residual).sum();
   const Tensor dval_dlambda = metagrad::grad({val_loss}, {lambda})[0];

@@ -1,7 +1,14 @@
 // golden_check: evaluates the reference cases made with TorchOpt (shared/golden/README.md) and
 // compares metagrad's results with them.
 //
-//   golden_check [CASE.safetensors | FOLDER]...      (default: the repository's tests/golden)
+//   golden_check [--device cpu|cuda [--emulate]] [CASE.safetensors | FOLDER]...
+//                                                    (default: the repository's tests/golden)
+//
+// --device cuda runs every case on the CUDA device: the case's inputs are moved there, the nets,
+// optimizer states and intermediate tensors live there, and the results are moved back to be
+// compared with the same float64 tolerances. Without a visible GPU it stops with a message and
+// exit code 2, unless --emulate registers the host emulation of the CUDA kernels
+// (cuda/emulated_backend.hpp) as the CUDA backend, which is how CI runs it.
 //
 // Prints one line per case, "PASS name max_abs_err", "FAIL name detail" or "SKIP name kind not
 // supported yet", then "N passed, M failed, K skipped". A case run several ways (an optimizer in
@@ -15,10 +22,14 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cuda/cuda.hpp"
+#include "cuda/emulated_backend.hpp"
+#include "engine/device.hpp"
 #include "tests/golden_check/golden_case.hpp"
 
 namespace {
@@ -64,7 +75,7 @@ void report_failure(Totals& totals, std::string_view name, const std::string& de
   ++totals.failed;
 }
 
-void run_case(const fs::path& path, Totals& totals) {
+void run_case(const fs::path& path, metagrad::Device device, Totals& totals) {
   golden::GoldenCase golden_case;
   try {
     golden_case = golden::load_case(path);
@@ -80,6 +91,7 @@ void run_case(const fs::path& path, Totals& totals) {
   }
   golden::Checker check(entry->tolerance);
   try {
+    golden::move_inputs(golden_case, device);
     entry->run(golden_case, check);
   } catch (const nlohmann::json::exception& e) {
     report_failure(totals, golden_case.name, fmt::format("bad spec: {}", e.what()));
@@ -113,19 +125,84 @@ std::vector<fs::path> case_files(const fs::path& arg) {
   return files;
 }
 
+// The command line: the options, then the case paths.
+struct Args {
+  metagrad::Device device = metagrad::kCPU;
+  bool emulate = false;
+  std::vector<std::string> paths;
+};
+
+// Reads argv; returns nullopt after printing the problem to stderr.
+std::optional<Args> parse_args(int argc, char** argv) {
+  Args out;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--emulate") {
+      out.emulate = true;
+    } else if (arg == "--device" || arg.starts_with("--device=")) {
+      std::string_view value;
+      if (arg == "--device") {
+        if (i + 1 == argc) {
+          fmt::print(stderr, "golden_check: --device needs a value (cpu or cuda)\n");
+          return std::nullopt;
+        }
+        value = argv[++i];
+      } else {
+        value = arg.substr(std::string_view("--device=").size());
+      }
+      if (value != "cpu" && value != "cuda") {
+        fmt::print(stderr, "golden_check: --device expects cpu or cuda, got '{}'\n", value);
+        return std::nullopt;
+      }
+      out.device = value == "cuda" ? metagrad::cuda_device() : metagrad::kCPU;
+    } else if (arg.starts_with("--")) {
+      fmt::print(stderr, "golden_check: unknown option '{}' (see --help)\n", arg);
+      return std::nullopt;
+    } else {
+      out.paths.emplace_back(arg);
+    }
+  }
+  if (out.emulate && !out.device.is_cuda()) {
+    fmt::print(stderr, "golden_check: --emulate goes with --device cuda\n");
+    return std::nullopt;
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
-    fmt::print("usage: {} [CASE.safetensors | FOLDER]...\n(default folder: {})\n", argv[0],
-               MG_GOLDEN_DIR);
+  if (argc > 1 && (std::string_view(argv[1]) == "-h" || std::string_view(argv[1]) == "--help")) {
+    fmt::print(
+        "usage: {} [--device cpu|cuda [--emulate]] [CASE.safetensors | FOLDER]...\n"
+        "(default folder: {})\n"
+        "  --device cuda  run the cases on the CUDA device (exit code 2 when none is visible)\n"
+        "  --emulate      with --device cuda: run the CUDA kernels' host emulation instead\n",
+        argv[0], MG_GOLDEN_DIR);
     return 0;
   }
-  if (args.empty()) args.emplace_back(MG_GOLDEN_DIR);
+  std::optional<Args> args = parse_args(argc, argv);
+  if (!args) return 2;
+  if (args->paths.empty()) args->paths.emplace_back(MG_GOLDEN_DIR);
+
+  std::optional<metagrad::ScopedEmulatedCuda> emulation;
+  if (args->emulate) {
+    emulation.emplace();
+    fmt::print("device: cuda:0 (the host emulation of the CUDA kernels)\n");
+  } else if (args->device.is_cuda()) {
+    if (!metagrad::cuda::is_available()) {
+      fmt::print(stderr,
+                 "golden_check: --device cuda: no CUDA device is available ({}); "
+                 "--emulate runs the CUDA kernels' host emulation instead\n",
+                 metagrad::cuda::is_built() ? "no GPU visible"
+                                            : "metagrad was built without the CUDA backend");
+      return 2;
+    }
+    fmt::print("device: cuda:0\n");
+  }
 
   Totals totals;
-  for (const std::string& arg : args) {
+  for (const std::string& arg : args->paths) {
     std::error_code ec;
     if (!fs::exists(arg, ec)) {
       report_failure(totals, arg, "no such file or folder");
@@ -137,7 +214,7 @@ int main(int argc, char** argv) {
       continue;
     }
     for (const fs::path& file : files) {
-      run_case(file, totals);
+      run_case(file, args->device, totals);
       std::fflush(stdout);
     }
   }

@@ -25,7 +25,7 @@ void run_maml(const GoldenCase& golden_case, bool accelerated, Checker& check) {
   const auto inner_steps = spec.at("inner_steps").get<int64_t>();
   const nlohmann::json chain = {{"chain", nlohmann::json::array({spec.at("inner")})}};
 
-  metagrad::nn::Sequential net = make_net(spec.at("net"));
+  metagrad::nn::Sequential net = make_net(spec.at("net"), golden_case.device);
   const TensorList theta0 = bind_parameters(net, golden_case.numbered("param"));
   metagrad::MetaOptimizer inner_opt(net,
                                     metagrad::testing::transform_from_spec(chain, accelerated));

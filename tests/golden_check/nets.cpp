@@ -63,7 +63,7 @@ nn::Sequential make_omniglot_conv(const nlohmann::json& net) {
 
 }  // namespace
 
-nn::Sequential make_net(const nlohmann::json& net) {
+nn::Sequential make_net(const nlohmann::json& net, metagrad::Device device) {
   const auto kind = net.at("kind").get<std::string>();
   nn::Sequential seq;
   if (kind == "mlp") {
@@ -73,6 +73,7 @@ nn::Sequential make_net(const nlohmann::json& net) {
   } else {
     MG_FAIL("golden: unknown spec.net kind '{}' (expected mlp or omniglot_conv)", kind);
   }
+  seq.to(device);
   seq.train();
   return seq;
 }

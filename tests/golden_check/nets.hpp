@@ -7,19 +7,20 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "engine/device.hpp"
 #include "engine/nn/layers.hpp"
 #include "engine/tensor.hpp"
 
 namespace golden {
 
-/// The network described by `net` (spec.net), float64, in training mode:
+/// The network described by `net` (spec.net), float64, on `device`, in training mode:
 ///  - {"kind": "mlp", "sizes": [d0, ..., dn], "activation": "tanh"|"relu"}: Linear layers with
 ///    bias and the activation between them (not after the last);
 ///  - {"kind": "omniglot_conv", "channels": C, "blocks": B, "in_hw": H, "n_way": N}: B times
 ///    [Conv2d(in, C, 3) -> BatchNorm2d(C, momentum 1) -> ReLU -> MaxPool2d(2, 2)], then Flatten
 ///    and Linear(C h w, N), for input [n, 1, H, H].
 /// Throws metagrad::Error for another kind or activation, or sizes that leave no output.
-metagrad::nn::Sequential make_net(const nlohmann::json& net);
+metagrad::nn::Sequential make_net(const nlohmann::json& net, metagrad::Device device);
 
 /// Rebinds the parameter slots of `net` (named_parameters() order) to new float64 leaves that
 /// require grad and hold copies of `values` (the case's param.j), and returns those leaves.
