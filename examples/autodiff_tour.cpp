@@ -1,16 +1,29 @@
 // A tour of metagrad's autodiff: a gradient, a Hessian-vector product and a third derivative of a
 // small function, each printed beside its closed form.
+//
+// Usage: autodiff_tour [--device cpu|cuda]
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
 #include <cmath>
 #include <vector>
 
+#include "examples/common/cli.hpp"
+#include "examples/common/example_main.hpp"
 #include "metagrad.hpp"
 
 namespace mg = metagrad;
+namespace ex = metagrad::examples;
 
 namespace {
+
+struct Config {
+  mg::Device device = mg::kCPU;
+};
+
+void add_options(ex::Options& o, Config& c) {
+  o.device("--device", "cpu or cuda: where the tensors live (cpu)", c.device);
+}
 
 void print_row(const char* what, const std::vector<double>& got, const std::vector<double>& want) {
   double worst = 0;
@@ -19,11 +32,9 @@ void print_row(const char* what, const std::vector<double>& got, const std::vect
              got, "", want, worst);
 }
 
-}  // namespace
-
-int main() {
+void run(const Config& cfg) {
   // f(x) = sum_i x_i^3 sin(x_i)
-  auto x = mg::tensor({0.3, 1.1, -2.0}, {3}, mg::kFloat64).requires_grad_();
+  auto x = mg::tensor({0.3, 1.1, -2.0}, {3}, mg::kFloat64).to(cfg.device).requires_grad_();
   auto f = (x * x * x * mg::sin(x)).sum();
   fmt::print("f(x) = sum x^3 sin(x) at x = {}\n", x);
   fmt::print("f    = {}\n\n", f);
@@ -43,7 +54,7 @@ int main() {
   print_row("grad", g.to_vector<double>(), dg);
 
   // Hessian-vector product: the gradient of <grad f, v>.
-  auto vt = mg::tensor(v, {3}, mg::kFloat64);
+  auto vt = mg::tensor(v, {3}, mg::kFloat64).to(cfg.device);
   auto hvp = mg::grad({(g * vt).sum()}, {x}, {}, {.create_graph = true})[0];
   fmt::print("\nHessian-vector product H v, v = {}\n", vt);
   print_row("Hv", hvp.to_vector<double>(), hv);
@@ -53,5 +64,10 @@ int main() {
   auto third = mg::grad({h_diag.sum()}, {x})[0];
   fmt::print("\nthird derivative d3f/dx3\n");
   print_row("d3f", third.to_vector<double>(), d3);
-  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return ex::run_example("autodiff_tour", argc, argv, add_options, run);
 }

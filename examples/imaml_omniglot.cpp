@@ -68,7 +68,8 @@ struct Config {
   int64_t inner_steps = 5, cg_iters = 2;
   double reg_params = 0.5;  // see Note [iMAML defaults]
   uint64_t seed = 1;
-  std::string device = "cpu", data = "hershey", root, out = ".";
+  mg::Device device = mg::kCPU;
+  std::string data = "hershey", root, out = ".";
   int threads = 0;  // 0: auto (see ex::auto_threads)
 };
 
@@ -88,7 +89,9 @@ void add_options(ex::Options& o, Config& c) {
       .integer("--cg_iters", "N", "conjugate-gradient iterations of the implicit gradient (2)",
                c.cg_iters, 1)
       .integer("--seed", "S", "random seed of the network and the task sampler (1)", c.seed, 0)
-      .text("--device", "D", "cpu or cuda (cpu)", c.device)
+      .device("--device",
+              "cpu or cuda: where the networks, the tasks and the optimizer state live (cpu)",
+              c.device)
       .text("--data", "SRC", "hershey (rendered glyphs) or omniglot (ROOT/omniglot.npy) (hershey)",
             c.data)
       .text("--root", "DIR",
@@ -103,8 +106,6 @@ void add_options(ex::Options& o, Config& c) {
 void complete(Config& c) {
   MG_CHECK(c.data == "hershey" || c.data == "omniglot",
            "imaml_omniglot: --data must be hershey or omniglot, got '{}'", c.data);
-  MG_CHECK(c.device == "cpu" || c.device == "cuda",
-           "imaml_omniglot: --device must be cpu or cuda, got '{}'", c.device);
   if (c.root.empty()) c.root = c.data == "hershey" ? ex::kHersheyFontDir : "/tmp/omniglot-data";
 }
 
@@ -235,8 +236,7 @@ void write_outputs(const std::vector<ex::FewShotLogEntry>& log, const Config& cf
 void run(Config cfg) {
   complete(cfg);
   const ex::ThreadChoice threads = ex::use_threads(cfg.threads);
-  const mg::Device device = cfg.device == "cuda" ? mg::cuda_device(0) : mg::kCPU;
-  if (device.is_cuda()) (void)mg::zeros({1}, device);  // throws a clear error without CUDA
+  const mg::Device device = cfg.device;
   ex::make_out_dir(kProgram, cfg.out);
 
   mg::manual_seed(cfg.seed);
@@ -254,13 +254,13 @@ void run(Config cfg) {
       ex::seconds_since(t0));
   fmt::print(
       "{}-way {}-shot, {} query images per class, {} tasks per meta-batch, {} epochs of {} "
-      "meta-steps, {} inner SGD steps, λ = {}, {} CG iterations, {}\n",
+      "meta-steps, {} inner SGD steps, λ = {}, {} CG iterations, {}, on {}\n",
       cfg.n_way, cfg.k_spt, cfg.k_qry, cfg.task_num, cfg.epochs, cfg.steps, cfg.inner_steps,
-      cfg.reg_params, cfg.cg_iters, threads.describe());
+      cfg.reg_params, cfg.cg_iters, threads.describe(), device.str());
 
   // 2. The meta-network (without running statistics, as TorchOpt's iMAML) and its optimizer.
   auto net = std::make_shared<nn::Sequential>(ex::make_few_shot_net(cfg.n_way, false));
-  if (device.is_cuda()) net->to(device);
+  net->to(device);
   mg::Adam meta_opt(net->parameters(), {.lr = kOuterLr});
 
   // 3. Meta-train and meta-test.

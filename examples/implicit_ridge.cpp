@@ -29,7 +29,8 @@
 //
 // Usage: implicit_ridge [--n 40] [--m 200] [--t 1000] [--d 30] [--k 5] [--noise 1] [--steps 200]
 // [--lr 0.1]
-//          [--lambda0 1] [--inner direct|cg] [--rtol 1e-10] [--seed 1] [--threads 1] [--out DIR]
+//          [--lambda0 1] [--inner direct|cg] [--rtol 1e-10] [--seed 1] [--threads 1]
+//          [--device cpu|cuda] [--out DIR]
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -62,6 +63,7 @@ struct Config {
   std::string inner = "direct";
   uint64_t seed = 1;
   int threads = 1;
+  mg::Device device = mg::kCPU;
   std::string out = ".";
 };
 
@@ -86,10 +88,13 @@ void add_options(ex::Options& o, Config& c) {
                  1e-16, 1.0)
       .integer("--seed", "S", "random seed of the data (1)", c.seed, 0)
       .integer("--threads", "N", "CPU threads (1: the problem is tiny)", c.threads, 1)
+      .device("--device", "cpu or cuda: where the data, λ and the optimizer state live (cpu)",
+              c.device)
       .text("--out", "DIR", "where implicit-ridge.svg and implicit-ridge-log.csv go (.)", c.out);
 }
 
-// Training, validation and test data of one synthetic regression problem (float64).
+// Training, validation and test data of one synthetic regression problem (float64), drawn on the
+// CPU (the same numbers for every device) and moved to cfg.device.
 struct Data {
   mg::Tensor x, y, xv, yv, xt, yt;
 };
@@ -109,12 +114,14 @@ Data make_data(const Config& cfg) {
   data.yv = data.xv.mv(w_true) + cfg.noise * mg::randn({cfg.m}, f64, &gen);
   data.xt = mg::randn({cfg.t, cfg.d}, f64, &gen);
   data.yt = data.xt.mv(w_true) + cfg.noise * mg::randn({cfg.t}, f64, &gen);
+  for (mg::Tensor* t : {&data.x, &data.y, &data.xv, &data.yv, &data.xt, &data.yt})
+    *t = t->to(cfg.device);
   return data;
 }
 
 // XᵀX + diag λ, the inner objective's Hessian.
 mg::Tensor ridge_matrix(const mg::Tensor& x, const mg::Tensor& lambda) {
-  return x.t().matmul(x) + mg::eye(x.shape()[1], -1, x.dtype()) * lambda;
+  return x.t().matmul(x) + mg::eye(x.shape()[1], -1, {x.dtype(), x.device()}) * lambda;
 }
 
 // The inner objective's gradient in w, zero at w*(λ): Xᵀ(X w − y) + λ ⊙ w.
@@ -177,7 +184,8 @@ SharedLambda best_shared_lambda(const Data& data, int64_t d) {
   for (int i = 0; i < kGridPoints; ++i) {
     const double lambda =
         std::pow(10.0, kGridLo + (kGridHi - kGridLo) * i / static_cast<double>(kGridPoints - 1));
-    const mg::Tensor w = ridge_solution(data, mg::full({d}, lambda, mg::kFloat64));
+    const mg::Tensor w =
+        ridge_solution(data, mg::full({d}, lambda, {mg::kFloat64, data.x.device()}));
     const double val = mse(data.xv, w, data.yv).item<double>();
     if (val < best.val_mse) best = {lambda, val, mse(data.xt, w, data.yt).item<double>()};
   }
@@ -243,18 +251,19 @@ void run(const Config& cfg) {
   fmt::print(
       "ridge regression, {} training, {} validation and {} test rows, {} features ({} "
       "informative), noise {}; inner solver: {}; hypergradients by custom_root + solve_cg (rtol "
-      "{:g}); Adam lr {} on log λ, {}\n",
+      "{:g}); Adam lr {} on log λ, {}, on {}\n",
       cfg.n, cfg.m, cfg.t, cfg.d, cfg.k, cfg.noise, cfg.inner == "cg" ? "CG" : "LU", cfg.rtol,
-      cfg.lr, threads.describe());
+      cfg.lr, threads.describe(), cfg.device.str());
 
   // The differentiable solver, built once: w*(λ) with gradients to λ (argnums 1 = args[0]).
   const mg::RootSolver solver = mg::custom_root(
       ridge_optimality, {1},
       {.solve = mg::linear_solve::solve_cg({.rtol = cfg.rtol})})(make_inner_solver(cfg));
 
-  mg::Tensor rho = mg::full({cfg.d}, std::log(cfg.lambda0), mg::kFloat64).set_requires_grad(true);
+  const mg::TensorOptions f64(mg::kFloat64, cfg.device);
+  mg::Tensor rho = mg::full({cfg.d}, std::log(cfg.lambda0), f64).set_requires_grad(true);
   mg::Adam outer({rho}, {.lr = cfg.lr});
-  mg::TensorList w = {mg::zeros({cfg.d}, mg::kFloat64)};
+  mg::TensorList w = {mg::zeros({cfg.d}, f64)};
   std::vector<StepRecord> log;
   for (int64_t step = 0; step <= cfg.steps; ++step) {
     const mg::Tensor lambda = rho.exp();

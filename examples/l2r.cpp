@@ -20,7 +20,7 @@
 // with --noise 0.2 (seed 1): baseline 50.0%, L2R 91.3%.
 //
 // Usage: l2r [--steps 500] [--batch 100] [--ratio 0.995] [--noise 0] [--classes 9,7]
-//          [--train 5000] [--eval-every 25] [--seed 1] [--threads auto]
+//          [--train 5000] [--eval-every 25] [--seed 1] [--threads auto] [--device cpu|cuda]
 //          [--data-root /usr/share/datasets/fashion-mnist] [--out DIR]
 #include <fmt/core.h>
 
@@ -59,6 +59,7 @@ struct Config {
   double ratio = 0.995, noise = 0.0;
   uint64_t seed = 1;
   int threads = 0;  // 0: auto (see ex::auto_threads)
+  mg::Device device = mg::kCPU;
   std::string data_root = ex::kFashionMnistDir, out = ".";
 };
 
@@ -110,6 +111,9 @@ void add_options(ex::Options& o, Config& c) {
       .integer("--eval-every", "K", "steps between test evaluations (25)", c.eval_every, 1)
       .integer("--seed", "S", "seed of the split, the batches and the network (1)", c.seed, 0)
       .integer("--threads", "N", ex::kAutoThreadsHelp, c.threads, 1)
+      .device("--device",
+              "cpu or cuda: where the network, the data and the optimizer state live (cpu)",
+              c.device)
       .text("--data-root", "DIR",
             fmt::format("folder of the Fashion-MNIST IDX files ({})", ex::kFashionMnistDir),
             c.data_root)
@@ -117,11 +121,19 @@ void add_options(ex::Options& o, Config& c) {
 }
 
 // TorchOpt's LeNet5 for this example: 28 -> conv 5 -> 24 -> pool -> 12 -> conv 5 -> 8 -> pool ->
-// 4; 32 * 4 * 4 = 512 features, one logit (the sigmoid is in the loss).
-nn::Sequential make_net() {
-  return nn::Sequential(nn::Conv2d(1, 16, 5), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(16, 32, 5),
-                        nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(), nn::Linear(512, 128),
-                        nn::ReLU(), nn::Linear(128, 1));
+// 4; 32 * 4 * 4 = 512 features, one logit (the sigmoid is in the loss). On `device`.
+nn::Sequential make_net(mg::Device device) {
+  nn::Sequential net(nn::Conv2d(1, 16, 5), nn::ReLU(), nn::MaxPool2d(2), nn::Conv2d(16, 32, 5),
+                     nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(), nn::Linear(512, 128), nn::ReLU(),
+                     nn::Linear(128, 1));
+  net.to(device);
+  return net;
+}
+
+// The set's images and labels on `device`.
+void move_set(ex::BinarySet& set, mg::Device device) {
+  set.x = set.x.to(device);
+  set.y = set.y.to(device);
 }
 
 // The logit of each example: net(x) [B, 1] as [B].
@@ -146,7 +158,7 @@ class BatchStream {
       pos_ = 0;
     }
     std::vector<double> picked(order_.begin() + pos_, order_.begin() + pos_ + batch_);
-    const mg::Tensor index = mg::tensor(picked, mg::kInt64);
+    const mg::Tensor index = mg::tensor(picked, mg::kInt64).to(set_.x.device());
     pos_ += batch_;
     return {mg::index_select(set_.x, 0, index), mg::index_select(set_.y, 0, index)};
   }
@@ -214,7 +226,7 @@ double train(Method method, const ex::ImbalancedSplit& data, const Config& cfg,
              ex::Progress& progress, std::vector<LogEntry>& log,
              std::chrono::steady_clock::time_point t0) {
   mg::manual_seed(cfg.seed);
-  nn::Sequential net = make_net();
+  nn::Sequential net = make_net(cfg.device);
   mg::Adam opt(net.parameters(), {.lr = kLr});
   mg::MetaSGD lookahead(net, {.lr = kLr});
   BatchStream stream(data.train, cfg.batch, cfg.seed);
@@ -288,15 +300,15 @@ void run(const Config& cfg) {
   // balanced test set.
   const ex::LabeledImages train_pool = ex::load_fashion_mnist(cfg.data_root, "train");
   const ex::LabeledImages test_pool = ex::load_fashion_mnist(cfg.data_root, "t10k");
-  const ex::ImbalancedSplit data = ex::make_imbalanced_split(train_pool, test_pool,
-                                                             {.majority_class = cfg.majority,
-                                                              .minority_class = cfg.minority,
-                                                              .train_size = cfg.train,
-                                                              .ratio = cfg.ratio,
-                                                              .noise = cfg.noise,
-                                                              .val_per_class = 10,
-                                                              .test_per_class = 500,
-                                                              .seed = cfg.seed});
+  ex::ImbalancedSplit data = ex::make_imbalanced_split(train_pool, test_pool,
+                                                       {.majority_class = cfg.majority,
+                                                        .minority_class = cfg.minority,
+                                                        .train_size = cfg.train,
+                                                        .ratio = cfg.ratio,
+                                                        .noise = cfg.noise,
+                                                        .val_per_class = 10,
+                                                        .test_per_class = 500,
+                                                        .seed = cfg.seed});
   fmt::print(
       "data: Fashion-MNIST from {} ({:.1f} s): training {} {} + {} {} ({} labels flipped), "
       "clean validation {} + {}, test {} + {}\n",
@@ -304,8 +316,9 @@ void run(const Config& cfg) {
       ex::kFashionMnistClasses[cfg.majority], data.train_minority,
       ex::kFashionMnistClasses[cfg.minority], data.flipped, data.val.x.size(0) / 2,
       data.val.x.size(0) / 2, data.test.x.size(0) / 2, data.test.x.size(0) / 2);
-  fmt::print("{} steps of batch {} per method, Adam lr {}, {}\n", cfg.steps, cfg.batch, kLr,
-             threads.describe());
+  for (ex::BinarySet* set : {&data.train, &data.val, &data.test}) move_set(*set, cfg.device);
+  fmt::print("{} steps of batch {} per method, Adam lr {}, {}, on {}\n", cfg.steps, cfg.batch, kLr,
+             threads.describe(), cfg.device.str());
 
   // 2. Train both methods from the same initialisation on the same batches.
   std::vector<LogEntry> log;

@@ -50,7 +50,8 @@ struct Config {
   int64_t n_way = 5, k_spt = 1, k_qry = 15, task_num = 4;
   int64_t epochs = 12, steps = 100, test_steps = 15;
   uint64_t seed = 1;
-  std::string device = "cpu", data = "hershey", root, out = ".";
+  mg::Device device = mg::kCPU;
+  std::string data = "hershey", root, out = ".";
   int threads = 0;  // 0: auto (see ex::auto_threads)
 };
 
@@ -65,7 +66,9 @@ void add_options(ex::Options& o, Config& c) {
       .integer("--test_steps", "S", "meta-test batches (of task_num tasks) per evaluation (15)",
                c.test_steps, 1)
       .integer("--seed", "S", "random seed of the network and the task sampler (1)", c.seed, 0)
-      .text("--device", "D", "cpu or cuda (cpu)", c.device)
+      .device("--device",
+              "cpu or cuda: where the network, the tasks and the optimizer state live (cpu)",
+              c.device)
       .text("--data", "SRC", "hershey (rendered glyphs) or omniglot (ROOT/omniglot.npy) (hershey)",
             c.data)
       .text("--root", "DIR",
@@ -80,8 +83,6 @@ void add_options(ex::Options& o, Config& c) {
 void complete(Config& c) {
   MG_CHECK(c.data == "hershey" || c.data == "omniglot",
            "maml_omniglot: --data must be hershey or omniglot, got '{}'", c.data);
-  MG_CHECK(c.device == "cpu" || c.device == "cuda",
-           "maml_omniglot: --device must be cpu or cuda, got '{}'", c.device);
   if (c.root.empty()) c.root = c.data == "hershey" ? ex::kHersheyFontDir : "/tmp/omniglot-data";
 }
 
@@ -169,8 +170,7 @@ void write_outputs(const std::vector<ex::FewShotLogEntry>& log, const Config& cf
 void run(Config cfg) {
   complete(cfg);
   const ex::ThreadChoice threads = ex::use_threads(cfg.threads);
-  const mg::Device device = cfg.device == "cuda" ? mg::cuda_device(0) : mg::kCPU;
-  if (device.is_cuda()) (void)mg::zeros({1}, device);  // throws a clear error without CUDA
+  const mg::Device device = cfg.device;
   ex::make_out_dir(kProgram, cfg.out);
 
   mg::manual_seed(cfg.seed);
@@ -188,12 +188,13 @@ void run(Config cfg) {
       ex::seconds_since(t0));
   fmt::print(
       "{}-way {}-shot, {} query images per class, {} tasks per meta-batch, {} epochs of {} "
-      "meta-steps, {}\n",
-      cfg.n_way, cfg.k_spt, cfg.k_qry, cfg.task_num, cfg.epochs, cfg.steps, threads.describe());
+      "meta-steps, {}, on {}\n",
+      cfg.n_way, cfg.k_spt, cfg.k_qry, cfg.task_num, cfg.epochs, cfg.steps, threads.describe(),
+      device.str());
 
   // 2. The network and the meta-optimizer.
   nn::Sequential net = ex::make_few_shot_net(cfg.n_way);
-  if (device.is_cuda()) net.to(device);
+  net.to(device);
   mg::Adam meta_opt(net.parameters(), {.lr = kOuterLr});
 
   // 3. Meta-train and meta-test.

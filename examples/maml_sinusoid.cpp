@@ -20,7 +20,7 @@
 // (random init) to 0.14 (pre-adaptation: 3.00 after meta-training, 4.72 before).
 //
 // Usage: maml_sinusoid [--task_num 25] [--iterations 10000] [--inner_lr 0.01] [--k_shot 10]
-//          [--test_tasks 100] [--seed 1] [--threads 1] [--out DIR]
+//          [--test_tasks 100] [--seed 1] [--threads 1] [--device cpu|cuda] [--out DIR]
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -62,6 +62,7 @@ struct Config {
   double inner_lr = 0.01;
   uint64_t seed = 1;
   int threads = 1;
+  mg::Device device = mg::kCPU;
   std::string out = ".";
 };
 
@@ -78,6 +79,9 @@ void add_options(ex::Options& o, Config& c) {
       .integer("--seed", "S", "random seed of the network and the training tasks (1)", c.seed, 0)
       .integer("--threads", "N", "CPU threads (1: this network is too small to gain from more)",
                c.threads, 1)
+      .device("--device",
+              "cpu or cuda: where the network, the tasks and the optimizer state live (cpu)",
+              c.device)
       .text("--out", "DIR", "where maml-sinusoid.svg and maml-sinusoid-log.csv go (.)", c.out);
 }
 
@@ -102,22 +106,24 @@ std::vector<double> sample_inputs(std::mt19937_64& rng, int64_t n) {
   return xs;
 }
 
-// The points (xs, task(xs)) as float32 column tensors [n, 1].
+// The points (xs, task(xs)) as float32 column tensors [n, 1] on `device`.
 struct Points {
   mg::Tensor x, y;
 };
 
-Points make_points(const SineTask& task, const std::vector<double>& xs) {
+Points make_points(const SineTask& task, const std::vector<double>& xs, mg::Device device) {
   std::vector<double> ys(xs.size());
   std::transform(xs.begin(), xs.end(), ys.begin(), task);
   const int64_t n = static_cast<int64_t>(xs.size());
-  return {mg::tensor(xs, {n, 1}), mg::tensor(ys, {n, 1})};
+  return {mg::tensor(xs, {n, 1}).to(device), mg::tensor(ys, {n, 1}).to(device)};
 }
 
-// The MAML paper's regressor: two hidden layers of 40 units with ReLU.
-nn::Sequential make_net() {
-  return nn::Sequential(nn::Linear(1, 40), nn::ReLU(), nn::Linear(40, 40), nn::ReLU(),
-                        nn::Linear(40, 1));
+// The MAML paper's regressor: two hidden layers of 40 units with ReLU, on `device`.
+nn::Sequential make_net(mg::Device device) {
+  nn::Sequential net(nn::Linear(1, 40), nn::ReLU(), nn::Linear(40, 40), nn::ReLU(),
+                     nn::Linear(40, 1));
+  net.to(device);
+  return net;
 }
 
 // Meta-trains `net` for cfg.iterations meta-batches; returns the meta-training loss (the mean
@@ -136,8 +142,8 @@ std::vector<double> train(nn::Sequential& net, mg::Adam& meta_opt, const Config&
     const auto optim_state = mg::extract_state_dict(inner_opt, {.by = mg::CopyMode::reference});
     for (int64_t i = 0; i < cfg.task_num; ++i) {
       const SineTask task = sample_task(rng);
-      const Points spt = make_points(task, sample_inputs(rng, cfg.k_shot));
-      const Points qry = make_points(task, sample_inputs(rng, cfg.k_shot));
+      const Points spt = make_points(task, sample_inputs(rng, cfg.k_shot), cfg.device);
+      const Points qry = make_points(task, sample_inputs(rng, cfg.k_shot), cfg.device);
       for (int k = 0; k < kTrainInnerSteps; ++k) inner_opt.step(mg::mse_loss(net(spt.x), spt.y));
       // The adapted parameters' loss on the query points drives the meta-update.
       qry_losses.push_back(mg::mse_loss(net(qry.x), qry.y));
@@ -219,8 +225,9 @@ Adaptation evaluate(nn::Sequential& net, const Config& cfg, const TestSet& set,
   std::array<double, 3> sum{};
   Adaptation first;
   for (size_t i = 0; i < set.tasks.size(); ++i) {
-    const Adaptation a = adapt_and_score(net, cfg, make_points(set.tasks[i], set.support_x[i]),
-                                         make_points(set.tasks[i], grid_x));
+    const Adaptation a =
+        adapt_and_score(net, cfg, make_points(set.tasks[i], set.support_x[i], cfg.device),
+                        make_points(set.tasks[i], grid_x, cfg.device));
     for (size_t s = 0; s < 3; ++s) sum[s] += a.mse[s];
     if (i == 0) first = a;
   }
@@ -292,11 +299,13 @@ void run(const Config& cfg) {
   const auto t0 = std::chrono::steady_clock::now();
   fmt::print(
       "sinusoid tasks A sin(x - phase), A ~ U[0.1, 5], phase ~ U[0, pi], x ~ U[-5, 5]: {} support "
-      "and {} query points per task, {} tasks per meta-batch, {} iterations, inner lr {}, {}\n",
-      cfg.k_shot, cfg.k_shot, cfg.task_num, cfg.iterations, cfg.inner_lr, threads.describe());
+      "and {} query points per task, {} tasks per meta-batch, {} iterations, inner lr {}, {}, on "
+      "{}\n",
+      cfg.k_shot, cfg.k_shot, cfg.task_num, cfg.iterations, cfg.inner_lr, threads.describe(),
+      cfg.device.str());
 
   // 1. The network and the meta-optimizer.
-  nn::Sequential net = make_net();
+  nn::Sequential net = make_net(cfg.device);
   mg::Adam meta_opt(net.parameters(), {.lr = kOuterLr});
 
   // 2. Meta-train, with an evaluation before and after.

@@ -18,7 +18,7 @@
 // objective's bias then limits forward and antithetic).
 //
 // Usage: zero_order [--steps 300] [--samples 100] [--sigma 0.01] [--lr 0.01] [--dim 16]
-//          [--hidden 16] [--n 128] [--seed 1] [--threads 0] [--out DIR]
+//          [--hidden 16] [--n 128] [--seed 1] [--threads 0] [--device cpu|cuda] [--out DIR]
 #include <fmt/core.h>
 
 #include <array>
@@ -48,6 +48,7 @@ struct Config {
   double sigma = 0.01, lr = 0.01;
   uint64_t seed = 1;
   int threads = 0;
+  mg::Device device = mg::kCPU;
   std::string out = ".";
 };
 
@@ -63,6 +64,9 @@ void add_options(ex::Options& o, Config& c) {
       .integer("--seed", "S", "random seed of the initial network and the perturbations (1)",
                c.seed, 0)
       .integer("--threads", "N", ex::kAutoThreadsHelp, c.threads, 0)
+      .device("--device",
+              "cpu or cuda: where the networks, the data and the optimizer state live (cpu)",
+              c.device)
       .text("--out", "DIR", "where zero-order.svg and zero-order-log.csv go (.)", c.out);
 }
 
@@ -70,7 +74,8 @@ struct Data {
   mg::Tensor x, y;
 };
 
-// x ~ N(0, 1), y = tanh(x w1) w2 + 0.1 ε with a random teacher (w1 ~ N(0, 1/dim), w2 ~ N(0, 4/h)).
+// x ~ N(0, 1), y = tanh(x w1) w2 + 0.1 ε with a random teacher (w1 ~ N(0, 1/dim), w2 ~ N(0, 4/h)),
+// drawn on the CPU (the same numbers for every device) and moved to cfg.device.
 Data make_data(const Config& cfg) {
   mg::Generator g(kDataSeed);
   const mg::TensorOptions f64(mg::kFloat64, mg::kCPU);
@@ -80,13 +85,15 @@ Data make_data(const Config& cfg) {
   const mg::Tensor x = mg::randn({cfg.n, cfg.dim}, f64, &g);
   const mg::Tensor y =
       mg::matmul(mg::tanh(mg::matmul(x, w1)), w2) + mg::randn({cfg.n, 1}, f64, &g) * 0.1;
-  return {x, y};
+  return {x.to(cfg.device), y.to(cfg.device)};
 }
 
-// The student: dim-hidden-1 with tanh, float64.
+// The student: dim-hidden-1 with tanh, float64, on cfg.device.
 nn::Sequential make_net(const Config& cfg) {
-  return nn::Sequential(nn::Linear(cfg.dim, cfg.hidden, {.dtype = mg::kFloat64}), nn::Tanh(),
-                        nn::Linear(cfg.hidden, 1, {.dtype = mg::kFloat64}));
+  nn::Sequential net(nn::Linear(cfg.dim, cfg.hidden, {.dtype = mg::kFloat64}), nn::Tanh(),
+                     nn::Linear(cfg.hidden, 1, {.dtype = mg::kFloat64}));
+  net.to(cfg.device);
+  return net;
 }
 
 // The student with the MSE as a zero-order objective (TorchOpt's ZeroOrderGradientModule).
@@ -185,9 +192,10 @@ void run(const Config& cfg) {
   const Data data = make_data(cfg);
   fmt::print(
       "regression of {} points, {} features, tanh teacher and student with {} hidden units "
-      "(float64): Adam lr {}, {} steps; gradients from {} samples of scale {} on {} thread(s){}\n",
-      cfg.n, cfg.dim, cfg.hidden, cfg.lr, cfg.steps, cfg.samples, cfg.sigma, threads,
-      cfg.threads > 0 ? "" : " (auto)");
+      "(float64) on {}: Adam lr {}, {} steps; gradients from {} samples of scale {} on {} "
+      "thread(s){}\n",
+      cfg.n, cfg.dim, cfg.hidden, cfg.device.str(), cfg.lr, cfg.steps, cfg.samples, cfg.sigma,
+      threads, cfg.threads > 0 ? "" : " (auto)");
 
   const std::array<mg::ZeroOrderMethod, 3> methods = {
       mg::ZeroOrderMethod::naive, mg::ZeroOrderMethod::forward, mg::ZeroOrderMethod::antithetic};

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "cuda/cuda.hpp"
 #include "engine/error.hpp"
 
 namespace metagrad::examples {
@@ -70,6 +71,17 @@ double parse_positive(std::string_view program, std::string_view flag, const std
   return value;
 }
 
+Device parse_device(std::string_view program, std::string_view flag, const std::string& text) {
+  MG_CHECK(text == "cpu" || text == "cuda", "{}: {} expects cpu or cuda, got '{}'", program, flag,
+           text);
+  if (text == "cpu") return kCPU;
+  MG_CHECK(cuda::is_available(), "{}: {} cuda: no CUDA device is available ({}); run with {} cpu",
+           program, flag,
+           cuda::is_built() ? "no GPU is visible" : "metagrad was built without the CUDA backend",
+           flag);
+  return cuda_device(0);
+}
+
 void fail_unknown_flag(std::string_view program, std::string_view flag) {
   MG_FAIL("{}: unknown option '{}' (see --help)", program, flag);
 }
@@ -87,6 +99,13 @@ Options& Options::positive(std::string flag, std::string metavar, std::string he
   return add(std::move(flag), std::move(metavar), std::move(help),
              [program = program_, &target](const std::string& name, const std::string& v) {
                target = parse_positive(program, name, v);
+             });
+}
+
+Options& Options::device(std::string flag, std::string help, Device& target) {
+  return add(std::move(flag), "D", std::move(help),
+             [program = program_, &target](const std::string& name, const std::string& v) {
+               target = parse_device(program, name, v);
              });
 }
 

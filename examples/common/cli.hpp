@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/device.hpp"
+
 // The command line of an example program: `--flag value` or `--flag=value` pairs, -h/--help, the
 // checked number parsing of flag values, and the table of a program's options that both prints
 // its usage and stores the values. Every error is a metagrad::Error whose message starts with the
@@ -42,6 +44,11 @@ double parse_number_in(std::string_view program, std::string_view flag, const st
 /// '<text>'" unless all of it is a finite positive number.
 double parse_positive(std::string_view program, std::string_view flag, const std::string& text);
 
+/// The device `text` of `flag` names: "cpu" or "cuda" (cuda:0). Throws "<program>: <flag> expects
+/// cpu or cuda, got '<text>'", and for cuda without a visible CUDA device "<program>: <flag> cuda:
+/// no CUDA device is available (<why>); run with --device cpu".
+Device parse_device(std::string_view program, std::string_view flag, const std::string& text);
+
 /// Throws "<program>: unknown option '<flag>' (see --help)".
 [[noreturn]] void fail_unknown_flag(std::string_view program, std::string_view flag);
 
@@ -72,6 +79,8 @@ class Options {
                      double lo, double hi);
   /// A finite number > 0 (parse_positive).
   Options& positive(std::string flag, std::string metavar, std::string help, double& target);
+  /// A device, cpu or cuda (parse_device: cuda must be available).
+  Options& device(std::string flag, std::string help, Device& target);
   /// Any text, stored as given.
   Options& text(std::string flag, std::string metavar, std::string help, std::string& target);
   /// A flag whose text `set` checks and stores.

@@ -21,7 +21,7 @@ Tensor l2r_weights(nn::Module& net, MetaOptimizer& lookahead, const ExampleLossF
              "l2r_weights: the example losses must have shape [{}] (one per example of x {}), got "
              "{}",
              x.size(0), shape_str(x.shape()), shape_str(train_losses.shape()));
-    Tensor eps = zeros({x.size(0)}, train_losses.dtype());
+    Tensor eps = zeros({x.size(0)}, {train_losses.dtype(), train_losses.device()});
     eps.requires_grad_();
     lookahead.step((eps * train_losses).sum());
     const Tensor val_loss = losses(net, val_x, val_y).mean();

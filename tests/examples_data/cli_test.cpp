@@ -11,6 +11,7 @@
 #include <omp.h>
 #endif
 
+#include "cuda/cuda.hpp"
 #include "examples/common/cli.hpp"
 #include "examples/common/example_main.hpp"
 #include "examples/common/threads.hpp"
@@ -122,6 +123,29 @@ TEST_CASE("parse_positive accepts finite positive numbers only", "[examples][cli
   for (const char* bad : {"", "0", "-1", "inf", "nan", "1e999", "0.1.2"})
     CHECK_THROWS_WITH(parse_positive("prog", "--lr", bad),
                       std::string("prog: --lr expects a finite number > 0, got '") + bad + "'");
+}
+
+TEST_CASE("parse_device accepts cpu, and cuda only when a CUDA device is visible",
+          "[examples][cli]") {
+  CHECK(parse_device("prog", "--device", "cpu") == kCPU);
+  for (const char* bad : {"", "gpu", "cuda:0", "CPU"})
+    CHECK_THROWS_WITH(parse_device("prog", "--device", bad),
+                      std::string("prog: --device expects cpu or cuda, got '") + bad + "'");
+  if (cuda::is_available()) {
+    CHECK(parse_device("prog", "--device", "cuda") == cuda_device(0));
+  } else {
+    const std::string why =
+        cuda::is_built() ? "no GPU is visible" : "metagrad was built without the CUDA backend";
+    CHECK_THROWS_WITH(
+        parse_device("maml", "--device", "cuda"),
+        "maml: --device cuda: no CUDA device is available (" + why + "); run with --device cpu");
+  }
+  Device device = cuda_device(0);
+  Options options("prog");
+  options.device("--device", "where it runs", device);
+  CHECK(options.usage() == "usage: prog [options]\n  --device D       where it runs\n");
+  options.apply(flags_of({"--device", "cpu"}));
+  CHECK(device == kCPU);
 }
 
 TEST_CASE("fail_unknown_flag names the program and the flag", "[examples][cli]") {

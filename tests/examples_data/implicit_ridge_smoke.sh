@@ -44,4 +44,5 @@ grep -q -- "--k (4) must not exceed --d (3)" "$out/k.log" ||
 if "$bin" --lr -1 > "$out/lr.log" 2>&1; then fail "--lr -1 accepted"; fi
 grep -q "lr expects a finite number > 0, got '-1'" "$out/lr.log" ||
   { cat "$out/lr.log"; fail "bad --lr: no clear error"; }
+check_device_flag --n 5 --m 5 --t 5 --d 3 --k 1 --steps 1 --out "$out/cuda"
 echo "implicit_ridge smoke run passed"

@@ -41,4 +41,5 @@ grep -q "Baseline" "$out/run/l2r-accs.svg" && grep -q "L2R" "$out/run/l2r-accs.s
 [ "$(wc -l < "$out/run/l2r-log.csv")" -eq 7 ] || fail "l2r-log.csv should have 7 lines"
 [ "$(grep -c "^baseline,[023]," "$out/run/l2r-log.csv")" -eq 3 ] || fail "expected 3 baseline rows"
 [ "$(grep -c "^l2r,[023]," "$out/run/l2r-log.csv")" -eq 3 ] || fail "expected 3 l2r rows"
+check_device_flag --steps 1 --eval-every 1 --train 40 --batch 20 --threads 1 --out "$out/cuda"
 echo "l2r smoke run passed"

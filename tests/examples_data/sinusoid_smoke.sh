@@ -26,6 +26,8 @@ csv="$out/run/maml-sinusoid-log.csv"
 [ "$(wc -l < "$csv")" -eq 4 ] || fail "maml-sinusoid-log.csv should have 4 lines"
 [ "$(tail -n 1 "$csv" | cut -d, -f1)" = "3" ] || fail "the last row is not iteration 3"
 
+check_device_flag --task_num 1 --iterations 1 --k_shot 2 --test_tasks 1 --out "$out/cuda"
+
 if "$bin" --task_num 0 > "$out/args.log" 2>&1; then fail "--task_num 0 accepted"; fi
 grep -q "task_num expects an integer >= 1, got '0'" "$out/args.log" ||
   { cat "$out/args.log"; fail "bad --task_num: no clear error"; }

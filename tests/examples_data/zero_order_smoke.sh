@@ -31,4 +31,5 @@ grep -q "samples expects an integer >= 1, got '0'" "$out/args.log" ||
 if "$bin" --sigma wide > "$out/sigma.log" 2>&1; then fail "--sigma wide accepted"; fi
 grep -q "sigma expects a finite number > 0, got 'wide'" "$out/sigma.log" ||
   { cat "$out/sigma.log"; fail "bad --sigma: no clear error"; }
+check_device_flag --steps 2 --samples 2 --dim 2 --hidden 2 --n 4 --threads 1 --out "$out/cuda"
 echo "zero_order smoke run passed"
