@@ -21,6 +21,12 @@
 //   maml_step_4tasks   task batch 4 (the benchmark of the issues)
 //   maml_step_32tasks  task batch 32 (the tutorial's --task_num default)
 //
+// Usage: maml_omniglot [--device cpu|cuda] (default cpu). With cuda (issue 12) the network, the
+// data and the optimizer states live on cuda:0, every timed meta-step ends with a synchronisation,
+// and peak_device_mb is the caching allocator's peak over the timed meta-steps
+// (metagrad::cuda::memory_stats); without a CUDA device it prints "no CUDA device: skipped" and
+// exits 0.
+//
 // Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (10 for 4 tasks, 3 for 32) timed
 // meta-steps; BENCH_WARMUP (1) untimed meta-steps after the first (checked) one; BENCH_WORKLOADS
 // (all) comma-separated subset of the workload names.
@@ -43,6 +49,7 @@
 
 #include "bench/bench_common.hpp"
 #include "bench/tutorial_net.hpp"
+#include "cuda/cuda.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
@@ -112,20 +119,31 @@ mg::Tensor class_labels(int64_t tasks, int64_t per_class) {
   return mg::tensor(y, {tasks, kWays * per_class}, mg::kInt64);
 }
 
-// One meta-learning problem: the network, its inner and outer optimizers and a task batch.
+// The tutorial's network on `device`.
+nn::Sequential make_net_on(mg::Device device) {
+  nn::Sequential net = make_tutorial_net(kWays);
+  net.to(device);
+  return net;
+}
+
+// One meta-learning problem: the network, its inner and outer optimizers and a task batch, on one
+// device.
 struct Problem {
   int64_t tasks;
-  nn::Sequential net = make_tutorial_net(kWays);
+  mg::Device device;
+  nn::Sequential net;
   mg::MetaSGD inner_opt{net, {.lr = kInnerLr}};
   mg::Adam meta_opt{net.parameters(), {.lr = kOuterLr}};
   mg::Tensor x_spt, y_spt, x_qry, y_qry;
 
-  explicit Problem(int64_t task_num)
+  Problem(int64_t task_num, mg::Device on)
       : tasks(task_num),
-        x_spt(normal_filled({task_num, kWays * kShots, 1, kImage, kImage}, 100)),
-        y_spt(class_labels(task_num, kShots)),
-        x_qry(normal_filled({task_num, kWays * kQueries, 1, kImage, kImage}, 101)),
-        y_qry(class_labels(task_num, kQueries)) {}
+        device(on),
+        net(make_net_on(on)),
+        x_spt(normal_filled({task_num, kWays * kShots, 1, kImage, kImage}, 100).to(on)),
+        y_spt(class_labels(task_num, kShots).to(on)),
+        x_qry(normal_filled({task_num, kWays * kQueries, 1, kImage, kImage}, 101).to(on)),
+        y_qry(class_labels(task_num, kQueries).to(on)) {}
 
   // One meta-step (the tutorial's inner loop body); returns the mean query loss.
   double meta_step() {
@@ -134,18 +152,23 @@ struct Problem {
         mg::extract_state_dict(net, {.by = mg::CopyMode::reference, .detach_buffers = true});
     const std::vector<mg::OptState> optim_state =
         mg::extract_state_dict(inner_opt, {.by = mg::CopyMode::reference});
-    double loss_sum = 0.0;
+    // The query losses are summed (float64) on the device and read once: no synchronisation per
+    // task.
+    mg::Tensor loss_sum;
     for (int64_t i = 0; i < tasks; ++i) {
       const mg::Tensor xs = x_spt.select(0, i), ys = y_spt.select(0, i);
       for (int k = 0; k < kInnerSteps; ++k) inner_opt.step(mg::cross_entropy(net(xs), ys));
       const mg::Tensor qry_loss = mg::cross_entropy(net(x_qry.select(0, i)), y_qry.select(0, i));
       qry_loss.backward();
-      loss_sum += qry_loss.item<double>();
+      const mg::Tensor loss64 = qry_loss.detach().to(mg::kFloat64);
+      loss_sum = loss_sum.defined() ? loss_sum + loss64 : loss64;
       mg::recover_state_dict(net, net_state);
       mg::recover_state_dict(inner_opt, optim_state);
     }
     meta_opt.step();
-    return loss_sum / static_cast<double>(tasks);
+    const double mean_loss = loss_sum.item<double>() / static_cast<double>(tasks);
+    if (device.is_cuda()) mg::cuda::synchronize(device.index);
+    return mean_loss;
   }
 
   // Norm of the meta-gradient accumulated in the parameters' .grad.
@@ -160,29 +183,52 @@ struct Problem {
 };
 
 void bench_maml(const std::string& workload, int64_t tasks, int default_iters, int threads,
-                const std::string& gemm) {
+                const std::string& gemm, mg::Device device) {
   if (!wanted(workload)) return;
-  Problem problem(tasks);
+  Problem problem(tasks, device);
   const double rss_before = current_rss_mb();
   const double meta_loss = problem.meta_step();  // from the deterministic initialisation
   const double meta_grad_norm = problem.grad_norm();
+  if (device.is_cuda()) mg::cuda::reset_peak_memory_stats(device.index);
   const Timing t = measure(env_count("BENCH_WARMUP", 1), env_int("BENCH_ITERS", default_iters),
                            [&] { problem.meta_step(); });
-  emit_json(workload, threads, gemm, t,
-            fmt::format(", \"tasks\": {}, \"n_way\": {}, \"k_spt\": {}, \"k_qry\": {}, "
-                        "\"inner_steps\": {}, \"meta_loss\": {:.6f}, \"meta_grad_norm\": {:.6f}, "
-                        "\"rss_before_mb\": {:.1f}, \"peak_rss_mb\": {:.1f}, \"loadavg\": {:.2f}",
-                        tasks, kWays, kShots, kQueries, kInnerSteps, meta_loss, meta_grad_norm,
-                        rss_before, peak_rss_mb(), load_average()));
+  const double peak_device_mb =
+      device.is_cuda()
+          ? static_cast<double>(mg::cuda::memory_stats(device.index).peak_allocated) / 1048576.0
+          : 0.0;
+  emit_json(workload, threads, device.is_cuda() ? "cublas" : gemm, t,
+            fmt::format(", \"device\": \"{}\", \"tasks\": {}, \"n_way\": {}, \"k_spt\": {}, "
+                        "\"k_qry\": {}, \"inner_steps\": {}, \"meta_loss\": {:.6f}, "
+                        "\"meta_grad_norm\": {:.6f}, \"rss_before_mb\": {:.1f}, "
+                        "\"peak_rss_mb\": {:.1f}, \"peak_device_mb\": {:.1f}, \"loadavg\": {:.2f}",
+                        device.str(), tasks, kWays, kShots, kQueries, kInnerSteps, meta_loss,
+                        meta_grad_norm, rss_before, peak_rss_mb(), peak_device_mb, load_average()));
 }
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  std::string device_name = "cpu";
+  if (argc == 3 && std::string_view(argv[1]) == "--device") {
+    device_name = argv[2];
+  } else if (argc == 2 && std::string_view(argv[1]).starts_with("--device=")) {
+    device_name = argv[1] + std::string_view("--device=").size();
+  } else if (argc != 1) {
+    device_name = "";
+  }
+  if (device_name != "cpu" && device_name != "cuda") {
+    fmt::print(stderr, "usage: maml_omniglot [--device cpu|cuda]\n");
+    return 2;
+  }
+  const mg::Device device = device_name == "cuda" ? mg::cuda_device(0) : mg::kCPU;
+  if (device.is_cuda() && !mg::cuda::is_available()) {
+    fmt::print("no CUDA device: skipped\n");
+    return 0;
+  }
   const int threads = configure_threads();
   const std::string gemm = gemm_library();
   return run_guarded("maml_omniglot", [&] {
-    bench_maml("maml_step_4tasks", 4, 10, threads, gemm);
-    bench_maml("maml_step_32tasks", 32, 3, threads, gemm);
+    bench_maml("maml_step_4tasks", 4, 10, threads, gemm, device);
+    bench_maml("maml_step_32tasks", 32, 3, threads, gemm, device);
   });
 }

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The prepared check of the CUDA backend for a GPU machine (issue 12), in under 6 minutes:
+#   1. the device (nvidia-smi);
+#   2. a -Dcuda=enabled release build in <repo>/build-gpu (for the GPU's own architecture) of what
+#      the following steps run;
+#   3. meson test --suite cuda;
+#   4. golden_check --device cuda;
+#   5. the benchmarks: bench/gpu_bench (copy bandwidth, fused Adam 100M and 10M, sinusoid MAML) and
+#      bench/maml_omniglot --device cuda (32 tasks), then their PyTorch peers bench/gpu_peers.py;
+#   6. the table of metagrad vs PyTorch against the issue's targets (bench/gpu_table.py).
+# Every step runs under `timeout`, within an overall budget (GPU_CHECK_BUDGET seconds, 345); a
+# step that fails or times out is reported and the later ones still run.
+#
+# Usage: bench/gpu_check.sh
+# Env: OUT (when set, everything printed also goes to $OUT/gpu_check.log, and the JSON results to
+#      $OUT/metagrad.jsonl and $OUT/pytorch.jsonl; else they stay in build-gpu/gpu-results),
+#      PYTHON (python3: the one with CUDA PyTorch), GPU_CHECK_BUDGET (345), GPU_CHECK_JOBS (ninja
+#      -j, default: every core).
+# Exit code: 0 when every step passed (a missed performance target is reported, not a failure),
+# else 1.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$root/build-gpu"
+python="${PYTHON:-python3}"
+deadline=$((SECONDS + ${GPU_CHECK_BUDGET:-345}))
+results="$build/gpu-results"
+if [[ -n "${OUT:-}" ]]; then
+  mkdir -p "$OUT"
+  exec > >(tee "$OUT/gpu_check.log") 2>&1
+  results="$OUT"
+fi
+mkdir -p "$results"
+failures=()
+
+# step NAME LIMIT CMD...: runs CMD under timeout (LIMIT seconds, less when the budget runs out),
+# prints how it ended and records a failure.
+step() {
+  local name=$1 limit=$2
+  shift 2
+  local left=$((deadline - SECONDS))
+  ((limit > left)) && limit=$left
+  echo
+  if ((limit < 5)); then
+    echo "== $name: skipped, the time budget is spent"
+    failures+=("$name (no time left)")
+    return 1
+  fi
+  echo "== $name (limit ${limit}s)"
+  local start=$SECONDS rc=0
+  timeout --kill-after=10 "$limit" "$@" || rc=$?
+  if ((rc == 0)); then
+    echo "-- $name: ok ($((SECONDS - start)) s)"
+    return 0
+  fi
+  local why="exit code $rc"
+  ((rc == 124 || rc == 137)) && why="timed out after ${limit}s"
+  echo "-- $name: FAILED ($why)"
+  failures+=("$name ($why)")
+  return 1
+}
+
+# json_step NAME LIMIT FILE CMD...: step, with CMD's output also appended to FILE.
+json_step() {
+  local name=$1 limit=$2 file=$3
+  shift 3
+  local tmp
+  tmp=$(mktemp)
+  local rc=0
+  step "$name" "$limit" "$@" > "$tmp" || rc=$?
+  cat "$tmp"
+  grep '^{' "$tmp" >> "$file" || true
+  rm -f "$tmp"
+  return "$rc"
+}
+
+echo "== device"
+nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap --format=csv,noheader ||
+  nvidia-smi -L || echo "nvidia-smi failed"
+cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2> /dev/null | head -n 1 | tr -d '. ')
+arch="sm_${cap:-90}"
+echo "building for $arch"
+
+if [[ -f "$build/build.ninja" ]]; then
+  step "configure" 60 meson configure "$build" -Dcuda=enabled -Dgpu_arch="$arch" || true
+else
+  step "configure" 60 meson setup "$build" "$root" --buildtype=release -Dcuda=enabled \
+    -Dgpu_arch="$arch" -Dexamples=true -Dbench=true || true
+fi
+
+# The executables of the cuda suite and of the later steps, and nothing else.
+targets=$("$python" - "$build" << 'EOF' || true
+import json, os, subprocess, sys
+build = sys.argv[1]
+def introspect(what):
+    return json.loads(subprocess.check_output(['meson', 'introspect', what, build]))
+files = {t['id']: t['filename'] for t in introspect('--targets')}
+ids = {d for t in introspect('--tests') if any(s.split(':')[-1] == 'cuda' for s in t['suite'])
+       for d in t['depends']}
+for i in sorted(ids):
+    for f in files.get(i, []):
+        print(os.path.relpath(f, build))
+EOF
+)
+# shellcheck disable=SC2086  # the target list is split on purpose
+step "build" 240 ninja -C "$build" -j "${GPU_CHECK_JOBS:-$(nproc)}" $targets \
+  tests/golden_check/golden_check bench/gpu_bench bench/maml_omniglot || true
+
+step "meson test --suite cuda" 120 meson test -C "$build" --no-rebuild --suite cuda \
+  --print-errorlogs || true
+step "golden_check --device cuda" 60 "$build/tests/golden_check/golden_check" --device cuda || true
+
+rm -f "$results/metagrad.jsonl" "$results/pytorch.jsonl"
+json_step "gpu_bench" 60 "$results/metagrad.jsonl" "$build/bench/gpu_bench" || true
+json_step "maml_omniglot --device cuda (32 tasks)" 60 "$results/metagrad.jsonl" \
+  env BENCH_WORKLOADS=maml_step_32tasks BENCH_ITERS=10 "$build/bench/maml_omniglot" --device cuda ||
+  true
+json_step "PyTorch peers (bench/gpu_peers.py)" 90 "$results/pytorch.jsonl" \
+  "$python" "$root/bench/gpu_peers.py" --device cuda || true
+
+echo
+echo "== metagrad vs PyTorch"
+touch "$results/metagrad.jsonl" "$results/pytorch.jsonl"
+"$python" "$root/bench/gpu_table.py" "$results/metagrad.jsonl" "$results/pytorch.jsonl" ||
+  failures+=("table")
+
+echo
+if ((${#failures[@]} > 0)); then
+  echo "gpu_check: ${#failures[@]} step(s) failed: $(printf '%s; ' "${failures[@]}")"
+  exit 1
+fi
+echo "gpu_check: every step passed ($SECONDS s)"
