@@ -11,6 +11,9 @@
 //                   counts 28 bytes per element (read g; read and write p, mu, nu) and
 //                   fraction_of_copy divides it by copy_bandwidth's.
 //   adam_10m        the same on 10M parameters in 100 tensors of 100k.
+//   adam_transform_100m, adam_transform_10m
+//                   diagnosis, metagrad only: scale_by_accelerated_adam's in-place update alone
+//                   (the fused pass without scale(-lr) and apply_updates; 24 bytes per element).
 //   maml_sinusoid   one MAML meta-step on the sinusoid tasks of examples/maml_sinusoid.cpp: 25
 //                   tasks of 10 support and 10 query points, the 1-40-40-1 ReLU MLP, 5
 //                   differentiable inner SGD steps (MetaSGD, lr 0.01) per task, then Adam (lr 1e-3)
@@ -49,6 +52,8 @@
 #include "engine/random/generator.hpp"
 #include "optim/meta/meta_optimizer.hpp"
 #include "optim/optimizer/optimizer.hpp"
+#include "optim/transform.hpp"
+#include "optim/transforms.hpp"
 #include "optim/utils.hpp"
 
 namespace mg = metagrad;
@@ -124,9 +129,11 @@ double bench_copy(const Context& ctx) {
   return gbps;
 }
 
-// One Adam(use_accelerated_op) step over `total` parameters in kAdamTensors tensors.
+// One Adam(use_accelerated_op) step over `total` parameters in kAdamTensors tensors (`workload`,
+// adam_<size>), and the transformation alone (adam_transform_<size>).
 void bench_adam(const Context& ctx, const std::string& workload, int64_t total) {
-  if (!wanted(workload)) return;
+  const std::string transform = "adam_transform_" + workload.substr(workload.find('_') + 1);
+  if (!wanted(workload) && !wanted(transform)) return;
   const int64_t per_tensor = total / kAdamTensors;
   mg::Generator gen(1234);
   mg::TensorList params;
@@ -136,16 +143,37 @@ void bench_adam(const Context& ctx, const std::string& workload, int64_t total) 
     p.set_grad(mg::randn({per_tensor}, {mg::kFloat32, ctx.device}, &gen) * 0.01);
     params.push_back(p);
   }
-  mg::Adam opt(params, {.lr = 1e-3, .use_accelerated_op = true});
-  opt.step();  // the state is created by the first step
-  reset_peak(ctx);
-  const Timing t = time_synced(ctx, ctx.iters, [&] { opt.step(); });
-  const double gbps = 28.0 * static_cast<double>(total) / (t.median_ms * 1e6);
-  emit(ctx, workload, t,
-       fmt::format(", \"variant\": \"Adam(use_accelerated_op).step()\", \"elements\": {}, "
-                   "\"tensors\": {}, \"gb_per_s\": {:.3f}, \"copy_gb_per_s\": {:.3f}, "
-                   "\"fraction_of_copy\": {:.4f}",
-                   total, kAdamTensors, gbps, ctx.copy_gb_per_s, gbps / ctx.copy_gb_per_s));
+  if (wanted(workload)) {
+    mg::Adam opt(params, {.lr = 1e-3, .use_accelerated_op = true});
+    opt.step();  // the state is created by the first step
+    reset_peak(ctx);
+    const Timing t = time_synced(ctx, ctx.iters, [&] { opt.step(); });
+    const double gbps = 28.0 * static_cast<double>(total) / (t.median_ms * 1e6);
+    emit(ctx, workload, t,
+         fmt::format(", \"variant\": \"Adam(use_accelerated_op).step()\", \"elements\": {}, "
+                     "\"tensors\": {}, \"gb_per_s\": {:.3f}, \"copy_gb_per_s\": {:.3f}, "
+                     "\"fraction_of_copy\": {:.4f}",
+                     total, kAdamTensors, gbps, ctx.copy_gb_per_s, gbps / ctx.copy_gb_per_s));
+  }
+
+  // Diagnosis, metagrad only: the fused transformation alone (scale_by_accelerated_adam in place:
+  // reads g, mu, nu, writes mu, nu and the update into g; 24 bytes per element).
+  if (!wanted(transform)) return;
+  const auto scale = mg::scale_by_accelerated_adam();
+  mg::TensorList grads;
+  for (const mg::Tensor& p : params) grads.push_back(p.grad());
+  mg::OptState state = scale.init(params);
+  const Timing tt = time_synced(ctx, ctx.iters, [&] {
+    const mg::NoGradGuard no_grad;
+    (void)scale.update(grads, state, {}, true);
+  });
+  const double transform_gbps = 24.0 * static_cast<double>(total) / (tt.median_ms * 1e6);
+  emit(ctx, transform, tt,
+       fmt::format(", \"variant\": \"scale_by_accelerated_adam update in place\", \"elements\": "
+                   "{}, \"tensors\": {}, \"bytes_per_element\": 24, \"gb_per_s\": {:.3f}, "
+                   "\"copy_gb_per_s\": {:.3f}, \"fraction_of_copy\": {:.4f}",
+                   total, kAdamTensors, transform_gbps, ctx.copy_gb_per_s,
+                   transform_gbps / ctx.copy_gb_per_s));
 }
 
 // The sinusoid tasks: x ~ U[-5, 5) and y = A sin(x - phase) with A in [0.1, 5) and phase in

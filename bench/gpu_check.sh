@@ -13,7 +13,8 @@
 #
 # Usage: bench/gpu_check.sh
 # Env: OUT (when set, everything printed also goes to $OUT/gpu_check.log, and the JSON results to
-#      $OUT/metagrad.jsonl and $OUT/pytorch.jsonl; else they stay in build-gpu/gpu-results),
+#      $OUT/metagrad.jsonl and $OUT/pytorch.jsonl, the compiler's output to $OUT/build.log; else
+#      they stay in build-gpu/gpu-results),
 #      PYTHON (python3: the one with CUDA PyTorch), GPU_CHECK_BUDGET (345), GPU_CHECK_JOBS (ninja
 #      -j, default: every core).
 # Exit code: 0 when every step passed (a missed performance target is reported, not a failure),
@@ -60,15 +61,14 @@ step() {
   return 1
 }
 
-# json_step NAME LIMIT FILE CMD...: step, with CMD's output also appended to FILE.
+# json_step NAME LIMIT FILE CMD...: step, with the JSON lines CMD prints also appended to FILE.
 json_step() {
   local name=$1 limit=$2 file=$3
   shift 3
-  local tmp
+  local tmp rc=0
   tmp=$(mktemp)
-  local rc=0
-  step "$name" "$limit" "$@" > "$tmp" || rc=$?
-  cat "$tmp"
+  # shellcheck disable=SC2016  # expanded by the inner shell
+  step "$name" "$limit" bash -c 'set -o pipefail; "$@" | tee "$0"' "$tmp" "$@" || rc=$?
   grep '^{' "$tmp" >> "$file" || true
   rm -f "$tmp"
   return "$rc"
@@ -77,7 +77,8 @@ json_step() {
 echo "== device"
 nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap --format=csv,noheader ||
   nvidia-smi -L || echo "nvidia-smi failed"
-cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2> /dev/null | head -n 1 | tr -d '. ')
+cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2> /dev/null | head -n 1 |
+  tr -d '. ' || true)
 arch="sm_${cap:-90}"
 echo "building for $arch"
 
@@ -102,9 +103,13 @@ for i in sorted(ids):
         print(os.path.relpath(f, build))
 EOF
 )
-# shellcheck disable=SC2086  # the target list is split on purpose
-step "build" 240 ninja -C "$build" -j "${GPU_CHECK_JOBS:-$(nproc)}" $targets \
-  tests/golden_check/golden_check bench/gpu_bench bench/maml_omniglot || true
+# The compiler's output goes to build.log; its end is shown when the build fails.
+# shellcheck disable=SC2016,SC2086  # expanded by the inner shell; the target list is split
+if ! step "build" 240 bash -c '"$@" > "$0" 2>&1' "$results/build.log" \
+  ninja -C "$build" -j "${GPU_CHECK_JOBS:-$(nproc)}" $targets tests/golden_check/golden_check \
+  bench/gpu_bench bench/maml_omniglot; then
+  tail -n 40 "$results/build.log"
+fi
 
 step "meson test --suite cuda" 120 meson test -C "$build" --no-rebuild --suite cuda \
   --print-errorlogs || true

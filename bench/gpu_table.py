@@ -22,6 +22,8 @@ ROWS = [
     ('copy_bandwidth', 'copy_bandwidth', 'D2D copy, 400 MB'),
     ('adam_100m', 'adam_100m', 'fused Adam, 100M in 100 tensors'),
     ('adam_10m', 'adam_10m', 'fused Adam, 10M in 100 tensors'),
+    ('adam_transform_100m', None, 'Adam transform alone, 100M (24 B/el.)'),
+    ('adam_transform_10m', None, 'Adam transform alone, 10M (24 B/el.)'),
     ('maml_step_32tasks', 'maml_step_32tasks', 'MAML Omniglot 32 tasks (torch loop)'),
     ('maml_step_32tasks', 'maml_step_32tasks_vmap', 'MAML Omniglot 32 tasks (torch vmap)'),
     ('maml_sinusoid', 'maml_sinusoid', 'sinusoid MAML 25 tasks (torch loop)'),
@@ -71,7 +73,7 @@ def main(argv: list[str]) -> int:
     print(f'{"workload":<38} {"metagrad ms":>10} {"":>16}   {"PyTorch ms":>10} {"":>16}  '
           f'{"torch/mg":>8}')
     for mg_name, torch_name, label in ROWS:
-        mg, pt = get(('metagrad', mg_name)), get(('pytorch', torch_name))
+        mg, pt = get(('metagrad', mg_name)), get(('pytorch', torch_name)) if torch_name else None
         ratio = f'{pt["median_ms"] / mg["median_ms"]:8.2f}' if mg and pt else f'{"-":>8}'
         print(f'{label:<38} {describe(mg)}   {describe(pt)}  {ratio}')
 
