@@ -29,6 +29,9 @@ results="$build/gpu-results"
 if [[ -n "${OUT:-}" ]]; then
   mkdir -p "$OUT"
   exec > >(tee "$OUT/gpu_check.log") 2>&1
+  tee_pid=$!
+  # On exit, let tee write the last lines before the script ends.
+  trap 'exec >&- 2>&-; wait "$tee_pid" || true' EXIT
   results="$OUT"
 fi
 mkdir -p "$results"
