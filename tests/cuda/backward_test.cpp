@@ -22,15 +22,15 @@ TensorList differentiable_inputs(const TensorList& inputs) {
   return wrt;
 }
 
-// sum_k sum(out_k * w_k) over the float outputs that require grad, with fixed weights w_k
-// (the same on both devices), or undefined when no output requires grad.
+// sum_k sum(out_k * w_k) in float64 over the float outputs that require grad, with fixed weights
+// w_k (the same on both devices), or undefined when no output requires grad.
 Tensor weighted_loss(const TensorList& outputs) {
   Tensor loss;
   for (size_t k = 0; k < outputs.size(); ++k) {
     const Tensor& out = outputs[k];
     if (!out.defined() || !out.requires_grad()) continue;
     const Tensor w = uniform(out.shape(), out.dtype(), 500 + k, -1.0, 1.0, false).to(out.device());
-    const Tensor term = (out * w).sum();
+    const Tensor term = (out * w).sum().to(kFloat64);  // outputs may differ in dtype
     loss = loss.defined() ? loss + term : term;
   }
   return loss;
@@ -51,7 +51,7 @@ TensorList gradients(const OpCase& c, const TensorList& inputs, bool second_orde
   Tensor norm;
   for (const Tensor& gi : g) {
     if (!gi.defined() || !gi.requires_grad()) continue;
-    const Tensor term = (gi * gi).sum();
+    const Tensor term = (gi * gi).sum().to(kFloat64);
     norm = norm.defined() ? norm + term : term;
   }
   if (!norm.defined()) return {};
@@ -157,7 +157,7 @@ std::vector<GradcheckCase> gradcheck_cases() {
       {"sum, mean, amax over dims",
        {u64({2, 3, 2}, 6)},
        [](L x) {
-         return TensorList{sum(x[0], {1}) * mean(x[0], {1}) + amax(x[0], {0, 2}, true)};
+         return TensorList{sum(x[0], {1}) * mean(x[0], {1}), amax(x[0], {0, 2}, true)};
        }},
       {"max along a dim, prod, norm",
        {u64({3, 3}, 7)},

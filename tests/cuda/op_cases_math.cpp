@@ -223,8 +223,7 @@ std::vector<OpCase> elementwise_cases() {
          return TensorList{integers({3, 4}, -5, 6, 4), integers({4}, -5, 6, 5)};
        },
        [](const TensorList& x) {
-         return TensorList{x[0] + x[1],         x[0] - x[1], x[0] * x[1], maximum(x[0], x[1]),
-                           minimum(x[0], x[1]), x[0] * 3.0,  neg(x[0]),   abs(x[0])};
+         return TensorList{x[0] + x[1], x[0] - x[1], x[0] * x[1], x[0] * 3.0, neg(x[0])};
        },
        1, false},
   };
@@ -241,7 +240,8 @@ std::vector<OpCase> reduction_and_linalg_cases() {
        20},
       {"sum of a permuted view", one({3, 4, 5}),
        [](const TensorList& x) {
-         return TensorList{sum(x[0].permute({2, 0, 1}), {1}), sum(x[0].t().contiguous(), {})};
+         return TensorList{sum(x[0].permute({2, 0, 1}), {1}),
+                           sum(x[0].transpose(0, 2).contiguous(), {})};
        },
        60},
       {"sum of 3000 elements", one({3, 1000}),

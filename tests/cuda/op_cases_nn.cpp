@@ -97,7 +97,7 @@ std::vector<OpCase> nn_cases() {
          return TensorList{uniform({2, 4, 3}, d, 1), uniform({2, 5, 3}, d, 2),
                            uniform({2, 5}, d, 3)};
        },
-       [](const TensorList& x) { return TensorList{linear(x[0], x[1], x[2].unsqueeze(1))}; }, 3},
+       [](const TensorList& x) { return TensorList{linear(x[0], x[1], x[2])}; }, 3},
       {"softmax, log_softmax", images({3, 4, 5}),
        [](const TensorList& x) {
          return TensorList{softmax(x[0], -1), softmax(x[0], 1), log_softmax(x[0], 0),
