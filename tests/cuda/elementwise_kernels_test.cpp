@@ -98,17 +98,22 @@ bool same_bits(double a, double b) {
   return (std::isnan(a) && std::isnan(b)) || (a == b && std::signbit(a) == std::signbit(b));
 }
 
-// Every element of `got` (any device) equals `want`'s: bit for bit (NaN matching NaN) when rtol
-// is 0, else within rtol relative plus atol.
-void check_same(const Tensor& got, const Tensor& want, double rtol = 0, double atol = 0) {
+// How check_same compares: bit for bit (NaN matching NaN) when rtol and atol are 0, else within
+// rtol relative plus atol; `signed_zero` false lets 0 match -0.
+struct Tolerance {
+  double rtol = 0, atol = 0;
+  bool signed_zero = true;
+};
+
+// Every element of `got` (any device) matches `want`'s.
+void check_same(const Tensor& got, const Tensor& want, Tolerance tol = {}) {
   REQUIRE(got.dtype() == want.dtype());
   REQUIRE(got.shape() == want.shape());
   const std::vector<double> g = got.to(kCPU).to_vector<double>(), w = want.to_vector<double>();
   int bad = 0;
   for (size_t i = 0; i < g.size(); ++i) {
-    const bool ok =
-        rtol == 0 ? same_bits(g[i], w[i])
-                  : same_bits(g[i], w[i]) || std::abs(g[i] - w[i]) <= atol + rtol * std::abs(w[i]);
+    const bool ok = same_bits(g[i], w[i]) || (!tol.signed_zero && g[i] == w[i]) ||
+                    std::abs(g[i] - w[i]) <= tol.atol + tol.rtol * std::abs(w[i]);
     if (!ok && bad++ < 5) {
       INFO("element " << i << ": got " << g[i] << ", want " << w[i]);
       CHECK(ok);
@@ -117,8 +122,11 @@ void check_same(const Tensor& got, const Tensor& want, double rtol = 0, double a
   CHECK(bad == 0);
 }
 
-// rtol for results of the device's math library (a few ulp from the host's) in `dtype`.
-double libm_rtol(DType dtype) { return dtype == kFloat32 ? 2e-6 : 1e-14; }
+// For results of a math library (a few ulp between the host's, Eigen's vectorised functions and
+// the device's) in `dtype`.
+Tolerance libm(DType dtype) {
+  return dtype == kFloat32 ? Tolerance{2e-6, 1e-6} : Tolerance{1e-14, 1e-15};
+}
 
 }  // namespace
 
@@ -202,39 +210,46 @@ TEST_CASE("cuda copy: dense copies between host and device memory (cross-device 
 
 TEST_CASE("cuda unary: every op on float views, as the CPU computes it", "[cuda][elementwise]") {
   CudaTestDevice device;
+  // How a case compares: plain IEEE arithmetic is bit-identical on every device; math-library
+  // functions are within a few ulp.
+  enum Compare { kExact, kLibm, kUnsignedZero, kSqrt };
   struct Case {
     UnaryOp op;
     UnaryParams params;
-    bool exact;  // plain IEEE arithmetic: bit-identical on every device
+    Compare compare;
   };
   const Case cases[] = {
-      {UnaryOp::Neg, {}, true},
-      {UnaryOp::Abs, {}, true},
-      {UnaryOp::Sign, {}, true},
-      {UnaryOp::Exp, {}, false},
-      {UnaryOp::Log, {}, false},
-      {UnaryOp::Log1p, {}, false},
-      {UnaryOp::Sqrt, {}, true},
-      {UnaryOp::Rsqrt, {}, false},  // the CPU's vectorised rsqrt is not correctly rounded
-      {UnaryOp::Square, {}, true},
-      {UnaryOp::Sin, {}, false},
-      {UnaryOp::Cos, {}, false},
-      {UnaryOp::Tanh, {}, false},
-      {UnaryOp::Sigmoid, {}, false},
-      {UnaryOp::Relu, {}, true},
-      {UnaryOp::Clamp, {-0.5, 0.7, 0}, true},
-      {UnaryOp::Clamp, {-kInf, 0.25, 0}, true},
-      {UnaryOp::Clamp, {-1.0, kInf, 0}, true},
-      {UnaryOp::Clamp, {1.0, -1.0, 0}, true},  // lo > hi: hi everywhere but NaN
-      {UnaryOp::PowScalar, {2.0, 0, 0}, true},
-      {UnaryOp::PowScalar, {2.5, 0, 0}, false},
-      {UnaryOp::PowScalar, {-1.0, 0, 0}, false},
-      {UnaryOp::PowScalar, {3.0, 0, 0}, false},
-      {UnaryOp::ScalarPow, {1.7, 0, 0}, false},
-      {UnaryOp::ScalarPow, {-2.0, 0, 0}, false},
-      {UnaryOp::NanToNum, {0.0, 100.0, -100.0}, true},
-      {UnaryOp::NanToNum, {-1.0, 3.4e38, -3.4e38}, true},
-      {UnaryOp::LogicalNot, {}, true},
+      // The CPU's vectorised negation is 0 - x, so its contiguous rows give 0 for -(0), its
+      // strided ones -0; the kernel gives IEEE's -0 everywhere.
+      {UnaryOp::Neg, {}, kUnsignedZero},
+      {UnaryOp::Abs, {}, kExact},
+      {UnaryOp::Sign, {}, kExact},
+      {UnaryOp::Exp, {}, kLibm},
+      {UnaryOp::Log, {}, kLibm},
+      {UnaryOp::Log1p, {}, kLibm},
+      // Correctly rounded on the device; the CPU's float32 rows use Eigen's fast-math sqrt (an
+      // rsqrt estimate and a Newton step, up to an ulp off, and sqrt(-0) = 0).
+      {UnaryOp::Sqrt, {}, kSqrt},
+      {UnaryOp::Rsqrt, {}, kLibm},
+      {UnaryOp::Square, {}, kExact},
+      {UnaryOp::Sin, {}, kLibm},
+      {UnaryOp::Cos, {}, kLibm},
+      {UnaryOp::Tanh, {}, kLibm},
+      {UnaryOp::Sigmoid, {}, kLibm},
+      {UnaryOp::Relu, {}, kExact},
+      {UnaryOp::Clamp, {-0.5, 0.7, 0}, kExact},
+      {UnaryOp::Clamp, {-kInf, 0.25, 0}, kExact},
+      {UnaryOp::Clamp, {-1.0, kInf, 0}, kExact},
+      {UnaryOp::Clamp, {1.0, -1.0, 0}, kExact},  // lo > hi: hi everywhere but NaN
+      {UnaryOp::PowScalar, {2.0, 0, 0}, kExact},
+      {UnaryOp::PowScalar, {2.5, 0, 0}, kLibm},
+      {UnaryOp::PowScalar, {-1.0, 0, 0}, kLibm},
+      {UnaryOp::PowScalar, {3.0, 0, 0}, kLibm},
+      {UnaryOp::ScalarPow, {1.7, 0, 0}, kLibm},
+      {UnaryOp::ScalarPow, {-2.0, 0, 0}, kLibm},
+      {UnaryOp::NanToNum, {0.0, 100.0, -100.0}, kExact},
+      {UnaryOp::NanToNum, {-1.0, 3.4e38, -3.4e38}, kExact},
+      {UnaryOp::LogicalNot, {}, kExact},
   };
   for (DType dtype : {kFloat32, kFloat64}) {
     for (const Case& c : cases) {
@@ -250,11 +265,10 @@ TEST_CASE("cuda unary: every op on float views, as the CPU computes it", "[cuda]
         const Tensor cpu_in = c.op == UnaryOp::Relu ? in.cpu.contiguous() : in.cpu;
         cpu().unary(c.op, view_of(cpu_in), view_of(want), c.params);
         device.backend().unary(c.op, view_of(in.cuda), view_of(got), c.params);
-        if (c.exact) {
-          check_same(got, want);
-        } else {
-          check_same(got, want, libm_rtol(dtype), dtype == kFloat32 ? 1e-6 : 1e-15);
-        }
+        Tolerance tol;
+        if (c.compare == kLibm || (c.compare == kSqrt && dtype == kFloat32)) tol = libm(dtype);
+        tol.signed_zero = c.compare == kExact || (c.compare == kSqrt && dtype == kFloat64);
+        check_same(got, want, tol);
       }
     }
   }
@@ -323,7 +337,7 @@ TEST_CASE("cuda binary: every op and dtype, broadcast and strided operands",
           cpu().binary(op, view_of(a.cpu), view_of(b.cpu), view_of(want));
           device.backend().binary(op, view_of(a.cuda), view_of(b.cuda), view_of(got));
           if (op == BinaryOp::Pow) {
-            check_same(got, want, libm_rtol(dtype), dtype == kFloat32 ? 1e-6 : 1e-15);
+            check_same(got, want, libm(dtype));
           } else {
             check_same(got, want);
           }
@@ -396,8 +410,8 @@ TEST_CASE("cuda random: a seed draws the CPU's numbers (uniform and integer bit 
       cpu().random(c.kind, view_of(want), 0x5eedULL, offset, c.low, c.high);
       device.backend().random(c.kind, view_of(got), 0x5eedULL, offset, c.low, c.high);
       if (c.kind == RandomKind::Normal) {
-        check_same(got, want, c.dtype == kFloat32 ? 1e-5 : 1e-13,
-                   c.dtype == kFloat32 ? 1e-5 : 1e-13);
+        check_same(got, want,
+                   c.dtype == kFloat32 ? Tolerance{1e-5, 1e-5} : Tolerance{1e-13, 1e-13});
       } else {
         check_same(got, want);
       }
@@ -431,9 +445,73 @@ AdamData adam_data(DType dtype, int64_t n, uint64_t seed) {
 const AdamCoefficients kAdam{
     0.9, 0.999, 1e-8, 1e-10, 1.0 - 0.9 * 0.9 * 0.9, 1.0 - 0.999 * 0.999 * 0.999};
 
+// The fused step in scalar code, operation by operation as Note [fused adam] writes it (no FMA
+// contraction, correctly rounded sqrt): what the kernels compute bit for bit in both dtypes. The
+// CPU backend matches it bit for bit in float64 only: its float32 rows take Eigen's fast-math
+// sqrt (an rsqrt estimate and a Newton step), which may be an ulp off.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+template <typename T>
+struct AdamReferenceCoef {
+  T b1 = static_cast<T>(kAdam.b1), c1 = static_cast<T>(1.0 - kAdam.b1),
+    b2 = static_cast<T>(kAdam.b2), c2 = static_cast<T>(1.0 - kAdam.b2),
+    bc1 = static_cast<T>(kAdam.bc1), bc2 = static_cast<T>(kAdam.bc2),
+    eps_root = static_cast<T>(kAdam.eps_root), eps = static_cast<T>(kAdam.eps),
+    two_c2 = static_cast<T>(2.0 * (1.0 - kAdam.b2)),
+    two_bc1_bc2 = static_cast<T>(2.0 * kAdam.bc1 * kAdam.bc2);
+};
+
+// (mu', nu', u) from (g, mu, nu).
+template <typename T>
+TensorList adam_forward_reference(const Tensor& g, const Tensor& mu, const Tensor& nu) {
+  const AdamReferenceCoef<T> k;
+  const std::vector<T> gv = g.to_vector<T>(), mv = mu.to_vector<T>(), vv = nu.to_vector<T>();
+  std::vector<double> mo(gv.size()), vo(gv.size()), uo(gv.size());
+  for (size_t j = 0; j < gv.size(); ++j) {
+    const T m = mv[j] * k.b1 + gv[j] * k.c1;
+    const T v = vv[j] * k.b2 + gv[j] * gv[j] * k.c2;
+    const T root = std::sqrt(v / k.bc2 + k.eps_root);
+    mo[j] = m;
+    vo[j] = v;
+    uo[j] = m / k.bc1 / (root + k.eps);
+  }
+  const Dims shape = {static_cast<int64_t>(gv.size())};
+  const DType dtype = g.dtype();
+  return {tensor(mo, shape, dtype), tensor(vo, shape, dtype), tensor(uo, shape, dtype)};
+}
+
+// (dg, dmu, dnu) from (grad_mu, grad_nu, grad_u, g, mu', nu').
+template <typename T>
+TensorList adam_backward_reference(const TensorList& in) {
+  const AdamReferenceCoef<T> k;
+  std::vector<std::vector<T>> v;
+  for (const Tensor& t : in) v.push_back(t.to_vector<T>());
+  const size_t n = v[0].size();
+  std::vector<double> dg(n), dm(n), dv(n);
+  for (size_t j = 0; j < n; ++j) {
+    const T root = std::sqrt(v[5][j] / k.bc2 + k.eps_root);
+    const T d = root + k.eps;
+    const T total_m = v[0][j] + v[2][j] / (d * k.bc1);
+    const T total_n = v[1][j] - v[2][j] * v[4][j] / (d * d * root * k.two_bc1_bc2);
+    dg[j] = k.c1 * total_m + k.two_c2 * v[3][j] * total_n;
+    dm[j] = k.b1 * total_m;
+    dv[j] = k.b2 * total_n;
+  }
+  const Dims shape = {static_cast<int64_t>(n)};
+  const DType dtype = in[0].dtype();
+  return {tensor(dg, shape, dtype), tensor(dm, shape, dtype), tensor(dv, shape, dtype)};
+}
+#if !defined(__clang__) && defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
 }  // namespace
 
-TEST_CASE("cuda fused adam forward: one call over many slots of both dtypes, bit-identical",
+TEST_CASE("cuda fused adam forward: one call over many slots of both dtypes, bit for bit",
           "[cuda][elementwise][adam]") {
   CudaTestDevice device;
   const Device dev = device.device();
@@ -472,12 +550,25 @@ TEST_CASE("cuda fused adam forward: one call over many slots of both dtypes, bit
   cpu().adam_forward(kAdam, host_slots.data(), host_slots.size());
   device.backend().adam_forward(kAdam, dev_slots.data(), dev_slots.size());
   for (size_t i = 0; i < data.size(); ++i) {
-    INFO("slot " << i);
-    for (size_t k = 0; k < host[i].size(); ++k) check_same(dev_t[i][k], host[i][k]);
+    INFO("slot " << i << " " << dtype_name(data[i].dtype));
+    const AdamData& d = data[i];
+    const TensorList want = d.dtype == kFloat32 ? adam_forward_reference<float>(d.g, d.mu, d.nu)
+                                                : adam_forward_reference<double>(d.g, d.mu, d.nu);
+    // The slot's buffers now hold (u, mu', nu') in place, else (g, mu, nu, mu', nu', u).
+    const TensorList got = in_place ? TensorList{dev_t[i][1], dev_t[i][2], dev_t[i][0]}
+                                    : TensorList{dev_t[i][3], dev_t[i][4], dev_t[i][5]};
+    const TensorList cpu_out = in_place ? TensorList{host[i][1], host[i][2], host[i][0]}
+                                        : TensorList{host[i][3], host[i][4], host[i][5]};
+    for (size_t k = 0; k < 3; ++k) {
+      check_same(got[k], want[k]);
+      if (d.dtype == kFloat64) check_same(got[k], cpu_out[k]);
+    }
+    if (!in_place)
+      for (size_t k = 0; k < 3; ++k) check_same(dev_t[i][k], host[i][k]);  // inputs untouched
   }
 }
 
-TEST_CASE("cuda fused adam backward: one call over many slots of both dtypes, bit-identical",
+TEST_CASE("cuda fused adam backward: one call over many slots of both dtypes, bit for bit",
           "[cuda][elementwise][adam]") {
   CudaTestDevice device;
   const Device dev = device.device();
@@ -511,8 +602,15 @@ TEST_CASE("cuda fused adam backward: one call over many slots of both dtypes, bi
   cpu().adam_backward(kAdam, host_slots.data(), host_slots.size());
   device.backend().adam_backward(kAdam, dev_slots.data(), dev_slots.size());
   for (size_t i = 0; i < host.size(); ++i) {
-    INFO("slot " << i);
-    for (size_t k = 6; k < 9; ++k) check_same(dev_t[i][k], host[i][k]);
+    const DType dtype = host[i][0].dtype();
+    INFO("slot " << i << " " << dtype_name(dtype));
+    const TensorList in(host[i].begin(), host[i].begin() + 6);
+    const TensorList want = dtype == kFloat32 ? adam_backward_reference<float>(in)
+                                              : adam_backward_reference<double>(in);
+    for (size_t k = 0; k < 3; ++k) {
+      check_same(dev_t[i][6 + k], want[k]);
+      if (dtype == kFloat64) check_same(dev_t[i][6 + k], host[i][6 + k]);
+    }
   }
 }
 
