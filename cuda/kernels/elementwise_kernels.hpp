@@ -61,7 +61,7 @@ using UnaryOut = std::conditional_t<kOp == UnaryOp::LogicalNot, bool, T>;
 template <UnaryOp kOp, typename T>
 MG_HD inline UnaryOut<kOp, T> unary_value(T x, T alpha, T beta, T gamma) {
   if constexpr (kOp == UnaryOp::Neg) {
-    return static_cast<T>(-x);
+    return static_cast<T>(-x);  // -(0) = -0, as the CPU's strided rows (its Eigen rows give 0)
   } else if constexpr (kOp == UnaryOp::Abs) {
     if constexpr (std::is_floating_point_v<T>) {
       return math::abs(x);
@@ -93,7 +93,9 @@ MG_HD inline UnaryOut<kOp, T> unary_value(T x, T alpha, T beta, T gamma) {
   } else if constexpr (kOp == UnaryOp::Sigmoid) {
     return T(1) / (T(1) + math::exp(-x));
   } else if constexpr (kOp == UnaryOp::Relu) {
-    return x < T(0) ? T(0) : x;  // NaN stays NaN, as the CPU's vectorised max(x, 0)
+    // NaN and -0 stay, as in the CPU's contiguous rows (Eigen's max(x, 0); its strided rows,
+    // x > 0 ? x : 0, give 0 for both) and in PyTorch.
+    return x < T(0) ? T(0) : x;
   } else if constexpr (kOp == UnaryOp::Clamp) {
     if (x != x) return x;  // min(max(x, lo), hi) as PyTorch: hi when lo > hi; NaN stays NaN
     const T y = x < alpha ? alpha : x;

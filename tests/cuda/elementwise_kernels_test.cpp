@@ -347,6 +347,25 @@ TEST_CASE("cuda binary: every op and dtype, broadcast and strided operands",
   }
 }
 
+TEST_CASE("cuda elementwise: large tensors (many blocks of the grid-stride loop)",
+          "[cuda][elementwise]") {
+  CudaTestDevice device;
+  const Dims shape = {1000, 1100};
+  const Tensor a = tensor(values(1000 * 1100, kFloat32, 61), shape, kFloat32);
+  const Tensor b = tensor(values(1100, kFloat32, 67), {1, 1100}, kFloat32).expand(shape);
+  const Tensor a_dev = a.to(device.device()), b_dev = b.to(device.device());
+  const Tensor want = empty(shape, kFloat32),
+               got = empty(shape, TensorOptions(kFloat32, device.device()));
+  cpu().binary(BinaryOp::Mul, view_of(a), view_of(b), view_of(want));
+  device.backend().binary(BinaryOp::Mul, view_of(a_dev), view_of(b_dev), view_of(got));
+  check_same(got, want);
+  const Tensor want64 = empty({1100, 1000}, kFloat64);
+  const Tensor got64 = empty({1100, 1000}, TensorOptions(kFloat64, device.device()));
+  cpu().copy(view_of(a.transpose(0, 1)), view_of(want64));
+  device.backend().copy(view_of(a_dev.transpose(0, 1)), view_of(got64));
+  check_same(got64, want64);
+}
+
 TEST_CASE("cuda binary: the CPU's errors for bool arithmetic and integer div and pow",
           "[cuda][elementwise]") {
   CudaTestDevice device;
