@@ -10,7 +10,8 @@
 
 // Note [fused adam]
 // Forward, per element (float64: bit-identical to scale_by_adam, same operations in the same
-// order, no FMA contraction; float32: a correctly rounded sqrt, as the unfused sqrt op uses):
+// order, no FMA contraction; float32: the sqrt the backend's unfused sqrt op uses — Eigen's
+// vectorised one on the CPU, which may differ from the correctly rounded CUDA sqrtf by an ulp):
 //   mu' = mu b1 + g (1 - b1),  nu' = nu b2 + (g g)(1 - b2),
 //   s = sqrt(nu' / bc2 + eps_root),  d = s + eps,  u = (mu' / bc1) / d.
 // First-order backward (exact for every eps and eps_root: s and d are kept apart, unlike
