@@ -109,38 +109,39 @@ namespace detail {
 // Launches IndexedRead over out's elements: out = data[place + index * step].
 template <typename Executor>
 void launch_indexed_read(Executor& executor, const View& out, const View& data, const View& index,
-                         int64_t step, int64_t size, int dim) {
+                         int64_t step, int64_t size, int dim, kernels::KernelError* slot) {
   const kernels::Indexer<3> ix = kernels::indexer_of(out, data, index);
   kernels::dispatch_all(out.dtype, [&](auto tag) {
     using T = decltype(tag);
-    executor.for_each(out.numel(), kernels::IndexedRead<T>{
-                                       static_cast<T*>(out.data), static_cast<const T*>(data.data),
-                                       static_cast<const int64_t*>(index.data), ix, step, size, dim,
-                                       executor.error_slot()});
+    executor.for_each(out.numel(), kernels::IndexedRead<T>{static_cast<T*>(out.data),
+                                                           static_cast<const T*>(data.data),
+                                                           static_cast<const int64_t*>(index.data),
+                                                           ix, step, size, dim, slot});
   });
 }
 
 // Launches IndexedAdd over src's elements: out[place + index * step] += src.
 template <typename Executor>
 void launch_indexed_add(Executor& executor, const View& out, const View& src, const View& index,
-                        int64_t step, int64_t size, int dim) {
+                        int64_t step, int64_t size, int dim, kernels::KernelError* slot) {
   const kernels::Indexer<3> ix = kernels::indexer_of(out, src, index);
   kernels::dispatch_all(out.dtype, [&](auto tag) {
     using T = decltype(tag);
-    executor.for_each(src.numel(), kernels::IndexedAdd<T>{
-                                       static_cast<T*>(out.data), static_cast<const T*>(src.data),
-                                       static_cast<const int64_t*>(index.data), ix, step, size, dim,
-                                       executor.error_slot()});
+    executor.for_each(
+        src.numel(),
+        kernels::IndexedAdd<T>{static_cast<T*>(out.data), static_cast<const T*>(src.data),
+                               static_cast<const int64_t*>(index.data), ix, step, size, dim, slot});
   });
 }
 
 // Validates every value of `index` when the iteration itself is empty (as the CPU does).
 template <typename Executor>
-void launch_index_check(Executor& executor, const View& index, int64_t size, int dim) {
+void launch_index_check(Executor& executor, const View& index, int64_t size, int dim,
+                        kernels::KernelError* slot) {
   const View* const views[1] = {&index};
-  executor.for_each(index.numel(), kernels::IndexCheck{static_cast<const int64_t*>(index.data),
-                                                       kernels::make_indexer(views), size, dim,
-                                                       executor.error_slot()});
+  executor.for_each(index.numel(),
+                    kernels::IndexCheck{static_cast<const int64_t*>(index.data),
+                                        kernels::make_indexer(views), size, dim, slot});
 }
 
 }  // namespace detail
@@ -148,48 +149,51 @@ void launch_index_check(Executor& executor, const View& index, int64_t size, int
 template <typename Executor>
 void KernelBackend<Executor>::gather(const View& in, int dim, const View& index, const View& out) {
   kernels::check_index_dtype(index, "gather");
+  kernels::KernelError* slot = error_slot_for("gather");
   const View data = kernels::with_dim_stride(in, index.shape, dim, 0);
-  detail::launch_indexed_read(executor_, out, data, index, in.strides[dim], in.shape[dim], dim);
-  check_kernel_error("gather");
+  detail::launch_indexed_read(executor_, out, data, index, in.strides[dim], in.shape[dim], dim,
+                              slot);
 }
 
 template <typename Executor>
 void KernelBackend<Executor>::scatter_add(const View& out, int dim, const View& index,
                                           const View& src) {
   kernels::check_index_dtype(index, "scatter_add");
+  kernels::KernelError* slot = error_slot_for("scatter_add");
   const View target = kernels::with_dim_stride(out, index.shape, dim, 0);
   const View source{src.data, src.dtype, index.shape, src.strides};
   detail::launch_indexed_add(executor_, target, source, index, out.strides[dim], out.shape[dim],
-                             dim);
-  check_kernel_error("scatter_add");
+                             dim, slot);
 }
 
 template <typename Executor>
 void KernelBackend<Executor>::index_select(const View& in, int dim, const View& index,
                                            const View& out) {
   kernels::check_index_dtype(index, "index_select");
+  kernels::KernelError* slot = error_slot_for("index_select");
   if (out.numel() == 0) {
-    detail::launch_index_check(executor_, index, in.shape[dim], dim);
+    detail::launch_index_check(executor_, index, in.shape[dim], dim, slot);
   } else {
     const View data = kernels::with_dim_stride(in, out.shape, dim, 0);
     const View idx = kernels::index_along(index, out.shape, dim);
-    detail::launch_indexed_read(executor_, out, data, idx, in.strides[dim], in.shape[dim], dim);
+    detail::launch_indexed_read(executor_, out, data, idx, in.strides[dim], in.shape[dim], dim,
+                                slot);
   }
-  check_kernel_error("index_select");
 }
 
 template <typename Executor>
 void KernelBackend<Executor>::index_add(const View& out, int dim, const View& index,
                                         const View& src) {
   kernels::check_index_dtype(index, "index_add");
+  kernels::KernelError* slot = error_slot_for("index_add");
   if (src.numel() == 0) {
-    detail::launch_index_check(executor_, index, out.shape[dim], dim);
+    detail::launch_index_check(executor_, index, out.shape[dim], dim, slot);
   } else {
     const View target = kernels::with_dim_stride(out, src.shape, dim, 0);
     const View idx = kernels::index_along(index, src.shape, dim);
-    detail::launch_indexed_add(executor_, target, src, idx, out.strides[dim], out.shape[dim], dim);
+    detail::launch_indexed_add(executor_, target, src, idx, out.strides[dim], out.shape[dim], dim,
+                               slot);
   }
-  check_kernel_error("index_add");
 }
 
 }  // namespace metagrad

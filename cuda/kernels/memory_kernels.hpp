@@ -81,7 +81,8 @@ void KernelBackend<Executor>::copy(const View& src, const View& out) {
   const int64_t n = out.numel();
   if (n == 0) return;
   if (src.dtype == out.dtype && kernels::is_dense(src) && kernels::is_dense(out)) {
-    executor_.copy_bytes(out.data, src.data, static_cast<size_t>(n) * element_size(out.dtype));
+    if (executor_.copy_bytes(out.data, src.data, static_cast<size_t>(n) * element_size(out.dtype)))
+      raise_deferred_kernel_error();  // the host now waits for the queue: report what it found
     return;
   }
   kernels::dispatch_all(out.dtype, [&](auto out_tag) {

@@ -11,7 +11,8 @@ void KernelBackend<Executor>::reduce(ReduceOp op, const View& in, const View& ou
 }
 
 template <typename Executor>
-void KernelBackend<Executor>::arg_reduce(bool is_max, const View& in, int dim, const View& out_values, const View& out_indices) {
+void KernelBackend<Executor>::arg_reduce(bool is_max, const View& in, int dim,
+                                         const View& out_values, const View& out_indices) {
   MG_FAIL("arg_reduce (CUDA): not written yet");
 }
 

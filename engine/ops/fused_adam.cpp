@@ -33,8 +33,8 @@ TensorList three_like(const Tensor& t) {
 // One forward slot per index of (g, mu, nu) into (mu_out, nu_out, u_out).
 AdamForwardSlot forward_slot(const Tensor& g, const Tensor& mu, const Tensor& nu,
                              const Tensor& mu_out, const Tensor& nu_out, const Tensor& u_out) {
-  return {g.dtype(),        g.numel(),         g.raw_data(),      mu.raw_data(),
-          nu.raw_data(),    mu_out.raw_data(), nu_out.raw_data(), u_out.raw_data()};
+  return {g.dtype(),     g.numel(),         g.raw_data(),      mu.raw_data(),
+          nu.raw_data(), mu_out.raw_data(), nu_out.raw_data(), u_out.raw_data()};
 }
 
 // new_mu, new_nu, u from contiguous (g, mu, nu).
@@ -48,9 +48,9 @@ TensorList forward_kernel(const TensorList& in, const AdamCoefficients& k) {
 // dg, dmu, dnu from contiguous (gm, gn, gu, g, mu', nu').
 TensorList backward_kernel(const TensorList& in, const AdamCoefficients& k) {
   TensorList out = three_like(in[0]);
-  const AdamBackwardSlot slot{in[0].dtype(),    in[0].numel(),    in[0].raw_data(),
-                              in[1].raw_data(), in[2].raw_data(), in[3].raw_data(),
-                              in[4].raw_data(), in[5].raw_data(), out[0].raw_data(),
+  const AdamBackwardSlot slot{in[0].dtype(),     in[0].numel(),    in[0].raw_data(),
+                              in[1].raw_data(),  in[2].raw_data(), in[3].raw_data(),
+                              in[4].raw_data(),  in[5].raw_data(), out[0].raw_data(),
                               out[1].raw_data(), out[2].raw_data()};
   detail::backend_of(in[0]).adam_backward(k, &slot, 1);
   return out;
