@@ -7,7 +7,7 @@
 // A reduction is planned once per call (ReducePlan): size-1 dims are dropped, the rest ordered by
 // the first input's stride (largest first, broadcast dims outermost) and neighbours of one kind
 // (kept or reduced) merged where every operand is contiguous across them. Without shared memory,
-// each output's K reduced elements are split into `chunks` interleaved pieces: thread (k, c)
+// each output's reduced elements are split into `chunks` interleaved pieces: thread (k, c)
 // combines elements c, c + chunks, c + 2 chunks, ... of output k into a partial, so that adjacent
 // threads read adjacent elements when the reduced dims are innermost ("inner" layout, threads
 // k-major) and adjacent outputs' elements when a kept dim is innermost ("outer" layout, threads
@@ -15,10 +15,10 @@
 // reduced again the same way until one thread per output suffices (chunks = 1), which writes the
 // output. Every combination happens in a fixed order, so results do not depend on thread order.
 // The stages are generic over three policies:
-//   - a Reduction R: `Acc` (the accumulator: double for float sums, int64 for ints, a pair for
-//     the batch-norm gradient sums, (value, index) for arg_reduce), MG_HD identity() and
-//     combine(a, b), associative and commutative where it matters (arg_reduce breaks ties by
-//     index, which makes it so);
+//   - a Reduction R: `Acc` (the accumulator: double for floats, int64 for int64 and bool, a
+//     pair for the batch-norm gradient sums, (value, index) for arg_reduce), MG_HD identity()
+//     and combine(a, b), associative and commutative where it matters (arg_reduce breaks ties
+//     by index, which makes it so);
 //   - a Load: MG_HD Acc operator()(k, e, off0, off1): the accumulator of reduced element e of
 //     output k, at element offsets off0/off1 of the (up to two) inputs;
 //   - a Store: MG_HD void operator()(i, k, out_offsets, acc): writes the result of thread i,
@@ -199,8 +199,10 @@ inline constexpr int64_t kMinPerThread = 16;
 inline int64_t reduce_chunks(int64_t kept, int64_t red, bool inner) {
   if (red < 2 * kMinPerThread) return 1;
   int64_t chunks = (kReduceThreads + kept - 1) / kept;
-  // Inner layout: a warp's threads share an output; 32 of them read 32 adjacent elements.
-  if (inner && red >= 32 * kMinPerThread) chunks = std::max<int64_t>(chunks, 32);
+  // Inner layout: 32 threads (a warp) share an output and read 32 adjacent elements, unless
+  // there are so many outputs that one thread each keeps the GPU busy (and the partials small).
+  if (inner && red >= 32 * kMinPerThread && kept <= kReduceThreads / 8)
+    chunks = std::max<int64_t>(chunks, 32);
   return std::max<int64_t>(1, std::min(chunks, red / kMinPerThread));
 }
 
