@@ -269,7 +269,8 @@ TEST_CASE("cuda views share device storage; in-place writes bump versions", "[cu
   }
 }
 
-TEST_CASE("cuda kernels report a bad index with the CPU's message", "[cuda][device][errors]") {
+TEST_CASE("cuda kernels report a bad index with the CPU's message at the next synchronisation",
+          "[cuda][device][errors]") {
   CudaTestDevice device;
   const Device dev = device.device();
   const Tensor x = uniform({3, 4}, kFloat32, 1, -1, 1, false);
@@ -300,16 +301,28 @@ TEST_CASE("cuda kernels report a bad index with the CPU's message", "[cuda][devi
                              ones({2, 4}, TensorOptions(a.dtype(), a.device())));
            }},
       };
+  const Tensor xd = x.to(dev), bad_d = bad.to(dev), negative_d = negative.to(dev),
+               src_d = src.to(dev);
   for (const auto& [name, call] : calls) {
     INFO(name);
     const std::string on_cpu = message([&] { call(x, bad, negative, src); });
-    const std::string on_device =
-        message([&] { call(x.to(dev), bad.to(dev), negative.to(dev), src.to(dev)); });
     CHECK(on_cpu != "no error");
-    CHECK(on_device == on_cpu);
-    // The backend stays usable after a reported error.
-    CHECK((x.to(dev) * 2.0).sum().item<float>() == Approx((x * 2.0).sum().item<float>()));
+    // Note [deferred kernel errors]: the op returns; the next synchronisation point throws the
+    // CPU's message, saying where it was found.
+    const std::string on_device = message([&] {
+      call(xd, bad_d, negative_d, src_d);
+      cuda::synchronize();
+    });
+    CHECK(on_device ==
+          on_cpu + " (found by a CUDA kernel, so reported at the next synchronisation)");
+    // Reported once; the backend stays usable.
+    CHECK(message([] { cuda::synchronize(); }) == "no error");
+    CHECK((xd * 2.0).sum().item<float>() == Approx((x * 2.0).sum().item<float>()));
   }
+  // A read of the result is a synchronisation point too.
+  CHECK_THROWS_WITH(gather(xd, 0, bad_d).to(kCPU),
+                    MG_CONTAINS("gather: index 7 is out of bounds for dimension 0 with size 3"));
+  CHECK(message([] { cuda::synchronize(); }) == "no error");
 }
 
 TEST_CASE("cuda empty and 0-d tensors", "[cuda][device]") {
