@@ -42,8 +42,9 @@ void check_operands(const Tensor& a, const Tensor& b) {
   MG_CHECK(a.is_floating_point() && a.dtype() == b.dtype(),
            "linalg::solve: A and b must have one float dtype, got {} and {}", dtype_name(a.dtype()),
            dtype_name(b.dtype()));
-  MG_CHECK(a.device().is_cpu() && b.device().is_cpu(),
-           "linalg::solve: A and b must be on the CPU (got {} and {}); move them with .to(kCPU)",
+  MG_CHECK(a.device() == b.device(),
+           "linalg::solve: A and b must be on the same device, got {} and {}; move one with "
+           ".to(device)",
            a.device().str(), b.device().str());
 }
 

@@ -205,6 +205,9 @@ std::vector<GradcheckCase> gradcheck_cases() {
       {"batch_norm in training",
        {u64({4, 2, 2}, 25), u64({2}, 26, 0.5, 1.5), u64({2}, 27)},
        [](L x) { return TensorList{batch_norm(x[0], {}, {}, x[1], x[2], true)}; }},
+      {"linalg::solve",
+       {(u64({3, 3}, 29) + 3.0 * eye(3, -1, kFloat64)).detach().requires_grad_(), u64({3, 2}, 30)},
+       [](L x) { return TensorList{linalg::solve(x[0], x[1])}; }},
       {"to(cpu) and back",
        {u64({2, 2}, 28)},
        [](L x) {

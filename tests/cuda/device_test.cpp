@@ -103,6 +103,8 @@ TEST_CASE("cuda mixing devices in an op is an error naming both devices", "[cuda
   CHECK_THROWS_WITH(linear(c, d), MG_CONTAINS("cpu") && MG_CONTAINS("cuda:0"));
   CHECK_THROWS_WITH(conv2d(ones({1, 1, 3, 3}), ones({1, 1, 2, 2}, dev)), MG_BOTH_DEVICES);
   CHECK_THROWS_WITH(mse_loss(c, d), MG_BOTH_DEVICES);
+  CHECK_THROWS_WITH(linalg::solve(c + eye(2), d.select(1, 0)),
+                    MG_CONTAINS("linalg::solve") && MG_BOTH_DEVICES);
   CHECK_THROWS_WITH(Tensor(c).add_(d), MG_BOTH_DEVICES);
 #undef MG_BOTH_DEVICES
 }

@@ -388,6 +388,15 @@ std::vector<OpCase> reduction_and_linalg_cases() {
        [](const TensorList& x) { return TensorList{matmul(x[0], x[1])}; }},
       {"matmul 64 deep", two({5, 64}, {64, 6}),
        [](const TensorList& x) { return TensorList{matmul(x[0], x[1])}; }, 64},
+      {"linalg::solve",
+       [](DType d) {
+         const Tensor a = uniform({4, 4}, d, 1, -1, 1, false) + 3.0 * eye(4, -1, d);
+         return TensorList{a.detach().requires_grad_(), uniform({4}, d, 2), uniform({4, 2}, d, 3)};
+       },
+       [](const TensorList& x) {
+         return TensorList{linalg::solve(x[0], x[1]), linalg::solve(x[0].t(), x[2])};
+       },
+       16},
       {"dot, outer, mv, mm",
        [](DType d) {
          return TensorList{uniform({4}, d, 1), uniform({4}, d, 2), uniform({3, 4}, d, 3)};
