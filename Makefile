@@ -20,6 +20,11 @@ MARCH ?= $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | tr ' ' '\n' | \
 
 FORMAT_DIRS := engine optim implicit cuda tests bench examples
 
+# The CUDA toolkit's usual home: the release build compiles the CUDA backend with its nvcc when it
+# is there (-Dcuda=auto). The sanitizer and fuzz builds leave it out (-Dcuda=disabled): the CUDA
+# runtime is not instrumented, and the tests there run the CUDA kernels on the host emulation.
+export PATH := $(PATH):/usr/local/cuda/bin
+
 .PHONY: all deps configure build demo test bench format format-check sanitize fuzz tsan clean
 
 all: build
@@ -82,7 +87,7 @@ format-check:
 
 $(ASAN_DIR)/build.ninja:
 	$(MESON) setup $(ASAN_DIR) --buildtype=plain -Doptimization=1 \
-	  -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false -Dexamples=false
+	  -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false -Dexamples=false -Dcuda=disabled
 
 sanitize: deps
 	@$(MAKE) --no-print-directory $(ASAN_DIR)/build.ninja
@@ -93,7 +98,8 @@ sanitize: deps
 # FUZZ_SECONDS; non-zero exit when a target crashes or lets anything but metagrad::Error escape.
 $(FUZZ_DIR)/build.ninja:
 	CXX=clang++ $(MESON) setup $(FUZZ_DIR) -Dfuzz=true -Db_sanitize=address,undefined \
-	  -Db_lundef=false -Dtests=false -Dexamples=false -Dbench=false --buildtype=debugoptimized
+	  -Db_lundef=false -Dtests=false -Dexamples=false -Dbench=false -Dcuda=disabled \
+	  --buildtype=debugoptimized
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_DIR)/build.ninja
@@ -104,7 +110,7 @@ fuzz: deps
 # (its barriers would show as races), so OpenMP is off in this build.
 $(TSAN_DIR)/build.ninja:
 	$(MESON) setup $(TSAN_DIR) --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
-	  -Dopenmp=disabled -Dbench=false -Dexamples=false
+	  -Dopenmp=disabled -Dbench=false -Dexamples=false -Dcuda=disabled
 
 TSAN_TARGETS := tests/threads/tsan_stress tests/threads/threads_tests
 

@@ -1,6 +1,7 @@
 #pragma once
 
 // metagrad: TorchOpt re-created in C++20. Include this one header for the public API.
+#include "cuda/cuda.hpp"
 #include "engine/autograd/custom_function.hpp"
 #include "engine/autograd/engine.hpp"
 #include "engine/autograd/gradcheck.hpp"

@@ -21,8 +21,7 @@ size_t CachingAllocator::bucket_of(size_t nbytes) {
   if (nbytes == 0) return kSmallGranule;
   if (nbytes <= kSmallLimit) return (nbytes + kSmallGranule - 1) / kSmallGranule * kSmallGranule;
   const size_t granule = std::bit_floor(nbytes) / 8;
-  MG_CHECK(nbytes <= SIZE_MAX - granule, "CUDA allocator: a request of {} bytes overflows",
-           nbytes);
+  MG_CHECK(nbytes <= SIZE_MAX - granule, "CUDA allocator: a request of {} bytes overflows", nbytes);
   return (nbytes + granule - 1) / granule * granule;
 }
 

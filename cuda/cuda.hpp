@@ -7,7 +7,8 @@ namespace metagrad::cuda {
 
 /// True when metagrad was built with the CUDA backend (-Dcuda=enabled, or auto with the toolkit).
 bool is_built();
-/// True when the CUDA backend is built and at least one device is visible (torch.cuda.is_available).
+/// True when the CUDA backend is built and at least one device is visible
+/// (torch.cuda.is_available).
 bool is_available();
 /// The number of visible CUDA devices (0 without the backend or a driver).
 int device_count();

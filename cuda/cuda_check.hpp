@@ -11,19 +11,18 @@
   do {                                                                                         \
     const cudaError_t mg_status_ = (expr);                                                     \
     if (mg_status_ != cudaSuccess)                                                             \
-      throw ::metagrad::Error(::fmt::format(MG_FORMAT_STRING("CUDA error {} ({}) in {} at {}:{}"),              \
-                                            cudaGetErrorName(mg_status_),                      \
-                                            cudaGetErrorString(mg_status_), #expr, __FILE__,   \
-                                            __LINE__));                                        \
+      throw ::metagrad::Error(::fmt::format(                                                   \
+          MG_FORMAT_STRING("CUDA error {} ({}) in {} at {}:{}"), cudaGetErrorName(mg_status_), \
+          cudaGetErrorString(mg_status_), #expr, __FILE__, __LINE__));                         \
   } while (0)
 
 /// Throws metagrad::Error naming the call, where it was made and cuBLAS's message.
-#define MG_CUBLAS_CHECK(expr)                                                                  \
-  do {                                                                                         \
-    const cublasStatus_t mg_status_ = (expr);                                                  \
-    if (mg_status_ != CUBLAS_STATUS_SUCCESS)                                                   \
-      throw ::metagrad::Error(::fmt::format(MG_FORMAT_STRING("cuBLAS error {} ({}) in {} at {}:{}"),            \
-                                            cublasGetStatusName(mg_status_),                   \
-                                            cublasGetStatusString(mg_status_), #expr, __FILE__, \
-                                            __LINE__));                                        \
+#define MG_CUBLAS_CHECK(expr)                                                                      \
+  do {                                                                                             \
+    const cublasStatus_t mg_status_ = (expr);                                                      \
+    if (mg_status_ != CUBLAS_STATUS_SUCCESS)                                                       \
+      throw ::metagrad::Error(                                                                     \
+          ::fmt::format(MG_FORMAT_STRING("cuBLAS error {} ({}) in {} at {}:{}"),                   \
+                        cublasGetStatusName(mg_status_), cublasGetStatusString(mg_status_), #expr, \
+                        __FILE__, __LINE__));                                                      \
   } while (0)

@@ -20,8 +20,7 @@ namespace metagrad {
 template <typename F>
 __global__ void for_each_kernel(int64_t n, F f) {
   const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
-       i += stride)
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
     f(i);
 }
 
@@ -39,13 +38,14 @@ class CudaExecutor final : public RawDeviceMemory {
     int sms = 0;
     MG_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device_));
     max_blocks_ = static_cast<int64_t>(sms) * 32;
-    MG_CUDA_CHECK(cudaMalloc(&error_, sizeof(kernels::KernelError)));
-    MG_CUDA_CHECK(cudaMemsetAsync(error_, 0, sizeof(kernels::KernelError), stream_));
+    constexpr size_t kSlotBytes = sizeof(kernels::KernelError) * kernels::kErrorSlots;
+    MG_CUDA_CHECK(cudaMalloc(&errors_, kSlotBytes));
+    MG_CUDA_CHECK(cudaMemsetAsync(errors_, 0, kSlotBytes, stream_));
   }
   ~CudaExecutor() override {
     cudaSetDevice(device_);
     cudaStreamSynchronize(stream_);
-    cudaFree(error_);
+    cudaFree(errors_);
     cublasDestroy(blas_);
     cudaStreamDestroy(stream_);
   }
@@ -84,20 +84,24 @@ class CudaExecutor final : public RawDeviceMemory {
     }
   }
 
-  void copy_bytes(void* dst, const void* src, size_t n) {
-    if (n == 0) return;
+  bool copy_bytes(void* dst, const void* src, size_t n) {
+    if (n == 0) return false;
     activate();
     MG_CUDA_CHECK(cudaMemcpyAsync(dst, src, n, cudaMemcpyDefault, stream_));
-    if (!is_device(dst) || !is_device(src)) MG_CUDA_CHECK(cudaStreamSynchronize(stream_));
-  }
-  kernels::KernelError* error_slot() { return error_; }
-  kernels::KernelError take_error() {
-    activate();
-    kernels::KernelError e;
-    MG_CUDA_CHECK(cudaMemcpyAsync(&e, error_, sizeof e, cudaMemcpyDeviceToHost, stream_));
+    if (is_device(dst) && is_device(src)) return false;
     MG_CUDA_CHECK(cudaStreamSynchronize(stream_));
-    if (e.code != 0) MG_CUDA_CHECK(cudaMemsetAsync(error_, 0, sizeof e, stream_));
-    return e;
+    return true;
+  }
+  kernels::KernelError* error_slots() { return errors_; }
+  void take_errors(kernels::KernelError* out, int count) {
+    if (count <= 0) return;
+    activate();
+    const size_t bytes = sizeof(kernels::KernelError) * static_cast<size_t>(count);
+    MG_CUDA_CHECK(cudaMemcpyAsync(out, errors_, bytes, cudaMemcpyDeviceToHost, stream_));
+    MG_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    bool any = false;
+    for (int i = 0; i < count; ++i) any = any || out[i].code != 0;
+    if (any) MG_CUDA_CHECK(cudaMemsetAsync(errors_, 0, bytes, stream_));
   }
   void synchronize() {
     activate();
@@ -140,7 +144,7 @@ class CudaExecutor final : public RawDeviceMemory {
   cudaStream_t stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
   int64_t max_blocks_ = 1;
-  kernels::KernelError* error_ = nullptr;
+  kernels::KernelError* errors_ = nullptr;  // kErrorSlots slots
 };
 
 }  // namespace metagrad

@@ -2,14 +2,15 @@
 
 // The host executor of the kernel backend: runs its kernels on the CPU over host memory (Note
 // [kernel backend]). Not a fast path — a stand-in device for machines without a GPU.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "cuda/caching_allocator.hpp"
 #include "cuda/kernel_backend.hpp"
@@ -38,8 +39,9 @@ class HostExecutor final : public RawDeviceMemory {
   template <typename T>
   void gemm(const GemmBatch<T>& g) {
     const int64_t rows_a = g.trans_a ? g.k : g.m, rows_b = g.trans_b ? g.n : g.k;
-    MG_CHECK(g.m >= 0 && g.n >= 0 && g.k >= 0 && g.batch >= 0 && g.lda >= std::max<int64_t>(1, rows_a) &&
-                 g.ldb >= std::max<int64_t>(1, rows_b) && g.ldc >= std::max<int64_t>(1, g.m),
+    MG_CHECK(g.m >= 0 && g.n >= 0 && g.k >= 0 && g.batch >= 0 &&
+                 g.lda >= std::max<int64_t>(1, rows_a) && g.ldb >= std::max<int64_t>(1, rows_b) &&
+                 g.ldc >= std::max<int64_t>(1, g.m),
              "emulated cuBLAS gemm: invalid arguments m={} n={} k={} lda={} ldb={} ldc={} "
              "trans_a={} trans_b={}",
              g.m, g.n, g.k, g.lda, g.ldb, g.ldc, g.trans_a, g.trans_b);
@@ -61,11 +63,16 @@ class HostExecutor final : public RawDeviceMemory {
     }
   }
 
-  void copy_bytes(void* dst, const void* src, size_t n) {
+  /// Host memory on both sides: every dense copy counts as a synchronisation point (the GPU's
+  /// copies to and from the host are a subset of these).
+  bool copy_bytes(void* dst, const void* src, size_t n) {
     if (n > 0) std::memmove(dst, src, n);
+    return true;
   }
-  kernels::KernelError* error_slot() { return &error_; }
-  kernels::KernelError take_error() { return std::exchange(error_, kernels::KernelError{}); }
+  kernels::KernelError* error_slots() { return errors_; }
+  void take_errors(kernels::KernelError* out, int count) {
+    for (int i = 0; i < count; ++i) out[i] = std::exchange(errors_[i], kernels::KernelError{});
+  }
   void synchronize() {}
 
   void* raw_allocate(size_t nbytes) override {
@@ -97,7 +104,7 @@ class HostExecutor final : public RawDeviceMemory {
   size_t used_ = 0;
   std::mutex mutex_;
   std::unordered_map<void*, size_t> sizes_;
-  kernels::KernelError error_;
+  kernels::KernelError errors_[kernels::kErrorSlots];
 };
 
 }  // namespace metagrad

@@ -17,6 +17,16 @@
 // lambdas (nvcc's extended lambdas cannot sit inside the dtype dispatch), atomics only through
 // kernels::atomic_add. Functors are trivially copyable and hold raw pointers and Geometry.
 // cuda/ never includes autograd or Tensor: it sees the Backend interface only (DESIGN §4).
+//
+// Note [deferred kernel errors]
+// A kernel that finds a bad index cannot throw. It writes the index into its launch's error slot
+// (kernels::report_error); reading the slot back at once would stall the host after every index
+// op. Instead each such launch takes its own slot (error_slot_for) and the slots are read at the
+// backend's next synchronisation point — synchronize(), a copy to or from host memory (item(),
+// to(kCPU), printing), or when the slots run out — and the first error is thrown naming the op
+// that found it. This is how PyTorch's device-side asserts surface, asynchronously; the CPU
+// backend throws at the op itself.
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -75,10 +85,11 @@ class ScratchBuffer {
 /// RawDeviceMemory and provide:
 ///   template <class F> void for_each(int64_t n, const F& f);  // f(i) for every i in [0, n)
 ///   template <class T> void gemm(const GemmBatch<T>&);
-///   void copy_bytes(void* dst, const void* src, size_t n);    // any direction; when one side is
-///                                                            // host memory, done on return
-///   kernels::KernelError* error_slot();   // device memory kernels report into
-///   kernels::KernelError take_error();    // waits for the queue, reads and clears the slot
+///   bool copy_bytes(void* dst, const void* src, size_t n);    // any direction; when one side is
+///                                     // host memory, done on return and returns true
+///   kernels::KernelError* error_slots();  // kErrorSlots slots in device memory
+///   void take_errors(kernels::KernelError* out, int count);  // waits for the queue, reads and
+///                                                             // clears the first count slots
 ///   void synchronize();
 /// The entries are defined across cuda/kernels/*_kernels.hpp, one family per file.
 template <typename Executor>
@@ -93,7 +104,10 @@ class KernelBackend final : public Backend {
 
   void* allocate(size_t nbytes) override { return allocator_.allocate(nbytes); }
   void deallocate(void* ptr, size_t) override { allocator_.deallocate(ptr); }
-  void synchronize() override { executor_.synchronize(); }
+  void synchronize() override {
+    executor_.synchronize();
+    raise_deferred_kernel_error();
+  }
   DeviceMemoryStats memory_stats() override { return allocator_.stats(); }
   void empty_cache() override {
     executor_.synchronize();
@@ -127,8 +141,7 @@ class KernelBackend final : public Backend {
   double lu_solve(const View& a, const View& b, const View& out) override;
   void random(RandomKind kind, const View& out, uint64_t seed, uint64_t offset, double low,
               double high) override;
-  void adam_forward(const AdamCoefficients& k, const AdamForwardSlot* slots,
-                    size_t count) override;
+  void adam_forward(const AdamCoefficients& k, const AdamForwardSlot* slots, size_t count) override;
   void adam_backward(const AdamCoefficients& k, const AdamBackwardSlot* slots,
                      size_t count) override;
 
@@ -141,18 +154,42 @@ class KernelBackend final : public Backend {
     if (count > 0) executor_.copy_bytes(buffer.as<void>(), host, count * sizeof(T));
     return buffer;
   }
-  /// Throws the error a kernel of `op` reported (waits for the queue), if any.
-  void check_kernel_error(const char* op) {
-    const kernels::KernelError e = executor_.take_error();
-    if (e.code == kernels::kIndexOutOfBounds)
-      MG_FAIL("{}: index {} is out of bounds for dimension {} with size {}", op, e.value, e.dim,
-              e.size);
-    MG_CHECK(e.code == 0, "{}: a CUDA kernel reported error code {}", op, e.code);
+  /// The error slot for a launch of `op` that may find a bad index (Note [deferred kernel
+  /// errors]).
+  kernels::KernelError* error_slot_for(const char* op) {
+    std::lock_guard lock(error_mutex_);
+    if (deferred_ops_.size() == static_cast<size_t>(kernels::kErrorSlots)) raise_deferred_locked();
+    deferred_ops_.push_back(op);
+    return executor_.error_slots() + (deferred_ops_.size() - 1);
+  }
+  /// Raises the first error the deferred launches reported, if any (waits for the queue).
+  void raise_deferred_kernel_error() {
+    std::lock_guard lock(error_mutex_);
+    raise_deferred_locked();
   }
 
  private:
+  void raise_deferred_locked() {
+    if (deferred_ops_.empty()) return;
+    std::vector<const char*> ops;
+    ops.swap(deferred_ops_);
+    kernels::KernelError errors[kernels::kErrorSlots];
+    executor_.take_errors(errors, static_cast<int>(ops.size()));
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const kernels::KernelError& e = errors[i];
+      if (e.code == kernels::kIndexOutOfBounds)
+        MG_FAIL(
+            "{}: index {} is out of bounds for dimension {} with size {} (found by a CUDA "
+            "kernel, so reported at the next synchronisation)",
+            ops[i], e.value, e.dim, e.size);
+      MG_CHECK(e.code == 0, "{}: a CUDA kernel reported error code {}", ops[i], e.code);
+    }
+  }
+
   Executor executor_;
   CachingAllocator allocator_;
+  std::mutex error_mutex_;
+  std::vector<const char*> deferred_ops_;  // the op of each used error slot, in launch order
 };
 
 }  // namespace metagrad

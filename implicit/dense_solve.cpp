@@ -43,7 +43,8 @@ void check_operands(const Tensor& a, const Tensor& b) {
            "linalg::solve: A and b must have one float dtype, got {} and {}", dtype_name(a.dtype()),
            dtype_name(b.dtype()));
   MG_CHECK(a.device() == b.device(),
-           "linalg::solve: A and b must be on the same device (got {} and {}); move one with .to()",
+           "linalg::solve: A and b must be on the same device, got {} and {}; move one with "
+           ".to(device)",
            a.device().str(), b.device().str());
 }
 

@@ -112,7 +112,8 @@ TensorList bicgstab(const Operator& A, const TensorList& b, const BicgstabOption
 
 /// Solves A x = b for a square matrix A [n, n] and b [n] or [n, k] by LU (Eigen), as
 /// torch.linalg.solve; differentiable in A and b to any order (the backward solves with Aᵀ).
-/// A and b must be on one device. Throws for a singular A, naming the op.
+/// A and b share a device (on CUDA the LU runs on a host copy). Throws for a singular A, naming
+/// the op.
 Tensor solve(const Tensor& A, const Tensor& b);
 
 }  // namespace metagrad::linalg

@@ -1,23 +1,195 @@
 #pragma once
 
-// PLACEHOLDER: to be written (issue 12).
+// KernelBackend's sliding-window entries: unfold (im2col), fold (col2im) and max_pool2d_indices,
+// with the index map of Note [im2col kernels] (engine/backend/cpu/cpu_conv.cpp): column row
+// k = (c*kh + i)*kw + j and position l = y*out_w + x read pixel (y*sh - ph + i*dh,
+// x*sw - pw + j*dw). unfold is one thread per column entry; fold is a gather, one thread per
+// image pixel summing the entries unfold copies from it (no atomics, deterministic, the CPU's
+// order of (i, j)); max-pool is one thread per window.
 #include "cuda/kernel_backend.hpp"
 
 namespace metagrad {
+namespace kernels {
+
+/// Sizes and strides of an image view [N, C, H, W] and a column view [N, K, L].
+struct WindowViews {
+  int64_t channels, height, width;
+  int64_t in_stride[4];
+  int64_t out_stride[4];
+};
+
+// Copies image pixels (or pad) into the columns: out[n, k, l] for row-major linear index i.
+template <typename T>
+struct UnfoldKernel {
+  const T* in;
+  T* out;
+  WindowViews v;
+  ConvGeometry g;
+  T pad;
+
+  MG_HD void operator()(int64_t i) const {
+    const int64_t positions = g.out_h * g.out_w, taps = g.kernel_h * g.kernel_w;
+    const int64_t l = i % positions;
+    const int64_t rest = i / positions;
+    const int64_t row = rest % (v.channels * taps), n = rest / (v.channels * taps);
+    const int64_t c = row / taps, tap = row % taps;
+    const int64_t h = (l / g.out_w) * g.stride_h - g.pad_h + (tap / g.kernel_w) * g.dilation_h;
+    const int64_t w = (l % g.out_w) * g.stride_w - g.pad_w + (tap % g.kernel_w) * g.dilation_w;
+    const bool inside = h >= 0 && h < v.height && w >= 0 && w < v.width;
+    out[n * v.out_stride[0] + row * v.out_stride[1] + l * v.out_stride[2]] =
+        inside
+            ? in[n * v.in_stride[0] + c * v.in_stride[1] + h * v.in_stride[2] + w * v.in_stride[3]]
+            : pad;
+  }
+};
+
+// Sums into image pixel (n, c, h, w) the column entries that unfold copies from it, in (i, j)
+// order: out[n, c, h, w] for row-major linear index p.
+template <typename T>
+struct FoldKernel {
+  const T* in;
+  T* out;
+  WindowViews v;
+  ConvGeometry g;
+
+  MG_HD void operator()(int64_t p) const {
+    const int64_t w = p % v.width;
+    const int64_t h = (p / v.width) % v.height;
+    const int64_t plane = p / (v.width * v.height);
+    const int64_t c = plane % v.channels, n = plane / v.channels;
+    const T* col = in + n * v.in_stride[0];
+    T acc = T(0);
+    for (int64_t i = 0; i < g.kernel_h; ++i) {
+      const int64_t ty = h + g.pad_h - i * g.dilation_h;
+      if (ty < 0) break;  // falls further as i grows
+      if (ty % g.stride_h != 0 || ty / g.stride_h >= g.out_h) continue;
+      const int64_t y = ty / g.stride_h;
+      for (int64_t j = 0; j < g.kernel_w; ++j) {
+        const int64_t tx = w + g.pad_w - j * g.dilation_w;
+        if (tx < 0) break;
+        if (tx % g.stride_w != 0 || tx / g.stride_w >= g.out_w) continue;
+        const int64_t row = (c * g.kernel_h + i) * g.kernel_w + j;
+        acc += col[row * v.in_stride[1] + (y * g.out_w + tx / g.stride_w) * v.in_stride[2]];
+      }
+    }
+    out[n * v.out_stride[0] + c * v.out_stride[1] + h * v.out_stride[2] + w * v.out_stride[3]] =
+        acc;
+  }
+};
+
+// The flat position h*W + w of window p's maximum (row-major window order; padding never wins,
+// NaN wins and stays, ties keep the first), -1 for a window that misses the image.
+template <typename T>
+struct MaxPoolIndicesKernel {
+  const T* in;
+  int64_t* out;
+  WindowViews v;
+  ConvGeometry g;
+
+  MG_HD void operator()(int64_t p) const {
+    const int64_t positions = g.out_h * g.out_w;
+    const int64_t l = p % positions, plane = p / positions;
+    const int64_t c = plane % v.channels, n = plane / v.channels;
+    const T* src = in + n * v.in_stride[0] + c * v.in_stride[1];
+    const int64_t h0 = (l / g.out_w) * g.stride_h - g.pad_h;
+    const int64_t w0 = (l % g.out_w) * g.stride_w - g.pad_w;
+    T best = T(0);
+    int64_t best_at = -1;
+    for (int64_t i = 0; i < g.kernel_h; ++i) {
+      const int64_t h = h0 + i * g.dilation_h;
+      if (h < 0 || h >= v.height) continue;
+      for (int64_t j = 0; j < g.kernel_w; ++j) {
+        const int64_t w = w0 + j * g.dilation_w;
+        if (w < 0 || w >= v.width) continue;
+        const T x = src[h * v.in_stride[2] + w * v.in_stride[3]];
+        if (best_at < 0 || (best == best && (x != x || x > best))) {
+          best = x;
+          best_at = h * v.width + w;
+        }
+      }
+    }
+    out[n * v.out_stride[0] + c * v.out_stride[1] + l * v.out_stride[2]] = best_at;
+  }
+};
+
+/// The WindowViews of an image view [N, C, H, W] and a column (or index) view [N, K, L].
+inline WindowViews window_views(const View& image, const View& columns, bool image_is_input) {
+  WindowViews w{image.shape[1], image.shape[2], image.shape[3], {}, {}};
+  const View& in = image_is_input ? image : columns;
+  const View& out = image_is_input ? columns : image;
+  for (int d = 0; d < in.ndim(); ++d) w.in_stride[d] = in.strides[d];
+  for (int d = 0; d < out.ndim(); ++d) w.out_stride[d] = out.strides[d];
+  return w;
+}
+
+/// Validates the views against the geometry, with the CPU backend's message.
+inline void check_window_views(const View& image, const View& columns, const ConvGeometry& g,
+                               const char* kernel) {
+  MG_CHECK(image.ndim() == 4 && columns.ndim() == 3,
+           "{} kernel: expected an image view [N, C, H, W] and a column view [N, C*kh*kw, L], got "
+           "shapes {} and {}",
+           kernel, shape_str(image.shape), shape_str(columns.shape));
+  MG_CHECK(columns.shape[0] == image.shape[0] &&
+               columns.shape[1] == image.shape[1] * g.kernel_h * g.kernel_w &&
+               columns.shape[2] == g.out_h * g.out_w && g.stride_h > 0 && g.stride_w > 0 &&
+               g.dilation_h > 0 && g.dilation_w > 0,
+           "{} kernel: image {} and columns {} do not match kernel ({}, {}), {} x {} positions, "
+           "stride ({}, {}), dilation ({}, {})",
+           kernel, shape_str(image.shape), shape_str(columns.shape), g.kernel_h, g.kernel_w,
+           g.out_h, g.out_w, g.stride_h, g.stride_w, g.dilation_h, g.dilation_w);
+  MG_CHECK(image.dtype == columns.dtype && is_floating(image.dtype),
+           "{} kernel: expected float32 or float64 views of one dtype, got {} and {}", kernel,
+           dtype_name(image.dtype), dtype_name(columns.dtype));
+}
+
+}  // namespace kernels
 
 template <typename Executor>
-void KernelBackend<Executor>::unfold(const View& in, const View& out, const ConvGeometry& geometry, double pad_value) {
-  MG_FAIL("unfold (CUDA): not written yet");
+void KernelBackend<Executor>::unfold(const View& in, const View& out, const ConvGeometry& geometry,
+                                     double pad_value) {
+  kernels::check_window_views(in, out, geometry, "unfold");
+  if (out.numel() == 0) return;
+  const kernels::WindowViews v = kernels::window_views(in, out, true);
+  kernels::dispatch_float(in.dtype, "unfold", [&](auto tag) {
+    using T = decltype(tag);
+    executor_.for_each(out.numel(), kernels::UnfoldKernel<T>{static_cast<const T*>(in.data),
+                                                             static_cast<T*>(out.data), v, geometry,
+                                                             static_cast<T>(pad_value)});
+  });
 }
 
 template <typename Executor>
 void KernelBackend<Executor>::fold(const View& in, const View& out, const ConvGeometry& geometry) {
-  MG_FAIL("fold (CUDA): not written yet");
+  kernels::check_window_views(out, in, geometry, "fold");
+  if (out.numel() == 0) return;
+  const kernels::WindowViews v = kernels::window_views(out, in, false);
+  kernels::dispatch_float(in.dtype, "fold", [&](auto tag) {
+    using T = decltype(tag);
+    executor_.for_each(out.numel(), kernels::FoldKernel<T>{static_cast<const T*>(in.data),
+                                                           static_cast<T*>(out.data), v, geometry});
+  });
 }
 
 template <typename Executor>
-void KernelBackend<Executor>::max_pool2d_indices(const View& in, const View& out_indices, const ConvGeometry& geometry) {
-  MG_FAIL("max_pool2d_indices (CUDA): not written yet");
+void KernelBackend<Executor>::max_pool2d_indices(const View& in, const View& out_indices,
+                                                 const ConvGeometry& geometry) {
+  MG_CHECK(in.ndim() == 4 && out_indices.ndim() == 3 && out_indices.dtype == DType::Int64 &&
+               is_floating(in.dtype) && out_indices.shape[0] == in.shape[0] &&
+               out_indices.shape[1] == in.shape[1] &&
+               out_indices.shape[2] == geometry.out_h * geometry.out_w,
+           "max_pool2d kernel: expected a float image [N, C, H, W] and a contiguous int64 index "
+           "view [N, C, {}], got {} {} and {} {}",
+           geometry.out_h * geometry.out_w, dtype_name(in.dtype), shape_str(in.shape),
+           dtype_name(out_indices.dtype), shape_str(out_indices.shape));
+  if (out_indices.numel() == 0) return;
+  const kernels::WindowViews v = kernels::window_views(in, out_indices, true);
+  kernels::dispatch_float(in.dtype, "max_pool2d", [&](auto tag) {
+    using T = decltype(tag);
+    executor_.for_each(
+        out_indices.numel(),
+        kernels::MaxPoolIndicesKernel<T>{static_cast<const T*>(in.data),
+                                         static_cast<int64_t*>(out_indices.data), v, geometry});
+  });
 }
 
 }  // namespace metagrad

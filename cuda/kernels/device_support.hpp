@@ -105,6 +105,10 @@ struct KernelError {
 /// KernelError codes.
 inline constexpr int64_t kIndexOutOfBounds = 1;
 
+/// Error slots an executor holds: one per launch whose errors are not yet read back (Note
+/// [deferred kernel errors] in cuda/kernel_backend.hpp).
+inline constexpr int kErrorSlots = 64;
+
 /// Records `error` in `slot` unless an earlier one is there.
 MG_HD inline void report_error(KernelError* slot, int64_t code, int64_t value, int64_t dim,
                                int64_t size) {

@@ -14,6 +14,22 @@
 // kernel never overlap an input view unless the op says so (in-place ops pass out == a). Kernels
 // are templated on the scalar type; float32/float64 are supported everywhere, int64/bool where an
 // op makes sense for them (copy, fill, comparisons, index ops).
+//
+// Why each entry exists (the interface stays small: a new entry needs a reason of this kind):
+// - fill, copy, unary, binary, where, reduce: the kinds every elementwise op and reduction is built
+//   from; copy also moves bytes between devices (the non-CPU backend does it).
+// - matmul: GEMM is where the FLOPs are; it goes to Eigen or cuBLAS.
+// - gather/scatter_add, index_select/index_add, unfold/fold: the adjoint pairs of DESIGN §3 from
+//   which indexing, embedding, losses, conv2d (unfold + matmul) and pooling are composed.
+// - arg_reduce, max_pool2d_indices: they produce indices, which have no gradient; the values are
+//   then taken with gather, whose backward is scatter_add.
+// - channel_moments, channel_grad_sums, channel_affine: batch norm's statistics and affine map in
+//   two passes over [N, C, S] instead of about ten ops (Note [batch-norm kernels]).
+// - lu_solve: the dense solves of implicit differentiation (linalg::solve, solve_inv).
+// - random: one counter-based generator, so a seed draws the same numbers on every backend.
+// - adam_forward, adam_backward: the fused Adam step (see their comment).
+// - synchronize, memory_stats, empty_cache, reset_peak_memory_stats: a device's queue and
+//   allocator, as torch.cuda exposes them (no-ops on the CPU).
 
 namespace metagrad {
 

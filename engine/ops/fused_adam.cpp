@@ -10,7 +10,8 @@
 
 // Note [fused adam]
 // Forward, per element (float64: bit-identical to scale_by_adam, same operations in the same
-// order, no FMA contraction; float32: a correctly rounded sqrt, as the unfused sqrt op uses):
+// order, no FMA contraction; float32: the sqrt the backend's unfused sqrt op uses — Eigen's
+// vectorised one on the CPU, which may differ from the correctly rounded CUDA sqrtf by an ulp):
 //   mu' = mu b1 + g (1 - b1),  nu' = nu b2 + (g g)(1 - b2),
 //   s = sqrt(nu' / bc2 + eps_root),  d = s + eps,  u = (mu' / bc1) / d.
 // First-order backward (exact for every eps and eps_root: s and d are kept apart, unlike
@@ -32,8 +33,8 @@ TensorList three_like(const Tensor& t) {
 // One forward slot per index of (g, mu, nu) into (mu_out, nu_out, u_out).
 AdamForwardSlot forward_slot(const Tensor& g, const Tensor& mu, const Tensor& nu,
                              const Tensor& mu_out, const Tensor& nu_out, const Tensor& u_out) {
-  return {g.dtype(),        g.numel(),         g.raw_data(),      mu.raw_data(),
-          nu.raw_data(),    mu_out.raw_data(), nu_out.raw_data(), u_out.raw_data()};
+  return {g.dtype(),     g.numel(),         g.raw_data(),      mu.raw_data(),
+          nu.raw_data(), mu_out.raw_data(), nu_out.raw_data(), u_out.raw_data()};
 }
 
 // new_mu, new_nu, u from contiguous (g, mu, nu).
@@ -47,9 +48,9 @@ TensorList forward_kernel(const TensorList& in, const AdamCoefficients& k) {
 // dg, dmu, dnu from contiguous (gm, gn, gu, g, mu', nu').
 TensorList backward_kernel(const TensorList& in, const AdamCoefficients& k) {
   TensorList out = three_like(in[0]);
-  const AdamBackwardSlot slot{in[0].dtype(),    in[0].numel(),    in[0].raw_data(),
-                              in[1].raw_data(), in[2].raw_data(), in[3].raw_data(),
-                              in[4].raw_data(), in[5].raw_data(), out[0].raw_data(),
+  const AdamBackwardSlot slot{in[0].dtype(),     in[0].numel(),    in[0].raw_data(),
+                              in[1].raw_data(),  in[2].raw_data(), in[3].raw_data(),
+                              in[4].raw_data(),  in[5].raw_data(), out[0].raw_data(),
                               out[1].raw_data(), out[2].raw_data()};
   detail::backend_of(in[0]).adam_backward(k, &slot, 1);
   return out;

@@ -53,9 +53,10 @@ TEST_CASE("cuda memory stats: allocated, reserved, peak and the cache", "[cuda]"
   CHECK(cuda::memory_stats().reserved == before.reserved - 0);
 }
 
-TEST_CASE("cuda out of memory: a typed error naming the bytes and the device, then the process "
-          "keeps working",
-          "[cuda]") {
+TEST_CASE(
+    "cuda out of memory: a typed error naming the bytes and the device, then the process "
+    "keeps working",
+    "[cuda]") {
   CudaTestDevice device;
   const int64_t huge = int64_t{1} << 38;  // 1 TiB of float32: more than any device holds
   try {

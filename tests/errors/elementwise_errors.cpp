@@ -3,7 +3,6 @@
 #include <limits>
 
 #include "tests/errors/error_table.hpp"
-#include "tests/support/host_backed_device.hpp"
 
 namespace metagrad::testing {
 namespace {
@@ -23,7 +22,7 @@ ErrorTable binary_cases() {
       {"add",
        "cpu + cuda",
        [] {
-         ScopedHostBackedCuda cuda;
+         ScopedEmulatedCuda cuda;
          (void)add(f32({2}), on_cuda({2}));
        },
        {"add: expected both operands on the same device, got cpu", "cuda:0"}},
@@ -88,7 +87,7 @@ ErrorTable binary_cases() {
       {"where",
        "condition on another device",
        [] {
-         ScopedHostBackedCuda cuda;
+         ScopedEmulatedCuda cuda;
          (void)where(tensor({1, 0}, kBool), on_cuda({2}), on_cuda({2}));
        },
        {"where: condition on cpu but values on cuda:0"}},
@@ -114,7 +113,7 @@ ErrorTable binary_cases() {
       {"logical_or",
        "devices differ",
        [] {
-         ScopedHostBackedCuda cuda;
+         ScopedEmulatedCuda cuda;
          (void)logical_or(f32({2}), on_cuda({2}));
        },
        {"logical_or", "cpu", "cuda:0"}},

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "cuda/cuda.hpp"
+#include "cuda/emulated_backend.hpp"
 #include "metagrad.hpp"
 
 namespace metagrad::testing {
@@ -24,11 +26,19 @@ struct ErrorCase {
 using ErrorTable = std::vector<ErrorCase>;
 
 /// Inputs shared by the tables: all-ones float32 / float64 tensors of `shape`, an int64 tensor of
-/// `values`, zeros on the stand-in CUDA device (needs a ScopedHostBackedCuda alive), NaN and inf.
+/// `values`, zeros on the CUDA device (needs a ScopedEmulatedCuda alive: the host emulation of
+/// the CUDA kernels, cuda/emulated_backend.hpp), NaN and inf.
 inline Tensor f32(const Dims& shape) { return ones(shape); }
 inline Tensor f64(const Dims& shape) { return ones(shape, kFloat64); }
 inline Tensor i64(const std::vector<double>& values) { return tensor(values, kInt64); }
 inline Tensor on_cuda(const Dims& shape) { return zeros(shape, cuda_device(0)); }
+/// A CUDA device that no machine has (with no backend registered), and the fragment of the error
+/// that using it throws: "no such CUDA device" in a CUDA build, "built without the CUDA backend"
+/// otherwise.
+inline Device missing_cuda_device() { return cuda_device(64); }
+inline std::string missing_cuda_device_fragment() {
+  return cuda::is_built() ? "no such CUDA device" : "built without the CUDA backend";
+}
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 inline constexpr double kInf = std::numeric_limits<double>::infinity();
 

@@ -3,7 +3,6 @@
 #include <limits>
 
 #include "tests/errors/error_table.hpp"
-#include "tests/support/host_backed_device.hpp"
 
 namespace metagrad::testing {
 ErrorTable conv_error_cases() {
@@ -11,7 +10,7 @@ ErrorTable conv_error_cases() {
       {"conv2d",
        "weight on another device",
        [] {
-         ScopedHostBackedCuda cuda;
+         ScopedEmulatedCuda cuda;
          (void)conv2d(f32({1, 1, 5, 5}), on_cuda({2, 1, 3, 3}));
        },
        {"conv2d", "cpu", "cuda:0"}},
@@ -126,21 +125,21 @@ ErrorTable nn_error_cases() {
       {"linear",
        "weight on another device",
        [] {
-         ScopedHostBackedCuda cuda;
+         ScopedEmulatedCuda cuda;
          (void)linear(f32({2, 3}), on_cuda({4, 3}));
        },
        {"linear", "cpu", "cuda:0"}},
       {"mse_loss",
        "target on another device",
        [] {
-         ScopedHostBackedCuda cuda;
+         ScopedEmulatedCuda cuda;
          (void)mse_loss(f32({2}), on_cuda({2}));
        },
        {"mse_loss", "cpu", "cuda:0"}},
       {"cross_entropy",
        "target on another device",
        [] {
-         ScopedHostBackedCuda cuda;
+         ScopedEmulatedCuda cuda;
          (void)cross_entropy(f32({2, 3}), zeros({2}, TensorOptions(kInt64, cuda_device(0))));
        },
        {"cross_entropy", "cpu", "cuda:0"}},

@@ -3,7 +3,6 @@
 #include <limits>
 
 #include "tests/errors/error_table.hpp"
-#include "tests/support/host_backed_device.hpp"
 
 namespace metagrad::testing {
 namespace {
@@ -116,21 +115,21 @@ ErrorTable index_cases() {
       {"cat",
        "tensors on different devices",
        [] {
-         ScopedHostBackedCuda cuda;
+         ScopedEmulatedCuda cuda;
          (void)cat({f32({2}), on_cuda({2})});
        },
        {"cat", "cpu", "cuda:0"}},
       {"gather",
        "index on another device",
        [] {
-         ScopedHostBackedCuda cuda;
+         ScopedEmulatedCuda cuda;
          (void)gather(f32({2}), 0, zeros({1}, TensorOptions(kInt64, cuda_device(0))));
        },
        {"gather", "cpu", "cuda:0"}},
       {"index_select",
        "index on another device",
        [] {
-         ScopedHostBackedCuda cuda;
+         ScopedEmulatedCuda cuda;
          (void)index_select(f32({2}), 0, zeros({1}, TensorOptions(kInt64, cuda_device(0))));
        },
        {"index_select", "cpu", "cuda:0"}},
@@ -255,7 +254,7 @@ ErrorTable linalg_cases() {
       {"matmul",
        "operands on different devices",
        [] {
-         ScopedHostBackedCuda cuda;
+         ScopedEmulatedCuda cuda;
          (void)matmul(f32({2, 2}), on_cuda({2, 2}));
        },
        {"matmul", "cpu", "cuda:0"}},
@@ -335,8 +334,8 @@ ErrorTable convert_cases() {
        {"to: input is an undefined tensor"}},
       {"to_device",
        "no CUDA backend",
-       [] { (void)to_device(f32({2}), cuda_device(0)); },
-       {"no such CUDA device"}},
+       [] { (void)to_device(f32({2}), missing_cuda_device()); },
+       {missing_cuda_device_fragment()}},
   };
 }
 
@@ -351,8 +350,8 @@ ErrorTable factory_cases() {
       {"zeros", "negative size", [] { (void)zeros({-3}); }, {"[-3]"}},
       {"zeros",
        "no CUDA backend",
-       [] { (void)zeros({2}, cuda_device(0)); },
-       {"no such CUDA device"}},
+       [] { (void)zeros({2}, missing_cuda_device()); },
+       {missing_cuda_device_fragment()}},
       {"ones",
        "int64 requiring grad",
        [] { (void)ones({2}, TensorOptions(kInt64, kCPU, true)); },

@@ -133,8 +133,8 @@ template <typename T>
 void backward_slot(const AdamBackwardSlot& s, int64_t b, int64_t n, const Coef<T>& k) {
   auto in = [b](const void* p) { return static_cast<const T*>(p) + b; };
   auto out = [b](void* p) { return static_cast<T*>(p) + b; };
-  backward_out(in(s.grad_mu), in(s.grad_nu), in(s.grad_u), in(s.g), in(s.mu), in(s.nu),
-               out(s.dg), out(s.dmu), out(s.dnu), n, k);
+  backward_out(in(s.grad_mu), in(s.grad_nu), in(s.grad_u), in(s.g), in(s.mu), in(s.nu), out(s.dg),
+               out(s.dmu), out(s.dnu), n, k);
 }
 
 // Runs run(slot, begin, count) over chunks of every slot, split among OpenMP threads when the

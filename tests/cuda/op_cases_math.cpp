@@ -1,0 +1,413 @@
+// The elementwise, reduction and matrix-product rows of the CUDA op table (op_cases.hpp).
+#include <cmath>
+#include <limits>
+
+#include "tests/cuda/op_cases.hpp"
+
+namespace metagrad::testing {
+namespace {
+
+using Inputs = std::function<TensorList(DType)>;
+using Fn = std::function<TensorList(const TensorList&)>;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// One uniform float input of `shape` in [low, high).
+Inputs one(const Dims& shape, double low = -2.0, double high = 2.0) {
+  return [=](DType d) { return TensorList{uniform(shape, d, 11, low, high)}; };
+}
+// Two uniform float inputs.
+Inputs two(const Dims& a, const Dims& b, double low = -2.0, double high = 2.0) {
+  return [=](DType d) {
+    return TensorList{uniform(a, d, 21, low, high), uniform(b, d, 22, low, high)};
+  };
+}
+// Float values with many ties (multiples of 0.5 in [-1, 1]), not requiring grad.
+Tensor ties(const Dims& shape, DType d, uint64_t seed) {
+  return (integers(shape, -2, 3, seed).to(d) * 0.5).detach();
+}
+// Float values with ties, requiring grad (tie-breaking of gradients).
+Tensor tied_leaf(const Dims& shape, DType d, uint64_t seed) {
+  return ties(shape, d, seed).requires_grad_(true);
+}
+
+OpCase unary(const std::string& name, Tensor (*f)(const Tensor&), double low = -2.0,
+             double high = 2.0) {
+  return {name, one({3, 5}, low, high), [f](const TensorList& x) { return TensorList{f(x[0])}; }};
+}
+
+}  // namespace
+
+std::vector<OpCase> elementwise_cases() {
+  std::vector<OpCase> c = {
+      unary("neg", neg),
+      unary("abs", abs),
+      unary("sign", sign),
+      unary("exp", exp),
+      unary("exp (large |x|)", exp, -100.0, 100.0),
+      unary("log", log, 0.2, 3.0),
+      unary("log1p", log1p, -0.5, 3.0),
+      unary("sqrt", sqrt, 0.2, 3.0),
+      unary("rsqrt", rsqrt, 0.2, 3.0),
+      unary("square", square),
+      unary("sin", sin, -4.0, 4.0),
+      unary("cos", cos, -4.0, 4.0),
+      unary("tanh", tanh),
+      unary("tanh (large |x|)", tanh, -30.0, 30.0),
+      unary("sigmoid", sigmoid, -3.0, 3.0),
+      unary("sigmoid (large |x|)", sigmoid, -60.0, 60.0),
+      unary("relu", relu),
+      {"operator- (unary)", one({4}), [](const TensorList& x) { return TensorList{-x[0]}; }},
+      {"clamp", one({3, 5}),
+       [](const TensorList& x) { return TensorList{clamp(x[0], -0.5, 0.7)}; }},
+      {"clamp min only", one({3, 5}),
+       [](const TensorList& x) { return TensorList{clamp(x[0], 0.1, std::nullopt)}; }},
+      {"clamp max only", one({3, 5}),
+       [](const TensorList& x) { return TensorList{clamp(x[0], std::nullopt, -0.2)}; }},
+      {"clamp at its bounds",
+       [](DType d) {
+         return TensorList{tied_leaf({3, 4}, d, 5)};
+       },
+       [](const TensorList& x) { return TensorList{clamp(x[0], -0.5, 0.5)}; }},
+      {"pow(x, 2.5)", one({3, 5}, 0.3, 2.0),
+       [](const TensorList& x) { return TensorList{pow(x[0], 2.5)}; }},
+      {"pow(x, 3)", one({3, 5}), [](const TensorList& x) { return TensorList{pow(x[0], 3.0)}; }},
+      {"pow(x, -1.5)", one({3, 5}, 0.3, 2.0),
+       [](const TensorList& x) { return TensorList{pow(x[0], -1.5)}; }},
+      {"pow(x, 0)", one({3, 5}), [](const TensorList& x) { return TensorList{pow(x[0], 0.0)}; }},
+      {"pow(1.7, x)", one({3, 5}), [](const TensorList& x) { return TensorList{pow(1.7, x[0])}; }},
+      {"nan_to_num",
+       [](DType d) {
+         return TensorList{
+             tensor({1.5, kNaN, kInf, -kInf, -2.0, 0.0}, TensorOptions(d, kCPU, true))};
+       },
+       [](const TensorList& x) {
+         return TensorList{nan_to_num(x[0]), nan_to_num(x[0], 1.0, 7.0, -9.0)};
+       }},
+      {"isfinite, isnan",
+       [](DType d) {
+         return TensorList{tensor({1.5, kNaN, kInf, -kInf, 0.0}, d)};
+       },
+       [](const TensorList& x) {
+         return TensorList{isfinite(x[0]), isnan(x[0])};
+       },
+       1, false},
+      {"logical_not",
+       [](DType d) {
+         return TensorList{ties({3, 4}, d, 6)};
+       },
+       [](const TensorList& x) {
+         return TensorList{logical_not(x[0]), logical_not(ne(x[0], 0.0)),
+                           logical_not(x[0].to(kInt64))};
+       },
+       1, false},
+      {"exp of a transposed view", one({4, 3}),
+       [](const TensorList& x) { return TensorList{exp(x[0].t())}; }},
+      {"sin of a strided slice", one({4, 6}),
+       [](const TensorList& x) { return TensorList{sin(x[0].slice(1, 1, std::nullopt, 2))}; }},
+      {"empty and 0-d",
+       [](DType d) {
+         return TensorList{uniform({0, 3}, d, 1), uniform({}, d, 2)};
+       },
+       [](const TensorList& x) {
+         return TensorList{tanh(x[0]), tanh(x[1])};
+       }},
+
+      {"add", two({3, 4}, {3, 4}), [](const TensorList& x) { return TensorList{x[0] + x[1]}; }},
+      {"add broadcast [3,1,4] + [2,4]", two({3, 1, 4}, {2, 4}),
+       [](const TensorList& x) { return TensorList{add(x[0], x[1])}; }},
+      {"add with alpha", two({3, 4}, {4}),
+       [](const TensorList& x) { return TensorList{add(x[0], x[1], -2.5)}; }},
+      {"add scalar", one({3, 4}),
+       [](const TensorList& x) {
+         return TensorList{x[0] + 1.5, 2.0 + x[0]};
+       }},
+      {"add 0-d + [2,3]", two({}, {2, 3}),
+       [](const TensorList& x) { return TensorList{x[0] + x[1]}; }},
+      {"sub", two({3, 4}, {1, 4}), [](const TensorList& x) { return TensorList{x[0] - x[1]}; }},
+      {"sub scalar", one({3, 4}),
+       [](const TensorList& x) {
+         return TensorList{x[0] - 0.5, 3.0 - x[0], sub(x[0], 1.0)};
+       }},
+      {"mul", two({3, 4}, {3, 4}), [](const TensorList& x) { return TensorList{x[0] * x[1]}; }},
+      {"mul transposed by column", two({4, 3}, {4, 1}),
+       [](const TensorList& x) { return TensorList{mul(x[0].t(), x[1].t())}; }},
+      {"mul scalar", one({3, 4}),
+       [](const TensorList& x) {
+         return TensorList{x[0] * 3.0, -0.5 * x[0]};
+       }},
+      {"div",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 1), uniform({3, 4}, d, 2, 0.5, 2)};
+       },
+       [](const TensorList& x) { return TensorList{x[0] / x[1]}; }},
+      {"div scalar", one({3, 4}, 0.5, 2.0),
+       [](const TensorList& x) {
+         return TensorList{x[0] / 4.0, 2.0 / x[0], div(x[0], -3.0)};
+       }},
+      {"pow(a, b)", two({3, 4}, {3, 4}, 0.3, 2.0),
+       [](const TensorList& x) { return TensorList{pow(x[0], x[1])}; }},
+      {"pow(a, b) with a == 0",
+       [](DType d) {
+         return TensorList{tensor({0.0, 0.0, 1.5, 2.0}, TensorOptions(d, kCPU, true)),
+                           tensor({2.0, 0.5, 1.5, -1.0}, TensorOptions(d, kCPU, true))};
+       },
+       [](const TensorList& x) { return TensorList{pow(x[0], x[1])}; }},
+      {"maximum, minimum", two({3, 4}, {4}),
+       [](const TensorList& x) {
+         return TensorList{maximum(x[0], x[1]), minimum(x[0], x[1])};
+       }},
+      {"maximum, minimum with ties",
+       [](DType d) {
+         return TensorList{tied_leaf({3, 4}, d, 7), tied_leaf({3, 4}, d, 8)};
+       },
+       [](const TensorList& x) {
+         return TensorList{maximum(x[0], x[1]), minimum(x[0], x[1])};
+       }},
+      {"maximum with NaN",
+       [](DType d) {
+         return TensorList{tensor({kNaN, 1.0, 2.0}, d), tensor({0.0, kNaN, 3.0}, d)};
+       },
+       [](const TensorList& x) {
+         return TensorList{maximum(x[0], x[1]), minimum(x[0], x[1])};
+       },
+       1, false},
+      {"where",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 1), uniform({4}, d, 2), ties({3, 1}, d, 3)};
+       },
+       [](const TensorList& x) {
+         const Tensor cond = gt(x[2], 0.0);
+         return TensorList{where(cond, x[0], x[1]), where(cond, x[0], 2.0),
+                           where(cond, -1.0, x[1])};
+       }},
+      {"comparisons",
+       [](DType d) {
+         return TensorList{ties({3, 4}, d, 1), ties({4}, d, 2)};
+       },
+       [](const TensorList& x) {
+         return TensorList{eq(x[0], x[1]), ne(x[0], x[1]), lt(x[0], x[1]),
+                           le(x[0], x[1]), gt(x[0], x[1]), ge(x[0], x[1])};
+       },
+       1, false},
+      {"comparisons with a scalar",
+       [](DType d) {
+         return TensorList{ties({3, 4}, d, 3)};
+       },
+       [](const TensorList& x) {
+         return TensorList{eq(x[0], 0.5), ne(x[0], 0.5), lt(x[0], 0.5),
+                           le(x[0], 0.5), gt(x[0], 0.5), ge(x[0], 0.5)};
+       },
+       1, false},
+      {"comparisons of int64 and bool",
+       [](DType) {
+         return TensorList{integers({3, 4}, -2, 3, 4), integers({3, 4}, -2, 3, 5)};
+       },
+       [](const TensorList& x) {
+         const Tensor a = gt(x[0], 0.0), b = gt(x[1], 0.0);
+         return TensorList{lt(x[0], x[1]), eq(x[0], x[1]), ge(x[0], 1.0), eq(a, b), lt(a, b)};
+       },
+       1, false},
+      {"logical and/or/xor",
+       [](DType d) {
+         return TensorList{ties({3, 4}, d, 1), ties({4}, d, 2)};
+       },
+       [](const TensorList& x) {
+         const Tensor b = gt(x[1], 0.0);
+         return TensorList{logical_and(x[0], x[1]), logical_or(x[0], b), logical_xor(x[0], x[1]),
+                           logical_and(gt(x[0], 0.0), b)};
+       },
+       1, false},
+      {"int64 arithmetic",
+       [](DType) {
+         return TensorList{integers({3, 4}, -5, 6, 4), integers({4}, -5, 6, 5)};
+       },
+       [](const TensorList& x) {
+         return TensorList{x[0] + x[1], x[0] - x[1], x[0] * x[1], x[0] * 3.0, neg(x[0])};
+       },
+       1, false},
+  };
+  return c;
+}
+
+std::vector<OpCase> reduction_and_linalg_cases() {
+  std::vector<OpCase> c = {
+      {"sum all", one({4, 5}), [](const TensorList& x) { return TensorList{sum(x[0])}; }, 20},
+      {"sum dims", one({3, 4, 5}),
+       [](const TensorList& x) {
+         return TensorList{sum(x[0], {1}), sum(x[0], {0, 2}, true), sum(x[0], {-1})};
+       },
+       20},
+      {"sum of a permuted view", one({3, 4, 5}),
+       [](const TensorList& x) {
+         return TensorList{sum(x[0].permute({2, 0, 1}), {1}),
+                           sum(x[0].transpose(0, 2).contiguous(), {})};
+       },
+       60},
+      {"sum of 3000 elements", one({3, 1000}),
+       [](const TensorList& x) {
+         return TensorList{sum(x[0]), sum(x[0], {1}), sum(x[0], {0})};
+       },
+       3000},
+      {"sum of int64 and bool",
+       [](DType) {
+         return TensorList{integers({3, 4}, -5, 6, 9)};
+       },
+       [](const TensorList& x) {
+         return TensorList{sum(x[0]), sum(x[0], {0}), sum(gt(x[0], 0.0), {1})};
+       },
+       1, false},
+      {"sum over an empty dim", one({0, 3}),
+       [](const TensorList& x) {
+         return TensorList{sum(x[0], {0}), sum(x[0])};
+       }},
+      {"mean", one({3, 4, 5}),
+       [](const TensorList& x) {
+         return TensorList{mean(x[0]), mean(x[0], {0, 2}), mean(x[0], {1}, true)};
+       },
+       60},
+      {"mean of nothing is NaN", one({0, 3}),
+       [](const TensorList& x) { return TensorList{mean(x[0], {0})}; }, 1, false},
+      {"amax, amin", one({3, 4, 5}),
+       [](const TensorList& x) {
+         return TensorList{amax(x[0]), amax(x[0], {1}), amin(x[0], {0, 2}, true), amin(x[0])};
+       }},
+      {"amax, amin with ties",
+       [](DType d) {
+         return TensorList{tied_leaf({4, 6}, d, 3)};
+       },
+       [](const TensorList& x) {
+         return TensorList{amax(x[0], {1}), amin(x[0], {0}), amax(x[0])};
+       }},
+      {"max, min along a dim", one({3, 4, 5}),
+       [](const TensorList& x) {
+         auto [v0, i0] = max(x[0], 1);
+         auto [v1, i1] = min(x[0], -1, true);
+         auto [v2, i2] = max(x[0].transpose(0, 2), 0);
+         return TensorList{v0, i0, v1, i1, v2, i2, max(x[0]), min(x[0])};
+       }},
+      {"max, min along a dim with ties (first index)",
+       [](DType d) {
+         return TensorList{tied_leaf({5, 6}, d, 4)};
+       },
+       [](const TensorList& x) {
+         auto [v0, i0] = max(x[0], 1);
+         auto [v1, i1] = min(x[0], 0);
+         return TensorList{v0, i0, v1, i1};
+       }},
+      {"max with NaN",
+       [](DType d) {
+         return TensorList{tensor({1.0, kNaN, 3.0, -1.0, 2.0, 0.5}, {2, 3}, d)};
+       },
+       [](const TensorList& x) {
+         auto [v, i] = max(x[0], 1);
+         return TensorList{v, i, amax(x[0], {1}), amin(x[0], {0})};
+       },
+       1, false},
+      {"prod", one({3, 4}, 0.5, 1.5),
+       [](const TensorList& x) {
+         return TensorList{prod(x[0]), prod(x[0], 1), prod(x[0], 0, true)};
+       },
+       12},
+      {"prod with zeros",
+       [](DType d) {
+         return TensorList{tensor({1.5, 0.0, -2.0, 0.5, 0.0, 0.0, 3.0, 1.0, -1.0}, {3, 3},
+                                  TensorOptions(d, kCPU, true))};
+       },
+       [](const TensorList& x) {
+         return TensorList{prod(x[0], 1), prod(x[0], 0), prod(x[0])};
+       },
+       9},
+      {"norm", one({3, 4}),
+       [](const TensorList& x) {
+         return TensorList{norm(x[0]),
+                           norm(x[0], 1.0),
+                           norm(x[0], kInf, {1}),
+                           norm(x[0], -kInf, {0}),
+                           norm(x[0], 3.0, {1}, true),
+                           norm(x[0], 0.5, {0})};
+       },
+       12},
+      {"norm p = 0", one({3, 4}),
+       [](const TensorList& x) {
+         return TensorList{norm(x[0], 0.0), norm(x[0], 0.0, {1})};
+       },
+       12},
+      {"var, std", one({3, 5}),
+       [](const TensorList& x) {
+         return TensorList{var(x[0]), var(x[0], {1}), var(x[0], {0}, false, true), std(x[0]),
+                           std(x[0], {1}, false)};
+       },
+       15},
+      {"logsumexp", one({3, 5}, -50.0, 50.0),
+       [](const TensorList& x) {
+         return TensorList{logsumexp(x[0], {1}), logsumexp(x[0], {0, 1}, true)};
+       },
+       15},
+      {"all, any",
+       [](DType d) {
+         return TensorList{ties({4, 5}, d, 8)};
+       },
+       [](const TensorList& x) {
+         const Tensor m = ge(x[0], -0.5);
+         return TensorList{all(m),    any(m),        all(m, {1}), any(eq(x[0], 1.0), {0}, true),
+                           all(x[0]), any(x[0], {1})};
+       },
+       1, false},
+
+      {"matmul 2-D", two({3, 4}, {4, 5}),
+       [](const TensorList& x) { return TensorList{matmul(x[0], x[1])}; }, 4},
+      {"matmul of transposed operands", two({4, 3}, {5, 4}),
+       [](const TensorList& x) {
+         return TensorList{matmul(x[0].t(), x[1].t()), matmul(x[1], x[0])};
+       },
+       5},
+      {"matmul 1-D with 1-D, 2-D",
+       [](DType d) {
+         return TensorList{uniform({4}, d, 1), uniform({4, 3}, d, 2), uniform({4}, d, 3)};
+       },
+       [](const TensorList& x) {
+         return TensorList{matmul(x[0], x[2]), matmul(x[0], x[1]), matmul(x[1].t(), x[2])};
+       },
+       4},
+      {"matmul batched", two({2, 3, 4}, {2, 4, 5}),
+       [](const TensorList& x) { return TensorList{matmul(x[0], x[1])}; }, 4},
+      {"matmul with broadcast batch dims", two({2, 1, 3, 4}, {3, 4, 2}),
+       [](const TensorList& x) { return TensorList{matmul(x[0], x[1])}; }, 4},
+      {"matmul batched with a 2-D operand", two({2, 3, 4}, {4, 2}),
+       [](const TensorList& x) {
+         return TensorList{matmul(x[0], x[1]), matmul(x[1].t(), x[0].transpose(1, 2))};
+       },
+       4},
+      {"matmul of a permuted batch", two({3, 2, 4}, {4, 3, 5}),
+       [](const TensorList& x) {
+         return TensorList{matmul(x[0].transpose(0, 1), x[1].permute({1, 0, 2}).slice(0, 0, 2))};
+       },
+       4},
+      {"matmul with inner size 0", two({3, 0}, {0, 2}),
+       [](const TensorList& x) { return TensorList{matmul(x[0], x[1])}; }},
+      {"matmul 64 deep", two({5, 64}, {64, 6}),
+       [](const TensorList& x) { return TensorList{matmul(x[0], x[1])}; }, 64},
+      {"linalg::solve",
+       [](DType d) {
+         const Tensor a = uniform({4, 4}, d, 1, -1, 1, false) + 3.0 * eye(4, -1, d);
+         return TensorList{a.detach().requires_grad_(), uniform({4}, d, 2), uniform({4, 2}, d, 3)};
+       },
+       [](const TensorList& x) {
+         return TensorList{linalg::solve(x[0], x[1]), linalg::solve(x[0].t(), x[2])};
+       },
+       16},
+      {"dot, outer, mv, mm",
+       [](DType d) {
+         return TensorList{uniform({4}, d, 1), uniform({4}, d, 2), uniform({3, 4}, d, 3)};
+       },
+       [](const TensorList& x) {
+         return TensorList{dot(x[0], x[1]), outer(x[0], x[1]), mv(x[2], x[0]),
+                           mm(x[2], outer(x[0], x[1]))};
+       },
+       16},
+  };
+  return c;
+}
+
+}  // namespace metagrad::testing

@@ -1,0 +1,206 @@
+// The convolution, pooling and nn functional rows of the CUDA op table (op_cases.hpp).
+#include "tests/cuda/op_cases.hpp"
+
+namespace metagrad::testing {
+namespace {
+
+using Inputs = std::function<TensorList(DType)>;
+
+Inputs images(const Dims& shape) {
+  return [=](DType d) { return TensorList{uniform(shape, d, 41)}; };
+}
+// Images, weight and bias of a convolution.
+Inputs conv_inputs(const Dims& input, const Dims& weight) {
+  return [=](DType d) {
+    return TensorList{uniform(input, d, 42), uniform(weight, d, 43, -0.5, 0.5),
+                      uniform({weight[0]}, d, 44)};
+  };
+}
+// Logits [n, classes], int64 targets in [0, classes) and a class weight.
+Inputs classification(int64_t n, int64_t classes) {
+  return [=](DType d) {
+    return TensorList{uniform({n, classes}, d, 45, -3, 3), integers({n}, 0, classes, 46),
+                      uniform({classes}, d, 47, 0.5, 2.0)};
+  };
+}
+// Two float inputs of one shape (prediction, target).
+Inputs pair(const Dims& shape, double low = -2.0, double high = 2.0) {
+  return [=](DType d) {
+    return TensorList{uniform(shape, d, 48), uniform(shape, d, 49, low, high)};
+  };
+}
+TensorOptions like(const Tensor& t) { return TensorOptions(t.dtype(), t.device()); }
+
+}  // namespace
+
+std::vector<OpCase> nn_cases() {
+  std::vector<OpCase> c = {
+      {"unfold", images({2, 2, 5, 6}),
+       [](const TensorList& x) {
+         return TensorList{unfold(x[0], 2), unfold(x[0], {3, 2}, {1, 2}, 1, {2, 1}),
+                           unfold(x[0].select(0, 1), 3, 1, 1)};
+       }},
+      {"fold",
+       [](DType d) {
+         return TensorList{uniform({2, 8, 20}, d, 50), uniform({8, 16}, d, 51)};
+       },
+       [](const TensorList& x) {
+         // 2 channels of 2x2 windows: 4 x 5 positions over 5 x 6; 4 x 4 over 6 x 7 with padding 1
+         // and stride 2.
+         return TensorList{fold(x[0], {5, 6}, 2), fold(x[1], {6, 7}, 2, 1, 1, 2)};
+       },
+       4},
+      {"conv2d", conv_inputs({2, 3, 6, 5}, {4, 3, 3, 3}),
+       [](const TensorList& x) { return TensorList{conv2d(x[0], x[1], x[2])}; }, 27},
+      {"conv2d with stride, padding, dilation and no bias", conv_inputs({2, 2, 7, 6}, {3, 2, 3, 2}),
+       [](const TensorList& x) {
+         return TensorList{conv2d(x[0], x[1], {}, {2, 1}, {1, 2}, {2, 1}),
+                           conv2d(x[0].select(0, 1), x[1], x[2], 2, 1)};
+       },
+       12},
+      {"max_pool2d", images({2, 3, 6, 5}),
+       [](const TensorList& x) {
+         return TensorList{max_pool2d(x[0], 2), max_pool2d(x[0], 3, 2, 1, 1, true),
+                           max_pool2d(x[0], {2, 3}, {1, 2}, 0, {2, 1})};
+       }},
+      {"max_pool2d with ties",
+       [](DType d) {
+         return TensorList{(integers({1, 2, 4, 4}, 0, 2, 51).to(d)).requires_grad_(true)};
+       },
+       [](const TensorList& x) {
+         auto [v, i] = max_pool2d_with_indices(x[0], 2);
+         return TensorList{v, i, max_pool2d(x[0], 3, 1, 1)};
+       }},
+      {"max_pool2d_with_indices", images({2, 2, 5, 5}),
+       [](const TensorList& x) {
+         auto [v, i] = max_pool2d_with_indices(x[0], 3, 2, 1, 1, true);
+         auto [v2, i2] = max_pool2d_with_indices(x[0].select(0, 0), 2);
+         return TensorList{v, i, v2, i2};
+       }},
+      {"avg_pool2d", images({2, 2, 5, 6}),
+       [](const TensorList& x) {
+         return TensorList{avg_pool2d(x[0], 2), avg_pool2d(x[0], 3, 2, 1, true, false),
+                           avg_pool2d(x[0], {2, 3}, 1, {1, 1}, false, true)};
+       },
+       9},
+      {"linear",
+       [](DType d) {
+         return TensorList{uniform({4, 3}, d, 1), uniform({5, 3}, d, 2), uniform({5}, d, 3),
+                           uniform({2, 4, 3}, d, 4)};
+       },
+       [](const TensorList& x) {
+         return TensorList{linear(x[0], x[1], x[2]), linear(x[0], x[1]), linear(x[3], x[1], x[2])};
+       },
+       3},
+      {"linear with per-task weights",
+       [](DType d) {
+         return TensorList{uniform({2, 4, 3}, d, 1), uniform({2, 5, 3}, d, 2),
+                           uniform({2, 5}, d, 3)};
+       },
+       [](const TensorList& x) { return TensorList{linear(x[0], x[1], x[2])}; }, 3},
+      {"softmax, log_softmax", images({3, 4, 5}),
+       [](const TensorList& x) {
+         return TensorList{softmax(x[0], -1), softmax(x[0], 1), log_softmax(x[0], 0),
+                           log_softmax(x[0] * 40.0, -1)};
+       },
+       5},
+      {"dropout with a seed", images({4, 50}),
+       [](const TensorList& x) {
+         Generator g(7);
+         return TensorList{dropout(x[0], 0.3, true, &g), dropout(x[0], 0.5, true, &g),
+                           dropout(x[0], 0.3, false, &g)};
+       }},
+      {"one_hot",
+       [](DType) {
+         return TensorList{integers({2, 3}, 0, 4, 52)};
+       },
+       [](const TensorList& x) {
+         return TensorList{one_hot(x[0], 5), one_hot(x[0])};
+       },
+       1, false},
+      {"batch_norm in training, with running statistics",
+       [](DType d) {
+         return TensorList{uniform({4, 3, 2, 2}, d, 53), uniform({3}, d, 54, 0.5, 1.5),
+                           uniform({3}, d, 55)};
+       },
+       [](const TensorList& x) {
+         Tensor rm = zeros({3}, like(x[0])), rv = ones({3}, like(x[0]));
+         Tensor y = batch_norm(x[0], rm, rv, x[1], x[2], true, 0.3);
+         Tensor y1 = batch_norm(x[0].select(3, 0), {}, {}, {}, {}, true);
+         return TensorList{y, rm, rv, y1};
+       },
+       16},
+      {"batch_norm in eval",
+       [](DType d) {
+         return TensorList{uniform({4, 3, 5}, d, 56), uniform({3}, d, 57, 0.5, 1.5),
+                           uniform({3}, d, 58), uniform({3}, d, 59), uniform({3}, d, 60, 0.5, 2)};
+       },
+       [](const TensorList& x) {
+         return TensorList{batch_norm(x[0], x[3], x[4], x[1], x[2], false),
+                           batch_norm(x[0], x[3], x[4])};
+       }},
+      {"nll_loss", classification(6, 4),
+       [](const TensorList& x) {
+         const Tensor lp = log_softmax(x[0], 1);
+         const Tensor target = where(eq(x[1], 2.0), full_like(x[1], -100), x[1]);
+         return TensorList{nll_loss(lp, x[1]), nll_loss(lp, x[1], {.reduction = Reduction::Sum}),
+                           nll_loss(lp, target, {.reduction = Reduction::None}),
+                           nll_loss(lp, target, {.weight = x[2]})};
+       },
+       6},
+      {"nll_loss over [N, C, d]",
+       [](DType d) {
+         return TensorList{uniform({2, 3, 4}, d, 61), integers({2, 4}, 0, 3, 62)};
+       },
+       [](const TensorList& x) { return TensorList{nll_loss(log_softmax(x[0], 1), x[1])}; }, 8},
+      {"cross_entropy", classification(6, 4),
+       [](const TensorList& x) {
+         return TensorList{
+             cross_entropy(x[0], x[1]),
+             cross_entropy(x[0], x[1], {.label_smoothing = 0.2, .weight = x[2]}),
+             cross_entropy(x[0], x[1], {.reduction = Reduction::None, .ignore_index = 1})};
+       },
+       24},
+      {"mse_loss, l1_loss", pair({3, 4}),
+       [](const TensorList& x) {
+         return TensorList{mse_loss(x[0], x[1]), mse_loss(x[0], x[1], Reduction::None),
+                           l1_loss(x[0], x[1], Reduction::Sum), l1_loss(x[0], x[1])};
+       },
+       12},
+      {"binary_cross_entropy_with_logits",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 63, -30, 30), uniform({3, 4}, d, 64, 0, 1),
+                           uniform({4}, d, 65, 0.5, 2), uniform({3, 1}, d, 66, 0.5, 2)};
+       },
+       [](const TensorList& x) {
+         return TensorList{
+             binary_cross_entropy_with_logits(x[0], x[1]),
+             binary_cross_entropy_with_logits(
+                 x[0], x[1], {.reduction = Reduction::None, .pos_weight = x[2], .weight = x[3]})};
+       },
+       12},
+  };
+  return c;
+}
+
+std::vector<OpCase> all_op_cases() {
+  std::vector<OpCase> all;
+  for (auto&& family :
+       {elementwise_cases(), reduction_and_linalg_cases(), shape_and_index_cases(), nn_cases()})
+    all.insert(all.end(), family.begin(), family.end());
+  return all;
+}
+
+Tensor uniform(const Dims& shape, DType dtype, uint64_t seed, double low, double high,
+               bool requires_grad) {
+  Generator gen(seed * 7919 + 13);
+  Tensor u = rand(shape, kFloat64, &gen) * (high - low) + low;
+  return u.to(dtype).detach().requires_grad_(requires_grad);
+}
+
+Tensor integers(const Dims& shape, int64_t low, int64_t high, uint64_t seed) {
+  Generator gen(seed * 104729 + 7);
+  return randint(low, high, shape, kInt64, &gen);
+}
+
+}  // namespace metagrad::testing
