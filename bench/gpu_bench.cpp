@@ -163,6 +163,7 @@ void bench_adam(const Context& ctx, const std::string& workload, int64_t total) 
   mg::TensorList grads;
   for (const mg::Tensor& p : params) grads.push_back(p.grad());
   mg::OptState state = scale.init(params);
+  reset_peak(ctx);
   const Timing tt = time_synced(ctx, ctx.iters, [&] {
     const mg::NoGradGuard no_grad;
     (void)scale.update(grads, state, {}, true);
