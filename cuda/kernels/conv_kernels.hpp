@@ -7,6 +7,7 @@
 // image pixel summing the entries unfold copies from it (no atomics, deterministic, the CPU's
 // order of (i, j)); max-pool is one thread per window.
 #include "cuda/kernel_backend.hpp"
+#include "engine/backend/view_checks.hpp"
 
 namespace metagrad {
 namespace kernels {
@@ -122,32 +123,12 @@ inline WindowViews window_views(const View& image, const View& columns, bool ima
   return w;
 }
 
-/// Validates the views against the geometry, with the CPU backend's message.
-inline void check_window_views(const View& image, const View& columns, const ConvGeometry& g,
-                               const char* kernel) {
-  MG_CHECK(image.ndim() == 4 && columns.ndim() == 3,
-           "{} kernel: expected an image view [N, C, H, W] and a column view [N, C*kh*kw, L], got "
-           "shapes {} and {}",
-           kernel, shape_str(image.shape), shape_str(columns.shape));
-  MG_CHECK(columns.shape[0] == image.shape[0] &&
-               columns.shape[1] == image.shape[1] * g.kernel_h * g.kernel_w &&
-               columns.shape[2] == g.out_h * g.out_w && g.stride_h > 0 && g.stride_w > 0 &&
-               g.dilation_h > 0 && g.dilation_w > 0,
-           "{} kernel: image {} and columns {} do not match kernel ({}, {}), {} x {} positions, "
-           "stride ({}, {}), dilation ({}, {})",
-           kernel, shape_str(image.shape), shape_str(columns.shape), g.kernel_h, g.kernel_w,
-           g.out_h, g.out_w, g.stride_h, g.stride_w, g.dilation_h, g.dilation_w);
-  MG_CHECK(image.dtype == columns.dtype && is_floating(image.dtype),
-           "{} kernel: expected float32 or float64 views of one dtype, got {} and {}", kernel,
-           dtype_name(image.dtype), dtype_name(columns.dtype));
-}
-
 }  // namespace kernels
 
 template <typename Executor>
 void KernelBackend<Executor>::unfold(const View& in, const View& out, const ConvGeometry& geometry,
                                      double pad_value) {
-  kernels::check_window_views(in, out, geometry, "unfold");
+  check_window_views(in, out, geometry, "unfold");
   if (out.numel() == 0) return;
   const kernels::WindowViews v = kernels::window_views(in, out, true);
   kernels::dispatch_float(in.dtype, "unfold", [&](auto tag) {
@@ -160,7 +141,7 @@ void KernelBackend<Executor>::unfold(const View& in, const View& out, const Conv
 
 template <typename Executor>
 void KernelBackend<Executor>::fold(const View& in, const View& out, const ConvGeometry& geometry) {
-  kernels::check_window_views(out, in, geometry, "fold");
+  check_window_views(out, in, geometry, "fold");
   if (out.numel() == 0) return;
   const kernels::WindowViews v = kernels::window_views(out, in, false);
   kernels::dispatch_float(in.dtype, "fold", [&](auto tag) {
@@ -173,14 +154,7 @@ void KernelBackend<Executor>::fold(const View& in, const View& out, const ConvGe
 template <typename Executor>
 void KernelBackend<Executor>::max_pool2d_indices(const View& in, const View& out_indices,
                                                  const ConvGeometry& geometry) {
-  MG_CHECK(in.ndim() == 4 && out_indices.ndim() == 3 && out_indices.dtype == DType::Int64 &&
-               is_floating(in.dtype) && out_indices.shape[0] == in.shape[0] &&
-               out_indices.shape[1] == in.shape[1] &&
-               out_indices.shape[2] == geometry.out_h * geometry.out_w,
-           "max_pool2d kernel: expected a float image [N, C, H, W] and a contiguous int64 index "
-           "view [N, C, {}], got {} {} and {} {}",
-           geometry.out_h * geometry.out_w, dtype_name(in.dtype), shape_str(in.shape),
-           dtype_name(out_indices.dtype), shape_str(out_indices.shape));
+  check_max_pool_views(in, out_indices, geometry);
   if (out_indices.numel() == 0) return;
   const kernels::WindowViews v = kernels::window_views(in, out_indices, true);
   kernels::dispatch_float(in.dtype, "max_pool2d", [&](auto tag) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "cuda/kernel_backend.hpp"
+#include "engine/backend/view_checks.hpp"
 
 namespace metagrad {
 namespace kernels {
@@ -45,25 +46,8 @@ inline bool gemm_operand(int64_t rows, int64_t cols, int64_t sr, int64_t sc, Gem
 
 template <typename Executor>
 void KernelBackend<Executor>::matmul(const View& a, const View& b, const View& out) {
-  MG_CHECK(a.ndim() == 3 && b.ndim() == 3 && out.ndim() == 3,
-           "matmul kernel: expected 3-D views [batch, m, k] x [batch, k, n] -> [batch, m, n], got "
-           "shapes {}, {} -> {}",
-           shape_str(a.shape), shape_str(b.shape), shape_str(out.shape));
+  check_matmul_views(a, b, out);
   const int64_t batch = out.shape[0], m = out.shape[1], n = out.shape[2], k = a.shape[2];
-  MG_CHECK(a.shape[1] == m && b.shape[2] == n && k == b.shape[1] &&
-               (a.shape[0] == batch || a.shape[0] == 1) && (b.shape[0] == batch || b.shape[0] == 1),
-           "matmul kernel: shapes {} x {} -> {} do not form a batched matrix product",
-           shape_str(a.shape), shape_str(b.shape), shape_str(out.shape));
-  MG_CHECK(a.dtype == b.dtype && a.dtype == out.dtype,
-           "matmul kernel: operands must share a dtype, got {}, {} -> {}", dtype_name(a.dtype),
-           dtype_name(b.dtype), dtype_name(out.dtype));
-  MG_CHECK(out.strides == contiguous_strides(out.shape) || out.numel() == 0,
-           "matmul kernel: the output view must be contiguous, got strides {} for shape {}",
-           shape_str(out.strides), shape_str(out.shape));
-  MG_CHECK(is_floating(a.dtype),
-           "matmul: {} tensors are not supported (shapes {} and {}); convert both operands with "
-           ".to(kFloat32) or .to(kFloat64)",
-           dtype_name(a.dtype), shape_str(a.shape), shape_str(b.shape));
   if (batch == 0 || m == 0 || n == 0) return;
   if (k == 0) {
     fill(out, 0.0);

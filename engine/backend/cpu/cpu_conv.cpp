@@ -3,6 +3,7 @@
 
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/loop.hpp"
+#include "engine/backend/view_checks.hpp"
 
 // Note [im2col kernels]
 // unfold (im2col) and fold (col2im) walk the same index map: column row k = (c*kh + i)*kw + j and
@@ -151,31 +152,11 @@ void fold_kernel(const View& in, const View& out, const ConvGeometry& g) {
   });
 }
 
-// Validates the views against the geometry (the ops check user input; this guards the contract).
-void check_views(const View& image, const View& columns, const ConvGeometry& g,
-                 const char* kernel) {
-  MG_CHECK(image.ndim() == 4 && columns.ndim() == 3,
-           "{} kernel: expected an image view [N, C, H, W] and a column view [N, C*kh*kw, L], got "
-           "shapes {} and {}",
-           kernel, shape_str(image.shape), shape_str(columns.shape));
-  MG_CHECK(columns.shape[0] == image.shape[0] &&
-               columns.shape[1] == image.shape[1] * g.kernel_h * g.kernel_w &&
-               columns.shape[2] == g.out_h * g.out_w && g.stride_h > 0 && g.stride_w > 0 &&
-               g.dilation_h > 0 && g.dilation_w > 0,
-           "{} kernel: image {} and columns {} do not match kernel ({}, {}), {} x {} positions, "
-           "stride ({}, {}), dilation ({}, {})",
-           kernel, shape_str(image.shape), shape_str(columns.shape), g.kernel_h, g.kernel_w,
-           g.out_h, g.out_w, g.stride_h, g.stride_w, g.dilation_h, g.dilation_w);
-  MG_CHECK(image.dtype == columns.dtype && is_floating(image.dtype),
-           "{} kernel: expected float32 or float64 views of one dtype, got {} and {}", kernel,
-           dtype_name(image.dtype), dtype_name(columns.dtype));
-}
-
 }  // namespace
 
 void CpuBackend::unfold(const View& in, const View& out, const ConvGeometry& geometry,
                         double pad_value) {
-  check_views(in, out, geometry, "unfold");
+  check_window_views(in, out, geometry, "unfold");
   if (out.numel() == 0) return;
   if (in.dtype == DType::Float32) {
     unfold_kernel<float>(in, out, geometry, static_cast<float>(pad_value));
@@ -185,7 +166,7 @@ void CpuBackend::unfold(const View& in, const View& out, const ConvGeometry& geo
 }
 
 void CpuBackend::fold(const View& in, const View& out, const ConvGeometry& geometry) {
-  check_views(out, in, geometry, "fold");
+  check_window_views(out, in, geometry, "fold");
   if (out.numel() == 0) return;
   if (in.dtype == DType::Float32) {
     fold_kernel<float>(in, out, geometry);

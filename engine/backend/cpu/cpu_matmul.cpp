@@ -5,6 +5,7 @@
 
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/loop.hpp"
+#include "engine/backend/view_checks.hpp"
 
 // Batched GEMM over raw 3-D views with Eigen. Each operand is mapped in place (Eigen::Map with an
 // OuterStride) when one of its two matrix strides is 1, as a row-major matrix (column stride 1)
@@ -131,25 +132,7 @@ void batched_gemm(CpuBackend& backend, const View& a, const View& b, const View&
 }  // namespace
 
 void CpuBackend::matmul(const View& a, const View& b, const View& out) {
-  MG_CHECK(a.ndim() == 3 && b.ndim() == 3 && out.ndim() == 3,
-           "matmul kernel: expected 3-D views [batch, m, k] x [batch, k, n] -> [batch, m, n], got "
-           "shapes {}, {} -> {}",
-           shape_str(a.shape), shape_str(b.shape), shape_str(out.shape));
-  const int64_t batch = out.shape[0];
-  MG_CHECK(a.shape[1] == out.shape[1] && b.shape[2] == out.shape[2] && a.shape[2] == b.shape[1] &&
-               (a.shape[0] == batch || a.shape[0] == 1) && (b.shape[0] == batch || b.shape[0] == 1),
-           "matmul kernel: shapes {} x {} -> {} do not form a batched matrix product",
-           shape_str(a.shape), shape_str(b.shape), shape_str(out.shape));
-  MG_CHECK(a.dtype == b.dtype && a.dtype == out.dtype,
-           "matmul kernel: operands must share a dtype, got {}, {} -> {}", dtype_name(a.dtype),
-           dtype_name(b.dtype), dtype_name(out.dtype));
-  MG_CHECK(out.strides == contiguous_strides(out.shape) || out.numel() == 0,
-           "matmul kernel: the output view must be contiguous, got strides {} for shape {}",
-           shape_str(out.strides), shape_str(out.shape));
-  MG_CHECK(is_floating(a.dtype),
-           "matmul: {} tensors are not supported (shapes {} and {}); convert both operands with "
-           ".to(kFloat32) or .to(kFloat64)",
-           dtype_name(a.dtype), shape_str(a.shape), shape_str(b.shape));
+  check_matmul_views(a, b, out);
   if (a.dtype == DType::Float32) {
     batched_gemm<float>(*this, a, b, out);
   } else {

@@ -6,6 +6,7 @@
 
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/loop.hpp"
+#include "engine/backend/view_checks.hpp"
 
 // Note [max-pool windows]
 // max_pool2d needs only the position of each window's maximum: the op gathers the values (and
@@ -106,14 +107,7 @@ void max_pool_indices_kernel(const View& in, const View& out, const ConvGeometry
 
 void CpuBackend::max_pool2d_indices(const View& in, const View& out_indices,
                                     const ConvGeometry& geometry) {
-  MG_CHECK(in.ndim() == 4 && out_indices.ndim() == 3 && out_indices.dtype == DType::Int64 &&
-               is_floating(in.dtype) && out_indices.shape[0] == in.shape[0] &&
-               out_indices.shape[1] == in.shape[1] &&
-               out_indices.shape[2] == geometry.out_h * geometry.out_w,
-           "max_pool2d kernel: expected a float image [N, C, H, W] and a contiguous int64 index "
-           "view [N, C, {}], got {} {} and {} {}",
-           geometry.out_h * geometry.out_w, dtype_name(in.dtype), shape_str(in.shape),
-           dtype_name(out_indices.dtype), shape_str(out_indices.shape));
+  check_max_pool_views(in, out_indices, geometry);
   if (out_indices.numel() == 0) return;
   if (in.dtype == DType::Float32) {
     max_pool_indices_kernel<float>(in, out_indices, geometry);
