@@ -61,7 +61,7 @@ MG_HD inline int64_t find_slot(const int64_t* prefix, int64_t count, int64_t i) 
 
 /// Element j of one forward slot. Reads every input before writing (in-place slots alias them).
 template <typename T>
-MG_HD inline void adam_forward_element(const AdamForwardSlot& s, int64_t j, const AdamCoef<T>& k) {
+MG_HD inline void adam_element(const AdamForwardSlot& s, int64_t j, const AdamCoef<T>& k) {
   const T gi = static_cast<const T*>(s.g)[j];
   const T mi = static_cast<const T*>(s.mu)[j] * k.b1 + gi * k.c1;
   const T vi = static_cast<const T*>(s.nu)[j] * k.b2 + gi * gi * k.c2;
@@ -73,8 +73,7 @@ MG_HD inline void adam_forward_element(const AdamForwardSlot& s, int64_t j, cons
 
 /// Element j of one backward slot (Note [fused adam]).
 template <typename T>
-MG_HD inline void adam_backward_element(const AdamBackwardSlot& s, int64_t j,
-                                        const AdamCoef<T>& k) {
+MG_HD inline void adam_element(const AdamBackwardSlot& s, int64_t j, const AdamCoef<T>& k) {
   auto in = [j](const void* p) { return static_cast<const T*>(p)[j]; };
   const T m = in(s.mu), g = in(s.g), gm = in(s.grad_mu), gn = in(s.grad_nu), gu = in(s.grad_u);
   const T root = adam_sqrt(in(s.nu) / k.bc2 + k.eps_root);
@@ -86,38 +85,22 @@ MG_HD inline void adam_backward_element(const AdamBackwardSlot& s, int64_t j,
   static_cast<T*>(s.dnu)[j] = k.b2 * total_n;
 }
 
-// Flat element i of the concatenated slots: one Adam forward element.
-struct AdamForwardKernel {
-  const AdamForwardSlot* slots;
+// Flat element i of the concatenated slots (AdamForwardSlot or AdamBackwardSlot): one element
+// of that slot's forward or backward.
+template <typename Slot>
+struct AdamKernel {
+  const Slot* slots;
   const int64_t* prefix;
   int64_t count;
   AdamCoef<float> kf;
   AdamCoef<double> kd;
   MG_HD void operator()(int64_t i) const {
     const int64_t s = find_slot(prefix, count, i);
-    const AdamForwardSlot& slot = slots[s];
+    const Slot& slot = slots[s];
     if (slot.dtype == DType::Float32) {
-      adam_forward_element(slot, i - prefix[s], kf);
+      adam_element(slot, i - prefix[s], kf);
     } else {
-      adam_forward_element(slot, i - prefix[s], kd);
-    }
-  }
-};
-
-// Flat element i of the concatenated slots: one Adam backward element.
-struct AdamBackwardKernel {
-  const AdamBackwardSlot* slots;
-  const int64_t* prefix;
-  int64_t count;
-  AdamCoef<float> kf;
-  AdamCoef<double> kd;
-  MG_HD void operator()(int64_t i) const {
-    const int64_t s = find_slot(prefix, count, i);
-    const AdamBackwardSlot& slot = slots[s];
-    if (slot.dtype == DType::Float32) {
-      adam_backward_element(slot, i - prefix[s], kf);
-    } else {
-      adam_backward_element(slot, i - prefix[s], kd);
+      adam_element(slot, i - prefix[s], kd);
     }
   }
 };
@@ -137,32 +120,36 @@ std::vector<int64_t> adam_prefix(const Slot* slots, size_t count) {
 
 }  // namespace kernels
 
-template <typename Executor>
-void KernelBackend<Executor>::adam_forward(const AdamCoefficients& k, const AdamForwardSlot* slots,
-                                           size_t count) {
+namespace detail {
+
+// One launch over every element of the slots (multi-tensor apply).
+template <typename Executor, typename Slot>
+void launch_adam(KernelBackend<Executor>& backend, const AdamCoefficients& k, const Slot* slots,
+                 size_t count) {
   const std::vector<int64_t> prefix = kernels::adam_prefix(slots, count);
   const int64_t total = prefix.back();
   if (total == 0) return;
-  ScratchBuffer device_slots = upload(slots, count);
-  ScratchBuffer device_prefix = upload(prefix.data(), prefix.size());
-  executor_.for_each(total, kernels::AdamForwardKernel{
-                                device_slots.as<const AdamForwardSlot>(),
-                                device_prefix.as<const int64_t>(), static_cast<int64_t>(count),
-                                kernels::AdamCoef<float>::of(k), kernels::AdamCoef<double>::of(k)});
+  ScratchBuffer device_slots = backend.upload(slots, count);
+  ScratchBuffer device_prefix = backend.upload(prefix.data(), prefix.size());
+  backend.executor().for_each(
+      total,
+      kernels::AdamKernel<Slot>{device_slots.as<const Slot>(), device_prefix.as<const int64_t>(),
+                                static_cast<int64_t>(count), kernels::AdamCoef<float>::of(k),
+                                kernels::AdamCoef<double>::of(k)});
+}
+
+}  // namespace detail
+
+template <typename Executor>
+void KernelBackend<Executor>::adam_forward(const AdamCoefficients& k, const AdamForwardSlot* slots,
+                                           size_t count) {
+  detail::launch_adam(*this, k, slots, count);
 }
 
 template <typename Executor>
 void KernelBackend<Executor>::adam_backward(const AdamCoefficients& k,
                                             const AdamBackwardSlot* slots, size_t count) {
-  const std::vector<int64_t> prefix = kernels::adam_prefix(slots, count);
-  const int64_t total = prefix.back();
-  if (total == 0) return;
-  ScratchBuffer device_slots = upload(slots, count);
-  ScratchBuffer device_prefix = upload(prefix.data(), prefix.size());
-  executor_.for_each(total, kernels::AdamBackwardKernel{
-                                device_slots.as<const AdamBackwardSlot>(),
-                                device_prefix.as<const int64_t>(), static_cast<int64_t>(count),
-                                kernels::AdamCoef<float>::of(k), kernels::AdamCoef<double>::of(k)});
+  detail::launch_adam(*this, k, slots, count);
 }
 
 }  // namespace metagrad
