@@ -58,9 +58,8 @@ TEST_CASE("cuda runtime: the GPU's kernels give the host emulation's results", "
     INFO("result " << i);
     // Float64 throughout: cuBLAS and the reductions' summation order differ from the
     // emulation's, so equal to rounding, not bit for bit.
-    const std::string diff =
-        metagrad::testing::mismatch(on_gpu[i].to(kCPU), on_emulation[i],
-                                    metagrad::testing::tolerance_for(kFloat64, 64));
+    const std::string diff = metagrad::testing::mismatch(
+        on_gpu[i].to(kCPU), on_emulation[i], metagrad::testing::tolerance_for(kFloat64, 64));
     CHECK(diff.empty());
   }
 }
