@@ -84,11 +84,14 @@ class CudaExecutor final : public RawDeviceMemory {
     }
   }
 
+  /// Queues the copy on the stream. A copy into host memory waits for it (and returns true); one
+  /// from pageable host memory does not need to: cudaMemcpyAsync stages the source before it
+  /// returns, so the caller may reuse it at once and the kernels queued before stay in flight.
   bool copy_bytes(void* dst, const void* src, size_t n) {
     if (n == 0) return false;
     activate();
     MG_CUDA_CHECK(cudaMemcpyAsync(dst, src, n, cudaMemcpyDefault, stream_));
-    if (is_device(dst) && is_device(src)) return false;
+    if (is_device(dst)) return false;
     MG_CUDA_CHECK(cudaStreamSynchronize(stream_));
     return true;
   }
