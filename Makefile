@@ -25,7 +25,7 @@ FORMAT_DIRS := engine optim implicit cuda tests bench examples
 # runtime is not instrumented, and the tests there run the CUDA kernels on the host emulation.
 export PATH := $(PATH):/usr/local/cuda/bin
 
-.PHONY: all deps configure build demo test bench format format-check sanitize fuzz tsan clean
+.PHONY: all deps configure configured build demo test bench format format-check sanitize fuzz tsan clean
 
 all: build
 
@@ -50,7 +50,7 @@ $(BUILD_DIR)/build.ninja:
 configure: $(BUILD_DIR)/build.ninja
 
 # A build directory configured earlier (or by hand) is brought to this MARCH before compiling.
-build: deps
+configured: deps
 	@$(MAKE) --no-print-directory configure
 	@current=$$($(MESON) introspect --buildoptions $(BUILD_DIR) | python3 -c \
 	  'import json, sys; print(next((o["value"] for o in json.load(sys.stdin) if o["name"] == "march"), "?"))'); \
@@ -58,13 +58,19 @@ build: deps
 	  echo "$(BUILD_DIR): -Dmarch=$(MARCH) (was '$$current')"; \
 	  $(MESON) setup --reconfigure $(BUILD_DIR) -Dmarch=$(MARCH); \
 	fi
+
+build: configured
 	$(MESON) compile -C $(BUILD_DIR)
 
 DEMO_OUT := $(BUILD_DIR)/demo
 
 # The autodiff tour (seconds), then the main job: MAML few-shot meta-training (about 12 minutes on
 # 2 cores), which writes maml-accs.svg and maml-log.csv to $(DEMO_OUT).
-demo: build
+# Only what the demo runs is compiled (the library and two programs, not the tests).
+DEMO_TARGETS := examples/autodiff_tour examples/maml_omniglot
+
+demo: configured
+	$(MESON) compile -C $(BUILD_DIR) $(DEMO_TARGETS)
 	./$(BUILD_DIR)/examples/autodiff_tour
 	./$(BUILD_DIR)/examples/maml_omniglot --out $(DEMO_OUT)
 
