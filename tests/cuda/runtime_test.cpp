@@ -39,8 +39,9 @@ TEST_CASE("cuda runtime: device count, and a clear error for a CUDA tensor witho
   if (cuda::is_available()) {
     CHECK(ones({3}, TensorOptions(kFloat32, cuda_device())).sum().item<float>() == 3.0f);
   } else {
-    CHECK_THROWS_WITH(zeros({2}, TensorOptions(kFloat32, cuda_device(0))),
-                      MG_CONTAINS("no such CUDA device"));
+    CHECK_THROWS_WITH(
+        zeros({2}, TensorOptions(kFloat32, cuda_device(0))),
+        MG_CONTAINS(cuda::is_built() ? "no such CUDA device" : "built without the CUDA backend"));
   }
 }
 

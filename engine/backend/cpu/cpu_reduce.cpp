@@ -249,6 +249,7 @@ void for_each_run(const ReducePlan& p, int64_t rb, int64_t re, F&& f) {
     if (rb < re) f(int64_t{0}, int64_t{1}, int64_t{0});
     return;
   }
+  if (rb >= re) return;  // nothing to visit (a reduced dim may have size 0)
   const int outer = p.nr - 1;
   const int64_t n = p.r_shape[outer], s = p.r_in[outer];
   Cursor c(outer, p.r_shape, p.r_in, p.r_in, p.r_in, rb / n);
