@@ -4,6 +4,7 @@
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
+#include "cuda/cublas_library.hpp"
 #include "engine/error.hpp"
 
 /// Throws metagrad::Error naming the call, where it was made and the CUDA runtime's message.
@@ -17,12 +18,12 @@
   } while (0)
 
 /// Throws metagrad::Error naming the call, where it was made and cuBLAS's message.
-#define MG_CUBLAS_CHECK(expr)                                                                      \
-  do {                                                                                             \
-    const cublasStatus_t mg_status_ = (expr);                                                      \
-    if (mg_status_ != CUBLAS_STATUS_SUCCESS)                                                       \
-      throw ::metagrad::Error(                                                                     \
-          ::fmt::format(MG_FORMAT_STRING("cuBLAS error {} ({}) in {} at {}:{}"),                   \
-                        cublasGetStatusName(mg_status_), cublasGetStatusString(mg_status_), #expr, \
-                        __FILE__, __LINE__));                                                      \
+#define MG_CUBLAS_CHECK(expr)                                                          \
+  do {                                                                                 \
+    const cublasStatus_t mg_status_ = (expr);                                          \
+    if (mg_status_ != CUBLAS_STATUS_SUCCESS)                                           \
+      throw ::metagrad::Error(::fmt::format(                                           \
+          MG_FORMAT_STRING("cuBLAS error {} ({}) in {} at {}:{}"),                     \
+          ::metagrad::cublas().status_name(mg_status_),                                \
+          ::metagrad::cublas().status_string(mg_status_), #expr, __FILE__, __LINE__)); \
   } while (0)

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cuda/caching_allocator.hpp"
+#include "cuda/cublas_library.hpp"
 #include "cuda/cuda_check.hpp"
 #include "cuda/kernel_backend.hpp"
 #include "cuda/kernels/device_support.hpp"
@@ -30,11 +31,11 @@ class CudaExecutor final : public RawDeviceMemory {
   explicit CudaExecutor(int device) : device_(device) {
     activate();
     MG_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
-    MG_CUBLAS_CHECK(cublasCreate(&blas_));
-    MG_CUBLAS_CHECK(cublasSetStream(blas_, stream_));
+    MG_CUBLAS_CHECK(cublas().create(&blas_));
+    MG_CUBLAS_CHECK(cublas().set_stream(blas_, stream_));
     // Exact float32 GEMMs (no TF32), as the CPU computes them: results must match the CPU
     // backend within float32 rounding.
-    MG_CUBLAS_CHECK(cublasSetMathMode(blas_, CUBLAS_DEFAULT_MATH));
+    MG_CUBLAS_CHECK(cublas().set_math_mode(blas_, CUBLAS_DEFAULT_MATH));
     int sms = 0;
     MG_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device_));
     max_blocks_ = static_cast<int64_t>(sms) * 32;
@@ -46,7 +47,7 @@ class CudaExecutor final : public RawDeviceMemory {
     cudaSetDevice(device_);
     cudaStreamSynchronize(stream_);
     cudaFree(errors_);
-    cublasDestroy(blas_);
+    cublas().destroy(blas_);
     cudaStreamDestroy(stream_);
   }
   CudaExecutor(const CudaExecutor&) = delete;
@@ -74,11 +75,11 @@ class CudaExecutor final : public RawDeviceMemory {
       return static_cast<int>(v);
     };
     if constexpr (sizeof(T) == 4) {
-      MG_CUBLAS_CHECK(cublasSgemmStridedBatched(
+      MG_CUBLAS_CHECK(cublas().sgemm_strided_batched(
           blas_, ta, tb, i32(g.m), i32(g.n), i32(g.k), &one, g.a, i32(g.lda), g.stride_a, g.b,
           i32(g.ldb), g.stride_b, &zero, g.c, i32(g.ldc), g.stride_c, i32(g.batch)));
     } else {
-      MG_CUBLAS_CHECK(cublasDgemmStridedBatched(
+      MG_CUBLAS_CHECK(cublas().dgemm_strided_batched(
           blas_, ta, tb, i32(g.m), i32(g.n), i32(g.k), &one, g.a, i32(g.lda), g.stride_a, g.b,
           i32(g.ldb), g.stride_b, &zero, g.c, i32(g.ldc), g.stride_c, i32(g.batch)));
     }
