@@ -15,9 +15,10 @@ CublasLibrary load() {
   void* handle = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();
-    MG_FAIL("CUDA backend: cannot load {} ({}); install the CUDA toolkit's cuBLAS or add its "
-            "folder to LD_LIBRARY_PATH",
-            name, why ? why : "unknown error");
+    MG_FAIL(
+        "CUDA backend: cannot load {} ({}); install the CUDA toolkit's cuBLAS or add its "
+        "folder to LD_LIBRARY_PATH",
+        name, why ? why : "unknown error");
   }
   auto entry = [&](auto& slot, const char* symbol) {
     void* address = dlsym(handle, symbol);
