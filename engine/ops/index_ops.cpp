@@ -248,6 +248,15 @@ Tensor stack(const TensorList& tensors, int64_t dim) {
         tensors[i].shape() == tensors[0].shape(),
         "stack: expects each tensor to be equal size, but got {} at entry 0 and {} at entry {}",
         shape_str(tensors[0].shape()), shape_str(tensors[i].shape()), i);
+    MG_CHECK(tensors[i].dtype() == tensors[0].dtype(),
+             "stack: expected all tensors to have dtype {} (tensor 0), but tensor {} has {}; "
+             "convert it with .to({})",
+             dtype_name(tensors[0].dtype()), i, dtype_name(tensors[i].dtype()),
+             dtype_name(tensors[0].dtype()));
+    MG_CHECK(tensors[i].device() == tensors[0].device(),
+             "stack: expected all tensors on {} (tensor 0), but tensor {} is on {}; move it with "
+             ".to(device)",
+             tensors[0].device().str(), i, tensors[i].device().str());
   }
   const int d = normalize_dim(dim, tensors[0].dim() + 1, "stack");
   TensorList parts;
