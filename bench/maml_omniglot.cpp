@@ -17,9 +17,16 @@
 // meta_grad_norm (norm of its meta-gradient) agree with PyTorch's to float32 rounding: a check that
 // both sides time the same computation.
 //
+// The tasks run concurrently through meta_batch (issue 13: one task per thread, one intra-op thread
+// each; Note [task parallelism]); the _sequential workloads run the tutorial's loop as written, one
+// task after the other with intra-op threads. Both accumulate the sum of the query losses'
+// gradients, as the tutorial's per-task backward() does.
+//
 // Workloads (run one per process for an honest peak_rss_mb, which is the process's peak so far):
-//   maml_step_4tasks   task batch 4 (the benchmark of the issues)
-//   maml_step_32tasks  task batch 32 (the tutorial's --task_num default)
+//   maml_step_4tasks              task batch 4 (the benchmark of the issues)
+//   maml_step_32tasks             task batch 32 (the tutorial's --task_num default)
+//   maml_step_4tasks_sequential   task batch 4, the tutorial's loop
+//   maml_step_32tasks_sequential  task batch 32, the tutorial's loop
 //
 // Usage: maml_omniglot [--device cpu|cuda] (default cpu). With cuda (issue 12) the network, the
 // data and the optimizer states live on cuda:0, every timed meta-step ends with a synchronisation,
@@ -54,6 +61,7 @@
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
 #include "engine/ops.hpp"
+#include "optim/meta/meta_batch.hpp"
 #include "optim/meta/meta_optimizer.hpp"
 #include "optim/optimizer/optimizer.hpp"
 #include "optim/utils.hpp"
@@ -145,7 +153,27 @@ struct Problem {
         x_qry(normal_filled({task_num, kWays * kQueries, 1, kImage, kImage}, 101).to(on)),
         y_qry(class_labels(task_num, kQueries).to(on)) {}
 
-  // One meta-step (the tutorial's inner loop body); returns the mean query loss.
+  // One meta-step with the tasks run concurrently by meta_batch; returns the mean query loss.
+  double meta_step_parallel() {
+    meta_opt.zero_grad();
+    const mg::TensorList losses =
+        mg::meta_batch(net, tasks,
+                       [&](nn::Module& replica, int64_t i) {
+                         mg::MetaSGD task_opt(replica, {.lr = kInnerLr});
+                         const mg::Tensor xs = x_spt.select(0, i), ys = y_spt.select(0, i);
+                         for (int k = 0; k < kInnerSteps; ++k)
+                           task_opt.step(mg::cross_entropy(replica(xs), ys));
+                         return mg::cross_entropy(replica(x_qry.select(0, i)), y_qry.select(0, i));
+                       },
+                       {.reduction = mg::MetaBatchReduction::Sum});
+    meta_opt.step();
+    const double mean_loss =
+        mg::stack(losses).to(mg::kFloat64).mean().item<double>();  // one read of the device
+    if (device.is_cuda()) mg::cuda::synchronize(device.index);
+    return mean_loss;
+  }
+
+  // One meta-step as the tutorial's loop, one task after the other; returns the mean query loss.
   double meta_step() {
     meta_opt.zero_grad();
     const mg::ModuleState net_state =
@@ -183,15 +211,16 @@ struct Problem {
 };
 
 void bench_maml(const std::string& workload, int64_t tasks, int default_iters, int threads,
-                const std::string& gemm, mg::Device device) {
+                const std::string& gemm, mg::Device device, bool task_parallel) {
   if (!wanted(workload)) return;
   Problem problem(tasks, device);
+  auto step = [&] { return task_parallel ? problem.meta_step_parallel() : problem.meta_step(); };
   const double rss_before = current_rss_mb();
-  const double meta_loss = problem.meta_step();  // from the deterministic initialisation
+  const double meta_loss = step();  // from the deterministic initialisation
   const double meta_grad_norm = problem.grad_norm();
   if (device.is_cuda()) mg::cuda::reset_peak_memory_stats(device.index);
-  const Timing t = measure(env_count("BENCH_WARMUP", 1), env_int("BENCH_ITERS", default_iters),
-                           [&] { problem.meta_step(); });
+  const Timing t =
+      measure(env_count("BENCH_WARMUP", 1), env_int("BENCH_ITERS", default_iters), [&] { step(); });
   const double peak_device_mb =
       device.is_cuda()
           ? static_cast<double>(mg::cuda::memory_stats(device.index).peak_allocated) / 1048576.0
@@ -228,7 +257,11 @@ int main(int argc, char** argv) {
   const int threads = configure_threads();
   const std::string gemm = gemm_library();
   return run_guarded("maml_omniglot", [&] {
-    bench_maml("maml_step_4tasks", 4, 10, threads, gemm, device);
-    bench_maml("maml_step_32tasks", 32, 3, threads, gemm, device);
+    // On a GPU one device runs the tasks: the parallel form only adds host threads.
+    const bool task_parallel = !device.is_cuda();
+    bench_maml("maml_step_4tasks", 4, 10, threads, gemm, device, task_parallel);
+    bench_maml("maml_step_32tasks", 32, 3, threads, gemm, device, task_parallel);
+    bench_maml("maml_step_4tasks_sequential", 4, 10, threads, gemm, device, false);
+    bench_maml("maml_step_32tasks_sequential", 32, 3, threads, gemm, device, false);
   });
 }
