@@ -4,8 +4,10 @@
 //
 // Every task adapts the network to its support set with 5 differentiable SGD steps (MetaSGD,
 // lr 0.1); the adapted network's loss on the task's query set is differentiated back through
-// those steps to the initial parameters, which Adam (lr 1e-3) meta-trains. After each task the
-// network and the inner optimizer are reset to the extracted initial state.
+// those steps to the initial parameters, which Adam (lr 1e-3) meta-trains. The tasks of a
+// meta-batch run concurrently (mg::meta_batch: one task per CPU thread, each on its own replica of
+// the network that starts from the initial parameters, as the tutorial's reset to the extracted
+// state does).
 //
 // Data: rendered Hershey glyphs by default (fonts as alphabets, 20 renders per character, quarter
 // turns as new classes; meta-test alphabets held out), or TorchOpt's omniglot.npy cache with
@@ -86,40 +88,47 @@ void complete(Config& c) {
   if (c.root.empty()) c.root = c.data == "hershey" ? ex::kHersheyFontDir : "/tmp/omniglot-data";
 }
 
-// Adapts the network to task i's support set with kInnerSteps differentiable steps.
-void adapt(nn::Module& net, mg::MetaSGD& inner_opt, const ex::NShotBatch& batch, int64_t i) {
+// Adapts a network (a meta_batch replica) to task i's support set with kInnerSteps differentiable
+// SGD steps.
+void adapt(nn::Module& net, const ex::NShotBatch& batch, int64_t i) {
+  mg::MetaSGD inner_opt(net, {.lr = kInnerLr});
   const mg::Tensor x = batch.x_spt.select(0, i), y = batch.y_spt.select(0, i);
   for (int k = 0; k < kInnerSteps; ++k) inner_opt.step(mg::cross_entropy(net(x), y));
+}
+
+// The tasks of a meta-batch run side by side on the CPU's threads (meta_batch gives each worker its
+// own replica of the network, reset to the network's parameters before every task, which is the
+// tutorial's extract_state_dict / recover_state_dict). On a GPU the device runs one task at a time.
+mg::MetaBatchOptions task_options(mg::Device device) {
+  return {.reduction = mg::MetaBatchReduction::Mean,
+          .parallel = {.workers = device.is_cuda() ? 1 : 0}};
 }
 
 void train(ex::OmniglotNShot& db, nn::Sequential& net, mg::Adam& meta_opt, int64_t epoch,
            const Config& cfg, ex::Progress& progress, std::vector<ex::FewShotLogEntry>& log,
            std::chrono::steady_clock::time_point t0) {
   net.train();
-  mg::MetaSGD inner_opt(net, {.lr = kInnerLr});
   for (int64_t batch_idx = 0; batch_idx < cfg.steps; ++batch_idx) {
     const ex::NShotBatch batch = db.next("train");
     const int64_t task_num = batch.x_spt.size(0);
-    mg::TensorList qry_losses;
-    double acc_sum = 0.0;
+    std::vector<double> accs(static_cast<size_t>(task_num));
     meta_opt.zero_grad();
-    const auto net_state =
-        mg::extract_state_dict(net, {.by = mg::CopyMode::reference, .detach_buffers = true});
-    const auto optim_state = mg::extract_state_dict(inner_opt, {.by = mg::CopyMode::reference});
-    for (int64_t i = 0; i < task_num; ++i) {
-      adapt(net, inner_opt, batch, i);
-      // The adapted parameters' loss on the query set drives the meta-update.
-      const mg::Tensor y_qry = batch.y_qry.select(0, i);
-      const mg::Tensor qry_logits = net(batch.x_qry.select(0, i));
-      qry_losses.push_back(mg::cross_entropy(qry_logits, y_qry));
-      acc_sum += ex::top1_accuracy(qry_logits, y_qry);
-      mg::recover_state_dict(net, net_state);
-      mg::recover_state_dict(inner_opt, optim_state);
-    }
-    const mg::Tensor qry_loss = mg::stack(qry_losses).mean();
-    qry_loss.backward();
+    // The mean query loss of the adapted networks, differentiated back to the initial parameters.
+    const mg::TensorList qry_losses = mg::meta_batch(
+        net, task_num,
+        [&](nn::Module& replica, int64_t i) {
+          adapt(replica, batch, i);
+          const mg::Tensor y_qry = batch.y_qry.select(0, i);
+          const mg::Tensor qry_logits = replica(batch.x_qry.select(0, i));
+          accs[static_cast<size_t>(i)] = ex::top1_accuracy(qry_logits, y_qry);
+          return mg::cross_entropy(qry_logits, y_qry);
+        },
+        task_options(cfg.device));
     meta_opt.step();
-    const double loss = qry_loss.item<double>(), acc = 100.0 * acc_sum / task_num;
+    const double loss = mg::stack(qry_losses).mean().item<double>();
+    double acc_sum = 0.0;
+    for (double a : accs) acc_sum += a;
+    const double acc = 100.0 * acc_sum / static_cast<double>(task_num);
     progress.step({epoch + 1, cfg.epochs, batch_idx + 1, cfg.steps, loss, acc});
     log.push_back({epoch + static_cast<double>(batch_idx) / cfg.steps, "train", loss, acc,
                    ex::seconds_since(t0)});
@@ -131,23 +140,26 @@ void train(ex::OmniglotNShot& db, nn::Sequential& net, mg::Adam& meta_opt, int64
 void test(ex::OmniglotNShot& db, nn::Sequential& net, int64_t epoch, const Config& cfg,
           std::vector<ex::FewShotLogEntry>& log, std::chrono::steady_clock::time_point t0) {
   net.train();
-  mg::MetaSGD inner_opt(net, {.lr = kInnerLr});
   double loss_sum = 0.0, acc_sum = 0.0;
   int64_t tasks = 0;
   for (int64_t step = 0; step < cfg.test_steps; ++step) {
     const ex::NShotBatch batch = db.next("test");
-    const auto net_state =
-        mg::extract_state_dict(net, {.by = mg::CopyMode::reference, .detach_buffers = true});
-    const auto optim_state = mg::extract_state_dict(inner_opt, {.by = mg::CopyMode::reference});
-    for (int64_t i = 0; i < batch.x_spt.size(0); ++i, ++tasks) {
-      adapt(net, inner_opt, batch, i);
-      mg::NoGradGuard no_grad;  // the query logits are only scored (.detach() in the tutorial)
-      const mg::Tensor y_qry = batch.y_qry.select(0, i);
-      const mg::Tensor qry_logits = net(batch.x_qry.select(0, i));
-      loss_sum += mg::cross_entropy(qry_logits, y_qry).item<double>();
-      acc_sum += ex::top1_accuracy(qry_logits, y_qry);
-      mg::recover_state_dict(net, net_state);
-      mg::recover_state_dict(inner_opt, optim_state);
+    const int64_t task_num = batch.x_spt.size(0);
+    std::vector<double> accs(static_cast<size_t>(task_num));
+    const mg::TensorList qry_losses = mg::meta_batch(
+        net, task_num,
+        [&](nn::Module& replica, int64_t i) {
+          adapt(replica, batch, i);
+          mg::NoGradGuard no_grad;  // the query logits are only scored (.detach() in the tutorial)
+          const mg::Tensor y_qry = batch.y_qry.select(0, i);
+          const mg::Tensor qry_logits = replica(batch.x_qry.select(0, i));
+          accs[static_cast<size_t>(i)] = ex::top1_accuracy(qry_logits, y_qry);
+          return mg::cross_entropy(qry_logits, y_qry);
+        },
+        task_options(cfg.device));
+    for (int64_t i = 0; i < task_num; ++i, ++tasks) {
+      loss_sum += qry_losses[static_cast<size_t>(i)].item<double>();
+      acc_sum += accs[static_cast<size_t>(i)];
     }
   }
   ex::report_test(epoch, loss_sum / tasks, 100.0 * acc_sum / tasks, tasks, ex::seconds_since(t0),

@@ -6,9 +6,7 @@
 #include <cstdlib>
 #include <thread>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "engine/parallel.hpp"
 
 namespace metagrad::examples {
 
@@ -27,9 +25,7 @@ std::string ThreadChoice::describe() const {
 ThreadChoice use_threads(int requested) {
   const ThreadChoice choice{.threads = requested == 0 ? auto_threads() : requested,
                             .automatic = requested == 0};
-#ifdef _OPENMP
-  omp_set_num_threads(choice.threads);
-#endif
+  set_num_threads(choice.threads);
   return choice;
 }
 

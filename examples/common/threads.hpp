@@ -2,7 +2,8 @@
 
 #include <string>
 
-// How many CPU threads an example runs its ops on (OpenMP), chosen by flag or from the load.
+// How many CPU threads an example runs its ops on (metagrad::set_num_threads; meta_batch runs
+// that many tasks at once), chosen by flag or from the load.
 
 namespace metagrad::examples {
 
@@ -27,8 +28,8 @@ struct ThreadChoice {
   std::string describe() const;
 };
 
-/// Sets OpenMP's thread count to `requested`, or to auto_threads() when `requested` is 0, and
-/// says which.
+/// Sets the intra-op thread count (metagrad::set_num_threads) to `requested`, or to auto_threads()
+/// when `requested` is 0, and says which.
 ThreadChoice use_threads(int requested);
 
 }  // namespace metagrad::examples
