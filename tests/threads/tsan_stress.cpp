@@ -4,7 +4,8 @@
 // Four autograd threads build and differentiate graphs at the same time: MetaAdam inner steps and
 // their meta-gradient, a Hessian-vector product, a functional (FuncOptimizer) inner loop whose
 // meta-gradient lands in leaves shared by all four, create_graph and plain backward into one
-// shared leaf, and classic optimizer steps. Alongside, one thread toggles grad mode, one draws
+// shared leaf, and classic optimizer steps. A fifth runs task-parallel meta-steps (meta_batch,
+// whose own three workers adapt replicas of one network at once). Alongside, one thread toggles grad mode, one draws
 // random numbers (default and private generators) and two save and load files. Catch2 is not
 // thread-safe: workers record failures, the assertions run on the main thread after join.
 #include <unistd.h>
@@ -141,6 +142,41 @@ void autograd_worker(const Shared& s, int t, Failures& failures) {
   }
 }
 
+// The task-parallel meta-step (issue 13): meta_batch runs the tasks of a meta-batch of a private
+// BatchNorm network on three workers of its own, while the other threads run; its meta-gradient
+// must equal the sequential loop's.
+void meta_batch_worker(const Shared& s, Failures& failures) {
+  nn::Sequential net(nn::Linear(3, 8, {.dtype = kFloat64}),
+                     nn::BatchNorm1d(8, {.momentum = 1.0, .dtype = kFloat64}), nn::Tanh(),
+                     nn::Linear(8, 1, {.dtype = kFloat64}));
+  auto task_loss = [&s](nn::Module& module, int64_t t) {
+    MetaSGD inner(module, {.lr = 0.1});
+    const auto k = static_cast<size_t>(t);
+    for (int step = 0; step < 2; ++step) inner.step(mse_loss(module(s.xs[k]), s.ys[k]));
+    return mse_loss(module(s.xs[k] * 0.5), s.ys[k]);
+  };
+  for (int it = 0; it < kIterations / 2; ++it) {
+    const ModuleState initial =
+        extract_state_dict(net, {.by = CopyMode::reference, .detach_buffers = true});
+    for (int64_t t = 0; t < kAutogradThreads; ++t) {
+      task_loss(net, t).backward();
+      recover_state_dict(net, initial);
+    }
+    TensorList expected;
+    for (const Tensor& p : net.parameters()) {
+      expected.push_back(p.grad());
+      p.set_grad(Tensor());
+    }
+    meta_batch(net, kAutogradThreads, task_loss,
+               {.reduction = MetaBatchReduction::Sum, .parallel = {.workers = 3}});
+    const TensorList params = net.parameters();
+    for (size_t i = 0; i < params.size(); ++i) {
+      failures.expect(close(params[i].grad(), expected[i], 1e-12), "meta_batch meta-gradient");
+      params[i].set_grad(Tensor());
+    }
+  }
+}
+
 // Grad mode is thread-local: toggling it here never changes what the other threads record.
 void grad_mode_worker(const Shared& s, Failures& failures) {
   for (int it = 0; it < 200; ++it) {
@@ -243,7 +279,7 @@ TEST_CASE("threads build, differentiate and step while others toggle grad mode, 
   }
 
   Failures failures;
-  const int n_threads = kAutogradThreads + 4;
+  const int n_threads = kAutogradThreads + 5;
   std::latch start(n_threads);
   std::vector<std::thread> threads;
   const auto launch = [&](std::function<void()> body) {
@@ -258,6 +294,7 @@ TEST_CASE("threads build, differentiate and step while others toggle grad mode, 
   };
   for (int t = 0; t < kAutogradThreads; ++t)
     launch([&s, &failures, t] { autograd_worker(s, t, failures); });
+  launch([&] { meta_batch_worker(s, failures); });
   launch([&] { grad_mode_worker(s, failures); });
   launch([&] { random_worker(failures); });
   const std::string shared_path = (std::filesystem::temp_directory_path() /
