@@ -1,5 +1,6 @@
 #include "engine/autograd/engine.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <queue>
@@ -12,6 +13,15 @@
 
 namespace metagrad {
 namespace {
+
+// Note [pruning by sequence number]
+// A node's edges are collected when it is created, to the grad_fns of its inputs, which existed
+// before it: an edge to a node other than an AccumulateGrad always goes to a lower sequence number
+// (an AccumulateGrad may be created while its first consumer collects its edges, so it can be
+// younger than that consumer; it has no edges itself). So grad() skips every non-AccumulateGrad
+// node older than all captured nodes: none of its paths can reach one. This keeps a MAML inner
+// step's grad() to that step's graph instead of the whole unrolled history (as PyTorch's engine
+// prunes by topological number). backward() accumulates into every leaf and walks everything.
 
 // Per-node bookkeeping for one backward pass.
 struct NodeTask {
@@ -90,6 +100,9 @@ class GraphTask {
 
   void add_capture(const Edge& edge, size_t index) {
     tasks_[task_of(edge.node.get())].captures.emplace_back(edge.input_nr, index);
+    const Node& node = *edge.node;
+    min_sequence_nr_ =
+        std::min(min_sequence_nr_, node.is_accumulate_grad() ? uint64_t{0} : node.sequence_nr());
   }
 
   TensorList run(const std::vector<Edge>& roots, const TensorList& root_grads, size_t n_captures) {
@@ -149,6 +162,11 @@ class GraphTask {
     return index;
   }
 
+  // False when no path from `node` leads to a captured node (Note [pruning by sequence number]).
+  bool reaches_target(const Node& node) const {
+    return accumulate_ || node.is_accumulate_grad() || node.sequence_nr() >= min_sequence_nr_;
+  }
+
   // Marks the nodes on a path from the roots to a target (an AccumulateGrad in accumulate mode,
   // a capture otherwise) and counts, for each, its needed parents. Iterative post-order DFS.
   void discover(const std::vector<Edge>& roots) {
@@ -170,7 +188,7 @@ class GraphTask {
         const auto& edges = frame.node->next_edges();
         if (frame.next_child < edges.size()) {
           Node* child = edges[frame.next_child++].node.get();
-          if (child) {
+          if (child && reaches_target(*child)) {
             const uint32_t child_index = task_of(child);
             if (!tasks_[child_index].visited) {
               tasks_[child_index].visited = true;
@@ -263,6 +281,8 @@ class GraphTask {
   }
 
   bool accumulate_;
+  // The lowest sequence number of a captured node; 0 when one is an AccumulateGrad.
+  uint64_t min_sequence_nr_ = UINT64_MAX;
   bool keep_graph_;
   bool create_graph_;
   std::vector<NodeTask> tasks_;
