@@ -92,32 +92,28 @@ LargeBlockCache& large_cache() {
   return cache;
 }
 
-// Trivially destructible, so it stays readable after the thread's cache was destroyed.
-thread_local bool thread_cache_gone = false;
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+constexpr size_t kClasses = kLargeBlock / kAlignment;
 
 // This thread's free lists of small blocks, one per rounded size (Note [host block caches]).
-class ThreadBlockCache {
- public:
-  static constexpr size_t kClasses = kLargeBlock / kAlignment;
+// Trivially constructible and destructible, so that reaching it costs one TLS lookup and no guard;
+// the lists are freed at thread exit by a separate CacheReleaser, registered on first use.
+struct ThreadBlockCache {
+  enum State : unsigned char { kUnused, kLive, kGone };
+  FreeBlock* heads[kClasses];
+  size_t cached_bytes;
+  State state;
+};
+thread_local ThreadBlockCache thread_cache;
 
-  void* take(size_t rounded) {
-    FreeBlock*& head = heads_[rounded / kAlignment - 1];
-    FreeBlock* block = head;
-    if (block == nullptr) return nullptr;
-    head = block->next;
-    cached_bytes_ -= rounded;
-    return block;
-  }
-  bool give(void* p, size_t rounded) {
-    if (cached_bytes_ + rounded > kThreadCacheBytes) return false;
-    FreeBlock*& head = heads_[rounded / kAlignment - 1];
-    head = ::new (p) FreeBlock{head};
-    cached_bytes_ += rounded;
-    return true;
-  }
-  ~ThreadBlockCache() {
-    thread_cache_gone = true;
-    for (FreeBlock* head : heads_) {
+struct CacheReleaser {
+  ~CacheReleaser() {
+    ThreadBlockCache& cache = thread_cache;
+    cache.state = ThreadBlockCache::kGone;
+    for (FreeBlock*& head : cache.heads) {
       while (head != nullptr) {
         FreeBlock* next = head->next;
         std::free(head);
@@ -125,29 +121,46 @@ class ThreadBlockCache {
       }
     }
   }
-
- private:
-  struct FreeBlock {
-    FreeBlock* next;
-  };
-  FreeBlock* heads_[kClasses] = {};
-  size_t cached_bytes_ = 0;
 };
+thread_local CacheReleaser cache_releaser;
 
-thread_local ThreadBlockCache thread_cache;
+// This thread's cache, or null once it was released at thread exit.
+ThreadBlockCache* live_cache() {
+  ThreadBlockCache* cache = &thread_cache;
+  // One TLS lookup: without this barrier GCC repeats the __tls_get_addr call at every use.
+  asm("" : "+r"(cache));
+  if (cache->state == ThreadBlockCache::kLive) [[likely]]
+    return cache;
+  if (cache->state == ThreadBlockCache::kGone) return nullptr;
+  (void)&cache_releaser;  // constructs it, so that its destructor runs at thread exit
+  cache->state = ThreadBlockCache::kLive;
+  return cache;
+}
 
 // A cached block of `rounded` bytes, or null.
 void* take_cached(size_t rounded) {
   if (!kCacheEnabled) return nullptr;
   if (rounded >= kLargeBlock) return large_cache().take(rounded);
-  return thread_cache_gone ? nullptr : thread_cache.take(rounded);
+  ThreadBlockCache* cache = live_cache();
+  if (cache == nullptr) return nullptr;
+  FreeBlock*& head = cache->heads[rounded / kAlignment - 1];
+  FreeBlock* block = head;
+  if (block == nullptr) return nullptr;
+  head = block->next;
+  cache->cached_bytes -= rounded;
+  return block;
 }
 
 // True when the cache kept `p`.
 bool give_cached(void* p, size_t rounded) {
   if (!kCacheEnabled) return false;
   if (rounded >= kLargeBlock) return large_cache().give(p, rounded);
-  return !thread_cache_gone && thread_cache.give(p, rounded);
+  ThreadBlockCache* cache = live_cache();
+  if (cache == nullptr || cache->cached_bytes + rounded > kThreadCacheBytes) return false;
+  FreeBlock*& head = cache->heads[rounded / kAlignment - 1];
+  head = ::new (p) FreeBlock{head};
+  cache->cached_bytes += rounded;
+  return true;
 }
 
 }  // namespace
