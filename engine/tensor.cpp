@@ -7,6 +7,7 @@
 #include "engine/autograd/node.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
+#include "engine/pool_allocator.hpp"
 
 namespace metagrad {
 
@@ -44,7 +45,7 @@ Tensor make_empty(const Dims& shape, DType dtype, Device device, const char* op)
   Dims strides = contiguous_strides(shape, op);
   std::shared_ptr<Storage> storage;
   try {
-    storage = std::make_shared<Storage>(static_cast<size_t>(nbytes), device);
+    storage = make_pooled<Storage>(static_cast<size_t>(nbytes), device);
   } catch (const OutOfMemoryError& e) {
     throw OutOfMemoryError(fmt::format("{}: cannot allocate a {} tensor of shape {} on {}: {}", op,
                                        dtype_str, shape_str(shape), device.str(), e.what()));
@@ -55,11 +56,11 @@ Tensor make_empty(const Dims& shape, DType dtype, Device device, const char* op)
     MG_FAIL("{}: cannot allocate a {} tensor of shape {} ({} bytes) on {}: out of memory", op,
             dtype_str, shape_str(shape), nbytes, device.str());
   }
-  return Tensor(std::make_shared<TensorImpl>(std::move(storage), shape, strides, 0, dtype));
+  return Tensor(make_pooled<TensorImpl>(std::move(storage), shape, strides, 0, dtype));
 }
 
 Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int64_t offset) {
-  return Tensor(std::make_shared<TensorImpl>(base.storage(), shape, strides, offset, base.dtype()));
+  return Tensor(make_pooled<TensorImpl>(base.storage(), shape, strides, offset, base.dtype()));
 }
 
 namespace detail {
@@ -125,8 +126,8 @@ Tensor Tensor::clone() const { return metagrad::clone(*this); }
 
 Tensor Tensor::detach() const {
   const TensorImpl& self = checked(impl_.get());
-  return Tensor(std::make_shared<TensorImpl>(self.storage(), self.shape(), self.strides(),
-                                             self.offset(), self.dtype()));
+  return Tensor(make_pooled<TensorImpl>(self.storage(), self.shape(), self.strides(), self.offset(),
+                                        self.dtype()));
 }
 
 const Tensor& Tensor::set_requires_grad(bool rg) const {

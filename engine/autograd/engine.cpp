@@ -1,8 +1,11 @@
 #include "engine/autograd/engine.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <queue>
-#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "engine/autograd/node.hpp"
 #include "engine/grad_mode.hpp"
@@ -11,14 +14,75 @@
 namespace metagrad {
 namespace {
 
+// Note [pruning by sequence number]
+// A node's edges are collected when it is created, to the grad_fns of its inputs, which existed
+// before it: an edge to a node other than an AccumulateGrad always goes to a lower sequence number
+// (an AccumulateGrad may be created while its first consumer collects its edges, so it can be
+// younger than that consumer; it has no edges itself). So grad() skips every non-AccumulateGrad
+// node older than all captured nodes: none of its paths can reach one. This keeps a MAML inner
+// step's grad() to that step's graph instead of the whole unrolled history (as PyTorch's engine
+// prunes by topological number). backward() accumulates into every leaf and walks everything.
+
 // Per-node bookkeeping for one backward pass.
 struct NodeTask {
-  TensorList buffer;     // summed incoming gradients, one slot per forward output
-  int dependencies = 0;  // needed parents that have not run yet
-  bool needed = false;   // on a path to a target
-  bool execute = false;  // must run apply() (some child is needed, or it accumulates)
-  bool visited = false;  // seen by discover()
+  Node* node = nullptr;
+  SmallVector<Tensor, 1> buffer;  // summed incoming gradients, one slot per forward output
+  int dependencies = 0;           // needed parents that have not run yet
+  bool needed = false;            // on a path to a target
+  bool execute = false;           // must run apply() (some child is needed, or it accumulates)
+  bool visited = false;           // seen by discover()
   std::vector<std::pair<uint32_t, size_t>> captures;  // (slot, index into the result)
+};
+
+// Node -> index of its NodeTask: open addressing with linear probing over a power-of-two table,
+// so that a backward pass allocates per growth of the table rather than per node.
+class NodeIndex {
+ public:
+  static constexpr uint32_t kAbsent = UINT32_MAX;
+
+  NodeIndex() : slots_(kInitialSlots) {}
+
+  uint32_t find(const Node* node) const {
+    for (size_t i = home(node);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].node == node) return slots_[i].index;
+      if (slots_[i].node == nullptr) return kAbsent;
+    }
+  }
+  /// Inserts `node` (not present yet) with `index`.
+  void insert(const Node* node, uint32_t index) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    place(node, index);
+    ++size_;
+  }
+
+ private:
+  struct Slot {
+    const Node* node = nullptr;
+    uint32_t index = 0;
+  };
+  static constexpr size_t kInitialSlots = 256;
+
+  size_t home(const Node* node) const {
+    // Fibonacci hashing of the address (the low bits are alignment).
+    const auto key = reinterpret_cast<std::uintptr_t>(node) >> 4;
+    return static_cast<size_t>(key * 0x9E3779B97F4A7C15ULL) >> shift_;
+  }
+  void place(const Node* node, uint32_t index) {
+    size_t i = home(node);
+    while (slots_[i].node != nullptr) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = {node, index};
+  }
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    --shift_;
+    for (const Slot& s : old)
+      if (s.node != nullptr) place(s.node, s.index);
+  }
+
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+  int shift_ = 64 - 8;  // log2(kInitialSlots) bits of hash
 };
 
 struct ReadyOrder {
@@ -30,47 +94,57 @@ struct ReadyOrder {
 class GraphTask {
  public:
   GraphTask(bool accumulate, bool keep_graph, bool create_graph)
-      : accumulate_(accumulate), keep_graph_(keep_graph), create_graph_(create_graph) {}
+      : accumulate_(accumulate), keep_graph_(keep_graph), create_graph_(create_graph) {
+    tasks_.reserve(128);
+  }
 
   void add_capture(const Edge& edge, size_t index) {
-    tasks_[edge.node.get()].captures.emplace_back(edge.input_nr, index);
+    tasks_[task_of(edge.node.get())].captures.emplace_back(edge.input_nr, index);
+    const Node& node = *edge.node;
+    min_sequence_nr_ =
+        std::min(min_sequence_nr_, node.is_accumulate_grad() ? uint64_t{0} : node.sequence_nr());
   }
 
   TensorList run(const std::vector<Edge>& roots, const TensorList& root_grads, size_t n_captures) {
     captured_.assign(n_captures, Tensor());
     discover(roots);
-    std::priority_queue<Node*, std::vector<Node*>, ReadyOrder> ready;
+    std::vector<Node*> heap;
+    heap.reserve(64);
+    std::priority_queue<Node*, std::vector<Node*>, ReadyOrder> ready(ReadyOrder{}, std::move(heap));
     for (size_t i = 0; i < roots.size(); ++i) {
-      NodeTask& task = tasks_[roots[i].node.get()];
+      NodeTask& task = tasks_[index_.find(roots[i].node.get())];
       if (!task.needed) continue;
-      accumulate_into(task, *roots[i].node, roots[i].input_nr, root_grads[i]);
+      accumulate_into(task, roots[i].input_nr, root_grads[i]);
     }
     for (const Edge& root : roots) {
-      NodeTask& task = tasks_[root.node.get()];
+      NodeTask& task = tasks_[index_.find(root.node.get())];
       if (task.needed && task.dependencies == 0 && !task.buffer.empty()) {
         ready.push(root.node.get());
         task.dependencies = -1;  // queued
       }
     }
+    TensorList grads;  // reused for every node: no allocation per node
     while (!ready.empty()) {
       Node* node = ready.top();
       ready.pop();
-      NodeTask& task = tasks_[node];
-      TensorList grads = std::move(task.buffer);
+      NodeTask& task = tasks_[index_.find(node)];
+      grads.clear();
+      for (Tensor& g : task.buffer) grads.push_back(std::move(g));
+      task.buffer.clear();
       grads.resize(node->num_outputs());
       node->run_pre_hooks(grads);
       for (const auto& [slot, index] : task.captures) captured_[index] = grads[slot];
       if (!task.execute) continue;
       TensorList input_grads = call(*node, grads);
+      grads.clear();  // the gradients of this node's outputs are not needed any more
       const auto& edges = node->next_edges();
       for (size_t i = 0; i < edges.size() && i < input_grads.size(); ++i) {
         const Edge& edge = edges[i];
         if (!edge.valid()) continue;
-        auto it = tasks_.find(edge.node.get());
-        if (it == tasks_.end() || !it->second.needed) continue;
-        NodeTask& child = it->second;
-        if (input_grads[i].defined())
-          accumulate_into(child, *edge.node, edge.input_nr, input_grads[i]);
+        const uint32_t index = index_.find(edge.node.get());
+        if (index == NodeIndex::kAbsent || !tasks_[index].needed) continue;
+        NodeTask& child = tasks_[index];
+        if (input_grads[i].defined()) accumulate_into(child, edge.input_nr, input_grads[i]);
         if (--child.dependencies == 0) ready.push(edge.node.get());
       }
     }
@@ -78,60 +152,79 @@ class GraphTask {
   }
 
  private:
+  // The index of node's NodeTask, created on first use.
+  uint32_t task_of(Node* node) {
+    uint32_t index = index_.find(node);
+    if (index != NodeIndex::kAbsent) return index;
+    index = static_cast<uint32_t>(tasks_.size());
+    tasks_.emplace_back().node = node;
+    index_.insert(node, index);
+    return index;
+  }
+
+  // False when no path from `node` leads to a captured node (Note [pruning by sequence number]).
+  bool reaches_target(const Node& node) const {
+    return accumulate_ || node.is_accumulate_grad() || node.sequence_nr() >= min_sequence_nr_;
+  }
+
   // Marks the nodes on a path from the roots to a target (an AccumulateGrad in accumulate mode,
   // a capture otherwise) and counts, for each, its needed parents. Iterative post-order DFS.
   void discover(const std::vector<Edge>& roots) {
     struct Frame {
       Node* node;
-      size_t next_child;
+      uint32_t index;
+      uint32_t next_child;
     };
     std::vector<Frame> stack;
-    tasks_.reserve(64);
+    stack.reserve(64);
     for (const Edge& root : roots) {
-      if (!tasks_[root.node.get()].visited) {
-        tasks_[root.node.get()].visited = true;
-        stack.push_back({root.node.get(), 0});
+      const uint32_t root_index = task_of(root.node.get());
+      if (!tasks_[root_index].visited) {
+        tasks_[root_index].visited = true;
+        stack.push_back({root.node.get(), root_index, 0});
       }
       while (!stack.empty()) {
         Frame& frame = stack.back();
         const auto& edges = frame.node->next_edges();
         if (frame.next_child < edges.size()) {
           Node* child = edges[frame.next_child++].node.get();
-          if (child) {
-            NodeTask& child_task = tasks_[child];
-            if (!child_task.visited) {
-              child_task.visited = true;
-              stack.push_back({child, 0});
+          if (child && reaches_target(*child)) {
+            const uint32_t child_index = task_of(child);
+            if (!tasks_[child_index].visited) {
+              tasks_[child_index].visited = true;
+              stack.push_back({child, child_index, 0});
             }
           }
           continue;
         }
         Node* node = frame.node;
+        const uint32_t index = frame.index;
         stack.pop_back();
-        NodeTask& task = tasks_[node];
         bool any_child_needed = false;
         for (const Edge& e : edges) {
           if (!e.valid()) continue;
-          auto it = tasks_.find(e.node.get());
-          if (it != tasks_.end() && it->second.needed) any_child_needed = true;
+          const uint32_t child = index_.find(e.node.get());
+          if (child != NodeIndex::kAbsent && tasks_[child].needed) any_child_needed = true;
         }
+        NodeTask& task = tasks_[index];
         const bool is_sink = accumulate_ && node->is_accumulate_grad();
         task.execute = any_child_needed || is_sink;
         task.needed = task.execute || !task.captures.empty();
       }
     }
-    for (auto& [node, task] : tasks_) {
+    for (const NodeTask& task : tasks_) {
       if (!task.needed || !task.execute) continue;
-      for (const Edge& e : node->next_edges()) {
+      for (const Edge& e : task.node->next_edges()) {
         if (!e.valid()) continue;
-        auto it = tasks_.find(e.node.get());
-        if (it != tasks_.end() && it->second.needed) ++it->second.dependencies;
+        const uint32_t child = index_.find(e.node.get());
+        if (child != NodeIndex::kAbsent && tasks_[child].needed) ++tasks_[child].dependencies;
       }
     }
   }
 
-  static void accumulate_into(NodeTask& task, const Node& node, uint32_t slot, const Tensor& g) {
-    if (task.buffer.empty()) task.buffer.resize(node.num_outputs());
+  static void accumulate_into(NodeTask& task, uint32_t slot, const Tensor& g) {
+    if (task.buffer.empty())
+      for (int i = 0; i < task.node->num_outputs(); ++i) task.buffer.emplace_back();
     Tensor& cell = task.buffer[slot];
     cell = cell.defined() ? cell + g : g;
   }
@@ -188,9 +281,12 @@ class GraphTask {
   }
 
   bool accumulate_;
+  // The lowest sequence number of a captured node; 0 when one is an AccumulateGrad.
+  uint64_t min_sequence_nr_ = UINT64_MAX;
   bool keep_graph_;
   bool create_graph_;
-  std::unordered_map<Node*, NodeTask> tasks_;
+  std::vector<NodeTask> tasks_;
+  NodeIndex index_;
   TensorList captured_;
 };
 

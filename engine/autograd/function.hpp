@@ -11,6 +11,7 @@
 
 #include "engine/autograd/node.hpp"
 #include "engine/grad_mode.hpp"
+#include "engine/pool_allocator.hpp"
 
 // Note [recording an op]
 // A differentiable op computes its outputs without history, then, when `needs_grad(inputs)`,
@@ -109,7 +110,7 @@ std::shared_ptr<Node> record(std::string name, std::span<const Tensor> inputs,
                              std::span<const Tensor> outputs, F&& backward,
                              std::initializer_list<NamedSaved> saved = {}) {
   auto node =
-      std::make_shared<LambdaNodeOf<std::decay_t<F>>>(std::move(name), std::forward<F>(backward));
+      make_pooled<LambdaNodeOf<std::decay_t<F>>>(std::move(name), std::forward<F>(backward));
   if (saved.size() > 0) node->describe_saved(saved);
   collect_next_edges(*node, inputs);
   set_history(node, outputs);

@@ -16,16 +16,41 @@ std::atomic<uint64_t> next_sequence_nr{0};
 Node::Node() : sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 
 namespace {
-// The per-thread stack of nodes waiting to be dismantled (see ~Node). `teardown_stack_gone` is
-// trivially destructible, so it stays readable after the stack itself was destroyed at thread
-// exit; nodes freed after that (static tensors) fall back to a local stack.
-thread_local bool teardown_stack_gone = false;
+// The per-thread stack of nodes waiting to be dismantled (see ~Node). Trivially constructible and
+// destructible, so that reaching it costs one TLS lookup and no guard: the stack's vector is
+// created on first use and freed at thread exit by a TeardownReleaser; nodes freed after that
+// (static tensors) fall back to a local stack.
 struct TeardownStack {
-  std::vector<std::shared_ptr<Node>> pending;
-  bool draining = false;
-  ~TeardownStack() { teardown_stack_gone = true; }
+  enum State : unsigned char { kUnused, kLive, kGone };
+  std::vector<std::shared_ptr<Node>>* pending;
+  bool draining;
+  State state;
 };
 thread_local TeardownStack teardown;
+
+struct TeardownReleaser {
+  ~TeardownReleaser() {
+    TeardownStack& stack = teardown;
+    stack.state = TeardownStack::kGone;
+    delete stack.pending;
+    stack.pending = nullptr;
+  }
+};
+thread_local TeardownReleaser teardown_releaser;
+
+// This thread's teardown stack, or null once it was released at thread exit.
+TeardownStack* live_teardown_stack() {
+  TeardownStack* stack = &teardown;
+  // One TLS lookup: without this barrier GCC repeats the __tls_get_addr call at every use.
+  asm("" : "+r"(stack));
+  if (stack->state == TeardownStack::kLive) [[likely]]
+    return stack;
+  if (stack->state == TeardownStack::kGone) return nullptr;
+  (void)&teardown_releaser;  // constructs it, so that its destructor runs at thread exit
+  stack->pending = new std::vector<std::shared_ptr<Node>>();
+  stack->state = TeardownStack::kLive;
+  return stack;
+}
 
 void drain(std::vector<std::shared_ptr<Node>>& pending) {
   while (!pending.empty()) {
@@ -34,13 +59,22 @@ void drain(std::vector<std::shared_ptr<Node>>& pending) {
     node.reset();  // its destructor pushes its own uniquely owned predecessors
   }
 }
+
+// True when this node is the last owner of some predecessor.
+bool owns_a_predecessor(const Node::EdgeList& edges) {
+  for (const Edge& e : edges)
+    if (e.node && e.node.use_count() == 1) return true;
+  return false;
+}
 }  // namespace
 
 Node::~Node() {
   // Predecessors whose last owner we are are dismantled by the outermost destructor's loop, so
   // that a chain of 10^6 nodes is freed iteratively rather than by 10^6 nested destructors. The
   // stack is per thread and reused: no allocation per node.
-  if (teardown_stack_gone) {
+  if (!owns_a_predecessor(next_edges_)) return;
+  TeardownStack* stack = live_teardown_stack();
+  if (stack == nullptr) {
     std::vector<std::shared_ptr<Node>> local;
     for (Edge& e : next_edges_)
       if (e.node && e.node.use_count() == 1) local.push_back(std::move(e.node));
@@ -53,11 +87,11 @@ Node::~Node() {
     return;
   }
   for (Edge& e : next_edges_)
-    if (e.node && e.node.use_count() == 1) teardown.pending.push_back(std::move(e.node));
-  if (teardown.draining) return;
-  teardown.draining = true;
-  drain(teardown.pending);
-  teardown.draining = false;
+    if (e.node && e.node.use_count() == 1) stack->pending->push_back(std::move(e.node));
+  if (stack->draining) return;
+  stack->draining = true;
+  drain(*stack->pending);
+  stack->draining = false;
 }
 
 namespace {

@@ -1,10 +1,5 @@
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <mutex>
-#include <new>
-#include <unordered_map>
-#include <vector>
 
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/loop.hpp"
@@ -12,105 +7,6 @@
 
 namespace metagrad {
 namespace cpu {
-
-namespace {
-
-constexpr size_t kAlignment = 64;
-// Buffers up to this size come from plain malloc (16-byte aligned, fast for the scalar tensors of
-// scalar-heavy graphs). Larger ones are always 64-byte aligned: vectorised kernels take
-// alignment-dependent paths, and equal inputs must give bit-identical results.
-constexpr size_t kSmallBuffer = 16;
-// Blocks at least this large are kept for reuse after they are freed: training loops allocate the
-// same large temporaries every step, and fresh pages cost a page fault per 4 KiB.
-constexpr size_t kCachedBlock = 1 << 16;
-constexpr size_t kMaxCachedBytes = size_t{1} << 30;
-
-#if defined(__SANITIZE_ADDRESS__)
-#define MG_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MG_ASAN 1
-#endif
-#endif
-
-#if defined(MG_ASAN)
-constexpr bool kCacheEnabled = false;  // let AddressSanitizer see every use after free
-// AddressSanitizer aborts the process on a request above its 1 TiB limit instead of returning
-// null; refusing those requests here keeps "out of memory" a metagrad::Error under ASan too.
-constexpr size_t kMaxAllocation = size_t{1} << 40;
-#else
-constexpr bool kCacheEnabled = true;
-constexpr size_t kMaxAllocation = static_cast<size_t>(PTRDIFF_MAX);
-#endif
-
-// A cache of large freed blocks keyed by their rounded size.
-class BlockCache {
- public:
-  void* take(size_t rounded) {
-    std::lock_guard lock(mutex_);
-    auto it = blocks_.find(rounded);
-    if (it == blocks_.end() || it->second.empty()) return nullptr;
-    void* p = it->second.back();
-    it->second.pop_back();
-    cached_bytes_ -= rounded;
-    return p;
-  }
-  bool give(void* p, size_t rounded) {
-    std::lock_guard lock(mutex_);
-    if (cached_bytes_ + rounded > kMaxCachedBytes) return false;
-    blocks_[rounded].push_back(p);
-    cached_bytes_ += rounded;
-    return true;
-  }
-  ~BlockCache() {
-    for (auto& [size, list] : blocks_)
-      for (void* p : list) std::free(p);
-  }
-
- private:
-  std::mutex mutex_;
-  std::unordered_map<size_t, std::vector<void*>> blocks_;
-  size_t cached_bytes_ = 0;
-};
-
-BlockCache& block_cache() {
-  static BlockCache cache;
-  return cache;
-}
-
-size_t rounded_size(size_t nbytes) { return (nbytes + kAlignment - 1) / kAlignment * kAlignment; }
-
-}  // namespace
-
-void* CpuBackend::allocate(size_t nbytes) {
-  if (nbytes == 0) return nullptr;
-  void* p = nullptr;
-  if (nbytes > kMaxAllocation - kAlignment) {
-    p = nullptr;  // rounding up would wrap around; no allocator grants this much anyway
-  } else if (nbytes <= kSmallBuffer) {
-    p = std::malloc(nbytes);
-  } else {
-    const size_t rounded = rounded_size(nbytes);
-    if (kCacheEnabled && rounded >= kCachedBlock) p = block_cache().take(rounded);
-    if (!p) p = std::aligned_alloc(kAlignment, rounded);
-  }
-  if (!p) {
-    MG_FAIL(
-        "out of CPU memory: failed to allocate {} bytes ({:.2f} GiB); free some tensors or use "
-        "smaller sizes",
-        nbytes, static_cast<double>(nbytes) / static_cast<double>(size_t{1} << 30));
-  }
-  return p;
-}
-
-void CpuBackend::deallocate(void* ptr, size_t nbytes) {
-  if (!ptr) return;
-  const size_t rounded = rounded_size(nbytes);
-  if (kCacheEnabled && nbytes > kSmallBuffer && rounded >= kCachedBlock &&
-      block_cache().give(ptr, rounded))
-    return;
-  std::free(ptr);
-}
 
 void CpuBackend::fill(const View& out, double value) {
   MG_DISPATCH_ALL(out.dtype, [&](auto tag) {

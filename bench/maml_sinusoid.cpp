@@ -1,0 +1,182 @@
+// MAML meta-training step benchmark on the sinusoid regression of the MAML paper (issue 13): tiny
+// tensors, so it measures the engine's per-op cost (tensor creation, autograd recording, the
+// backward engine), not FLOPs. One JSON line per workload; bench/maml_sinusoid.py runs the same
+// step on PyTorch with the same schema and bench/compare_pytorch.py prints the ratio.
+//
+// Network (nn layers, float32): Linear(1, 40), ReLU, Linear(40, 40), ReLU, Linear(40, 1); MSE
+// loss. 25 tasks of 10 support and 10 query points. One meta-step, as bench/maml_omniglot.cpp's:
+//   meta_opt.zero_grad(); extract_state_dict of the net (by reference) and of the MetaSGD(lr 0.01)
+//   inner optimizer; per task: 5 differentiable inner steps on the support points, query MSE,
+//   backward() (meta-gradients accumulate into the initial parameters), recover_state_dict of
+//   both; then one Adam(lr 1e-3) step.
+//
+// Tasks: y = A sin(x - phase), A = 2.55 + 2.45 u in [0.1, 5), phase = pi / 2 (1 + u) in [0, pi)
+// per task (u the integer hash of bench/tutorial_net.hpp mapped to [-1, 1), tags 202 and 203 over
+// the task index), x = 5 u in [-5, 5) (tags 200 support, 201 query, over the point index).
+// Parameter t (named_parameters() order) is uniform_filled(shape, t, 1 / sqrt(fan_in)), fan_in the
+// layer's input size (the bound of PyTorch's default init). bench/maml_sinusoid.py builds the same
+// numbers, so meta_loss (mean query loss of the first meta-step) and meta_grad_norm (norm of its
+// meta-gradient) agree with PyTorch's to float32 rounding.
+//
+// Workload: sinusoid_step_25tasks. Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (20)
+// timed meta-steps; BENCH_WARMUP (2) untimed meta-steps after the first (checked) one;
+// BENCH_WORKLOADS (all) comma-separated subset of the workload names.
+#include <fmt/core.h>
+#include <sys/resource.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <numbers>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bench/bench_common.hpp"
+#include "bench/tutorial_net.hpp"
+#include "engine/grad_mode.hpp"
+#include "engine/nn/functional.hpp"
+#include "engine/nn/layers.hpp"
+#include "engine/ops.hpp"
+#include "optim/meta/meta_optimizer.hpp"
+#include "optim/optimizer/optimizer.hpp"
+#include "optim/utils.hpp"
+
+namespace mg = metagrad;
+namespace nn = metagrad::nn;
+
+namespace {
+
+using namespace bench;  // the shared timing harness
+
+constexpr int64_t kTasks = 25;
+constexpr int64_t kPoints = 10;  // support points per task, and query points
+constexpr int kInnerSteps = 5;
+constexpr double kInnerLr = 0.01;
+constexpr double kOuterLr = 1e-3;
+
+// Peak resident set size of this process so far, MiB (ru_maxrss is in KiB on Linux).
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// Current resident set size, MiB (VmRSS of /proc/self/status).
+double current_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+  return 0.0;
+}
+
+// The 1-minute load average, so that a result can be read against the machine's load.
+double load_average() {
+  std::ifstream loadavg("/proc/loadavg");
+  double one_minute = 0.0;
+  loadavg >> one_minute;
+  return one_minute;
+}
+
+// u(k, tag) in [-1, 1).
+double hash_unit(int64_t k, int tag) {
+  return static_cast<double>(hash32(k, tag)) / 2147483648.0 - 1.0;
+}
+
+// x and y = A sin(x - phase) of every task, [kTasks, kPoints, 1] each; x from tag `tag`.
+std::pair<mg::Tensor, mg::Tensor> sine_points(int tag) {
+  std::vector<double> x(static_cast<size_t>(kTasks * kPoints)), y(x.size());
+  for (size_t k = 0; k < x.size(); ++k) {
+    const auto task = static_cast<int64_t>(k) / kPoints;
+    const double amplitude = 2.55 + 2.45 * hash_unit(task, 202);
+    const double phase = std::numbers::pi / 2.0 * (1.0 + hash_unit(task, 203));
+    // x is rounded to float32 first, so that y is the same function of the stored x on both sides.
+    x[k] = static_cast<double>(static_cast<float>(5.0 * hash_unit(static_cast<int64_t>(k), tag)));
+    y[k] = amplitude * std::sin(x[k] - phase);
+  }
+  return {mg::tensor(x, {kTasks, kPoints, 1}), mg::tensor(y, {kTasks, kPoints, 1})};
+}
+
+// The 1-40-40-1 ReLU MLP with the deterministic parameters.
+nn::Sequential make_net() {
+  nn::Sequential net(nn::Linear(1, 40), nn::ReLU(), nn::Linear(40, 40), nn::ReLU(),
+                     nn::Linear(40, 1));
+  const mg::NoGradGuard no_grad;
+  int tag = 0;
+  int64_t fan_in = 1;
+  for (const auto& [name, p] : net.named_parameters()) {
+    if (p.dim() > 1) fan_in = p.size(1);  // a bias follows its weight
+    mg::Tensor slot = p;
+    slot.copy_(uniform_filled(p.shape(), tag, 1.0 / std::sqrt(static_cast<double>(fan_in))));
+    ++tag;
+  }
+  return net;
+}
+
+// The network, its inner and outer optimizers and the task batch.
+struct Problem {
+  nn::Sequential net = make_net();
+  mg::MetaSGD inner_opt{net, {.lr = kInnerLr}};
+  mg::Adam meta_opt{net.parameters(), {.lr = kOuterLr}};
+  std::pair<mg::Tensor, mg::Tensor> support = sine_points(200);
+  std::pair<mg::Tensor, mg::Tensor> query = sine_points(201);
+
+  // One meta-step; returns the mean query loss.
+  double meta_step() {
+    meta_opt.zero_grad();
+    const mg::ModuleState net_state =
+        mg::extract_state_dict(net, {.by = mg::CopyMode::reference, .detach_buffers = true});
+    const std::vector<mg::OptState> optim_state =
+        mg::extract_state_dict(inner_opt, {.by = mg::CopyMode::reference});
+    double loss_sum = 0.0;
+    for (int64_t i = 0; i < kTasks; ++i) {
+      const mg::Tensor xs = support.first.select(0, i), ys = support.second.select(0, i);
+      for (int k = 0; k < kInnerSteps; ++k) inner_opt.step(mg::mse_loss(net(xs), ys));
+      const mg::Tensor qry_loss =
+          mg::mse_loss(net(query.first.select(0, i)), query.second.select(0, i));
+      qry_loss.backward();
+      loss_sum += qry_loss.item<double>();
+      mg::recover_state_dict(net, net_state);
+      mg::recover_state_dict(inner_opt, optim_state);
+    }
+    meta_opt.step();
+    return loss_sum / static_cast<double>(kTasks);
+  }
+
+  // Norm of the meta-gradient accumulated in the parameters' .grad.
+  double grad_norm() const {
+    double sum = 0.0;
+    for (const mg::Tensor& p : net.parameters()) {
+      const mg::Tensor g = p.grad();
+      if (g.defined()) sum += (g.to(mg::kFloat64) * g.to(mg::kFloat64)).sum().item<double>();
+    }
+    return std::sqrt(sum);
+  }
+};
+
+void bench_sinusoid(int threads, const std::string& gemm) {
+  const std::string workload = "sinusoid_step_25tasks";
+  if (!wanted(workload)) return;
+  Problem problem;
+  const double rss_before = current_rss_mb();
+  const double meta_loss = problem.meta_step();  // from the deterministic initialisation
+  const double meta_grad_norm = problem.grad_norm();
+  const Timing t = measure(env_count("BENCH_WARMUP", 2), env_int("BENCH_ITERS", 20),
+                           [&] { problem.meta_step(); });
+  emit_json(workload, threads, gemm, t,
+            fmt::format(", \"device\": \"cpu\", \"tasks\": {}, \"k_spt\": {}, \"k_qry\": {}, "
+                        "\"inner_steps\": {}, \"meta_loss\": {:.6f}, \"meta_grad_norm\": {:.6f}, "
+                        "\"rss_before_mb\": {:.1f}, \"peak_rss_mb\": {:.1f}, \"loadavg\": {:.2f}",
+                        kTasks, kPoints, kPoints, kInnerSteps, meta_loss, meta_grad_norm,
+                        rss_before, peak_rss_mb(), load_average()));
+}
+
+}  // namespace
+
+int main() {
+  const int threads = configure_threads();
+  const std::string gemm = gemm_library();
+  return run_guarded("maml_sinusoid", [&] { bench_sinusoid(threads, gemm); });
+}
