@@ -103,6 +103,67 @@ void max_pool_indices_kernel(const View& in, const View& out, const ConvGeometry
   }
 }
 
+// The common case of windows without padding or dilation that lie inside the image, over
+// unit-stride rows (MaxPool2d(2) and the like): every tap is inside the image, so each window
+// starts from its first tap and folds the others in row-major order. KH, KW > 0 fix the kernel size
+// at compile time (the loop over the windows of a row then vectorises); 0 reads it from g.
+template <typename T, int KH, int KW>
+void max_pool_dense_kernel(const View& in, const View& out, const ConvGeometry& g) {
+  const int64_t channels = in.shape[1], width = in.shape[3];
+  const int64_t sn = in.strides[0], sc = in.strides[1], sh = in.strides[2];
+  const int64_t kh = KH > 0 ? KH : g.kernel_h, kw = KW > 0 ? KW : g.kernel_w;
+  const int64_t ow = g.out_w, positions = g.out_h * ow, planes = in.shape[0] * channels;
+  const int64_t stride_w = g.stride_w;
+  const T* src_base = static_cast<const T*>(in.data);
+  int64_t* dst_base = static_cast<int64_t*>(out.data);
+  auto body = [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p) {
+      const T* src = src_base + (p / channels) * sn + (p % channels) * sc;
+      int64_t* dst = dst_base + p * positions;
+      for (int64_t y = 0; y < g.out_h; ++y) {
+        const int64_t h0 = y * g.stride_h;
+        const T* top = src + h0 * sh;
+        int64_t* row_out = dst + y * ow;
+        for (int64_t x = 0; x < ow; ++x) {
+          const T* window = top + x * stride_w;
+          T best = window[0];
+          int64_t at = 0;  // tap i * width + j of the best, relative to the window's corner
+          for (int64_t i = 0; i < kh; ++i) {
+            for (int64_t j = i == 0 ? 1 : 0; j < kw; ++j) {
+              const T v = window[i * sh + j];
+              const bool wins = replaces(v, best);
+              best = wins ? v : best;
+              at = wins ? i * width + j : at;
+            }
+          }
+          row_out[x] = h0 * width + x * stride_w + at;
+        }
+      }
+    }
+  };
+  if (planes * positions * kh * kw >= kParallelThreshold) {
+    StridedLoop<1>::parallel_range(planes, body);
+  } else {
+    body(0, planes);
+  }
+}
+
+template <typename T>
+void max_pool_indices(const View& in, const View& out, const ConvGeometry& g) {
+  // ceil_mode can add a last window that runs past the image: that one has taps outside.
+  const bool dense = g.pad_h == 0 && g.pad_w == 0 && g.dilation_h == 1 && g.dilation_w == 1 &&
+                     (g.out_h - 1) * g.stride_h + g.kernel_h <= in.shape[2] &&
+                     (g.out_w - 1) * g.stride_w + g.kernel_w <= in.shape[3] &&
+                     (in.strides[3] == 1 || in.shape[3] == 1);
+  if (!dense) {
+    max_pool_indices_kernel<T>(in, out, g);
+  } else if (g.kernel_h == 2 && g.kernel_w == 2) {
+    max_pool_dense_kernel<T, 2, 2>(in, out, g);
+  } else {
+    max_pool_dense_kernel<T, 0, 0>(in, out, g);
+  }
+}
+
 }  // namespace
 
 void CpuBackend::max_pool2d_indices(const View& in, const View& out_indices,
@@ -110,9 +171,9 @@ void CpuBackend::max_pool2d_indices(const View& in, const View& out_indices,
   check_max_pool_views(in, out_indices, geometry);
   if (out_indices.numel() == 0) return;
   if (in.dtype == DType::Float32) {
-    max_pool_indices_kernel<float>(in, out_indices, geometry);
+    max_pool_indices<float>(in, out_indices, geometry);
   } else {
-    max_pool_indices_kernel<double>(in, out_indices, geometry);
+    max_pool_indices<double>(in, out_indices, geometry);
   }
 }
 
