@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <type_traits>
 
@@ -155,16 +156,24 @@ void check_indices(const View& index, int64_t size, int dim, const char* op) {
   const int64_t* idx = static_cast<const int64_t*>(index.data);
   Plane<1>(index.shape, -1, {&index.strides})
       .run(0, index.numel(), [&](const int64_t* off, int64_t n, const int64_t* s) {
-        // A branch-free scan first (it vectorises); the throwing loop only when it finds one.
-        bool in_range = true;
-        const uint64_t limit = static_cast<uint64_t>(size);
+        // A branch-free scan first; the throwing loop only when it finds a bad index.
+        // With u = v as uint64, u | (size - 1 - u) (wrapping) has its top bit set exactly when
+        // v < 0 or v >= size: plain integer ops, so the scan vectorises.
+        const uint64_t last = static_cast<uint64_t>(size) - 1;
+        uint64_t bits = 0;
         if (s[0] == 1) {
           const int64_t* row = idx + off[0];
-          for (int64_t i = 0; i < n; ++i) in_range &= static_cast<uint64_t>(row[i]) < limit;
+          for (int64_t i = 0; i < n; ++i) {
+            const uint64_t u = static_cast<uint64_t>(row[i]);
+            bits |= u | (last - u);
+          }
         } else {
-          for (int64_t i = 0; i < n; ++i)
-            in_range &= static_cast<uint64_t>(idx[off[0] + i * s[0]]) < limit;
+          for (int64_t i = 0; i < n; ++i) {
+            const uint64_t u = static_cast<uint64_t>(idx[off[0] + i * s[0]]);
+            bits |= u | (last - u);
+          }
         }
+        const bool in_range = (bits >> 63) == 0;
         if (in_range) return;
         for (int64_t i = 0; i < n; ++i) {
           const int64_t v = idx[off[0] + i * s[0]];
