@@ -2,17 +2,17 @@
 // Note [batch-norm kernels]; eval mode is composed of sub / mul / rsqrt / reshape.
 #include "engine/autograd/function.hpp"
 #include "engine/grad_mode.hpp"
+#include "engine/nn/batch_norm_grad.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
 
 // Note [batch-norm backward]
-// Training-mode batch norm records a single node whose backward has two forms with the same
-// value. With grad mode on during backward (create_graph: MAML's inner loop, HVPs) it is the
-// closed-form gradient written with public differentiable ops, recomputing mean and invstd from
-// the saved input, so derivatives of every order follow from the primitives (DESIGN §3). With
-// grad mode off (a plain first-order backward) nothing records, and the same numbers come from
-// one reduction pass (Σg, Σg (x - mean)) and one affine pass over the data.
+// Training-mode batch norm records a single node. Its backward is detail::batch_norm_grad: one
+// reduction pass (Σg, Σg (x - mean)) and one affine pass over the data, recorded, when the
+// backward itself records (create_graph: MAML's inner loop, HVPs), as an op whose own backward
+// is the closed-form second derivative (Note [batch-norm double backward]), so derivatives of
+// every order are exact.
 
 namespace metagrad {
 namespace {
@@ -27,94 +27,6 @@ void check_channel_param(const Tensor& p, const Tensor& input, const char* what)
            what, input.size(1), shape_str(input.shape()), shape_str(p.shape()));
 }
 
-// The stride of one dim that walks t's dims 2.. in row-major order (size-1 dims skipped; 1 when
-// none is left), or -1 when their strides do not allow it.
-int64_t merged_trailing_stride(const Tensor& t) {
-  int64_t stride = 1, next = -1;  // next: the stride the next outer dim needs
-  for (int d = t.dim() - 1; d >= 2; --d) {
-    if (t.size(d) == 1) continue;
-    if (next < 0) {
-      stride = t.stride(d);
-    } else if (t.stride(d) != next) {
-      return -1;
-    }
-    next = t.stride(d) * t.size(d);
-  }
-  return stride;
-}
-
-// t (values only) in a layout whose trailing dims merge: t itself, or a contiguous copy.
-Tensor mergeable(const Tensor& t) {
-  const Tensor values = t.detach();
-  return merged_trailing_stride(values) < 0 ? values.contiguous() : values;
-}
-
-// The raw [N, C, S] view of a `mergeable` tensor [N, C, *].
-View ncs_view(const Tensor& t) {
-  return View{t.raw_data(),
-              t.dtype(),
-              {t.size(0), t.size(1), t.numel() / (t.size(0) * t.size(1))},
-              {t.stride(0), t.stride(1), merged_trailing_stride(t)}};
-}
-
-// Which of (input, weight, bias) the node sends a gradient to.
-struct Needs {
-  bool input, weight, bias;
-};
-
-// Training-mode gradients with differentiable ops, exact to every order (Note [batch-norm
-// backward]). With c = x - mean(x), invstd = (mean(c²) + eps)^-1/2, k = w invstd and M values
-// per channel: dx = k g - k invstd² Σ(g c) / M c - k Σg / M (= w invstd (g - mean(g) - xhat
-// mean(g xhat)), xhat = c invstd), dw = invstd Σ g c, db = Σ g (sums per channel).
-TensorList composed_backward(const Tensor& g, const Tensor& x, const Tensor& w, double eps,
-                             Needs needs) {
-  Dims reduce_dims{0}, stat_shape(x.dim(), 1);
-  for (int d = 2; d < x.dim(); ++d) reduce_dims.push_back(d);
-  stat_shape[1] = x.size(1);
-  const double count = static_cast<double>(x.numel() / x.size(1));
-  const Tensor centered = x - mean(x, reduce_dims, true);
-  const Tensor inv_std = rsqrt(mean(square(centered), reduce_dims, true) + eps);
-  const Tensor sum_gc =
-      needs.input || needs.weight ? sum(g * centered, reduce_dims, true) : Tensor();
-  const Tensor sum_g = needs.input || needs.bias ? sum(g, reduce_dims, true) : Tensor();
-  Tensor dx, dw, db;
-  if (needs.input) {
-    const Tensor k = w.defined() ? inv_std * reshape(w, stat_shape) : inv_std;
-    dx = g * k + centered * (k * square(inv_std) * sum_gc * (-1.0 / count)) +
-         k * sum_g * (-1.0 / count);
-  }
-  if (needs.weight) dw = reshape(sum_gc * inv_std, {x.size(1)});
-  if (needs.bias) db = reshape(sum_g, {x.size(1)});
-  return {dx, dw, db};
-}
-
-// The same gradients from two kernel passes, for a backward that records nothing. batch_mean
-// and inv_std are the forward's per-channel [C] statistics of x.
-TensorList fused_backward(const Tensor& g, const Tensor& x, const Tensor& w,
-                          const Tensor& batch_mean, const Tensor& inv_std, Needs needs) {
-  const Tensor gv = mergeable(g), xv = mergeable(x);
-  const int64_t channels = x.size(1);
-  const double count = static_cast<double>(x.numel() / channels);
-  Backend& backend = detail::backend_of(x);
-  const Tensor sum_g = make_empty({channels}, x.dtype(), x.device());
-  const Tensor sum_gx = make_empty({channels}, x.dtype(), x.device());
-  backend.channel_grad_sums(ncs_view(gv), ncs_view(xv), detail::view_of(batch_mean),
-                            detail::view_of(sum_g), detail::view_of(sum_gx));
-  Tensor dx;
-  if (needs.input) {
-    // dx = a (x - mean) + k g + d with k = w invstd, a = -k invstd² Σg(x - mean) / M,
-    // d = -k Σg / M (M values per channel).
-    const Tensor k = w.defined() ? inv_std * w.detach() : inv_std;
-    const Tensor a = k * inv_std * inv_std * sum_gx * (-1.0 / count);
-    const Tensor d = k * sum_g * (-1.0 / count);
-    dx = make_empty(x.shape(), x.dtype(), x.device());
-    backend.channel_affine(ncs_view(xv), detail::view_of(batch_mean), ncs_view(gv),
-                           detail::view_of(a), detail::view_of(k), detail::view_of(d),
-                           ncs_view(dx));
-  }
-  return {dx, needs.weight ? sum_gx * inv_std : Tensor(), needs.bias ? sum_g : Tensor()};
-}
-
 // Training mode (input non-empty, more than one value per channel): batch statistics from
 // channel_moments, y = (x - mean) scale + bias in one pass, the running-stat update, one recorded
 // node.
@@ -123,11 +35,12 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean,
                            double momentum, double eps) {
   const int64_t channels = input.size(1);
   const double count = static_cast<double>(input.numel() / channels);
-  const Tensor x = mergeable(input);
+  const Tensor x = detail::channel_mergeable(input);
   Backend& backend = detail::backend_of(input);
   const Tensor batch_mean = make_empty({channels}, input.dtype(), input.device());
   const Tensor sum_sq = make_empty({channels}, input.dtype(), input.device());
-  backend.channel_moments(ncs_view(x), detail::view_of(batch_mean), detail::view_of(sum_sq));
+  backend.channel_moments(detail::ncs_view(x), detail::view_of(batch_mean),
+                          detail::view_of(sum_sq));
   Tensor inv_std, scale, shift;
   {
     NoGradGuard no_grad;
@@ -143,19 +56,20 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean,
     }
   }
   Tensor y = make_empty(input.shape(), input.dtype(), input.device());
-  backend.channel_affine(ncs_view(x), detail::view_of(batch_mean), View{}, detail::view_of(scale),
-                         View{}, detail::view_of(shift), ncs_view(y));
+  backend.channel_affine(detail::ncs_view(x), detail::view_of(batch_mean), View{},
+                         detail::view_of(scale), View{}, detail::view_of(shift),
+                         detail::ncs_view(y));
   if (needs_grad({&input, &weight, &bias})) {
     // Note [batch-norm backward]
     const SavedTensor saved_input(input, false), saved_weight(weight, false);
     record("BatchNormBackward", {input, weight, bias}, {y},
-           [saved_input, saved_weight, batch_mean, inv_std, eps](const TensorList& grads,
-                                                                 Node& self) -> TensorList {
-             const Tensor in = saved_input.unpack(self), w = saved_weight.unpack(self);
-             const Needs needs{self.next_edges()[0].valid(), self.next_edges()[1].valid(),
-                               self.next_edges()[2].valid()};
-             if (is_grad_enabled()) return composed_backward(grads[0], in, w, eps, needs);
-             return fused_backward(grads[0], in, w, batch_mean, inv_std, needs);
+           [saved_input, saved_weight, stats = detail::BatchNormStats{batch_mean, inv_std}, eps](
+               const TensorList& grads, Node& self) -> TensorList {
+             const detail::BatchNormNeeds needs{self.next_edges()[0].valid(),
+                                                self.next_edges()[1].valid(),
+                                                self.next_edges()[2].valid()};
+             return detail::batch_norm_grad(grads[0], saved_input.unpack(self),
+                                            saved_weight.unpack(self), stats, eps, needs);
            },
            {{"input", saved_input}, {"weight", saved_weight}});
   }

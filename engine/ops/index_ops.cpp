@@ -108,6 +108,38 @@ Dims index_add_src_shape(const Tensor& x, int dim, int64_t count, const char* op
 
 bool is_legacy_empty(const Tensor& t) { return t.dim() == 1 && t.shape()[0] == 0; }
 
+// scatter_add of src into `out`, a fresh tensor that holds the values of x (undefined x: a
+// constant base of zeros, gather's backward). Records the backward to x and src.
+Tensor scatter_add_into(const Tensor& out, const Tensor& x, int d, const Tensor& index,
+                        const Tensor& src) {
+  if (index.numel() > 0) {
+    backend_of(src).scatter_add(as_1d(view_of(out)), d, as_1d(view_of(index)), as_1d(view_of(src)));
+  }
+  if (needs_grad({&x, &src})) {
+    // d scatter_add(x, I, s) = dx + scatter_add(0, I, ds): identity to x, gather to src (zero
+    // where src is not indexed)
+    record("ScatterAddBackward", {x, src}, {out},
+           [d, saved = SavedTensor(index, false), src_shape = src.shape()](
+               const TensorList& g, Node& self) -> TensorList {
+             Tensor grad_src;
+             if (self.next_edges()[1].valid()) {
+               const Tensor index = saved.unpack(self);
+               grad_src = gather(g[0], d, index);
+               if (index.shape() != src_shape) {
+                 std::vector<int64_t> widths;
+                 for (int e = src_shape.size() - 1; e >= 0; --e) {
+                   widths.push_back(0);
+                   widths.push_back(src_shape[e] - index.shape()[e]);
+                 }
+                 grad_src = pad(grad_src, widths);
+               }
+             }
+             return {self.next_edges()[0].valid() ? g[0] : Tensor(), grad_src};
+           });
+  }
+  return out;
+}
+
 }  // namespace
 
 Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end,
@@ -396,8 +428,8 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
            [in_shape = x.shape(), d, saved = SavedTensor(index, false)](const TensorList& g,
                                                                         Node& self) -> TensorList {
              const Tensor& grad = g[0];
-             return {scatter_add(zeros(in_shape, TensorOptions(grad.dtype(), grad.device())), d,
-                                 saved.unpack(self), grad)};
+             return {scatter_add_into(zeros(in_shape, TensorOptions(grad.dtype(), grad.device())),
+                                      Tensor(), d, saved.unpack(self), grad)};
            });
   }
   return out;
@@ -420,33 +452,7 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
              "dimension {} may be larger)",
              shape_str(index.shape()), shape_str(x.shape()), e, d);
   }
-  Tensor out = data_copy(x);
-  if (index.numel() > 0) {
-    backend_of(x).scatter_add(as_1d(view_of(out)), d, as_1d(view_of(index)), as_1d(view_of(src)));
-  }
-  if (needs_grad(x, src)) {
-    // d scatter_add(x, I, s) = dx + scatter_add(0, I, ds): identity to x, gather to src (zero
-    // where src is not indexed)
-    record("ScatterAddBackward", {x, src}, {out},
-           [d, saved = SavedTensor(index, false), src_shape = src.shape()](
-               const TensorList& g, Node& self) -> TensorList {
-             Tensor grad_src;
-             if (self.next_edges()[1].valid()) {
-               const Tensor index = saved.unpack(self);
-               grad_src = gather(g[0], d, index);
-               if (index.shape() != src_shape) {
-                 std::vector<int64_t> widths;
-                 for (int e = src_shape.size() - 1; e >= 0; --e) {
-                   widths.push_back(0);
-                   widths.push_back(src_shape[e] - index.shape()[e]);
-                 }
-                 grad_src = pad(grad_src, widths);
-               }
-             }
-             return {self.next_edges()[0].valid() ? g[0] : Tensor(), grad_src};
-           });
-  }
-  return out;
+  return scatter_add_into(data_copy(x), x, d, index, src);
 }
 
 Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, double value) {

@@ -33,6 +33,26 @@ View batched_view(const Tensor& x, int64_t batch) {
               {batched ? x.stride(0) : 0, x.stride(-2), x.stride(-1)}};
 }
 
+// True when x's matrices are stored column-major (a transposed view: stride 1 down a column),
+// so that a gradient of x's shape is best produced in that layout too.
+bool column_major(const Tensor& x) {
+  return x.size(-2) > 1 && x.size(-1) > 1 && x.stride(-2) == 1 && x.stride(-1) >= x.size(-2);
+}
+
+Tensor bmm(const Tensor& a, const Tensor& b);
+
+// The gradient of bmm's operand x (shape `shape`) from the product `lhs rhs`, where x's gradient
+// sums it over broadcast batches. A column-major x (a transposed view) gets its gradient in the
+// same layout, as (rhs^T lhs^T)^T: the transpose's backward then yields a contiguous tensor, and
+// adding it to the other gradients of x does not walk memory across the grain.
+Tensor operand_grad(const Tensor& lhs, const Tensor& rhs, const Tensor& x, const Dims& shape) {
+  const auto batch = [](const Tensor& t) { return t.dim() == 3 ? t.size(0) : int64_t{-1}; };
+  const bool unbroadcast = batch(lhs) == batch(x) && batch(rhs) == batch(x);
+  if (unbroadcast && column_major(x))
+    return transpose(bmm(transpose(rhs, -2, -1), transpose(lhs, -2, -1)), -2, -1);
+  return sum_to(bmm(lhs, rhs), shape);
+}
+
 Tensor bmm(const Tensor& a, const Tensor& b) {
   const int64_t batch = a.dim() == 3 && a.size(0) != 1 ? a.size(0) : b.dim() == 3 ? b.size(0) : 1;
   const int64_t m = a.size(-2), n = b.size(-1);
@@ -46,9 +66,10 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
            [sa = SavedTensor(a, false), sb = SavedTensor(b, false), shape_a = a.shape(),
             shape_b = b.shape()](const TensorList& g, Node& self) -> TensorList {
              const Needs need = needs_of(self);
+             const Tensor a = sa.unpack(self), b = sb.unpack(self);
              Tensor ga, gb;
-             if (need.a) ga = sum_to(bmm(g[0], transpose(sb.unpack(self), -2, -1)), shape_a);
-             if (need.b) gb = sum_to(bmm(transpose(sa.unpack(self), -2, -1), g[0]), shape_b);
+             if (need.a) ga = operand_grad(g[0], transpose(b, -2, -1), a, shape_a);
+             if (need.b) gb = operand_grad(transpose(a, -2, -1), g[0], b, shape_b);
              return {ga, gb};
            });
   }

@@ -197,6 +197,17 @@ TEST_CASE("matmul gradients with non-contiguous inputs", "[linalg]") {
   check_grads(
       [](const TensorList& in) { return TensorList{matmul(t(in[0]), in[1].transpose(-1, -2))}; },
       {randn64({3, 2}, 48), randn64({2, 4, 3}, 49)});
+  // Column-major operands of the same rank: their gradients are produced in that layout.
+  const auto both_transposed = [](const TensorList& in) {
+    return TensorList{matmul(in[0].transpose(-1, -2), in[1].transpose(-1, -2))};
+  };
+  check_grads(both_transposed, {randn64({3, 2}, 50), randn64({4, 3}, 51)});
+  check_grads(both_transposed, {randn64({2, 3, 2}, 52), randn64({2, 4, 3}, 53)});
+  const Tensor a = randn64({3, 2}, 54), b = randn64({4, 3}, 55);
+  const TensorList g = grad({matmul(a.t(), b.t()).sum()}, {a, b});
+  CHECK(g[0].is_contiguous());
+  CHECK(g[1].is_contiguous());
+  CHECK(allclose(g[0], matmul(b.t(), ones({4, 2}, kFloat64)), 1e-12));
 }
 
 TEST_CASE("dot, outer, mv and mm gradients", "[linalg]") {

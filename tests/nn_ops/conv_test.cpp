@@ -299,9 +299,16 @@ TEST_CASE("max_pool2d values and indices follow PyTorch", "[conv]") {
     bool ceil_mode;
   };
   const std::vector<Case> cases = {
-      {{2, 2, 2, 2, 0, 0, 1, 1}, false}, {{3, 3, 2, 2, 1, 1, 1, 1}, true},
-      {{3, 2, 1, 2, 1, 1, 1, 1}, false}, {{2, 3, 2, 1, 1, 0, 2, 1}, true},
-      {{3, 3, 3, 3, 0, 0, 1, 1}, true},  {{2, 2, 1, 1, 0, 0, 2, 2}, false}};
+      {{2, 2, 2, 2, 0, 0, 1, 1}, false},
+      {{3, 3, 2, 2, 1, 1, 1, 1}, true},
+      {{3, 2, 1, 2, 1, 1, 1, 1}, false},
+      {{2, 3, 2, 1, 1, 0, 2, 1}, true},
+      {{3, 3, 3, 3, 0, 0, 1, 1}, true},
+      {{2, 2, 1, 1, 0, 0, 2, 2}, false},
+      // Windows inside the image without padding or dilation (the kernels' dense paths).
+      {{3, 2, 2, 1, 0, 0, 1, 1}, false},
+      {{2, 2, 2, 2, 0, 0, 1, 1}, true},
+      {{3, 3, 2, 3, 0, 0, 1, 1}, true}};
   for (const Case& c : cases) {
     const Geo& g = c.g;
     const Tensor input = randn64({2, 3, 7, 6}, 25).detach();

@@ -137,7 +137,11 @@ void fold_kernel(const View& in, const View& out, const ConvGeometry& g) {
           for (int64_t y = rows.lo; y < rows.hi; ++y) {
             const T* s = src + y * ow * is.l;
             T* d = dst + (y * g.stride_h - g.pad_h + i * g.dilation_h) * os.h;
-            if (unit) {
+            if (unit && g.stride_w == 1) {
+              T* dx = d + off_w;
+              MG_SIMD()
+              for (int64_t x = cols.lo; x < cols.hi; ++x) dx[x] += s[x];
+            } else if (unit) {
               T* dx = d + off_w;
               const int64_t step = g.stride_w;
               for (int64_t x = cols.lo; x < cols.hi; ++x) dx[x * step] += s[x];

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <type_traits>
 
@@ -127,6 +128,27 @@ void run_indexed(const Plane<N>& plane, int64_t extent, int64_t dim_stride, bool
   }
 }
 
+// Runs at_position(offsets[N]) for every plane position, threaded along the plane when the
+// work (plane positions x extent) is large. For kernels whose indexed dim has unit stride in
+// every operand: they loop over the dim themselves, as one contiguous run per position.
+template <size_t N, typename F>
+void run_unit_dim(const Plane<N>& plane, int64_t extent, F&& at_position) {
+  auto visit = [&](int64_t begin, int64_t end) {
+    plane.run(begin, end, [&](const int64_t* off, int64_t n, const int64_t* s) {
+      int64_t at[N];
+      for (int64_t i = 0; i < n; ++i) {
+        for (size_t j = 0; j < N; ++j) at[j] = off[j] + i * s[j];
+        at_position(at);
+      }
+    });
+  };
+  if (plane.numel() * extent < kParallelThreshold) {
+    visit(0, plane.numel());
+  } else {
+    StridedLoop<1>::parallel_range(plane.numel(), visit);
+  }
+}
+
 // Throws unless every value of the int64 `index` lies in [0, size).
 void check_indices(const View& index, int64_t size, int dim, const char* op) {
   MG_CHECK(index.dtype == DType::Int64, "{}: index must be int64, got {}", op,
@@ -134,6 +156,25 @@ void check_indices(const View& index, int64_t size, int dim, const char* op) {
   const int64_t* idx = static_cast<const int64_t*>(index.data);
   Plane<1>(index.shape, -1, {&index.strides})
       .run(0, index.numel(), [&](const int64_t* off, int64_t n, const int64_t* s) {
+        // A branch-free scan first; the throwing loop only when it finds a bad index.
+        // With u = v as uint64, u | (size - 1 - u) (wrapping) has its top bit set exactly when
+        // v < 0 or v >= size: plain integer ops, so the scan vectorises.
+        const uint64_t last = static_cast<uint64_t>(size) - 1;
+        uint64_t bits = 0;
+        if (s[0] == 1) {
+          const int64_t* row = idx + off[0];
+          for (int64_t i = 0; i < n; ++i) {
+            const uint64_t u = static_cast<uint64_t>(row[i]);
+            bits |= u | (last - u);
+          }
+        } else {
+          for (int64_t i = 0; i < n; ++i) {
+            const uint64_t u = static_cast<uint64_t>(idx[off[0] + i * s[0]]);
+            bits |= u | (last - u);
+          }
+        }
+        const bool in_range = (bits >> 63) == 0;
+        if (in_range) return;
         for (int64_t i = 0; i < n; ++i) {
           const int64_t v = idx[off[0] + i * s[0]];
           MG_CHECK(v >= 0 && v < size,
@@ -159,7 +200,18 @@ void gather_kernel(const View& in, int dim, const View& index, const View& out) 
   const T* src = static_cast<const T*>(in.data);
   const int64_t* idx = static_cast<const int64_t*>(index.data);
   T* dst = static_cast<T*>(out.data);
-  run_indexed(plane, index.shape[dim], out_step, true,
+  const int64_t extent = index.shape[dim];
+  if (extent > 1 && out_step == 1 && in_step == 1 && idx_step == 1) {
+    // Gather along a contiguous innermost dim (max_pool2d's values): one run per position.
+    run_unit_dim(plane, extent, [&](const int64_t* at) {
+      T* o = dst + at[0];
+      const T* a = src + at[1];
+      const int64_t* ix = idx + at[2];
+      for (int64_t k = 0; k < extent; ++k) o[k] = a[ix[k]];
+    });
+    return;
+  }
+  run_indexed(plane, extent, out_step, true,
               [&](int64_t k, const int64_t* off, int64_t n, const int64_t* s) {
                 T* o = dst + off[0] + k * out_step;
                 const T* a = src + off[1];
@@ -181,7 +233,19 @@ void scatter_add_kernel(const View& out, int dim, const View& index, const View&
   T* dst = static_cast<T*>(out.data);
   const T* from = static_cast<const T*>(src.data);
   const int64_t* idx = static_cast<const int64_t*>(index.data);
-  run_indexed(plane, index.shape[dim], out_step, false,
+  const int64_t extent = index.shape[dim];
+  if (extent > 1 && out_step == 1 && src_step == 1 && idx_step == 1) {
+    // Scatter along a contiguous innermost dim (max_pool2d's gradient): one run per position,
+    // in k order, so repeated indices add up in the same order as below.
+    run_unit_dim(plane, extent, [&](const int64_t* at) {
+      T* o = dst + at[0];
+      const T* a = from + at[1];
+      const int64_t* ix = idx + at[2];
+      for (int64_t k = 0; k < extent; ++k) o[ix[k]] = added(o[ix[k]], a[k]);
+    });
+    return;
+  }
+  run_indexed(plane, extent, out_step, false,
               [&](int64_t k, const int64_t* off, int64_t n, const int64_t* s) {
                 T* o = dst + off[0];
                 const T* a = from + off[1] + k * src_step;
