@@ -18,9 +18,11 @@
 // numbers, so meta_loss (mean query loss of the first meta-step) and meta_grad_norm (norm of its
 // meta-gradient) agree with PyTorch's to float32 rounding.
 //
-// Workload: sinusoid_step_25tasks. Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (20)
-// timed meta-steps; BENCH_WARMUP (2) untimed meta-steps after the first (checked) one;
-// BENCH_WORKLOADS (all) comma-separated subset of the workload names.
+// Workloads: sinusoid_step_25tasks runs the tasks concurrently through meta_batch (one task per
+// thread, Note [task parallelism]); sinusoid_step_25tasks_sequential runs the loop above as
+// written. Both accumulate the sum of the query losses' gradients. Environment: BENCH_THREADS (2)
+// OpenMP threads; BENCH_ITERS (20) timed meta-steps; BENCH_WARMUP (2) untimed meta-steps after the
+// first (checked) one; BENCH_WORKLOADS (all) comma-separated subset of the workload names.
 #include <fmt/core.h>
 #include <sys/resource.h>
 
@@ -39,6 +41,7 @@
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
 #include "engine/ops.hpp"
+#include "optim/meta/meta_batch.hpp"
 #include "optim/meta/meta_optimizer.hpp"
 #include "optim/optimizer/optimizer.hpp"
 #include "optim/utils.hpp"
@@ -123,7 +126,23 @@ struct Problem {
   std::pair<mg::Tensor, mg::Tensor> support = sine_points(200);
   std::pair<mg::Tensor, mg::Tensor> query = sine_points(201);
 
-  // One meta-step; returns the mean query loss.
+  // One meta-step with the tasks run concurrently by meta_batch; returns the mean query loss.
+  double meta_step_parallel() {
+    meta_opt.zero_grad();
+    const mg::TensorList losses = mg::meta_batch(
+        net, kTasks,
+        [&](nn::Module& replica, int64_t i) {
+          mg::MetaSGD task_opt(replica, {.lr = kInnerLr});
+          const mg::Tensor xs = support.first.select(0, i), ys = support.second.select(0, i);
+          for (int k = 0; k < kInnerSteps; ++k) task_opt.step(mg::mse_loss(replica(xs), ys));
+          return mg::mse_loss(replica(query.first.select(0, i)), query.second.select(0, i));
+        },
+        {.reduction = mg::MetaBatchReduction::Sum});
+    meta_opt.step();
+    return mg::stack(losses).to(mg::kFloat64).mean().item<double>();
+  }
+
+  // One meta-step as the tutorial's loop, one task after the other; returns the mean query loss.
   double meta_step() {
     meta_opt.zero_grad();
     const mg::ModuleState net_state =
@@ -156,15 +175,16 @@ struct Problem {
   }
 };
 
-void bench_sinusoid(int threads, const std::string& gemm) {
-  const std::string workload = "sinusoid_step_25tasks";
+void bench_sinusoid(const std::string& workload, bool task_parallel, int threads,
+                    const std::string& gemm) {
   if (!wanted(workload)) return;
   Problem problem;
+  auto step = [&] { return task_parallel ? problem.meta_step_parallel() : problem.meta_step(); };
   const double rss_before = current_rss_mb();
-  const double meta_loss = problem.meta_step();  // from the deterministic initialisation
+  const double meta_loss = step();  // from the deterministic initialisation
   const double meta_grad_norm = problem.grad_norm();
-  const Timing t = measure(env_count("BENCH_WARMUP", 2), env_int("BENCH_ITERS", 20),
-                           [&] { problem.meta_step(); });
+  const Timing t =
+      measure(env_count("BENCH_WARMUP", 2), env_int("BENCH_ITERS", 20), [&] { step(); });
   emit_json(workload, threads, gemm, t,
             fmt::format(", \"device\": \"cpu\", \"tasks\": {}, \"k_spt\": {}, \"k_qry\": {}, "
                         "\"inner_steps\": {}, \"meta_loss\": {:.6f}, \"meta_grad_norm\": {:.6f}, "
@@ -178,5 +198,8 @@ void bench_sinusoid(int threads, const std::string& gemm) {
 int main() {
   const int threads = configure_threads();
   const std::string gemm = gemm_library();
-  return run_guarded("maml_sinusoid", [&] { bench_sinusoid(threads, gemm); });
+  return run_guarded("maml_sinusoid", [&] {
+    bench_sinusoid("sinusoid_step_25tasks", true, threads, gemm);
+    bench_sinusoid("sinusoid_step_25tasks_sequential", false, threads, gemm);
+  });
 }

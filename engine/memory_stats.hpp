@@ -8,8 +8,8 @@ namespace metagrad {
 /// included; cached free blocks of the allocator are not counted). Counted by every Storage
 /// constructor and destructor (per thread, summed on reading: Note [storage counters] in
 /// engine/storage.cpp), so it is exact whenever no other thread is creating or freeing storages,
-/// and safe to read from any thread. Use it to check that a loop's memory stays flat (e.g. an inner loop that cuts its graph
-/// with stop_gradient).
+/// and safe to read from any thread. Use it to check that a loop's memory stays flat (e.g. an inner
+/// loop that cuts its graph with stop_gradient).
 struct StorageStats {
   /// Number of live CPU Storage objects.
   int64_t live_storages = 0;

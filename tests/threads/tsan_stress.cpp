@@ -5,9 +5,10 @@
 // their meta-gradient, a Hessian-vector product, a functional (FuncOptimizer) inner loop whose
 // meta-gradient lands in leaves shared by all four, create_graph and plain backward into one
 // shared leaf, and classic optimizer steps. A fifth runs task-parallel meta-steps (meta_batch,
-// whose own three workers adapt replicas of one network at once). Alongside, one thread toggles grad mode, one draws
-// random numbers (default and private generators) and two save and load files. Catch2 is not
-// thread-safe: workers record failures, the assertions run on the main thread after join.
+// whose own three workers adapt replicas of one network at once). Alongside, one thread toggles
+// grad mode, one draws random numbers (default and private generators) and two save and load files.
+// Catch2 is not thread-safe: workers record failures, the assertions run on the main thread after
+// join.
 #include <unistd.h>
 
 #include <atomic>
