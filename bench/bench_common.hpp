@@ -5,6 +5,7 @@
 // the PyTorch counterpart's (bench/bench_common.py).
 
 #include <fmt/core.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -126,6 +127,30 @@ inline Timing measure(int warmup, int iters, const std::function<void()>& body,
     }
   }
   return {median_of(wall), *std::min_element(wall.begin(), wall.end()), median_of(cpu), iters};
+}
+
+// Peak resident set size of this process so far, MiB (ru_maxrss is in KiB on Linux).
+inline double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// Current resident set size, MiB (VmRSS of /proc/self/status).
+inline double current_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+  return 0.0;
+}
+
+// The 1-minute load average, so that a result can be read against the machine's load.
+inline double load_average() {
+  std::ifstream loadavg("/proc/loadavg");
+  double one_minute = 0.0;
+  loadavg >> one_minute;
+  return one_minute;
 }
 
 /// Prints one result as a JSON line; `extra` is appended inside the object (", \"key\": value").

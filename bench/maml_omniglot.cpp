@@ -81,30 +81,6 @@ constexpr int kInnerSteps = 5;
 constexpr double kInnerLr = 0.1;
 constexpr double kOuterLr = 1e-3;
 
-// Peak resident set size of this process so far, MiB (ru_maxrss is in KiB on Linux).
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
-
-// Current resident set size, MiB (VmRSS of /proc/self/status).
-double current_rss_mb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
-  return 0.0;
-}
-
-// The 1-minute load average, so that a result can be read against the machine's load.
-double load_average() {
-  std::ifstream loadavg("/proc/loadavg");
-  double one_minute = 0.0;
-  loadavg >> one_minute;
-  return one_minute;
-}
-
 // float32 tensor of N(0, 1) values: element k is sqrt(-2 ln u1) cos(2 pi u2) with
 // u1 = (hash(2k) + 1) / 2^32 in (0, 1] and u2 = hash(2k + 1) / 2^32 (Box-Muller).
 mg::Tensor normal_filled(const mg::Dims& shape, int tag) {

@@ -59,30 +59,6 @@ constexpr int kInnerSteps = 5;
 constexpr double kInnerLr = 0.01;
 constexpr double kOuterLr = 1e-3;
 
-// Peak resident set size of this process so far, MiB (ru_maxrss is in KiB on Linux).
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
-
-// Current resident set size, MiB (VmRSS of /proc/self/status).
-double current_rss_mb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
-  return 0.0;
-}
-
-// The 1-minute load average, so that a result can be read against the machine's load.
-double load_average() {
-  std::ifstream loadavg("/proc/loadavg");
-  double one_minute = 0.0;
-  loadavg >> one_minute;
-  return one_minute;
-}
-
 // u(k, tag) in [-1, 1).
 double hash_unit(int64_t k, int tag) {
   return static_cast<double>(hash32(k, tag)) / 2147483648.0 - 1.0;
