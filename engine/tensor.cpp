@@ -130,6 +130,16 @@ Tensor Tensor::detach() const {
                                         self.dtype()));
 }
 
+Tensor& Tensor::detach_() {
+  if (AutogradMeta* meta = checked(impl_.get()).autograd()) {
+    meta->grad_fn.reset();
+    meta->output_nr = 0;
+    meta->requires_grad = false;
+    meta->retains_grad = false;
+  }
+  return *this;
+}
+
 const Tensor& Tensor::set_requires_grad(bool rg) const {
   MG_CHECK(is_leaf(),
            "requires_grad_: you can only change requires_grad flags of leaf tensors; use detach() "

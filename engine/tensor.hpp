@@ -97,6 +97,11 @@ class Tensor {
   Tensor clone() const;
   /// A tensor sharing storage, cut from the graph (requires_grad false).
   Tensor detach() const;
+  /// Cuts this tensor from the graph in place (PyTorch's detach_): every handle to it now sees a
+  /// leaf without history that does not require grad; data and .grad are kept. Not thread-safe
+  /// against other threads using the tensor at the same time. Returns *this for chaining
+  /// (`t.detach_().requires_grad_()` is TorchOpt's stop_gradient of one tensor).
+  Tensor& detach_();
 
   // ---- autograd -------------------------------------------------------------------------------
   bool requires_grad() const;

@@ -102,7 +102,10 @@ OptState OptState::clone() const {
 OptState OptState::detached() const { return map_tensors(*this, detach_keep_flag); }
 
 void OptState::detach_() {
-  visit_tensors(*this, "", [](const std::string&, Tensor& t) { t = detach_keep_flag(t); });
+  visit_tensors(*this, "", [](const std::string&, Tensor& t) {
+    const bool requires_grad = t.requires_grad();
+    t.detach_().requires_grad_(requires_grad);
+  });
 }
 
 OptState OptState::to(Device device) const {

@@ -49,7 +49,8 @@ struct OptState {
   /// A copy whose tensors are detached (sharing storage): cuts the meta-graph. Like TorchOpt's
   /// stop_gradient, a tensor that required grad becomes a leaf that still requires grad.
   OptState detached() const;
-  /// Detaches every tensor of this state (the handles it holds) as detached() does.
+  /// Detaches every tensor of this state in place (Tensor::detach_, requires_grad kept): every
+  /// handle to these tensors, such as the optimizer's own state, sees the cut.
   void detach_();
   /// A copy with every tensor moved to `device` (leaves stay leaves with their requires_grad;
   /// tensors with history are copied differentiably).

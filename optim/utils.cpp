@@ -16,46 +16,43 @@
 namespace metagrad {
 namespace {
 
-Tensor leaf_like(const Tensor& t) {
-  Tensor d = t.detach();
-  if (t.requires_grad()) d.requires_grad_(true);
-  return d;
-}
-
-Tensor copy_by(const Tensor& t, CopyMode by) {
-  if (!t.defined() || by == CopyMode::reference) return t;
-  if (by == CopyMode::copy) return t.clone();
+// TorchOpt's replicate: reference -> t, copy -> t.clone(), deepcopy -> a detached clone with t's
+// requires_grad; then `.to(device)` when a device is given (a deepcopy is moved before it becomes
+// a leaf again).
+Tensor copy_by(const Tensor& t, CopyMode by, const std::optional<Device>& device = std::nullopt) {
+  if (!t.defined()) return t;
+  const bool move = device.has_value() && *device != t.device();
+  if (by == CopyMode::reference) return move ? t.to(*device) : t;
+  if (by == CopyMode::copy) return move ? t.clone().to(*device) : t.clone();
   Tensor c;
   {
     NoGradGuard no_grad;
-    c = t.clone();
+    c = move ? t.clone().to(*device) : t.clone();
   }
   if (t.requires_grad()) c.requires_grad_(true);
   return c;
 }
 
-TensorList copy_all(const TensorList& ts, CopyMode by) {
+TensorList copy_all(const TensorList& ts, CopyMode by,
+                    const std::optional<Device>& device = std::nullopt) {
   TensorList out;
   out.reserve(ts.size());
-  for (const auto& t : ts) out.push_back(copy_by(t, by));
+  for (const auto& t : ts) out.push_back(copy_by(t, by, device));
   return out;
 }
 
-nn::NamedTensors copy_named(const nn::NamedTensors& named, CopyMode by, bool detach) {
+nn::NamedTensors copy_named(const nn::NamedTensors& named, CopyMode by,
+                            const std::optional<Device>& device) {
   nn::NamedTensors out;
   out.reserve(named.size());
-  for (const auto& [name, t] : named) {
-    Tensor c = copy_by(t, by);
-    if (detach && c.defined()) c = c.detach();
-    out.emplace_back(name, c);
-  }
+  for (const auto& [name, t] : named) out.emplace_back(name, copy_by(t, by, device));
   return out;
 }
 
-OptState copy_state(const OptState& s, CopyMode by) {
+OptState copy_state(const OptState& s, CopyMode by, const std::optional<Device>& device) {
   OptState out = s;
-  for (auto& [name, list] : out.tensors) list = copy_all(list, by);
-  for (auto& child : out.children) child = copy_state(child, by);
+  for (auto& [name, list] : out.tensors) list = copy_all(list, by, device);
+  for (auto& child : out.children) child = copy_state(child, by, device);
   return out;
 }
 
@@ -153,9 +150,18 @@ std::optional<std::string> state_difference(const OptState& given, const OptStat
 ModuleState extract_state_dict(const nn::Module& module, const ExtractOptions& options) {
   ModuleState state;
   state.with_buffers = options.with_buffers;
-  state.params = copy_named(module.named_parameters(), options.by, false);
+  state.detach_buffers = options.detach_buffers;
+  const nn::NamedTensors params = module.named_parameters();
+  if (options.enable_visual) {
+    nn::NamedTensors visual;
+    visual.reserve(params.size());
+    for (const auto& [name, t] : params) visual.emplace_back(options.visual_prefix + name, t);
+    state.visual_contents = std::move(visual);
+  }
+  state.params = copy_named(params, options.by, options.device);
   if (options.with_buffers) {
-    state.buffers = copy_named(module.named_buffers(), options.by, options.detach_buffers);
+    const CopyMode buffers_by = options.detach_buffers ? CopyMode::deepcopy : options.by;
+    state.buffers = copy_named(module.named_buffers(), buffers_by, options.device);
   }
   return state;
 }
@@ -163,7 +169,8 @@ ModuleState extract_state_dict(const nn::Module& module, const ExtractOptions& o
 std::vector<OptState> extract_state_dict(const MetaOptimizer& optimizer,
                                          const ExtractOptions& options) {
   std::vector<OptState> out;
-  for (const auto& s : optimizer.state_dict()) out.push_back(copy_state(s, options.by));
+  for (const auto& s : optimizer.state_dict())
+    out.push_back(copy_state(s, options.by, options.device));
   return out;
 }
 
@@ -180,22 +187,28 @@ void recover_state_dict(MetaOptimizer& optimizer, const std::vector<OptState>& s
   optimizer.load_state_dict(state);
 }
 
-void stop_gradient(TensorList& tensors) {
-  for (auto& t : tensors) {
-    if (t.defined()) t = leaf_like(t);
+void stop_gradient(const TensorList& tensors) {
+  for (Tensor t : tensors) {
+    if (!t.defined()) continue;
+    const bool requires_grad = t.requires_grad();
+    t.detach_().requires_grad_(requires_grad);
   }
 }
 
-void stop_gradient(nn::Module& module) {
-  TensorList params = module.parameters();
-  stop_gradient(params);
-  module.set_parameters(params);
+void stop_gradient(nn::Module& module) { stop_gradient(module.parameters()); }
+
+void stop_gradient(const ModuleState& state) {
+  for (const auto& [name, t] : state.params) stop_gradient(TensorList{t});
+  for (const auto& [name, t] : state.buffers) stop_gradient(TensorList{t});
+}
+
+void stop_gradient(std::vector<OptState>& states) {
+  for (OptState& s : states) s.detach_();
 }
 
 void stop_gradient(MetaOptimizer& optimizer) {
   std::vector<OptState> states = optimizer.state_dict();
-  for (auto& s : states) s.detach_();
-  optimizer.load_state_dict(states);
+  stop_gradient(states);
 }
 
 std::shared_ptr<nn::Module> module_clone(const nn::Module& module, CopyMode by) {
@@ -206,10 +219,8 @@ std::shared_ptr<nn::Module> module_clone(const nn::Module& module, CopyMode by) 
 }
 
 void module_detach_(nn::Module& module) {
-  stop_gradient(module);
-  TensorList buffers = module.buffers();
-  stop_gradient(buffers);
-  module.set_buffers(buffers);
+  stop_gradient(module.parameters());
+  stop_gradient(module.buffers());
 }
 
 }  // namespace metagrad

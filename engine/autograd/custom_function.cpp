@@ -40,10 +40,10 @@ class CustomFunctionNode final : public Node {
     for (SavedTensor& s : ctx_.saved_) s.release();
   }
 
-  std::vector<std::pair<std::string, Tensor>> saved_for_display() const override {
-    std::vector<std::pair<std::string, Tensor>> out;
-    for (size_t i = 0; i < ctx_.saved_.size(); ++i)
-      out.emplace_back(fmt::format("saved_tensors[{}]", i), ctx_.saved_[i].data());
+  TensorList custom_saved_tensors() const override {
+    TensorList out;
+    out.reserve(ctx_.saved_.size());
+    for (const SavedTensor& saved : ctx_.saved_) out.push_back(saved.data());
     return out;
   }
 

@@ -34,6 +34,36 @@ struct NamedSaved {
   const SavedTensor& saved;
 };
 
+/// A non-tensor argument of an op, kept by its backward node for display (make_dot's show_attrs;
+/// TorchOpt shows a node's non-tensor `_saved_` attributes the same way): an integer, a real
+/// number, a flag, or a short list of dimensions. Fixed size, no allocation. `name` must outlive
+/// the node (a string literal).
+struct NodeAttr {
+  enum class Kind : uint8_t { integer, real, flag, dims };
+
+  NodeAttr() : name(""), kind(Kind::integer), integer(0) {}
+  NodeAttr(const char* name, int64_t value) : name(name), kind(Kind::integer), integer(value) {}
+  NodeAttr(const char* name, int value) : NodeAttr(name, static_cast<int64_t>(value)) {}
+  NodeAttr(const char* name, double value) : name(name), kind(Kind::real), real(value) {}
+  NodeAttr(const char* name, bool value) : name(name), kind(Kind::flag), flag(value) {}
+  /// A list of dimensions (each in [-128, 127]); a longer list shows its first kMaxDims.
+  NodeAttr(const char* name, std::span<const int64_t> dims);
+
+  /// The value as PyTorch prints it: 3, 0.5, True, (0, 2).
+  std::string str() const;
+
+  static constexpr int kMaxDims = 7;
+  const char* name;
+  Kind kind;
+  uint8_t num_dims = 0;
+  union {
+    int64_t integer;
+    double real;
+    bool flag;
+    int8_t dims[kMaxDims];
+  };
+};
+
 /// A node whose backward is a lambda (what `record` creates). The lambda's type is kept (no
 /// std::function), so recording an op costs one allocation for the node and its closure.
 class LambdaNode : public Node {
@@ -47,8 +77,13 @@ class LambdaNode : public Node {
   std::vector<std::pair<std::string, Tensor>> saved_for_display() const final;
   /// Names the tensors the backward lambda saved, for display (at most kMaxDisplayed).
   void describe_saved(std::initializer_list<NamedSaved> saved);
+  /// The op's non-tensor arguments, for display.
+  std::vector<std::pair<std::string, std::string>> attributes_for_display() const final;
+  /// Records the op's non-tensor arguments for display (at most kMaxAttrs; see NodeAttr).
+  void describe_attrs(std::initializer_list<NodeAttr> attrs);
 
   static constexpr int kMaxDisplayed = 4;
+  static constexpr int kMaxAttrs = 3;
 
  protected:
   /// Runs the lambda; false when it was released.
@@ -59,6 +94,8 @@ class LambdaNode : public Node {
   std::string name_;
   std::pair<std::string_view, Tensor> saved_[kMaxDisplayed];
   int n_saved_ = 0;
+  int n_attrs_ = 0;
+  NodeAttr attrs_[kMaxAttrs];
 };
 
 /// The LambdaNode holding a closure of type F.
@@ -130,5 +167,9 @@ std::shared_ptr<Node> record(std::string name, const TensorList& inputs, const T
   return record(std::move(name), std::span<const Tensor>(inputs), std::span<const Tensor>(outputs),
                 std::forward<F>(backward), saved);
 }
+
+/// Records the op's non-tensor arguments on `node` (a node made by `record`) for make_dot's
+/// show_attrs: `describe_attrs(record(...), {{"dim", dims}, {"keepdim", keepdim}})`.
+void describe_attrs(const std::shared_ptr<Node>& node, std::initializer_list<NodeAttr> attrs);
 
 }  // namespace metagrad

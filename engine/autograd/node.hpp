@@ -55,6 +55,13 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual void release_saved() {}
   /// Saved tensors by name, for make_dot (optional).
   virtual std::vector<std::pair<std::string, Tensor>> saved_for_display() const { return {}; }
+  /// The op's non-tensor arguments as (name, value) text, for make_dot's show_attrs (optional).
+  virtual std::vector<std::pair<std::string, std::string>> attributes_for_display() const {
+    return {};
+  }
+  /// The tensors a custom function saved with ctx.save_for_backward, without history (make_dot
+  /// always shows them, as TorchOpt does); empty for built-in ops and once released.
+  virtual TensorList custom_saved_tensors() const { return {}; }
 
   /// Creation order; the engine runs later nodes first.
   uint64_t sequence_nr() const { return sequence_nr_; }

@@ -62,16 +62,18 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean,
   if (needs_grad({&input, &weight, &bias})) {
     // Note [batch-norm backward]
     const SavedTensor saved_input(input, false), saved_weight(weight, false);
-    record("BatchNormBackward", {input, weight, bias}, {y},
-           [saved_input, saved_weight, stats = detail::BatchNormStats{batch_mean, inv_std}, eps](
-               const TensorList& grads, Node& self) -> TensorList {
-             const detail::BatchNormNeeds needs{self.next_edges()[0].valid(),
-                                                self.next_edges()[1].valid(),
-                                                self.next_edges()[2].valid()};
-             return detail::batch_norm_grad(grads[0], saved_input.unpack(self),
-                                            saved_weight.unpack(self), stats, eps, needs);
-           },
-           {{"input", saved_input}, {"weight", saved_weight}});
+    const std::shared_ptr<Node> node =
+        record("BatchNormBackward", {input, weight, bias}, {y},
+               [saved_input, saved_weight, stats = detail::BatchNormStats{batch_mean, inv_std},
+                eps](const TensorList& grads, Node& self) -> TensorList {
+                 const detail::BatchNormNeeds needs{self.next_edges()[0].valid(),
+                                                    self.next_edges()[1].valid(),
+                                                    self.next_edges()[2].valid()};
+                 return detail::batch_norm_grad(grads[0], saved_input.unpack(self),
+                                                saved_weight.unpack(self), stats, eps, needs);
+               },
+               {{"input", saved_input}, {"weight", saved_weight}});
+    describe_attrs(node, {{"eps", eps}, {"training", true}});
   }
   return y;
 }

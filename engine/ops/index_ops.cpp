@@ -118,24 +118,25 @@ Tensor scatter_add_into(const Tensor& out, const Tensor& x, int d, const Tensor&
   if (needs_grad({&x, &src})) {
     // d scatter_add(x, I, s) = dx + scatter_add(0, I, ds): identity to x, gather to src (zero
     // where src is not indexed)
-    record("ScatterAddBackward", {x, src}, {out},
-           [d, saved = SavedTensor(index, false), src_shape = src.shape()](
-               const TensorList& g, Node& self) -> TensorList {
-             Tensor grad_src;
-             if (self.next_edges()[1].valid()) {
-               const Tensor index = saved.unpack(self);
-               grad_src = gather(g[0], d, index);
-               if (index.shape() != src_shape) {
-                 std::vector<int64_t> widths;
-                 for (int e = src_shape.size() - 1; e >= 0; --e) {
-                   widths.push_back(0);
-                   widths.push_back(src_shape[e] - index.shape()[e]);
-                 }
-                 grad_src = pad(grad_src, widths);
-               }
-             }
-             return {self.next_edges()[0].valid() ? g[0] : Tensor(), grad_src};
-           });
+    describe_attrs(record("ScatterAddBackward", {x, src}, {out},
+                          [d, saved = SavedTensor(index, false), src_shape = src.shape()](
+                              const TensorList& g, Node& self) -> TensorList {
+                            Tensor grad_src;
+                            if (self.next_edges()[1].valid()) {
+                              const Tensor index = saved.unpack(self);
+                              grad_src = gather(g[0], d, index);
+                              if (index.shape() != src_shape) {
+                                std::vector<int64_t> widths;
+                                for (int e = src_shape.size() - 1; e >= 0; --e) {
+                                  widths.push_back(0);
+                                  widths.push_back(src_shape[e] - index.shape()[e]);
+                                }
+                                grad_src = pad(grad_src, widths);
+                              }
+                            }
+                            return {self.next_edges()[0].valid() ? g[0] : Tensor(), grad_src};
+                          }),
+                   {{"dim", d}});
   }
   return out;
 }
@@ -159,10 +160,12 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::op
   Tensor out = view_with(x, shape, strides, x.storage_offset() + s * x.strides()[d]);
   if (needs_grad(x)) {
     // d x[s:e:step] = dx[s:e:step]; adjoint: zeros with the gradient at the sliced positions
-    record("SliceBackward", {x}, {out},
-           [in_shape = x.shape(), d, s, step](const TensorList& g, Node&) -> TensorList {
-             return {slice_adjoint(g[0], in_shape, d, s, step)};
-           });
+    describe_attrs(
+        record("SliceBackward", {x}, {out},
+               [in_shape = x.shape(), d, s, step](const TensorList& g, Node&) -> TensorList {
+                 return {slice_adjoint(g[0], in_shape, d, s, step)};
+               }),
+        {{"dim", d}, {"start", s}, {"step", step}});
   }
   return out;
 }
@@ -182,10 +185,11 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
   Tensor out = view_with(x, shape, strides, x.storage_offset() + i * x.strides()[d]);
   if (needs_grad(x)) {
     // d x[i] = dx[i]; adjoint: zeros with the gradient at position i
-    record("SelectBackward", {x}, {out},
-           [in_shape = x.shape(), d, i](const TensorList& g, Node&) -> TensorList {
-             return {slice_adjoint(unsqueeze(g[0], d), in_shape, d, i, 1)};
-           });
+    describe_attrs(record("SelectBackward", {x}, {out},
+                          [in_shape = x.shape(), d, i](const TensorList& g, Node&) -> TensorList {
+                            return {slice_adjoint(unsqueeze(g[0], d), in_shape, d, i, 1)};
+                          }),
+                   {{"dim", d}, {"index", i}});
   }
   return out;
 }
@@ -256,17 +260,20 @@ Tensor cat(const TensorList& tensors, int64_t dim) {
     std::vector<int64_t> lengths(n, 0);
     for (size_t i = 0; i < n; ++i) lengths[i] = starts[i] < 0 ? 0 : tensors[i].shape()[d];
     // d cat(x_0, x_1, ...) = cat(dx_0, dx_1, ...); each input gets its slice of the gradient
-    record("CatBackward", tensors, {out},
-           [d, starts = std::move(starts), lengths = std::move(lengths)](const TensorList& g,
-                                                                         Node& self) -> TensorList {
-             TensorList grads(starts.size());
-             for (size_t i = 0; i < starts.size(); ++i) {
-               if (!self.next_edges()[i].valid()) continue;
-               grads[i] = starts[i] < 0 ? zeros(Dims{0}, TensorOptions(g[0].dtype(), g[0].device()))
-                                        : slice(g[0], d, starts[i], starts[i] + lengths[i]);
-             }
-             return grads;
-           });
+    describe_attrs(record("CatBackward", tensors, {out},
+                          [d, starts = std::move(starts), lengths = std::move(lengths)](
+                              const TensorList& g, Node& self) -> TensorList {
+                            TensorList grads(starts.size());
+                            for (size_t i = 0; i < starts.size(); ++i) {
+                              if (!self.next_edges()[i].valid()) continue;
+                              grads[i] =
+                                  starts[i] < 0
+                                      ? zeros(Dims{0}, TensorOptions(g[0].dtype(), g[0].device()))
+                                      : slice(g[0], d, starts[i], starts[i] + lengths[i]);
+                            }
+                            return grads;
+                          }),
+                   {{"dim", d}});
   }
   return out;
 }
@@ -366,13 +373,15 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   }
   if (needs_grad(x)) {
     // d index_select(x, I) = index_select(dx, I); adjoint: index_add into zeros
-    record("IndexSelectBackward", {x}, {out},
-           [in_shape = x.shape(), d, saved = SavedTensor(index, false)](const TensorList& g,
-                                                                        Node& self) -> TensorList {
-             const Tensor& grad = g[0];
-             return {index_add(zeros(in_shape, TensorOptions(grad.dtype(), grad.device())), d,
-                               saved.unpack(self), grad)};
-           });
+    describe_attrs(
+        record("IndexSelectBackward", {x}, {out},
+               [in_shape = x.shape(), d, saved = SavedTensor(index, false)](
+                   const TensorList& g, Node& self) -> TensorList {
+                 const Tensor& grad = g[0];
+                 return {index_add(zeros(in_shape, TensorOptions(grad.dtype(), grad.device())), d,
+                                   saved.unpack(self), grad)};
+               }),
+        {{"dim", d}});
   }
   return out;
 }
@@ -394,12 +403,15 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
   }
   if (needs_grad(x, src)) {
     // d index_add(x, I, s) = dx + index_add(0, I, ds): identity to x, index_select to src
-    record("IndexAddBackward", {x, src}, {out},
-           [d, saved = SavedTensor(index, false)](const TensorList& g, Node& self) -> TensorList {
-             return {self.next_edges()[0].valid() ? g[0] : Tensor(),
-                     self.next_edges()[1].valid() ? index_select(g[0], d, saved.unpack(self))
-                                                  : Tensor()};
-           });
+    describe_attrs(
+        record(
+            "IndexAddBackward", {x, src}, {out},
+            [d, saved = SavedTensor(index, false)](const TensorList& g, Node& self) -> TensorList {
+              return {self.next_edges()[0].valid() ? g[0] : Tensor(),
+                      self.next_edges()[1].valid() ? index_select(g[0], d, saved.unpack(self))
+                                                   : Tensor()};
+            }),
+        {{"dim", d}});
   }
   return out;
 }
@@ -424,13 +436,15 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   }
   if (needs_grad(x)) {
     // d gather(x, I) = gather(dx, I); adjoint: scatter_add into zeros
-    record("GatherBackward", {x}, {out},
-           [in_shape = x.shape(), d, saved = SavedTensor(index, false)](const TensorList& g,
-                                                                        Node& self) -> TensorList {
-             const Tensor& grad = g[0];
-             return {scatter_add_into(zeros(in_shape, TensorOptions(grad.dtype(), grad.device())),
-                                      Tensor(), d, saved.unpack(self), grad)};
-           });
+    describe_attrs(record("GatherBackward", {x}, {out},
+                          [in_shape = x.shape(), d, saved = SavedTensor(index, false)](
+                              const TensorList& g, Node& self) -> TensorList {
+                            const Tensor& grad = g[0];
+                            return {scatter_add_into(
+                                zeros(in_shape, TensorOptions(grad.dtype(), grad.device())),
+                                Tensor(), d, saved.unpack(self), grad)};
+                          }),
+                   {{"dim", d}});
   }
   return out;
 }

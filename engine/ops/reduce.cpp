@@ -40,17 +40,19 @@ Tensor extremum(const Tensor& x, const Dims& dims_in, bool keepdim, bool is_max,
       detail::reduce_forward(is_max ? ReduceOp::Max : ReduceOp::Min, x, dims, keepdim, x.dtype());
   if (is_floating(x.dtype()) && needs_grad(x)) {
     // d amax(x) = [x == amax(x)] dy / (number of ties)
-    record(is_max ? "AmaxBackward" : "AminBackward", {x}, {out},
-           [sx = SavedTensor(x, false), sy = SavedTensor(out, true), dims, keepdim](
-               const TensorList& g, Node& self) -> TensorList {
-             const Tensor in = sx.unpack(self);
-             const Tensor y = unsqueeze_reduced(sy.unpack(self), in.shape(), dims, keepdim);
-             const Tensor hit = eq(in, y);
-             // At least 1, so that a slice without hits (a NaN result) divides safely.
-             const Tensor ties = clamp(sum(hit.to(in.dtype()), dims, true), 1.0, std::nullopt);
-             const Tensor gk = unsqueeze_reduced(g[0], in.shape(), dims, keepdim);
-             return {where(hit, gk / ties, 0.0)};
-           });
+    describe_attrs(
+        record(is_max ? "AmaxBackward" : "AminBackward", {x}, {out},
+               [sx = SavedTensor(x, false), sy = SavedTensor(out, true), dims, keepdim](
+                   const TensorList& g, Node& self) -> TensorList {
+                 const Tensor in = sx.unpack(self);
+                 const Tensor y = unsqueeze_reduced(sy.unpack(self), in.shape(), dims, keepdim);
+                 const Tensor hit = eq(in, y);
+                 // At least 1, so that a slice without hits (a NaN result) divides safely.
+                 const Tensor ties = clamp(sum(hit.to(in.dtype()), dims, true), 1.0, std::nullopt);
+                 const Tensor gk = unsqueeze_reduced(g[0], in.shape(), dims, keepdim);
+                 return {where(hit, gk / ties, 0.0)};
+               }),
+        {{"dim", dims}, {"keepdim", keepdim}});
   }
   return out;
 }
@@ -87,19 +89,21 @@ std::tuple<Tensor, Tensor> arg_extremum(const Tensor& x, int64_t dim_in, bool ke
   }
   if (is_floating(x.dtype()) && needs_grad(x)) {
     // d max(x, dim) = one_hot(index along dim) dy
-    record(is_max ? "MaxBackward" : "MinBackward", {x}, {values},
-           [si = SavedTensor(indices, false), in_shape = x.shape(), dims, keepdim](
-               const TensorList& g, Node& self) -> TensorList {
-             const Tensor index = unsqueeze_reduced(si.unpack(self), in_shape, dims, keepdim);
-             const int d = static_cast<int>(dims[0]);
-             Dims along(in_shape.size() - d, 1);
-             along[0] = in_shape[d];
-             const Tensor positions = reshape(
-                 arange(static_cast<double>(in_shape[d]), TensorOptions(kInt64, index.device())),
-                 along);
-             const Tensor gk = unsqueeze_reduced(g[0], in_shape, dims, keepdim);
-             return {where(eq(positions, index), gk, 0.0)};
-           });
+    describe_attrs(
+        record(is_max ? "MaxBackward" : "MinBackward", {x}, {values},
+               [si = SavedTensor(indices, false), in_shape = x.shape(), dims, keepdim](
+                   const TensorList& g, Node& self) -> TensorList {
+                 const Tensor index = unsqueeze_reduced(si.unpack(self), in_shape, dims, keepdim);
+                 const int d = static_cast<int>(dims[0]);
+                 Dims along(in_shape.size() - d, 1);
+                 along[0] = in_shape[d];
+                 const Tensor positions = reshape(arange(static_cast<double>(in_shape[d]),
+                                                         TensorOptions(kInt64, index.device())),
+                                                  along);
+                 const Tensor gk = unsqueeze_reduced(g[0], in_shape, dims, keepdim);
+                 return {where(eq(positions, index), gk, 0.0)};
+               }),
+        {{"dim", dims}, {"keepdim", keepdim}});
   }
   return {values, indices};
 }
@@ -136,20 +140,22 @@ Tensor prod_over(const Tensor& x, const Dims& dims, bool keepdim) {
   Tensor out = detail::reduce_forward(ReduceOp::Prod, x, dims, keepdim, out_dtype);
   if (is_floating(x.dtype()) && needs_grad(x)) {
     // d prod(x) = prod(x) / x dy, or (product of the other elements) dy where x has zeros
-    record("ProdBackward", {x}, {out},
-           [sx = SavedTensor(x, false), sy = SavedTensor(out, true), dims, keepdim](
-               const TensorList& g, Node& self) -> TensorList {
-             const Tensor in = sx.unpack(self);
-             const Tensor gk = unsqueeze_reduced(g[0], in.shape(), dims, keepdim);
-             bool has_zero;
-             {
-               NoGradGuard no_grad;
-               has_zero = any(eq(in, 0.0)).item<bool>();
-             }
-             if (!has_zero)
-               return {gk * unsqueeze_reduced(sy.unpack(self), in.shape(), dims, keepdim) / in};
-             return {gk * prod_of_others(in, dims)};
-           });
+    describe_attrs(
+        record("ProdBackward", {x}, {out},
+               [sx = SavedTensor(x, false), sy = SavedTensor(out, true), dims, keepdim](
+                   const TensorList& g, Node& self) -> TensorList {
+                 const Tensor in = sx.unpack(self);
+                 const Tensor gk = unsqueeze_reduced(g[0], in.shape(), dims, keepdim);
+                 bool has_zero;
+                 {
+                   NoGradGuard no_grad;
+                   has_zero = any(eq(in, 0.0)).item<bool>();
+                 }
+                 if (!has_zero)
+                   return {gk * unsqueeze_reduced(sy.unpack(self), in.shape(), dims, keepdim) / in};
+                 return {gk * prod_of_others(in, dims)};
+               }),
+        {{"dim", dims}, {"keepdim", keepdim}});
   }
   return out;
 }
@@ -183,30 +189,33 @@ Tensor pnorm(const Tensor& x, double p, const Dims& dims, bool keepdim) {
   }
   if (needs_grad(x)) {
     // d ||x||_p = sign(x) |x|^(p-1) / ||x||^(p-1) dy, 0 where the norm is 0
-    record("NormBackward", {x}, {out},
-           [sx = SavedTensor(x, false), sy = SavedTensor(out, true), p, dims, keepdim](
-               const TensorList& g, Node& self) -> TensorList {
-             const Tensor in = sx.unpack(self);
-             const Tensor norm = unsqueeze_reduced(sy.unpack(self), in.shape(), dims, keepdim);
-             const Tensor gk = unsqueeze_reduced(g[0], in.shape(), dims, keepdim);
-             const Tensor zero_norm = eq(norm, 0.0);
-             const Tensor safe_norm = where(zero_norm, 1.0, norm);
-             const Tensor scale =
-                 where(zero_norm, 0.0, gk / (p == 2.0 ? safe_norm : pow(safe_norm, p - 1.0)));
-             Tensor scaled;
-             if (p == 2.0) {
-               scaled = in;
-             } else if (p > 2.0) {
-               scaled = in * pow(abs(in), p - 2.0);
-             } else if (p > 1.0) {
-               scaled = sign(in) * pow(abs(in), p - 1.0);
-             } else {
-               // |x|^(p-1) is infinite at 0 for p < 1: the subgradient there is 0.
-               const Tensor zero_x = eq(in, 0.0);
-               scaled = where(zero_x, 0.0, sign(in) * pow(where(zero_x, 1.0, abs(in)), p - 1.0));
-             }
-             return {scaled * scale};
-           });
+    describe_attrs(
+        record("NormBackward", {x}, {out},
+               [sx = SavedTensor(x, false), sy = SavedTensor(out, true), p, dims, keepdim](
+                   const TensorList& g, Node& self) -> TensorList {
+                 const Tensor in = sx.unpack(self);
+                 const Tensor norm = unsqueeze_reduced(sy.unpack(self), in.shape(), dims, keepdim);
+                 const Tensor gk = unsqueeze_reduced(g[0], in.shape(), dims, keepdim);
+                 const Tensor zero_norm = eq(norm, 0.0);
+                 const Tensor safe_norm = where(zero_norm, 1.0, norm);
+                 const Tensor scale =
+                     where(zero_norm, 0.0, gk / (p == 2.0 ? safe_norm : pow(safe_norm, p - 1.0)));
+                 Tensor scaled;
+                 if (p == 2.0) {
+                   scaled = in;
+                 } else if (p > 2.0) {
+                   scaled = in * pow(abs(in), p - 2.0);
+                 } else if (p > 1.0) {
+                   scaled = sign(in) * pow(abs(in), p - 1.0);
+                 } else {
+                   // |x|^(p-1) is infinite at 0 for p < 1: the subgradient there is 0.
+                   const Tensor zero_x = eq(in, 0.0);
+                   scaled =
+                       where(zero_x, 0.0, sign(in) * pow(where(zero_x, 1.0, abs(in)), p - 1.0));
+                 }
+                 return {scaled * scale};
+               }),
+        {{"p", p}, {"dim", dims}, {"keepdim", keepdim}});
   }
   return out;
 }

@@ -54,10 +54,13 @@ Tensor sum(const Tensor& x, const Dims& dims_in, bool keepdim) {
   Tensor out = detail::reduce_forward(ReduceOp::Sum, x, dims, keepdim, out_dtype);
   if (is_floating(x.dtype()) && needs_grad(x)) {
     // d sum(x) = expand(dy)
-    record("SumBackward", {x}, {out},
-           [in_shape = x.shape(), dims, keepdim](const TensorList& g, Node&) -> TensorList {
-             return {expand(detail::unsqueeze_reduced(g[0], in_shape, dims, keepdim), in_shape)};
-           });
+    describe_attrs(
+        record("SumBackward", {x}, {out},
+               [in_shape = x.shape(), dims, keepdim](const TensorList& g, Node&) -> TensorList {
+                 return {
+                     expand(detail::unsqueeze_reduced(g[0], in_shape, dims, keepdim), in_shape)};
+               }),
+        {{"dim", dims}, {"keepdim", keepdim}});
   }
   return out;
 }

@@ -177,9 +177,11 @@ Tensor permute(const Tensor& x, const Dims& dims) {
   Tensor out = make_view(x, shape, strides, x.storage_offset());
   if (needs_grad(x)) {
     // d permute(x, p) = permute(dx, p^-1)
-    record("PermuteBackward", {x}, {out}, [inverse](const TensorList& g, Node&) -> TensorList {
-      return {permute(g[0], inverse)};
-    });
+    describe_attrs(record("PermuteBackward", {x}, {out},
+                          [inverse](const TensorList& g, Node&) -> TensorList {
+                            return {permute(g[0], inverse)};
+                          }),
+                   {{"dims", perm}});
   }
   return out;
 }

@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <compare>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -83,15 +85,21 @@ std::string with_attrs(const std::string& name,
   return out;
 }
 
-// The rows show_attrs lists for a node: input and output shapes, then saved tensors.
+// The rows show_attrs lists for a node: its input and output shapes, then, sorted by name as
+// TorchOpt lists a node's `_saved_` attributes, its non-tensor arguments (their values) and its
+// saved tensors ("[saved tensor]").
 std::vector<std::pair<std::string, std::string>> node_attrs(const Node& node) {
   std::vector<std::pair<std::string, std::string>> attrs;
   for (size_t i = 0; i < node.input_meta().size(); ++i)
     attrs.emplace_back(fmt::format("input[{}]", i), size_str(node.input_meta()[i].shape));
   for (size_t i = 0; i < node.output_meta().size(); ++i)
     attrs.emplace_back(fmt::format("output[{}]", i), size_str(node.output_meta()[i].shape));
+  std::vector<std::pair<std::string, std::string>> saved = node.attributes_for_display();
   for (const auto& [name, tensor] : node.saved_for_display())
-    if (tensor.defined()) attrs.emplace_back(name, "[saved tensor]");
+    if (tensor.defined()) saved.emplace_back(name, "[saved tensor]");
+  std::stable_sort(saved.begin(), saved.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  attrs.insert(attrs.end(), saved.begin(), saved.end());
   return attrs;
 }
 
@@ -107,16 +115,36 @@ struct NodeKeyHash {
   }
 };
 
+// What a tensor views: its storage, offset, shape and strides.
+struct DataKey {
+  const Storage* storage;
+  int64_t offset;
+  Dims shape, strides;
+  static DataKey of(const Tensor& t) {
+    return {t.impl()->storage().get(), t.impl()->offset(), t.shape(), t.impl()->strides()};
+  }
+  auto operator<=>(const DataKey& o) const {
+    if (auto c = storage <=> o.storage; c != 0) return c;
+    if (auto c = offset <=> o.offset; c != 0) return c;
+    if (auto c = std::lexicographical_compare_three_way(shape.begin(), shape.end(), o.shape.begin(),
+                                                        o.shape.end());
+        c != 0)
+      return c;
+    return std::lexicographical_compare_three_way(strides.begin(), strides.end(), o.strides.begin(),
+                                                  o.strides.end());
+  }
+};
+
 // Builds the DOT body: walks the graph breadth-first from the outputs, numbering nodes as they
 // are discovered (Note [make_dot]).
 class DotWriter {
  public:
-  DotWriter(const std::vector<std::pair<std::string, Tensor>>& params, MakeDotOptions options)
-      : options_(options) {
-    for (const auto& [name, t] : params) {
+  DotWriter(const DotParams& params, MakeDotOptions options) : options_(options) {
+    for (const auto& [name, t] : params.entries()) {
       if (!t.defined()) continue;
-      names_.emplace(t.impl(), &name);
-      if (t.grad_fn()) produced_.emplace(NodeKey{t.grad_fn().get(), t.output_nr()}, &t);
+      names_.insert_or_assign(t.impl(), &name);
+      names_by_data_.insert_or_assign(DataKey::of(t), &name);
+      if (t.grad_fn()) produced_.insert_or_assign(NodeKey{t.grad_fn().get(), t.output_nr()}, &t);
     }
   }
 
@@ -159,6 +187,12 @@ class DotWriter {
   const std::string* name_of(const TensorImpl* impl) const {
     const auto it = names_.find(impl);
     return it == names_.end() ? nullptr : it->second;
+  }
+  // A saved tensor is a history-free alias of what was saved: named when it views the same data
+  // as a named tensor.
+  const std::string* name_of_data(const Tensor& t) const {
+    const auto it = names_by_data_.find(DataKey::of(t));
+    return it == names_by_data_.end() ? nullptr : it->second;
   }
 
   void node_line(const std::string& id, const std::string& label, const char* color) {
@@ -205,11 +239,20 @@ class DotWriter {
     }
     for (const Edge& e : node.next_edges())
       if (e.valid()) edge_line(fn_id(discover(e.node.get())), id);
+    // TorchOpt draws a custom function's saved tensors whatever show_saved says, after the
+    // node's inputs, each with an edge into the node.
+    for (const Tensor& tensor : node.custom_saved_tensors()) {
+      if (!tensor.defined()) continue;
+      const std::string saved_id = fmt::format("saved{}", num_saved_++);
+      node_line(saved_id, var_label(name_of_data(tensor), tensor.shape()), kSavedColor);
+      edge_line(saved_id, id);
+    }
   }
 
   MakeDotOptions options_;
   std::unordered_map<const TensorImpl*, const std::string*> names_;
   std::unordered_map<NodeKey, const Tensor*, NodeKeyHash> produced_;
+  std::map<DataKey, const std::string*> names_by_data_;
   std::unordered_map<const Node*, size_t> ids_;
   std::deque<const Node*> queue_;
   std::string body_;
@@ -280,15 +323,11 @@ RunResult run_program(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-std::string make_dot(const TensorList& outputs,
-                     const std::vector<std::pair<std::string, Tensor>>& params,
-                     MakeDotOptions options) {
+std::string make_dot(const TensorList& outputs, const DotParams& params, MakeDotOptions options) {
   return DotWriter(params, options).write(outputs);
 }
 
-std::string make_dot(const Tensor& output,
-                     const std::vector<std::pair<std::string, Tensor>>& params,
-                     MakeDotOptions options) {
+std::string make_dot(const Tensor& output, const DotParams& params, MakeDotOptions options) {
   return make_dot(TensorList{output}, params, options);
 }
 

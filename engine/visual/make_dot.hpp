@@ -1,5 +1,7 @@
 #pragma once
 
+#include <concepts>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,10 +17,12 @@
 //     name from `params` (when it is there) and its shape "(2, 3)". A backward node that made a
 //     non-leaf tensor of `params` (an updated parameter of a differentiable inner loop) is light
 //     blue too, with the name and shape added below the op name.
-//   - orange (show_saved): a tensor saved by a backward node (Node::saved_for_display), labelled
-//     with the name the node gives it ("self", "saved_tensors[0]") and its shape, joined to its
-//     node by an undirected edge. Unlike TorchOpt, saved tensors of custom functions are shown
-//     only with show_saved too.
+//   - orange (show_saved): a tensor saved by a built-in backward node (Node::saved_for_display),
+//     labelled with the name the node gives it ("self", "other") and its shape, joined to its node
+//     by an undirected edge.
+//   - orange, always: a tensor a custom function saved with ctx.save_for_backward
+//     (Node::custom_saved_tensors), labelled like a variable (its name from `params`, if any, and
+//     its shape), with an edge from the tensor to its node, as TorchOpt draws them.
 //   - darkolivegreen1: the outputs, labelled with their shape.
 // Edges point the way the forward data flowed: from an input's node to the node that used it,
 // from a leaf to its AccumulateGrad, from an output's grad_fn to the output.
@@ -33,7 +37,9 @@ namespace metagrad {
 
 /// What make_dot shows besides the graph itself.
 struct MakeDotOptions {
-  /// Lists each backward node's input and output shapes (and saved tensors) under its name.
+  /// Lists under each backward node's name its input and output shapes, then its non-tensor
+  /// arguments ("dim: (1,)", "keepdim: False") and saved tensors ("self: [saved tensor]") sorted
+  /// by name, as TorchOpt lists a node's saved attributes.
   bool show_attrs = false;
   /// Adds the tensors each backward node saved (orange boxes).
   bool show_saved = false;
@@ -41,15 +47,51 @@ struct MakeDotOptions {
   int max_attr_chars = 50;
 };
 
-/// The Graphviz DOT text of the autograd graph reachable from `outputs` (Note [make_dot]).
-/// `params` (such as a module's named_parameters()) names tensors by identity (the same TensorImpl,
-/// not equal values); undefined entries are ignored. Throws when an output is undefined.
-std::string make_dot(const TensorList& outputs,
-                     const std::vector<std::pair<std::string, Tensor>>& params = {},
+/// The names make_dot gives to tensors (TorchOpt's `params`): one or several sets of
+/// (name, tensor) pairs, each of which may be
+///  - a list such as a module's named_parameters() or `{{"x", x}, {"loss", loss}}`;
+///  - a state extracted with `extract_state_dict(net, {.enable_visual = true, .visual_prefix =
+///    "step0."})`: its visual_contents (a state extracted without enable_visual names nothing);
+///  - several of these at once: `{net_state_0, net_state_1, {{"meta_param", meta_param}}}`.
+/// Tensors are named by identity (the same TensorImpl, not equal values); when a tensor is named
+/// twice the later name wins (TorchOpt's dict update). Undefined entries are ignored.
+class DotParams {
+ public:
+  using Named = std::vector<std::pair<std::string, Tensor>>;
+
+  /// No names.
+  DotParams() = default;
+  /// The pairs of a list such as named_parameters().
+  DotParams(Named named) : entries_(std::move(named)) {}  // NOLINT: implicit on purpose
+  /// The pairs of a braced list `{{"x", x}, {"y", y}}`.
+  DotParams(std::initializer_list<std::pair<std::string, Tensor>> named) : entries_(named) {}
+  /// The visual_contents of an extracted module state (ModuleState), when it has them.
+  template <typename State>
+  requires requires(const State& s) {
+    { *s.visual_contents } -> std::convertible_to<const Named&>;
+  }
+  DotParams(const State& state) {  // NOLINT: implicit on purpose
+    if (state.visual_contents) entries_ = *state.visual_contents;
+  }
+  /// Several sets, in order (later names win).
+  DotParams(std::initializer_list<DotParams> several) {
+    for (const DotParams& p : several)
+      entries_.insert(entries_.end(), p.entries_.begin(), p.entries_.end());
+  }
+
+  /// Every (name, tensor) pair, in the order given.
+  const Named& entries() const { return entries_; }
+
+ private:
+  Named entries_;
+};
+
+/// The Graphviz DOT text of the autograd graph reachable from `outputs` (Note [make_dot]), with
+/// tensors named by `params` (see DotParams). Throws when an output is undefined.
+std::string make_dot(const TensorList& outputs, const DotParams& params = {},
                      MakeDotOptions options = {});
 /// make_dot of a single output.
-std::string make_dot(const Tensor& output,
-                     const std::vector<std::pair<std::string, Tensor>>& params = {},
+std::string make_dot(const Tensor& output, const DotParams& params = {},
                      MakeDotOptions options = {});
 
 /// Writes `dot` to `<path_without_ext>.dot` and runs Graphviz (`dot -T<format>`, found on PATH) to

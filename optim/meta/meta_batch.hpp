@@ -57,8 +57,10 @@ using MetaTask = std::function<Tensor(nn::Module& replica, int64_t task)>;
 ///   buffers to copies of net's buffers. Afterwards net's floating buffers hold, in place, the
 ///   values that the last task (index tasks - 1) left in its replica, and its integer buffers
 ///   (counters such as num_batches_tracked) have advanced by the sum of every task's advance: what
-///   the sequential loop leaves when running statistics are overwritten rather than averaged
-///   (BatchNorm with momentum 1, as in TorchOpt's tutorial).
+///   a loop that runs every task on net's own buffers leaves when running statistics are
+///   overwritten rather than averaged (BatchNorm with momentum 1, as in TorchOpt's tutorial).
+///   (TorchOpt's loop with detach_buffers restores a snapshot after each task, so there the
+///   counters lose the first task's advance; the floating buffers are the same.)
 /// - A loss that does not require grad (computed under NoGradGuard, say) adds nothing: an
 ///   evaluation batch uses meta_batch to adapt and score tasks in parallel.
 /// - Throws metagrad::Error for tasks < 0, an undefined or non-scalar loss, or an input that is not

@@ -75,6 +75,7 @@ const std::map<std::string, std::string> kExempt = {
     {"stop_gradient", "detaches what it is given and skips undefined tensors"},
     {"state_difference", "compares any two states and returns the difference as a value"},
     {"Cloneable", "a CRTP base; a module without it is tested under module_clone"},
+    {"DotParams", "names for make_dot: any tensors, undefined ones ignored"},
 };
 
 std::string describe_failure(const ErrorCase& c, const std::string& problem) {

@@ -127,9 +127,11 @@ struct MetaProblem {
   }
 };
 
-void check_same(const TensorList& a, const TensorList& b, double rtol) {
+void check_same(const TensorList& a, const TensorList& b, double rtol, const char* what = "") {
+  INFO(what);
   REQUIRE(a.size() == b.size());
   for (size_t k = 0; k < a.size(); ++k) {
+    INFO("entry " << k);
     REQUIRE(a[k].defined());
     REQUIRE(b[k].defined());
     CHECK(allclose(a[k], b[k], rtol, 1e-14));
@@ -145,6 +147,7 @@ TEST_CASE("meta_batch gives the sequential loop's meta-gradient, losses and buff
       for (const Tensor& b : problem.net.buffers()) copies.push_back(b.clone());
       return copies;
     }();
+    const int64_t start = initial_buffers[2].item<int64_t>();  // the counter before any task
     const TensorList expected_losses = problem.sequential(reduction);
     const TensorList expected_grads = problem.grads();
     TensorList expected_buffers;
@@ -158,9 +161,18 @@ TEST_CASE("meta_batch gives the sequential loop's meta-gradient, losses and buff
         meta_batch(problem.net, kTasks,
                    [&](nn::Module& replica, int64_t i) { return problem.task_loss(replica, i); },
                    {.reduction = reduction, .parallel = {.workers = 3}});
-    check_same(losses, expected_losses, 1e-13);
-    check_same(problem.grads(), expected_grads, 1e-12);
-    check_same(problem.net.buffers(), expected_buffers, 1e-13);
+    check_same(losses, expected_losses, 1e-13, "losses");
+    check_same(problem.grads(), expected_grads, 1e-12, "meta-gradients");
+    // Floating buffers: the last task's (BatchNorm momentum 1). The counter advanced once per
+    // task; TorchOpt's loop (detach_buffers snapshots, restored after each task) lost the first
+    // task's advance, which went to the buffer the first restore replaced.
+    const TensorList buffers = problem.net.buffers();
+    REQUIRE(buffers.size() == 3);
+    check_same({buffers[0], buffers[1]}, {expected_buffers[0], expected_buffers[1]}, 1e-13,
+               "buffers");
+    const int64_t per_task = kInnerSteps + 1;  // one training-mode forward per inner step + query
+    CHECK(buffers[2].item<int64_t>() == start + kTasks * per_task);
+    CHECK(expected_buffers[2].item<int64_t>() == start + (kTasks - 1) * per_task);
     for (size_t k = 0; k < buffer_handles.size(); ++k)  // updated in place, as BatchNorm does
       CHECK(problem.net.buffers()[k].impl() == buffer_handles[k].impl());
     for (const Tensor& l : losses) CHECK_FALSE(l.requires_grad());

@@ -127,8 +127,11 @@ TEST_CASE("make_dot: show_saved adds orange saved tensors", "[visual]") {
   Tensor cube = CustomFunction::apply<Cube>({x})[0];
   Tensor out = named_mul(cube, y).sum();
 
+  // A custom function's saved tensors are always shown, as TorchOpt shows them: labelled like a
+  // variable (named by params: it is x's data) with an edge into the node.
   const std::string plain = make_dot(out, {{"x", x}});
-  CHECK(count(plain, "orange") == 0);
+  CHECK(count(plain, "orange") == 1);
+  CHECK(count(plain, "\tsaved0 [label=\"x\\n(3)\" fillcolor=orange]\n\tsaved0 -> fn2\n") == 1);
 
   const std::string dot = make_dot(out, {{"x", x}}, {.show_saved = true});
   // NamedMulBackward (fn1) saved "self" and "other", CubeBackward (fn2) its input.
@@ -139,9 +142,7 @@ TEST_CASE("make_dot: show_saved adds orange saved tensors", "[visual]") {
       count(dot, "\tsaved1 [label=\"other\\n(3)\" fillcolor=orange]\n\tfn1 -> saved1 [dir=none]") ==
       1);
   CHECK(count(dot, "\tfn2 [label=\"CubeBackward\" fillcolor=lightgrey]") == 1);
-  CHECK(count(dot,
-              "\tsaved2 [label=\"saved_tensors[0]\\n(3)\" fillcolor=orange]\n"
-              "\tfn2 -> saved2 [dir=none]") == 1);
+  CHECK(count(dot, "\tsaved2 [label=\"x\\n(3)\" fillcolor=orange]\n\tsaved2 -> fn2\n") == 1);
 
   // The recorded op is a real op: its gradient is right.
   const TensorList g = grad({out}, {x, y}, {}, {.retain_graph = true});
@@ -161,18 +162,40 @@ TEST_CASE("make_dot: show_attrs lists shapes, cut to max_attr_chars", "[visual]"
               "input[0] :         (2, 3)\\n"
               "input[1] :            (3)\\n"
               "output[0]:         (2, 3)\\n"
-              "self     : [saved tensor]\\n"
-              "other    : [saved tensor]\" fillcolor=lightgrey]") == 1);
+              "other    : [saved tensor]\\n"
+              "self     : [saved tensor]\" fillcolor=lightgrey]") == 1);
   CHECK(count(dot, "[label=\"AccumulateGrad\\n-----------------\\noutput[0]: (2, 3)\"") == 1);
 
   Tensor big = randn64({100, 200}, 3);
   const std::string cut = make_dot(big.sum(), {}, {.show_attrs = true, .max_attr_chars = 5});
   CHECK(count(cut,
               "\tfn0 [label=\"SumBackward\\n----------------\\ninput[0] : (1...\\noutput[0]:    "
-              "()\"") == 1);
+              "()\\ndim      : (0...\\nkeepdim  : False\"") == 1);
   // Saved tensors are listed among the attributes.
   Tensor saved = named_mul(a, b);
   CHECK(count(make_dot(saved, {}, {.show_attrs = true}), "self     : [saved tensor]") == 1);
+}
+
+TEST_CASE("make_dot: show_attrs lists an op's non-tensor arguments", "[visual]") {
+  Tensor a = randn64({2, 3, 4}, 1);
+  // TorchOpt's SumBackward1 shows dim: (1,) and keepdim: False; the names sort as its dir() does.
+  Tensor s = sum(a, {1});
+  CHECK(count(make_dot(s, {}, {.show_attrs = true}),
+              "\tfn0 [label=\"SumBackward\\n"
+              "--------------------\\n"
+              "input[0] : (2, 3, 4)\\n"
+              "output[0]:    (2, 4)\\n"
+              "dim      :      (1,)\\n"
+              "keepdim  :     False\" fillcolor=lightgrey]") == 1);
+  CHECK(count(make_dot(sum(a, {0, -1}, true), {}, {.show_attrs = true}),
+              "dim      :    (0, 2)\\nkeepdim  :      True") == 1);
+  CHECK(count(make_dot(permute(a, {2, 0, 1}), {}, {.show_attrs = true}), "dims     : (2, 0, 1)") ==
+        1);
+  CHECK(count(make_dot(norm(a, 3.0, {2}), {}, {.show_attrs = true}), "p        :       3.0") == 1);
+  CHECK(count(make_dot(select(a, 1, 2), {}, {.show_attrs = true}),
+              "dim      :         1\\nindex    :         2") == 1);
+  // Without show_attrs the label is the op name only.
+  CHECK(count(make_dot(s), "keepdim") == 0);
 }
 
 TEST_CASE("make_dot: a named non-leaf is shown on the node that made it", "[visual]") {
@@ -203,4 +226,39 @@ TEST_CASE("make_dot: a long chain is walked without recursion", "[visual]") {
   // and the edge from its input, the AccumulateGrad, the leaf and its edge.
   const double size = 0.5 * (2 + 2 * kSteps + 3);
   CHECK(count(dot, fmt::format("graph [size=\"{},{}\"]", size, size)) == 1);
+}
+
+TEST_CASE("make_dot: several name sets, extracted states included (TorchOpt tutorial 2)",
+          "[visual]") {
+  // The tutorial's MetaNet: fc(x) + meta_param, one MetaSGD step between two snapshots.
+  nn::Linear fc(5, 1, {.dtype = kFloat64});
+  MetaSGD optimizer(fc, {.lr = 1e-3});
+  Tensor meta_param = scalar_tensor(1.0, kFloat64).requires_grad_();
+  const Tensor xs = ones({2, 5}, kFloat64), ys = ones({2, 1}, kFloat64);
+
+  const ModuleState net_state_0 =
+      extract_state_dict(fc, {.enable_visual = true, .visual_prefix = "step0."});
+  optimizer.step(mse_loss(fc(xs) + meta_param, ys));
+  const ModuleState net_state_1 =
+      extract_state_dict(fc, {.enable_visual = true, .visual_prefix = "step1."});
+  const Tensor loss = mse_loss(fc(xs) + meta_param, ys);
+
+  const std::string dot =
+      make_dot(loss, {net_state_0, net_state_1, {{"meta_param", meta_param}, {"loss", loss}}});
+  CHECK(count(dot, "[label=\"loss\\n()\" fillcolor=darkolivegreen1]") == 1);
+  CHECK(count(dot, "[label=\"meta_param\\n()\" fillcolor=lightblue]") == 1);
+  CHECK(count(dot, "[label=\"step0.weight\\n(1, 5)\" fillcolor=lightblue]") == 1);
+  CHECK(count(dot, "[label=\"step0.bias\\n(1)\" fillcolor=lightblue]") == 1);
+  // The updated parameters are non-leaves: the nodes that made them carry their names.
+  CHECK(count(dot, "\\nstep1.weight\\n(1, 5)\" fillcolor=lightblue]") == 1);
+  CHECK(count(dot, "\\nstep1.bias\\n(1)\" fillcolor=lightblue]") == 1);
+
+  // A state extracted without enable_visual names nothing; a tensor named twice takes the later
+  // name.
+  const ModuleState plain = extract_state_dict(fc);
+  CHECK_FALSE(plain.visual_contents.has_value());
+  CHECK(count(make_dot(loss, {plain}), "step") == 0);
+  const std::string renamed = make_dot(loss, {{{"first", meta_param}}, {{"second", meta_param}}});
+  CHECK(count(renamed, "second\\n()") == 1);
+  CHECK(count(renamed, "first") == 0);
 }
