@@ -1,9 +1,11 @@
 #include "engine/grad_mode.hpp"
 
+#include "engine/tls_model.hpp"
+
 namespace metagrad {
 namespace {
-thread_local bool grad_enabled = true;
-thread_local bool anomaly_enabled = false;
+MG_HOT_TLS thread_local bool grad_enabled = true;
+MG_HOT_TLS thread_local bool anomaly_enabled = false;
 }  // namespace
 
 bool is_grad_enabled() { return grad_enabled; }

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <new>
 
+#include "engine/tls_model.hpp"
+
 namespace metagrad {
 namespace {
 
@@ -39,7 +41,7 @@ struct ThreadPool {
   size_t pooled_bytes;
   State state;
 };
-thread_local ThreadPool thread_pool;
+MG_HOT_TLS thread_local ThreadPool thread_pool;
 
 struct PoolReleaser {
   ~PoolReleaser() {

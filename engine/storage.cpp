@@ -6,6 +6,7 @@
 
 #include "engine/backend/backend.hpp"
 #include "engine/memory_stats.hpp"
+#include "engine/tls_model.hpp"
 
 namespace metagrad {
 namespace {
@@ -43,7 +44,7 @@ struct ThreadCounters {
   Counters counters;
   State state = kUnused;
 };
-thread_local ThreadCounters thread_counters;
+MG_HOT_TLS thread_local ThreadCounters thread_counters;
 
 struct CountersReleaser {
   ~CountersReleaser() {

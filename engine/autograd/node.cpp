@@ -7,6 +7,7 @@
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
 #include "engine/tensor.hpp"
+#include "engine/tls_model.hpp"
 
 namespace metagrad {
 namespace {
@@ -26,7 +27,7 @@ struct TeardownStack {
   bool draining;
   State state;
 };
-thread_local TeardownStack teardown;
+MG_HOT_TLS thread_local TeardownStack teardown;
 
 struct TeardownReleaser {
   ~TeardownReleaser() {
