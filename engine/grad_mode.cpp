@@ -1,11 +1,9 @@
 #include "engine/grad_mode.hpp"
 
-#include "engine/tls_model.hpp"
-
 namespace metagrad {
 namespace {
-MG_HOT_TLS thread_local bool grad_enabled = true;
-MG_HOT_TLS thread_local bool anomaly_enabled = false;
+thread_local bool grad_enabled = true;
+thread_local bool anomaly_enabled = false;
 }  // namespace
 
 bool is_grad_enabled() { return grad_enabled; }

@@ -3,8 +3,6 @@
 #include <cstddef>
 #include <new>
 
-#include "engine/tls_model.hpp"
-
 namespace metagrad {
 namespace {
 
@@ -41,7 +39,7 @@ struct ThreadPool {
   size_t pooled_bytes;
   State state;
 };
-MG_HOT_TLS thread_local ThreadPool thread_pool;
+thread_local ThreadPool thread_pool;
 
 struct PoolReleaser {
   ~PoolReleaser() {

@@ -6,7 +6,6 @@
 
 #include "engine/backend/backend.hpp"
 #include "engine/memory_stats.hpp"
-#include "engine/tls_model.hpp"
 
 namespace metagrad {
 namespace {
@@ -44,7 +43,7 @@ struct ThreadCounters {
   Counters counters;
   State state = kUnused;
 };
-MG_HOT_TLS thread_local ThreadCounters thread_counters;
+thread_local ThreadCounters thread_counters;
 
 struct CountersReleaser {
   ~CountersReleaser() {

@@ -7,7 +7,6 @@
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
 #include "engine/tensor.hpp"
-#include "engine/tls_model.hpp"
 
 namespace metagrad {
 namespace {
@@ -27,7 +26,7 @@ struct TeardownStack {
   bool draining;
   State state;
 };
-MG_HOT_TLS thread_local TeardownStack teardown;
+thread_local TeardownStack teardown;
 
 struct TeardownReleaser {
   ~TeardownReleaser() {
