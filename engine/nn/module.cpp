@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <typeinfo>
 #include <unordered_map>
 #include <unordered_set>
@@ -327,14 +328,14 @@ class TensorPositions {
 }  // namespace
 
 TensorList Module::parameters(bool recurse) const {
-  TensorList out;
+  SmallVector<Tensor, 32> found;  // staged, so that the result is allocated once
   TensorPositions distinct;
   visit_modules(*this, &Module::children_, recurse, [&](const Module& module) {
     for (const TensorSlot& slot : module.parameters_)
       if (slot.tensor.defined() && distinct.insert(slot.tensor.impl()).second)
-        out.push_back(slot.tensor);
+        found.push_back(slot.tensor);
   });
-  return out;
+  return TensorList(std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
 }
 
 NamedTensors Module::named_parameters(bool recurse) const {
@@ -346,14 +347,14 @@ NamedTensors Module::named_parameters(bool recurse) const {
 }
 
 TensorList Module::buffers(bool recurse) const {
-  TensorList out;
+  SmallVector<Tensor, 32> found;  // staged, so that the result is allocated once
   TensorPositions distinct;
   visit_modules(*this, &Module::children_, recurse, [&](const Module& module) {
     for (const TensorSlot& slot : module.buffers_)
       if (slot.tensor.defined() && distinct.insert(slot.tensor.impl()).second)
-        out.push_back(slot.tensor);
+        found.push_back(slot.tensor);
   });
-  return out;
+  return TensorList(std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
 }
 
 NamedTensors Module::named_buffers(bool recurse) const {
