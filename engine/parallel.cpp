@@ -4,12 +4,11 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
-#include <system_error>
 #include <thread>
-#include <vector>
 
 #include "engine/error.hpp"
 #include "engine/grad_mode.hpp"
+#include "engine/worker_pool.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -106,21 +105,11 @@ void parallel_tasks(int64_t count, const std::function<void(int64_t)>& body,
     }
   };
 
-  std::vector<std::thread> helpers;
-  helpers.reserve(static_cast<size_t>(workers - 1));
-  for (int w = 1; w < workers; ++w) {
-    try {
-      helpers.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // the system has no thread to spare: the workers started so far share the tasks
-    }
-  }
   {
     const bool caller_grad_mode = is_grad_enabled();
-    work();
+    detail::run_on_workers(workers - 1, work);
     set_grad_enabled(caller_grad_mode);
   }
-  for (std::thread& helper : helpers) helper.join();
   failure.rethrow_if_any();
 }
 

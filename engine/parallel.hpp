@@ -10,7 +10,8 @@
 // their losses meet, so running whole tasks on different threads, each with fewer intra-op threads,
 // keeps every core busy for the entire task instead. parallel_tasks is that loop; the engine is
 // thread-safe for independent graphs (DESIGN §3), and grad mode, the one piece of per-thread
-// autograd state, is carried from the caller into every worker.
+// autograd state, is carried from the caller into every worker. The workers other than the caller
+// are threads of a persistent pool (Note [persistent workers] in engine/worker_pool.hpp).
 
 namespace metagrad {
 
@@ -47,12 +48,13 @@ struct TaskParallelOptions {
 };
 
 /// Runs body(i) once for every i in [0, count), up to `workers` tasks at a time (Note [task
-/// parallelism]). The calling thread is one of the workers; the others are started for the call
-/// and joined before it returns. Tasks are handed out in index order to whichever worker is free,
-/// so body must not depend on which thread runs it: it may read shared data and write to
-/// per-task places (element i of a vector), nothing shared without its own lock. Every worker
-/// starts with the caller's grad mode. Random numbers drawn from the default generator inside
-/// body come in an order that depends on scheduling; pass each task its own Generator for
+/// parallelism]). The calling thread is one of the workers; the others are threads of a
+/// process-wide pool, started on first need and reused by later calls (Note [persistent workers]),
+/// and all of them have finished when parallel_tasks returns. Tasks are handed out in index order
+/// to whichever worker is free, so body must not depend on which thread runs it: it may read shared
+/// data and write to per-task places (element i of a vector), nothing shared without its own lock.
+/// Every worker starts with the caller's grad mode. Random numbers drawn from the default generator
+/// inside body come in an order that depends on scheduling; pass each task its own Generator for
 /// reproducible draws.
 ///
 /// If any body throws, no further task is started, the running ones finish, and the exception of

@@ -71,6 +71,9 @@ Dims contiguous_strides(const Dims& shape, const char* op) {
 }
 
 int normalize_dim(int64_t dim, int ndim, const char* op) {
+  const int64_t wrapped = dim < 0 ? dim + ndim : dim;
+  if (wrapped >= 0 && wrapped < ndim) [[likely]]
+    return static_cast<int>(wrapped);
   const int64_t lo = -std::max(ndim, 1), hi = std::max(ndim, 1) - 1;
   MG_CHECK(dim >= lo && dim <= hi,
            "{}: dimension out of range (expected to be in range of [{}, {}], but got {})", op, lo,

@@ -236,8 +236,10 @@ class GraphTask {
       grads[i] = zeros(meta.shape, TensorOptions(meta.dtype, meta.device));
     }
     TensorList result;
-    {
-      const bool previous = is_grad_enabled();
+    const bool previous = is_grad_enabled();
+    if (previous == create_graph_) {
+      result = node.apply(grads);
+    } else {
       set_grad_enabled(create_graph_);
       try {
         result = node.apply(grads);

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <typeinfo>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
+#include "engine/small_vector.hpp"
 
 #if __has_include(<cxxabi.h>)
 #include <cxxabi.h>
@@ -273,13 +275,67 @@ std::vector<Ref> unique_tensors(std::vector<Ref> refs) {
   return out;
 }
 
+// Note [slot walks without names]
+// parameters(), buffers() and set_parameters() run several times per inner step of a meta-learning
+// loop (MetaOptimizer::step lists and rebinds the parameters, meta_batch resets a replica per
+// task), so they walk the slots without building dotted names, and find shared tensors by a
+// linear scan while there are few. Only an error message needs names; it comes from the named
+// listing (parameter_slots), so the messages are those of the named path.
+
+// Calls f(module) for `root` and, with `recurse`, for its submodules depth first, each module once
+// (collect_modules' order). `children` is &Module::children_, passed in by the member functions
+// that call this: a helper outside the class cannot name the private member.
+template <typename Children, typename F>
+void visit_modules(const Module& root, Children Module::*children, bool recurse, F&& f) {
+  SmallVector<const Module*, 16> seen;
+  auto visit = [&](auto& self, const Module& module) -> void {
+    if (std::find(seen.begin(), seen.end(), &module) != seen.end()) return;
+    seen.push_back(&module);
+    f(const_cast<Module&>(module));
+    if (!recurse) return;
+    for (const auto& child : module.*children) self(self, *child.module);
+  };
+  visit(visit, root);
+}
+
+// The distinct tensors of a listing by identity, in first-seen order: a linear scan while there
+// are few of them (Note [slot walks without names]), a hash map beyond.
+class TensorPositions {
+ public:
+  /// The position of `impl` in first-seen order, and whether it is new (then it was added).
+  std::pair<size_t, bool> insert(const TensorImpl* impl) {
+    if (index_.empty()) {
+      for (size_t i = 0; i < order_.size(); ++i)
+        if (order_[i] == impl) return {i, false};
+      if (order_.size() < kLinearLimit) {
+        order_.push_back(impl);
+        return {order_.size() - 1, true};
+      }
+      for (size_t i = 0; i < order_.size(); ++i) index_.emplace(order_[i], i);
+    }
+    const auto [it, added] = index_.emplace(impl, order_.size());
+    if (added) order_.push_back(impl);
+    return {it->second, added};
+  }
+  size_t size() const { return order_.size(); }
+
+ private:
+  static constexpr size_t kLinearLimit = 32;
+  SmallVector<const TensorImpl*, kLinearLimit> order_;
+  std::unordered_map<const TensorImpl*, size_t> index_;
+};
+
 }  // namespace
 
 TensorList Module::parameters(bool recurse) const {
-  TensorList out;
-  for (const SlotRef& ref : unique_tensors(parameter_slots(recurse)))
-    out.push_back(ref.slot->tensor);
-  return out;
+  SmallVector<Tensor, 32> found;  // staged, so that the result is allocated once
+  TensorPositions distinct;
+  visit_modules(*this, &Module::children_, recurse, [&](const Module& module) {
+    for (const TensorSlot& slot : module.parameters_)
+      if (slot.tensor.defined() && distinct.insert(slot.tensor.impl()).second)
+        found.push_back(slot.tensor);
+  });
+  return TensorList(std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
 }
 
 NamedTensors Module::named_parameters(bool recurse) const {
@@ -291,11 +347,14 @@ NamedTensors Module::named_parameters(bool recurse) const {
 }
 
 TensorList Module::buffers(bool recurse) const {
-  TensorList out;
-  for (const SlotRef& ref : unique_tensors(buffer_slots(recurse, false))) {
-    out.push_back(ref.slot->tensor);
-  }
-  return out;
+  SmallVector<Tensor, 32> found;  // staged, so that the result is allocated once
+  TensorPositions distinct;
+  visit_modules(*this, &Module::children_, recurse, [&](const Module& module) {
+    for (const TensorSlot& slot : module.buffers_)
+      if (slot.tensor.defined() && distinct.insert(slot.tensor.impl()).second)
+        found.push_back(slot.tensor);
+  });
+  return TensorList(std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
 }
 
 NamedTensors Module::named_buffers(bool recurse) const {
@@ -413,6 +472,30 @@ void Module::set_buffer(std::string_view name, const Tensor& value) {
 }
 
 void Module::rebind_all(bool buffers, const TensorList& values) {
+  // Every defined slot in listing order, with the position of its tensor among the distinct ones
+  // (Note [slot walks without names]).
+  SmallVector<TensorSlot*, 32> targets;
+  SmallVector<size_t, 32> positions;
+  TensorPositions distinct;
+  visit_modules(*this, &Module::children_, true, [&](Module& module) {
+    for (TensorSlot& slot : buffers ? module.buffers_ : module.parameters_) {
+      if (!slot.tensor.defined()) continue;
+      targets.push_back(&slot);
+      positions.push_back(distinct.insert(slot.tensor.impl()).first);
+    }
+  });
+  bool fits = values.size() == distinct.size();
+  for (size_t i = 0; fits && i < targets.size(); ++i) {
+    const Tensor& current = targets[i]->tensor;
+    const Tensor& value = values[positions[i]];
+    fits = value.defined() && current.shape() == value.shape() &&
+           current.dtype() == value.dtype() && current.device() == value.device();
+  }
+  if (fits) {
+    for (size_t i = 0; i < targets.size(); ++i) targets[i]->tensor = values[positions[i]];
+    return;
+  }
+  // The named listing, for the error message.
   const char* op = buffers ? "set_buffers" : "set_parameters";
   const std::vector<SlotRef> slots = buffers ? buffer_slots(true, false) : parameter_slots(true);
   // Position of each distinct tensor in the listing (parameters() / buffers() order).

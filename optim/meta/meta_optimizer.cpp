@@ -27,6 +27,7 @@ void MetaOptimizer::step(const Tensor& loss) {
   TensorList wrt;
   for (nn::Module* m : modules_) {
     groups.push_back(m->parameters());
+    wrt.reserve(wrt.size() + groups.back().size());
     for (const auto& p : groups.back()) {
       if (p.defined() && p.requires_grad()) wrt.push_back(p);
     }

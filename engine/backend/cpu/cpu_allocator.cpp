@@ -10,12 +10,12 @@
 //   lock. At most kThreadCacheBytes per thread. Behind the thread caches is one shared depot of
 //   the same lists (under a mutex, at most kDepotBytes): a thread cache that is full passes a
 //   freed block on to the depot, one that is empty asks the depot before glibc, and at thread
-//   exit a thread cache moves its blocks there. So the blocks of short-lived worker threads (a
-//   task-parallel meta-step starts its workers anew) serve the next workers instead of going
-//   back to glibc, which would return their pages to the system. A block freed on another thread
-//   than the one that allocated it joins the freeing thread's cache (glibc blocks may be freed on
-//   any thread); one freed after its thread's cache is gone goes to the depot. What the depot
-//   cannot hold goes back to glibc.
+//   exit a thread cache moves its blocks there. So the blocks of short-lived threads serve the
+//   next ones instead of going back to glibc, which would return their pages to the system (the
+//   workers of parallel_tasks persist, Note [persistent workers], and keep their caches). A block
+//   freed on another thread than the one that allocated it joins the freeing thread's cache (glibc
+//   blocks may be freed on any thread); one freed after its thread's cache is gone goes to the
+//   depot. What the depot cannot hold goes back to glibc.
 // - large blocks (kLargeBlock and above) in one cache shared by all threads, under a mutex, at
 //   most kMaxCachedBytes in total.
 // - glibc itself, on the first CPU allocation (unless GLIBC_TUNABLES sets malloc tunables): a
