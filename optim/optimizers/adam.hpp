@@ -1,6 +1,6 @@
 #pragma once
 
-// Adam (torchopt.adam, torchopt.Adam, torchopt.MetaAdam).
+// Adam (torchopt.adam, torchopt.Adam, torchopt.MetaAdam), with torch.optim.Adam's amsgrad.
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
@@ -12,6 +12,9 @@ struct AdamOptionsFor {
   std::pair<double, double> betas = {0.9, 0.999};
   double eps = 1e-8;
   double weight_decay = 0.0;
+  /// AMSGrad (torch.optim.Adam's amsgrad): the running maximum of the second moments replaces
+  /// them in the denominator. Not with use_accelerated_op.
+  bool amsgrad = false;
   double eps_root = 0.0;
   bool moment_requires_grad = F == Form::meta;
   bool maximize = false;
@@ -32,11 +35,15 @@ GradientTransformation adam(const AdamOptionsFor<F>& o = {}) {
   optim_detail::check_betas(o.betas, who);
   optim_detail::check_nonnegative(o.weight_decay, who, "weight_decay");
   optim_detail::check_nonnegative(o.eps_root, who, "eps_root");
+  MG_CHECK(!o.amsgrad || !o.use_accelerated_op,
+           "adam: amsgrad is not supported with use_accelerated_op (the fused kernels keep no "
+           "maximum of the second moments); set use_accelerated_op = false");
   const ScaleByAdamOptions scaler{.b1 = o.betas.first,
                                   .b2 = o.betas.second,
                                   .eps = o.eps,
                                   .eps_root = o.eps_root,
-                                  .moment_requires_grad = o.moment_requires_grad};
+                                  .moment_requires_grad = o.moment_requires_grad,
+                                  .amsgrad = o.amsgrad};
   return chain(flip_sign_and_add_weight_decay(o.weight_decay, o.maximize),
                o.use_accelerated_op ? scale_by_accelerated_adam(scaler) : scale_by_adam(scaler),
                scale_by_neg_lr(o.lr));

@@ -11,13 +11,21 @@ namespace metagrad {
 using namespace optim_detail;
 
 Tensor optim_detail::adam_step_unfused(const Tensor& g, Tensor& mu, Tensor& nu,
-                                       const AdamStep& step, bool inplace) {
+                                       const AdamStep& step, bool inplace, Tensor* nu_max) {
   mu = update_moment(g, mu, step.b1, 1, inplace);
   nu = update_moment(g, nu, step.b2, 2, inplace);
+  if (nu_max != nullptr) {
+    if (inplace) {
+      nu_max->copy_(maximum(*nu_max, nu));
+    } else {
+      *nu_max = maximum(*nu_max, nu);
+    }
+  }
   // u = mu_hat / (sqrt(nu_hat + eps_root) + eps); mu_hat and nu_hat are new tensors, so the
   // in-place form only saves allocations.
   Tensor mu_hat = div(mu, step.bc1);
-  const Tensor denom = add(sqrt(add(div(nu, step.bc2), step.eps_root)), step.eps);
+  const Tensor& second = nu_max != nullptr ? *nu_max : nu;
+  const Tensor denom = add(sqrt(add(div(second, step.bc2), step.eps_root)), step.eps);
   if (inplace) {
     mu_hat.div_(denom);
     return mu_hat;
@@ -36,12 +44,19 @@ void check_adam_options(const ScaleByAdamOptions& o, const char* who) {
 
 GradientTransformation make_adam(const ScaleByAdamOptions& o, const char* who, bool fused) {
   check_adam_options(o, who);
+  MG_CHECK(!fused || !o.amsgrad,
+           "{}: amsgrad is not supported by the fused kernels (they keep no maximum of the second "
+           "moments); use scale_by_adam, or use_accelerated_op = false",
+           who);
   return {
       [o](const TensorList& params) {
         OptState state;
         state.kind = "ScaleByAdamState";
         state.tensors.emplace_back("mu", zero_moments(params, o.moment_requires_grad));
         state.tensors.emplace_back("nu", zero_moments(params, o.moment_requires_grad));
+        if (o.amsgrad) {
+          state.tensors.emplace_back("nu_max", zero_moments(params, o.moment_requires_grad));
+        }
         state.counters.emplace_back("count", 0);
         return state;
       },
@@ -61,10 +76,14 @@ GradientTransformation make_adam(const ScaleByAdamOptions& o, const char* who, b
                             .bc1 = 1.0 - std::pow(o.b1, c),
                             .bc2 = 1.0 - std::pow(o.b2, c)};
         if (fused) return adam_step_fused(updates, mu, nu, step, inplace);
+        TensorList* nu_max = o.amsgrad ? &state.tensor_list("nu_max") : nullptr;
+        if (nu_max != nullptr) expect_size(*nu_max, updates, who, "nu_max");
         TensorList out(updates.size());
         for (size_t i = 0; i < updates.size(); ++i) {
-          if (updates[i].defined())
-            out[i] = adam_step_unfused(updates[i], mu[i], nu[i], step, inplace);
+          if (updates[i].defined()) {
+            out[i] = adam_step_unfused(updates[i], mu[i], nu[i], step, inplace,
+                                       nu_max != nullptr ? &(*nu_max)[i] : nullptr);
+          }
         }
         return out;
       }};
