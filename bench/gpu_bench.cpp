@@ -52,6 +52,7 @@
 #include "engine/random/generator.hpp"
 #include "optim/meta/meta_optimizer.hpp"
 #include "optim/optimizer/optimizer.hpp"
+#include "optim/optimizers.hpp"
 #include "optim/transform.hpp"
 #include "optim/transforms.hpp"
 #include "optim/utils.hpp"

@@ -44,6 +44,7 @@
 #include "optim/meta/meta_batch.hpp"
 #include "optim/meta/meta_optimizer.hpp"
 #include "optim/optimizer/optimizer.hpp"
+#include "optim/optimizers.hpp"
 #include "optim/utils.hpp"
 
 namespace mg = metagrad;

@@ -36,7 +36,7 @@
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
 #include "engine/random/generator.hpp"
-#include "optim/alias.hpp"
+#include "optim/optimizers.hpp"
 #include "optim/transform.hpp"
 #include "optim/transforms.hpp"
 

@@ -38,11 +38,15 @@ struct ScaleByAdamOptions {
   double eps = 1e-8;
   double eps_root = 0.0;
   bool moment_requires_grad = false;
+  /// AMSGrad (torch.optim.Adam's amsgrad): divide by the running maximum of nu instead of nu.
+  /// Not supported by scale_by_accelerated_adam.
+  bool amsgrad = false;
 };
 /// Adam's rescaling: mu = b1 mu + (1 - b1) g, nu = b2 nu + (1 - b2) g^2, count += 1 (first),
 /// u = mu_hat / (sqrt(nu_hat + eps_root) + eps) with mu_hat = mu / (1 - b1^count),
-/// nu_hat = nu / (1 - b2^count). State: ScaleByAdamState {mu, nu, count}; with
-/// moment_requires_grad the initial moments are leaves requiring grad.
+/// nu_hat = nu / (1 - b2^count). With amsgrad, nu_max = max(nu_max, nu) replaces nu in nu_hat
+/// (as torch.optim.Adam). State: ScaleByAdamState {mu, nu, count}, plus nu_max after nu with
+/// amsgrad; with moment_requires_grad the initial moments are leaves requiring grad.
 GradientTransformation scale_by_adam(const ScaleByAdamOptions& options = {});
 /// The same transformation, state and numbers as scale_by_adam (bit-identical in float64), run by
 /// fused CPU kernels (TorchOpt's accelerated AdamOp). In place without recording: one vectorised,

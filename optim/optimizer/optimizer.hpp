@@ -4,13 +4,13 @@
 #include <vector>
 
 #include "engine/tensor.hpp"
-#include "optim/alias.hpp"
 #include "optim/state.hpp"
 #include "optim/transform.hpp"
 
-// TorchOpt's classic optimizers (torchopt/optim/*.py): a GradientTransformation driven like
-// torch.optim. step() reads each parameter's .grad, runs the transformation in place under
-// NoGradGuard and writes the updates into the parameters' storage. Nothing is recorded.
+// TorchOpt's classic optimizer base (torchopt/optim/base.py): a GradientTransformation driven
+// like torch.optim. Each optimizer's own class (Adam, SGD, ...) lives in optim/optimizers/. step()
+// reads each parameter's .grad, runs the transformation in place under NoGradGuard and writes the
+// updates into the parameters' storage. Nothing is recorded.
 //
 //   auto opt = Adam(net.parameters(), {.lr = 1e-2});
 //   opt.zero_grad();
@@ -50,54 +50,6 @@ class Optimizer {
   GradientTransformation impl_;
   std::vector<TensorList> param_groups_;
   std::vector<OptState> states_;
-};
-
-/// torchopt.SGD (lr is required).
-class SGD : public Optimizer {
- public:
-  SGD(const TensorList& params, const SGDOptions& options) : Optimizer(params, sgd(options)) {}
-};
-/// torchopt.Adam (lr 1e-3, betas (0.9, 0.999), eps 1e-8).
-class Adam : public Optimizer {
- public:
-  explicit Adam(const TensorList& params, const AdamOptions& options = {})
-      : Optimizer(params, adam(options)) {}
-};
-/// torchopt.AdamW (lr 1e-3, weight_decay 1e-2).
-class AdamW : public Optimizer {
- public:
-  explicit AdamW(const TensorList& params, const AdamWOptions& options = {})
-      : Optimizer(params, adamw(options)) {}
-};
-/// torchopt.RMSProp (lr 1e-2, alpha 0.99, eps 1e-8).
-class RMSProp : public Optimizer {
- public:
-  explicit RMSProp(const TensorList& params, const RMSPropOptions& options = {})
-      : Optimizer(params, rmsprop(options)) {}
-};
-/// torchopt.AdaGrad (lr 1e-2, eps 1e-10).
-class AdaGrad : public Optimizer {
- public:
-  explicit AdaGrad(const TensorList& params, const AdaGradOptions& options = {})
-      : Optimizer(params, adagrad(options)) {}
-};
-/// torchopt.AdaMax (lr 1e-3, eps 1e-6).
-class AdaMax : public Optimizer {
- public:
-  explicit AdaMax(const TensorList& params, const AdaMaxOptions& options = {})
-      : Optimizer(params, adamax(options)) {}
-};
-/// torchopt.AdaDelta (lr 1e-3, rho 0.9, eps 1e-6).
-class AdaDelta : public Optimizer {
- public:
-  explicit AdaDelta(const TensorList& params, const AdaDeltaOptions& options = {})
-      : Optimizer(params, adadelta(options)) {}
-};
-/// torchopt.RAdam (lr 1e-3, eps 1e-6).
-class RAdam : public Optimizer {
- public:
-  explicit RAdam(const TensorList& params, const RAdamOptions& options = {})
-      : Optimizer(params, radam(options)) {}
 };
 
 }  // namespace metagrad

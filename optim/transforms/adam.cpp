@@ -1,6 +1,5 @@
-// scale_by_adam, scale_by_accelerated_adam (fused kernels: accelerated_adam.cpp), scale_by_adamax
-// and scale_by_radam (TorchOpt's transform/scale_by_adam.py, scale_by_adamax.py and
-// scale_by_radam.py).
+// scale_by_adam and scale_by_accelerated_adam (fused kernels: accelerated_adam.cpp), TorchOpt's
+// transform/scale_by_adam.py.
 #include <cmath>
 
 #include "optim/transforms.hpp"
@@ -12,13 +11,21 @@ namespace metagrad {
 using namespace optim_detail;
 
 Tensor optim_detail::adam_step_unfused(const Tensor& g, Tensor& mu, Tensor& nu,
-                                       const AdamStep& step, bool inplace) {
+                                       const AdamStep& step, bool inplace, Tensor* nu_max) {
   mu = update_moment(g, mu, step.b1, 1, inplace);
   nu = update_moment(g, nu, step.b2, 2, inplace);
+  if (nu_max != nullptr) {
+    if (inplace) {
+      nu_max->copy_(maximum(*nu_max, nu));
+    } else {
+      *nu_max = maximum(*nu_max, nu);
+    }
+  }
   // u = mu_hat / (sqrt(nu_hat + eps_root) + eps); mu_hat and nu_hat are new tensors, so the
   // in-place form only saves allocations.
   Tensor mu_hat = div(mu, step.bc1);
-  const Tensor denom = add(sqrt(add(div(nu, step.bc2), step.eps_root)), step.eps);
+  const Tensor& second = nu_max != nullptr ? *nu_max : nu;
+  const Tensor denom = add(sqrt(add(div(second, step.bc2), step.eps_root)), step.eps);
   if (inplace) {
     mu_hat.div_(denom);
     return mu_hat;
@@ -37,12 +44,19 @@ void check_adam_options(const ScaleByAdamOptions& o, const char* who) {
 
 GradientTransformation make_adam(const ScaleByAdamOptions& o, const char* who, bool fused) {
   check_adam_options(o, who);
+  MG_CHECK(!fused || !o.amsgrad,
+           "{}: amsgrad is not supported by the fused kernels (they keep no maximum of the second "
+           "moments); use scale_by_adam, or use_accelerated_op = false",
+           who);
   return {
       [o](const TensorList& params) {
         OptState state;
         state.kind = "ScaleByAdamState";
         state.tensors.emplace_back("mu", zero_moments(params, o.moment_requires_grad));
         state.tensors.emplace_back("nu", zero_moments(params, o.moment_requires_grad));
+        if (o.amsgrad) {
+          state.tensors.emplace_back("nu_max", zero_moments(params, o.moment_requires_grad));
+        }
         state.counters.emplace_back("count", 0);
         return state;
       },
@@ -62,10 +76,14 @@ GradientTransformation make_adam(const ScaleByAdamOptions& o, const char* who, b
                             .bc1 = 1.0 - std::pow(o.b1, c),
                             .bc2 = 1.0 - std::pow(o.b2, c)};
         if (fused) return adam_step_fused(updates, mu, nu, step, inplace);
+        TensorList* nu_max = o.amsgrad ? &state.tensor_list("nu_max") : nullptr;
+        if (nu_max != nullptr) expect_size(*nu_max, updates, who, "nu_max");
         TensorList out(updates.size());
         for (size_t i = 0; i < updates.size(); ++i) {
-          if (updates[i].defined())
-            out[i] = adam_step_unfused(updates[i], mu[i], nu[i], step, inplace);
+          if (updates[i].defined()) {
+            out[i] = adam_step_unfused(updates[i], mu[i], nu[i], step, inplace,
+                                       nu_max != nullptr ? &(*nu_max)[i] : nullptr);
+          }
         }
         return out;
       }};
@@ -79,88 +97,6 @@ GradientTransformation scale_by_adam(const ScaleByAdamOptions& options) {
 
 GradientTransformation scale_by_accelerated_adam(const ScaleByAdamOptions& options) {
   return make_adam(options, "scale_by_accelerated_adam", true);
-}
-
-GradientTransformation scale_by_adamax(const ScaleByAdamaxOptions& o) {
-  const char* who = "scale_by_adamax";
-  check_nonnegative(o.eps, who, "eps");
-  check_unit_interval(o.b1, who, "b1");
-  check_unit_interval(o.b2, who, "b2");
-  return {[o](const TensorList& params) {
-            OptState state;
-            state.kind = "ScaleByAdamaxState";
-            state.tensors.emplace_back("mu", zero_moments(params, o.moment_requires_grad));
-            state.tensors.emplace_back("nu", zero_moments(params, o.moment_requires_grad));
-            state.counters.emplace_back("t", 1);
-            return state;
-          },
-          [o, who](const TensorList& updates, OptState& state, const TensorList&, bool inplace) {
-            expect_kind(state, "ScaleByAdamaxState", who);
-            TensorList& mu = state.tensor_list("mu");
-            TensorList& nu = state.tensor_list("nu");
-            expect_size(mu, updates, who, "mu");
-            expect_size(nu, updates, who, "nu");
-            int64_t& t = state.counter("t");
-            const double bc1 = 1.0 - std::pow(o.b1, static_cast<double>(t));
-            TensorList out(updates.size());
-            for (size_t i = 0; i < updates.size(); ++i) {
-              const Tensor& g = updates[i];
-              if (!g.defined()) continue;
-              mu[i] = update_moment(g, mu[i], o.b1, 1, inplace);
-              // nu = max(b2 nu, |g| + eps): a new tensor either way (as TorchOpt).
-              nu[i] = maximum(mul(nu[i], o.b2), add(abs(g), o.eps));
-              out[i] = div(div(mu[i], nu[i]), bc1);
-            }
-            t = inc_count(t);
-            return out;
-          }};
-}
-
-GradientTransformation scale_by_radam(const ScaleByRAdamOptions& o) {
-  const char* who = "scale_by_radam";
-  check_nonnegative(o.eps, who, "eps");
-  check_unit_interval(o.b1, who, "b1");
-  check_unit_interval(o.b2, who, "b2");
-  return {[o](const TensorList& params) {
-            OptState state;
-            state.kind = "ScaleByRAdamState";
-            state.tensors.emplace_back("mu", zero_moments(params, o.moment_requires_grad));
-            state.tensors.emplace_back("nu", zero_moments(params, o.moment_requires_grad));
-            state.counters.emplace_back("t", 1);
-            return state;
-          },
-          [o, who](const TensorList& updates, OptState& state, const TensorList&, bool inplace) {
-            expect_kind(state, "ScaleByRAdamState", who);
-            TensorList& mu = state.tensor_list("mu");
-            TensorList& nu = state.tensor_list("nu");
-            expect_size(mu, updates, who, "mu");
-            expect_size(nu, updates, who, "nu");
-            int64_t& t_count = state.counter("t");
-            const double t = static_cast<double>(t_count);
-            const double rho_inf = 2.0 / (1.0 - o.b2) - 1.0;
-            const double bc1 = 1.0 - std::pow(o.b1, t);
-            const double bc2 = 1.0 - std::pow(o.b2, t);
-            const double rho = rho_inf - 2.0 * t * std::pow(o.b2, t) / bc2;
-            const bool rectify = rho > 5.0;
-            const double numerator = rectify ? std::sqrt(bc2 * (rho - 4.0) * (rho - 2.0) * rho_inf /
-                                                         ((rho_inf - 4.0) * (rho_inf - 2.0) * rho))
-                                             : 0.0;
-            TensorList out(updates.size());
-            for (size_t i = 0; i < updates.size(); ++i) {
-              const Tensor& g = updates[i];
-              if (!g.defined()) continue;
-              mu[i] = update_moment(g, mu[i], o.b1, 1, inplace);
-              nu[i] = update_moment(g, nu[i], o.b2, 2, inplace);
-              if (rectify) {
-                // u = mu * (numerator / (1 - b1^t)) / (sqrt(nu) + eps)
-                out[i] = div(mul(mu[i], numerator / bc1), add(sqrt(nu[i]), o.eps));
-              } else {
-                out[i] = div(mu[i], bc1);
-              }
-            }
-            t_count = inc_count(t_count);
-            return out;
-          }};
 }
 
 }  // namespace metagrad

@@ -20,9 +20,10 @@ struct AdamStep {
 /// scale_by_adam's step for one tensor, written in public differentiable ops:
 /// mu = b1 mu + (1 - b1) g, nu = b2 nu + (1 - b2) g^2 (in place into `mu` and `nu`, or replacing
 /// the handles with new tensors), returns u = (mu / bc1) / (sqrt(nu / bc2 + eps_root) + eps)
-/// as a new tensor (`g` is never written).
+/// as a new tensor (`g` is never written). With `nu_max` (AMSGrad), nu_max = max(nu_max, nu)
+/// (in place or replaced likewise) takes nu's place in u.
 Tensor adam_step_unfused(const Tensor& g, Tensor& mu, Tensor& nu, const AdamStep& step,
-                         bool inplace);
+                         bool inplace, Tensor* nu_max = nullptr);
 
 /// scale_by_accelerated_adam's step for every defined update (undefined ones give undefined
 /// updates), with the same arithmetic as adam_step_unfused (bit-identical in float64).

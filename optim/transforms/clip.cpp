@@ -1,4 +1,4 @@
-// clip_grad_norm and nan_to_num (TorchOpt's clip.py and transform/nan_to_num.py).
+// clip_grad_norm (TorchOpt's clip.py).
 #include <algorithm>
 #include <cmath>
 
@@ -57,28 +57,6 @@ GradientTransformation clip_grad_norm(const ClipGradNormOptions& o) {
                 out[i].mul_(coefficient);
               } else {
                 out[i] = mul(updates[i], coefficient);
-              }
-            }
-            return out;
-          }};
-}
-
-GradientTransformation nan_to_num(const NanToNumOptions& o) {
-  return {empty_state,
-          [o](const TensorList& updates, OptState& state, const TensorList&, bool inplace) {
-            expect_kind(state, "EmptyState", "nan_to_num");
-            TensorList out(updates.size());
-            for (size_t i = 0; i < updates.size(); ++i) {
-              if (!updates[i].defined()) continue;
-              if (inplace) {
-                // While recording, replace from a copy so that the op does not save the tensor
-                // it then overwrites.
-                Tensor g = updates[i];
-                const Tensor source = is_grad_enabled() && g.requires_grad() ? g.clone() : g;
-                g.copy_(metagrad::nan_to_num(source, o.nan, o.posinf, o.neginf));
-                out[i] = g;
-              } else {
-                out[i] = metagrad::nan_to_num(updates[i], o.nan, o.posinf, o.neginf);
               }
             }
             return out;

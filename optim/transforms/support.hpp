@@ -1,6 +1,7 @@
 #pragma once
 
-// Internal helpers shared by the transformation files (not part of the public API).
+// Helpers shared by the transformations and optimizer files (optim_detail: installed because the
+// optimizer headers use them, but not part of the stable API).
 #include <cstdint>
 #include <limits>
 #include <string_view>
@@ -69,6 +70,14 @@ inline Tensor update_moment(const Tensor& g, Tensor t, double decay, int order, 
     return t;
   }
   return decay != 1.0 ? add(mul(t, decay), term, 1.0 - decay) : add(t, term);
+}
+
+/// g / denom: written into g and returned when in place, a new tensor otherwise.
+inline Tensor divide_update(const Tensor& g, const Tensor& denom, bool inplace) {
+  if (!inplace) return div(g, denom);
+  Tensor out = g;
+  out.div_(denom);
+  return out;
 }
 
 /// The parameter to add into an in-place update: its data when the update does not require grad

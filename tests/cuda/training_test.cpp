@@ -180,7 +180,7 @@ TensorList maml_meta_gradient(nn::Sequential& net, const Tensor& xs, const Tenso
     inner =
         std::make_unique<MetaAdam>(net, MetaAdamOptions{.lr = 0.05, .use_accelerated_op = true});
   else
-    inner = std::make_unique<MetaSGD>(net, SGDOptions{.lr = 0.3, .momentum = 0.5});
+    inner = std::make_unique<MetaSGD>(net, MetaSGDOptions{.lr = 0.3, .momentum = 0.5});
   for (int k = 0; k < steps; ++k) inner->step(loss(net(xs), ys));
   return grad({loss(net(xq), yq)}, initial);
 }

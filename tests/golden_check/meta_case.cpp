@@ -11,6 +11,7 @@
 #include "engine/autograd/engine.hpp"
 #include "engine/ops.hpp"
 #include "optim/meta/meta_optimizer.hpp"
+#include "optim/optimizers.hpp"
 #include "tests/golden_check/golden_case.hpp"
 #include "tests/golden_check/nets.hpp"
 #include "tests/optim/golden_spec.hpp"

@@ -1,7 +1,10 @@
 #include "tests/optim/golden_spec.hpp"
 
+#include <functional>
+#include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace metagrad::testing {
 namespace {
@@ -66,114 +69,120 @@ class Options {
   std::set<std::string> used_;
 };
 
+// One option of an options struct O: its TorchOpt keyword and the member it sets.
+template <typename O>
+struct Field {
+  template <typename T>
+  Field(const char* key, T O::*member)
+      : read([key, member](Options& options, O& out) { options.get(key, out.*member); }) {}
+  std::function<void(Options&, O&)> read;
+};
+
+// Builds a transformation from an entry's options (accelerated: turn use_accelerated_op on).
+using Builder = std::function<GradientTransformation(Options&, bool accelerated)>;
+
+// The builder of `make` reading `fields` into its options.
+template <typename O>
+Builder build(GradientTransformation (*make)(const O&), std::vector<Field<O>> fields) {
+  return [make, fields = std::move(fields)](Options& options, bool accelerated) {
+    O x;
+    for (const auto& field : fields) field.read(options, x);
+    options.finish();
+    if constexpr (requires { x.use_accelerated_op; }) {
+      x.use_accelerated_op = x.use_accelerated_op || accelerated;
+    }
+    return make(x);
+  };
+}
+
+// The transformations that golden specs name, with their TorchOpt keywords.
+const std::map<std::string, Builder>& builders() {
+  using SGD = SGDOptions;
+  using Adam = AdamOptions;
+  using AdamW = AdamWOptions;
+  using RMS = RMSPropOptions;
+  using AdaGrad = AdaGradOptions;
+  using AdaMax = AdaMaxOptions;
+  using RAdam = RAdamOptions;
+  using AdaDelta = AdaDeltaOptions;
+  using Clip = ClipGradNormOptions;
+  using NanToNum = NanToNumOptions;
+  static const std::map<std::string, Builder> table = {
+      {"sgd", build<SGD>(sgd, {{"lr", &SGD::lr},
+                               {"momentum", &SGD::momentum},
+                               {"dampening", &SGD::dampening},
+                               {"weight_decay", &SGD::weight_decay},
+                               {"nesterov", &SGD::nesterov},
+                               {"moment_requires_grad", &SGD::moment_requires_grad},
+                               {"maximize", &SGD::maximize}})},
+      {"adam", build<Adam>(adam, {{"lr", &Adam::lr},
+                                  {"betas", &Adam::betas},
+                                  {"eps", &Adam::eps},
+                                  {"weight_decay", &Adam::weight_decay},
+                                  {"eps_root", &Adam::eps_root},
+                                  {"moment_requires_grad", &Adam::moment_requires_grad},
+                                  {"maximize", &Adam::maximize},
+                                  {"use_accelerated_op", &Adam::use_accelerated_op}})},
+      {"adamw", build<AdamW>(adamw, {{"lr", &AdamW::lr},
+                                     {"betas", &AdamW::betas},
+                                     {"eps", &AdamW::eps},
+                                     {"weight_decay", &AdamW::weight_decay},
+                                     {"eps_root", &AdamW::eps_root},
+                                     {"moment_requires_grad", &AdamW::moment_requires_grad},
+                                     {"maximize", &AdamW::maximize},
+                                     {"use_accelerated_op", &AdamW::use_accelerated_op}})},
+      {"rmsprop", build<RMS>(rmsprop, {{"lr", &RMS::lr},
+                                       {"alpha", &RMS::alpha},
+                                       {"eps", &RMS::eps},
+                                       {"weight_decay", &RMS::weight_decay},
+                                       {"momentum", &RMS::momentum},
+                                       {"centered", &RMS::centered},
+                                       {"initial_scale", &RMS::initial_scale},
+                                       {"nesterov", &RMS::nesterov},
+                                       {"maximize", &RMS::maximize}})},
+      {"adagrad",
+       build<AdaGrad>(adagrad, {{"lr", &AdaGrad::lr},
+                                {"lr_decay", &AdaGrad::lr_decay},
+                                {"weight_decay", &AdaGrad::weight_decay},
+                                {"initial_accumulator_value", &AdaGrad::initial_accumulator_value},
+                                {"eps", &AdaGrad::eps},
+                                {"maximize", &AdaGrad::maximize}})},
+      {"adamax", build<AdaMax>(adamax, {{"lr", &AdaMax::lr},
+                                        {"betas", &AdaMax::betas},
+                                        {"eps", &AdaMax::eps},
+                                        {"weight_decay", &AdaMax::weight_decay},
+                                        {"moment_requires_grad", &AdaMax::moment_requires_grad}})},
+      {"radam", build<RAdam>(radam, {{"lr", &RAdam::lr},
+                                     {"betas", &RAdam::betas},
+                                     {"eps", &RAdam::eps},
+                                     {"weight_decay", &RAdam::weight_decay},
+                                     {"moment_requires_grad", &RAdam::moment_requires_grad}})},
+      {"adadelta",
+       build<AdaDelta>(adadelta, {{"lr", &AdaDelta::lr},
+                                  {"rho", &AdaDelta::rho},
+                                  {"eps", &AdaDelta::eps},
+                                  {"weight_decay", &AdaDelta::weight_decay},
+                                  {"moment_requires_grad", &AdaDelta::moment_requires_grad}})},
+      {"clip_grad_norm",
+       build<Clip>(clip_grad_norm, {{"max_norm", &Clip::max_norm},
+                                    {"norm_type", &Clip::norm_type},
+                                    {"error_if_nonfinite", &Clip::error_if_nonfinite}})},
+      {"nan_to_num", build<NanToNum>(nan_to_num, {{"nan", &NanToNum::nan},
+                                                  {"posinf", &NanToNum::posinf},
+                                                  {"neginf", &NanToNum::neginf}})},
+  };
+  return table;
+}
+
 }  // namespace
 
 GradientTransformation transform_from_entry(const json& entry, bool accelerated) {
   const std::string name = entry.at("name").get<std::string>();
   const json options = entry.value("options", json::object());
+  const auto it = builders().find(name);
+  MG_CHECK(it != builders().end(), "golden spec: unknown transformation '{}'", name);
   Options o(options, name);
-  GradientTransformation result;
-  if (name == "sgd") {
-    SGDOptions x;
-    o.get("lr", x.lr);
-    o.get("momentum", x.momentum);
-    o.get("dampening", x.dampening);
-    o.get("weight_decay", x.weight_decay);
-    o.get("nesterov", x.nesterov);
-    o.get("moment_requires_grad", x.moment_requires_grad);
-    o.get("maximize", x.maximize);
-    o.finish();
-    result = sgd(x);
-  } else if (name == "adam") {
-    AdamOptions x;
-    o.get("lr", x.lr);
-    o.get("betas", x.betas);
-    o.get("eps", x.eps);
-    o.get("weight_decay", x.weight_decay);
-    o.get("eps_root", x.eps_root);
-    o.get("moment_requires_grad", x.moment_requires_grad);
-    o.get("maximize", x.maximize);
-    o.get("use_accelerated_op", x.use_accelerated_op);
-    o.finish();
-    x.use_accelerated_op = x.use_accelerated_op || accelerated;
-    result = adam(x);
-  } else if (name == "adamw") {
-    AdamWOptions x;
-    o.get("lr", x.lr);
-    o.get("betas", x.betas);
-    o.get("eps", x.eps);
-    o.get("weight_decay", x.weight_decay);
-    o.get("eps_root", x.eps_root);
-    o.get("moment_requires_grad", x.moment_requires_grad);
-    o.get("maximize", x.maximize);
-    o.get("use_accelerated_op", x.use_accelerated_op);
-    o.finish();
-    x.use_accelerated_op = x.use_accelerated_op || accelerated;
-    result = adamw(x);
-  } else if (name == "rmsprop") {
-    RMSPropOptions x;
-    o.get("lr", x.lr);
-    o.get("alpha", x.alpha);
-    o.get("eps", x.eps);
-    o.get("weight_decay", x.weight_decay);
-    o.get("momentum", x.momentum);
-    o.get("centered", x.centered);
-    o.get("initial_scale", x.initial_scale);
-    o.get("nesterov", x.nesterov);
-    o.get("maximize", x.maximize);
-    o.finish();
-    result = rmsprop(x);
-  } else if (name == "adagrad") {
-    AdaGradOptions x;
-    o.get("lr", x.lr);
-    o.get("lr_decay", x.lr_decay);
-    o.get("weight_decay", x.weight_decay);
-    o.get("initial_accumulator_value", x.initial_accumulator_value);
-    o.get("eps", x.eps);
-    o.get("maximize", x.maximize);
-    o.finish();
-    result = adagrad(x);
-  } else if (name == "adamax" || name == "radam") {
-    AdaMaxOptions x;
-    o.get("lr", x.lr);
-    o.get("betas", x.betas);
-    o.get("eps", x.eps);
-    o.get("weight_decay", x.weight_decay);
-    o.get("moment_requires_grad", x.moment_requires_grad);
-    o.finish();
-    result = name == "adamax" ? adamax(x)
-                              : radam({.lr = x.lr,
-                                       .betas = x.betas,
-                                       .eps = x.eps,
-                                       .weight_decay = x.weight_decay,
-                                       .moment_requires_grad = x.moment_requires_grad});
-  } else if (name == "adadelta") {
-    AdaDeltaOptions x;
-    o.get("lr", x.lr);
-    o.get("rho", x.rho);
-    o.get("eps", x.eps);
-    o.get("weight_decay", x.weight_decay);
-    o.get("moment_requires_grad", x.moment_requires_grad);
-    o.finish();
-    result = adadelta(x);
-  } else if (name == "clip_grad_norm") {
-    ClipGradNormOptions x;
-    o.get("max_norm", x.max_norm);
-    o.get("norm_type", x.norm_type);
-    o.get("error_if_nonfinite", x.error_if_nonfinite);
-    o.finish();
-    result = clip_grad_norm(x);
-  } else if (name == "nan_to_num") {
-    NanToNumOptions x;
-    o.get("nan", x.nan);
-    o.get("posinf", x.posinf);
-    o.get("neginf", x.neginf);
-    o.finish();
-    result = nan_to_num(x);
-  } else {
-    MG_FAIL("golden spec: unknown transformation '{}'", name);
-  }
-  return result;
+  return it->second(o, accelerated);
 }
 
 GradientTransformation transform_from_spec(const json& spec, bool accelerated) {

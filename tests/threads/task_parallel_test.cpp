@@ -13,6 +13,7 @@
 #include "engine/parallel.hpp"
 #include "optim/meta/meta_batch.hpp"
 #include "optim/meta/meta_optimizer.hpp"
+#include "optim/optimizers.hpp"
 #include "optim/utils.hpp"
 #include "tests/support/helpers.hpp"
 

@@ -1,0 +1,54 @@
+#pragma once
+
+// AdaDelta (torchopt.adadelta, torchopt.AdaDelta, torchopt.MetaAdaDelta).
+#include "optim/optimizers/common.hpp"
+
+namespace metagrad {
+
+/// Options of adadelta (TorchOpt's keyword order). TorchOpt's MetaAdaDelta defaults differ from
+/// torchopt.adadelta's: lr 1.0 instead of 1e-3, moments requiring grad.
+template <Form F = Form::functional>
+struct AdaDeltaOptionsFor {
+  ScalarOrSchedule lr = F == Form::meta ? 1.0 : 1e-3;
+  double rho = 0.9;
+  double eps = 1e-6;
+  double weight_decay = 0.0;
+  bool moment_requires_grad = F == Form::meta;
+};
+/// torchopt.adadelta's and torchopt.AdaDelta's options.
+using AdaDeltaOptions = AdaDeltaOptionsFor<Form::functional>;
+/// torchopt.MetaAdaDelta's options.
+using MetaAdaDeltaOptions = AdaDeltaOptionsFor<Form::meta>;
+
+/// torchopt.adadelta: chain(flip_sign_and_add_weight_decay, scale_by_adadelta, scale_by_neg_lr).
+/// TorchOpt gives it no maximize option.
+template <Form F = Form::functional>
+GradientTransformation adadelta(const AdaDeltaOptionsFor<F>& o = {}) {
+  const char* who = "adadelta";
+  optim_detail::check_lr(o.lr, who);
+  optim_detail::check_nonnegative(o.eps, who, "eps");
+  optim_detail::check_nonnegative(o.weight_decay, who, "weight_decay");
+  optim_detail::check_unit_interval(o.rho, who, "rho");
+  return chain(flip_sign_and_add_weight_decay(o.weight_decay, false),
+               scale_by_adadelta(
+                   {.rho = o.rho, .eps = o.eps, .moment_requires_grad = o.moment_requires_grad}),
+               scale_by_neg_lr(o.lr));
+}
+
+/// torchopt.AdaDelta (lr 1e-3, rho 0.9, eps 1e-6).
+class AdaDelta : public Optimizer {
+ public:
+  explicit AdaDelta(const TensorList& params, const AdaDeltaOptions& options = {})
+      : Optimizer(params, adadelta(options)) {}
+};
+
+/// torchopt.MetaAdaDelta (lr 1.0, moment_requires_grad true).
+class MetaAdaDelta : public MetaOptimizer {
+ public:
+  explicit MetaAdaDelta(nn::Module& module, const MetaAdaDeltaOptions& options = {})
+      : MetaOptimizer(module, adadelta(options)) {}
+};
+/// torchopt.MetaAdadelta (PyTorch's spelling).
+using MetaAdadelta = MetaAdaDelta;
+
+}  // namespace metagrad

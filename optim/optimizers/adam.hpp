@@ -1,0 +1,66 @@
+#pragma once
+
+// Adam (torchopt.adam, torchopt.Adam, torchopt.MetaAdam), with torch.optim.Adam's amsgrad.
+#include "optim/optimizers/common.hpp"
+
+namespace metagrad {
+
+/// Options of adam (TorchOpt's keyword order). MetaAdam's moments require grad.
+template <Form F = Form::functional>
+struct AdamOptionsFor {
+  ScalarOrSchedule lr = 1e-3;
+  std::pair<double, double> betas = {0.9, 0.999};
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  /// AMSGrad (torch.optim.Adam's amsgrad): the running maximum of the second moments replaces
+  /// them in the denominator. Not with use_accelerated_op.
+  bool amsgrad = false;
+  double eps_root = 0.0;
+  bool moment_requires_grad = F == Form::meta;
+  bool maximize = false;
+  bool use_accelerated_op = false;
+};
+/// torchopt.adam's and torchopt.Adam's options.
+using AdamOptions = AdamOptionsFor<Form::functional>;
+/// torchopt.MetaAdam's options (moment_requires_grad true).
+using MetaAdamOptions = AdamOptionsFor<Form::meta>;
+
+/// torchopt.adam: chain(flip_sign_and_add_weight_decay, scale_by_adam (scale_by_accelerated_adam
+/// with use_accelerated_op), scale_by_neg_lr).
+template <Form F = Form::functional>
+GradientTransformation adam(const AdamOptionsFor<F>& o = {}) {
+  const char* who = "adam";
+  optim_detail::check_lr(o.lr, who);
+  optim_detail::check_nonnegative(o.eps, who, "eps");
+  optim_detail::check_betas(o.betas, who);
+  optim_detail::check_nonnegative(o.weight_decay, who, "weight_decay");
+  optim_detail::check_nonnegative(o.eps_root, who, "eps_root");
+  MG_CHECK(!o.amsgrad || !o.use_accelerated_op,
+           "adam: amsgrad is not supported with use_accelerated_op (the fused kernels keep no "
+           "maximum of the second moments); set use_accelerated_op = false");
+  const ScaleByAdamOptions scaler{.b1 = o.betas.first,
+                                  .b2 = o.betas.second,
+                                  .eps = o.eps,
+                                  .eps_root = o.eps_root,
+                                  .moment_requires_grad = o.moment_requires_grad,
+                                  .amsgrad = o.amsgrad};
+  return chain(flip_sign_and_add_weight_decay(o.weight_decay, o.maximize),
+               o.use_accelerated_op ? scale_by_accelerated_adam(scaler) : scale_by_adam(scaler),
+               scale_by_neg_lr(o.lr));
+}
+
+/// torchopt.Adam (lr 1e-3, betas (0.9, 0.999), eps 1e-8).
+class Adam : public Optimizer {
+ public:
+  explicit Adam(const TensorList& params, const AdamOptions& options = {})
+      : Optimizer(params, adam(options)) {}
+};
+
+/// torchopt.MetaAdam (moment_requires_grad true).
+class MetaAdam : public MetaOptimizer {
+ public:
+  explicit MetaAdam(nn::Module& module, const MetaAdamOptions& options = {})
+      : MetaOptimizer(module, adam(options)) {}
+};
+
+}  // namespace metagrad

@@ -1,0 +1,56 @@
+#pragma once
+
+// AdaMax (torchopt.adamax, torchopt.AdaMax, torchopt.MetaAdaMax).
+#include "optim/optimizers/common.hpp"
+
+namespace metagrad {
+
+/// Options of adamax (TorchOpt's keyword order). TorchOpt's MetaAdaMax defaults differ from
+/// torchopt.adamax's: lr 2e-3 instead of 1e-3, eps 1e-8 instead of 1e-6, moments requiring grad.
+template <Form F = Form::functional>
+struct AdaMaxOptionsFor {
+  ScalarOrSchedule lr = F == Form::meta ? 2e-3 : 1e-3;
+  std::pair<double, double> betas = {0.9, 0.999};
+  double eps = F == Form::meta ? 1e-8 : 1e-6;
+  double weight_decay = 0.0;
+  bool moment_requires_grad = F == Form::meta;
+};
+/// torchopt.adamax's and torchopt.AdaMax's options.
+using AdaMaxOptions = AdaMaxOptionsFor<Form::functional>;
+/// torchopt.MetaAdaMax's options.
+using MetaAdaMaxOptions = AdaMaxOptionsFor<Form::meta>;
+
+/// torchopt.adamax: chain(flip_sign_and_add_weight_decay, scale_by_adamax, scale_by_neg_lr).
+/// TorchOpt gives it no maximize option.
+template <Form F = Form::functional>
+GradientTransformation adamax(const AdaMaxOptionsFor<F>& o = {}) {
+  const char* who = "adamax";
+  optim_detail::check_lr(o.lr, who);
+  optim_detail::check_nonnegative(o.eps, who, "eps");
+  optim_detail::check_nonnegative(o.weight_decay, who, "weight_decay");
+  optim_detail::check_betas(o.betas, who);
+  return chain(flip_sign_and_add_weight_decay(o.weight_decay, false),
+               scale_by_adamax({.b1 = o.betas.first,
+                                .b2 = o.betas.second,
+                                .eps = o.eps,
+                                .moment_requires_grad = o.moment_requires_grad}),
+               scale_by_neg_lr(o.lr));
+}
+
+/// torchopt.AdaMax (lr 1e-3, eps 1e-6).
+class AdaMax : public Optimizer {
+ public:
+  explicit AdaMax(const TensorList& params, const AdaMaxOptions& options = {})
+      : Optimizer(params, adamax(options)) {}
+};
+
+/// torchopt.MetaAdaMax (lr 2e-3, eps 1e-8, moment_requires_grad true).
+class MetaAdaMax : public MetaOptimizer {
+ public:
+  explicit MetaAdaMax(nn::Module& module, const MetaAdaMaxOptions& options = {})
+      : MetaOptimizer(module, adamax(options)) {}
+};
+/// torchopt.MetaAdamax (PyTorch's spelling).
+using MetaAdamax = MetaAdaMax;
+
+}  // namespace metagrad

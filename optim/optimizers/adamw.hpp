@@ -1,0 +1,70 @@
+#pragma once
+
+// AdamW: Adam with decoupled weight decay (torchopt.adamw, torchopt.AdamW, torchopt.MetaAdamW),
+// with torch.optim.AdamW's amsgrad.
+#include "optim/optimizers/common.hpp"
+
+namespace metagrad {
+
+/// Options of adamw (TorchOpt's keyword order); the same defaults in every form.
+template <Form F = Form::functional>
+struct AdamWOptionsFor {
+  ScalarOrSchedule lr = 1e-3;
+  std::pair<double, double> betas = {0.9, 0.999};
+  double eps = 1e-8;
+  double weight_decay = 1e-2;
+  /// AMSGrad (torch.optim.Adam's amsgrad): the running maximum of the second moments replaces
+  /// them in the denominator. Not with use_accelerated_op.
+  bool amsgrad = false;
+  double eps_root = 0.0;
+  /// Parameters to decay (all when unset).
+  ParamMask mask;
+  bool moment_requires_grad = false;
+  bool maximize = false;
+  bool use_accelerated_op = false;
+};
+/// torchopt.adamw's and torchopt.AdamW's options.
+using AdamWOptions = AdamWOptionsFor<Form::functional>;
+/// torchopt.MetaAdamW's options (as adamw's: TorchOpt keeps moment_requires_grad false).
+using MetaAdamWOptions = AdamWOptionsFor<Form::meta>;
+
+/// torchopt.adamw: chain(flip_sign_and_add_weight_decay(0, maximize), scale_by_adam (or
+/// scale_by_accelerated_adam), add_decayed_weights(weight_decay, mask), scale_by_neg_lr).
+template <Form F = Form::functional>
+GradientTransformation adamw(const AdamWOptionsFor<F>& o = {}) {
+  const char* who = "adamw";
+  optim_detail::check_lr(o.lr, who);
+  optim_detail::check_nonnegative(o.eps, who, "eps");
+  optim_detail::check_betas(o.betas, who);
+  optim_detail::check_nonnegative(o.weight_decay, who, "weight_decay");
+  optim_detail::check_nonnegative(o.eps_root, who, "eps_root");
+  MG_CHECK(!o.amsgrad || !o.use_accelerated_op,
+           "adamw: amsgrad is not supported with use_accelerated_op (the fused kernels keep no "
+           "maximum of the second moments); set use_accelerated_op = false");
+  const ScaleByAdamOptions scaler{.b1 = o.betas.first,
+                                  .b2 = o.betas.second,
+                                  .eps = o.eps,
+                                  .eps_root = o.eps_root,
+                                  .moment_requires_grad = o.moment_requires_grad,
+                                  .amsgrad = o.amsgrad};
+  return chain(flip_sign_and_add_weight_decay(0.0, o.maximize),
+               o.use_accelerated_op ? scale_by_accelerated_adam(scaler) : scale_by_adam(scaler),
+               add_decayed_weights({.weight_decay = o.weight_decay, .mask = o.mask}),
+               scale_by_neg_lr(o.lr));
+}
+
+/// torchopt.AdamW (lr 1e-3, weight_decay 1e-2).
+class AdamW : public Optimizer {
+ public:
+  explicit AdamW(const TensorList& params, const AdamWOptions& options = {})
+      : Optimizer(params, adamw(options)) {}
+};
+
+/// torchopt.MetaAdamW (moment_requires_grad false, as in TorchOpt).
+class MetaAdamW : public MetaOptimizer {
+ public:
+  explicit MetaAdamW(nn::Module& module, const MetaAdamWOptions& options = {})
+      : MetaOptimizer(module, adamw(options)) {}
+};
+
+}  // namespace metagrad

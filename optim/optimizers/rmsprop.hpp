@@ -1,0 +1,60 @@
+#pragma once
+
+// RMSProp, plain or centered, with momentum (torchopt.rmsprop, torchopt.RMSProp,
+// torchopt.MetaRMSProp).
+#include "optim/optimizers/common.hpp"
+
+namespace metagrad {
+
+/// Options of rmsprop (TorchOpt's keyword order); the same defaults in every form.
+template <Form F = Form::functional>
+struct RMSPropOptionsFor {
+  ScalarOrSchedule lr = 1e-2;
+  double alpha = 0.99;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  double momentum = 0.0;
+  bool centered = false;
+  double initial_scale = 0.0;
+  bool nesterov = false;
+  bool maximize = false;
+};
+/// torchopt.rmsprop's and torchopt.RMSProp's options.
+using RMSPropOptions = RMSPropOptionsFor<Form::functional>;
+/// torchopt.MetaRMSProp's options (as rmsprop's).
+using MetaRMSPropOptions = RMSPropOptionsFor<Form::meta>;
+
+/// torchopt.rmsprop: chain(flip_sign_and_add_weight_decay, scale_by_rms (scale_by_stddev when
+/// centered), trace, scale_by_neg_lr).
+template <Form F = Form::functional>
+GradientTransformation rmsprop(const RMSPropOptionsFor<F>& o = {}) {
+  const char* who = "rmsprop";
+  optim_detail::check_lr(o.lr, who);
+  optim_detail::check_nonnegative(o.alpha, who, "alpha");
+  optim_detail::check_nonnegative(o.eps, who, "eps");
+  optim_detail::check_nonnegative(o.momentum, who, "momentum");
+  optim_detail::check_nonnegative(o.weight_decay, who, "weight_decay");
+  MG_CHECK(!o.nesterov || o.momentum > 0.0,
+           "rmsprop: Nesterov momentum requires a momentum (got momentum = {})", o.momentum);
+  const ScaleByRmsOptions scaler{.alpha = o.alpha, .eps = o.eps, .initial_scale = o.initial_scale};
+  return chain(flip_sign_and_add_weight_decay(o.weight_decay, o.maximize),
+               o.centered ? scale_by_stddev(scaler) : scale_by_rms(scaler),
+               trace({.momentum = o.momentum, .dampening = 0.0, .nesterov = o.nesterov}),
+               scale_by_neg_lr(o.lr));
+}
+
+/// torchopt.RMSProp (lr 1e-2, alpha 0.99, eps 1e-8).
+class RMSProp : public Optimizer {
+ public:
+  explicit RMSProp(const TensorList& params, const RMSPropOptions& options = {})
+      : Optimizer(params, rmsprop(options)) {}
+};
+
+/// torchopt.MetaRMSProp.
+class MetaRMSProp : public MetaOptimizer {
+ public:
+  explicit MetaRMSProp(nn::Module& module, const MetaRMSPropOptions& options = {})
+      : MetaOptimizer(module, rmsprop(options)) {}
+};
+
+}  // namespace metagrad

@@ -1,0 +1,57 @@
+#pragma once
+
+// SGD with momentum, dampening, Nesterov momentum and weight decay (torchopt.sgd, torchopt.SGD,
+// torchopt.MetaSGD).
+#include "optim/optimizers/common.hpp"
+
+namespace metagrad {
+
+/// Options of sgd (TorchOpt's keyword order). lr is required. MetaSGD's moments require grad.
+template <Form F = Form::functional>
+struct SGDOptionsFor {
+  ScalarOrSchedule lr;
+  double momentum = 0.0;
+  double dampening = 0.0;
+  double weight_decay = 0.0;
+  bool nesterov = false;
+  bool moment_requires_grad = F == Form::meta;
+  bool maximize = false;
+};
+/// torchopt.sgd's and torchopt.SGD's options.
+using SGDOptions = SGDOptionsFor<Form::functional>;
+/// torchopt.MetaSGD's options (moment_requires_grad true).
+using MetaSGDOptions = SGDOptionsFor<Form::meta>;
+
+/// torchopt.sgd: chain(flip_sign_and_add_weight_decay, trace, scale_by_neg_lr).
+template <Form F = Form::functional>
+GradientTransformation sgd(const SGDOptionsFor<F>& o) {
+  const char* who = "sgd";
+  optim_detail::check_lr(o.lr, who);
+  optim_detail::check_nonnegative(o.momentum, who, "momentum");
+  optim_detail::check_nonnegative(o.weight_decay, who, "weight_decay");
+  MG_CHECK(!o.nesterov || (o.momentum > 0.0 && o.dampening == 0.0),
+           "sgd: Nesterov momentum requires a momentum and zero dampening (got momentum = {}, "
+           "dampening = {})",
+           o.momentum, o.dampening);
+  return chain(flip_sign_and_add_weight_decay(o.weight_decay, o.maximize),
+               trace({.momentum = o.momentum,
+                      .dampening = o.dampening,
+                      .nesterov = o.nesterov,
+                      .moment_requires_grad = o.moment_requires_grad}),
+               scale_by_neg_lr(o.lr));
+}
+
+/// torchopt.SGD (lr is required).
+class SGD : public Optimizer {
+ public:
+  SGD(const TensorList& params, const SGDOptions& options) : Optimizer(params, sgd(options)) {}
+};
+
+/// torchopt.MetaSGD (lr is required; moment_requires_grad true).
+class MetaSGD : public MetaOptimizer {
+ public:
+  MetaSGD(nn::Module& module, const MetaSGDOptions& options)
+      : MetaOptimizer(module, sgd(options)) {}
+};
+
+}  // namespace metagrad
