@@ -8,13 +8,15 @@
 
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
+#include "engine/ops/conv2d_ops.hpp"
 #include "engine/ops/op_support.hpp"
 
-// unfold and fold are the only primitives here: each records the other as its backward
-// (DESIGN §3). conv2d (unfold + matmul + bias), max_pool2d (a backend argmax per window, then a
-// gather of the input) and avg_pool2d (unfold + sum / count) are compositions of them with other
-// differentiable ops, so every one has exact derivatives of every order without hand-written
-// second derivatives.
+// unfold and fold are primitives that record each other as their backward (DESIGN §3). conv2d is
+// one recorded op whose gradients are two more ops of the same family (Note [conv2d adjoint
+// family], conv2d_ops.cpp), so it saves its input and weight, never the unfolded columns.
+// max_pool2d (a backend argmax per window, then a gather of the input) and avg_pool2d (unfold +
+// sum / count) are compositions with other differentiable ops. Every one has exact derivatives of
+// every order without hand-written second derivatives.
 namespace metagrad {
 namespace {
 
@@ -84,32 +86,30 @@ void check_image(const Tensor& x, const char* op) {
       op, shape_str(x.shape()));
 }
 
-Tensor fold_impl(const Tensor& columns, int64_t height, int64_t width, const ConvGeometry& g);
+}  // namespace
 
-// im2col of a 4-D image. `channel_major` lays the result out in memory as [C*kh*kw, N, L] (the
-// tensor is still [N, C*kh*kw, L], with permuted strides) so that conv2d multiplies it as one
-// [C*kh*kw, N*L] matrix without a copy.
-Tensor unfold_impl(const Tensor& x, const ConvGeometry& g, double pad_value, bool channel_major) {
+namespace detail {
+
+Tensor unfold_columns(const Tensor& x, const ConvGeometry& g, bool channel_major) {
   const int64_t n = x.size(0), l = g.out_h * g.out_w;
   const int64_t k = checked_mul(x.size(1), g.kernel_h * g.kernel_w, "unfold", "columns size");
   checked_mul(checked_mul(k, n, "unfold", "columns size"), l, "unfold", "columns size");
   const Tensor out = channel_major ? make_view(make_empty({k, n, l}, x.dtype(), x.device()),
                                                {n, k, l}, {l, n * l, 1}, 0)
                                    : make_empty({n, k, l}, x.dtype(), x.device());
-  if (out.numel() > 0) backend_of(x).unfold(view_of(x), view_of(out), g, pad_value);
+  if (out.numel() > 0) backend_of(x).unfold(view_of(x), view_of(out), g, 0.0);
   if (needs_grad(x)) {
     // d unfold(x) = unfold(dx)  =>  grad_x = fold(grad_y) (the adjoint)
     record(
         "UnfoldBackward", {x}, {out},
         [g, height = x.size(2), width = x.size(3)](const TensorList& grads, Node&) -> TensorList {
-          return {fold_impl(grads[0], height, width, g)};
+          return {fold_columns(grads[0], height, width, g)};
         });
   }
   return out;
 }
 
-// col2im of [N, C*kh*kw, L] columns into a new [N, C, height, width] image.
-Tensor fold_impl(const Tensor& columns, int64_t height, int64_t width, const ConvGeometry& g) {
+Tensor fold_columns(const Tensor& columns, int64_t height, int64_t width, const ConvGeometry& g) {
   const int64_t channels = columns.size(1) / (g.kernel_h * g.kernel_w);
   Tensor out =
       make_empty({columns.size(0), channels, height, width}, columns.dtype(), columns.device());
@@ -117,11 +117,18 @@ Tensor fold_impl(const Tensor& columns, int64_t height, int64_t width, const Con
   if (needs_grad(columns)) {
     // d fold(y) = fold(dy)  =>  grad_y = unfold(grad_x) (the adjoint)
     record("FoldBackward", {columns}, {out}, [g](const TensorList& grads, Node&) -> TensorList {
-      return {unfold_impl(grads[0], g, 0.0, false)};
+      return {unfold_columns(grads[0], g, false)};
     });
   }
   return out;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::fold_columns;
+using detail::unfold_columns;
 
 // Runs f on x as a batch ([C, H, W] gets a leading 1) and drops that dim from f's results.
 template <typename F>
@@ -178,7 +185,7 @@ Tensor unfold(const Tensor& input, IntPair kernel_size, IntPair dilation, IntPai
   check_image(input, "unfold");
   const ConvGeometry g =
       geometry_of(input.shape(), kernel_size, stride, padding, dilation, false, "unfold");
-  return batched(input, [&](const Tensor& x) { return unfold_impl(x, g, 0.0, false); });
+  return batched(input, [&](const Tensor& x) { return unfold_columns(x, g, false); });
 }
 
 Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPair dilation,
@@ -204,8 +211,8 @@ Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPa
       "dilation {}, padding {} and stride {} give {} x {} = {} blocks",
       shape_str(input.shape()), input.size(-1), pair_str(output_size), pair_str(kernel_size),
       pair_str(dilation), pair_str(padding), pair_str(stride), g.out_h, g.out_w, g.out_h * g.out_w);
-  if (input.dim() == 3) return fold_impl(input, output_size.h, output_size.w, g);
-  return squeeze(fold_impl(unsqueeze(input, 0), output_size.h, output_size.w, g), 0);
+  if (input.dim() == 3) return fold_columns(input, output_size.h, output_size.w, g);
+  return squeeze(fold_columns(unsqueeze(input, 0), output_size.h, output_size.w, g), 0);
 }
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntPair stride,
@@ -235,17 +242,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   }
   const ConvGeometry g = geometry_of(input.shape(), {weight.size(2), weight.size(3)}, stride,
                                      padding, dilation, false, "conv2d");
-  return batched(input, [&](const Tensor& x) {
-    const int64_t n = x.size(0), l = g.out_h * g.out_w, k = channels * g.kernel_h * g.kernel_w;
-    // [N, K, L] stored as [K, N, L]: one [O, K] x [K, N*L] product for the whole batch, and
-    // one for each gradient (weight: G [O, N*L] x columns^T, input: W^T x G).
-    const Tensor columns = unfold_impl(x, g, 0.0, true);
-    const Tensor product = matmul(reshape(weight, {out_channels, k}),
-                                  reshape(permute(columns, {1, 0, 2}), {k, n * l}));
-    const Tensor out = permute(reshape(product, {out_channels, n, g.out_h, g.out_w}), {1, 0, 2, 3});
-    if (bias.defined()) return add(out, reshape(bias, {1, out_channels, 1, 1}));
-    return out.contiguous();
-  });
+  // Note [conv2d adjoint family]
+  return batched(input, [&](const Tensor& x) { return detail::conv2d_op(x, weight, bias, g); });
 }
 
 Tensor max_pool2d(const Tensor& input, IntPair kernel_size) {
@@ -292,7 +290,7 @@ Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride, IntP
   return batched(input, [&](const Tensor& x) {
     const int64_t n = x.size(0), c = x.size(1), height = x.size(2), width = x.size(3);
     const int64_t kk = g.kernel_h * g.kernel_w, l = g.out_h * g.out_w;
-    const Tensor sums = sum(reshape(unfold_impl(x, g, 0.0, false), {n, c, kk, l}), {2});
+    const Tensor sums = sum(reshape(unfold_columns(x, g, false), {n, c, kk, l}), {2});
     // Divisor per window (PyTorch): the window clipped to the padded input, or with
     // count_include_pad = false to the input itself.
     std::vector<double> divisor(static_cast<size_t>(l));

@@ -6,9 +6,10 @@
 #include "engine/tensor.hpp"
 
 // Sliding-window ops over [N, C, H, W] images, PyTorch names and semantics. The adjoint pair
-// unfold (im2col) <-> fold (col2im) are each other's backward; conv2d (unfold + matmul + bias),
-// max_pool2d (window argmax + gather) and avg_pool2d (unfold + sum / count) are composed from them
-// and other primitives, so every one has derivatives of every order.
+// unfold (im2col) <-> fold (col2im) are each other's backward; conv2d is one op whose gradients
+// are again ops of its family (it saves input and weight, not the unfolded columns); max_pool2d
+// (window argmax + gather) and avg_pool2d (unfold + sum / count) are composed from primitives, so
+// every one has derivatives of every order.
 namespace metagrad {
 
 /// A (height, width) pair of a window parameter; a single integer sets both: `conv2d(x, w, b, 2)`
@@ -37,7 +38,9 @@ Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPa
 /// weight [O, C, kh, kw], bias [O] or undefined -> [N, O, out_h, out_w] (or [O, out_h, out_w]),
 /// out = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1. Only groups = 1 is supported. Input,
 /// weight and bias share dtype (float32/float64) and device. Computed as unfold + one matrix
-/// product + bias, differentiable to every order in input, weight and bias. Contiguous result.
+/// product + bias, recorded as one node that saves input and weight (the unfolded columns are
+/// recomputed by the weight gradient), differentiable to every order in input, weight and bias.
+/// Contiguous result.
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
               IntPair stride = 1, IntPair padding = 0, IntPair dilation = 1, int64_t groups = 1);
 

@@ -150,10 +150,24 @@ Tensor sigmoid(const Tensor& x) {
 }
 
 Tensor relu(const Tensor& x) {
-  // d relu(x) = [x > 0] dx
-  return unary_with_output(
-      UnaryOp::Relu, x, "relu", "ReluBackward",
-      [](const Tensor& g, const Tensor& y) { return where(gt(y, 0.0), g, 0.0); });
+  Tensor out = unary_forward(UnaryOp::Relu, x, "relu");
+  if (needs_grad(x)) {
+    // The bool mask [y > 0] is saved, not y: a quarter of float32 y's bytes, and the same mask
+    // serves the backward's own backward (where's).
+    Tensor mask;
+    {
+      NoGradGuard no_grad;
+      mask = gt(out, 0.0);
+    }
+    const SavedTensor saved_mask(mask, false);
+    // d relu(x) = [x > 0] dx
+    record("ReluBackward", {x}, {out},
+           [saved_mask](const TensorList& g, Node& self) -> TensorList {
+             return {where(saved_mask.unpack(self), g[0], 0.0)};
+           },
+           {{"mask", saved_mask}});
+  }
+  return out;
 }
 
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {

@@ -253,6 +253,28 @@ TEST_CASE("conv2d: gradcheck and gradgradcheck", "[conv]") {
               {randn64({2, 4, 4}, 20), randn64({2, 2, 2, 3}, 21)});
 }
 
+TEST_CASE("conv2d gradient ops: gradcheck and gradgradcheck (third order of conv2d)", "[conv]") {
+  // The gradients of conv2d in input and weight for a direction v, as functions of (x, w, v):
+  // their gradcheck / gradgradcheck check conv2d's second and third derivatives.
+  GradOptions create_graph;
+  create_graph.create_graph = true;
+  const auto conv_grads = [create_graph](const TensorList& in, IntPair stride, IntPair padding,
+                                         IntPair dilation) {
+    EnableGradGuard enable_grad;  // gradgradcheck first calls this under NoGradGuard
+    const Tensor y = conv2d(in[0], in[1], in[2], stride, padding, dilation);
+    return grad({y}, {in[0], in[1], in[2]}, {in[3]}, create_graph);
+  };
+  check_grads([&](const TensorList& in) { return conv_grads(in, 1, 0, 1); },
+              {randn64({2, 2, 4, 4}, 40), randn64({3, 2, 2, 2}, 41), randn64({3}, 42),
+               randn64({2, 3, 3, 3}, 43)});
+  check_grads(
+      [&](const TensorList& in) {
+        return conv_grads(in, {2, 1}, {1, 0}, {1, 2});
+      },
+      {noncontiguous(randn64({1, 2, 5, 5}, 44)), randn64({2, 2, 2, 2}, 45), randn64({2}, 46),
+       randn64({1, 2, 3, 3}, 47)});
+}
+
 TEST_CASE("conv2d second derivative: the Hessian-vector product in the input is exact", "[conv]") {
   // f(x) = sum(conv2d(x, w)^2) is quadratic in x: H v = 2 J^T J v, with J v = conv2d(v, w).
   const Tensor x = randn64({1, 2, 5, 5}, 22), w = randn64({3, 2, 3, 3}, 23).detach();

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+
+#include "engine/backend/backend.hpp"
+#include "engine/tensor.hpp"
+
+// Internal pieces of conv2d shared by conv.cpp (the public ops, shape checks) and conv2d_ops.cpp
+// (conv2d as one recorded op with its two gradient ops). Not part of the public API.
+//
+// Note [conv2d adjoint family]
+// conv2d is one recorded op, not the composition unfold -> matmul it computes: the composition
+// would save the unfolded columns (kh*kw times the input) for matmul's backward. With U = unfold
+// (im2col, [N, C*kh*kw, L]) and G an output gradient [N, O, out_h, out_w] seen as [O, N*L]:
+//   conv(x, W)        = W U(x)        saves x and W
+//   input_grad(G, W)  = fold(W^T G)   saves G and W   (x's gradient of conv)
+//   weight_grad(G, x) = G U(x)^T      saves G and x   (W's gradient of conv)
+// Each is bilinear and the gradients of each are again members of the family (for an output
+// gradient H): conv -> (input_grad(H, W), weight_grad(H, x)); input_grad -> (conv(H, W),
+// weight_grad(G, H)); weight_grad -> (conv(x, H), input_grad(G, H)). So every order of derivative
+// is exact (DESIGN §3) and no node ever saves columns: a backward that needs U(x) recomputes it.
+// Each forward runs the same GEMMs as the composition (one [O, K] x [K, N*L] product per call).
+
+namespace metagrad::detail {
+
+/// im2col of a 4-D image x [N, C, H, W] -> [N, C*kh*kw, L]; with `channel_major` the result is
+/// stored as [C*kh*kw, N, L] (a permuted-stride view) so that it multiplies as one [K, N*L]
+/// matrix. Zero padding. Recorded (backward: fold) when x requires grad and grad mode is on.
+Tensor unfold_columns(const Tensor& x, const ConvGeometry& g, bool channel_major);
+
+/// col2im of columns [N, C*kh*kw, L] (any strides) into a new [N, C, height, width] image, the
+/// adjoint of unfold_columns. Recorded (backward: unfold) when columns require grad.
+Tensor fold_columns(const Tensor& columns, int64_t height, int64_t width, const ConvGeometry& g);
+
+/// conv2d of a 4-D input x [N, C, H, W] with weight [O, C, kh, kw] and bias [O] (or undefined),
+/// for geometry g (already checked) -> contiguous [N, O, out_h, out_w]. One recorded node,
+/// "Conv2dBackward" (Note [conv2d adjoint family]).
+Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g);
+
+/// The input gradient of conv2d: fold(W^T G) for G = grad [N, O, out_h, out_w] and weight
+/// [O, C, kh, kw] -> [N, C, height, width]. One recorded node, "Conv2dInputGradBackward".
+Tensor conv2d_input_grad(const Tensor& grad, const Tensor& weight, int64_t height, int64_t width,
+                         const ConvGeometry& g);
+
+/// The weight gradient of conv2d: G U(x)^T for G = grad [N, O, out_h, out_w] and x [N, C, H, W]
+/// -> [O, C, kh, kw]. One recorded node, "Conv2dWeightGradBackward".
+Tensor conv2d_weight_grad(const Tensor& grad, const Tensor& x, const ConvGeometry& g);
+
+}  // namespace metagrad::detail
