@@ -63,6 +63,17 @@ Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int
   return Tensor(make_pooled<TensorImpl>(base.storage(), shape, strides, offset, base.dtype()));
 }
 
+void TensorImpl::set_view_base(const std::shared_ptr<TensorImpl>& base) {
+  is_view_ = true;
+  view_base_ = base;
+}
+
+const Tensor& mark_view_of(const Tensor& view, const Tensor& base) {
+  const TensorImpl& b = *base.impl();
+  view.impl()->set_view_base(b.is_view() ? b.view_base() : base.impl_ptr());
+  return view;
+}
+
 namespace detail {
 void throw_undefined_tensor() {
   throw Error(

@@ -244,6 +244,16 @@ class TensorImpl {
   }
   bool is_contiguous() const;
 
+  /// True for the result of a view op (view, reshape without copy, permute, transpose, expand,
+  /// slice, select, ...; PyTorch's _is_view).
+  bool is_view() const { return is_view_; }
+  /// The tensor this view was taken from, followed to the first non-view (PyTorch's _base);
+  /// null for a non-view and once that tensor is gone (held weakly: a view never keeps its base,
+  /// and so its history, alive).
+  std::shared_ptr<TensorImpl> view_base() const { return view_base_.lock(); }
+  /// Marks this tensor as a view of `base` (the view ops call this).
+  void set_view_base(const std::shared_ptr<TensorImpl>& base);
+
   AutogradMeta* autograd() const { return autograd_ ? &*autograd_ : nullptr; }
   /// Creates the autograd state on first use.
   AutogradMeta& ensure_autograd();
@@ -256,6 +266,8 @@ class TensorImpl {
   int64_t offset_ = 0;
   int64_t numel_ = 0;
   DType dtype_;
+  bool is_view_ = false;
+  std::weak_ptr<TensorImpl> view_base_;
   // Inline (not a separate allocation): every recorded output needs one.
   mutable std::optional<AutogradMeta> autograd_;
 };
@@ -264,8 +276,11 @@ class TensorImpl {
 /// when the shape's element count, strides or bytes overflow (Note [size overflow]), or when the
 /// device cannot allocate the bytes.
 Tensor make_empty(const Dims& shape, DType dtype, Device device, const char* op = "empty");
-/// A view of `base`'s storage with the given geometry (no autograd history).
+/// A view of `base`'s storage with the given geometry (no autograd history). Not marked as a view
+/// of `base` (internal aliases use it too): the public view ops also call mark_view_of.
 Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int64_t offset);
+/// Marks `view` as a view of `base` (TensorImpl::is_view / view_base); returns `view`.
+const Tensor& mark_view_of(const Tensor& view, const Tensor& base);
 
 namespace detail {
 /// Throws the error for an operation on an undefined (default-constructed) Tensor.

@@ -13,6 +13,17 @@ namespace metagrad {
 using namespace optim_detail;
 
 std::vector<std::string> ParamLabels::resolve(const TensorList& tensors, const char* who) const {
+  if (by_name_) {
+    const std::vector<std::string>* names = ParamNamesScope::current();
+    MG_CHECK(names != nullptr && names->size() == tensors.size(),
+             "{}: the labels are a function of parameter names, but the {} parameters came "
+             "without names; call init/update with NamedParams (such as net.named_parameters())",
+             who, tensors.size());
+    std::vector<std::string> labels;
+    labels.reserve(names->size());
+    for (const std::string& name : *names) labels.push_back(by_name_(name));
+    return labels;
+  }
   std::vector<std::string> labels = fixed_ ? labels_ : fn_(tensors);
   MG_CHECK(labels.size() == tensors.size(),
            "{}: got {} labels for {} parameters; give one label per parameter", who, labels.size(),
@@ -71,8 +82,11 @@ GradientTransformation multi_transform(TransformMap transforms, ParamLabels para
             OptState state;
             state.kind = "MultiTransformState";
             size_t g = 0;
-            for (const auto& [key, t] : *shared)
+            for (const auto& [key, t] : *shared) {
+              const auto names = narrowed_param_names(groups[g]);
+              ParamNamesScope scope(names.get());  // each group sees its own names
               state.children.push_back(t.init(take(params, groups[g++])));
+            }
             return state;
           },
           [shared, param_labels](const TensorList& updates, OptState& state,
@@ -88,6 +102,8 @@ GradientTransformation multi_transform(TransformMap transforms, ParamLabels para
             size_t g = 0;
             for (const auto& [key, t] : *shared) {
               const auto& positions = groups[g];
+              const auto names = narrowed_param_names(positions);
+              ParamNamesScope scope(names.get());
               const TensorList sub =
                   t.update(take(updates, positions), state.children[g],
                            with_params ? take(params, positions) : TensorList{}, inplace);

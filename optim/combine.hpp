@@ -19,9 +19,13 @@ namespace metagrad {
 /// Any callable computing one label per tensor: std::vector<std::string>(const TensorList&).
 template <typename F>
 concept LabelFunction = (std::is_invocable_r_v<std::vector<std::string>, F, const TensorList&>);
+/// Any callable giving a parameter's label from its name: std::string(const std::string&).
+template <typename F>
+concept NameLabelFunction = (std::is_invocable_r_v<std::string, F, const std::string&> &&
+                             !std::is_invocable_v<F, const TensorList&>);
 
-/// One label per parameter: a fixed list, or a function computing the labels from the parameters
-/// (at init) or the updates (at update).
+/// One label per parameter: a fixed list, a function computing the labels from the parameters
+/// (at init) or the updates (at update), or a function of each parameter's name.
 class ParamLabels {
  public:
   using Fn = std::function<std::vector<std::string>(const TensorList& tensors)>;
@@ -31,6 +35,10 @@ class ParamLabels {
   ParamLabels(Fn fn) : fn_(std::move(fn)) {}
   template <LabelFunction F>
   ParamLabels(F fn) : ParamLabels(Fn(std::move(fn))) {}
+  /// A label from each parameter's name; needs a call with NamedParams (Note [parameters keyed by
+  /// name] in optim/transform.hpp).
+  template <NameLabelFunction F>
+  ParamLabels(F fn) : by_name_(std::function<std::string(const std::string&)>(std::move(fn))) {}
 
   /// The labels for `tensors`; throws naming `who` when their count differs from tensors.size().
   std::vector<std::string> resolve(const TensorList& tensors, const char* who) const;
@@ -39,6 +47,7 @@ class ParamLabels {
   std::vector<std::string> labels_;
   Fn fn_;
   bool fixed_ = false;
+  std::function<std::string(const std::string&)> by_name_;
 };
 
 /// Applies transforms.at(label) to the parameters carrying that label (optax's multi_transform).

@@ -107,7 +107,97 @@ TensorList apply_updates(const TensorList& params, const TensorList& updates, bo
   return out;
 }
 
+namespace {
+
+thread_local const std::vector<std::string>* current_names = nullptr;
+
+// The names of a NamedParams list; `other`, when not empty, must have the same ones.
+std::vector<std::string> names_of(const NamedParams& named, const NamedParams& other,
+                                  const char* who) {
+  std::vector<std::string> names;
+  names.reserve(named.size());
+  for (const auto& [name, t] : named) names.push_back(name);
+  if (other.empty()) return names;
+  MG_CHECK(other.size() == named.size(),
+           "{}: {} updates but {} parameters; give both for the same names, in the same order", who,
+           named.size(), other.size());
+  for (size_t i = 0; i < named.size(); ++i) {
+    MG_CHECK(other[i].first == names[i],
+             "{}: entry {} is '{}' among the updates but '{}' among the parameters; give both for "
+             "the same names, in the same order",
+             who, i, names[i], other[i].first);
+  }
+  return names;
+}
+
+TensorList values_of(const NamedParams& named) {
+  TensorList values;
+  values.reserve(named.size());
+  for (const auto& [name, t] : named) values.push_back(t);
+  return values;
+}
+
+NamedParams with_names(const std::vector<std::string>& names, const TensorList& values,
+                       const char* who) {
+  MG_CHECK(values.size() == names.size(), "{}: {} results for {} named parameters", who,
+           values.size(), names.size());
+  NamedParams out;
+  out.reserve(names.size());
+  for (size_t i = 0; i < names.size(); ++i) out.emplace_back(names[i], values[i]);
+  return out;
+}
+
+}  // namespace
+
+ParamNamesScope::ParamNamesScope(const std::vector<std::string>* names) : previous_(current_names) {
+  current_names = names;
+}
+
+ParamNamesScope::~ParamNamesScope() { current_names = previous_; }
+
+const std::vector<std::string>* ParamNamesScope::current() { return current_names; }
+
+std::unique_ptr<std::vector<std::string>> narrowed_param_names(
+    const std::vector<size_t>& positions) {
+  if (current_names == nullptr) return nullptr;
+  auto out = std::make_unique<std::vector<std::string>>();
+  out->reserve(positions.size());
+  for (size_t i : positions) out->push_back(i < current_names->size() ? (*current_names)[i] : "");
+  return out;
+}
+
+OptState GradientTransformation::init_named(const NamedParams& params) const {
+  const std::vector<std::string> names = names_of(params, {}, "init");
+  ParamNamesScope scope(&names);
+  return init(values_of(params));
+}
+
+NamedParams GradientTransformation::update_named(const NamedParams& updates, OptState& state,
+                                                 const NamedParams& params, bool inplace) const {
+  const std::vector<std::string> names = names_of(updates, params, "update");
+  ParamNamesScope scope(&names);
+  return with_names(names, update(values_of(updates), state, values_of(params), inplace), "update");
+}
+
+NamedParams apply_updates_named(const NamedParams& params, const NamedParams& updates,
+                                bool inplace) {
+  const std::vector<std::string> names = names_of(updates, params, "apply_updates");
+  return with_names(names, apply_updates(values_of(params), values_of(updates), inplace),
+                    "apply_updates");
+}
+
 std::vector<bool> ParamMask::resolve(const TensorList& tensors, const char* who) const {
+  if (by_name_) {
+    const std::vector<std::string>* names = ParamNamesScope::current();
+    MG_CHECK(names != nullptr && names->size() == tensors.size(),
+             "{}: the mask is a predicate on parameter names, but the {} parameters came without "
+             "names; call init/update with NamedParams (such as net.named_parameters())",
+             who, tensors.size());
+    std::vector<bool> flags;
+    flags.reserve(names->size());
+    for (const std::string& name : *names) flags.push_back(by_name_(name));
+    return flags;
+  }
   std::vector<bool> flags = fixed_ ? flags_ : fn_(tensors);
   MG_CHECK(flags.size() == tensors.size(),
            "{}: the mask has {} entries but there are {} parameters; give one flag per parameter",

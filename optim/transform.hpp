@@ -5,6 +5,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -12,7 +13,21 @@
 #include "engine/tensor.hpp"
 #include "optim/state.hpp"
 
+// Note [parameters keyed by name]
+// TorchOpt's functional API takes any pytree of parameters; a dict keyed by name is the common
+// one. Here transformations work on flat TensorLists, and init, update and apply_updates also
+// take NamedParams (a module's named_parameters(), the same type as nn::NamedTensors): the values
+// go through the flat path in order and the results carry the same names. While such a call runs,
+// the names are the thread's current parameter names (ParamNamesScope), so a mask or a label can
+// be a function of the name (`adamw({.mask = [](const std::string& name) { return
+// !name.ends_with("bias"); }})`, TorchOpt's mask callable over a dict); masked and
+// multi_transform narrow the names to the parameters their inner transformations see. A name
+// function used in a call without names is an error that says to pass NamedParams.
+
 namespace metagrad {
+
+/// Parameters (or gradients, updates) keyed by name, in order: a module's named_parameters().
+using NamedParams = std::vector<std::pair<std::string, Tensor>>;
 
 /// TorchOpt's GradientTransformation: a pair of pure functions over explicit state.
 ///  - init(params) -> the initial state for these parameters;
@@ -39,6 +54,19 @@ class GradientTransformation {
   /// The transformed updates; advances `state`.
   TensorList update(const TensorList& updates, OptState& state, const TensorList& params = {},
                     bool inplace = true) const;
+  /// init of parameters keyed by name (Note [parameters keyed by name]). A template so that a
+  /// braced list such as `{}` means a TensorList.
+  template <std::same_as<NamedParams> Named>
+  OptState init(const Named& params) const {
+    return init_named(params);
+  }
+  /// update of updates keyed by name: the result has the same names. `params`, when given, must
+  /// have the same names in the same order; otherwise it throws naming the first difference.
+  template <std::same_as<NamedParams> Named>
+  NamedParams update(const Named& updates, OptState& state, const NamedParams& params = {},
+                     bool inplace = true) const {
+    return update_named(updates, state, params, inplace);
+  }
   /// False for a default-constructed transformation.
   bool defined() const { return init_ != nullptr && update_ != nullptr; }
   /// True for identity() (chain drops it).
@@ -49,6 +77,10 @@ class GradientTransformation {
  private:
   friend GradientTransformation identity();
   friend GradientTransformation chain(std::vector<GradientTransformation> transforms);
+
+  OptState init_named(const NamedParams& params) const;
+  NamedParams update_named(const NamedParams& updates, OptState& state, const NamedParams& params,
+                           bool inplace) const;
 
   InitFn init_;
   UpdateFn update_;
@@ -77,14 +109,49 @@ GradientTransformation chain(GradientTransformation first, T... rest) {
 /// must have its parameter's shape, dtype and device (no broadcasting); otherwise it throws naming
 /// the index, before any parameter is written.
 TensorList apply_updates(const TensorList& params, const TensorList& updates, bool inplace = true);
+/// apply_updates of parameters and updates keyed by the same names, in the same order.
+NamedParams apply_updates_named(const NamedParams& params, const NamedParams& updates,
+                                bool inplace = true);
+/// apply_updates of NamedParams (a template so that braced lists mean TensorLists).
+template <std::same_as<NamedParams> Named>
+NamedParams apply_updates(const Named& params, const NamedParams& updates, bool inplace = true) {
+  return apply_updates_named(params, updates, inplace);
+}
+
+/// The thread's current parameter names while alive (Note [parameters keyed by name]); restores
+/// the previous ones when destroyed. `names` must outlive the scope.
+class ParamNamesScope {
+ public:
+  explicit ParamNamesScope(const std::vector<std::string>* names);
+  ~ParamNamesScope();
+  ParamNamesScope(const ParamNamesScope&) = delete;
+  ParamNamesScope& operator=(const ParamNamesScope&) = delete;
+
+  /// The names of the parameters of the init/update call running on this thread; null outside
+  /// a call with NamedParams.
+  static const std::vector<std::string>* current();
+
+ private:
+  const std::vector<std::string>* previous_;
+};
+
+/// The current names at `positions` (null when there are none), for a transformation that hands
+/// a subset of its parameters to an inner one.
+std::unique_ptr<std::vector<std::string>> narrowed_param_names(
+    const std::vector<size_t>& positions);
 
 /// Any callable computing one flag per tensor: std::vector<bool>(const TensorList&).
 template <typename F>
 concept MaskFunction = (std::is_invocable_r_v<std::vector<bool>, F, const TensorList&>);
+/// Any callable deciding from a parameter's name: bool(const std::string&).
+template <typename F>
+concept NameMaskFunction = (std::is_invocable_r_v<bool, F, const std::string&> &&
+                            !std::is_invocable_v<F, const TensorList&>);
 
 /// Which parameters a transformation applies to (TorchOpt's `mask`): a fixed list of flags, one per
-/// parameter, or a function computing them from the parameters (at init) or the updates (at
-/// update). An unset mask means "no mask".
+/// parameter, a function computing them from the parameters (at init) or the updates (at
+/// update), or a predicate on each parameter's name (Note [parameters keyed by name]). An unset
+/// mask means "no mask".
 class ParamMask {
  public:
   using Fn = std::function<std::vector<bool>(const TensorList& tensors)>;
@@ -95,9 +162,12 @@ class ParamMask {
   ParamMask(Fn fn) : fn_(std::move(fn)) {}
   template <MaskFunction F>
   ParamMask(F fn) : ParamMask(Fn(std::move(fn))) {}
+  /// A predicate on the parameter's name; needs a call with NamedParams.
+  template <NameMaskFunction F>
+  ParamMask(F fn) : by_name_(std::function<bool(const std::string&)>(std::move(fn))) {}
 
   /// True when a mask was given.
-  bool defined() const { return fixed_ || fn_ != nullptr; }
+  bool defined() const { return fixed_ || fn_ != nullptr || by_name_ != nullptr; }
   /// The flags for `tensors`; throws naming `who` when their count differs from tensors.size().
   std::vector<bool> resolve(const TensorList& tensors, const char* who) const;
 
@@ -105,6 +175,7 @@ class ParamMask {
   std::vector<bool> flags_;
   bool fixed_ = false;
   Fn fn_;
+  std::function<bool(const std::string&)> by_name_;
 };
 
 }  // namespace metagrad

@@ -49,7 +49,8 @@ SliceRange slice_range(int64_t size, std::optional<int64_t> start, std::optional
 // A view of x with new geometry; an empty result keeps x's offset (its data is never read, and
 // the offset could point past an empty storage).
 Tensor view_with(const Tensor& x, const Dims& shape, const Dims& strides, int64_t offset) {
-  return make_view(x, shape, strides, numel_of(shape) == 0 ? x.storage_offset() : offset);
+  return mark_view_of(
+      make_view(x, shape, strides, numel_of(shape) == 0 ? x.storage_offset() : offset), x);
 }
 
 // The adjoint of slice: zeros of `in_shape` with g at positions start, start + step, ... along

@@ -73,7 +73,7 @@ bool view_strides(const Dims& old_shape, const Dims& old_strides, const Dims& sh
 
 // A view of x with new geometry whose backward reshapes the gradient back to x's shape.
 Tensor reshape_view(const Tensor& x, const Dims& shape, const Dims& strides) {
-  Tensor out = make_view(x, shape, strides, x.storage_offset());
+  Tensor out = mark_view_of(make_view(x, shape, strides, x.storage_offset()), x);
   if (needs_grad(x)) {
     // d reshape(x) = reshape(dx)
     record("ViewBackward", {x}, {out},
@@ -174,7 +174,7 @@ Tensor permute(const Tensor& x, const Dims& dims) {
     shape.push_back(x.shape()[d]);
     strides.push_back(x.strides()[d]);
   }
-  Tensor out = make_view(x, shape, strides, x.storage_offset());
+  Tensor out = mark_view_of(make_view(x, shape, strides, x.storage_offset()), x);
   if (needs_grad(x)) {
     // d permute(x, p) = permute(dx, p^-1)
     describe_attrs(record("PermuteBackward", {x}, {out},
@@ -238,7 +238,7 @@ Tensor expand(const Tensor& x, const Dims& shape) {
   }
   if (out_shape == x.shape()) return reshape_view(x, x.shape(), x.strides());
   numel_of(out_shape, "expand");
-  Tensor out = make_view(x, out_shape, strides, x.storage_offset());
+  Tensor out = mark_view_of(make_view(x, out_shape, strides, x.storage_offset()), x);
   if (needs_grad(x)) {
     // d expand(x) = sum_to(dx, shape(x))
     record("ExpandBackward", {x}, {out},

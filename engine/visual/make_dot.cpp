@@ -31,6 +31,7 @@ constexpr const char* kBackwardColor = "lightgrey";
 constexpr const char* kLeafColor = "lightblue";
 constexpr const char* kSavedColor = "orange";
 constexpr const char* kOutputColor = "darkolivegreen1";
+constexpr const char* kBaseColor = "darkolivegreen3";
 
 // TorchOpt's size_to_str: "(2, 3)", "(3)", "()".
 std::string size_str(const Dims& shape) {
@@ -149,16 +150,11 @@ class DotWriter {
   }
 
   std::string write(const TensorList& outputs) {
-    std::unordered_map<const TensorImpl*, bool> seen_outputs;
     for (size_t i = 0; i < outputs.size(); ++i) {
-      const Tensor& out = outputs[i];
-      MG_CHECK(out.defined(), "make_dot: output {} of {} is undefined; pass defined tensors", i,
-               outputs.size());
-      if (!seen_outputs.emplace(out.impl(), true).second) continue;
-      const std::string id = fmt::format("out{}", num_outputs_++);
-      node_line(id, var_label(name_of(out.impl()), out.shape()), kOutputColor);
-      if (out.grad_fn()) edge_line(fn_id(discover(out.grad_fn().get())), id);
+      MG_CHECK(outputs[i].defined(), "make_dot: output {} of {} is undefined; pass defined tensors",
+               i, outputs.size());
     }
+    for (const Tensor& out : outputs) add_tensor(out, kOutputColor);
     while (!queue_.empty()) {
       const Node* node = queue_.front();
       queue_.pop_front();
@@ -177,6 +173,26 @@ class DotWriter {
 
  private:
   static std::string fn_id(size_t k) { return fmt::format("fn{}", k); }
+
+  // TorchOpt's add_base_tensor: a box for the tensor (an output, or the base of a view output),
+  // an edge from its grad_fn, and for a view a dark green box for its base joined by a dotted
+  // edge. Each tensor is drawn once. Returns the tensor's box id.
+  std::string add_tensor(const Tensor& t, const char* color) {
+    if (const auto it = tensor_ids_.find(t.impl()); it != tensor_ids_.end()) return it->second;
+    const bool is_output = color == kOutputColor;
+    const std::string id =
+        is_output ? fmt::format("out{}", num_outputs_++) : fmt::format("base{}", num_bases_++);
+    tensor_ids_.emplace(t.impl(), id);
+    node_line(id, var_label(name_of(t.impl()), t.shape()), color);
+    if (t.grad_fn()) edge_line(fn_id(discover(t.grad_fn().get())), id);
+    if (t.impl()->is_view()) {
+      if (const std::shared_ptr<TensorImpl> base = t.impl()->view_base()) {
+        const std::string base_id = add_tensor(Tensor(base), kBaseColor);
+        edge_line(base_id, id, "style=dotted");
+      }
+    }
+    return id;
+  }
 
   size_t discover(const Node* node) {
     const auto [it, inserted] = ids_.emplace(node, ids_.size());
@@ -254,9 +270,10 @@ class DotWriter {
   std::unordered_map<NodeKey, const Tensor*, NodeKeyHash> produced_;
   std::map<DataKey, const std::string*> names_by_data_;
   std::unordered_map<const Node*, size_t> ids_;
+  std::unordered_map<const TensorImpl*, std::string> tensor_ids_;
   std::deque<const Node*> queue_;
   std::string body_;
-  size_t num_lines_ = 0, num_outputs_ = 0, num_leaves_ = 0, num_saved_ = 0;
+  size_t num_lines_ = 0, num_outputs_ = 0, num_bases_ = 0, num_leaves_ = 0, num_saved_ = 0;
 };
 
 // The first executable regular file `name` in the directories of PATH (empty entries skipped).

@@ -23,11 +23,14 @@
 //   - orange, always: a tensor a custom function saved with ctx.save_for_backward
 //     (Node::custom_saved_tensors), labelled like a variable (its name from `params`, if any, and
 //     its shape), with an edge from the tensor to its node, as TorchOpt draws them.
-//   - darkolivegreen1: the outputs, labelled with their shape.
+//   - darkolivegreen1: the outputs, labelled with their name (from `params`) and shape.
+//   - darkolivegreen3: the base of an output that is a view (TensorImpl::view_base, while it
+//     lives), joined to the output by a dotted edge, with an edge from its own grad_fn.
 // Edges point the way the forward data flowed: from an input's node to the node that used it,
 // from a leaf to its AccumulateGrad, from an output's grad_fn to the output.
 //
-// Ids are deterministic: outputs are `out<i>` in the order given, backward nodes `fn<k>` numbered
+// Ids are deterministic: outputs are `out<i>` in the order given, view bases `base<k>`, backward
+// nodes `fn<k>` numbered
 // breadth-first from the outputs (next edges in input order), leaves `leaf<k>` and saved tensors
 // `saved<k>` in the order they are written. The text depends only on the structure of the graph,
 // never on addresses or global counters, so the same program gives the same text. The graph is

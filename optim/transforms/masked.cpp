@@ -19,6 +19,13 @@ TensorList select(const TensorList& all, const std::vector<bool>& flags) {
   return out;
 }
 
+std::vector<size_t> positions_of(const std::vector<bool>& flags) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < flags.size(); ++i)
+    if (flags[i]) out.push_back(i);
+  return out;
+}
+
 }  // namespace
 
 GradientTransformation masked(GradientTransformation inner, ParamMask mask) {
@@ -27,7 +34,10 @@ GradientTransformation masked(GradientTransformation inner, ParamMask mask) {
   return {[inner, mask](const TensorList& params) {
             OptState state;
             state.kind = "MaskedState";
-            state.children.push_back(inner.init(select(params, mask.resolve(params, "masked"))));
+            const std::vector<bool> flags = mask.resolve(params, "masked");
+            const auto names = narrowed_param_names(positions_of(flags));
+            ParamNamesScope scope(names.get());  // the inner one sees the selected names
+            state.children.push_back(inner.init(select(params, flags)));
             return state;
           },
           [inner, mask](const TensorList& updates, OptState& state, const TensorList& params,
@@ -37,6 +47,8 @@ GradientTransformation masked(GradientTransformation inner, ParamMask mask) {
             const std::vector<bool> flags = mask.resolve(updates, "masked");
             const TensorList sub_params =
                 params.size() == updates.size() ? select(params, flags) : TensorList{};
+            const auto names = narrowed_param_names(positions_of(flags));
+            ParamNamesScope scope(names.get());
             const TensorList sub =
                 inner.update(select(updates, flags), state.children[0], sub_params, inplace);
             const size_t selected =

@@ -262,3 +262,32 @@ TEST_CASE("make_dot: several name sets, extracted states included (TorchOpt tuto
   CHECK(count(renamed, "second\\n()") == 1);
   CHECK(count(renamed, "first") == 0);
 }
+
+TEST_CASE("make_dot: the base of a view output is drawn dark green, joined by a dotted edge",
+          "[visual]") {
+  Tensor w = randn64({2, 3}, 1);
+  Tensor h = w * 2.0;                // the base: a non-leaf with history
+  Tensor v = h.reshape({3, 2}).t();  // a view of a view: its base is h
+  REQUIRE(v.impl()->is_view());
+  CHECK(v.impl()->view_base().get() == h.impl());
+  CHECK_FALSE(h.impl()->is_view());
+  const std::string dot = make_dot(v, {{"h", h}, {"v", v}});
+  CHECK(count(dot, "\tout0 [label=\"v\\n(2, 3)\" fillcolor=darkolivegreen1]\n") == 1);
+  CHECK(count(dot, "\tbase0 [label=\"h\\n(2, 3)\" fillcolor=darkolivegreen3]\n") == 1);
+  CHECK(count(dot, "\tbase0 -> out0 [style=dotted]\n") == 1);
+  // h's own grad_fn (MulBackward) feeds the base box.
+  CHECK(count(dot, "MulBackward") == 1);
+  CHECK(count(dot, "-> base0\n") == 1);
+  // A base that is also an output is drawn once; a result that is not a view has no base box.
+  CHECK(count(make_dot(TensorList{h, v}), "darkolivegreen3") == 0);
+  CHECK(count(make_dot(TensorList{h, v}), "\tout0 -> out1 [style=dotted]\n") == 1);
+  CHECK(count(make_dot(h * 1.0), "darkolivegreen3") == 0);
+  // Views do not keep their base alive: once it is gone there is no base box.
+  Tensor lone;
+  {
+    Tensor tmp = w * 3.0;
+    lone = tmp.select(0, 1);
+  }
+  CHECK(lone.impl()->is_view());
+  CHECK(count(make_dot(lone), "darkolivegreen3") == 0);
+}
