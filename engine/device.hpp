@@ -4,6 +4,8 @@
 #include <string>
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// Where a tensor's storage lives.
 enum class DeviceType : uint8_t { CPU, CUDA };
@@ -23,5 +25,7 @@ struct Device {
 inline constexpr Device kCPU{DeviceType::CPU, 0};
 /// The CUDA device with the given ordinal.
 constexpr Device cuda_device(int index = 0) { return Device{DeviceType::CUDA, index}; }
+
+/// @}
 
 }  // namespace metagrad

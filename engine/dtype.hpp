@@ -5,6 +5,8 @@
 #include <string_view>
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// Element types a Tensor can hold. float32/float64 support every op; int64 holds labels and
 /// indices; bool holds masks and comparison results.
@@ -77,6 +79,8 @@ template <>
 constexpr DType dtype_of<bool>() {
   return DType::Bool;
 }
+
+/// @}
 
 }  // namespace metagrad
 

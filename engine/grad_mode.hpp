@@ -1,6 +1,8 @@
 #pragma once
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// Whether ops record autograd history on this thread (default true).
 bool is_grad_enabled();
@@ -46,5 +48,7 @@ class DetectAnomalyGuard {
  private:
   bool previous_;
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -6,6 +6,8 @@
 #include <utility>
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 // Note [object pool]
 // Every op creates a few small heap objects (a TensorImpl and a Storage per result, a Node per
@@ -47,5 +49,7 @@ template <typename T, typename... Args>
 std::shared_ptr<T> make_pooled(Args&&... args) {
   return std::allocate_shared<T>(PoolAllocator<T>(), std::forward<Args>(args)...);
 }
+
+/// @}
 
 }  // namespace metagrad

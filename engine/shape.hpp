@@ -12,6 +12,8 @@
 #include "engine/error.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// The most dimensions a tensor may have. Fixed so that shapes and strides live inline in the
 /// tensor (no heap allocation per op).
@@ -126,5 +128,7 @@ Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op);
 
 /// Normalized, sorted, de-duplicated reduction dims; an empty `dims` means all dims.
 Dims reduction_dims(const Dims& dims, int ndim, const char* op);
+
+/// @}
 
 }  // namespace metagrad

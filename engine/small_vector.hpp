@@ -8,6 +8,8 @@
 #include <utility>
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// A vector that keeps its first N elements inside the object and moves to the heap only beyond
 /// that. Autograd nodes hold their edges and tensor metadata in these, so recording an op with
@@ -123,5 +125,7 @@ class SmallVector {
   size_t size_ = 0;
   size_t capacity_ = N;
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -8,6 +8,8 @@
 #include "engine/device.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// Bytes on one device, shared by every view of them, with a version counter that in-place ops
 /// bump so that autograd can detect a saved tensor modified after it was saved.
@@ -35,5 +37,7 @@ class Storage {
   Device device_;
   std::atomic<uint64_t> version_{0};
 };
+
+/// @}
 
 }  // namespace metagrad

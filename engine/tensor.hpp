@@ -16,6 +16,8 @@
 #include "engine/storage.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 class TensorImpl;
 class Node;
@@ -293,5 +295,7 @@ T* Tensor::data_ptr() const {
            dtype_name(dtype_of<std::remove_const_t<T>>()));
   return static_cast<T*>(raw_data());
 }
+
+/// @}
 
 }  // namespace metagrad

@@ -12,6 +12,8 @@
 // custom_fixed_point). See Note [implicit root] in custom_root.cpp.
 
 namespace metagrad {
+/// \addtogroup implicit
+/// @{
 
 /// One argument of a root problem: a tensor, or a list of tensors (TorchOpt's pytree argument).
 class RootArg {
@@ -99,5 +101,7 @@ ImplicitRoot custom_root(OptimalityFn optimality, std::vector<int> argnums,
 /// (jaxopt.implicit_diff.custom_fixed_point).
 ImplicitRoot custom_fixed_point(FixedPointFn fixed_point, std::vector<int> argnums,
                                 CustomRootOptions options = {});
+
+/// @}
 
 }  // namespace metagrad

@@ -11,6 +11,8 @@
 // in implicit_module.cpp.
 
 namespace metagrad::nn {
+/// \addtogroup implicit
+/// @{
 
 /// Options of ImplicitMetaGradientModule (TorchOpt's class keyword `linear_solve`).
 struct ImplicitModuleOptions {
@@ -119,5 +121,7 @@ class ImplicitMetaGradientModule : public MetaGradientModule {
   // module through it; it dies with the module, so a late backward throws instead of dangling.
   std::shared_ptr<Anchor> anchor_;
 };
+
+/// @}
 
 }  // namespace metagrad::nn

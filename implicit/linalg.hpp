@@ -16,6 +16,8 @@
 // numbers without history.
 
 namespace metagrad::linalg {
+/// \addtogroup implicit
+/// @{
 
 /// A linear map x -> A x on TensorLists; A x has x's structure.
 using MatVec = std::function<TensorList(const TensorList&)>;
@@ -115,5 +117,7 @@ TensorList bicgstab(const Operator& A, const TensorList& b, const BicgstabOption
 /// A and b share a device (on CUDA the LU runs on a host copy). Throws for a singular A, naming
 /// the op.
 Tensor solve(const Tensor& A, const Tensor& b);
+
+/// @}
 
 }  // namespace metagrad::linalg

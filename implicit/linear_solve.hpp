@@ -12,6 +12,8 @@
 // x -> matvec(x) + ridge · x.
 
 namespace metagrad::linear_solve {
+/// \addtogroup implicit
+/// @{
 
 /// A linear solver: (matvec, b) -> x such that matvec(x) ≈ b.
 using LinearSolver = std::function<TensorList(const linalg::MatVec& matvec, const TensorList& b)>;
@@ -82,5 +84,7 @@ struct SolveBicgstabOptions {
 
 /// BiCGSTAB on matvec (+ ridge), for non-symmetric systems.
 LinearSolver solve_bicgstab(const SolveBicgstabOptions& options = {});
+
+/// @}
 
 }  // namespace metagrad::linear_solve

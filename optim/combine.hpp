@@ -15,6 +15,8 @@
 // masked() in transforms.hpp.
 
 namespace metagrad {
+/// \addtogroup transforms
+/// @{
 
 /// Any callable computing one label per tensor: std::vector<std::string>(const TensorList&).
 template <typename F>
@@ -61,5 +63,7 @@ GradientTransformation multi_steps(GradientTransformation inner, int64_t every_k
                                    bool use_grad_mean = true);
 /// True when the last update of a multi_steps state applied the inner transformation.
 bool multi_steps_has_updated(const OptState& state);
+
+/// @}
 
 }  // namespace metagrad

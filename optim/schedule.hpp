@@ -9,6 +9,8 @@
 #include <vector>
 
 namespace metagrad {
+/// \addtogroup schedules
+/// @{
 
 /// A schedule: the value (a learning rate, a scale) at update count `count` = 0, 1, 2, ...
 /// (scale_by_schedule passes the count before incrementing it, as TorchOpt and optax do).
@@ -86,5 +88,7 @@ Schedule piecewise_constant_schedule(double init_value,
 /// schedules[0] before boundaries[0], then schedules[i] (fed count - boundaries[i - 1]) from
 /// boundaries[i - 1] on. Needs one boundary fewer than schedules.
 Schedule join_schedules(std::vector<Schedule> schedules, std::vector<int64_t> boundaries);
+
+/// @}
 
 }  // namespace metagrad

@@ -9,6 +9,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 // Note [optimizer state]
 // An OptState is a plain value: a kind name (the TorchOpt state class it mirrors, e.g.
@@ -65,5 +67,7 @@ struct OptState {
   void load(const std::vector<std::pair<std::string, Tensor>>& named_tensors,
             const std::vector<std::pair<std::string, int64_t>>& named_counters);
 };
+
+/// @}
 
 }  // namespace metagrad

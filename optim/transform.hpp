@@ -13,6 +13,8 @@
 #include "optim/state.hpp"
 
 namespace metagrad {
+/// \addtogroup transforms
+/// @{
 
 /// TorchOpt's GradientTransformation: a pair of pure functions over explicit state.
 ///  - init(params) -> the initial state for these parameters;
@@ -106,5 +108,7 @@ class ParamMask {
   bool fixed_ = false;
   Fn fn_;
 };
+
+/// @}
 
 }  // namespace metagrad

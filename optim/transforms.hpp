@@ -23,6 +23,8 @@
 //   TorchOpt's fused op does (scale_by_adam returns a new tensor).
 
 namespace metagrad {
+/// \addtogroup transforms
+/// @{
 
 /// updates * step_size. State: EmptyState.
 GradientTransformation scale(double step_size);
@@ -160,5 +162,7 @@ GradientTransformation flip_sign_and_add_weight_decay(double weight_decay = 0.0,
                                                       bool maximize = false);
 /// updates * -lr (a number >= 0 or a schedule).
 GradientTransformation scale_by_neg_lr(const ScalarOrSchedule& lr);
+
+/// @}
 
 }  // namespace metagrad

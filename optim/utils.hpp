@@ -15,6 +15,8 @@
 // loop can be reset to, cutting meta-graphs, and cloning modules.
 
 namespace metagrad {
+/// \addtogroup utils
+/// @{
 
 /// How extract_state_dict and module_clone copy tensors (TorchOpt's `by`):
 ///  - reference: the same tensors (handles), history kept;
@@ -104,5 +106,7 @@ std::shared_ptr<nn::Module> module_clone(const nn::Module& module,
 /// TorchOpt's module_detach_ is its stop_gradient (parameters only); buffers are cut here too,
 /// since a buffer computed from parameters would otherwise keep their graph alive.
 void module_detach_(nn::Module& module);
+
+/// @}
 
 }  // namespace metagrad

@@ -22,6 +22,8 @@
 // input needs none) with the input's shape: reduce broadcasts with sum_to.
 
 namespace metagrad {
+/// \addtogroup engine_autograd
+/// @{
 
 /// Signature of a backward lambda: gradients of the outputs -> gradients of the inputs. `self` is
 /// the node, needed to unpack saved tensors.
@@ -171,5 +173,7 @@ std::shared_ptr<Node> record(std::string name, const TensorList& inputs, const T
 /// Records the op's non-tensor arguments on `node` (a node made by `record`) for make_dot's
 /// show_attrs: `describe_attrs(record(...), {{"dim", dims}, {"keepdim", keepdim}})`.
 void describe_attrs(const std::shared_ptr<Node>& node, std::initializer_list<NodeAttr> attrs);
+
+/// @}
 
 }  // namespace metagrad

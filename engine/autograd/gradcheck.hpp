@@ -5,6 +5,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_autograd
+/// @{
 
 /// A function of tensors to check: inputs -> outputs.
 using CheckedFunction = std::function<TensorList(const TensorList&)>;
@@ -29,5 +31,7 @@ bool gradcheck(const CheckedFunction& fn, const TensorList& inputs, GradcheckOpt
 /// derivatives (the backward of the backward). Throws when no input requires grad.
 bool gradgradcheck(const CheckedFunction& fn, const TensorList& inputs,
                    const TensorList& grad_outputs = {}, GradcheckOptions options = {});
+
+/// @}
 
 }  // namespace metagrad

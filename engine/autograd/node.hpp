@@ -12,6 +12,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_autograd
+/// @{
 
 class Node;
 
@@ -173,5 +175,7 @@ class SavedTensor {
   bool was_defined_ = false;
   bool released_ = false;
 };
+
+/// @}
 
 }  // namespace metagrad

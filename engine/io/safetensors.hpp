@@ -8,6 +8,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_io
+/// @{
 
 /// An ordered list of named tensors (what a safetensors file holds).
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
@@ -54,5 +56,7 @@ void save_file(const NamedTensors& tensors, const std::string& path,
 SafetensorsFile load_file(const std::string& path);
 /// load_file(path) with every tensor then moved to `device`.
 SafetensorsFile load_file(const std::string& path, Device device);
+
+/// @}
 
 }  // namespace metagrad

@@ -9,6 +9,8 @@
 // composite of public differentiable ops (DESIGN §3), so it has derivatives of every order
 // without a backward of its own. Floating operands of one call share dtype and device.
 namespace metagrad {
+/// \addtogroup nn
+/// @{
 
 /// How a loss reduces its per-element values: keep them, average them or add them up.
 enum class Reduction { None, Mean, Sum };
@@ -109,5 +111,7 @@ struct BceWithLogitsOptions {
 /// probabilities) have the same shape. Differentiable in input, target and both weights.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BceWithLogitsOptions& options = {});
+
+/// @}
 
 }  // namespace metagrad

@@ -17,6 +17,8 @@
 // (set_parameter, MetaOptimizer::step) takes effect at the next call. Weights are drawn from the
 // options' generator, or the default generator (seeded by manual_seed) when it is null.
 namespace metagrad::nn {
+/// \addtogroup nn
+/// @{
 
 /// Options of Linear beyond the sizes (`Linear(4, 3, {.bias = false, .dtype = kFloat64})`).
 struct LinearOptions {
@@ -270,5 +272,7 @@ class Sequential : public Cloneable<Sequential> {
     return *typed;
   }
 };
+
+/// @}
 
 }  // namespace metagrad::nn

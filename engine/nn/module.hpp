@@ -13,6 +13,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad::nn {
+/// \addtogroup nn
+/// @{
 
 /// Ordered (name, tensor) pairs: a state dict, or the named parameters / buffers of a module.
 /// The same type as the safetensors reader's and writer's named tensors.
@@ -269,5 +271,7 @@ namespace detail {
 /// `value` printed as Python's repr prints a float ("0.1", "1.0", "1e-05", "inf").
 std::string float_repr(double value);
 }  // namespace detail
+
+/// @}
 
 }  // namespace metagrad::nn

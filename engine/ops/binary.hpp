@@ -7,6 +7,8 @@
 // operand takes the tensor's dtype. Gradients are summed back to each operand's shape. Arithmetic
 // (add, sub, mul, div, pow, maximum, minimum) rejects bool tensors; comparisons accept them.
 namespace metagrad {
+/// \addtogroup engine_ops
+/// @{
 
 Tensor add(const Tensor& a, const Tensor& b);
 /// a + alpha * b (torch.add with alpha).
@@ -62,5 +64,7 @@ Tensor operator*(double a, const Tensor& b);
 Tensor operator/(const Tensor& a, const Tensor& b);
 Tensor operator/(const Tensor& a, double b);
 Tensor operator/(double a, const Tensor& b);
+
+/// @}
 
 }  // namespace metagrad

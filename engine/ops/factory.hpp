@@ -8,6 +8,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_ops
+/// @{
 
 /// Uninitialised contiguous tensor of `shape`.
 Tensor empty(const Dims& shape, TensorOptions options = {});
@@ -52,5 +54,7 @@ Tensor full_like(const Tensor& like, double value);
 Tensor full_like(const Tensor& like, double value, TensorOptions options);
 Tensor rand_like(const Tensor& like, Generator* generator = nullptr);
 Tensor randn_like(const Tensor& like, Generator* generator = nullptr);
+
+/// @}
 
 }  // namespace metagrad

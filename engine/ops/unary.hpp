@@ -7,6 +7,8 @@
 // Elementwise functions of one tensor. All keep shape, dtype and device; the differentiable ones
 // require float32/float64 and have derivatives of every order.
 namespace metagrad {
+/// \addtogroup engine_ops
+/// @{
 
 /// -x. Not defined for bool tensors (use logical_not).
 Tensor neg(const Tensor& x);
@@ -48,5 +50,7 @@ Tensor isnan(const Tensor& x);
 Tensor logical_not(const Tensor& x);
 
 Tensor operator-(const Tensor& x);
+
+/// @}
 
 }  // namespace metagrad

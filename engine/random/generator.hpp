@@ -4,6 +4,8 @@
 #include <mutex>
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// A seeded, counter-based (Philox4x32-10) random stream. Each fill reserves a range of counters,
 /// so a seed gives the same numbers on CPU and CUDA and any element can be computed on its own.
@@ -30,5 +32,7 @@ class Generator {
 Generator& default_generator();
 /// Seeds the default generator (torch.manual_seed).
 void manual_seed(uint64_t seed);
+
+/// @}
 
 }  // namespace metagrad

@@ -22,6 +22,8 @@
 //   meta_opt.step();
 
 namespace metagrad {
+/// \addtogroup meta
+/// @{
 
 /// How meta_batch combines the tasks' losses into the objective it differentiates.
 enum class MetaBatchReduction {
@@ -68,5 +70,7 @@ using MetaTask = std::function<Tensor(nn::Module& replica, int64_t task)>;
 ///   failing task's exception otherwise. On any error no .grad and no buffer of net changes.
 TensorList meta_batch(nn::Module& net, int64_t tasks, const MetaTask& task,
                       const MetaBatchOptions& options = {});
+
+/// @}
 
 }  // namespace metagrad

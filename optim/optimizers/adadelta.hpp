@@ -4,6 +4,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of adadelta (TorchOpt's keyword order). TorchOpt's MetaAdaDelta defaults differ from
 /// torchopt.adadelta's: lr 1.0 instead of 1e-3, moments requiring grad.
@@ -50,5 +52,7 @@ class MetaAdaDelta : public MetaOptimizer {
 };
 /// torchopt.MetaAdadelta (PyTorch's spelling).
 using MetaAdadelta = MetaAdaDelta;
+
+/// @}
 
 }  // namespace metagrad

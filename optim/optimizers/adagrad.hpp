@@ -4,6 +4,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of adagrad (TorchOpt's keyword order); the same defaults in every form.
 template <Form F = Form::functional>
@@ -53,5 +55,7 @@ class MetaAdaGrad : public MetaOptimizer {
   explicit MetaAdaGrad(nn::Module& module, const MetaAdaGradOptions& options = {})
       : MetaOptimizer(module, adagrad(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

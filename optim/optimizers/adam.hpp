@@ -4,6 +4,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of adam (TorchOpt's keyword order). MetaAdam's moments require grad.
 template <Form F = Form::functional>
@@ -62,5 +64,7 @@ class MetaAdam : public MetaOptimizer {
   explicit MetaAdam(nn::Module& module, const MetaAdamOptions& options = {})
       : MetaOptimizer(module, adam(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

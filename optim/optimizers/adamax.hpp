@@ -4,6 +4,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of adamax (TorchOpt's keyword order). TorchOpt's MetaAdaMax defaults differ from
 /// torchopt.adamax's: lr 2e-3 instead of 1e-3, eps 1e-8 instead of 1e-6, moments requiring grad.
@@ -52,5 +54,7 @@ class MetaAdaMax : public MetaOptimizer {
 };
 /// torchopt.MetaAdamax (PyTorch's spelling).
 using MetaAdamax = MetaAdaMax;
+
+/// @}
 
 }  // namespace metagrad

@@ -5,6 +5,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of adamw (TorchOpt's keyword order); the same defaults in every form.
 template <Form F = Form::functional>
@@ -66,5 +68,7 @@ class MetaAdamW : public MetaOptimizer {
   explicit MetaAdamW(nn::Module& module, const MetaAdamWOptions& options = {})
       : MetaOptimizer(module, adamw(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

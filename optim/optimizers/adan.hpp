@@ -15,6 +15,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of scale_by_adan (TorchOpt's draft scale_by_adan).
 struct ScaleByAdanOptions {
@@ -132,5 +134,7 @@ class MetaAdan : public MetaOptimizer {
   explicit MetaAdan(nn::Module& module, const MetaAdanOptions& options = {})
       : MetaOptimizer(module, adan(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -8,6 +8,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Scales each update by the trust ratio |p| / |u| (2-norms over the whole tensor), or leaves it
 /// unchanged where |p| or |u| is 0 (optax.scale_by_trust_ratio). Needs params. State: EmptyState.
@@ -77,5 +79,7 @@ class MetaLAMB : public MetaOptimizer {
   explicit MetaLAMB(nn::Module& module, const MetaLAMBOptions& options = {})
       : MetaOptimizer(module, lamb(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -9,6 +9,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of scale_by_lion.
 struct ScaleByLionOptions {
@@ -80,5 +82,7 @@ class MetaLion : public MetaOptimizer {
   explicit MetaLion(nn::Module& module, const MetaLionOptions& options = {})
       : MetaOptimizer(module, lion(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

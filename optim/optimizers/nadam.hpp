@@ -11,6 +11,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of scale_by_nadam.
 struct ScaleByNAdamOptions {
@@ -112,5 +114,7 @@ class MetaNAdam : public MetaOptimizer {
   explicit MetaNAdam(nn::Module& module, const MetaNAdamOptions& options = {})
       : MetaOptimizer(module, nadam(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -4,6 +4,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of radam (TorchOpt's keyword order). TorchOpt's MetaRAdam defaults differ from
 /// torchopt.radam's: eps 1e-8 instead of 1e-6, moments requiring grad.
@@ -50,5 +52,7 @@ class MetaRAdam : public MetaOptimizer {
   explicit MetaRAdam(nn::Module& module, const MetaRAdamOptions& options = {})
       : MetaOptimizer(module, radam(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

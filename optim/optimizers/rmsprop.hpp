@@ -5,6 +5,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of rmsprop (TorchOpt's keyword order); the same defaults in every form.
 template <Form F = Form::functional>
@@ -56,5 +58,7 @@ class MetaRMSProp : public MetaOptimizer {
   explicit MetaRMSProp(nn::Module& module, const MetaRMSPropOptions& options = {})
       : MetaOptimizer(module, rmsprop(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

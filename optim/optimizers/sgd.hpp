@@ -5,6 +5,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of sgd (TorchOpt's keyword order). lr is required. MetaSGD's moments require grad.
 template <Form F = Form::functional>
@@ -53,5 +55,7 @@ class MetaSGD : public MetaOptimizer {
   MetaSGD(nn::Module& module, const MetaSGDOptions& options)
       : MetaOptimizer(module, sgd(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad
