@@ -113,7 +113,9 @@ def paragraphs(lines):
 
 def md_escape(text):
     # Doxygen reads `\` and `@` commands, `<` tags and `#` references in Markdown text.
-    return text.replace("\\", "\\\\").replace("@", "\\@").replace("<", "&lt;").replace("#", "\\#")
+    text = text.replace("\\", "\\\\").replace("@", "\\@").replace("<", "&lt;").replace("#", "\\#")
+    # and turns -- and --- into dashes: keep command-line flags (--out) as written.
+    return re.sub(r"-{2,}", lambda m: "\\" + m.group(0), text)
 
 
 def fence(text, lang=""):
@@ -151,9 +153,14 @@ def tutorial_pages(pages, build_dir, run):
         stem = os.path.splitext(os.path.basename(src))[0]
         rel = os.path.relpath(src, ROOT)
         comment = paragraphs(leading_comment(rel))
-        title = comment[0][0].rstrip(".:") if comment else stem
-        if len(title) > 90 or not comment:
-            title = stem
+        # The title: the first sentence of the header comment, when it is short; else the file name.
+        first = " ".join(s.strip() for s in comment[0]) if comment else ""
+        sentence = re.split(r"(?<=\.)\s", first, maxsplit=1)[0].rstrip(".")
+        if len(sentence) > 100:  # its part before a colon, when that reads as a title
+            sentence = sentence.split(": ", 1)[0]
+        title = sentence if 15 <= len(sentence) <= 100 else stem
+        if comment and sentence == first.rstrip(".:"):
+            comment = comment[1:]
         pid = page_id("tutorial_", stem)
         ids.append(pid)
         index.append(f"- \\subpage {pid}")
