@@ -12,9 +12,13 @@ namespace metagrad {
 /// indices; bool holds masks and comparison results.
 enum class DType : uint8_t { Float32, Float64, Int64, Bool };
 
+/// float (torch.float32).
 inline constexpr DType kFloat32 = DType::Float32;
+/// double (torch.float64).
 inline constexpr DType kFloat64 = DType::Float64;
+/// int64_t (torch.int64).
 inline constexpr DType kInt64 = DType::Int64;
+/// bool (torch.bool).
 inline constexpr DType kBool = DType::Bool;
 
 /// PyTorch's spelling of the dtype ("float32", "int64", ...).
@@ -45,18 +49,22 @@ template <DType D>
 struct dtype_traits;
 template <>
 struct dtype_traits<DType::Float32> {
+  /// The C++ element type.
   using type = float;
 };
 template <>
 struct dtype_traits<DType::Float64> {
+  /// The C++ element type.
   using type = double;
 };
 template <>
 struct dtype_traits<DType::Int64> {
+  /// The C++ element type.
   using type = int64_t;
 };
 template <>
 struct dtype_traits<DType::Bool> {
+  /// The C++ element type.
   using type = bool;
 };
 
@@ -64,18 +72,22 @@ struct dtype_traits<DType::Bool> {
 template <typename T>
 constexpr DType dtype_of();
 template <>
+/// kFloat32.
 constexpr DType dtype_of<float>() {
   return DType::Float32;
 }
 template <>
+/// kFloat64.
 constexpr DType dtype_of<double>() {
   return DType::Float64;
 }
 template <>
+/// kInt64.
 constexpr DType dtype_of<int64_t>() {
   return DType::Int64;
 }
 template <>
+/// kBool.
 constexpr DType dtype_of<bool>() {
   return DType::Bool;
 }

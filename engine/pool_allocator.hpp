@@ -33,6 +33,7 @@ struct PoolAllocator {
 
   PoolAllocator() = default;
   template <typename U>
+  /// \overload
   PoolAllocator(const PoolAllocator<U>&) noexcept {}
 
   T* allocate(size_t n) { return static_cast<T*>(pool_allocate(n * sizeof(T))); }

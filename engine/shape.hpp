@@ -24,8 +24,11 @@ inline constexpr int kMaxDims = 12;
 class Dims {
  public:
   Dims() = default;
+  /// \overload
   Dims(std::initializer_list<int64_t> values) { assign(values.begin(), values.end()); }
+  /// \overload
   Dims(const std::vector<int64_t>& values) { assign(values.begin(), values.end()); }
+  /// \overload
   Dims(std::span<const int64_t> values) { assign(values.begin(), values.end()); }
   /// `n` copies of `value`.
   Dims(int64_t n, int64_t value) {

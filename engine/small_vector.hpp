@@ -24,7 +24,9 @@ class SmallVector {
   using const_iterator = const T*;
 
   SmallVector() = default;
+  /// \overload
   SmallVector(const SmallVector& other) { append_copies(other); }
+  /// \overload
   SmallVector(SmallVector&& other) noexcept(std::is_nothrow_move_constructible_v<T>) {
     take(std::move(other));
   }

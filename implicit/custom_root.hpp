@@ -44,7 +44,9 @@ using FixedPointFn = std::function<TensorList(const TensorList& x, const RootArg
 
 /// A solution with auxiliary output (not differentiated), for has_aux solvers.
 struct SolutionWithAux {
+  /// The root.
   TensorList solution;
+  /// What the solver returned beside it.
   std::any aux;
 };
 

@@ -26,12 +26,17 @@ concept LabelFunction = (std::is_invocable_r_v<std::vector<std::string>, F, cons
 /// (at init) or the updates (at update).
 class ParamLabels {
  public:
+  /// Computes the labels from the parameters.
   using Fn = std::function<std::vector<std::string>(const TensorList& tensors)>;
 
+  /// One label per parameter, in order.
   ParamLabels(std::vector<std::string> labels) : labels_(std::move(labels)), fixed_(true) {}
+  /// \overload
   ParamLabels(std::initializer_list<std::string> labels) : labels_(labels), fixed_(true) {}
+  /// Labels computed from the parameters at init.
   ParamLabels(Fn fn) : fn_(std::move(fn)) {}
   template <LabelFunction F>
+  /// Labels computed by any callable from the parameters at init.
   ParamLabels(F fn) : ParamLabels(Fn(std::move(fn))) {}
 
   /// The labels for `tensors`; throws naming `who` when their count differs from tensors.size().

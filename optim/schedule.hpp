@@ -27,13 +27,17 @@ class ScalarOrSchedule {
  public:
   /// Unset (only fields that TorchOpt requires, such as sgd's lr, start unset).
   ScalarOrSchedule() = default;
+  /// A constant.
   ScalarOrSchedule(double value) : value_(value), set_(true) {}
+  /// A schedule of the step count.
   ScalarOrSchedule(Schedule schedule);
   template <ScheduleFunction F>
+  /// A schedule from any callable double(int64_t).
   ScalarOrSchedule(F fn) : ScalarOrSchedule(Schedule(std::move(fn))) {}
 
   /// False for a default-constructed (unset) value.
   bool is_set() const { return set_; }
+  /// True when this holds a schedule.
   bool is_schedule() const { return schedule_ != nullptr; }
   /// The number; throws when this holds a schedule or nothing.
   double value() const;

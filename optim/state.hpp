@@ -36,9 +36,11 @@ struct OptState {
 
   /// The tensor list `name`; throws naming the kind when absent.
   TensorList& tensor_list(std::string_view name);
+  /// \overload
   const TensorList& tensor_list(std::string_view name) const;
   /// The counter `name`; throws naming the kind when absent.
   int64_t& counter(std::string_view name);
+  /// \overload
   int64_t counter(std::string_view name) const;
 
   /// Every tensor with its flat name ("1.mu.0"), depth first (undefined tensors are skipped).

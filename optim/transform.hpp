@@ -28,11 +28,14 @@ namespace metagrad {
 /// are replaced by new ones, so a copy of the OptState taken before the update stays valid.
 class GradientTransformation {
  public:
+  /// Makes the initial state from the parameters.
   using InitFn = std::function<OptState(const TensorList& params)>;
+  /// Transforms the updates, advancing the state.
   using UpdateFn = std::function<TensorList(const TensorList& updates, OptState& state,
                                             const TensorList& params, bool inplace)>;
 
   GradientTransformation() = default;
+  /// A transformation from its two functions.
   GradientTransformation(InitFn init, UpdateFn update)
       : init_(std::move(init)), update_(std::move(update)) {}
 
@@ -89,13 +92,18 @@ concept MaskFunction = (std::is_invocable_r_v<std::vector<bool>, F, const Tensor
 /// update). An unset mask means "no mask".
 class ParamMask {
  public:
+  /// Computes the mask from the parameters.
   using Fn = std::function<std::vector<bool>(const TensorList& tensors)>;
 
   ParamMask() = default;
+  /// One flag per parameter, in order.
   ParamMask(std::vector<bool> flags) : flags_(std::move(flags)), fixed_(true) {}
+  /// \overload
   ParamMask(std::initializer_list<bool> flags) : flags_(flags), fixed_(true) {}
+  /// A mask computed from the parameters at init.
   ParamMask(Fn fn) : fn_(std::move(fn)) {}
   template <MaskFunction F>
+  /// A mask computed by any callable from the parameters at init.
   ParamMask(F fn) : ParamMask(Fn(std::move(fn))) {}
 
   /// True when a mask was given.

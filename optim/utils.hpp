@@ -26,6 +26,7 @@ enum class CopyMode { reference, copy, deepcopy };
 
 /// Options of extract_state_dict (TorchOpt's keyword arguments, in its order).
 struct ExtractOptions {
+  /// How the tensors are copied (TorchOpt's `by`).
   CopyMode by = CopyMode::reference;
   /// Moves every extracted tensor to this device after copying it as `by` says (TorchOpt's
   /// `device`): `to(device)` is differentiable, so reference and copy keep history, and a
@@ -47,8 +48,11 @@ struct ExtractOptions {
 
 /// A module's parameters and buffers, by dotted name (TorchOpt's _ModuleState).
 struct ModuleState {
+  /// The parameters, by dotted name.
   nn::NamedTensors params;
+  /// The buffers, by dotted name (empty without with_buffers).
   nn::NamedTensors buffers;
+  /// Whether the buffers were extracted.
   bool with_buffers = true;
   /// Whether the buffers were extracted as detached clones.
   bool detach_buffers = false;

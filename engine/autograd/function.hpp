@@ -44,8 +44,11 @@ struct NodeAttr {
   enum class Kind : uint8_t { integer, real, flag, dims };
 
   NodeAttr() : name(""), kind(Kind::integer), integer(0) {}
+  /// \overload
   NodeAttr(const char* name, int64_t value) : name(name), kind(Kind::integer), integer(value) {}
+  /// \overload
   NodeAttr(const char* name, int value) : NodeAttr(name, static_cast<int64_t>(value)) {}
+  /// \overload
   NodeAttr(const char* name, double value) : name(name), kind(Kind::real), real(value) {}
   NodeAttr(const char* name, bool value) : name(name), kind(Kind::flag), flag(value) {}
   /// A list of dimensions (each in [-128, 127]); a longer list shows its first kMaxDims.

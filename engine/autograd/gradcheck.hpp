@@ -15,7 +15,9 @@ using CheckedFunction = std::function<TensorList(const TensorList&)>;
 struct GradcheckOptions {
   /// Central-difference step.
   double eps = 1e-6;
+  /// Absolute tolerance of the comparison.
   double atol = 1e-5;
+  /// Relative tolerance of the comparison.
   double rtol = 1e-3;
   /// Throw an Error describing the first mismatch (true) or return false (false).
   bool raise_exception = true;

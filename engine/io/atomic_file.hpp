@@ -41,6 +41,7 @@ class AtomicFile {
 
   /// Appends `nbytes` bytes (retrying partial writes and interrupts).
   void write(const void* data, size_t nbytes);
+  /// Appends `bytes`.
   void write(std::string_view bytes) { write(bytes.data(), bytes.size()); }
   /// Flushes the data to disk, closes the file and renames it over the target. Call once.
   void commit();

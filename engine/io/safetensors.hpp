@@ -16,7 +16,9 @@ using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 /// The contents of a safetensors file: its tensors, in name order, and its `__metadata__`.
 struct SafetensorsFile {
+  /// The tensors, in the file's order.
   NamedTensors tensors;
+  /// The `__metadata__` strings of the header.
   std::map<std::string, std::string> metadata;
 
   /// True when a tensor called `name` is present.

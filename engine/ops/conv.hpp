@@ -17,8 +17,11 @@ namespace metagrad {
 /// A (height, width) pair of a window parameter; a single integer sets both: `conv2d(x, w, b, 2)`
 /// or `conv2d(x, w, b, {2, 1})`.
 struct IntPair {
+  /// Height and width.
   int64_t h = 0, w = 0;
+  /// The same value for height and width.
   IntPair(int64_t both) : h(both), w(both) {}
+  /// Height and width.
   IntPair(int64_t height, int64_t width) : h(height), w(width) {}
 };
 

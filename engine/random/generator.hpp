@@ -12,10 +12,12 @@ namespace metagrad {
 /// Thread-safe.
 class Generator {
  public:
+  /// A generator seeded with `seed` (PyTorch's default seed by default).
   explicit Generator(uint64_t seed = 67280421310721ULL) : seed_(seed) {}
 
   /// Restarts the stream from `seed` (torch.Generator.manual_seed).
   void manual_seed(uint64_t seed);
+  /// The seed this generator started from.
   uint64_t seed() const;
   /// Counters consumed so far.
   uint64_t offset() const;

@@ -59,6 +59,7 @@ struct MakeDotOptions {
 /// twice the later name wins (TorchOpt's dict update). Undefined entries are ignored.
 class DotParams {
  public:
+  /// Tensors with the names their boxes get.
   using Named = std::vector<std::pair<std::string, Tensor>>;
 
   /// No names.

@@ -33,6 +33,7 @@ enum class MetaBatchReduction {
 
 /// Options of meta_batch.
 struct MetaBatchOptions {
+  /// How the tasks' meta-gradients combine (mean or sum).
   MetaBatchReduction reduction = MetaBatchReduction::Mean;
   /// The leaves whose .grad receives the meta-gradient. Empty (the default): the module's
   /// parameters that require grad. Name other leaves the losses depend on (a learned inner learning
