@@ -47,21 +47,25 @@ constexpr bool is_floating(DType dtype) {
 /// The C++ type stored for a dtype.
 template <DType D>
 struct dtype_traits;
+/// float32 holds float.
 template <>
 struct dtype_traits<DType::Float32> {
   /// The C++ element type.
   using type = float;
 };
+/// float64 holds double.
 template <>
 struct dtype_traits<DType::Float64> {
   /// The C++ element type.
   using type = double;
 };
+/// int64 holds int64_t.
 template <>
 struct dtype_traits<DType::Int64> {
   /// The C++ element type.
   using type = int64_t;
 };
+/// bool holds bool.
 template <>
 struct dtype_traits<DType::Bool> {
   /// The C++ element type.

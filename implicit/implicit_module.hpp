@@ -74,9 +74,11 @@ class ImplicitMetaGradientModule : public MetaGradientModule {
                                       ImplicitModuleOptions options = {});
   /// MetaGradientModule's copy; the copy's solutions are its own.
   ImplicitMetaGradientModule(const ImplicitMetaGradientModule& other);
+  /// \copydoc ImplicitMetaGradientModule(const ImplicitMetaGradientModule&)
   ImplicitMetaGradientModule& operator=(const ImplicitMetaGradientModule& other);
   /// Moves the module; solutions made by `other` keep working with the moved-to module.
   ImplicitMetaGradientModule(ImplicitMetaGradientModule&& other) noexcept;
+  /// \copydoc ImplicitMetaGradientModule(ImplicitMetaGradientModule&&)
   ImplicitMetaGradientModule& operator=(ImplicitMetaGradientModule&& other) noexcept;
   ~ImplicitMetaGradientModule() override;
 

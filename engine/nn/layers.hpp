@@ -49,6 +49,7 @@ class Linear : public Cloneable<Linear> {
   int64_t out_features() const { return out_features_; }
   /// The tensors currently in the `weight` / `bias` slots (bias undefined without bias).
   const Tensor& weight() const { return parameter_at(0); }
+  /// \copydoc weight
   const Tensor& bias() const { return parameter_at(1); }
 
  private:
@@ -83,8 +84,9 @@ class Conv2d : public Cloneable<Conv2d> {
   std::string extra_repr() const override;
   /// Redraws weight and bias in place with the default initialisation.
   void reset_parameters(Generator* generator = nullptr);
-  /// The weight parameter.
+  /// The tensors currently in the `weight` / `bias` slots (bias undefined without bias).
   const Tensor& weight() const { return parameter_at(0); }
+  /// \copydoc weight
   const Tensor& bias() const { return parameter_at(1); }
 
  private:
@@ -264,6 +266,8 @@ inline constexpr bool is_single_sequential = sizeof...(Ts) == 1 &&
 class Sequential : public Cloneable<Sequential> {
  public:
   Sequential() = default;
+  /// The modules in order, named "0", "1", ... (values moved or deep-copied in, shared_ptrs
+  /// shared).
   template <typename... Ms>
   requires(sizeof...(Ms) > 0 && (detail::ModuleArg<Ms> && ...) &&
            !detail::is_single_sequential<Ms...>) explicit Sequential(Ms&&... modules) {

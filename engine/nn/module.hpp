@@ -138,6 +138,7 @@ class Module {
   const Module& get_submodule(std::string_view name) const;
   /// True when a parameter / buffer slot of that dotted name exists and holds a tensor.
   bool has_parameter(std::string_view name) const;
+  /// \copydoc has_parameter
   bool has_buffer(std::string_view name) const;
 
   /// Rebinds parameter slot `name` to `value`, which may be any tensor, including a non-leaf with

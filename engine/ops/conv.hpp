@@ -18,7 +18,7 @@ namespace metagrad {
 /// or `conv2d(x, w, b, {2, 1})`.
 struct IntPair {
   /// Height and width.
-  int64_t h = 0, w = 0;
+  int64_t h = 0, w = 0;  ///< Height (h) and width (w).
   /// The same value for height and width.
   IntPair(int64_t both) : h(both), w(both) {}
   /// Height and width.

@@ -98,9 +98,10 @@ std::string make_dot(const Tensor& output, const DotParams& params = {},
                      MakeDotOptions options = {});
 
 /// Writes `dot` to path_without_ext + ".dot" and runs Graphviz (`dot -T` format, found on PATH)
-/// to make path_without_ext + "." + format ("svg", "png", "pdf", ...). Returns the path of that file.
-/// Throws when the .dot file cannot be written, when `dot` is not on PATH (the message says how to
-/// install it and where the .dot file is), or when `dot` fails (with its exit status and errors).
+/// to make path_without_ext + "." + format ("svg", "png", "pdf", ...). Returns the path of that
+/// file. Throws when the .dot file cannot be written, when `dot` is not on PATH (the message says
+/// how to install it and where the .dot file is), or when `dot` fails (with its exit status and
+/// errors).
 std::string render(const std::string& dot, const std::string& path_without_ext,
                    const std::string& format = "svg");
 

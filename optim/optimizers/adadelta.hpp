@@ -19,7 +19,8 @@ struct AdaDeltaOptionsFor {
   double eps = 1e-6;
   /// Weight decay coefficient (0 turns it off), applied as this optimizer's transformation says.
   double weight_decay = 0.0;
-  /// The moments (the optimizer state) require grad, so that updates stay differentiable through them; the Meta* form's default.
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
 };
 /// torchopt.adadelta's and torchopt.AdaDelta's options.

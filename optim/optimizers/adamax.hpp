@@ -19,7 +19,8 @@ struct AdaMaxOptionsFor {
   double eps = F == Form::meta ? 1e-8 : 1e-6;
   /// Weight decay coefficient (0 turns it off), applied as this optimizer's transformation says.
   double weight_decay = 0.0;
-  /// The moments (the optimizer state) require grad, so that updates stay differentiable through them; the Meta* form's default.
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
 };
 /// torchopt.adamax's and torchopt.AdaMax's options.

@@ -22,11 +22,13 @@ struct AdamWOptionsFor {
   /// AMSGrad (torch.optim.Adam's amsgrad): the running maximum of the second moments replaces
   /// them in the denominator. Not with use_accelerated_op.
   bool amsgrad = false;
-  /// Added inside the square root of the denominator (nonzero when differentiating through the update near zero gradients).
+  /// Added inside the square root of the denominator (nonzero when differentiating through the
+  /// update near zero gradients).
   double eps_root = 0.0;
   /// Parameters to decay (all when unset).
   ParamMask mask;
-  /// The moments (the optimizer state) require grad, so that updates stay differentiable through them; the Meta* form's default.
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = false;
   /// Maximise the objective instead of minimising it.
   bool maximize = false;

@@ -28,9 +28,11 @@ struct ScaleByAdanOptions {
   double b3 = 0.99;
   /// Added to the denominator for numerical stability.
   double eps = 1e-8;
-  /// Added inside the square root of the denominator (nonzero when differentiating through the update near zero gradients).
+  /// Added inside the square root of the denominator (nonzero when differentiating through the
+  /// update near zero gradients).
   double eps_root = 0.0;
-  /// The moments (the optimizer state) require grad, so that updates stay differentiable through them; the Meta* form's default.
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = false;
 };
 
@@ -83,7 +85,8 @@ template <Form F = Form::functional>
 struct AdanOptionsFor {
   /// Learning rate: a number, or a schedule of the step count.
   ScalarOrSchedule lr = 1e-3;
-  /// Adan's (beta1, beta2, beta3): decay rates of the gradients' average, of their differences' average and of the squared averages.
+  /// Adan's (beta1, beta2, beta3): decay rates of the gradients' average, of their differences'
+  /// average and of the squared averages.
   std::array<double, 3> betas = {0.98, 0.92, 0.99};
   /// Added to the denominator for numerical stability.
   double eps = 1e-8;
@@ -91,9 +94,11 @@ struct AdanOptionsFor {
   double weight_decay = 0.0;
   /// Decay as p (1 - lr weight_decay) instead of the proximal p / (1 + lr weight_decay).
   bool no_prox = false;
-  /// Added inside the square root of the denominator (nonzero when differentiating through the update near zero gradients).
+  /// Added inside the square root of the denominator (nonzero when differentiating through the
+  /// update near zero gradients).
   double eps_root = 0.0;
-  /// The moments (the optimizer state) require grad, so that updates stay differentiable through them; the Meta* form's default.
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
   /// Maximise the objective instead of minimising it.
   bool maximize = false;

@@ -39,11 +39,13 @@ struct LAMBOptionsFor {
   double eps = 1e-6;
   /// Weight decay coefficient (0 turns it off), applied as this optimizer's transformation says.
   double weight_decay = 0.0;
-  /// Added inside the square root of the denominator (nonzero when differentiating through the update near zero gradients).
+  /// Added inside the square root of the denominator (nonzero when differentiating through the
+  /// update near zero gradients).
   double eps_root = 0.0;
   /// Parameters to decay (all when unset).
   ParamMask mask;
-  /// The moments (the optimizer state) require grad, so that updates stay differentiable through them; the Meta* form's default.
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
   /// Maximise the objective instead of minimising it.
   bool maximize = false;

@@ -18,7 +18,8 @@ struct ScaleByLionOptions {
   double b1 = 0.9;
   /// Decay rate of the momentum.
   double b2 = 0.99;
-  /// The moments (the optimizer state) require grad, so that updates stay differentiable through them; the Meta* form's default.
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = false;
 };
 
@@ -51,7 +52,8 @@ struct LionOptionsFor {
   std::pair<double, double> betas = {0.9, 0.99};
   /// Decoupled: added to the direction after the sign, scaled by lr with it.
   double weight_decay = 0.0;
-  /// The moments (the optimizer state) require grad, so that updates stay differentiable through them; the Meta* form's default.
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
   /// Maximise the objective instead of minimising it.
   bool maximize = false;

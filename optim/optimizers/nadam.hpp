@@ -24,7 +24,8 @@ struct ScaleByNAdamOptions {
   double eps = 1e-8;
   /// Momentum decay psi of NAdam's momentum schedule (torch.optim.NAdam's momentum_decay).
   double momentum_decay = 4e-3;
-  /// The moments (the optimizer state) require grad, so that updates stay differentiable through them; the Meta* form's default.
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = false;
 };
 
@@ -82,7 +83,8 @@ struct NAdamOptionsFor {
   double momentum_decay = 4e-3;
   /// Decay the parameters by lr weight_decay p (AdamW-style) instead of adding the L2 term to g.
   bool decoupled_weight_decay = false;
-  /// The moments (the optimizer state) require grad, so that updates stay differentiable through them; the Meta* form's default.
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
   /// Maximise the objective instead of minimising it.
   bool maximize = false;

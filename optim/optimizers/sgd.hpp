@@ -21,7 +21,8 @@ struct SGDOptionsFor {
   double weight_decay = 0.0;
   /// Nesterov momentum.
   bool nesterov = false;
-  /// The moments (the optimizer state) require grad, so that updates stay differentiable through them; the Meta* form's default.
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
   /// Maximise the objective instead of minimising it.
   bool maximize = false;
@@ -53,7 +54,8 @@ GradientTransformation sgd(const SGDOptionsFor<F>& o) {
 /// torchopt.SGD (lr is required).
 class SGD : public Optimizer {
  public:
-  /// Optimizes `params` (one group; step() updates them in place) with `options` (lr has no default).
+  /// Optimizes `params` (one group; step() updates them in place) with `options` (lr has no
+  /// default).
   SGD(const TensorList& params, const SGDOptions& options) : Optimizer(params, sgd(options)) {}
 };
 

@@ -15,9 +15,8 @@ Steps, all from the repository root:
   3. Doxygen with tests/docs/Doxyfile plus INPUT and the output paths: the HTML site in OUT/html,
      the warnings in OUT/warnings.log.
 With --check (the `docs` test) no tutorial is run and the exit status is 1 on any Doxygen
-warning (a public header or a page) except the undocumented declarations listed in
-tests/docs/undocumented.txt, a list that may only shrink; 77 (skipped) when doxygen is not
-installed. Python 3 standard library only.
+warning (an undocumented public declaration, a malformed command or a broken reference, in a
+public header or a page), 77 (skipped) when doxygen is not installed. Python 3 standard library only.
 """
 
 import argparse
@@ -31,13 +30,6 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DOCS = os.path.join("tests", "docs")
-BASELINE = os.path.join(DOCS, "undocumented.txt")
-BASELINE_HEADER = """\
-# Public declarations Doxygen reports as undocumented, known when the docs test was added (issue 14).
-# The docs test (tests/docs/build_docs.py --check) fails on any other Doxygen warning, and on a line
-# here that no longer warns: document a declaration, then delete its line. Regenerate with
-# `python3 tests/docs/build_docs.py --check --update-baseline` (only to remove lines).
-"""
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -240,8 +232,6 @@ def main():
     ap.add_argument("--out", default=os.path.join("build", "docs"), help="output folder (default build/docs)")
     ap.add_argument("--build-dir", default="build", help="the Meson build folder with the tutorial programs")
     ap.add_argument("--check", action="store_true", help="fail on any Doxygen warning; run no tutorial")
-    ap.add_argument("--update-baseline", action="store_true",
-                    help="with --check: write the undocumented declarations to tests/docs/undocumented.txt")
     args = ap.parse_args()
 
     doxygen = shutil.which("doxygen")
@@ -297,36 +287,7 @@ def main():
     if warnings:
         print(f"build_docs.py: {len(warnings)} Doxygen warnings ({where}); the list is in {log}")
     print(f"build_docs.py: the site is {os.path.join(out, 'html', 'index.html')}")
-    if not args.check:
-        return 0
-    # Undocumented declarations listed in tests/docs/undocumented.txt are known (the list only
-    # shrinks); any other warning fails: a new undocumented public declaration, a malformed
-    # command, a broken reference.
-    known = set()
-    if os.path.isfile(BASELINE):
-        with open(BASELINE, encoding="utf-8") as f:
-            known = {line.rstrip("\n") for line in f if line.strip() and not line.startswith("#")}
-    keys = [baseline_key(w) for w in warnings]
-    new = [w for w, k in zip(warnings, keys) if k not in known]
-    gone = sorted(known - set(keys))
-    if args.update_baseline:
-        undocumented = sorted({k for k in keys if k.endswith("is not documented.")})
-        write(BASELINE, BASELINE_HEADER + "".join(k + "\n" for k in undocumented))
-        print(f"build_docs.py: {len(undocumented)} undocumented declarations written to {BASELINE}")
-        return 0
-    for k in gone:
-        print(f"build_docs.py: documented now, remove this line from {BASELINE}: {k}")
-    if new:
-        print(f"build_docs.py: FAIL: {len(new)} new warnings (not in {BASELINE}):")
-        for w in new:
-            print("  " + w)
-    print(f"build_docs.py: {len(known)} known undocumented declarations in {BASELINE}")
-    return 1 if new or gone else 0
-
-
-def baseline_key(warning):
-    """A warning without its line number, so that edits above a declaration keep its key."""
-    return re.sub(r"^([^:]+):[0-9]+: ", r"\1: ", warning)
+    return 1 if args.check and warnings else 0
 
 
 if __name__ == "__main__":
