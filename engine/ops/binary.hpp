@@ -14,23 +14,23 @@ namespace metagrad {
 Tensor add(const Tensor& a, const Tensor& b);
 /// a + alpha * b (torch.add with alpha).
 Tensor add(const Tensor& a, const Tensor& b, double alpha);
-/// \overload
+/// The same with a number for `b`.
 Tensor add(const Tensor& a, double b);
 /// a - b elementwise, with broadcasting (torch.sub).
 Tensor sub(const Tensor& a, const Tensor& b);
-/// \overload
+/// The same with a number for `b`.
 Tensor sub(const Tensor& a, double b);
-/// \overload
+/// The same with a number for `a`.
 Tensor sub(double a, const Tensor& b);
 /// a * b elementwise, with broadcasting (torch.mul).
 Tensor mul(const Tensor& a, const Tensor& b);
-/// \overload
+/// The same with a number for `b`.
 Tensor mul(const Tensor& a, double b);
 /// a / b elementwise, with broadcasting (true division, torch.div).
 Tensor div(const Tensor& a, const Tensor& b);
-/// \overload
+/// The same with a number for `b`.
 Tensor div(const Tensor& a, double b);
-/// \overload
+/// The same with a number for `a`.
 Tensor div(double a, const Tensor& b);
 /// a ^ b elementwise; gradient w.r.t. b uses log(a) (defined where a > 0, and 0 where a == 0 and
 /// b > 0, as PyTorch).
@@ -41,9 +41,9 @@ Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
 /// cond ? a : b with broadcasting; cond is bool; differentiable in a and b.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
-/// \overload
+/// The same with a number for `b`.
 Tensor where(const Tensor& cond, const Tensor& a, double b);
-/// \overload
+/// The same with a number for `a`.
 Tensor where(const Tensor& cond, double a, const Tensor& b);
 
 /// Comparisons: bool results, not differentiable; operands of equal dtype (or a double).
@@ -79,27 +79,27 @@ Tensor logical_xor(const Tensor& a, const Tensor& b);
 
 /// add(a, b).
 Tensor operator+(const Tensor& a, const Tensor& b);
-/// \overload
+/// The same with a number for `b`.
 Tensor operator+(const Tensor& a, double b);
-/// \overload
+/// The same with a number for `a`.
 Tensor operator+(double a, const Tensor& b);
 /// sub(a, b).
 Tensor operator-(const Tensor& a, const Tensor& b);
-/// \overload
+/// The same with a number for `b`.
 Tensor operator-(const Tensor& a, double b);
-/// \overload
+/// The same with a number for `a`.
 Tensor operator-(double a, const Tensor& b);
 /// mul(a, b).
 Tensor operator*(const Tensor& a, const Tensor& b);
-/// \overload
+/// The same with a number for `b`.
 Tensor operator*(const Tensor& a, double b);
-/// \overload
+/// The same with a number for `a`.
 Tensor operator*(double a, const Tensor& b);
 /// div(a, b).
 Tensor operator/(const Tensor& a, const Tensor& b);
-/// \overload
+/// The same with a number for `b`.
 Tensor operator/(const Tensor& a, double b);
-/// \overload
+/// The same with a number for `a`.
 Tensor operator/(double a, const Tensor& b);
 
 /// @}

@@ -45,19 +45,19 @@ Tensor tensor(const std::vector<double>& values, TensorOptions options = {});
 
 /// Like-factories: shape (and by default dtype/device) of `like`; never require grad unless asked.
 Tensor empty_like(const Tensor& like);
-/// \overload
+/// The same with other options (dtype, device, requires_grad).
 Tensor empty_like(const Tensor& like, TensorOptions options);
 /// Zeros of like's shape, dtype and device.
 Tensor zeros_like(const Tensor& like);
-/// \overload
+/// The same with other options (dtype, device, requires_grad).
 Tensor zeros_like(const Tensor& like, TensorOptions options);
 /// Ones of like's shape, dtype and device.
 Tensor ones_like(const Tensor& like);
-/// \overload
+/// The same with other options (dtype, device, requires_grad).
 Tensor ones_like(const Tensor& like, TensorOptions options);
 /// `value` everywhere, with like's shape, dtype and device.
 Tensor full_like(const Tensor& like, double value);
-/// \overload
+/// The same with other options (dtype, device, requires_grad).
 Tensor full_like(const Tensor& like, double value, TensorOptions options);
 /// Uniform [0, 1) samples of like's shape, dtype and device (rand).
 Tensor rand_like(const Tensor& like, Generator* generator = nullptr);
