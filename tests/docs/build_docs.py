@@ -249,7 +249,11 @@ def main():
     examples_page(pages)
 
     hand_pages = sorted(glob.glob(os.path.join(DOCS, "pages", "*.md")) + glob.glob(os.path.join(DOCS, "pages", "*.dox")))
-    inputs = [path for _, path in headers] + hand_pages + sorted(glob.glob(os.path.join(pages, "*.md")))
+    # Pages in the order of the navigation tree: tutorials, examples gallery, then the hand-written
+    # ones (the main page links them all).
+    generated = [os.path.join(pages, "tutorials.md")] + sorted(glob.glob(os.path.join(pages, "tutorial_*.md")))
+    generated.append(os.path.join(pages, "examples.md"))
+    inputs = [path for _, path in headers] + generated + hand_pages
     log = os.path.join(out, "warnings.log")
     quote = lambda p: '"' + p.replace('"', '\\"') + '"'
     config = "\n".join([
