@@ -17,7 +17,7 @@ class Generator {
 
   /// Restarts the stream from `seed` (torch.Generator.manual_seed).
   void manual_seed(uint64_t seed);
-  /// The seed this generator started from.
+  /// The seed of the stream: the last one given to the constructor or to manual_seed.
   uint64_t seed() const;
   /// Counters consumed so far.
   uint64_t offset() const;
