@@ -10,7 +10,7 @@ TSAN_DIR  := build-tsan
 
 DEB_PKGS := meson ninja-build pkg-config g++ libeigen3-dev libfmt-dev catch2 \
             nlohmann-json3-dev graphviz hershey-fonts-data \
-            zlib1g-dev dataset-fashion-mnist cmake clang-format clang libclang-rt-14-dev
+            zlib1g-dev dataset-fashion-mnist cmake clang-format clang libclang-rt-14-dev doxygen
 
 # The library's -march default is portable; the release build here (tests, `make demo`,
 # `make bench`) targets x86-64-v3 (AVX2 + FMA, about twice Eigen's GEMM speed) when this CPU has
@@ -25,7 +25,7 @@ FORMAT_DIRS := engine optim implicit cuda tests bench examples
 # runtime is not instrumented, and the tests there run the CUDA kernels on the host emulation.
 export PATH := $(PATH):/usr/local/cuda/bin
 
-.PHONY: all deps configure configured build demo test bench format format-check sanitize fuzz tsan clean
+.PHONY: all deps configure configured build demo test bench docs format format-check sanitize fuzz tsan clean
 
 all: build
 
@@ -79,6 +79,13 @@ test: build
 
 bench: build
 	bash bench/run_all.sh
+
+# The documentation site (Doxygen, README "Documentation"): the API reference of the public headers,
+# the tutorials (with the output of the tutorial programs already built in $(BUILD_DIR)), the
+# examples gallery and the TorchOpt name map, written to $(BUILD_DIR)/docs/html/index.html.
+# Configuration and pages: tests/docs/. Warnings are listed here; the `docs` test fails on them.
+docs: deps
+	python3 tests/docs/build_docs.py --out $(BUILD_DIR)/docs --build-dir $(BUILD_DIR)
 
 # Pathspecs are quoted so git (not the shell) expands them; `*` also matches '/'.
 FORMAT_SPECS := $(foreach d,$(FORMAT_DIRS),'$(d)/*.hpp' '$(d)/*.cpp' '$(d)/*.cu' '$(d)/*.cuh') \

@@ -4,6 +4,8 @@
 #include "engine/memory_stats.hpp"
 
 namespace metagrad::cuda {
+/// \addtogroup engine_tensor
+/// @{
 
 /// True when metagrad was built with the CUDA backend (-Dcuda=enabled, or auto with the toolkit).
 bool is_built();
@@ -21,5 +23,7 @@ DeviceMemoryStats memory_stats(int device = 0);
 void empty_cache(int device = 0);
 /// Sets the peak to the current allocated bytes (torch.cuda.reset_peak_memory_stats).
 void reset_peak_memory_stats(int device = 0);
+
+/// @}
 
 }  // namespace metagrad::cuda

@@ -5,14 +5,20 @@
 #include <string_view>
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// Element types a Tensor can hold. float32/float64 support every op; int64 holds labels and
 /// indices; bool holds masks and comparison results.
 enum class DType : uint8_t { Float32, Float64, Int64, Bool };
 
+/// float (torch.float32).
 inline constexpr DType kFloat32 = DType::Float32;
+/// double (torch.float64).
 inline constexpr DType kFloat64 = DType::Float64;
+/// int64_t (torch.int64).
 inline constexpr DType kInt64 = DType::Int64;
+/// bool (torch.bool).
 inline constexpr DType kBool = DType::Bool;
 
 /// PyTorch's spelling of the dtype ("float32", "int64", ...).
@@ -41,20 +47,28 @@ constexpr bool is_floating(DType dtype) {
 /// The C++ type stored for a dtype.
 template <DType D>
 struct dtype_traits;
+/// float32 holds float.
 template <>
 struct dtype_traits<DType::Float32> {
+  /// The C++ element type.
   using type = float;
 };
+/// float64 holds double.
 template <>
 struct dtype_traits<DType::Float64> {
+  /// The C++ element type.
   using type = double;
 };
+/// int64 holds int64_t.
 template <>
 struct dtype_traits<DType::Int64> {
+  /// The C++ element type.
   using type = int64_t;
 };
+/// bool holds bool.
 template <>
 struct dtype_traits<DType::Bool> {
+  /// The C++ element type.
   using type = bool;
 };
 
@@ -62,21 +76,27 @@ struct dtype_traits<DType::Bool> {
 template <typename T>
 constexpr DType dtype_of();
 template <>
+/// kFloat32.
 constexpr DType dtype_of<float>() {
   return DType::Float32;
 }
 template <>
+/// kFloat64.
 constexpr DType dtype_of<double>() {
   return DType::Float64;
 }
 template <>
+/// kInt64.
 constexpr DType dtype_of<int64_t>() {
   return DType::Int64;
 }
 template <>
+/// kBool.
 constexpr DType dtype_of<bool>() {
   return DType::Bool;
 }
+
+/// @}
 
 }  // namespace metagrad
 

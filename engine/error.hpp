@@ -6,6 +6,8 @@
 #include <string>
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// The one exception type metagrad throws for bad input or misuse. Its message names the op, the
 /// operands involved (shapes, dtypes, devices) and, where one exists, the remedy.
@@ -21,6 +23,8 @@ class OutOfMemoryError : public Error {
  public:
   using Error::Error;
 };
+
+/// @}
 
 }  // namespace metagrad
 

@@ -9,6 +9,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// How tensors are printed; the defaults are PyTorch's (torch.set_printoptions()).
 struct PrintOptions {
@@ -31,18 +33,23 @@ struct PrintOptions {
 /// decimals, switching to scientific notation when max/min of the nonzero finite magnitudes exceeds
 /// 1000, the max exceeds 1e8, or (non-integers) the min is below 1e-4. Elements are right-aligned
 /// to the widest one. Suffixes: device when not CPU, dtype when not float32/int64/bool (any dtype
-/// but float32 for empty tensors, which also show their size unless 1-D), grad_fn=<Name> for
+/// but float32 for empty tensors, which also show their size unless 1-D), grad_fn=\<Name\> for
 /// non-leaves, requires_grad=True for leaves requiring grad. An undefined tensor prints as
 /// "tensor(undefined)". Reads the data without recording; copies it to the host when needed.
 std::string to_string(const Tensor& t);
 /// The same with explicit print options.
 std::string to_string(const Tensor& t, const PrintOptions& options);
 
+/// @}
+
 }  // namespace metagrad
 
+/// \cond
+// fmt prints a Tensor as to_string(t): fmt::print("{}\n", t).
 template <>
 struct fmt::formatter<metagrad::Tensor> : fmt::formatter<std::string> {
   auto format(const metagrad::Tensor& t, fmt::format_context& ctx) const {
     return fmt::formatter<std::string>::format(metagrad::to_string(t), ctx);
   }
 };
+/// \endcond

@@ -1,9 +1,12 @@
 #pragma once
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// Whether ops record autograd history on this thread (default true).
 bool is_grad_enabled();
+/// Turns gradient recording on or off for this thread (torch.set_grad_enabled).
 void set_grad_enabled(bool enabled);
 
 /// Disables recording on this thread for its lifetime (like torch.no_grad()).
@@ -33,6 +36,7 @@ class EnableGradGuard {
 /// Anomaly mode (off by default, thread-local): backward checks every gradient a node produces and
 /// throws at the first non-finite one, naming the node.
 bool is_anomaly_enabled();
+/// Turns anomaly detection on or off for this thread (torch.autograd.set_detect_anomaly).
 void set_anomaly_enabled(bool enabled);
 
 /// Enables anomaly mode for its lifetime (like torch.autograd.detect_anomaly()).
@@ -46,5 +50,7 @@ class DetectAnomalyGuard {
  private:
   bool previous_;
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -3,6 +3,8 @@
 #include <cstdint>
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// What the CPU tensor storages alive right now hold (every Storage on the CPU, inline scalars
 /// included; cached free blocks of the allocator are not counted). Counted by every Storage
@@ -31,5 +33,7 @@ struct DeviceMemoryStats {
   /// Allocations that found the device full, emptied the cache and were retried.
   int64_t retries = 0;
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -14,6 +14,8 @@
 // are threads of a persistent pool (Note [persistent workers] in engine/worker_pool.hpp).
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// The number of threads an op started from the calling thread may use (torch.get_num_threads):
 /// OpenMP's maximum for this thread, or the hardware's thread count in a build without OpenMP.
@@ -62,5 +64,7 @@ struct TaskParallelOptions {
 /// a negative count, workers or intra_op_threads throws metagrad::Error.
 void parallel_tasks(int64_t count, const std::function<void(int64_t)>& body,
                     const TaskParallelOptions& options = {});
+
+/// @}
 
 }  // namespace metagrad

@@ -6,6 +6,8 @@
 #include <utility>
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 // Note [object pool]
 // Every op creates a few small heap objects (a TensorImpl and a Storage per result, a Node per
@@ -27,15 +29,20 @@ void pool_deallocate(void* p, size_t bytes) noexcept;
 template <typename T>
 struct PoolAllocator {
   static_assert(alignof(T) <= alignof(std::max_align_t), "over-aligned types are not pooled");
+  /// The allocated type.
   using value_type = T;
 
   PoolAllocator() = default;
+  /// The rebound allocator (stateless: every PoolAllocator is the same pool).
   template <typename U>
   PoolAllocator(const PoolAllocator<U>&) noexcept {}
 
+  /// Room for `n` objects of T from the pool.
   T* allocate(size_t n) { return static_cast<T*>(pool_allocate(n * sizeof(T))); }
+  /// Returns the room for `n` objects at `p` to the pool.
   void deallocate(T* p, size_t n) noexcept { pool_deallocate(p, n * sizeof(T)); }
 
+  /// Always true: the allocators share one pool.
   template <typename U>
   bool operator==(const PoolAllocator<U>&) const noexcept {
     return true;
@@ -47,5 +54,7 @@ template <typename T, typename... Args>
 std::shared_ptr<T> make_pooled(Args&&... args) {
   return std::allocate_shared<T>(PoolAllocator<T>(), std::forward<Args>(args)...);
 }
+
+/// @}
 
 }  // namespace metagrad

@@ -12,6 +12,8 @@
 #include "engine/error.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// The most dimensions a tensor may have. Fixed so that shapes and strides live inline in the
 /// tensor (no heap allocation per op).
@@ -22,8 +24,11 @@ inline constexpr int kMaxDims = 12;
 class Dims {
  public:
   Dims() = default;
+  /// The sizes in `values` (`{2, 3}`); throws past the inline capacity.
   Dims(std::initializer_list<int64_t> values) { assign(values.begin(), values.end()); }
+  /// \overload
   Dims(const std::vector<int64_t>& values) { assign(values.begin(), values.end()); }
+  /// \overload
   Dims(std::span<const int64_t> values) { assign(values.begin(), values.end()); }
   /// `n` copies of `value`.
   Dims(int64_t n, int64_t value) {
@@ -32,23 +37,37 @@ class Dims {
     std::fill(data_, data_ + size_, value);
   }
 
+  /// The number of dimensions.
   int size() const { return size_; }
+  /// True for a 0-d shape.
   bool empty() const { return size_ == 0; }
+  /// The first size.
   int64_t* data() { return data_; }
+  /// \overload
   const int64_t* data() const { return data_; }
+  /// Size `i` (unchecked).
   int64_t& operator[](int i) { return data_[i]; }
+  /// \overload
   int64_t operator[](int i) const { return data_[i]; }
+  /// Iteration, as std::vector's.
   int64_t* begin() { return data_; }
+  /// \overload
   int64_t* end() { return data_ + size_; }
+  /// \overload
   const int64_t* begin() const { return data_; }
+  /// \overload
   const int64_t* end() const { return data_ + size_; }
+  /// The last size (the shape must not be empty).
   int64_t back() const { return data_[size_ - 1]; }
+  /// \overload
   int64_t& back() { return data_[size_ - 1]; }
 
+  /// Appends a size (throws past the inline capacity).
   void push_back(int64_t value) {
     check_size(size_ + 1);
     data_[size_++] = value;
   }
+  /// Removes the last size.
   void pop_back() { --size_; }
   /// Inserts `value` before position `pos` (0..size()).
   void insert(int pos, int64_t value) {
@@ -62,15 +81,19 @@ class Dims {
     std::copy(data_ + pos + 1, data_ + size_, data_ + pos);
     --size_;
   }
+  /// n sizes, new ones set to `value` (throws past the inline capacity).
   void resize(int n, int64_t value = 0) {
     check_size(n);
     for (int i = size_; i < n; ++i) data_[i] = value;
     size_ = n;
   }
 
+  /// The sizes as a std::vector.
   std::vector<int64_t> vec() const { return {begin(), end()}; }
+  /// The sizes as a span (valid while this Dims lives and is unchanged).
   operator std::span<const int64_t>() const { return {data_, static_cast<size_t>(size_)}; }
 
+  /// Same sizes.
   bool operator==(const Dims& other) const {
     return size_ == other.size_ && std::equal(begin(), end(), other.begin());
   }
@@ -126,5 +149,7 @@ Dims broadcast_shapes(const Dims& a, const Dims& b, const char* op);
 
 /// Normalized, sorted, de-duplicated reduction dims; an empty `dims` means all dims.
 Dims reduction_dims(const Dims& dims, int ndim, const char* op);
+
+/// @}
 
 }  // namespace metagrad

@@ -8,6 +8,8 @@
 #include <utility>
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// A vector that keeps its first N elements inside the object and moves to the heap only beyond
 /// that. Autograd nodes hold their edges and tensor metadata in these, so recording an op with
@@ -17,15 +19,21 @@ class SmallVector {
   static_assert(N > 0, "SmallVector needs an inline capacity of at least one element");
 
  public:
+  /// The element type.
   using value_type = T;
+  /// A pointer into the elements.
   using iterator = T*;
+  /// A pointer into the elements, read-only.
   using const_iterator = const T*;
 
   SmallVector() = default;
+  /// Copies the elements.
   SmallVector(const SmallVector& other) { append_copies(other); }
+  /// Moves the elements (takes the heap block when `other` has one).
   SmallVector(SmallVector&& other) noexcept(std::is_nothrow_move_constructible_v<T>) {
     take(std::move(other));
   }
+  /// Copies the elements.
   SmallVector& operator=(const SmallVector& other) {
     if (this != &other) {
       clear();
@@ -33,6 +41,7 @@ class SmallVector {
     }
     return *this;
   }
+  /// Moves the elements.
   SmallVector& operator=(SmallVector&& other) noexcept(std::is_nothrow_move_constructible_v<T>) {
     if (this != &other) {
       clear();
@@ -46,26 +55,42 @@ class SmallVector {
     release_heap();
   }
 
+  /// The number of elements.
   size_t size() const { return size_; }
+  /// True when there are no elements.
   bool empty() const { return size_ == 0; }
+  /// The number of elements that fit before the next allocation.
   size_t capacity() const { return capacity_; }
+  /// The first element.
   T* data() { return data_; }
+  /// \overload
   const T* data() const { return data_; }
+  /// Iteration, as std::vector's.
   T* begin() { return data_; }
+  /// \overload
   T* end() { return data_ + size_; }
+  /// \overload
   const T* begin() const { return data_; }
+  /// \overload
   const T* end() const { return data_ + size_; }
+  /// Element `i` (unchecked).
   T& operator[](size_t i) { return data_[i]; }
+  /// \overload
   const T& operator[](size_t i) const { return data_[i]; }
+  /// The last element (the vector must not be empty).
   T& back() { return data_[size_ - 1]; }
+  /// \overload
   const T& back() const { return data_[size_ - 1]; }
 
   /// Makes room for `n` elements without further reallocation.
   void reserve(size_t n) {
     if (n > capacity_) grow_to(n);
   }
+  /// Appends a copy of `value`.
   void push_back(const T& value) { emplace_back(value); }
+  /// Appends `value`, moved.
   void push_back(T&& value) { emplace_back(std::move(value)); }
+  /// Appends an element made from `args`; returns it.
   template <typename... Args>
   T& emplace_back(Args&&... args) {
     if (size_ == capacity_) grow_to(capacity_ * 2);
@@ -123,5 +148,7 @@ class SmallVector {
   size_t size_ = 0;
   size_t capacity_ = N;
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -8,6 +8,8 @@
 #include "engine/device.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// Bytes on one device, shared by every view of them, with a version counter that in-place ops
 /// bump so that autograd can detect a saved tensor modified after it was saved.
@@ -19,9 +21,13 @@ class Storage {
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 
+  /// The start of the allocation (CPU or device memory).
   void* data() const { return data_; }
+  /// The size of the allocation in bytes.
   size_t nbytes() const { return nbytes_; }
+  /// Where the bytes live.
   Device device() const { return device_; }
+  /// The version counter, bumped by every in-place write (saved-tensor checks).
   uint64_t version() const { return version_.load(std::memory_order_relaxed); }
   /// Called by every in-place op.
   void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
@@ -35,5 +41,7 @@ class Storage {
   Device device_;
   std::atomic<uint64_t> version_{0};
 };
+
+/// @}
 
 }  // namespace metagrad

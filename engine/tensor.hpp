@@ -16,6 +16,8 @@
 #include "engine/storage.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 class TensorImpl;
 class Node;
@@ -32,13 +34,19 @@ using GradHook = std::function<Tensor(const Tensor&)>;
 /// DType or a Device: `zeros({2, 3}, kFloat64)` or `zeros({2}, {.dtype = kFloat64, .requires_grad =
 /// true})`.
 struct TensorOptions {
+  /// The element type (float32 by default).
   DType dtype = kFloat32;
+  /// The device (the CPU by default).
   Device device = kCPU;
+  /// Whether the new tensor is a leaf that requires grad.
   bool requires_grad = false;
 
   TensorOptions() = default;
+  /// dtype `d`, on the CPU.
   TensorOptions(DType d) : dtype(d) {}
+  /// float32 on `dev`.
   TensorOptions(Device dev) : device(dev) {}
+  /// All three fields.
   TensorOptions(DType d, Device dev, bool rg = false) : dtype(d), device(dev), requires_grad(rg) {}
 };
 
@@ -48,36 +56,51 @@ struct TensorOptions {
 class Tensor {
  public:
   Tensor() = default;
+  /// A handle to `impl` (used by ops and backends; users get tensors from factories and ops).
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   /// False for a default-constructed handle.
   bool defined() const { return impl_ != nullptr; }
+  /// The TensorImpl behind this handle (nullptr when undefined).
   TensorImpl* impl() const { return impl_.get(); }
+  /// The shared TensorImpl behind this handle.
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
   /// True when both handles refer to the same TensorImpl.
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
 
   // ---- metadata -------------------------------------------------------------------------------
+  /// The sizes of the dimensions.
   const Dims& shape() const;
+  /// The same as shape() (PyTorch's name).
   const Dims& sizes() const { return shape(); }
+  /// The strides, in elements, of each dimension.
   const Dims& strides() const;
   /// Size of dimension `dim` (negative counts from the end).
   int64_t size(int64_t dim) const;
+  /// Stride of dimension `dim` (negative counts from the end).
   int64_t stride(int64_t dim) const;
+  /// The number of dimensions.
   int dim() const;
+  /// The number of elements.
   int64_t numel() const;
+  /// The element type.
   DType dtype() const;
+  /// The device the data lives on.
   Device device() const;
   /// Offset, in elements, of the first element inside the storage.
   int64_t storage_offset() const;
+  /// The storage shared by this tensor and its views.
   const std::shared_ptr<Storage>& storage() const;
+  /// True when the elements are laid out in row-major order without gaps.
   bool is_contiguous() const;
+  /// True for float32 and float64.
   bool is_floating_point() const { return is_floating(dtype()); }
 
   // ---- data access ----------------------------------------------------------------------------
   /// Pointer to the first element (CPU or device memory). Checks that T matches the dtype.
   template <typename T>
   T* data_ptr() const;
+  /// Pointer to the first element, untyped (CPU or device memory).
   void* raw_data() const;
   /// The single element as T (converted). Throws when numel() != 1.
   template <typename T>
@@ -104,6 +127,7 @@ class Tensor {
   Tensor& detach_();
 
   // ---- autograd -------------------------------------------------------------------------------
+  /// Whether gradients flow to or through this tensor.
   bool requires_grad() const;
   /// Marks a leaf as requiring grad (float dtypes only). Returns *this for chaining.
   Tensor& requires_grad_(bool requires_grad = true);
@@ -121,6 +145,7 @@ class Tensor {
   bool is_leaf() const;
   /// Makes backward() also fill .grad of this non-leaf tensor.
   void retain_grad() const;
+  /// Whether retain_grad() was called on this non-leaf.
   bool retains_grad() const;
   /// Registers a hook called with this tensor's gradient during backward / grad.
   void register_hook(GradHook hook) const;
@@ -131,73 +156,136 @@ class Tensor {
   uint64_t version() const;
 
   // ---- ops as methods (see engine/ops.hpp for contracts) --------------------------------------
+  /// `sum(*this, dims, keepdim)`: the function of engine/ops.hpp as a method.
   Tensor sum(const Dims& dims = {}, bool keepdim = false) const;
+  /// `mean(*this, dims, keepdim)`: the function of engine/ops.hpp as a method.
   Tensor mean(const Dims& dims = {}, bool keepdim = false) const;
+  /// `prod(*this, dim, keepdim)`: the function of engine/ops.hpp as a method.
   Tensor prod(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  /// `amax(*this, dims, keepdim)`: the function of engine/ops.hpp as a method.
   Tensor amax(const Dims& dims = {}, bool keepdim = false) const;
+  /// `amin(*this, dims, keepdim)`: the function of engine/ops.hpp as a method.
   Tensor amin(const Dims& dims = {}, bool keepdim = false) const;
+  /// `norm(*this, p, dims, keepdim)`: the function of engine/ops.hpp as a method.
   Tensor norm(double p = 2.0, const Dims& dims = {}, bool keepdim = false) const;
+  /// `var(*this, dims, unbiased, keepdim)`: the function of engine/ops.hpp as a method.
   Tensor var(const Dims& dims = {}, bool unbiased = true, bool keepdim = false) const;
+  /// `std(*this, dims, unbiased, keepdim)`: the function of engine/ops.hpp as a method.
   Tensor std(const Dims& dims = {}, bool unbiased = true, bool keepdim = false) const;
+  /// `logsumexp(*this, dims, keepdim)`: the function of engine/ops.hpp as a method.
   Tensor logsumexp(const Dims& dims, bool keepdim = false) const;
+  /// `max(*this, dim, keepdim)`: the function of engine/ops.hpp as a method.
   std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;
+  /// `min(*this, dim, keepdim)`: the function of engine/ops.hpp as a method.
   std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
+  /// `max(*this)`: the function of engine/ops.hpp as a method.
   Tensor max() const;
+  /// `min(*this)`: the function of engine/ops.hpp as a method.
   Tensor min() const;
 
+  /// `neg(*this)`: the function of engine/ops.hpp as a method.
   Tensor neg() const;
+  /// `abs(*this)`: the function of engine/ops.hpp as a method.
   Tensor abs() const;
+  /// `sign(*this)`: the function of engine/ops.hpp as a method.
   Tensor sign() const;
+  /// `exp(*this)`: the function of engine/ops.hpp as a method.
   Tensor exp() const;
+  /// `log(*this)`: the function of engine/ops.hpp as a method.
   Tensor log() const;
+  /// `log1p(*this)`: the function of engine/ops.hpp as a method.
   Tensor log1p() const;
+  /// `sqrt(*this)`: the function of engine/ops.hpp as a method.
   Tensor sqrt() const;
+  /// `rsqrt(*this)`: the function of engine/ops.hpp as a method.
   Tensor rsqrt() const;
+  /// `square(*this)`: the function of engine/ops.hpp as a method.
   Tensor square() const;
+  /// `sin(*this)`: the function of engine/ops.hpp as a method.
   Tensor sin() const;
+  /// `cos(*this)`: the function of engine/ops.hpp as a method.
   Tensor cos() const;
+  /// `tanh(*this)`: the function of engine/ops.hpp as a method.
   Tensor tanh() const;
+  /// `sigmoid(*this)`: the function of engine/ops.hpp as a method.
   Tensor sigmoid() const;
+  /// `relu(*this)`: the function of engine/ops.hpp as a method.
   Tensor relu() const;
+  /// `pow(*this, exponent)`: the function of engine/ops.hpp as a method.
   Tensor pow(double exponent) const;
+  /// `pow(*this, exponent)`: the function of engine/ops.hpp as a method.
   Tensor pow(const Tensor& exponent) const;
+  /// `clamp(*this, min, max)`: the function of engine/ops.hpp as a method.
   Tensor clamp(std::optional<double> min, std::optional<double> max) const;
 
+  /// `matmul(*this, other)`: the function of engine/ops.hpp as a method.
   Tensor matmul(const Tensor& other) const;
+  /// `dot(*this, other)`: the function of engine/ops.hpp as a method.
   Tensor dot(const Tensor& other) const;
+  /// `mv(*this, vec)`: the function of engine/ops.hpp as a method.
   Tensor mv(const Tensor& vec) const;
+  /// `t(*this)`: the function of engine/ops.hpp as a method.
   Tensor t() const;
+  /// `transpose(*this, dim0, dim1)`: the function of engine/ops.hpp as a method.
   Tensor transpose(int64_t dim0, int64_t dim1) const;
+  /// `permute(*this, dims)`: the function of engine/ops.hpp as a method.
   Tensor permute(const Dims& dims) const;
+  /// `reshape(*this, shape)`: the function of engine/ops.hpp as a method.
   Tensor reshape(const Dims& shape) const;
+  /// `view(*this, shape)`: the function of engine/ops.hpp as a method.
   Tensor view(const Dims& shape) const;
+  /// `flatten(*this, start_dim, end_dim)`: the function of engine/ops.hpp as a method.
   Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
+  /// `squeeze(*this)`: the function of engine/ops.hpp as a method.
   Tensor squeeze() const;
+  /// `squeeze(*this, dim)`: the function of engine/ops.hpp as a method.
   Tensor squeeze(int64_t dim) const;
+  /// `unsqueeze(*this, dim)`: the function of engine/ops.hpp as a method.
   Tensor unsqueeze(int64_t dim) const;
+  /// `expand(*this, shape)`: the function of engine/ops.hpp as a method.
   Tensor expand(const Dims& shape) const;
+  /// `expand(*this, other.shape())`.
   Tensor expand_as(const Tensor& other) const;
+  /// `sum_to(*this, shape)`: the function of engine/ops.hpp as a method.
   Tensor sum_to(const Dims& shape) const;
+  /// `slice(*this, dim, start, end, step)`: the function of engine/ops.hpp as a method.
   Tensor slice(int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end,
                int64_t step = 1) const;
+  /// `select(*this, dim, index)`: the function of engine/ops.hpp as a method.
   Tensor select(int64_t dim, int64_t index) const;
+  /// `index_select(*this, dim, index)`: the function of engine/ops.hpp as a method.
   Tensor index_select(int64_t dim, const Tensor& index) const;
+  /// `gather(*this, dim, index)`: the function of engine/ops.hpp as a method.
   Tensor gather(int64_t dim, const Tensor& index) const;
+  /// `scatter_add(*this, dim, index, src)`: the function of engine/ops.hpp as a method.
   Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
+  /// `split(*this, split_size, dim)`: the function of engine/ops.hpp as a method.
   TensorList split(int64_t split_size, int64_t dim = 0) const;
+  /// `chunk(*this, chunks, dim)`: the function of engine/ops.hpp as a method.
   TensorList chunk(int64_t chunks, int64_t dim = 0) const;
 
   // ---- in-place (bump the version; rejected on a leaf requiring grad while recording) ---------
+  /// In place: *this += alpha * other (or + other for a number). Returns *this.
   Tensor& add_(const Tensor& other, double alpha = 1.0);
+  /// In place: *this += alpha * other (or + other for a number). Returns *this.
   Tensor& add_(double other);
+  /// In place: *this -= alpha * other (or - other for a number). Returns *this.
   Tensor& sub_(const Tensor& other, double alpha = 1.0);
+  /// In place: *this -= alpha * other (or - other for a number). Returns *this.
   Tensor& sub_(double other);
+  /// In place: *this *= other. Returns *this.
   Tensor& mul_(const Tensor& other);
+  /// In place: *this *= other. Returns *this.
   Tensor& mul_(double other);
+  /// In place: *this /= other. Returns *this.
   Tensor& div_(const Tensor& other);
+  /// In place: *this /= other. Returns *this.
   Tensor& div_(double other);
+  /// In place: copies `src`, converted to this dtype and device, into this tensor. Returns *this.
   Tensor& copy_(const Tensor& src);
+  /// In place: every element becomes `value`. Returns *this.
   Tensor& fill_(double value);
+  /// In place: every element becomes 0. Returns *this.
   Tensor& zero_();
 
  private:
@@ -209,15 +297,20 @@ class Tensor {
 
 /// Autograd state of a tensor: null for plain data (no grad, no history).
 struct AutogradMeta {
+  /// Whether gradients flow to or through the tensor.
   bool requires_grad = false;
+  /// Whether retain_grad() was called (non-leaves).
   bool retains_grad = false;
+  /// Which output of grad_fn the tensor is.
   uint32_t output_nr = 0;
+  /// The node that produced the tensor (null for leaves).
   std::shared_ptr<Node> grad_fn;
   /// Leaves only: the AccumulateGrad node, created once on first use and then kept for the
   /// leaf's lifetime (it refers back to the leaf weakly). Written once under the leaf's lock and
   /// published by `has_grad_accumulator`, so recording an op reads it without a lock. See
   /// Note [leaf locks] in engine/autograd/node.hpp.
   std::shared_ptr<Node> grad_accumulator;
+  /// True once grad_accumulator is set (read without the lock).
   std::atomic<bool> has_grad_accumulator{false};
   /// The accumulated gradient; read and written under the leaf's lock (Tensor::grad/set_grad).
   Tensor grad;
@@ -228,20 +321,30 @@ struct AutogradMeta {
 /// The data behind a Tensor handle: a strided view into a Storage plus autograd state.
 class TensorImpl {
  public:
+  /// A view of `storage` with this geometry and dtype (no autograd state).
   TensorImpl(std::shared_ptr<Storage> storage, const Dims& shape, const Dims& strides,
              int64_t offset, DType dtype);
 
+  /// The sizes.
   const Dims& shape() const { return shape_; }
+  /// The strides, in elements.
   const Dims& strides() const { return strides_; }
+  /// Offset of the first element in the storage, in elements.
   int64_t offset() const { return offset_; }
+  /// The number of elements.
   int64_t numel() const { return numel_; }
+  /// The element type.
   DType dtype() const { return dtype_; }
+  /// The storage's device.
   Device device() const { return storage_->device(); }
+  /// The storage.
   const std::shared_ptr<Storage>& storage() const { return storage_; }
+  /// Pointer to the first element.
   void* data() const {
     return static_cast<char*>(storage_->data()) +
            offset_ * static_cast<int64_t>(element_size(dtype_));
   }
+  /// True for a row-major layout without gaps.
   bool is_contiguous() const;
 
   /// True for the result of a view op (view, reshape without copy, permute, transpose, expand,
@@ -254,9 +357,11 @@ class TensorImpl {
   /// Marks this tensor as a view of `base` (the view ops call this).
   void set_view_base(const std::shared_ptr<TensorImpl>& base);
 
+  /// The autograd state, or nullptr for plain data.
   AutogradMeta* autograd() const { return autograd_ ? &*autograd_ : nullptr; }
   /// Creates the autograd state on first use.
   AutogradMeta& ensure_autograd();
+  /// Whether gradients flow to or through the tensor.
   bool requires_grad() const { return autograd_ && autograd_->requires_grad; }
 
  private:
@@ -308,5 +413,7 @@ T* Tensor::data_ptr() const {
            dtype_name(dtype_of<std::remove_const_t<T>>()));
   return static_cast<T*>(raw_data());
 }
+
+/// @}
 
 }  // namespace metagrad

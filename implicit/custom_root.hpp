@@ -12,6 +12,8 @@
 // custom_fixed_point). See Note [implicit root] in custom_root.cpp.
 
 namespace metagrad {
+/// \addtogroup implicit
+/// @{
 
 /// One argument of a root problem: a tensor, or a list of tensors (TorchOpt's pytree argument).
 class RootArg {
@@ -42,7 +44,9 @@ using FixedPointFn = std::function<TensorList(const TensorList& x, const RootArg
 
 /// A solution with auxiliary output (not differentiated), for has_aux solvers.
 struct SolutionWithAux {
+  /// The root.
   TensorList solution;
+  /// What the solver returned beside it.
   std::any aux;
 };
 
@@ -99,5 +103,7 @@ ImplicitRoot custom_root(OptimalityFn optimality, std::vector<int> argnums,
 /// (jaxopt.implicit_diff.custom_fixed_point).
 ImplicitRoot custom_fixed_point(FixedPointFn fixed_point, std::vector<int> argnums,
                                 CustomRootOptions options = {});
+
+/// @}
 
 }  // namespace metagrad

@@ -11,6 +11,8 @@
 // in implicit_module.cpp.
 
 namespace metagrad::nn {
+/// \addtogroup implicit
+/// @{
 
 /// Options of ImplicitMetaGradientModule (TorchOpt's class keyword `linear_solve`).
 struct ImplicitModuleOptions {
@@ -72,9 +74,11 @@ class ImplicitMetaGradientModule : public MetaGradientModule {
                                       ImplicitModuleOptions options = {});
   /// MetaGradientModule's copy; the copy's solutions are its own.
   ImplicitMetaGradientModule(const ImplicitMetaGradientModule& other);
+  /// \copydoc ImplicitMetaGradientModule(const ImplicitMetaGradientModule&)
   ImplicitMetaGradientModule& operator=(const ImplicitMetaGradientModule& other);
   /// Moves the module; solutions made by `other` keep working with the moved-to module.
   ImplicitMetaGradientModule(ImplicitMetaGradientModule&& other) noexcept;
+  /// \copydoc ImplicitMetaGradientModule(ImplicitMetaGradientModule&&)
   ImplicitMetaGradientModule& operator=(ImplicitMetaGradientModule&& other) noexcept;
   ~ImplicitMetaGradientModule() override;
 
@@ -119,5 +123,7 @@ class ImplicitMetaGradientModule : public MetaGradientModule {
   // module through it; it dies with the module, so a late backward throws instead of dangling.
   std::shared_ptr<Anchor> anchor_;
 };
+
+/// @}
 
 }  // namespace metagrad::nn

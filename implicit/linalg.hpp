@@ -16,6 +16,8 @@
 // numbers without history.
 
 namespace metagrad::linalg {
+/// \addtogroup implicit
+/// @{
 
 /// A linear map x -> A x on TensorLists; A x has x's structure.
 using MatVec = std::function<TensorList(const TensorList&)>;
@@ -49,6 +51,7 @@ struct CgOptions {
   std::optional<TensorList> x0;
   /// Stop when ‖r‖² ≤ max(rtol² ‖b‖², atol²).
   double rtol = 1e-5;
+  /// Absolute tolerance.
   double atol = 0.0;
   /// Iteration limit; default 10 × the number of elements of b (TorchOpt uses 10 × the sum of
   /// the shape dims, which is 0 for a scalar: TorchOpt issue #222).
@@ -80,9 +83,11 @@ Tensor ns_inv(const Tensor& A, const NsOptions& options = {});
 
 /// Options of gmres (jax.scipy.sparse.linalg.gmres / jaxopt).
 struct GmresOptions {
+  /// Initial guess (zeros when absent).
   std::optional<TensorList> x0;
   /// Stop when ‖r‖ ≤ max(rtol ‖b‖, atol).
   double rtol = 1e-5;
+  /// Absolute tolerance.
   double atol = 0.0;
   /// Krylov dimension between restarts (capped at the number of elements of b).
   int64_t restart = 20;
@@ -97,9 +102,11 @@ TensorList gmres(const Operator& A, const TensorList& b, const GmresOptions& opt
 
 /// Options of bicgstab (jax.scipy.sparse.linalg.bicgstab / jaxopt).
 struct BicgstabOptions {
+  /// Initial guess (zeros when absent).
   std::optional<TensorList> x0;
   /// Stop when ‖r‖ ≤ max(rtol ‖b‖, atol).
   double rtol = 1e-5;
+  /// Absolute tolerance.
   double atol = 0.0;
   /// Iteration limit; default 10 × the number of elements of b.
   std::optional<int64_t> maxiter;
@@ -115,5 +122,7 @@ TensorList bicgstab(const Operator& A, const TensorList& b, const BicgstabOption
 /// A and b share a device (on CUDA the LU runs on a host copy). Throws for a singular A, naming
 /// the op.
 Tensor solve(const Tensor& A, const Tensor& b);
+
+/// @}
 
 }  // namespace metagrad::linalg

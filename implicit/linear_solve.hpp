@@ -12,6 +12,8 @@
 // x -> matvec(x) + ridge · x.
 
 namespace metagrad::linear_solve {
+/// \addtogroup implicit
+/// @{
 
 /// A linear solver: (matvec, b) -> x such that matvec(x) ≈ b.
 using LinearSolver = std::function<TensorList(const linalg::MatVec& matvec, const TensorList& b)>;
@@ -22,10 +24,13 @@ struct SolveCgOptions {
   std::optional<double> ridge;
   /// Initial guess (cg's x0).
   std::optional<TensorList> init;
+  /// Relative tolerance.
   double rtol = 1e-5;
+  /// Absolute tolerance.
   double atol = 0.0;
   /// Default: cg's (10 × the number of elements).
   std::optional<int64_t> maxiter;
+  /// Preconditioner (none when absent).
   std::optional<linalg::Operator> M;
 };
 
@@ -48,7 +53,9 @@ struct SolveInvOptions {
   /// false: materialise A (one matvec per element) and solve densely by LU; true: the Neumann
   /// series (linalg::ns with the two options below).
   bool ns = false;
+  /// Terms of the Neumann series (with ns).
   int64_t maxiter = 10;
+  /// Step size of the Neumann series (with ns).
   std::optional<double> alpha;
 };
 
@@ -58,12 +65,19 @@ LinearSolver solve_inv(const SolveInvOptions& options = {});
 
 /// Options of solve_gmres (jaxopt.linear_solve.solve_gmres).
 struct SolveGmresOptions {
+  /// Adds ridge · x to the operator.
   std::optional<double> ridge;
+  /// Initial guess.
   std::optional<TensorList> init;
+  /// Relative tolerance.
   double rtol = 1e-5;
+  /// Absolute tolerance.
   double atol = 0.0;
+  /// Krylov subspace size before a restart.
   int64_t restart = 20;
+  /// Iteration limit (the solver's default when absent).
   std::optional<int64_t> maxiter;
+  /// Preconditioner (none when absent).
   std::optional<linalg::Operator> M;
 };
 
@@ -72,15 +86,23 @@ LinearSolver solve_gmres(const SolveGmresOptions& options = {});
 
 /// Options of solve_bicgstab (jaxopt.linear_solve.solve_bicgstab).
 struct SolveBicgstabOptions {
+  /// Adds ridge · x to the operator.
   std::optional<double> ridge;
+  /// Initial guess.
   std::optional<TensorList> init;
+  /// Relative tolerance.
   double rtol = 1e-5;
+  /// Absolute tolerance.
   double atol = 0.0;
+  /// Iteration limit (the solver's default when absent).
   std::optional<int64_t> maxiter;
+  /// Preconditioner (none when absent).
   std::optional<linalg::Operator> M;
 };
 
 /// BiCGSTAB on matvec (+ ridge), for non-symmetric systems.
 LinearSolver solve_bicgstab(const SolveBicgstabOptions& options = {});
+
+/// @}
 
 }  // namespace metagrad::linear_solve

@@ -14,6 +14,8 @@
 // (torchopt.nn.MetaGradientModule). See Note [meta slots] in meta_gradient_module.cpp.
 
 namespace metagrad::nn {
+/// \addtogroup implicit
+/// @{
 
 /// A module with two kinds of trainable tensors: its own (inner) parameters, listed by
 /// parameters(), and meta-parameters, listed by meta_parameters(), which belong to an outer level
@@ -148,5 +150,7 @@ class MetaGradientModule : public Module {
   std::unordered_set<const TensorImpl*> meta_input_tensor_set_;
   std::unordered_set<const Module*> meta_input_module_set_;
 };
+
+/// @}
 
 }  // namespace metagrad::nn

@@ -8,6 +8,8 @@
 // (otherwise a metagrad::Error names the function, the entry and both shapes).
 
 namespace metagrad::tree {
+/// \addtogroup implicit
+/// @{
 
 /// a + b, entry by entry.
 TensorList add(const TensorList& a, const TensorList& b);
@@ -38,5 +40,7 @@ Tensor flatten(const TensorList& a);
 /// The inverse of flatten: splits `flat` (1-D, numel(like) elements) into tensors shaped like
 /// the entries of `like` (differentiable).
 TensorList unflatten(const Tensor& flat, const TensorList& like);
+
+/// @}
 
 }  // namespace metagrad::tree

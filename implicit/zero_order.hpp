@@ -14,6 +14,8 @@
 // (torchopt.diff.zero_order). See Note [zero-order estimators] in zero_order.cpp.
 
 namespace metagrad {
+/// \addtogroup implicit
+/// @{
 
 /// The estimator of zero_order (TorchOpt's `method`). With z drawn from the distribution, σ the
 /// smoothing scale and the mean taken over num_samples draws, the gradient of f at θ is estimated
@@ -118,5 +120,7 @@ Tensor zero_order_apply(const char* who, const char* fn_name, const ZeroOrderEva
 void check_zero_order_options(const char* who, const ZeroOrderOptions& options);
 
 }  // namespace detail
+
+/// @}
 
 }  // namespace metagrad

@@ -8,6 +8,8 @@
 // The object API of zero-order gradients (torchopt.nn.ZeroOrderGradientModule).
 
 namespace metagrad::nn {
+/// \addtogroup implicit
+/// @{
 
 /// A module whose scalar objective is differentiated by zero-order estimation: calling it runs
 /// objective(inputs) and returns the value as the output of one node whose backward estimates the
@@ -73,5 +75,7 @@ class ZeroOrderGradientModule : public Module {
   ZeroOrderOptions options_;
   std::shared_ptr<Generator> generator_;
 };
+
+/// @}
 
 }  // namespace metagrad::nn

@@ -27,6 +27,8 @@
 // optimizer) and lets load_state name exactly what differs from the optimizer it loads into.
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Writes the group states `states` to the safetensors file `path` (Note [optimizer state file]),
 /// atomically: on any failure the file at `path` is left as it was. Tensors are written with
@@ -61,5 +63,7 @@ void save_state(const FuncOptimizer& optimizer, const std::string& path);
 /// state; before the first step the file's state is taken as is and checked by the first step
 /// (see FuncOptimizer::load_state_dict). Unchanged on any error.
 void load_state(FuncOptimizer& optimizer, const std::string& path);
+
+/// @}
 
 }  // namespace metagrad

@@ -15,6 +15,8 @@
 // masked() in transforms.hpp.
 
 namespace metagrad {
+/// \addtogroup transforms
+/// @{
 
 /// Any callable computing one label per tensor: std::vector<std::string>(const TensorList&).
 template <typename F>
@@ -28,12 +30,17 @@ concept NameLabelFunction = (std::is_invocable_r_v<std::string, F, const std::st
 /// (at init) or the updates (at update), or a function of each parameter's name.
 class ParamLabels {
  public:
+  /// Computes the labels from the parameters.
   using Fn = std::function<std::vector<std::string>(const TensorList& tensors)>;
 
+  /// One label per parameter, in order.
   ParamLabels(std::vector<std::string> labels) : labels_(std::move(labels)), fixed_(true) {}
+  /// \overload
   ParamLabels(std::initializer_list<std::string> labels) : labels_(labels), fixed_(true) {}
+  /// Labels computed from the parameters at init.
   ParamLabels(Fn fn) : fn_(std::move(fn)) {}
   template <LabelFunction F>
+  /// Labels computed by any callable from the parameters at init.
   ParamLabels(F fn) : ParamLabels(Fn(std::move(fn))) {}
   /// A label from each parameter's name; needs a call with NamedParams (Note [parameters keyed by
   /// name] in optim/transform.hpp).
@@ -70,5 +77,7 @@ GradientTransformation multi_steps(GradientTransformation inner, int64_t every_k
                                    bool use_grad_mean = true);
 /// True when the last update of a multi_steps state applied the inner transformation.
 bool multi_steps_has_updated(const OptState& state);
+
+/// @}
 
 }  // namespace metagrad

@@ -17,6 +17,8 @@
 //   for (int k = 0; k < 5; ++k) params = opt.step(loss_fn(params), params);
 
 namespace metagrad {
+/// \addtogroup func
+/// @{
 
 /// torchopt.FuncOptimizer. The state is created lazily, from the parameters of the first step.
 class FuncOptimizer {
@@ -71,5 +73,7 @@ class FuncOptimizer {
   /// Shapes and dtypes of the parameters the state was created for.
   std::vector<std::pair<Dims, DType>> signature_;
 };
+
+/// @}
 
 }  // namespace metagrad

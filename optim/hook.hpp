@@ -9,6 +9,8 @@
 // chain, so they act on the meta-gradient that flows back through each update.
 
 namespace metagrad {
+/// \addtogroup hooks
+/// @{
 
 /// Replaces NaN entries of a gradient by 0 (±inf become the dtype's largest finite values, as
 /// torch.nan_to_num does).
@@ -24,5 +26,7 @@ GradHook nan_to_num_hook(double nan = 0.0, std::optional<double> posinf = std::n
 /// (and may replace) it. Updates that do not require grad carry no meta-gradient and are skipped.
 /// State: EmptyState.
 GradientTransformation register_hook(GradHook hook);
+
+/// @}
 
 }  // namespace metagrad

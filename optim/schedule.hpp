@@ -9,6 +9,8 @@
 #include <vector>
 
 namespace metagrad {
+/// \addtogroup schedules
+/// @{
 
 /// A schedule: the value (a learning rate, a scale) at update count `count` = 0, 1, 2, ...
 /// (scale_by_schedule passes the count before incrementing it, as TorchOpt and optax do).
@@ -25,13 +27,17 @@ class ScalarOrSchedule {
  public:
   /// Unset (only fields that TorchOpt requires, such as sgd's lr, start unset).
   ScalarOrSchedule() = default;
+  /// A constant.
   ScalarOrSchedule(double value) : value_(value), set_(true) {}
+  /// A schedule of the step count.
   ScalarOrSchedule(Schedule schedule);
   template <ScheduleFunction F>
+  /// A schedule from any callable double(int64_t).
   ScalarOrSchedule(F fn) : ScalarOrSchedule(Schedule(std::move(fn))) {}
 
   /// False for a default-constructed (unset) value.
   bool is_set() const { return set_; }
+  /// True when this holds a schedule.
   bool is_schedule() const { return schedule_ != nullptr; }
   /// The number; throws when this holds a schedule or nothing.
   double value() const;
@@ -86,5 +92,7 @@ Schedule piecewise_constant_schedule(double init_value,
 /// schedules[0] before boundaries[0], then schedules[i] (fed count - boundaries[i - 1]) from
 /// boundaries[i - 1] on. Needs one boundary fewer than schedules.
 Schedule join_schedules(std::vector<Schedule> schedules, std::vector<int64_t> boundaries);
+
+/// @}
 
 }  // namespace metagrad

@@ -9,6 +9,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 // Note [optimizer state]
 // An OptState is a plain value: a kind name (the TorchOpt state class it mirrors, e.g.
@@ -34,9 +36,11 @@ struct OptState {
 
   /// The tensor list `name`; throws naming the kind when absent.
   TensorList& tensor_list(std::string_view name);
+  /// \overload
   const TensorList& tensor_list(std::string_view name) const;
   /// The counter `name`; throws naming the kind when absent.
   int64_t& counter(std::string_view name);
+  /// \overload
   int64_t counter(std::string_view name) const;
 
   /// Every tensor with its flat name ("1.mu.0"), depth first (undefined tensors are skipped).
@@ -65,5 +69,7 @@ struct OptState {
   void load(const std::vector<std::pair<std::string, Tensor>>& named_tensors,
             const std::vector<std::pair<std::string, int64_t>>& named_counters);
 };
+
+/// @}
 
 }  // namespace metagrad

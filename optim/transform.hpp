@@ -25,6 +25,8 @@
 // function used in a call without names is an error that says to pass NamedParams.
 
 namespace metagrad {
+/// \addtogroup transforms
+/// @{
 
 /// Parameters (or gradients, updates) keyed by name, in order: a module's named_parameters().
 using NamedParams = std::vector<std::pair<std::string, Tensor>>;
@@ -41,11 +43,14 @@ using NamedParams = std::vector<std::pair<std::string, Tensor>>;
 /// are replaced by new ones, so a copy of the OptState taken before the update stays valid.
 class GradientTransformation {
  public:
+  /// Makes the initial state from the parameters.
   using InitFn = std::function<OptState(const TensorList& params)>;
+  /// Transforms the updates, advancing the state.
   using UpdateFn = std::function<TensorList(const TensorList& updates, OptState& state,
                                             const TensorList& params, bool inplace)>;
 
   GradientTransformation() = default;
+  /// A transformation from its two functions.
   GradientTransformation(InitFn init, UpdateFn update)
       : init_(std::move(init)), update_(std::move(update)) {}
 
@@ -154,13 +159,18 @@ concept NameMaskFunction = (std::is_invocable_r_v<bool, F, const std::string&> &
 /// mask means "no mask".
 class ParamMask {
  public:
+  /// Computes the mask from the parameters.
   using Fn = std::function<std::vector<bool>(const TensorList& tensors)>;
 
   ParamMask() = default;
+  /// One flag per parameter, in order.
   ParamMask(std::vector<bool> flags) : flags_(std::move(flags)), fixed_(true) {}
+  /// \overload
   ParamMask(std::initializer_list<bool> flags) : flags_(flags), fixed_(true) {}
+  /// A mask computed from the parameters at init.
   ParamMask(Fn fn) : fn_(std::move(fn)) {}
   template <MaskFunction F>
+  /// A mask computed by any callable from the parameters at init.
   ParamMask(F fn) : ParamMask(Fn(std::move(fn))) {}
   /// A predicate on the parameter's name; needs a call with NamedParams.
   template <NameMaskFunction F>
@@ -177,5 +187,7 @@ class ParamMask {
   Fn fn_;
   std::function<bool(const std::string&)> by_name_;
 };
+
+/// @}
 
 }  // namespace metagrad

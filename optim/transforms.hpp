@@ -23,6 +23,8 @@
 //   TorchOpt's fused op does (scale_by_adam returns a new tensor).
 
 namespace metagrad {
+/// \addtogroup transforms
+/// @{
 
 /// updates * step_size. State: EmptyState.
 GradientTransformation scale(double step_size);
@@ -33,10 +35,15 @@ GradientTransformation scale_by_schedule(Schedule step_size_fn);
 
 /// Options of scale_by_adam / scale_by_accelerated_adam (TorchOpt's keyword order and defaults).
 struct ScaleByAdamOptions {
+  /// Decay rate of the running average of the gradients.
   double b1 = 0.9;
+  /// Decay rate of the running average of the squared gradients.
   double b2 = 0.999;
+  /// Added to the denominator for numerical stability.
   double eps = 1e-8;
+  /// Added inside the square root of the denominator.
   double eps_root = 0.0;
+  /// The state's tensors require grad (differentiable updates through them).
   bool moment_requires_grad = false;
   /// AMSGrad (torch.optim.Adam's amsgrad): divide by the running maximum of nu instead of nu.
   /// Not supported by scale_by_accelerated_adam.
@@ -59,8 +66,11 @@ GradientTransformation scale_by_accelerated_adam(const ScaleByAdamOptions& optio
 
 /// Options of scale_by_rms / scale_by_stddev.
 struct ScaleByRmsOptions {
+  /// Decay rate of the running average of the squared gradients.
   double alpha = 0.9;
+  /// Added to the denominator for numerical stability.
   double eps = 1e-8;
+  /// Initial value of that running average.
   double initial_scale = 0.0;
 };
 /// RMSProp's rescaling: nu = alpha nu + (1 - alpha) g^2 (nu starts at initial_scale),
@@ -72,7 +82,9 @@ GradientTransformation scale_by_stddev(const ScaleByRmsOptions& options = {});
 
 /// Options of scale_by_rss.
 struct ScaleByRssOptions {
+  /// Initial value of the sums of squared gradients.
   double initial_accumulator_value = 0.0;
+  /// Added to the denominator for numerical stability.
   double eps = 1e-10;
 };
 /// AdaGrad's rescaling: sum_of_squares += g^2, u = g / (sqrt(sum_of_squares) + eps) where
@@ -81,8 +93,11 @@ GradientTransformation scale_by_rss(const ScaleByRssOptions& options = {});
 
 /// Options of scale_by_adadelta.
 struct ScaleByAdadeltaOptions {
+  /// Decay rate of the running averages.
   double rho = 0.9;
+  /// Added to the denominator for numerical stability.
   double eps = 1e-6;
+  /// The state's tensors require grad (differentiable updates through them).
   bool moment_requires_grad = false;
 };
 /// AdaDelta's rescaling: mu = rho mu + (1 - rho) g^2, u = g sqrt((nu + eps) / (mu + eps)),
@@ -91,11 +106,16 @@ GradientTransformation scale_by_adadelta(const ScaleByAdadeltaOptions& options =
 
 /// Options of scale_by_adamax / scale_by_radam.
 struct ScaleByAdamaxOptions {
+  /// Decay rate of the running average of the gradients.
   double b1 = 0.9;
+  /// Decay rate of the running average of the squared gradients.
   double b2 = 0.999;
+  /// Added to the denominator for numerical stability.
   double eps = 1e-6;
+  /// The state's tensors require grad (differentiable updates through them).
   bool moment_requires_grad = false;
 };
+/// Options of scale_by_radam (the same fields as scale_by_adamax's).
 using ScaleByRAdamOptions = ScaleByAdamaxOptions;
 /// AdaMax's rescaling: mu = b1 mu + (1 - b1) g, nu = max(b2 nu, |g| + eps),
 /// u = mu / nu / (1 - b1^t), t = 1, 2, ... State: ScaleByAdamaxState {mu, nu, t}.
@@ -106,9 +126,13 @@ GradientTransformation scale_by_radam(const ScaleByRAdamOptions& options = {});
 
 /// Options of trace.
 struct TraceOptions {
+  /// Momentum factor.
   double momentum = 0.9;
+  /// Dampening of the momentum.
   double dampening = 0.0;
+  /// Nesterov momentum.
   bool nesterov = false;
+  /// The state's tensors require grad (differentiable updates through them).
   bool moment_requires_grad = false;
 };
 /// Momentum: at the first update t = t0 + g (t0 = 0), later t = momentum t + (1 - dampening) g;
@@ -119,6 +143,7 @@ GradientTransformation trace(const TraceOptions& options = {});
 
 /// Options of add_decayed_weights.
 struct AddDecayedWeightsOptions {
+  /// Coefficient of the decayed weights added to the updates.
   double weight_decay = 0.0;
   /// Parameters to decay (all when unset).
   ParamMask mask;
@@ -133,6 +158,7 @@ GradientTransformation masked(GradientTransformation inner, ParamMask mask);
 
 /// Options of nan_to_num.
 struct NanToNumOptions {
+  /// The value NaNs become.
   double nan = 0.0;
   /// Replacement of +inf (the dtype's largest finite value when unset).
   std::optional<double> posinf;
@@ -160,5 +186,7 @@ GradientTransformation flip_sign_and_add_weight_decay(double weight_decay = 0.0,
                                                       bool maximize = false);
 /// updates * -lr (a number >= 0 or a schedule).
 GradientTransformation scale_by_neg_lr(const ScalarOrSchedule& lr);
+
+/// @}
 
 }  // namespace metagrad

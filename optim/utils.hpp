@@ -15,6 +15,8 @@
 // loop can be reset to, cutting meta-graphs, and cloning modules.
 
 namespace metagrad {
+/// \addtogroup utils
+/// @{
 
 /// How extract_state_dict and module_clone copy tensors (TorchOpt's `by`):
 ///  - reference: the same tensors (handles), history kept;
@@ -24,6 +26,7 @@ enum class CopyMode { reference, copy, deepcopy };
 
 /// Options of extract_state_dict (TorchOpt's keyword arguments, in its order).
 struct ExtractOptions {
+  /// How the tensors are copied (TorchOpt's `by`).
   CopyMode by = CopyMode::reference;
   /// Moves every extracted tensor to this device after copying it as `by` says (TorchOpt's
   /// `device`): `to(device)` is differentiable, so reference and copy keep history, and a
@@ -45,8 +48,11 @@ struct ExtractOptions {
 
 /// A module's parameters and buffers, by dotted name (TorchOpt's _ModuleState).
 struct ModuleState {
+  /// The parameters, by dotted name.
   nn::NamedTensors params;
+  /// The buffers, by dotted name (empty without with_buffers).
   nn::NamedTensors buffers;
+  /// Whether the buffers were extracted.
   bool with_buffers = true;
   /// Whether the buffers were extracted as detached clones.
   bool detach_buffers = false;
@@ -104,5 +110,7 @@ std::shared_ptr<nn::Module> module_clone(const nn::Module& module,
 /// TorchOpt's module_detach_ is its stop_gradient (parameters only); buffers are cut here too,
 /// since a buffer computed from parameters would otherwise keep their graph alive.
 void module_detach_(nn::Module& module);
+
+/// @}
 
 }  // namespace metagrad

@@ -24,6 +24,8 @@
 // so the input's own history is never overwritten.
 
 namespace metagrad {
+/// \addtogroup engine_autograd
+/// @{
 
 /// State shared by one call's forward and backward: saved tensors, non-tensor values, which
 /// inputs need a gradient and which outputs are not differentiable.
@@ -124,5 +126,7 @@ using CustomBackwardFn = std::function<TensorList(CustomFunctionContext&, const 
 /// The lambdas live in the graph until the node is freed: capture no output of this call.
 TensorList custom_function(std::string name, const TensorList& inputs, CustomForwardFn forward,
                            CustomBackwardFn backward);
+
+/// @}
 
 }  // namespace metagrad

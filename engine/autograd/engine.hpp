@@ -5,6 +5,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_autograd
+/// @{
 
 /// Options of grad() and backward(), as in torch.autograd.
 struct GradOptions {
@@ -28,5 +30,7 @@ TensorList grad(const TensorList& outputs, const TensorList& inputs,
 /// create_graph the accumulated .grad keeps its history.
 void backward(const TensorList& outputs, const TensorList& grad_outputs = {},
               GradOptions options = {}, const TensorList& inputs = {});
+
+/// @}
 
 }  // namespace metagrad

@@ -22,6 +22,8 @@
 // input needs none) with the input's shape: reduce broadcasts with sum_to.
 
 namespace metagrad {
+/// \addtogroup engine_autograd
+/// @{
 
 /// Signature of a backward lambda: gradients of the outputs -> gradients of the inputs. `self` is
 /// the node, needed to unpack saved tensors.
@@ -30,7 +32,9 @@ using BackwardFn = std::function<TensorList(const TensorList& grad_outputs, Node
 /// A tensor saved by a backward lambda, with the name make_dot shows for it ("self", "other").
 /// The name must outlive the node (a string literal).
 struct NamedSaved {
+  /// The name make_dot shows.
   std::string_view name;
+  /// The saved tensor.
   const SavedTensor& saved;
 };
 
@@ -39,12 +43,17 @@ struct NamedSaved {
 /// number, a flag, or a short list of dimensions. Fixed size, no allocation. `name` must outlive
 /// the node (a string literal).
 struct NodeAttr {
+  /// Which member of the union holds the value.
   enum class Kind : uint8_t { integer, real, flag, dims };
 
   NodeAttr() : name(""), kind(Kind::integer), integer(0) {}
+  /// An integer argument.
   NodeAttr(const char* name, int64_t value) : name(name), kind(Kind::integer), integer(value) {}
+  /// An integer argument.
   NodeAttr(const char* name, int value) : NodeAttr(name, static_cast<int64_t>(value)) {}
+  /// A real argument.
   NodeAttr(const char* name, double value) : name(name), kind(Kind::real), real(value) {}
+  /// A flag.
   NodeAttr(const char* name, bool value) : name(name), kind(Kind::flag), flag(value) {}
   /// A list of dimensions (each in [-128, 127]); a longer list shows its first kMaxDims.
   NodeAttr(const char* name, std::span<const int64_t> dims);
@@ -52,9 +61,13 @@ struct NodeAttr {
   /// The value as PyTorch prints it: 3, 0.5, True, (0, 2).
   std::string str() const;
 
+  /// The most dimensions kept.
   static constexpr int kMaxDims = 7;
+  /// The argument's name.
   const char* name;
+  /// What the value is.
   Kind kind;
+  /// The number of dimensions kept (Kind::dims).
   uint8_t num_dims = 0;
   union {
     int64_t integer;
@@ -68,6 +81,7 @@ struct NodeAttr {
 /// std::function), so recording an op costs one allocation for the node and its closure.
 class LambdaNode : public Node {
  public:
+  /// A node named `name` ("MulBackward0").
   explicit LambdaNode(std::string name) : name_(std::move(name)) {}
   std::string name() const override { return name_; }
   TensorList apply(const TensorList& grad_outputs) final;
@@ -82,12 +96,15 @@ class LambdaNode : public Node {
   /// Records the op's non-tensor arguments for display (at most kMaxAttrs; see NodeAttr).
   void describe_attrs(std::initializer_list<NodeAttr> attrs);
 
+  /// The most saved tensors shown.
   static constexpr int kMaxDisplayed = 4;
+  /// The most non-tensor arguments shown.
   static constexpr int kMaxAttrs = 3;
 
  protected:
   /// Runs the lambda; false when it was released.
   virtual bool call(const TensorList& grad_outputs, TensorList& result) = 0;
+  /// Destroys the lambda and what it captured.
   virtual void drop_lambda() = 0;
 
  private:
@@ -102,6 +119,7 @@ class LambdaNode : public Node {
 template <typename F>
 class LambdaNodeOf final : public LambdaNode {
  public:
+  /// A node named `name` whose backward is `fn`.
   LambdaNodeOf(std::string name, F fn) : LambdaNode(std::move(name)), fn_(std::move(fn)) {}
 
  protected:
@@ -110,6 +128,7 @@ class LambdaNodeOf final : public LambdaNode {
     result = (*fn_)(grad_outputs, *this);
     return true;
   }
+  /// Destroys the lambda and what it captured.
   void drop_lambda() override { fn_.reset(); }
 
  private:
@@ -123,8 +142,11 @@ inline bool needs_grad(std::initializer_list<const Tensor*> inputs) {
     if (t->defined() && t->requires_grad()) return true;
   return false;
 }
+/// \overload
 inline bool needs_grad(const Tensor& a) { return is_grad_enabled() && a.requires_grad(); }
+/// \overload
 inline bool needs_grad(const Tensor& a, const Tensor& b) { return needs_grad({&a, &b}); }
+/// \overload
 inline bool needs_grad(const TensorList& inputs) {
   if (!is_grad_enabled()) return false;
   for (const Tensor& t : inputs)
@@ -153,6 +175,7 @@ std::shared_ptr<Node> record(std::string name, std::span<const Tensor> inputs,
   set_history(node, outputs);
   return node;
 }
+/// \overload
 template <typename F>
 std::shared_ptr<Node> record(std::string name, std::initializer_list<Tensor> inputs,
                              std::initializer_list<Tensor> outputs, F&& backward,
@@ -161,6 +184,7 @@ std::shared_ptr<Node> record(std::string name, std::initializer_list<Tensor> inp
                 std::span<const Tensor>(outputs.begin(), outputs.size()), std::forward<F>(backward),
                 saved);
 }
+/// \overload
 template <typename F>
 std::shared_ptr<Node> record(std::string name, const TensorList& inputs, const TensorList& outputs,
                              F&& backward, std::initializer_list<NamedSaved> saved = {}) {
@@ -171,5 +195,7 @@ std::shared_ptr<Node> record(std::string name, const TensorList& inputs, const T
 /// Records the op's non-tensor arguments on `node` (a node made by `record`) for make_dot's
 /// show_attrs: `describe_attrs(record(...), {{"dim", dims}, {"keepdim", keepdim}})`.
 void describe_attrs(const std::shared_ptr<Node>& node, std::initializer_list<NodeAttr> attrs);
+
+/// @}
 
 }  // namespace metagrad

@@ -5,6 +5,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_autograd
+/// @{
 
 /// A function of tensors to check: inputs -> outputs.
 using CheckedFunction = std::function<TensorList(const TensorList&)>;
@@ -13,7 +15,9 @@ using CheckedFunction = std::function<TensorList(const TensorList&)>;
 struct GradcheckOptions {
   /// Central-difference step.
   double eps = 1e-6;
+  /// Absolute tolerance of the comparison.
   double atol = 1e-5;
+  /// Relative tolerance of the comparison.
   double rtol = 1e-3;
   /// Throw an Error describing the first mismatch (true) or return false (false).
   bool raise_exception = true;
@@ -29,5 +33,7 @@ bool gradcheck(const CheckedFunction& fn, const TensorList& inputs, GradcheckOpt
 /// derivatives (the backward of the backward). Throws when no input requires grad.
 bool gradgradcheck(const CheckedFunction& fn, const TensorList& inputs,
                    const TensorList& grad_outputs = {}, GradcheckOptions options = {});
+
+/// @}
 
 }  // namespace metagrad

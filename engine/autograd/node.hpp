@@ -12,21 +12,30 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_autograd
+/// @{
 
 class Node;
 
 /// Where a gradient goes: input slot `input_nr` of `node` (null node: the input needs no grad).
 struct Edge {
+  /// The node (null when the input needs no grad).
   std::shared_ptr<Node> node;
+  /// The input slot of `node`.
   uint32_t input_nr = 0;
+  /// True when the edge leads to a node.
   bool valid() const { return node != nullptr; }
 };
 
 /// Shape, dtype and device of a tensor, kept by nodes to validate and materialise gradients.
 struct TensorMeta {
+  /// The shape.
   Dims shape;
+  /// The dtype.
   DType dtype = kFloat32;
+  /// The device.
   Device device = kCPU;
+  /// The metadata of `t`.
   static TensorMeta of(const Tensor& t) { return {t.shape(), t.dtype(), t.device()}; }
 };
 
@@ -38,6 +47,7 @@ class Node : public std::enable_shared_from_this<Node> {
   /// Edges and metadata live inside the node for up to two inputs and outputs (most ops), so
   /// recording allocates only the node itself.
   using EdgeList = SmallVector<Edge, 2>;
+  /// \copydoc EdgeList
   using MetaList = SmallVector<TensorMeta, 2>;
 
   Node();
@@ -65,12 +75,19 @@ class Node : public std::enable_shared_from_this<Node> {
 
   /// Creation order; the engine runs later nodes first.
   uint64_t sequence_nr() const { return sequence_nr_; }
+  /// Where the gradient of each forward input goes, one edge per input.
   const EdgeList& next_edges() const { return next_edges_; }
+  /// \overload
   EdgeList& next_edges() { return next_edges_; }
+  /// Shape, dtype and device of each forward input.
   const MetaList& input_meta() const { return input_meta_; }
+  /// \overload
   MetaList& input_meta() { return input_meta_; }
+  /// Shape, dtype and device of each forward output (one input slot each).
   const MetaList& output_meta() const { return output_meta_; }
+  /// \overload
   MetaList& output_meta() { return output_meta_; }
+  /// The number of forward outputs.
   int num_outputs() const { return static_cast<int>(output_meta_.size()); }
   /// True for AccumulateGrad (the sink of a leaf).
   bool is_accumulate_grad() const { return is_accumulate_grad_; }
@@ -90,6 +107,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<std::pair<uint32_t, GradHook>> pre_hooks_;
 
  protected:
+  /// Set by AccumulateGrad's constructor.
   bool is_accumulate_grad_ = false;
 };
 
@@ -124,6 +142,7 @@ void update_grad(TensorImpl& impl, const std::function<Tensor(const Tensor&)>& c
 /// by the graphs that use it; it holds the leaf weakly (Note [leaf locks]).
 class AccumulateGrad final : public Node {
  public:
+  /// The sink of `leaf` (held weakly).
   explicit AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf);
   std::string name() const override { return "AccumulateGrad"; }
   /// Adds the incoming gradient to the leaf's .grad (thread-safe); does nothing once the leaf is
@@ -173,5 +192,7 @@ class SavedTensor {
   bool was_defined_ = false;
   bool released_ = false;
 };
+
+/// @}
 
 }  // namespace metagrad

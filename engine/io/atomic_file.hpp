@@ -5,6 +5,8 @@
 #include <string_view>
 
 namespace metagrad {
+/// \addtogroup engine_io
+/// @{
 
 /// Writes a file atomically: bytes go to a temporary file in the target's folder, which commit()
 /// flushes to disk (fsync) and renames over the target. Until commit() succeeds the target is
@@ -39,6 +41,7 @@ class AtomicFile {
 
   /// Appends `nbytes` bytes (retrying partial writes and interrupts).
   void write(const void* data, size_t nbytes);
+  /// Appends `bytes`.
   void write(std::string_view bytes) { write(bytes.data(), bytes.size()); }
   /// Flushes the data to disk, closes the file and renames it over the target. Call once.
   void commit();
@@ -72,5 +75,7 @@ class AtomicFile {
 /// Replaces the file at `path` with `bytes` atomically (see AtomicFile); `op` prefixes messages.
 void write_file_atomically(const std::string& path, std::string_view bytes,
                            const std::string& op = "write_file_atomically");
+
+/// @}
 
 }  // namespace metagrad

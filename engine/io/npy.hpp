@@ -5,6 +5,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_io
+/// @{
 
 /// Writes `t` to `path` as a NumPy .npy file, byte for byte what `numpy.save` writes for the same
 /// array: format version 1.0, descr `<f4`, `<f8`, `<i8` or `|b1`, C order, the header dict
@@ -23,5 +25,7 @@ void save_npy(const Tensor& t, const std::string& path);
 /// `fortran_order: True`; a shape with negative sizes or more than kMaxDims dimensions; and data
 /// whose size differs from what the shape needs.
 Tensor load_npy(const std::string& path);
+
+/// @}
 
 }  // namespace metagrad

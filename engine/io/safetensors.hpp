@@ -8,13 +8,17 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_io
+/// @{
 
 /// An ordered list of named tensors (what a safetensors file holds).
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 /// The contents of a safetensors file: its tensors, in name order, and its `__metadata__`.
 struct SafetensorsFile {
+  /// The tensors, in the file's order.
   NamedTensors tensors;
+  /// The `__metadata__` strings of the header.
   std::map<std::string, std::string> metadata;
 
   /// True when a tensor called `name` is present.
@@ -54,5 +58,7 @@ void save_file(const NamedTensors& tensors, const std::string& path,
 SafetensorsFile load_file(const std::string& path);
 /// load_file(path) with every tensor then moved to `device`.
 SafetensorsFile load_file(const std::string& path, Device device);
+
+/// @}
 
 }  // namespace metagrad

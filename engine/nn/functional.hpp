@@ -9,6 +9,8 @@
 // composite of public differentiable ops (DESIGN §3), so it has derivatives of every order
 // without a backward of its own. Floating operands of one call share dtype and device.
 namespace metagrad {
+/// \addtogroup nn
+/// @{
 
 /// How a loss reduces its per-element values: keep them, average them or add them up.
 enum class Reduction { None, Mean, Sum };
@@ -58,6 +60,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
 
 /// Options of nll_loss (designated initialisers: `{.reduction = Reduction::Sum}`).
 struct NllLossOptions {
+  /// How the per-element losses are reduced.
   Reduction reduction = Reduction::Mean;
   /// Targets equal to this contribute nothing (neither to the sum nor to the mean's divisor).
   int64_t ignore_index = -100;
@@ -74,9 +77,11 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const NllLossOpti
 
 /// Options of cross_entropy (`cross_entropy(logits, y, {.label_smoothing = 0.1})`).
 struct CrossEntropyOptions {
+  /// How the per-element losses are reduced.
   Reduction reduction = Reduction::Mean;
   /// In [0, 1]: the target becomes (1 - s) one_hot + s / C (PyTorch's formula and weighting).
   double label_smoothing = 0.0;
+  /// Targets equal to this class index contribute nothing (and are not counted by the mean).
   int64_t ignore_index = -100;
   /// Optional per-class weight [C] of the logits' dtype.
   Tensor weight;
@@ -97,6 +102,7 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = 
 
 /// Options of binary_cross_entropy_with_logits.
 struct BceWithLogitsOptions {
+  /// How the per-element losses are reduced.
   Reduction reduction = Reduction::Mean;
   /// Weight of the positive term, broadcast against the target (typically [C] for [N, C]).
   Tensor pos_weight;
@@ -109,5 +115,7 @@ struct BceWithLogitsOptions {
 /// probabilities) have the same shape. Differentiable in input, target and both weights.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BceWithLogitsOptions& options = {});
+
+/// @}
 
 }  // namespace metagrad

@@ -11,6 +11,8 @@
 // `generator` (the default one, seeded by manual_seed, when null) and returns the same handle.
 // Floating tensors only, any shape; an empty tensor is left as it is.
 namespace metagrad::nn::init {
+/// \addtogroup nn
+/// @{
 
 /// The non-linearity a gain is computed for (torch.nn.init.calculate_gain's names).
 enum class Nonlinearity { Linear, Conv2d, Sigmoid, Tanh, ReLU, LeakyReLU, SELU };
@@ -53,5 +55,7 @@ Tensor kaiming_uniform_(Tensor tensor, double a = 0.0, FanMode mode = FanMode::F
 Tensor kaiming_normal_(Tensor tensor, double a = 0.0, FanMode mode = FanMode::FanIn,
                        Nonlinearity nonlinearity = Nonlinearity::LeakyReLU,
                        Generator* generator = nullptr);
+
+/// @}
 
 }  // namespace metagrad::nn::init

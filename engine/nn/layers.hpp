@@ -17,6 +17,8 @@
 // (set_parameter, MetaOptimizer::step) takes effect at the next call. Weights are drawn from the
 // options' generator, or the default generator (seeded by manual_seed) when it is null.
 namespace metagrad::nn {
+/// \addtogroup nn
+/// @{
 
 /// Options of Linear beyond the sizes (`Linear(4, 3, {.bias = false, .dtype = kFloat64})`).
 struct LinearOptions {
@@ -33,16 +35,21 @@ struct LinearOptions {
 /// input [*, in] -> [*, out]; see metagrad::linear.
 class Linear : public Cloneable<Linear> {
  public:
+  /// torch.nn.Linear(in_features, out_features, bias), float32.
   Linear(int64_t in_features, int64_t out_features, bool bias = true);
+  /// With bias, dtype and generator from `options`.
   Linear(int64_t in_features, int64_t out_features, const LinearOptions& options);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   /// Redraws weight and bias in place with the default initialisation.
   void reset_parameters(Generator* generator = nullptr);
+  /// The input size.
   int64_t in_features() const { return in_features_; }
+  /// The output size.
   int64_t out_features() const { return out_features_; }
   /// The tensors currently in the `weight` / `bias` slots (bias undefined without bias).
   const Tensor& weight() const { return parameter_at(0); }
+  /// \copydoc weight
   const Tensor& bias() const { return parameter_at(1); }
 
  private:
@@ -51,12 +58,17 @@ class Linear : public Cloneable<Linear> {
 
 /// Options of Conv2d beyond channels and kernel (`Conv2d(1, 64, 3, {.stride = 2, .padding = 1})`).
 struct Conv2dOptions {
+  /// Stride of the convolution.
   IntPair stride = 1;
   /// Zero padding added on both sides of each spatial dim.
   IntPair padding = 0;
+  /// Spacing between kernel elements.
   IntPair dilation = 1;
+  /// Whether the layer has a bias.
   bool bias = true;
+  /// dtype of the parameters and buffers.
   DType dtype = kFloat32;
+  /// Draws the initial weights; the default generator when null.
   Generator* generator = nullptr;
 };
 
@@ -65,13 +77,16 @@ struct Conv2dOptions {
 /// input [N, in, H, W] (or [in, H, W]) -> [N, out, H', W']; see metagrad::conv2d.
 class Conv2d : public Cloneable<Conv2d> {
  public:
+  /// torch.nn.Conv2d(in_channels, out_channels, kernel_size, ...).
   Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
          const Conv2dOptions& options = {});
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   /// Redraws weight and bias in place with the default initialisation.
   void reset_parameters(Generator* generator = nullptr);
+  /// The tensors currently in the `weight` / `bias` slots (bias undefined without bias).
   const Tensor& weight() const { return parameter_at(0); }
+  /// \copydoc weight
   const Tensor& bias() const { return parameter_at(1); }
 
  private:
@@ -93,6 +108,7 @@ struct BatchNormOptions {
   /// counter `num_batches_tracked` (init 0) and uses them in eval mode; without them it always
   /// normalises with batch statistics.
   bool track_running_stats = true;
+  /// dtype of the parameters and buffers.
   DType dtype = kFloat32;
 };
 
@@ -109,7 +125,9 @@ class BatchNormBase : public Module {
   void reset_running_stats();
   /// reset_running_stats() and weight 1, bias 0 (in place).
   void reset_parameters();
+  /// The number of channels normalised.
   int64_t num_features() const { return num_features_; }
+  /// The options the layer was made with.
   const BatchNormOptions& options() const { return options_; }
 
  protected:
@@ -127,12 +145,14 @@ class BatchNormBase : public Module {
 /// torch.nn.BatchNorm1d: input [N, C] or [N, C, L].
 class BatchNorm1d : public Cloneable<BatchNorm1d, BatchNormBase> {
  public:
+  /// torch.nn.BatchNorm1d(num_features, ...).
   explicit BatchNorm1d(int64_t num_features, const BatchNormOptions& options = {});
 };
 
 /// torch.nn.BatchNorm2d: input [N, C, H, W].
 class BatchNorm2d : public Cloneable<BatchNorm2d, BatchNormBase> {
  public:
+  /// torch.nn.BatchNorm2d(num_features, ...).
   explicit BatchNorm2d(int64_t num_features, const BatchNormOptions& options = {});
 };
 
@@ -158,6 +178,7 @@ class Sigmoid : public Cloneable<Sigmoid> {
 /// with the defaults.
 class Flatten : public Cloneable<Flatten> {
  public:
+  /// torch.nn.Flatten(start_dim, end_dim).
   explicit Flatten(int64_t start_dim = 1, int64_t end_dim = -1);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -171,9 +192,11 @@ class Flatten : public Cloneable<Flatten> {
 /// `generator` (the default generator when null; a given one must outlive the layer).
 class Dropout : public Cloneable<Dropout> {
  public:
+  /// torch.nn.Dropout(p); masks drawn from `generator` (the default generator when null).
   explicit Dropout(double p = 0.5, Generator* generator = nullptr);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
+  /// The probability of zeroing an element.
   double p() const { return p_; }
 
  private:
@@ -185,6 +208,7 @@ class Dropout : public Cloneable<Dropout> {
 /// metagrad::max_pool2d.
 class MaxPool2d : public Cloneable<MaxPool2d> {
  public:
+  /// torch.nn.MaxPool2d (stride defaults to kernel_size).
   explicit MaxPool2d(IntPair kernel_size, std::optional<IntPair> stride = std::nullopt,
                      IntPair padding = 0, IntPair dilation = 1, bool ceil_mode = false);
   Tensor forward(const Tensor& input) override;
@@ -199,6 +223,7 @@ class MaxPool2d : public Cloneable<MaxPool2d> {
 /// metagrad::avg_pool2d.
 class AvgPool2d : public Cloneable<AvgPool2d> {
  public:
+  /// torch.nn.AvgPool2d (stride defaults to kernel_size).
   explicit AvgPool2d(IntPair kernel_size, std::optional<IntPair> stride = std::nullopt,
                      IntPair padding = 0, bool ceil_mode = false, bool count_include_pad = true);
   Tensor forward(const Tensor& input) override;
@@ -241,6 +266,8 @@ inline constexpr bool is_single_sequential = sizeof...(Ts) == 1 &&
 class Sequential : public Cloneable<Sequential> {
  public:
   Sequential() = default;
+  /// The modules in order, named "0", "1", ... (values moved or deep-copied in, shared_ptrs
+  /// shared).
   template <typename... Ms>
   requires(sizeof...(Ms) > 0 && (detail::ModuleArg<Ms> && ...) &&
            !detail::is_single_sequential<Ms...>) explicit Sequential(Ms&&... modules) {
@@ -270,5 +297,7 @@ class Sequential : public Cloneable<Sequential> {
     return *typed;
   }
 };
+
+/// @}
 
 }  // namespace metagrad::nn

@@ -13,6 +13,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad::nn {
+/// \addtogroup nn
+/// @{
 
 /// Ordered (name, tensor) pairs: a state dict, or the named parameters / buffers of a module.
 /// The same type as the safetensors reader's and writer's named tensors.
@@ -21,7 +23,9 @@ using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 /// What load_state_dict(state, strict = false) skipped: module entries the state lacked and state
 /// entries the module does not have (both empty after a strict load, which throws instead).
 struct LoadResult {
+  /// Entries of the module that the state lacked.
   std::vector<std::string> missing_keys;
+  /// Entries of the state that the module does not have.
   std::vector<std::string> unexpected_keys;
 };
 
@@ -76,7 +80,9 @@ class Module {
   Module(const Module& other);
   /// Deep copy, as the copy constructor.
   Module& operator=(const Module& other);
+  /// Moves the slots.
   Module(Module&&) noexcept = default;
+  /// Moves the slots.
   Module& operator=(Module&&) noexcept = default;
 
   // ---- computing ------------------------------------------------------------------------------
@@ -115,6 +121,7 @@ class Module {
   /// This module (named "") and every submodule, depth first, each listed once. The pointers are
   /// valid while this module and its structure live.
   std::vector<std::pair<std::string, Module*>> named_modules();
+  /// \overload
   std::vector<std::pair<std::string, const Module*>> named_modules() const;
   /// Calls fn on every submodule (depth first, children before parents) and then on this module,
   /// as torch.nn.Module.apply. Returns *this.
@@ -127,9 +134,11 @@ class Module {
   Tensor get_buffer(std::string_view name) const;
   /// The submodule at dotted path `name` ("features.0"; "" is this module); throws when absent.
   Module& get_submodule(std::string_view name);
+  /// \overload
   const Module& get_submodule(std::string_view name) const;
   /// True when a parameter / buffer slot of that dotted name exists and holds a tensor.
   bool has_parameter(std::string_view name) const;
+  /// \copydoc has_parameter
   bool has_buffer(std::string_view name) const;
 
   /// Rebinds parameter slot `name` to `value`, which may be any tensor, including a non-leaf with
@@ -153,6 +162,7 @@ class Module {
   virtual Module& train(bool mode = true);
   /// train(false).
   Module& eval() { return train(false); }
+  /// True in training mode (train()), false in eval mode.
   bool is_training() const { return training_; }
   /// Converts every floating parameter and buffer to `dtype` (integer buffers such as
   /// num_batches_tracked stay), as new leaves with the same requires_grad; slots that already
@@ -260,6 +270,7 @@ template <typename Derived, typename Base = Module>
 class Cloneable : public Base {
  public:
   using Base::Base;
+  /// A deep copy of this Derived (see Module::clone).
   std::shared_ptr<Module> clone() const override {
     return std::make_shared<Derived>(static_cast<const Derived&>(*this));
   }
@@ -269,5 +280,7 @@ namespace detail {
 /// `value` printed as Python's repr prints a float ("0.1", "1.0", "1e-05", "inf").
 std::string float_repr(double value);
 }  // namespace detail
+
+/// @}
 
 }  // namespace metagrad::nn

@@ -11,12 +11,17 @@
 // (window argmax + gather) and avg_pool2d (unfold + sum / count) are composed from primitives, so
 // every one has derivatives of every order.
 namespace metagrad {
+/// \addtogroup engine_ops
+/// @{
 
 /// A (height, width) pair of a window parameter; a single integer sets both: `conv2d(x, w, b, 2)`
 /// or `conv2d(x, w, b, {2, 1})`.
 struct IntPair {
-  int64_t h = 0, w = 0;
+  /// Height and width.
+  int64_t h = 0, w = 0;  ///< Height (h) and width (w).
+  /// The same value for height and width.
   IntPair(int64_t both) : h(both), w(both) {}
+  /// Height and width.
   IntPair(int64_t height, int64_t width) : h(height), w(width) {}
 };
 
@@ -73,5 +78,7 @@ Tensor avg_pool2d(const Tensor& input, IntPair kernel_size);
 /// derivative.
 Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride, IntPair padding = 0,
                   bool ceil_mode = false, bool count_include_pad = true);
+
+/// @}
 
 }  // namespace metagrad

@@ -4,6 +4,8 @@
 
 // Copies and conversions (also available as Tensor methods).
 namespace metagrad {
+/// \addtogroup engine_ops
+/// @{
 
 /// A contiguous copy that stays in the graph (gradient: identity).
 Tensor clone(const Tensor& x);
@@ -13,5 +15,7 @@ Tensor contiguous(const Tensor& x);
 Tensor to_dtype(const Tensor& x, DType dtype);
 /// x copied to `device`; differentiable (gradient copied back).
 Tensor to_device(const Tensor& x, Device device);
+
+/// @}
 
 }  // namespace metagrad

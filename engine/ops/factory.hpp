@@ -8,6 +8,8 @@
 #include "engine/tensor.hpp"
 
 namespace metagrad {
+/// \addtogroup engine_ops
+/// @{
 
 /// Uninitialised contiguous tensor of `shape`.
 Tensor empty(const Dims& shape, TensorOptions options = {});
@@ -43,14 +45,25 @@ Tensor tensor(const std::vector<double>& values, TensorOptions options = {});
 
 /// Like-factories: shape (and by default dtype/device) of `like`; never require grad unless asked.
 Tensor empty_like(const Tensor& like);
+/// The same with other options (dtype, device, requires_grad).
 Tensor empty_like(const Tensor& like, TensorOptions options);
+/// Zeros of like's shape, dtype and device.
 Tensor zeros_like(const Tensor& like);
+/// The same with other options (dtype, device, requires_grad).
 Tensor zeros_like(const Tensor& like, TensorOptions options);
+/// Ones of like's shape, dtype and device.
 Tensor ones_like(const Tensor& like);
+/// The same with other options (dtype, device, requires_grad).
 Tensor ones_like(const Tensor& like, TensorOptions options);
+/// `value` everywhere, with like's shape, dtype and device.
 Tensor full_like(const Tensor& like, double value);
+/// The same with other options (dtype, device, requires_grad).
 Tensor full_like(const Tensor& like, double value, TensorOptions options);
+/// Uniform [0, 1) samples of like's shape, dtype and device (rand).
 Tensor rand_like(const Tensor& like, Generator* generator = nullptr);
+/// Standard normal samples of like's shape, dtype and device (randn).
 Tensor randn_like(const Tensor& like, Generator* generator = nullptr);
+
+/// @}
 
 }  // namespace metagrad

@@ -8,6 +8,8 @@
 // Joining, splitting and indexing. Adjoint pairs: gather <-> scatter_add, index_select <->
 // index_add, slice <-> pad (constant 0), cat <-> split/slice.
 namespace metagrad {
+/// \addtogroup engine_ops
+/// @{
 
 /// Concatenates along `dim`; all tensors share dtype/device and every other size.
 Tensor cat(const TensorList& tensors, int64_t dim = 0);
@@ -38,5 +40,7 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
 /// Constant pad like torch.nn.functional.pad: `pad` lists (before, after) pairs starting from the
 /// last dim; negative amounts crop. Backward: slice.
 Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, double value = 0.0);
+
+/// @}
 
 }  // namespace metagrad

@@ -4,6 +4,8 @@
 
 // Matrix products (float32/float64, CPU via Eigen GEMM, CUDA via cuBLAS).
 namespace metagrad {
+/// \addtogroup engine_ops
+/// @{
 
 /// torch.matmul: 1-D·1-D dot; 2-D·2-D matrix product; 1-D operands are promoted (a row vector on
 /// the left, a column vector on the right) and the added dim removed; N-D operands are batched
@@ -17,5 +19,7 @@ Tensor outer(const Tensor& a, const Tensor& b);
 Tensor mv(const Tensor& mat, const Tensor& vec);
 /// Matrix product of two 2-D tensors.
 Tensor mm(const Tensor& a, const Tensor& b);
+
+/// @}
 
 }  // namespace metagrad

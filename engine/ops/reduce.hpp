@@ -8,6 +8,8 @@
 // Reductions over a set of dims (empty = all dims), with keepdim. Float inputs for the
 // differentiable ones; sum also accepts int64/bool (int64 result, not differentiable).
 namespace metagrad {
+/// \addtogroup engine_ops
+/// @{
 
 /// Sum over `dims`; gradient: expand the incoming gradient back.
 Tensor sum(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
@@ -40,5 +42,7 @@ Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim = false);
 Tensor all(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
 /// Bool: some element non-zero. Not differentiable.
 Tensor any(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
+
+/// @}
 
 }  // namespace metagrad

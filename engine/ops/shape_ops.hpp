@@ -6,6 +6,8 @@
 // views: view, reshape when strides allow, squeeze, unsqueeze, permute, transpose, t, expand,
 // flatten when contiguous. Every one is differentiable; expand and sum_to are an adjoint pair.
 namespace metagrad {
+/// \addtogroup engine_ops
+/// @{
 
 /// Same data in `shape` (one entry may be -1). A view when the strides allow, else a copy.
 Tensor reshape(const Tensor& x, const Dims& shape);
@@ -32,5 +34,7 @@ Tensor broadcast_to(const Tensor& x, const Dims& shape);
 /// Sums `x` down to `shape`, which must broadcast to x's shape (leading dims summed away, size-1
 /// dims summed with keepdim). Returns x when shapes already match. Backward: expand.
 Tensor sum_to(const Tensor& x, const Dims& shape);
+
+/// @}
 
 }  // namespace metagrad

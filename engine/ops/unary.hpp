@@ -7,6 +7,8 @@
 // Elementwise functions of one tensor. All keep shape, dtype and device; the differentiable ones
 // require float32/float64 and have derivatives of every order.
 namespace metagrad {
+/// \addtogroup engine_ops
+/// @{
 
 /// -x. Not defined for bool tensors (use logical_not).
 Tensor neg(const Tensor& x);
@@ -14,17 +16,23 @@ Tensor neg(const Tensor& x);
 Tensor abs(const Tensor& x);
 /// -1, 0 or 1; gradient zero.
 Tensor sign(const Tensor& x);
+/// e^x elementwise.
 Tensor exp(const Tensor& x);
+/// Natural logarithm, elementwise.
 Tensor log(const Tensor& x);
 /// log(1 + x), accurate near 0.
 Tensor log1p(const Tensor& x);
+/// Square root, elementwise.
 Tensor sqrt(const Tensor& x);
 /// 1 / sqrt(x).
 Tensor rsqrt(const Tensor& x);
 /// x * x.
 Tensor square(const Tensor& x);
+/// Sine, elementwise.
 Tensor sin(const Tensor& x);
+/// Cosine, elementwise.
 Tensor cos(const Tensor& x);
+/// Hyperbolic tangent, elementwise.
 Tensor tanh(const Tensor& x);
 /// 1 / (1 + exp(-x)).
 Tensor sigmoid(const Tensor& x);
@@ -47,6 +55,9 @@ Tensor isnan(const Tensor& x);
 /// Bool tensor: !x (x converted to bool). Not differentiable.
 Tensor logical_not(const Tensor& x);
 
+/// neg(x).
 Tensor operator-(const Tensor& x);
+
+/// @}
 
 }  // namespace metagrad

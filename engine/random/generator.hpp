@@ -4,16 +4,20 @@
 #include <mutex>
 
 namespace metagrad {
+/// \addtogroup engine_tensor
+/// @{
 
 /// A seeded, counter-based (Philox4x32-10) random stream. Each fill reserves a range of counters,
 /// so a seed gives the same numbers on CPU and CUDA and any element can be computed on its own.
 /// Thread-safe.
 class Generator {
  public:
+  /// A generator seeded with `seed` (PyTorch's default seed by default).
   explicit Generator(uint64_t seed = 67280421310721ULL) : seed_(seed) {}
 
   /// Restarts the stream from `seed` (torch.Generator.manual_seed).
   void manual_seed(uint64_t seed);
+  /// The seed of the stream: the last one given to the constructor or to manual_seed.
   uint64_t seed() const;
   /// Counters consumed so far.
   uint64_t offset() const;
@@ -30,5 +34,7 @@ class Generator {
 Generator& default_generator();
 /// Seeds the default generator (torch.manual_seed).
 void manual_seed(uint64_t seed);
+
+/// @}
 
 }  // namespace metagrad

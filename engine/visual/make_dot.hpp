@@ -37,6 +37,8 @@
 // walked iteratively (a graph of 10^6 nodes is fine); an output given twice is one box.
 
 namespace metagrad {
+/// \addtogroup visual
+/// @{
 
 /// What make_dot shows besides the graph itself.
 struct MakeDotOptions {
@@ -60,6 +62,7 @@ struct MakeDotOptions {
 /// twice the later name wins (TorchOpt's dict update). Undefined entries are ignored.
 class DotParams {
  public:
+  /// Tensors with the names their boxes get.
   using Named = std::vector<std::pair<std::string, Tensor>>;
 
   /// No names.
@@ -97,11 +100,14 @@ std::string make_dot(const TensorList& outputs, const DotParams& params = {},
 std::string make_dot(const Tensor& output, const DotParams& params = {},
                      MakeDotOptions options = {});
 
-/// Writes `dot` to `<path_without_ext>.dot` and runs Graphviz (`dot -T<format>`, found on PATH) to
-/// make `<path_without_ext>.<format>` ("svg", "png", "pdf", ...). Returns the path of that file.
-/// Throws when the .dot file cannot be written, when `dot` is not on PATH (the message says how to
-/// install it and where the .dot file is), or when `dot` fails (with its exit status and errors).
+/// Writes `dot` to path_without_ext + ".dot" and runs Graphviz (`dot -T` format, found on PATH)
+/// to make path_without_ext + "." + format ("svg", "png", "pdf", ...). Returns the path of that
+/// file. Throws when the .dot file cannot be written, when `dot` is not on PATH (the message says
+/// how to install it and where the .dot file is), or when `dot` fails (with its exit status and
+/// errors).
 std::string render(const std::string& dot, const std::string& path_without_ext,
                    const std::string& format = "svg");
+
+/// @}
 
 }  // namespace metagrad

@@ -22,6 +22,8 @@
 //   meta_opt.step();
 
 namespace metagrad {
+/// \addtogroup meta
+/// @{
 
 /// How meta_batch combines the tasks' losses into the objective it differentiates.
 enum class MetaBatchReduction {
@@ -31,6 +33,7 @@ enum class MetaBatchReduction {
 
 /// Options of meta_batch.
 struct MetaBatchOptions {
+  /// How the tasks' meta-gradients combine (mean or sum).
   MetaBatchReduction reduction = MetaBatchReduction::Mean;
   /// The leaves whose .grad receives the meta-gradient. Empty (the default): the module's
   /// parameters that require grad. Name other leaves the losses depend on (a learned inner learning
@@ -68,5 +71,7 @@ using MetaTask = std::function<Tensor(nn::Module& replica, int64_t task)>;
 ///   failing task's exception otherwise. On any error no .grad and no buffer of net changes.
 TensorList meta_batch(nn::Module& net, int64_t tasks, const MetaTask& task,
                       const MetaBatchOptions& options = {});
+
+/// @}
 
 }  // namespace metagrad

@@ -18,6 +18,8 @@
 //   inner_opt.step(loss);  // net's parameters are now p - 0.1 dL/dp, with history
 
 namespace metagrad {
+/// \addtogroup meta
+/// @{
 
 /// torchopt.MetaOptimizer. Holds the module by reference: it must outlive the optimizer.
 class MetaOptimizer {
@@ -47,5 +49,7 @@ class MetaOptimizer {
   std::vector<nn::Module*> modules_;
   std::vector<OptState> states_;
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -18,6 +18,8 @@
 //   opt.step();
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// torchopt.Optimizer: parameter groups, each with the state of `impl`.
 class Optimizer {
@@ -51,5 +53,7 @@ class Optimizer {
   std::vector<TensorList> param_groups_;
   std::vector<OptState> states_;
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -4,15 +4,23 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of adadelta (TorchOpt's keyword order). TorchOpt's MetaAdaDelta defaults differ from
 /// torchopt.adadelta's: lr 1.0 instead of 1e-3, moments requiring grad.
 template <Form F = Form::functional>
 struct AdaDeltaOptionsFor {
+  /// Learning rate: a number, or a schedule of the step count.
   ScalarOrSchedule lr = F == Form::meta ? 1.0 : 1e-3;
+  /// Coefficient of the running averages of the squared gradients and of the squared updates.
   double rho = 0.9;
+  /// Added to the denominator for numerical stability.
   double eps = 1e-6;
+  /// Weight decay coefficient (0 turns it off), applied as this optimizer's transformation says.
   double weight_decay = 0.0;
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
 };
 /// torchopt.adadelta's and torchopt.AdaDelta's options.
@@ -38,6 +46,7 @@ GradientTransformation adadelta(const AdaDeltaOptionsFor<F>& o = {}) {
 /// torchopt.AdaDelta (lr 1e-3, rho 0.9, eps 1e-6).
 class AdaDelta : public Optimizer {
  public:
+  /// Optimizes `params` (one group; step() updates them in place) with `options`.
   explicit AdaDelta(const TensorList& params, const AdaDeltaOptions& options = {})
       : Optimizer(params, adadelta(options)) {}
 };
@@ -45,10 +54,13 @@ class AdaDelta : public Optimizer {
 /// torchopt.MetaAdaDelta (lr 1.0, moment_requires_grad true).
 class MetaAdaDelta : public MetaOptimizer {
  public:
+  /// Optimizes the parameters of `module` differentiably (each step() rebinds them) with `options`.
   explicit MetaAdaDelta(nn::Module& module, const MetaAdaDeltaOptions& options = {})
       : MetaOptimizer(module, adadelta(options)) {}
 };
 /// torchopt.MetaAdadelta (PyTorch's spelling).
 using MetaAdadelta = MetaAdaDelta;
+
+/// @}
 
 }  // namespace metagrad

@@ -4,15 +4,23 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of adagrad (TorchOpt's keyword order); the same defaults in every form.
 template <Form F = Form::functional>
 struct AdaGradOptionsFor {
+  /// Learning rate: a number, or a schedule of the step count.
   ScalarOrSchedule lr = 1e-2;
+  /// Learning-rate decay: the step size is lr / (1 + (step - 1) lr_decay).
   double lr_decay = 0.0;
+  /// Weight decay coefficient (0 turns it off), applied as this optimizer's transformation says.
   double weight_decay = 0.0;
+  /// Initial value of the sums of squared gradients.
   double initial_accumulator_value = 0.0;
+  /// Added to the denominator for numerical stability.
   double eps = 1e-10;
+  /// Maximise the objective instead of minimising it.
   bool maximize = false;
 };
 /// torchopt.adagrad's and torchopt.AdaGrad's options.
@@ -43,6 +51,7 @@ GradientTransformation adagrad(const AdaGradOptionsFor<F>& o = {}) {
 /// torchopt.AdaGrad (lr 1e-2, eps 1e-10).
 class AdaGrad : public Optimizer {
  public:
+  /// Optimizes `params` (one group; step() updates them in place) with `options`.
   explicit AdaGrad(const TensorList& params, const AdaGradOptions& options = {})
       : Optimizer(params, adagrad(options)) {}
 };
@@ -50,8 +59,11 @@ class AdaGrad : public Optimizer {
 /// torchopt.MetaAdaGrad.
 class MetaAdaGrad : public MetaOptimizer {
  public:
+  /// Optimizes the parameters of `module` differentiably (each step() rebinds them) with `options`.
   explicit MetaAdaGrad(nn::Module& module, const MetaAdaGradOptions& options = {})
       : MetaOptimizer(module, adagrad(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -4,20 +4,32 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of adam (TorchOpt's keyword order). MetaAdam's moments require grad.
 template <Form F = Form::functional>
 struct AdamOptionsFor {
+  /// Learning rate: a number, or a schedule of the step count.
   ScalarOrSchedule lr = 1e-3;
+  /// Decay rates of the running averages of the gradients and of their squares.
   std::pair<double, double> betas = {0.9, 0.999};
+  /// Added to the denominator for numerical stability.
   double eps = 1e-8;
+  /// Weight decay coefficient (0 turns it off), applied as this optimizer's transformation says.
   double weight_decay = 0.0;
   /// AMSGrad (torch.optim.Adam's amsgrad): the running maximum of the second moments replaces
   /// them in the denominator. Not with use_accelerated_op.
   bool amsgrad = false;
+  /// Added inside the square root of the denominator (nonzero when differentiating through the
+  /// update near zero gradients).
   double eps_root = 0.0;
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
+  /// Maximise the objective instead of minimising it.
   bool maximize = false;
+  /// Use the fused kernels (TorchOpt's accelerated op).
   bool use_accelerated_op = false;
 };
 /// torchopt.adam's and torchopt.Adam's options.
@@ -52,6 +64,7 @@ GradientTransformation adam(const AdamOptionsFor<F>& o = {}) {
 /// torchopt.Adam (lr 1e-3, betas (0.9, 0.999), eps 1e-8).
 class Adam : public Optimizer {
  public:
+  /// Optimizes `params` (one group; step() updates them in place) with `options`.
   explicit Adam(const TensorList& params, const AdamOptions& options = {})
       : Optimizer(params, adam(options)) {}
 };
@@ -59,8 +72,11 @@ class Adam : public Optimizer {
 /// torchopt.MetaAdam (moment_requires_grad true).
 class MetaAdam : public MetaOptimizer {
  public:
+  /// Optimizes the parameters of `module` differentiably (each step() rebinds them) with `options`.
   explicit MetaAdam(nn::Module& module, const MetaAdamOptions& options = {})
       : MetaOptimizer(module, adam(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -15,14 +15,24 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of scale_by_adan (TorchOpt's draft scale_by_adan).
 struct ScaleByAdanOptions {
+  /// Decay rate of the running average of the gradients.
   double b1 = 0.98;
+  /// Decay rate of the running average of the gradient differences.
   double b2 = 0.92;
+  /// Decay rate of the running average of the squared (corrected) gradients.
   double b3 = 0.99;
+  /// Added to the denominator for numerical stability.
   double eps = 1e-8;
+  /// Added inside the square root of the denominator (nonzero when differentiating through the
+  /// update near zero gradients).
   double eps_root = 0.0;
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = false;
 };
 
@@ -73,14 +83,24 @@ inline GradientTransformation scale_by_adan(const ScaleByAdanOptions& o = {}) {
 /// Options of adan (the authors' keyword order, plus eps_root). MetaAdan's moments require grad.
 template <Form F = Form::functional>
 struct AdanOptionsFor {
+  /// Learning rate: a number, or a schedule of the step count.
   ScalarOrSchedule lr = 1e-3;
+  /// Adan's (beta1, beta2, beta3): decay rates of the gradients' average, of their differences'
+  /// average and of the squared averages.
   std::array<double, 3> betas = {0.98, 0.92, 0.99};
+  /// Added to the denominator for numerical stability.
   double eps = 1e-8;
+  /// Weight decay coefficient (0 turns it off), applied as this optimizer's transformation says.
   double weight_decay = 0.0;
   /// Decay as p (1 - lr weight_decay) instead of the proximal p / (1 + lr weight_decay).
   bool no_prox = false;
+  /// Added inside the square root of the denominator (nonzero when differentiating through the
+  /// update near zero gradients).
   double eps_root = 0.0;
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
+  /// Maximise the objective instead of minimising it.
   bool maximize = false;
 };
 /// adan's and Adan's options.
@@ -122,6 +142,7 @@ GradientTransformation adan(const AdanOptionsFor<F>& o = {}) {
 /// The classic Adan optimizer (lr 1e-3, betas (0.98, 0.92, 0.99), eps 1e-8).
 class Adan : public Optimizer {
  public:
+  /// Optimizes `params` (one group; step() updates them in place) with `options`.
   explicit Adan(const TensorList& params, const AdanOptions& options = {})
       : Optimizer(params, adan(options)) {}
 };
@@ -129,8 +150,11 @@ class Adan : public Optimizer {
 /// The differentiable MetaAdan (moment_requires_grad true).
 class MetaAdan : public MetaOptimizer {
  public:
+  /// Optimizes the parameters of `module` differentiably (each step() rebinds them) with `options`.
   explicit MetaAdan(nn::Module& module, const MetaAdanOptions& options = {})
       : MetaOptimizer(module, adan(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -21,9 +21,13 @@
 #include "optim/transforms/support.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Which defaults an options struct carries: TorchOpt's functional alias and classic class share
 /// theirs (functional); its Meta* classes differ in some (meta), e.g. moment_requires_grad = true.
 enum class Form { functional, meta };
+
+/// @}
 
 }  // namespace metagrad

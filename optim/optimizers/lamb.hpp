@@ -8,6 +8,8 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Scales each update by the trust ratio |p| / |u| (2-norms over the whole tensor), or leaves it
 /// unchanged where |p| or |u| is 0 (optax.scale_by_trust_ratio). Needs params. State: EmptyState.
@@ -29,14 +31,23 @@ inline GradientTransformation scale_by_trust_ratio() {
 /// grad.
 template <Form F = Form::functional>
 struct LAMBOptionsFor {
+  /// Learning rate: a number, or a schedule of the step count.
   ScalarOrSchedule lr = 1e-3;
+  /// Decay rates of the running averages of the gradients and of their squares.
   std::pair<double, double> betas = {0.9, 0.999};
+  /// Added to the denominator for numerical stability.
   double eps = 1e-6;
+  /// Weight decay coefficient (0 turns it off), applied as this optimizer's transformation says.
   double weight_decay = 0.0;
+  /// Added inside the square root of the denominator (nonzero when differentiating through the
+  /// update near zero gradients).
   double eps_root = 0.0;
   /// Parameters to decay (all when unset).
   ParamMask mask;
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
+  /// Maximise the objective instead of minimising it.
   bool maximize = false;
 };
 /// lamb's and LAMB's options.
@@ -67,6 +78,7 @@ GradientTransformation lamb(const LAMBOptionsFor<F>& o = {}) {
 /// The classic LAMB optimizer (lr 1e-3, betas (0.9, 0.999), eps 1e-6).
 class LAMB : public Optimizer {
  public:
+  /// Optimizes `params` (one group; step() updates them in place) with `options`.
   explicit LAMB(const TensorList& params, const LAMBOptions& options = {})
       : Optimizer(params, lamb(options)) {}
 };
@@ -74,8 +86,11 @@ class LAMB : public Optimizer {
 /// The differentiable MetaLAMB (moment_requires_grad true).
 class MetaLAMB : public MetaOptimizer {
  public:
+  /// Optimizes the parameters of `module` differentiably (each step() rebinds them) with `options`.
   explicit MetaLAMB(nn::Module& module, const MetaLAMBOptions& options = {})
       : MetaOptimizer(module, lamb(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -9,11 +9,17 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of scale_by_lion.
 struct ScaleByLionOptions {
+  /// Interpolation between the momentum and the gradient in the update direction.
   double b1 = 0.9;
+  /// Decay rate of the momentum.
   double b2 = 0.99;
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = false;
 };
 
@@ -40,11 +46,16 @@ inline GradientTransformation scale_by_lion(const ScaleByLionOptions& o = {}) {
 /// Options of lion. MetaLion's moments require grad.
 template <Form F = Form::functional>
 struct LionOptionsFor {
+  /// Learning rate: a number, or a schedule of the step count.
   ScalarOrSchedule lr = 1e-4;
+  /// Lion's (beta1, beta2): the update interpolates with beta1, the momentum decays with beta2.
   std::pair<double, double> betas = {0.9, 0.99};
   /// Decoupled: added to the direction after the sign, scaled by lr with it.
   double weight_decay = 0.0;
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
+  /// Maximise the objective instead of minimising it.
   bool maximize = false;
 };
 /// lion's and Lion's options.
@@ -70,6 +81,7 @@ GradientTransformation lion(const LionOptionsFor<F>& o = {}) {
 /// The classic Lion optimizer (lr 1e-4, betas (0.9, 0.99)).
 class Lion : public Optimizer {
  public:
+  /// Optimizes `params` (one group; step() updates them in place) with `options`.
   explicit Lion(const TensorList& params, const LionOptions& options = {})
       : Optimizer(params, lion(options)) {}
 };
@@ -77,8 +89,11 @@ class Lion : public Optimizer {
 /// The differentiable MetaLion (moment_requires_grad true).
 class MetaLion : public MetaOptimizer {
  public:
+  /// Optimizes the parameters of `module` differentiably (each step() rebinds them) with `options`.
   explicit MetaLion(nn::Module& module, const MetaLionOptions& options = {})
       : MetaOptimizer(module, lion(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

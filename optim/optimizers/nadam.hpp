@@ -11,13 +11,21 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of scale_by_nadam.
 struct ScaleByNAdamOptions {
+  /// Decay rate of the running average of the gradients.
   double b1 = 0.9;
+  /// Decay rate of the running average of the squared gradients.
   double b2 = 0.999;
+  /// Added to the denominator for numerical stability.
   double eps = 1e-8;
+  /// Momentum decay psi of NAdam's momentum schedule (torch.optim.NAdam's momentum_decay).
   double momentum_decay = 4e-3;
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = false;
 };
 
@@ -63,14 +71,22 @@ inline GradientTransformation scale_by_nadam(const ScaleByNAdamOptions& o = {}) 
 /// Options of nadam (torch.optim.NAdam's keyword order). MetaNAdam's moments require grad.
 template <Form F = Form::functional>
 struct NAdamOptionsFor {
+  /// Learning rate: a number, or a schedule of the step count.
   ScalarOrSchedule lr = 2e-3;
+  /// Decay rates of the running averages of the gradients and of their squares.
   std::pair<double, double> betas = {0.9, 0.999};
+  /// Added to the denominator for numerical stability.
   double eps = 1e-8;
+  /// Weight decay coefficient (0 turns it off), applied as this optimizer's transformation says.
   double weight_decay = 0.0;
+  /// Momentum decay psi of NAdam's momentum schedule (torch.optim.NAdam's momentum_decay).
   double momentum_decay = 4e-3;
   /// Decay the parameters by lr weight_decay p (AdamW-style) instead of adding the L2 term to g.
   bool decoupled_weight_decay = false;
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
+  /// Maximise the objective instead of minimising it.
   bool maximize = false;
 };
 /// nadam's and NAdam's options.
@@ -102,6 +118,7 @@ GradientTransformation nadam(const NAdamOptionsFor<F>& o = {}) {
 /// The classic NAdam optimizer (torch.optim.NAdam: lr 2e-3, momentum_decay 4e-3).
 class NAdam : public Optimizer {
  public:
+  /// Optimizes `params` (one group; step() updates them in place) with `options`.
   explicit NAdam(const TensorList& params, const NAdamOptions& options = {})
       : Optimizer(params, nadam(options)) {}
 };
@@ -109,8 +126,11 @@ class NAdam : public Optimizer {
 /// The differentiable MetaNAdam (moment_requires_grad true).
 class MetaNAdam : public MetaOptimizer {
  public:
+  /// Optimizes the parameters of `module` differentiably (each step() rebinds them) with `options`.
   explicit MetaNAdam(nn::Module& module, const MetaNAdamOptions& options = {})
       : MetaOptimizer(module, nadam(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

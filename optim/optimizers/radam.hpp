@@ -4,15 +4,23 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of radam (TorchOpt's keyword order). TorchOpt's MetaRAdam defaults differ from
 /// torchopt.radam's: eps 1e-8 instead of 1e-6, moments requiring grad.
 template <Form F = Form::functional>
 struct RAdamOptionsFor {
+  /// Learning rate: a number, or a schedule of the step count.
   ScalarOrSchedule lr = 1e-3;
+  /// Decay rates of the running averages of the gradients and of their squares.
   std::pair<double, double> betas = {0.9, 0.999};
+  /// Added to the denominator for numerical stability.
   double eps = F == Form::meta ? 1e-8 : 1e-6;
+  /// Weight decay coefficient (0 turns it off), applied as this optimizer's transformation says.
   double weight_decay = 0.0;
+  /// The moments (the optimizer state) require grad, so that updates stay differentiable through
+  /// them; the Meta* form's default.
   bool moment_requires_grad = F == Form::meta;
 };
 /// torchopt.radam's and torchopt.RAdam's options.
@@ -40,6 +48,7 @@ GradientTransformation radam(const RAdamOptionsFor<F>& o = {}) {
 /// torchopt.RAdam (lr 1e-3, eps 1e-6).
 class RAdam : public Optimizer {
  public:
+  /// Optimizes `params` (one group; step() updates them in place) with `options`.
   explicit RAdam(const TensorList& params, const RAdamOptions& options = {})
       : Optimizer(params, radam(options)) {}
 };
@@ -47,8 +56,11 @@ class RAdam : public Optimizer {
 /// torchopt.MetaRAdam (eps 1e-8, moment_requires_grad true).
 class MetaRAdam : public MetaOptimizer {
  public:
+  /// Optimizes the parameters of `module` differentiably (each step() rebinds them) with `options`.
   explicit MetaRAdam(nn::Module& module, const MetaRAdamOptions& options = {})
       : MetaOptimizer(module, radam(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

@@ -5,18 +5,29 @@
 #include "optim/optimizers/common.hpp"
 
 namespace metagrad {
+/// \addtogroup optim
+/// @{
 
 /// Options of rmsprop (TorchOpt's keyword order); the same defaults in every form.
 template <Form F = Form::functional>
 struct RMSPropOptionsFor {
+  /// Learning rate: a number, or a schedule of the step count.
   ScalarOrSchedule lr = 1e-2;
+  /// Smoothing constant of the running average of the squared gradients.
   double alpha = 0.99;
+  /// Added to the denominator for numerical stability.
   double eps = 1e-8;
+  /// Weight decay coefficient (0 turns it off), applied as this optimizer's transformation says.
   double weight_decay = 0.0;
+  /// Momentum factor (0: no momentum).
   double momentum = 0.0;
+  /// Centered RMSProp: normalise by an estimate of the gradients' variance.
   bool centered = false;
+  /// Initial value of the running average of the squared gradients.
   double initial_scale = 0.0;
+  /// Nesterov momentum.
   bool nesterov = false;
+  /// Maximise the objective instead of minimising it.
   bool maximize = false;
 };
 /// torchopt.rmsprop's and torchopt.RMSProp's options.
@@ -46,6 +57,7 @@ GradientTransformation rmsprop(const RMSPropOptionsFor<F>& o = {}) {
 /// torchopt.RMSProp (lr 1e-2, alpha 0.99, eps 1e-8).
 class RMSProp : public Optimizer {
  public:
+  /// Optimizes `params` (one group; step() updates them in place) with `options`.
   explicit RMSProp(const TensorList& params, const RMSPropOptions& options = {})
       : Optimizer(params, rmsprop(options)) {}
 };
@@ -53,8 +65,11 @@ class RMSProp : public Optimizer {
 /// torchopt.MetaRMSProp.
 class MetaRMSProp : public MetaOptimizer {
  public:
+  /// Optimizes the parameters of `module` differentiably (each step() rebinds them) with `options`.
   explicit MetaRMSProp(nn::Module& module, const MetaRMSPropOptions& options = {})
       : MetaOptimizer(module, rmsprop(options)) {}
 };
+
+/// @}
 
 }  // namespace metagrad

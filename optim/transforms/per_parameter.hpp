@@ -15,6 +15,8 @@
 // untouched. A transformation then only says how one parameter is updated.
 
 namespace metagrad {
+/// \addtogroup transforms
+/// @{
 
 /// What init() makes and update() expects of a per-parameter transformation.
 struct PerParameterLayout {
@@ -49,5 +51,7 @@ using BeginUpdateFn = std::function<ParamUpdateFn(OptState& state)>;
 /// every defined update. Throws in update() naming layout.who when the state is another kind, its
 /// lists do not hold one tensor per update, or parameters are needed and missing.
 GradientTransformation per_parameter_transform(PerParameterLayout layout, BeginUpdateFn begin);
+
+/// @}
 
 }  // namespace metagrad
