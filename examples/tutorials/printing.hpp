@@ -22,4 +22,12 @@ void print_tuple(std::string_view title, const TensorList& tensors);
 /// "{\n    'fc.weight': Parameter containing: tensor(...),\n    ...\n}".
 void print_dict(std::string_view title, const nn::NamedTensors& named);
 
+/// An optimizer state as Python prints TorchOpt's: "EmptyState()", a chain's states as a tuple
+/// "(EmptyState(), ScaleByAdamState(mu=(...), nu=(...), count=1))"; tensor lists print their
+/// tensors, counters their values.
+std::string state_repr(const OptState& state);
+
+/// The states of a meta-optimizer's groups as a Python tuple: "((EmptyState(),),)" for MetaSGD.
+std::string states_repr(const std::vector<OptState>& states);
+
 }  // namespace metagrad::tutorials
