@@ -69,8 +69,8 @@ Tensor Memory::value_loss() const {
 }
 
 std::pair<Memory, Memory> sample(const GameOptions& game, const Tensor& theta1,
-                                 const Tensor& theta2, const Tensor& values1,
-                                 const Tensor& values2, Generator& generator) {
+                                 const Tensor& theta2, const Tensor& values1, const Tensor& values2,
+                                 Generator& generator) {
   Memory m1, m2;
   Tensor s1 = zeros({game.batch}, kInt64), s2 = zeros({game.batch}, kInt64);
   for (int64_t t = 0; t < game.len; ++t) {

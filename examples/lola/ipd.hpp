@@ -42,8 +42,8 @@ struct GameOptions {
 /// value tables values1, values2 ([5]), drawing actions from `generator`. Returns each agent's
 /// memory; the log-probabilities carry the policies' history.
 std::pair<Memory, Memory> sample(const GameOptions& game, const Tensor& theta1,
-                                 const Tensor& theta2, const Tensor& values1,
-                                 const Tensor& values2, Generator& generator);
+                                 const Tensor& theta2, const Tensor& values1, const Tensor& values2,
+                                 Generator& generator);
 
 /// The outcome of a batch of games played without recording.
 struct Score {

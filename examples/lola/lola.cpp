@@ -64,8 +64,8 @@ void add_options(ex::Options& o, Config& c) {
       .number_in("--gamma", "G", "discount factor (0.96)", c.gamma, 0.0, 1.0)
       .add("--baseline", "on|off", "DiCE's variance-reduction baseline (on)",
            [&c](const std::string& flag, const std::string& v) {
-             MG_CHECK(v == "on" || v == "off", "{}: {} expects on or off, got '{}'", kProgram,
-                      flag, v);
+             MG_CHECK(v == "on" || v == "off", "{}: {} expects on or off, got '{}'", kProgram, flag,
+                      v);
              c.use_baseline = v == "on";
            })
       .integer("--seed", "S", "random seed of the games (6666, as TorchOpt)", c.seed, 0);

@@ -78,9 +78,9 @@ void track_moments(const std::filesystem::path& folder, bool moment_requires_gra
       mg::extract_state_dict(net, {.enable_visual = true, .visual_prefix = "step1."});
 
   const mg::Tensor outer_loss = mg::mse_loss(net(x), y);
-  write_graph(folder, name,
-              mg::make_dot(outer_loss, {net_state_0, net_state_1,
-                                        {{"x", x}, {"outer_loss", outer_loss}}}));
+  write_graph(
+      folder, name,
+      mg::make_dot(outer_loss, {net_state_0, net_state_1, {{"x", x}, {"outer_loss", outer_loss}}}));
 }
 
 // 2.1 Extract and recover. A reference snapshot taken before the inner loop brings the network
@@ -92,12 +92,14 @@ void extract_and_recover() {
   const mg::Tensor x = meta_parameter();
   mg::MetaAdam optim(net, {.lr = 1.0});
 
-  const mg::ModuleState init_net_state = mg::extract_state_dict(net, {.by = mg::CopyMode::reference});
+  const mg::ModuleState init_net_state =
+      mg::extract_state_dict(net, {.by = mg::CopyMode::reference});
   const std::vector<mg::OptState> init_optim_state =
       mg::extract_state_dict(optim, {.by = mg::CopyMode::reference});
   const mg::ModuleState init_net_state_detached =
       mg::extract_state_dict(net, {.by = mg::CopyMode::reference, .detach_buffers = true});
-  const mg::ModuleState init_net_state_copy = mg::extract_state_dict(net, {.by = mg::CopyMode::copy});
+  const mg::ModuleState init_net_state_copy =
+      mg::extract_state_dict(net, {.by = mg::CopyMode::copy});
   const mg::ModuleState init_net_state_deepcopy =
       mg::extract_state_dict(net, {.by = mg::CopyMode::deepcopy});
   fmt::print("snapshots of a: reference {}, detach_buffers {}, copy {}, deepcopy {}\n",

@@ -80,10 +80,11 @@ void run(const std::filesystem::path& folder) {
   fmt::print("outer loss: {:.4f}\n", outer_loss.item<double>());
   fmt::print("check: inner loss {:.6f}, outer loss {:.6f}, |d inner / d params|^2 {:.6f}\n",
              inner_loss.item<double>(), outer_loss.item<double>(), grad_norm_1);
-  write_graph(folder, "outer_loss",
-              mg::make_dot(outer_loss, {init_net_state, one_step_net_state,
-                                        {{"meta_parameter", meta_parameter},
-                                         {"outer_loss", outer_loss}}}));
+  write_graph(
+      folder, "outer_loss",
+      mg::make_dot(outer_loss, {init_net_state,
+                                one_step_net_state,
+                                {{"meta_parameter", meta_parameter}, {"outer_loss", outer_loss}}}));
 
   // The outer step.
   meta_optim.zero_grad();
@@ -97,10 +98,11 @@ void run(const std::filesystem::path& folder) {
   inner_loss = mg::mse_loss(net(x), y);
   optim.step(inner_loss * meta_parameter);
   outer_loss = mg::mse_loss(net(x), y);
-  write_graph(folder, "without_stop_gradient",
-              mg::make_dot(outer_loss, {init_net_state, one_step_net_state,
-                                        {{"meta_parameter", meta_parameter},
-                                         {"outer_loss", outer_loss}}}));
+  write_graph(
+      folder, "without_stop_gradient",
+      mg::make_dot(outer_loss, {init_net_state,
+                                one_step_net_state,
+                                {{"meta_parameter", meta_parameter}, {"outer_loss", outer_loss}}}));
   meta_optim.zero_grad();
   try {
     outer_loss.backward();
@@ -130,10 +132,10 @@ void run(const std::filesystem::path& folder) {
   fmt::print("check: inner loss {:.6f}, outer loss {:.6f}, |d inner / d params|^2 {:.6f}\n",
              inner_loss.item<double>(), outer_loss.item<double>(), grad_norm_2);
   // The graph is again one bi-level step, starting from the detached parameters.
-  write_graph(folder, "with_stop_gradient",
-              mg::make_dot(outer_loss, {one_step_net_state_detached,
-                                        {{"meta_parameter", meta_parameter},
-                                         {"outer_loss", outer_loss}}}));
+  write_graph(
+      folder, "with_stop_gradient",
+      mg::make_dot(outer_loss, {one_step_net_state_detached,
+                                {{"meta_parameter", meta_parameter}, {"outer_loss", outer_loss}}}));
 }
 
 }  // namespace

@@ -91,9 +91,10 @@ void run(const std::filesystem::path& folder) {
   const mg::Tensor pred = meta_net.forward(xs, meta_param);
   const mg::Tensor outer_loss = mg::mse_loss(pred, mg::ones_like(pred));
   fmt::print("outer loss: {:.6f}\n", outer_loss.item<double>());
-  write_graph(folder, "meta_net",
-              mg::make_dot(outer_loss, {net_state_0, net_state_1,
-                                        {{"meta_param", meta_param}, {"loss", outer_loss}}}));
+  write_graph(
+      folder, "meta_net",
+      mg::make_dot(outer_loss,
+                   {net_state_0, net_state_1, {{"meta_param", meta_param}, {"loss", outer_loss}}}));
 }
 
 }  // namespace
