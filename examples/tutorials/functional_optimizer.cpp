@@ -116,8 +116,9 @@ void torch_adam_step(const mg::TensorList& params, double lr) {
   mg::NoGradGuard no_grad;
   for (mg::Tensor p : params) {
     const mg::Tensor g = p.grad();
-    const mg::Tensor m = mg::zeros_like(p) + (g - mg::zeros_like(p)) * (1 - beta1);
-    const mg::Tensor v = mg::zeros_like(p) + g * g * (1 - beta2);
+    // The moments start at zero: m = lerp(0, g, 1 - beta1), v = 0 * beta2 + (1 - beta2) g g.
+    const mg::Tensor m = g * (1 - beta1);
+    const mg::Tensor v = g * g * (1 - beta2);
     const double bias_correction1 = 1 - std::pow(beta1, step);
     const double bias_correction2 = 1 - std::pow(beta2, step);
     const double step_size = lr / bias_correction1;
