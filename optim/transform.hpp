@@ -127,6 +127,7 @@ NamedParams apply_updates(const Named& params, const NamedParams& updates, bool 
 /// the previous ones when destroyed. `names` must outlive the scope.
 class ParamNamesScope {
  public:
+  /// Makes `names` (may be null: no names) the current ones until this scope ends.
   explicit ParamNamesScope(const std::vector<std::string>* names);
   ~ParamNamesScope();
   ParamNamesScope(const ParamNamesScope&) = delete;
