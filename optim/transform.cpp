@@ -149,15 +149,16 @@ NamedParams with_names(const std::vector<std::string>& names, const TensorList& 
 
 }  // namespace
 
-ParamNamesScope::ParamNamesScope(const std::vector<std::string>* names) : previous_(current_names) {
+optim_detail::ParamNamesScope::ParamNamesScope(const std::vector<std::string>* names)
+    : previous_(current_names) {
   current_names = names;
 }
 
-ParamNamesScope::~ParamNamesScope() { current_names = previous_; }
+optim_detail::ParamNamesScope::~ParamNamesScope() { current_names = previous_; }
 
-const std::vector<std::string>* ParamNamesScope::current() { return current_names; }
+const std::vector<std::string>* optim_detail::ParamNamesScope::current() { return current_names; }
 
-std::unique_ptr<std::vector<std::string>> narrowed_param_names(
+std::unique_ptr<std::vector<std::string>> optim_detail::narrowed_param_names(
     const std::vector<size_t>& positions) {
   if (current_names == nullptr) return nullptr;
   auto out = std::make_unique<std::vector<std::string>>();
@@ -168,14 +169,14 @@ std::unique_ptr<std::vector<std::string>> narrowed_param_names(
 
 OptState GradientTransformation::init_named(const NamedParams& params) const {
   const std::vector<std::string> names = names_of(params, {}, "init");
-  ParamNamesScope scope(&names);
+  optim_detail::ParamNamesScope scope(&names);
   return init(values_of(params));
 }
 
 NamedParams GradientTransformation::update_named(const NamedParams& updates, OptState& state,
                                                  const NamedParams& params, bool inplace) const {
   const std::vector<std::string> names = names_of(updates, params, "update");
-  ParamNamesScope scope(&names);
+  optim_detail::ParamNamesScope scope(&names);
   return with_names(names, update(values_of(updates), state, values_of(params), inplace), "update");
 }
 
@@ -188,7 +189,7 @@ NamedParams apply_updates_named(const NamedParams& params, const NamedParams& up
 
 std::vector<bool> ParamMask::resolve(const TensorList& tensors, const char* who) const {
   if (by_name_) {
-    const std::vector<std::string>* names = ParamNamesScope::current();
+    const std::vector<std::string>* names = optim_detail::ParamNamesScope::current();
     MG_CHECK(names != nullptr && names->size() == tensors.size(),
              "{}: the mask is a predicate on parameter names, but the {} parameters came without "
              "names; call init/update with NamedParams (such as net.named_parameters())",

@@ -123,6 +123,8 @@ NamedParams apply_updates(const Named& params, const NamedParams& updates, bool 
   return apply_updates_named(params, updates, inplace);
 }
 
+namespace optim_detail {
+
 /// The thread's current parameter names while alive (Note [parameters keyed by name]); restores
 /// the previous ones when destroyed. `names` must outlive the scope.
 class ParamNamesScope {
@@ -145,6 +147,8 @@ class ParamNamesScope {
 /// a subset of its parameters to an inner one.
 std::unique_ptr<std::vector<std::string>> narrowed_param_names(
     const std::vector<size_t>& positions);
+
+}  // namespace optim_detail
 
 /// Any callable computing one flag per tensor: std::vector<bool>(const TensorList&).
 template <typename F>

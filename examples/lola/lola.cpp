@@ -98,7 +98,8 @@ struct Agent {
   void set_virtual() {
     virtual_optimizer.reset();
     virtual_theta = std::make_unique<ThetaModel>(theta);
-    virtual_optimizer = std::make_unique<mg::MetaSGD>(*virtual_theta, mg::SGDOptions{.lr = lr_in});
+    virtual_optimizer =
+        std::make_unique<mg::MetaSGD>(*virtual_theta, mg::MetaSGDOptions{.lr = lr_in});
   }
   void value_update(const mg::Tensor& loss) {
     value_optimizer.zero_grad();

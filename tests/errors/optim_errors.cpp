@@ -250,6 +250,18 @@ ErrorTable optim_error_cases() {
        "dtype differs",
        [] { (void)apply_updates({ones({2})}, {ones({2}, kFloat64)}); },
        {"apply_updates: update 0 (float64 [2] on cpu)", "(float32 [2] on cpu)"}},
+      {"apply_updates_named",
+       "names differ",
+       [] {
+         (void)apply_updates_named({{"a", ones({2}, kFloat64)}}, {{"b", ones({2}, kFloat64)}});
+       },
+       {"apply_updates: entry 0 is 'b' among the updates but 'a' among the parameters"}},
+      {"apply_updates_named",
+       "counts differ",
+       [] {
+         (void)apply_updates_named({{"a", ones({2}, kFloat64)}}, {});
+       },
+       {"apply_updates: 0 updates but 1 parameters"}},
       {"GradientTransformation",
        "init of a default-constructed transformation",
        [] { (void)GradientTransformation().init({}); },

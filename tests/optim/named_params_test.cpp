@@ -57,14 +57,14 @@ TEST_CASE("NamedParams go through init, update and apply_updates with their name
           "[optim][named]") {
   check_same_steps(adam({.lr = 0.1}), adam({.lr = 0.1}));
   // A mask on names equals the same mask as flags (weight decay for weights only).
-  check_same_steps(adamw({.lr = 0.1, .weight_decay = 0.5,
+  check_same_steps(adamw({.lr = 0.1,
+                          .weight_decay = 0.5,
                           .mask = [](const std::string& name) { return !is_bias(name); }}),
                    adamw({.lr = 0.1, .weight_decay = 0.5, .mask = {true, false, true, false}}));
   // ... and it matters: without the mask the biases decay too.
   Problem p;
-  const auto masked_opt = adamw({.lr = 0.1, .weight_decay = 0.5, .mask = [](const std::string& n) {
-                                   return !is_bias(n);
-                                 }});
+  const auto masked_opt = adamw(
+      {.lr = 0.1, .weight_decay = 0.5, .mask = [](const std::string& n) { return !is_bias(n); }});
   const auto unmasked_opt = adamw({.lr = 0.1, .weight_decay = 0.5});
   OptState s1 = masked_opt.init(p.params), s2 = unmasked_opt.init(p.params);
   const NamedParams u1 = masked_opt.update(p.grads, s1, p.params, false);
@@ -76,18 +76,18 @@ TEST_CASE("NamedParams go through init, update and apply_updates with their name
 TEST_CASE("masked and multi_transform narrow the names their inner transformations see",
           "[optim][named]") {
   // The outer mask keeps fc1's parameters; the inner one (on the names it sees) their bias.
-  const auto nested = masked(
-      masked(scale(10.0), [](const std::string& name) { return is_bias(name); }),
-      [](const std::string& name) { return name.starts_with("fc1."); });
+  const auto nested =
+      masked(masked(scale(10.0), [](const std::string& name) { return is_bias(name); }),
+             [](const std::string& name) { return name.starts_with("fc1."); });
   check_same_steps(nested, masked(scale(10.0), {false, true, false, false}));
 
   // Labels from names: SGD for biases, Adam for weights.
-  const auto by_name = multi_transform(
-      {{"bias", sgd({.lr = 0.1})}, {"weight", adam({.lr = 0.1})}},
-      [](const std::string& name) { return is_bias(name) ? "bias" : "weight"; });
-  check_same_steps(by_name, multi_transform({{"bias", sgd({.lr = 0.1})},
-                                            {"weight", adam({.lr = 0.1})}},
-                                           {"weight", "bias", "weight", "bias"}));
+  const auto by_name =
+      multi_transform({{"bias", sgd({.lr = 0.1})}, {"weight", adam({.lr = 0.1})}},
+                      [](const std::string& name) { return is_bias(name) ? "bias" : "weight"; });
+  check_same_steps(by_name,
+                   multi_transform({{"bias", sgd({.lr = 0.1})}, {"weight", adam({.lr = 0.1})}},
+                                   {"weight", "bias", "weight", "bias"}));
   // A name mask inside a group sees that group's names.
   const auto inner_mask = multi_transform(
       {{"fc1", masked(scale(3.0), [](const std::string& name) { return is_bias(name); })},
