@@ -20,6 +20,20 @@ int run_guarded(std::string_view program, const std::function<void()>& body) {
   }
 }
 
+int run_with_output_folder(std::string_view program, int argc, const char* const* argv,
+                           const std::function<void(const std::string& folder)>& run) {
+  return run_guarded(program, [&] {
+    MG_CHECK(argc <= 2, "{}: expected at most one argument, the output folder", program);
+    const std::string arg = argc == 2 ? argv[1] : ".";
+    if (arg == "-h" || arg == "--help") {
+      fmt::print("usage: {} [folder]\n", program);
+      return;
+    }
+    MG_CHECK(arg.rfind("--", 0) != 0, "{}: unknown option '{}' (see --help)", program, arg);
+    run(arg);
+  });
+}
+
 void make_out_dir(std::string_view program, const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -37,6 +37,12 @@ int run_example(std::string_view program, int argc, const char* const* argv,
   });
 }
 
+/// The whole of main() for a program whose one optional argument is its output folder (the
+/// tutorials that write graphs): `run(folder)` with folder "." when none is given; -h/--help prints
+/// the usage; an option or a second argument is an error. Returns run_guarded's exit code.
+int run_with_output_folder(std::string_view program, int argc, const char* const* argv,
+                           const std::function<void(const std::string& folder)>& run);
+
 /// Creates the folder `dir` (with its parents) unless it exists; throws "<program>: cannot create
 /// --out '<dir>': <reason>" when it is not a folder afterwards.
 void make_out_dir(std::string_view program, const std::string& dir);

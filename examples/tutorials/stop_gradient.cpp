@@ -141,14 +141,5 @@ void run(const std::filesystem::path& folder) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return metagrad::examples::run_guarded(kProgram, [&] {
-    MG_CHECK(argc <= 2, "{}: expected at most one argument, the output folder", kProgram);
-    const std::string arg = argc == 2 ? argv[1] : ".";
-    if (arg == "-h" || arg == "--help") {
-      fmt::print("usage: {} [folder]\n", kProgram);
-      return;
-    }
-    MG_CHECK(arg.rfind("--", 0) != 0, "{}: unknown option '{}' (see --help)", kProgram, arg);
-    run(arg);
-  });
+  return metagrad::examples::run_with_output_folder(kProgram, argc, argv, run);
 }
