@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #ifdef _OPENMP
@@ -257,12 +259,17 @@ TEST_CASE("use_threads sets the requested or the automatic thread count", "[exam
 #ifdef _OPENMP
   CHECK(omp_get_max_threads() == 3);
 #endif
+  const std::optional<double> busy = busy_cores_now();
+  REQUIRE(busy.has_value());  // Linux: /proc/stat is readable
+  CHECK(*busy >= 0.0);
+  CHECK(*busy <= std::thread::hardware_concurrency() + 1e-9);
   const ThreadChoice chosen = use_threads(0);
   CHECK(chosen.automatic);
   CHECK(chosen.threads == auto_threads());
   CHECK((chosen.threads == 1 || chosen.threads == 2));
-  CHECK(chosen.describe() == std::to_string(chosen.threads) +
-                                 " thread(s) (auto from the load average; --threads N to choose)");
+  CHECK(chosen.describe() ==
+        std::to_string(chosen.threads) +
+            " thread(s) (auto from the current CPU load; --threads N to choose)");
 #ifdef _OPENMP
   CHECK(omp_get_max_threads() == chosen.threads);
   omp_set_num_threads(before);
