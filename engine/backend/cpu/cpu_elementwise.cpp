@@ -144,7 +144,11 @@ void unary_integral(UnaryOp op, const View& in, const View& out) {
     case UnaryOp::Neg:
       return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(-x); });
     case UnaryOp::Abs:
-      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(x < 0 ? -x : x); });
+      if constexpr (std::is_same_v<T, bool>) {
+        return unary_loop<T, T>(in, out, [](T x) { return x; });
+      } else {
+        return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(x < 0 ? -x : x); });
+      }
     case UnaryOp::Sign:
       return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>((T(0) < x) - (x < T(0))); });
     case UnaryOp::Square:
