@@ -8,8 +8,9 @@ Steps, all from the repository root:
      `meson install` installs; the `install_headers` test checks that the two agree). The two
      generated ones, engine/version.hpp and optim/optimizers.hpp, are written under OUT/gen from
      their .in files as Meson writes them.
-  2. Generated pages under OUT/pages: one page per tutorial program examples/tutorials/*.cpp (its
-     source and the output of the built program build/examples/tutorials/NAME when it exists),
+  2. Generated pages under OUT/pages: one page per tutorial program, the executables of
+     examples/tutorials/meson.build in tutorial order (its source and the output of the built
+     program build/examples/tutorials/NAME when it exists),
      the tutorials index, and the examples gallery (examples/*.cpp: the header comment of each and
      its plots from examples/results/).
   3. Doxygen with tests/docs/Doxyfile plus INPUT and the output paths: the HTML site in OUT/html,
@@ -121,27 +122,46 @@ def page_id(prefix, name):
     return prefix + re.sub(r"\W", "_", name)
 
 
-def run_program(binary):
-    """(output, exit status or None on timeout) of a tutorial program run in a scratch folder."""
+def run_program(binary, images, prefix):
+    """(output, exit status or None on timeout, image names) of a tutorial program run in a scratch
+    folder; the .svg files it wrote there are copied into `images` as PREFIX_NAME.svg."""
     with tempfile.TemporaryDirectory(prefix="metagrad-docs-") as scratch:
         try:
             p = subprocess.run([binary], cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                timeout=300, env=dict(os.environ, OMP_NUM_THREADS="1"))
+            output, status = p.stdout.decode("utf-8", "replace"), p.returncode
         except subprocess.TimeoutExpired as e:
-            return (e.stdout or b"").decode("utf-8", "replace"), None
-        return p.stdout.decode("utf-8", "replace"), p.returncode
+            output, status = (e.stdout or b"").decode("utf-8", "replace"), None
+        names = []
+        for svg in sorted(glob.glob(os.path.join(scratch, "*.svg")), key=os.path.getmtime):  # written order
+            names.append(f"{prefix}_{os.path.basename(svg)}")
+            shutil.copyfile(svg, os.path.join(images, names[-1]))
+        return output, status, names
+
+
+def tutorial_programs():
+    """[(program name, source path)] of examples/tutorials/meson.build's executables, in the order
+    of their TorchOpt tutorial number (`tutorialN_...`); support sources (printing.cpp) are none."""
+    meson = os.path.join(ROOT, "examples", "tutorials", "meson.build")
+    if not os.path.exists(meson):
+        return []
+    with open(meson, encoding="utf-8") as f:
+        found = re.findall(r"executable\(\s*'([^']+)'\s*,\s*'([^']+\.cpp)'", f.read())
+    number = lambda name: int(m.group(1)) if (m := re.match(r"tutorial(\d+)_", name)) else 1 << 30
+    return [(name, os.path.join(ROOT, "examples", "tutorials", src))
+            for name, src in sorted(found, key=lambda pair: (number(pair[0]), pair[0]))]
 
 
 def tutorial_pages(pages, build_dir, run):
-    """pages/tutorials.md and one page per examples/tutorials/*.cpp. Returns the page ids."""
-    sources = sorted(glob.glob(os.path.join(ROOT, "examples", "tutorials", "*.cpp")))
+    """pages/tutorials.md and one page per tutorial program. Returns the page ids."""
+    programs = tutorial_programs()
     index = ["# Tutorials {#tutorials}\n",
              "The tutorial programs of `examples/tutorials/`, after TorchOpt's tutorials, each with "
              "its source and the output it printed when this site was built.\n"]
-    if not sources:
+    if not programs:
         index.append("No tutorial program is in `examples/tutorials/` yet.\n")
     ids = []
-    for src in sources:
+    for program, src in programs:
         stem = os.path.splitext(os.path.basename(src))[0]
         rel = os.path.relpath(src, ROOT)
         comment = paragraphs(leading_comment(rel))
@@ -157,27 +177,29 @@ def tutorial_pages(pages, build_dir, run):
         ids.append(pid)
         index.append(f"- \\subpage {pid}")
         body = [f"# {md_escape(title)} {{#{pid}}}\n",
-                f"`{rel}`" + (f", built as `{build_dir}/examples/tutorials/{stem}`.\n" if build_dir else ".\n")]
+                f"`{rel}`" + (f", built as `{build_dir}/examples/tutorials/{program}`.\n" if build_dir else ".\n")]
         for para in comment:
             body.append(md_escape(" ".join(s.strip() for s in para)) + "\n")
         body.append("## Source\n")
         body.append(f"\\include{{lineno}} {os.path.basename(src)}\n")
         body.append("## Output\n")
-        binary = os.path.join(ROOT, build_dir, "examples", "tutorials", stem) if build_dir else ""
+        binary = os.path.join(ROOT, build_dir, "examples", "tutorials", program) if build_dir else ""
         if not run:
             body.append("Not run in this build of the site (`make docs` runs the built program).\n")
         elif binary and os.access(binary, os.X_OK):
-            output, status = run_program(binary)
+            output, status, images = run_program(binary, pages, pid)
             if status is None:
                 body.append("The program ran past 300 s; what it printed until then:\n")
             elif status != 0:
                 body.append(f"The program exited with status {status}:\n")
             else:
-                body.append(f"What `{stem}` printed when this site was built:\n")
+                body.append(f"What `{program}` printed when this site was built:\n")
             body.append(fence(output or "(no output)", "text"))
+            for image in images:
+                body.append(f"![{image[len(pid) + 1:]}]({image})\n")
         else:
             body.append(f"Build it to see the output: `meson compile -C {build_dir or 'build'} "
-                        f"examples/tutorials/{stem}`, then `make docs` again.\n")
+                        f"examples/tutorials/{program}`, then `make docs` again.\n")
         write(os.path.join(pages, f"{pid}.md"), "\n".join(body))
     write(os.path.join(pages, "tutorials.md"), "\n".join(index) + "\n")
     return ids
@@ -245,13 +267,13 @@ def main():
     shutil.rmtree(pages, ignore_errors=True)
     generated_headers(gen)
     headers = public_headers(gen)
-    tutorial_pages(pages, args.build_dir, run=not args.check)
+    tutorial_ids = tutorial_pages(pages, args.build_dir, run=not args.check)
     examples_page(pages)
 
     hand_pages = sorted(glob.glob(os.path.join(DOCS, "pages", "*.md")) + glob.glob(os.path.join(DOCS, "pages", "*.dox")))
     # Pages in the order of the navigation tree: tutorials, examples gallery, then the hand-written
     # ones (the main page links them all).
-    generated = [os.path.join(pages, "tutorials.md")] + sorted(glob.glob(os.path.join(pages, "tutorial_*.md")))
+    generated = [os.path.join(pages, name + ".md") for name in ["tutorials"] + tutorial_ids]
     generated.append(os.path.join(pages, "examples.md"))
     inputs = [path for _, path in headers] + generated + hand_pages
     log = os.path.join(out, "warnings.log")
@@ -264,6 +286,7 @@ def main():
         f"STRIP_FROM_INC_PATH = {quote(ROOT)} {quote(gen)}",
         f"WARN_LOGFILE = {quote(log)}",
         "EXAMPLE_PATH = examples" + (" examples/tutorials" if os.path.isdir("examples/tutorials") else ""),
+        f"IMAGE_PATH = examples/results {quote(pages)}",
         f"PROJECT_NUMBER = {'.'.join(project_version())}",
     ]) + "\n"
     write(os.path.join(out, "Doxyfile.run"), config)
