@@ -16,6 +16,7 @@
 #include "engine/nn/init.hpp"
 #include "engine/nn/layers.hpp"
 #include "engine/nn/module.hpp"
+#include "engine/nn/stateless.hpp"
 #include "engine/ops.hpp"
 #include "engine/parallel.hpp"
 #include "engine/random/generator.hpp"

@@ -1,18 +1,20 @@
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <map>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "optim/transform.hpp"
 
-// Combinators beyond TorchOpt, with optax's semantics: a different transformation per parameter
-// group (multi_transform) and gradient accumulation (multi_steps). chain() is in transform.hpp and
-// masked() in transforms.hpp.
+// Combinators: TorchOpt's chain_flat, and beyond TorchOpt, with optax's semantics, a different
+// transformation per parameter group (multi_transform) and gradient accumulation (multi_steps).
+// chain() is in transform.hpp and masked() in transforms.hpp.
 
 namespace metagrad {
 /// \addtogroup transforms
@@ -25,6 +27,14 @@ concept LabelFunction = (std::is_invocable_r_v<std::vector<std::string>, F, cons
 template <typename F>
 concept NameLabelFunction = (std::is_invocable_r_v<std::string, F, const std::string&> &&
                              !std::is_invocable_v<F, const TensorList&>);
+
+/// torchopt.combine.chain_flat: chain over the flattened parameter tree. metagrad's parameters
+/// are a flat list already, so it is chain(transforms...): the same transformation, updates,
+/// states and errors.
+template <std::convertible_to<GradientTransformation>... T>
+GradientTransformation chain_flat(T... transforms) {
+  return chain(std::move(transforms)...);
+}
 
 /// One label per parameter: a fixed list, a function computing the labels from the parameters
 /// (at init) or the updates (at update), or a function of each parameter's name.

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
+#include "engine/device.hpp"
 #include "optim/schedule.hpp"
 #include "optim/transform.hpp"
 
@@ -56,13 +58,22 @@ struct ScaleByAdamOptions {
 /// amsgrad; with moment_requires_grad the initial moments are leaves requiring grad.
 GradientTransformation scale_by_adam(const ScaleByAdamOptions& options = {});
 /// The same transformation, state and numbers as scale_by_adam (bit-identical in float64), run by
-/// fused CPU kernels (TorchOpt's accelerated AdamOp). In place without recording: one vectorised,
-/// OpenMP-parallel pass per tensor updates mu and nu and writes u into the update's own storage
+/// fused kernels, the CPU's and the CUDA backend's (TorchOpt's accelerated AdamOp; see
+/// accelerated_op_available). In place without recording: one vectorised,
+/// parallel pass per tensor updates mu and nu and writes u into the update's own storage
 /// when it is contiguous and shared with no other operand (else u is a new tensor). Out of place
 /// or while recording: a fused op (g, mu, nu) -> (mu', nu', u) whose fused backward is itself
-/// differentiable, exact for every eps and eps_root. In place while recording, and off the CPU,
-/// it computes as scale_by_adam does.
+/// differentiable, exact for every eps and eps_root. In place while recording it computes as
+/// scale_by_adam does.
 GradientTransformation scale_by_accelerated_adam(const ScaleByAdamOptions& options = {});
+/// torchopt.accelerated_op_available: true when the fused Adam op of scale_by_accelerated_adam
+/// runs on `device`: always on the CPU; on a CUDA device when a backend serves it (the CUDA
+/// backend is built and the device exists, or a backend was registered for tests). False, never a
+/// throw, for any other device.
+bool accelerated_op_available(Device device);
+/// True when the fused Adam op runs on every device of `devices`; the default asks, as TorchOpt's
+/// `devices=None`, about the first CUDA device and the CPU.
+bool accelerated_op_available(const std::vector<Device>& devices = {cuda_device(0), kCPU});
 
 /// Options of scale_by_rms / scale_by_stddev.
 struct ScaleByRmsOptions {

@@ -160,14 +160,13 @@ class DotWriter {
       queue_.pop_front();
       write_node(*node);
     }
-    const double size = std::max(12.0, 0.5 * static_cast<double>(num_lines_));
     std::string dot = "digraph {\n";
-    dot += fmt::format("\tgraph [size=\"{},{}\"]\n", size, size);
     dot +=
         "\tnode [align=left fontname=monospace fontsize=10 height=0.2 ranksep=0.1 shape=box "
         "style=filled]\n";
     dot += body_;
     dot += "}\n";
+    resize_graph(dot);  // as TorchOpt's make_dot ends
     return dot;
   }
 
@@ -213,12 +212,10 @@ class DotWriter {
 
   void node_line(const std::string& id, const std::string& label, const char* color) {
     body_ += fmt::format("\t{} [label={} fillcolor={}]\n", id, quoted(label), color);
-    ++num_lines_;
   }
   void edge_line(const std::string& from, const std::string& to, const char* attrs = nullptr) {
     body_ += attrs ? fmt::format("\t{} -> {} [{}]\n", from, to, attrs)
                    : fmt::format("\t{} -> {}\n", from, to);
-    ++num_lines_;
   }
 
   void write_node(const Node& node) {
@@ -273,7 +270,7 @@ class DotWriter {
   std::unordered_map<const TensorImpl*, std::string> tensor_ids_;
   std::deque<const Node*> queue_;
   std::string body_;
-  size_t num_lines_ = 0, num_outputs_ = 0, num_bases_ = 0, num_leaves_ = 0, num_saved_ = 0;
+  size_t num_outputs_ = 0, num_bases_ = 0, num_leaves_ = 0, num_saved_ = 0;
 };
 
 // The first executable regular file `name` in the directories of PATH (empty entries skipped).

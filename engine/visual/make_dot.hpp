@@ -100,6 +100,14 @@ std::string make_dot(const TensorList& outputs, const DotParams& params = {},
 std::string make_dot(const Tensor& output, const DotParams& params = {},
                      MakeDotOptions options = {});
 
+/// torchopt.visual.resize_graph: sets the `size` attribute of the DOT graph `dot` (changed in
+/// place) to "S,S" inches, S = max(min_size, size_per_element * rows), where rows counts the
+/// node and edge statements (make_dot's text ends up with this size for the defaults). The
+/// `graph [...]` line keeps its other attributes; one is added after the "digraph {" line when
+/// there is none. Throws when `dot` does not begin with a "digraph {" line, or when a size is
+/// negative or not finite.
+void resize_graph(std::string& dot, double size_per_element = 0.5, double min_size = 12.0);
+
 /// Writes `dot` to path_without_ext + ".dot" and runs Graphviz (`dot -T` format, found on PATH)
 /// to make path_without_ext + "." + format ("svg", "png", "pdf", ...). Returns the path of that
 /// file. Throws when the .dot file cannot be written, when `dot` is not on PATH (the message says

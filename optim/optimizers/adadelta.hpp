@@ -50,6 +50,8 @@ class AdaDelta : public Optimizer {
   explicit AdaDelta(const TensorList& params, const AdaDeltaOptions& options = {})
       : Optimizer(params, adadelta(options)) {}
 };
+/// torchopt.Adadelta (PyTorch's spelling).
+using Adadelta = AdaDelta;
 
 /// torchopt.MetaAdaDelta (lr 1.0, moment_requires_grad true).
 class MetaAdaDelta : public MetaOptimizer {

@@ -55,6 +55,8 @@ class AdaGrad : public Optimizer {
   explicit AdaGrad(const TensorList& params, const AdaGradOptions& options = {})
       : Optimizer(params, adagrad(options)) {}
 };
+/// torchopt.Adagrad (PyTorch's spelling).
+using Adagrad = AdaGrad;
 
 /// torchopt.MetaAdaGrad.
 class MetaAdaGrad : public MetaOptimizer {
@@ -63,6 +65,8 @@ class MetaAdaGrad : public MetaOptimizer {
   explicit MetaAdaGrad(nn::Module& module, const MetaAdaGradOptions& options = {})
       : MetaOptimizer(module, adagrad(options)) {}
 };
+/// torchopt.MetaAdagrad (PyTorch's spelling).
+using MetaAdagrad = MetaAdaGrad;
 
 /// @}
 

@@ -52,6 +52,8 @@ class AdaMax : public Optimizer {
   explicit AdaMax(const TensorList& params, const AdaMaxOptions& options = {})
       : Optimizer(params, adamax(options)) {}
 };
+/// torchopt.Adamax (PyTorch's spelling).
+using Adamax = AdaMax;
 
 /// torchopt.MetaAdaMax (lr 2e-3, eps 1e-8, moment_requires_grad true).
 class MetaAdaMax : public MetaOptimizer {

@@ -61,6 +61,8 @@ class RMSProp : public Optimizer {
   explicit RMSProp(const TensorList& params, const RMSPropOptions& options = {})
       : Optimizer(params, rmsprop(options)) {}
 };
+/// torchopt.RMSprop (PyTorch's spelling).
+using RMSprop = RMSProp;
 
 /// torchopt.MetaRMSProp.
 class MetaRMSProp : public MetaOptimizer {
@@ -69,6 +71,8 @@ class MetaRMSProp : public MetaOptimizer {
   explicit MetaRMSProp(nn::Module& module, const MetaRMSPropOptions& options = {})
       : MetaOptimizer(module, rmsprop(options)) {}
 };
+/// torchopt.MetaRMSprop (PyTorch's spelling).
+using MetaRMSprop = MetaRMSProp;
 
 /// @}
 

@@ -1,14 +1,18 @@
 // scale_by_accelerated_adam's step (TorchOpt's accelerated AdamOp): picks, per update, the fused
-// in-place pass, the fused differentiable op (engine/ops/fused_adam.hpp) or the unfused step.
+// in-place pass, the fused differentiable op (engine/ops/fused_adam.hpp) or the unfused step; and
+// where that op runs (accelerated_op_available).
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "engine/autograd/function.hpp"
+#include "engine/backend/backend.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/fused_adam.hpp"
+#include "optim/transforms.hpp"
 #include "optim/transforms/adam_step.hpp"
 
 namespace metagrad {
@@ -93,4 +97,22 @@ TensorList adam_step_fused(const TensorList& updates, TensorList& mu, TensorList
 }
 
 }  // namespace optim_detail
+
+bool accelerated_op_available(Device device) {
+  if (device.is_cpu()) return true;
+  // Every backend implements the fused Adam kernels: the op runs wherever a backend serves the
+  // device, and backend_for throws where none does (not built, no such device).
+  try {
+    (void)backend_for(device);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+bool accelerated_op_available(const std::vector<Device>& devices) {
+  return std::all_of(devices.begin(), devices.end(),
+                     [](Device device) { return accelerated_op_available(device); });
+}
+
 }  // namespace metagrad

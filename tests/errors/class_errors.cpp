@@ -122,6 +122,50 @@ ErrorTable class_error_cases() {
        "forward of a plain Module",
        [] { (void)nn::Module().forward(f32({2})); },
        {"forward"}},
+      // Stateless calls (engine/nn/stateless.hpp).
+      {"swap_state",
+       "unknown submodule",
+       [] {
+         nn::Sequential net(nn::Linear(2, 3));
+         (void)nn::swap_state(net, {{"5.weight", f32({3, 2})}}, true);
+       },
+       {"swap_state: Sequential has no submodule \"5\" (in \"5.weight\")", "named_parameters()"}},
+      {"swap_state",
+       "missing name without allow_missing",
+       [] {
+         nn::Linear fc(2, 3);
+         (void)nn::swap_state(fc, {{"scale", f32({3})}});
+       },
+       {"swap_state: Linear has no parameter or buffer \"scale\"", "allow_missing = true"}},
+      {"swap_state",
+       "a name given twice",
+       [] {
+         nn::Linear fc(2, 3);
+         (void)nn::swap_state(fc, {{"bias", f32({3})}, {"bias", f32({3})}});
+       },
+       {"swap_state: \"bias\" is given twice for Linear"}},
+      {"swap_state",
+       "undefined tensor for a present name",
+       [] {
+         nn::Linear fc(2, 3);
+         (void)nn::swap_state(fc, {{"bias", Tensor()}});
+       },
+       {"swap_state: the tensor for \"bias\" of Linear is undefined"}},
+      {"swap_state",
+       "a tensor of another shape",
+       [] {
+         nn::Linear fc(2, 3);
+         (void)nn::swap_state(fc, {{"bias", f32({4})}});
+       },
+       {"swap_state: set_parameter: slot \"bias\" holds a tensor of shape",
+        "(nothing was swapped)"}},
+      {"reparametrize",
+       "missing name without allow_missing",
+       [] {
+         nn::Linear fc(2, 3);
+         nn::reparametrize scope(fc, {{"scale", f32({3})}});
+       },
+       {"swap_state: Linear has no parameter or buffer \"scale\""}},
       // Optimizers.
       {"Optimizer",
        "undefined transformation",

@@ -56,6 +56,7 @@ const char* const kPublicHeaders[] = {
     "optim/checkpoint.hpp",
     "engine/nn/layers.hpp",
     "engine/nn/module.hpp",
+    "engine/nn/stateless.hpp",
     "optim/optimizer/optimizer.hpp",
     "optim/meta/meta_optimizer.hpp",
     "optim/func_optimizer.hpp",
@@ -85,6 +86,7 @@ const std::map<std::string, std::string> kExempt = {
     {"state_difference", "compares any two states and returns the difference as a value"},
     {"Cloneable", "a CRTP base; a module without it is tested under module_clone"},
     {"DotParams", "names for make_dot: any tensors, undefined ones ignored"},
+    {"accelerated_op_available", "any device: false where the fused op cannot run"},
 };
 
 std::string describe_failure(const ErrorCase& c, const std::string& problem) {

@@ -95,6 +95,20 @@ ErrorTable misc_error_cases() {
        "undefined output",
        [] { (void)make_dot(Tensor()); },
        {"make_dot: output 0 of 1 is undefined"}},
+      {"resize_graph",
+       "not a digraph",
+       [] {
+         std::string text = "graph {\n}\n";
+         resize_graph(text);
+       },
+       {"resize_graph", "digraph {", "make_dot"}},
+      {"resize_graph",
+       "NaN min_size",
+       [] {
+         std::string dot = "digraph {\n}\n";
+         resize_graph(dot, 0.5, kNaN);
+       },
+       {"resize_graph: size_per_element (0.5) and min_size (nan)", "finite"}},
       {"render", "empty path", [] { (void)render("digraph {}", ""); }, {"render", "path"}},
       {"render",
        "format with a path separator",

@@ -231,6 +231,11 @@ ErrorTable optim_error_cases() {
          (void)chain({scale(1.0), GradientTransformation()});
        },
        {"chain: transformation 1 is undefined"}},
+      // combine.hpp
+      {"chain_flat",
+       "undefined part (it is chain)",
+       [] { (void)chain_flat(scale(1.0), GradientTransformation()); },
+       {"chain: transformation 1 is undefined"}},
       {"apply_updates",
        "counts differ",
        [] { (void)apply_updates({ones({2}, kFloat64)}, {}); },

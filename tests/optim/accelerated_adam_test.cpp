@@ -318,4 +318,17 @@ TEST_CASE("accelerated adam rejects updates that do not match the state",
   CHECK_THROWS_WITH(opt.update({}, state, {}, true), MG_CONTAINS("got 0 updates"));
 }
 
+TEST_CASE("accelerated_op_available: the CPU always, a CUDA device where a backend serves it",
+          "[optim][accelerated]") {
+  CHECK(accelerated_op_available(kCPU));
+  CHECK(accelerated_op_available(std::vector<Device>{kCPU, kCPU}));
+  // Without a GPU (or the CUDA backend) a CUDA query answers false and does not throw.
+  CHECK(accelerated_op_available(cuda_device(0)) == cuda::is_available());
+  CHECK(accelerated_op_available() == cuda::is_available());  // TorchOpt's devices=None
+  CHECK(accelerated_op_available(std::vector<Device>{kCPU, cuda_device(0)}) ==
+        cuda::is_available());
+  CHECK_FALSE(accelerated_op_available(cuda_device(cuda::device_count())));  // one past the last
+  CHECK_FALSE(accelerated_op_available(cuda_device(-1)));
+}
+
 }  // namespace

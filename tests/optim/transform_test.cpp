@@ -39,6 +39,32 @@ TEST_CASE("chain flattens nested chains and drops identities", "[optim][transfor
   CHECK(identity().update({g}, e, {}, true)[0].is_same(g));
 }
 
+TEST_CASE("chain_flat gives chain's updates and states", "[optim][transform]") {
+  // torchopt.combine.chain_flat chains over flattened parameter trees; metagrad's parameters are
+  // a flat list already.
+  const auto a = scale_by_adam(), b = scale(-0.1);
+  const TensorList params = {vec({0.5, -1.0}), vec({2.0})};
+  OptState flat_state = chain_flat(a, b).init(params), state = chain(a, b).init(params);
+  for (int step = 0; step < 3; ++step) {
+    const TensorList g = {vec({1.0 + step, -2.0}), vec({0.25 * step})};
+    const TensorList flat_u = chain_flat(a, b).update(g, flat_state, params, false);
+    const TensorList u = chain(a, b).update(g, state, params, false);
+    REQUIRE(flat_u.size() == u.size());
+    for (size_t i = 0; i < u.size(); ++i)
+      CHECK(flat_u[i].to_vector<double>() == u[i].to_vector<double>());
+  }
+  CHECK(flat_state.kind == state.kind);
+  CHECK(flat_state.named_counters() == state.named_counters());
+  const auto flat_tensors = flat_state.named_tensors(), tensors = state.named_tensors();
+  REQUIRE(flat_tensors.size() == tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    CHECK(flat_tensors[i].first == tensors[i].first);
+    CHECK(flat_tensors[i].second.to_vector<double>() == tensors[i].second.to_vector<double>());
+  }
+  CHECK(chain_flat().is_identity());
+  CHECK(chain_flat(b).init(params).kind == "EmptyState");
+}
+
 TEST_CASE("trace: first step t = g, later momentum, nesterov; re-init resets",
           "[optim][transform]") {
   const TensorList params = {zeros({1}, kFloat64)};
