@@ -12,6 +12,7 @@
 //    MetaOptimizer), both driving the alias.
 // A new optimizer is that file, its test tests/optim/optimizers/<name>_test.cpp and its name in
 // the `optimizers` list of optim/meson.build (which also lists it in optim/optimizers.hpp).
+#include <array>
 #include <utility>
 
 #include "optim/meta/meta_optimizer.hpp"
@@ -33,6 +34,13 @@ enum class Form { functional, meta };
 /// @}
 
 namespace optim_detail {
+
+/// Throws unless each of three betas (Adan's) is in [0, 1), naming the first bad one betas[k].
+inline void check_betas(const std::array<double, 3>& betas, const char* who) {
+  check_unit_interval(betas[0], who, "betas[0]");
+  check_unit_interval(betas[1], who, "betas[1]");
+  check_unit_interval(betas[2], who, "betas[2]");
+}
 
 /// The Adam scaler shared by adam and adamw (`o`: their options, `who`: the alias named in
 /// errors). Checks lr, eps, betas, weight_decay and eps_root in TorchOpt's order, throws when
