@@ -65,7 +65,7 @@ GradientTransformation scale_by_adam(const ScaleByAdamOptions& options = {});
 /// when it is contiguous and shared with no other operand (else u is a new tensor). Out of place
 /// or while recording: a fused op (g, mu, nu) -> (mu', nu', u) whose fused backward is itself
 /// differentiable, exact for every eps and eps_root. In place while recording, and off the CPU,
-/// it computes as scale_by_adam does.
+/// it computes as scale_by_adam does, with the corrections in double.
 GradientTransformation scale_by_accelerated_adam(const ScaleByAdamOptions& options = {});
 
 /// Options of scale_by_rms / scale_by_stddev.
