@@ -53,18 +53,22 @@ struct ScaleByAdamOptions {
 };
 /// Adam's rescaling: mu = b1 mu + (1 - b1) g, nu = b2 nu + (1 - b2) g^2, count += 1 (first),
 /// u = mu_hat / (sqrt(nu_hat + eps_root) + eps) with mu_hat = mu / (1 - b1^count),
-/// nu_hat = nu / (1 - b2^count). With amsgrad, nu_max = max(nu_max, nu) replaces nu in nu_hat
-/// (as torch.optim.Adam). State: ScaleByAdamState {mu, nu, count}, plus nu_max after nu with
-/// amsgrad; with moment_requires_grad the initial moments are leaves requiring grad.
+/// nu_hat = nu / (1 - b2^count), the corrections 1 - b^count taken, as TorchOpt does, in the
+/// tensor's dtype: in float32 for float32 tensors (PyTorch's float32 pow on TorchOpt's int64
+/// count; 1 - 0.9 is 0.100000024 there), in double for float64 ones. With amsgrad, nu_max =
+/// max(nu_max, nu) replaces nu in nu_hat (as torch.optim.Adam). State: ScaleByAdamState {mu, nu,
+/// count}, plus nu_max after nu with amsgrad; with moment_requires_grad the initial moments are
+/// leaves requiring grad.
 GradientTransformation scale_by_adam(const ScaleByAdamOptions& options = {});
 /// The same transformation, state and numbers as scale_by_adam (bit-identical in float64), run by
 /// fused kernels, the CPU's and the CUDA backend's (TorchOpt's accelerated AdamOp; see
-/// accelerated_op_available). In place without recording: one vectorised,
-/// parallel pass per tensor updates mu and nu and writes u into the update's own storage
-/// when it is contiguous and shared with no other operand (else u is a new tensor). Out of place
-/// or while recording: a fused op (g, mu, nu) -> (mu', nu', u) whose fused backward is itself
-/// differentiable, exact for every eps and eps_root. In place while recording it computes as
-/// scale_by_adam does.
+/// accelerated_op_available), which take the bias corrections in double for every dtype, as
+/// AdamOp does. In place without recording: one vectorised, parallel pass per tensor updates mu
+/// and nu and writes u into the update's own storage when it is contiguous and shared with no
+/// other operand (else u is a new tensor). Out of place or while recording: a fused op
+/// (g, mu, nu) -> (mu', nu', u) whose fused backward is itself differentiable, exact for every eps
+/// and eps_root. In place while recording it computes as scale_by_adam does, with the corrections
+/// in double.
 GradientTransformation scale_by_accelerated_adam(const ScaleByAdamOptions& options = {});
 /// torchopt.accelerated_op_available: true when the fused Adam op of scale_by_accelerated_adam
 /// runs on `device`: always on the CPU; on a CUDA device when a backend serves it (the CUDA

@@ -50,10 +50,11 @@ constexpr int64_t kDim = 1;
 
 // 1.2: the functional optimizer. adam(lr) is a pair of pure functions: init builds the state,
 // update turns gradients into updates and advances the state; apply_updates adds them.
-// The first Adam step is (m / (1 - b1)) / sqrt(v / (1 - b2)) = g / |g| = 1 per parameter, so
-// lr = 1 takes the weight 1 to 0 and the bias 0 to -1. The notebook prints 6.6757e-06 for the
-// weight: TorchOpt evaluates 1 - b^count on its int64 count tensor, in float32 (1 - 0.9 is
-// 0.100000024 there), while metagrad computes the bias corrections in double and lands on 0.
+// The first Adam step is (m / (1 - b1)) / sqrt(v / (1 - b2)) = g / |g| = 1 per parameter up to
+// rounding, so lr = 1 takes the weight 1 to about 0 and the bias 0 to about -1. As TorchOpt,
+// metagrad rounds the bias corrections 1 - b^count of float32 parameters to float32 (1 - 0.9 is
+// 0.100000024 there), so the step is 1 - 7 2^-20 and the weight lands on 6.6757e-06, as the
+// notebook prints (the bias on -0.99999332, printed -1.0000).
 void interact_with_functorch() {
   Net net(kDim);
   mg::TensorList params = net.parameters();

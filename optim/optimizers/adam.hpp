@@ -41,23 +41,9 @@ using MetaAdamOptions = AdamOptionsFor<Form::meta>;
 /// with use_accelerated_op), scale_by_neg_lr).
 template <Form F = Form::functional>
 GradientTransformation adam(const AdamOptionsFor<F>& o = {}) {
-  const char* who = "adam";
-  optim_detail::check_lr(o.lr, who);
-  optim_detail::check_nonnegative(o.eps, who, "eps");
-  optim_detail::check_betas(o.betas, who);
-  optim_detail::check_nonnegative(o.weight_decay, who, "weight_decay");
-  optim_detail::check_nonnegative(o.eps_root, who, "eps_root");
-  MG_CHECK(!o.amsgrad || !o.use_accelerated_op,
-           "adam: amsgrad is not supported with use_accelerated_op (the fused kernels keep no "
-           "maximum of the second moments); set use_accelerated_op = false");
-  const ScaleByAdamOptions scaler{.b1 = o.betas.first,
-                                  .b2 = o.betas.second,
-                                  .eps = o.eps,
-                                  .eps_root = o.eps_root,
-                                  .moment_requires_grad = o.moment_requires_grad,
-                                  .amsgrad = o.amsgrad};
-  return chain(flip_sign_and_add_weight_decay(o.weight_decay, o.maximize),
-               o.use_accelerated_op ? scale_by_accelerated_adam(scaler) : scale_by_adam(scaler),
+  // The checks run first, before any other transformation of the chain checks its arguments.
+  GradientTransformation scaler = optim_detail::adam_scaler(o, "adam");
+  return chain(flip_sign_and_add_weight_decay(o.weight_decay, o.maximize), std::move(scaler),
                scale_by_neg_lr(o.lr));
 }
 

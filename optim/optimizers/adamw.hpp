@@ -44,23 +44,9 @@ using MetaAdamWOptions = AdamWOptionsFor<Form::meta>;
 /// scale_by_accelerated_adam), add_decayed_weights(weight_decay, mask), scale_by_neg_lr).
 template <Form F = Form::functional>
 GradientTransformation adamw(const AdamWOptionsFor<F>& o = {}) {
-  const char* who = "adamw";
-  optim_detail::check_lr(o.lr, who);
-  optim_detail::check_nonnegative(o.eps, who, "eps");
-  optim_detail::check_betas(o.betas, who);
-  optim_detail::check_nonnegative(o.weight_decay, who, "weight_decay");
-  optim_detail::check_nonnegative(o.eps_root, who, "eps_root");
-  MG_CHECK(!o.amsgrad || !o.use_accelerated_op,
-           "adamw: amsgrad is not supported with use_accelerated_op (the fused kernels keep no "
-           "maximum of the second moments); set use_accelerated_op = false");
-  const ScaleByAdamOptions scaler{.b1 = o.betas.first,
-                                  .b2 = o.betas.second,
-                                  .eps = o.eps,
-                                  .eps_root = o.eps_root,
-                                  .moment_requires_grad = o.moment_requires_grad,
-                                  .amsgrad = o.amsgrad};
-  return chain(flip_sign_and_add_weight_decay(0.0, o.maximize),
-               o.use_accelerated_op ? scale_by_accelerated_adam(scaler) : scale_by_adam(scaler),
+  // The checks run first, before any other transformation of the chain checks its arguments.
+  GradientTransformation scaler = optim_detail::adam_scaler(o, "adamw");
+  return chain(flip_sign_and_add_weight_decay(0.0, o.maximize), std::move(scaler),
                add_decayed_weights({.weight_decay = o.weight_decay, .mask = o.mask}),
                scale_by_neg_lr(o.lr));
 }

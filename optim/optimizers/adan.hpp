@@ -115,10 +115,7 @@ template <Form F = Form::functional>
 GradientTransformation adan(const AdanOptionsFor<F>& o = {}) {
   const char* who = "adan";
   optim_detail::check_lr(o.lr, who);
-  for (size_t k = 0; k < 3; ++k) {
-    MG_CHECK(o.betas[k] >= 0.0 && o.betas[k] < 1.0,
-             "adan: invalid betas[{}] value: {} (must be in [0, 1))", k, o.betas[k]);
-  }
+  optim_detail::check_betas(o.betas, who);
   optim_detail::check_nonnegative(o.eps, who, "eps");
   optim_detail::check_nonnegative(o.weight_decay, who, "weight_decay");
   optim_detail::check_nonnegative(o.eps_root, who, "eps_root");

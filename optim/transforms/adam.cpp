@@ -42,6 +42,28 @@ void check_adam_options(const ScaleByAdamOptions& o, const char* who) {
   check_unit_interval(o.b2, who, "b2");
 }
 
+// TorchOpt's _bias_correction divisor 1 - decay^count. PyTorch evaluates pow(decay, count) on
+// the int64 count tensor in the default dtype (float32) and 1 - it in float32, so for float32
+// moments the correction carries float32 rounding (1 - 0.9 is 0.100000024 there); t.div(bc) then
+// divides by that float32 number. float64 moments get it in double. (The fused kernels, like
+// TorchOpt's adam_op, always take double: see adam_step_fused.)
+double bias_correction(double decay, int64_t count, DType dtype) {
+  if (dtype == kFloat32) {
+    return static_cast<double>(1.0f -
+                               std::pow(static_cast<float>(decay), static_cast<float>(count)));
+  }
+  return 1.0 - std::pow(decay, static_cast<double>(count));
+}
+
+AdamStep adam_step(const ScaleByAdamOptions& o, int64_t count, DType dtype) {
+  return {.b1 = o.b1,
+          .b2 = o.b2,
+          .eps = o.eps,
+          .eps_root = o.eps_root,
+          .bc1 = bias_correction(o.b1, count, dtype),
+          .bc2 = bias_correction(o.b2, count, dtype)};
+}
+
 GradientTransformation make_adam(const ScaleByAdamOptions& o, const char* who, bool fused) {
   check_adam_options(o, who);
   MG_CHECK(!fused || !o.amsgrad,
@@ -68,19 +90,15 @@ GradientTransformation make_adam(const ScaleByAdamOptions& o, const char* who, b
         expect_size(nu, updates, who, "nu");
         int64_t& count = state.counter("count");
         count = inc_count(count);
-        const double c = static_cast<double>(count);
-        const AdamStep step{.b1 = o.b1,
-                            .b2 = o.b2,
-                            .eps = o.eps,
-                            .eps_root = o.eps_root,
-                            .bc1 = 1.0 - std::pow(o.b1, c),
-                            .bc2 = 1.0 - std::pow(o.b2, c)};
-        if (fused) return adam_step_fused(updates, mu, nu, step, inplace);
+        const AdamStep in_double = adam_step(o, count, kFloat64);
+        if (fused) return adam_step_fused(updates, mu, nu, in_double, inplace);
+        const AdamStep in_float = adam_step(o, count, kFloat32);
         TensorList* nu_max = o.amsgrad ? &state.tensor_list("nu_max") : nullptr;
         if (nu_max != nullptr) expect_size(*nu_max, updates, who, "nu_max");
         TensorList out(updates.size());
         for (size_t i = 0; i < updates.size(); ++i) {
           if (updates[i].defined()) {
+            const AdamStep& step = updates[i].dtype() == kFloat32 ? in_float : in_double;
             out[i] = adam_step_unfused(updates[i], mu[i], nu[i], step, inplace,
                                        nu_max != nullptr ? &(*nu_max)[i] : nullptr);
           }

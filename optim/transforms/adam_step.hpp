@@ -7,7 +7,8 @@
 namespace metagrad::optim_detail {
 
 /// The numbers of one Adam step: betas, eps, eps_root and the bias corrections
-/// bc1 = 1 - b1^count, bc2 = 1 - b2^count (count already incremented).
+/// bc1 = 1 - b1^count, bc2 = 1 - b2^count (count already incremented; scale_by_adam rounds them
+/// to float32 for float32 tensors as TorchOpt does, the fused kernels keep them in double).
 struct AdamStep {
   double b1 = 0.9;
   double b2 = 0.999;

@@ -1,10 +1,7 @@
 // adamw, AdamW and MetaAdamW: their options' defaults against TorchOpt 0.7.3's signatures (the
 // numbers are tested by the golden cases and tests/optim/*_test.cpp), and AMSGrad against
 // torch.optim.AdamW's update rule.
-#include <algorithm>
-#include <cmath>
-
-#include "tests/optim/optimizers/reference.hpp"
+#include "tests/optim/optimizers/amsgrad_reference.hpp"
 #include "tests/optim/optimizers/signature.hpp"
 #include "tests/support/catch.hpp"
 
@@ -12,32 +9,6 @@ namespace {
 
 using namespace metagrad;
 using namespace metagrad::testing;
-
-// torch.optim.AdamW (amsgrad) by hand: g += wd p (L2, unless decoupled: p -= lr wd p),
-// m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, v_max = max(v_max, v),
-// p -= lr (m / (1 - b1^t)) / (sqrt(v_max) / sqrt(1 - b2^t) + eps). `overtaken` counts the
-// elements and steps where v_max > v (where AMSGrad differs from Adam).
-ReferenceFactory amsgrad_reference(double lr, double b1, double b2, double eps, double wd,
-                                   bool decoupled, int* overtaken) {
-  return [=](size_t n) -> ReferenceStep {
-    return [=, m = std::vector<double>(n, 0.0), v = std::vector<double>(n, 0.0),
-            v_max = std::vector<double>(n, 0.0),
-            t = 0](std::vector<double>& p, const std::vector<double>& g_in) mutable {
-      ++t;
-      const double bc1 = 1.0 - std::pow(b1, t);
-      const double bc2 = 1.0 - std::pow(b2, t);
-      for (size_t i = 0; i < p.size(); ++i) {
-        const double g = decoupled ? g_in[i] : g_in[i] + wd * p[i];
-        m[i] = b1 * m[i] + (1.0 - b1) * g;
-        v[i] = b2 * v[i] + (1.0 - b2) * g * g;
-        v_max[i] = std::max(v_max[i], v[i]);
-        if (v_max[i] > v[i]) ++*overtaken;
-        const double step = (m[i] / bc1) / (std::sqrt(v_max[i]) / std::sqrt(bc2) + eps);
-        p[i] -= lr * (step + (decoupled ? wd * p[i] : 0.0));
-      }
-    };
-  };
-}
 
 TEST_CASE("adamw, AdamW and MetaAdamW have TorchOpt's defaults", "[optim][defaults]") {
   // torchopt.adamw(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, *, eps_root=0.0,
