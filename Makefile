@@ -10,7 +10,8 @@ TSAN_DIR  := build-tsan
 
 DEB_PKGS := meson ninja-build pkg-config g++ libeigen3-dev libfmt-dev catch2 \
             nlohmann-json3-dev graphviz hershey-fonts-data \
-            zlib1g-dev dataset-fashion-mnist cmake clang-format clang libclang-rt-14-dev doxygen
+            zlib1g-dev dataset-fashion-mnist cmake clang-format clang libclang-rt-14-dev doxygen \
+            libopenmpi-dev openmpi-bin
 
 # The library's -march default is portable; the release build here (tests, `make demo`,
 # `make bench`) targets x86-64-v3 (AVX2 + FMA, about twice Eigen's GEMM speed) when this CPU has
