@@ -1,0 +1,59 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "engine/distributed/process_group.hpp"
+#include "engine/dtype.hpp"
+
+// The transport under a ProcessGroup (Note [process group]): byte- and element-level collectives
+// on host buffers, nothing about tensors or autograd. The TensorList collectives
+// (collectives.cpp) pack tensors into buffers, check signatures and call these.
+
+namespace metagrad::distributed::detail {
+
+/// How elements combine in all_reduce and reduce_scatter (sum or max; a mean is a sum then a
+/// division by the world size, done by the caller).
+enum class Combine { sum, max };
+
+/// A transport between the ranks of one job. All calls are collective: every rank makes the same
+/// calls in the same order. Element buffers hold `count` elements of `dtype` (Float32, Float64 or
+/// Int64). `op` names the public collective in messages.
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  /// This process's rank.
+  virtual int rank() const = 0;
+  /// The number of ranks.
+  virtual int size() const = 0;
+  /// The backend.
+  virtual Backend backend() const = 0;
+  /// In place: data <- combine over ranks of data.
+  virtual void all_reduce(void* data, int64_t count, DType dtype, Combine combine,
+                          std::string_view op) = 0;
+  /// In place: data <- root's data (`bytes` bytes).
+  virtual void broadcast(void* data, int64_t bytes, int root, std::string_view op) = 0;
+  /// out[r * bytes .. (r + 1) * bytes) <- rank r's `in` (`bytes` bytes each).
+  virtual void all_gather(const void* in, void* out, int64_t bytes, std::string_view op) = 0;
+  /// out <- combine over ranks s of s's in[rank * count .. (rank + 1) * count).
+  virtual void reduce_scatter(const void* in, void* out, int64_t count, DType dtype,
+                              Combine combine, std::string_view op) = 0;
+  /// Tells the other ranks that this one failed with `message` (see ProcessGroup::abort), waits
+  /// at most `grace` for their acknowledgements, and marks the transport aborted. Never throws.
+  virtual void abort(std::string_view message, std::chrono::milliseconds grace) noexcept = 0;
+  /// True once aborted (by abort(), a timeout or another rank's announced failure).
+  virtual bool aborted() const = 0;
+  /// Leaves the job cleanly (after the ranks met). Call once, only when not aborted.
+  virtual void finalize() = 0;
+};
+
+/// The world of one rank: every collective copies its input.
+std::unique_ptr<Communicator> make_local_communicator();
+
+/// MPI over the processes of the launcher (MPI_Init_thread on first use). Throws DistributedError
+/// when this build has no MPI.
+std::unique_ptr<Communicator> make_mpi_communicator(std::chrono::milliseconds timeout);
+
+}  // namespace metagrad::distributed::detail
