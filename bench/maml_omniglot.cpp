@@ -95,15 +95,6 @@ mg::Tensor normal_filled(const mg::Dims& shape, int tag) {
   return mg::tensor(values, shape);
 }
 
-// int64 labels [tasks, kWays * per_class]: class j / per_class at position j of every task
-// (torch.arange(n_way).repeat_interleave(per_class)).
-mg::Tensor class_labels(int64_t tasks, int64_t per_class) {
-  std::vector<double> y;
-  for (int64_t t = 0; t < tasks; ++t)
-    for (int64_t j = 0; j < kWays * per_class; ++j) y.push_back(static_cast<double>(j / per_class));
-  return mg::tensor(y, {tasks, kWays * per_class}, mg::kInt64);
-}
-
 // The tutorial's network on `device`.
 nn::Sequential make_net_on(mg::Device device) {
   nn::Sequential net = make_tutorial_net(kWays);
@@ -126,9 +117,9 @@ struct Problem {
         device(on),
         net(make_net_on(on)),
         x_spt(normal_filled({task_num, kWays * kShots, 1, kImage, kImage}, 100).to(on)),
-        y_spt(class_labels(task_num, kShots).to(on)),
+        y_spt(bench::class_labels(task_num, kWays, kShots).to(on)),
         x_qry(normal_filled({task_num, kWays * kQueries, 1, kImage, kImage}, 101).to(on)),
-        y_qry(class_labels(task_num, kQueries).to(on)) {}
+        y_qry(bench::class_labels(task_num, kWays, kQueries).to(on)) {}
 
   // One meta-step with the tasks run concurrently by meta_batch; returns the mean query loss.
   double meta_step_parallel() {

@@ -41,6 +41,15 @@ inline metagrad::Tensor uniform_filled(const metagrad::Dims& shape, int tag, dou
   return metagrad::tensor(values, shape);
 }
 
+/// int64 labels [tasks, ways * per_class]: class j / per_class at position j of every task
+/// (torch.arange(ways).repeat_interleave(per_class)).
+inline metagrad::Tensor class_labels(int64_t tasks, int64_t ways, int64_t per_class) {
+  std::vector<double> y;
+  for (int64_t t = 0; t < tasks; ++t)
+    for (int64_t j = 0; j < ways * per_class; ++j) y.push_back(static_cast<double>(j / per_class));
+  return metagrad::tensor(y, {tasks, ways * per_class}, metagrad::kInt64);
+}
+
 /// 3 x [Conv2d(in, 64, 3) -> BatchNorm2d(64, momentum 1, affine) -> ReLU -> MaxPool2d(2, 2)],
 /// Flatten, Linear(64, ways), in training mode. Parameter t (in named_parameters() order) is
 /// uniform_filled(shape, t, 1 / sqrt(fan_in)) for weights of rank > 1 (the bound of PyTorch's

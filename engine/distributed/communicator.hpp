@@ -37,6 +37,10 @@ class Communicator {
   virtual void broadcast(void* data, int64_t bytes, int root, std::string_view op) = 0;
   /// out[r * bytes .. (r + 1) * bytes) <- rank r's `in` (`bytes` bytes each).
   virtual void all_gather(const void* in, void* out, int64_t bytes, std::string_view op) = 0;
+  /// all_gather of a few bytes where the ranks meet: the one call that may wait long for a rank
+  /// still computing (the signature exchange, signature.hpp), so it waits at most the timeout and
+  /// watches for other ranks' failures. The data collectives that follow find every rank present.
+  virtual void meet(const void* in, void* out, int64_t bytes, std::string_view op) = 0;
   /// out <- combine over ranks s of s's in[rank * count .. (rank + 1) * count).
   virtual void reduce_scatter(const void* in, void* out, int64_t count, DType dtype,
                               Combine combine, std::string_view op) = 0;

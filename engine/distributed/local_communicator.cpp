@@ -17,6 +17,9 @@ class LocalCommunicator final : public Communicator {
     check(op);
     if (bytes > 0) std::memcpy(out, in, static_cast<size_t>(bytes));
   }
+  void meet(const void* in, void* out, int64_t bytes, std::string_view op) override {
+    all_gather(in, out, bytes, op);
+  }
   void reduce_scatter(const void* in, void* out, int64_t count, DType dtype, Combine,
                       std::string_view op) override {
     check(op);

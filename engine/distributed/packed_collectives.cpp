@@ -96,6 +96,16 @@ TensorList packed_all_reduce(Communicator& comm, const TensorList& tensors, Redu
   TensorList out(tensors.size());
   for (const std::vector<size_t>& bucket : reduction_buckets(tensors)) {
     const DType dtype = tensors[bucket[0]].dtype();
+    if (bucket.size() == 1) {  // a bucket of one tensor is reduced in its own copy
+      const size_t i = bucket[0];
+      Tensor result = tensors[i].device().is_cpu() ? tensors[i].contiguous().clone()
+                                                    : tensors[i].to(kCPU).contiguous();
+      comm.all_reduce(result.raw_data(), result.numel(), dtype, combine_of(op), name);
+      record_message(nbytes(result));
+      if (op == ReduceOp::mean) divide(result.raw_data(), result.numel(), dtype, comm.size());
+      out[i] = to_device_of(result, tensors[i]);
+      continue;
+    }
     int64_t count = 0;
     for (size_t i : bucket) count += tensors[i].numel();
     Tensor buffer = empty({count}, dtype);

@@ -38,12 +38,12 @@ std::string describe_call(std::string_view op, const TensorList& tensors) {
 void agree_on_call(Communicator& comm, std::string_view op, const std::string& description) {
   const int size = comm.size();
   if (size == 1) {
-    comm.all_gather(nullptr, nullptr, 0, op);  // refuses on an aborted group
+    comm.meet(nullptr, nullptr, 0, op);  // refuses on an aborted group
     return;
   }
   const uint64_t mine = fnv1a(description);
   std::vector<uint64_t> hashes(static_cast<size_t>(size));
-  comm.all_gather(&mine, hashes.data(), sizeof(uint64_t), op);
+  comm.meet(&mine, hashes.data(), sizeof(uint64_t), op);
   if (std::all_of(hashes.begin(), hashes.end(), [&](uint64_t h) { return h == hashes[0]; }))
     return;
   std::vector<char> mine_text(kMaxDescription, '\0');
