@@ -140,9 +140,7 @@ Tensor sum_reducer(const TensorList& results) {
   return stack(results).sum({0});
 }
 
-std::function<Tensor(const TensorList& batch)> parallelize(PartitionFn fn,
-                                                           DimPartitioner partitioner,
-                                                           Reducer reducer) {
+BatchFn parallelize(PartitionFn fn, DimPartitioner partitioner, Reducer reducer) {
   MG_CHECK(fn != nullptr, "parallelize: the function is empty");
   MG_CHECK(reducer != nullptr, "parallelize: the reducer is empty");
   return [fn = std::move(fn), partitioner = std::move(partitioner),

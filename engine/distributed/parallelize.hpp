@@ -75,13 +75,15 @@ Tensor sum_reducer(const TensorList& results);
 /// result whose shape and dtype are the same for every partition.
 using PartitionFn = std::function<Tensor(const TensorList& shard)>;
 
+/// A function of a whole batch (what parallelize returns).
+using BatchFn = std::function<Tensor(const TensorList& batch)>;
+
 /// torchopt.distributed.parallelize: a function of the whole batch that runs `fn` on this rank's
 /// partitions (per `partitioner`), gathers every partition's result on every rank and returns
 /// `reducer` of them (see the comment at the top of this header for gradients). Every rank must
 /// call it with the same batch shapes. A rank without a partition still takes part.
-std::function<Tensor(const TensorList& batch)> parallelize(PartitionFn fn,
-                                                           DimPartitioner partitioner = {},
-                                                           Reducer reducer = mean_reducer);
+BatchFn parallelize(PartitionFn fn, DimPartitioner partitioner = {},
+                    Reducer reducer = mean_reducer);
 
 /// @}
 

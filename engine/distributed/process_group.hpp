@@ -67,7 +67,7 @@ struct ProcessGroupOptions {
 
 namespace detail {
 class Communicator;
-}
+}  // namespace detail
 
 /// The ranks of one distributed job (torch.distributed's default process group), joined by
 /// init() and left when the object is destroyed or finalize() is called. While it lives it is the
@@ -128,8 +128,9 @@ class ProcessGroup {
   std::chrono::milliseconds timeout_;
 };
 
-/// Joins the ranks: ProcessGroup(options) (torch.distributed.init_process_group).
-[[nodiscard]] ProcessGroup init(ProcessGroupOptions options = {});
+/// Joins the ranks: ProcessGroup(options) (torch.distributed.init_process_group). Keep the result:
+/// the group lives as long as it does.
+ProcessGroup init(ProcessGroupOptions options = {});
 /// Finalizes the current group (torch.distributed.destroy_process_group); a no-op when none is.
 void finalize();
 /// True while a ProcessGroup exists (torch.distributed.is_initialized).

@@ -57,6 +57,8 @@ ErrorTable optim_error_cases();
 ErrorTable class_error_cases();
 /// Autograd entry points, make_dot, readers and writers, checkpoints and state utilities.
 ErrorTable misc_error_cases();
+/// Process groups, collectives, parallelize and distributed::meta_batch, in a world of one.
+ErrorTable distributed_error_cases();
 
 /// Tree arithmetic, iterative solvers and linear_solve
 /// (implicit/{tensor_tree,linalg,linear_solve}.hpp).
