@@ -24,6 +24,9 @@ FORMAT_DIRS := engine optim implicit cuda tests bench examples
 # The CUDA toolkit's usual home: the release build compiles the CUDA backend with its nvcc when it
 # is there (-Dcuda=auto). The sanitizer and fuzz builds leave it out (-Dcuda=disabled): the CUDA
 # runtime is not instrumented, and the tests there run the CUDA kernels on the host emulation.
+# They leave out MPI too (-Dmpi=disabled): Open MPI is not instrumented and LeakSanitizer reports
+# its process-lifetime allocations; the distributed tests run there as a world of one rank, and
+# under mpirun in the release build.
 export PATH := $(PATH):/usr/local/cuda/bin
 
 .PHONY: all deps configure configured build demo test bench docs format format-check sanitize fuzz tsan clean
@@ -101,7 +104,8 @@ format-check:
 
 $(ASAN_DIR)/build.ninja:
 	$(MESON) setup $(ASAN_DIR) --buildtype=plain -Doptimization=1 \
-	  -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false -Dexamples=false -Dcuda=disabled
+	  -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false -Dexamples=false -Dcuda=disabled \
+	  -Dmpi=disabled
 
 sanitize: deps
 	@$(MAKE) --no-print-directory $(ASAN_DIR)/build.ninja
@@ -112,7 +116,7 @@ sanitize: deps
 # FUZZ_SECONDS; non-zero exit when a target crashes or lets anything but metagrad::Error escape.
 $(FUZZ_DIR)/build.ninja:
 	CXX=clang++ $(MESON) setup $(FUZZ_DIR) -Dfuzz=true -Db_sanitize=address,undefined \
-	  -Db_lundef=false -Dtests=false -Dexamples=false -Dbench=false -Dcuda=disabled \
+	  -Db_lundef=false -Dtests=false -Dexamples=false -Dbench=false -Dcuda=disabled -Dmpi=disabled \
 	  --buildtype=debugoptimized
 
 fuzz: deps
@@ -124,7 +128,7 @@ fuzz: deps
 # (its barriers would show as races), so OpenMP is off in this build.
 $(TSAN_DIR)/build.ninja:
 	$(MESON) setup $(TSAN_DIR) --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
-	  -Dopenmp=disabled -Dbench=false -Dexamples=false -Dcuda=disabled
+	  -Dopenmp=disabled -Dbench=false -Dexamples=false -Dcuda=disabled -Dmpi=disabled
 
 TSAN_TARGETS := tests/threads/tsan_stress tests/threads/threads_tests
 

@@ -80,6 +80,7 @@ class ProcessGroup {
   /// Joins the ranks (see ProcessGroupOptions::backend). Throws when a group already exists or
   /// the backend cannot start.
   explicit ProcessGroup(ProcessGroupOptions options = {});
+  /// Takes over `other`'s membership (and its place as the current group); `other` is left empty.
   ProcessGroup(ProcessGroup&& other) noexcept;
   ProcessGroup& operator=(ProcessGroup&&) = delete;
   ProcessGroup(const ProcessGroup&) = delete;
