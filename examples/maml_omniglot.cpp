@@ -19,12 +19,24 @@
 // took 11m19s under `make demo` on 2 cores (0.53 s per meta-step, release build) and reached
 // 82.9% 5-way 1-shot accuracy on the held-out Hershey alphabets (69.0% before meta-training).
 //
+// Checkpoints: with --checkpoint DIR the run writes DIR/maml-checkpoint.safetensors (atomically)
+// every --checkpoint_every meta-steps and at the end: the network (parameters and BatchNorm
+// buffers), Adam's state, the task sampler's and the default generator's positions, the epoch and
+// the next meta-step, and the log so far. --resume continues from it (after a kill, say) and, on
+// the same device, ends with the same parameters, bit for bit, as a run that was never
+// interrupted. The options that shape the run must be the checkpoint's; --epochs may grow, and
+// --out, --threads (the results do not depend on it) and --device may change.
+//
 // Usage: maml_omniglot [--n_way 5] [--k_spt 1] [--k_qry 15] [--task_num 4] [--epochs 12]
 //          [--steps 100] [--test_steps 15] [--seed 1] [--device cpu] [--data hershey|omniglot]
-//          [--root DIR] [--threads auto] [--out DIR]
+//          [--root DIR] [--threads auto] [--out DIR] [--checkpoint DIR] [--checkpoint_every 50]
+//          [--resume]
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -32,6 +44,7 @@
 #include "examples/common/cli.hpp"
 #include "examples/common/example_main.hpp"
 #include "examples/common/few_shot.hpp"
+#include "examples/common/few_shot_checkpoint.hpp"
 #include "examples/common/omniglot_nshot.hpp"
 #include "examples/common/progress.hpp"
 #include "examples/common/threads.hpp"
@@ -47,6 +60,7 @@ constexpr const char* kProgram = "maml_omniglot";
 constexpr int kInnerSteps = 5;     // n_inner_iter of the tutorial
 constexpr double kInnerLr = 0.1;   // MetaSGD(net, lr=1e-1)
 constexpr double kOuterLr = 1e-3;  // optim.Adam(net.parameters(), lr=1e-3)
+constexpr const char* kCheckpointName = "maml-checkpoint.safetensors";
 
 struct Config {
   int64_t n_way = 5, k_spt = 1, k_qry = 15, task_num = 4;
@@ -54,7 +68,10 @@ struct Config {
   uint64_t seed = 1;
   mg::Device device = mg::kCPU;
   std::string data = "hershey", root, out = ".";
-  int threads = 0;  // 0: auto (see ex::auto_threads)
+  int threads = 0;         // 0: auto (see ex::auto_threads)
+  std::string checkpoint;  // empty: no checkpoints
+  int64_t checkpoint_every = 50;
+  bool resume = false;
 };
 
 // The options of maml_omniglot, stored into `c`.
@@ -78,14 +95,38 @@ void add_options(ex::Options& o, Config& c) {
                         ex::kHersheyFontDir),
             c.root)
       .integer("--threads", "N", ex::kAutoThreadsHelp, c.threads, 1)
-      .text("--out", "DIR", "where maml-accs.svg and maml-log.csv go (.)", c.out);
+      .text("--out", "DIR", "where maml-accs.svg and maml-log.csv go (.)", c.out)
+      .text("--checkpoint", "DIR",
+            fmt::format("write DIR/{} every --checkpoint_every meta-steps\nand at the end (none)",
+                        kCheckpointName),
+            c.checkpoint)
+      .integer("--checkpoint_every", "K", "meta-steps between checkpoints (50)", c.checkpoint_every,
+               1)
+      .toggle("--resume", "continue from the checkpoint in --checkpoint DIR", c.resume);
 }
 
-// Checks the choices among the options' values and fills in the default --root of --data.
+// Checks the choices among the options' values (and that --resume has a --checkpoint folder) and
+// fills in the default --root of --data.
 void complete(Config& c) {
   MG_CHECK(c.data == "hershey" || c.data == "omniglot",
            "maml_omniglot: --data must be hershey or omniglot, got '{}'", c.data);
   if (c.root.empty()) c.root = c.data == "hershey" ? ex::kHersheyFontDir : "/tmp/omniglot-data";
+  MG_CHECK(!c.resume || !c.checkpoint.empty(),
+           "maml_omniglot: --resume needs --checkpoint DIR, the folder of the run's {}",
+           kCheckpointName);
+}
+
+// The options that shape a run's trajectory: a run resumes only with the checkpoint's values.
+std::map<std::string, std::string> trajectory_options(const Config& c) {
+  return {{"n_way", std::to_string(c.n_way)},
+          {"k_spt", std::to_string(c.k_spt)},
+          {"k_qry", std::to_string(c.k_qry)},
+          {"task_num", std::to_string(c.task_num)},
+          {"steps", std::to_string(c.steps)},
+          {"test_steps", std::to_string(c.test_steps)},
+          {"seed", std::to_string(c.seed)},
+          {"data", c.data},
+          {"root", c.root}};
 }
 
 // Adapts a network (a meta_batch replica) to task i's support set with kInnerSteps differentiable
@@ -104,18 +145,58 @@ mg::MetaBatchOptions task_options(mg::Device device) {
           .parallel = {.workers = device.is_cuda() ? 1 : 0}};
 }
 
-void train(ex::OmniglotNShot& db, nn::Sequential& net, mg::Adam& meta_opt, int64_t epoch,
-           const Config& cfg, ex::Progress& progress, std::vector<ex::FewShotLogEntry>& log,
-           std::chrono::steady_clock::time_point t0) {
-  net.train();
-  for (int64_t batch_idx = 0; batch_idx < cfg.steps; ++batch_idx) {
-    const ex::NShotBatch batch = db.next("train");
+// DIR/maml-checkpoint.safetensors of --checkpoint DIR.
+std::string checkpoint_path(const Config& cfg) {
+  return (std::filesystem::path(cfg.checkpoint) / kCheckpointName).string();
+}
+
+// A meta-training run: the network, its meta-optimizer, the task sampler and where the run stands
+// (state: the epoch, the next meta-step, the log), which save() writes to the checkpoint.
+struct Run {
+  const Config& cfg;
+  ex::OmniglotNShot& db;
+  nn::Sequential& net;
+  mg::Adam& meta_opt;
+  ex::FewShotRunState state;
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  double time_offset = 0.0;  // the seconds logged before a --resume
+  int64_t saved_at = -1;     // the meta-steps done at the last checkpoint
+
+  // Seconds since the run began, across resumes.
+  double elapsed() const { return time_offset + ex::seconds_since(t0); }
+  // Meta-steps done.
+  int64_t done() const { return state.epoch * cfg.steps + state.step; }
+
+  // Writes the checkpoint of the current position (nothing without --checkpoint).
+  void save() {
+    if (cfg.checkpoint.empty()) return;
+    state.sampler = db.rng();
+    state.generator = mg::default_generator().state();
+    mg::save_checkpoint(checkpoint_path(cfg), net, meta_opt, ex::encode_run_state(state));
+    saved_at = done();
+  }
+  // Writes the checkpoint when a multiple of --checkpoint_every meta-steps is done.
+  void save_if_due() {
+    if (done() % cfg.checkpoint_every == 0) save();
+  }
+};
+
+// The meta-steps of the current epoch from state.step on.
+void train(Run& r, ex::Progress& progress) {
+  const Config& cfg = r.cfg;
+  r.net.train();
+  while (r.state.step < cfg.steps) {
+    const int64_t epoch = r.state.epoch, step = r.state.step;
+    const auto step_start = std::chrono::steady_clock::now();
+    const ex::NShotBatch batch = r.db.next("train");
     const int64_t task_num = batch.x_spt.size(0);
     std::vector<double> accs(static_cast<size_t>(task_num));
-    meta_opt.zero_grad();
+    // set_to_none: a resumed run, whose parameters start without a .grad, then accumulates the
+    // meta-gradient exactly as the uninterrupted run does.
+    r.meta_opt.zero_grad(/*set_to_none=*/true);
     // The mean query loss of the adapted networks, differentiated back to the initial parameters.
     const mg::TensorList qry_losses = mg::meta_batch(
-        net, task_num,
+        r.net, task_num,
         [&](nn::Module& replica, int64_t i) {
           adapt(replica, batch, i);
           const mg::Tensor y_qry = batch.y_qry.select(0, i);
@@ -124,30 +205,34 @@ void train(ex::OmniglotNShot& db, nn::Sequential& net, mg::Adam& meta_opt, int64
           return mg::cross_entropy(qry_logits, y_qry);
         },
         task_options(cfg.device));
-    meta_opt.step();
+    r.meta_opt.step();
+    r.state.train_seconds += ex::seconds_since(step_start);
     const double loss = mg::stack(qry_losses).mean().item<double>();
     double acc_sum = 0.0;
     for (double a : accs) acc_sum += a;
     const double acc = 100.0 * acc_sum / static_cast<double>(task_num);
-    progress.step({epoch + 1, cfg.epochs, batch_idx + 1, cfg.steps, loss, acc});
-    log.push_back({epoch + static_cast<double>(batch_idx) / cfg.steps, "train", loss, acc,
-                   ex::seconds_since(t0)});
+    progress.step({epoch + 1, cfg.epochs, step + 1, cfg.steps, loss, acc});
+    r.state.log.push_back(
+        {epoch + static_cast<double>(step) / cfg.steps, "train", loss, acc, r.elapsed()});
+    r.state.step = step + 1;
+    // The checkpoint after an epoch's last meta-step is written after the epoch's test.
+    if (r.state.step < cfg.steps) r.save_if_due();
   }
 }
 
 // Meta-test on held-out classes: adapt to each support set, score the query set (no
 // meta-update). As in the tutorial, BatchNorm uses batch statistics (train mode).
-void test(ex::OmniglotNShot& db, nn::Sequential& net, int64_t epoch, const Config& cfg,
-          std::vector<ex::FewShotLogEntry>& log, std::chrono::steady_clock::time_point t0) {
-  net.train();
+void test(Run& r, int64_t epoch) {
+  const Config& cfg = r.cfg;
+  r.net.train();
   double loss_sum = 0.0, acc_sum = 0.0;
   int64_t tasks = 0;
   for (int64_t step = 0; step < cfg.test_steps; ++step) {
-    const ex::NShotBatch batch = db.next("test");
+    const ex::NShotBatch batch = r.db.next("test");
     const int64_t task_num = batch.x_spt.size(0);
     std::vector<double> accs(static_cast<size_t>(task_num));
     const mg::TensorList qry_losses = mg::meta_batch(
-        net, task_num,
+        r.net, task_num,
         [&](nn::Module& replica, int64_t i) {
           adapt(replica, batch, i);
           mg::NoGradGuard no_grad;  // the query logits are only scored (.detach() in the tutorial)
@@ -162,8 +247,8 @@ void test(ex::OmniglotNShot& db, nn::Sequential& net, int64_t epoch, const Confi
       acc_sum += accs[static_cast<size_t>(i)];
     }
   }
-  ex::report_test(epoch, loss_sum / tasks, 100.0 * acc_sum / tasks, tasks, ex::seconds_since(t0),
-                  log);
+  ex::report_test(epoch, loss_sum / tasks, 100.0 * acc_sum / tasks, tasks, r.elapsed(),
+                  r.state.log);
 }
 
 // maml-log.csv and maml-accs.svg (train accuracy per meta-step, test accuracy per epoch).
@@ -179,11 +264,39 @@ void write_outputs(const std::vector<ex::FewShotLogEntry>& log, const Config& cf
             .program = kProgram});
 }
 
+// Before anything is loaded: --resume needs the checkpoint, written with this run's options.
+void check_resumable(const Config& cfg) {
+  const std::string path = checkpoint_path(cfg);
+  MG_CHECK(std::filesystem::is_regular_file(path),
+           "{}: --resume: there is no checkpoint '{}'; run without --resume to start a new run",
+           kProgram, path);
+  const ex::FewShotRunState saved =
+      ex::decode_run_state(mg::read_checkpoint_extra(path), kProgram, path);
+  ex::check_resume_options(saved.options, trajectory_options(cfg), kProgram, path);
+}
+
+// Continues `r` from its checkpoint: the network, Adam, the sampler's and the default generator's
+// positions, the epoch, the next meta-step and the log.
+void resume(Run& r) {
+  const std::string path = checkpoint_path(r.cfg);
+  r.state = ex::decode_run_state(mg::load_checkpoint(path, r.net, r.meta_opt), kProgram, path);
+  MG_CHECK(r.state.step < r.cfg.steps, "{}: checkpoint '{}': step {} is not below --steps {}",
+           kProgram, path, r.state.step, r.cfg.steps);
+  r.db.set_rng(r.state.sampler);
+  mg::default_generator().set_state(r.state.generator);
+  r.time_offset = r.state.log.empty() ? 0.0 : r.state.log.back().time;
+  r.saved_at = r.done();
+  fmt::print("resumed from {}: epoch {}, meta-step {} ({} meta-steps done)\n", path,
+             r.state.epoch + 1, r.state.step + 1, r.done());
+}
+
 void run(Config cfg) {
   complete(cfg);
   const ex::ThreadChoice threads = ex::use_threads(cfg.threads);
   const mg::Device device = cfg.device;
   ex::make_out_dir(kProgram, cfg.out);
+  if (!cfg.checkpoint.empty()) ex::make_out_dir(kProgram, cfg.checkpoint, "--checkpoint");
+  if (cfg.resume) check_resumable(cfg);
 
   mg::manual_seed(cfg.seed);
   const auto t0 = std::chrono::steady_clock::now();
@@ -209,27 +322,36 @@ void run(Config cfg) {
   net.to(device);
   mg::Adam meta_opt(net.parameters(), {.lr = kOuterLr});
 
-  // 3. Meta-train and meta-test.
-  std::vector<ex::FewShotLogEntry> log;
-  test(db, net, -1, cfg, log, t0);
-  ex::Progress progress(cfg.epochs * cfg.steps);
-  double train_seconds = 0.0;
-  for (int64_t epoch = 0; epoch < cfg.epochs; ++epoch) {
-    const auto epoch_start = std::chrono::steady_clock::now();
-    train(db, net, meta_opt, epoch, cfg, progress, log, t0);
-    train_seconds += ex::seconds_since(epoch_start);
-    progress.break_line();
-    test(db, net, epoch, cfg, log, t0);
-    write_outputs(log, cfg);  // 4. Plot (after every epoch, as the tutorial).
+  // 3. Meta-train and meta-test (or continue from the checkpoint).
+  Run r{.cfg = cfg, .db = db, .net = net, .meta_opt = meta_opt, .t0 = t0};
+  r.state.options = trajectory_options(cfg);
+  if (cfg.resume) {
+    resume(r);
+  } else {
+    test(r, -1);
   }
-  if (cfg.epochs == 0) write_outputs(log, cfg);
-  const double total = ex::seconds_since(t0);
+  ex::Progress progress(std::max<int64_t>(cfg.epochs * cfg.steps - r.done(), 0));
+  bool plotted = false;
+  while (r.state.epoch < cfg.epochs) {
+    train(r, progress);
+    progress.break_line();
+    test(r, r.state.epoch);
+    r.state.epoch += 1;
+    r.state.step = 0;
+    write_outputs(r.state.log, cfg);  // 4. Plot (after every epoch, as the tutorial).
+    plotted = true;
+    r.save_if_due();
+  }
+  if (!plotted) write_outputs(r.state.log, cfg);
+  if (r.saved_at != r.done()) r.save();  // the checkpoint at the end of training
+  const double train_seconds = r.state.train_seconds;
   fmt::print(
       "final held-out accuracy {:.2f}% | {:.3f} s per meta-step ({} tasks) | meta-training "
       "{} | total {}\n",
-      log.back().acc, cfg.epochs > 0 ? train_seconds / (cfg.epochs * cfg.steps) : 0.0, cfg.task_num,
-      ex::format_duration(train_seconds), ex::format_duration(total));
+      r.state.log.back().acc, r.done() > 0 ? train_seconds / static_cast<double>(r.done()) : 0.0,
+      cfg.task_num, ex::format_duration(train_seconds), ex::format_duration(r.elapsed()));
   ex::print_written(cfg.out, "maml-accs.svg", "maml-log.csv");
+  if (!cfg.checkpoint.empty()) fmt::print("checkpoint: {}\n", checkpoint_path(cfg));
 }
 
 }  // namespace

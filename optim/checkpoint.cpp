@@ -26,6 +26,12 @@ using json = nlohmann::json;
 
 constexpr const char* kFormat = "metagrad.optim_state";
 constexpr const char* kVersion = "1";
+constexpr const char* kCheckpointFormat = "metagrad.training_checkpoint";
+constexpr const char* kCheckpointVersion = "1";
+// The name prefixes of a training checkpoint (Note [training checkpoint file]).
+constexpr std::string_view kModulePrefix = "module.";
+constexpr std::string_view kOptimizerPrefix = "optimizer.";
+constexpr std::string_view kExtraPrefix = "extra.";
 /// JSON nesting allowed in the "structure" metadata: a group tree is six containers deep plus two
 /// per level of children, so this admits 29 levels of nested states (real ones have a few).
 constexpr int kMaxStructureDepth = 64;
@@ -98,16 +104,50 @@ Tensor int64_scalar(int64_t value) {
   return t;
 }
 
-// Rebuilds the group states of a file from its structure metadata and tensors.
+/// Throws "<op>('<path>'): <message>".
+template <typename... Args>
+[[noreturn]] void fail_file(std::string_view op, const std::string& path,
+                            fmt::format_string<Args...> format, Args&&... args) {
+  MG_FAIL("{}('{}'): {}", op, path, fmt::format(format, std::forward<Args>(args)...));
+}
+
+/// load_file(path), its errors prefixed by `op`.
+SafetensorsFile open_file(std::string_view op, const std::string& path) {
+  try {
+    return load_file(path);
+  } catch (const Error& e) {
+    MG_FAIL("{}: {}", op, e.what());
+  }
+}
+
+/// Checks that `file`'s __metadata__ says "format": `format` and "format_version": `version`;
+/// `hint` (after "write one with") says which writer makes such a file.
+void check_format(std::string_view op, const std::string& path, const SafetensorsFile& file,
+                  const char* format, const char* version, const char* what, const char* hint) {
+  const auto& meta = file.metadata;
+  const auto found = meta.find("format");
+  if (found == meta.end() || found->second != format) {
+    fail_file(op, path, "not {}: its __metadata__ has no \"format\": \"{}\"; write one with {}",
+              what, format, hint);
+  }
+  const auto found_version = meta.find("format_version");
+  if (found_version == meta.end() || found_version->second != version) {
+    fail_file(op, path, "format_version '{}' is not supported (this build reads version {})",
+              found_version == meta.end() ? "(none)" : found_version->second, version);
+  }
+}
+
+// Rebuilds the group states stored in a file under a name prefix (Note [optimizer state file]):
+// metadata "<prefix>num_groups" and "<prefix>structure", tensors "<prefix><g>.<flat name>".
 class StateReader {
  public:
-  StateReader(const std::string& op, const std::string& path) : op_(op), path_(path) {
-    try {
-      file_ = load_file(path);
-    } catch (const Error& e) {
-      MG_FAIL("{}: {}", op, e.what());
+  /// Reads from `file` (read from `path`); `op` and `path` start every error message.
+  StateReader(std::string_view op, const std::string& path, const SafetensorsFile& file,
+              std::string_view prefix)
+      : op_(op), path_(path), file_(file), prefix_(prefix) {
+    for (const auto& [name, t] : file_.tensors) {
+      if (name.starts_with(prefix_)) by_name_.emplace(name, t);
     }
-    for (const auto& [name, t] : file_.tensors) by_name_.emplace(name, t);
   }
 
   /// The group states; every failure, of this reader or of the libraries it calls, throws an
@@ -127,22 +167,11 @@ class StateReader {
  private:
   std::vector<OptState> read_states() {
     const auto& meta = file_.metadata;
-    const auto format = meta.find("format");
-    if (format == meta.end() || format->second != kFormat) {
-      fail(
-          "not an optimizer-state file: its __metadata__ has no \"format\": \"{}\"; write one "
-          "with save_state (a Module::save file loads with Module::load)",
-          kFormat);
-    }
-    const auto version = meta.find("format_version");
-    if (version == meta.end() || version->second != kVersion) {
-      fail("format_version '{}' is not supported (this build reads version {})",
-           version == meta.end() ? "(none)" : version->second, kVersion);
-    }
-    const auto groups = meta.find("num_groups");
-    const auto structure_text = meta.find("structure");
+    const auto groups = meta.find(prefix_ + "num_groups");
+    const auto structure_text = meta.find(prefix_ + "structure");
     if (groups == meta.end() || structure_text == meta.end()) {
-      fail("corrupt file: __metadata__ lacks \"num_groups\" or \"structure\"");
+      fail("corrupt file: __metadata__ lacks \"{}num_groups\" or \"{}structure\"", prefix_,
+           prefix_);
     }
     if (nests_deeper_than(structure_text->second, kMaxStructureDepth))
       fail("corrupt file: the \"structure\" metadata nests more than {} levels deep",
@@ -162,7 +191,7 @@ class StateReader {
     for (size_t g = 0; g < structure.size(); ++g) {
       states.push_back(parse_state(structure[g], g, ""));
     }
-    for (const auto& [name, t] : file_.tensors) {
+    for (const auto& [name, t] : by_name_) {
       if (used_.count(name) == 0)
         fail("corrupt file: tensor '{}' is not part of the structure", name);
     }
@@ -171,7 +200,7 @@ class StateReader {
 
   template <typename... Args>
   [[noreturn]] void fail(fmt::format_string<Args...> format, Args&&... args) const {
-    MG_FAIL("{}('{}'): {}", op_, path_, fmt::format(format, std::forward<Args>(args)...));
+    fail_file(op_, path_, format, std::forward<Args>(args)...);
   }
 
   // node["field"] checked to be of the wanted JSON type.
@@ -184,6 +213,7 @@ class StateReader {
     return node.at(name);
   }
 
+  // The file's tensor `name` (prefix included), which may be taken once.
   const Tensor& take(const std::string& name) {
     const auto it = by_name_.find(name);
     if (it == by_name_.end()) fail("corrupt file: tensor '{}' of the structure is missing", name);
@@ -203,7 +233,7 @@ class StateReader {
           tensors.emplace_back();
           continue;
         }
-        const std::string flat = fmt::format("{}.{}{}.{}", g, prefix, name, j);
+        const std::string flat = fmt::format("{}{}.{}{}.{}", prefix_, g, prefix, name, j);
         tensors.push_back(parse_tensor(entries[j], flat, g, prefix));
       }
       state.tensors.emplace_back(name, std::move(tensors));
@@ -211,7 +241,7 @@ class StateReader {
     for (const json& counter : field(node, "counters", json::value_t::array, g, prefix)) {
       if (!counter.is_string()) fail("corrupt file: a counter name of group {} is not a string", g);
       const auto name = counter.get<std::string>();
-      const std::string flat = fmt::format("{}.{}{}", g, prefix, name);
+      const std::string flat = fmt::format("{}{}.{}{}", prefix_, g, prefix, name);
       const Tensor& t = take(flat);
       if (t.dim() != 0 || t.dtype() != kInt64) {
         fail("corrupt file: counter '{}' must be a 0-d int64 tensor, got shape {} and dtype {}",
@@ -257,31 +287,88 @@ class StateReader {
 
   std::string op_;
   std::string path_;
-  SafetensorsFile file_;
+  const SafetensorsFile& file_;
+  std::string prefix_;
   std::map<std::string, Tensor> by_name_;
   std::set<std::string> used_;
 };
+
+/// Appends the tensors and metadata that store `states` under `prefix` (Note [optimizer state
+/// file]).
+void append_states(const std::vector<OptState>& states, std::string_view prefix,
+                   NamedTensors& tensors, std::map<std::string, std::string>& metadata) {
+  json structure = json::array();
+  for (size_t g = 0; g < states.size(); ++g) {
+    structure.push_back(structure_of(states[g]));
+    for (const auto& [name, t] : states[g].named_tensors()) {
+      tensors.emplace_back(fmt::format("{}{}.{}", prefix, g, name), t);
+    }
+    for (const auto& [name, value] : states[g].named_counters()) {
+      tensors.emplace_back(fmt::format("{}{}.{}", prefix, g, name), int64_scalar(value));
+    }
+  }
+  metadata[fmt::format("{}num_groups", prefix)] = std::to_string(states.size());
+  metadata[fmt::format("{}structure", prefix)] = structure.dump();
+}
+
+/// The states of the optimizer-state file at `path`.
+std::vector<OptState> read_state_file(std::string_view op, const std::string& path) {
+  const SafetensorsFile file = open_file(op, path);
+  check_format(op, path, file, kFormat, kVersion, "an optimizer-state file",
+               "save_state (a Module::save file loads with Module::load)");
+  return StateReader(op, path, file, "").read();
+}
+
+/// `into` with the tensors and counters of `file_states`, which must have its structure (checked
+/// first; on any difference it throws naming the group and the entry). `into` is not changed.
+std::vector<OptState> fitted(std::string_view op, const std::string& path,
+                             const std::vector<OptState>& file_states,
+                             const std::vector<OptState>& into) {
+  if (file_states.size() != into.size()) {
+    fail_file(op, path, "the file holds {} parameter groups but the optimizer has {}",
+              file_states.size(), into.size());
+  }
+  for (size_t g = 0; g < into.size(); ++g) {
+    const std::optional<std::string> diff =
+        state_difference(file_states[g], into[g], "the file", "the optimizer");
+    if (diff) {
+      fail_file(op, path,
+                "group {}: {}; the file was saved from another transformation or other parameters",
+                g, *diff);
+    }
+  }
+  // Everything matches: load into copies (which share no slot with `into`).
+  std::vector<OptState> loaded = into;
+  for (size_t g = 0; g < into.size(); ++g) {
+    loaded[g].load(file_states[g].named_tensors(), file_states[g].named_counters());
+  }
+  return loaded;
+}
+
+/// The training checkpoint at `path`, its format checked.
+SafetensorsFile open_checkpoint(std::string_view op, const std::string& path) {
+  SafetensorsFile file = open_file(op, path);
+  check_format(op, path, file, kCheckpointFormat, kCheckpointVersion, "a training checkpoint",
+               "save_checkpoint (an optimizer-state file loads with load_state, a Module::save "
+               "file with Module::load)");
+  return file;
+}
+
+/// The caller's strings of a checkpoint's metadata ("extra.<key>" entries, prefix removed).
+std::map<std::string, std::string> extra_of(const SafetensorsFile& file) {
+  std::map<std::string, std::string> extra;
+  for (const auto& [key, value] : file.metadata) {
+    if (key.starts_with(kExtraPrefix)) extra.emplace(key.substr(kExtraPrefix.size()), value);
+  }
+  return extra;
+}
 
 }  // namespace
 
 void save_state(const std::vector<OptState>& states, const std::string& path) {
   NamedTensors tensors;
-  json structure = json::array();
-  for (size_t g = 0; g < states.size(); ++g) {
-    structure.push_back(structure_of(states[g]));
-    for (const auto& [name, t] : states[g].named_tensors()) {
-      tensors.emplace_back(fmt::format("{}.{}", g, name), t);
-    }
-    for (const auto& [name, value] : states[g].named_counters()) {
-      tensors.emplace_back(fmt::format("{}.{}", g, name), int64_scalar(value));
-    }
-  }
-  const std::map<std::string, std::string> metadata = {
-      {"format", kFormat},
-      {"format_version", kVersion},
-      {"num_groups", std::to_string(states.size())},
-      {"structure", structure.dump()},
-  };
+  std::map<std::string, std::string> metadata = {{"format", kFormat}, {"format_version", kVersion}};
+  append_states(states, "", tensors, metadata);
   try {
     save_file(tensors, path, metadata);
   } catch (const Error& e) {
@@ -290,28 +377,11 @@ void save_state(const std::vector<OptState>& states, const std::string& path) {
 }
 
 std::vector<OptState> read_state(const std::string& path) {
-  return StateReader("read_state", path).read();
+  return read_state_file("read_state", path);
 }
 
 void load_state(std::vector<OptState>& into, const std::string& path) {
-  const std::vector<OptState> file_states = StateReader("load_state", path).read();
-  MG_CHECK(file_states.size() == into.size(),
-           "load_state('{}'): the file holds {} parameter groups but the optimizer has {}", path,
-           file_states.size(), into.size());
-  for (size_t g = 0; g < into.size(); ++g) {
-    const std::optional<std::string> diff =
-        state_difference(file_states[g], into[g], "the file", "the optimizer");
-    MG_CHECK(!diff,
-             "load_state('{}'): group {}: {}; the file was saved from another transformation or "
-             "other parameters",
-             path, g, diff.value_or(""));
-  }
-  // Everything matches: load into copies (which share no slot with `into`), then commit.
-  std::vector<OptState> loaded = into;
-  for (size_t g = 0; g < into.size(); ++g) {
-    loaded[g].load(file_states[g].named_tensors(), file_states[g].named_counters());
-  }
-  into = std::move(loaded);
+  into = fitted("load_state", path, read_state_file("load_state", path), into);
 }
 
 void save_state(const Optimizer& optimizer, const std::string& path) {
@@ -344,12 +414,62 @@ void load_state(FuncOptimizer& optimizer, const std::string& path) {
     states = {optimizer.state_dict()};
     load_state(states, path);
   } else {
-    states = StateReader("load_state", path).read();
+    states = read_state_file("load_state", path);
     MG_CHECK(states.size() == 1,
              "load_state('{}'): the file holds {} parameter groups but a FuncOptimizer has one",
              path, states.size());
   }
   optimizer.load_state_dict(states[0]);
+}
+
+void save_checkpoint(const std::string& path, const nn::Module& module, const Optimizer& optimizer,
+                     const std::map<std::string, std::string>& extra) {
+  NamedTensors tensors;
+  for (const auto& [name, t] : module.state_dict()) {
+    tensors.emplace_back(fmt::format("{}{}", kModulePrefix, name), t);
+  }
+  std::map<std::string, std::string> metadata = {{"format", kCheckpointFormat},
+                                                 {"format_version", kCheckpointVersion}};
+  append_states(optimizer.state_dict(), kOptimizerPrefix, tensors, metadata);
+  for (const auto& [key, value] : extra) metadata[fmt::format("{}{}", kExtraPrefix, key)] = value;
+  try {
+    save_file(tensors, path, metadata);
+  } catch (const Error& e) {
+    MG_FAIL("save_checkpoint: {}", e.what());
+  }
+}
+
+std::map<std::string, std::string> load_checkpoint(const std::string& path, nn::Module& module,
+                                                   Optimizer& optimizer) {
+  constexpr std::string_view kOp = "load_checkpoint";
+  const SafetensorsFile file = open_checkpoint(kOp, path);
+  NamedTensors module_state;
+  for (const auto& [name, t] : file.tensors) {
+    if (name.starts_with(kModulePrefix)) {
+      module_state.emplace_back(name.substr(kModulePrefix.size()), t);
+    } else if (!name.starts_with(kOptimizerPrefix)) {
+      fail_file(kOp, path,
+                "corrupt file: tensor '{}' is neither a module entry ('{}...') nor an "
+                "optimizer entry ('{}...')",
+                io_detail::excerpt(name), kModulePrefix, kOptimizerPrefix);
+    }
+  }
+  // All or nothing: the optimizer's part is read and fitted to copies of its state, then the
+  // module loads (load_state_dict checks everything before it changes a slot), and only then is
+  // the optimizer's state replaced, by states already checked to fit it.
+  const std::vector<OptState> loaded = fitted(
+      kOp, path, StateReader(kOp, path, file, kOptimizerPrefix).read(), optimizer.state_dict());
+  try {
+    module.load_state_dict(module_state, true);
+  } catch (const Error& e) {
+    fail_file(kOp, path, "the module does not match the file: {}", e.what());
+  }
+  optimizer.load_state_dict(loaded);
+  return extra_of(file);
+}
+
+std::map<std::string, std::string> read_checkpoint_extra(const std::string& path) {
+  return extra_of(open_checkpoint("read_checkpoint_extra", path));
 }
 
 }  // namespace metagrad

@@ -1,15 +1,19 @@
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
+#include "engine/nn/module.hpp"
 #include "optim/func_optimizer.hpp"
 #include "optim/meta/meta_optimizer.hpp"
 #include "optim/optimizer/optimizer.hpp"
 #include "optim/state.hpp"
 
 // Optimizer checkpoints: the states of an optimizer's parameter groups in one safetensors file,
-// written atomically. Together with Module::save / Module::load this resumes training exactly.
+// written atomically. Together with Module::save / Module::load this resumes training exactly;
+// save_checkpoint / load_checkpoint keep a module, an optimizer and the caller's strings (epoch,
+// step, sampler positions) in one file.
 //
 //   net.save("net.safetensors");
 //   save_state(opt, "opt.safetensors");
@@ -63,6 +67,29 @@ void save_state(const FuncOptimizer& optimizer, const std::string& path);
 /// state; before the first step the file's state is taken as is and checked by the first step
 /// (see FuncOptimizer::load_state_dict). Unchanged on any error.
 void load_state(FuncOptimizer& optimizer, const std::string& path);
+
+/// Writes `module`'s state_dict() (parameters and persistent buffers), `optimizer`'s state and the
+/// strings `extra` to the safetensors file `path` (Note [training checkpoint file]), atomically: on
+/// any failure the file at `path` is left as it was. Tensors are written with their values only,
+/// from any device. Throws an Error naming `path` on I/O errors and for strings that are not
+/// valid UTF-8.
+void save_checkpoint(const std::string& path, const nn::Module& module, const Optimizer& optimizer,
+                     const std::map<std::string, std::string>& extra = {});
+
+/// Loads the training checkpoint `path` into `module` and `optimizer` and returns its `extra`
+/// strings. All or nothing: the file's format, the module's entries (names, shapes and dtypes, as
+/// a strict Module::load_state_dict checks them) and the optimizer's structure (as load_state
+/// checks it) are validated before either target changes; on any problem both are unchanged and
+/// the Error names `path` and what differs (the entry, its shape or dtype, the group). Values are
+/// copied into the module's slots (Module::load_state_dict) and the optimizer's state is replaced
+/// (Optimizer::load_state_dict), on the devices the targets already use.
+std::map<std::string, std::string> load_checkpoint(const std::string& path, nn::Module& module,
+                                                   Optimizer& optimizer);
+
+/// The `extra` strings of the training checkpoint `path`, without loading it anywhere (to check a
+/// run's configuration before load_checkpoint). Throws an Error naming `path` when the file is
+/// missing, corrupt or not a training checkpoint.
+std::map<std::string, std::string> read_checkpoint_extra(const std::string& path);
 
 /// @}
 

@@ -20,6 +20,17 @@ uint64_t Generator::offset() const {
   return offset_;
 }
 
+GeneratorState Generator::state() const {
+  std::lock_guard lock(mutex_);
+  return {seed_, offset_};
+}
+
+void Generator::set_state(const GeneratorState& state) {
+  std::lock_guard lock(mutex_);
+  seed_ = state.seed;
+  offset_ = state.offset;
+}
+
 std::pair<uint64_t, uint64_t> Generator::reserve(uint64_t counters) {
   std::lock_guard lock(mutex_);
   const uint64_t first = offset_;

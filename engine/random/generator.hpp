@@ -7,6 +7,18 @@ namespace metagrad {
 /// \addtogroup engine_tensor
 /// @{
 
+/// The position of a Generator's stream: its seed and the counters consumed so far. Restoring it
+/// with Generator::set_state continues the stream with exactly the numbers it would have given
+/// (torch.Generator.get_state / set_state). Any pair of values is a valid position.
+struct GeneratorState {
+  /// The seed of the stream.
+  uint64_t seed = 0;
+  /// The counters consumed so far (the next fill starts at this counter).
+  uint64_t offset = 0;
+  /// True when both name the same position.
+  bool operator==(const GeneratorState&) const = default;
+};
+
 /// A seeded, counter-based (Philox4x32-10) random stream. Each fill reserves a range of counters,
 /// so a seed gives the same numbers on CPU and CUDA and any element can be computed on its own.
 /// Thread-safe.
@@ -21,6 +33,10 @@ class Generator {
   uint64_t seed() const;
   /// Counters consumed so far.
   uint64_t offset() const;
+  /// The position of the stream (seed and offset, read together).
+  GeneratorState state() const;
+  /// Moves the stream to `state`: the next fill gives what a generator at that position gives.
+  void set_state(const GeneratorState& state);
   /// Reserves `counters` counters; returns (seed, first counter) for the kernel.
   std::pair<uint64_t, uint64_t> reserve(uint64_t counters);
 

@@ -25,7 +25,8 @@ double strict_double(const std::string& text) {
 
 }  // namespace
 
-Flags parse_flags(std::string_view program, int argc, const char* const* argv) {
+Flags parse_flags(std::string_view program, int argc, const char* const* argv,
+                  const std::set<std::string>& switches) {
   Flags flags;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -37,7 +38,8 @@ Flags parse_flags(std::string_view program, int argc, const char* const* argv) {
     std::string value;
     if (const size_t eq = arg.find('='); eq != std::string::npos) {
       value = arg.substr(eq + 1), arg = arg.substr(0, eq);
-    } else {
+      MG_CHECK(!switches.contains(arg), "{}: {} takes no value (see --help)", program, arg);
+    } else if (!switches.contains(arg)) {
       MG_CHECK(i + 1 < argc, "{}: {} needs a value (see --help)", program, arg);
       value = argv[++i];
     }
@@ -115,6 +117,12 @@ Options& Options::text(std::string flag, std::string metavar, std::string help,
              [&target](const std::string&, const std::string& v) { target = v; });
 }
 
+Options& Options::toggle(std::string flag, std::string help, bool& target) {
+  switches_.insert(flag);
+  return add(std::move(flag), "", std::move(help),
+             [&target](const std::string&, const std::string&) { target = true; });
+}
+
 Options& Options::add(std::string flag, std::string metavar, std::string help, Setter set) {
   options_.push_back({std::move(flag), std::move(metavar), std::move(help), std::move(set)});
   return *this;
@@ -125,7 +133,8 @@ std::string Options::usage() const {
   const std::string indent(kHelpColumn, ' ');
   std::string out = fmt::format("usage: {} [options]\n", program_);
   for (const Option& o : options_) {
-    const std::string head = fmt::format("  {} {}", o.flag, o.metavar);
+    const std::string head =
+        fmt::format("  {}{}{}", o.flag, o.metavar.empty() ? "" : " ", o.metavar);
     out += head + std::string(head.size() < kHelpColumn ? kHelpColumn - head.size() : 1, ' ');
     for (size_t start = 0, end = 0; end != std::string::npos; start = end + 1) {
       end = o.help.find('\n', start);

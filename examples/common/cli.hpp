@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,7 +11,8 @@
 
 #include "engine/device.hpp"
 
-// The command line of an example program: `--flag value` or `--flag=value` pairs, -h/--help, the
+// The command line of an example program: `--flag value` or `--flag=value` pairs, switches
+// (`--flag` alone), -h/--help, the
 // checked number parsing of flag values, and the table of a program's options that both prints
 // its usage and stores the values. Every error is a metagrad::Error whose message starts with the
 // program's name and names the flag, the text given and the form expected.
@@ -25,10 +27,13 @@ struct Flags {
   std::map<std::string, std::string> values;
 };
 
-/// Reads argv[1..argc): `--flag value` or `--flag=value` pairs, stopping at -h/--help. Throws
-/// "<program>: unexpected argument '<arg>' (see --help)" for an argument that does not start with
-/// "--" and "<program>: <flag> needs a value (see --help)" for a last flag without its value.
-Flags parse_flags(std::string_view program, int argc, const char* const* argv);
+/// Reads argv[1..argc): `--flag value` or `--flag=value` pairs, and the flags named in `switches`
+/// alone (stored with the value ""), stopping at -h/--help. Throws "<program>: unexpected argument
+/// '<arg>' (see --help)" for an argument that does not start with "--", "<program>: <flag> needs a
+/// value (see --help)" for a last flag without its value and "<program>: <flag> takes no value
+/// (see --help)" for a switch written `--flag=value`.
+Flags parse_flags(std::string_view program, int argc, const char* const* argv,
+                  const std::set<std::string>& switches = {});
 
 /// The decimal integer `text` of `flag`; throws "<program>: <flag> expects an integer >= <lo>,
 /// got '<text>'" unless all of it is an integer in [lo, INT64_MAX].
@@ -83,10 +88,16 @@ class Options {
   Options& device(std::string flag, std::string help, Device& target);
   /// Any text, stored as given.
   Options& text(std::string flag, std::string metavar, std::string help, std::string& target);
+  /// A switch, given without a value: its presence sets `target` to true.
+  Options& toggle(std::string flag, std::string help, bool& target);
   /// A flag whose text `set` checks and stores.
   Options& add(std::string flag, std::string metavar, std::string help, Setter set);
 
-  /// "usage: <program> [options]" and a line per option: "  <flag> <metavar>" padded to 19
+  /// The flags declared with toggle (for parse_flags).
+  const std::set<std::string>& switches() const { return switches_; }
+
+  /// "usage: <program> [options]" and a line per option: "  <flag> <metavar>" ("  <flag>" for a
+  /// switch) padded to 19
   /// columns (at least one space), then its help; each further line of a multi-line help is
   /// indented to that column.
   std::string usage() const;
@@ -102,6 +113,7 @@ class Options {
   };
   std::string program_;
   std::vector<Option> options_;
+  std::set<std::string> switches_;
 };
 
 }  // namespace metagrad::examples

@@ -34,10 +34,10 @@ int run_with_output_folder(std::string_view program, int argc, const char* const
   });
 }
 
-void make_out_dir(std::string_view program, const std::string& dir) {
+void make_out_dir(std::string_view program, const std::string& dir, std::string_view flag) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  MG_CHECK(std::filesystem::is_directory(dir), "{}: cannot create --out '{}': {}", program, dir,
+  MG_CHECK(std::filesystem::is_directory(dir), "{}: cannot create {} '{}': {}", program, flag, dir,
            ec.message());
 }
 

@@ -27,7 +27,7 @@ int run_example(std::string_view program, int argc, const char* const* argv,
     Config config;
     Options options{std::string(program)};
     declare(options, config);
-    const Flags flags = parse_flags(program, argc, argv);
+    const Flags flags = parse_flags(program, argc, argv, options.switches());
     if (flags.help) {
       fmt::print("{}", options.usage());
       return;
@@ -44,8 +44,10 @@ int run_with_output_folder(std::string_view program, int argc, const char* const
                            const std::function<void(const std::string& folder)>& run);
 
 /// Creates the folder `dir` (with its parents) unless it exists; throws "<program>: cannot create
-/// --out '<dir>': <reason>" when it is not a folder afterwards.
-void make_out_dir(std::string_view program, const std::string& dir);
+/// <flag> '<dir>': <reason>" when it is not a folder afterwards (`flag` names the option that gave
+/// the folder).
+void make_out_dir(std::string_view program, const std::string& dir,
+                  std::string_view flag = "--out");
 
 /// Prints "wrote <dir>/<a> and <dir>/<b>" for the two files an example wrote into `dir`.
 void print_written(const std::string& dir, const std::string& a, const std::string& b);

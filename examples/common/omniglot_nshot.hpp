@@ -54,6 +54,13 @@ class OmniglotNShot {
   /// A new batch of tasks from "train" or "test" (throws for another mode), on the device.
   NShotBatch next(std::string_view mode = "train");
 
+  /// The sampler's random engine. Its state is the sampler's whole position (the data and the
+  /// sizes are fixed by the constructor), so a sampler given it back with set_rng draws the same
+  /// tasks from there on.
+  const std::mt19937_64& rng() const { return rng_; }
+  /// Moves the sampler to the position `rng` (a copy of what rng() returned).
+  void set_rng(const std::mt19937_64& rng) { rng_ = rng; }
+
   const GlyphBank& train_set() const { return data_.train; }
   const GlyphBank& test_set() const { return data_.test; }
   int64_t batchsz() const { return batchsz_; }

@@ -146,6 +146,26 @@ ErrorTable misc_error_cases() {
        "unwritable directory",
        [] { save_state(std::vector<OptState>{OptState()}, kMissing); },
        {"save_state", kMissing}},
+      {"save_checkpoint",
+       "unwritable directory",
+       [] {
+         nn::Linear net(2, 3);
+         Adam opt(net.parameters());
+         save_checkpoint(kMissing, net, opt);
+       },
+       {"save_checkpoint", kMissing}},
+      {"load_checkpoint",
+       "missing file",
+       [] {
+         nn::Linear net(2, 3);
+         Adam opt(net.parameters());
+         (void)load_checkpoint(kMissing, net, opt);
+       },
+       {"load_checkpoint", kMissing}},
+      {"read_checkpoint_extra",
+       "missing file",
+       [] { (void)read_checkpoint_extra(kMissing); },
+       {"read_checkpoint_extra", kMissing}},
       // State utilities.
       {"recover_state_dict",
        "names that differ from the module's",

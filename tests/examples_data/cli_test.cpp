@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,9 +35,10 @@ std::vector<const char*> argv_of(std::initializer_list<const char*> args) {
   return argv;
 }
 
-Flags flags_of(std::initializer_list<const char*> args) {
+Flags flags_of(std::initializer_list<const char*> args,
+               const std::set<std::string>& switches = {}) {
   const std::vector<const char*> argv = argv_of(args);
-  return parse_flags("prog", static_cast<int>(argv.size()), argv.data());
+  return parse_flags("prog", static_cast<int>(argv.size()), argv.data(), switches);
 }
 
 // A program's settings, with one option of each kind.
@@ -46,6 +48,7 @@ struct TestConfig {
   int threads = 1;
   double rate = 0.5, lr = 0.25;
   std::string name = "default", pair;
+  bool verbose = false;
 };
 
 void add_test_options(Options& o, TestConfig& c) {
@@ -55,9 +58,9 @@ void add_test_options(Options& o, TestConfig& c) {
       .number_in("--rate", "R", "in [0, 1] (0.5)", c.rate, 0.0, 1.0)
       .positive("--lr", "LR", "step size", c.lr)
       .text("--name", "TEXT", "anything", c.name)
-      .add("--pair", "A,B", "two numbers", [&c](const std::string& flag, const std::string& value) {
-        c.pair = flag + "=" + value;
-      });
+      .add("--pair", "A,B", "two numbers",
+           [&c](const std::string& flag, const std::string& value) { c.pair = flag + "=" + value; })
+      .toggle("--verbose", "more output", c.verbose);
 }
 
 }  // namespace
@@ -87,6 +90,20 @@ TEST_CASE("parse_flags names the program and the argument it rejects", "[example
   CHECK_THROWS_WITH(flags_of({"-n", "3"}), "prog: unexpected argument '-n' (see --help)");
   CHECK_THROWS_WITH(flags_of({"--a", "1", "--steps"}), "prog: --steps needs a value (see --help)");
   CHECK_THROWS_AS(flags_of({"stray", "--help"}), Error);
+}
+
+TEST_CASE("parse_flags reads switches without a value and rejects one with a value",
+          "[examples][cli]") {
+  const std::set<std::string> switches = {"--resume", "--quiet"};
+  const Flags flags = flags_of({"--resume", "--a", "1", "--quiet"}, switches);
+  CHECK(flags.values ==
+        std::map<std::string, std::string>{{"--resume", ""}, {"--a", "1"}, {"--quiet", ""}});
+  // Without the switch list, --resume takes the next argument as its value.
+  CHECK(flags_of({"--resume", "--a"}).values.at("--resume") == "--a");
+  CHECK_THROWS_WITH(flags_of({"--resume=yes"}, switches),
+                    "prog: --resume takes no value (see --help)");
+  CHECK_THROWS_WITH(flags_of({"--resume", "yes"}, switches),
+                    "prog: unexpected argument 'yes' (see --help)");
 }
 
 TEST_CASE("parse_int accepts whole integers at or above the bound", "[examples][cli]") {
@@ -171,7 +188,9 @@ TEST_CASE("Options prints a usage line per option in declaration order", "[examp
         "  --lr LR          step size\n"
         "  --name TEXT      anything\n"
         "  --pair A,B       two numbers\n"
+        "  --verbose        more output\n"
         "  --a-very-long-flag VALUE no padding left\n");
+  CHECK(options.switches() == std::set<std::string>{"--verbose"});
 }
 
 TEST_CASE("Options::apply stores checked values and keeps the defaults of absent flags",
@@ -225,6 +244,7 @@ TEST_CASE("run_example runs with the flags applied, answers --help and returns 1
   CHECK(seen.count == 7);
   CHECK(seen.name == "x");
   CHECK(seen.rate == 0.5);
+  CHECK_FALSE(seen.verbose);
 
   CHECK(main_of({"--count", "7", "--help"}) == 0);
   CHECK(main_of({"--count", "0"}) == 1);
@@ -233,6 +253,13 @@ TEST_CASE("run_example runs with the flags applied, answers --help and returns 1
   CHECK(runs == 1);
   CHECK(main_of({"--name", "throw"}) == 1);
   CHECK(runs == 2);
+  // A switch is given alone.
+  CHECK(main_of({"--verbose", "--count", "8"}) == 0);
+  CHECK(runs == 3);
+  CHECK(seen.verbose);
+  CHECK(seen.count == 8);
+  CHECK(main_of({"--verbose=1"}) == 1);
+  CHECK(runs == 3);
 }
 
 TEST_CASE("make_out_dir creates nested folders and fails naming --out", "[examples][cli]") {
@@ -246,6 +273,8 @@ TEST_CASE("make_out_dir creates nested folders and fails naming --out", "[exampl
   CHECK_THROWS_WITH(make_out_dir("prog", file + "/sub"),
                     MG_CONTAINS("prog: cannot create --out '" + file + "/sub': "));
   CHECK_THROWS_WITH(make_out_dir("prog", file), MG_CONTAINS("prog: cannot create --out '" + file));
+  CHECK_THROWS_WITH(make_out_dir("prog", file, "--checkpoint"),
+                    MG_CONTAINS("prog: cannot create --checkpoint '" + file));
 }
 
 TEST_CASE("use_threads sets the requested or the automatic thread count", "[examples][cli]") {

@@ -131,6 +131,26 @@ TEST_CASE("OmniglotNShot samples N-way K-shot tasks with consistent labels", "[e
   CHECK(a.x_qry.to_vector<float>() != b.x_qry.to_vector<float>());
 }
 
+TEST_CASE("OmniglotNShot continues from a restored rng position", "[examples][nshot]") {
+  OmniglotNShot db(tagged_split(), 2, 3, 1, 2, 5, std::mt19937_64(11));
+  db.next("train");
+  db.next("test");
+  const std::mt19937_64 position = db.rng();
+  const NShotBatch train = db.next("train"), test = db.next("test");
+  // Another sampler (another seed, other draws) moved to the saved position.
+  OmniglotNShot resumed(tagged_split(), 2, 3, 1, 2, 5, std::mt19937_64(99));
+  resumed.next("train");
+  resumed.set_rng(position);
+  CHECK(resumed.rng() == position);
+  const NShotBatch train2 = resumed.next("train"), test2 = resumed.next("test");
+  CHECK(train2.x_spt.to_vector<float>() == train.x_spt.to_vector<float>());
+  CHECK(train2.y_spt.to_vector<int64_t>() == train.y_spt.to_vector<int64_t>());
+  CHECK(train2.x_qry.to_vector<float>() == train.x_qry.to_vector<float>());
+  CHECK(train2.y_qry.to_vector<int64_t>() == train.y_qry.to_vector<int64_t>());
+  CHECK(test2.x_qry.to_vector<float>() == test.x_qry.to_vector<float>());
+  CHECK(resumed.rng() == db.rng());
+}
+
 TEST_CASE("OmniglotNShot rejects impossible task sizes", "[examples][nshot]") {
   CHECK_THROWS_WITH(OmniglotNShot(tagged_split(), 1, 2, 4, 3, 5, std::mt19937_64(1)),
                     MG_CONTAINS("k_shot + k_query = 4 + 3 exceeds the 6 drawings"));

@@ -1,4 +1,5 @@
-// Generator: seeding, counter offsets, distributions of rand / randn / randint.
+// Generator: seeding, counter offsets, saving and restoring the position, distributions of rand /
+// randn / randint.
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -165,6 +166,42 @@ TEST_CASE("the default generator is seeded by manual_seed", "[generator]") {
   Generator same(123);
   CHECK(rand({5}, {}, &same).to_vector<float>() == a);
   CHECK(&default_generator() == &default_generator());
+}
+
+TEST_CASE("a restored state continues the stream with the identical numbers", "[generator]") {
+  Generator g(0x5eed);
+  rand({7}, kFloat32, &g);
+  randn({3}, kFloat64, &g);
+  const GeneratorState saved = g.state();
+  CHECK(saved == GeneratorState{0x5eed, g.offset()});
+  CHECK(saved.offset == 2 + 3);
+  const auto next_u = rand({9}, kFloat64, &g).to_vector<double>();
+  const auto next_z = randn({5}, kFloat32, &g).to_vector<float>();
+  const auto next_k = randint(0, 1000, {6}, kInt64, &g).to_vector<int64_t>();
+  const GeneratorState after = g.state();
+  CHECK(after.offset > saved.offset);
+
+  // The same generator, moved back, and another one moved there from another seed.
+  Generator other(99);
+  rand({13}, kFloat32, &other);
+  for (Generator* h : {&g, &other}) {
+    h->set_state(saved);
+    CHECK(h->state() == saved);
+    CHECK(h->seed() == 0x5eed);
+    CHECK(rand({9}, kFloat64, h).to_vector<double>() == next_u);
+    CHECK(randn({5}, kFloat32, h).to_vector<float>() == next_z);
+    CHECK(randint(0, 1000, {6}, kInt64, h).to_vector<int64_t>() == next_k);
+    CHECK(h->state() == after);
+  }
+
+  // A position far along the stream (near the end of the 64-bit counter range) is valid as well.
+  const GeneratorState far{7, (uint64_t{1} << 63) + 5};
+  g.set_state(far);
+  CHECK(g.reserve(2) == std::pair<uint64_t, uint64_t>{7, far.offset});
+  CHECK(g.state() == GeneratorState{7, far.offset + 2});
+  // manual_seed still restarts from counter 0.
+  g.manual_seed(0x5eed);
+  CHECK(g.state() == GeneratorState{0x5eed, 0});
 }
 
 TEST_CASE("concurrent reservations never overlap", "[generator]") {
