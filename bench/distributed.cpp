@@ -53,8 +53,8 @@ double collective_seconds(int iters, F body) {
     const auto t0 = std::chrono::steady_clock::now();
     body();
     const double mine = seconds_since(t0);
-    times.push_back(
-        dist::all_reduce(mg::scalar_tensor(mine, mg::kFloat64), dist::ReduceOp::max).item<double>());
+    times.push_back(dist::all_reduce(mg::scalar_tensor(mine, mg::kFloat64), dist::ReduceOp::max)
+                        .item<double>());
   }
   return bench::median_of(times);
 }
@@ -72,7 +72,8 @@ LinkFit measure_all_reduce(int world) {
                         int64_t{16} << 20, int64_t{64} << 20}) {
     const mg::Tensor x = mg::ones({bytes / 4});
     const int iters = bytes >= (int64_t{16} << 20) ? 5 : 50;
-    const double t = collective_seconds(iters, [&] { bench::g_sink = dist::all_reduce(x).raw_data(); });
+    const double t =
+        collective_seconds(iters, [&] { bench::g_sink = dist::all_reduce(x).raw_data(); });
     const double bus = 2.0 * (world - 1) / world * static_cast<double>(bytes) / t;
     fmt::print("  {:>12} {:>12.1f} {:>14.2f}\n", bytes, t * 1e6, bus / 1e9);
     if (bytes == 4) fit.latency = t;
@@ -161,7 +162,8 @@ int main() {
       const double per_task = (big.step_seconds - big.all_reduce_seconds) / big.tasks_per_rank;
       const auto bytes = static_cast<double>(big.bytes);
       fmt::print(
-          "\nshared memory here: all_reduce latency {:.1f} us, best bus bandwidth {:.2f} GB/s; compute "
+          "\nshared memory here: all_reduce latency {:.1f} us, best bus bandwidth {:.2f} GB/s; "
+          "compute "
           "{:.1f} ms per task per rank; {:.0f} KiB of gradients per step\n",
           link.latency * 1e6, link.bandwidth / 1e9, per_task * 1e3, bytes / 1024.0);
       fmt::print(
@@ -177,8 +179,7 @@ int main() {
       for (int n : {8, 64, 512}) {
         for (double gbit : {100.0, 400.0}) {
           const double bw = gbit * 1e9 / 8.0;
-          const double t = 2.0 * (n - 1) * kNodeLatencySeconds +
-                           2.0 * (n - 1) / n * bytes / bw;
+          const double t = 2.0 * (n - 1) * kNodeLatencySeconds + 2.0 * (n - 1) / n * bytes / bw;
           fmt::print("  {:>6} {:>6.0f} Gb/s {:>16.3f} {:>18.0f} {:>18.0f}\n", n, gbit, t * 1e3,
                      tasks_needed(t, per_task), tasks_needed(t, kGpuSecondsPerTask));
         }

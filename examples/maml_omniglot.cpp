@@ -27,18 +27,28 @@
 // interrupted. The options that shape the run must be the checkpoint's; --epochs may grow, and
 // --out, --threads (the results do not depend on it) and --device may change.
 //
+// Distributed: `mpirun -np N maml_omniglot --distributed` splits every meta-batch's tasks over the
+// N ranks (distributed::meta_batch): each rank adapts its share, one bucketed all_reduce sums the
+// meta-gradient, and every rank applies the same Adam step; after every epoch the ranks check that
+// their parameters and buffers are still identical. Rank 0 prints and writes the outputs and the
+// checkpoint; every rank reads the checkpoint on --resume. With the same seed and --task_num the
+// run follows the single-process one (the meta-gradient's sum differs only in order).
+//
 // Usage: maml_omniglot [--n_way 5] [--k_spt 1] [--k_qry 15] [--task_num 4] [--epochs 12]
 //          [--steps 100] [--test_steps 15] [--seed 1] [--device cpu] [--data hershey|omniglot]
 //          [--root DIR] [--threads auto] [--out DIR] [--checkpoint DIR] [--checkpoint_every 50]
-//          [--resume]
+//          [--resume] [--distributed]
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "examples/common/cli.hpp"
@@ -53,6 +63,7 @@
 namespace mg = metagrad;
 namespace nn = metagrad::nn;
 namespace ex = metagrad::examples;
+namespace dist = metagrad::distributed;
 
 namespace {
 
@@ -72,6 +83,7 @@ struct Config {
   std::string checkpoint;  // empty: no checkpoints
   int64_t checkpoint_every = 50;
   bool resume = false;
+  bool distributed = false;  // split the tasks over the ranks of mpirun
 };
 
 // The options of maml_omniglot, stored into `c`.
@@ -102,7 +114,11 @@ void add_options(ex::Options& o, Config& c) {
             c.checkpoint)
       .integer("--checkpoint_every", "K", "meta-steps between checkpoints (50)", c.checkpoint_every,
                1)
-      .toggle("--resume", "continue from the checkpoint in --checkpoint DIR", c.resume);
+      .toggle("--resume", "continue from the checkpoint in --checkpoint DIR", c.resume)
+      .toggle("--distributed",
+              "split each meta-batch's tasks over the ranks of mpirun\n(one all_reduce of the "
+              "meta-gradient per step)",
+              c.distributed);
 }
 
 // Checks the choices among the options' values (and that --resume has a --checkpoint folder) and
@@ -145,6 +161,58 @@ mg::MetaBatchOptions task_options(mg::Device device) {
           .parallel = {.workers = device.is_cuda() ? 1 : 0}};
 }
 
+// The query losses and top-1 accuracies of a batch's tasks, each adapted to its support set. When
+// training, the mean query loss's meta-gradient goes to net's .grad; otherwise the query set is
+// only scored. With --distributed the ranks share the tasks and every rank gets every task's
+// results.
+struct TaskResults {
+  mg::TensorList losses;
+  std::vector<double> accs;
+};
+
+TaskResults run_tasks(nn::Module& net, const ex::NShotBatch& batch, bool training,
+                      const Config& cfg) {
+  const int64_t task_num = batch.x_spt.size(0);
+  std::vector<double> accs(static_cast<size_t>(task_num), 0.0);
+  const mg::MetaTask task = [&](nn::Module& replica, int64_t i) {
+    adapt(replica, batch, i);
+    std::optional<mg::NoGradGuard> no_grad;  // scoring only: .detach() in the tutorial
+    if (!training) no_grad.emplace();
+    const mg::Tensor y_qry = batch.y_qry.select(0, i);
+    const mg::Tensor qry_logits = replica(batch.x_qry.select(0, i));
+    accs[static_cast<size_t>(i)] = ex::top1_accuracy(qry_logits, y_qry);
+    return mg::cross_entropy(qry_logits, y_qry);
+  };
+  if (!cfg.distributed)
+    return {mg::meta_batch(net, task_num, task, task_options(cfg.device)), accs};
+  mg::TensorList losses = dist::meta_batch(net, task_num, task, task_options(cfg.device));
+  // Each rank scored its share; the others' entries are zeros, so the sum fills them all.
+  return {losses, dist::all_reduce(mg::tensor(accs, mg::kFloat64)).to_vector<double>()};
+}
+
+// --distributed: checks that every rank holds rank 0's parameters and buffers, bit for bit.
+void check_replicas(const nn::Module& net, int64_t epoch) {
+  mg::NoGradGuard no_grad;
+  std::vector<std::string> names;
+  mg::TensorList values;
+  for (const auto& [name, t] : net.named_parameters()) names.push_back(name), values.push_back(t);
+  for (const auto& [name, t] : net.named_buffers()) names.push_back(name), values.push_back(t);
+  const mg::TensorList root = dist::broadcast(values, 0);
+  int64_t first_difference = -1;
+  for (size_t k = 0; k < values.size() && first_difference < 0; ++k)
+    if (mg::any(mg::ne(values[k], root[k])).item<bool>())
+      first_difference = static_cast<int64_t>(k);
+  const mg::Tensor worst = dist::all_reduce(
+      mg::scalar_tensor(static_cast<double>(first_difference), mg::kInt64), dist::ReduceOp::max);
+  MG_CHECK(worst.item<int64_t>() < 0,
+           "{}: after epoch {} the ranks' networks differ from rank 0's{}; the ranks must run the "
+           "same program on the same data",
+           kProgram, epoch + 1,
+           first_difference >= 0 ? fmt::format(" (rank {}: {})", dist::rank(),
+                                               names[static_cast<size_t>(first_difference)])
+                                 : std::string());
+}
+
 // DIR/maml-checkpoint.safetensors of --checkpoint DIR.
 std::string checkpoint_path(const Config& cfg) {
   return (std::filesystem::path(cfg.checkpoint) / kCheckpointName).string();
@@ -168,11 +236,13 @@ struct Run {
   int64_t done() const { return state.epoch * cfg.steps + state.step; }
 
   // Writes the checkpoint of the current position (nothing without --checkpoint).
+  // With --distributed rank 0 writes it (every rank holds the same state).
   void save() {
     if (cfg.checkpoint.empty()) return;
     state.sampler = db.rng();
     state.generator = mg::default_generator().state();
-    mg::save_checkpoint(checkpoint_path(cfg), net, meta_opt, ex::encode_run_state(state));
+    if (dist::rank() == 0)
+      mg::save_checkpoint(checkpoint_path(cfg), net, meta_opt, ex::encode_run_state(state));
     saved_at = done();
   }
   // Writes the checkpoint when a multiple of --checkpoint_every meta-steps is done.
@@ -190,26 +260,16 @@ void train(Run& r, ex::Progress& progress) {
     const auto step_start = std::chrono::steady_clock::now();
     const ex::NShotBatch batch = r.db.next("train");
     const int64_t task_num = batch.x_spt.size(0);
-    std::vector<double> accs(static_cast<size_t>(task_num));
     // set_to_none: a resumed run, whose parameters start without a .grad, then accumulates the
     // meta-gradient exactly as the uninterrupted run does.
     r.meta_opt.zero_grad(/*set_to_none=*/true);
     // The mean query loss of the adapted networks, differentiated back to the initial parameters.
-    const mg::TensorList qry_losses = mg::meta_batch(
-        r.net, task_num,
-        [&](nn::Module& replica, int64_t i) {
-          adapt(replica, batch, i);
-          const mg::Tensor y_qry = batch.y_qry.select(0, i);
-          const mg::Tensor qry_logits = replica(batch.x_qry.select(0, i));
-          accs[static_cast<size_t>(i)] = ex::top1_accuracy(qry_logits, y_qry);
-          return mg::cross_entropy(qry_logits, y_qry);
-        },
-        task_options(cfg.device));
+    const TaskResults results = run_tasks(r.net, batch, /*training=*/true, cfg);
     r.meta_opt.step();
     r.state.train_seconds += ex::seconds_since(step_start);
-    const double loss = mg::stack(qry_losses).mean().item<double>();
+    const double loss = mg::stack(results.losses).mean().item<double>();
     double acc_sum = 0.0;
-    for (double a : accs) acc_sum += a;
+    for (double a : results.accs) acc_sum += a;
     const double acc = 100.0 * acc_sum / static_cast<double>(task_num);
     progress.step({epoch + 1, cfg.epochs, step + 1, cfg.steps, loss, acc});
     r.state.log.push_back(
@@ -230,21 +290,10 @@ void test(Run& r, int64_t epoch) {
   for (int64_t step = 0; step < cfg.test_steps; ++step) {
     const ex::NShotBatch batch = r.db.next("test");
     const int64_t task_num = batch.x_spt.size(0);
-    std::vector<double> accs(static_cast<size_t>(task_num));
-    const mg::TensorList qry_losses = mg::meta_batch(
-        r.net, task_num,
-        [&](nn::Module& replica, int64_t i) {
-          adapt(replica, batch, i);
-          mg::NoGradGuard no_grad;  // the query logits are only scored (.detach() in the tutorial)
-          const mg::Tensor y_qry = batch.y_qry.select(0, i);
-          const mg::Tensor qry_logits = replica(batch.x_qry.select(0, i));
-          accs[static_cast<size_t>(i)] = ex::top1_accuracy(qry_logits, y_qry);
-          return mg::cross_entropy(qry_logits, y_qry);
-        },
-        task_options(cfg.device));
+    const TaskResults results = run_tasks(r.net, batch, /*training=*/false, cfg);
     for (int64_t i = 0; i < task_num; ++i, ++tasks) {
-      loss_sum += qry_losses[static_cast<size_t>(i)].item<double>();
-      acc_sum += accs[static_cast<size_t>(i)];
+      loss_sum += results.losses[static_cast<size_t>(i)].item<double>();
+      acc_sum += results.accs[static_cast<size_t>(i)];
     }
   }
   ex::report_test(epoch, loss_sum / tasks, 100.0 * acc_sum / tasks, tasks, r.elapsed(),
@@ -290,8 +339,8 @@ void resume(Run& r) {
              r.state.epoch + 1, r.state.step + 1, r.done());
 }
 
-void run(Config cfg) {
-  complete(cfg);
+// The meta-training job (on this rank, with --distributed).
+void run_job(const Config& cfg) {
   const ex::ThreadChoice threads = ex::use_threads(cfg.threads);
   const mg::Device device = cfg.device;
   ex::make_out_dir(kProgram, cfg.out);
@@ -316,6 +365,10 @@ void run(Config cfg) {
       "meta-steps, {}, on {}\n",
       cfg.n_way, cfg.k_spt, cfg.k_qry, cfg.task_num, cfg.epochs, cfg.steps, threads.describe(),
       device.str());
+  if (cfg.distributed)
+    fmt::print("distributed: {} rank(s) over {}, each with its share of the {} tasks\n",
+               dist::world_size(), dist::backend_name(dist::current_group()->backend()),
+               cfg.task_num);
 
   // 2. The network and the meta-optimizer.
   nn::Sequential net = ex::make_few_shot_net(cfg.n_way);
@@ -336,13 +389,14 @@ void run(Config cfg) {
     train(r, progress);
     progress.break_line();
     test(r, r.state.epoch);
+    if (cfg.distributed) check_replicas(net, r.state.epoch);
     r.state.epoch += 1;
     r.state.step = 0;
-    write_outputs(r.state.log, cfg);  // 4. Plot (after every epoch, as the tutorial).
+    if (dist::rank() == 0) write_outputs(r.state.log, cfg);  // 4. Plot (after every epoch).
     plotted = true;
     r.save_if_due();
   }
-  if (!plotted) write_outputs(r.state.log, cfg);
+  if (!plotted && dist::rank() == 0) write_outputs(r.state.log, cfg);
   if (r.saved_at != r.done()) r.save();  // the checkpoint at the end of training
   const double train_seconds = r.state.train_seconds;
   fmt::print(
@@ -352,6 +406,23 @@ void run(Config cfg) {
       cfg.task_num, ex::format_duration(train_seconds), ex::format_duration(r.elapsed()));
   ex::print_written(cfg.out, "maml-accs.svg", "maml-log.csv");
   if (!cfg.checkpoint.empty()) fmt::print("checkpoint: {}\n", checkpoint_path(cfg));
+}
+
+// With --distributed each rank gets an equal share of the cores unless --threads says otherwise,
+// and only rank 0 prints.
+void run(Config cfg) {
+  complete(cfg);
+  if (!cfg.distributed) return run_job(cfg);
+  dist::ProcessGroup group = dist::init();
+  if (cfg.threads == 0) {
+    const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    const int ranks_here = local != nullptr ? std::max(1, std::atoi(local)) : group.world_size();
+    cfg.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / ranks_here);
+  }
+  if (group.rank() != 0 && std::freopen("/dev/null", "w", stdout) == nullptr)
+    throw mg::Error(fmt::format("{}: rank {} cannot silence its output", kProgram, group.rank()));
+  group.guard([&] { run_job(cfg); });
+  group.finalize();
 }
 
 }  // namespace

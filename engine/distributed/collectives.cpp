@@ -15,9 +15,12 @@ namespace {
 
 std::string_view op_name(ReduceOp op) {
   switch (op) {
-    case ReduceOp::sum: return "sum";
-    case ReduceOp::mean: return "mean";
-    case ReduceOp::max: return "max";
+    case ReduceOp::sum:
+      return "sum";
+    case ReduceOp::mean:
+      return "mean";
+    case ReduceOp::max:
+      return "max";
   }
   return "?";
 }
@@ -44,8 +47,8 @@ void agree(const std::string& call, const TensorList& tensors) {
 
 void check_root(int root, std::string_view call) {
   const int world = transport().size();
-  MG_CHECK(root >= 0 && root < world, "{}: root {} is not a rank of this world of {} rank(s)",
-           call, root, world);
+  MG_CHECK(root >= 0 && root < world, "{}: root {} is not a rank of this world of {} rank(s)", call,
+           root, world);
 }
 
 // Agrees on the call, then runs `fn` as a recorded op (Note [custom functions]).
@@ -178,7 +181,9 @@ TensorList all_reduce(const TensorList& tensors, ReduceOp op) {
   return run<AllReduceFunction>(fmt::format("all_reduce({})", op_name(op)), tensors, op);
 }
 
-Tensor all_reduce(const Tensor& tensor, ReduceOp op) { return all_reduce(TensorList{tensor}, op)[0]; }
+Tensor all_reduce(const Tensor& tensor, ReduceOp op) {
+  return all_reduce(TensorList{tensor}, op)[0];
+}
 
 TensorList broadcast(const TensorList& tensors, int root) {
   check_root(root, "broadcast");

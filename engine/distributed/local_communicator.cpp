@@ -35,8 +35,8 @@ class LocalCommunicator final : public Communicator {
  private:
   void check(std::string_view op) const {
     if (aborted_)
-      throw DistributedError(fmt::format("{}: the process group was aborted after: {}", op,
-                                         message_));
+      throw DistributedError(
+          fmt::format("{}: the process group was aborted after: {}", op, message_));
   }
 
   bool aborted_ = false;

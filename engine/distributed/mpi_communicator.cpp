@@ -56,16 +56,21 @@ void finalize_at_exit() {
 std::string mpi_error_text(int code) {
   char text[MPI_MAX_ERROR_STRING];
   int length = 0;
-  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) return fmt::format("MPI error {}", code);
+  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS)
+    return fmt::format("MPI error {}", code);
   return std::string(text, static_cast<size_t>(length));
 }
 
 MPI_Datatype mpi_type(DType dtype, std::string_view op) {
   switch (dtype) {
-    case DType::Float32: return MPI_FLOAT;
-    case DType::Float64: return MPI_DOUBLE;
-    case DType::Int64: return MPI_INT64_T;
-    default: break;
+    case DType::Float32:
+      return MPI_FLOAT;
+    case DType::Float64:
+      return MPI_DOUBLE;
+    case DType::Int64:
+      return MPI_INT64_T;
+    default:
+      break;
   }
   throw DistributedError(fmt::format(
       "{}: dtype {} cannot be reduced; use float32, float64 or int64", op, dtype_name(dtype)));
@@ -140,8 +145,8 @@ class MpiCommunicator final : public Communicator {
     throw_if_aborted(op);
     auto* p = static_cast<char*>(data);
     for (int64_t done = 0; done < bytes; done += kMaxCount)
-      check(MPI_Bcast(p + done, static_cast<int>(std::min(kMaxCount, bytes - done)), MPI_BYTE,
-                      root, comm_),
+      check(MPI_Bcast(p + done, static_cast<int>(std::min(kMaxCount, bytes - done)), MPI_BYTE, root,
+                      comm_),
             op);
   }
 
@@ -182,8 +187,8 @@ class MpiCommunicator final : public Communicator {
     for (int peer = 0; peer < size_; ++peer) {
       if (peer == rank_) continue;
       MPI_Request request;
-      if (MPI_Isend(message_.data(), static_cast<int>(message_.size()), MPI_CHAR, peer,
-                    kFailureTag, signal_comm_, &request) == MPI_SUCCESS)
+      if (MPI_Isend(message_.data(), static_cast<int>(message_.size()), MPI_CHAR, peer, kFailureTag,
+                    signal_comm_, &request) == MPI_SUCCESS)
         sends.push_back(request);
     }
     // Wait for every peer to acknowledge (a peer failing at the same time counts: its own

@@ -99,7 +99,7 @@ TensorList packed_all_reduce(Communicator& comm, const TensorList& tensors, Redu
     if (bucket.size() == 1) {  // a bucket of one tensor is reduced in its own copy
       const size_t i = bucket[0];
       Tensor result = tensors[i].device().is_cpu() ? tensors[i].contiguous().clone()
-                                                    : tensors[i].to(kCPU).contiguous();
+                                                   : tensors[i].to(kCPU).contiguous();
       comm.all_reduce(result.raw_data(), result.numel(), dtype, combine_of(op), name);
       record_message(nbytes(result));
       if (op == ReduceOp::mean) divide(result.raw_data(), result.numel(), dtype, comm.size());
@@ -151,8 +151,7 @@ TensorList packed_broadcast(Communicator& comm, const TensorList& tensors, int r
   return out;
 }
 
-TensorList packed_all_gather(Communicator& comm, const TensorList& tensors,
-                             std::string_view name) {
+TensorList packed_all_gather(Communicator& comm, const TensorList& tensors, std::string_view name) {
   NoGradGuard no_grad;
   const std::vector<int64_t> offsets = byte_offsets(tensors);
   const int64_t per_rank = offsets.back();
@@ -172,7 +171,8 @@ TensorList packed_all_gather(Communicator& comm, const TensorList& tensors,
     const int64_t size = offsets[i + 1] - offsets[i];
     auto* dst = static_cast<char*>(result.raw_data());
     for (int r = 0; r < world; ++r)
-      std::memcpy(dst + r * size, all.data() + r * per_rank + offsets[i], static_cast<size_t>(size));
+      std::memcpy(dst + r * size, all.data() + r * per_rank + offsets[i],
+                  static_cast<size_t>(size));
     out[i] = to_device_of(result, tensors[i]);
   }
   return out;
@@ -229,7 +229,8 @@ TensorList packed_reduce_scatter(Communicator& comm, const TensorList& tensors, 
 namespace metagrad::distributed {
 
 CollectiveStats collective_stats() {
-  return {detail::g_calls.load(std::memory_order_relaxed), detail::g_bytes.load(std::memory_order_relaxed)};
+  return {detail::g_calls.load(std::memory_order_relaxed),
+          detail::g_bytes.load(std::memory_order_relaxed)};
 }
 
 void reset_collective_stats() {

@@ -126,7 +126,8 @@ TensorList DimPartitioner::slice(const TensorList& batch, const Partition& parti
   return out;
 }
 
-DimPartitioner dim_partitioner(int64_t dim, bool exclusive, bool keepdim, std::vector<int> workers) {
+DimPartitioner dim_partitioner(int64_t dim, bool exclusive, bool keepdim,
+                               std::vector<int> workers) {
   return {dim, exclusive, keepdim, std::move(workers)};
 }
 
@@ -161,9 +162,9 @@ BatchFn parallelize(PartitionFn fn, DimPartitioner partitioner, Reducer reducer)
     // the ranks, each slot holds its partition's result (and its gradient comes back unchanged).
     // A rank without a result that needs grad records the sum too (its zeros require grad), so
     // that it joins the backward collective.
-    const bool record = layout.requires_grad && is_grad_enabled() &&
-                        std::none_of(own.begin(), own.end(),
-                                     [](const Tensor& t) { return t.requires_grad(); });
+    const bool record =
+        layout.requires_grad && is_grad_enabled() &&
+        std::none_of(own.begin(), own.end(), [](const Tensor& t) { return t.requires_grad(); });
     bool placeholder_recorded = false;
     for (Tensor& slot : mine) {
       if (slot.defined()) continue;

@@ -32,9 +32,7 @@ Backend choose_backend(const ProcessGroupOptions& options) {
 
 }  // namespace
 
-std::string_view backend_name(Backend backend) {
-  return backend == Backend::mpi ? "mpi" : "local";
-}
+std::string_view backend_name(Backend backend) { return backend == Backend::mpi ? "mpi" : "local"; }
 
 bool launched_by_mpi() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
@@ -43,8 +41,8 @@ bool launched_by_mpi() {
 }
 
 ProcessGroup::ProcessGroup(ProcessGroupOptions options) : timeout_(options.timeout) {
-  MG_CHECK(options.timeout.count() > 0, "distributed::init: the timeout must be positive, got {} ms",
-           options.timeout.count());
+  MG_CHECK(options.timeout.count() > 0,
+           "distributed::init: the timeout must be positive, got {} ms", options.timeout.count());
   const std::lock_guard<std::mutex> lock(current_mutex());
   if (current_slot() != nullptr)
     throw DistributedError(
@@ -65,9 +63,10 @@ ProcessGroup::~ProcessGroup() {
   if (!comm_) return;
   if (!comm_->aborted()) {
     if (std::uncaught_exceptions() > 0) {
-      abort(fmt::format("rank {} stopped with an exception (run the work in ProcessGroup::guard "
-                        "to pass its message on)",
-                        comm_->rank()));
+      abort(
+          fmt::format("rank {} stopped with an exception (run the work in ProcessGroup::guard "
+                      "to pass its message on)",
+                      comm_->rank()));
     } else {
       try {
         finalize();

@@ -24,8 +24,8 @@ uint64_t fnv1a(std::string_view text) {
 }  // namespace
 
 std::string describe_call(std::string_view op, const TensorList& tensors) {
-  std::string text = fmt::format("{} with {} tensor{}", op, tensors.size(),
-                                 tensors.size() == 1 ? "" : "s");
+  std::string text =
+      fmt::format("{} with {} tensor{}", op, tensors.size(), tensors.size() == 1 ? "" : "s");
   for (size_t i = 0; i < tensors.size(); ++i) {
     text += i == 0 ? ": " : ", ";
     const Tensor& t = tensors[i];
@@ -44,8 +44,7 @@ void agree_on_call(Communicator& comm, std::string_view op, const std::string& d
   const uint64_t mine = fnv1a(description);
   std::vector<uint64_t> hashes(static_cast<size_t>(size));
   comm.meet(&mine, hashes.data(), sizeof(uint64_t), op);
-  if (std::all_of(hashes.begin(), hashes.end(), [&](uint64_t h) { return h == hashes[0]; }))
-    return;
+  if (std::all_of(hashes.begin(), hashes.end(), [&](uint64_t h) { return h == hashes[0]; })) return;
   std::vector<char> mine_text(kMaxDescription, '\0');
   std::memcpy(mine_text.data(), description.data(),
               std::min(description.size(), kMaxDescription - 1));

@@ -55,17 +55,20 @@ TensorList meta_batch(nn::Module& net, int64_t tasks, const MetaTask& task,
     }
     for (const Tensor& b : buffers) before_buffers.push_back(b.clone());
   }
-  const double scale =
-      options.reduction == MetaBatchReduction::Mean && tasks > 0 ? 1.0 / static_cast<double>(tasks)
-                                                                 : 1.0;
+  const double scale = options.reduction == MetaBatchReduction::Mean && tasks > 0
+                           ? 1.0 / static_cast<double>(tasks)
+                           : 1.0;
   std::vector<Tensor> raw_losses(static_cast<size_t>(last - first));
   MetaBatchOptions local = options;
   local.reduction = MetaBatchReduction::Sum;
-  ::metagrad::meta_batch(net, last - first, [&](nn::Module& replica, int64_t i) {
-    const Tensor loss = task(replica, first + i);
-    raw_losses[static_cast<size_t>(i)] = loss.defined() ? loss.detach() : loss;
-    return scale == 1.0 || !loss.defined() ? loss : loss * scale;
-  }, local);
+  ::metagrad::meta_batch(
+      net, last - first,
+      [&](nn::Module& replica, int64_t i) {
+        const Tensor loss = task(replica, first + i);
+        raw_losses[static_cast<size_t>(i)] = loss.defined() ? loss.detach() : loss;
+        return scale == 1.0 || !loss.defined() ? loss : loss * scale;
+      },
+      local);
 
   NoGradGuard no_grad;
   all_reduce_grads(leaves, ReduceOp::sum);

@@ -52,12 +52,13 @@ void check_against_reference(const mg::Dims& shape, uint64_t salt, Op op, Refere
     if (!g_ref[r].defined()) g_ref[r] = mg::zeros_like(xs[r]);
   REQUIRE(allclose(g, g_ref[static_cast<size_t>(me)]));
 
-  const Tensor gg_mine = mg::grad({(rank_input(me, shape, salt + 900).detach() * g).sum()}, {x},
-                                  {}, {.allow_unused = true})[0];
+  const Tensor gg_mine = mg::grad({(rank_input(me, shape, salt + 900).detach() * g).sum()}, {x}, {},
+                                  {.allow_unused = true})[0];
   const Tensor gg = gg_mine.defined() ? gg_mine : mg::zeros_like(x);
   Tensor projected;
   for (int r = 0; r < n; ++r) {
-    const Tensor s = (rank_input(r, shape, salt + 900).detach() * g_ref[static_cast<size_t>(r)]).sum();
+    const Tensor s =
+        (rank_input(r, shape, salt + 900).detach() * g_ref[static_cast<size_t>(r)]).sum();
     projected = projected.defined() ? projected + s : s;
   }
   const Tensor gg_ref =
@@ -131,8 +132,7 @@ TEST_CASE("all_gather and reduce_scatter are adjoint", "[distributed]") {
       {n, 2}, 7, [](const Tensor& x) { return dist::reduce_scatter({x})[0]; },
       [](const TensorList& xs, int r) { return sum_of(xs).select(0, r); });
   check_against_reference(
-      {n, 3}, 8,
-      [](const Tensor& x) { return dist::reduce_scatter({x}, dist::ReduceOp::mean)[0]; },
+      {n, 3}, 8, [](const Tensor& x) { return dist::reduce_scatter({x}, dist::ReduceOp::mean)[0]; },
       [n](const TensorList& xs, int r) {
         return sum_of(xs).select(0, r) / static_cast<double>(n);
       });
@@ -154,8 +154,8 @@ TEST_CASE("lists: mixed dtypes, views and empty tensors in few messages", "[dist
   for (int i = 0; i < 100; ++i)
     REQUIRE(out[static_cast<size_t>(i)].to_vector<float>() ==
             std::vector<float>(2, static_cast<float>(n * i + rank_sum)));
-  const Tensor expected = mg::arange(6, mg::kInt64).reshape({2, 3}).t() * n +
-                          static_cast<int64_t>(rank_sum);
+  const Tensor expected =
+      mg::arange(6, mg::kInt64).reshape({2, 3}).t() * n + static_cast<int64_t>(rank_sum);
   REQUIRE(out[100].dtype() == mg::kInt64);
   REQUIRE(out[100].to_vector<int64_t>() == expected.contiguous().to_vector<int64_t>());
   REQUIRE(out[101].shape() == mg::Dims{0, 3});

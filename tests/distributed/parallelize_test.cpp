@@ -44,8 +44,8 @@ TEST_CASE("dim_partitioner deals a batch as torchopt's does", "[distributed]") {
                       MG_CONTAINS("keepdim = false needs exclusive = true"));
   REQUIRE_THROWS_WITH(dist::dim_partitioner(0, false, true, {3}).partitions(4, 2),
                       MG_CONTAINS("worker 3 is not a rank"));
-  const TensorList shard = dist::dim_partitioner(-1, true, false)
-                               .slice({mg::arange(6.0).reshape({2, 3})}, {0, 2, 3});
+  const TensorList shard =
+      dist::dim_partitioner(-1, true, false).slice({mg::arange(6.0).reshape({2, 3})}, {0, 2, 3});
   REQUIRE(shard[0].to_vector<float>() == std::vector<float>{2.0f, 5.0f});
   REQUIRE_THROWS_WITH(dist::batch_partitioner.batch_size({mg::ones({3}), mg::ones({4})}),
                       MG_CONTAINS("batch size mismatch"));
@@ -61,14 +61,16 @@ TEST_CASE("parallelize matches the single-process loss and gradient", "[distribu
     dist::Reducer reducer;
     bool mean;
   };
-  const std::vector<Case> cases = {{dist::batch_partitioner, dist::mean_reducer, true},
-                                   {dist::exclusive_batch_partitioner, dist::sum_reducer, false},
-                                   {dist::dim_partitioner(0, true, false), dist::mean_reducer, true}};
+  const std::vector<Case> cases = {
+      {dist::batch_partitioner, dist::mean_reducer, true},
+      {dist::exclusive_batch_partitioner, dist::sum_reducer, false},
+      {dist::dim_partitioner(0, true, false), dist::mean_reducer, true}};
   for (const Case& c : cases) {
     // The reference: the partitions' results in one process.
     const std::vector<dist::Partition> parts = c.partitioner.partitions(5, n);
     TensorList results;
-    for (const dist::Partition& p : parts) results.push_back(task_loss(w0, c.partitioner.slice({batch}, p)));
+    for (const dist::Partition& p : parts)
+      results.push_back(task_loss(w0, c.partitioner.slice({batch}, p)));
     const Tensor reference = c.reducer(results);
     const Tensor ref_grad = mg::grad({reference}, {w0})[0];
 
@@ -88,17 +90,19 @@ TEST_CASE("parallelize without replicate gives each rank its partitions' gradien
   const int n = world().world_size();
   const Tensor batch = mg::testing::randn64({2, 4, 3}, 13).detach();  // fewer tasks than 3 ranks
   const Tensor w = mg::testing::randn64({3, 2}, 14);
-  const auto loss_fn = dist::parallelize(
-      [&](const TensorList& shard) { return task_loss(w, shard); }, dist::batch_partitioner,
-      dist::sum_reducer);
+  const auto loss_fn =
+      dist::parallelize([&](const TensorList& shard) { return task_loss(w, shard); },
+                        dist::batch_partitioner, dist::sum_reducer);
   const Tensor g = mg::grad({loss_fn({batch})}, {w}, {}, {.allow_unused = true})[0];
   // This rank's share of the sum's gradient; summed over ranks it is the whole gradient.
   Tensor mine = mg::zeros({3, 2}, mg::kFloat64);
   for (const dist::Partition& p : dist::batch_partitioner.partitions(2, n))
     if (p.rank == me)
       mine = mine + mg::grad({task_loss(w, dist::batch_partitioner.slice({batch}, p))}, {w})[0];
-  if (g.defined()) REQUIRE(allclose(g, mine));
-  else REQUIRE(allclose(mine, mg::zeros({3, 2}, mg::kFloat64)));
+  if (g.defined())
+    REQUIRE(allclose(g, mine));
+  else
+    REQUIRE(allclose(mine, mg::zeros({3, 2}, mg::kFloat64)));
 }
 
 TEST_CASE("parallelize refuses results that differ between partitions", "[distributed]") {

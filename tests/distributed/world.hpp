@@ -13,8 +13,7 @@ namespace metagrad::testing {
 
 /// The test executable's process group.
 inline distributed::ProcessGroup& world() {
-  static distributed::ProcessGroup group =
-      distributed::init({.timeout = std::chrono::seconds(60)});
+  static distributed::ProcessGroup group = distributed::init({.timeout = std::chrono::seconds(60)});
   return group;
 }
 

@@ -52,7 +52,9 @@ ErrorTable distributed_error_cases() {
        {"all_reduce", "tensor 0 is bool", "convert it to int64"}},
       {"all_reduce",
        "mean of int64",
-       [] { (void)dist::all_reduce(TensorList{i64({1, 2})}, dist::ReduceOp::mean); },
+       [] {
+         (void)dist::all_reduce(TensorList{i64({1, 2})}, dist::ReduceOp::mean);
+       },
        {"tensor 0 is int64; a mean needs float32 or float64 tensors"}},
       {"broadcast",
        "root outside the world",
@@ -64,15 +66,21 @@ ErrorTable distributed_error_cases() {
        {"reduce: root -1 is not a rank"}},
       {"all_gather",
        "undefined tensor",
-       [] { (void)dist::all_gather({f32({2}), Tensor()}); },
+       [] {
+         (void)dist::all_gather({f32({2}), Tensor()});
+       },
        {"all_gather: tensor 1 of the list is undefined"}},
       {"reduce_scatter",
        "leading dimension is not the world size",
-       [] { (void)dist::reduce_scatter({f32({3, 2})}); },
+       [] {
+         (void)dist::reduce_scatter({f32({3, 2})});
+       },
        {"reduce_scatter", "shape [3, 2]", "leading dimension of the world size 1"}},
       {"reduce_scatter",
        "max",
-       [] { (void)dist::reduce_scatter({f32({1, 2})}, dist::ReduceOp::max); },
+       [] {
+         (void)dist::reduce_scatter({f32({1, 2})}, dist::ReduceOp::max);
+       },
        {"reduce_scatter: supports sum and mean, not max"}},
       {"replicate",
        "undefined tensor",
@@ -84,7 +92,9 @@ ErrorTable distributed_error_cases() {
        {"reduce_replicated", "bool"}},
       {"all_reduce_grads",
        "undefined parameter",
-       [] { dist::all_reduce_grads({f32({1}), Tensor()}); },
+       [] {
+         dist::all_reduce_grads({f32({1}), Tensor()});
+       },
        {"all_reduce_grads: parameter 1 is undefined"}},
       {"dim_partitioner",
        "keepdim = false without exclusive",
