@@ -110,4 +110,15 @@ inline void replace_tensor(NamedTensors& ts, const std::string& name, const Tens
   REQUIRE(found);
 }
 
+/// Checks that `dir` holds exactly one entry, called `name` (no temporary file left behind by a
+/// failed atomic write).
+inline void check_only_file(const std::string& dir, const std::string& name) {
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    ++files;
+    CHECK(entry.path().filename() == name);
+  }
+  CHECK(files == 1);
+}
+
 }  // namespace metagrad::testing

@@ -395,12 +395,7 @@ TEST_CASE("a failed save leaves the previous checkpoint in place", "[optim][chec
   CHECK_THROWS_WITH(save_state({s}, tmp.file("no/such/folder/ckpt.safetensors")),
                     MG_CONTAINS("save_state"));
   CHECK(std::filesystem::directory_iterator(tmp.dir) != std::filesystem::directory_iterator());
-  int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(tmp.dir)) {
-    ++files;
-    CHECK(entry.path().filename() == "ckpt.safetensors");  // no temporary file left behind
-  }
-  CHECK(files == 1);
+  check_only_file(tmp.dir, "ckpt.safetensors");
 }
 
 }  // namespace
