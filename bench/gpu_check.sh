@@ -4,7 +4,7 @@
 #   2. a -Dcuda=enabled release build in <repo>/build-gpu (for the GPU's own architecture) of what
 #      the following steps run;
 #   3. meson test --suite cuda;
-#   4. golden_check --device cuda;
+#   4. golden_check --device cuda, and the nccl backend's test (tests/distributed/nccl_tests);
 #   5. the benchmarks: bench/gpu_bench (copy bandwidth, fused Adam 100M and 10M, sinusoid MAML) and
 #      bench/maml_omniglot --device cuda (32 tasks), then their PyTorch peers bench/gpu_peers.py;
 #   6. the table of metagrad vs PyTorch against the targets (bench/gpu_table.py).
@@ -110,13 +110,16 @@ EOF
 # shellcheck disable=SC2016,SC2086  # expanded by the inner shell; the target list is split
 if ! step "build" 240 bash -c '"$@" > "$0" 2>&1' "$results/build.log" \
   ninja -C "$build" -j "${GPU_CHECK_JOBS:-$(nproc)}" $targets tests/golden_check/golden_check \
-  bench/gpu_bench bench/maml_omniglot; then
+  tests/distributed/nccl_tests bench/gpu_bench bench/maml_omniglot; then
   tail -n 40 "$results/build.log"
 fi
 
 step "meson test --suite cuda" 120 meson test -C "$build" --no-rebuild --suite cuda \
   --print-errorlogs || true
 step "golden_check --device cuda" 60 "$build/tests/golden_check/golden_check" --device cuda || true
+# The nccl backend of metagrad::distributed in a world of one rank (one GPU here; NCCL refuses two
+# ranks on one device, so more ranks need a machine with more GPUs).
+step "nccl_tests (world of one)" 60 "$build/tests/distributed/nccl_tests" || true
 
 rm -f "$results/metagrad.jsonl" "$results/pytorch.jsonl"
 json_step "gpu_bench" 60 "$results/metagrad.jsonl" "$build/bench/gpu_bench" || true

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string_view>
 
+#include "engine/device.hpp"
 #include "engine/distributed/process_group.hpp"
 #include "engine/dtype.hpp"
 
@@ -44,6 +45,19 @@ class Communicator {
   /// out <- combine over ranks s of s's in[rank * count .. (rank + 1) * count).
   virtual void reduce_scatter(const void* in, void* out, int64_t count, DType dtype,
                               Combine combine, std::string_view op) = 0;
+  /// True when this transport moves buffers in `device`'s memory itself (NCCL, for the CUDA device
+  /// it is bound to); the collectives stage tensors on other devices through host memory.
+  virtual bool moves_device_buffers(Device device) const;
+  /// all_reduce on `device` memory (only where moves_device_buffers(device)).
+  virtual void device_all_reduce(void* data, int64_t count, DType dtype, Combine combine,
+                                 std::string_view op);
+  /// broadcast on device memory.
+  virtual void device_broadcast(void* data, int64_t bytes, int root, std::string_view op);
+  /// all_gather on device memory.
+  virtual void device_all_gather(const void* in, void* out, int64_t bytes, std::string_view op);
+  /// reduce_scatter on device memory.
+  virtual void device_reduce_scatter(const void* in, void* out, int64_t count, DType dtype,
+                                     Combine combine, std::string_view op);
   /// Tells the other ranks that this one failed with `message` (see ProcessGroup::abort), waits
   /// at most `grace` for their acknowledgements, and marks the transport aborted. Never throws.
   virtual void abort(std::string_view message, std::chrono::milliseconds grace) noexcept = 0;
@@ -59,5 +73,12 @@ std::unique_ptr<Communicator> make_local_communicator();
 /// MPI over the processes of the launcher (MPI_Init_thread on first use). Throws DistributedError
 /// when this build has no MPI.
 std::unique_ptr<Communicator> make_mpi_communicator(std::chrono::milliseconds timeout);
+
+/// NCCL between the ranks' GPUs for buffers on CUDA device `cuda_device` (-1: the launcher's local
+/// rank modulo the device count), over `host` for everything else: the meeting of the ranks,
+/// failures and host buffers. Throws DistributedError when this build has no NCCL, NCCL does not
+/// load or there is no CUDA device.
+std::unique_ptr<Communicator> make_nccl_communicator(std::unique_ptr<Communicator> host,
+                                                     int cuda_device);
 
 }  // namespace metagrad::distributed::detail

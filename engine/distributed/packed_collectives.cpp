@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "engine/grad_mode.hpp"
+#include "engine/ops/binary.hpp"
 #include "engine/ops/factory.hpp"
+#include "engine/ops/index_ops.hpp"
 
 namespace metagrad::distributed::detail {
 
@@ -87,12 +89,44 @@ std::vector<int64_t> byte_offsets(const TensorList& tensors) {
   return offsets;
 }
 
+// True when every tensor lies on one device whose buffers the transport moves itself (NCCL): the
+// collectives then pack and unpack with device ops instead of staging through host memory.
+bool on_transport_device(const Communicator& comm, const TensorList& tensors) {
+  if (tensors.empty() || !comm.moves_device_buffers(tensors[0].device())) return false;
+  for (const Tensor& t : tensors)
+    if (t.device() != tensors[0].device()) return false;
+  return true;
+}
+
+// all_reduce on the transport's device: a bucket is the flattened tensors of one dtype,
+// concatenated by a device op, reduced in place and sliced back.
+TensorList device_all_reduce(Communicator& comm, const TensorList& tensors, ReduceOp op,
+                             std::string_view name) {
+  TensorList out(tensors.size());
+  for (const std::vector<size_t>& bucket : reduction_buckets(tensors)) {
+    TensorList flat;
+    for (size_t i : bucket) flat.push_back(tensors[i].reshape({-1}));
+    Tensor buffer = cat(flat).contiguous();
+    comm.device_all_reduce(buffer.raw_data(), buffer.numel(), buffer.dtype(), combine_of(op), name);
+    record_message(nbytes(buffer));
+    if (op == ReduceOp::mean) buffer = buffer / static_cast<double>(comm.size());
+    int64_t offset = 0;
+    for (size_t i : bucket) {
+      const int64_t n = tensors[i].numel();
+      out[i] = buffer.slice(0, offset, offset + n).reshape(tensors[i].shape()).clone();
+      offset += n;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 TensorList packed_all_reduce(Communicator& comm, const TensorList& tensors, ReduceOp op,
                              std::string_view name) {
   check_reducible(tensors, op, name);
   NoGradGuard no_grad;
+  if (on_transport_device(comm, tensors)) return device_all_reduce(comm, tensors, op, name);
   TensorList out(tensors.size());
   for (const std::vector<size_t>& bucket : reduction_buckets(tensors)) {
     const DType dtype = tensors[bucket[0]].dtype();
@@ -133,6 +167,16 @@ TensorList packed_all_reduce(Communicator& comm, const TensorList& tensors, Redu
 TensorList packed_broadcast(Communicator& comm, const TensorList& tensors, int root,
                             std::string_view name) {
   NoGradGuard no_grad;
+  if (on_transport_device(comm, tensors)) {  // one message per tensor, on the device
+    TensorList out;
+    for (const Tensor& t : tensors) {
+      Tensor result = t.contiguous().clone();
+      comm.device_broadcast(result.raw_data(), nbytes(result), root, name);
+      record_message(nbytes(result));
+      out.push_back(result);
+    }
+    return out;
+  }
   const std::vector<int64_t> offsets = byte_offsets(tensors);
   std::vector<char> buffer(static_cast<size_t>(offsets.back()));
   if (comm.rank() == root)
@@ -153,6 +197,19 @@ TensorList packed_broadcast(Communicator& comm, const TensorList& tensors, int r
 
 TensorList packed_all_gather(Communicator& comm, const TensorList& tensors, std::string_view name) {
   NoGradGuard no_grad;
+  if (on_transport_device(comm, tensors)) {  // one message per tensor, on the device
+    TensorList out;
+    for (const Tensor& t : tensors) {
+      const Tensor in = t.contiguous();
+      Dims shape = t.shape();
+      shape.insert(0, comm.size());
+      Tensor result = empty(shape, TensorOptions(t.dtype(), t.device()));
+      comm.device_all_gather(in.raw_data(), result.raw_data(), nbytes(in), name);
+      record_message(nbytes(in));
+      out.push_back(result);
+    }
+    return out;
+  }
   const std::vector<int64_t> offsets = byte_offsets(tensors);
   const int64_t per_rank = offsets.back();
   std::vector<char> mine(static_cast<size_t>(per_rank));
@@ -189,6 +246,20 @@ TensorList packed_reduce_scatter(Communicator& comm, const TensorList& tensors, 
              "{} (slice r goes to rank r)",
              name, i, shape_str(tensors[i].shape()), world);
   NoGradGuard no_grad;
+  if (on_transport_device(comm, tensors)) {  // one message per tensor, on the device
+    TensorList out;
+    for (const Tensor& t : tensors) {
+      const Tensor in = t.contiguous();
+      Dims shape = t.shape();
+      shape.erase(0);
+      Tensor result = empty(shape, TensorOptions(t.dtype(), t.device()));
+      comm.device_reduce_scatter(in.raw_data(), result.raw_data(), result.numel(), t.dtype(),
+                                 Combine::sum, name);
+      record_message(nbytes(in));
+      out.push_back(op == ReduceOp::mean ? result / static_cast<double>(world) : result);
+    }
+    return out;
+  }
   TensorList out(tensors.size());
   for (const std::vector<size_t>& bucket : reduction_buckets(tensors)) {
     const DType dtype = tensors[bucket[0]].dtype();

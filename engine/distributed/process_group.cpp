@@ -48,8 +48,12 @@ ProcessGroup::ProcessGroup(ProcessGroupOptions options) : timeout_(options.timeo
     throw DistributedError(
         "distributed::init: a process group already exists; finalize it (or let it go out of "
         "scope) before making another");
-  comm_ = choose_backend(options) == Backend::mpi ? detail::make_mpi_communicator(timeout_)
-                                                  : detail::make_local_communicator();
+  const Backend backend = choose_backend(options);
+  const bool over_mpi = backend == Backend::mpi ||
+                        (backend == Backend::nccl && is_mpi_available() && launched_by_mpi());
+  comm_ = over_mpi ? detail::make_mpi_communicator(timeout_) : detail::make_local_communicator();
+  if (backend == Backend::nccl)
+    comm_ = detail::make_nccl_communicator(std::move(comm_), options.cuda_device);
   current_slot() = this;
 }
 

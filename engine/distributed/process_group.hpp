@@ -44,13 +44,20 @@ enum class Backend {
   /// Open MPI over the processes `mpirun` started (shared memory within a node, the network
   /// between nodes). CUDA tensors are staged through host memory.
   mpi,
+  /// NCCL between the ranks' GPUs for CUDA tensors (one GPU per rank), with MPI (under a
+  /// launcher; the world of one otherwise) for CPU tensors, the meeting of the ranks and failures.
+  nccl,
 };
 
-/// The name of a backend ("local", "mpi").
+/// The name of a backend ("local", "mpi", "nccl").
 std::string_view backend_name(Backend backend);
 
 /// True when this build has the MPI backend (-Dmpi=auto found Open MPI, or -Dmpi=enabled).
 bool is_mpi_available();
+
+/// True when this build has the nccl backend (a CUDA build with NCCL's header), NCCL loads and a
+/// CUDA device is present.
+bool is_nccl_available();
 
 /// True when this process was started by an MPI launcher (mpirun / mpiexec / srun set the
 /// environment that says so).
@@ -63,6 +70,9 @@ struct ProcessGroupOptions {
   std::optional<Backend> backend;
   /// How long a collective waits for the other ranks before it fails (and tells them so).
   std::chrono::milliseconds timeout = std::chrono::minutes(5);
+  /// nccl: the CUDA device of this rank, whose tensors NCCL reduces; -1 chooses the launcher's
+  /// local rank modulo the number of devices.
+  int cuda_device = -1;
 };
 
 namespace detail {

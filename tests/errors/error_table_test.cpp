@@ -93,6 +93,7 @@ const std::map<std::string, std::string> kExempt = {
     {"accelerated_op_available", "any device: false where the fused op cannot run"},
     {"backend_name", "every Backend has a name"},
     {"is_mpi_available", "no arguments"},
+    {"is_nccl_available", "no arguments"},
     {"launched_by_mpi", "no arguments"},
     {"is_initialized", "no arguments"},
     {"current_group", "no arguments"},
