@@ -40,7 +40,8 @@ TensorList meta_batch(nn::Module& net, int64_t tasks, const MetaTask& task,
                       const MetaBatchOptions& options) {
   MG_CHECK(tasks >= 0, "distributed::meta_batch: the task count must be >= 0, got {}", tasks);
   const int me = rank(), world = world_size();
-  const auto [first, last] = task_share(tasks, me, world);
+  const std::pair<int64_t, int64_t> share = task_share(tasks, me, world);
+  const int64_t first = share.first, last = share.second;  // (named: lambdas capture them)
   const TensorList leaves = gradient_leaves(net, options.inputs);
   TensorList buffers = net.buffers();
 
