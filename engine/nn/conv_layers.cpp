@@ -42,16 +42,21 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
   check_window(kernel_size, options.stride, options.padding, options.dilation, "Conv2d");
   MG_CHECK(is_floating(options.dtype), "Conv2d: parameters must be float32 or float64, got {}",
            dtype_name(options.dtype));
+  MG_CHECK(
+      options.groups > 0 && in_channels % options.groups == 0 && out_channels % options.groups == 0,
+      "Conv2d: groups = {} must be positive and divide in_channels ({}) and out_channels ({})",
+      options.groups, in_channels, out_channels);
   options_.generator = nullptr;  // used once, here; a copy of the layer must not keep it
   register_parameter(
-      "weight", empty({out_channels, in_channels, kernel_size.h, kernel_size.w}, options.dtype));
+      "weight", empty({out_channels, in_channels / options.groups, kernel_size.h, kernel_size.w},
+                      options.dtype));
   register_parameter("bias", options.bias ? empty({out_channels}, options.dtype) : Tensor());
   reset_parameters(options.generator);
 }
 
 void Conv2d::reset_parameters(Generator* generator) {
   // PyTorch: kaiming_uniform_(a = sqrt(5)) -> U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias likewise,
-  // with fan_in = in_channels * kh * kw.
+  // with fan_in = in_channels / groups * kh * kw.
   init::kaiming_uniform_(weight(), std::sqrt(5.0), init::FanMode::FanIn,
                          init::Nonlinearity::LeakyReLU, generator);
   if (bias().defined()) {
@@ -62,7 +67,8 @@ void Conv2d::reset_parameters(Generator* generator) {
 }
 
 Tensor Conv2d::forward(const Tensor& input) {
-  return conv2d(input, weight(), bias(), options_.stride, options_.padding, options_.dilation);
+  return conv2d(input, weight(), bias(), options_.stride, options_.padding, options_.dilation,
+                options_.groups);
 }
 
 std::string Conv2d::extra_repr() const {
@@ -70,6 +76,7 @@ std::string Conv2d::extra_repr() const {
                                 tuple_str(kernel_size_), tuple_str(options_.stride));
   if (!same(options_.padding, 0)) out += ", padding=" + tuple_str(options_.padding);
   if (!same(options_.dilation, 1)) out += ", dilation=" + tuple_str(options_.dilation);
+  if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
   if (!bias().defined()) out += ", bias=False";
   return out;
 }

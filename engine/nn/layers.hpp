@@ -64,6 +64,9 @@ struct Conv2dOptions {
   IntPair padding = 0;
   /// Spacing between kernel elements.
   IntPair dilation = 1;
+  /// Blocked connections: in and out channels split into `groups` groups, group j of the output
+  /// seeing only group j of the input (weight [out, in / groups, kh, kw]). Divides both.
+  int64_t groups = 1;
   /// Whether the layer has a bias.
   bool bias = true;
   /// dtype of the parameters and buffers.
@@ -72,8 +75,9 @@ struct Conv2dOptions {
   Generator* generator = nullptr;
 };
 
-/// 2-D cross-correlation (torch.nn.Conv2d with groups = 1 and zero padding). Parameters `weight`
-/// [out, in, kh, kw] and `bias` [out], both initialised as Linear's with fan_in = in * kh * kw.
+/// 2-D cross-correlation (torch.nn.Conv2d with zero padding). Parameters `weight`
+/// [out, in / groups, kh, kw] and `bias` [out], both initialised as Linear's with fan_in =
+/// in / groups * kh * kw.
 /// input [N, in, H, W] (or [in, H, W]) -> [N, out, H', W']; see metagrad::conv2d.
 class Conv2d : public Cloneable<Conv2d> {
  public:
@@ -88,6 +92,14 @@ class Conv2d : public Cloneable<Conv2d> {
   const Tensor& weight() const { return parameter_at(0); }
   /// \copydoc weight
   const Tensor& bias() const { return parameter_at(1); }
+  /// The input channels.
+  int64_t in_channels() const { return in_channels_; }
+  /// The output channels.
+  int64_t out_channels() const { return out_channels_; }
+  /// The window size.
+  IntPair kernel_size() const { return kernel_size_; }
+  /// Stride, padding, dilation, groups, bias and dtype (the generator is not kept).
+  const Conv2dOptions& options() const { return options_; }
 
  private:
   int64_t in_channels_, out_channels_;

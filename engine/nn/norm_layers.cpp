@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "engine/grad_mode.hpp"
+#include "engine/nn/batch_norm_layer.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/nn/init.hpp"
 #include "engine/nn/layers.hpp"
@@ -57,25 +58,33 @@ Tensor BatchNormBase::forward(const Tensor& input) {
   MG_CHECK(input.size(1) == num_features_,
            "{}: input has {} channels (dim 1 of shape {}), the layer was built for {}", type_name(),
            input.size(1), shape_str(input.shape()), num_features_);
+  return detail::batch_norm_layer(input, buffer_at(kRunningMean), buffer_at(kRunningVar),
+                                  buffer_at(kNumBatchesTracked), parameter_at(kWeight),
+                                  parameter_at(kBias), options_, is_training());
+}
+
+namespace detail {
+
+Tensor batch_norm_layer(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                        const Tensor& counter, const Tensor& weight, const Tensor& bias,
+                        const BatchNormOptions& options, bool training) {
   // PyTorch's _BatchNorm.forward: count batches; momentum None averages cumulatively.
-  double factor = options_.momentum.value_or(0.0);
-  const Tensor& running_mean = buffer_at(kRunningMean);
-  const Tensor& running_var = buffer_at(kRunningVar);
-  if (is_training() && options_.track_running_stats) {
-    Tensor counter = buffer_at(kNumBatchesTracked);
-    if (counter.defined()) {
-      NoGradGuard no_grad;
-      counter.add_(1.0);
-      if (!options_.momentum) factor = 1.0 / counter.item<double>();
-    }
+  double factor = options.momentum.value_or(0.0);
+  if (training && options.track_running_stats && counter.defined()) {
+    NoGradGuard no_grad;
+    Tensor count = counter;
+    count.add_(1.0);
+    if (!options.momentum) factor = 1.0 / count.item<double>();
   }
   // Batch statistics in training, and always when there are no running statistics.
-  const bool use_batch_stats = is_training() || (!running_mean.defined() && !running_var.defined());
-  const bool pass_running = !is_training() || options_.track_running_stats;
+  const bool use_batch_stats = training || (!running_mean.defined() && !running_var.defined());
+  const bool pass_running = !training || options.track_running_stats;
   return batch_norm(input, pass_running ? running_mean : Tensor(),
-                    pass_running ? running_var : Tensor(), parameter_at(kWeight),
-                    parameter_at(kBias), use_batch_stats, factor, options_.eps);
+                    pass_running ? running_var : Tensor(), weight, bias, use_batch_stats, factor,
+                    options.eps);
 }
+
+}  // namespace detail
 
 std::string BatchNormBase::extra_repr() const {
   return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}", num_features_,

@@ -142,6 +142,32 @@ auto batched(const Tensor& x, F&& f) {
   }
 }
 
+// conv2d of per-task (5-D) or grouped operands as one task-batched op (Note [task-batched conv]):
+// group j of task t becomes task t * groups + j, moved to the front (copies), and back after.
+Tensor batched_grouped_conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                              int64_t groups, const ConvGeometry& g) {
+  const bool per_task = weight.dim() == 5;
+  const Tensor x = per_task ? input : unsqueeze(input.dim() == 3 ? unsqueeze(input, 0) : input, 0);
+  const Tensor w = per_task ? weight : unsqueeze(weight, 0);
+  const int64_t tasks = x.size(0), n = x.size(1), channels = x.size(2);
+  const int64_t out_channels = w.size(1), group_out = out_channels / groups;
+  const int64_t units = tasks * groups;
+  // [T, N, G*Cg, H, W] -> [T*G, N, Cg, H, W]; weight [T, G*Og, Cg, kh, kw] -> [T*G, Og, ...].
+  const Tensor xg =
+      reshape(permute(reshape(x, {tasks, n, groups, channels / groups, x.size(3), x.size(4)}),
+                      {0, 2, 1, 3, 4, 5}),
+              {units, n, channels / groups, x.size(3), x.size(4)});
+  const Tensor wg = reshape(w, {units, group_out, w.size(2), w.size(3), w.size(4)});
+  const Tensor bg = bias.defined() ? reshape(bias, {units, group_out}) : Tensor();
+  const Tensor y = detail::conv2d_op(xg, wg, bg, g);  // [T*G, N, Og, out_h, out_w]
+  Tensor out = reshape(
+      permute(reshape(y, {tasks, groups, n, group_out, g.out_h, g.out_w}), {0, 2, 1, 3, 4, 5}),
+      {tasks, n, out_channels, g.out_h, g.out_w});
+  if (per_task) return out;
+  out = squeeze(out, 0);
+  return input.dim() == 3 ? squeeze(out, 0) : out;
+}
+
 // Pooling windows over x: checks the PyTorch constraints and returns the geometry.
 ConvGeometry pool_geometry(const Tensor& x, IntPair kernel, IntPair stride, IntPair padding,
                            IntPair dilation, bool ceil_mode, const char* op) {
@@ -217,33 +243,49 @@ Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPa
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntPair stride,
               IntPair padding, IntPair dilation, int64_t groups) {
-  check_image(input, "conv2d");
   detail::check_defined(weight, "conv2d", "weight");
+  const bool per_task = weight.dim() == 5;
+  if (per_task) {
+    detail::check_floating(input, "conv2d");
+    MG_CHECK(input.dim() == 5 && input.size(0) == weight.size(0),
+             "conv2d: per-task weight shape {} ([T, out_channels, in_channels / groups, kh, kw]) "
+             "needs a 5-D input [T, N, C, H, W] with T = {}, got shape {}",
+             shape_str(weight.shape()), weight.size(0), shape_str(input.shape()));
+  } else {
+    check_image(input, "conv2d");
+    MG_CHECK(weight.dim() == 4,
+             "conv2d: expected a 4-D weight [out_channels, in_channels / groups, kh, kw] (or a 5-D "
+             "per-task weight with a 5-D input), got shape {}",
+             shape_str(weight.shape()));
+  }
   detail::check_same_kind(input, weight, "conv2d");
-  MG_CHECK(
-      groups == 1,
-      "conv2d: only groups = 1 is supported, got groups = {} (input shape {}, weight shape {})",
-      groups, shape_str(input.shape()), shape_str(weight.shape()));
-  MG_CHECK(weight.dim() == 4,
-           "conv2d: expected a 4-D weight [out_channels, in_channels, kh, kw], got shape {}",
-           shape_str(weight.shape()));
-  const int64_t channels = input.size(-3), out_channels = weight.size(0);
-  MG_CHECK(
-      weight.size(1) == channels,
-      "conv2d: input shape {} has {} channels but weight shape {} expects {} (weight.size(1)); "
-      "the input must be [N, C, H, W] with C = weight.size(1)",
-      shape_str(input.shape()), channels, shape_str(weight.shape()), weight.size(1));
+  const int64_t channels = input.size(-3), out_channels = weight.size(-4);
+  MG_CHECK(groups > 0 && channels % groups == 0 && out_channels % groups == 0,
+           "conv2d: groups = {} must be positive and divide both the input channels ({}, input "
+           "shape {}) and the output channels ({}, weight shape {})",
+           groups, channels, shape_str(input.shape()), out_channels, shape_str(weight.shape()));
+  MG_CHECK(weight.size(-3) * groups == channels,
+           "conv2d: input shape {} has {} channels but weight shape {}{} expects {} "
+           "(weight.size({}){}); the input must be [N, C, H, W] with C = in_channels",
+           shape_str(input.shape()), channels, shape_str(weight.shape()),
+           groups == 1 ? std::string() : fmt::format(" with groups = {}", groups),
+           weight.size(-3) * groups, per_task ? 2 : 1, groups == 1 ? "" : " * groups");
   if (bias.defined()) {
     detail::check_same_kind(input, bias, "conv2d");
-    MG_CHECK(bias.dim() == 1 && bias.size(0) == out_channels,
-             "conv2d: expected a bias of shape [{}] (one per output channel of weight shape {}), "
+    const Dims expected = per_task ? Dims{weight.size(0), out_channels} : Dims{out_channels};
+    MG_CHECK(bias.shape() == expected,
+             "conv2d: expected a bias of shape {} (one per output channel of weight shape {}), "
              "got shape {}",
-             out_channels, shape_str(weight.shape()), shape_str(bias.shape()));
+             shape_str(expected), shape_str(weight.shape()), shape_str(bias.shape()));
   }
-  const ConvGeometry g = geometry_of(input.shape(), {weight.size(2), weight.size(3)}, stride,
+  const ConvGeometry g = geometry_of(input.shape(), {weight.size(-2), weight.size(-1)}, stride,
                                      padding, dilation, false, "conv2d");
   // Note [conv2d adjoint family]
-  return batched(input, [&](const Tensor& x) { return detail::conv2d_op(x, weight, bias, g); });
+  if (groups == 1) {
+    if (per_task) return detail::conv2d_op(input, weight, bias, g);
+    return batched(input, [&](const Tensor& x) { return detail::conv2d_op(x, weight, bias, g); });
+  }
+  return batched_grouped_conv2d(input, weight, bias, groups, g);
 }
 
 Tensor max_pool2d(const Tensor& input, IntPair kernel_size) {

@@ -40,11 +40,16 @@ Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPa
             IntPair padding = 0, IntPair stride = 1);
 
 /// torch.nn.functional.conv2d (cross-correlation): input [N, C, H, W] (or unbatched [C, H, W]),
-/// weight [O, C, kh, kw], bias [O] or undefined -> [N, O, out_h, out_w] (or [O, out_h, out_w]),
-/// out = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1. Only groups = 1 is supported. Input,
-/// weight and bias share dtype (float32/float64) and device. Computed as unfold + one matrix
-/// product + bias, recorded as one node that saves input and weight (the unfolded columns are
-/// recomputed by the weight gradient), differentiable to every order in input, weight and bias.
+/// weight [O, C / groups, kh, kw], bias [O] or undefined -> [N, O, out_h, out_w] (or [O, out_h,
+/// out_w]), out = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1. With groups = G (dividing C and
+/// O) output channels [j O/G, (j+1) O/G) see only input channels [j C/G, (j+1) C/G). Per-task
+/// weights, as linear's: weight [T, O, C / groups, kh, kw] and bias [T, O] with input
+/// [T, N, C, H, W] -> [T, N, O, out_h, out_w], task t convolving its images with its weight (what
+/// a meta-batch vectorised over tasks runs on; one batched GEMM for all tasks). Input, weight and
+/// bias share dtype (float32/float64) and device. Computed as unfold + one matrix product (batched
+/// over tasks and groups) + bias, recorded as one node that saves input and weight (the unfolded
+/// columns are recomputed by the weight gradient), differentiable to every order in input, weight
+/// and bias.
 /// Contiguous result.
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
               IntPair stride = 1, IntPair padding = 0, IntPair dilation = 1, int64_t groups = 1);

@@ -19,31 +19,60 @@ SavedTensor save_if(bool needed, const Tensor& t) {
   return needed ? SavedTensor(t, false) : SavedTensor();
 }
 
-// The output gradient [N, O, out_h, out_w] as the [O, N*L] matrix of the GEMMs (a copy).
+// Task-batched operands (Note [task-batched conv]) carry a leading task dim T: x [T, N, C, H, W],
+// weight [T, O, C, kh, kw], grad [T, N, O, out_h, out_w]; every matrix below then gains that dim
+// and each product is one batched GEMM over the tasks.
+bool is_task_batched(const Tensor& image) { return image.dim() == 5; }
+
+// The output gradient [N, O, out_h, out_w] as the [O, N*L] matrix of the GEMMs (a copy), or
+// [T, O, N*L] for task-batched G.
 Tensor grad_matrix(const Tensor& grad) {
-  return reshape(permute(grad, {1, 0, 2, 3}),
-                 {grad.size(1), grad.size(0) * grad.size(2) * grad.size(3)});
+  if (!is_task_batched(grad))
+    return reshape(permute(grad, {1, 0, 2, 3}),
+                   {grad.size(1), grad.size(0) * grad.size(2) * grad.size(3)});
+  return reshape(permute(grad, {0, 2, 1, 3, 4}),
+                 {grad.size(0), grad.size(2), grad.size(1) * grad.size(3) * grad.size(4)});
 }
 
-// The unfolded image x as the [K, N*L] matrix of the GEMMs (stored channel-major: a view).
+// The unfolded image x as the [K, N*L] matrix of the GEMMs (stored channel-major: a view), or
+// [T, K, N*L] for task-batched x (the tasks' images unfold as one batch of T*N; a view too).
 Tensor column_matrix(const Tensor& x, const ConvGeometry& g) {
-  const Tensor columns = unfold_columns(x, g, true);
-  return reshape(permute(columns, {1, 0, 2}), {columns.size(1), x.size(0) * columns.size(2)});
+  if (!is_task_batched(x)) {
+    const Tensor columns = unfold_columns(x, g, true);
+    return reshape(permute(columns, {1, 0, 2}), {columns.size(1), x.size(0) * columns.size(2)});
+  }
+  const int64_t tasks = x.size(0), n = x.size(1);
+  const Tensor columns =
+      unfold_columns(reshape(x, {tasks * n, x.size(2), x.size(3), x.size(4)}), g, true);
+  const int64_t k = columns.size(1), l = columns.size(2);
+  return permute(reshape(permute(columns, {1, 0, 2}), {k, tasks, n * l}), {1, 0, 2});
+}
+
+// weight [O, C, kh, kw] as the [O, K] matrix, or [T, O, C, kh, kw] as [T, O, K] (a view).
+Tensor weight_matrix(const Tensor& weight) {
+  const int64_t k = weight.size(-3) * weight.size(-2) * weight.size(-1);
+  if (weight.dim() == 4) return reshape(weight, {weight.size(0), k});
+  return reshape(weight, {weight.size(0), weight.size(1), k});
 }
 
 }  // namespace
 
 Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g) {
-  const int64_t n = x.size(0), out_channels = weight.size(0);
-  const int64_t k = x.size(1) * g.kernel_h * g.kernel_w;
+  const bool per_task = is_task_batched(x);
+  const int64_t out_channels = weight.size(-4), n = x.size(-4);
   Tensor out;
   {
     NoGradGuard no_grad;
-    // One [O, K] x [K, N*L] product for the whole batch; the columns die here.
-    const Tensor product = matmul(reshape(weight, {out_channels, k}), column_matrix(x, g));
+    // One [O, K] x [K, N*L] product for the whole batch (one per task, batched); the columns
+    // die here.
+    const Tensor product = matmul(weight_matrix(weight), column_matrix(x, g));
     const Tensor nchw =
-        permute(reshape(product, {out_channels, n, g.out_h, g.out_w}), {1, 0, 2, 3});
-    out = bias.defined() ? add(nchw, reshape(bias, {1, out_channels, 1, 1})) : nchw.contiguous();
+        per_task ? permute(reshape(product, {x.size(0), out_channels, n, g.out_h, g.out_w}),
+                           {0, 2, 1, 3, 4})
+                 : permute(reshape(product, {out_channels, n, g.out_h, g.out_w}), {1, 0, 2, 3});
+    const Dims bias_shape =
+        per_task ? Dims{x.size(0), 1, out_channels, 1, 1} : Dims{1, out_channels, 1, 1};
+    out = bias.defined() ? add(nchw, reshape(bias, bias_shape)) : nchw.contiguous();
   }
   if (needs_grad({&x, &weight, &bias})) {
     // d conv(x, W) + db = conv(dx, W) + conv(x, dW) + db
@@ -51,14 +80,14 @@ Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
     const SavedTensor saved_x = save_if(weight.requires_grad(), x);
     const SavedTensor saved_w = save_if(x.requires_grad(), weight);
     record("Conv2dBackward", {x, weight, bias}, {out},
-           [saved_x, saved_w, g, height = x.size(2), width = x.size(3)](const TensorList& grads,
-                                                                        Node& self) -> TensorList {
+           [saved_x, saved_w, g, height = x.size(-2), width = x.size(-1), per_task](
+               const TensorList& grads, Node& self) -> TensorList {
              const Tensor& grad = grads[0];
              Tensor gx, gw, gb;
              if (wants(self, 0))
                gx = conv2d_input_grad(grad, saved_w.unpack(self), height, width, g);
              if (wants(self, 1)) gw = conv2d_weight_grad(grad, saved_x.unpack(self), g);
-             if (wants(self, 2)) gb = sum(grad, {0, 2, 3});
+             if (wants(self, 2)) gb = per_task ? sum(grad, {1, 3, 4}) : sum(grad, {0, 2, 3});
              return {gx, gw, gb};
            },
            {{"input", saved_x}, {"weight", saved_w}});
@@ -68,15 +97,23 @@ Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
 
 Tensor conv2d_input_grad(const Tensor& grad, const Tensor& weight, int64_t height, int64_t width,
                          const ConvGeometry& g) {
-  const int64_t n = grad.size(0), out_channels = weight.size(0), l = g.out_h * g.out_w;
-  const int64_t k = weight.size(1) * g.kernel_h * g.kernel_w;
+  const int64_t n = grad.size(-4), l = g.out_h * g.out_w;
+  const int64_t channels = weight.size(-3), k = channels * g.kernel_h * g.kernel_w;
   Tensor out;
   {
     NoGradGuard no_grad;
-    // [K, O] x [O, N*L] -> columns [K, N, L], folded as [N, K, L] (permuted strides).
-    const Tensor columns =
-        matmul(transpose(reshape(weight, {out_channels, k}), 0, 1), grad_matrix(grad));
-    out = fold_columns(permute(reshape(columns, {k, n, l}), {1, 0, 2}), height, width, g);
+    // [K, O] x [O, N*L] -> columns [K, N, L], folded as [N, K, L] (permuted strides). Per task
+    // [T, K, N*L] -> [T*N, K, L] (a copy), folded as one batch.
+    const Tensor w = weight_matrix(weight);
+    const Tensor columns = matmul(transpose(w, -2, -1), grad_matrix(grad));
+    if (!is_task_batched(grad)) {
+      out = fold_columns(permute(reshape(columns, {k, n, l}), {1, 0, 2}), height, width, g);
+    } else {
+      const int64_t tasks = grad.size(0);
+      const Tensor per_image =
+          reshape(permute(reshape(columns, {tasks, k, n, l}), {0, 2, 1, 3}), {tasks * n, k, l});
+      out = reshape(fold_columns(per_image, height, width, g), {tasks, n, channels, height, width});
+    }
   }
   if (needs_grad(grad, weight)) {
     // d fold(W^T G) = fold(dW^T G) + fold(W^T dG)  =>  grad_G = conv(H, W), grad_W = G unfold(H)^T
@@ -96,13 +133,16 @@ Tensor conv2d_input_grad(const Tensor& grad, const Tensor& weight, int64_t heigh
 }
 
 Tensor conv2d_weight_grad(const Tensor& grad, const Tensor& x, const ConvGeometry& g) {
-  const int64_t out_channels = grad.size(1), channels = x.size(1);
+  const int64_t out_channels = grad.size(-3), channels = x.size(-3);
   Tensor out;
   {
     NoGradGuard no_grad;
-    // [O, N*L] x [N*L, K]: the columns are recomputed (never saved) and die here.
-    const Tensor product = matmul(grad_matrix(grad), transpose(column_matrix(x, g), 0, 1));
-    out = reshape(product, {out_channels, channels, g.kernel_h, g.kernel_w});
+    // [O, N*L] x [N*L, K] (per task, batched): the columns are recomputed (never saved) and die
+    // here.
+    const Tensor product = matmul(grad_matrix(grad), transpose(column_matrix(x, g), -2, -1));
+    out = is_task_batched(x)
+              ? reshape(product, {x.size(0), out_channels, channels, g.kernel_h, g.kernel_w})
+              : reshape(product, {out_channels, channels, g.kernel_h, g.kernel_w});
   }
   if (needs_grad(grad, x)) {
     // d (G unfold(x)^T) = dG unfold(x)^T + G unfold(dx)^T
@@ -110,7 +150,7 @@ Tensor conv2d_weight_grad(const Tensor& grad, const Tensor& x, const ConvGeometr
     const SavedTensor saved_grad = save_if(x.requires_grad(), grad);
     const SavedTensor saved_x = save_if(grad.requires_grad(), x);
     record("Conv2dWeightGradBackward", {grad, x}, {out},
-           [saved_grad, saved_x, g, height = x.size(2), width = x.size(3)](
+           [saved_grad, saved_x, g, height = x.size(-2), width = x.size(-1)](
                const TensorList& grads, Node& self) -> TensorList {
              const Tensor& h = grads[0];
              Tensor g_grad, g_x;

@@ -20,6 +20,15 @@
 // weight_grad(G, H)); weight_grad -> (conv(x, H), input_grad(G, H)). So every order of derivative
 // is exact (DESIGN §3) and no node ever saves columns: a backward that needs U(x) recomputes it.
 // Each forward runs the same GEMMs as the composition (one [O, K] x [K, N*L] product per call).
+//
+// Note [task-batched conv]
+// The family also takes a leading task dim: x [T, N, C, H, W], weight [T, O, C, kh, kw], bias
+// [T, O] and grads [T, N, O, out_h, out_w], task t convolving its own images with its own weight.
+// Every product above becomes one batched GEMM over the tasks ([T, O, K] x [T, K, N*L]) and the T*N
+// images unfold and fold as one batch, so T tasks cost one call of each kernel instead of T: what
+// a meta-batch vectorised over tasks (nn::task_batched) and grouped convolution (groups = T, the
+// groups moved to the front) run on. The formulas and the closure under differentiation are the
+// same, per task.
 
 namespace metagrad::detail {
 
@@ -33,17 +42,20 @@ Tensor unfold_columns(const Tensor& x, const ConvGeometry& g, bool channel_major
 Tensor fold_columns(const Tensor& columns, int64_t height, int64_t width, const ConvGeometry& g);
 
 /// conv2d of a 4-D input x [N, C, H, W] with weight [O, C, kh, kw] and bias [O] (or undefined),
-/// for geometry g (already checked) -> contiguous [N, O, out_h, out_w]. One recorded node,
-/// "Conv2dBackward" (Note [conv2d adjoint family]).
+/// for geometry g (already checked) -> contiguous [N, O, out_h, out_w]; or of task-batched
+/// operands (x [T, N, C, H, W], weight [T, O, C, kh, kw], bias [T, O] -> [T, N, O, out_h, out_w],
+/// Note [task-batched conv]). One recorded node, "Conv2dBackward" (Note [conv2d adjoint family]).
 Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g);
 
 /// The input gradient of conv2d: fold(W^T G) for G = grad [N, O, out_h, out_w] and weight
-/// [O, C, kh, kw] -> [N, C, height, width]. One recorded node, "Conv2dInputGradBackward".
+/// [O, C, kh, kw] -> [N, C, height, width] (each with a leading task dim when task-batched). One
+/// recorded node, "Conv2dInputGradBackward".
 Tensor conv2d_input_grad(const Tensor& grad, const Tensor& weight, int64_t height, int64_t width,
                          const ConvGeometry& g);
 
 /// The weight gradient of conv2d: G U(x)^T for G = grad [N, O, out_h, out_w] and x [N, C, H, W]
-/// -> [O, C, kh, kw]. One recorded node, "Conv2dWeightGradBackward".
+/// -> [O, C, kh, kw] (each with a leading task dim when task-batched). One recorded node,
+/// "Conv2dWeightGradBackward".
 Tensor conv2d_weight_grad(const Tensor& grad, const Tensor& x, const ConvGeometry& g);
 
 }  // namespace metagrad::detail

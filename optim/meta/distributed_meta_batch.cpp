@@ -5,18 +5,10 @@
 #include "engine/distributed/collectives.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
+#include "optim/meta/meta_batch_support.hpp"
 
 namespace metagrad::distributed {
 namespace {
-
-// The leaves meta_batch accumulates into (as metagrad::meta_batch chooses them).
-TensorList gradient_leaves(const nn::Module& net, const TensorList& requested) {
-  if (!requested.empty()) return requested;
-  TensorList leaves;
-  for (const Tensor& p : net.parameters())
-    if (p.requires_grad()) leaves.push_back(p);
-  return leaves;
-}
 
 // The rank whose share holds the batch's last task.
 int last_task_rank(int64_t tasks, int world) {
@@ -42,7 +34,8 @@ TensorList meta_batch(nn::Module& net, int64_t tasks, const MetaTask& task,
   const int me = rank(), world = world_size();
   const std::pair<int64_t, int64_t> share = task_share(tasks, me, world);
   const int64_t first = share.first, last = share.second;  // (named: lambdas capture them)
-  const TensorList leaves = gradient_leaves(net, options.inputs);
+  const TensorList leaves =
+      ::metagrad::detail::meta_gradient_inputs(net, options.inputs, "distributed::meta_batch");
   TensorList buffers = net.buffers();
 
   // This rank's share, with the mean taken over the whole batch: each task's loss is divided by

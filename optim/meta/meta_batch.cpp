@@ -9,31 +9,11 @@
 #include "engine/error.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
+#include "optim/meta/meta_batch_support.hpp"
 
 namespace metagrad {
 
 namespace {
-
-// The leaves that receive the meta-gradient: options.inputs, or net's parameters that require grad.
-TensorList gradient_inputs(const nn::Module& net, const TensorList& requested) {
-  if (requested.empty()) {
-    TensorList inputs;
-    for (const Tensor& p : net.parameters())
-      if (p.requires_grad()) inputs.push_back(p);
-    return inputs;
-  }
-  for (size_t i = 0; i < requested.size(); ++i) {
-    const Tensor& t = requested[i];
-    MG_CHECK(t.defined() && t.requires_grad() && t.is_leaf(),
-             "meta_batch: options.inputs[{}] must be a leaf tensor that requires grad, got {}; "
-             "name the leaves the parameters were computed from",
-             i,
-             !t.defined()         ? "an undefined tensor"
-             : !t.requires_grad() ? "a tensor that does not require grad"
-                                  : "a non-leaf tensor (it has a grad_fn)");
-  }
-  return requested;
-}
 
 // Clones of the network, one per worker at most: a task takes a free one and gives it back.
 class ReplicaPool {
@@ -89,7 +69,7 @@ TensorList counter_advances(const TensorList& after, const TensorList& before) {
 TensorList meta_batch(nn::Module& net, int64_t tasks, const MetaTask& task,
                       const MetaBatchOptions& options) {
   MG_CHECK(tasks >= 0, "meta_batch: the task count must be >= 0, got {}", tasks);
-  const TensorList inputs = gradient_inputs(net, options.inputs);
+  const TensorList inputs = detail::meta_gradient_inputs(net, options.inputs, "meta_batch");
   const TensorList params = net.parameters();
   TensorList buffers = net.buffers();
   const auto n = static_cast<size_t>(tasks);

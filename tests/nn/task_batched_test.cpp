@@ -1,0 +1,146 @@
+// nn::task_batched: T copies of a network as one network with a leading task dim, checked against
+// running each copy on its own (outputs, running statistics, gradients) for every supported layer.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/nn/nn_helpers.hpp"
+
+using namespace metagrad;
+using metagrad::testing::allclose;
+
+namespace {
+
+// Every supported layer kind: conv (padding, groups), both batch norms, pooling, flatten, linear.
+nn::Sequential mixed_net() {
+  Generator gen(5);
+  const nn::BatchNormOptions bn{.momentum = 0.5, .dtype = kFloat64};
+  return nn::Sequential(
+      nn::Conv2d(2, 4, 3, {.padding = 1, .dtype = kFloat64, .generator = &gen}),
+      nn::BatchNorm2d(4, bn), nn::ReLU(), nn::MaxPool2d(2),
+      nn::Conv2d(4, 6, 2, {.groups = 2, .dtype = kFloat64, .generator = &gen}), nn::AvgPool2d(2),
+      nn::Flatten(), nn::Linear(6, 5, {.dtype = kFloat64, .generator = &gen}), nn::Tanh(),
+      nn::BatchNorm1d(5, {.momentum = std::nullopt, .dtype = kFloat64}), nn::Sigmoid(),
+      nn::Linear(5, 3, {.bias = false, .dtype = kFloat64, .generator = &gen}));
+}
+
+// Copy t of `net` with its parameters moved by t (so the tasks differ).
+std::vector<std::shared_ptr<nn::Module>> task_copies(const nn::Module& net, int64_t tasks) {
+  std::vector<std::shared_ptr<nn::Module>> copies;
+  for (int64_t t = 0; t < tasks; ++t) {
+    copies.push_back(net.clone());
+    NoGradGuard no_grad;
+    Generator gen(100 + static_cast<uint64_t>(t));
+    for (Tensor p : copies.back()->parameters())
+      p.add_(randn(p.shape(), p.dtype(), &gen) * (0.2 * static_cast<double>(t)));
+  }
+  return copies;
+}
+
+// `tensors[k]` of every copy, stacked over tasks.
+TensorList stacked_over(const std::vector<std::shared_ptr<nn::Module>>& copies, bool buffers) {
+  TensorList out;
+  const size_t count = buffers ? copies[0]->buffers().size() : copies[0]->parameters().size();
+  for (size_t k = 0; k < count; ++k) {
+    TensorList per_task;
+    for (const auto& c : copies) per_task.push_back((buffers ? c->buffers() : c->parameters())[k]);
+    out.push_back(stack(per_task, 0).detach());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("task_batched: slots are net's, stacked over tasks, with net's names", "[nn]") {
+  const nn::Sequential net = mixed_net();
+  const std::shared_ptr<nn::Module> batched = nn::task_batched(net, 3);
+  const nn::NamedTensors params = net.named_parameters(), bparams = batched->named_parameters();
+  REQUIRE(bparams.size() == params.size());
+  for (size_t k = 0; k < params.size(); ++k) {
+    CHECK(bparams[k].first == params[k].first);
+    CHECK(bparams[k].second.is_leaf());
+    CHECK(bparams[k].second.requires_grad());
+    for (int64_t t = 0; t < 3; ++t)
+      CHECK(testing::bit_equal(bparams[k].second.select(0, t), params[k].second));
+  }
+  const nn::NamedTensors buffers = net.named_buffers(), bbuffers = batched->named_buffers();
+  REQUIRE(bbuffers.size() == buffers.size());
+  for (size_t k = 0; k < buffers.size(); ++k) {
+    CHECK(bbuffers[k].first == buffers[k].first);
+    const bool counter = buffers[k].second.dtype() == kInt64;
+    CHECK(bbuffers[k].second.dim() == buffers[k].second.dim() + (counter ? 0 : 1));
+  }
+  const std::string printed = batched->to_string();
+  CHECK_THAT(printed, MG_CONTAINS("(0): TaskConv2d(tasks=3, 2, 4, kernel_size=(3, 3), stride=(1, "
+                                  "1), padding=(1, 1))"));
+  CHECK_THAT(printed, MG_CONTAINS("groups=2"));
+  CHECK_THAT(printed, MG_CONTAINS("TaskBatchNorm2d(tasks=3, 4, eps=1e-05, momentum=0.5"));
+  CHECK_THAT(printed, MG_CONTAINS("(6): TaskFolded(\n    tasks=3\n    (layer): Flatten("));
+}
+
+TEST_CASE("task_batched runs T copies at once: outputs, statistics and gradients", "[nn]") {
+  const int64_t tasks = 3;
+  const nn::Sequential net = mixed_net();
+  const std::vector<std::shared_ptr<nn::Module>> copies = task_copies(net, tasks);
+  const std::shared_ptr<nn::Module> batched = nn::task_batched(net, tasks);
+  batched->set_parameters(stacked_over(copies, false));
+  for (Tensor p : batched->parameters()) p.requires_grad_(true);
+  const Tensor x = testing::randn64({tasks, 4, 2, 6, 6}, 7).detach();
+
+  for (const bool training : {true, false}) {
+    INFO((training ? "training" : "eval") << " mode");
+    batched->train(training);
+    for (const auto& c : copies) c->train(training);
+    const Tensor y = (*batched)(x);
+    TensorList expected;
+    for (int64_t t = 0; t < tasks; ++t) expected.push_back((*copies[t])(x.select(0, t)));
+    REQUIRE(y.shape() == Dims{tasks, 4, 3});
+    CHECK(allclose(y, stack(expected, 0), 1e-12, 1e-12));
+    // Running statistics per task (momentum 0.5 and the cumulative average); one counter tick.
+    const TensorList bbuf = batched->buffers(), ref = stacked_over(copies, true);
+    for (size_t k = 0; k < bbuf.size(); ++k) {
+      if (bbuf[k].dtype() == kInt64) {
+        CHECK(bbuf[k].item<int64_t>() == copies[0]->buffers()[k].item<int64_t>());
+      } else {
+        CHECK(allclose(bbuf[k], ref[k], 1e-12, 1e-12));
+      }
+    }
+    // The gradient of the sum of the tasks' losses is each task's own gradient in its slice.
+    const Tensor target = testing::randn64({tasks, 4, 3}, 8).detach();
+    const TensorList grads = grad({((y - target) * (y - target)).sum()}, batched->parameters());
+    for (int64_t t = 0; t < tasks; ++t) {
+      const Tensor yt = (*copies[t])(x.select(0, t));
+      if (training) {  // re-running moved the copies' statistics: put them back in step
+        NoGradGuard no_grad;
+        for (size_t k = 0; k < bbuf.size(); ++k)
+          copies[t]->buffers()[k].copy_(ref[k].select(0, t).to(bbuf[k].dtype()));
+      }
+      const Tensor diff = yt - target.select(0, t);
+      const TensorList expected_grads = grad({(diff * diff).sum()}, copies[t]->parameters());
+      for (size_t k = 0; k < grads.size(); ++k)
+        CHECK(allclose(grads[k].select(0, t), expected_grads[k], 1e-10, 1e-12));
+    }
+  }
+}
+
+TEST_CASE("task_batched: unsupported modules and bad input name the problem", "[nn]") {
+  struct Scale : nn::Cloneable<Scale> {
+    Scale() { register_parameter("s", ones({1})); }
+    Tensor forward(const Tensor& x) override { return x * parameter_at(0); }
+  };
+  const nn::Sequential net(nn::Linear(2, 2), nn::Sequential(nn::ReLU(), Scale()));
+  CHECK_THROWS_WITH(nn::task_batched(net, 2), MG_CONTAINS("module \"1.1\" is a"));
+  CHECK_THROWS_WITH(nn::task_batched(net, 2), MG_CONTAINS("has no task-batched form"));
+  CHECK_THROWS_WITH(nn::task_batched(nn::Linear(2, 2), 0),
+                    MG_CONTAINS("the task count must be >= 1, got 0"));
+  const std::shared_ptr<nn::Module> linear = nn::task_batched(nn::Linear(2, 3), 4);
+  CHECK((*linear)(zeros({4, 2})).shape() == Dims{4, 3});
+  CHECK((*linear)(zeros({4, 5, 6, 2})).shape() == Dims{4, 5, 6, 3});
+  CHECK_THROWS_WITH((*linear)(zeros({3, 5, 2})),
+                    MG_CONTAINS("TaskLinear: expected an input of at least 2 dims with the 4 tasks "
+                                "first ([T, ...] with T = 4), got shape [3, 5, 2]"));
+  const std::shared_ptr<nn::Module> flat_all = nn::task_batched(nn::Flatten(0), 2);
+  CHECK_THROWS_WITH((*flat_all)(zeros({2, 3, 4})), MG_CONTAINS("merged the samples of a batch"));
+  const std::shared_ptr<nn::Module> bn = nn::task_batched(nn::BatchNorm2d(3), 2);
+  CHECK_THROWS_WITH((*bn)(zeros({2, 4, 5, 6, 6})), MG_CONTAINS("expected [T, N, 3, ...] input"));
+}
