@@ -20,6 +20,9 @@
 //                   on the mean query MSE. Parameters and points are the deterministic fills of
 //                   bench/tutorial_net.hpp, shared with gpu_peers.py: meta_loss (the first
 //                   meta-step's mean query loss) agrees with PyTorch's to float32 rounding.
+//   maml_sinusoid_vectorized
+//                   the same meta-step with the tasks as a tensor dim (meta_batch_vectorized):
+//                   the same meta_loss.
 // Every timed region is synchronised (metagrad::cuda::synchronize) on both ends; times are the
 // median of BENCH_ITERS runs after BENCH_WARMUP untimed ones. peak_device_mb is the caching
 // allocator's peak over the timed runs (metagrad::cuda::memory_stats().peak_allocated).
@@ -50,6 +53,7 @@
 #include "engine/nn/layers.hpp"
 #include "engine/ops.hpp"
 #include "engine/random/generator.hpp"
+#include "optim/meta/meta_batch_vectorized.hpp"
 #include "optim/meta/meta_optimizer.hpp"
 #include "optim/optimizer/optimizer.hpp"
 #include "optim/optimizers.hpp"
@@ -225,13 +229,23 @@ nn::Sequential make_sine_net(mg::Device device) {
   return net;
 }
 
-void bench_sinusoid(const Context& ctx) {
-  if (!wanted("maml_sinusoid")) return;
+// Each task's MSE is the mean over its points: [T, points, 1] -> [T].
+mg::Tensor per_task_mse(const mg::Tensor& y, const mg::Tensor& target) {
+  const mg::Tensor d = y - target;
+  return (d * d).mean({1, 2});
+}
+
+// maml_sinusoid runs the tasks one after the other; maml_sinusoid_vectorized as one computation
+// with a task dim (meta_batch_vectorized: batched products of per-task weights, a few kernels per
+// layer for all 25 tasks). Both minimise the mean query loss.
+void bench_sinusoid(const Context& ctx, bool vectorized) {
+  const std::string workload = vectorized ? "maml_sinusoid_vectorized" : "maml_sinusoid";
+  if (!wanted(workload)) return;
   nn::Sequential net = make_sine_net(ctx.device);
   mg::MetaSGD inner_opt(net, {.lr = kSineInnerLr});
   mg::Adam meta_opt(net.parameters(), {.lr = kOuterLr});
   const SineBatch batch = make_sine_batch(ctx.device);
-  const auto meta_step = [&] {
+  const auto loop_step = [&] {
     meta_opt.zero_grad();
     const auto net_state =
         mg::extract_state_dict(net, {.by = mg::CopyMode::reference, .detach_buffers = true});
@@ -249,10 +263,22 @@ void bench_sinusoid(const Context& ctx) {
     meta_opt.step();
     return qry_loss;
   };
+  const auto vectorized_step = [&] {
+    meta_opt.zero_grad();
+    const mg::TensorList losses = mg::meta_batch_vectorized(net, kSineTasks, [&](nn::Module& all) {
+      mg::MetaSGD task_opt(all, {.lr = kSineInnerLr});
+      for (int k = 0; k < kSineInnerSteps; ++k)
+        task_opt.step(per_task_mse(all(batch.x_spt), batch.y_spt).sum());
+      return per_task_mse(all(batch.x_qry), batch.y_qry);
+    });
+    meta_opt.step();
+    return mg::stack(losses).mean();
+  };
+  const auto meta_step = [&] { return vectorized ? vectorized_step() : loop_step(); };
   const double meta_loss = meta_step().item<double>();  // from the deterministic initialisation
   reset_peak(ctx);
   const Timing t = time_synced(ctx, env_int("BENCH_ITERS", 10), [&] { meta_step(); });
-  emit(ctx, "maml_sinusoid", t,
+  emit(ctx, workload, t,
        fmt::format(", \"tasks\": {}, \"points\": {}, \"inner_steps\": {}, \"meta_loss\": {:.6f}",
                    kSineTasks, kSinePoints, kSineInnerSteps, meta_loss));
 }
@@ -284,6 +310,7 @@ int main(int argc, char** argv) {
     ctx.copy_gb_per_s = bench_copy(ctx);
     bench_adam(ctx, "adam_100m", 100'000'000);
     bench_adam(ctx, "adam_10m", 10'000'000);
-    bench_sinusoid(ctx);
+    bench_sinusoid(ctx, false);
+    bench_sinusoid(ctx, true);
   });
 }

@@ -126,6 +126,9 @@ json_step "gpu_bench" 60 "$results/metagrad.jsonl" "$build/bench/gpu_bench" || t
 json_step "maml_omniglot --device cuda (32 tasks)" 60 "$results/metagrad.jsonl" \
   env BENCH_WORKLOADS=maml_step_32tasks BENCH_ITERS=10 "$build/bench/maml_omniglot" --device cuda ||
   true
+json_step "maml_omniglot --device cuda (32 tasks, vectorized)" 60 "$results/metagrad.jsonl" \
+  env BENCH_WORKLOADS=maml_step_32tasks_vectorized BENCH_ITERS=10 "$build/bench/maml_omniglot" \
+  --device cuda || true
 json_step "PyTorch peers (bench/gpu_peers.py)" 90 "$results/pytorch.jsonl" \
   "$python" "$root/bench/gpu_peers.py" --device cuda || true
 

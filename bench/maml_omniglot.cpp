@@ -22,11 +22,18 @@
 // task after the other with intra-op threads. Both accumulate the sum of the query losses'
 // gradients, as the tutorial's per-task backward() does.
 //
+// The _vectorized workloads run all tasks as one computation with a task dim through the kernels
+// (meta_batch_vectorized: per-task weights, batched GEMMs; TorchOpt's FuncTorch vmap example and
+// bench peers' maml_vmap.py), summing the query losses likewise: the same meta_loss and
+// meta_grad_norm.
+//
 // Workloads (run one per process for an honest peak_rss_mb, which is the process's peak so far):
 //   maml_step_4tasks              task batch 4 (the benchmark of the issues)
 //   maml_step_32tasks             task batch 32 (the tutorial's --task_num default)
 //   maml_step_4tasks_sequential   task batch 4, the tutorial's loop
 //   maml_step_32tasks_sequential  task batch 32, the tutorial's loop
+//   maml_step_4tasks_vectorized   task batch 4, tasks as a tensor dim
+//   maml_step_32tasks_vectorized  task batch 32, tasks as a tensor dim
 //
 // Usage: maml_omniglot [--device cpu|cuda] (default cpu). With cuda (issue 12) the network, the
 // data and the optimizer states live on cuda:0, every timed meta-step ends with a synchronisation,
@@ -62,6 +69,7 @@
 #include "engine/nn/layers.hpp"
 #include "engine/ops.hpp"
 #include "optim/meta/meta_batch.hpp"
+#include "optim/meta/meta_batch_vectorized.hpp"
 #include "optim/meta/meta_optimizer.hpp"
 #include "optim/optimizer/optimizer.hpp"
 #include "optim/optimizers.hpp"
@@ -81,6 +89,18 @@ constexpr int64_t kImage = 28;
 constexpr int kInnerSteps = 5;
 constexpr double kInnerLr = 0.1;
 constexpr double kOuterLr = 1e-3;
+
+// How a meta-step runs its tasks.
+enum class Mode { parallel, sequential, vectorized };
+
+// Every task's mean cross entropy, [T], from [T, N, ways] logits and [T, N] labels.
+mg::Tensor per_task_cross_entropy(const mg::Tensor& logits, const mg::Tensor& labels) {
+  const int64_t tasks = logits.size(0), n = logits.size(1);
+  const mg::Tensor each =
+      mg::cross_entropy(logits.reshape({tasks * n, logits.size(2)}), labels.reshape({tasks * n}),
+                        {.reduction = mg::Reduction::None});
+  return each.reshape({tasks, n}).mean({1});
+}
 
 // float32 tensor of N(0, 1) values: element k is sqrt(-2 ln u1) cos(2 pi u2) with
 // u1 = (hash(2k) + 1) / 2^32 in (0, 1] and u2 = hash(2k + 1) / 2^32 (Box-Muller).
@@ -141,6 +161,24 @@ struct Problem {
     return mean_loss;
   }
 
+  // One meta-step with the tasks as a tensor dim; returns the mean query loss.
+  double meta_step_vectorized() {
+    meta_opt.zero_grad();
+    const mg::TensorList losses = mg::meta_batch_vectorized(
+        net, tasks,
+        [&](nn::Module& all) {
+          mg::MetaSGD task_opt(all, {.lr = kInnerLr});
+          for (int k = 0; k < kInnerSteps; ++k)
+            task_opt.step(per_task_cross_entropy(all(x_spt), y_spt).sum());
+          return per_task_cross_entropy(all(x_qry), y_qry);
+        },
+        {.reduction = mg::MetaBatchReduction::Sum});
+    meta_opt.step();
+    const double mean_loss = mg::stack(losses).to(mg::kFloat64).mean().item<double>();
+    if (device.is_cuda()) mg::cuda::synchronize(device.index);
+    return mean_loss;
+  }
+
   // One meta-step as the tutorial's loop, one task after the other; returns the mean query loss.
   double meta_step() {
     meta_opt.zero_grad();
@@ -179,10 +217,20 @@ struct Problem {
 };
 
 void bench_maml(const std::string& workload, int64_t tasks, int default_iters, int threads,
-                const std::string& gemm, mg::Device device, bool task_parallel) {
+                const std::string& gemm, mg::Device device, Mode mode) {
   if (!wanted(workload)) return;
   Problem problem(tasks, device);
-  auto step = [&] { return task_parallel ? problem.meta_step_parallel() : problem.meta_step(); };
+  auto step = [&] {
+    switch (mode) {
+      case Mode::parallel:
+        return problem.meta_step_parallel();
+      case Mode::vectorized:
+        return problem.meta_step_vectorized();
+      case Mode::sequential:
+        break;
+    }
+    return problem.meta_step();
+  };
   const double rss_before = current_rss_mb();
   const double meta_loss = step();  // from the deterministic initialisation
   const double meta_grad_norm = problem.grad_norm();
@@ -226,10 +274,12 @@ int main(int argc, char** argv) {
   const std::string gemm = gemm_library();
   return run_guarded("maml_omniglot", [&] {
     // On a GPU one device runs the tasks: the parallel form only adds host threads.
-    const bool task_parallel = !device.is_cuda();
-    bench_maml("maml_step_4tasks", 4, 10, threads, gemm, device, task_parallel);
-    bench_maml("maml_step_32tasks", 32, 3, threads, gemm, device, task_parallel);
-    bench_maml("maml_step_4tasks_sequential", 4, 10, threads, gemm, device, false);
-    bench_maml("maml_step_32tasks_sequential", 32, 3, threads, gemm, device, false);
+    const Mode concurrent = device.is_cuda() ? Mode::sequential : Mode::parallel;
+    bench_maml("maml_step_4tasks", 4, 10, threads, gemm, device, concurrent);
+    bench_maml("maml_step_32tasks", 32, 3, threads, gemm, device, concurrent);
+    bench_maml("maml_step_4tasks_sequential", 4, 10, threads, gemm, device, Mode::sequential);
+    bench_maml("maml_step_32tasks_sequential", 32, 3, threads, gemm, device, Mode::sequential);
+    bench_maml("maml_step_4tasks_vectorized", 4, 10, threads, gemm, device, Mode::vectorized);
+    bench_maml("maml_step_32tasks_vectorized", 32, 3, threads, gemm, device, Mode::vectorized);
   });
 }

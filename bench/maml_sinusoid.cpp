@@ -20,7 +20,9 @@
 //
 // Workloads: sinusoid_step_25tasks runs the tasks concurrently through meta_batch (one task per
 // thread, Note [task parallelism]); sinusoid_step_25tasks_sequential runs the loop above as
-// written. Both accumulate the sum of the query losses' gradients. Environment: BENCH_THREADS (2)
+// written; sinusoid_step_25tasks_vectorized runs all tasks as one computation with a task dim
+// (meta_batch_vectorized: batched products of per-task weights). All accumulate the sum of the
+// query losses' gradients. Environment: BENCH_THREADS (2)
 // OpenMP threads; BENCH_ITERS (20) timed meta-steps; BENCH_WARMUP (2) untimed meta-steps after the
 // first (checked) one; BENCH_WORKLOADS (all) comma-separated subset of the workload names.
 #include <fmt/core.h>
@@ -42,6 +44,7 @@
 #include "engine/nn/layers.hpp"
 #include "engine/ops.hpp"
 #include "optim/meta/meta_batch.hpp"
+#include "optim/meta/meta_batch_vectorized.hpp"
 #include "optim/meta/meta_optimizer.hpp"
 #include "optim/optimizer/optimizer.hpp"
 #include "optim/optimizers.hpp"
@@ -59,6 +62,9 @@ constexpr int64_t kPoints = 10;  // support points per task, and query points
 constexpr int kInnerSteps = 5;
 constexpr double kInnerLr = 0.01;
 constexpr double kOuterLr = 1e-3;
+
+// How a meta-step runs its tasks.
+enum class Mode { parallel, sequential, vectorized };
 
 // u(k, tag) in [-1, 1).
 double hash_unit(int64_t k, int tag) {
@@ -119,6 +125,27 @@ struct Problem {
     return mg::stack(losses).to(mg::kFloat64).mean().item<double>();
   }
 
+  // One meta-step with the tasks as a tensor dim; returns the mean query loss.
+  double meta_step_vectorized() {
+    meta_opt.zero_grad();
+    // Each task's MSE is the mean over its points: [T, points, 1] -> [T].
+    const auto per_task_mse = [](const mg::Tensor& y, const mg::Tensor& target) {
+      const mg::Tensor d = y - target;
+      return (d * d).mean({1, 2});
+    };
+    const mg::TensorList losses = mg::meta_batch_vectorized(
+        net, kTasks,
+        [&](nn::Module& all) {
+          mg::MetaSGD task_opt(all, {.lr = kInnerLr});
+          for (int k = 0; k < kInnerSteps; ++k)
+            task_opt.step(per_task_mse(all(support.first), support.second).sum());
+          return per_task_mse(all(query.first), query.second);
+        },
+        {.reduction = mg::MetaBatchReduction::Sum});
+    meta_opt.step();
+    return mg::stack(losses).to(mg::kFloat64).mean().item<double>();
+  }
+
   // One meta-step as the tutorial's loop, one task after the other; returns the mean query loss.
   double meta_step() {
     meta_opt.zero_grad();
@@ -152,11 +179,20 @@ struct Problem {
   }
 };
 
-void bench_sinusoid(const std::string& workload, bool task_parallel, int threads,
-                    const std::string& gemm) {
+void bench_sinusoid(const std::string& workload, Mode mode, int threads, const std::string& gemm) {
   if (!wanted(workload)) return;
   Problem problem;
-  auto step = [&] { return task_parallel ? problem.meta_step_parallel() : problem.meta_step(); };
+  auto step = [&] {
+    switch (mode) {
+      case Mode::parallel:
+        return problem.meta_step_parallel();
+      case Mode::vectorized:
+        return problem.meta_step_vectorized();
+      case Mode::sequential:
+        break;
+    }
+    return problem.meta_step();
+  };
   const double rss_before = current_rss_mb();
   const double meta_loss = step();  // from the deterministic initialisation
   const double meta_grad_norm = problem.grad_norm();
@@ -176,7 +212,8 @@ int main() {
   const int threads = configure_threads();
   const std::string gemm = gemm_library();
   return run_guarded("maml_sinusoid", [&] {
-    bench_sinusoid("sinusoid_step_25tasks", true, threads, gemm);
-    bench_sinusoid("sinusoid_step_25tasks_sequential", false, threads, gemm);
+    bench_sinusoid("sinusoid_step_25tasks", Mode::parallel, threads, gemm);
+    bench_sinusoid("sinusoid_step_25tasks_sequential", Mode::sequential, threads, gemm);
+    bench_sinusoid("sinusoid_step_25tasks_vectorized", Mode::vectorized, threads, gemm);
   });
 }

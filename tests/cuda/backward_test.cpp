@@ -192,6 +192,13 @@ std::vector<GradcheckCase> gradcheck_cases() {
       {"conv2d",
        {u64({1, 2, 4, 4}, 19), u64({2, 2, 2, 2}, 20), u64({2}, 21)},
        [](L x) { return TensorList{conv2d(x[0], x[1], x[2], 1, 1)}; }},
+      {"conv2d per task and grouped",
+       {u64({2, 1, 2, 4, 4}, 23), u64({2, 2, 2, 2, 2}, 24), u64({2, 2}, 25)},
+       [](L x) {
+         return TensorList{
+             conv2d(x[0], x[1], x[2], 1, 1),
+             conv2d(x[0].select(0, 0), x[1].select(0, 1).slice(1, 0, 1), {}, 1, 0, 1, 2)};
+       }},
       {"max_pool2d, avg_pool2d",
        {u64({1, 1, 4, 4}, 22)},
        [](L x) {

@@ -58,6 +58,21 @@ std::vector<OpCase> nn_cases() {
                            conv2d(x[0].select(0, 1), x[1], x[2], 2, 1)};
        },
        12},
+      {"conv2d with per-task weights (batched GEMMs over tasks)",
+       [](DType d) {
+         return TensorList{uniform({2, 3, 4, 6, 5}, d, 52),
+                           uniform({2, 4, 4, 3, 3}, d, 53, -0.5, 0.5), uniform({2, 4}, d, 54)};
+       },
+       [](const TensorList& x) {
+         return TensorList{conv2d(x[0], x[1], x[2], 1, 1),
+                           conv2d(x[0], x[1].slice(2, 0, 2), {}, 2, 0, 1, 2)};
+       },
+       36},
+      {"conv2d with groups", conv_inputs({2, 4, 6, 5}, {6, 2, 3, 2}),
+       [](const TensorList& x) {
+         return TensorList{conv2d(x[0], x[1], x[2], 1, {1, 0}, 1, 2)};
+       },
+       12},
       {"max_pool2d", images({2, 3, 6, 5}),
        [](const TensorList& x) {
          return TensorList{max_pool2d(x[0], 2), max_pool2d(x[0], 3, 2, 1, 1, true),

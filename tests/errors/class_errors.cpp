@@ -13,6 +13,12 @@ struct TwiceRegistered : nn::Module {
   }
 };
 
+// A module with a parameter and a forward of its own (no task-batched form).
+struct ScaledByParameter : nn::Cloneable<ScaledByParameter> {
+  ScaledByParameter() { register_parameter("w", ones({2})); }
+  Tensor forward(const Tensor& x) override { return x * parameter_at(0); }
+};
+
 // A float64 [2] parameter that requires grad.
 Tensor param() { return ones({2}, kFloat64).requires_grad_(); }
 
@@ -41,6 +47,39 @@ ErrorTable class_error_cases() {
          (void)nn::Conv2d(3, 2, 3).forward(f32({1, 1, 5, 5}));
        },
        {"conv2d: input shape [1, 1, 5, 5] has 1 channels but weight shape [2, 3, 3, 3] expects 3"}},
+      {"Conv2d",
+       "groups that do not divide the channels",
+       [] { nn::Conv2d layer(4, 6, 3, {.groups = 4}); },
+       {"Conv2d: groups = 4 must be positive and divide in_channels (4) and out_channels (6)"}},
+      {"task_batched",
+       "a custom layer",
+       [] { (void)nn::task_batched(nn::Sequential(nn::Linear(2, 2), ScaledByParameter()), 2); },
+       {"task_batched: module \"1\" is a", "has no task-batched form", "supported: Sequential"}},
+      {"task_batched",
+       "no tasks",
+       [] { (void)nn::task_batched(nn::Linear(2, 2), 0); },
+       {"task_batched: the task count must be >= 1, got 0"}},
+      {"task_batched",
+       "input without the task dim",
+       [] {
+         (void)(*nn::task_batched(nn::Linear(2, 2), 3))(f32({4, 2}));
+       },
+       {"TaskLinear: expected an input of at least 2 dims with the 3 tasks first", "[4, 2]"}},
+      {"meta_batch_vectorized",
+       "a loss per task missing",
+       [] {
+         nn::Linear net(2, 1);
+         (void)meta_batch_vectorized(net, 3, [](nn::Module& m) { return m(f32({3, 4, 2})).sum(); });
+       },
+       {"meta_batch_vectorized: the task function returned a tensor of shape []",
+        "losses as a [3] tensor"}},
+      {"meta_batch_vectorized",
+       "no tasks",
+       [] {
+         nn::Linear net(2, 1);
+         (void)meta_batch_vectorized(net, 0, [](nn::Module& m) { return m(f32({1, 4, 2})); });
+       },
+       {"meta_batch_vectorized: the task count must be >= 1, got 0"}},
       {"BatchNormBase",
        "channels differ from num_features",
        [] {

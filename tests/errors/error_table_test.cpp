@@ -72,6 +72,8 @@ const char* const kPublicHeaders[] = {
     "engine/distributed/collectives.hpp",
     "engine/distributed/parallelize.hpp",
     "optim/meta/distributed_meta_batch.hpp",
+    "engine/nn/task_batched.hpp",
+    "optim/meta/meta_batch_vectorized.hpp",
 };
 
 // Functions that cannot fail on any input they accept (every argument is valid by type), each
