@@ -3,8 +3,12 @@
 // PyTorch with the same schema; bench/compare_pytorch.py prints the ratios.
 //
 // Workloads (in place, under NoGradGuard, as an Optimizer step runs; lr 1e-3, default betas/eps):
-//   adam_step          adam(use_accelerated_op) update + apply_updates: the fused kernel
-//                      (PyTorch side: torch.optim.Adam(foreach=True).step())
+//   adam_step          adam(use_accelerated_op) step_in_place, what Adam::step() runs: one fused
+//                      pass that also writes the parameters (Note [folded adam step]; 28 bytes
+//                      per element) (PyTorch side: torch.optim.Adam(foreach=True).step())
+//   adam_step_unfolded diagnosis, metagrad only: adam(use_accelerated_op) update + apply_updates
+//                      as two calls: the fused pass writing u, then u *= -lr and p += u (44 bytes
+//                      per element moved, reported against the same 28-byte model)
 //   adam_step_unfused  adam() update + apply_updates: scale_by_adam's op-by-op formulas
 //                      (PyTorch side: the same op sequence as TorchOpt's scale_by_adam + scale(-lr)
 //                      + apply_updates, in torch ops)
@@ -98,21 +102,25 @@ std::string bandwidth_fields(const Context& ctx, const Timing& t, const char* va
       variant, kElements, kTensors, gbps, ctx.copy_gb_per_s, gbps / ctx.copy_gb_per_s);
 }
 
-void bench_adam(const Context& ctx, const char* workload, bool accelerated) {
+// One classic Adam step per timed iteration: step_in_place (as Optimizer::step) when `folded`,
+// otherwise update and apply_updates as two calls.
+void bench_adam(const Context& ctx, const char* workload, bool accelerated, bool folded,
+                const char* variant) {
   if (!wanted(workload)) return;
   Problem problem;
   const auto opt = mg::adam({.lr = 1e-3, .use_accelerated_op = accelerated});
   mg::OptState state = opt.init(problem.params);
   const Timing t = measure(ctx.warmup, ctx.iters, [&] {
     const mg::NoGradGuard no_grad;
-    const mg::TensorList updates = opt.update(problem.grads, state, problem.params, true);
-    mg::apply_updates(problem.params, updates, true);
-    g_sink = updates.back().impl();
+    if (folded) {
+      opt.step_in_place(problem.grads, state, problem.params);
+    } else {
+      const mg::TensorList updates = opt.update(problem.grads, state, problem.params, true);
+      mg::apply_updates(problem.params, updates, true);
+    }
+    g_sink = problem.params.back().impl();
   });
-  emit(ctx, workload, t,
-       bandwidth_fields(ctx, t,
-                        accelerated ? "adam(use_accelerated_op): fused kernel"
-                                    : "adam(): unfused scale_by_adam"));
+  emit(ctx, workload, t, bandwidth_fields(ctx, t, variant));
 }
 
 // The fused transformation alone: reads g, mu, nu and writes mu, nu and u (into g).
@@ -147,8 +155,11 @@ int main() {
           fmt::format(", \"variant\": \"OpenMP copy loop\", \"elements\": {}, \"gb_per_s\": {:.3f}",
                       kElements, ctx.copy_gb_per_s));
     }
-    bench_adam(ctx, "adam_step", true);
-    bench_adam(ctx, "adam_step_unfused", false);
+    bench_adam(ctx, "adam_step", true, true,
+               "adam(use_accelerated_op).step_in_place: one fused pass writing p, mu, nu");
+    bench_adam(ctx, "adam_step_unfolded", true, false,
+               "adam(use_accelerated_op) update + apply_updates: fused pass, scale, add");
+    bench_adam(ctx, "adam_step_unfused", false, true, "adam(): unfused scale_by_adam");
     bench_transform(ctx);
   });
 }

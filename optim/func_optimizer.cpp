@@ -92,8 +92,8 @@ TensorList FuncOptimizer::step(const Tensor& loss, const TensorList& params,
   TensorList result;
   if (in_place) {
     NoGradGuard no_grad;
-    TensorList updates = impl_.update(grads, state, params, /*inplace=*/true);
-    result = apply_updates(params, updates, /*inplace=*/true);
+    impl_.step_in_place(grads, state, params);  // update + apply_updates, fused if it can
+    result = params;
   } else {
     TensorList updates = impl_.update(grads, state, params, /*inplace=*/false);
     result = apply_updates(params, updates, /*inplace=*/false);

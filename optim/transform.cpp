@@ -25,6 +25,58 @@ const std::vector<GradientTransformation>& GradientTransformation::parts() const
   return parts_ ? *parts_ : kNone;
 }
 
+namespace {
+
+// Throws unless `state` is the state of a chain of `parts` transformations.
+void check_chain_state(const OptState& state, size_t parts) {
+  MG_CHECK(state.kind == "ChainState" && state.children.size() == parts,
+           "chain: expected a ChainState with {} sub-states, got a {} with {}; the state must come "
+           "from this chain's init()",
+           parts, state.kind, state.children.size());
+}
+
+}  // namespace
+
+void GradientTransformation::step_in_place(const TensorList& updates, OptState& state,
+                                           const TensorList& params) const {
+  MG_CHECK(defined(),
+           "GradientTransformation::step_in_place: the transformation is undefined "
+           "(default-constructed); build one with an alias such as adam() or chain()");
+  const std::vector<GradientTransformation>& p = parts();
+  const size_t n = p.size();
+  if (n < 2 || !p[n - 1].scale_factor_ || !p[n - 2].apply_scaled_) {
+    apply_updates(params, update(updates, state, params, /*inplace=*/true), /*inplace=*/true);
+    return;
+  }
+  // Note [folded adam step]: the parts before the last two as chain runs them, then the fused
+  // update-scale-apply of the last two, or, when it declines, the plain steps.
+  check_chain_state(state, n);
+  TensorList current = updates;
+  for (size_t i = 0; i + 2 < n; ++i)
+    current = p[i].update(current, state.children[i], params, /*inplace=*/true);
+  OptState& scaling = state.children[n - 1];
+  if (p[n - 2].apply_scaled_(current, state.children[n - 2], params,
+                             p[n - 1].scale_factor_(scaling))) {
+    (void)p[n - 1].update({}, scaling, params, /*inplace=*/true);  // advances its count, if any
+    return;
+  }
+  current = p[n - 2].update(current, state.children[n - 2], params, /*inplace=*/true);
+  current = p[n - 1].update(current, scaling, params, /*inplace=*/true);
+  apply_updates(params, current, /*inplace=*/true);
+}
+
+GradientTransformation GradientTransformation::with_scale_factor(ScaleFactorFn factor) const {
+  GradientTransformation out = *this;
+  out.scale_factor_ = std::move(factor);
+  return out;
+}
+
+GradientTransformation GradientTransformation::with_apply_scaled(ApplyScaledFn apply) const {
+  GradientTransformation out = *this;
+  out.apply_scaled_ = std::move(apply);
+  return out;
+}
+
 GradientTransformation identity() {
   GradientTransformation t(
       [](const TensorList&) { return OptState{}; },
@@ -61,10 +113,7 @@ GradientTransformation chain(std::vector<GradientTransformation> transforms) {
         return state;
       },
       [shared](const TensorList& updates, OptState& state, const TensorList& params, bool inplace) {
-        MG_CHECK(state.kind == "ChainState" && state.children.size() == shared->size(),
-                 "chain: expected a ChainState with {} sub-states, got a {} with {}; the state "
-                 "must come from this chain's init()",
-                 shared->size(), state.kind, state.children.size());
+        check_chain_state(state, shared->size());
         TensorList current = updates;
         for (size_t i = 0; i < shared->size(); ++i) {
           current = (*shared)[i].update(current, state.children[i], params, inplace);

@@ -48,6 +48,14 @@ class GradientTransformation {
   /// Transforms the updates, advancing the state.
   using UpdateFn = std::function<TensorList(const TensorList& updates, OptState& state,
                                             const TensorList& params, bool inplace)>;
+  /// A pure scaling's factor for its next update, read from its state without advancing it
+  /// (Note [folded adam step] in optim/transforms/accelerated_adam.cpp).
+  using ScaleFactorFn = std::function<double(const OptState& state)>;
+  /// The in-place update followed by params += factor * updates, fused where it can be: returns
+  /// true when done (the state advanced as update advances it), false having changed nothing when
+  /// the transformation cannot fuse these operands (Note [folded adam step]).
+  using ApplyScaledFn = std::function<bool(const TensorList& updates, OptState& state,
+                                           const TensorList& params, double factor)>;
 
   GradientTransformation() = default;
   /// A transformation from its two functions.
@@ -72,6 +80,19 @@ class GradientTransformation {
                      bool inplace = true) const {
     return update_named(updates, state, params, inplace);
   }
+  /// One in-place step of `params` from `updates`: update(updates, state, params, true) then
+  /// apply_updates(params, ·, true), as a classic optimizer steps (same results, bit for bit, and
+  /// errors). When this is a chain ending in a pure scaling (scale, scale_by_schedule,
+  /// scale_by_neg_lr) preceded by a transformation that can apply a scaled update itself
+  /// (scale_by_accelerated_adam), those two and apply_updates run as one fused pass and the
+  /// updates of the last two parts are never materialised (Note [folded adam step]).
+  void step_in_place(const TensorList& updates, OptState& state, const TensorList& params) const;
+  /// This transformation marked as a pure scaling whose next factor `factor` reads from its
+  /// state (Note [folded adam step]); update must multiply the updates by that factor.
+  GradientTransformation with_scale_factor(ScaleFactorFn factor) const;
+  /// This transformation with a fused "update, scale and apply in place" (Note [folded adam
+  /// step]); `apply` must give what update, scaling by the factor and apply_updates give.
+  GradientTransformation with_apply_scaled(ApplyScaledFn apply) const;
   /// False for a default-constructed transformation.
   bool defined() const { return init_ != nullptr && update_ != nullptr; }
   /// True for identity() (chain drops it).
@@ -89,6 +110,8 @@ class GradientTransformation {
 
   InitFn init_;
   UpdateFn update_;
+  ScaleFactorFn scale_factor_;
+  ApplyScaledFn apply_scaled_;
   bool identity_ = false;
   std::shared_ptr<const std::vector<GradientTransformation>> parts_;
 };

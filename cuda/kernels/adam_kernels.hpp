@@ -5,12 +5,14 @@
 // the slots' sizes are uploaded; thread i finds its slot by binary search over the prefix sums and
 // branches on the slot's dtype. The arithmetic is cpu_adam.cpp's, operation for operation, without
 // FMA contraction (the .cu is compiled with --fmad=false; the host emulation by the pragma below),
-// so float64 results are bit-identical to the CPU backend's and to the unfused ops.
+// so float64 results are bit-identical to the CPU backend's and to the unfused ops. A slot with a
+// param applies the step to it in the same launch (AdamForwardSlot).
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "cuda/kernel_backend.hpp"
+#include "engine/backend/view_checks.hpp"
 
 #if !defined(__CUDACC__) && defined(__clang__)
 #pragma clang fp contract(off)
@@ -25,7 +27,7 @@ namespace kernels {
 /// The step's scalars in one float dtype, rounded as cpu_adam.cpp's Coef rounds them.
 template <typename T>
 struct AdamCoef {
-  T b1, c1, b2, c2, bc1, bc2, eps_root, eps, two_c2, two_bc1_bc2;
+  T b1, c1, b2, c2, bc1, bc2, eps_root, eps, two_c2, two_bc1_bc2, param_scale;
   static AdamCoef of(const AdamCoefficients& s) {
     return {static_cast<T>(s.b1),
             static_cast<T>(1.0 - s.b1),
@@ -36,7 +38,8 @@ struct AdamCoef {
             static_cast<T>(s.eps_root),
             static_cast<T>(s.eps),
             static_cast<T>(2.0 * (1.0 - s.b2)),
-            static_cast<T>(2.0 * s.bc1 * s.bc2)};
+            static_cast<T>(2.0 * s.bc1 * s.bc2),
+            static_cast<T>(s.param_scale)};
   }
 };
 
@@ -60,6 +63,8 @@ MG_HD inline int64_t find_slot(const int64_t* prefix, int64_t count, int64_t i) 
 }
 
 /// Element j of one forward slot. Reads every input before writing (in-place slots alias them).
+/// With a param, param += u * param_scale (rounded as scale then apply_updates) and u is not
+/// stored.
 template <typename T>
 MG_HD inline void adam_element(const AdamForwardSlot& s, int64_t j, const AdamCoef<T>& k) {
   const T gi = static_cast<const T*>(s.g)[j];
@@ -68,7 +73,14 @@ MG_HD inline void adam_element(const AdamForwardSlot& s, int64_t j, const AdamCo
   const T root = adam_sqrt(vi / k.bc2 + k.eps_root);
   static_cast<T*>(s.mu_out)[j] = mi;
   static_cast<T*>(s.nu_out)[j] = vi;
-  static_cast<T*>(s.u_out)[j] = mi / k.bc1 / (root + k.eps);
+  const T u = mi / k.bc1 / (root + k.eps);
+  if (s.param != nullptr) {
+    T* p = static_cast<T*>(s.param);
+    const T step = u * k.param_scale;
+    p[j] = p[j] + step;
+  } else {
+    static_cast<T*>(s.u_out)[j] = u;
+  }
 }
 
 /// Element j of one backward slot (Note [fused adam]).
@@ -143,6 +155,7 @@ void launch_adam(KernelBackend<Executor>& backend, const AdamCoefficients& k, co
 template <typename Executor>
 void KernelBackend<Executor>::adam_forward(const AdamCoefficients& k, const AdamForwardSlot* slots,
                                            size_t count) {
+  for (size_t i = 0; i < count; ++i) check_adam_param_slot(slots[i], i);
   detail::launch_adam(*this, k, slots, count);
 }
 

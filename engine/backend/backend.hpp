@@ -27,7 +27,10 @@
 //   two passes over [N, C, S] instead of about ten ops (Note [batch-norm kernels]).
 // - lu_solve: the dense solves of implicit differentiation (linalg::solve, solve_inv).
 // - random: one counter-based generator, so a seed draws the same numbers on every backend.
-// - adam_forward, adam_backward: the fused Adam step (see their comment).
+// - adam_forward, adam_backward: the fused Adam step (see their comment). adam_forward can also
+//   add the scaled step to the parameters (AdamForwardSlot::param): a classic optimizer's step is
+//   then one pass of 28 bytes per float32 element (read g, p, mu, nu; write p, mu, nu) instead of
+//   44 (the fused pass writing u, then u *= -lr and p += u), and it is memory-bound.
 // - synchronize, memory_stats, empty_cache, reset_peak_memory_stats: a device's queue and
 //   allocator, as torch.cuda exposes them (no-ops on the CPU).
 
@@ -124,16 +127,24 @@ enum class RandomKind : uint8_t {
 /// eps, eps_root and the bias corrections bc1 = 1 - b1^t, bc2 = 1 - b2^t.
 struct AdamCoefficients {
   double b1 = 0.9, b2 = 0.999, eps = 1e-8, eps_root = 0.0, bc1 = 1.0, bc2 = 1.0;
+  /// The factor of the update added to a slot's `param` (-lr for Adam), rounded to the dtype as
+  /// a scalar of `u * param_scale` is. Read only for slots with a param.
+  double param_scale = 0.0;
 };
 
 /// One tensor of a fused Adam forward: contiguous buffers of `numel` elements of one float dtype.
 /// Reads g, mu, nu; writes mu_out, nu_out and u_out. An output may be the same buffer as an input
 /// (mu_out == mu, nu_out == nu, u_out == g: the in-place step); otherwise no buffers overlap.
+/// With `param` set, the step is applied instead of returned: param <- param + u * param_scale
+/// (u * param_scale rounded to the dtype, then added: the rounding of scale(-lr) followed by
+/// apply_updates), u_out is neither written nor read (it may be null), and mu_out == mu and
+/// nu_out == nu (the in-place step); param overlaps no other buffer.
 struct AdamForwardSlot {
   DType dtype = DType::Float32;
   int64_t numel = 0;
   const void *g = nullptr, *mu = nullptr, *nu = nullptr;
   void *mu_out = nullptr, *nu_out = nullptr, *u_out = nullptr;
+  void* param = nullptr;
 };
 
 /// One tensor of a fused Adam first-order backward: contiguous buffers of `numel` elements of one
@@ -230,7 +241,8 @@ class Backend {
 
   /// The fused Adam forward over `count` tensors, element by element:
   /// mu' = b1 mu + (1 - b1) g, nu' = b2 nu + (1 - b2) g², u = (mu' / bc1) / (sqrt(nu' / bc2 +
-  /// eps_root) + eps), with the unfused ops' rounding (float64 bit-identical to them).
+  /// eps_root) + eps), with the unfused ops' rounding (float64 bit-identical to them); for a slot
+  /// with a param, param += u * param_scale in the same pass, u not stored.
   virtual void adam_forward(const AdamCoefficients& k, const AdamForwardSlot* slots,
                             size_t count) = 0;
   /// The fused first-order backward of adam_forward over `count` tensors (Note [fused adam]).

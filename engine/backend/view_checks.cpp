@@ -56,4 +56,14 @@ void check_max_pool_views(const View& in, const View& out_indices, const ConvGeo
            dtype_name(out_indices.dtype), shape_str(out_indices.shape));
 }
 
+void check_adam_param_slot(const AdamForwardSlot& slot, size_t index) {
+  if (slot.param == nullptr) return;
+  MG_CHECK(slot.mu_out == slot.mu && slot.nu_out == slot.nu && slot.param != slot.g &&
+               slot.param != slot.mu && slot.param != slot.nu,
+           "fused adam: slot {} has a param but its moments are not updated in place or the param "
+           "aliases g, mu or nu; a slot with a param needs mu_out == mu, nu_out == nu and a param "
+           "buffer of its own",
+           index);
+}
+
 }  // namespace metagrad

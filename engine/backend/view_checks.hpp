@@ -20,4 +20,8 @@ void check_window_views(const View& image, const View& columns, const ConvGeomet
 /// out_h*out_w] view.
 void check_max_pool_views(const View& in, const View& out_indices, const ConvGeometry& geometry);
 
+/// Throws unless forward slot `index` either has no param or applies its step in place
+/// (mu_out == mu, nu_out == nu) to a param that is none of g, mu and nu (AdamForwardSlot).
+void check_adam_param_slot(const AdamForwardSlot& slot, size_t index);
+
 }  // namespace metagrad

@@ -138,25 +138,46 @@ TensorList fused_adam(const Tensor& g, const Tensor& mu, const Tensor& nu,
   return CustomFunction::apply<AcceleratedAdam>({g, mu, nu}, k);
 }
 
-void fused_adam_(const TensorList& g, const TensorList& mu, const TensorList& nu,
-                 const AdamCoefficients& k) {
-  // One backend call per device, in the order the devices first appear.
+namespace {
+
+// One backend call per device, in the order the devices first appear; slots with a param when
+// `param` is given.
+void fused_adam_inplace(const TensorList* param, const TensorList& g, const TensorList& mu,
+                        const TensorList& nu, const AdamCoefficients& k) {
   std::vector<Device> devices;
   for (const Tensor& t : g)
     if (std::find(devices.begin(), devices.end(), t.device()) == devices.end())
       devices.push_back(t.device());
   for (const Device device : devices) {
     std::vector<AdamForwardSlot> slots;
-    for (size_t i = 0; i < g.size(); ++i)
-      if (g[i].device() == device)
-        slots.push_back(forward_slot(g[i], mu[i], nu[i], mu[i], nu[i], g[i]));
+    for (size_t i = 0; i < g.size(); ++i) {
+      if (g[i].device() != device) continue;
+      AdamForwardSlot slot = forward_slot(g[i], mu[i], nu[i], mu[i], nu[i], g[i]);
+      if (param != nullptr) {
+        slot.u_out = nullptr;
+        slot.param = (*param)[i].raw_data();
+      }
+      slots.push_back(slot);
+    }
     backend_for(device).adam_forward(k, slots.data(), slots.size());
   }
   for (size_t i = 0; i < g.size(); ++i) {
-    g[i].storage()->bump_version();
+    (param != nullptr ? (*param)[i] : g[i]).storage()->bump_version();
     mu[i].storage()->bump_version();
     nu[i].storage()->bump_version();
   }
+}
+
+}  // namespace
+
+void fused_adam_(const TensorList& g, const TensorList& mu, const TensorList& nu,
+                 const AdamCoefficients& k) {
+  fused_adam_inplace(nullptr, g, mu, nu, k);
+}
+
+void fused_adam_apply_(const TensorList& param, const TensorList& g, const TensorList& mu,
+                       const TensorList& nu, const AdamCoefficients& k) {
+  fused_adam_inplace(&param, g, mu, nu, k);
 }
 
 }  // namespace metagrad

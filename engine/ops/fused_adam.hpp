@@ -22,4 +22,12 @@ TensorList fused_adam(const Tensor& g, const Tensor& mu, const Tensor& nu,
 void fused_adam_(const TensorList& g, const TensorList& mu, const TensorList& nu,
                  const AdamCoefficients& k);
 
+/// fused_adam_ that applies the step instead of returning it (Note [folded adam step] in
+/// optim/transforms/accelerated_adam.cpp): param[i] += u * k.param_scale in the same pass, u
+/// stored nowhere; mu[i] and nu[i] receive mu' and nu', g[i] is only read. The versions of param,
+/// mu and nu are bumped. Each param must be contiguous with its g's shape, dtype and device and
+/// share its storage with no other listed tensor; the caller checks.
+void fused_adam_apply_(const TensorList& param, const TensorList& g, const TensorList& mu,
+                       const TensorList& nu, const AdamCoefficients& k);
+
 }  // namespace metagrad

@@ -44,8 +44,7 @@ Tensor Optimizer::step(const std::function<Tensor()>& closure) {
     TensorList grads;
     grads.reserve(params.size());
     for (const auto& p : params) grads.push_back(p.defined() ? p.grad() : Tensor());
-    TensorList updates = impl_.update(grads, states_[i], params, /*inplace=*/true);
-    apply_updates(params, updates, /*inplace=*/true);
+    impl_.step_in_place(grads, states_[i], params);  // update + apply_updates, fused if it can
   }
   return loss;
 }

@@ -10,7 +10,9 @@
 // TorchOpt's classic optimizer base (torchopt/optim/base.py): a GradientTransformation driven
 // like torch.optim. Each optimizer's own class (Adam, SGD, ...) lives in optim/optimizers/. step()
 // reads each parameter's .grad, runs the transformation in place under NoGradGuard and writes the
-// updates into the parameters' storage. Nothing is recorded.
+// updates into the parameters' storage (GradientTransformation::step_in_place: with
+// use_accelerated_op, Adam's update and its application are one fused pass, and the .grad is then
+// only read). Nothing is recorded.
 //
 //   auto opt = Adam(net.parameters(), {.lr = 1e-2});
 //   opt.zero_grad();

@@ -1,7 +1,9 @@
 // scale_by_accelerated_adam's step (TorchOpt's accelerated AdamOp): picks, per update, the fused
-// in-place pass, the fused differentiable op (engine/ops/fused_adam.hpp) or the unfused step; and
-// where that op runs (accelerated_op_available).
+// in-place pass, the fused differentiable op (engine/ops/fused_adam.hpp) or the unfused step; the
+// pass that also applies the step to the parameters; and where that op runs
+// (accelerated_op_available).
 #include <algorithm>
+#include <array>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -15,6 +17,30 @@
 #include "optim/transforms.hpp"
 #include "optim/transforms/adam_step.hpp"
 
+// Note [folded adam step]
+// A classic step of adam(use_accelerated_op) is chain(..., scale_by_accelerated_adam,
+// scale_by_neg_lr) then apply_updates: the fused pass writes u (g, mu, nu in; mu, nu, u out), then
+// u *= -lr, then p += u: 44 bytes per float32 element where p += -lr u needs 28. The fold runs the
+// three as one pass (AdamForwardSlot::param), with the same roundings in the same order (u, then
+// u * (-lr) rounded to the dtype, then the sum; no FMA), so parameters and state are bit-identical
+// to the unfolded step, and the updates (the gradients) are only read.
+// The hook is structural, not by name: GradientTransformation::step_in_place (what Optimizer::step
+// and FuncOptimizer's in-place step call) looks at the last two parts of a chain. If the last is
+// a pure scaling (scale, scale_by_schedule, hence scale_by_neg_lr: with_scale_factor gives its
+// next factor without advancing its state) and the one before can apply a scaled update itself
+// (with_apply_scaled: scale_by_accelerated_adam), it runs the earlier parts, then asks that one to
+// apply with the factor; on success the scaling's state advances by an update of no tensors. The
+// fused transformation declines (returns false, touching nothing) unless every defined update
+// can take the in-place pass (nothing recording, contiguous, its moments and parameter of one
+// shape, dtype and device, no storage shared): then the unfolded steps run as before. So
+// - Adam's weight_decay (flip_sign_and_add_weight_decay) is part of the chain before the fold
+//   and is applied exactly as before: Adam with weight decay folds;
+// - AdamW's decoupled weight decay (add_decayed_weights, between the Adam scaler and the
+//   scaling) is a part between the two, so AdamW with weight_decay > 0 (or a mask) takes the
+//   unfolded path; with weight_decay 0 and no mask it is dropped from the chain and folds;
+// - the differentiable paths (out of place, recording: MetaOptimizer, FuncOptimizer(inplace =
+//   false)), masked or multi_transform wrappers, non-contiguous or shared operands and amsgrad
+//   (only unfused) never fold.
 namespace metagrad {
 namespace optim_detail {
 namespace {
@@ -70,7 +96,7 @@ TensorList adam_step_fused(const TensorList& updates, TensorList& mu, TensorList
   std::unordered_map<const Storage*, int> uses;
   for (const size_t i : candidates)
     for (const Tensor* t : {&updates[i], &std::as_const(mu)[i], &std::as_const(nu)[i]})
-      ++uses[t->storage().get()];
+      if (t->numel() > 0) ++uses[t->storage().get()];  // an empty tensor is not written
   std::vector<size_t> direct, copied;
   for (const size_t i : candidates) {
     bool ok = true;
@@ -94,6 +120,37 @@ TensorList adam_step_fused(const TensorList& updates, TensorList& mu, TensorList
     out[i] = r[2];
   }
   return out;
+}
+
+bool adam_apply_fused(const TensorList& updates, TensorList& mu, TensorList& nu,
+                      const TensorList& params, const AdamStep& step, double factor) {
+  if (params.size() != updates.size() || mu.size() != updates.size() || nu.size() != updates.size())
+    return false;
+  std::unordered_map<const Storage*, int> uses;
+  TensorList p_list, g_list, mu_list, nu_list;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    const Tensor& g = updates[i];
+    if (!g.defined()) continue;
+    const std::array<const Tensor*, 4> operands = {&g, &params[i], &std::as_const(mu)[i],
+                                                   &std::as_const(nu)[i]};
+    for (const Tensor* t : operands) {
+      if (!t->defined() || t->shape() != g.shape() || t->dtype() != g.dtype() ||
+          t->device() != g.device() || !t->is_contiguous())
+        return false;
+      if (t->numel() > 0) ++uses[t->storage().get()];  // an empty tensor is not written
+    }
+    if (!is_floating(g.dtype()) || needs_grad({&g, &mu[i], &nu[i]})) return false;
+    p_list.push_back(params[i]);
+    g_list.push_back(g);
+    mu_list.push_back(mu[i]);
+    nu_list.push_back(nu[i]);
+  }
+  for (const auto& [storage, count] : uses)
+    if (count != 1) return false;
+  AdamCoefficients coefficients{step.b1, step.b2, step.eps, step.eps_root, step.bc1, step.bc2};
+  coefficients.param_scale = factor;
+  fused_adam_apply_(p_list, g_list, mu_list, nu_list, coefficients);
+  return true;
 }
 
 }  // namespace optim_detail

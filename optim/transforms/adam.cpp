@@ -70,7 +70,7 @@ GradientTransformation make_adam(const ScaleByAdamOptions& o, const char* who, b
            "{}: amsgrad is not supported by the fused kernels (they keep no maximum of the second "
            "moments); use scale_by_adam, or use_accelerated_op = false",
            who);
-  return {
+  GradientTransformation adam(
       [o](const TensorList& params) {
         OptState state;
         state.kind = "ScaleByAdamState";
@@ -104,7 +104,21 @@ GradientTransformation make_adam(const ScaleByAdamOptions& o, const char* who, b
           }
         }
         return out;
-      }};
+      });
+  if (!fused) return adam;
+  // Note [folded adam step] in accelerated_adam.cpp: the step applied to the parameters.
+  return adam.with_apply_scaled([o, who](const TensorList& updates, OptState& state,
+                                         const TensorList& params, double factor) {
+    expect_kind(state, "ScaleByAdamState", who);
+    TensorList& mu = state.tensor_list("mu");
+    TensorList& nu = state.tensor_list("nu");
+    int64_t& count = state.counter("count");
+    const int64_t next = inc_count(count);
+    if (!adam_apply_fused(updates, mu, nu, params, adam_step(o, next, kFloat64), factor))
+      return false;
+    count = next;
+    return true;
+  });
 }
 
 }  // namespace

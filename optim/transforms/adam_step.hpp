@@ -39,4 +39,14 @@ Tensor adam_step_unfused(const Tensor& g, Tensor& mu, Tensor& nu, const AdamStep
 TensorList adam_step_fused(const TensorList& updates, TensorList& mu, TensorList& nu,
                            const AdamStep& step, bool inplace);
 
+/// scale_by_accelerated_adam's step applied to the parameters (Note [folded adam step] in
+/// accelerated_adam.cpp): params[i] += factor * u[i] for every defined update, mu and nu written
+/// in place, in one fused pass (one backend call per device), u stored nowhere and the updates
+/// only read; bit-identical to adam_step_fused in place, scale(factor) and apply_updates in
+/// place. Returns false, having changed nothing, unless every defined update can take that pass:
+/// nothing recording, the update, its moments and its parameter of one shape, float dtype and
+/// device, contiguous, and no storage shared among all of them.
+bool adam_apply_fused(const TensorList& updates, TensorList& mu, TensorList& nu,
+                      const TensorList& params, const AdamStep& step, double factor);
+
 }  // namespace metagrad::optim_detail

@@ -27,29 +27,39 @@ TensorList scale_all(const TensorList& updates, double factor, bool inplace) {
 }  // namespace
 
 GradientTransformation scale(double step_size) {
-  return {empty_state,
-          [step_size](const TensorList& updates, OptState& state, const TensorList&, bool inplace) {
-            expect_kind(state, "EmptyState", "scale");
-            return scale_all(updates, step_size, inplace);
-          }};
+  const GradientTransformation t(
+      empty_state,
+      [step_size](const TensorList& updates, OptState& state, const TensorList&, bool inplace) {
+        expect_kind(state, "EmptyState", "scale");
+        return scale_all(updates, step_size, inplace);
+      });
+  return t.with_scale_factor([step_size](const OptState& state) {
+    expect_kind(state, "EmptyState", "scale");
+    return step_size;
+  });
 }
 
 GradientTransformation scale_by_schedule(Schedule step_size_fn) {
   MG_CHECK(step_size_fn != nullptr, "scale_by_schedule: the schedule is empty (a null function)");
-  return {[](const TensorList&) {
-            OptState state;
-            state.kind = "ScaleByScheduleState";
-            state.counters.emplace_back("count", 0);
-            return state;
-          },
-          [fn = std::move(step_size_fn)](const TensorList& updates, OptState& state,
-                                         const TensorList&, bool inplace) {
-            expect_kind(state, "ScaleByScheduleState", "scale_by_schedule");
-            int64_t& count = state.counter("count");
-            TensorList out = scale_all(updates, fn(count), inplace);
-            count = inc_count(count);
-            return out;
-          }};
+  const GradientTransformation t(
+      [](const TensorList&) {
+        OptState state;
+        state.kind = "ScaleByScheduleState";
+        state.counters.emplace_back("count", 0);
+        return state;
+      },
+      [fn = step_size_fn](const TensorList& updates, OptState& state, const TensorList&,
+                          bool inplace) {
+        expect_kind(state, "ScaleByScheduleState", "scale_by_schedule");
+        int64_t& count = state.counter("count");
+        TensorList out = scale_all(updates, fn(count), inplace);
+        count = inc_count(count);
+        return out;
+      });
+  return t.with_scale_factor([fn = std::move(step_size_fn)](const OptState& state) {
+    expect_kind(state, "ScaleByScheduleState", "scale_by_schedule");
+    return fn(state.counter("count"));
+  });
 }
 
 GradientTransformation scale_by_neg_lr(const ScalarOrSchedule& lr) {

@@ -7,6 +7,7 @@
 
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/loop.hpp"
+#include "engine/backend/view_checks.hpp"
 #include "engine/error.hpp"
 
 // Float64 results must be bit-identical to the unfused ops, which round after every operation.
@@ -26,7 +27,7 @@ constexpr int64_t kBlock = 512;
 // The step's scalars in the tensors' dtype (the unfused ops round each scalar to it the same way).
 template <typename T>
 struct Coef {
-  T b1, c1, b2, c2, bc1, bc2, eps_root, eps, two_c2, two_bc1_bc2;
+  T b1, c1, b2, c2, bc1, bc2, eps_root, eps, two_c2, two_bc1_bc2, param_scale;
   explicit Coef(const AdamCoefficients& s)
       : b1(static_cast<T>(s.b1)),
         c1(static_cast<T>(1.0 - s.b1)),
@@ -37,7 +38,8 @@ struct Coef {
         eps_root(static_cast<T>(s.eps_root)),
         eps(static_cast<T>(s.eps)),
         two_c2(static_cast<T>(2.0 * (1.0 - s.b2))),
-        two_bc1_bc2(static_cast<T>(2.0 * s.bc1 * s.bc2)) {}
+        two_bc1_bc2(static_cast<T>(2.0 * s.bc1 * s.bc2)),
+        param_scale(static_cast<T>(s.param_scale)) {}
 };
 
 // x = sqrt(x) over a block, vectorised through Eigen (std::sqrt in a plain loop is not, because
@@ -48,10 +50,12 @@ void sqrt_block(T* x, int64_t n) {
   a = a.sqrt();
 }
 
-// The forward in place: mu and nu are overwritten, u is written into g.
+// The forward in place: mu and nu are overwritten; u is written into g, or, with a param p,
+// p += u * param_scale (u rounded, then the product rounded, then the sum: scale and
+// apply_updates' rounding) and g is only read.
 template <typename T>
-void forward_inplace(T* __restrict__ g, T* __restrict__ m, T* __restrict__ v, int64_t n,
-                     const Coef<T>& k) {
+void forward_inplace(T* __restrict__ g, T* __restrict__ m, T* __restrict__ v, T* __restrict__ p,
+                     int64_t n, const Coef<T>& k) {
   alignas(64) T root[kBlock];
   for (int64_t lo = 0; lo < n; lo += kBlock) {
     const int64_t len = std::min(kBlock, n - lo);
@@ -67,7 +71,15 @@ void forward_inplace(T* __restrict__ g, T* __restrict__ m, T* __restrict__ v, in
       root[i] = vi / k.bc2 + k.eps_root;
     }
     sqrt_block(root, len);
-    for (int64_t i = 0; i < len; ++i) gb[i] = mb[i] / k.bc1 / (root[i] + k.eps);
+    if (p != nullptr) {
+      T* __restrict__ pb = p + lo;
+      for (int64_t i = 0; i < len; ++i) {
+        const T u = mb[i] / k.bc1 / (root[i] + k.eps);
+        pb[i] = pb[i] + u * k.param_scale;
+      }
+    } else {
+      for (int64_t i = 0; i < len; ++i) gb[i] = mb[i] / k.bc1 / (root[i] + k.eps);
+    }
   }
 }
 
@@ -119,9 +131,12 @@ void backward_out(const T* __restrict__ gm, const T* __restrict__ gn, const T* _
 
 template <typename T>
 void forward_slot(const AdamForwardSlot& s, int64_t b, int64_t n, const Coef<T>& k) {
-  if (s.u_out == s.g) {  // in place (Backend::adam_forward: all three outputs alias their inputs)
+  if (s.param != nullptr) {  // the step applied to param (mu and nu in place, g only read)
+    forward_inplace(const_cast<T*>(static_cast<const T*>(s.g)) + b, static_cast<T*>(s.mu_out) + b,
+                    static_cast<T*>(s.nu_out) + b, static_cast<T*>(s.param) + b, n, k);
+  } else if (s.u_out == s.g) {  // in place (AdamForwardSlot: all three outputs alias their inputs)
     forward_inplace(static_cast<T*>(s.u_out) + b, static_cast<T*>(s.mu_out) + b,
-                    static_cast<T*>(s.nu_out) + b, n, k);
+                    static_cast<T*>(s.nu_out) + b, static_cast<T*>(nullptr), n, k);
   } else {
     forward_out(static_cast<const T*>(s.g) + b, static_cast<const T*>(s.mu) + b,
                 static_cast<const T*>(s.nu) + b, static_cast<T*>(s.mu_out) + b,
@@ -173,6 +188,7 @@ void CpuBackend::adam_forward(const AdamCoefficients& k, const AdamForwardSlot* 
                               size_t count) {
   const Coef<float> kf(k);
   const Coef<double> kd(k);
+  for (size_t i = 0; i < count; ++i) check_adam_param_slot(slots[i], i);
   for_each_chunk(slots, count, [&](const AdamForwardSlot& s, int64_t b, int64_t n) {
     if (s.dtype == DType::Float32) {
       forward_slot(s, b, n, kf);
