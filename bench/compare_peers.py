@@ -9,6 +9,7 @@ and metagrad's ratio against the fastest peer (time) and the leanest peer (peak 
 
 Usage: python3 bench/compare_peers.py --peers DIR [--build build] [--rounds 3]
            [--cases maml4,maml32,sinusoid] [--threads 2]
+(more cases: sinusoid_vectorized, maml4_vectorized: the tasks as a tensor dim)
 Needs /usr/bin/python3 with torch; TorchOpt and higher as `setup_peers.sh` installs them (the
 variants that fail to import are reported and left out).
 """
@@ -31,6 +32,13 @@ CASES = {
                'maml_step.py', {'MAML_TASKS': '32', 'MAML_REPEATS': '2', 'MAML_WARMUP': '1'}),
     'sinusoid': ('maml_sinusoid', 'sinusoid_step_25tasks', {'BENCH_ITERS': '20'},
                  'sinusoid_maml.py', {'SIN_REPEATS': '20', 'SIN_WARMUP': '3'}),
+    # The tasks as a tensor dim (meta_batch_vectorized) against the same peers.
+    'sinusoid_vectorized': ('maml_sinusoid', 'sinusoid_step_25tasks_vectorized',
+                            {'BENCH_ITERS': '20'}, 'sinusoid_maml.py',
+                            {'SIN_REPEATS': '20', 'SIN_WARMUP': '3'}),
+    'maml4_vectorized': ('maml_omniglot', 'maml_step_4tasks_vectorized', {'BENCH_ITERS': '5'},
+                         'maml_step.py',
+                         {'MAML_TASKS': '4', 'MAML_REPEATS': '5', 'MAML_WARMUP': '1'}),
 }
 VARIANTS = ['torchopt', 'torchopt_func', 'higher', 'functional']
 
