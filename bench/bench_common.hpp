@@ -88,6 +88,25 @@ inline std::string gemm_library() {
 }
 
 /// Statistics of the timed calls, in milliseconds.
+/// How a meta-learning benchmark runs the tasks of a meta-step: on threads (meta_batch), one
+/// after the other (the tutorial's loop), or as a tensor dim (meta_batch_vectorized).
+enum class TaskMode { parallel, sequential, vectorized };
+
+/// One meta-step of `problem` in `mode`: its meta_step_parallel(), meta_step() or
+/// meta_step_vectorized(); returns what that returns (the mean query loss).
+template <typename Problem>
+double meta_step_in(TaskMode mode, Problem& problem) {
+  switch (mode) {
+    case TaskMode::parallel:
+      return problem.meta_step_parallel();
+    case TaskMode::vectorized:
+      return problem.meta_step_vectorized();
+    case TaskMode::sequential:
+      break;
+  }
+  return problem.meta_step();
+}
+
 struct Timing {
   double median_ms = 0.0;
   double min_ms = 0.0;

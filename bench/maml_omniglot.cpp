@@ -90,9 +90,6 @@ constexpr int kInnerSteps = 5;
 constexpr double kInnerLr = 0.1;
 constexpr double kOuterLr = 1e-3;
 
-// How a meta-step runs its tasks.
-enum class Mode { parallel, sequential, vectorized };
-
 // Every task's mean cross entropy, [T], from [T, N, ways] logits and [T, N] labels.
 mg::Tensor per_task_cross_entropy(const mg::Tensor& logits, const mg::Tensor& labels) {
   const int64_t tasks = logits.size(0), n = logits.size(1);
@@ -217,20 +214,10 @@ struct Problem {
 };
 
 void bench_maml(const std::string& workload, int64_t tasks, int default_iters, int threads,
-                const std::string& gemm, mg::Device device, Mode mode) {
+                const std::string& gemm, mg::Device device, TaskMode mode) {
   if (!wanted(workload)) return;
   Problem problem(tasks, device);
-  auto step = [&] {
-    switch (mode) {
-      case Mode::parallel:
-        return problem.meta_step_parallel();
-      case Mode::vectorized:
-        return problem.meta_step_vectorized();
-      case Mode::sequential:
-        break;
-    }
-    return problem.meta_step();
-  };
+  auto step = [&] { return meta_step_in(mode, problem); };
   const double rss_before = current_rss_mb();
   const double meta_loss = step();  // from the deterministic initialisation
   const double meta_grad_norm = problem.grad_norm();
@@ -274,12 +261,12 @@ int main(int argc, char** argv) {
   const std::string gemm = gemm_library();
   return run_guarded("maml_omniglot", [&] {
     // On a GPU one device runs the tasks: the parallel form only adds host threads.
-    const Mode concurrent = device.is_cuda() ? Mode::sequential : Mode::parallel;
+    const TaskMode concurrent = device.is_cuda() ? TaskMode::sequential : TaskMode::parallel;
     bench_maml("maml_step_4tasks", 4, 10, threads, gemm, device, concurrent);
     bench_maml("maml_step_32tasks", 32, 3, threads, gemm, device, concurrent);
-    bench_maml("maml_step_4tasks_sequential", 4, 10, threads, gemm, device, Mode::sequential);
-    bench_maml("maml_step_32tasks_sequential", 32, 3, threads, gemm, device, Mode::sequential);
-    bench_maml("maml_step_4tasks_vectorized", 4, 10, threads, gemm, device, Mode::vectorized);
-    bench_maml("maml_step_32tasks_vectorized", 32, 3, threads, gemm, device, Mode::vectorized);
+    bench_maml("maml_step_4tasks_sequential", 4, 10, threads, gemm, device, TaskMode::sequential);
+    bench_maml("maml_step_32tasks_sequential", 32, 3, threads, gemm, device, TaskMode::sequential);
+    bench_maml("maml_step_4tasks_vectorized", 4, 10, threads, gemm, device, TaskMode::vectorized);
+    bench_maml("maml_step_32tasks_vectorized", 32, 3, threads, gemm, device, TaskMode::vectorized);
   });
 }

@@ -63,9 +63,6 @@ constexpr int kInnerSteps = 5;
 constexpr double kInnerLr = 0.01;
 constexpr double kOuterLr = 1e-3;
 
-// How a meta-step runs its tasks.
-enum class Mode { parallel, sequential, vectorized };
-
 // u(k, tag) in [-1, 1).
 double hash_unit(int64_t k, int tag) {
   return static_cast<double>(hash32(k, tag)) / 2147483648.0 - 1.0;
@@ -179,20 +176,11 @@ struct Problem {
   }
 };
 
-void bench_sinusoid(const std::string& workload, Mode mode, int threads, const std::string& gemm) {
+void bench_sinusoid(const std::string& workload, TaskMode mode, int threads,
+                    const std::string& gemm) {
   if (!wanted(workload)) return;
   Problem problem;
-  auto step = [&] {
-    switch (mode) {
-      case Mode::parallel:
-        return problem.meta_step_parallel();
-      case Mode::vectorized:
-        return problem.meta_step_vectorized();
-      case Mode::sequential:
-        break;
-    }
-    return problem.meta_step();
-  };
+  auto step = [&] { return meta_step_in(mode, problem); };
   const double rss_before = current_rss_mb();
   const double meta_loss = step();  // from the deterministic initialisation
   const double meta_grad_norm = problem.grad_norm();
@@ -212,8 +200,8 @@ int main() {
   const int threads = configure_threads();
   const std::string gemm = gemm_library();
   return run_guarded("maml_sinusoid", [&] {
-    bench_sinusoid("sinusoid_step_25tasks", Mode::parallel, threads, gemm);
-    bench_sinusoid("sinusoid_step_25tasks_sequential", Mode::sequential, threads, gemm);
-    bench_sinusoid("sinusoid_step_25tasks_vectorized", Mode::vectorized, threads, gemm);
+    bench_sinusoid("sinusoid_step_25tasks", TaskMode::parallel, threads, gemm);
+    bench_sinusoid("sinusoid_step_25tasks_sequential", TaskMode::sequential, threads, gemm);
+    bench_sinusoid("sinusoid_step_25tasks_vectorized", TaskMode::vectorized, threads, gemm);
   });
 }

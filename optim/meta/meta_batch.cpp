@@ -105,15 +105,7 @@ TensorList meta_batch(nn::Module& net, int64_t tasks, const MetaTask& task,
       options.parallel);
 
   // In task order, as the sequential loop's backward calls accumulate.
-  for (const TensorList& task_grads : grads) {
-    TensorList leaves, values;
-    for (size_t k = 0; k < task_grads.size(); ++k) {
-      if (!task_grads[k].defined()) continue;
-      leaves.push_back(inputs[k]);
-      values.push_back(task_grads[k]);
-    }
-    if (!leaves.empty()) backward(leaves, values);
-  }
+  for (const TensorList& task_grads : grads) detail::accumulate_meta_gradient(inputs, task_grads);
   NoGradGuard no_grad;
   for (size_t k = 0; k < last_buffers.size(); ++k) {
     if (!is_floating(buffers[k].dtype())) {

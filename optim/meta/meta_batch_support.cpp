@@ -1,5 +1,6 @@
 #include "optim/meta/meta_batch_support.hpp"
 
+#include "engine/autograd/engine.hpp"
 #include "engine/error.hpp"
 
 namespace metagrad::detail {
@@ -23,6 +24,16 @@ TensorList meta_gradient_inputs(const nn::Module& net, const TensorList& request
                                   : "a non-leaf tensor (it has a grad_fn)");
   }
   return requested;
+}
+
+void accumulate_meta_gradient(const TensorList& inputs, const TensorList& grads) {
+  TensorList leaves, values;
+  for (size_t k = 0; k < grads.size(); ++k) {
+    if (!grads[k].defined()) continue;
+    leaves.push_back(inputs[k]);
+    values.push_back(grads[k]);
+  }
+  if (!leaves.empty()) backward(leaves, values);
 }
 
 }  // namespace metagrad::detail

@@ -13,4 +13,8 @@ namespace metagrad::detail {
 TensorList meta_gradient_inputs(const nn::Module& net, const TensorList& requested,
                                 const char* who);
 
+/// Adds grads[k] into inputs[k].grad for every defined grads[k] (one backward call, so .grad
+/// accumulates as a backward into those leaves does).
+void accumulate_meta_gradient(const TensorList& inputs, const TensorList& grads);
+
 }  // namespace metagrad::detail

@@ -57,14 +57,7 @@ TensorList meta_batch_vectorized(nn::Module& net, int64_t tasks, const Vectorize
   if (losses.requires_grad() && !inputs.empty()) {
     const Tensor objective =
         options.reduction == MetaBatchReduction::Mean ? mean(losses) : sum(losses);
-    const TensorList grads = grad({objective}, inputs, {}, {.allow_unused = true});
-    TensorList leaves, values;
-    for (size_t k = 0; k < grads.size(); ++k) {
-      if (!grads[k].defined()) continue;
-      leaves.push_back(inputs[k]);
-      values.push_back(grads[k]);
-    }
-    if (!leaves.empty()) backward(leaves, values);
+    detail::accumulate_meta_gradient(inputs, grad({objective}, inputs, {}, {.allow_unused = true}));
   }
 
   NoGradGuard no_grad;
