@@ -5,8 +5,9 @@
 #      the following steps run;
 #   3. meson test --suite cuda;
 #   4. golden_check --device cuda, and the nccl backend's test (tests/distributed/nccl_tests);
-#   5. the benchmarks: bench/gpu_bench (copy bandwidth, fused Adam 100M and 10M, sinusoid MAML) and
-#      bench/maml_omniglot --device cuda (32 tasks), then their PyTorch peers bench/gpu_peers.py;
+#   5. the benchmarks: bench/gpu_bench (copy bandwidth, fused Adam 100M and 10M, sinusoid MAML as a
+#      loop and vectorized) and bench/maml_omniglot --device cuda (32 tasks, as a loop and with the
+#      tasks as a tensor dim), then their PyTorch peers bench/gpu_peers.py;
 #   6. the table of metagrad vs PyTorch against the targets (bench/gpu_table.py).
 # Every step runs under `timeout`, within an overall budget (GPU_CHECK_BUDGET seconds, 345); a
 # step that fails or times out is reported and the later ones still run.
