@@ -1,7 +1,6 @@
 #include "cuda/caching_allocator.hpp"
 
-#include <bit>
-
+#include "engine/backend/size_bucket.hpp"
 #include "engine/error.hpp"
 
 // Note [caching allocator]
@@ -20,9 +19,7 @@ size_t CachingAllocator::bucket_of(size_t nbytes) {
   constexpr size_t kSmallLimit = size_t{1} << 20;
   if (nbytes == 0) return kSmallGranule;
   if (nbytes <= kSmallLimit) return (nbytes + kSmallGranule - 1) / kSmallGranule * kSmallGranule;
-  const size_t granule = std::bit_floor(nbytes) / 8;
-  MG_CHECK(nbytes <= SIZE_MAX - granule, "CUDA allocator: a request of {} bytes overflows", nbytes);
-  return (nbytes + granule - 1) / granule * granule;
+  return detail::eighth_power_of_two_bucket(nbytes, "CUDA allocator");
 }
 
 CachingAllocator::~CachingAllocator() {

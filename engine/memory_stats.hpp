@@ -22,6 +22,12 @@ struct StorageStats {
 /// The current StorageStats of the CPU.
 StorageStats cpu_storage_stats();
 
+/// Returns the CPU allocator's cached free blocks to the system (what torch.cuda.empty_cache does
+/// for a GPU). The allocator keeps freed blocks for reuse, up to a quarter of the process's memory
+/// for large ones, so the resident size after a large computation stays near its peak until then.
+/// Only the calling thread's small-block cache is emptied among the per-thread ones.
+void cpu_empty_cache();
+
 /// A device allocator's counters, in bytes (torch.cuda.memory_stats' main figures).
 struct DeviceMemoryStats {
   /// Bytes in live blocks handed out to tensors.

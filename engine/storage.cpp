@@ -107,4 +107,6 @@ StorageStats cpu_storage_stats() {
   return stats;
 }
 
+void cpu_empty_cache() { backend_for(kCPU).empty_cache(); }
+
 }  // namespace metagrad

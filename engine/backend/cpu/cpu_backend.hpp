@@ -10,6 +10,8 @@ class CpuBackend final : public Backend {
  public:
   void* allocate(size_t nbytes) override;
   void deallocate(void* ptr, size_t nbytes) override;
+  /// Returns the allocator's cached free blocks to the system (Note [host block caches]).
+  void empty_cache() override;
   void fill(const View& out, double value) override;
   void copy(const View& src, const View& out) override;
   void unary(UnaryOp op, const View& in, const View& out, UnaryParams params) override;
