@@ -1,5 +1,6 @@
 #include "engine/tensor.hpp"
 
+#include <algorithm>
 #include <new>
 #include <string>
 
@@ -57,6 +58,30 @@ Tensor make_empty(const Dims& shape, DType dtype, Device device, const char* op)
             dtype_str, shape_str(shape), nbytes, device.str());
   }
   return Tensor(make_pooled<TensorImpl>(std::move(storage), shape, strides, 0, dtype));
+}
+
+Tensor make_empty_in_layout_of(const Tensor& like, const char* op) {
+  // The dims of more than one element, from the outermost to the innermost in memory.
+  SmallVector<int, 8> order;
+  for (int d = 0; d < like.dim(); ++d)
+    if (like.size(d) != 1) order.push_back(d);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return like.stride(a) > like.stride(b); });
+  bool dense = like.numel() > 0, permuted = false;
+  int64_t expected = 1;
+  for (size_t k = order.size(); k-- > 0;) {
+    dense = dense && like.stride(order[k]) == expected;
+    expected *= like.size(order[k]);
+    permuted = permuted || (k > 0 && order[k - 1] > order[k]);
+  }
+  if (!dense || !permuted) return make_empty(like.shape(), like.dtype(), like.device(), op);
+  Dims memory_shape;
+  for (const int d : order) memory_shape.push_back(like.size(d));
+  const Tensor memory = make_empty(memory_shape, like.dtype(), like.device(), op);
+  Dims strides(like.dim(), 1);
+  for (size_t k = 0; k < order.size(); ++k)
+    strides[order[k]] = memory.stride(static_cast<int>(k));
+  return make_view(memory, like.shape(), strides, 0);
 }
 
 Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int64_t offset) {

@@ -381,6 +381,11 @@ class TensorImpl {
 /// when the shape's element count, strides or bytes overflow (Note [size overflow]), or when the
 /// device cannot allocate the bytes.
 Tensor make_empty(const Dims& shape, DType dtype, Device device, const char* op = "empty");
+/// A new tensor of `like`'s shape, dtype and device, uninitialised, laid out in memory as `like`
+/// is when `like` is dense (its strides a permutation of a contiguous layout's, as a permuted
+/// contiguous tensor's are), and contiguous otherwise (PyTorch's preserve_format). Kernels that
+/// write through a View then keep a permuted layout instead of forcing a copy downstream.
+Tensor make_empty_in_layout_of(const Tensor& like, const char* op = "empty");
 /// A view of `base`'s storage with the given geometry (no autograd history). Not marked as a view
 /// of `base` (internal aliases use it too): the public view ops also call mark_view_of.
 Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int64_t offset);

@@ -46,10 +46,10 @@ int64_t merged_trailing_stride(const Tensor& t) {
 double per_channel_count(const Tensor& x) { return static_cast<double>(x.numel() / x.size(1)); }
 
 // out = a (u - m) + b v + d per channel over [N, C, *] tensors (channel_mergeable values) into a
-// new contiguous tensor of u's shape; an undefined v drops the b term.
+// new tensor of u's shape and memory layout; an undefined v drops the b term.
 Tensor channel_affine(const Tensor& u, const Tensor& m, const Tensor& v, const Tensor& a,
                       const Tensor& b, const Tensor& d) {
-  Tensor out = make_empty(u.shape(), u.dtype(), u.device());
+  Tensor out = make_empty_in_layout_of(u);
   backend_of(u).channel_affine(ncs_view(u), view_of(m), v.defined() ? ncs_view(v) : View{},
                                view_of(a), v.defined() ? view_of(b) : View{}, view_of(d),
                                ncs_view(out));

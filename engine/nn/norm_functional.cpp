@@ -55,7 +55,7 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean,
       rv.mul_(1.0 - momentum).add_(sum_sq / (count - 1.0), momentum);
     }
   }
-  Tensor y = make_empty(input.shape(), input.dtype(), input.device());
+  Tensor y = make_empty_in_layout_of(x);  // a permuted input keeps its layout
   backend.channel_affine(detail::ncs_view(x), detail::view_of(batch_mean), View{},
                          detail::view_of(scale), View{}, detail::view_of(shift),
                          detail::ncs_view(y));

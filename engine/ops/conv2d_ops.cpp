@@ -66,13 +66,21 @@ Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
     // One [O, K] x [K, N*L] product for the whole batch (one per task, batched); the columns
     // die here.
     const Tensor product = matmul(weight_matrix(weight), column_matrix(x, g));
-    const Tensor nchw =
-        per_task ? permute(reshape(product, {x.size(0), out_channels, n, g.out_h, g.out_w}),
-                           {0, 2, 1, 3, 4})
-                 : permute(reshape(product, {out_channels, n, g.out_h, g.out_w}), {1, 0, 2, 3});
-    const Dims bias_shape =
-        per_task ? Dims{x.size(0), 1, out_channels, 1, 1} : Dims{1, out_channels, 1, 1};
-    out = bias.defined() ? add(nchw, reshape(bias, bias_shape)) : nchw.contiguous();
+    if (per_task) {
+      // Kept in the products' [T, O, N, L] memory order (Note [task-batched conv]): a permuted
+      // [T, N, O, H, W], which the task-batched batch norm reads as [N, T*O, L] without a copy.
+      const int64_t tasks = x.size(0);
+      const Tensor per_channel = reshape(product, {tasks, out_channels, n, g.out_h, g.out_w});
+      const Tensor biased =
+          bias.defined() ? add(per_channel, reshape(bias, {tasks, out_channels, 1, 1, 1}))
+                         : per_channel;
+      const Tensor nchw = permute(biased, {0, 2, 1, 3, 4});
+      out = make_view(nchw, nchw.shape(), nchw.strides(), nchw.storage_offset());  // no view mark
+    } else {
+      const Tensor nchw =
+          permute(reshape(product, {out_channels, n, g.out_h, g.out_w}), {1, 0, 2, 3});
+      out = bias.defined() ? add(nchw, reshape(bias, {1, out_channels, 1, 1})) : nchw.contiguous();
+    }
   }
   if (needs_grad({&x, &weight, &bias})) {
     // d conv(x, W) + db = conv(dx, W) + conv(x, dW) + db

@@ -28,7 +28,10 @@
 // images unfold and fold as one batch, so T tasks cost one call of each kernel instead of T: what
 // a meta-batch vectorised over tasks (nn::task_batched) and grouped convolution (groups = T, the
 // groups moved to the front) run on. The formulas and the closure under differentiation are the
-// same, per task.
+// same, per task. The output stays in the products' memory order [T, O, N, out_h, out_w] (a
+// permuted [T, N, O, ...]): the task-batched batch norm reads it as [N, T*O, L] and writes its
+// results, the gradient that returns here included, in the same layout, and that gradient is then
+// the [T, O, N*L] matrix of the backward's GEMMs as it stands: no permuting copy on either side.
 
 namespace metagrad::detail {
 
@@ -43,8 +46,8 @@ Tensor fold_columns(const Tensor& columns, int64_t height, int64_t width, const 
 
 /// conv2d of a 4-D input x [N, C, H, W] with weight [O, C, kh, kw] and bias [O] (or undefined),
 /// for geometry g (already checked) -> contiguous [N, O, out_h, out_w]; or of task-batched
-/// operands (x [T, N, C, H, W], weight [T, O, C, kh, kw], bias [T, O] -> [T, N, O, out_h, out_w],
-/// Note [task-batched conv]). One recorded node, "Conv2dBackward" (Note [conv2d adjoint family]).
+/// operands (x [T, N, C, H, W], weight [T, O, C, kh, kw], bias [T, O] -> [T, N, O, out_h, out_w]
+/// stored as [T, O, N, out_h, out_w], Note [task-batched conv]). One recorded node, "Conv2dBackward" (Note [conv2d adjoint family]).
 Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g);
 
 /// The input gradient of conv2d: fold(W^T G) for G = grad [N, O, out_h, out_w] and weight

@@ -92,7 +92,7 @@ TEST_CASE("the default large-block cache limit is a quarter of memory, at least 
 
 TEST_CASE("a freed large tensor's block serves the next request of its size class",
           "[allocator]") {
-  if (!kCaching) SKIP("AddressSanitizer build: the CPU allocator caches nothing");
+  if (!kCaching) MG_SKIP("AddressSanitizer build: the CPU allocator caches nothing");
   const void* first = nullptr;
   {
     const Tensor t = empty({12 << 20});  // 48 MiB of float32
@@ -103,12 +103,12 @@ TEST_CASE("a freed large tensor's block serves the next request of its size clas
 }
 
 TEST_CASE("cpu_empty_cache returns the cached blocks to the system", "[allocator]") {
-  if (!kCaching) SKIP("AddressSanitizer build: the CPU allocator caches nothing");
+  if (!kCaching) MG_SKIP("AddressSanitizer build: the CPU allocator caches nothing");
   constexpr int64_t kBytes = int64_t{64} << 20;
   { const Tensor t = full({kBytes / 4}, 1.0); }  // touched pages, then cached
   const int64_t cached = resident_bytes();
   cpu_empty_cache();
   const int64_t emptied = resident_bytes();
-  if (cached < 0 || emptied < 0) SKIP("/proc/self/status has no VmRSS here");
+  if (cached < 0 || emptied < 0) MG_SKIP("/proc/self/status has no VmRSS here");
   CHECK(cached - emptied >= kBytes * 3 / 4);
 }

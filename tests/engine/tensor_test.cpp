@@ -279,3 +279,25 @@ TEST_CASE("in-place ops bump the version shared by all views", "[tensor]") {
   CHECK(cl.version() == 0);
   CHECK(values(cl) == std::vector<double>{1, 1, 1, 3, 3, 3});
 }
+
+TEST_CASE("make_empty_in_layout_of keeps a dense tensor's memory order", "[tensor]") {
+  const Tensor base = zeros({2, 3, 4, 5});
+  // A permuted contiguous tensor: the new one has the same strides.
+  const Tensor permuted = base.permute({2, 0, 3, 1});
+  const Tensor like_permuted = make_empty_in_layout_of(permuted);
+  CHECK(like_permuted.shape() == permuted.shape());
+  CHECK(like_permuted.strides() == permuted.strides());
+  CHECK(like_permuted.storage()->nbytes() == static_cast<size_t>(base.numel()) * 4);
+  CHECK(like_permuted.storage().get() != permuted.storage().get());
+  // Size-1 dims anywhere do not hide the order of the others.
+  const Tensor with_unit = zeros({3, 1, 4}).permute({2, 1, 0});
+  CHECK(make_empty_in_layout_of(with_unit).stride(0) == 1);
+  CHECK(make_empty_in_layout_of(with_unit).stride(2) == 4);
+  // Contiguous, non-dense (a slice, an expand) and empty tensors get a contiguous tensor.
+  const Tensor sliced = base.slice(3, 0, 4);
+  CHECK(make_empty_in_layout_of(sliced).is_contiguous());
+  CHECK(make_empty_in_layout_of(zeros({3}).unsqueeze(0).expand({4, 3})).is_contiguous());
+  CHECK(make_empty_in_layout_of(zeros({0, 3}).t()).shape() == Dims{3, 0});
+  CHECK(make_empty_in_layout_of(base).is_contiguous());
+  CHECK(make_empty_in_layout_of(zeros({4, 3}, kFloat64).t()).dtype() == kFloat64);
+}

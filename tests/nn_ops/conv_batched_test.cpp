@@ -58,6 +58,25 @@ TEST_CASE("conv2d with per-task weights equals one conv2d per task", "[conv]") {
       allclose(conv2d(x, wg, bg, 1, 1, 1, 2), conv_per_task(x, wg, bg, 1, 1, 1, 2), 1e-12, 1e-12));
 }
 
+TEST_CASE("per-task conv2d keeps the products' layout; batch norm reads and keeps it", "[conv]") {
+  // Note [task-batched conv]: out [T, N, O, oh, ow] is stored as [T, O, N, oh, ow].
+  const int64_t tasks = 3, n = 2, o = 5, oh = 5, ow = 4, l = oh * ow;
+  const Tensor x = randn64({tasks, n, 4, 7, 6}, 1).detach();
+  const Tensor out = conv2d(x, randn64({tasks, o, 4, 3, 3}, 2).detach(),
+                            randn64({tasks, o}, 3).detach());
+  REQUIRE(out.shape() == Dims{tasks, n, o, oh, ow});
+  CHECK(out.strides() == Dims{o * n * l, l, n * l, ow, 1});
+  // The tasks' channels as one batch's channels: a view, and batch norm's result keeps its strides
+  // with the values of the contiguous input's.
+  const Tensor channels = out.permute({1, 0, 2, 3, 4}).reshape({n, tasks * o, oh, ow});
+  CHECK(channels.storage().get() == out.storage().get());
+  const Tensor weight = randn64({tasks * o}, 4).detach(), bias = randn64({tasks * o}, 5).detach();
+  const Tensor y = batch_norm(channels, Tensor(), Tensor(), weight, bias, true);
+  CHECK(y.strides() == channels.strides());
+  CHECK(allclose(y, batch_norm(channels.contiguous(), Tensor(), Tensor(), weight, bias, true),
+                 1e-12, 1e-12));
+}
+
 TEST_CASE("conv2d with groups equals one conv2d per channel group", "[conv]") {
   const Tensor x = randn64({2, 6, 7, 7}, 6).detach();
   for (const int64_t groups : {2, 3, 6}) {
