@@ -36,16 +36,14 @@ TensorList meta_batch_vectorized(nn::Module& net, int64_t tasks, const Vectorize
   TensorList params;
   for (const Tensor& p : net.parameters()) params.push_back(over_tasks(p, tasks));
   batched->set_parameters(params);
-  TensorList batched_buffers, counters_before;
+  // The batched buffers are task_batched's own: each task's copy of a floating buffer, and the
+  // counters (num_batches_tracked) as they were, whose increments are scaled below.
+  TensorList counters_before;
   {
     NoGradGuard no_grad;
-    for (const Tensor& b : buffers) {
-      const bool counter = !is_floating(b.dtype());
-      batched_buffers.push_back(counter ? b.clone() : over_tasks(b, tasks).contiguous());
-      if (counter) counters_before.push_back(batched_buffers.back().clone());
-    }
+    for (const Tensor& b : batched->buffers())
+      if (!is_floating(b.dtype())) counters_before.push_back(b.clone());
   }
-  batched->set_buffers(batched_buffers);
 
   const Tensor losses = task(*batched);
   MG_CHECK(losses.defined() && losses.dim() == 1 && losses.size(0) == tasks,
