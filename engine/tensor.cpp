@@ -79,8 +79,7 @@ Tensor make_empty_in_layout_of(const Tensor& like, const char* op) {
   for (const int d : order) memory_shape.push_back(like.size(d));
   const Tensor memory = make_empty(memory_shape, like.dtype(), like.device(), op);
   Dims strides(like.dim(), 1);
-  for (size_t k = 0; k < order.size(); ++k)
-    strides[order[k]] = memory.stride(static_cast<int>(k));
+  for (size_t k = 0; k < order.size(); ++k) strides[order[k]] = memory.stride(static_cast<int>(k));
   return make_view(memory, like.shape(), strides, 0);
 }
 

@@ -71,9 +71,9 @@ Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
       // [T, N, O, H, W], which the task-batched batch norm reads as [N, T*O, L] without a copy.
       const int64_t tasks = x.size(0);
       const Tensor per_channel = reshape(product, {tasks, out_channels, n, g.out_h, g.out_w});
-      const Tensor biased =
-          bias.defined() ? add(per_channel, reshape(bias, {tasks, out_channels, 1, 1, 1}))
-                         : per_channel;
+      const Tensor biased = bias.defined()
+                                ? add(per_channel, reshape(bias, {tasks, out_channels, 1, 1, 1}))
+                                : per_channel;
       const Tensor nchw = permute(biased, {0, 2, 1, 3, 4});
       out = make_view(nchw, nchw.shape(), nchw.strides(), nchw.storage_offset());  // no view mark
     } else {

@@ -47,7 +47,8 @@ Tensor fold_columns(const Tensor& columns, int64_t height, int64_t width, const 
 /// conv2d of a 4-D input x [N, C, H, W] with weight [O, C, kh, kw] and bias [O] (or undefined),
 /// for geometry g (already checked) -> contiguous [N, O, out_h, out_w]; or of task-batched
 /// operands (x [T, N, C, H, W], weight [T, O, C, kh, kw], bias [T, O] -> [T, N, O, out_h, out_w]
-/// stored as [T, O, N, out_h, out_w], Note [task-batched conv]). One recorded node, "Conv2dBackward" (Note [conv2d adjoint family]).
+/// stored as [T, O, N, out_h, out_w], Note [task-batched conv]). One recorded node,
+/// "Conv2dBackward" (Note [conv2d adjoint family]).
 Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g);
 
 /// The input gradient of conv2d: fold(W^T G) for G = grad [N, O, out_h, out_w] and weight

@@ -90,8 +90,7 @@ TEST_CASE("the default large-block cache limit is a quarter of memory, at least 
   CHECK(cpu::default_large_cache_limit() >= size_t{1} << 30);
 }
 
-TEST_CASE("a freed large tensor's block serves the next request of its size class",
-          "[allocator]") {
+TEST_CASE("a freed large tensor's block serves the next request of its size class", "[allocator]") {
   if (!kCaching) MG_SKIP("AddressSanitizer build: the CPU allocator caches nothing");
   const void* first = nullptr;
   {

@@ -62,8 +62,8 @@ TEST_CASE("per-task conv2d keeps the products' layout; batch norm reads and keep
   // Note [task-batched conv]: out [T, N, O, oh, ow] is stored as [T, O, N, oh, ow].
   const int64_t tasks = 3, n = 2, o = 5, oh = 5, ow = 4, l = oh * ow;
   const Tensor x = randn64({tasks, n, 4, 7, 6}, 1).detach();
-  const Tensor out = conv2d(x, randn64({tasks, o, 4, 3, 3}, 2).detach(),
-                            randn64({tasks, o}, 3).detach());
+  const Tensor out =
+      conv2d(x, randn64({tasks, o, 4, 3, 3}, 2).detach(), randn64({tasks, o}, 3).detach());
   REQUIRE(out.shape() == Dims{tasks, n, o, oh, ow});
   CHECK(out.strides() == Dims{o * n * l, l, n * l, ow, 1});
   // The tasks' channels as one batch's channels: a view, and batch norm's result keeps its strides
