@@ -294,7 +294,8 @@ TEST_CASE("use_threads sets the requested or the automatic thread count", "[exam
   CHECK(*busy <= std::thread::hardware_concurrency() + 1e-9);
   const ThreadChoice chosen = use_threads(0);
   CHECK(chosen.automatic);
-  CHECK(chosen.threads == auto_threads());
+  // Not compared with a second auto_threads(): the load may change between the two samples (it
+  // did under the parallel test run).
   CHECK((chosen.threads == 1 || chosen.threads == 2));
   CHECK(chosen.describe() ==
         std::to_string(chosen.threads) +
