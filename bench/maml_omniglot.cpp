@@ -35,11 +35,13 @@
 //   maml_step_4tasks_vectorized   task batch 4, tasks as a tensor dim
 //   maml_step_32tasks_vectorized  task batch 32, tasks as a tensor dim
 //
-// Usage: maml_omniglot [--device cpu|cuda] (default cpu). With cuda (issue 12) the network, the
-// data and the optimizer states live on cuda:0, every timed meta-step ends with a synchronisation,
-// and peak_device_mb is the caching allocator's peak over the timed meta-steps
+// Usage: maml_omniglot [--device cpu|cuda [--emulate]] (default cpu). With cuda (issue 12) the
+// network, the data and the optimizer states live on cuda:0, every timed meta-step ends with a
+// synchronisation, and peak_device_mb is the caching allocator's peak over the timed meta-steps
 // (metagrad::cuda::memory_stats); without a CUDA device it prints "no CUDA device: skipped" and
-// exits 0.
+// exits 0. --emulate runs the CUDA kernels on the host emulation (cuda/emulated_backend.hpp, one
+// thread, 8 GiB of emulated device memory): slow, but its peak_device_mb is the caching
+// allocator's peak that a GPU would see, measured without one.
 //
 // Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (10 for 4 tasks, 3 for 32) timed
 // meta-steps; BENCH_WARMUP (1) untimed meta-steps after the first (checked) one; BENCH_WORKLOADS
@@ -57,6 +59,7 @@
 #include <fstream>
 #include <functional>
 #include <numbers>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +67,7 @@
 #include "bench/bench_common.hpp"
 #include "bench/tutorial_net.hpp"
 #include "cuda/cuda.hpp"
+#include "cuda/emulated_backend.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
@@ -241,19 +245,27 @@ void bench_maml(const std::string& workload, int64_t tasks, int default_iters, i
 
 int main(int argc, char** argv) {
   std::string device_name = "cpu";
-  if (argc == 3 && std::string_view(argv[1]) == "--device") {
-    device_name = argv[2];
-  } else if (argc == 2 && std::string_view(argv[1]).starts_with("--device=")) {
-    device_name = argv[1] + std::string_view("--device=").size();
-  } else if (argc != 1) {
-    device_name = "";
+  bool emulate = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--emulate") {
+      emulate = true;
+    } else if (arg == "--device" && i + 1 < argc) {
+      device_name = argv[++i];
+    } else if (arg.starts_with("--device=")) {
+      device_name = arg.substr(std::string_view("--device=").size());
+    } else {
+      device_name = "";
+    }
   }
-  if (device_name != "cpu" && device_name != "cuda") {
-    fmt::print(stderr, "usage: maml_omniglot [--device cpu|cuda]\n");
+  if ((device_name != "cpu" && device_name != "cuda") || (emulate && device_name != "cuda")) {
+    fmt::print(stderr, "usage: maml_omniglot [--device cpu|cuda [--emulate]]\n");
     return 2;
   }
+  std::optional<mg::ScopedEmulatedCuda> emulation;
+  if (emulate) emulation.emplace();
   const mg::Device device = device_name == "cuda" ? mg::cuda_device(0) : mg::kCPU;
-  if (device.is_cuda() && !mg::cuda::is_available()) {
+  if (device.is_cuda() && !emulate && !mg::cuda::is_available()) {
     fmt::print("no CUDA device: skipped\n");
     return 0;
   }

@@ -41,7 +41,6 @@
 #include <cstring>
 #include <mutex>
 #include <new>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/backend/cpu/cpu_backend.hpp"
