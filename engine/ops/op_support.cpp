@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/grad_mode.hpp"
+#include "engine/ops/device_scalars.hpp"
 #include "engine/ops/factory.hpp"
 
 namespace metagrad::detail {
@@ -51,6 +52,7 @@ void check_inplace_allowed(const Tensor& t, const char* op) {
 }
 
 Tensor scalar_like(double value, const Tensor& like) {
+  if (!like.device().is_cpu()) return shared_device_scalar(value, like);
   Tensor s = make_empty(Dims{}, like.dtype(), like.device());
   backend_of(s).fill(view_of(s), value);
   return s;

@@ -26,6 +26,7 @@ void check_same_kind(const Tensor& a, const Tensor& b, const char* op);
 void check_inplace_allowed(const Tensor& t, const char* op);
 
 /// A 0-d tensor of `like`'s dtype and device holding `value` (a double operand of a binary op).
+/// Off the CPU it may be shared with other calls (Note [device scalar constants]): read it only.
 Tensor scalar_like(double value, const Tensor& like);
 
 /// Throws naming `op` and `what` when `value` cannot be stored in `dtype` without overflow: NaN,
