@@ -138,6 +138,8 @@ class KernelBackend final : public Backend {
                          const View& sum_gx) override;
   void channel_affine(const View& u, const View& m, const View& v, const View& a, const View& b,
                       const View& d, const View& out) override;
+  void channel_coefficients(ChannelFormula formula, const View* in, int n_in, const View* out,
+                            int n_out, const bn::Constants& constants, int64_t channels) override;
   double lu_solve(const View& a, const View& b, const View& out) override;
   void random(RandomKind kind, const View& out, uint64_t seed, uint64_t offset, double low,
               double high) override;

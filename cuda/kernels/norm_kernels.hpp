@@ -9,6 +9,8 @@
 
 #include "cuda/kernel_backend.hpp"
 #include "cuda/kernels/reduce_kernels.hpp"
+#include "engine/backend/channel_coefficient_check.hpp"
+#include "engine/backend/norm_coefficients.hpp"
 
 namespace metagrad {
 namespace kernels {
@@ -116,6 +118,31 @@ struct ChannelAffine {
       out[o] = ac * (u[pu] - mc) + b[c * b_stride] * v[pv] + dc;
     } else {
       out[o] = ac * (u[pu] - mc) + dc;
+    }
+  }
+};
+
+/// One channel's formula set (Note [batch-norm coefficients]): reads its inputs (null: the slot's
+/// neutral value) in double, evaluates, writes the present outputs.
+template <typename T>
+struct ChannelCoefficients {
+  ChannelFormula formula;
+  bn::Constants constants;
+  int n_in, n_out;
+  const T* in[bn::kMaxSlots];
+  int64_t in_stride[bn::kMaxSlots];
+  T* out[bn::kMaxSlots];
+  int64_t out_stride[bn::kMaxSlots];
+
+  MG_HD void operator()(int64_t c) const {
+    double values[bn::kMaxSlots], results[bn::kMaxSlots];
+    for (int j = 0; j < n_in; ++j) {
+      values[j] = in[j] == nullptr ? bn::neutral_input(formula, j)
+                                   : static_cast<double>(in[j][c * in_stride[j]]);
+    }
+    bn::evaluate(formula, values, results, constants);
+    for (int j = 0; j < n_out; ++j) {
+      if (out[j] != nullptr) out[j][c * out_stride[j]] = static_cast<T>(results[j]);
     }
   }
 };
@@ -240,6 +267,33 @@ void KernelBackend<Executor>::channel_affine(const View& u, const View& m, const
     f.d_stride = d.strides[0];
     f.out = static_cast<T*>(out.data);
     executor_.for_each(out.numel(), f);
+  });
+}
+
+template <typename Executor>
+void KernelBackend<Executor>::channel_coefficients(ChannelFormula formula, const View* in, int n_in,
+                                                   const View* out, int n_out,
+                                                   const bn::Constants& constants,
+                                                   int64_t channels) {
+  using namespace kernels;
+  check_coefficient_views(formula, in, n_in, out, n_out, channels);
+  if (channels == 0) return;
+  dispatch_float(out[0].dtype, "channel_coefficients", [&](auto tag) {
+    using T = decltype(tag);
+    ChannelCoefficients<T> f{};
+    f.formula = formula;
+    f.constants = constants;
+    f.n_in = n_in;
+    f.n_out = n_out;
+    for (int j = 0; j < n_in; ++j) {
+      f.in[j] = static_cast<const T*>(in[j].data);
+      f.in_stride[j] = in[j].data != nullptr ? in[j].strides[0] : 0;
+    }
+    for (int j = 0; j < n_out; ++j) {
+      f.out[j] = static_cast<T*>(out[j].data);
+      f.out_stride[j] = out[j].data != nullptr ? out[j].strides[0] : 0;
+    }
+    executor_.for_each(channels, f);
   });
 }
 

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "engine/backend/norm_coefficients.hpp"
 #include "engine/device.hpp"
 #include "engine/dtype.hpp"
 #include "engine/memory_stats.hpp"
@@ -25,6 +26,8 @@
 //   then taken with gather, whose backward is scatter_add.
 // - channel_moments, channel_grad_sums, channel_affine: batch norm's statistics and affine map in
 //   two passes over [N, C, S] instead of about ten ops (Note [batch-norm kernels]).
+// - channel_coefficients: the per-channel vectors between those passes, one call instead of up to
+//   45 tiny ops, each a launch on a GPU (Note [batch-norm coefficients]).
 // - lu_solve: the dense solves of implicit differentiation (linalg::solve, solve_inv).
 // - random: one counter-based generator, so a seed draws the same numbers on every backend.
 // - adam_forward, adam_backward: the fused Adam step (see their comment). adam_forward can also
@@ -225,6 +228,14 @@ class Backend {
   /// drops the b term (b is then not read).
   virtual void channel_affine(const View& u, const View& m, const View& v, const View& a,
                               const View& b, const View& d, const View& out) = 0;
+  /// Evaluates the per-channel formula set `formula` (Note [batch-norm coefficients]) for every
+  /// channel c < channels: out[j][c] from in[0..n_in)[c], computed in double. Every view is a 1-D
+  /// [channels] view (any stride) of one float dtype; an input with null data reads as its
+  /// neutral value (weight 1, bias 0, qw 0; an absent running statistic is not updated, and
+  /// its out view must be null too); an out view may alias its own in slot, no other.
+  virtual void channel_coefficients(ChannelFormula formula, const View* in, int n_in,
+                                    const View* out, int n_out, const bn::Constants& constants,
+                                    int64_t channels) = 0;
   /// Dense solve by partial-pivoting LU: out = a⁻¹ b for a [n, n] and b, out [n, k] (one float
   /// dtype, any strides; out overlaps nothing). Returns the reciprocal condition estimate of a
   /// (0 when a is singular or has a non-finite entry, which leaves out unspecified).

@@ -66,6 +66,28 @@ std::pair<Tensor, Tensor> channel_sums(const Tensor& g, const Tensor& x, const T
   return {sum_g, sum_gx};
 }
 
+// The view of an optional [C] tensor: null data when t is undefined (the slot's neutral value).
+View optional_view(const Tensor& t) { return t.defined() ? view_of(t) : View{}; }
+
+// Evaluates the formula set `formula` (Note [batch-norm coefficients]) of the [C] vectors `in`
+// (undefined: neutral) into new [C] vectors, one per output slot, of like's dtype and device.
+TensorList channel_coefficients(ChannelFormula formula, std::initializer_list<Tensor> in,
+                                const Tensor& like, double count, double eps) {
+  const int64_t channels = like.size(1);
+  View in_views[bn::kMaxSlots], out_views[bn::kMaxSlots];
+  int n_in = 0;
+  for (const Tensor& t : in) in_views[n_in++] = optional_view(t);
+  TensorList out;
+  const int n_out = bn::output_count(formula);
+  for (int j = 0; j < n_out; ++j) {
+    out.push_back(make_empty({channels}, like.dtype(), like.device()));
+    out_views[j] = view_of(out.back());
+  }
+  backend_of(like).channel_coefficients(formula, in_views, n_in, out_views, n_out,
+                                        {count, eps, 0.0}, channels);
+  return out;
+}
+
 // What the recorded node keeps besides its saved inputs: x's statistics and the sums Σg, Σgc of
 // the forward (plain [C] tensors).
 struct GradState {
@@ -73,37 +95,32 @@ struct GradState {
   double eps;
 };
 
-// Note [batch-norm double backward], grad mode off: kernel passes over the values.
+// Note [batch-norm double backward], grad mode off: kernel passes over the values, with every
+// coefficient from one channel_coefficients call.
 TensorList fused_double_backward(const Tensor& qx, const Tensor& qw, const Tensor& g,
                                  const Tensor& x, const Tensor& w, const GradState& st,
                                  const bool need[3]) {
+  using namespace bn::double_backward;
   const Tensor gv = channel_mergeable(g), xv = channel_mergeable(x), qv = channel_mergeable(qx);
-  const double m = per_channel_count(x);
-  const Tensor& s = st.inv_std;
-  const Tensor wv = w.defined() ? w.detach() : ones_like(s);
-  const Tensor qwv = qw.detach();
+  // Per-channel 0 and 1 as stride-0 views of one number (no fill of their own).
+  const Tensor zero = expand(scalar_like(0.0, st.mean), st.mean.shape());
+  const Tensor one = expand(scalar_like(1.0, st.mean), st.mean.shape());
   const auto [sum_q, sum_qc] = channel_sums(qv, xv, st.mean);
-  const Tensor k = wv * s, s2 = s * s;
   Tensor sum_gq;
-  if (need[1] || need[2]) sum_gq = channel_sums(gv, qv, zeros_like(s)).second;
+  if (need[1] || need[2]) sum_gq = channel_sums(gv, qv, zero).second;
+  const TensorList c = channel_coefficients(
+      ChannelFormula::DoubleBackward,
+      {st.inv_std, w.defined() ? w.detach() : Tensor(), qw.defined() ? qw.detach() : Tensor(),
+       st.sum_g, st.sum_gc, sum_q, sum_qc, sum_gq},
+      x, per_channel_count(x), st.eps);
   Tensor dg, dx, dw;
-  if (need[0]) {
-    dg = channel_affine(xv, st.mean, qv, qwv * s - k * s2 * sum_qc * (1.0 / m), k,
-                        k * sum_q * (-1.0 / m));
-  }
+  if (need[0]) dg = channel_affine(xv, st.mean, qv, c[kGa], c[kK], c[kGd]);
   if (need[1]) {
-    const Tensor s3 = s2 * s, ws3 = wv * s3;
-    const Tensor gc_m = st.sum_gc * (1.0 / m), g_m = st.sum_g * (1.0 / m);
-    const Tensor alpha =
-        ws3 * (sum_q * g_m - sum_gq + 3.0 * s2 * gc_m * sum_qc) * (1.0 / m) - qwv * s3 * gc_m;
-    const Tensor beta = qwv * s - ws3 * sum_qc * (1.0 / m);
-    const Tensor delta = ws3 * (sum_qc * g_m + gc_m * sum_q) * (1.0 / m) - qwv * s * g_m;
-    const Tensor partial = channel_affine(xv, st.mean, gv, alpha, beta, delta);
-    dx = channel_affine(qv, zeros_like(s), partial, -ws3 * gc_m, ones_like(s), zeros_like(s));
+    // alpha (x - mean) + beta g + delta, then + gamma qx: the second pass adds to the first.
+    const Tensor partial = channel_affine(xv, st.mean, gv, c[kAlpha], c[kBeta], c[kDelta]);
+    dx = channel_affine(qv, zero, partial, c[kGamma], one, zero);
   }
-  if (need[2] && w.defined()) {
-    dw = s * (sum_gq - st.sum_g * sum_q * (1.0 / m) - s2 * st.sum_gc * sum_qc * (1.0 / m));
-  }
+  if (need[2] && w.defined()) dw = c[kDw];
   return {dg, dx, dw};
 }
 
@@ -161,14 +178,13 @@ TensorList batch_norm_grad(const Tensor& g, const Tensor& x, const Tensor& w,
   Tensor dx, dw;
   {
     const NoGradGuard no_grad;
-    if (needs.input || recording) {
-      // dx = a (x - mean) + k g + d with k = w s, a = -k s² Σgc / M, d = -k Σg / M.
-      const Tensor k = w.defined() ? stats.inv_std * w.detach() : stats.inv_std;
-      dx = channel_affine(xv, stats.mean, gv,
-                          k * stats.inv_std * stats.inv_std * sum_gc * (-1.0 / m), k,
-                          k * sum_g * (-1.0 / m));
-    }
-    dw = sum_gc * stats.inv_std;
+    using namespace bn::backward;
+    // dx = a (x - mean) + k g + d with k = w s, a = -k s² Σgc / M, d = -k Σg / M; dw = s Σgc.
+    const TensorList c = channel_coefficients(
+        ChannelFormula::Backward,
+        {stats.inv_std, w.defined() ? w.detach() : Tensor(), sum_g, sum_gc}, x, m, eps);
+    if (needs.input || recording) dx = channel_affine(xv, stats.mean, gv, c[kA], c[kK], c[kD]);
+    dw = c[kDw];
   }
   Tensor db = needs.bias ? sum_g : Tensor();
   if (recording) {

@@ -41,19 +41,25 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean,
   const Tensor sum_sq = make_empty({channels}, input.dtype(), input.device());
   backend.channel_moments(detail::ncs_view(x), detail::view_of(batch_mean),
                           detail::view_of(sum_sq));
-  Tensor inv_std, scale, shift;
-  {
-    NoGradGuard no_grad;
-    // y = (x - mean) / sqrt(var_biased + eps) * weight + bias = (x - mean) scale + shift
-    inv_std = rsqrt(sum_sq / count + eps);
-    scale = weight.defined() ? inv_std * weight : inv_std;
-    shift = bias.defined() ? bias : zeros_like(batch_mean);
-    if (running_mean.defined()) {
-      // running = (1 - momentum) running + momentum stat, with the unbiased variance (PyTorch).
-      Tensor rm = running_mean, rv = running_var;
-      rm.mul_(1.0 - momentum).add_(batch_mean, momentum);
-      rv.mul_(1.0 - momentum).add_(sum_sq / (count - 1.0), momentum);
-    }
+  // y = (x - mean) / sqrt(var_biased + eps) * weight + bias = (x - mean) scale + shift, and the
+  // running statistics' update, in one call (Note [batch-norm coefficients]).
+  const Tensor inv_std = make_empty({channels}, input.dtype(), input.device());
+  const Tensor scale = make_empty({channels}, input.dtype(), input.device());
+  const Tensor shift = make_empty({channels}, input.dtype(), input.device());
+  const auto optional_view = [](const Tensor& t) {
+    return t.defined() ? detail::view_of(t) : View{};
+  };
+  const View in[bn::forward::kInCount] = {detail::view_of(batch_mean), detail::view_of(sum_sq),
+                                          optional_view(weight),       optional_view(bias),
+                                          optional_view(running_mean), optional_view(running_var)};
+  const View out[bn::forward::kOutCount] = {detail::view_of(inv_std), detail::view_of(scale),
+                                            detail::view_of(shift), optional_view(running_mean),
+                                            optional_view(running_var)};
+  backend.channel_coefficients(ChannelFormula::Forward, in, bn::forward::kInCount, out,
+                               bn::forward::kOutCount, {count, eps, momentum}, channels);
+  if (running_mean.defined()) {  // updated in place
+    running_mean.storage()->bump_version();
+    running_var.storage()->bump_version();
   }
   Tensor y = make_empty_in_layout_of(x);  // a permuted input keeps its layout
   backend.channel_affine(detail::ncs_view(x), detail::view_of(batch_mean), View{},

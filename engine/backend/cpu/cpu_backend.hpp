@@ -33,6 +33,8 @@ class CpuBackend final : public Backend {
   void channel_moments(const View& in, const View& mean, const View& sum_sq) override;
   void channel_grad_sums(const View& grad, const View& in, const View& mean, const View& sum_g,
                          const View& sum_gx) override;
+  void channel_coefficients(ChannelFormula formula, const View* in, int n_in, const View* out,
+                            int n_out, const bn::Constants& constants, int64_t channels) override;
   void channel_affine(const View& u, const View& m, const View& v, const View& a, const View& b,
                       const View& d, const View& out) override;
   double lu_solve(const View& a, const View& b, const View& out) override;

@@ -1,5 +1,6 @@
 #include <cstdint>
 
+#include "engine/backend/channel_coefficient_check.hpp"
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/loop.hpp"
 #include "engine/error.hpp"
@@ -246,6 +247,41 @@ void CpuBackend::channel_affine(const View& u, const View& m, const View& v, con
     affine_kernel<float>(u, m, v, a, b, d, out);
   } else {
     affine_kernel<double>(u, m, v, a, b, d, out);
+  }
+}
+
+namespace {
+
+// One formula set over every channel, in double (Note [batch-norm coefficients]).
+template <typename T>
+void coefficient_kernel(ChannelFormula formula, const View* in, int n_in, const View* out,
+                        int n_out, const bn::Constants& constants, int64_t channels) {
+  for (int64_t c = 0; c < channels; ++c) {
+    double values[bn::kMaxSlots], results[bn::kMaxSlots];
+    for (int j = 0; j < n_in; ++j) {
+      values[j] =
+          in[j].data == nullptr
+              ? bn::neutral_input(formula, j)
+              : static_cast<double>(static_cast<const T*>(in[j].data)[c * in[j].strides[0]]);
+    }
+    bn::evaluate(formula, values, results, constants);
+    for (int j = 0; j < n_out; ++j) {
+      if (out[j].data != nullptr)
+        static_cast<T*>(out[j].data)[c * out[j].strides[0]] = static_cast<T>(results[j]);
+    }
+  }
+}
+
+}  // namespace
+
+void CpuBackend::channel_coefficients(ChannelFormula formula, const View* in, int n_in,
+                                      const View* out, int n_out, const bn::Constants& constants,
+                                      int64_t channels) {
+  check_coefficient_views(formula, in, n_in, out, n_out, channels);
+  if (out[0].dtype == DType::Float32) {
+    coefficient_kernel<float>(formula, in, n_in, out, n_out, constants, channels);
+  } else {
+    coefficient_kernel<double>(formula, in, n_in, out, n_out, constants, channels);
   }
 }
 
