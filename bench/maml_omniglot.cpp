@@ -9,7 +9,8 @@
 //   meta_opt.zero_grad(); extract_state_dict of the net (by reference, buffers detached) and of
 //   the MetaSGD(lr 0.1) inner optimizer; per task: 5 inner steps on the support set, query
 //   cross-entropy, backward() (meta-gradients accumulate into the initial parameters),
-//   recover_state_dict of both; then one Adam(lr 1e-3) step.
+//   recover_state_dict of both; then one Adam(lr 1e-3, use_accelerated_op: fused, as PyTorch's
+//   default multi-tensor step on CUDA) step.
 //
 // Parameters and data use deterministic pseudo-random fills shared with bench/maml_omniglot.py
 // (parameters as bench/convnet.cpp; images N(0, 1) by Box-Muller from the same integer hash), so
@@ -130,7 +131,8 @@ struct Problem {
   mg::Device device;
   nn::Sequential net;
   mg::MetaSGD inner_opt{net, {.lr = kInnerLr}};
-  mg::Adam meta_opt{net.parameters(), {.lr = kOuterLr}};
+  // The fused step (one multi-tensor pass), as torch.optim.Adam's default foreach step on CUDA.
+  mg::Adam meta_opt{net.parameters(), {.lr = kOuterLr, .use_accelerated_op = true}};
   mg::Tensor x_spt, y_spt, x_qry, y_qry;
 
   Problem(int64_t task_num, mg::Device on)
