@@ -69,10 +69,13 @@ inline constexpr int kMaxSlots = 8;
 struct Constants {
   /// M, the number of values per channel.
   double count = 1.0;
+  /// Added to the biased variance under the square root.
   double eps = 1e-5;
+  /// The running statistics' update factor (Forward only).
   double momentum = 0.1;
 };
 
+/// The Forward set on one channel (bn::forward slots).
 MG_NORM_HD inline void forward_formulas(const double* in, double* out, const Constants& k) {
   using namespace forward;
   const double inv_std = 1.0 / std::sqrt(in[kSumSq] / k.count + k.eps);
@@ -84,6 +87,7 @@ MG_NORM_HD inline void forward_formulas(const double* in, double* out, const Con
       (1.0 - k.momentum) * in[kRunningVar] + k.momentum * in[kSumSq] / (k.count - 1.0);
 }
 
+/// The Backward set on one channel (bn::backward slots).
 MG_NORM_HD inline void backward_formulas(const double* in, double* out, const Constants& k) {
   using namespace backward;
   const double s = in[kInvStd], w_s = in[kWeight] * s;
@@ -93,6 +97,7 @@ MG_NORM_HD inline void backward_formulas(const double* in, double* out, const Co
   out[kDw] = s * in[kSumGc];
 }
 
+/// The DoubleBackward set on one channel (bn::double_backward slots).
 MG_NORM_HD inline void double_backward_formulas(const double* in, double* out, const Constants& k) {
   using namespace double_backward;
   const double m = k.count, s = in[kInvStd], w = in[kWeight], qw = in[kQw];
