@@ -8,6 +8,8 @@
 #include "engine/device.hpp"
 
 namespace metagrad {
+class Backend;
+
 /// \addtogroup engine_tensor
 /// @{
 
@@ -15,7 +17,8 @@ namespace metagrad {
 /// bump so that autograd can detect a saved tensor modified after it was saved.
 class Storage {
  public:
-  /// Allocates `nbytes` (uninitialised) on `device` through its backend.
+  /// Allocates `nbytes` (uninitialised) on `device` through its backend, and returns them to that
+  /// same backend when destroyed (even if another backend serves the device by then).
   Storage(size_t nbytes, Device device);
   ~Storage();
   Storage(const Storage&) = delete;
@@ -39,6 +42,7 @@ class Storage {
   void* data_ = nullptr;
   size_t nbytes_ = 0;
   Device device_;
+  Backend* allocator_ = nullptr;  // null for inline bytes
   std::atomic<uint64_t> version_{0};
 };
 

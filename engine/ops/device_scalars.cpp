@@ -21,8 +21,8 @@
 // still serves the device (ScopedEmulatedCuda swaps backends) and its version counter is
 // unchanged. The table is never destroyed: the backends are function-local statics that may be
 // constructed after it, so freeing its tensors at exit could reach a destroyed backend; and an
-// evicted entry whose backend no longer serves its device is kept, not freed (a Storage frees
-// through the device's current backend). The CPU
+// evicted entry whose backend no longer serves its device is kept, not freed (that backend may be
+// a test's double that is gone; a Storage frees through the backend that allocated it). The CPU
 // keeps its 0-d tensors inline in the Storage, where a new one is as cheap as a lookup.
 
 namespace metagrad::detail {
@@ -57,8 +57,8 @@ class ScalarTable {
   }
 
  private:
-  // A Storage returns its memory to whatever backend serves its device when it dies; an entry of
-  // a backend that no longer does (a swapped-out emulation or test double) is kept alive instead.
+  // An entry of a backend that no longer serves its device (a swapped-out emulation or a test
+  // double, perhaps destroyed) is kept alive instead of freed.
   void retire(Entry& e) {
     if (!e.scalar.defined()) return;
     const Backend* current = nullptr;

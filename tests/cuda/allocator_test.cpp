@@ -3,6 +3,9 @@
 
 #include "cuda/caching_allocator.hpp"
 #include "cuda/cuda.hpp"
+#include "cuda/emulated_backend.hpp"
+#include "cuda/host_executor.hpp"
+#include "cuda/kernel_backend.hpp"
 #include "engine/ops.hpp"
 #include "tests/cuda/cuda_test_device.hpp"
 #include "tests/support/catch.hpp"
@@ -75,4 +78,22 @@ TEST_CASE(
   Tensor b = arange(12, TensorOptions(kFloat64)).reshape({3, 4});
   Tensor on_device = matmul(a.to(device.device()), b.to(device.device())).to(kCPU);
   CHECK(metagrad::testing::allclose(on_device, matmul(a, b), 0.0, 0.0));
+}
+
+TEST_CASE("a storage returns its bytes to the backend that allocated them", "[cuda]") {
+  CudaTestDevice device;
+  if (!device.emulated()) MG_SKIP("swaps the emulated backends");
+  // A second emulated device behind cuda:0 (static: it must outlive what it allocates).
+  static KernelBackend<HostExecutor> other(size_t{1} << 30);
+  Backend& first = emulated_cuda_backend();
+  const int64_t first_before = first.memory_stats().allocated;
+  const int64_t other_before = other.memory_stats().allocated;
+  {
+    const Tensor a = zeros({1024}, TensorOptions(kFloat32, device.device()));
+    CHECK(first.memory_stats().allocated - first_before == 4096);
+    register_cuda_backend(&other);
+  }  // `a` dies while the other backend serves cuda:0
+  CHECK(first.memory_stats().allocated == first_before);
+  CHECK(other.memory_stats().allocated == other_before);
+  register_cuda_backend(&first);
 }
