@@ -13,6 +13,10 @@ namespace metagrad::detail {
 /// copy. t is [N, C, *].
 Tensor channel_mergeable(const Tensor& t);
 
+/// t's raw view, or a View with null data when t is undefined (an absent optional slot of
+/// Backend::channel_coefficients).
+View optional_view(const Tensor& t);
+
 /// The raw [N, C, S] view of a channel_mergeable tensor [N, C, *] (S the product of dims 2..).
 View ncs_view(const Tensor& t);
 

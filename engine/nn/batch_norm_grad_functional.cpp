@@ -66,9 +66,6 @@ std::pair<Tensor, Tensor> channel_sums(const Tensor& g, const Tensor& x, const T
   return {sum_g, sum_gx};
 }
 
-// The view of an optional [C] tensor: null data when t is undefined (the slot's neutral value).
-View optional_view(const Tensor& t) { return t.defined() ? view_of(t) : View{}; }
-
 // Evaluates the formula set `formula` (Note [batch-norm coefficients]) of the [C] vectors `in`
 // (undefined: neutral) into new [C] vectors, one per output slot, of like's dtype and device.
 TensorList channel_coefficients(ChannelFormula formula, std::initializer_list<Tensor> in,
@@ -161,6 +158,8 @@ Tensor channel_mergeable(const Tensor& t) {
   const Tensor values = t.detach();
   return merged_trailing_stride(values) < 0 ? values.contiguous() : values;
 }
+
+View optional_view(const Tensor& t) { return t.defined() ? view_of(t) : View{}; }
 
 View ncs_view(const Tensor& t) {
   return View{t.raw_data(),

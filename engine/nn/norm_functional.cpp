@@ -46,15 +46,13 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean,
   const Tensor inv_std = make_empty({channels}, input.dtype(), input.device());
   const Tensor scale = make_empty({channels}, input.dtype(), input.device());
   const Tensor shift = make_empty({channels}, input.dtype(), input.device());
-  const auto optional_view = [](const Tensor& t) {
-    return t.defined() ? detail::view_of(t) : View{};
-  };
-  const View in[bn::forward::kInCount] = {detail::view_of(batch_mean), detail::view_of(sum_sq),
-                                          optional_view(weight),       optional_view(bias),
-                                          optional_view(running_mean), optional_view(running_var)};
-  const View out[bn::forward::kOutCount] = {detail::view_of(inv_std), detail::view_of(scale),
-                                            detail::view_of(shift), optional_view(running_mean),
-                                            optional_view(running_var)};
+  const View in[bn::forward::kInCount] = {
+      detail::view_of(batch_mean),         detail::view_of(sum_sq),
+      detail::optional_view(weight),       detail::optional_view(bias),
+      detail::optional_view(running_mean), detail::optional_view(running_var)};
+  const View out[bn::forward::kOutCount] = {
+      detail::view_of(inv_std), detail::view_of(scale), detail::view_of(shift),
+      detail::optional_view(running_mean), detail::optional_view(running_var)};
   backend.channel_coefficients(ChannelFormula::Forward, in, bn::forward::kInCount, out,
                                bn::forward::kOutCount, {count, eps, momentum}, channels);
   if (running_mean.defined()) {  // updated in place
