@@ -111,16 +111,20 @@ Tensor conv2d_input_grad(const Tensor& grad, const Tensor& weight, int64_t heigh
   {
     NoGradGuard no_grad;
     // [K, O] x [O, N*L] -> columns [K, N, L], folded as [N, K, L] (permuted strides). Per task
-    // [T, K, N*L] -> [T*N, K, L] (a copy), folded as one batch.
+    // the columns [T, K, N*L] are [N, T*K, L] as they stand: the tasks fold as channels of one
+    // batch of N images with T*C channels (Note [task-batched conv]), without a copy.
+    const int64_t tasks = is_task_batched(grad) ? grad.size(0) : 1;
     const Tensor w = weight_matrix(weight);
     const Tensor columns = matmul(transpose(w, -2, -1), grad_matrix(grad));
+    const Tensor folded =
+        fold_columns(permute(reshape(columns, {tasks * k, n, l}), {1, 0, 2}), height, width, g);
     if (!is_task_batched(grad)) {
-      out = fold_columns(permute(reshape(columns, {k, n, l}), {1, 0, 2}), height, width, g);
+      out = folded;
     } else {
-      const int64_t tasks = grad.size(0);
-      const Tensor per_image =
-          reshape(permute(reshape(columns, {tasks, k, n, l}), {0, 2, 1, 3}), {tasks * n, k, l});
-      out = reshape(fold_columns(per_image, height, width, g), {tasks, n, channels, height, width});
+      const Tensor per_task =
+          permute(reshape(folded, {n, tasks, channels, height, width}), {1, 0, 2, 3, 4});
+      out = make_view(per_task, per_task.shape(), per_task.strides(),
+                      per_task.storage_offset());  // no view mark
     }
   }
   if (needs_grad(grad, weight)) {

@@ -25,7 +25,10 @@
 // The family also takes a leading task dim: x [T, N, C, H, W], weight [T, O, C, kh, kw], bias
 // [T, O] and grads [T, N, O, out_h, out_w], task t convolving its own images with its own weight.
 // Every product above becomes one batched GEMM over the tasks ([T, O, K] x [T, K, N*L]) and the T*N
-// images unfold and fold as one batch, so T tasks cost one call of each kernel instead of T: what
+// images unfold as one batch; the input gradient's columns [T, K, N*L] fold as N images of T*C
+// channels (task t's channel c is channel t*C + c, its column rows t*K + k: the [N, T*K, L] view
+// of the GEMM's result, no copy), so the input gradient is stored as [N, T, C, H, W]. T tasks cost
+// one call of each kernel instead of T: what
 // a meta-batch vectorised over tasks (nn::task_batched) and grouped convolution (groups = T, the
 // groups moved to the front) run on. The formulas and the closure under differentiation are the
 // same, per task. The output stays in the products' memory order [T, O, N, out_h, out_w] (a
@@ -52,8 +55,9 @@ Tensor fold_columns(const Tensor& columns, int64_t height, int64_t width, const 
 Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvGeometry& g);
 
 /// The input gradient of conv2d: fold(W^T G) for G = grad [N, O, out_h, out_w] and weight
-/// [O, C, kh, kw] -> [N, C, height, width] (each with a leading task dim when task-batched). One
-/// recorded node, "Conv2dInputGradBackward".
+/// [O, C, kh, kw] -> [N, C, height, width] (each with a leading task dim when task-batched; then
+/// stored as [N, T, C, height, width], Note [task-batched conv]). One recorded node,
+/// "Conv2dInputGradBackward".
 Tensor conv2d_input_grad(const Tensor& grad, const Tensor& weight, int64_t height, int64_t width,
                          const ConvGeometry& g);
 
