@@ -42,7 +42,11 @@
 // (metagrad::cuda::memory_stats); without a CUDA device it prints "no CUDA device: skipped" and
 // exits 0. --emulate runs the CUDA kernels on the host emulation (cuda/emulated_backend.hpp, one
 // thread, 8 GiB of emulated device memory): slow, but its peak_device_mb is the caching
-// allocator's peak that a GPU would see, measured without one.
+// allocator's peak that a GPU would see, measured without one, and kernels_per_step,
+// gemms_per_step and copies_per_step count the launches of a timed meta-step.
+// --emulate=host-only times the timed meta-steps with the emulated kernels skipped (Note
+// [host-only emulation]): the host's share of a GPU meta-step, the CUDA runtime's launch cost
+// aside (the first, checked meta-step runs its kernels, so meta_loss stays meaningful).
 //
 // Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (10 for 4 tasks, 3 for 32) timed
 // meta-steps; BENCH_WARMUP (1) untimed meta-steps after the first (checked) one; BENCH_WORKLOADS
@@ -219,17 +223,38 @@ struct Problem {
   }
 };
 
+// How the CUDA device is emulated: not at all (a real GPU, or the CPU backend), on the host with
+// its kernels, or host-only (Note [host-only emulation]).
+enum class Emulation { none, kernels, host_only };
+
+// The emulated backend's launches per timed meta-step, as JSON fields (empty without emulation).
+std::string launch_fields(Emulation emulation, const mg::EmulatedLaunchCounts& before, int steps) {
+  if (emulation == Emulation::none) return "";
+  const mg::EmulatedLaunchCounts after = mg::emulated_launch_counts();
+  const auto per_step = [steps](int64_t count) { return static_cast<double>(count) / steps; };
+  return fmt::format(
+      ", \"host_only\": {}, \"kernels_per_step\": {:.1f}, \"gemms_per_step\": {:.1f}, "
+      "\"copies_per_step\": {:.1f}",
+      emulation == Emulation::host_only, per_step(after.kernels - before.kernels),
+      per_step(after.gemms - before.gemms), per_step(after.copies - before.copies));
+}
+
 void bench_maml(const std::string& workload, int64_t tasks, int default_iters, int threads,
-                const std::string& gemm, mg::Device device, TaskMode mode) {
+                const std::string& gemm, mg::Device device, TaskMode mode, Emulation emulation) {
   if (!wanted(workload)) return;
   Problem problem(tasks, device);
   auto step = [&] { return meta_step_in(mode, problem); };
   const double rss_before = current_rss_mb();
-  const double meta_loss = step();  // from the deterministic initialisation
+  const double meta_loss = step();  // from the deterministic initialisation, kernels on
   const double meta_grad_norm = problem.grad_norm();
   if (device.is_cuda()) mg::cuda::reset_peak_memory_stats(device.index);
-  const Timing t =
-      measure(env_count("BENCH_WARMUP", 1), env_int("BENCH_ITERS", default_iters), [&] { step(); });
+  const int warmup = env_count("BENCH_WARMUP", 1), iters = env_int("BENCH_ITERS", default_iters);
+  const mg::EmulatedLaunchCounts launches_before =
+      emulation == Emulation::none ? mg::EmulatedLaunchCounts{} : mg::emulated_launch_counts();
+  if (emulation == Emulation::host_only) mg::set_emulated_kernels_enabled(false);
+  const Timing t = measure(warmup, iters, [&] { step(); });
+  mg::set_emulated_kernels_enabled(true);
+  const std::string launches = launch_fields(emulation, launches_before, warmup + iters);
   const double peak_device_mb =
       device.is_cuda()
           ? static_cast<double>(mg::cuda::memory_stats(device.index).peak_allocated) / 1048576.0
@@ -240,18 +265,21 @@ void bench_maml(const std::string& workload, int64_t tasks, int default_iters, i
                         "\"meta_grad_norm\": {:.6f}, \"rss_before_mb\": {:.1f}, "
                         "\"peak_rss_mb\": {:.1f}, \"peak_device_mb\": {:.1f}, \"loadavg\": {:.2f}",
                         device.str(), tasks, kWays, kShots, kQueries, kInnerSteps, meta_loss,
-                        meta_grad_norm, rss_before, peak_rss_mb(), peak_device_mb, load_average()));
+                        meta_grad_norm, rss_before, peak_rss_mb(), peak_device_mb, load_average()) +
+                launches);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string device_name = "cpu";
-  bool emulate = false;
+  Emulation emulation = Emulation::none;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--emulate") {
-      emulate = true;
+      emulation = Emulation::kernels;
+    } else if (arg == "--emulate=host-only") {
+      emulation = Emulation::host_only;
     } else if (arg == "--device" && i + 1 < argc) {
       device_name = argv[++i];
     } else if (arg.starts_with("--device=")) {
@@ -260,12 +288,13 @@ int main(int argc, char** argv) {
       device_name = "";
     }
   }
+  const bool emulate = emulation != Emulation::none;
   if ((device_name != "cpu" && device_name != "cuda") || (emulate && device_name != "cuda")) {
-    fmt::print(stderr, "usage: maml_omniglot [--device cpu|cuda [--emulate]]\n");
+    fmt::print(stderr, "usage: maml_omniglot [--device cpu|cuda [--emulate[=host-only]]]\n");
     return 2;
   }
-  std::optional<mg::ScopedEmulatedCuda> emulation;
-  if (emulate) emulation.emplace();
+  std::optional<mg::ScopedEmulatedCuda> emulated_cuda;
+  if (emulate) emulated_cuda.emplace();
   const mg::Device device = device_name == "cuda" ? mg::cuda_device(0) : mg::kCPU;
   if (device.is_cuda() && !emulate && !mg::cuda::is_available()) {
     fmt::print("no CUDA device: skipped\n");
@@ -276,11 +305,15 @@ int main(int argc, char** argv) {
   return run_guarded("maml_omniglot", [&] {
     // On a GPU one device runs the tasks: the parallel form only adds host threads.
     const TaskMode concurrent = device.is_cuda() ? TaskMode::sequential : TaskMode::parallel;
-    bench_maml("maml_step_4tasks", 4, 10, threads, gemm, device, concurrent);
-    bench_maml("maml_step_32tasks", 32, 3, threads, gemm, device, concurrent);
-    bench_maml("maml_step_4tasks_sequential", 4, 10, threads, gemm, device, TaskMode::sequential);
-    bench_maml("maml_step_32tasks_sequential", 32, 3, threads, gemm, device, TaskMode::sequential);
-    bench_maml("maml_step_4tasks_vectorized", 4, 10, threads, gemm, device, TaskMode::vectorized);
-    bench_maml("maml_step_32tasks_vectorized", 32, 3, threads, gemm, device, TaskMode::vectorized);
+    bench_maml("maml_step_4tasks", 4, 10, threads, gemm, device, concurrent, emulation);
+    bench_maml("maml_step_32tasks", 32, 3, threads, gemm, device, concurrent, emulation);
+    bench_maml("maml_step_4tasks_sequential", 4, 10, threads, gemm, device, TaskMode::sequential,
+               emulation);
+    bench_maml("maml_step_32tasks_sequential", 32, 3, threads, gemm, device, TaskMode::sequential,
+               emulation);
+    bench_maml("maml_step_4tasks_vectorized", 4, 10, threads, gemm, device, TaskMode::vectorized,
+               emulation);
+    bench_maml("maml_step_32tasks_vectorized", 32, 3, threads, gemm, device, TaskMode::vectorized,
+               emulation);
   });
 }

@@ -3,6 +3,7 @@
 // The host executor of the kernel backend: runs its kernels on the CPU over host memory (Note
 // [kernel backend]). Not a fast path — a stand-in device for machines without a GPU.
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -31,6 +32,8 @@ class HostExecutor final : public RawDeviceMemory {
   /// its threads gives a different answer here than the CPU backend and fails its test.
   template <typename F>
   void for_each(int64_t n, const F& f) {
+    kernel_launches_.fetch_add(1, std::memory_order_relaxed);
+    if (!kernels_enabled_.load(std::memory_order_relaxed)) return;
     for (int64_t i = n - 1; i >= 0; --i) f(i);
   }
 
@@ -45,6 +48,8 @@ class HostExecutor final : public RawDeviceMemory {
              "emulated cuBLAS gemm: invalid arguments m={} n={} k={} lda={} ldb={} ldc={} "
              "trans_a={} trans_b={}",
              g.m, g.n, g.k, g.lda, g.ldb, g.ldc, g.trans_a, g.trans_b);
+    gemm_launches_.fetch_add(1, std::memory_order_relaxed);
+    if (!kernels_enabled_.load(std::memory_order_relaxed)) return;
     for (int64_t b = 0; b < g.batch; ++b) {
       const T* a = g.a + b * g.stride_a;
       const T* bm = g.b + b * g.stride_b;
@@ -66,8 +71,18 @@ class HostExecutor final : public RawDeviceMemory {
   /// Host memory on both sides: every dense copy counts as a synchronisation point (the GPU's
   /// copies to and from the host are a subset of these).
   bool copy_bytes(void* dst, const void* src, size_t n) {
+    copies_.fetch_add(1, std::memory_order_relaxed);
     if (n > 0) std::memmove(dst, src, n);
     return true;
+  }
+  /// Kernels (for_each calls), GEMMs and dense copies run since construction.
+  int64_t kernel_launches() const { return kernel_launches_.load(std::memory_order_relaxed); }
+  int64_t gemm_launches() const { return gemm_launches_.load(std::memory_order_relaxed); }
+  int64_t copies() const { return copies_.load(std::memory_order_relaxed); }
+  /// With false, kernels and GEMMs are counted and return without running (Note [host-only
+  /// emulation] in emulated_backend.hpp); dense copies still run.
+  void set_kernels_enabled(bool enabled) {
+    kernels_enabled_.store(enabled, std::memory_order_relaxed);
   }
   kernels::KernelError* error_slots() { return errors_; }
   void take_errors(kernels::KernelError* out, int count) {
@@ -105,6 +120,8 @@ class HostExecutor final : public RawDeviceMemory {
   std::mutex mutex_;
   std::unordered_map<void*, size_t> sizes_;
   kernels::KernelError errors_[kernels::kErrorSlots];
+  std::atomic<int64_t> kernel_launches_{0}, gemm_launches_{0}, copies_{0};
+  std::atomic<bool> kernels_enabled_{true};
 };
 
 }  // namespace metagrad
