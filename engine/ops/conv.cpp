@@ -103,16 +103,21 @@ Tensor unfold_columns(const Tensor& x, const ConvGeometry& g, bool channel_major
     record(
         "UnfoldBackward", {x}, {out},
         [g, height = x.size(2), width = x.size(3)](const TensorList& grads, Node&) -> TensorList {
-          return {fold_columns(grads[0], height, width, g)};
+          return {fold_columns(grads[0], height, width, g, false)};
         });
   }
   return out;
 }
 
-Tensor fold_columns(const Tensor& columns, int64_t height, int64_t width, const ConvGeometry& g) {
-  const int64_t channels = columns.size(1) / (g.kernel_h * g.kernel_w);
-  Tensor out =
-      make_empty({columns.size(0), channels, height, width}, columns.dtype(), columns.device());
+Tensor fold_columns(const Tensor& columns, int64_t height, int64_t width, const ConvGeometry& g,
+                    bool channel_major) {
+  const int64_t n = columns.size(0), channels = columns.size(1) / (g.kernel_h * g.kernel_w);
+  const Tensor out =
+      channel_major
+          ? make_view(make_empty({channels, n, height, width}, columns.dtype(), columns.device()),
+                      {n, channels, height, width}, {height * width, n * height * width, width, 1},
+                      0)
+          : make_empty({n, channels, height, width}, columns.dtype(), columns.device());
   if (out.numel() > 0) backend_of(columns).fold(view_of(columns), view_of(out), g);
   if (needs_grad(columns)) {
     // d fold(y) = fold(dy)  =>  grad_y = unfold(grad_x) (the adjoint)
@@ -237,8 +242,8 @@ Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPa
       "dilation {}, padding {} and stride {} give {} x {} = {} blocks",
       shape_str(input.shape()), input.size(-1), pair_str(output_size), pair_str(kernel_size),
       pair_str(dilation), pair_str(padding), pair_str(stride), g.out_h, g.out_w, g.out_h * g.out_w);
-  if (input.dim() == 3) return fold_columns(input, output_size.h, output_size.w, g);
-  return squeeze(fold_columns(unsqueeze(input, 0), output_size.h, output_size.w, g), 0);
+  if (input.dim() == 3) return fold_columns(input, output_size.h, output_size.w, g, false);
+  return squeeze(fold_columns(unsqueeze(input, 0), output_size.h, output_size.w, g, false), 0);
 }
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntPair stride,

@@ -116,8 +116,8 @@ Tensor conv2d_input_grad(const Tensor& grad, const Tensor& weight, int64_t heigh
     const int64_t tasks = is_task_batched(grad) ? grad.size(0) : 1;
     const Tensor w = weight_matrix(weight);
     const Tensor columns = matmul(transpose(w, -2, -1), grad_matrix(grad));
-    const Tensor folded =
-        fold_columns(permute(reshape(columns, {tasks * k, n, l}), {1, 0, 2}), height, width, g);
+    const Tensor folded = fold_columns(permute(reshape(columns, {tasks * k, n, l}), {1, 0, 2}),
+                                       height, width, g, is_task_batched(grad));
     if (!is_task_batched(grad)) {
       out = folded;
     } else {

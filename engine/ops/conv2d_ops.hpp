@@ -27,14 +27,16 @@
 // Every product above becomes one batched GEMM over the tasks ([T, O, K] x [T, K, N*L]) and the T*N
 // images unfold as one batch; the input gradient's columns [T, K, N*L] fold as N images of T*C
 // channels (task t's channel c is channel t*C + c, its column rows t*K + k: the [N, T*K, L] view
-// of the GEMM's result, no copy), so the input gradient is stored as [N, T, C, H, W]. T tasks cost
-// one call of each kernel instead of T: what
-// a meta-batch vectorised over tasks (nn::task_batched) and grouped convolution (groups = T, the
-// groups moved to the front) run on. The formulas and the closure under differentiation are the
-// same, per task. The output stays in the products' memory order [T, O, N, out_h, out_w] (a
-// permuted [T, N, O, ...]): the task-batched batch norm reads it as [N, T*O, L] and writes its
-// results, the gradient that returns here included, in the same layout, and that gradient is then
-// the [T, O, N*L] matrix of the backward's GEMMs as it stands: no permuting copy on either side.
+// of the GEMM's result, no copy), into an image stored channel-major, so that the input gradient
+// is stored as [T, C, N, H, W] like the output: the fold then reads and writes in memory order
+// (stored [N, T*C, H, W], consecutive planes of the fold would be written T*C planes apart). T
+// tasks cost one call of each kernel instead of T: what a meta-batch vectorised over tasks
+// (nn::task_batched) and grouped convolution (groups = T, the groups moved to the front) run on.
+// The formulas and the closure under differentiation are the same, per task. The output stays in
+// the products' memory order [T, O, N, out_h, out_w] (a permuted [T, N, O, ...]): the task-batched
+// batch norm reads it as [N, T*O, L] and writes its results, the gradient that returns here
+// included, in the same layout, and that gradient is then the [T, O, N*L] matrix of the backward's
+// GEMMs as it stands: no permuting copy on either side.
 
 namespace metagrad::detail {
 
@@ -44,8 +46,10 @@ namespace metagrad::detail {
 Tensor unfold_columns(const Tensor& x, const ConvGeometry& g, bool channel_major);
 
 /// col2im of columns [N, C*kh*kw, L] (any strides) into a new [N, C, height, width] image, the
-/// adjoint of unfold_columns. Recorded (backward: unfold) when columns require grad.
-Tensor fold_columns(const Tensor& columns, int64_t height, int64_t width, const ConvGeometry& g);
+/// adjoint of unfold_columns; with `channel_major` the image is stored as [C, N, height, width].
+/// Recorded (backward: unfold) when columns require grad.
+Tensor fold_columns(const Tensor& columns, int64_t height, int64_t width, const ConvGeometry& g,
+                    bool channel_major);
 
 /// conv2d of a 4-D input x [N, C, H, W] with weight [O, C, kh, kw] and bias [O] (or undefined),
 /// for geometry g (already checked) -> contiguous [N, O, out_h, out_w]; or of task-batched
@@ -56,7 +60,7 @@ Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
 
 /// The input gradient of conv2d: fold(W^T G) for G = grad [N, O, out_h, out_w] and weight
 /// [O, C, kh, kw] -> [N, C, height, width] (each with a leading task dim when task-batched; then
-/// stored as [N, T, C, height, width], Note [task-batched conv]). One recorded node,
+/// stored as [T, C, N, height, width], Note [task-batched conv]). One recorded node,
 /// "Conv2dInputGradBackward".
 Tensor conv2d_input_grad(const Tensor& grad, const Tensor& weight, int64_t height, int64_t width,
                          const ConvGeometry& g);
