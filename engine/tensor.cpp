@@ -60,7 +60,11 @@ Tensor make_empty(const Dims& shape, DType dtype, Device device, const char* op)
   return Tensor(make_pooled<TensorImpl>(std::move(storage), shape, strides, 0, dtype));
 }
 
-Tensor make_empty_in_layout_of(const Tensor& like, const char* op) {
+namespace {
+
+// A new tensor of `like`'s shape with `dtype` and `device`, laid out in memory as `like` when
+// `like` is dense with a permuted dim order, contiguous otherwise.
+Tensor make_empty_laid_out_as(const Tensor& like, DType dtype, Device device, const char* op) {
   // The dims of more than one element, from the outermost to the innermost in memory.
   SmallVector<int, 8> order;
   for (int d = 0; d < like.dim(); ++d)
@@ -74,13 +78,28 @@ Tensor make_empty_in_layout_of(const Tensor& like, const char* op) {
     expected *= like.size(order[k]);
     permuted = permuted || (k > 0 && order[k - 1] > order[k]);
   }
-  if (!dense || !permuted) return make_empty(like.shape(), like.dtype(), like.device(), op);
+  if (!dense || !permuted) return make_empty(like.shape(), dtype, device, op);
   Dims memory_shape;
   for (const int d : order) memory_shape.push_back(like.size(d));
-  const Tensor memory = make_empty(memory_shape, like.dtype(), like.device(), op);
+  const Tensor memory = make_empty(memory_shape, dtype, device, op);
   Dims strides(like.dim(), 1);
   for (size_t k = 0; k < order.size(); ++k) strides[order[k]] = memory.stride(static_cast<int>(k));
   return make_view(memory, like.shape(), strides, 0);
+}
+
+}  // namespace
+
+Tensor make_empty_in_layout_of(const Tensor& like, const char* op) {
+  return make_empty_laid_out_as(like, like.dtype(), like.device(), op);
+}
+
+Tensor make_empty_for_operands(const Dims& shape, DType dtype, Device device,
+                               std::initializer_list<const Tensor*> operands, const char* op) {
+  for (const Tensor* operand : operands) {
+    if (operand != nullptr && operand->defined() && operand->shape() == shape)
+      return make_empty_laid_out_as(*operand, dtype, device, op);
+  }
+  return make_empty(shape, dtype, device, op);
 }
 
 Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int64_t offset) {

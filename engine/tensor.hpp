@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -386,6 +387,14 @@ Tensor make_empty(const Dims& shape, DType dtype, Device device, const char* op 
 /// contiguous tensor's are), and contiguous otherwise (PyTorch's preserve_format). Kernels that
 /// write through a View then keep a permuted layout instead of forcing a copy downstream.
 Tensor make_empty_in_layout_of(const Tensor& like, const char* op = "empty");
+/// The result of an elementwise op over `operands`: a new tensor of `shape`, `dtype` and `device`,
+/// laid out as the first operand of exactly that shape is when that operand is dense (as
+/// make_empty_in_layout_of), contiguous otherwise; null operands and broadcast ones are skipped.
+/// PyTorch's elementwise ops keep a permuted layout the same way (TensorIterator), so a chain of
+/// them over a permuted tensor never copies it back to the contiguous order.
+Tensor make_empty_for_operands(const Dims& shape, DType dtype, Device device,
+                               std::initializer_list<const Tensor*> operands,
+                               const char* op = "empty");
 /// A view of `base`'s storage with the given geometry (no autograd history). Not marked as a view
 /// of `base` (internal aliases use it too): the public view ops also call mark_view_of.
 Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int64_t offset);

@@ -90,7 +90,8 @@ class TaskConv2d : public Cloneable<TaskConv2d> {
 };
 
 // BatchNorm1d/2d for T tasks: each task's channels normalised over its own batch. The tasks'
-// channels become T*C channels of one batch ([T, N, C, *] -> [N, T*C, *], a copy), so the running
+// channels become T*C channels of one batch ([T, N, C, *] -> [N, T*C, *]: a view of a
+// task-channel-major input, Note [task-batched conv], a copy otherwise), so the running
 // statistics [T, C] update in place through their [T*C] views.
 class TaskBatchNorm : public Cloneable<TaskBatchNorm> {
  public:
@@ -154,10 +155,15 @@ class TaskBatchNorm : public Cloneable<TaskBatchNorm> {
 };
 
 // A layer that maps each sample on its own but needs a fixed rank (pooling, Flatten): the tasks'
-// batches are folded into one ([T, N, ...] -> [T*N, ...]) around it.
+// batches are folded into one ([T, N, ...] -> [T*N, ...]) around it. A layer that maps each
+// [H, W] plane on its own (pooling: `per_plane`) may instead see the planes of an image stored
+// task-channel-major ([T, C, N, H, W] in memory, as the task-batched conv and batch norm leave
+// it) as [T*C, N, H, W], a view where [T*N, C, H, W] would be a copy; its output then keeps that
+// layout.
 class TaskFolded : public Cloneable<TaskFolded> {
  public:
-  TaskFolded(const Module& layer, int64_t tasks) : tasks_(tasks) {
+  TaskFolded(const Module& layer, int64_t tasks, bool per_plane)
+      : tasks_(tasks), per_plane_(per_plane) {
     register_module("layer", layer.clone());
   }
   std::string type_name() const override { return "TaskFolded"; }
@@ -167,6 +173,19 @@ class TaskFolded : public Cloneable<TaskFolded> {
     Dims folded = input.shape();
     folded.erase(0);
     folded[0] *= tasks_;
+    if (per_plane_ && input.dim() == 5 && !reshape_is_view(input, folded)) {
+      const Tensor planes = permute(input, {0, 2, 1, 3, 4});  // [T, C, N, H, W]
+      const Dims plane_batch{tasks_ * input.size(2), input.size(1), input.size(3), input.size(4)};
+      if (reshape_is_view(planes, plane_batch)) {
+        const Tensor y = module_at(0)(reshape(planes, plane_batch));
+        MG_CHECK(y.dim() == 4 && y.size(0) == plane_batch[0] && y.size(1) == plane_batch[1],
+                 "{}: {} does not map each plane on its own (output shape {} for input shape {})",
+                 type_name(), module_at(0).to_string(), shape_str(y.shape()),
+                 shape_str(plane_batch));
+        return permute(reshape(y, {tasks_, input.size(2), input.size(1), y.size(2), y.size(3)}),
+                       {0, 2, 1, 3, 4});
+      }
+    }
     const Tensor y = module_at(0)(reshape(input, folded));
     MG_CHECK(y.dim() >= 1 && y.size(0) == folded[0],
              "{}: {} merged the samples of a batch (output shape {} for input shape {}); only "
@@ -180,6 +199,7 @@ class TaskFolded : public Cloneable<TaskFolded> {
 
  private:
   int64_t tasks_;
+  bool per_plane_;
 };
 
 template <typename... Layers>
@@ -210,8 +230,10 @@ std::shared_ptr<Module> convert(const Module& m, int64_t tasks, const std::strin
     out = std::make_shared<TaskBatchNorm>(*bn2, tasks, 4, 4);
   } else if (is_any_of<ReLU, Tanh, Sigmoid, Dropout>(m)) {
     out = m.clone();  // elementwise: any shape
-  } else if (is_any_of<MaxPool2d, AvgPool2d, Flatten>(m)) {
-    out = std::make_shared<TaskFolded>(m, tasks);
+  } else if (is_any_of<MaxPool2d, AvgPool2d>(m)) {
+    out = std::make_shared<TaskFolded>(m, tasks, true);
+  } else if (is_any_of<Flatten>(m)) {
+    out = std::make_shared<TaskFolded>(m, tasks, false);
   } else {
     MG_CHECK(false,
              "task_batched: module \"{}\" is a {}, which has no task-batched form; supported: "

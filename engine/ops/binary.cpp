@@ -57,13 +57,14 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
            "{}: arithmetic on bool tensors is not supported (shapes {} and {}); convert them with "
            ".to(kFloat32) or .to(kInt64) first, or use logical_and / logical_or / logical_xor",
            name, shape_str(a.shape()), shape_str(b.shape()));
+  const DType out_dtype = is_predicate(op) ? kBool : a.dtype();
   if (a.shape() == b.shape()) {
-    Tensor out = make_empty(a.shape(), is_predicate(op) ? kBool : a.dtype(), a.device(), name);
+    Tensor out = make_empty_for_operands(a.shape(), out_dtype, a.device(), {&a, &b}, name);
     backend_of(a).binary(op, view_of(a), view_of(b), view_of(out));
     return out;
   }
   const Dims shape = broadcast_shapes(a.shape(), b.shape(), name);
-  Tensor out = make_empty(shape, is_predicate(op) ? kBool : a.dtype(), a.device(), name);
+  Tensor out = make_empty_for_operands(shape, out_dtype, a.device(), {&a, &b}, name);
   backend_of(a).binary(op, broadcast_view(a, shape), broadcast_view(b, shape), view_of(out));
   return out;
 }
@@ -212,7 +213,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
            cond.device().str(), a.device().str());
   const Dims shape =
       broadcast_shapes(cond.shape(), broadcast_shapes(a.shape(), b.shape(), "where"), "where");
-  Tensor out = make_empty(shape, a.dtype(), a.device());
+  Tensor out = make_empty_for_operands(shape, a.dtype(), a.device(), {&cond, &a, &b}, "where");
   backend_of(a).where(broadcast_view(cond, shape), broadcast_view(a, shape),
                       broadcast_view(b, shape), view_of(out));
   if (needs_grad(a, b)) {

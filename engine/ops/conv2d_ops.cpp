@@ -7,6 +7,7 @@
 #include "engine/autograd/function.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
+#include "engine/ops/op_support.hpp"
 
 namespace metagrad::detail {
 namespace {
@@ -35,15 +36,25 @@ Tensor grad_matrix(const Tensor& grad) {
 }
 
 // The unfolded image x as the [K, N*L] matrix of the GEMMs (stored channel-major: a view), or
-// [T, K, N*L] for task-batched x (the tasks' images unfold as one batch of T*N; a view too).
+// [T, K, N*L] for task-batched x (a view too): the tasks' images unfold as one batch of T*N, or,
+// when x is stored task-channel-major (Note [task-batched conv]) and so cannot merge T and N
+// without a copy, as N images of T*C channels, whose channel-major columns [T*K, N, L] are the
+// [T, K, N*L] matrices as they stand.
 Tensor column_matrix(const Tensor& x, const ConvGeometry& g) {
   if (!is_task_batched(x)) {
     const Tensor columns = unfold_columns(x, g, true);
     return reshape(permute(columns, {1, 0, 2}), {columns.size(1), x.size(0) * columns.size(2)});
   }
-  const int64_t tasks = x.size(0), n = x.size(1);
-  const Tensor columns =
-      unfold_columns(reshape(x, {tasks * n, x.size(2), x.size(3), x.size(4)}), g, true);
+  const int64_t tasks = x.size(0), n = x.size(1), channels = x.size(2);
+  const Dims image_batch{tasks * n, channels, x.size(3), x.size(4)};
+  const Tensor tasks_as_channels = permute(x, {1, 0, 2, 3, 4});  // [N, T, C, H, W]
+  const Dims channel_batch{n, tasks * channels, x.size(3), x.size(4)};
+  if (!reshape_is_view(x, image_batch) && reshape_is_view(tasks_as_channels, channel_batch)) {
+    const Tensor columns = unfold_columns(reshape(tasks_as_channels, channel_batch), g, true);
+    const int64_t k = columns.size(1) / tasks, l = columns.size(2);
+    return reshape(permute(columns, {1, 0, 2}), {tasks, k, n * l});
+  }
+  const Tensor columns = unfold_columns(reshape(x, image_batch), g, true);
   const int64_t k = columns.size(1), l = columns.size(2);
   return permute(reshape(permute(columns, {1, 0, 2}), {k, tasks, n * l}), {1, 0, 2});
 }
@@ -77,9 +88,18 @@ Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
       const Tensor nchw = permute(biased, {0, 2, 1, 3, 4});
       out = make_view(nchw, nchw.shape(), nchw.strides(), nchw.storage_offset());  // no view mark
     } else {
+      // Contiguous [N, O, out_h, out_w] as PyTorch's: the bias add writes the permuted product
+      // into a contiguous result (an elementwise op would keep the permuted layout).
       const Tensor nchw =
           permute(reshape(product, {out_channels, n, g.out_h, g.out_w}), {1, 0, 2, 3});
-      out = bias.defined() ? add(nchw, reshape(bias, {1, out_channels, 1, 1})) : nchw.contiguous();
+      out = make_empty(nchw.shape(), nchw.dtype(), nchw.device(), "conv2d");
+      if (bias.defined()) {
+        backend_of(x).binary(BinaryOp::Add, view_of(nchw),
+                             broadcast_view(reshape(bias, {1, out_channels, 1, 1}), nchw.shape()),
+                             view_of(out));
+      } else {
+        backend_of(x).copy(view_of(nchw), view_of(out));
+      }
     }
   }
   if (needs_grad({&x, &weight, &bias})) {

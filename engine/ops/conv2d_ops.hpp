@@ -24,19 +24,26 @@
 // Note [task-batched conv]
 // The family also takes a leading task dim: x [T, N, C, H, W], weight [T, O, C, kh, kw], bias
 // [T, O] and grads [T, N, O, out_h, out_w], task t convolving its own images with its own weight.
-// Every product above becomes one batched GEMM over the tasks ([T, O, K] x [T, K, N*L]) and the T*N
-// images unfold as one batch; the input gradient's columns [T, K, N*L] fold as N images of T*C
-// channels (task t's channel c is channel t*C + c, its column rows t*K + k: the [N, T*K, L] view
-// of the GEMM's result, no copy), into an image stored channel-major, so that the input gradient
-// is stored as [T, C, N, H, W] like the output: the fold then reads and writes in memory order
-// (stored [N, T*C, H, W], consecutive planes of the fold would be written T*C planes apart). T
+// Every product above becomes one batched GEMM over the tasks ([T, O, K] x [T, K, N*L]), so T
 // tasks cost one call of each kernel instead of T: what a meta-batch vectorised over tasks
 // (nn::task_batched) and grouped convolution (groups = T, the groups moved to the front) run on.
-// The formulas and the closure under differentiation are the same, per task. The output stays in
-// the products' memory order [T, O, N, out_h, out_w] (a permuted [T, N, O, ...]): the task-batched
-// batch norm reads it as [N, T*O, L] and writes its results, the gradient that returns here
-// included, in the same layout, and that gradient is then the [T, O, N*L] matrix of the backward's
-// GEMMs as it stands: no permuting copy on either side.
+// The formulas and the closure under differentiation are the same, per task.
+// Layout. The GEMMs want [T, C, N, L] in memory ("task-channel-major"), and a network of such
+// layers keeps its activations and gradients that way, so that no permuting copy runs between
+// them:
+// - the output stays in the products' memory order [T, O, N, out_h, out_w] (a permuted
+//   [T, N, O, ...]); the task-batched batch norm reads it as [N, T*O, L] and writes its results,
+//   the gradient that returns here included, in the same layout (make_empty_in_layout_of), and
+//   elementwise ops keep it (make_empty_for_operands), as do the task-batched pooling layers
+//   (which see such an image as [T*C, N, H, W], nn::task_batched);
+// - a returning gradient in that layout is the [T, O, N*L] matrix of the backward's GEMMs as it
+//   stands;
+// - x unfolds as one batch of T*N images when it is stored so (the network's input), and
+//   otherwise as N images of T*C channels (task t's channel c is channel t*C + c, its column rows
+//   t*K + k), whose channel-major columns [T*K, N, L] are the [T, K, N*L] matrices as they stand;
+// - the input gradient's columns [T, K, N*L] fold the same way, as N images of T*C channels, into
+//   an image stored channel-major: the gradient is again [T, C, N, H, W] in memory, and the fold
+//   reads and writes in memory order.
 
 namespace metagrad::detail {
 

@@ -96,6 +96,18 @@ Tensor reshape(const Tensor& x, const Dims& shape) {
   return reshape_view(x.contiguous(), target, contiguous_strides(target));
 }
 
+bool reshape_is_view(const Tensor& x, const Dims& shape) {
+  detail::check_defined(x, "reshape_is_view");
+  for (const int64_t size : shape)
+    MG_CHECK(size >= 0, "reshape_is_view: negative size {} in shape {} (-1 is not inferred here)",
+             size, shape_str(shape));
+  MG_CHECK(numel_of(shape, "reshape_is_view") == x.numel(),
+           "reshape_is_view: shape {} has {} elements, the tensor of shape {} has {}",
+           shape_str(shape), numel_of(shape), shape_str(x.shape()), x.numel());
+  Dims strides;
+  return view_strides(x.shape(), x.strides(), shape, strides);
+}
+
 Tensor view(const Tensor& x, const Dims& shape) {
   detail::check_defined(x, "view");
   const Dims target = infer_shape(shape, x.numel(), x.shape(), "view");

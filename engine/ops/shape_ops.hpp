@@ -13,6 +13,9 @@ namespace metagrad {
 Tensor reshape(const Tensor& x, const Dims& shape);
 /// Like reshape but must be a view: throws (suggesting reshape) when the strides do not allow it.
 Tensor view(const Tensor& x, const Dims& shape);
+/// True when reshape(x, shape) is a view of x (no copy); false when it would copy. `shape` must
+/// have x's element count (no -1).
+bool reshape_is_view(const Tensor& x, const Dims& shape);
 /// Merges dims start_dim..end_dim into one.
 Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
 /// Removes every dim of size 1.

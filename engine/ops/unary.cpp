@@ -20,7 +20,7 @@ Tensor unary_forward(UnaryOp op, const Tensor& x, const char* name, UnaryParams 
     detail::check_defined(x, name);
   }
   const DType out_dtype = op == UnaryOp::LogicalNot ? kBool : x.dtype();
-  Tensor out = make_empty(x.shape(), out_dtype, x.device());
+  Tensor out = make_empty_for_operands(x.shape(), out_dtype, x.device(), {&x}, name);
   backend_of(x).unary(op, view_of(x), view_of(out), params);
   return out;
 }

@@ -301,3 +301,32 @@ TEST_CASE("make_empty_in_layout_of keeps a dense tensor's memory order", "[tenso
   CHECK(make_empty_in_layout_of(base).is_contiguous());
   CHECK(make_empty_in_layout_of(zeros({4, 3}, kFloat64).t()).dtype() == kFloat64);
 }
+
+TEST_CASE("elementwise results keep the first full-shape operand's dense layout", "[tensor]") {
+  // As PyTorch's TensorIterator: a permuted dense operand's memory order carries over.
+  const Tensor base = testing::randn64({2, 3, 4}, 3).detach();
+  const Tensor permuted = base.permute({2, 0, 1});  // [4, 2, 3], strides [1, 12, 4]
+  const Tensor dense = permuted.contiguous();
+  const Tensor r = relu(permuted);
+  CHECK(r.strides() == permuted.strides());
+  CHECK(allclose(r, relu(dense), 0.0, 0.0));
+  CHECK((permuted * 2.0).strides() == permuted.strides());
+  CHECK(gt(permuted, 0.0).strides() == permuted.strides());
+  CHECK(add(permuted, dense).strides() == permuted.strides());  // the first operand decides
+  CHECK(add(dense, permuted).is_contiguous());
+  // A broadcast operand is skipped; the first operand of the result's shape decides.
+  const Tensor row = testing::randn64({1, 2, 3}, 4).detach();
+  const Tensor broadcast_sum = add(row, permuted);
+  CHECK(broadcast_sum.strides() == permuted.strides());
+  CHECK(allclose(broadcast_sum, add(row, dense), 0.0, 0.0));
+  const Tensor chosen = where(gt(permuted, 0.0), permuted, 0.0);
+  CHECK(chosen.strides() == permuted.strides());
+  CHECK(allclose(chosen, relu(dense), 0.0, 0.0));
+  // A first operand that is not dense (a slice) gives a contiguous result.
+  const Tensor sliced = base.slice(2, 0, 3).permute({2, 0, 1}).slice(0, 0, 2);
+  CHECK(neg(sliced).is_contiguous());
+  // Gradients are unaffected by the layout.
+  const Tensor leaf = base.detach().requires_grad_(true);
+  const Tensor g = grad({(relu(leaf.permute({2, 0, 1})) * 3.0).sum()}, {leaf})[0];
+  CHECK(allclose(g, gt(base, 0.0).to(kFloat64) * 3.0, 0.0, 0.0));
+}

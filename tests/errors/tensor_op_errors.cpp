@@ -27,6 +27,22 @@ ErrorTable shape_cases() {
          (void)reshape(f32({2, 3}), {-2, -3});
        },
        {"reshape", "-2"}},
+      {"reshape_is_view",
+       "element count differs",
+       [] {
+         (void)reshape_is_view(f32({2, 3}), {4});
+       },
+       {"reshape_is_view", "[4]", "[2, 3]"}},
+      {"reshape_is_view",
+       "negative size",
+       [] {
+         (void)reshape_is_view(f32({2, 3}), {-1, -6});
+       },
+       {"reshape_is_view", "-1"}},
+      {"reshape_is_view",
+       "undefined tensor",
+       [] { (void)reshape_is_view(Tensor(), {1}); },
+       {"reshape_is_view", "undefined"}},
       {"view",
        "strides do not allow a view",
        [] {

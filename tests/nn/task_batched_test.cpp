@@ -2,6 +2,7 @@
 // running each copy on its own (outputs, running statistics, gradients) for every supported layer.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/nn/nn_helpers.hpp"
@@ -143,4 +144,48 @@ TEST_CASE("task_batched: unsupported modules and bad input name the problem", "[
   CHECK_THROWS_WITH((*flat_all)(zeros({2, 3, 4})), MG_CONTAINS("merged the samples of a batch"));
   const std::shared_ptr<nn::Module> bn = nn::task_batched(nn::BatchNorm2d(3), 2);
   CHECK_THROWS_WITH((*bn)(zeros({2, 4, 5, 6, 6})), MG_CONTAINS("expected [T, N, 3, ...] input"));
+}
+
+TEST_CASE("task_batched keeps a conv block task-channel-major; values and derivatives per task",
+          "[nn]") {
+  // Note [task-batched conv]: conv, batch norm, ReLU and pooling pass [T, C, N, H, W]-ordered
+  // activations and gradients along (no permuting copies), the second conv unfolding them as N
+  // images of T*C channels; every result still equals the per-task network's.
+  const int64_t tasks = 3, n = 5, channels = 4;
+  Generator gen(11);
+  const nn::BatchNormOptions bn{.momentum = 0.5, .dtype = kFloat64};
+  const nn::Sequential net(
+      nn::Conv2d(2, channels, 3, {.padding = 1, .dtype = kFloat64, .generator = &gen}),
+      nn::BatchNorm2d(channels, bn), nn::ReLU(), nn::MaxPool2d(2),
+      nn::Conv2d(channels, 3, 3, {.padding = 1, .dtype = kFloat64, .generator = &gen}),
+      nn::AvgPool2d(2), nn::Flatten());
+  const std::vector<std::shared_ptr<nn::Module>> copies = task_copies(net, tasks);
+  const std::shared_ptr<nn::Module> batched = nn::task_batched(net, tasks);
+  batched->set_parameters(stacked_over(copies, false));
+  const Tensor x = testing::randn64({tasks, n, 2, 8, 8}, 12).detach().requires_grad_(true);
+
+  // The pooled activations are stored task-channel-major: [T, C, N, 4, 4] in memory.
+  const auto& layers = dynamic_cast<const nn::Sequential&>(*batched).children();
+  Tensor h = x;
+  for (size_t k = 0; k < 4; ++k) h = (*layers[k])(h);
+  REQUIRE(h.shape() == Dims{tasks, n, channels, 4, 4});
+  CHECK(h.strides() == Dims{channels * n * 16, 16, n * 16, 4, 1});
+
+  // Output, input gradient and the input gradient's own gradient (through the double backward of
+  // every layer), against each task's network on its slice.
+  const auto second_order = [](const Tensor& y, const Tensor& input) {
+    const Tensor gx = grad({(y * y).sum()}, {input}, {}, {.create_graph = true})[0];
+    return std::pair{gx, grad({(gx * gx).sum()}, {input})[0]};
+  };
+  const Tensor y = (*batched)(x);
+  const auto [gx, ggx] = second_order(y, x);
+  for (int64_t t = 0; t < tasks; ++t) {
+    INFO("task " << t);
+    const Tensor xt = x.select(0, t).detach().requires_grad_(true);
+    const Tensor yt = (*copies[t])(xt);
+    CHECK(allclose(y.select(0, t), yt, 1e-12, 1e-12));
+    const auto [gxt, ggxt] = second_order(yt, xt);
+    CHECK(allclose(gx.select(0, t), gxt, 1e-10, 1e-12));
+    CHECK(allclose(ggx.select(0, t), ggxt, 1e-9, 1e-11));
+  }
 }
