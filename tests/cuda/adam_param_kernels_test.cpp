@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <iterator>
+#include <optional>
 #include <vector>
 
 #include "engine/backend/backend.hpp"
@@ -135,5 +136,38 @@ TEST_CASE("fused adam with a param rejects moments not updated in place on both 
     slot = param_slot(t);
     slot.param = t[1].raw_data();
     CHECK_THROWS(backend_for(where).adam_forward(coefficients(), &slot, 1));
+  }
+}
+
+TEST_CASE("cuda fused adam with a param: slots over many chunks, buffers at unaligned offsets",
+          "[cuda][elementwise][adam]") {
+  // Note [adam chunks]: 16384-element chunks of 4-element quads, 16-byte vectors where aligned.
+  CudaTestDevice device;
+  const int64_t offset = GENERATE(0, 1);  // 1: every buffer 4 or 8 bytes past a 16-byte boundary
+  INFO("buffers at element offset " << offset);
+  const int64_t sizes[] = {2 * 16384 + 5, 16384, 3, 3 * 16384 + 1};
+  std::vector<TensorList> inputs, dev;
+  std::vector<AdamForwardSlot> slots;
+  for (size_t i = 0; i < std::size(sizes); ++i) {
+    const TensorList padded = operands(i == 1 ? kFloat64 : kFloat32, sizes[i] + offset, 70 + i);
+    TensorList in, d;
+    for (const Tensor& t : padded) {
+      in.push_back(t.slice(0, offset, std::nullopt).contiguous());
+      d.push_back(t.to(device.device()).slice(0, offset, std::nullopt));
+    }
+    inputs.push_back(in);
+    dev.push_back(d);
+    slots.push_back(param_slot(d));
+  }
+  device.backend().adam_forward(coefficients(), slots.data(), slots.size());
+  for (size_t i = 0; i < std::size(sizes); ++i) {
+    const TensorList& in = inputs[i];
+    INFO("slot " << i << " " << dtype_name(in[0].dtype()) << ", " << sizes[i] << " elements");
+    const TensorList want =
+        in[0].dtype() == kFloat32 ? reference<float>(in) : reference<double>(in);
+    CHECK(same_bits(dev[i][0], want[0]));
+    CHECK(same_bits(dev[i][2], want[1]));
+    CHECK(same_bits(dev[i][3], want[2]));
+    CHECK(same_bits(dev[i][1], in[1]));
   }
 }
