@@ -12,11 +12,15 @@
 namespace metagrad {
 namespace kernels {
 
-/// Sizes and strides of an image view [N, C, H, W] and a column view [N, K, L].
+/// Sizes and strides of an image view [N, C, H, W] and a column view [N, K, L], with the
+/// divisors the kernels split their thread index by (Note [narrow division]).
 struct WindowViews {
   int64_t channels, height, width;
   int64_t in_stride[4];
   int64_t out_stride[4];
+  Divisor positions, rows, taps, out_w, kernel_w;  // L, K = C * kh * kw, kh * kw, out_w, kw
+  Divisor image_w, image_h, image_c, stride_h, stride_w;
+  bool narrow = true;
 };
 
 // Copies image pixels (or pad) into the columns: out[n, k, l] for row-major linear index i.
@@ -29,13 +33,14 @@ struct UnfoldKernel {
   T pad;
 
   MG_HD void operator()(int64_t i) const {
-    const int64_t positions = g.out_h * g.out_w, taps = g.kernel_h * g.kernel_w;
-    const int64_t l = i % positions;
-    const int64_t rest = i / positions;
-    const int64_t row = rest % (v.channels * taps), n = rest / (v.channels * taps);
-    const int64_t c = row / taps, tap = row % taps;
-    const int64_t h = (l / g.out_w) * g.stride_h - g.pad_h + (tap / g.kernel_w) * g.dilation_h;
-    const int64_t w = (l % g.out_w) * g.stride_w - g.pad_w + (tap % g.kernel_w) * g.dilation_w;
+    int64_t l = 0, row = 0, tap = 0, x = 0, tj = 0;
+    const int64_t rest = v.positions.divmod(i, v.narrow, l);
+    const int64_t n = v.rows.divmod(rest, v.narrow, row);
+    const int64_t c = v.taps.divmod(row, v.narrow, tap);
+    const int64_t y = v.out_w.divmod(l, v.narrow, x);
+    const int64_t ti = v.kernel_w.divmod(tap, v.narrow, tj);
+    const int64_t h = y * g.stride_h - g.pad_h + ti * g.dilation_h;
+    const int64_t w = x * g.stride_w - g.pad_w + tj * g.dilation_w;
     const bool inside = h >= 0 && h < v.height && w >= 0 && w < v.width;
     out[n * v.out_stride[0] + row * v.out_stride[1] + l * v.out_stride[2]] =
         inside
@@ -54,23 +59,26 @@ struct FoldKernel {
   ConvGeometry g;
 
   MG_HD void operator()(int64_t p) const {
-    const int64_t w = p % v.width;
-    const int64_t h = (p / v.width) % v.height;
-    const int64_t plane = p / (v.width * v.height);
-    const int64_t c = plane % v.channels, n = plane / v.channels;
+    int64_t w = 0, h = 0, c = 0;
+    const int64_t image_row = v.image_w.divmod(p, v.narrow, w);
+    const int64_t plane = v.image_h.divmod(image_row, v.narrow, h);
+    const int64_t n = v.image_c.divmod(plane, v.narrow, c);
     const T* col = in + n * v.in_stride[0];
     T acc = T(0);
     for (int64_t i = 0; i < g.kernel_h; ++i) {
       const int64_t ty = h + g.pad_h - i * g.dilation_h;
       if (ty < 0) break;  // falls further as i grows
-      if (ty % g.stride_h != 0 || ty / g.stride_h >= g.out_h) continue;
-      const int64_t y = ty / g.stride_h;
+      int64_t y_rest = 0;
+      const int64_t y = v.stride_h.divmod(ty, v.narrow, y_rest);
+      if (y_rest != 0 || y >= g.out_h) continue;
       for (int64_t j = 0; j < g.kernel_w; ++j) {
         const int64_t tx = w + g.pad_w - j * g.dilation_w;
         if (tx < 0) break;
-        if (tx % g.stride_w != 0 || tx / g.stride_w >= g.out_w) continue;
+        int64_t x_rest = 0;
+        const int64_t x = v.stride_w.divmod(tx, v.narrow, x_rest);
+        if (x_rest != 0 || x >= g.out_w) continue;
         const int64_t row = (c * g.kernel_h + i) * g.kernel_w + j;
-        acc += col[row * v.in_stride[1] + (y * g.out_w + tx / g.stride_w) * v.in_stride[2]];
+        acc += col[row * v.in_stride[1] + (y * g.out_w + x) * v.in_stride[2]];
       }
     }
     out[n * v.out_stride[0] + c * v.out_stride[1] + h * v.out_stride[2] + w * v.out_stride[3]] =
@@ -88,12 +96,13 @@ struct MaxPoolIndicesKernel {
   ConvGeometry g;
 
   MG_HD void operator()(int64_t p) const {
-    const int64_t positions = g.out_h * g.out_w;
-    const int64_t l = p % positions, plane = p / positions;
-    const int64_t c = plane % v.channels, n = plane / v.channels;
+    int64_t l = 0, c = 0, out_x = 0;
+    const int64_t plane = v.positions.divmod(p, v.narrow, l);
+    const int64_t n = v.image_c.divmod(plane, v.narrow, c);
+    const int64_t out_y = v.out_w.divmod(l, v.narrow, out_x);
     const T* src = in + n * v.in_stride[0] + c * v.in_stride[1];
-    const int64_t h0 = (l / g.out_w) * g.stride_h - g.pad_h;
-    const int64_t w0 = (l % g.out_w) * g.stride_w - g.pad_w;
+    const int64_t h0 = out_y * g.stride_h - g.pad_h;
+    const int64_t w0 = out_x * g.stride_w - g.pad_w;
     T best = T(0);
     int64_t best_at = -1;
     for (int64_t i = 0; i < g.kernel_h; ++i) {
@@ -114,12 +123,27 @@ struct MaxPoolIndicesKernel {
 };
 
 /// The WindowViews of an image view [N, C, H, W] and a column (or index) view [N, K, L].
-inline WindowViews window_views(const View& image, const View& columns, bool image_is_input) {
+inline WindowViews window_views(const View& image, const View& columns, bool image_is_input,
+                                const ConvGeometry& g) {
   WindowViews w{image.shape[1], image.shape[2], image.shape[3], {}, {}};
   const View& in = image_is_input ? image : columns;
   const View& out = image_is_input ? columns : image;
   for (int d = 0; d < in.ndim(); ++d) w.in_stride[d] = in.strides[d];
   for (int d = 0; d < out.ndim(); ++d) w.out_stride[d] = out.strides[d];
+  const int64_t taps = g.kernel_h * g.kernel_w;
+  w.positions = Divisor::of(g.out_h * g.out_w);
+  w.rows = Divisor::of(w.channels * taps);
+  w.taps = Divisor::of(taps);
+  w.out_w = Divisor::of(g.out_w);
+  w.kernel_w = Divisor::of(g.kernel_w);
+  w.image_w = Divisor::of(w.width);
+  w.image_h = Divisor::of(w.height);
+  w.image_c = Divisor::of(w.channels);
+  w.stride_h = Divisor::of(g.stride_h);
+  w.stride_w = Divisor::of(g.stride_w);
+  // Every dividend: a thread index, or a padded pixel coordinate (fold's h + pad_h).
+  w.narrow = narrow_indices(image.numel()) && narrow_indices(columns.numel()) &&
+             narrow_indices(w.height + g.pad_h) && narrow_indices(w.width + g.pad_w);
   return w;
 }
 
@@ -130,7 +154,7 @@ void KernelBackend<Executor>::unfold(const View& in, const View& out, const Conv
                                      double pad_value) {
   check_window_views(in, out, geometry, "unfold");
   if (out.numel() == 0) return;
-  const kernels::WindowViews v = kernels::window_views(in, out, true);
+  const kernels::WindowViews v = kernels::window_views(in, out, true, geometry);
   kernels::dispatch_float(in.dtype, "unfold", [&](auto tag) {
     using T = decltype(tag);
     executor_.for_each(out.numel(), kernels::UnfoldKernel<T>{static_cast<const T*>(in.data),
@@ -143,7 +167,7 @@ template <typename Executor>
 void KernelBackend<Executor>::fold(const View& in, const View& out, const ConvGeometry& geometry) {
   check_window_views(out, in, geometry, "fold");
   if (out.numel() == 0) return;
-  const kernels::WindowViews v = kernels::window_views(out, in, false);
+  const kernels::WindowViews v = kernels::window_views(out, in, false, geometry);
   kernels::dispatch_float(in.dtype, "fold", [&](auto tag) {
     using T = decltype(tag);
     executor_.for_each(out.numel(), kernels::FoldKernel<T>{static_cast<const T*>(in.data),
@@ -156,7 +180,7 @@ void KernelBackend<Executor>::max_pool2d_indices(const View& in, const View& out
                                                  const ConvGeometry& geometry) {
   check_max_pool_views(in, out_indices, geometry);
   if (out_indices.numel() == 0) return;
-  const kernels::WindowViews v = kernels::window_views(in, out_indices, true);
+  const kernels::WindowViews v = kernels::window_views(in, out_indices, true, geometry);
   kernels::dispatch_float(in.dtype, "max_pool2d", [&](auto tag) {
     using T = decltype(tag);
     executor_.for_each(

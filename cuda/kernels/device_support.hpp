@@ -18,35 +18,54 @@
 
 namespace metagrad::kernels {
 
-/// The layout of a strided view, by value inside a kernel: sizes and element strides, outermost
-/// first.
-struct Geometry {
-  int ndim = 0;
-  int64_t size[kMaxDims] = {};
-  int64_t stride[kMaxDims] = {};
+// Note [narrow division]
+// Turning a linear index into coordinates costs a division per dim, and a 64-bit integer division
+// is a long instruction sequence on a GPU (tens of instructions even on the 32-bit path nvcc takes
+// when both operands fit), more than the few loads and stores of an elementwise or im2col kernel.
+// A Divisor, made on the host for one launch, divides by a multiply-high, an add and a shift
+// (Granlund and Montgomery's method, as in PyTorch's IntDivider) when the dividend is below 2^31:
+// the launch passes `narrow` = (every index it divides is below 2^31), true but for tensors of
+// 2^31 elements or more, which keep the plain 64-bit division.
 
-  /// The element offset of the element with row-major linear index `linear`.
-  MG_HD int64_t offset(int64_t linear) const {
-    int64_t off = 0;
-    for (int d = ndim - 1; d >= 0; --d) {
-      const int64_t s = size[d];
-      off += (linear % s) * stride[d];
-      linear /= s;
+/// Division by a positive divisor fixed for a launch (Note [narrow division]).
+struct Divisor {
+  int64_t value = 1;
+  uint32_t multiplier = 1;  // with shift: q = (umulhi(n, multiplier) + n) >> shift
+  uint32_t shift = 0;
+
+  /// The divisor d (host only; d >= 1 wherever a thread divides by it: an empty launch may hold
+  /// a 0 it never uses).
+  static Divisor of(int64_t d) {
+    Divisor r;
+    r.value = d;
+    if (d >= 1 && d <= INT32_MAX) {
+      while ((int64_t{1} << r.shift) < d) ++r.shift;
+      const uint64_t excess = (uint64_t{1} << r.shift) - static_cast<uint64_t>(d);
+      r.multiplier = static_cast<uint32_t>((excess << 32) / static_cast<uint64_t>(d) + 1);
     }
-    return off;
+    return r;
+  }
+  /// n / value for n >= 0; `narrow` promises n <= INT32_MAX.
+  MG_HD int64_t div(int64_t n, bool narrow) const {
+    if (!narrow) return n / value;
+    const auto x = static_cast<uint32_t>(n);
+#if defined(__CUDA_ARCH__)
+    const uint32_t high = __umulhi(x, multiplier);
+#else
+    const auto high = static_cast<uint32_t>((uint64_t{x} * multiplier) >> 32);
+#endif
+    return static_cast<int64_t>((high + x) >> shift);  // high < x, so no overflow
+  }
+  /// n / value, with n % value in `rest`.
+  MG_HD int64_t divmod(int64_t n, bool narrow, int64_t& rest) const {
+    const int64_t q = div(n, narrow);
+    rest = n - q * value;
+    return q;
   }
 };
 
-/// The Geometry of a view.
-inline Geometry geometry_of(const View& v) {
-  Geometry g;
-  g.ndim = v.ndim();
-  for (int d = 0; d < g.ndim; ++d) {
-    g.size[d] = v.shape[d];
-    g.stride[d] = v.strides[d];
-  }
-  return g;
-}
+/// True when indices below `count` take the narrow division path.
+inline bool narrow_indices(int64_t count) { return count <= INT32_MAX; }
 
 /// N views of one shape walked together (output first): dims of size 1 dropped and adjacent dims
 /// merged where every operand is contiguous across them (as the CPU's StridedLoop), so a
@@ -54,16 +73,22 @@ inline Geometry geometry_of(const View& v) {
 template <int N>
 struct Indexer {
   int ndim = 0;
-  int64_t size[kMaxDims] = {};
+  bool narrow = true;  // every linear index is below 2^31 (Note [narrow division])
+  Divisor size[kMaxDims] = {};
   int64_t stride[N][kMaxDims] = {};
 
-  /// Element offsets of linear index `linear` in each of the N operands.
+  /// Element offsets of linear index `linear` in each of the N operands. No dims (a single
+  /// element) and one merged dim (every operand contiguous, or one strided run) need no
+  /// division.
   MG_HD void offsets(int64_t linear, int64_t (&out)[N]) const {
+    if (ndim == 1) {
+      for (int k = 0; k < N; ++k) out[k] = linear * stride[k][0];
+      return;
+    }
     for (int k = 0; k < N; ++k) out[k] = 0;
     for (int d = ndim - 1; d >= 0; --d) {
-      const int64_t s = size[d];
-      const int64_t i = linear % s;
-      linear /= s;
+      int64_t i = 0;
+      linear = size[d].divmod(linear, narrow, i);
       for (int k = 0; k < N; ++k) out[k] += i * stride[k][d];
     }
   }
@@ -73,6 +98,7 @@ struct Indexer {
 template <int N>
 Indexer<N> make_indexer(const View* const (&views)[N]) {
   Indexer<N> ix;
+  int64_t sizes[kMaxDims] = {};
   const View& first = *views[0];
   for (int d = 0; d < first.ndim(); ++d) {
     if (first.shape[d] == 1) continue;
@@ -81,15 +107,17 @@ Indexer<N> make_indexer(const View* const (&views)[N]) {
       for (int k = 0; k < N; ++k)
         mergeable = mergeable && ix.stride[k][ix.ndim - 1] == views[k]->strides[d] * first.shape[d];
       if (mergeable) {
-        ix.size[ix.ndim - 1] *= first.shape[d];
+        sizes[ix.ndim - 1] *= first.shape[d];
         for (int k = 0; k < N; ++k) ix.stride[k][ix.ndim - 1] = views[k]->strides[d];
         continue;
       }
     }
-    ix.size[ix.ndim] = first.shape[d];
+    sizes[ix.ndim] = first.shape[d];
     for (int k = 0; k < N; ++k) ix.stride[k][ix.ndim] = views[k]->strides[d];
     ++ix.ndim;
   }
+  for (int d = 0; d < ix.ndim; ++d) ix.size[d] = Divisor::of(sizes[d]);
+  ix.narrow = narrow_indices(first.numel());
   return ix;
 }
 

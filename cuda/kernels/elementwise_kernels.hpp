@@ -124,7 +124,7 @@ struct UnaryKernel {
   T alpha, beta, gamma;
   MG_HD void operator()(int64_t i) const {
     int64_t off[2];
-    fast_offsets(ix, i, off);
+    ix.offsets(i, off);
     out[off[0]] = unary_value<kOp>(in[off[1]], alpha, beta, gamma);
   }
 };
@@ -185,7 +185,7 @@ struct BinaryKernel {
   Indexer<3> ix;
   MG_HD void operator()(int64_t i) const {
     int64_t off[3];
-    fast_offsets(ix, i, off);
+    ix.offsets(i, off);
     out[off[0]] = binary_value<kOp>(a[off[1]], b[off[2]]);
   }
 };
@@ -200,7 +200,7 @@ struct WhereKernel {
   Indexer<4> ix;
   MG_HD void operator()(int64_t i) const {
     int64_t off[4];
-    fast_offsets(ix, i, off);
+    ix.offsets(i, off);
     out[off[0]] = cond[off[1]] ? a[off[2]] : b[off[3]];
   }
 };

@@ -13,17 +13,6 @@
 namespace metagrad {
 namespace kernels {
 
-/// Indexer<N>::offsets with the common cases made cheap: no dims (a single element) and one
-/// merged dim (every operand contiguous, or one strided run) need no division.
-template <int N>
-MG_HD inline void fast_offsets(const Indexer<N>& ix, int64_t i, int64_t (&off)[N]) {
-  if (ix.ndim == 1) {
-    for (int k = 0; k < N; ++k) off[k] = i * ix.stride[k][0];
-  } else {
-    ix.offsets(i, off);
-  }
-}
-
 /// True when `v` is laid out densely in row-major order (dims of size 1 may have any stride).
 inline bool is_dense(const View& v) {
   int64_t expected = 1;
@@ -43,7 +32,7 @@ struct FillKernel {
   T value;
   MG_HD void operator()(int64_t i) const {
     int64_t off[1];
-    fast_offsets(ix, i, off);
+    ix.offsets(i, off);
     out[off[0]] = value;
   }
 };
@@ -56,7 +45,7 @@ struct CopyKernel {
   Indexer<2> ix;
   MG_HD void operator()(int64_t i) const {
     int64_t off[2];
-    fast_offsets(ix, i, off);
+    ix.offsets(i, off);
     out[off[0]] = static_cast<O>(src[off[1]]);
   }
 };

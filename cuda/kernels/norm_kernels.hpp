@@ -93,26 +93,24 @@ struct GradSumsStore {
 /// dims are walked in `dim` order (out's memory order, outermost first).
 template <typename T>
 struct ChannelAffine {
-  int64_t size[3];
-  int dim[3];
-  int64_t out_stride[3], u_stride[3], v_stride[3];
+  Divisor size[3];  // out's dims in its memory order (largest stride first)
+  bool narrow = true;
+  int channel_at = 1;                               // the position of the channel dim in that order
+  int64_t out_stride[3], u_stride[3], v_stride[3];  // the strides of those dims
   const T *u, *v, *m, *a, *b, *d;
   int64_t m_stride, a_stride, b_stride, d_stride;
   T* out;
 
   MG_HD void operator()(int64_t i) const {
-    int64_t idx[3];
+    int64_t o = 0, pu = 0, pv = 0, c = 0;
     for (int j = 2; j >= 0; --j) {
-      idx[dim[j]] = i % size[j];
-      i /= size[j];
+      int64_t r = 0;
+      i = size[j].divmod(i, narrow, r);
+      o += r * out_stride[j];
+      pu += r * u_stride[j];
+      pv += r * v_stride[j];
+      if (j == channel_at) c = r;
     }
-    int64_t o = 0, pu = 0, pv = 0;
-    for (int j = 0; j < 3; ++j) {
-      o += idx[j] * out_stride[j];
-      pu += idx[j] * u_stride[j];
-      pv += idx[j] * v_stride[j];
-    }
-    const int64_t c = idx[1];
     const T ac = a[c * a_stride], mc = m[c * m_stride], dc = d[c * d_stride];
     if (v != nullptr) {
       out[o] = ac * (u[pu] - mc) + b[c * b_stride] * v[pv] + dc;
@@ -249,12 +247,14 @@ void KernelBackend<Executor>::channel_affine(const View& u, const View& m, const
     std::stable_sort(order, order + 3,
                      [&](int x, int y) { return out.strides[x] > out.strides[y]; });
     for (int j = 0; j < 3; ++j) {
-      f.dim[j] = order[j];
-      f.size[j] = out.shape[order[j]];
-      f.out_stride[j] = out.strides[j];
-      f.u_stride[j] = u.strides[j];
-      f.v_stride[j] = has_v ? v.strides[j] : 0;
+      const int dim = order[j];
+      if (dim == 1) f.channel_at = j;
+      f.size[j] = Divisor::of(out.shape[dim]);
+      f.out_stride[j] = out.strides[dim];
+      f.u_stride[j] = u.strides[dim];
+      f.v_stride[j] = has_v ? v.strides[dim] : 0;
     }
+    f.narrow = narrow_indices(out.numel());
     f.u = static_cast<const T*>(u.data);
     f.v = has_v ? static_cast<const T*>(v.data) : nullptr;
     f.m = static_cast<const T*>(m.data);
