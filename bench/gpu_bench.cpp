@@ -29,9 +29,12 @@
 // median of BENCH_ITERS runs after BENCH_WARMUP untimed ones. peak_device_mb is the caching
 // allocator's peak over the timed runs (metagrad::cuda::memory_stats().peak_allocated).
 //
-// Usage: gpu_bench [--device cuda|cpu]   (cpu: the same code on the CPU, to check the program where
-// there is no GPU). Without a CUDA device, --device cuda (the default) prints "no CUDA device:
-// skipped" and exits 0.
+// Usage: gpu_bench [--device cuda|cpu] [--emulate[=host-only]]   (cpu: the same code on the CPU, to
+// check the program where there is no GPU). Without a CUDA device, --device cuda (the default)
+// prints "no CUDA device: skipped" and exits 0. --emulate runs the CUDA kernels on the host
+// emulation (bench/emulation.hpp; times are the host's, not a GPU's) and adds the launches per
+// timed step (kernels_per_step, gemms_per_step, copies_per_step); --emulate=host-only skips the
+// kernels (Note [host-only emulation]): the host's share of a GPU step.
 // Environment: BENCH_ITERS (20; 10 for maml_sinusoid), BENCH_WARMUP (3), BENCH_WORKLOADS (all)
 // comma-separated subset of the workload names, BENCH_THREADS (2) OpenMP threads (--device cpu).
 #include <fmt/core.h>
@@ -41,6 +44,7 @@
 #include <cstdio>
 #include <functional>
 #include <numbers>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -48,6 +52,7 @@
 #include <vector>
 
 #include "bench/bench_common.hpp"
+#include "bench/emulation.hpp"
 #include "bench/tutorial_net.hpp"
 #include "cuda/cuda.hpp"
 #include "engine/grad_mode.hpp"
@@ -86,6 +91,7 @@ struct Context {
   int threads;
   int warmup;
   int iters;
+  Emulation emulation = Emulation::none;
   double copy_gb_per_s = 0.0;
 };
 
@@ -107,14 +113,19 @@ double peak_mb(const Context& ctx) {
 }
 
 // The median time of `body`, synchronised on both ends of every run.
-Timing time_synced(const Context& ctx, int iters, const std::function<void()>& body) {
-  return measure(
+// The median time of `body` over `iters` synchronised runs, and the emulated launches per run
+// (JSON fields, empty without emulation).
+std::pair<Timing, std::string> time_synced(const Context& ctx, int iters,
+                                           const std::function<void()>& body) {
+  LaunchCounter counter(ctx.emulation);
+  const Timing t = measure(
       ctx.warmup, iters,
       [&] {
         body();
         sync(ctx);
       },
       [&] { sync(ctx); });
+  return {t, counter.fields(ctx.warmup + iters)};
 }
 
 void emit(const Context& ctx, const std::string& workload, const Timing& t,
@@ -129,12 +140,13 @@ double bench_copy(const Context& ctx) {
   const mg::Tensor src = mg::full({kCopyElements}, 1.5, {mg::kFloat32, ctx.device});
   mg::Tensor dst = mg::zeros({kCopyElements}, {mg::kFloat32, ctx.device});
   reset_peak(ctx);
-  const Timing t = time_synced(ctx, ctx.iters, [&] { dst.copy_(src); });
+  const auto [t, launches] = time_synced(ctx, ctx.iters, [&] { dst.copy_(src); });
   const double gbps = 8.0 * static_cast<double>(kCopyElements) / (t.median_ms * 1e6);
   if (wanted("copy_bandwidth")) {
     emit(ctx, "copy_bandwidth", t,
          fmt::format(", \"variant\": \"dst.copy_(src)\", \"elements\": {}, \"gb_per_s\": {:.3f}",
-                     kCopyElements, gbps));
+                     kCopyElements, gbps) +
+             launches);
   }
   return gbps;
 }
@@ -160,7 +172,7 @@ void bench_adam(const Context& ctx, const std::string& workload, int64_t total) 
     // The folded step only reads the gradients; the unfolded one writes the update into them.
     const bool folded = params[0].grad().version() == grad_version;
     reset_peak(ctx);
-    const Timing t = time_synced(ctx, ctx.iters, [&] { opt.step(); });
+    const auto [t, launches] = time_synced(ctx, ctx.iters, [&] { opt.step(); });
     const double gbps = kAdamStepBytes * static_cast<double>(total) / (t.median_ms * 1e6);
     emit(
         ctx, workload, t,
@@ -168,7 +180,8 @@ void bench_adam(const Context& ctx, const std::string& workload, int64_t total) 
                     "\"elements\": {}, \"tensors\": {}, \"bytes_per_element\": {}, "
                     "\"gb_per_s\": {:.3f}, \"copy_gb_per_s\": {:.3f}, \"fraction_of_copy\": {:.4f}",
                     folded, total, kAdamTensors, kAdamStepBytes, gbps, ctx.copy_gb_per_s,
-                    gbps / ctx.copy_gb_per_s));
+                    gbps / ctx.copy_gb_per_s) +
+            launches);
   }
 
   // Diagnosis, metagrad only: the fused transformation alone (scale_by_accelerated_adam in place:
@@ -179,7 +192,7 @@ void bench_adam(const Context& ctx, const std::string& workload, int64_t total) 
   for (const mg::Tensor& p : params) grads.push_back(p.grad());
   mg::OptState state = scale.init(params);
   reset_peak(ctx);
-  const Timing tt = time_synced(ctx, ctx.iters, [&] {
+  const auto [tt, transform_launches] = time_synced(ctx, ctx.iters, [&] {
     const mg::NoGradGuard no_grad;
     (void)scale.update(grads, state, {}, true);
   });
@@ -189,7 +202,8 @@ void bench_adam(const Context& ctx, const std::string& workload, int64_t total) 
                    "{}, \"tensors\": {}, \"bytes_per_element\": 24, \"gb_per_s\": {:.3f}, "
                    "\"copy_gb_per_s\": {:.3f}, \"fraction_of_copy\": {:.4f}",
                    total, kAdamTensors, transform_gbps, ctx.copy_gb_per_s,
-                   transform_gbps / ctx.copy_gb_per_s));
+                   transform_gbps / ctx.copy_gb_per_s) +
+           transform_launches);
 }
 
 // The sinusoid tasks: x ~ U[-5, 5) and y = A sin(x - phase) with A in [0.1, 5) and phase in
@@ -287,36 +301,45 @@ void bench_sinusoid(const Context& ctx, bool vectorized) {
   const auto meta_step = [&] { return vectorized ? vectorized_step() : loop_step(); };
   const double meta_loss = meta_step().item<double>();  // from the deterministic initialisation
   reset_peak(ctx);
-  const Timing t = time_synced(ctx, env_int("BENCH_ITERS", 10), [&] { meta_step(); });
+  const auto [t, launches] = time_synced(ctx, env_int("BENCH_ITERS", 10), [&] { meta_step(); });
   emit(ctx, workload, t,
        fmt::format(", \"tasks\": {}, \"points\": {}, \"inner_steps\": {}, \"meta_loss\": {:.6f}",
-                   kSineTasks, kSinePoints, kSineInnerSteps, meta_loss));
+                   kSineTasks, kSinePoints, kSineInnerSteps, meta_loss) +
+           launches);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string device = "cuda";
-  if (argc == 3 && std::string_view(argv[1]) == "--device") {
-    device = argv[2];
-  } else if (argc == 2 && std::string_view(argv[1]).starts_with("--device=")) {
-    device = argv[1] + std::string_view("--device=").size();
-  } else if (argc != 1) {
-    device = "";
+  Emulation emulation = Emulation::none;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (parse_emulation(arg, emulation)) continue;
+    if (arg == "--device" && i + 1 < argc) {
+      device = argv[++i];
+    } else if (arg.starts_with("--device=")) {
+      device = arg.substr(std::string_view("--device=").size());
+    } else {
+      device = "";
+    }
   }
-  if (device != "cuda" && device != "cpu") {
-    fmt::print(stderr, "usage: gpu_bench [--device cuda|cpu]\n");
+  const bool emulate = emulation != Emulation::none;
+  if ((device != "cuda" && device != "cpu") || (emulate && device != "cuda")) {
+    fmt::print(stderr, "usage: gpu_bench [--device cuda|cpu] [--emulate[=host-only]]\n");
     return 2;
   }
+  std::optional<mg::ScopedEmulatedCuda> emulated_cuda;
+  if (emulate) emulated_cuda.emplace();
   const bool on_cpu = device == "cpu";
-  if (!on_cpu && !mg::cuda::is_available()) {
+  if (!on_cpu && !emulate && !mg::cuda::is_available()) {
     fmt::print("no CUDA device: skipped\n");
     return 0;
   }
   const int threads = configure_threads();
   return run_guarded("gpu_bench", [&] {
     Context ctx{on_cpu ? mg::kCPU : mg::cuda_device(0), threads, env_count("BENCH_WARMUP", 3),
-                env_int("BENCH_ITERS", 20)};
+                env_int("BENCH_ITERS", 20), emulation};
     ctx.copy_gb_per_s = bench_copy(ctx);
     bench_adam(ctx, "adam_100m", 100'000'000);
     bench_adam(ctx, "adam_10m", 10'000'000);

@@ -70,9 +70,9 @@
 #include <vector>
 
 #include "bench/bench_common.hpp"
+#include "bench/emulation.hpp"
 #include "bench/tutorial_net.hpp"
 #include "cuda/cuda.hpp"
-#include "cuda/emulated_backend.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
@@ -223,22 +223,6 @@ struct Problem {
   }
 };
 
-// How the CUDA device is emulated: not at all (a real GPU, or the CPU backend), on the host with
-// its kernels, or host-only (Note [host-only emulation]).
-enum class Emulation { none, kernels, host_only };
-
-// The emulated backend's launches per timed meta-step, as JSON fields (empty without emulation).
-std::string launch_fields(Emulation emulation, const mg::EmulatedLaunchCounts& before, int steps) {
-  if (emulation == Emulation::none) return "";
-  const mg::EmulatedLaunchCounts after = mg::emulated_launch_counts();
-  const auto per_step = [steps](int64_t count) { return static_cast<double>(count) / steps; };
-  return fmt::format(
-      ", \"host_only\": {}, \"kernels_per_step\": {:.1f}, \"gemms_per_step\": {:.1f}, "
-      "\"copies_per_step\": {:.1f}",
-      emulation == Emulation::host_only, per_step(after.kernels - before.kernels),
-      per_step(after.gemms - before.gemms), per_step(after.copies - before.copies));
-}
-
 void bench_maml(const std::string& workload, int64_t tasks, int default_iters, int threads,
                 const std::string& gemm, mg::Device device, TaskMode mode, Emulation emulation) {
   if (!wanted(workload)) return;
@@ -249,12 +233,9 @@ void bench_maml(const std::string& workload, int64_t tasks, int default_iters, i
   const double meta_grad_norm = problem.grad_norm();
   if (device.is_cuda()) mg::cuda::reset_peak_memory_stats(device.index);
   const int warmup = env_count("BENCH_WARMUP", 1), iters = env_int("BENCH_ITERS", default_iters);
-  const mg::EmulatedLaunchCounts launches_before =
-      emulation == Emulation::none ? mg::EmulatedLaunchCounts{} : mg::emulated_launch_counts();
-  if (emulation == Emulation::host_only) mg::set_emulated_kernels_enabled(false);
+  LaunchCounter counter(emulation);
   const Timing t = measure(warmup, iters, [&] { step(); });
-  mg::set_emulated_kernels_enabled(true);
-  const std::string launches = launch_fields(emulation, launches_before, warmup + iters);
+  const std::string launches = counter.fields(warmup + iters);
   const double peak_device_mb =
       device.is_cuda()
           ? static_cast<double>(mg::cuda::memory_stats(device.index).peak_allocated) / 1048576.0
@@ -276,11 +257,8 @@ int main(int argc, char** argv) {
   Emulation emulation = Emulation::none;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (arg == "--emulate") {
-      emulation = Emulation::kernels;
-    } else if (arg == "--emulate=host-only") {
-      emulation = Emulation::host_only;
-    } else if (arg == "--device" && i + 1 < argc) {
+    if (parse_emulation(arg, emulation)) continue;
+    if (arg == "--device" && i + 1 < argc) {
       device_name = argv[++i];
     } else if (arg.starts_with("--device=")) {
       device_name = arg.substr(std::string_view("--device=").size());

@@ -125,7 +125,10 @@ struct MaxPoolIndicesKernel {
 /// The WindowViews of an image view [N, C, H, W] and a column (or index) view [N, K, L].
 inline WindowViews window_views(const View& image, const View& columns, bool image_is_input,
                                 const ConvGeometry& g) {
-  WindowViews w{image.shape[1], image.shape[2], image.shape[3], {}, {}};
+  WindowViews w{};
+  w.channels = image.shape[1];
+  w.height = image.shape[2];
+  w.width = image.shape[3];
   const View& in = image_is_input ? image : columns;
   const View& out = image_is_input ? columns : image;
   for (int d = 0; d < in.ndim(); ++d) w.in_stride[d] = in.strides[d];

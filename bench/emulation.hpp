@@ -1,0 +1,65 @@
+#pragma once
+
+// The --emulate options of the CUDA benchmarks (maml_omniglot, gpu_bench): the CUDA backend's
+// kernels on the host emulation (cuda/emulated_backend.hpp), or its host side alone (Note
+// [host-only emulation]), with the launches of a timed region counted.
+#include <fmt/core.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cuda/emulated_backend.hpp"
+
+namespace bench {
+
+/// How the CUDA device is emulated: not at all (a real GPU, or the CPU backend), on the host with
+/// its kernels, or host-only (Note [host-only emulation]).
+enum class Emulation { none, kernels, host_only };
+
+/// Sets `emulation` from "--emulate" or "--emulate=host-only"; false for any other argument.
+inline bool parse_emulation(std::string_view arg, Emulation& emulation) {
+  if (arg == "--emulate") {
+    emulation = Emulation::kernels;
+  } else if (arg == "--emulate=host-only") {
+    emulation = Emulation::host_only;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/// Counts the emulated backend's launches from construction to fields(); while it counts, a
+/// host-only emulation skips the kernels. Without emulation it does nothing.
+class LaunchCounter {
+ public:
+  explicit LaunchCounter(Emulation emulation) : emulation_(emulation) {
+    if (emulation_ == Emulation::none) return;
+    before_ = metagrad::emulated_launch_counts();
+    if (emulation_ == Emulation::host_only) metagrad::set_emulated_kernels_enabled(false);
+  }
+  ~LaunchCounter() { metagrad::set_emulated_kernels_enabled(true); }
+  LaunchCounter(const LaunchCounter&) = delete;
+  LaunchCounter& operator=(const LaunchCounter&) = delete;
+
+  /// Ends the count (kernels run again) and returns the launches per step over `steps` steps as
+  /// JSON fields: host_only, kernels_per_step, gemms_per_step, copies_per_step (empty without
+  /// emulation).
+  std::string fields(int steps) {
+    metagrad::set_emulated_kernels_enabled(true);
+    if (emulation_ == Emulation::none) return "";
+    const metagrad::EmulatedLaunchCounts after = metagrad::emulated_launch_counts();
+    const auto per_step = [steps](int64_t count) { return static_cast<double>(count) / steps; };
+    return fmt::format(
+        ", \"host_only\": {}, \"kernels_per_step\": {:.1f}, \"gemms_per_step\": {:.1f}, "
+        "\"copies_per_step\": {:.1f}",
+        emulation_ == Emulation::host_only, per_step(after.kernels - before_.kernels),
+        per_step(after.gemms - before_.gemms), per_step(after.copies - before_.copies));
+  }
+
+ private:
+  Emulation emulation_;
+  metagrad::EmulatedLaunchCounts before_;
+};
+
+}  // namespace bench
