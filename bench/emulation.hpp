@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "cuda/emulated_backend.hpp"
 
@@ -27,6 +28,36 @@ inline bool parse_emulation(std::string_view arg, Emulation& emulation) {
     return false;
   }
   return true;
+}
+
+/// The command line of a CUDA benchmark: --device cpu|cuda (or --device=NAME) and
+/// --emulate[=host-only].
+struct DeviceArgs {
+  std::string device;
+  Emulation emulation = Emulation::none;
+  /// The device is cpu or cuda, and emulation asks for cuda.
+  bool valid() const {
+    return (device == "cpu" || device == "cuda") &&
+           (emulation == Emulation::none || device == "cuda");
+  }
+};
+
+/// Parses argv (any other argument makes the result invalid); the device defaults to
+/// `default_device`.
+inline DeviceArgs parse_device_args(int argc, char** argv, std::string default_device) {
+  DeviceArgs args{std::move(default_device)};
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (parse_emulation(arg, args.emulation)) continue;
+    if (arg == "--device" && i + 1 < argc) {
+      args.device = argv[++i];
+    } else if (arg.starts_with("--device=")) {
+      args.device = arg.substr(std::string_view("--device=").size());
+    } else {
+      args.device = "";
+    }
+  }
+  return args;
 }
 
 /// Counts the emulated backend's launches from construction to fields(); while it counts, a

@@ -311,27 +311,16 @@ void bench_sinusoid(const Context& ctx, bool vectorized) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string device = "cuda";
-  Emulation emulation = Emulation::none;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (parse_emulation(arg, emulation)) continue;
-    if (arg == "--device" && i + 1 < argc) {
-      device = argv[++i];
-    } else if (arg.starts_with("--device=")) {
-      device = arg.substr(std::string_view("--device=").size());
-    } else {
-      device = "";
-    }
-  }
-  const bool emulate = emulation != Emulation::none;
-  if ((device != "cuda" && device != "cpu") || (emulate && device != "cuda")) {
+  const DeviceArgs args = parse_device_args(argc, argv, "cuda");
+  if (!args.valid()) {
     fmt::print(stderr, "usage: gpu_bench [--device cuda|cpu] [--emulate[=host-only]]\n");
     return 2;
   }
+  const Emulation emulation = args.emulation;
+  const bool emulate = emulation != Emulation::none;
   std::optional<mg::ScopedEmulatedCuda> emulated_cuda;
   if (emulate) emulated_cuda.emplace();
-  const bool on_cpu = device == "cpu";
+  const bool on_cpu = args.device == "cpu";
   if (!on_cpu && !emulate && !mg::cuda::is_available()) {
     fmt::print("no CUDA device: skipped\n");
     return 0;

@@ -253,27 +253,16 @@ void bench_maml(const std::string& workload, int64_t tasks, int default_iters, i
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string device_name = "cpu";
-  Emulation emulation = Emulation::none;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (parse_emulation(arg, emulation)) continue;
-    if (arg == "--device" && i + 1 < argc) {
-      device_name = argv[++i];
-    } else if (arg.starts_with("--device=")) {
-      device_name = arg.substr(std::string_view("--device=").size());
-    } else {
-      device_name = "";
-    }
-  }
-  const bool emulate = emulation != Emulation::none;
-  if ((device_name != "cpu" && device_name != "cuda") || (emulate && device_name != "cuda")) {
+  const DeviceArgs args = parse_device_args(argc, argv, "cpu");
+  if (!args.valid()) {
     fmt::print(stderr, "usage: maml_omniglot [--device cpu|cuda [--emulate[=host-only]]]\n");
     return 2;
   }
+  const Emulation emulation = args.emulation;
+  const bool emulate = emulation != Emulation::none;
   std::optional<mg::ScopedEmulatedCuda> emulated_cuda;
   if (emulate) emulated_cuda.emplace();
-  const mg::Device device = device_name == "cuda" ? mg::cuda_device(0) : mg::kCPU;
+  const mg::Device device = args.device == "cuda" ? mg::cuda_device(0) : mg::kCPU;
   if (device.is_cuda() && !emulate && !mg::cuda::is_available()) {
     fmt::print("no CUDA device: skipped\n");
     return 0;
