@@ -203,5 +203,5 @@ TEST_CASE("declared_public_names reads free functions and operators", "[errors][
   CHECK(set.count("Module"));
   CHECK(!set.count("float_repr"));  // in namespace detail
   CHECK_THROWS_WITH(metagrad::testing::declared_public_names(std::string(root) + "/nope.hpp"),
-                    Catch::Matchers::Contains("nope.hpp"));
+                    MG_CONTAINS("nope.hpp"));
 }

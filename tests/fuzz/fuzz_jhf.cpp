@@ -1,5 +1,7 @@
 // libFuzzer target: the Hershey .jhf parser on arbitrary text, from memory; only metagrad::Error
 // may come out.
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "engine/error.hpp"
