@@ -74,8 +74,8 @@ class LaunchCounter {
   LaunchCounter& operator=(const LaunchCounter&) = delete;
 
   /// Ends the count (kernels run again) and returns the launches per step over `steps` steps as
-  /// JSON fields: host_only, kernels_per_step, gemms_per_step, copies_per_step (empty without
-  /// emulation).
+  /// JSON fields: host_only, kernels_per_step, gemms_per_step, copies_per_step,
+  /// synchronizations_per_step (empty without emulation).
   std::string fields(int steps) {
     metagrad::set_emulated_kernels_enabled(true);
     if (emulation_ == Emulation::none) return "";
@@ -83,9 +83,10 @@ class LaunchCounter {
     const auto per_step = [steps](int64_t count) { return static_cast<double>(count) / steps; };
     return fmt::format(
         ", \"host_only\": {}, \"kernels_per_step\": {:.1f}, \"gemms_per_step\": {:.1f}, "
-        "\"copies_per_step\": {:.1f}",
+        "\"copies_per_step\": {:.1f}, \"synchronizations_per_step\": {:.1f}",
         emulation_ == Emulation::host_only, per_step(after.kernels - before_.kernels),
-        per_step(after.gemms - before_.gemms), per_step(after.copies - before_.copies));
+        per_step(after.gemms - before_.gemms), per_step(after.copies - before_.copies),
+        per_step(after.synchronizations - before_.synchronizations));
   }
 
  private:

@@ -23,7 +23,8 @@ Backend& emulated_cuda_backend() { return emulated(); }
 
 EmulatedLaunchCounts emulated_launch_counts() {
   const HostExecutor& executor = emulated().executor();
-  return {executor.kernel_launches(), executor.gemm_launches(), executor.copies()};
+  return {executor.kernel_launches(), executor.gemm_launches(), executor.copies(),
+          executor.synchronizations()};
 }
 
 void set_emulated_kernels_enabled(bool enabled) {

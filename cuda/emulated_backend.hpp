@@ -24,9 +24,10 @@ Backend& emulated_cuda_backend();
 
 /// Launches of the emulated backend since the process started.
 struct EmulatedLaunchCounts {
-  int64_t kernels = 0;  ///< elementwise, reduction, index, conv and other kernels
-  int64_t gemms = 0;    ///< cuBLAS GEMM calls (one per batched GEMM)
-  int64_t copies = 0;   ///< dense memcpy-style copies
+  int64_t kernels = 0;           ///< elementwise, reduction, index, conv and other kernels
+  int64_t gemms = 0;             ///< cuBLAS GEMM calls (one per batched GEMM)
+  int64_t copies = 0;            ///< dense memcpy-style copies
+  int64_t synchronizations = 0;  ///< waits of the host for the GPU: reads back to the host
 };
 
 /// The emulated backend's launch counts so far.

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 #include "cuda/caching_allocator.hpp"
@@ -68,17 +68,25 @@ class HostExecutor final : public RawDeviceMemory {
     }
   }
 
-  /// Host memory on both sides: every dense copy counts as a synchronisation point (the GPU's
-  /// copies to and from the host are a subset of these).
+  /// As CudaExecutor::copy_bytes: a copy into memory outside the emulated device's (a read back
+  /// to the host) is where the GPU's host waits for its stream, so it returns true and counts a
+  /// synchronisation; a copy into device memory returns false (deferred kernel errors stay
+  /// deferred, as on the GPU).
   bool copy_bytes(void* dst, const void* src, size_t n) {
     copies_.fetch_add(1, std::memory_order_relaxed);
-    if (n > 0) std::memmove(dst, src, n);
+    if (n == 0) return false;
+    std::memmove(dst, src, n);
+    if (is_device(dst)) return false;
+    synchronizations_.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
   /// Kernels (for_each calls), GEMMs and dense copies run since construction.
   int64_t kernel_launches() const { return kernel_launches_.load(std::memory_order_relaxed); }
   int64_t gemm_launches() const { return gemm_launches_.load(std::memory_order_relaxed); }
   int64_t copies() const { return copies_.load(std::memory_order_relaxed); }
+  /// Points where the GPU's host would wait for its stream: reads back to the host, reads of the
+  /// kernels' error slots, synchronize().
+  int64_t synchronizations() const { return synchronizations_.load(std::memory_order_relaxed); }
   /// With false, kernels and GEMMs are counted and return without running (Note [host-only
   /// emulation] in emulated_backend.hpp); dense copies still run.
   void set_kernels_enabled(bool enabled) {
@@ -86,9 +94,10 @@ class HostExecutor final : public RawDeviceMemory {
   }
   kernels::KernelError* error_slots() { return errors_; }
   void take_errors(kernels::KernelError* out, int count) {
+    if (count > 0) synchronizations_.fetch_add(1, std::memory_order_relaxed);
     for (int i = 0; i < count; ++i) out[i] = std::exchange(errors_[i], kernels::KernelError{});
   }
-  void synchronize() {}
+  void synchronize() { synchronizations_.fetch_add(1, std::memory_order_relaxed); }
 
   void* raw_allocate(size_t nbytes) override {
     std::lock_guard lock(mutex_);
@@ -107,6 +116,15 @@ class HostExecutor final : public RawDeviceMemory {
     sizes_.erase(it);
     std::free(ptr);
   }
+  /// Whether `p` lies in a block of the emulated device memory.
+  bool is_device(const void* p) {
+    std::lock_guard lock(mutex_);
+    auto it = sizes_.upper_bound(const_cast<void*>(p));
+    if (it == sizes_.begin()) return false;
+    --it;
+    const auto address = reinterpret_cast<std::uintptr_t>(p);
+    return address < reinterpret_cast<std::uintptr_t>(it->first) + it->second;
+  }
   void memory_info(size_t& free_bytes, size_t& total_bytes) override {
     std::lock_guard lock(mutex_);
     free_bytes = capacity_ - used_;
@@ -118,9 +136,9 @@ class HostExecutor final : public RawDeviceMemory {
   size_t capacity_;
   size_t used_ = 0;
   std::mutex mutex_;
-  std::unordered_map<void*, size_t> sizes_;
+  std::map<void*, size_t> sizes_;  // ordered: is_device finds the block below a pointer
   kernels::KernelError errors_[kernels::kErrorSlots];
-  std::atomic<int64_t> kernel_launches_{0}, gemm_launches_{0}, copies_{0};
+  std::atomic<int64_t> kernel_launches_{0}, gemm_launches_{0}, copies_{0}, synchronizations_{0};
   std::atomic<bool> kernels_enabled_{true};
 };
 

@@ -31,11 +31,17 @@ TEST_CASE("emulated backend: launches are counted; host-only counts them and ski
   const EmulatedLaunchCounts after_add = emulated_launch_counts();
   CHECK(after_add.kernels - start.kernels == 1);
   CHECK(after_add.gemms == start.gemms);
+  CHECK(after_add.synchronizations == start.synchronizations);  // kernels are queued, not waited
   const Tensor product = matmul(a, b);
   const EmulatedLaunchCounts after_matmul = emulated_launch_counts();
   CHECK(after_matmul.gemms - after_add.gemms == 1);
   CHECK(product.to(kCPU).to_vector<float>() == std::vector<float>(20, 9.0f));
   CHECK(emulated_launch_counts().copies > after_matmul.copies);  // the copy back to the host
+  CHECK(emulated_launch_counts().synchronizations - after_matmul.synchronizations == 1);
+  const EmulatedLaunchCounts before_upload = emulated_launch_counts();
+  const Tensor uploaded = tensor({1, 2, 3}).to(cuda_device(0));
+  CHECK(emulated_launch_counts().copies - before_upload.copies == 1);
+  CHECK(emulated_launch_counts().synchronizations == before_upload.synchronizations);
 
   {
     HostOnlyScope host_only;
