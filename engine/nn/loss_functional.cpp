@@ -84,19 +84,28 @@ Tensor nll_impl(const Tensor& logp, const Tensor& target, Reduction reduction, i
              "{}: weight must be a 1-D tensor of {} class weights (input shape {}), got shape {}",
              op, classes, shape_str(logp.shape()), shape_str(weight.shape()));
   }
+  // Note [loss targets on a device]
+  // On the CPU the targets are checked here, with this op's message, and the mask of ignored
+  // targets is built only when some are. On a GPU, reading them would make the host wait for the
+  // stream on every loss (twelve waits in a MAML meta-step); so there the mask is always built,
+  // and an out-of-range target is found by gather's kernel and reported at the next
+  // synchronisation (Note [deferred kernel errors]), as PyTorch's device-side assert.
+  const bool check_on_host = target.device().is_cpu();
   int64_t ignored = 0;
-  for (const int64_t v : target.to_vector<int64_t>()) {
-    if (v == ignore_index) {
-      ++ignored;
-      continue;
+  if (check_on_host) {
+    for (const int64_t v : target.to_vector<int64_t>()) {
+      if (v == ignore_index) {
+        ++ignored;
+        continue;
+      }
+      MG_CHECK(v >= 0 && v < classes, "{}: target {} is out of bounds for {} classes", op, v,
+               classes);
     }
-    MG_CHECK(v >= 0 && v < classes, "{}: target {} is out of bounds for {} classes", op, v,
-             classes);
   }
 
   // Ignored targets pick class 0 (a valid index) and are masked out afterwards.
   Tensor valid, index = target;
-  if (ignored > 0) {
+  if (ignored > 0 || !check_on_host) {
     valid = ne(target, static_cast<double>(ignore_index));
     index = where(valid, target, 0.0);
   }
@@ -123,6 +132,7 @@ Tensor nll_impl(const Tensor& logp, const Tensor& target, Reduction reduction, i
 
   if (reduction != Reduction::Mean) return reduce(loss, reduction);
   if (target_weight.defined()) return sum(loss) / sum(target_weight);
+  if (valid.defined() && !check_on_host) return sum(loss) / sum(valid.to(logp.dtype()));
   if (valid.defined()) return sum(loss) / static_cast<double>(target.numel() - ignored);
   return mean(loss);
 }

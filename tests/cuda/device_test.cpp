@@ -327,6 +327,30 @@ TEST_CASE("cuda kernels report a bad index with the CPU's message at the next sy
   CHECK(message([] { cuda::synchronize(); }) == "no error");
 }
 
+TEST_CASE("cuda cross_entropy reads no targets on the host; a bad target is reported later",
+          "[cuda][device][errors]") {
+  CudaTestDevice device;
+  const Device dev = device.device();
+  const Tensor logits = uniform({4, 3}, kFloat64, 7, -1, 1, false).to(dev);
+  const Tensor good = tensor({0, 2, -100, 1}, kInt64).to(dev);
+  const Tensor bad = tensor({0, 3, 1, 2}, kInt64).to(dev);  // 3 >= 3 classes
+  // Note [loss targets on a device]: no wait for the stream (counted on the emulation).
+  const int64_t waits_before = emulated_launch_counts().synchronizations;
+  const Tensor loss = cross_entropy(logits, good);
+  if (device.emulated()) CHECK(emulated_launch_counts().synchronizations == waits_before);
+  // The ignored target leaves the mean over the other three, as on the CPU.
+  CHECK(loss.item<double>() ==
+        Approx(cross_entropy(logits.to(kCPU), good.to(kCPU)).item<double>()).epsilon(1e-14));
+  // The bad target is found by the kernel: the loss returns, its first read throws.
+  const Tensor bad_loss = cross_entropy(logits, bad);
+  CHECK_THROWS_WITH(bad_loss.item<double>(),
+                    MG_CONTAINS("gather: index 3 is out of bounds for dimension 1 with size 3 "
+                                "(found by a CUDA kernel"));
+  // On the CPU the loss itself names the target.
+  CHECK_THROWS_WITH(cross_entropy(logits.to(kCPU), bad.to(kCPU)),
+                    MG_CONTAINS("cross_entropy: target 3 is out of bounds for 3 classes"));
+}
+
 TEST_CASE("cuda empty and 0-d tensors", "[cuda][device]") {
   CudaTestDevice device;
   const Device dev = device.device();

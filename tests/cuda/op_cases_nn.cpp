@@ -160,7 +160,7 @@ std::vector<OpCase> nn_cases() {
          const Tensor target = where(eq(x[1], 2.0), full_like(x[1], -100), x[1]);
          return TensorList{nll_loss(lp, x[1]), nll_loss(lp, x[1], {.reduction = Reduction::Sum}),
                            nll_loss(lp, target, {.reduction = Reduction::None}),
-                           nll_loss(lp, target, {.weight = x[2]})};
+                           nll_loss(lp, target, {.weight = x[2]}), nll_loss(lp, target)};
        },
        6},
       {"nll_loss over [N, C, d]",
