@@ -77,20 +77,17 @@ struct Indexer {
   Divisor size[kMaxDims] = {};
   int64_t stride[N][kMaxDims] = {};
 
-  /// Element offsets of linear index `linear` in each of the N operands. No dims (a single
-  /// element) and one merged dim (every operand contiguous, or one strided run) need no
-  /// division.
+  /// Element offsets of linear index `linear` in each of the N operands: one division per dim
+  /// but the outermost, whose coordinate is the quotient left (so no dims (a single element, all
+  /// strides 0) and one merged dim (every operand contiguous, or one strided run) need none).
   MG_HD void offsets(int64_t linear, int64_t (&out)[N]) const {
-    if (ndim == 1) {
-      for (int k = 0; k < N; ++k) out[k] = linear * stride[k][0];
-      return;
-    }
     for (int k = 0; k < N; ++k) out[k] = 0;
-    for (int d = ndim - 1; d >= 0; --d) {
+    for (int d = ndim - 1; d > 0; --d) {
       int64_t i = 0;
       linear = size[d].divmod(linear, narrow, i);
       for (int k = 0; k < N; ++k) out[k] += i * stride[k][d];
     }
+    for (int k = 0; k < N; ++k) out[k] += linear * stride[k][0];
   }
 };
 

@@ -104,8 +104,8 @@ struct ChannelAffine {
   MG_HD void operator()(int64_t i) const {
     int64_t o = 0, pu = 0, pv = 0, c = 0;
     for (int j = 2; j >= 0; --j) {
-      int64_t r = 0;
-      i = size[j].divmod(i, narrow, r);
+      int64_t r = i;  // the outermost dim's coordinate is the quotient left: no division
+      if (j > 0) i = size[j].divmod(i, narrow, r);
       o += r * out_stride[j];
       pu += r * u_stride[j];
       pv += r * v_stride[j];
