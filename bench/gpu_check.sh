@@ -7,7 +7,8 @@
 #   4. golden_check --device cuda, and the nccl backend's test (tests/distributed/nccl_tests);
 #   5. the benchmarks: bench/gpu_bench (copy bandwidth, fused Adam 100M and 10M, sinusoid MAML as a
 #      loop and vectorized) and bench/maml_omniglot --device cuda (32 tasks, as a loop and with the
-#      tasks as a tensor dim), then their PyTorch peers bench/gpu_peers.py;
+#      tasks as a tensor dim, the latter also with TF32 GEMMs), then their PyTorch peers
+#      bench/gpu_peers.py (torch.func.vmap with its defaults and with cuDNN's TF32 off);
 #   6. a kernel profile of the vectorized Omniglot meta-step (nsys, when installed);
 #   7. the table of metagrad vs PyTorch against the targets (bench/gpu_table.py).
 # Every step runs under `timeout`, within an overall budget (GPU_CHECK_BUDGET seconds, 345); a
@@ -128,9 +129,10 @@ json_step "gpu_bench" 60 "$results/metagrad.jsonl" "$build/bench/gpu_bench" || t
 json_step "maml_omniglot --device cuda (32 tasks)" 60 "$results/metagrad.jsonl" \
   env BENCH_WORKLOADS=maml_step_32tasks BENCH_ITERS=10 "$build/bench/maml_omniglot" --device cuda ||
   true
-json_step "maml_omniglot --device cuda (32 tasks, vectorized)" 60 "$results/metagrad.jsonl" \
-  env BENCH_WORKLOADS=maml_step_32tasks_vectorized BENCH_ITERS=10 "$build/bench/maml_omniglot" \
-  --device cuda || true
+json_step "maml_omniglot --device cuda (32 tasks, vectorized; exact and TF32)" 90 \
+  "$results/metagrad.jsonl" env \
+  BENCH_WORKLOADS=maml_step_32tasks_vectorized,maml_step_32tasks_vectorized_tf32 BENCH_ITERS=10 \
+  "$build/bench/maml_omniglot" --device cuda || true
 json_step "PyTorch peers (bench/gpu_peers.py)" 90 "$results/pytorch.jsonl" \
   "$python" "$root/bench/gpu_peers.py" --device cuda || true
 

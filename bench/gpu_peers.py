@@ -18,6 +18,10 @@ Workloads (float32):
                             create_graph=True) and backward() per task
   maml_step_32tasks_vmap    the same meta-step with torch.func: grad for the inner steps, vmap over
                             the tasks, one backward() of the summed query losses
+  maml_step_32tasks_vmap_fp32  the same with TF32 off for cuDNN too (torch.backends.cudnn.
+                            allow_tf32 = False; PyTorch's default lets its convolutions use TF32):
+                            float32 throughout, as metagrad's default
+Each MAML record says in "tf32" whether cuDNN's convolutions could use TF32.
 Parameters and data are the deterministic fills of the C++ side (bench/tutorial_net.hpp and
 gpu_bench.cpp), so meta_loss agrees with metagrad's to float32 rounding.
 
@@ -250,8 +254,17 @@ def func_module():
     return functorch
 
 
-def bench_omniglot(ctx: Context, workload: str, tasks: int, use_vmap: bool) -> None:
+def bench_omniglot(ctx: Context, workload: str, tasks: int, use_vmap: bool,
+                   fp32: bool = False) -> None:
     if not wanted(workload):
+        return
+    if fp32:
+        cudnn_tf32 = torch.backends.cudnn.allow_tf32
+        torch.backends.cudnn.allow_tf32 = False
+        try:
+            bench_omniglot(ctx, workload, tasks, use_vmap)
+        finally:
+            torch.backends.cudnn.allow_tf32 = cudnn_tf32
         return
     if use_vmap and func_module() is None:
         print(f'{workload}: neither torch.func nor functorch in PyTorch {torch.__version__}: '
@@ -268,7 +281,8 @@ def bench_omniglot(ctx: Context, workload: str, tasks: int, use_vmap: bool) -> N
              'loop over tasks, autograd.grad(create_graph=True)',
              tasks=tasks, n_way=omniglot.WAYS, k_spt=omniglot.SHOTS, k_qry=omniglot.QUERIES,
              inner_steps=omniglot.INNER_STEPS, meta_loss=round(meta_loss, 6),
-             meta_grad_norm=round(meta_grad_norm, 6))
+             meta_grad_norm=round(meta_grad_norm, 6),
+             tf32=ctx.cuda and torch.backends.cudnn.allow_tf32)
 
 
 def main() -> int:
@@ -288,6 +302,7 @@ def main() -> int:
     bench_sinusoid(ctx)
     bench_omniglot(ctx, 'maml_step_32tasks', 32, use_vmap=False)
     bench_omniglot(ctx, 'maml_step_32tasks_vmap', 32, use_vmap=True)
+    bench_omniglot(ctx, 'maml_step_32tasks_vmap_fp32', 32, use_vmap=True, fp32=True)
     return 0
 
 

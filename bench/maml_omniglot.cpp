@@ -35,6 +35,8 @@
 //   maml_step_32tasks_sequential  task batch 32, the tutorial's loop
 //   maml_step_4tasks_vectorized   task batch 4, tasks as a tensor dim
 //   maml_step_32tasks_vectorized  task batch 32, tasks as a tensor dim
+//   maml_step_32tasks_vectorized_tf32  the same with TF32 GEMMs (metagrad::cuda::set_allow_tf32,
+//                                 as PyTorch's cuDNN convolutions by default); CUDA only
 //
 // Usage: maml_omniglot [--device cpu|cuda [--emulate]] (default cpu). With cuda (issue 12) the
 // network, the data and the optimizer states live on cuda:0, every timed meta-step ends with a
@@ -223,9 +225,25 @@ struct Problem {
   }
 };
 
+/// Allows TF32 GEMMs on CUDA devices for its lifetime when `allow` (metagrad::cuda::allow_tf32).
+class Tf32Scope {
+ public:
+  explicit Tf32Scope(bool allow) : before_(mg::cuda::allow_tf32()) {
+    mg::cuda::set_allow_tf32(allow);
+  }
+  ~Tf32Scope() { mg::cuda::set_allow_tf32(before_); }
+  Tf32Scope(const Tf32Scope&) = delete;
+  Tf32Scope& operator=(const Tf32Scope&) = delete;
+
+ private:
+  bool before_;
+};
+
 void bench_maml(const std::string& workload, int64_t tasks, int default_iters, int threads,
-                const std::string& gemm, mg::Device device, TaskMode mode, Emulation emulation) {
-  if (!wanted(workload)) return;
+                const std::string& gemm, mg::Device device, TaskMode mode, Emulation emulation,
+                bool tf32 = false) {
+  if (!wanted(workload) || (tf32 && !device.is_cuda())) return;
+  const Tf32Scope tf32_scope(tf32);
   Problem problem(tasks, device);
   auto step = [&] { return meta_step_in(mode, problem); };
   const double rss_before = current_rss_mb();
@@ -240,14 +258,16 @@ void bench_maml(const std::string& workload, int64_t tasks, int default_iters, i
       device.is_cuda()
           ? static_cast<double>(mg::cuda::memory_stats(device.index).peak_allocated) / 1048576.0
           : 0.0;
-  emit_json(workload, threads, device.is_cuda() ? "cublas" : gemm, t,
-            fmt::format(", \"device\": \"{}\", \"tasks\": {}, \"n_way\": {}, \"k_spt\": {}, "
-                        "\"k_qry\": {}, \"inner_steps\": {}, \"meta_loss\": {:.6f}, "
-                        "\"meta_grad_norm\": {:.6f}, \"rss_before_mb\": {:.1f}, "
-                        "\"peak_rss_mb\": {:.1f}, \"peak_device_mb\": {:.1f}, \"loadavg\": {:.2f}",
-                        device.str(), tasks, kWays, kShots, kQueries, kInnerSteps, meta_loss,
-                        meta_grad_norm, rss_before, peak_rss_mb(), peak_device_mb, load_average()) +
-                launches);
+  emit_json(
+      workload, threads, device.is_cuda() ? "cublas" : gemm, t,
+      fmt::format(", \"device\": \"{}\", \"tasks\": {}, \"n_way\": {}, \"k_spt\": {}, "
+                  "\"k_qry\": {}, \"inner_steps\": {}, \"meta_loss\": {:.6f}, "
+                  "\"meta_grad_norm\": {:.6f}, \"rss_before_mb\": {:.1f}, "
+                  "\"peak_rss_mb\": {:.1f}, \"peak_device_mb\": {:.1f}, \"loadavg\": {:.2f}, "
+                  "\"tf32\": {}",
+                  device.str(), tasks, kWays, kShots, kQueries, kInnerSteps, meta_loss,
+                  meta_grad_norm, rss_before, peak_rss_mb(), peak_device_mb, load_average(), tf32) +
+          launches);
 }
 
 }  // namespace
@@ -282,5 +302,7 @@ int main(int argc, char** argv) {
                emulation);
     bench_maml("maml_step_32tasks_vectorized", 32, 3, threads, gemm, device, TaskMode::vectorized,
                emulation);
+    bench_maml("maml_step_32tasks_vectorized_tf32", 32, 3, threads, gemm, device,
+               TaskMode::vectorized, emulation, true);
   });
 }

@@ -6,11 +6,13 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <string>
 
 #include "cuda/caching_allocator.hpp"
 #include "cuda/cublas_library.hpp"
+#include "cuda/cuda.hpp"
 #include "cuda/cuda_check.hpp"
 #include "cuda/kernel_backend.hpp"
 #include "cuda/kernels/device_support.hpp"
@@ -33,8 +35,7 @@ class CudaExecutor final : public RawDeviceMemory {
     MG_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
     MG_CUBLAS_CHECK(cublas().create(&blas_));
     MG_CUBLAS_CHECK(cublas().set_stream(blas_, stream_));
-    // Exact float32 GEMMs (no TF32), as the CPU computes them: results must match the CPU
-    // backend within float32 rounding.
+    // Exact float32 GEMMs (no TF32), as the CPU computes them, until cuda::set_allow_tf32.
     MG_CUBLAS_CHECK(cublas().set_math_mode(blas_, CUBLAS_DEFAULT_MATH));
     int sms = 0;
     MG_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device_));
@@ -75,6 +76,7 @@ class CudaExecutor final : public RawDeviceMemory {
       return static_cast<int>(v);
     };
     if constexpr (sizeof(T) == 4) {
+      use_tf32(cuda::allow_tf32());
       MG_CUBLAS_CHECK(cublas().sgemm_strided_batched(
           blas_, ta, tb, i32(g.m), i32(g.n), i32(g.k), &one, g.a, i32(g.lda), g.stride_a, g.b,
           i32(g.ldb), g.stride_b, &zero, g.c, i32(g.ldc), g.stride_c, i32(g.batch)));
@@ -135,6 +137,12 @@ class CudaExecutor final : public RawDeviceMemory {
 
  private:
   void activate() const { MG_CUDA_CHECK(cudaSetDevice(device_)); }
+  /// Sets the handle's math mode for float32 GEMMs when the switch changed (cuda::allow_tf32).
+  void use_tf32(bool allow) {
+    if (tf32_.exchange(allow) == allow) return;
+    MG_CUBLAS_CHECK(
+        cublas().set_math_mode(blas_, allow ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+  }
   static bool is_device(const void* p) {
     cudaPointerAttributes attributes{};
     if (cudaPointerGetAttributes(&attributes, p) != cudaSuccess) {
@@ -149,6 +157,7 @@ class CudaExecutor final : public RawDeviceMemory {
   cublasHandle_t blas_ = nullptr;
   int64_t max_blocks_ = 1;
   kernels::KernelError* errors_ = nullptr;  // kErrorSlots slots
+  std::atomic<bool> tf32_{false};           // the handle's math mode allows TF32
 };
 
 }  // namespace metagrad

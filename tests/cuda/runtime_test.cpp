@@ -64,3 +64,29 @@ TEST_CASE("cuda runtime: the GPU's kernels give the host emulation's results", "
     CHECK(diff.empty());
   }
 }
+
+TEST_CASE("cuda runtime: TF32 is off by default; allowed, float32 GEMMs round their operands",
+          "[cuda]") {
+  metagrad::testing::CudaTestDevice device;
+  CHECK_FALSE(cuda::allow_tf32());
+  manual_seed(3);
+  const Tensor a = rand({64, 512}) * 2.0 - 1.0, b = rand({512, 48}) * 2.0 - 1.0;
+  const Tensor reference = matmul(a.to(kFloat64), b.to(kFloat64));
+  // The largest error of the float32 product on the device against the float64 one.
+  auto error = [&](bool tf32) {
+    cuda::set_allow_tf32(tf32);
+    const Tensor product = matmul(a.to(device.device()), b.to(device.device())).to(kCPU);
+    cuda::set_allow_tf32(false);
+    return abs(product.to(kFloat64) - reference).amax({0, 1}).item<double>();
+  };
+  const double exact = error(false), with_tf32 = error(true);
+  CHECK_FALSE(cuda::allow_tf32());
+  CHECK(exact < 1e-4);  // float32 rounding over 512 terms
+  if (device.emulated()) {
+    CHECK(with_tf32 == exact);  // the emulation computes exactly either way
+    return;
+  }
+  // 10-bit operands: errors near 2^-11 per product, far above float32's, within their sum.
+  CHECK(with_tf32 > 10 * exact);
+  CHECK(with_tf32 < 512 * 0x1p-10);
+}
