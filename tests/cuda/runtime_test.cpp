@@ -70,7 +70,8 @@ TEST_CASE("cuda runtime: TF32 is off by default; allowed, float32 GEMMs round th
   metagrad::testing::CudaTestDevice device;
   CHECK_FALSE(cuda::allow_tf32());
   manual_seed(3);
-  const Tensor a = rand({64, 512}) * 2.0 - 1.0, b = rand({512, 48}) * 2.0 - 1.0;
+  // Sizes where cuBLAS picks tensor-core kernels once TF32 is allowed.
+  const Tensor a = rand({256, 512}) * 2.0 - 1.0, b = rand({512, 256}) * 2.0 - 1.0;
   const Tensor reference = matmul(a.to(kFloat64), b.to(kFloat64));
   // The largest error of the float32 product on the device against the float64 one.
   auto error = [&](bool tf32) {
