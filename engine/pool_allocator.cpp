@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <new>
 
+#include "engine/address_sanitizer.hpp"
+
 namespace metagrad {
 namespace {
 
@@ -10,15 +12,7 @@ constexpr size_t kGranule = 64;
 constexpr size_t kMaxPooledBytes = 2048;
 constexpr size_t kThreadPoolBytes = size_t{4} << 20;
 
-#if defined(__SANITIZE_ADDRESS__)
-#define MG_POOL_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MG_POOL_ASAN 1
-#endif
-#endif
-
-#if defined(MG_POOL_ASAN)
+#if MG_ADDRESS_SANITIZER
 constexpr bool kPoolEnabled = false;  // let AddressSanitizer see every use after free
 #else
 constexpr bool kPoolEnabled = true;

@@ -147,8 +147,10 @@ std::string Options::usage() const {
 
 void Options::apply(const Flags& flags) const {
   for (const auto& [flag, value] : flags.values) {
+    // A named reference: clang before 16 cannot capture a structured binding in a lambda.
+    const auto& name = flag;
     const auto option = std::find_if(options_.begin(), options_.end(),
-                                     [&](const Option& o) { return o.flag == flag; });
+                                     [&](const Option& o) { return o.flag == name; });
     if (option == options_.end()) fail_unknown_flag(program_, flag);
     option->set(flag, value);
   }

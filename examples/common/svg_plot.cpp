@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "engine/error.hpp"
 #include "engine/io/atomic_file.hpp"
@@ -92,8 +93,11 @@ std::string render_svg_plot(const std::vector<PlotSeries>& series, const PlotOpt
              "render_svg_plot: series '{}' has {} x values but {} y values", s.label, s.x.size(),
              s.y.size());
   }
-  auto [x_lo, x_hi] = data_range(series, false);
-  auto [y_lo, y_hi] = data_range(series, true);
+  // Plain variables, not structured bindings: the lambdas below capture them (clang before 16
+  // cannot capture a structured binding).
+  double x_lo, x_hi, y_lo, y_hi;
+  std::tie(x_lo, x_hi) = data_range(series, false);
+  std::tie(y_lo, y_hi) = data_range(series, true);
   if (!options.y_min && !options.y_max) {
     const double pad = 0.05 * (y_hi - y_lo);
     y_lo -= pad, y_hi += pad;

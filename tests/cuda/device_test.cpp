@@ -305,8 +305,9 @@ TEST_CASE("cuda kernels report a bad index with the CPU's message at the next sy
       };
   const Tensor xd = x.to(dev), bad_d = bad.to(dev), negative_d = negative.to(dev),
                src_d = src.to(dev);
-  for (const auto& [name, call] : calls) {
+  for (const auto& [name, bound_call] : calls) {
     INFO(name);
+    const auto& call = bound_call;  // lambdas capture it (clang before 16: no structured bindings)
     const std::string on_cpu = message([&] { call(x, bad, negative, src); });
     CHECK(on_cpu != "no error");
     // Note [deferred kernel errors]: the op returns; the next synchronisation point throws the

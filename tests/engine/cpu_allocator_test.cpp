@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "engine/address_sanitizer.hpp"
 #include "engine/backend/cpu/large_block_cache.hpp"
 #include "engine/backend/size_bucket.hpp"
 #include "engine/memory_stats.hpp"
@@ -17,7 +18,7 @@ using namespace metagrad;
 namespace {
 
 // Under AddressSanitizer the allocator caches nothing, so that it sees every use after free.
-#if defined(__SANITIZE_ADDRESS__)
+#if MG_ADDRESS_SANITIZER
 constexpr bool kCaching = false;
 #else
 constexpr bool kCaching = true;

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "engine/address_sanitizer.hpp"
 #include "tests/support/helpers.hpp"
 
 namespace {
@@ -41,7 +42,7 @@ bool reset_peak_rss() {
 // Under AddressSanitizer freed blocks sit in a quarantine of up to 256 MiB before reuse, so the
 // resident size of a loop that allocates and frees grows by the quarantine, not by a leak: there
 // only the exact live-storage counters are asserted.
-#if defined(__SANITIZE_ADDRESS__)
+#if MG_ADDRESS_SANITIZER
 constexpr bool kCheckRss = false;
 #else
 constexpr bool kCheckRss = true;

@@ -43,6 +43,7 @@
 #include <new>
 #include <vector>
 
+#include "engine/address_sanitizer.hpp"
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/large_block_cache.hpp"
 #include "engine/backend/size_bucket.hpp"
@@ -64,15 +65,7 @@ constexpr size_t kDepotBytes = size_t{64} << 20;
 constexpr int kMmapThreshold = 32 << 20;
 constexpr int kTrimThreshold = 64 << 20;
 
-#if defined(__SANITIZE_ADDRESS__)
-#define MG_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MG_ASAN 1
-#endif
-#endif
-
-#if defined(MG_ASAN)
+#if MG_ADDRESS_SANITIZER
 constexpr bool kCacheEnabled = false;
 // AddressSanitizer aborts the process on a request above its 1 TiB limit instead of returning
 // null; refusing those requests here keeps "out of memory" a metagrad::Error under ASan too.
