@@ -2,7 +2,8 @@
 
 // The --emulate options of the CUDA benchmarks (maml_omniglot, gpu_bench): the CUDA backend's
 // kernels on the host emulation (cuda/emulated_backend.hpp), or its host side alone (Note
-// [host-only emulation]), with the launches of a timed region counted.
+// [host-only emulation]), with the launches of a timed region counted and its device time
+// modelled on an H100 (Note [GPU traffic model]).
 #include <fmt/core.h>
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "cuda/emulated_backend.hpp"
+#include "cuda/traffic_model.hpp"
 
 namespace bench {
 
@@ -60,6 +62,28 @@ inline DeviceArgs parse_device_args(int argc, char** argv, std::string default_d
   return args;
 }
 
+/// The emulated backend behind the traffic model: the CUDA device of an emulated benchmark.
+inline metagrad::TrafficModelBackend& traffic_model() {
+  static metagrad::TrafficModelBackend model(metagrad::emulated_cuda_backend());
+  return model;
+}
+
+/// Serves CUDA tensors from traffic_model() for its lifetime when `emulation` asks for it.
+class ScopedEmulation {
+ public:
+  explicit ScopedEmulation(Emulation emulation) : active_(emulation != Emulation::none) {
+    if (active_) metagrad::register_cuda_backend(&traffic_model());
+  }
+  ~ScopedEmulation() {
+    if (active_) metagrad::register_cuda_backend(nullptr);
+  }
+  ScopedEmulation(const ScopedEmulation&) = delete;
+  ScopedEmulation& operator=(const ScopedEmulation&) = delete;
+
+ private:
+  bool active_;
+};
+
 /// Counts the emulated backend's launches from construction to fields(); while it counts, a
 /// host-only emulation skips the kernels. Without emulation it does nothing.
 class LaunchCounter {
@@ -67,6 +91,7 @@ class LaunchCounter {
   explicit LaunchCounter(Emulation emulation) : emulation_(emulation) {
     if (emulation_ == Emulation::none) return;
     before_ = metagrad::emulated_launch_counts();
+    traffic_model().reset();
     if (emulation_ == Emulation::host_only) metagrad::set_emulated_kernels_enabled(false);
   }
   ~LaunchCounter() { metagrad::set_emulated_kernels_enabled(true); }
@@ -75,18 +100,20 @@ class LaunchCounter {
 
   /// Ends the count (kernels run again) and returns the launches per step over `steps` steps as
   /// JSON fields: host_only, kernels_per_step, gemms_per_step, copies_per_step,
-  /// synchronizations_per_step (empty without emulation).
+  /// synchronizations_per_step, then the modelled device time (metagrad::traffic_fields); empty
+  /// without emulation.
   std::string fields(int steps) {
     metagrad::set_emulated_kernels_enabled(true);
     if (emulation_ == Emulation::none) return "";
     const metagrad::EmulatedLaunchCounts after = metagrad::emulated_launch_counts();
     const auto per_step = [steps](int64_t count) { return static_cast<double>(count) / steps; };
     return fmt::format(
-        ", \"host_only\": {}, \"kernels_per_step\": {:.1f}, \"gemms_per_step\": {:.1f}, "
-        "\"copies_per_step\": {:.1f}, \"synchronizations_per_step\": {:.1f}",
-        emulation_ == Emulation::host_only, per_step(after.kernels - before_.kernels),
-        per_step(after.gemms - before_.gemms), per_step(after.copies - before_.copies),
-        per_step(after.synchronizations - before_.synchronizations));
+               ", \"host_only\": {}, \"kernels_per_step\": {:.1f}, \"gemms_per_step\": {:.1f}, "
+               "\"copies_per_step\": {:.1f}, \"synchronizations_per_step\": {:.1f}",
+               emulation_ == Emulation::host_only, per_step(after.kernels - before_.kernels),
+               per_step(after.gemms - before_.gemms), per_step(after.copies - before_.copies),
+               per_step(after.synchronizations - before_.synchronizations)) +
+           metagrad::traffic_fields(traffic_model().tallies(), steps);
   }
 
  private:

@@ -44,7 +44,6 @@
 #include <cstdio>
 #include <functional>
 #include <numbers>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -112,7 +111,6 @@ double peak_mb(const Context& ctx) {
          (1024.0 * 1024.0);
 }
 
-// The median time of `body`, synchronised on both ends of every run.
 // The median time of `body` over `iters` synchronised runs, and the emulated launches per run
 // (JSON fields, empty without emulation).
 std::pair<Timing, std::string> time_synced(const Context& ctx, int iters,
@@ -318,8 +316,7 @@ int main(int argc, char** argv) {
   }
   const Emulation emulation = args.emulation;
   const bool emulate = emulation != Emulation::none;
-  std::optional<mg::ScopedEmulatedCuda> emulated_cuda;
-  if (emulate) emulated_cuda.emplace();
+  const ScopedEmulation emulated_cuda(emulation);
   const bool on_cpu = args.device == "cpu";
   if (!on_cpu && !emulate && !mg::cuda::is_available()) {
     fmt::print("no CUDA device: skipped\n");

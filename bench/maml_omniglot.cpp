@@ -66,7 +66,6 @@
 #include <fstream>
 #include <functional>
 #include <numbers>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -280,8 +279,7 @@ int main(int argc, char** argv) {
   }
   const Emulation emulation = args.emulation;
   const bool emulate = emulation != Emulation::none;
-  std::optional<mg::ScopedEmulatedCuda> emulated_cuda;
-  if (emulate) emulated_cuda.emplace();
+  const ScopedEmulation emulated_cuda(emulation);
   const mg::Device device = args.device == "cuda" ? mg::cuda_device(0) : mg::kCPU;
   if (device.is_cuda() && !emulate && !mg::cuda::is_available()) {
     fmt::print("no CUDA device: skipped\n");
