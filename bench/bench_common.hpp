@@ -182,4 +182,16 @@ inline void emit_json(const std::string& workload, int threads, const std::strin
   std::fflush(stdout);
 }
 
+/// The threads and GEMM library that a CPU benchmark's lines name.
+struct RunContext {
+  int threads;
+  std::string gemm;
+};
+
+/// emit_json with the threads and GEMM library of `ctx`.
+inline void emit(const RunContext& ctx, const std::string& workload, const Timing& t,
+                 const std::string& extra) {
+  emit_json(workload, ctx.threads, ctx.gemm, t, extra);
+}
+
 }  // namespace bench

@@ -50,16 +50,6 @@ constexpr int64_t kBatch = 80;
 constexpr int64_t kWays = 5;
 constexpr int64_t kImage = 28;
 
-struct Context {
-  int threads;
-  std::string gemm;
-};
-
-void emit(const Context& ctx, const std::string& workload, const Timing& t,
-          const std::string& extra) {
-  emit_json(workload, ctx.threads, ctx.gemm, t, extra);
-}
-
 struct Problem {
   nn::Sequential net = make_tutorial_net(kWays);
   mg::TensorList params = net.parameters();
@@ -88,7 +78,7 @@ struct Problem {
   }
 };
 
-void bench_convnet(const Context& ctx, int warmup, int iters) {
+void bench_convnet(const RunContext& ctx, int warmup, int iters) {
   const bool fwd_bwd = wanted("convnet_fwd_bwd"), hvp = wanted("convnet_hvp");
   if (!fwd_bwd && !hvp) return;
   Problem problem;
@@ -117,7 +107,7 @@ void bench_convnet(const Context& ctx, int warmup, int iters) {
 }  // namespace
 
 int main() {
-  const Context ctx{configure_threads(), gemm_library()};
+  const RunContext ctx{configure_threads(), gemm_library()};
   return run_guarded("convnet", [&] {
     bench_convnet(ctx, env_int("BENCH_WARMUP", 3), env_int("BENCH_ITERS", 20));
   });

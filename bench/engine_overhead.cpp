@@ -47,18 +47,8 @@ constexpr int64_t kChainNodes = 1000;
 constexpr int64_t kBatch = 64;
 constexpr int64_t kClasses = 10;
 
-struct Context {
-  int threads;
-  std::string gemm;
-};
-
-void emit(const Context& ctx, const std::string& workload, const Timing& t,
-          const std::string& extra) {
-  emit_json(workload, ctx.threads, ctx.gemm, t, extra);
-}
-
 // Per-op workloads report ns per op (or per backward node) next to the time of one repeat.
-void emit_per_op(const Context& ctx, const std::string& workload, const Timing& t,
+void emit_per_op(const RunContext& ctx, const std::string& workload, const Timing& t,
                  int64_t ops_per_iter) {
   emit(ctx, workload, t,
        fmt::format(", \"ops_per_iter\": {}, \"ns_per_op\": {:.2f}, \"cpu_ns_per_op\": {:.2f}",
@@ -66,7 +56,7 @@ void emit_per_op(const Context& ctx, const std::string& workload, const Timing& 
                    t.cpu_median_ms * 1e6 / static_cast<double>(ops_per_iter)));
 }
 
-void bench_ops(const Context& ctx, int repeats) {
+void bench_ops(const RunContext& ctx, int repeats) {
   const mg::TensorOptions opts(mg::kFloat32, mg::kCPU, true);
   const mg::Tensor a = mg::full({1}, 1.5, opts);
   const mg::Tensor b = mg::full({1}, 0.5, opts);
@@ -132,7 +122,7 @@ struct Mlp {
   }
 };
 
-void bench_mlp(const Context& ctx, int iters) {
+void bench_mlp(const RunContext& ctx, int iters) {
   const bool fwd = wanted("mlp_fwd_nograd"), fwd_bwd = wanted("mlp_fwd_bwd");
   const bool hvp = wanted("mlp_hvp");
   if (!fwd && !fwd_bwd && !hvp) return;
@@ -178,7 +168,7 @@ void bench_mlp(const Context& ctx, int iters) {
 int main() {
   const int threads = configure_threads();
   mg::manual_seed(0);
-  const Context ctx{threads, gemm_library()};
+  const RunContext ctx{threads, gemm_library()};
   return run_guarded("engine_overhead", [&] {
     bench_ops(ctx, env_int("BENCH_REPEATS", 11));
     bench_mlp(ctx, env_int("BENCH_ITERS", 50));

@@ -233,24 +233,6 @@ SineBatch make_sine_batch(mg::Device device) {
   return batch;
 }
 
-// The 1-40-40-1 ReLU MLP on `device`; parameter t (named_parameters() order) is
-// uniform_filled(shape, t, 1 / sqrt(fan_in)) with fan_in the layer's input size.
-nn::Sequential make_sine_net(mg::Device device) {
-  nn::Sequential net(nn::Linear(1, 40), nn::ReLU(), nn::Linear(40, 40), nn::ReLU(),
-                     nn::Linear(40, 1));
-  const mg::NoGradGuard no_grad;
-  int tag = 0;
-  int64_t fan_in = 1;
-  for (const auto& [name, p] : net.named_parameters()) {
-    if (p.dim() > 1) fan_in = p.size(1);  // a bias follows its weight
-    mg::Tensor slot = p;
-    slot.copy_(uniform_filled(p.shape(), tag, 1.0 / std::sqrt(static_cast<double>(fan_in))));
-    ++tag;
-  }
-  net.to(device);
-  return net;
-}
-
 // Each task's MSE is the mean over its points: [T, points, 1] -> [T].
 mg::Tensor per_task_mse(const mg::Tensor& y, const mg::Tensor& target) {
   const mg::Tensor d = y - target;
@@ -263,7 +245,8 @@ mg::Tensor per_task_mse(const mg::Tensor& y, const mg::Tensor& target) {
 void bench_sinusoid(const Context& ctx, bool vectorized) {
   const std::string workload = vectorized ? "maml_sinusoid_vectorized" : "maml_sinusoid";
   if (!wanted(workload)) return;
-  nn::Sequential net = make_sine_net(ctx.device);
+  nn::Sequential net = make_sine_net();
+  net.to(ctx.device);
   mg::MetaSGD inner_opt(net, {.lr = kSineInnerLr});
   mg::Adam meta_opt(net.parameters(), {.lr = kOuterLr});
   const SineBatch batch = make_sine_batch(ctx.device);

@@ -54,29 +54,18 @@ using namespace bench;  // the shared timing harness
 constexpr double kLambda = 0.5;
 constexpr double kNoise = 0.5;
 
-// float64 N(0, 1) values: element k is sqrt(-2 ln u1) cos(2 pi u2) with u1 = (hash(2k) + 1) / 2^32
-// in (0, 1] and u2 = hash(2k + 1) / 2^32 (Box-Muller).
-mg::Tensor normal_filled(const mg::Dims& shape, int tag) {
-  std::vector<double> values(static_cast<size_t>(numel(shape)));
-  for (size_t k = 0; k < values.size(); ++k) {
-    const auto i = static_cast<int64_t>(k);
-    const double u1 = (static_cast<double>(hash32(2 * i, tag)) + 1.0) / 4294967296.0;
-    const double u2 = static_cast<double>(hash32(2 * i + 1, tag)) / 4294967296.0;
-    values[k] = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
-  }
-  return mg::tensor(values, shape, mg::kFloat64);
-}
-
 struct Problem {
   int64_t n, d;
   mg::Tensor x, y, xv, yv;
 };
 
 Problem make_problem(int64_t n, int64_t d) {
-  Problem p{n, d, normal_filled({n, d}, 10), {}, normal_filled({n, d}, 11), {}};
-  const mg::Tensor w_true = normal_filled({d}, 12);
-  p.y = p.x.mv(w_true) + kNoise * normal_filled({n}, 13);
-  p.yv = p.xv.mv(w_true) + kNoise * normal_filled({n}, 14);
+  Problem p{
+      n, d, normal_filled({n, d}, 10, mg::kFloat64), {}, normal_filled({n, d}, 11, mg::kFloat64),
+      {}};
+  const mg::Tensor w_true = normal_filled({d}, 12, mg::kFloat64);
+  p.y = p.x.mv(w_true) + kNoise * normal_filled({n}, 13, mg::kFloat64);
+  p.yv = p.xv.mv(w_true) + kNoise * normal_filled({n}, 14, mg::kFloat64);
   return p;
 }
 

@@ -109,19 +109,6 @@ mg::Tensor per_task_cross_entropy(const mg::Tensor& logits, const mg::Tensor& la
   return each.reshape({tasks, n}).mean({1});
 }
 
-// float32 tensor of N(0, 1) values: element k is sqrt(-2 ln u1) cos(2 pi u2) with
-// u1 = (hash(2k) + 1) / 2^32 in (0, 1] and u2 = hash(2k + 1) / 2^32 (Box-Muller).
-mg::Tensor normal_filled(const mg::Dims& shape, int tag) {
-  std::vector<double> values(static_cast<size_t>(numel(shape)));
-  for (size_t k = 0; k < values.size(); ++k) {
-    const auto i = static_cast<int64_t>(k);
-    const double u1 = (static_cast<double>(hash32(2 * i, tag)) + 1.0) / 4294967296.0;
-    const double u2 = static_cast<double>(hash32(2 * i + 1, tag)) / 4294967296.0;
-    values[k] = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
-  }
-  return mg::tensor(values, shape);
-}
-
 // The tutorial's network on `device`.
 nn::Sequential make_net_on(mg::Device device) {
   nn::Sequential net = make_tutorial_net(kWays);

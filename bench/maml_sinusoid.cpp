@@ -82,25 +82,9 @@ std::pair<mg::Tensor, mg::Tensor> sine_points(int tag) {
   return {mg::tensor(x, {kTasks, kPoints, 1}), mg::tensor(y, {kTasks, kPoints, 1})};
 }
 
-// The 1-40-40-1 ReLU MLP with the deterministic parameters.
-nn::Sequential make_net() {
-  nn::Sequential net(nn::Linear(1, 40), nn::ReLU(), nn::Linear(40, 40), nn::ReLU(),
-                     nn::Linear(40, 1));
-  const mg::NoGradGuard no_grad;
-  int tag = 0;
-  int64_t fan_in = 1;
-  for (const auto& [name, p] : net.named_parameters()) {
-    if (p.dim() > 1) fan_in = p.size(1);  // a bias follows its weight
-    mg::Tensor slot = p;
-    slot.copy_(uniform_filled(p.shape(), tag, 1.0 / std::sqrt(static_cast<double>(fan_in))));
-    ++tag;
-  }
-  return net;
-}
-
 // The network, its inner and outer optimizers and the task batch.
 struct Problem {
-  nn::Sequential net = make_net();
+  nn::Sequential net = make_sine_net();
   mg::MetaSGD inner_opt{net, {.lr = kInnerLr}};
   mg::Adam meta_opt{net.parameters(), {.lr = kOuterLr}};
   std::pair<mg::Tensor, mg::Tensor> support = sine_points(200);

@@ -1,11 +1,13 @@
 #pragma once
 
-// The MAML tutorial's network with deterministic parameters, shared by bench/convnet.cpp and
-// bench/maml_omniglot.cpp; the fills use the integer hash of bench/bench_common.py, so the Python
-// counterparts build the same numbers.
+// The MAML tutorials' networks with deterministic parameters: the few-shot ConvNet, shared by
+// bench/convnet.cpp and bench/maml_omniglot.cpp, and the sinusoid MLP, shared by
+// bench/maml_sinusoid.cpp and bench/gpu_bench.cpp; the fills use the integer hash of
+// bench/bench_common.py, so the Python counterparts build the same numbers.
 
 #include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,21 @@ inline metagrad::Tensor uniform_filled(const metagrad::Dims& shape, int tag, dou
     values[k] =
         scale * (static_cast<double>(hash32(static_cast<int64_t>(k), tag)) / 2147483648.0 - 1.0);
   return metagrad::tensor(values, shape);
+}
+
+/// A tensor (float32 unless `dtype` says otherwise) of N(0, 1) values: element k is
+/// sqrt(-2 ln u1) cos(2 pi u2) with u1 = (hash32(2k) + 1) / 2^32 in (0, 1] and
+/// u2 = hash32(2k + 1) / 2^32 (Box-Muller).
+inline metagrad::Tensor normal_filled(const metagrad::Dims& shape, int tag,
+                                      metagrad::DType dtype = metagrad::kFloat32) {
+  std::vector<double> values(static_cast<size_t>(numel(shape)));
+  for (size_t k = 0; k < values.size(); ++k) {
+    const auto i = static_cast<int64_t>(k);
+    const double u1 = (static_cast<double>(hash32(2 * i, tag)) + 1.0) / 4294967296.0;
+    const double u2 = static_cast<double>(hash32(2 * i + 1, tag)) / 4294967296.0;
+    values[k] = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
+  }
+  return metagrad::tensor(values, shape, dtype);
 }
 
 /// int64 labels [tasks, ways * per_class]: class j / per_class at position j of every task
@@ -87,6 +104,24 @@ inline metagrad::nn::Sequential make_tutorial_net(int64_t ways) {
     }
     metagrad::Tensor slot = p;
     slot.copy_(value);
+    ++tag;
+  }
+  return net;
+}
+
+/// The sinusoid tutorial's 1-40-40-1 ReLU MLP. Parameter t (in named_parameters() order) is
+/// uniform_filled(shape, t, 1 / sqrt(fan_in)) with fan_in the input size of its layer.
+inline metagrad::nn::Sequential make_sine_net() {
+  namespace nn = metagrad::nn;
+  nn::Sequential net(nn::Linear(1, 40), nn::ReLU(), nn::Linear(40, 40), nn::ReLU(),
+                     nn::Linear(40, 1));
+  const metagrad::NoGradGuard no_grad;
+  int tag = 0;
+  int64_t fan_in = 1;
+  for (const auto& [name, p] : net.named_parameters()) {
+    if (p.dim() > 1) fan_in = p.size(1);  // a bias follows its weight
+    metagrad::Tensor slot = p;
+    slot.copy_(uniform_filled(p.shape(), tag, 1.0 / std::sqrt(static_cast<double>(fan_in))));
     ++tag;
   }
   return net;

@@ -33,9 +33,9 @@
 // symmetric ∇²L + λI costs one Hessian-vector product per iteration, normal CG two.
 //
 // Usage: imaml_omniglot [--n_way 5] [--k_spt 1] [--k_qry 15] [--task_num 4] [--epochs 12]
-//          [--steps 100] [--test_steps 15] [--inner_steps 5] [--reg_params 0.5] [--cg_iters 2]
-//          [--seed 1] [--device cpu] [--data hershey|omniglot] [--root DIR] [--threads auto]
-//          [--out DIR]
+//          [--steps 100] [--test_steps 15] [--seed 1] [--device cpu] [--data hershey|omniglot]
+//          [--root DIR] [--threads auto] [--out DIR] [--inner_steps 5] [--reg_params 0.5]
+//          [--cg_iters 2]
 #include <fmt/core.h>
 
 #include <chrono>
@@ -47,6 +47,7 @@
 #include "examples/common/cli.hpp"
 #include "examples/common/example_main.hpp"
 #include "examples/common/few_shot.hpp"
+#include "examples/common/few_shot_options.hpp"
 #include "examples/common/omniglot_nshot.hpp"
 #include "examples/common/progress.hpp"
 #include "examples/common/threads.hpp"
@@ -62,51 +63,18 @@ constexpr const char* kProgram = "imaml_omniglot";
 constexpr double kInnerLr = 0.1;   // torchopt.SGD(params, lr=1e-1) in InnerNet.solve
 constexpr double kOuterLr = 1e-3;  // torchopt.Adam(net.parameters(), lr=1e-3)
 
-struct Config {
-  int64_t n_way = 5, k_spt = 1, k_qry = 15, task_num = 4;
-  int64_t epochs = 12, steps = 100, test_steps = 15;
+struct Config : ex::FewShotConfig {
   int64_t inner_steps = 5, cg_iters = 2;
   double reg_params = 0.5;  // see Note [iMAML defaults]
-  uint64_t seed = 1;
-  mg::Device device = mg::kCPU;
-  std::string data = "hershey", root, out = ".";
-  int threads = 0;  // 0: auto (see ex::auto_threads)
 };
 
 // The options of imaml_omniglot, stored into `c`.
 void add_options(ex::Options& o, Config& c) {
-  o.integer("--n_way", "N", "classes per task (5)", c.n_way, 2)
-      .integer("--k_spt", "K", "support images per class (1)", c.k_spt, 1)
-      .integer("--k_qry", "K", "query images per class (15)", c.k_qry, 1)
-      .integer("--task_num", "T", "tasks per meta-batch (4)", c.task_num, 1)
-      .integer("--epochs", "E", "meta-training epochs (12)", c.epochs, 0)
-      .integer("--steps", "S", "meta-steps per epoch (100)", c.steps, 1)
-      .integer("--test_steps", "S", "meta-test batches (of task_num tasks) per evaluation (15)",
-               c.test_steps, 1)
-      .integer("--inner_steps", "N", "SGD steps (lr 0.1) of the inner problem (5)", c.inner_steps,
-               1)
+  ex::add_few_shot_options(o, c, "imaml");
+  o.integer("--inner_steps", "N", "SGD steps (lr 0.1) of the inner problem (5)", c.inner_steps, 1)
       .positive("--reg_params", "L", "λ of the proximal term (λ/2)‖φ − θ‖² (0.5)", c.reg_params)
       .integer("--cg_iters", "N", "conjugate-gradient iterations of the implicit gradient (2)",
-               c.cg_iters, 1)
-      .integer("--seed", "S", "random seed of the network and the task sampler (1)", c.seed, 0)
-      .device("--device",
-              "cpu or cuda: where the networks, the tasks and the optimizer state live (cpu)",
-              c.device)
-      .text("--data", "SRC", "hershey (rendered glyphs) or omniglot (ROOT/omniglot.npy) (hershey)",
-            c.data)
-      .text("--root", "DIR",
-            fmt::format("data folder (hershey: {}; omniglot: /tmp/omniglot-data)",
-                        ex::kHersheyFontDir),
-            c.root)
-      .integer("--threads", "N", ex::kAutoThreadsHelp, c.threads, 1)
-      .text("--out", "DIR", "where imaml-accs.svg and imaml-log.csv go (.)", c.out);
-}
-
-// Checks the choices among the options' values and fills in the default --root of --data.
-void complete(Config& c) {
-  MG_CHECK(c.data == "hershey" || c.data == "omniglot",
-           "imaml_omniglot: --data must be hershey or omniglot, got '{}'", c.data);
-  if (c.root.empty()) c.root = c.data == "hershey" ? ex::kHersheyFontDir : "/tmp/omniglot-data";
+               c.cg_iters, 1);
 }
 
 // One task's network (TorchOpt's InnerNet): a copy φ of the meta-network whose parameters solve
@@ -220,21 +188,8 @@ void test(ex::OmniglotNShot& db, const std::shared_ptr<nn::Module>& net, int64_t
                   log);
 }
 
-// imaml-log.csv and imaml-accs.svg (train accuracy per meta-step, test accuracy per epoch).
-void write_outputs(const std::vector<ex::FewShotLogEntry>& log, const Config& cfg) {
-  ex::write_few_shot_outputs(
-      log, {.dir = cfg.out,
-            .csv_name = "imaml-log.csv",
-            .svg_name = "imaml-accs.svg",
-            .title = fmt::format("iMAML {} ({}-way {}-shot)",
-                                 cfg.data == "hershey" ? "Hershey glyphs" : "Omniglot", cfg.n_way,
-                                 cfg.k_spt),
-            .epochs = cfg.epochs,
-            .program = kProgram});
-}
-
 void run(Config cfg) {
-  complete(cfg);
+  ex::complete_few_shot_options(cfg, kProgram);
   const ex::ThreadChoice threads = ex::use_threads(cfg.threads);
   const mg::Device device = cfg.device;
   ex::make_out_dir(kProgram, cfg.out);
@@ -243,15 +198,7 @@ void run(Config cfg) {
   const auto t0 = std::chrono::steady_clock::now();
 
   // 1. The data set.
-  ex::OmniglotNShot db(
-      cfg.root, cfg.task_num, cfg.n_way, cfg.k_spt, cfg.k_qry, 28, std::mt19937_64(cfg.seed),
-      device, cfg.data == "hershey" ? ex::GlyphSource::hershey : ex::GlyphSource::omniglot);
-  fmt::print(
-      "data: {} from {}: {} meta-training classes, {} held-out meta-test classes, {} "
-      "images each ({:.1f} s)\n",
-      cfg.data == "hershey" ? "Hershey glyphs" : "omniglot.npy", cfg.root,
-      db.train_set().num_classes(), db.test_set().num_classes(), db.train_set().drawers,
-      ex::seconds_since(t0));
+  ex::OmniglotNShot db = ex::open_few_shot_data(cfg, t0);
   fmt::print(
       "{}-way {}-shot, {} query images per class, {} tasks per meta-batch, {} epochs of {} "
       "meta-steps, {} inner SGD steps, λ = {}, {} CG iterations, {}, on {}\n",
@@ -274,9 +221,9 @@ void run(Config cfg) {
     train_seconds += ex::seconds_since(epoch_start);
     progress.break_line();
     test(db, net, epoch, cfg, log, t0);
-    write_outputs(log, cfg);  // 4. Plot (after every epoch).
+    ex::write_few_shot_run(log, cfg, "iMAML", "imaml", kProgram);  // 4. Plot (after every epoch).
   }
-  if (cfg.epochs == 0) write_outputs(log, cfg);
+  if (cfg.epochs == 0) ex::write_few_shot_run(log, cfg, "iMAML", "imaml", kProgram);
   const double total = ex::seconds_since(t0);
   fmt::print(
       "final held-out accuracy {:.2f}% | {:.3f} s per meta-step ({} tasks) | meta-training "

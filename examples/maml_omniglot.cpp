@@ -55,6 +55,7 @@
 #include "examples/common/example_main.hpp"
 #include "examples/common/few_shot.hpp"
 #include "examples/common/few_shot_checkpoint.hpp"
+#include "examples/common/few_shot_options.hpp"
 #include "examples/common/omniglot_nshot.hpp"
 #include "examples/common/progress.hpp"
 #include "examples/common/threads.hpp"
@@ -73,13 +74,7 @@ constexpr double kInnerLr = 0.1;   // MetaSGD(net, lr=1e-1)
 constexpr double kOuterLr = 1e-3;  // optim.Adam(net.parameters(), lr=1e-3)
 constexpr const char* kCheckpointName = "maml-checkpoint.safetensors";
 
-struct Config {
-  int64_t n_way = 5, k_spt = 1, k_qry = 15, task_num = 4;
-  int64_t epochs = 12, steps = 100, test_steps = 15;
-  uint64_t seed = 1;
-  mg::Device device = mg::kCPU;
-  std::string data = "hershey", root, out = ".";
-  int threads = 0;         // 0: auto (see ex::auto_threads)
+struct Config : ex::FewShotConfig {
   std::string checkpoint;  // empty: no checkpoints
   int64_t checkpoint_every = 50;
   bool resume = false;
@@ -88,30 +83,11 @@ struct Config {
 
 // The options of maml_omniglot, stored into `c`.
 void add_options(ex::Options& o, Config& c) {
-  o.integer("--n_way", "N", "classes per task (5)", c.n_way, 2)
-      .integer("--k_spt", "K", "support images per class (1)", c.k_spt, 1)
-      .integer("--k_qry", "K", "query images per class (15)", c.k_qry, 1)
-      .integer("--task_num", "T", "tasks per meta-batch (4)", c.task_num, 1)
-      .integer("--epochs", "E", "meta-training epochs (12)", c.epochs, 0)
-      .integer("--steps", "S", "meta-steps per epoch (100)", c.steps, 1)
-      .integer("--test_steps", "S", "meta-test batches (of task_num tasks) per evaluation (15)",
-               c.test_steps, 1)
-      .integer("--seed", "S", "random seed of the network and the task sampler (1)", c.seed, 0)
-      .device("--device",
-              "cpu or cuda: where the network, the tasks and the optimizer state live (cpu)",
-              c.device)
-      .text("--data", "SRC", "hershey (rendered glyphs) or omniglot (ROOT/omniglot.npy) (hershey)",
-            c.data)
-      .text("--root", "DIR",
-            fmt::format("data folder (hershey: {}; omniglot: /tmp/omniglot-data)",
-                        ex::kHersheyFontDir),
-            c.root)
-      .integer("--threads", "N", ex::kAutoThreadsHelp, c.threads, 1)
-      .text("--out", "DIR", "where maml-accs.svg and maml-log.csv go (.)", c.out)
-      .text("--checkpoint", "DIR",
-            fmt::format("write DIR/{} every --checkpoint_every meta-steps\nand at the end (none)",
-                        kCheckpointName),
-            c.checkpoint)
+  ex::add_few_shot_options(o, c, "maml");
+  o.text("--checkpoint", "DIR",
+         fmt::format("write DIR/{} every --checkpoint_every meta-steps\nand at the end (none)",
+                     kCheckpointName),
+         c.checkpoint)
       .integer("--checkpoint_every", "K", "meta-steps between checkpoints (50)", c.checkpoint_every,
                1)
       .toggle("--resume", "continue from the checkpoint in --checkpoint DIR", c.resume)
@@ -124,9 +100,7 @@ void add_options(ex::Options& o, Config& c) {
 // Checks the choices among the options' values (and that --resume has a --checkpoint folder) and
 // fills in the default --root of --data.
 void complete(Config& c) {
-  MG_CHECK(c.data == "hershey" || c.data == "omniglot",
-           "maml_omniglot: --data must be hershey or omniglot, got '{}'", c.data);
-  if (c.root.empty()) c.root = c.data == "hershey" ? ex::kHersheyFontDir : "/tmp/omniglot-data";
+  ex::complete_few_shot_options(c, kProgram);
   MG_CHECK(!c.resume || !c.checkpoint.empty(),
            "maml_omniglot: --resume needs --checkpoint DIR, the folder of the run's {}",
            kCheckpointName);
@@ -300,19 +274,6 @@ void test(Run& r, int64_t epoch) {
                   r.state.log);
 }
 
-// maml-log.csv and maml-accs.svg (train accuracy per meta-step, test accuracy per epoch).
-void write_outputs(const std::vector<ex::FewShotLogEntry>& log, const Config& cfg) {
-  ex::write_few_shot_outputs(
-      log, {.dir = cfg.out,
-            .csv_name = "maml-log.csv",
-            .svg_name = "maml-accs.svg",
-            .title = fmt::format("MAML {} ({}-way {}-shot)",
-                                 cfg.data == "hershey" ? "Hershey glyphs" : "Omniglot", cfg.n_way,
-                                 cfg.k_spt),
-            .epochs = cfg.epochs,
-            .program = kProgram});
-}
-
 // Before anything is loaded: --resume needs the checkpoint, written with this run's options.
 void check_resumable(const Config& cfg) {
   const std::string path = checkpoint_path(cfg);
@@ -351,15 +312,7 @@ void run_job(const Config& cfg) {
   const auto t0 = std::chrono::steady_clock::now();
 
   // 1. The data set.
-  ex::OmniglotNShot db(
-      cfg.root, cfg.task_num, cfg.n_way, cfg.k_spt, cfg.k_qry, 28, std::mt19937_64(cfg.seed),
-      device, cfg.data == "hershey" ? ex::GlyphSource::hershey : ex::GlyphSource::omniglot);
-  fmt::print(
-      "data: {} from {}: {} meta-training classes, {} held-out meta-test classes, {} "
-      "images each ({:.1f} s)\n",
-      cfg.data == "hershey" ? "Hershey glyphs" : "omniglot.npy", cfg.root,
-      db.train_set().num_classes(), db.test_set().num_classes(), db.train_set().drawers,
-      ex::seconds_since(t0));
+  ex::OmniglotNShot db = ex::open_few_shot_data(cfg, t0);
   fmt::print(
       "{}-way {}-shot, {} query images per class, {} tasks per meta-batch, {} epochs of {} "
       "meta-steps, {}, on {}\n",
@@ -392,11 +345,14 @@ void run_job(const Config& cfg) {
     if (cfg.distributed) check_replicas(net, r.state.epoch);
     r.state.epoch += 1;
     r.state.step = 0;
-    if (dist::rank() == 0) write_outputs(r.state.log, cfg);  // 4. Plot (after every epoch).
+    if (dist::rank() == 0)
+      ex::write_few_shot_run(r.state.log, cfg, "MAML", "maml",
+                             kProgram);  // 4. Plot (after every epoch).
     plotted = true;
     r.save_if_due();
   }
-  if (!plotted && dist::rank() == 0) write_outputs(r.state.log, cfg);
+  if (!plotted && dist::rank() == 0)
+    ex::write_few_shot_run(r.state.log, cfg, "MAML", "maml", kProgram);
   if (r.saved_at != r.done()) r.save();  // the checkpoint at the end of training
   const double train_seconds = r.state.train_seconds;
   fmt::print(

@@ -72,6 +72,15 @@ linalg::MatVec make_rmatvec(const linalg::Operator& A, const TensorList& example
   };
 }
 
+// linalg::cg's options from solve_cg's and solve_normal_cg's.
+linalg::CgOptions cg_options(const SolveCgOptions& options) {
+  return {.x0 = options.init,
+          .rtol = options.rtol,
+          .atol = options.atol,
+          .maxiter = options.maxiter,
+          .M = options.M};
+}
+
 }  // namespace
 
 LinearSolver solve_cg(const SolveCgOptions& options) {
@@ -80,12 +89,7 @@ LinearSolver solve_cg(const SolveCgOptions& options) {
   return [options](const linalg::MatVec& matvec, const TensorList& b) {
     check_matvec("solve_cg", matvec);
     const linalg::Operator A(with_ridge(matvec, options.ridge));
-    return linalg::cg(A, b,
-                      {.x0 = options.init,
-                       .rtol = options.rtol,
-                       .atol = options.atol,
-                       .maxiter = options.maxiter,
-                       .M = options.M});
+    return linalg::cg(A, b, cg_options(options));
   };
 }
 
@@ -102,12 +106,7 @@ LinearSolver solve_normal_cg(const SolveCgOptions& options) {
     // (AᵀA + ridge I) x = Aᵀ b.
     const linalg::MatVec normal =
         with_ridge([A, rmatvec](const TensorList& x) { return rmatvec(A(x)); }, options.ridge);
-    return linalg::cg(linalg::Operator(normal), rmatvec(b),
-                      {.x0 = options.init,
-                       .rtol = options.rtol,
-                       .atol = options.atol,
-                       .maxiter = options.maxiter,
-                       .M = options.M});
+    return linalg::cg(linalg::Operator(normal), rmatvec(b), cg_options(options));
   };
 }
 

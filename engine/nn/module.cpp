@@ -325,17 +325,25 @@ class TensorPositions {
   std::unordered_map<const TensorImpl*, size_t> index_;
 };
 
-}  // namespace
-
-TensorList Module::parameters(bool recurse) const {
+// The distinct defined tensors of each visited module's `slots` (&Module::parameters_ or
+// &Module::buffers_, passed in as `children` is), in visit order.
+template <typename Children, typename Slots>
+TensorList distinct_slot_tensors(const Module& root, Children Module::*children,
+                                 Slots Module::*slots, bool recurse) {
   SmallVector<Tensor, 32> found;  // staged, so that the result is allocated once
   TensorPositions distinct;
-  visit_modules(*this, &Module::children_, recurse, [&](const Module& module) {
-    for (const TensorSlot& slot : module.parameters_)
+  visit_modules(root, children, recurse, [&](const Module& module) {
+    for (const auto& slot : module.*slots)
       if (slot.tensor.defined() && distinct.insert(slot.tensor.impl()).second)
         found.push_back(slot.tensor);
   });
   return TensorList(std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+}
+
+}  // namespace
+
+TensorList Module::parameters(bool recurse) const {
+  return distinct_slot_tensors(*this, &Module::children_, &Module::parameters_, recurse);
 }
 
 NamedTensors Module::named_parameters(bool recurse) const {
@@ -347,14 +355,7 @@ NamedTensors Module::named_parameters(bool recurse) const {
 }
 
 TensorList Module::buffers(bool recurse) const {
-  SmallVector<Tensor, 32> found;  // staged, so that the result is allocated once
-  TensorPositions distinct;
-  visit_modules(*this, &Module::children_, recurse, [&](const Module& module) {
-    for (const TensorSlot& slot : module.buffers_)
-      if (slot.tensor.defined() && distinct.insert(slot.tensor.impl()).second)
-        found.push_back(slot.tensor);
-  });
-  return TensorList(std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  return distinct_slot_tensors(*this, &Module::children_, &Module::buffers_, recurse);
 }
 
 NamedTensors Module::named_buffers(bool recurse) const {

@@ -7,13 +7,9 @@
 // file of the library; a file still includes what it uses. Not installed; no third-party header
 // but fmt (which the public headers include).
 
-// fmt 9 wraps its headers in `#pragma GCC optimize("Og")` when the file is not optimised, and GCC
-// restores that pragma's state wrongly from a precompiled header: an -O0 file then parses
-// <xmmintrin.h> (through Eigen) as if optimised and fails in _mm_prefetch. Without the pragma,
-// fmt's inline functions compile like the rest of the file.
-#ifndef FMT_GCC_PRAGMA
-#define FMT_GCC_PRAGMA(arg)
-#endif
+// clang-format off (include regrouping would move it after headers that include fmt)
+#include "engine/pch/fmt_optimize_pragma_off.hpp"
+// clang-format on
 
 #include <algorithm>
 #include <cmath>

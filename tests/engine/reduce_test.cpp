@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "tests/support/helpers.hpp"
+#include "tests/support/tensor_values.hpp"
 
 using namespace metagrad;
 using metagrad::testing::allclose;
@@ -11,6 +12,7 @@ using metagrad::testing::check_grads;
 using metagrad::testing::noncontiguous;
 using metagrad::testing::randn64;
 using metagrad::testing::uniform64;
+using metagrad::testing::values;
 
 namespace {
 
@@ -20,8 +22,6 @@ const double kNaN = std::numeric_limits<double>::quiet_NaN();
 Tensor t64(const std::vector<double>& values, const Dims& shape) {
   return tensor(values, shape, kFloat64);
 }
-
-std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 
 // Throws unless fn throws a metagrad::Error whose message contains `text`.
 template <typename F>

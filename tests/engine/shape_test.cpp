@@ -1,22 +1,14 @@
 #include <vector>
 
 #include "tests/support/helpers.hpp"
+#include "tests/support/tensor_values.hpp"
 
 using namespace metagrad;
 using metagrad::testing::check_grads;
+using metagrad::testing::iota;
 using metagrad::testing::noncontiguous;
 using metagrad::testing::randn64;
-
-namespace {
-
-std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
-
-// 0, 1, ..., n-1 in float64 with `shape` (no grad).
-Tensor iota(const Dims& shape) {
-  return arange(static_cast<double>(numel_of(shape)), kFloat64).reshape(shape);
-}
-
-}  // namespace
+using metagrad::testing::values;
 
 // ---- reshape / view / flatten ----------------------------------------------------------------
 

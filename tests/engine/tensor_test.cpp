@@ -3,13 +3,11 @@
 #include <limits>
 
 #include "tests/support/helpers.hpp"
+#include "tests/support/tensor_values.hpp"
 
 using namespace metagrad;
 using metagrad::testing::allclose;
-
-namespace {
-std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
-}  // namespace
+using metagrad::testing::values;
 
 TEST_CASE("zeros, ones, full and empty make contiguous tensors of the given dtype", "[tensor]") {
   Tensor z = zeros({2, 3});

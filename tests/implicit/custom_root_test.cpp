@@ -7,6 +7,7 @@
 
 #include "metagrad.hpp"
 #include "tests/support/catch.hpp"
+#include "tests/support/eigen_convert.hpp"
 #include "tests/support/helpers.hpp"
 
 using namespace metagrad;
@@ -14,28 +15,11 @@ using metagrad::testing::randn64;
 
 namespace {
 
-using Matrix = Eigen::MatrixXd;
-using Vector = Eigen::VectorXd;
-
-Matrix to_matrix(const Tensor& t) {
-  const Tensor c = t.detach().contiguous();
-  const int64_t rows = c.shape()[0];
-  const int64_t cols = c.dim() == 2 ? c.shape()[1] : 1;
-  Matrix m(rows, cols);
-  const std::vector<double> v = c.to_vector<double>();
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j) m(i, j) = v[i * cols + j];
-  return m;
-}
-
-Vector to_vec(const Tensor& t) {
-  const std::vector<double> v = t.detach().contiguous().to_vector<double>();
-  return Eigen::Map<const Vector>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
-
-Tensor from_vec(const Vector& v) {
-  return tensor(std::vector<double>(v.data(), v.data() + v.size()), kFloat64);
-}
+using metagrad::testing::from_vec;
+using metagrad::testing::Matrix;
+using metagrad::testing::to_matrix;
+using metagrad::testing::to_vec;
+using metagrad::testing::Vector;
 
 // The ridge problem of the golden cases: w*(λ) = argmin ½‖Xw − y‖² + ½ Σ λᵢ wᵢ² (λ of one element
 // or one per feature), so H(λ) = XᵀX + diag(λ) and w* = H⁻¹ Xᵀ y.

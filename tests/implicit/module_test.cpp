@@ -11,6 +11,7 @@
 
 #include "metagrad.hpp"
 #include "tests/support/catch.hpp"
+#include "tests/support/eigen_convert.hpp"
 #include "tests/support/helpers.hpp"
 
 using namespace metagrad;
@@ -18,28 +19,11 @@ using metagrad::testing::randn64;
 
 namespace {
 
-using Matrix = Eigen::MatrixXd;
-using Vector = Eigen::VectorXd;
-
-Matrix to_matrix(const Tensor& t) {
-  const Tensor c = t.detach().contiguous();
-  const int64_t rows = c.shape()[0];
-  const int64_t cols = c.dim() == 2 ? c.shape()[1] : 1;
-  const std::vector<double> v = c.to_vector<double>();
-  Matrix m(rows, cols);
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j) m(i, j) = v[i * cols + j];
-  return m;
-}
-
-Vector to_vec(const Tensor& t) {
-  const std::vector<double> v = t.detach().contiguous().to_vector<double>();
-  return Eigen::Map<const Vector>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
-
-Tensor from_vec(const Vector& v) {
-  return tensor(std::vector<double>(v.data(), v.data() + v.size()), kFloat64);
-}
+using metagrad::testing::from_vec;
+using metagrad::testing::Matrix;
+using metagrad::testing::to_matrix;
+using metagrad::testing::to_vec;
+using metagrad::testing::Vector;
 
 // A list of tensors as one vector, and back (data only).
 Vector list_to_vec(const TensorList& list) {
