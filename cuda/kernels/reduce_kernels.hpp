@@ -144,7 +144,10 @@ struct ReduceStage {
       const int64_t s0 = p.nr ? p.r_in[0][0] : 0, s1 = p.nr ? p.r_in[1][0] : 0;
       for (int64_t e = c; e < p.red; e += chunks)
         acc = r.combine(acc, load(k, e, in[0] + e * s0, in[1] + e * s1));
+    } else if (p.nr == 2 && c < p.red) {
+      acc = combine_two_dims(k, c, in, acc);
     } else if (c < p.red) {
+      // A multi-index indexed at run time: nvcc keeps it in local memory (96 bytes of stack).
       int64_t idx[kMaxDims];
       int64_t off0 = in[0], off1 = in[1], rest = c;
       for (int d = p.nr - 1; d >= 0; --d) {
@@ -172,6 +175,35 @@ struct ReduceStage {
       }
     }
     store(i, k, out, acc);
+  }
+
+  // The loop over two reduced dims (batch norm's N and S around its channel dim) with the
+  // multi-index in registers: ptxas gives the general loop's array 96 bytes of stack per thread
+  // (local memory, read and written for every element). Element e = i0 * size1 + i1; stepping
+  // e by `chunks` adds step[1] to i1 (step[1] < size1, so at most one wrap) and step[0] plus the
+  // wrap's carry to i0, whose own wrap only happens once e has passed the end.
+  MG_HD typename R::Acc combine_two_dims(int64_t k, int64_t c, const int64_t (&in)[2],
+                                         typename R::Acc acc) const {
+    const int64_t size1 = p.r_size[1];
+    int64_t i1 = c % size1;
+    int64_t off0 = in[0] + (c / size1) * p.r_in[0][0] + i1 * p.r_in[0][1];
+    int64_t off1 = in[1] + (c / size1) * p.r_in[1][0] + i1 * p.r_in[1][1];
+    const int64_t advance0 = step[0] * p.r_in[0][0] + step[1] * p.r_in[0][1];
+    const int64_t advance1 = step[0] * p.r_in[1][0] + step[1] * p.r_in[1][1];
+    const int64_t wrap0 = p.r_in[0][0] - size1 * p.r_in[0][1];
+    const int64_t wrap1 = p.r_in[1][0] - size1 * p.r_in[1][1];
+    for (int64_t e = c; e < p.red; e += chunks) {
+      acc = r.combine(acc, load(k, e, off0, off1));
+      i1 += step[1];
+      off0 += advance0;
+      off1 += advance1;
+      if (i1 >= size1) {
+        i1 -= size1;
+        off0 += wrap0;
+        off1 += wrap1;
+      }
+    }
+    return acc;
   }
 };
 
