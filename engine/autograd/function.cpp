@@ -26,6 +26,7 @@ void LambdaNode::release_saved() {
 
 std::vector<std::pair<std::string, Tensor>> LambdaNode::saved_for_display() const {
   std::vector<std::pair<std::string, Tensor>> out;
+  out.reserve(static_cast<size_t>(n_saved_));
   for (int i = 0; i < n_saved_; ++i)
     out.emplace_back(std::string(saved_[i].first), saved_[i].second);
   return out;
@@ -66,6 +67,7 @@ std::string NodeAttr::str() const {
 
 std::vector<std::pair<std::string, std::string>> LambdaNode::attributes_for_display() const {
   std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(static_cast<size_t>(n_attrs_));
   for (int i = 0; i < n_attrs_; ++i) out.emplace_back(attrs_[i].name, attrs_[i].str());
   return out;
 }

@@ -94,9 +94,9 @@ Tensor unfold_columns(const Tensor& x, const ConvGeometry& g, bool channel_major
   const int64_t n = x.size(0), l = g.out_h * g.out_w;
   const int64_t k = checked_mul(x.size(1), g.kernel_h * g.kernel_w, "unfold", "columns size");
   checked_mul(checked_mul(k, n, "unfold", "columns size"), l, "unfold", "columns size");
-  const Tensor out = channel_major ? make_view(make_empty({k, n, l}, x.dtype(), x.device()),
-                                               {n, k, l}, {l, n * l, 1}, 0)
-                                   : make_empty({n, k, l}, x.dtype(), x.device());
+  Tensor out = channel_major ? make_view(make_empty({k, n, l}, x.dtype(), x.device()), {n, k, l},
+                                         {l, n * l, 1}, 0)
+                             : make_empty({n, k, l}, x.dtype(), x.device());
   if (out.numel() > 0) backend_of(x).unfold(view_of(x), view_of(out), g, 0.0);
   if (needs_grad(x)) {
     // d unfold(x) = unfold(dx)  =>  grad_x = fold(grad_y) (the adjoint)
@@ -112,7 +112,7 @@ Tensor unfold_columns(const Tensor& x, const ConvGeometry& g, bool channel_major
 Tensor fold_columns(const Tensor& columns, int64_t height, int64_t width, const ConvGeometry& g,
                     bool channel_major) {
   const int64_t n = columns.size(0), channels = columns.size(1) / (g.kernel_h * g.kernel_w);
-  const Tensor out =
+  Tensor out =
       channel_major
           ? make_view(make_empty({channels, n, height, width}, columns.dtype(), columns.device()),
                       {n, channels, height, width}, {height * width, n * height * width, width, 1},
