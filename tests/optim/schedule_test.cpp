@@ -74,11 +74,12 @@ TEST_CASE("optax schedules: cosine, warmup cosine, piecewise constant, join", "[
   CHECK(pieces(5) == 0.5);
   CHECK(pieces(6) == Approx(0.05).epsilon(1e-15));
 
+  // optax: from the boundary on (count >= 5), the second schedule at count - 5.
   const Schedule joined =
-      join_schedules({constant_schedule(1.0), linear_schedule(1.0, 0.0, 4)}, {5});
+      join_schedules({constant_schedule(1.0), linear_schedule(0.8, 0.0, 4)}, {5});
   CHECK(joined(4) == 1.0);
-  CHECK(joined(5) == 1.0);
-  CHECK(joined(7) == Approx(0.5).epsilon(1e-15));
+  CHECK(joined(5) == 0.8);
+  CHECK(joined(7) == Approx(0.4).epsilon(1e-15));
   CHECK(joined(20) == 0.0);
 
   CHECK_THROWS_WITH(cosine_decay_schedule(1.0, 0), MG_CONTAINS("decay_steps = 0"));
