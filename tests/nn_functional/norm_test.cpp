@@ -308,6 +308,23 @@ TEST_CASE("fused batch_norm: third derivatives equal the composed formula's", "[
     INFO("third derivative with respect to input " << i);
     CHECK(allclose(fused[i], composed[i], 1e-9, 1e-11));
   }
+  // The same with the weight's gradient in every order: the double backward then also receives a
+  // cotangent for dw (qw), which the loop above leaves zero.
+  const Tensor u_w = randn64({2}, 80).detach(), v_w = randn64({2}, 81).detach();
+  const auto third_through_w = [&](const BatchNormFn& bn) {
+    const Tensor x = randn64(r.shape(), 74), w = uniform64({2}, 0.5, 2.0, 75), b = randn64({2}, 76);
+    const Tensor loss = (sin(bn(x, w, b)) * r).sum();
+    const TensorList g1 = grad({loss}, {x, w}, {}, {.create_graph = true});
+    const TensorList g2 =
+        grad({(g1[0] * u).sum() + (g1[1] * u_w).sum()}, {x, w}, {}, {.create_graph = true});
+    return grad({(g2[0] * v).sum() + (g2[1] * v_w).sum()}, {x, w, b});
+  };
+  const TensorList fused_w = third_through_w(fused_batch_norm),
+                   composed_w = third_through_w(composed_batch_norm);
+  for (size_t i = 0; i < 3; ++i) {
+    INFO("third derivative through the weight's gradient, with respect to input " << i);
+    CHECK(allclose(fused_w[i], composed_w[i], 1e-9, 1e-11));
+  }
   // And gradgradcheck of the gradient: third derivatives against finite differences.
   check_grads(
       [](const TensorList& in) {
