@@ -75,8 +75,11 @@ void check_same_as_meta_batch(nn::Sequential (*make)(), const Dims& sample, int6
                               MetaBatchReduction reduction) {
   const Tasks tasks(count, sample);
   nn::Sequential reference = make(), net = make();
-  for (nn::Sequential* n : {&reference, &net})
+  for (nn::Sequential* n : {&reference, &net}) {
     for (const Tensor& p : n->parameters()) p.set_grad(full_like(p, 0.25));  // added to
+    for (Tensor b : n->buffers())
+      if (b.dtype() == kInt64) b.fill_(7.0);  // counters that do not start at 0
+  }
   const TensorList ref_losses =
       meta_batch(reference, count, [&](nn::Module& m, int64_t t) { return tasks.one(m, t); },
                  {.reduction = reduction});

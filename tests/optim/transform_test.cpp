@@ -222,6 +222,15 @@ TEST_CASE("multi_transform applies one transformation per label", "[optim][trans
     CHECK(out[2].to_vector<double>() == want_sgd[1].to_vector<double>());
     CHECK(out[1].to_vector<double>() == want_adam[0].to_vector<double>());
   }
+  // Each inner transformation sees its group's parameters: weight decay on one label.
+  auto decayed = multi_transform(
+      {{"decay", add_decayed_weights({.weight_decay = 0.5})}, {"plain", scale(1.0)}},
+      {"decay", "plain", "decay"});
+  OptState s_decay = decayed.init(params);
+  const TensorList with_decay = decayed.update(g, s_decay, params, false);
+  CHECK(allclose(with_decay[0], g[0] + params[0] * 0.5, 1e-15, 0));
+  CHECK(allclose(with_decay[1], g[1], 0, 0));
+  CHECK(allclose(with_decay[2], g[2] + params[2] * 0.5, 1e-15, 0));
   // Labels from a function of the parameters.
   auto by_dim = multi_transform({{"a", scale(2.0)}, {"b", scale(-1.0)}}, [](const TensorList& ts) {
     std::vector<std::string> labels;

@@ -143,12 +143,14 @@ TEST_CASE("meta_batch gives the sequential loop's meta-gradient, losses and buff
           "[threads][task_parallel]") {
   for (auto reduction : {MetaBatchReduction::Mean, MetaBatchReduction::Sum}) {
     MetaProblem problem;
+    problem.net.buffers()[2].fill_(7.0);  // a counter that does not start at 0
     const TensorList initial_buffers = [&] {
       TensorList copies;
       for (const Tensor& b : problem.net.buffers()) copies.push_back(b.clone());
       return copies;
     }();
     const int64_t start = initial_buffers[2].item<int64_t>();  // the counter before any task
+    REQUIRE(start == 7);
     const TensorList expected_losses = problem.sequential(reduction);
     const TensorList expected_grads = problem.grads();
     TensorList expected_buffers;
