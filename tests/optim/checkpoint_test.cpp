@@ -85,6 +85,9 @@ TEST_CASE("undefined entries, large counters and empty states round trip", "[opt
   s.kind = "HandMadeState";
   s.tensors.emplace_back("m", TensorList{randn64({2}, 5).detach(), Tensor(),
                                          randn64({1, 3}, 6).detach().requires_grad_(true)});
+  // The largest rank a tensor may have (kMaxDims): the reader's bound admits it.
+  s.tensors.emplace_back("deep",
+                         TensorList{randn64({1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1}, 7).detach()});
   s.counters.emplace_back("count", (int64_t{1} << 53) + 1);  // not exact as a double
   s.counters.emplace_back("skipped", -7);
   OptState child;
@@ -100,6 +103,7 @@ TEST_CASE("undefined entries, large counters and empty states round trip", "[opt
   CHECK_FALSE(read[0].tensors[0].second[0].requires_grad());
   CHECK(read[0].counter("count") == (int64_t{1} << 53) + 1);
   CHECK(read[0].counter("skipped") == -7);
+  CHECK(read[0].tensors[1].second[0].dim() == kMaxDims);
   CHECK(read[1].kind == "EmptyState");
   CHECK(dump(read) == dump({s, OptState{}}));
 
