@@ -32,7 +32,9 @@ class RawDeviceMemory {
 /// calling the device allocator (which synchronises). Thread-safe.
 class CachingAllocator {
  public:
+  /// An allocator over `memory`, which must outlive it.
   explicit CachingAllocator(RawDeviceMemory& memory) : memory_(memory) {}
+  /// Returns the cached blocks to the device (blocks still in use stay allocated).
   ~CachingAllocator();
   CachingAllocator(const CachingAllocator&) = delete;
   CachingAllocator& operator=(const CachingAllocator&) = delete;
@@ -45,7 +47,9 @@ class CachingAllocator {
   void deallocate(void* ptr);
   /// Returns every cached free block to the device.
   void empty_cache();
+  /// Bytes allocated (in use), reserved (in use or cached) and the peak of allocated.
   DeviceMemoryStats stats() const;
+  /// Sets the peak to what is allocated now (torch.cuda.reset_peak_memory_stats).
   void reset_peak();
 
   /// The bucket (the size actually reserved) of a request of `nbytes`: multiples of 512 bytes up

@@ -71,6 +71,7 @@ class ScratchBuffer {
   ScratchBuffer& operator=(const ScratchBuffer&) = delete;
   ScratchBuffer& operator=(ScratchBuffer&&) = delete;
 
+  /// The buffer as an array of T (null for a buffer of 0 bytes).
   template <typename T>
   T* as() const {
     return static_cast<T*>(data_);
@@ -99,6 +100,7 @@ class KernelBackend final : public Backend {
   explicit KernelBackend(Args&&... args)
       : executor_(std::forward<Args>(args)...), allocator_(executor_) {}
 
+  /// The executor that runs the kernels, and the allocator over its memory (for tests and stats).
   Executor& executor() { return executor_; }
   CachingAllocator& allocator() { return allocator_; }
 

@@ -46,10 +46,12 @@ struct View {
   Dims shape;
   Dims strides;
 
+  /// The number of dims, and of elements.
   int ndim() const { return shape.size(); }
   int64_t numel() const { return numel_of(shape); }
 };
 
+/// The elementwise ops of Backend::unary (out = op(x), with UnaryParams for the parametrised ones).
 enum class UnaryOp : uint8_t {
   Neg,
   Abs,
@@ -76,6 +78,7 @@ enum class UnaryOp : uint8_t {
   LogicalNot,
 };
 
+/// The elementwise ops of Backend::binary (out = op(a, b), operands broadcast to out's shape).
 enum class BinaryOp : uint8_t {
   Add,
   Sub,
@@ -99,6 +102,7 @@ enum class BinaryOp : uint8_t {
 /// True for binary ops whose result is bool.
 constexpr bool is_predicate(BinaryOp op) { return op >= BinaryOp::Eq; }
 
+/// The reductions of Backend::reduce.
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min };
 
 /// Scalars passed alongside a unary op.
@@ -166,7 +170,10 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
+  /// A block of at least `nbytes` of this backend's memory, aligned for any dtype (null for 0
+  /// bytes); throws metagrad::Error when there is no room (OutOfMemoryError on a GPU).
   virtual void* allocate(size_t nbytes) = 0;
+  /// Returns a block from allocate(nbytes) (the same `nbytes`).
   virtual void deallocate(void* ptr, size_t nbytes) = 0;
 
   /// out[i] = value (converted to out's dtype).

@@ -1,4 +1,6 @@
 // The caching allocator (Note [caching allocator]) and out-of-memory handling of the CUDA backend.
+#include <cmath>
+#include <regex>
 #include <string>
 
 #include "cuda/caching_allocator.hpp"
@@ -71,6 +73,16 @@ TEST_CASE(
     CHECK(message.find("tried to allocate 1099511627776 bytes") != std::string::npos);
     CHECK(message.find("cuda:0") != std::string::npos);
     CHECK(message.find("free of") != std::string::npos);
+    // The MiB figures are the byte counts over 2^20.
+    std::smatch figures;
+    REQUIRE(std::regex_search(message, figures,
+                              std::regex(R"(which has (\d+) bytes \(([\d.]+) MiB\) free of (\d+) )"
+                                         R"(\(([\d.]+) MiB\))")));
+    for (int i : {1, 3}) {
+      INFO(figures[i].str() << " bytes, " << figures[i + 1].str() << " MiB");
+      CHECK(std::abs(std::stod(figures[i].str()) / 1048576.0 - std::stod(figures[i + 1].str())) <=
+            0.006);
+    }
   }
   CHECK(cuda::memory_stats().retries >= 1);
   // Still usable: a matmul on the device gives the CPU's answer.

@@ -38,6 +38,14 @@ TEST_CASE("emulated backend: launches are counted; host-only counts them and ski
   CHECK(product.to(kCPU).to_vector<float>() == std::vector<float>(20, 9.0f));
   CHECK(emulated_launch_counts().copies > after_matmul.copies);  // the copy back to the host
   CHECK(emulated_launch_counts().synchronizations - after_matmul.synchronizations == 1);
+  // Transposed operands enter cuBLAS as they are stored (op T): one GEMM, no copy first.
+  const EmulatedLaunchCounts before_transposed = emulated_launch_counts();
+  const Tensor transposed_product = matmul(b.t(), a.t());
+  const EmulatedLaunchCounts after_transposed = emulated_launch_counts();
+  CHECK(after_transposed.gemms - before_transposed.gemms == 1);
+  CHECK(after_transposed.kernels == before_transposed.kernels);
+  CHECK(after_transposed.copies == before_transposed.copies);
+  CHECK(transposed_product.to(kCPU).to_vector<float>() == std::vector<float>(20, 9.0f));
   const EmulatedLaunchCounts before_upload = emulated_launch_counts();
   const Tensor uploaded = tensor({1, 2, 3}).to(cuda_device(0));
   CHECK(emulated_launch_counts().copies - before_upload.copies == 1);

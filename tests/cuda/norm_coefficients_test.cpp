@@ -32,15 +32,18 @@ Tensor values(uint64_t seed, double low = -2.0, double high = 2.0, bool strided 
   return strided ? t.slice(0, 0, 2 * kChannels, 2) : t;
 }
 
-// Runs `formula` on `backend` over `in` (undefined: absent) into fresh zero outputs; the first
-// `written` output slots are passed, the rest as absent.
+// Runs `formula` on `backend` over `in` (undefined: absent) into fresh zero outputs (the odd slots
+// every second element of a [2 C] tensor); the first `written` output slots are passed, the rest
+// as absent.
 TensorList run(Backend& backend, ChannelFormula formula, const TensorList& in,
                const bn::Constants& constants, int written = bn::kMaxSlots) {
   std::vector<View> in_views, out_views;
   for (const Tensor& t : in) in_views.push_back(t.defined() ? view(t) : View{});
   TensorList out;
   for (int j = 0; j < bn::output_count(formula); ++j) {
-    out.push_back(zeros({kChannels}, TensorOptions(kFloat64)));
+    out.push_back(
+        j % 2 == 0 ? zeros({kChannels}, TensorOptions(kFloat64))
+                   : zeros({2 * kChannels}, TensorOptions(kFloat64)).slice(0, 0, 2 * kChannels, 2));
     out_views.push_back(j < written ? view(out.back()) : View{});
   }
   backend.channel_coefficients(formula, in_views.data(), static_cast<int>(in_views.size()),
@@ -139,6 +142,24 @@ TEST_CASE("channel_coefficients: the forward slots and the running statistics in
   CHECK(bare[1].to_vector<double>() == bare[0].to_vector<double>());
   CHECK(max(abs(bare[2])).item<double>() == 0.0);
   CHECK(max(abs(bare[3])).item<double>() == 0.0);  // not written
+}
+
+TEST_CASE("channel_coefficients: a single channel", "[cuda][norm]") {
+  const double m = 4.0, eps = 1e-5;
+  const Tensor mean = full({1}, 0.25, kFloat64), sum_sq = full({1}, 3.0, kFloat64),
+               w = full({1}, -1.5, kFloat64);
+  const double inv_std = 1.0 / std::sqrt(3.0 / m + eps);
+  for (Backend* backend : {&backend_for(kCPU), &emulated_cuda_backend()}) {
+    const TensorList out{zeros({1}, TensorOptions(kFloat64)), zeros({1}, TensorOptions(kFloat64)),
+                         full({1}, 7.0, kFloat64)};
+    const View in_views[] = {view(mean), view(sum_sq), view(w), View{}, View{}, View{}};
+    const View out_views[] = {view(out[0]), view(out[1]), view(out[2]), View{}, View{}};
+    backend->channel_coefficients(ChannelFormula::Forward, in_views, 6, out_views, 5, {m, eps, 0.1},
+                                  1);
+    CHECK(std::abs(out[0].item<double>() - inv_std) <= 1e-13);
+    CHECK(std::abs(out[1].item<double>() + 1.5 * inv_std) <= 1e-13);
+    CHECK(out[2].item<double>() == 0.0);
+  }
 }
 
 TEST_CASE("channel_coefficients: argument errors, the same on both backends", "[cuda][norm]") {

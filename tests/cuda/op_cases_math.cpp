@@ -388,6 +388,13 @@ std::vector<OpCase> reduction_and_linalg_cases() {
        [](const TensorList& x) { return TensorList{matmul(x[0], x[1])}; }},
       {"matmul 64 deep", two({5, 64}, {64, 6}),
        [](const TensorList& x) { return TensorList{matmul(x[0], x[1])}; }, 64},
+      {"matmul of operands strided in both dims (copied before cuBLAS)", two({6, 8}, {8, 10}),
+       [](const TensorList& x) {
+         const Tensor a = x[0].slice(0, 0, std::nullopt, 2).slice(1, 0, std::nullopt, 2);
+         const Tensor b = x[1].slice(0, 0, std::nullopt, 2).slice(1, 0, std::nullopt, 2);
+         return TensorList{matmul(a, b), matmul(a.t(), a), matmul(b, b.t())};
+       },
+       4},
       {"linalg::solve",
        [](DType d) {
          const Tensor a = uniform({4, 4}, d, 1, -1, 1, false) + 3.0 * eye(4, -1, d);

@@ -90,7 +90,9 @@ std::vector<OpCase> nn_cases() {
        [](const TensorList& x) {
          auto [v, i] = max_pool2d_with_indices(x[0], 3, 2, 1, 1, true);
          auto [v2, i2] = max_pool2d_with_indices(x[0].select(0, 0), 2);
-         return TensorList{v, i, v2, i2};
+         // One window over one channel: a single output.
+         auto [v3, i3] = max_pool2d_with_indices(x[0].slice(0, 0, 1).slice(1, 0, 1), 5);
+         return TensorList{v, i, v2, i2, v3, i3};
        }},
       {"avg_pool2d", images({2, 2, 5, 6}),
        [](const TensorList& x) {

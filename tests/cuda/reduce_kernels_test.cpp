@@ -2,6 +2,7 @@
 // norm_kernels.hpp), entry by entry against the CPU backend. The kernels run on the emulated
 // backend over host buffers (views of CPU tensors), so these tests need neither a GPU nor the
 // CUDA backend's fill/copy.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -143,7 +144,12 @@ void check_arg_reduce(bool is_max, const Tensor& in, int dim) {
   Dims out_shape = in.shape();
   out_shape[dim] = 1;
   const Tensor want_v = empty(out_shape, in.dtype()), want_i = empty(out_shape, kInt64);
-  const Tensor got_v = full(out_shape, 7, in.dtype()), got_i = full(out_shape, -7, kInt64);
+  // The indices' output in the reverse layout of the values' (its strides differ from theirs).
+  std::vector<int64_t> reversed(out_shape.begin(), out_shape.end()), order;
+  std::reverse(reversed.begin(), reversed.end());
+  for (int d = out_shape.size() - 1; d >= 0; --d) order.push_back(d);
+  const Tensor got_v = full(out_shape, 7, in.dtype()),
+               got_i = full(Dims(reversed), -7, kInt64).permute(Dims(order));
   cpu().arg_reduce(is_max, view(in), dim, view(want_v), view(want_i));
   emulated().arg_reduce(is_max, view(in), dim, view(got_v), view(got_i));
   check_close(got_v, want_v, [](double) { return 0.0; });
@@ -214,6 +220,11 @@ TEST_CASE("cuda reduce: long reductions split into chunks, many outputs in one s
     check_all_ops(two, {0, 2});
     check_reduce(ReduceOp::Sum, normal({1000, 1000}, dtype, 11), {0, 1});
     check_reduce(ReduceOp::Sum, normal({64, 3, 2000}, dtype, 12).permute({2, 1, 0}), {0, 2});
+    // Three reduced dims that do not merge (kept dims between them): the general loop over a
+    // multi-index, in one stage and split into chunks.
+    const Tensor three = normal({6, 5, 4, 3, 50}, dtype, 14);
+    check_all_ops(three, {0, 2, 4});
+    check_all_ops(three.slice(4, 0, 2), {0, 2, 4});
     // A large mean: the sum is still accumulated in double.
     check_reduce(ReduceOp::Sum, normal({200000}, dtype, 13, 1000.0), {0});
   }
@@ -345,7 +356,8 @@ void check_grad_sums(const View& grad, const View& in, const Tensor& mean, doubl
   INFO("channel_grad_sums of " << shape_str(in.shape) << " strides " << shape_str(in.strides)
                                << ", grad strides " << shape_str(grad.strides));
   const Tensor want_g = empty({c}, in.dtype), want_gx = empty({c}, in.dtype);
-  const Tensor got_g = full({c}, 7, in.dtype), got_gx = full({c}, 7, in.dtype);
+  const Tensor got_g = full({c}, 7, in.dtype),
+               got_gx = full({2 * c}, 7, in.dtype).slice(0, 0, std::nullopt, 2);
   cpu().channel_grad_sums(grad, in, view(mean), view(want_g), view(want_gx));
   emulated().channel_grad_sums(grad, in, view(mean), view(got_g), view(got_gx));
   check_close(got_g, want_g, [&](double w) { return rtol * std::abs(w) + atol; });
@@ -389,6 +401,15 @@ TEST_CASE("cuda channel_grad_sums: grad and input in different layouts", "[cuda]
     check_grad_sums(view(g1), view(x1), normal({3}, dtype, 45), rtol, atol);
     const Tensor xl = normal({16, 4096, 3}, dtype, 46), gl = normal({16, 3, 4096}, dtype, 47);
     check_grad_sums(view(gl), channels_last(xl), normal({3}, dtype, 48), rtol, atol);
+    // A grad with its own batch and channel strides (a slice of a longer spatial dim): no stride of
+    // grad equals the input's.
+    const Tensor gp = normal({16, 3, 4100}, dtype, 56).slice(2, 0, 4096);
+    check_grad_sums(view(gp), channels_last(xl), normal({3}, dtype, 57), rtol, atol);
+    // No elements per channel (N or S is 0): the sums are 0.
+    for (const Dims& shape : {Dims{2, 3, 0}, Dims{0, 3, 4}}) {
+      const Tensor none = empty(shape, dtype);
+      check_grad_sums(view(none), view(none), normal({3}, dtype, 49), rtol, atol);
+    }
   }
 }
 
