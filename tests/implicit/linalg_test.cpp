@@ -332,6 +332,13 @@ TEST_CASE("solve: dense LU solve against Eigen, and its errors", "[linalg]") {
   CHECK(allclose(linalg::solve(a.t(), b), reference_solve(a.t().contiguous(), b), 1e-12, 1e-13));
   CHECK_THROWS_WITH(linalg::solve(ones({3, 3}, kFloat64), ones({3}, kFloat64)),
                     Contains("linalg::solve: A [3, 3] is singular"));
+  // The singularity threshold is the dtype's epsilon: a condition number of 1e9 solves in float64
+  // and is singular to float32's precision.
+  const Tensor ill = tensor(std::vector<double>{1.0, 0.0, 0.0, 1e-9}, {2, 2}, kFloat64);
+  CHECK(allclose(linalg::solve(ill, ones({2}, kFloat64)),
+                 tensor(std::vector<double>{1.0, 1e9}, {2}, kFloat64), 1e-12, 0.0));
+  CHECK_THROWS_WITH(linalg::solve(ill.to(kFloat32), ones({2}, kFloat32)),
+                    Contains("linalg::solve: A [2, 2] is singular"));
   CHECK_THROWS_WITH(linalg::solve(ones({3, 2}, kFloat64), ones({3}, kFloat64)),
                     Contains("A must be a square matrix [n, n], got shape [3, 2]"));
   CHECK_THROWS_WITH(linalg::solve(a, ones({5}, kFloat64)),

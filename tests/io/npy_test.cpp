@@ -148,6 +148,16 @@ TEST_CASE("load_npy reads files written by hand in versions 1.0, 2.0 and 3.0", "
   write_bytes(path, npy_bytes(1, "{'descr': '<i2', 'fortran_order': False, 'shape': (1,), }\n",
                               le_bytes(0x8000, 2)));
   CHECK(load_npy(path).to_vector<int64_t>() == std::vector<int64_t>{-32768});
+  // More elements than one conversion chunk (2^18): widened chunk by chunk.
+  std::string many(600000, '\0');
+  for (size_t i = 0; i < many.size(); ++i) many[i] = static_cast<char>(i * 7 % 256);
+  write_bytes(
+      path, npy_bytes(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (600000,), }\n", many));
+  const std::vector<int64_t> widened = load_npy(path).to_vector<int64_t>();
+  REQUIRE(widened.size() == many.size());
+  size_t mismatches = 0;
+  for (size_t i = 0; i < widened.size(); ++i) mismatches += widened[i] != int64_t(i * 7 % 256);
+  CHECK(mismatches == 0);
 
   // A 1-element tuple needs its comma; fortran_order False with a 1-d shape is plain C order.
   write_bytes(path, npy_bytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }\n",

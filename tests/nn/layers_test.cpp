@@ -51,6 +51,10 @@ TEST_CASE("default initialisation follows PyTorch's bounds", "[module]") {
   check_uniform(lin.bias(), 1.0 / std::sqrt(100.0));
   CHECK(lin.weight().shape() == Dims{300, 100});
   CHECK(lin.bias().shape() == Dims{300});
+  // One input feature (the sinusoid MLP's first layer): bound 1.
+  nn::Linear narrow(1, 2000);
+  check_uniform(narrow.weight(), 1.0);
+  check_uniform(narrow.bias(), 1.0);
 
   nn::Conv2d conv(16, 64, 3);
   CHECK(conv.weight().shape() == Dims{64, 16, 3, 3});

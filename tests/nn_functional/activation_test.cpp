@@ -90,6 +90,15 @@ TEST_CASE("softmax and log_softmax stay finite for huge logits", "[functional]")
 TEST_CASE("softmax and log_softmax of 0-d and empty tensors", "[functional]") {
   CHECK(softmax(scalar_tensor(3.5, kFloat64), 0).item<double>() == 1.0);
   CHECK(log_softmax(scalar_tensor(3.5, kFloat64), -1).item<double>() == 0.0);
+  // One element along the dim, in a tensor of one element or of several rows.
+  CHECK(softmax(full({1}, 3.5, kFloat64), 0).item<double>() == 1.0);
+  CHECK(log_softmax(full({1, 1}, -2.0, kFloat64), 1).item<double>() == 0.0);
+  CHECK(softmax(tensor(std::vector<double>{1.0, -7.0, 2.5}, {3, 1}, kFloat64), 1)
+            .to_vector<double>() == std::vector<double>{1.0, 1.0, 1.0});
+  // A 1-D tensor along dim -1.
+  const Tensor v = tensor(std::vector<double>{1.0, 2.0, 0.5}, {3}, kFloat64);
+  CHECK(allclose(log_softmax(v, -1), v - logsumexp(v, {0}), 1e-15, 1e-15));
+  CHECK(allclose(softmax(v, -1), exp(v - logsumexp(v, {0})), 1e-15, 1e-15));
   CHECK(softmax(zeros({0, 3}, kFloat64), 1).shape() == Dims{0, 3});
   CHECK(log_softmax(zeros({2, 0}, kFloat64), 1).shape() == Dims{2, 0});
   CHECK_THROWS_WITH(softmax(ones({2, 3}), 2), MG_CONTAINS("softmax"));

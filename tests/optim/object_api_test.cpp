@@ -174,6 +174,9 @@ TEST_CASE("FuncOptimizer argument checks", "[optim][object][func]") {
                     MG_CONTAINS("parameter 1 is undefined"));
   CHECK_THROWS_WITH(opt.step(loss_of(p), {p[0], p[1].detach()}),
                     MG_CONTAINS("parameter 1 (shape [2, 2], float64) does not require grad"));
+  CHECK_THROWS_WITH(
+      opt.step(loss_of(p), {p[0].detach(), p[1]}),
+      MG_CONTAINS("FuncOptimizer.step: parameter 0 (shape [3], float64) does not require grad"));
   CHECK_FALSE(opt.initialized());  // failed first steps create no state
 
   opt.step(loss_of(p), p);

@@ -85,6 +85,24 @@ TEST_CASE("same_structure and load", "[optim][state]") {
   CHECK(fresh.same_structure(trained));
   CHECK_FALSE(fresh.same_structure(sgd({.lr = 0.1, .momentum = 0.9}).init(params)));
   CHECK_FALSE(fresh.same_structure(opt.init({params[0]})));
+  // States that differ only in their first entry's shape.
+  OptState first, other;
+  first.kind = other.kind = "HandMadeState";
+  first.tensors.emplace_back("a", TensorList{zeros({2}, kFloat64)});
+  first.tensors.emplace_back("b", TensorList{zeros({3}, kFloat64)});
+  other.tensors = first.tensors;
+  other.tensors[0].second[0] = zeros({4}, kFloat64);
+  CHECK_FALSE(first.same_structure(other));
+  other.tensors[0].second[0] = zeros({2}, kFloat32);
+  CHECK_FALSE(first.same_structure(other));
+  other.tensors[0].second[0] = zeros({2}, kFloat64);
+  CHECK(first.same_structure(other));
+  // ... or only in their first counter's name (the values may differ).
+  first.counters.emplace_back("count", 1);
+  other.counters.emplace_back("steps", 1);
+  CHECK_FALSE(first.same_structure(other));
+  other.counters[0] = {"count", 5};
+  CHECK(first.same_structure(other));
 
   fresh.load(trained.named_tensors(), trained.named_counters());
   CHECK(fresh.children[0].counter("count") == 2);

@@ -59,6 +59,13 @@ std::string read_text(const std::string& path) {
 
 bool have_graphviz() { return std::system("command -v dot > /dev/null 2>&1") == 0; }
 
+// The file descriptors this process has open.
+size_t open_descriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
 size_t count(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
@@ -161,4 +168,26 @@ TEST_CASE("render: reports dot's failure and bad arguments", "[visual]") {
                     MG_CONTAINS("exited with status") && MG_CONTAINS("syntax error"));
   CHECK(render(dot, dir / "g", "png") == dir / "g.png");
   CHECK(read_text(dir / "g.png").substr(1, 3) == "PNG");
+}
+
+TEST_CASE("render: a 'dot' that cannot be run is an error; no run leaks a descriptor", "[visual]") {
+  TempDir dir;
+  Tensor w = randn64({2}, 1);
+  const std::string dot = make_dot(w.sum());
+  // An executable file named dot that is no program: starting it fails (ENOEXEC).
+  fs::create_directories(dir.path / "bin");
+  std::ofstream(dir / "bin/dot", std::ios::binary) << "\x7f"
+                                                      "ELF, but not a program";
+  fs::permissions(dir / "bin/dot", fs::perms::owner_all);
+  const size_t before = open_descriptors();
+  {
+    ScopedEnv fake_path("PATH", (dir.path / "bin").c_str());
+    CHECK_THROWS_WITH(render(dot, dir / "g"),
+                      MG_CONTAINS("render: cannot run") && MG_CONTAINS("bin/dot"));
+  }
+  CHECK(open_descriptors() == before);
+  if (!have_graphviz()) return;
+  CHECK(render(dot, dir / "g") == dir / "g.svg");
+  CHECK_THROWS(render("digraph { this is not dot", dir / "bad"));
+  CHECK(open_descriptors() == before);
 }
