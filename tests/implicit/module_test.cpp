@@ -434,6 +434,21 @@ TEST_CASE(
   const Vector moved = list_to_vec(grad({loss}, meta_net->parameters()));
   CHECK((moved - expected).norm() < 1e-14 * expected.norm());
 
+  // Move-assigned over another module: the solution's closure follows it, and the replaced
+  // module's own solution can no longer be differentiated.
+  {
+    ImamlTask source(meta_net, 40), target(meta_net, 40);
+    source.solve({d.xs, d.ys});
+    target.solve({d.xs, d.ys});
+    const Tensor replaced = mse_loss(target(d.xq), d.yq);
+    const Tensor carried = mse_loss(source(d.xq), d.yq);
+    target = std::move(source);
+    const Vector assigned = list_to_vec(grad({carried}, meta_net->parameters()));
+    CHECK((assigned - expected).norm() < 1e-14 * expected.norm());
+    REQUIRE_THROWS_WITH(grad({replaced}, meta_net->parameters()),
+                        Catch::Contains("was destroyed or assigned to before the backward"));
+  }
+
   Tensor orphan;
   {
     ImamlTask task(meta_net, 40);
