@@ -103,6 +103,8 @@ TEST_CASE("sum: values over dims, negative dims, keepdim, 0-d and empty inputs",
   CHECK(sum(x, {0, 1}).dim() == 0);
   CHECK(sum(scalar_tensor(2.5, kFloat64)).item<double>() == 2.5);
   CHECK(sum(scalar_tensor(2.5, kFloat64), {0}).item<double>() == 2.5);
+  CHECK(sum(scalar_tensor(2.5, kFloat64), {-1}).item<double>() == 2.5);  // dims -1 and 0 of a 0-d
+  CHECK(sum(scalar_tensor(2.5, kFloat64), {-1}, true).dim() == 0);
   const Tensor empty = zeros({0, 3}, kFloat64);
   CHECK(sum(empty).item<double>() == 0.0);
   CHECK(values(sum(empty, {0})) == std::vector<double>{0, 0, 0});
@@ -261,6 +263,9 @@ TEST_CASE("max/min along a dim: values, int64 indices, first tie, NaN, keepdim",
   CHECK(vs.dim() == 0);
   CHECK(vs.item<double>() == 4.0);
   CHECK(is.item<int64_t>() == 0);
+  auto [vs_last, is_last] = max(scalar_tensor(4.0, kFloat64), -1);
+  CHECK(vs_last.item<double>() == 4.0);
+  CHECK(is_last.item<int64_t>() == 0);
   auto [vi, ii] = max(tensor({3, 9, 9, 1}, {2, 2}, kInt64), 0);
   CHECK(vi.to_vector<int64_t>() == std::vector<int64_t>{9, 9});
   CHECK(ii.to_vector<int64_t>() == std::vector<int64_t>{1, 0});

@@ -287,6 +287,7 @@ TEST_CASE("make_empty_in_layout_of keeps a dense tensor's memory order", "[tenso
   CHECK(like_permuted.strides() == permuted.strides());
   CHECK(like_permuted.storage()->nbytes() == static_cast<size_t>(base.numel()) * 4);
   CHECK(like_permuted.storage().get() != permuted.storage().get());
+  CHECK(make_empty_in_layout_of(permuted.slice(1, 1, 2)).storage_offset() == 0);
   // Size-1 dims anywhere do not hide the order of the others.
   const Tensor with_unit = zeros({3, 1, 4}).permute({2, 1, 0});
   CHECK(make_empty_in_layout_of(with_unit).stride(0) == 1);
@@ -295,7 +296,13 @@ TEST_CASE("make_empty_in_layout_of keeps a dense tensor's memory order", "[tenso
   const Tensor sliced = base.slice(3, 0, 4);
   CHECK(make_empty_in_layout_of(sliced).is_contiguous());
   CHECK(make_empty_in_layout_of(zeros({3}).unsqueeze(0).expand({4, 3})).is_contiguous());
-  CHECK(make_empty_in_layout_of(zeros({0, 3}).t()).shape() == Dims{3, 0});
+  const Tensor empty_transposed = make_empty_in_layout_of(zeros({0, 3}).t());
+  CHECK(empty_transposed.shape() == Dims{3, 0});
+  CHECK(empty_transposed.strides() == Dims{1, 1});
+  // A gap in the outermost dim in memory (every other row, then permuted) is not dense either.
+  const Tensor outer_gap = zeros({4, 3, 2}).slice(0, 0, 4, 2).permute({2, 0, 1});
+  CHECK(outer_gap.strides() == Dims{1, 12, 2});
+  CHECK(make_empty_in_layout_of(outer_gap).is_contiguous());
   CHECK(make_empty_in_layout_of(base).is_contiguous());
   CHECK(make_empty_in_layout_of(zeros({4, 3}, kFloat64).t()).dtype() == kFloat64);
 }

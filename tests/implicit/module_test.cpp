@@ -449,6 +449,32 @@ TEST_CASE(
                         Catch::Contains("was destroyed or assigned to before the backward"));
   }
 
+  // Copies get solutions of their own: a copy-constructed module's solution stays differentiable
+  // when its source is gone, and the source's does not; copy assignment makes the replaced
+  // module's solution non-differentiable, as move assignment does.
+  {
+    auto source = std::make_unique<ImamlTask>(meta_net, 40);
+    ImamlTask copy(*source), target(meta_net, 40);
+    target.solve({d.xs, d.ys});
+    const Tensor replaced = mse_loss(target(d.xq), d.yq);
+    target = *source;
+    REQUIRE_THROWS_WITH(grad({replaced}, meta_net->parameters()),
+                        Catch::Contains("was destroyed or assigned to before the backward"));
+    source->solve({d.xs, d.ys});
+    copy.solve({d.xs, d.ys});
+    target.solve({d.xs, d.ys});
+    const Tensor of_source = mse_loss((*source)(d.xq), d.yq);
+    const Tensor of_copy = mse_loss(copy(d.xq), d.yq);
+    const Tensor of_target = mse_loss(target(d.xq), d.yq);
+    source.reset();
+    REQUIRE_THROWS_WITH(grad({of_source}, meta_net->parameters()),
+                        Catch::Contains("was destroyed or assigned to before the backward"));
+    for (const Tensor& loss_of_copy : {of_copy, of_target}) {
+      const Vector copied = list_to_vec(grad({loss_of_copy}, meta_net->parameters()));
+      CHECK((copied - expected).norm() < 1e-14 * expected.norm());
+    }
+  }
+
   Tensor orphan;
   {
     ImamlTask task(meta_net, 40);

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -28,6 +31,25 @@ bool each_runs_once(int64_t count, int workers) {
   return true;
 }
 
+// Runs `workers` tasks on as many workers, each waiting (up to 10 s) until all have started; true
+// when every one saw the others start, so that the tasks ran side by side.
+bool run_side_by_side(int workers) {
+  std::mutex mutex;
+  std::condition_variable all_started;
+  int started = 0;
+  std::atomic<int> met{0};
+  parallel_tasks(workers,
+                 [&](int64_t) {
+                   std::unique_lock lock(mutex);
+                   if (++started == workers) all_started.notify_all();
+                   if (all_started.wait_for(lock, std::chrono::seconds(10),
+                                            [&] { return started == workers; }))
+                     ++met;
+                 },
+                 {.workers = workers});
+  return met.load() == workers;
+}
+
 TEST_CASE("parallel_tasks reuses its worker threads", "[threads][task_parallel]") {
   REQUIRE(each_runs_once(16, 3));
   const int size = detail::worker_pool_size();
@@ -36,6 +58,13 @@ TEST_CASE("parallel_tasks reuses its worker threads", "[threads][task_parallel]"
   for (int call = 0; call < 20; ++call) all_ran = each_runs_once(16, 3) && all_ran;
   CHECK(all_ran);
   CHECK(detail::worker_pool_size() == size);  // no thread was added for the later calls
+}
+
+TEST_CASE("parallel_tasks wakes an idle pool thread for every helper", "[threads][task_parallel]") {
+  REQUIRE(each_runs_once(16, 3));  // the pool's threads exist and are idle now
+  bool side_by_side = true;
+  for (int call = 0; call < 5; ++call) side_by_side = run_side_by_side(3) && side_by_side;
+  CHECK(side_by_side);
 }
 
 TEST_CASE("nested and concurrent parallel_tasks calls finish", "[threads][task_parallel]") {
