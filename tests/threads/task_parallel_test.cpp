@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/nn/functional.hpp"
@@ -55,6 +56,16 @@ TEST_CASE("parallel_tasks gives each worker its grad mode and thread count",
   for (int t : threads) CHECK(t == 1);
   for (char g : grad_mode) CHECK(g == 0);
   CHECK(get_num_threads() == before);
+  // By default the workers split the caller's threads; an explicit count, even 1, overrides that.
+  {
+    NumThreadsGuard six(6);
+    for (const auto& [intra, expected] : {std::pair{0, 2}, std::pair{1, 1}, std::pair{4, 4}}) {
+      std::vector<int> seen(3);
+      parallel_tasks(3, [&](int64_t i) { seen[static_cast<size_t>(i)] = get_num_threads(); },
+                     {.workers = 3, .intra_op_threads = intra});
+      for (int t : seen) CHECK(t == expected);
+    }
+  }
   {
     NumThreadsGuard guard(3);
     CHECK(get_num_threads() == 3);
