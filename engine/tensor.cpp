@@ -131,8 +131,21 @@ const TensorImpl& checked(const TensorImpl* impl) {
 }
 }  // namespace
 
-int64_t Tensor::size(int64_t d) const { return shape()[normalize_dim(d, dim(), "size")]; }
-int64_t Tensor::stride(int64_t d) const { return strides()[normalize_dim(d, dim(), "stride")]; }
+namespace {
+// Dim `d` of a tensor of `ndim` dims, for size() and stride(). normalize_dim accepts 0 and -1 for
+// a 0-d tensor, as the dim arguments of ops do (PyTorch's rule), but a 0-d tensor has no size or
+// stride to read (PyTorch's IndexError).
+int existing_dim(int64_t d, int ndim, const char* op) {
+  MG_CHECK(ndim > 0,
+           "{}: dimension specified as {} but the tensor has no dimensions (it is 0-d); a 0-d "
+           "tensor has an empty shape() and numel() 1",
+           op, d);
+  return normalize_dim(d, ndim, op);
+}
+}  // namespace
+
+int64_t Tensor::size(int64_t d) const { return shape()[existing_dim(d, dim(), "size")]; }
+int64_t Tensor::stride(int64_t d) const { return strides()[existing_dim(d, dim(), "stride")]; }
 int64_t Tensor::storage_offset() const { return checked(impl_.get()).offset(); }
 const std::shared_ptr<Storage>& Tensor::storage() const { return checked(impl_.get()).storage(); }
 bool Tensor::is_contiguous() const { return checked(impl_.get()).is_contiguous(); }

@@ -76,9 +76,10 @@ class Tensor {
   const Dims& sizes() const { return shape(); }
   /// The strides, in elements, of each dimension.
   const Dims& strides() const;
-  /// Size of dimension `dim` (negative counts from the end).
+  /// Size of dimension `dim` (negative counts from the end). Throws for a 0-d tensor, which has
+  /// no dimensions, and for a dim out of range.
   int64_t size(int64_t dim) const;
-  /// Stride of dimension `dim` (negative counts from the end).
+  /// Stride of dimension `dim` (negative counts from the end). Throws as size() does.
   int64_t stride(int64_t dim) const;
   /// The number of dimensions.
   int dim() const;

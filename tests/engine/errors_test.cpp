@@ -121,6 +121,14 @@ TEST_CASE("out-of-range dims and indices", "[errors]") {
   CHECK_THROWS_WITH(x.index_select(0, tensor({0, 2}, kInt64)),
                     MG_CONTAINS("index_select") && MG_CONTAINS("out of"));
   CHECK_THROWS_WITH(x.size(2), MG_CONTAINS("size: dimension out of range"));
+  CHECK_THROWS_WITH(x.stride(-3), MG_CONTAINS("stride: dimension out of range"));
+  // A 0-d tensor takes dims 0 and -1 as op arguments, but has no size or stride to read.
+  const Tensor scalar = scalar_tensor(1.0);
+  CHECK_THROWS_WITH(scalar.size(0), MG_CONTAINS("size: dimension specified as 0 but the tensor "
+                                                "has no dimensions (it is 0-d)"));
+  CHECK_THROWS_WITH(scalar.size(-1), MG_CONTAINS("size: dimension specified as -1"));
+  CHECK_THROWS_WITH(scalar.stride(0), MG_CONTAINS("stride: dimension specified as 0"));
+  CHECK(sum(scalar, {-1}).item<double>() == 1.0);
 }
 
 TEST_CASE("reshape to an incompatible size", "[errors]") {

@@ -1,0 +1,391 @@
+// Elementwise ops, in-place ops, copies, reductions and matmul on random strided layouts, against
+// a reference that reads every operand element by element through its strides. The layouts are
+// what hand-written cases rarely combine: steps in several dims at once, dims permuted in memory,
+// expanded (stride 0) and unit dims, empty dims, storage offsets, operands of different ranks
+// broadcast together. The CPU kernels merge dims, take contiguous fast paths and split work across
+// threads by layout, so a mistake in any of those shows here. The values are small integers in
+// float64, so that sums and products in any order are exact and the comparisons are too (exp is
+// compared to 1e-14). Each property runs a few hundred seeded trials and reports the first failure
+// with the layouts that produced it.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "metagrad.hpp"
+#include "tests/support/catch.hpp"
+
+using namespace metagrad;
+
+namespace {
+
+using Rng = std::mt19937_64;
+constexpr int kTrials = 400;
+
+int64_t uniform(Rng& rng, int64_t lo, int64_t hi) {
+  return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+}
+
+bool one_in(Rng& rng, int n) { return uniform(rng, 1, n) == 1; }
+
+// Calls f(index) for every multi-index of `shape`, in row-major order.
+void for_each_index(const Dims& shape, const std::function<void(const Dims&)>& f) {
+  if (numel_of(shape) == 0) return;
+  Dims index(shape.size(), 0);
+  for (;;) {
+    f(index);
+    int d = shape.size() - 1;
+    for (; d >= 0; --d) {
+      if (++index[d] < shape[d]) break;
+      index[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+// The offset, in elements from t's first element, of the element at `index` of a shape that t
+// broadcasts to: t's dims align with the trailing ones of the index, and a size-1 dim reads 0.
+int64_t offset_of(const Tensor& t, const Dims& index) {
+  int64_t offset = 0;
+  const int skip = index.size() - t.dim();
+  for (int d = 0; d < t.dim(); ++d)
+    if (t.size(d) != 1) offset += index[skip + d] * t.stride(d);
+  return offset;
+}
+
+// The element of a CPU float64 tensor at `index` (broadcast as offset_of), read through strides.
+double at(const Tensor& t, const Dims& index) { return t.data_ptr<double>()[offset_of(t, index)]; }
+
+std::string dims_str(const Dims& d) {
+  std::vector<int64_t> v(d.begin(), d.end());
+  return fmt::format("[{}]", fmt::join(v, ", "));
+}
+
+std::string describe(const Tensor& t) {
+  return fmt::format("shape {} strides {} offset {}", dims_str(t.shape()), dims_str(t.strides()),
+                     t.storage_offset());
+}
+
+// A view with a random layout, and the contiguous tensor whose storage it reads.
+struct Layout {
+  Tensor base;
+  Tensor view;
+};
+
+// A float64 view of `shape` over a larger base of small integers: its dims permuted in memory,
+// each stepped by 1 to 3 and started past the base's first element. With `expand_to` given (a
+// shape of the same rank), each size-1 dim may instead be expanded to that size (stride 0).
+Layout random_layout(Rng& rng, const Dims& shape, const Dims* expand_to = nullptr) {
+  const int n = shape.size();
+  std::vector<int> order(static_cast<size_t>(n));  // the dims from outermost to innermost in memory
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), rng);
+  Dims base_shape, starts, steps;
+  for (const int d : order) {
+    const int64_t step = one_in(rng, 2) ? 1 : uniform(rng, 2, 3);
+    const int64_t start = one_in(rng, 2) ? 0 : uniform(rng, 1, 2);
+    const int64_t span = shape[d] == 0 ? 0 : (shape[d] - 1) * step + 1;
+    base_shape.push_back(start + span + uniform(rng, 0, 1));
+    starts.push_back(start);
+    steps.push_back(step);
+  }
+  std::vector<double> values(static_cast<size_t>(numel_of(base_shape)));
+  for (double& v : values) v = static_cast<double>(uniform(rng, -4, 4));
+  Layout out{tensor(values, base_shape, kFloat64), Tensor()};
+  Tensor view = out.base;
+  for (int k = 0; k < n; ++k) {
+    const int64_t size = shape[order[static_cast<size_t>(k)]];
+    view =
+        view.slice(k, starts[k], starts[k] + (size == 0 ? 0 : (size - 1) * steps[k] + 1), steps[k]);
+  }
+  Dims inverse(n, 0);
+  for (int k = 0; k < n; ++k) inverse[order[static_cast<size_t>(k)]] = k;
+  view = n == 0 ? view : view.permute(inverse);
+  if (expand_to != nullptr && one_in(rng, 2)) {
+    Dims expanded = shape;
+    for (int d = 0; d < n; ++d)
+      if (shape[d] == 1 && one_in(rng, 2)) expanded[d] = (*expand_to)[d];
+    view = view.expand(expanded);
+  }
+  out.view = view;
+  return out;
+}
+
+// A random result shape: 0 to 4 dims of 1 to 4 elements, now and then an empty dim; one time in
+// 20 two or three dims of tens of thousands of elements, past the kernels' parallel threshold.
+Dims random_shape(Rng& rng, int max_dims = 4) {
+  if (max_dims >= 3 && one_in(rng, 20)) {
+    if (one_in(rng, 2)) return {uniform(rng, 150, 300), uniform(rng, 150, 300)};
+    return {uniform(rng, 2, 5), uniform(rng, 60, 120), uniform(rng, 60, 120)};
+  }
+  Dims shape;
+  const int64_t n = uniform(rng, 0, max_dims);
+  for (int64_t d = 0; d < n; ++d) shape.push_back(one_in(rng, 12) ? 0 : uniform(rng, 1, 4));
+  return shape;
+}
+
+// An operand shape that broadcasts to `shape`: some leading dims dropped, some dims made 1.
+Dims broadcastable_to(Rng& rng, const Dims& shape) {
+  Dims out;
+  const int drop = one_in(rng, 3) ? static_cast<int>(uniform(rng, 0, shape.size())) : 0;
+  for (int d = drop; d < shape.size(); ++d) out.push_back(one_in(rng, 3) ? 1 : shape[d]);
+  return out;
+}
+
+// An operand of random layout that broadcasts to `shape`.
+Tensor random_operand(Rng& rng, const Dims& shape) {
+  const Dims operand_shape = broadcastable_to(rng, shape);
+  Dims target;
+  for (int d = shape.size() - operand_shape.size(); d < shape.size(); ++d)
+    target.push_back(shape[d]);
+  return random_layout(rng, operand_shape, &target).view;
+}
+
+// Compares result (of `shape`) with expected(index) at every index; "" when all agree within
+// rel_tol, else a description of the first mismatch.
+std::string compare(const Tensor& result, const Dims& shape,
+                    const std::function<double(const Dims&)>& expected, double rel_tol = 0.0) {
+  if (result.shape() != shape)
+    return fmt::format("shape {} instead of {}", dims_str(result.shape()), dims_str(shape));
+  std::string failure;
+  for_each_index(shape, [&](const Dims& index) {
+    const double got = at(result, index), want = expected(index);
+    if (failure.empty() && !(std::abs(got - want) <= rel_tol * std::abs(want)))
+      failure = fmt::format("at {}: {} instead of {} (result {})", dims_str(index), got, want,
+                            describe(result));
+  });
+  return failure;
+}
+
+using Binary = std::function<Tensor(const Tensor&, const Tensor&)>;
+using Scalar2 = std::function<double(double, double)>;
+
+}  // namespace
+
+TEST_CASE("strided layouts: unary ops read every element through its strides", "[strided]") {
+  Rng rng(101);
+  const std::vector<std::pair<
+      std::string, std::pair<std::function<Tensor(const Tensor&)>, std::function<double(double)>>>>
+      ops = {
+          {"neg", {[](const Tensor& x) { return neg(x); }, [](double v) { return -v; }}},
+          {"relu",
+           {[](const Tensor& x) { return relu(x); }, [](double v) { return v > 0 ? v : 0.0; }}},
+          {"x * 3 + 1",
+           {[](const Tensor& x) { return x * 3.0 + 1.0; }, [](double v) { return v * 3.0 + 1.0; }}},
+          {"contiguous",
+           {[](const Tensor& x) { return x.contiguous(); }, [](double v) { return v; }}},
+      };
+  for (const auto& [name, op] : ops) {
+    std::string failure;
+    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+      const Tensor x = random_operand(rng, random_shape(rng));
+      failure = compare(op.first(x), x.shape(), [&](const Dims& i) { return op.second(at(x, i)); });
+      if (!failure.empty()) failure = name + " of " + describe(x) + ": " + failure;
+    }
+    CHECK(failure == "");
+  }
+  std::string failure;
+  for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+    const Tensor x = random_operand(rng, random_shape(rng));
+    failure = compare(
+        exp(x), x.shape(), [&](const Dims& i) { return std::exp(at(x, i)); }, 1e-14);
+    if (!failure.empty()) failure = "exp of " + describe(x) + ": " + failure;
+  }
+  CHECK(failure == "");
+}
+
+TEST_CASE("strided layouts: binary ops broadcast operands of any layout", "[strided]") {
+  Rng rng(202);
+  const std::vector<std::pair<std::string, std::pair<Binary, Scalar2>>> ops = {
+      {"add",
+       {[](const Tensor& a, const Tensor& b) { return add(a, b); },
+        [](double a, double b) { return a + b; }}},
+      {"sub",
+       {[](const Tensor& a, const Tensor& b) { return sub(a, b); },
+        [](double a, double b) { return a - b; }}},
+      {"mul",
+       {[](const Tensor& a, const Tensor& b) { return mul(a, b); },
+        [](double a, double b) { return a * b; }}},
+      {"maximum",
+       {[](const Tensor& a, const Tensor& b) { return maximum(a, b); },
+        [](double a, double b) { return std::max(a, b); }}},
+      {"gt",
+       {[](const Tensor& a, const Tensor& b) { return gt(a, b).to(kFloat64); },
+        [](double a, double b) { return a > b ? 1.0 : 0.0; }}},
+      {"where(a < b, a, b * 2)",
+       {[](const Tensor& a, const Tensor& b) { return where(lt(a, b), a, b * 2.0); },
+        [](double a, double b) { return a < b ? a : b * 2.0; }}},
+  };
+  for (const auto& [name, op] : ops) {
+    std::string failure;
+    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+      const Dims shape = random_shape(rng);
+      const Tensor a = random_operand(rng, shape), b = random_operand(rng, shape);
+      const Dims result_shape = broadcast_shapes(a.shape(), b.shape(), "test");
+      failure = compare(op.first(a, b), result_shape,
+                        [&](const Dims& i) { return op.second(at(a, i), at(b, i)); });
+      if (!failure.empty())
+        failure = fmt::format("{}({}; {}): {}", name, describe(a), describe(b), failure);
+    }
+    CHECK(failure == "");
+  }
+}
+
+TEST_CASE("strided layouts: in-place ops and copy_ write exactly the view's elements",
+          "[strided]") {
+  Rng rng(303);
+  const std::vector<
+      std::pair<std::string, std::pair<std::function<void(Tensor&, const Tensor&)>, Scalar2>>>
+      ops = {
+          {"add_",
+           {[](Tensor& d, const Tensor& s) { d.add_(s); },
+            [](double d, double s) { return d + s; }}},
+          {"mul_",
+           {[](Tensor& d, const Tensor& s) { d.mul_(s); },
+            [](double d, double s) { return d * s; }}},
+          {"copy_",
+           {[](Tensor& d, const Tensor& s) { d.copy_(s); }, [](double, double s) { return s; }}},
+      };
+  for (const auto& [name, op] : ops) {
+    std::string failure;
+    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+      const Dims shape = random_shape(rng);
+      Layout dest = random_layout(rng, shape);  // never expanded: its elements are distinct
+      const Tensor src = random_operand(rng, shape);
+      // The base after the op: the view's elements updated, every other element as it was.
+      std::vector<double> expected = dest.base.to_vector<double>();
+      const int64_t view_start = dest.view.data_ptr<double>() - dest.base.data_ptr<double>();
+      for_each_index(shape, [&](const Dims& i) {
+        double& e = expected[static_cast<size_t>(view_start + offset_of(dest.view, i))];
+        e = op.second(e, at(src, i));
+      });
+      op.first(dest.view, src);
+      const std::vector<double> got = dest.base.to_vector<double>();
+      for (size_t k = 0; k < got.size() && failure.empty(); ++k)
+        if (got[k] != expected[k])
+          failure = fmt::format("{} into {} from {}: base element {} is {} instead of {}", name,
+                                describe(dest.view), describe(src), k, got[k], expected[k]);
+    }
+    CHECK(failure == "");
+  }
+}
+
+TEST_CASE("strided layouts: reductions over any set of dims", "[strided]") {
+  Rng rng(404);
+  enum class Kind { sum, mean, amax, amin };
+  for (const Kind kind : {Kind::sum, Kind::mean, Kind::amax, Kind::amin}) {
+    std::string failure;
+    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+      const Tensor x = random_operand(rng, random_shape(rng));
+      const Dims shape = x.shape();
+      const int n = shape.size();
+      // A random set of dims, some given as negative; none means all.
+      Dims dims;
+      std::vector<bool> reduced(static_cast<size_t>(n), false);
+      for (int d = 0; d < n; ++d) {
+        if (!one_in(rng, 2)) continue;
+        dims.push_back(one_in(rng, 2) ? d : d - n);
+        reduced[static_cast<size_t>(d)] = true;
+      }
+      if (dims.empty()) std::fill(reduced.begin(), reduced.end(), true);
+      const bool keepdim = one_in(rng, 2);
+      Dims out_shape;
+      int64_t count = 1;
+      for (int d = 0; d < n; ++d) {
+        if (!reduced[static_cast<size_t>(d)])
+          out_shape.push_back(shape[d]);
+        else if (keepdim)
+          out_shape.push_back(1);
+        if (reduced[static_cast<size_t>(d)]) count *= shape[d];
+      }
+      if (count == 0 && kind != Kind::sum) continue;  // mean: nan; amax/amin: an error
+      // The reference: every input element folded into its output element.
+      const int64_t out_numel = numel_of(out_shape);
+      std::vector<double> acc(static_cast<size_t>(out_numel), kind == Kind::amax   ? -INFINITY
+                                                              : kind == Kind::amin ? INFINITY
+                                                                                   : 0.0);
+      for_each_index(shape, [&](const Dims& i) {
+        int64_t flat = 0;
+        for (int d = 0, o = 0; d < n; ++d) {
+          if (reduced[static_cast<size_t>(d)] && !keepdim) continue;
+          flat = flat * out_shape[o] + (reduced[static_cast<size_t>(d)] ? 0 : i[d]);
+          ++o;
+        }
+        double& a = acc[static_cast<size_t>(flat)];
+        const double v = at(x, i);
+        a = kind == Kind::amax ? std::max(a, v) : kind == Kind::amin ? std::min(a, v) : a + v;
+      });
+      if (kind == Kind::mean)
+        for (double& a : acc) a /= static_cast<double>(count);
+      const Tensor result = kind == Kind::sum    ? sum(x, dims, keepdim)
+                            : kind == Kind::mean ? mean(x, dims, keepdim)
+                            : kind == Kind::amax ? amax(x, dims, keepdim)
+                                                 : amin(x, dims, keepdim);
+      const Tensor expected = tensor(acc, out_shape, kFloat64);
+      failure = compare(
+          result, out_shape, [&](const Dims& i) { return at(expected, i); },
+          kind == Kind::mean ? 1e-15 : 0.0);
+      if (!failure.empty())
+        failure = fmt::format("reduction {} over {} (keepdim {}) of {}: {}", static_cast<int>(kind),
+                              dims_str(dims), keepdim, describe(x), failure);
+    }
+    CHECK(failure == "");
+  }
+}
+
+TEST_CASE("strided layouts: matmul of any operand layouts, batched and broadcast", "[strided]") {
+  Rng rng(505);
+  std::string failure;
+  for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+    const int64_t most = one_in(rng, 20) ? 70 : 4;  // now and then past the threshold
+    const int64_t m = uniform(rng, 0, most), k = uniform(rng, 0, most), n = uniform(rng, 0, most);
+    // Batch dims: up to two of 4 elements, each operand seeing a suffix of them, some made 1.
+    const Dims batch = random_shape(rng, 2);
+    const bool a_vector = one_in(rng, 6), b_vector = one_in(rng, 6);
+    Dims a_shape = a_vector ? Dims{} : broadcastable_to(rng, batch);
+    Dims b_shape = b_vector ? Dims{} : broadcastable_to(rng, batch);
+    if (!a_vector) a_shape.push_back(m);
+    a_shape.push_back(k);
+    b_shape.push_back(k);
+    if (!b_vector) b_shape.push_back(n);
+    const Tensor a = random_layout(rng, a_shape, &a_shape).view;
+    const Tensor b = random_layout(rng, b_shape, &b_shape).view;
+    const Tensor r = matmul(a, b);
+    // The reference: out[batch..., i, j] = sum_p a[batch..., i, p] b[batch..., p, j], the batch
+    // dims broadcast, a 1-D operand's dim dropped from the result.
+    Dims a_batch(a_shape), b_batch(b_shape);
+    a_batch.pop_back();
+    b_batch.pop_back();
+    if (!a_vector) a_batch.pop_back();
+    if (!b_vector) b_batch.pop_back();
+    const Dims out_batch = broadcast_shapes(a_batch, b_batch, "test");
+    Dims out_shape = out_batch;
+    if (!a_vector) out_shape.push_back(m);
+    if (!b_vector) out_shape.push_back(n);
+    failure = compare(r, out_shape, [&](const Dims& i) {
+      const int nb = out_batch.size();
+      const int64_t row = a_vector ? 0 : i[nb], col = b_vector ? 0 : i[out_shape.size() - 1];
+      double total = 0;
+      for (int64_t p = 0; p < k; ++p) {
+        Dims ai, bi;
+        for (int d = 0; d < nb; ++d) ai.push_back(i[d]);
+        bi = ai;
+        if (!a_vector) ai.push_back(row);
+        ai.push_back(p);
+        bi.push_back(p);
+        if (!b_vector) bi.push_back(col);
+        total += at(a, ai) * at(b, bi);
+      }
+      return total;
+    });
+    if (!failure.empty())
+      failure = fmt::format("matmul({}; {}): {}", describe(a), describe(b), failure);
+  }
+  CHECK(failure == "");
+}
