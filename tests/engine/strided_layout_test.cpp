@@ -20,132 +20,17 @@
 
 #include "metagrad.hpp"
 #include "tests/support/catch.hpp"
+#include "tests/support/random_layouts.hpp"
 
 using namespace metagrad;
+using namespace metagrad::testing;
 
 namespace {
 
-using Rng = std::mt19937_64;
 constexpr int kTrials = 400;
-
-int64_t uniform(Rng& rng, int64_t lo, int64_t hi) {
-  return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-}
-
-bool one_in(Rng& rng, int n) { return uniform(rng, 1, n) == 1; }
-
-// Calls f(index) for every multi-index of `shape`, in row-major order.
-void for_each_index(const Dims& shape, const std::function<void(const Dims&)>& f) {
-  if (numel_of(shape) == 0) return;
-  Dims index(shape.size(), 0);
-  for (;;) {
-    f(index);
-    int d = shape.size() - 1;
-    for (; d >= 0; --d) {
-      if (++index[d] < shape[d]) break;
-      index[d] = 0;
-    }
-    if (d < 0) return;
-  }
-}
-
-// The offset, in elements from t's first element, of the element at `index` of a shape that t
-// broadcasts to: t's dims align with the trailing ones of the index, and a size-1 dim reads 0.
-int64_t offset_of(const Tensor& t, const Dims& index) {
-  int64_t offset = 0;
-  const int skip = index.size() - t.dim();
-  for (int d = 0; d < t.dim(); ++d)
-    if (t.size(d) != 1) offset += index[skip + d] * t.stride(d);
-  return offset;
-}
 
 // The element of a CPU float64 tensor at `index` (broadcast as offset_of), read through strides.
 double at(const Tensor& t, const Dims& index) { return t.data_ptr<double>()[offset_of(t, index)]; }
-
-std::string dims_str(const Dims& d) {
-  std::vector<int64_t> v(d.begin(), d.end());
-  return fmt::format("[{}]", fmt::join(v, ", "));
-}
-
-std::string describe(const Tensor& t) {
-  return fmt::format("shape {} strides {} offset {}", dims_str(t.shape()), dims_str(t.strides()),
-                     t.storage_offset());
-}
-
-// A view with a random layout, and the contiguous tensor whose storage it reads.
-struct Layout {
-  Tensor base;
-  Tensor view;
-};
-
-// A float64 view of `shape` over a larger base of small integers: its dims permuted in memory,
-// each stepped by 1 to 3 and started past the base's first element. With `expand_to` given (a
-// shape of the same rank), each size-1 dim may instead be expanded to that size (stride 0).
-Layout random_layout(Rng& rng, const Dims& shape, const Dims* expand_to = nullptr) {
-  const int n = shape.size();
-  std::vector<int> order(static_cast<size_t>(n));  // the dims from outermost to innermost in memory
-  std::iota(order.begin(), order.end(), 0);
-  std::shuffle(order.begin(), order.end(), rng);
-  Dims base_shape, starts, steps;
-  for (const int d : order) {
-    const int64_t step = one_in(rng, 2) ? 1 : uniform(rng, 2, 3);
-    const int64_t start = one_in(rng, 2) ? 0 : uniform(rng, 1, 2);
-    const int64_t span = shape[d] == 0 ? 0 : (shape[d] - 1) * step + 1;
-    base_shape.push_back(start + span + uniform(rng, 0, 1));
-    starts.push_back(start);
-    steps.push_back(step);
-  }
-  std::vector<double> values(static_cast<size_t>(numel_of(base_shape)));
-  for (double& v : values) v = static_cast<double>(uniform(rng, -4, 4));
-  Layout out{tensor(values, base_shape, kFloat64), Tensor()};
-  Tensor view = out.base;
-  for (int k = 0; k < n; ++k) {
-    const int64_t size = shape[order[static_cast<size_t>(k)]];
-    view =
-        view.slice(k, starts[k], starts[k] + (size == 0 ? 0 : (size - 1) * steps[k] + 1), steps[k]);
-  }
-  Dims inverse(n, 0);
-  for (int k = 0; k < n; ++k) inverse[order[static_cast<size_t>(k)]] = k;
-  view = n == 0 ? view : view.permute(inverse);
-  if (expand_to != nullptr && one_in(rng, 2)) {
-    Dims expanded = shape;
-    for (int d = 0; d < n; ++d)
-      if (shape[d] == 1 && one_in(rng, 2)) expanded[d] = (*expand_to)[d];
-    view = view.expand(expanded);
-  }
-  out.view = view;
-  return out;
-}
-
-// A random result shape: 0 to 4 dims of 1 to 4 elements, now and then an empty dim; one time in
-// 20 two or three dims of tens of thousands of elements, past the kernels' parallel threshold.
-Dims random_shape(Rng& rng, int max_dims = 4) {
-  if (max_dims >= 3 && one_in(rng, 20)) {
-    if (one_in(rng, 2)) return {uniform(rng, 150, 300), uniform(rng, 150, 300)};
-    return {uniform(rng, 2, 5), uniform(rng, 60, 120), uniform(rng, 60, 120)};
-  }
-  Dims shape;
-  const int64_t n = uniform(rng, 0, max_dims);
-  for (int64_t d = 0; d < n; ++d) shape.push_back(one_in(rng, 12) ? 0 : uniform(rng, 1, 4));
-  return shape;
-}
-
-// An operand shape that broadcasts to `shape`: some leading dims dropped, some dims made 1.
-Dims broadcastable_to(Rng& rng, const Dims& shape) {
-  Dims out;
-  const int drop = one_in(rng, 3) ? static_cast<int>(uniform(rng, 0, shape.size())) : 0;
-  for (int d = drop; d < shape.size(); ++d) out.push_back(one_in(rng, 3) ? 1 : shape[d]);
-  return out;
-}
-
-// An operand of random layout that broadcasts to `shape`.
-Tensor random_operand(Rng& rng, const Dims& shape) {
-  const Dims operand_shape = broadcastable_to(rng, shape);
-  Dims target;
-  for (int d = shape.size() - operand_shape.size(); d < shape.size(); ++d)
-    target.push_back(shape[d]);
-  return random_layout(rng, operand_shape, &target).view;
-}
 
 // Compares result (of `shape`) with expected(index) at every index; "" when all agree within
 // rel_tol, else a description of the first mismatch.

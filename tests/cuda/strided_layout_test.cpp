@@ -1,0 +1,206 @@
+// The CUDA kernels on random strided layouts (tests/support/random_layouts.hpp: steps, dims
+// permuted in memory, expanded and unit dims, empty dims, offsets, broadcasting across ranks, now
+// and then past a few thousand blocks' worth of elements) against the CPU kernels on the same views
+// of the same values, which tests/engine/strided_layout_test.cpp checks against a reference. Runs
+// on the GPU when one is visible, otherwise on the host emulation; float64 and float32, the values
+// small integers, so every result is exact but exp's and mean's.
+#include <fmt/format.h>
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/cuda/cuda_test_device.hpp"
+#include "tests/support/random_layouts.hpp"
+
+namespace {
+
+using namespace metagrad;
+using namespace metagrad::testing;
+
+constexpr int kTrials = 150;
+
+// The view of `layout` over a copy of its base converted to `dtype` on `device`: the same shape,
+// strides and offset over the same values.
+Tensor same_view(const Layout& layout, DType dtype, Device device) {
+  const Tensor base = layout.base.to(dtype).to(device).clone();
+  return make_view(base, layout.view.shape(), layout.view.strides(), layout.view.storage_offset());
+}
+
+// All the elements of the storage under `view`, as a 1-D tensor.
+Tensor whole_storage(const Tensor& view) {
+  const auto elements = static_cast<int64_t>(view.storage()->nbytes() / element_size(view.dtype()));
+  return make_view(view, {elements}, {1}, 0);
+}
+
+// A random view of shape `shape` (expanded dims allowed when `expandable`) on both devices.
+struct Pair {
+  Layout layout;
+  Tensor cpu, device;
+};
+
+Pair random_pair(Rng& rng, const Dims& shape, bool expandable, DType dtype, Device device) {
+  Pair p{random_layout(rng, shape, expandable ? &shape : nullptr), Tensor(), Tensor()};
+  p.cpu = same_view(p.layout, dtype, kCPU);
+  p.device = same_view(p.layout, dtype, device);
+  return p;
+}
+
+// An operand of random layout broadcasting to `shape`, on both devices.
+Pair random_operand_pair(Rng& rng, const Dims& shape, DType dtype, Device device) {
+  const Dims operand_shape = broadcastable_to(rng, shape);
+  Dims target;
+  for (int d = shape.size() - operand_shape.size(); d < shape.size(); ++d)
+    target.push_back(shape[d]);
+  Pair p{random_layout(rng, operand_shape, &target), Tensor(), Tensor()};
+  p.cpu = same_view(p.layout, dtype, kCPU);
+  p.device = same_view(p.layout, dtype, device);
+  return p;
+}
+
+// "" when the device result matches the CPU's within `tolerance`, else what differs, with the
+// operands' layouts.
+std::string differs(const std::string& what, const Tensor& device_result, const Tensor& cpu_result,
+                    Tolerance tolerance, const std::vector<const Pair*>& operands) {
+  const std::string diff = mismatch(device_result, cpu_result, tolerance);
+  if (diff.empty()) return {};
+  std::string layouts;
+  for (const Pair* p : operands) layouts += (layouts.empty() ? "" : "; ") + describe(p->cpu);
+  return fmt::format("{}({}): {}", what, layouts, diff);
+}
+
+using Unary = std::function<Tensor(const Tensor&)>;
+using Binary = std::function<Tensor(const Tensor&, const Tensor&)>;
+
+}  // namespace
+
+TEST_CASE("cuda strided layouts: unary and binary ops equal the CPU's", "[cuda][strided]") {
+  CudaTestDevice device;
+  Rng rng(606);
+  const std::vector<std::pair<std::string, Unary>> unary = {
+      {"neg", [](const Tensor& x) { return neg(x); }},
+      {"relu", [](const Tensor& x) { return relu(x); }},
+      {"exp", [](const Tensor& x) { return exp(x); }},
+      {"x * 3 + 1", [](const Tensor& x) { return x * 3.0 + 1.0; }},
+      {"contiguous", [](const Tensor& x) { return x.contiguous(); }},
+      {"to(other dtype)",
+       [](const Tensor& x) { return x.to(x.dtype() == kFloat64 ? kFloat32 : kFloat64); }}};
+  const std::vector<std::pair<std::string, Binary>> binary = {
+      {"add", [](const Tensor& a, const Tensor& b) { return add(a, b); }},
+      {"mul", [](const Tensor& a, const Tensor& b) { return mul(a, b); }},
+      {"maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }},
+      {"gt", [](const Tensor& a, const Tensor& b) { return gt(a, b); }},
+      {"where(a < b, a, b * 2)",
+       [](const Tensor& a, const Tensor& b) { return where(lt(a, b), a, b * 2.0); }}};
+  for (const DType dtype : {kFloat64, kFloat32}) {
+    for (const auto& [name, op] : unary) {
+      std::string failure;
+      for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+        const Pair x = random_operand_pair(rng, random_shape(rng), dtype, device.device());
+        failure = differs(name, op(x.device), op(x.cpu), tolerance_for(dtype), {&x});
+      }
+      CHECK(failure == "");
+    }
+    for (const auto& [name, op] : binary) {
+      std::string failure;
+      for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+        const Dims shape = random_shape(rng);
+        const Pair a = random_operand_pair(rng, shape, dtype, device.device());
+        const Pair b = random_operand_pair(rng, shape, dtype, device.device());
+        failure = differs(name, op(a.device, b.device), op(a.cpu, b.cpu), {}, {&a, &b});
+      }
+      CHECK(failure == "");
+    }
+  }
+}
+
+TEST_CASE("cuda strided layouts: in-place ops and copy_ write exactly the view's elements",
+          "[cuda][strided]") {
+  CudaTestDevice device;
+  Rng rng(707);
+  const std::vector<std::pair<std::string, std::function<void(Tensor&, const Tensor&)>>> ops = {
+      {"add_", [](Tensor& d, const Tensor& s) { d.add_(s); }},
+      {"mul_", [](Tensor& d, const Tensor& s) { d.mul_(s); }},
+      {"copy_", [](Tensor& d, const Tensor& s) { d.copy_(s); }},
+      {"copy_ across devices", [](Tensor& d, const Tensor& s) { d.copy_(s.to(kCPU)); }}};
+  for (const DType dtype : {kFloat64, kFloat32}) {
+    for (const auto& [name, op] : ops) {
+      std::string failure;
+      for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+        const Dims shape = random_shape(rng);
+        Pair dest = random_pair(rng, shape, false, dtype, device.device());
+        const Pair src = random_operand_pair(rng, shape, dtype, device.device());
+        op(dest.cpu, src.cpu);
+        op(dest.device, src.device);
+        // The whole bases: the elements outside the view must be untouched on both.
+        const Tensor device_base = whole_storage(dest.device), cpu_base = whole_storage(dest.cpu);
+        failure = differs(name, device_base, cpu_base, {}, {&dest, &src});
+      }
+      CHECK(failure == "");
+    }
+  }
+}
+
+TEST_CASE("cuda strided layouts: reductions over any set of dims equal the CPU's",
+          "[cuda][strided]") {
+  CudaTestDevice device;
+  Rng rng(808);
+  for (const DType dtype : {kFloat64, kFloat32}) {
+    std::string failure;
+    for (int trial = 0; trial < 4 * kTrials && failure.empty(); ++trial) {
+      const Pair x = random_operand_pair(rng, random_shape(rng), dtype, device.device());
+      const int n = x.cpu.dim();
+      Dims dims;
+      int64_t count = 1;
+      for (int d = 0; d < n; ++d) {
+        if (!one_in(rng, 2)) continue;
+        dims.push_back(one_in(rng, 2) ? d : d - n);
+        count *= x.cpu.size(d);
+      }
+      if (dims.empty()) count = x.cpu.numel();
+      const bool keepdim = one_in(rng, 2);
+      const int kind = static_cast<int>(trial % 4);
+      if (count == 0 && kind != 0) continue;  // mean: nan; amax/amin: an error
+      const auto reduce = [&](const Tensor& t) {
+        return kind == 0   ? sum(t, dims, keepdim)
+               : kind == 1 ? mean(t, dims, keepdim)
+               : kind == 2 ? amax(t, dims, keepdim)
+                           : amin(t, dims, keepdim);
+      };
+      const char* names[] = {"sum", "mean", "amax", "amin"};
+      failure = differs(
+          fmt::format("{} over [{}] keepdim {}", names[kind],
+                      fmt::join(std::vector<int64_t>(dims.begin(), dims.end()), ", "), keepdim),
+          reduce(x.device), reduce(x.cpu), kind == 1 ? tolerance_for(dtype, count) : Tolerance{},
+          {&x});
+    }
+    CHECK(failure == "");
+  }
+}
+
+TEST_CASE("cuda strided layouts: matmul of any operand layouts equals the CPU's",
+          "[cuda][strided]") {
+  CudaTestDevice device;
+  Rng rng(909);
+  for (const DType dtype : {kFloat64, kFloat32}) {
+    std::string failure;
+    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+      const int64_t most = one_in(rng, 20) ? 40 : 4;
+      const int64_t m = uniform(rng, 0, most), k = uniform(rng, 0, most), n = uniform(rng, 0, most);
+      const Dims batch = random_shape(rng, 2);
+      const bool a_vector = one_in(rng, 6), b_vector = one_in(rng, 6);
+      Dims a_shape = a_vector ? Dims{} : broadcastable_to(rng, batch);
+      Dims b_shape = b_vector ? Dims{} : broadcastable_to(rng, batch);
+      if (!a_vector) a_shape.push_back(m);
+      a_shape.push_back(k);
+      b_shape.push_back(k);
+      if (!b_vector) b_shape.push_back(n);
+      const Pair a = random_pair(rng, a_shape, true, dtype, device.device());
+      const Pair b = random_pair(rng, b_shape, true, dtype, device.device());
+      failure = differs("matmul", matmul(a.device, b.device), matmul(a.cpu, b.cpu),
+                        tolerance_for(dtype, k), {&a, &b});
+    }
+    CHECK(failure == "");
+  }
+}
