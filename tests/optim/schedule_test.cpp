@@ -1,5 +1,7 @@
 // Schedules: values at chosen counts against hand-computed ones (TorchOpt's and optax's
 // semantics), the count scale_by_schedule feeds them, and schedules as lr.
+#include <fmt/format.h>
+
 #include <cmath>
 #include <numbers>
 #include <vector>
@@ -87,6 +89,12 @@ TEST_CASE("optax schedules: cosine, warmup cosine, piecewise constant, join", "[
   CHECK_THROWS_WITH(piecewise_constant_schedule(1.0, {{2, -0.5}}), MG_CONTAINS("-0.5"));
   CHECK_THROWS_WITH(join_schedules({constant_schedule(1.0)}, {3}),
                     MG_CONTAINS("1 schedules and 1 boundaries"));
+  for (size_t empty = 0; empty < 2; ++empty) {
+    std::vector<Schedule> schedules = {constant_schedule(1.0), constant_schedule(2.0)};
+    schedules[empty] = nullptr;
+    CHECK_THROWS_WITH(join_schedules(schedules, {3}),
+                      MG_CONTAINS(fmt::format("join_schedules: schedule {} is empty", empty)));
+  }
 }
 
 TEST_CASE("scale_by_schedule feeds the count before incrementing it", "[optim][schedule]") {
