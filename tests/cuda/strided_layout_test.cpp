@@ -34,29 +34,27 @@ Tensor whole_storage(const Tensor& view) {
   return make_view(view, {elements}, {1}, 0);
 }
 
-// A random view of shape `shape` (expanded dims allowed when `expandable`) on both devices.
+// A random view on both devices: the same layout over the same values.
 struct Pair {
   Layout layout;
   Tensor cpu, device;
 };
 
-Pair random_pair(Rng& rng, const Dims& shape, bool expandable, DType dtype, Device device) {
-  Pair p{random_layout(rng, shape, expandable ? &shape : nullptr), Tensor(), Tensor()};
+Pair on_both(Layout layout, DType dtype, Device device) {
+  Pair p{std::move(layout), Tensor(), Tensor()};
   p.cpu = same_view(p.layout, dtype, kCPU);
   p.device = same_view(p.layout, dtype, device);
   return p;
 }
 
+// A random view of shape `shape` (with expanded dims when `expandable`) on both devices.
+Pair random_pair(Rng& rng, const Dims& shape, bool expandable, DType dtype, Device device) {
+  return on_both(random_layout(rng, shape, expandable ? &shape : nullptr), dtype, device);
+}
+
 // An operand of random layout broadcasting to `shape`, on both devices.
 Pair random_operand_pair(Rng& rng, const Dims& shape, DType dtype, Device device) {
-  const Dims operand_shape = broadcastable_to(rng, shape);
-  Dims target;
-  for (int d = shape.size() - operand_shape.size(); d < shape.size(); ++d)
-    target.push_back(shape[d]);
-  Pair p{random_layout(rng, operand_shape, &target), Tensor(), Tensor()};
-  p.cpu = same_view(p.layout, dtype, kCPU);
-  p.device = same_view(p.layout, dtype, device);
-  return p;
+  return on_both(random_operand_layout(rng, shape), dtype, device);
 }
 
 // "" when the device result matches the CPU's within `tolerance`, else what differs, with the

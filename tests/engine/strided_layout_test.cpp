@@ -6,7 +6,8 @@
 // threads by layout, so a mistake in any of those shows here. The values are small integers in
 // float64, so that sums and products in any order are exact and the comparisons are too (exp is
 // compared to 1e-14). Each property runs a few hundred seeded trials and reports the first failure
-// with the layouts that produced it.
+// with the layouts that produced it. Gradients are checked the same way: through every chain of
+// views back to the leaves under them.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -271,6 +272,88 @@ TEST_CASE("strided layouts: matmul of any operand layouts, batched and broadcast
     });
     if (!failure.empty())
       failure = fmt::format("matmul({}; {}): {}", describe(a), describe(b), failure);
+  }
+  CHECK(failure == "");
+}
+
+TEST_CASE("strided layouts: gradients reach the bases through any chain of views",
+          "[strided][autograd]") {
+  // loss = sum(R * f(a, b)) with a and b random views of leaves: d loss / d base accumulates
+  // R * df/da at the base element under each view element (several, for an expanded dim).
+  Rng rng(606);
+  struct Op {
+    std::string name;
+    Binary fn;
+    Scalar2 da, db;
+  };
+  const std::vector<Op> ops = {
+      {"add", [](const Tensor& a, const Tensor& b) { return add(a, b); },
+       [](double, double) { return 1.0; }, [](double, double) { return 1.0; }},
+      {"sub", [](const Tensor& a, const Tensor& b) { return sub(a, b); },
+       [](double, double) { return 1.0; }, [](double, double) { return -1.0; }},
+      {"mul", [](const Tensor& a, const Tensor& b) { return mul(a, b); },
+       [](double, double b) { return b; }, [](double a, double) { return a; }},
+      {"relu(a) * b", [](const Tensor& a, const Tensor& b) { return relu(a) * b; },
+       [](double a, double b) { return a > 0 ? b : 0.0; },
+       [](double a, double) { return a > 0 ? a : 0.0; }},
+  };
+  for (const Op& op : ops) {
+    std::string failure;
+    for (int trial = 0; trial < kTrials / 2 && failure.empty(); ++trial) {
+      const Dims shape = random_shape(rng);
+      const Layout a = random_operand_layout(rng, shape, true);
+      const Layout b = random_operand_layout(rng, shape, true);
+      const Tensor y = op.fn(a.view, b.view);
+      const Tensor r = random_layout(rng, y.shape()).view;
+      const TensorList grads = grad({(y * r).sum()}, {a.base, b.base});
+      std::vector<double> ga(static_cast<size_t>(a.base.numel()), 0.0),
+          gb(static_cast<size_t>(b.base.numel()), 0.0);
+      const int64_t a_start = a.view.data_ptr<double>() - a.base.data_ptr<double>();
+      const int64_t b_start = b.view.data_ptr<double>() - b.base.data_ptr<double>();
+      for_each_index(y.shape(), [&](const Dims& i) {
+        const double av = at(a.view, i), bv = at(b.view, i), rv = at(r, i);
+        ga[static_cast<size_t>(a_start + offset_of(a.view, i))] += rv * op.da(av, bv);
+        gb[static_cast<size_t>(b_start + offset_of(b.view, i))] += rv * op.db(av, bv);
+      });
+      if (grads[0].to_vector<double>() != ga || grads[1].to_vector<double>() != gb)
+        failure = fmt::format("{}({}; {}): the gradient of a base differs", op.name,
+                              describe(a.view), describe(b.view));
+    }
+    CHECK(failure == "");
+  }
+
+  // Reductions: d sum(x, dims) / d base spreads R back over the reduced dims.
+  std::string failure;
+  for (int trial = 0; trial < kTrials / 2 && failure.empty(); ++trial) {
+    const Layout x = random_operand_layout(rng, random_shape(rng), true);
+    const int n = x.view.dim();
+    Dims dims;
+    std::vector<bool> reduced(static_cast<size_t>(n), false);
+    for (int d = 0; d < n; ++d) {
+      if (!one_in(rng, 2)) continue;
+      dims.push_back(one_in(rng, 2) ? d : d - n);
+      reduced[static_cast<size_t>(d)] = true;
+    }
+    if (dims.empty()) std::fill(reduced.begin(), reduced.end(), true);
+    const bool keepdim = one_in(rng, 2);
+    const Tensor y = sum(x.view, dims, keepdim);
+    const Tensor r = random_layout(rng, y.shape()).view;
+    const Tensor gx = grad({(y * r).sum()}, {x.base})[0];
+    std::vector<double> expected(static_cast<size_t>(x.base.numel()), 0.0);
+    const int64_t start = x.view.data_ptr<double>() - x.base.data_ptr<double>();
+    for_each_index(x.view.shape(), [&](const Dims& i) {
+      Dims out;
+      for (int d = 0; d < n; ++d) {
+        if (!reduced[static_cast<size_t>(d)])
+          out.push_back(i[d]);
+        else if (keepdim)
+          out.push_back(0);
+      }
+      expected[static_cast<size_t>(start + offset_of(x.view, i))] += at(r, out);
+    });
+    if (gx.to_vector<double>() != expected)
+      failure = fmt::format("sum over {} (keepdim {}) of {}: the gradient of the base differs",
+                            dims_str(dims), keepdim, describe(x.view));
   }
   CHECK(failure == "");
 }

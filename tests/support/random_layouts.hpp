@@ -69,8 +69,10 @@ struct Layout {
 
 // A float64 view of `shape` over a larger base of small integers: its dims permuted in memory,
 // each stepped by 1 to 3 and started past the base's first element. With `expand_to` given (a
-// shape of the same rank), each size-1 dim may instead be expanded to that size (stride 0).
-inline Layout random_layout(Rng& rng, const Dims& shape, const Dims* expand_to = nullptr) {
+// shape of the same rank), each size-1 dim may instead be expanded to that size (stride 0). With
+// `requires_grad` the base is a leaf requiring grad, and the view is recorded from it.
+inline Layout random_layout(Rng& rng, const Dims& shape, const Dims* expand_to = nullptr,
+                            bool requires_grad = false) {
   const int n = shape.size();
   std::vector<int> order(static_cast<size_t>(n));  // the dims from outermost to innermost in memory
   std::iota(order.begin(), order.end(), 0);
@@ -87,6 +89,7 @@ inline Layout random_layout(Rng& rng, const Dims& shape, const Dims* expand_to =
   std::vector<double> values(static_cast<size_t>(numel_of(base_shape)));
   for (double& v : values) v = static_cast<double>(uniform(rng, -4, 4));
   Layout out{tensor(values, base_shape, kFloat64), Tensor()};
+  if (requires_grad) out.base.requires_grad_(true);
   Tensor view = out.base;
   for (int k = 0; k < n; ++k) {
     const int64_t size = shape[order[static_cast<size_t>(k)]];
@@ -127,13 +130,18 @@ inline Dims broadcastable_to(Rng& rng, const Dims& shape) {
   return out;
 }
 
-// An operand of random layout that broadcasts to `shape`.
-inline Tensor random_operand(Rng& rng, const Dims& shape) {
+// An operand of random layout that broadcasts to `shape`, and its base (see random_layout).
+inline Layout random_operand_layout(Rng& rng, const Dims& shape, bool requires_grad = false) {
   const Dims operand_shape = broadcastable_to(rng, shape);
   Dims target;
   for (int d = shape.size() - operand_shape.size(); d < shape.size(); ++d)
     target.push_back(shape[d]);
-  return random_layout(rng, operand_shape, &target).view;
+  return random_layout(rng, operand_shape, &target, requires_grad);
+}
+
+// An operand of random layout that broadcasts to `shape`.
+inline Tensor random_operand(Rng& rng, const Dims& shape) {
+  return random_operand_layout(rng, shape).view;
 }
 
 }  // namespace metagrad::testing
