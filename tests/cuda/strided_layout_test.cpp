@@ -21,40 +21,29 @@ using namespace metagrad::testing;
 
 constexpr int kTrials = 150;
 
-// The view of `layout` over a copy of its base converted to `dtype` on `device`: the same shape,
-// strides and offset over the same values.
-Tensor same_view(const Layout& layout, DType dtype, Device device) {
-  const Tensor base = layout.base.to(dtype).to(device).clone();
-  return make_view(base, layout.view.shape(), layout.view.strides(), layout.view.storage_offset());
+// `view`'s layout over a copy of its whole storage converted to `dtype` on `device`.
+Tensor same_view(const Tensor& view, DType dtype, Device device) {
+  const Tensor storage = whole_storage(view).to(dtype).to(device).clone();
+  return make_view(storage, view.shape(), view.strides(), view.storage_offset());
 }
 
-// All the elements of the storage under `view`, as a 1-D tensor.
-Tensor whole_storage(const Tensor& view) {
-  const auto elements = static_cast<int64_t>(view.storage()->nbytes() / element_size(view.dtype()));
-  return make_view(view, {elements}, {1}, 0);
-}
-
-// A random view on both devices: the same layout over the same values.
+// A view on both devices: the same layout over the same values.
 struct Pair {
-  Layout layout;
   Tensor cpu, device;
 };
 
-Pair on_both(Layout layout, DType dtype, Device device) {
-  Pair p{std::move(layout), Tensor(), Tensor()};
-  p.cpu = same_view(p.layout, dtype, kCPU);
-  p.device = same_view(p.layout, dtype, device);
-  return p;
+Pair on_both(const Tensor& view, DType dtype, Device device) {
+  return {same_view(view, dtype, kCPU), same_view(view, dtype, device)};
 }
 
 // A random view of shape `shape` (with expanded dims when `expandable`) on both devices.
 Pair random_pair(Rng& rng, const Dims& shape, bool expandable, DType dtype, Device device) {
-  return on_both(random_layout(rng, shape, expandable ? &shape : nullptr), dtype, device);
+  return on_both(random_layout(rng, shape, expandable ? &shape : nullptr).view, dtype, device);
 }
 
 // An operand of random layout broadcasting to `shape`, on both devices.
 Pair random_operand_pair(Rng& rng, const Dims& shape, DType dtype, Device device) {
-  return on_both(random_operand_layout(rng, shape), dtype, device);
+  return on_both(random_operand(rng, shape), dtype, device);
 }
 
 // "" when the device result matches the CPU's within `tolerance`, else what differs, with the
@@ -198,6 +187,39 @@ TEST_CASE("cuda strided layouts: matmul of any operand layouts equals the CPU's"
       const Pair b = random_pair(rng, b_shape, true, dtype, device.device());
       failure = differs("matmul", matmul(a.device, b.device), matmul(a.cpu, b.cpu),
                         tolerance_for(dtype, k), {&a, &b});
+    }
+    CHECK(failure == "");
+  }
+}
+
+TEST_CASE("cuda strided layouts: index_select, gather and scatter_add equal the CPU's",
+          "[cuda][strided]") {
+  CudaTestDevice device;
+  Rng rng(1010);
+  for (const DType dtype : {kFloat64, kFloat32}) {
+    std::string failure;
+    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+      IndexProblem p;
+      index_select_problem(rng, p);
+      const Pair x = on_both(p.x, dtype, device.device());
+      const Pair index = on_both(p.index, kInt64, device.device());
+      failure = differs(fmt::format("index_select dim {}", p.dim),
+                        index_select(x.device, p.dim, index.device),
+                        index_select(x.cpu, p.dim, index.cpu), {}, {&x, &index});
+    }
+    CHECK(failure == "");
+    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+      IndexProblem p;
+      gather_problem(rng, p);
+      const Pair x = on_both(p.x, dtype, device.device());
+      const Pair index = on_both(p.index, kInt64, device.device());
+      const Pair src = on_both(random_layout(rng, p.index.shape()).view, dtype, device.device());
+      failure = differs(fmt::format("gather dim {}", p.dim), gather(x.device, p.dim, index.device),
+                        gather(x.cpu, p.dim, index.cpu), {}, {&x, &index});
+      if (failure.empty())
+        failure = differs(fmt::format("scatter_add dim {}", p.dim),
+                          scatter_add(x.device, p.dim, index.device, src.device),
+                          scatter_add(x.cpu, p.dim, index.cpu, src.cpu), {}, {&x, &index, &src});
     }
     CHECK(failure == "");
   }

@@ -357,3 +357,74 @@ TEST_CASE("strided layouts: gradients reach the bases through any chain of views
   }
   CHECK(failure == "");
 }
+
+namespace {
+
+int64_t index_at(const Tensor& index, const Dims& i) {
+  return index.data_ptr<int64_t>()[offset_of(index, i)];
+}
+
+}  // namespace
+
+TEST_CASE("strided layouts: index_select, gather and scatter_add read and write through strides",
+          "[strided][index]") {
+  Rng rng(707);
+  std::string failure;
+  for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+    IndexProblem p;
+    index_select_problem(rng, p);
+    const Tensor r = index_select(p.x, p.dim, p.index);
+    Dims shape = p.x.shape();
+    shape[p.dim] = p.index.numel();
+    failure = compare(r, shape, [&](const Dims& i) {
+      Dims source = i;
+      source[p.dim] = index_at(p.index, {i[p.dim]});
+      return at(p.x, source);
+    });
+    if (!failure.empty())
+      failure = fmt::format("index_select({}, dim {}, {}): {}", describe(p.x), p.dim,
+                            describe(p.index), failure);
+  }
+  CHECK(failure == "");
+
+  for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+    IndexProblem p;
+    gather_problem(rng, p);
+    const Tensor r = gather(p.x, p.dim, p.index);
+    failure = compare(r, p.index.shape(), [&](const Dims& i) {
+      Dims source = i;
+      source[p.dim] = index_at(p.index, i);
+      return at(p.x, source);
+    });
+    if (!failure.empty())
+      failure = fmt::format("gather({}, dim {}, {}): {}", describe(p.x), p.dim, describe(p.index),
+                            failure);
+  }
+  CHECK(failure == "");
+
+  for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+    IndexProblem p;
+    gather_problem(rng, p);
+    const Tensor src = random_layout(rng, p.index.shape()).view;
+    const Tensor r = scatter_add(p.x, p.dim, p.index, src);
+    // The reference: the input, then every source element added at its index.
+    std::vector<double> expected(static_cast<size_t>(p.x.numel()), 0.0);
+    const Dims strides = contiguous_strides(p.x.shape());
+    const auto flat = [&](const Dims& i) {
+      int64_t f = 0;
+      for (int d = 0; d < i.size(); ++d) f += i[d] * strides[d];
+      return static_cast<size_t>(f);
+    };
+    for_each_index(p.x.shape(), [&](const Dims& i) { expected[flat(i)] = at(p.x, i); });
+    for_each_index(p.index.shape(), [&](const Dims& i) {
+      Dims target = i;
+      target[p.dim] = index_at(p.index, i);
+      expected[flat(target)] += at(src, i);
+    });
+    failure = compare(r, p.x.shape(), [&](const Dims& i) { return expected[flat(i)]; });
+    if (!failure.empty())
+      failure = fmt::format("scatter_add({}, dim {}, {}, {}): {}", describe(p.x), p.dim,
+                            describe(p.index), describe(src), failure);
+  }
+  CHECK(failure == "");
+}

@@ -109,6 +109,16 @@ inline Layout random_layout(Rng& rng, const Dims& shape, const Dims* expand_to =
   return out;
 }
 
+// An int64 view of `shape` with a random layout (never expanded) holding values in [0, high).
+inline Tensor random_index(Rng& rng, const Dims& shape, int64_t high) {
+  const Layout layout = random_layout(rng, shape);
+  std::vector<double> values(static_cast<size_t>(layout.base.numel()), 0.0);
+  if (high > 0)
+    for (double& v : values) v = static_cast<double>(uniform(rng, 0, high - 1));
+  const Tensor base = tensor(values, layout.base.shape(), kInt64);
+  return make_view(base, layout.view.shape(), layout.view.strides(), layout.view.storage_offset());
+}
+
 // A random result shape: 0 to 4 dims of 1 to 4 elements, now and then an empty dim; one time in
 // 20 two or three dims of tens of thousands of elements, past the kernels' parallel threshold.
 inline Dims random_shape(Rng& rng, int max_dims = 4) {
@@ -142,6 +152,45 @@ inline Layout random_operand_layout(Rng& rng, const Dims& shape, bool requires_g
 // An operand of random layout that broadcasts to `shape`.
 inline Tensor random_operand(Rng& rng, const Dims& shape) {
   return random_operand_layout(rng, shape).view;
+}
+
+// The problem of an index op: an input of random layout (at least 1-d, expanded dims allowed), a
+// dim and an index of random layout shaped for the op.
+struct IndexProblem {
+  Tensor x;
+  int dim = 0;
+  Tensor index;
+};
+
+// index_select's: a 1-D index of 0 to 5 entries into dim (none when the dim is empty).
+inline void index_select_problem(Rng& rng, IndexProblem& p) {
+  Dims shape = random_shape(rng);
+  if (shape.empty()) shape.push_back(uniform(rng, 1, 4));
+  p.x = random_layout(rng, shape, &shape).view;
+  p.dim = static_cast<int>(uniform(rng, 0, p.x.dim() - 1));
+  const int64_t extent = p.x.size(p.dim);
+  p.index = random_index(rng, {extent == 0 ? 0 : uniform(rng, 0, 5)}, extent);
+}
+
+// gather's and scatter_add's: an index of the input's rank, no larger than the input in the other
+// dims, with 0 to 4 entries along dim.
+inline void gather_problem(Rng& rng, IndexProblem& p) {
+  Dims shape = random_shape(rng);
+  if (shape.empty()) shape.push_back(uniform(rng, 1, 4));
+  p.x = random_layout(rng, shape, &shape).view;
+  p.dim = static_cast<int>(uniform(rng, 0, p.x.dim() - 1));
+  const int64_t extent = p.x.size(p.dim);
+  Dims index_shape;
+  for (int d = 0; d < p.x.dim(); ++d)
+    index_shape.push_back(d == p.dim ? (extent == 0 ? 0 : uniform(rng, 0, 4))
+                                     : uniform(rng, 0, p.x.size(d)));
+  p.index = random_index(rng, index_shape, extent);
+}
+
+// All the elements of the storage under `view`, from its first, as a 1-D tensor.
+inline Tensor whole_storage(const Tensor& view) {
+  const auto elements = static_cast<int64_t>(view.storage()->nbytes() / element_size(view.dtype()));
+  return make_view(view, {elements}, {1}, 0);
 }
 
 }  // namespace metagrad::testing
