@@ -57,13 +57,25 @@ std::string differs(const std::string& what, const Tensor& device_result, const 
   return fmt::format("{}({}): {}", what, layouts, diff);
 }
 
+// Runs `trial` (which returns "" or what failed) up to `trials` times for float64 and for
+// float32, stopping at the first failure of each, which it reports.
+void run_trials(int trials, const std::function<std::string(DType)>& trial) {
+  for (const DType dtype : {kFloat64, kFloat32}) {
+    std::string failure;
+    for (int t = 0; t < trials && failure.empty(); ++t) failure = trial(dtype);
+    CHECK(failure == "");
+  }
+}
+
 using Unary = std::function<Tensor(const Tensor&)>;
 using Binary = std::function<Tensor(const Tensor&, const Tensor&)>;
+using InPlace = std::function<void(Tensor&, const Tensor&)>;
 
 }  // namespace
 
 TEST_CASE("cuda strided layouts: unary and binary ops equal the CPU's", "[cuda][strided]") {
   CudaTestDevice device;
+  const Device gpu = device.device();
   Rng rng(606);
   const std::vector<std::pair<std::string, Unary>> unary = {
       {"neg", [](const Tensor& x) { return neg(x); }},
@@ -80,52 +92,42 @@ TEST_CASE("cuda strided layouts: unary and binary ops equal the CPU's", "[cuda][
       {"gt", [](const Tensor& a, const Tensor& b) { return gt(a, b); }},
       {"where(a < b, a, b * 2)",
        [](const Tensor& a, const Tensor& b) { return where(lt(a, b), a, b * 2.0); }}};
-  for (const DType dtype : {kFloat64, kFloat32}) {
-    for (const auto& [name, op] : unary) {
-      std::string failure;
-      for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
-        const Pair x = random_operand_pair(rng, random_shape(rng), dtype, device.device());
-        failure = differs(name, op(x.device), op(x.cpu), tolerance_for(dtype), {&x});
-      }
-      CHECK(failure == "");
-    }
-    for (const auto& [name, op] : binary) {
-      std::string failure;
-      for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
-        const Dims shape = random_shape(rng);
-        const Pair a = random_operand_pair(rng, shape, dtype, device.device());
-        const Pair b = random_operand_pair(rng, shape, dtype, device.device());
-        failure = differs(name, op(a.device, b.device), op(a.cpu, b.cpu), {}, {&a, &b});
-      }
-      CHECK(failure == "");
-    }
+  for (const auto& [name, op] : unary) {
+    run_trials(kTrials, [&](DType dtype) {
+      const Pair x = random_operand_pair(rng, random_shape(rng), dtype, gpu);
+      return differs(name, op(x.device), op(x.cpu), tolerance_for(dtype), {&x});
+    });
+  }
+  for (const auto& [name, op] : binary) {
+    run_trials(kTrials, [&](DType dtype) {
+      const Dims shape = random_shape(rng);
+      const Pair a = random_operand_pair(rng, shape, dtype, gpu);
+      const Pair b = random_operand_pair(rng, shape, dtype, gpu);
+      return differs(name, op(a.device, b.device), op(a.cpu, b.cpu), {}, {&a, &b});
+    });
   }
 }
 
 TEST_CASE("cuda strided layouts: in-place ops and copy_ write exactly the view's elements",
           "[cuda][strided]") {
   CudaTestDevice device;
+  const Device gpu = device.device();
   Rng rng(707);
-  const std::vector<std::pair<std::string, std::function<void(Tensor&, const Tensor&)>>> ops = {
+  const std::vector<std::pair<std::string, InPlace>> ops = {
       {"add_", [](Tensor& d, const Tensor& s) { d.add_(s); }},
       {"mul_", [](Tensor& d, const Tensor& s) { d.mul_(s); }},
       {"copy_", [](Tensor& d, const Tensor& s) { d.copy_(s); }},
       {"copy_ across devices", [](Tensor& d, const Tensor& s) { d.copy_(s.to(kCPU)); }}};
-  for (const DType dtype : {kFloat64, kFloat32}) {
-    for (const auto& [name, op] : ops) {
-      std::string failure;
-      for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
-        const Dims shape = random_shape(rng);
-        Pair dest = random_pair(rng, shape, false, dtype, device.device());
-        const Pair src = random_operand_pair(rng, shape, dtype, device.device());
-        op(dest.cpu, src.cpu);
-        op(dest.device, src.device);
-        // The whole bases: the elements outside the view must be untouched on both.
-        const Tensor device_base = whole_storage(dest.device), cpu_base = whole_storage(dest.cpu);
-        failure = differs(name, device_base, cpu_base, {}, {&dest, &src});
-      }
-      CHECK(failure == "");
-    }
+  for (const auto& [name, op] : ops) {
+    run_trials(kTrials, [&](DType dtype) {
+      const Dims shape = random_shape(rng);
+      Pair dest = random_pair(rng, shape, false, dtype, gpu);
+      const Pair src = random_operand_pair(rng, shape, dtype, gpu);
+      op(dest.cpu, src.cpu);
+      op(dest.device, src.device);
+      // The whole storages: the elements outside the view must be untouched on both.
+      return differs(name, whole_storage(dest.device), whole_storage(dest.cpu), {}, {&dest, &src});
+    });
   }
 }
 
@@ -133,94 +135,61 @@ TEST_CASE("cuda strided layouts: reductions over any set of dims equal the CPU's
           "[cuda][strided]") {
   CudaTestDevice device;
   Rng rng(808);
-  for (const DType dtype : {kFloat64, kFloat32}) {
-    std::string failure;
-    for (int trial = 0; trial < 4 * kTrials && failure.empty(); ++trial) {
-      const Pair x = random_operand_pair(rng, random_shape(rng), dtype, device.device());
-      const int n = x.cpu.dim();
-      Dims dims;
-      int64_t count = 1;
-      for (int d = 0; d < n; ++d) {
-        if (!one_in(rng, 2)) continue;
-        dims.push_back(one_in(rng, 2) ? d : d - n);
-        count *= x.cpu.size(d);
-      }
-      if (dims.empty()) count = x.cpu.numel();
-      const bool keepdim = one_in(rng, 2);
-      const int kind = static_cast<int>(trial % 4);
-      if (count == 0 && kind != 0) continue;  // mean: nan; amax/amin: an error
-      const auto reduce = [&](const Tensor& t) {
-        return kind == 0   ? sum(t, dims, keepdim)
-               : kind == 1 ? mean(t, dims, keepdim)
-               : kind == 2 ? amax(t, dims, keepdim)
-                           : amin(t, dims, keepdim);
-      };
-      const char* names[] = {"sum", "mean", "amax", "amin"};
-      failure = differs(
-          fmt::format("{} over [{}] keepdim {}", names[kind],
-                      fmt::join(std::vector<int64_t>(dims.begin(), dims.end()), ", "), keepdim),
-          reduce(x.device), reduce(x.cpu), kind == 1 ? tolerance_for(dtype, count) : Tolerance{},
-          {&x});
-    }
-    CHECK(failure == "");
-  }
+  const char* const names[] = {"sum", "mean", "amax", "amin"};
+  run_trials(4 * kTrials, [&](DType dtype) -> std::string {
+    const Pair x = random_operand_pair(rng, random_shape(rng), dtype, device.device());
+    const ReductionDims r = random_reduction_dims(rng, x.cpu.dim());
+    const int64_t count = r.count(x.cpu.shape());
+    const int kind = static_cast<int>(uniform(rng, 0, 3));
+    if (count == 0 && kind != 0) return {};  // mean: nan; amax/amin: an error
+    const auto reduce = [&](const Tensor& t) {
+      return kind == 0   ? sum(t, r.dims, r.keepdim)
+             : kind == 1 ? mean(t, r.dims, r.keepdim)
+             : kind == 2 ? amax(t, r.dims, r.keepdim)
+                         : amin(t, r.dims, r.keepdim);
+    };
+    return differs(fmt::format("{} over {} keepdim {}", names[kind], dims_str(r.dims), r.keepdim),
+                   reduce(x.device), reduce(x.cpu),
+                   kind == 1 ? tolerance_for(dtype, count) : Tolerance{}, {&x});
+  });
 }
 
 TEST_CASE("cuda strided layouts: matmul of any operand layouts equals the CPU's",
           "[cuda][strided]") {
   CudaTestDevice device;
   Rng rng(909);
-  for (const DType dtype : {kFloat64, kFloat32}) {
-    std::string failure;
-    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
-      const int64_t most = one_in(rng, 20) ? 40 : 4;
-      const int64_t m = uniform(rng, 0, most), k = uniform(rng, 0, most), n = uniform(rng, 0, most);
-      const Dims batch = random_shape(rng, 2);
-      const bool a_vector = one_in(rng, 6), b_vector = one_in(rng, 6);
-      Dims a_shape = a_vector ? Dims{} : broadcastable_to(rng, batch);
-      Dims b_shape = b_vector ? Dims{} : broadcastable_to(rng, batch);
-      if (!a_vector) a_shape.push_back(m);
-      a_shape.push_back(k);
-      b_shape.push_back(k);
-      if (!b_vector) b_shape.push_back(n);
-      const Pair a = random_pair(rng, a_shape, true, dtype, device.device());
-      const Pair b = random_pair(rng, b_shape, true, dtype, device.device());
-      failure = differs("matmul", matmul(a.device, b.device), matmul(a.cpu, b.cpu),
-                        tolerance_for(dtype, k), {&a, &b});
-    }
-    CHECK(failure == "");
-  }
+  run_trials(kTrials, [&](DType dtype) {
+    const MatmulProblem p = random_matmul_problem(rng, 40);
+    const Pair a = on_both(p.a, dtype, device.device()), b = on_both(p.b, dtype, device.device());
+    return differs("matmul", matmul(a.device, b.device), matmul(a.cpu, b.cpu),
+                   tolerance_for(dtype, p.k), {&a, &b});
+  });
 }
 
 TEST_CASE("cuda strided layouts: index_select, gather and scatter_add equal the CPU's",
           "[cuda][strided]") {
   CudaTestDevice device;
+  const Device gpu = device.device();
   Rng rng(1010);
-  for (const DType dtype : {kFloat64, kFloat32}) {
-    std::string failure;
-    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
-      IndexProblem p;
-      index_select_problem(rng, p);
-      const Pair x = on_both(p.x, dtype, device.device());
-      const Pair index = on_both(p.index, kInt64, device.device());
-      failure = differs(fmt::format("index_select dim {}", p.dim),
-                        index_select(x.device, p.dim, index.device),
-                        index_select(x.cpu, p.dim, index.cpu), {}, {&x, &index});
-    }
-    CHECK(failure == "");
-    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
-      IndexProblem p;
-      gather_problem(rng, p);
-      const Pair x = on_both(p.x, dtype, device.device());
-      const Pair index = on_both(p.index, kInt64, device.device());
-      const Pair src = on_both(random_layout(rng, p.index.shape()).view, dtype, device.device());
-      failure = differs(fmt::format("gather dim {}", p.dim), gather(x.device, p.dim, index.device),
-                        gather(x.cpu, p.dim, index.cpu), {}, {&x, &index});
-      if (failure.empty())
-        failure = differs(fmt::format("scatter_add dim {}", p.dim),
-                          scatter_add(x.device, p.dim, index.device, src.device),
-                          scatter_add(x.cpu, p.dim, index.cpu, src.cpu), {}, {&x, &index, &src});
-    }
-    CHECK(failure == "");
-  }
+  run_trials(kTrials, [&](DType dtype) {
+    IndexProblem p;
+    index_select_problem(rng, p);
+    const Pair x = on_both(p.x, dtype, gpu), index = on_both(p.index, kInt64, gpu);
+    return differs(fmt::format("index_select dim {}", p.dim),
+                   index_select(x.device, p.dim, index.device),
+                   index_select(x.cpu, p.dim, index.cpu), {}, {&x, &index});
+  });
+  run_trials(kTrials, [&](DType dtype) {
+    IndexProblem p;
+    gather_problem(rng, p);
+    const Pair x = on_both(p.x, dtype, gpu), index = on_both(p.index, kInt64, gpu);
+    const Pair src = on_both(random_layout(rng, p.index.shape()).view, dtype, gpu);
+    const std::string failure =
+        differs(fmt::format("gather dim {}", p.dim), gather(x.device, p.dim, index.device),
+                gather(x.cpu, p.dim, index.cpu), {}, {&x, &index});
+    if (!failure.empty()) return failure;
+    return differs(fmt::format("scatter_add dim {}", p.dim),
+                   scatter_add(x.device, p.dim, index.device, src.device),
+                   scatter_add(x.cpu, p.dim, index.cpu, src.cpu), {}, {&x, &index, &src});
+  });
 }

@@ -16,6 +16,7 @@
 #include <functional>
 #include <numeric>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ std::string compare(const Tensor& result, const Dims& shape,
   });
   return failure;
 }
+
+// The first `n` entries of `dims`.
+Dims leading(const Dims& dims, int n) { return Dims(std::span<const int64_t>(dims.data(), n)); }
 
 using Binary = std::function<Tensor(const Tensor&, const Tensor&)>;
 using Scalar2 = std::function<double(double, double)>;
@@ -169,57 +173,37 @@ TEST_CASE("strided layouts: reductions over any set of dims", "[strided]") {
     std::string failure;
     for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
       const Tensor x = random_operand(rng, random_shape(rng));
-      const Dims shape = x.shape();
-      const int n = shape.size();
-      // A random set of dims, some given as negative; none means all.
-      Dims dims;
-      std::vector<bool> reduced(static_cast<size_t>(n), false);
-      for (int d = 0; d < n; ++d) {
-        if (!one_in(rng, 2)) continue;
-        dims.push_back(one_in(rng, 2) ? d : d - n);
-        reduced[static_cast<size_t>(d)] = true;
-      }
-      if (dims.empty()) std::fill(reduced.begin(), reduced.end(), true);
-      const bool keepdim = one_in(rng, 2);
-      Dims out_shape;
-      int64_t count = 1;
-      for (int d = 0; d < n; ++d) {
-        if (!reduced[static_cast<size_t>(d)])
-          out_shape.push_back(shape[d]);
-        else if (keepdim)
-          out_shape.push_back(1);
-        if (reduced[static_cast<size_t>(d)]) count *= shape[d];
-      }
+      const ReductionDims r = random_reduction_dims(rng, x.dim());
+      const int64_t count = r.count(x.shape());
       if (count == 0 && kind != Kind::sum) continue;  // mean: nan; amax/amin: an error
       // The reference: every input element folded into its output element.
-      const int64_t out_numel = numel_of(out_shape);
-      std::vector<double> acc(static_cast<size_t>(out_numel), kind == Kind::amax   ? -INFINITY
-                                                              : kind == Kind::amin ? INFINITY
-                                                                                   : 0.0);
-      for_each_index(shape, [&](const Dims& i) {
+      const Dims out_shape = r.output_shape(x.shape());
+      const Dims out_strides = contiguous_strides(out_shape);
+      std::vector<double> acc(static_cast<size_t>(numel_of(out_shape)),
+                              kind == Kind::amax   ? -INFINITY
+                              : kind == Kind::amin ? INFINITY
+                                                   : 0.0);
+      for_each_index(x.shape(), [&](const Dims& i) {
+        const Dims o = r.output_index(i);
         int64_t flat = 0;
-        for (int d = 0, o = 0; d < n; ++d) {
-          if (reduced[static_cast<size_t>(d)] && !keepdim) continue;
-          flat = flat * out_shape[o] + (reduced[static_cast<size_t>(d)] ? 0 : i[d]);
-          ++o;
-        }
+        for (int d = 0; d < o.size(); ++d) flat += o[d] * out_strides[d];
         double& a = acc[static_cast<size_t>(flat)];
         const double v = at(x, i);
         a = kind == Kind::amax ? std::max(a, v) : kind == Kind::amin ? std::min(a, v) : a + v;
       });
       if (kind == Kind::mean)
         for (double& a : acc) a /= static_cast<double>(count);
-      const Tensor result = kind == Kind::sum    ? sum(x, dims, keepdim)
-                            : kind == Kind::mean ? mean(x, dims, keepdim)
-                            : kind == Kind::amax ? amax(x, dims, keepdim)
-                                                 : amin(x, dims, keepdim);
+      const Tensor result = kind == Kind::sum    ? sum(x, r.dims, r.keepdim)
+                            : kind == Kind::mean ? mean(x, r.dims, r.keepdim)
+                            : kind == Kind::amax ? amax(x, r.dims, r.keepdim)
+                                                 : amin(x, r.dims, r.keepdim);
       const Tensor expected = tensor(acc, out_shape, kFloat64);
       failure = compare(
           result, out_shape, [&](const Dims& i) { return at(expected, i); },
           kind == Kind::mean ? 1e-15 : 0.0);
       if (!failure.empty())
         failure = fmt::format("reduction {} over {} (keepdim {}) of {}: {}", static_cast<int>(kind),
-                              dims_str(dims), keepdim, describe(x), failure);
+                              dims_str(r.dims), r.keepdim, describe(x), failure);
     }
     CHECK(failure == "");
   }
@@ -229,49 +213,32 @@ TEST_CASE("strided layouts: matmul of any operand layouts, batched and broadcast
   Rng rng(505);
   std::string failure;
   for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
-    const int64_t most = one_in(rng, 20) ? 70 : 4;  // now and then past the threshold
-    const int64_t m = uniform(rng, 0, most), k = uniform(rng, 0, most), n = uniform(rng, 0, most);
-    // Batch dims: up to two of 4 elements, each operand seeing a suffix of them, some made 1.
-    const Dims batch = random_shape(rng, 2);
-    const bool a_vector = one_in(rng, 6), b_vector = one_in(rng, 6);
-    Dims a_shape = a_vector ? Dims{} : broadcastable_to(rng, batch);
-    Dims b_shape = b_vector ? Dims{} : broadcastable_to(rng, batch);
-    if (!a_vector) a_shape.push_back(m);
-    a_shape.push_back(k);
-    b_shape.push_back(k);
-    if (!b_vector) b_shape.push_back(n);
-    const Tensor a = random_layout(rng, a_shape, &a_shape).view;
-    const Tensor b = random_layout(rng, b_shape, &b_shape).view;
-    const Tensor r = matmul(a, b);
-    // The reference: out[batch..., i, j] = sum_p a[batch..., i, p] b[batch..., p, j], the batch
+    const MatmulProblem p = random_matmul_problem(rng, 70);  // 70: past the parallel threshold
+    const Tensor r = matmul(p.a, p.b);
+    // The reference: out[batch..., i, j] = sum_q a[batch..., i, q] b[batch..., q, j], the batch
     // dims broadcast, a 1-D operand's dim dropped from the result.
-    Dims a_batch(a_shape), b_batch(b_shape);
-    a_batch.pop_back();
-    b_batch.pop_back();
-    if (!a_vector) a_batch.pop_back();
-    if (!b_vector) b_batch.pop_back();
+    const Dims a_batch = leading(p.a.shape(), p.a.dim() - (p.a_vector ? 1 : 2));
+    const Dims b_batch = leading(p.b.shape(), p.b.dim() - (p.b_vector ? 1 : 2));
     const Dims out_batch = broadcast_shapes(a_batch, b_batch, "test");
     Dims out_shape = out_batch;
-    if (!a_vector) out_shape.push_back(m);
-    if (!b_vector) out_shape.push_back(n);
+    if (!p.a_vector) out_shape.push_back(p.a.size(-2));
+    if (!p.b_vector) out_shape.push_back(p.b.size(-1));
     failure = compare(r, out_shape, [&](const Dims& i) {
       const int nb = out_batch.size();
-      const int64_t row = a_vector ? 0 : i[nb], col = b_vector ? 0 : i[out_shape.size() - 1];
+      const int64_t row = p.a_vector ? 0 : i[nb], col = p.b_vector ? 0 : i[out_shape.size() - 1];
       double total = 0;
-      for (int64_t p = 0; p < k; ++p) {
-        Dims ai, bi;
-        for (int d = 0; d < nb; ++d) ai.push_back(i[d]);
-        bi = ai;
-        if (!a_vector) ai.push_back(row);
-        ai.push_back(p);
-        bi.push_back(p);
-        if (!b_vector) bi.push_back(col);
-        total += at(a, ai) * at(b, bi);
+      for (int64_t q = 0; q < p.k; ++q) {
+        Dims ai = leading(i, nb), bi = ai;
+        if (!p.a_vector) ai.push_back(row);
+        ai.push_back(q);
+        bi.push_back(q);
+        if (!p.b_vector) bi.push_back(col);
+        total += at(p.a, ai) * at(p.b, bi);
       }
       return total;
     });
     if (!failure.empty())
-      failure = fmt::format("matmul({}; {}): {}", describe(a), describe(b), failure);
+      failure = fmt::format("matmul({}; {}): {}", describe(p.a), describe(p.b), failure);
   }
   CHECK(failure == "");
 }
@@ -326,34 +293,19 @@ TEST_CASE("strided layouts: gradients reach the bases through any chain of views
   std::string failure;
   for (int trial = 0; trial < kTrials / 2 && failure.empty(); ++trial) {
     const Layout x = random_operand_layout(rng, random_shape(rng), true);
-    const int n = x.view.dim();
-    Dims dims;
-    std::vector<bool> reduced(static_cast<size_t>(n), false);
-    for (int d = 0; d < n; ++d) {
-      if (!one_in(rng, 2)) continue;
-      dims.push_back(one_in(rng, 2) ? d : d - n);
-      reduced[static_cast<size_t>(d)] = true;
-    }
-    if (dims.empty()) std::fill(reduced.begin(), reduced.end(), true);
-    const bool keepdim = one_in(rng, 2);
-    const Tensor y = sum(x.view, dims, keepdim);
+    const ReductionDims reduction = random_reduction_dims(rng, x.view.dim());
+    const Tensor y = sum(x.view, reduction.dims, reduction.keepdim);
     const Tensor r = random_layout(rng, y.shape()).view;
     const Tensor gx = grad({(y * r).sum()}, {x.base})[0];
     std::vector<double> expected(static_cast<size_t>(x.base.numel()), 0.0);
     const int64_t start = x.view.data_ptr<double>() - x.base.data_ptr<double>();
     for_each_index(x.view.shape(), [&](const Dims& i) {
-      Dims out;
-      for (int d = 0; d < n; ++d) {
-        if (!reduced[static_cast<size_t>(d)])
-          out.push_back(i[d]);
-        else if (keepdim)
-          out.push_back(0);
-      }
-      expected[static_cast<size_t>(start + offset_of(x.view, i))] += at(r, out);
+      expected[static_cast<size_t>(start + offset_of(x.view, i))] +=
+          at(r, reduction.output_index(i));
     });
     if (gx.to_vector<double>() != expected)
       failure = fmt::format("sum over {} (keepdim {}) of {}: the gradient of the base differs",
-                            dims_str(dims), keepdim, describe(x.view));
+                            dims_str(reduction.dims), reduction.keepdim, describe(x.view));
   }
   CHECK(failure == "");
 }

@@ -162,29 +162,103 @@ struct IndexProblem {
   Tensor index;
 };
 
-// index_select's: a 1-D index of 0 to 5 entries into dim (none when the dim is empty).
-inline void index_select_problem(Rng& rng, IndexProblem& p) {
+// A random input of at least 1 dim for an index op, and a dim of it; returns the dim's size.
+inline int64_t random_indexed_input(Rng& rng, IndexProblem& p) {
   Dims shape = random_shape(rng);
   if (shape.empty()) shape.push_back(uniform(rng, 1, 4));
   p.x = random_layout(rng, shape, &shape).view;
   p.dim = static_cast<int>(uniform(rng, 0, p.x.dim() - 1));
-  const int64_t extent = p.x.size(p.dim);
+  return p.x.size(p.dim);
+}
+
+// index_select's: a 1-D index of 0 to 5 entries into dim (none when the dim is empty).
+inline void index_select_problem(Rng& rng, IndexProblem& p) {
+  const int64_t extent = random_indexed_input(rng, p);
   p.index = random_index(rng, {extent == 0 ? 0 : uniform(rng, 0, 5)}, extent);
 }
 
 // gather's and scatter_add's: an index of the input's rank, no larger than the input in the other
 // dims, with 0 to 4 entries along dim.
 inline void gather_problem(Rng& rng, IndexProblem& p) {
-  Dims shape = random_shape(rng);
-  if (shape.empty()) shape.push_back(uniform(rng, 1, 4));
-  p.x = random_layout(rng, shape, &shape).view;
-  p.dim = static_cast<int>(uniform(rng, 0, p.x.dim() - 1));
-  const int64_t extent = p.x.size(p.dim);
+  const int64_t extent = random_indexed_input(rng, p);
   Dims index_shape;
   for (int d = 0; d < p.x.dim(); ++d)
     index_shape.push_back(d == p.dim ? (extent == 0 ? 0 : uniform(rng, 0, 4))
                                      : uniform(rng, 0, p.x.size(d)));
   p.index = random_index(rng, index_shape, extent);
+}
+
+// The dims of a reduction: a random subset of an input's dims, some given as negative (an empty
+// list reduces them all), and keepdim.
+struct ReductionDims {
+  Dims dims;                  // as the op takes them
+  std::vector<bool> reduced;  // per input dim
+  bool keepdim = false;
+
+  // The result's shape for an input of `shape`.
+  Dims output_shape(const Dims& shape) const { return output(shape, 1); }
+  // The result's element that the input element at `index` is reduced into.
+  Dims output_index(const Dims& index) const { return output(index, 0); }
+  // The number of input elements reduced into each result element.
+  int64_t count(const Dims& shape) const {
+    int64_t n = 1;
+    for (int d = 0; d < shape.size(); ++d)
+      if (reduced[static_cast<size_t>(d)]) n *= shape[d];
+    return n;
+  }
+
+ private:
+  // `dims` with each reduced one dropped, or replaced by `reduced_value` under keepdim.
+  Dims output(const Dims& dims_in, int64_t reduced_value) const {
+    Dims out;
+    for (int d = 0; d < dims_in.size(); ++d) {
+      if (!reduced[static_cast<size_t>(d)])
+        out.push_back(dims_in[d]);
+      else if (keepdim)
+        out.push_back(reduced_value);
+    }
+    return out;
+  }
+};
+
+inline ReductionDims random_reduction_dims(Rng& rng, int ndim) {
+  ReductionDims r;
+  r.reduced.assign(static_cast<size_t>(ndim), false);
+  for (int d = 0; d < ndim; ++d) {
+    if (!one_in(rng, 2)) continue;
+    r.dims.push_back(one_in(rng, 2) ? d : d - ndim);
+    r.reduced[static_cast<size_t>(d)] = true;
+  }
+  if (r.dims.empty()) std::fill(r.reduced.begin(), r.reduced.end(), true);
+  r.keepdim = one_in(rng, 2);
+  return r;
+}
+
+// matmul's operands: batch dims (up to two) broadcast between them, then M x K and K x N with M, K
+// and N up to 4 (one time in 20 up to `large`); one time in 6 either operand is a 1-D vector.
+struct MatmulProblem {
+  Tensor a, b;
+  int64_t k = 0;
+  bool a_vector = false, b_vector = false;
+};
+
+inline MatmulProblem random_matmul_problem(Rng& rng, int64_t large) {
+  MatmulProblem p;
+  const int64_t most = one_in(rng, 20) ? large : 4;
+  const int64_t m = uniform(rng, 0, most), n = uniform(rng, 0, most);
+  p.k = uniform(rng, 0, most);
+  const Dims batch = random_shape(rng, 2);
+  p.a_vector = one_in(rng, 6);
+  p.b_vector = one_in(rng, 6);
+  Dims a_shape = p.a_vector ? Dims{} : broadcastable_to(rng, batch);
+  Dims b_shape = p.b_vector ? Dims{} : broadcastable_to(rng, batch);
+  if (!p.a_vector) a_shape.push_back(m);
+  a_shape.push_back(p.k);
+  b_shape.push_back(p.k);
+  if (!p.b_vector) b_shape.push_back(n);
+  p.a = random_layout(rng, a_shape, &a_shape).view;
+  p.b = random_layout(rng, b_shape, &b_shape).view;
+  return p;
 }
 
 // All the elements of the storage under `view`, from its first, as a 1-D tensor.
