@@ -24,6 +24,9 @@ struct OpCase {
   int64_t reduction = 1;
   /// Whether backward and double backward are compared (at least one input requires grad).
   bool differentiable = true;
+  /// Whether the op takes inputs of any layout (layout_invariance_test.cpp); false for view(),
+  /// which rejects strides it cannot view as the new shape, as PyTorch's does.
+  bool any_layout = true;
 };
 
 /// Elementwise unary and binary ops, comparisons, where, clamp, pow (op_cases_math.cpp).

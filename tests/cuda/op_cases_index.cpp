@@ -32,7 +32,8 @@ std::vector<OpCase> shape_and_index_cases() {
        [](const TensorList& x) {
          return TensorList{x[0].reshape({6, -1}), x[0].view({4, 6}), x[0].flatten(1),
                            x[0].transpose(0, 2).reshape({-1}), flatten(x[0].permute({1, 0, 2}))};
-       }},
+       },
+       1, true, false},
       {"squeeze, unsqueeze", one({2, 1, 3, 1}),
        [](const TensorList& x) {
          return TensorList{squeeze(x[0]), squeeze(x[0], 1), squeeze(x[0], 0), unsqueeze(x[0], 0),

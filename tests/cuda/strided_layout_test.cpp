@@ -21,19 +21,13 @@ using namespace metagrad::testing;
 
 constexpr int kTrials = 150;
 
-// `view`'s layout over a copy of its whole storage converted to `dtype` on `device`.
-Tensor same_view(const Tensor& view, DType dtype, Device device) {
-  const Tensor storage = whole_storage(view).to(dtype).to(device).clone();
-  return make_view(storage, view.shape(), view.strides(), view.storage_offset());
-}
-
 // A view on both devices: the same layout over the same values.
 struct Pair {
   Tensor cpu, device;
 };
 
 Pair on_both(const Tensor& view, DType dtype, Device device) {
-  return {same_view(view, dtype, kCPU), same_view(view, dtype, device)};
+  return {converted_view(view, dtype, kCPU), converted_view(view, dtype, device)};
 }
 
 // A random view of shape `shape` (with expanded dims when `expandable`) on both devices.

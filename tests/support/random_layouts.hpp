@@ -267,4 +267,11 @@ inline Tensor whole_storage(const Tensor& view) {
   return make_view(view, {elements}, {1}, 0);
 }
 
+// `view`'s layout over a copy of its whole storage converted to `dtype` on `device`: the same
+// shape, strides and offset over the same values.
+inline Tensor converted_view(const Tensor& view, DType dtype, Device device) {
+  const Tensor storage = whole_storage(view).to(dtype).to(device).clone();
+  return make_view(storage, view.shape(), view.strides(), view.storage_offset());
+}
+
 }  // namespace metagrad::testing
