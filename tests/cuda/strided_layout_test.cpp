@@ -86,13 +86,18 @@ TEST_CASE("cuda strided layouts: unary and binary ops equal the CPU's", "[cuda][
       {"gt", [](const Tensor& a, const Tensor& b) { return gt(a, b); }},
       {"where(a < b, a, b * 2)",
        [](const Tensor& a, const Tensor& b) { return where(lt(a, b), a, b * 2.0); }}};
-  for (const auto& [name, op] : unary) {
+  for (const auto& entry : unary) {
+    // Named, not structured bindings: clang before 16 cannot capture those in lambdas.
+    const std::string& name = entry.first;
+    const auto& op = entry.second;
     run_trials(kTrials, [&](DType dtype) {
       const Pair x = random_operand_pair(rng, random_shape(rng), dtype, gpu);
       return differs(name, op(x.device), op(x.cpu), tolerance_for(dtype), {&x});
     });
   }
-  for (const auto& [name, op] : binary) {
+  for (const auto& entry : binary) {
+    const std::string& name = entry.first;
+    const auto& op = entry.second;
     run_trials(kTrials, [&](DType dtype) {
       const Dims shape = random_shape(rng);
       const Pair a = random_operand_pair(rng, shape, dtype, gpu);
@@ -112,7 +117,9 @@ TEST_CASE("cuda strided layouts: in-place ops and copy_ write exactly the view's
       {"mul_", [](Tensor& d, const Tensor& s) { d.mul_(s); }},
       {"copy_", [](Tensor& d, const Tensor& s) { d.copy_(s); }},
       {"copy_ across devices", [](Tensor& d, const Tensor& s) { d.copy_(s.to(kCPU)); }}};
-  for (const auto& [name, op] : ops) {
+  for (const auto& entry : ops) {
+    const std::string& name = entry.first;
+    const auto& op = entry.second;
     run_trials(kTrials, [&](DType dtype) {
       const Dims shape = random_shape(rng);
       Pair dest = random_pair(rng, shape, false, dtype, gpu);

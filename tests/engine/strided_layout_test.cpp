@@ -71,7 +71,10 @@ TEST_CASE("strided layouts: unary ops read every element through its strides", "
           {"contiguous",
            {[](const Tensor& x) { return x.contiguous(); }, [](double v) { return v; }}},
       };
-  for (const auto& [name, op] : ops) {
+  for (const auto& entry : ops) {
+    // Named, not structured bindings: clang before 16 cannot capture those in lambdas.
+    const std::string& name = entry.first;
+    const auto& op = entry.second;
     std::string failure;
     for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
       const Tensor x = random_operand(rng, random_shape(rng));
@@ -112,7 +115,9 @@ TEST_CASE("strided layouts: binary ops broadcast operands of any layout", "[stri
        {[](const Tensor& a, const Tensor& b) { return where(lt(a, b), a, b * 2.0); },
         [](double a, double b) { return a < b ? a : b * 2.0; }}},
   };
-  for (const auto& [name, op] : ops) {
+  for (const auto& entry : ops) {
+    const std::string& name = entry.first;
+    const auto& op = entry.second;
     std::string failure;
     for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
       const Dims shape = random_shape(rng);
@@ -142,7 +147,9 @@ TEST_CASE("strided layouts: in-place ops and copy_ write exactly the view's elem
           {"copy_",
            {[](Tensor& d, const Tensor& s) { d.copy_(s); }, [](double, double s) { return s; }}},
       };
-  for (const auto& [name, op] : ops) {
+  for (const auto& entry : ops) {
+    const std::string& name = entry.first;
+    const auto& op = entry.second;
     std::string failure;
     for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
       const Dims shape = random_shape(rng);
