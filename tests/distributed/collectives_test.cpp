@@ -1,6 +1,7 @@
 // Each collective, forward and backward (first and second order), against a single-process
 // reference that rebuilds every rank's input. Runs alone (a world of one) and under mpirun -np 2
 // and -np 3 (tests/distributed/meson.build).
+#include <string>
 #include <vector>
 
 #include "tests/distributed/world.hpp"
@@ -161,6 +162,29 @@ TEST_CASE("lists: mixed dtypes, views and empty tensors in few messages", "[dist
   REQUIRE(out[101].shape() == mg::Dims{0, 3});
 }
 
+TEST_CASE("all_gather of a list: every tensor from every rank, whatever its size and dtype",
+          "[distributed]") {
+  const int me = world().rank();
+  const int n = world().world_size();
+  const auto of_rank = [](int r) {
+    return TensorList{mg::full({2}, static_cast<double>(r), mg::kFloat32),
+                      mg::arange(5, mg::kInt64) + 10 * r,
+                      mg::full({3, 1}, 0.5 * r, mg::kFloat64).t(),  // a transposed view
+                      mg::zeros({0}, mg::kFloat64), mg::full({4}, -static_cast<double>(r))};
+  };
+  const TensorList out = dist::all_gather(of_rank(me));
+  REQUIRE(out.size() == 5);
+  for (size_t i = 0; i < out.size(); ++i) {
+    TensorList expected;
+    for (int r = 0; r < n; ++r) expected.push_back(of_rank(r)[i]);
+    INFO("tensor " << i);
+    REQUIRE(out[i].dtype() == expected[0].dtype());
+    REQUIRE(out[i].shape() == mg::stack(expected).shape());
+    REQUIRE(out[i].to(mg::kFloat64).to_vector<double>() ==
+            mg::stack(expected).to(mg::kFloat64).to_vector<double>());
+  }
+}
+
 TEST_CASE("all_reduce_grads averages the gradients in place", "[distributed]") {
   const int me = world().rank();
   const int n = world().world_size();
@@ -205,6 +229,14 @@ TEST_CASE("collectives reject bad input with a clear error", "[distributed]") {
                       MG_CONTAINS("leading dimension of the world size"));
   REQUIRE_THROWS_WITH(dist::broadcast({mg::ones({1})}, n), MG_CONTAINS("is not a rank"));
   REQUIRE_THROWS_WITH(dist::all_reduce(TensorList{Tensor()}), MG_CONTAINS("undefined"));
+  for (size_t undefined = 0; undefined < 2; ++undefined) {
+    TensorList list{mg::ones({1}), mg::ones({1})};
+    list[undefined] = Tensor();
+    const std::string expected =
+        "tensor " + std::to_string(undefined) + " of the list is undefined";
+    REQUIRE_THROWS_WITH(dist::replicate(list), MG_CONTAINS("replicate: " + expected));
+    REQUIRE_THROWS_WITH(dist::all_gather(list), MG_CONTAINS("all_gather: " + expected));
+  }
   // The group is still usable after every rank refused the same call.
   REQUIRE(dist::all_reduce(mg::ones({1}, mg::kFloat64)).item<double>() == n);
 }
@@ -227,4 +259,17 @@ TEST_CASE("ranks that disagree on a call all throw, naming both, and stay usable
     REQUIRE_THAT(message, MG_CONTAINS("rank 1 calls all_reduce(sum) with 1 tensor: float32 [4]"));
   }
   REQUIRE(dist::all_reduce(mg::ones({2}, mg::kFloat64)).sum().item<double>() == 2.0 * n);
+
+  // Recording is part of the call: a rank that records it would call its backward, a collective
+  // the others would never join.
+  const Tensor maybe_leaf = mg::ones({2}, mg::kFloat64).requires_grad_(me == 0);
+  std::string recorded_message;
+  try {
+    dist::all_reduce({maybe_leaf});
+  } catch (const dist::DistributedError& e) {
+    recorded_message = e.what();
+  }
+  REQUIRE_THAT(recorded_message,
+               MG_CONTAINS("rank 0 calls all_reduce(sum) with 1 tensor: float64 [2] (recorded), "
+                           "but rank 1 calls all_reduce(sum) with 1 tensor: float64 [2]. "));
 }

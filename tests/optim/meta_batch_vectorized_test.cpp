@@ -159,3 +159,26 @@ TEST_CASE("meta_batch_vectorized: bad results leave the network unchanged", "[me
   for (size_t k = 0; k < before.size(); ++k)
     CHECK(testing::bit_equal(after[k].second, before[k].second));
 }
+
+TEST_CASE("meta_batch_vectorized: an evaluation under no_grad returns the losses and no gradient",
+          "[meta]") {
+  const Tasks tasks(3, {5});
+  nn::Sequential net = mlp();
+  TensorList expected;
+  {
+    NoGradGuard no_grad;
+    for (int64_t t = 0; t < 3; ++t) {
+      nn::Sequential one = mlp();
+      expected.push_back(cross_entropy(one(tasks.x_qry.select(0, t)), tasks.y_qry.select(0, t)));
+    }
+  }
+  TensorList losses;
+  {
+    NoGradGuard no_grad;
+    losses = meta_batch_vectorized(
+        net, 3, [&](nn::Module& m) { return Tasks::per_task(m(tasks.x_qry), tasks.y_qry); });
+  }
+  REQUIRE(losses.size() == 3);
+  for (size_t t = 0; t < 3; ++t) CHECK(max_relative_error(losses[t], expected[t]) <= 1e-12);
+  for (const Tensor& p : net.parameters()) CHECK_FALSE(p.grad().defined());
+}
