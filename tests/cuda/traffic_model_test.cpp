@@ -7,6 +7,7 @@
 
 #include "cuda/emulated_backend.hpp"
 #include "engine/ops.hpp"
+#include "engine/ops/op_support.hpp"
 #include "tests/support/catch.hpp"
 
 using namespace metagrad;
@@ -129,4 +130,81 @@ TEST_CASE("traffic model: the benchmark fields, largest entry first", "[cuda]") 
   CHECK(fields ==
         ", \"model_gpu_ms\": 6.000, \"model_gbytes\": 2.500, \"model_gflops\": 250.00, "
         "\"model_ms_by_entry\": {\"matmul\": 5.000, \"copy\": 1.000}");
+}
+
+TEST_CASE("traffic model: copies, scatters, batch-norm kernels, solves and Adam's backward",
+          "[cuda]") {
+  TrafficModelBackend model(emulated_cuda_backend());
+  const ScopedModel scope(model);
+  const TensorOptions f32(kFloat32, cuda_device(0)), f64(kFloat64, cuda_device(0));
+  const TensorOptions i64(kInt64, cuda_device(0));
+  const auto bytes = [&](BackendEntry entry) { return tally(model.tallies(), entry).bytes; };
+
+  // A copy reads and writes every element once.
+  const Tensor matrix = arange(0, 12, 1, f32).reshape({3, 4});
+  model.reset();
+  const Tensor transposed = matrix.t().contiguous();
+  CHECK(bytes(BackendEntry::Copy) == 12 * 4 + 12 * 4);
+
+  // scatter_add and index_add: the indices, the source, and a read-modify-write of the output
+  // element each source element lands on.
+  const Tensor index = tensor({3, 1, 4, 1, 5}, i64);
+  model.reset();
+  (void)scatter_add(zeros({10}, f32), 0, index, full({5}, 1.0, f32));
+  CHECK(bytes(BackendEntry::ScatterAdd) == 5 * 8 + 5 * 4 + 2 * 5 * 4);
+  model.reset();
+  (void)index_add(zeros({4, 3}, f32), 0, tensor({2, 0}, i64), ones({2, 3}, f32));
+  CHECK(bytes(BackendEntry::IndexAdd) == 2 * 8 + 6 * 4 + 2 * 6 * 4);
+
+  // Batch norm's kernels over [N, C, S] = [2, 3, 4]: two passes for the moments; one pass over
+  // grad and input for the gradient sums; the affine map reads u, v and four [C] vectors.
+  const Tensor in = randn({2, 3, 4}, f32), grad = randn({2, 3, 4}, f32);
+  const Tensor mean = zeros({3}, f32), sum_sq = zeros({3}, f32), sum_g = zeros({3}, f32),
+               sum_gx = zeros({3}, f32), coefficient = ones({3}, f32);
+  const Tensor out = empty({2, 3, 4}, f32);
+  model.reset();
+  model.channel_moments(detail::view_of(in), detail::view_of(mean), detail::view_of(sum_sq));
+  CHECK(bytes(BackendEntry::ChannelMoments) == 2 * 24 * 4 + 2 * 3 * 4);
+  model.channel_grad_sums(detail::view_of(grad), detail::view_of(in), detail::view_of(mean),
+                          detail::view_of(sum_g), detail::view_of(sum_gx));
+  CHECK(bytes(BackendEntry::ChannelGradSums) == 2 * 24 * 4 + 3 * 3 * 4);
+  model.channel_affine(detail::view_of(in), detail::view_of(mean), detail::view_of(grad),
+                       detail::view_of(coefficient), detail::view_of(coefficient),
+                       detail::view_of(coefficient), detail::view_of(out));
+  CHECK(bytes(BackendEntry::ChannelAffine) == 3 * 24 * 4 + 4 * 3 * 4);
+
+  // A dense solve of [4, 4] with 2 right-hand sides: 2/3 n³ for the LU, 2 n² per right-hand side.
+  const Tensor a = eye(4, -1, f64) * 2.0, b = ones({4, 2}, f64);
+  const Tensor x = empty({4, 2}, f64);
+  model.reset();
+  model.lu_solve(detail::view_of(a), detail::view_of(b), detail::view_of(x));
+  const TrafficTally solve = tally(model.tallies(), BackendEntry::LuSolve);
+  CHECK(solve.bytes == (16 + 8 + 8) * 8);
+  CHECK(solve.flops == Approx(2.0 / 3.0 * 64 + 2.0 * 16 * 2));
+  CHECK(x.to(kCPU).to_vector<double>() == std::vector<double>(8, 0.5));
+
+  // Adam's backward: three output gradients and g, mu', nu' read; dg, dmu, dnu written.
+  const Tensor ones10 = ones({10}, f32);
+  Tensor dg = empty({10}, f32), dmu = empty({10}, f32), dnu = empty({10}, f32);
+  AdamBackwardSlot slot;
+  slot.numel = 10;
+  slot.grad_mu = slot.grad_nu = slot.grad_u = slot.g = slot.mu = slot.nu = ones10.raw_data();
+  slot.dg = dg.raw_data();
+  slot.dmu = dmu.raw_data();
+  slot.dnu = dnu.raw_data();
+  AdamCoefficients k;
+  k.bc1 = 0.1;
+  k.bc2 = 0.001;
+  model.reset();
+  model.adam_backward(k, &slot, 1);
+  CHECK(bytes(BackendEntry::AdamBackward) == 10 * 4 * 9);
+}
+
+TEST_CASE("traffic model: the benchmark fields list every entry that ran, the first one too",
+          "[cuda]") {
+  TrafficTallies tallies{};
+  tallies[static_cast<size_t>(BackendEntry::Fill)] = TrafficTally{1, 1e6, 0, 1e-3};
+  CHECK(traffic_fields(tallies, 1) ==
+        ", \"model_gpu_ms\": 1.000, \"model_gbytes\": 0.001, \"model_gflops\": 0.00, "
+        "\"model_ms_by_entry\": {\"fill\": 1.000}");
 }
