@@ -75,22 +75,22 @@ TEST_CASE("strided layouts: unary ops read every element through its strides", "
     // Named, not structured bindings: clang before 16 cannot capture those in lambdas.
     const std::string& name = entry.first;
     const auto& op = entry.second;
-    std::string failure;
-    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+    run_trials(kTrials, [&]() -> std::string {
+      std::string failure;
       const Tensor x = random_operand(rng, random_shape(rng));
       failure = compare(op.first(x), x.shape(), [&](const Dims& i) { return op.second(at(x, i)); });
       if (!failure.empty()) failure = name + " of " + describe(x) + ": " + failure;
-    }
-    CHECK(failure == "");
+      return failure;
+    });
   }
-  std::string failure;
-  for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+  run_trials(kTrials, [&]() -> std::string {
+    std::string failure;
     const Tensor x = random_operand(rng, random_shape(rng));
     failure = compare(
         exp(x), x.shape(), [&](const Dims& i) { return std::exp(at(x, i)); }, 1e-14);
     if (!failure.empty()) failure = "exp of " + describe(x) + ": " + failure;
-  }
-  CHECK(failure == "");
+    return failure;
+  });
 }
 
 TEST_CASE("strided layouts: binary ops broadcast operands of any layout", "[strided]") {
@@ -118,8 +118,8 @@ TEST_CASE("strided layouts: binary ops broadcast operands of any layout", "[stri
   for (const auto& entry : ops) {
     const std::string& name = entry.first;
     const auto& op = entry.second;
-    std::string failure;
-    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+    run_trials(kTrials, [&]() -> std::string {
+      std::string failure;
       const Dims shape = random_shape(rng);
       const Tensor a = random_operand(rng, shape), b = random_operand(rng, shape);
       const Dims result_shape = broadcast_shapes(a.shape(), b.shape(), "test");
@@ -127,8 +127,8 @@ TEST_CASE("strided layouts: binary ops broadcast operands of any layout", "[stri
                         [&](const Dims& i) { return op.second(at(a, i), at(b, i)); });
       if (!failure.empty())
         failure = fmt::format("{}({}; {}): {}", name, describe(a), describe(b), failure);
-    }
-    CHECK(failure == "");
+      return failure;
+    });
   }
 }
 
@@ -150,8 +150,8 @@ TEST_CASE("strided layouts: in-place ops and copy_ write exactly the view's elem
   for (const auto& entry : ops) {
     const std::string& name = entry.first;
     const auto& op = entry.second;
-    std::string failure;
-    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+    run_trials(kTrials, [&]() -> std::string {
+      std::string failure;
       const Dims shape = random_shape(rng);
       Layout dest = random_layout(rng, shape);  // never expanded: its elements are distinct
       const Tensor src = random_operand(rng, shape);
@@ -168,8 +168,8 @@ TEST_CASE("strided layouts: in-place ops and copy_ write exactly the view's elem
         if (got[k] != expected[k])
           failure = fmt::format("{} into {} from {}: base element {} is {} instead of {}", name,
                                 describe(dest.view), describe(src), k, got[k], expected[k]);
-    }
-    CHECK(failure == "");
+      return failure;
+    });
   }
 }
 
@@ -177,12 +177,12 @@ TEST_CASE("strided layouts: reductions over any set of dims", "[strided]") {
   Rng rng(404);
   enum class Kind { sum, mean, amax, amin };
   for (const Kind kind : {Kind::sum, Kind::mean, Kind::amax, Kind::amin}) {
-    std::string failure;
-    for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+    run_trials(kTrials, [&]() -> std::string {
+      std::string failure;
       const Tensor x = random_operand(rng, random_shape(rng));
       const ReductionDims r = random_reduction_dims(rng, x.dim());
       const int64_t count = r.count(x.shape());
-      if (count == 0 && kind != Kind::sum) continue;  // mean: nan; amax/amin: an error
+      if (count == 0 && kind != Kind::sum) return {};  // mean: nan; amax/amin: an error
       // The reference: every input element folded into its output element.
       const Dims out_shape = r.output_shape(x.shape());
       const Dims out_strides = contiguous_strides(out_shape);
@@ -211,15 +211,15 @@ TEST_CASE("strided layouts: reductions over any set of dims", "[strided]") {
       if (!failure.empty())
         failure = fmt::format("reduction {} over {} (keepdim {}) of {}: {}", static_cast<int>(kind),
                               dims_str(r.dims), r.keepdim, describe(x), failure);
-    }
-    CHECK(failure == "");
+      return failure;
+    });
   }
 }
 
 TEST_CASE("strided layouts: matmul of any operand layouts, batched and broadcast", "[strided]") {
   Rng rng(505);
-  std::string failure;
-  for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+  run_trials(kTrials, [&]() -> std::string {
+    std::string failure;
     const MatmulProblem p = random_matmul_problem(rng, 70);  // 70: past the parallel threshold
     const Tensor r = matmul(p.a, p.b);
     // The reference: out[batch..., i, j] = sum_q a[batch..., i, q] b[batch..., q, j], the batch
@@ -246,8 +246,8 @@ TEST_CASE("strided layouts: matmul of any operand layouts, batched and broadcast
     });
     if (!failure.empty())
       failure = fmt::format("matmul({}; {}): {}", describe(p.a), describe(p.b), failure);
-  }
-  CHECK(failure == "");
+    return failure;
+  });
 }
 
 TEST_CASE("strided layouts: gradients reach the bases through any chain of views",
@@ -272,8 +272,8 @@ TEST_CASE("strided layouts: gradients reach the bases through any chain of views
        [](double a, double) { return a > 0 ? a : 0.0; }},
   };
   for (const Op& op : ops) {
-    std::string failure;
-    for (int trial = 0; trial < kTrials / 2 && failure.empty(); ++trial) {
+    run_trials(kTrials / 2, [&]() -> std::string {
+      std::string failure;
       const Dims shape = random_shape(rng);
       const Layout a = random_operand_layout(rng, shape, true);
       const Layout b = random_operand_layout(rng, shape, true);
@@ -292,13 +292,13 @@ TEST_CASE("strided layouts: gradients reach the bases through any chain of views
       if (grads[0].to_vector<double>() != ga || grads[1].to_vector<double>() != gb)
         failure = fmt::format("{}({}; {}): the gradient of a base differs", op.name,
                               describe(a.view), describe(b.view));
-    }
-    CHECK(failure == "");
+      return failure;
+    });
   }
 
   // Reductions: d sum(x, dims) / d base spreads R back over the reduced dims.
-  std::string failure;
-  for (int trial = 0; trial < kTrials / 2 && failure.empty(); ++trial) {
+  run_trials(kTrials / 2, [&]() -> std::string {
+    std::string failure;
     const Layout x = random_operand_layout(rng, random_shape(rng), true);
     const ReductionDims reduction = random_reduction_dims(rng, x.view.dim());
     const Tensor y = sum(x.view, reduction.dims, reduction.keepdim);
@@ -313,8 +313,8 @@ TEST_CASE("strided layouts: gradients reach the bases through any chain of views
     if (gx.to_vector<double>() != expected)
       failure = fmt::format("sum over {} (keepdim {}) of {}: the gradient of the base differs",
                             dims_str(reduction.dims), reduction.keepdim, describe(x.view));
-  }
-  CHECK(failure == "");
+    return failure;
+  });
 }
 
 namespace {
@@ -328,8 +328,8 @@ int64_t index_at(const Tensor& index, const Dims& i) {
 TEST_CASE("strided layouts: index_select, gather and scatter_add read and write through strides",
           "[strided][index]") {
   Rng rng(707);
-  std::string failure;
-  for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+  run_trials(kTrials, [&]() -> std::string {
+    std::string failure;
     IndexProblem p;
     index_select_problem(rng, p);
     const Tensor r = index_select(p.x, p.dim, p.index);
@@ -343,10 +343,11 @@ TEST_CASE("strided layouts: index_select, gather and scatter_add read and write 
     if (!failure.empty())
       failure = fmt::format("index_select({}, dim {}, {}): {}", describe(p.x), p.dim,
                             describe(p.index), failure);
-  }
-  CHECK(failure == "");
+    return failure;
+  });
 
-  for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+  run_trials(kTrials, [&]() -> std::string {
+    std::string failure;
     IndexProblem p;
     gather_problem(rng, p);
     const Tensor r = gather(p.x, p.dim, p.index);
@@ -358,10 +359,11 @@ TEST_CASE("strided layouts: index_select, gather and scatter_add read and write 
     if (!failure.empty())
       failure = fmt::format("gather({}, dim {}, {}): {}", describe(p.x), p.dim, describe(p.index),
                             failure);
-  }
-  CHECK(failure == "");
+    return failure;
+  });
 
-  for (int trial = 0; trial < kTrials && failure.empty(); ++trial) {
+  run_trials(kTrials, [&]() -> std::string {
+    std::string failure;
     IndexProblem p;
     gather_problem(rng, p);
     const Tensor src = random_layout(rng, p.index.shape()).view;
@@ -384,6 +386,6 @@ TEST_CASE("strided layouts: index_select, gather and scatter_add read and write 
     if (!failure.empty())
       failure = fmt::format("scatter_add({}, dim {}, {}, {}): {}", describe(p.x), p.dim,
                             describe(p.index), describe(src), failure);
-  }
-  CHECK(failure == "");
+    return failure;
+  });
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "metagrad.hpp"
+#include "tests/support/catch.hpp"
 
 namespace metagrad::testing {
 
@@ -272,6 +273,14 @@ inline Tensor whole_storage(const Tensor& view) {
 inline Tensor converted_view(const Tensor& view, DType dtype, Device device) {
   const Tensor storage = whole_storage(view).to(dtype).to(device).clone();
   return make_view(storage, view.shape(), view.strides(), view.storage_offset());
+}
+
+// Runs `trial` (which returns "" or what failed) up to `trials` times, stopping at the first
+// failure, which it reports.
+inline void run_trials(int trials, const std::function<std::string()>& trial) {
+  std::string failure;
+  for (int t = 0; t < trials && failure.empty(); ++t) failure = trial();
+  CHECK(failure == "");
 }
 
 }  // namespace metagrad::testing
