@@ -144,7 +144,7 @@ TEST_CASE("cuda strided layouts: reductions over any set of dims equal the CPU's
              : kind == 2 ? amax(t, r.dims, r.keepdim)
                          : amin(t, r.dims, r.keepdim);
     };
-    return differs(fmt::format("{} over {} keepdim {}", names[kind], dims_str(r.dims), r.keepdim),
+    return differs(fmt::format("{} over {} keepdim {}", names[kind], shape_str(r.dims), r.keepdim),
                    reduce(x.device), reduce(x.cpu),
                    kind == 1 ? tolerance_for(dtype, count) : Tolerance{}, {&x});
   });

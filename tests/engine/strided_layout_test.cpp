@@ -39,12 +39,12 @@ double at(const Tensor& t, const Dims& index) { return t.data_ptr<double>()[offs
 std::string compare(const Tensor& result, const Dims& shape,
                     const std::function<double(const Dims&)>& expected, double rel_tol = 0.0) {
   if (result.shape() != shape)
-    return fmt::format("shape {} instead of {}", dims_str(result.shape()), dims_str(shape));
+    return fmt::format("shape {} instead of {}", shape_str(result.shape()), shape_str(shape));
   std::string failure;
   for_each_index(shape, [&](const Dims& index) {
     const double got = at(result, index), want = expected(index);
     if (failure.empty() && !(std::abs(got - want) <= rel_tol * std::abs(want)))
-      failure = fmt::format("at {}: {} instead of {} (result {})", dims_str(index), got, want,
+      failure = fmt::format("at {}: {} instead of {} (result {})", shape_str(index), got, want,
                             describe(result));
   });
   return failure;
@@ -210,7 +210,7 @@ TEST_CASE("strided layouts: reductions over any set of dims", "[strided]") {
           kind == Kind::mean ? 1e-15 : 0.0);
       if (!failure.empty())
         failure = fmt::format("reduction {} over {} (keepdim {}) of {}: {}", static_cast<int>(kind),
-                              dims_str(r.dims), r.keepdim, describe(x), failure);
+                              shape_str(r.dims), r.keepdim, describe(x), failure);
       return failure;
     });
   }
@@ -312,7 +312,7 @@ TEST_CASE("strided layouts: gradients reach the bases through any chain of views
     });
     if (gx.to_vector<double>() != expected)
       failure = fmt::format("sum over {} (keepdim {}) of {}: the gradient of the base differs",
-                            dims_str(reduction.dims), reduction.keepdim, describe(x.view));
+                            shape_str(reduction.dims), reduction.keepdim, describe(x.view));
     return failure;
   });
 }

@@ -2,9 +2,11 @@
 
 // Random strided layouts for property tests: views over a larger base of small integers, with steps
 // in several dims, dims permuted in memory, expanded (stride 0) and unit dims, empty dims and
-// storage offsets, and operand shapes that broadcast to a result shape across ranks. Used by
-// tests/engine/strided_layout_test.cpp (the CPU kernels against a reference reading through the
-// strides) and tests/cuda/strided_layout_test.cpp (the CUDA kernels against the CPU's).
+// storage offsets; operand shapes that broadcast to a result shape across ranks; the problems of
+// reductions, matmul and index ops drawn over them; and a trial runner that reports the first
+// failing trial. Used by tests/engine/strided_layout_test.cpp (the CPU kernels against a reference
+// reading through the strides), tests/cuda/strided_layout_test.cpp (the CUDA kernels against the
+// CPU's) and tests/cuda/layout_invariance_test.cpp (every op on re-laid-out inputs).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -52,13 +54,8 @@ inline int64_t offset_of(const Tensor& t, const Dims& index) {
   return offset;
 }
 
-inline std::string dims_str(const Dims& d) {
-  std::vector<int64_t> v(d.begin(), d.end());
-  return fmt::format("[{}]", fmt::join(v, ", "));
-}
-
 inline std::string describe(const Tensor& t) {
-  return fmt::format("shape {} strides {} offset {}", dims_str(t.shape()), dims_str(t.strides()),
+  return fmt::format("shape {} strides {} offset {}", shape_str(t.shape()), shape_str(t.strides()),
                      t.storage_offset());
 }
 
