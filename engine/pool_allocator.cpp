@@ -8,10 +8,6 @@
 namespace metagrad {
 namespace {
 
-constexpr size_t kGranule = 64;
-constexpr size_t kMaxPooledBytes = 2048;
-constexpr size_t kThreadPoolBytes = size_t{4} << 20;
-
 #if MG_ADDRESS_SANITIZER
 constexpr bool kPoolEnabled = false;  // let AddressSanitizer see every use after free
 #else
@@ -22,11 +18,11 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
-constexpr size_t kClasses = kMaxPooledBytes / kGranule;
+constexpr size_t kClasses = kMaxPooledBytes / kPoolGranule;
 
-// This thread's free lists, one per size class of kGranule bytes (Note [object pool]). Trivially
-// constructible and destructible, so that reaching it costs one TLS lookup and no guard; the lists
-// are freed at thread exit by a separate PoolReleaser, registered on first use.
+// This thread's free lists, one per size class of kPoolGranule bytes (Note [object pool]).
+// Trivially constructible and destructible, so that reaching it costs one TLS lookup and no guard;
+// the lists are freed at thread exit by a separate PoolReleaser, registered on first use.
 struct ThreadPool {
   enum State : unsigned char { kUnused, kLive, kGone };
   FreeBlock* heads[kClasses];
@@ -64,7 +60,7 @@ ThreadPool* live_pool() {
 }
 
 // The size class of a pooled block of `bytes` (1..kMaxPooledBytes) bytes.
-size_t size_class_of(size_t bytes) { return (bytes - 1) / kGranule; }
+size_t size_class_of(size_t bytes) { return (bytes - 1) / kPoolGranule; }
 
 bool pooled(size_t bytes) { return kPoolEnabled && bytes > 0 && bytes <= kMaxPooledBytes; }
 
@@ -73,7 +69,7 @@ bool pooled(size_t bytes) { return kPoolEnabled && bytes > 0 && bytes <= kMaxPoo
 void* pool_allocate(size_t bytes) {
   if (!pooled(bytes)) return ::operator new(bytes);
   const size_t size_class = size_class_of(bytes);
-  const size_t class_bytes = (size_class + 1) * kGranule;
+  const size_t class_bytes = (size_class + 1) * kPoolGranule;
   if (ThreadPool* pool = live_pool()) {
     if (FreeBlock* block = pool->heads[size_class]) {
       pool->heads[size_class] = block->next;
@@ -89,7 +85,7 @@ void pool_deallocate(void* p, size_t bytes) noexcept {
   if (p == nullptr) return;
   if (pooled(bytes)) {
     const size_t size_class = size_class_of(bytes);
-    const size_t class_bytes = (size_class + 1) * kGranule;
+    const size_t class_bytes = (size_class + 1) * kPoolGranule;
     ThreadPool* pool = live_pool();
     if (pool != nullptr && pool->pooled_bytes + class_bytes <= kThreadPoolBytes) {
       pool->heads[size_class] = ::new (p) FreeBlock{pool->heads[size_class]};

@@ -18,6 +18,13 @@ namespace metagrad {
 // may be freed on any thread: it joins that thread's lists. At thread exit the lists are freed;
 // blocks freed after that go to ::operator delete. Under AddressSanitizer nothing is pooled.
 
+/// The size classes' step: a pooled block of b bytes has ceil(b / kPoolGranule) * kPoolGranule.
+inline constexpr size_t kPoolGranule = 64;
+/// The largest request served from the pool; larger ones are ::operator new's.
+inline constexpr size_t kMaxPooledBytes = 2048;
+/// The most a thread's free lists keep; blocks freed beyond it go to ::operator delete.
+inline constexpr size_t kThreadPoolBytes = size_t{4} << 20;
+
 /// `bytes` bytes aligned for any type with alignment <= alignof(std::max_align_t), from this
 /// thread's pool (Note [object pool]). Throws std::bad_alloc when the system has no memory.
 void* pool_allocate(size_t bytes);

@@ -16,14 +16,13 @@
 #include "engine/address_sanitizer.hpp"
 #include "tests/support/catch.hpp"
 
+using metagrad::kMaxPooledBytes;
+using metagrad::kPoolGranule;
+using metagrad::kThreadPoolBytes;
 using metagrad::pool_allocate;
 using metagrad::pool_deallocate;
 
 namespace {
-
-constexpr size_t kGranule = 64;                // the size classes' step
-constexpr size_t kMaxPooledBytes = 2048;       // larger requests are never pooled
-constexpr size_t kThreadPoolBytes = 4u << 20;  // the most a thread keeps
 
 struct Block {
   unsigned char* data;
@@ -76,7 +75,8 @@ TEST_CASE("a freed pooled block serves the next request of its size class", "[al
   for (const size_t bytes : {size_t{1}, size_t{64}, size_t{65}, size_t{1000}, kMaxPooledBytes}) {
     void* block = pool_allocate(bytes);
     pool_deallocate(block, bytes);
-    const size_t same_class = (bytes - 1) / kGranule * kGranule + 1;  // the class's smallest size
+    const size_t same_class =
+        (bytes - 1) / kPoolGranule * kPoolGranule + 1;  // the class's smallest size
     void* reused = pool_allocate(same_class);
     CHECK(reused == block);
     pool_deallocate(reused, same_class);
