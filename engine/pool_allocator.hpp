@@ -20,9 +20,9 @@ namespace metagrad {
 
 /// The size classes' step: a pooled block of b bytes has ceil(b / kPoolGranule) * kPoolGranule.
 inline constexpr size_t kPoolGranule = 64;
-/// The largest request served from the pool; larger ones are ::operator new's.
+/// The largest request served from the pool; larger ones go to the global operator new.
 inline constexpr size_t kMaxPooledBytes = 2048;
-/// The most a thread's free lists keep; blocks freed beyond it go to ::operator delete.
+/// The most a thread's free lists keep; blocks freed beyond it go to the global operator delete.
 inline constexpr size_t kThreadPoolBytes = size_t{4} << 20;
 
 /// `bytes` bytes aligned for any type with alignment <= alignof(std::max_align_t), from this
