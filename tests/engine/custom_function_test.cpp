@@ -142,6 +142,46 @@ TEST_CASE("an output that is an input becomes a new alias with history", "[custo
       {randn64({3}, 13)});
 }
 
+TEST_CASE("a tensor returned twice becomes two outputs, each with its own gradient slot",
+          "[custom]") {
+  // forward returns (y, y) with y = 2x; backward weighs the two slots differently, so that
+  // gradients routed to the wrong slot change the result.
+  const Tensor x = tensor({1.0, -2.0}, kFloat64).requires_grad_();
+  const TensorList out = custom_function(
+      "Twice", {x},
+      [](CustomFunctionContext&, const TensorList& in) {
+        const Tensor y = in[0] * 2.0;
+        return TensorList{y, y};
+      },
+      [](CustomFunctionContext&, const TensorList& g) {
+        return TensorList{(g[0] + g[1] * 10.0) * 2.0};  // d/dx of (y0 + 10 y1) with y = 2x
+      });
+  CHECK_FALSE(out[0].is_same(out[1]));
+  // loss = 2 y0 + 3 y1: d loss / dx = 2 (2 + 3 * 10) under the backward above.
+  const Tensor g = grad({(out[0] * 2.0 + out[1] * 3.0).sum()}, {x})[0];
+  CHECK(allclose(g, full({2}, 2.0 * (2.0 + 30.0), kFloat64)));
+}
+
+TEST_CASE("a hook on an output that gets no gradient is not called", "[custom][hooks]") {
+  // Both outputs of MulAdd belong to one node; only the second reaches the loss.
+  const Tensor a = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+  const Tensor b = tensor({3.0, 4.0}, kFloat64).requires_grad_();
+  const TensorList out = CustomFunction::apply<MulAdd>({a, b});
+  int unused_calls = 0, used_calls = 0;
+  out[0].register_hook([&](const Tensor& g) {
+    ++unused_calls;
+    return g;
+  });
+  out[1].register_hook([&](const Tensor& g) {
+    ++used_calls;
+    return g;
+  });
+  const TensorList g = grad({out[1].sum()}, {a, b});
+  CHECK(unused_calls == 0);
+  CHECK(used_calls == 1);
+  CHECK(allclose(g[0], ones({2}, kFloat64)));
+}
+
 TEST_CASE("int64 outputs are not differentiable; marked float outputs neither", "[custom]") {
   Tensor x = tensor({0.4, 2.6, -1.2}, kFloat64).requires_grad_();
   TensorList out = custom_function(

@@ -263,6 +263,13 @@ TEST_CASE("max/min along a dim: values, int64 indices, first tie, NaN, keepdim",
   CHECK(vs.dim() == 0);
   CHECK(vs.item<double>() == 4.0);
   CHECK(is.item<int64_t>() == 0);
+  // Along a dim of one element: the values themselves, at index 0.
+  auto [v_one, i_one] = max(t64({1, 5, 3}, {3, 1}), 1);
+  CHECK(values(v_one) == std::vector<double>{1, 5, 3});
+  CHECK(i_one.to_vector<int64_t>() == std::vector<int64_t>{0, 0, 0});
+  auto [v_min, i_min] = min(t64({1, 5, 3}, {1, 3, 1}), 0);
+  CHECK(values(v_min) == std::vector<double>{1, 5, 3});
+  CHECK(i_min.to_vector<int64_t>() == std::vector<int64_t>{0, 0, 0});
   auto [vs_last, is_last] = max(scalar_tensor(4.0, kFloat64), -1);
   CHECK(vs_last.item<double>() == 4.0);
   CHECK(is_last.item<int64_t>() == 0);
