@@ -105,6 +105,38 @@ TEST_CASE("parallelize without replicate gives each rank its partitions' gradien
     REQUIRE(allclose(mine, mg::zeros({3, 2}, mg::kFloat64)));
 }
 
+TEST_CASE("parallelize with idle ranks and results of two dims", "[distributed]") {
+  // 2 tasks: under 3 ranks the last has no partition and joins with a placeholder of the
+  // partitions' [4, 2] shape. Without replicate, each rank's gradient is its partitions' share.
+  const int me = world().rank();
+  const int n = world().world_size();
+  const Tensor batch = mg::testing::randn64({2, 4, 3}, 15).detach();
+  const Tensor w = mg::testing::randn64({3, 2}, 16);
+  const Tensor weight = mg::testing::randn64({4, 2}, 17).detach();
+  const auto features = [&](const TensorList& shard) {
+    return shard[0].select(0, 0).matmul(w) * static_cast<double>(shard[0].size(0));
+  };
+  const std::vector<dist::Partition> parts = dist::batch_partitioner.partitions(2, n);
+  TensorList results;
+  for (const dist::Partition& p : parts)
+    results.push_back(features(dist::batch_partitioner.slice({batch}, p)));
+  const Tensor reference = dist::mean_reducer(results);
+
+  const auto fn = dist::parallelize(features, dist::batch_partitioner, dist::mean_reducer);
+  const Tensor result = fn({batch});
+  REQUIRE(result.shape() == mg::Dims{4, 2});
+  REQUIRE(allclose(result, reference));
+  const Tensor g = mg::grad({(result * weight).sum()}, {w}, {}, {.allow_unused = true})[0];
+  Tensor mine = mg::zeros({3, 2}, mg::kFloat64);
+  for (const dist::Partition& p : parts)
+    if (p.rank == me) {
+      const Tensor share =
+          features(dist::batch_partitioner.slice({batch}, p)) / static_cast<double>(parts.size());
+      mine = mine + mg::grad({(share * weight).sum()}, {w})[0];
+    }
+  REQUIRE(allclose(g.defined() ? g : mg::zeros({3, 2}, mg::kFloat64), mine));
+}
+
 TEST_CASE("parallelize refuses results that differ between partitions", "[distributed]") {
   const int me = world().rank();
   const auto fn = dist::parallelize(
