@@ -81,7 +81,11 @@ using BatchFn = std::function<Tensor(const TensorList& batch)>;
 /// torchopt.distributed.parallelize: a function of the whole batch that runs `fn` on this rank's
 /// partitions (per `partitioner`), gathers every partition's result on every rank and returns
 /// `reducer` of them (see the comment at the top of this header for gradients). Every rank must
-/// call it with the same batch shapes. A rank without a partition still takes part.
+/// call it with the same batch shapes. A rank without a partition still takes part in the
+/// forward, but its backward does not reach tensors that only `fn` uses: when `fn` reads a
+/// replicate()d parameter, give every rank a partition (a batch of at least world_size() tasks),
+/// or the replicated gradient's reduction finds that rank missing and the ranks fail with a
+/// disagreement error.
 BatchFn parallelize(PartitionFn fn, DimPartitioner partitioner = {},
                     Reducer reducer = mean_reducer);
 
