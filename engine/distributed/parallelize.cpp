@@ -5,6 +5,7 @@
 
 #include "engine/distributed/process_group.hpp"
 #include "engine/grad_mode.hpp"
+#include "engine/ops/binary.hpp"
 #include "engine/ops/factory.hpp"
 #include "engine/ops/index_ops.hpp"
 #include "engine/shape.hpp"
@@ -72,6 +73,46 @@ ResultLayout result_layout(const TensorList& mine) {
   Dims shape;
   for (int64_t d = 0; d < ref[3]; ++d) shape.push_back(ref[4 + d]);
   return {static_cast<DType>(ref[1]), shape, ref[2] == 1};
+}
+
+// Note [shadow partitions]: a backward that crosses ranks needs every rank to make the same
+// collective calls. The backward of fn's graph makes one per replicate() that fn reaches (inside
+// fn, or on a parameter it reads), once per call of fn, so a rank with fewer partitions than
+// another (or none) would miss some. Such a rank runs fn on shadows of the first partition until
+// it has called fn as often as the busiest rank, and weights their results zero in a slot another
+// rank computes: where(false, shadow, 0) is exactly 0 forward and passes a gradient of exactly 0
+// back, so the shadows join every collective of fn's backward (and of higher orders) adding
+// nothing, as PyTorch's Join shadows the collectives of ranks that ran out of inputs. When neither
+// this rank's results nor its shadows need grad (fn reads tensors that need grad on other ranks
+// only), the first foreign slot requires grad instead, so that this rank still records the
+// results' reduction, whose backward is a collective too.
+void join_backward(const PartitionFn& fn, const DimPartitioner& partitioner,
+                   const TensorList& batch, const std::vector<Partition>& parts, int me,
+                   const ResultLayout& layout, TensorList& slots) {
+  std::vector<size_t> calls(static_cast<size_t>(world_size()), 0);
+  std::vector<size_t> foreign;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    ++calls[static_cast<size_t>(parts[p].rank)];
+    if (parts[p].rank != me) foreign.push_back(p);
+  }
+  const size_t busiest = *std::max_element(calls.begin(), calls.end());
+  const Tensor never = zeros({}, kBool);
+  bool recorded =
+      std::any_of(slots.begin(), slots.end(), [](const Tensor& t) { return t.requires_grad(); });
+  for (size_t k = calls[static_cast<size_t>(me)]; k < busiest; ++k) {
+    const Tensor shadow = fn(partitioner.slice(batch, parts.front()));
+    MG_CHECK(shadow.defined() && shadow.dtype() == layout.dtype && shadow.shape() == layout.shape,
+             "parallelize: the function returned {} {} for a shadow of the first partition, "
+             "whose result is {} {} on the rank that computes it; the result must depend on the "
+             "partition's shape only",
+             shadow.defined() ? dtype_name(shadow.dtype()) : "undefined",
+             shadow.defined() ? shape_str(shadow.shape()) : "", dtype_name(layout.dtype),
+             shape_str(layout.shape));
+    Tensor& slot = slots[foreign[k % foreign.size()]];
+    slot = slot + where(never, shadow, 0.0);
+    recorded = recorded || shadow.requires_grad();
+  }
+  if (!recorded && !foreign.empty()) slots[foreign.front()].requires_grad_(true);
 }
 
 }  // namespace
@@ -160,20 +201,10 @@ BatchFn parallelize(PartitionFn fn, DimPartitioner partitioner, Reducer reducer)
     const ResultLayout layout = result_layout(own);
     // Every partition's slot: this rank's results, zeros where another rank computes. Summed over
     // the ranks, each slot holds its partition's result (and its gradient comes back unchanged).
-    // A rank without a result that needs grad records the sum too (its zeros require grad), so
-    // that it joins the backward collective.
-    const bool record =
-        layout.requires_grad && is_grad_enabled() &&
-        std::none_of(own.begin(), own.end(), [](const Tensor& t) { return t.requires_grad(); });
-    bool placeholder_recorded = false;
-    for (Tensor& slot : mine) {
-      if (slot.defined()) continue;
-      slot = zeros(layout.shape, layout.dtype);
-      if (record && !placeholder_recorded) {
-        slot.requires_grad_(true);
-        placeholder_recorded = true;
-      }
-    }
+    for (Tensor& slot : mine)
+      if (!slot.defined()) slot = zeros(layout.shape, layout.dtype);
+    if (layout.requires_grad && is_grad_enabled())
+      join_backward(fn, partitioner, batch, parts, me, layout, mine);
     const Tensor all = reduce_replicated({stack(mine)})[0];
     TensorList results(parts.size());
     for (size_t p = 0; p < parts.size(); ++p) results[p] = all.select(0, static_cast<int64_t>(p));

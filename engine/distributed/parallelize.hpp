@@ -12,9 +12,9 @@
 // results are reduced over the ranks, differentiably, into one value every rank holds. Its
 // gradient is the single-process one (Note [differentiable collectives]: the results cross ranks
 // through reduce_replicated). Tensors the function uses that every rank holds alike (parameters)
-// get, on each rank, the gradient of that rank's partitions; pass them through replicate() inside
-// the function, or combine their gradients with all_reduce_grads(params, ReduceOp::sum), to get
-// the whole batch's gradient.
+// get, on each rank, the gradient of that rank's partitions; pass them through replicate() (before
+// parallelize or inside the function), or combine their gradients with all_reduce_grads(params,
+// ReduceOp::sum), to get the whole batch's gradient.
 //
 //   auto loss_fn = distributed::parallelize(
 //       [&](const TensorList& shard) { return task_loss(shard[0], shard[1]); });
@@ -81,11 +81,12 @@ using BatchFn = std::function<Tensor(const TensorList& batch)>;
 /// torchopt.distributed.parallelize: a function of the whole batch that runs `fn` on this rank's
 /// partitions (per `partitioner`), gathers every partition's result on every rank and returns
 /// `reducer` of them (see the comment at the top of this header for gradients). Every rank must
-/// call it with the same batch shapes. A rank without a partition still takes part in the
-/// forward, but its backward does not reach tensors that only `fn` uses: when `fn` reads a
-/// replicate()d parameter, give every rank a partition (a batch of at least world_size() tasks),
-/// or the replicated gradient's reduction finds that rank missing and the ranks fail with a
-/// disagreement error.
+/// call it with the same batch shapes. When the result is recorded for backward, a rank with
+/// fewer partitions than the busiest rank (or none) also calls `fn` on copies of the first
+/// partition until it has called it as often, and weights those results zero, so that every rank
+/// makes the collective calls of `fn`'s backward (replicate()d parameters); `fn` must then be free
+/// of side effects that a call on an extra partition would disturb. The extra calls cost no wall
+/// time beyond the busiest rank's.
 BatchFn parallelize(PartitionFn fn, DimPartitioner partitioner = {},
                     Reducer reducer = mean_reducer);
 

@@ -106,8 +106,9 @@ TEST_CASE("parallelize without replicate gives each rank its partitions' gradien
 }
 
 TEST_CASE("parallelize with idle ranks and results of two dims", "[distributed]") {
-  // 2 tasks: under 3 ranks the last has no partition and joins with a placeholder of the
-  // partitions' [4, 2] shape. Without replicate, each rank's gradient is its partitions' share.
+  // 2 tasks: under 3 ranks the last has no partition and joins with zeros of the partitions'
+  // [4, 2] shape and a zero-weighted shadow call. Without replicate, each rank's gradient is its
+  // partitions' share.
   const int me = world().rank();
   const int n = world().world_size();
   const Tensor batch = mg::testing::randn64({2, 4, 3}, 15).detach();
@@ -148,4 +149,68 @@ TEST_CASE("parallelize refuses results that differ between partitions", "[distri
     REQUIRE_THROWS_WITH(fn({mg::ones({4, 2})}), MG_CONTAINS("another dtype, shape"));
   else
     REQUIRE(fn({mg::ones({4, 2})}).item<float>() == 1.0f);
+}
+
+TEST_CASE("parallelize with replicate gives every rank the whole gradient, idle ranks included",
+          "[distributed]") {
+  // Fewer tasks than ranks (an idle rank under 3) and uneven partition counts (exclusive over 5
+  // tasks: 3 and 2 under 2 ranks); the parameter replicated outside the function (one reduction
+  // of its gradient) and inside it (one reduction per call of the function). Every rank must end
+  // with the single-process gradient, and with the same gradient-of-gradient.
+  const int n = world().world_size();
+  const Tensor w0 = mg::testing::randn64({3, 2}, 18);
+  const Tensor v = mg::testing::randn64({3, 2}, 19).detach();
+  struct Case {
+    int64_t tasks;
+    dist::DimPartitioner partitioner;
+    bool replicate_inside;
+  };
+  for (const Case& c :
+       {Case{2, dist::batch_partitioner, false}, Case{2, dist::batch_partitioner, true},
+        Case{5, dist::exclusive_batch_partitioner, true},
+        Case{5, dist::exclusive_batch_partitioner, false},
+        Case{1, dist::exclusive_batch_partitioner, true}}) {
+    CAPTURE(c.tasks, c.partitioner.exclusive, c.replicate_inside);
+    const Tensor batch = mg::testing::randn64({c.tasks, 4, 3}, 20).detach();
+    TensorList results;
+    for (const dist::Partition& p : c.partitioner.partitions(c.tasks, n))
+      results.push_back(task_loss(w0, c.partitioner.slice({batch}, p)));
+    const Tensor reference = dist::mean_reducer(results);
+    const Tensor ref_grad = mg::grad({reference}, {w0}, {}, {.create_graph = true})[0];
+    const Tensor ref_hvp = mg::grad({(ref_grad * v).sum()}, {w0})[0];
+
+    const Tensor outside = dist::replicate({w0})[0];
+    const auto loss_fn = dist::parallelize(
+        [&](const TensorList& shard) {
+          return task_loss(c.replicate_inside ? dist::replicate({w0})[0] : outside, shard);
+        },
+        c.partitioner);
+    const Tensor loss = loss_fn({batch});
+    REQUIRE(allclose(loss, reference));
+    const Tensor g = mg::grad({loss}, {w0}, {}, {.create_graph = true})[0];
+    REQUIRE(allclose(g, ref_grad));
+    REQUIRE(allclose(mg::grad({(g * v).sum()}, {w0})[0], ref_hvp));
+  }
+}
+
+TEST_CASE("parallelize records the results' reduction on a rank whose shadow needs no grad",
+          "[distributed]") {
+  // Under 3 ranks, rank 2 has no partition of 2 tasks, and its copy of the weight needs no grad,
+  // so neither does its shadow result; it must still record the reduction whose backward the
+  // other ranks call. Each rank's gradient is its partitions' share of the sum's.
+  const int me = world().rank();
+  const int n = world().world_size();
+  const Tensor batch = mg::testing::randn64({2, 4, 3}, 21).detach();
+  const Tensor w = mg::testing::randn64({3, 2}, 22).detach().requires_grad_(me != 2);
+  const auto fn = dist::parallelize([&](const TensorList& shard) { return task_loss(w, shard); },
+                                    dist::batch_partitioner, dist::sum_reducer);
+  const Tensor loss = fn({batch});
+  REQUIRE(loss.requires_grad());
+  loss.backward();
+  if (me == 2) return;
+  Tensor mine = mg::zeros({3, 2}, mg::kFloat64);
+  for (const dist::Partition& p : dist::batch_partitioner.partitions(2, n))
+    if (p.rank == me)
+      mine = mine + mg::grad({task_loss(w, dist::batch_partitioner.slice({batch}, p))}, {w})[0];
+  REQUIRE(allclose(w.grad(), mine));
 }
