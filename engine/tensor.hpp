@@ -305,6 +305,9 @@ struct AutogradMeta {
   bool retains_grad = false;
   /// Which output of grad_fn the tensor is.
   uint32_t output_nr = 0;
+  /// The storage's version when grad_fn was set: a view whose storage has moved on since has a
+  /// stale history (Note [in-place ops on views], engine/autograd/view_history.hpp).
+  uint64_t history_version = 0;
   /// The node that produced the tensor (null for leaves).
   std::shared_ptr<Node> grad_fn;
   /// Leaves only: the AccumulateGrad node, created once on first use and then kept for the

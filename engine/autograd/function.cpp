@@ -100,6 +100,7 @@ void set_history(const std::shared_ptr<Node>& node, std::span<const Tensor> outp
     meta.requires_grad = true;
     meta.grad_fn = node;
     meta.output_nr = static_cast<uint32_t>(i);
+    meta.history_version = out.version();
   }
 }
 

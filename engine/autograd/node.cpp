@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/autograd/view_history.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
 #include "engine/tensor.hpp"
@@ -215,6 +216,7 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
 
 Edge gradient_edge(const Tensor& t) {
   if (!t.defined() || !t.requires_grad()) return {};
+  refresh_view_history(t);
   const AutogradMeta* meta = t.impl()->autograd();
   if (meta->grad_fn) return {meta->grad_fn, meta->output_nr};
   return {grad_accumulator(t), 0};
@@ -222,6 +224,7 @@ Edge gradient_edge(const Tensor& t) {
 
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
   if (!t.defined()) return;
+  if (!is_output) refresh_view_history(t);
   was_defined_ = true;
   version_ = t.version();
   // An output is saved before its node is attached: it will require grad and have a grad_fn.

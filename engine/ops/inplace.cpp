@@ -2,13 +2,15 @@
 // tensor's storage and bumps the version counter. While recording, a tensor that requires grad
 // takes the out-of-place result's history (the old value is cloned first so that saved tensors
 // stay valid); a leaf that requires grad is rejected.
+#include "engine/autograd/view_history.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
 
 namespace metagrad {
 namespace {
 
-// Writes `value` (broadcast to self's shape) into self's storage and rebinds history if needed.
+// Writes `value` (broadcast to self's shape) into self's storage and, while recording, rebinds
+// the histories of self and of the base it is a view of (Note [in-place ops on views]).
 Tensor& assign(Tensor& self, const Tensor& value, const char* op) {
   MG_CHECK(
       value.dtype() == self.dtype() || !is_floating(self.dtype()) || is_floating(value.dtype()),
@@ -22,19 +24,25 @@ Tensor& assign(Tensor& self, const Tensor& value, const char* op) {
            "{}: output with shape {} doesn't match the broadcast shape {}; in-place ops cannot "
            "grow the tensor",
            op, shape_str(self.shape()), shape_str(shape));
+  const bool recording = is_grad_enabled() && is_floating(self.dtype());
+  const Tensor written =
+      recording && value.dtype() != self.dtype() ? value.to(self.dtype()) : value;
+  const Tensor base = recording ? live_view_base(self) : Tensor();
+  const Tensor base_history = base.defined() && (written.requires_grad() || base.requires_grad())
+                                  ? base_after_view_write(base, self, written, op)
+                                  : Tensor();
   if (self.numel() > 0) {
     detail::backend_of(self).copy(detail::broadcast_view(value, self.shape()),
                                   detail::view_of(self));
   }
   self.storage()->bump_version();
-  if (is_grad_enabled() && value.requires_grad()) {
-    // Take over the history of the out-of-place result (same data, same shape after broadcast).
-    Tensor history = value.shape() == self.shape() ? value : expand(value, self.shape());
-    AutogradMeta& meta = self.impl()->ensure_autograd();
-    meta.requires_grad = true;
-    meta.grad_fn = history.grad_fn();
-    meta.output_nr = history.output_nr();
+  if (recording && written.requires_grad()) {
+    take_history(self, written.shape() == self.shape() ? written : expand(written, self.shape()));
+  } else if (recording && self.requires_grad()) {
+    // Overwritten by a constant: self' = where(false, self, value), no gradient to the old self.
+    take_history(self, where(zeros({}, TensorOptions(kBool, self.device())), self, written));
   }
+  if (base_history.defined()) take_history(base, base_history);
   return self;
 }
 
@@ -45,12 +53,20 @@ Tensor current(const Tensor& self, const char* op) {
   return is_grad_enabled() && self.requires_grad() ? self.clone() : self.detach();
 }
 
+// True when `t` is a view of a live base that requires grad.
+bool base_requires_grad(const Tensor& t) {
+  const Tensor base = live_view_base(t);
+  return base.defined() && base.requires_grad();
+}
+
 // True when nothing is recorded and the kernel may write straight into self (one pass, no
 // temporary): `other` has self's float dtype and device, broadcasts to self's shape, and either
 // lives in another storage or is exactly self's view; self has no stride-0 (expanded) dimension.
 bool writes_directly(const Tensor& self, const Tensor& other) {
   if (!self.defined() || !other.defined()) return false;
-  if (is_grad_enabled() && (self.requires_grad() || other.requires_grad())) return false;
+  if (is_grad_enabled() && (self.requires_grad() || other.requires_grad() ||
+                            base_requires_grad(self)))
+    return false;
   if (other.dtype() != self.dtype() || other.device() != self.device()) return false;
   if (!is_floating(self.dtype()) || other.dim() > self.dim()) return false;
   for (int i = 1; i <= other.dim(); ++i) {
@@ -152,12 +168,11 @@ Tensor& Tensor::copy_(const Tensor& src) {
 Tensor& Tensor::fill_(double value) {
   detail::check_inplace_allowed(*this, "fill_");
   detail::check_value_fits(value, dtype(), "fill_", "fill value");
+  // While recording, a tensor with history, or a view of one, is overwritten by a constant.
+  if (is_grad_enabled() && (requires_grad() || base_requires_grad(*this)))
+    return assign(*this, full_like(*this, value), "fill_");
   if (numel() > 0) detail::backend_of(*this).fill(detail::view_of(*this), value);
   storage()->bump_version();
-  if (is_grad_enabled() && requires_grad()) {
-    // The tensor no longer depends on its history: gradient zero.
-    return assign(*this, zeros_like(*this) * current(*this, "fill_") + value, "fill_");
-  }
   return *this;
 }
 

@@ -3,6 +3,7 @@
 #include <cfloat>
 #include <cmath>
 
+#include "engine/autograd/view_history.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/ops/device_scalars.hpp"
 #include "engine/ops/factory.hpp"
@@ -49,6 +50,19 @@ void check_inplace_allowed(const Tensor& t, const char* op) {
            "{}: a leaf tensor that requires grad (shape {}) is being used in an in-place "
            "operation; wrap the update in NoGradGuard, or use an out-of-place op",
            op, shape_str(t.shape()));
+  if (!is_grad_enabled() || !t.impl()->is_view()) return;
+  const Tensor base = live_view_base(t);
+  MG_CHECK(!(base.defined() && base.is_leaf() && base.requires_grad()),
+           "{}: a view (shape {}) of a leaf tensor that requires grad (shape {}) is being used in "
+           "an in-place operation; wrap the update in NoGradGuard, or clone() the leaf and write "
+           "into the clone's view",
+           op, shape_str(t.shape()), shape_str(base.shape()));
+  MG_CHECK(!(base.defined() && base.requires_grad() && !t.requires_grad()),
+           "{}: this view (shape {}) does not require grad but its base (shape {}) does: it was "
+           "taken under NoGradGuard, or before its base gained a history; writing into it would "
+           "lose the base's gradient. Take the view again with grad enabled, after the writes "
+           "that gave the base its history",
+           op, shape_str(t.shape()), shape_str(base.shape()));
 }
 
 Tensor scalar_like(double value, const Tensor& like) {
