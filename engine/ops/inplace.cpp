@@ -64,8 +64,8 @@ bool base_requires_grad(const Tensor& t) {
 // lives in another storage or is exactly self's view; self has no stride-0 (expanded) dimension.
 bool writes_directly(const Tensor& self, const Tensor& other) {
   if (!self.defined() || !other.defined()) return false;
-  if (is_grad_enabled() && (self.requires_grad() || other.requires_grad() ||
-                            base_requires_grad(self)))
+  if (is_grad_enabled() &&
+      (self.requires_grad() || other.requires_grad() || base_requires_grad(self)))
     return false;
   if (other.dtype() != self.dtype() || other.device() != self.device()) return false;
   if (!is_floating(self.dtype()) || other.dim() > self.dim()) return false;

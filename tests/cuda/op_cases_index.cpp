@@ -146,6 +146,20 @@ std::vector<OpCase> shape_and_index_cases() {
          return TensorList{a, b, c, z, w, e};
        },
        1, false},
+      {"in place on views, recorded (the base's history follows; a stale view regenerates)",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 3), uniform({4}, d, 4)};
+       },
+       [](const TensorList& x) {
+         Tensor h = x[0] * 2.0;
+         const Tensor early = h.slice(1, 1, 3);
+         h.select(0, 1).mul_(x[1]);
+         h.t().slice(0, 0, 4, 2).add_(x[1].slice(0, 0, 3).unsqueeze(0) * 0.5);
+         Tensor buffer = zeros({2, 4}, TensorOptions(x[0].dtype(), x[0].device()));
+         buffer.select(0, 1).copy_(x[1] * x[1]);
+         return TensorList{h * h, early.exp(), buffer * x[0].slice(0, 0, 2)};
+       },
+       2},
   };
   return c;
 }
