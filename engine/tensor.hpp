@@ -356,11 +356,17 @@ class TensorImpl {
   /// slice, select, ...; PyTorch's _is_view).
   bool is_view() const { return is_view_; }
   /// The tensor this view was taken from, followed to the first non-view (PyTorch's _base);
-  /// null for a non-view and once that tensor is gone (held weakly: a view never keeps its base,
-  /// and so its history, alive).
+  /// null for a non-view. A view without history holds its base weakly (null once the base is
+  /// gone); a view with history keeps it alive (pin_view_base), as PyTorch's views do, so that
+  /// the view can regenerate its history from the base's after an in-place write (Note [in-place
+  /// ops on views]). The graph never holds a non-leaf TensorImpl, so the pin makes no cycle.
   std::shared_ptr<TensorImpl> view_base() const { return view_base_.lock(); }
   /// Marks this tensor as a view of `base` (the view ops call this).
   void set_view_base(const std::shared_ptr<TensorImpl>& base);
+  /// Keeps the base alive while this view lives (called when the view's history is set).
+  void pin_view_base() {
+    if (is_view_ && !pinned_base_) pinned_base_ = view_base_.lock();
+  }
 
   /// The autograd state, or nullptr for plain data.
   AutogradMeta* autograd() const { return autograd_ ? &*autograd_ : nullptr; }
@@ -378,6 +384,7 @@ class TensorImpl {
   DType dtype_;
   bool is_view_ = false;
   std::weak_ptr<TensorImpl> view_base_;
+  std::shared_ptr<TensorImpl> pinned_base_;
   // Inline (not a separate allocation): every recorded output needs one.
   mutable std::optional<AutogradMeta> autograd_;
 };

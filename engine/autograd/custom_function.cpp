@@ -101,6 +101,7 @@ TensorList CustomFunction::apply(std::shared_ptr<CustomFunction> fn, const Tenso
              "{}: mark_non_differentiable was given a tensor that forward does not return",
              ctx.name_);
 
+  refresh_view_histories(inputs);
   auto node = std::make_shared<CustomFunctionNode>(std::move(fn), std::move(ctx));
   collect_next_edges(*node, inputs);
   node->output_meta().reserve(outputs.size());

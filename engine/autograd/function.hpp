@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/autograd/node.hpp"
+#include "engine/autograd/view_history.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/pool_allocator.hpp"
 
@@ -168,6 +169,7 @@ template <typename F>
 std::shared_ptr<Node> record(std::string name, std::span<const Tensor> inputs,
                              std::span<const Tensor> outputs, F&& backward,
                              std::initializer_list<NamedSaved> saved = {}) {
+  refresh_view_histories(inputs);
   auto node =
       make_pooled<LambdaNodeOf<std::decay_t<F>>>(std::move(name), std::forward<F>(backward));
   if (saved.size() > 0) node->describe_saved(saved);

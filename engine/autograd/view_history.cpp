@@ -100,6 +100,7 @@ void take_history(const Tensor& t, const Tensor& history) {
   meta.grad_fn = history.grad_fn();
   meta.output_nr = history.output_nr();
   meta.history_version = t.version();
+  t.impl()->pin_view_base();
 }
 
 void refresh_view_history(const Tensor& t) {

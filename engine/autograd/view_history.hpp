@@ -1,5 +1,7 @@
 #pragma once
 
+#include <span>
+
 #include "engine/tensor.hpp"
 
 // Note [in-place ops on views]
@@ -48,6 +50,14 @@ Tensor base_after_view_write(const Tensor& base, const Tensor& view, const Tenso
 /// (Note [in-place ops on views]); a no-op for anything else. Called wherever an op or the engine
 /// reads a tensor's history.
 void refresh_view_history(const Tensor& t);
+
+/// refresh_view_history of each of an op's inputs. Ops call it before they create their node: a
+/// regenerated history's nodes must come before the op's in sequence order, which the engine's
+/// pruning relies on (Note [pruning by sequence number], engine/autograd/engine.cpp).
+inline void refresh_view_histories(std::span<const Tensor> inputs) {
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.impl()->is_view()) refresh_view_history(t);
+}
 
 /// Makes `t` take `history`'s node as its own (same values, same shape), current as of its
 /// storage's present version.

@@ -24,8 +24,9 @@
 //     (Node::custom_saved_tensors), labelled like a variable (its name from `params`, if any, and
 //     its shape), with an edge from the tensor to its node, as TorchOpt draws them.
 //   - darkolivegreen1: the outputs, labelled with their name (from `params`) and shape.
-//   - darkolivegreen3: the base of an output that is a view (TensorImpl::view_base, while it
-//     lives), joined to the output by a dotted edge, with an edge from its own grad_fn.
+//   - darkolivegreen3: the base of an output that is a view (TensorImpl::view_base: a view with
+//     history keeps its base alive, one without it only while something else does), joined to the
+//     output by a dotted edge, with an edge from its own grad_fn.
 // Edges point the way the forward data flowed: from an input's node to the node that used it,
 // from a leaf to its AccumulateGrad, from an output's grad_fn to the output.
 //

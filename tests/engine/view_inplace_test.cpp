@@ -151,9 +151,8 @@ TEST_CASE("second and third derivatives through writes into views", "[inplace][v
   const Tensor hv = grad({(g * v).sum()}, {a, b}, {}, {.create_graph = true})[1];
   // The same without in-place ops.
   const Tensor h0 = a * a;
-  const Tensor ref_h = cat({(h0.select(0, 0) * b * b).unsqueeze(0), h0.slice(0, 1, 3) +
-                                                                       a.slice(0, 0, 2) * b},
-                           0);
+  const Tensor ref_h =
+      cat({(h0.select(0, 0) * b * b).unsqueeze(0), h0.slice(0, 1, 3) + a.slice(0, 0, 2) * b}, 0);
   const Tensor ref_g = grad({(ref_h * ref_h).sum()}, {a, b}, {}, {.create_graph = true})[0];
   const Tensor ref_hv = grad({(ref_g * v).sum()}, {a, b}, {}, {.create_graph = true})[1];
   REQUIRE(allclose(g, ref_g));
@@ -179,9 +178,9 @@ TEST_CASE("writes into views that would lose a gradient are errors", "[inplace][
   CHECK_THROWS_WITH(quiet.add_(1.0),
                     MG_CONTAINS("add_: this view (shape [2]) does not require grad but its base") &&
                         MG_CONTAINS("Take the view again"));
-  CHECK_THROWS_WITH(h.select(0, 0).unsqueeze(0).expand({3, 2}).copy_(ones({3, 2}, kFloat64)),
-                    MG_CONTAINS("more than one element of the written-to tensor") &&
-                        MG_CONTAINS("clone()"));
+  CHECK_THROWS_WITH(
+      h.select(0, 0).unsqueeze(0).expand({3, 2}).copy_(ones({3, 2}, kFloat64)),
+      MG_CONTAINS("more than one element of the written-to tensor") && MG_CONTAINS("clone()"));
 }
 
 }  // namespace metagrad

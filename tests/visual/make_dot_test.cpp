@@ -282,12 +282,21 @@ TEST_CASE("make_dot: the base of a view output is drawn dark green, joined by a 
   CHECK(count(make_dot(TensorList{h, v}), "darkolivegreen3") == 0);
   CHECK(count(make_dot(TensorList{h, v}), "\tout0 -> out1 [style=dotted]\n") == 1);
   CHECK(count(make_dot(h * 1.0), "darkolivegreen3") == 0);
-  // Views do not keep their base alive: once it is gone there is no base box.
+  // A view with history keeps its base alive, as PyTorch's do: the base box stays.
   Tensor lone;
   {
     Tensor tmp = w * 3.0;
     lone = tmp.select(0, 1);
   }
   CHECK(lone.impl()->is_view());
-  CHECK(count(make_dot(lone), "darkolivegreen3") == 0);
+  CHECK(count(make_dot(lone), "darkolivegreen3") == 1);
+  // A view without history does not: once its base is gone there is no base box.
+  Tensor quiet;
+  {
+    NoGradGuard no_grad;
+    Tensor tmp = w * 3.0;
+    quiet = tmp.select(0, 1);
+  }
+  CHECK(quiet.impl()->is_view());
+  CHECK(quiet.impl()->view_base() == nullptr);
 }
