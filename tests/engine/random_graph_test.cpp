@@ -1,5 +1,6 @@
 // Property test of the autograd engine on random programs: chains and diamonds of elementwise,
-// broadcasting, reduction, matmul and view ops over three leaves, with in-place writes into views
+// broadcasting, reduction, matmul, view, reshape, expand, cat and index_select ops over three
+// leaves, with in-place writes into views
 // of intermediate results and views that go stale when their base is written, several outputs at
 // once. For each program, in float64:
 // - gradcheck and gradgradcheck against finite differences;
@@ -69,7 +70,7 @@ Step random_step(Rng& rng, const Values& values) {
   const auto pick = [&] { return static_cast<size_t>(uniform(rng, 0, values.size() - 1)); };
   const size_t a = pick();
   const Tensor& x = values[a];
-  switch (uniform(rng, 0, 7)) {
+  switch (uniform(rng, 0, 9)) {
     case 0: {  // binary with broadcasting
       const size_t b = pick();
       if (!broadcastable(x.shape(), values[b].shape())) break;
@@ -99,8 +100,7 @@ Step random_step(Rng& rng, const Values& values) {
       const size_t b = pick();
       const Tensor& y = values[b];
       if (y.dim() == 2 && y.size(0) == x.size(1))
-        return {fmt::format("v{} @ v{}", a, b),
-                [=](const Values& v) { return v[a].matmul(v[b]); }};
+        return {fmt::format("v{} @ v{}", a, b), [=](const Values& v) { return v[a].matmul(v[b]); }};
       if (y.dim() == 2 && y.size(1) == x.size(1))
         return {fmt::format("v{} @ v{}.t()", a, b),
                 [=](const Values& v) { return v[a].matmul(v[b].t()); }};
@@ -118,7 +118,10 @@ Step random_step(Rng& rng, const Values& values) {
       const size_t b = pick();
       const bool fits = broadcasts_to(values[b].shape(), view_shape);
       const int op = static_cast<int>(uniform(rng, 0, 2));
-      what += fmt::format(".{}({}); h", op == 0 ? "mul_" : op == 1 ? "add_" : "copy_",
+      what += fmt::format(".{}({}); h",
+                          op == 0   ? "mul_"
+                          : op == 1 ? "add_"
+                                    : "copy_",
                           fits ? fmt::format("v{}", b) : fmt::format("v{}.sum()", b));
       return {what, [=](const Values& v) {
                 Tensor h = v[a] * 1.0;
@@ -146,23 +149,51 @@ Step random_step(Rng& rng, const Values& values) {
                 return stale;
               }};
     }
+    case 6: {  // reshape (a view, or a copy of a strided value), or expand a new leading dim
+      if (one_in(rng, 2)) {
+        return {fmt::format("v{}.reshape(-1)", a),
+                [=](const Values& v) { return v[a].reshape({-1}); }};
+      }
+      return {fmt::format("v{}.unsqueeze(0).expand(2)", a), [=](const Values& v) {
+                Dims shape = v[a].shape();
+                shape.insert(0, 2);
+                return v[a].unsqueeze(0).expand(shape);
+              }};
+    }
+    case 7: {  // cat with a value of the same shape, or index_select with repeated indices
+      if (x.dim() == 0) break;
+      const size_t b = pick();
+      if (values[b].shape() == x.shape() && one_in(rng, 2)) {
+        const int64_t d = uniform(rng, 0, x.dim() - 1);
+        return {fmt::format("cat(v{}, v{}, {})", a, b, d), [=](const Values& v) {
+                  return cat({v[a], v[b]}, d);
+                }};
+      }
+      const int64_t d = uniform(rng, 0, x.dim() - 1);
+      std::vector<double> picks;
+      for (int64_t k = uniform(rng, 1, 5); k > 0; --k)
+        picks.push_back(static_cast<double>(uniform(rng, 0, x.size(d) - 1)));
+      return {fmt::format("v{}.index_select({}, [{}])", a, d, fmt::join(picks, ", ")),
+              [=](const Values& v) { return v[a].index_select(d, tensor(picks, kInt64)); }};
+    }
     default:
       break;
   }
   const int op = static_cast<int>(uniform(rng, 0, 3));
-  return {fmt::format("{}(v{})", std::vector<std::string>{"tanh", "sin", "sigmoid", "log1p_sq"}[op], a),
-          [=](const Values& v) {
-            switch (op) {
-              case 0:
-                return v[a].tanh();
-              case 1:
-                return v[a].sin();
-              case 2:
-                return v[a].sigmoid();
-              default:
-                return (v[a] * v[a]).log1p();
-            }
-          }};
+  return {
+      fmt::format("{}(v{})", std::vector<std::string>{"tanh", "sin", "sigmoid", "log1p_sq"}[op], a),
+      [=](const Values& v) {
+        switch (op) {
+          case 0:
+            return v[a].tanh();
+          case 1:
+            return v[a].sin();
+          case 2:
+            return v[a].sigmoid();
+          default:
+            return (v[a] * v[a]).log1p();
+        }
+      }};
 }
 
 struct Program {
