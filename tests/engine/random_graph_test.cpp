@@ -1,8 +1,7 @@
 // Property test of the autograd engine on random programs: chains and diamonds of elementwise,
 // broadcasting, reduction, matmul, view, reshape, expand, cat and index_select ops over three
-// leaves, with in-place writes into views
-// of intermediate results and views that go stale when their base is written, several outputs at
-// once. For each program, in float64:
+// leaves, with in-place writes into views of intermediate results and views that go stale when
+// their base is written, several outputs at once. For each program, in float64:
 // - gradcheck and gradgradcheck against finite differences;
 // - the gradient with respect to an intermediate value equals the gradient with respect to a
 //   leaf that replaces it (the engine's capture of non-leaf inputs and its pruning);
