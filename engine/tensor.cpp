@@ -6,6 +6,7 @@
 
 #include "engine/autograd/engine.hpp"
 #include "engine/autograd/node.hpp"
+#include "engine/autograd/view_history.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
 #include "engine/pool_allocator.hpp"
@@ -106,14 +107,15 @@ Tensor make_view(const Tensor& base, const Dims& shape, const Dims& strides, int
   return Tensor(make_pooled<TensorImpl>(base.storage(), shape, strides, offset, base.dtype()));
 }
 
-void TensorImpl::set_view_base(const std::shared_ptr<TensorImpl>& base) {
+void TensorImpl::set_view_base(const std::shared_ptr<TensorImpl>& base, bool keep_alive) {
   is_view_ = true;
   view_base_ = base;
+  if (keep_alive) pinned_base_ = base;
 }
 
 const Tensor& mark_view_of(const Tensor& view, const Tensor& base) {
   const TensorImpl& b = *base.impl();
-  view.impl()->set_view_base(b.is_view() ? b.view_base() : base.impl_ptr());
+  view.impl()->set_view_base(b.is_view() ? b.view_base() : base.impl_ptr(), is_grad_enabled());
   return view;
 }
 
@@ -198,7 +200,9 @@ Tensor Tensor::detach() const {
 }
 
 Tensor& Tensor::detach_() {
-  if (AutogradMeta* meta = checked(impl_.get()).autograd()) {
+  checked(impl_.get());
+  impl_->stop_following_base();
+  if (AutogradMeta* meta = impl_->autograd()) {
     meta->grad_fn.reset();
     meta->output_nr = 0;
     meta->requires_grad = false;
@@ -248,7 +252,8 @@ void Tensor::set_grad(const Tensor& g) const {
 
 const std::shared_ptr<Node>& Tensor::grad_fn() const {
   static const std::shared_ptr<Node> none;
-  const AutogradMeta* meta = checked(impl_.get()).autograd();
+  if (checked(impl_.get()).is_view()) refresh_view_history(*this);
+  const AutogradMeta* meta = impl_->autograd();
   return meta ? meta->grad_fn : none;
 }
 

@@ -356,24 +356,32 @@ class TensorImpl {
   /// slice, select, ...; PyTorch's _is_view).
   bool is_view() const { return is_view_; }
   /// The tensor this view was taken from, followed to the first non-view (PyTorch's _base);
-  /// null for a non-view. A view without history holds its base weakly (null once the base is
-  /// gone); a view with history keeps it alive (pin_view_base), as PyTorch's views do, so that
-  /// the view can regenerate its history from the base's after an in-place write (Note [in-place
-  /// ops on views]). The graph never holds a non-leaf TensorImpl, so the pin makes no cycle.
+  /// null for a non-view. A view taken with grad mode enabled keeps its base alive, as PyTorch's
+  /// views do, so that writes through either can rebind the other's history (Note [in-place ops
+  /// on views]); one taken under NoGradGuard holds it weakly (null once the base is gone), so
+  /// that evaluation code keeping a row of a result does not keep the result's graph.
   std::shared_ptr<TensorImpl> view_base() const { return view_base_.lock(); }
-  /// Marks this tensor as a view of `base` (the view ops call this).
-  void set_view_base(const std::shared_ptr<TensorImpl>& base);
-  /// Keeps the base alive while this view lives (called when the view's history is set).
-  void pin_view_base() {
-    if (is_view_ && !pinned_base_) pinned_base_ = view_base_.lock();
-  }
+  /// Marks this tensor as a view of `base` (the view ops call this); `keep_alive` holds it
+  /// strongly.
+  void set_view_base(const std::shared_ptr<TensorImpl>& base, bool keep_alive);
 
   /// The autograd state, or nullptr for plain data.
   AutogradMeta* autograd() const { return autograd_ ? &*autograd_ : nullptr; }
   /// Creates the autograd state on first use.
   AutogradMeta& ensure_autograd();
   /// Whether gradients flow to or through the tensor.
-  bool requires_grad() const { return autograd_ && autograd_->requires_grad; }
+  /// A view taken with grad mode enabled also requires grad when its base does (it may have been
+  /// taken before the base gained a history; its own is then regenerated on first use, Note
+  /// [in-place ops on views]).
+  bool requires_grad() const {
+    return (autograd_ && autograd_->requires_grad) || requires_grad_through_base();
+  }
+  /// True for a view taken with grad mode enabled whose base requires grad.
+  bool requires_grad_through_base() const {
+    return pinned_base_ && pinned_base_->autograd_ && pinned_base_->autograd_->requires_grad;
+  }
+  /// Stops a view from following its base's requires_grad (detach_ of a view).
+  void stop_following_base() { pinned_base_.reset(); }
 
  private:
   std::shared_ptr<Storage> storage_;

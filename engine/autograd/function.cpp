@@ -101,7 +101,6 @@ void set_history(const std::shared_ptr<Node>& node, std::span<const Tensor> outp
     meta.grad_fn = node;
     meta.output_nr = static_cast<uint32_t>(i);
     meta.history_version = out.version();
-    out.impl()->pin_view_base();
   }
 }
 

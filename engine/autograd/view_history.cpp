@@ -100,13 +100,18 @@ void take_history(const Tensor& t, const Tensor& history) {
   meta.grad_fn = history.grad_fn();
   meta.output_nr = history.output_nr();
   meta.history_version = t.version();
-  t.impl()->pin_view_base();
 }
 
 void refresh_view_history(const Tensor& t) {
   if (!t.defined() || !t.impl()->is_view()) return;
-  AutogradMeta* meta = t.impl()->autograd();
-  if (meta == nullptr || !meta->grad_fn || meta->history_version == t.version()) return;
+  const AutogradMeta* meta = t.impl()->autograd();
+  const bool has_history = meta != nullptr && meta->grad_fn;
+  // A view with a history that its storage has moved past, or one taken before its base gained a
+  // history (a leaf view, made by requires_grad_, keeps its own).
+  const bool stale = has_history && meta->history_version != t.version();
+  const bool missing = !has_history && !(meta != nullptr && meta->requires_grad) &&
+                       t.impl()->requires_grad_through_base();
+  if (!stale && !missing) return;
   const Tensor base = live_view_base(t);
   if (!base.defined() || !base.requires_grad()) return;
   EnableGradGuard recording;

@@ -13,12 +13,15 @@
 //   gradient at the view's elements. A base that had no history (a zeros buffer filled row by row
 //   with copy_) gains one, and so requires grad.
 // - A view whose memory was written through its base or another view after its history was
-//   recorded (the storage's version moved on) has a stale history. Its next use in a recorded op
-//   regenerates it from the base's current history: view = index_select(base.reshape(-1),
-//   positions of the view's elements), PyTorch's regeneration by as_strided.
+//   recorded (the storage's version moved on) has a stale history, and a view taken with grad
+//   enabled before its base gained a history has none (it requires grad through its base,
+//   TensorImpl::requires_grad). Its next use in a recorded op, or grad_fn(), regenerates it from
+//   the base's current history: view = index_select(base.reshape(-1), positions of the view's
+//   elements), PyTorch's regeneration by as_strided.
 // A view of a leaf that requires grad cannot be written while recording (the leaf's data would
-// change under its AccumulateGrad), as in PyTorch. A view holds its base weakly; once the base is
-// gone, an in-place op on the view rebinds only the view's own history.
+// change under its AccumulateGrad), as in PyTorch. A view taken with grad mode enabled keeps its
+// base alive, as PyTorch's do (TensorImpl::view_base); one taken under NoGradGuard holds it
+// weakly, and once that base is gone an in-place op on the view rebinds only its own history.
 
 namespace metagrad {
 /// \addtogroup engine_autograd
@@ -46,9 +49,9 @@ Tensor live_view_base(const Tensor& t);
 Tensor base_after_view_write(const Tensor& base, const Tensor& view, const Tensor& value,
                              const char* op);
 
-/// Regenerates the history of a view whose memory was written since its history was recorded
-/// (Note [in-place ops on views]); a no-op for anything else. Called wherever an op or the engine
-/// reads a tensor's history.
+/// Regenerates the history of a view whose memory was written since its history was recorded, or
+/// that has none while its base requires grad (Note [in-place ops on views]); a no-op for
+/// anything else. Called wherever an op or the engine reads a tensor's history.
 void refresh_view_history(const Tensor& t);
 
 /// refresh_view_history of each of an op's inputs. Ops call it before they create their node: a

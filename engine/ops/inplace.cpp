@@ -9,9 +9,15 @@
 namespace metagrad {
 namespace {
 
+// How the written value relates to self's old one.
+enum class Write {
+  update,     // computed from it (add_, mul_, ...): its history already leads there
+  overwrite,  // independent of it (copy_, fill_): the old self gets a zero gradient
+};
+
 // Writes `value` (broadcast to self's shape) into self's storage and, while recording, rebinds
 // the histories of self and of the base it is a view of (Note [in-place ops on views]).
-Tensor& assign(Tensor& self, const Tensor& value, const char* op) {
+Tensor& assign(Tensor& self, const Tensor& value, const char* op, Write write = Write::update) {
   MG_CHECK(
       value.dtype() == self.dtype() || !is_floating(self.dtype()) || is_floating(value.dtype()),
       "{}: cannot write a {} result into a {} tensor", op, dtype_name(value.dtype()),
@@ -36,11 +42,13 @@ Tensor& assign(Tensor& self, const Tensor& value, const char* op) {
                                   detail::view_of(self));
   }
   self.storage()->bump_version();
-  if (recording && written.requires_grad()) {
-    take_history(self, written.shape() == self.shape() ? written : expand(written, self.shape()));
-  } else if (recording && self.requires_grad()) {
-    // Overwritten by a constant: self' = where(false, self, value), no gradient to the old self.
+  if (recording && write == Write::overwrite && self.requires_grad()) {
+    // self' = where(false, self, value): d self = 0, d value = d self' (PyTorch's CopyBackwards)
     take_history(self, where(zeros({}, TensorOptions(kBool, self.device())), self, written));
+  } else if (recording && written.requires_grad()) {
+    // A leaf source (copy_ of a parameter) has no node to take: expand records one.
+    const bool own_node = written.shape() == self.shape() && !written.is_leaf();
+    take_history(self, own_node ? written : expand(written, self.shape()));
   }
   if (base_history.defined()) take_history(base, base_history);
   return self;
@@ -53,20 +61,12 @@ Tensor current(const Tensor& self, const char* op) {
   return is_grad_enabled() && self.requires_grad() ? self.clone() : self.detach();
 }
 
-// True when `t` is a view of a live base that requires grad.
-bool base_requires_grad(const Tensor& t) {
-  const Tensor base = live_view_base(t);
-  return base.defined() && base.requires_grad();
-}
-
 // True when nothing is recorded and the kernel may write straight into self (one pass, no
 // temporary): `other` has self's float dtype and device, broadcasts to self's shape, and either
 // lives in another storage or is exactly self's view; self has no stride-0 (expanded) dimension.
 bool writes_directly(const Tensor& self, const Tensor& other) {
   if (!self.defined() || !other.defined()) return false;
-  if (is_grad_enabled() &&
-      (self.requires_grad() || other.requires_grad() || base_requires_grad(self)))
-    return false;
+  if (is_grad_enabled() && (self.requires_grad() || other.requires_grad())) return false;
   if (other.dtype() != self.dtype() || other.device() != self.device()) return false;
   if (!is_floating(self.dtype()) || other.dim() > self.dim()) return false;
   for (int i = 1; i <= other.dim(); ++i) {
@@ -162,15 +162,16 @@ Tensor& Tensor::copy_(const Tensor& src) {
       detail::check_inplace_overlap(*this, src, "copy_") == detail::Overlap::kTooHard;
   Tensor value = src.dtype() != dtype() ? src.to(dtype()) : (may_share ? src.clone() : src);
   if (value.device() != device()) value = value.to(device());
-  return assign(*this, value, "copy_");
+  return assign(*this, value, "copy_", Write::overwrite);
 }
 
 Tensor& Tensor::fill_(double value) {
   detail::check_inplace_allowed(*this, "fill_");
   detail::check_value_fits(value, dtype(), "fill_", "fill value");
-  // While recording, a tensor with history, or a view of one, is overwritten by a constant.
-  if (is_grad_enabled() && (requires_grad() || base_requires_grad(*this)))
-    return assign(*this, full_like(*this, value), "fill_");
+  // While recording, a tensor with history is overwritten by a constant (and its base, for a
+  // view: a view without history of a base with one was refused above).
+  if (is_grad_enabled() && requires_grad())
+    return assign(*this, full_like(*this, value), "fill_", Write::overwrite);
   if (numel() > 0) detail::backend_of(*this).fill(detail::view_of(*this), value);
   storage()->bump_version();
   return *this;

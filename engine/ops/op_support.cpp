@@ -58,10 +58,9 @@ void check_inplace_allowed(const Tensor& t, const char* op) {
            "into the clone's view",
            op, shape_str(t.shape()), shape_str(base.shape()));
   MG_CHECK(!(base.defined() && base.requires_grad() && !t.requires_grad()),
-           "{}: this view (shape {}) does not require grad but its base (shape {}) does: it was "
-           "taken under NoGradGuard, or before its base gained a history; writing into it would "
-           "lose the base's gradient. Take the view again with grad enabled, after the writes "
-           "that gave the base its history",
+           "{}: this view (shape {}) was taken under NoGradGuard of a base (shape {}) that "
+           "requires grad; writing into it would lose the base's gradient. Take the view again "
+           "with grad enabled",
            op, shape_str(t.shape()), shape_str(base.shape()));
 }
 

@@ -128,6 +128,61 @@ TEST_CASE("a view written through its base or a sibling regenerates its history"
                 {a, b});
 }
 
+TEST_CASE("views written in turn keep their dropped buffer for each other", "[inplace][views]") {
+  // Two overlapping views of a zeros buffer that is dropped: each gains its history from copy_,
+  // which keeps the buffer alive, so the first regenerates its history after the second writes
+  // their shared row.
+  const Tensor x = randn64({2, 3}, 14), y = randn64({2, 3}, 15);
+  Tensor first, second;
+  {
+    Tensor buffer = zeros({3, 3}, kFloat64);
+    first = buffer.slice(0, 0, 2);
+    second = buffer.slice(0, 1, 3);
+  }
+  first.copy_(x);
+  second.copy_(y);
+  const Tensor expected = cat({x.slice(0, 0, 1), y.slice(0, 0, 1)}, 0);
+  REQUIRE(allclose(first, expected));
+  const TensorList g = grad({(first * first).sum()}, {x, y});
+  REQUIRE(allclose(g[0], cat({x.slice(0, 0, 1) * 2.0, zeros({1, 3}, kFloat64)}, 0)));
+  REQUIRE(allclose(g[1], cat({y.slice(0, 0, 1) * 2.0, zeros({1, 3}, kFloat64)}, 0)));
+}
+
+TEST_CASE("views taken before their base required grad follow it", "[inplace][views]") {
+  // Taken from a zeros buffer before a copy_ into a row they share: they require grad then, and
+  // their gradient reaches the copied tensor.
+  const Tensor x = randn64({3}, 16);
+  Tensor buffer = zeros({3, 3}, kFloat64);
+  const Tensor rows = buffer.slice(0, 0, 2);
+  REQUIRE_FALSE(rows.requires_grad());
+  buffer.select(0, 1).copy_(x);
+  REQUIRE(rows.requires_grad());
+  REQUIRE_FALSE(rows.is_leaf());
+  REQUIRE(allclose(grad({(rows * rows).sum()}, {x})[0], x * 2.0));
+  // Taken from a leaf before it was made to require grad.
+  Tensor w = zeros({4}, kFloat64);
+  const Tensor head = w.slice(0, 0, 2);
+  w.requires_grad_();
+  REQUIRE(allclose(grad({head.sum()}, {w})[0], tensor({1.0, 1.0, 0.0, 0.0}, kFloat64)));
+  // detach_ makes a view stop following its base.
+  Tensor tail = w.slice(0, 2, 4);
+  tail.detach_();
+  REQUIRE_FALSE(tail.requires_grad());
+}
+
+TEST_CASE("copy_ from a leaf connects to the leaf", "[inplace][views]") {
+  const Tensor x = randn64({3}, 17), a = randn64({3}, 18);
+  Tensor buffer = zeros({3}, kFloat64);
+  buffer.copy_(x);
+  REQUIRE_FALSE(buffer.is_leaf());
+  REQUIRE(allclose(grad({(buffer * buffer).sum()}, {x})[0], x * 2.0));
+  Tensor h = a * 2.0;
+  h.copy_(x);
+  const TensorList g = grad({h.sum()}, {x, a});
+  REQUIRE(allclose(g[0], ones({3}, kFloat64)));
+  REQUIRE(allclose(g[1], zeros({3}, kFloat64)));
+}
+
 TEST_CASE("overwriting with a constant cuts the gradient", "[inplace][views]") {
   const Tensor a = randn64({4}, 9);
   Tensor h = a * 3.0;
@@ -176,11 +231,16 @@ TEST_CASE("writes into views that would lose a gradient are errors", "[inplace][
     quiet = h.select(0, 0);
   }
   CHECK_THROWS_WITH(quiet.add_(1.0),
-                    MG_CONTAINS("add_: this view (shape [2]) does not require grad but its base") &&
+                    MG_CONTAINS("add_: this view (shape [2]) was taken under NoGradGuard") &&
                         MG_CONTAINS("Take the view again"));
   CHECK_THROWS_WITH(
       h.select(0, 0).unsqueeze(0).expand({3, 2}).copy_(ones({3, 2}, kFloat64)),
       MG_CONTAINS("more than one element of the written-to tensor") && MG_CONTAINS("clone()"));
+  // A base whose own elements share memory (an expanded tensor detached into a non-view).
+  Tensor shared = ones({2}, kFloat64).unsqueeze(0).expand({3, 2}).detach();
+  CHECK_THROWS_WITH(shared.select(0, 1).copy_(leaf.select(0, 0)),
+                    MG_CONTAINS("copy_: the base of the view (shape [3, 2], strides [0, 1]) has "
+                                "elements that share memory"));
 }
 
 }  // namespace metagrad
