@@ -1,7 +1,8 @@
 // Property test of the autograd engine on random programs: chains and diamonds of elementwise,
 // broadcasting, reduction, matmul, view, reshape, expand, cat and index_select ops over three
-// leaves, with in-place writes into views of intermediate results and views that go stale when
-// their base is written, several outputs at once. For each program, in float64:
+// leaves, with in-place writes into views of intermediate results, views that go stale when their
+// base is written, views of a buffer taken before it gains a history, several outputs at once. For
+// each program, in float64:
 // - gradcheck and gradgradcheck against finite differences;
 // - the gradient with respect to an intermediate value equals the gradient with respect to a
 //   leaf that replaces it (the engine's capture of non-leaf inputs and its pruning);
@@ -69,7 +70,7 @@ Step random_step(Rng& rng, const Values& values) {
   const auto pick = [&] { return static_cast<size_t>(uniform(rng, 0, values.size() - 1)); };
   const size_t a = pick();
   const Tensor& x = values[a];
-  switch (uniform(rng, 0, 9)) {
+  switch (uniform(rng, 0, 10)) {
     case 0: {  // binary with broadcasting
       const size_t b = pick();
       if (!broadcastable(x.shape(), values[b].shape())) break;
@@ -174,6 +175,17 @@ Step random_step(Rng& rng, const Values& values) {
         picks.push_back(static_cast<double>(uniform(rng, 0, x.size(d) - 1)));
       return {fmt::format("v{}.index_select({}, [{}])", a, d, fmt::join(picks, ", ")),
               [=](const Values& v) { return v[a].index_select(d, tensor(picks, kInt64)); }};
+    }
+    case 8: {  // a view of a zeros buffer taken before a write into the buffer gives it history
+      std::string what = fmt::format("buf = zeros_like(v{}); w = buf", a);
+      const auto view = random_view(rng, x, what);
+      what += fmt::format("; buf.copy_(v{}.sin()); w", a);
+      return {what, [=](const Values& v) {
+                Tensor buffer = zeros(v[a].shape(), kFloat64);
+                const Tensor early = view(buffer);
+                buffer.copy_(v[a].sin());
+                return early;
+              }};
     }
     default:
       break;
