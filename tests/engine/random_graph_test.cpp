@@ -8,6 +8,7 @@
 //   leaf that replaces it (the engine's capture of non-leaf inputs and its pruning);
 // - backward() accumulates grad()'s result into the leaves' .grad, twice with retain_graph;
 // - grad() of several roots with grad_outputs equals grad() of their weighted sum.
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -33,13 +34,13 @@ struct Step {
 // The dims of `from` that broadcast to `to` (so that an in-place op on a `to` view can take it).
 bool broadcasts_to(const Dims& from, const Dims& to) {
   if (from.size() > to.size()) return false;
-  for (size_t i = 1; i <= from.size(); ++i)
+  for (int i = 1; i <= from.size(); ++i)
     if (from[from.size() - i] != 1 && from[from.size() - i] != to[to.size() - i]) return false;
   return true;
 }
 
 bool broadcastable(const Dims& a, const Dims& b) {
-  for (size_t i = 1; i <= std::min(a.size(), b.size()); ++i) {
+  for (int i = 1; i <= std::min(a.size(), b.size()); ++i) {
     const int64_t x = a[a.size() - i], y = b[b.size() - i];
     if (x != y && x != 1 && y != 1) return false;
   }
