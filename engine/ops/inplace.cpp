@@ -37,14 +37,20 @@ Tensor& assign(Tensor& self, const Tensor& value, const char* op, Write write = 
   const Tensor base_history = base.defined() && (written.requires_grad() || base.requires_grad())
                                   ? base_after_view_write(base, self, written, op)
                                   : Tensor();
+  // self' = where(false, self, value): d self = 0, d value = d self' (PyTorch's CopyBackwards).
+  // Recorded before the write, while self's history is current (after it, a view would first
+  // regenerate the history this replaces).
+  const Tensor overwritten =
+      recording && write == Write::overwrite && self.requires_grad()
+          ? where(zeros({}, TensorOptions(kBool, self.device())), self, written)
+          : Tensor();
   if (self.numel() > 0) {
     detail::backend_of(self).copy(detail::broadcast_view(value, self.shape()),
                                   detail::view_of(self));
   }
   self.storage()->bump_version();
-  if (recording && write == Write::overwrite && self.requires_grad()) {
-    // self' = where(false, self, value): d self = 0, d value = d self' (PyTorch's CopyBackwards)
-    take_history(self, where(zeros({}, TensorOptions(kBool, self.device())), self, written));
+  if (overwritten.defined()) {
+    take_history(self, overwritten);
   } else if (recording && written.requires_grad()) {
     // A leaf source (copy_ of a parameter) has no node to take: expand records one.
     const bool own_node = written.shape() == self.shape() && !written.is_leaf();
