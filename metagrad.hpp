@@ -4,6 +4,7 @@
 #include "cuda/cuda.hpp"
 #include "engine/autograd/custom_function.hpp"
 #include "engine/autograd/engine.hpp"
+#include "engine/autograd/functional.hpp"
 #include "engine/autograd/gradcheck.hpp"
 #include "engine/autograd/node.hpp"
 #include "engine/distributed/collectives.hpp"
