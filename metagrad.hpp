@@ -2,11 +2,13 @@
 
 // metagrad: TorchOpt re-created in C++20. Include this one header for the public API.
 #include "cuda/cuda.hpp"
+#include "engine/autograd/checkpoint.hpp"
 #include "engine/autograd/custom_function.hpp"
 #include "engine/autograd/engine.hpp"
 #include "engine/autograd/functional.hpp"
 #include "engine/autograd/gradcheck.hpp"
 #include "engine/autograd/node.hpp"
+#include "engine/autograd/saved_tensor_hooks.hpp"
 #include "engine/distributed/collectives.hpp"
 #include "engine/distributed/parallelize.hpp"
 #include "engine/distributed/process_group.hpp"

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/autograd/saved_tensor_hooks.hpp"
 #include "engine/autograd/view_history.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
@@ -237,6 +238,38 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output
     data_ = t.detach();
     if (!is_output) grad_fn_ = t.grad_fn();
   }
+  if (const auto* hooks = current_saved_tensor_hooks()) pack_with(*hooks);
+}
+
+// What a SavedTensor keeps while saved tensor hooks hold its data.
+struct PackedSavedTensor {
+  std::shared_ptr<const SavedTensorHooks> hooks;
+  std::any value;
+  Dims shape;
+  DType dtype;
+  Device device;
+};
+
+void SavedTensor::pack_with(const std::shared_ptr<const SavedTensorHooks>& hooks) {
+  packed_ = std::make_shared<const PackedSavedTensor>(
+      PackedSavedTensor{hooks, hooks->pack(data_), data_.shape(), data_.dtype(), data_.device()});
+  // A leaf requiring grad stays itself (its gradient must reach it); the rest lives in the hooks.
+  if (!(is_leaf_ && requires_grad_)) data_ = Tensor();
+}
+
+Tensor SavedTensor::unpack_hooked(const Node& owner) const {
+  const PackedSavedTensor& packed = *packed_;
+  Tensor data = packed.hooks->unpack(packed.value);
+  MG_CHECK(data.defined() && data.shape() == packed.shape && data.dtype() == packed.dtype &&
+               data.device() == packed.device,
+           "{}: the unpack hook of saved tensor hooks returned {}; the packed tensor was {} {} on "
+           "{}. Remedy: return a tensor with the packed tensor's shape, dtype and device",
+           owner.name(),
+           data.defined() ? fmt::format("{} {} on {}", dtype_name(data.dtype()),
+                                        shape_str(data.shape()), data.device().str())
+                          : std::string("an undefined tensor"),
+           dtype_name(packed.dtype), shape_str(packed.shape), packed.device.str());
+  return data.detach();
 }
 
 Tensor SavedTensor::unpack(const Node& owner) const {
@@ -247,16 +280,18 @@ Tensor SavedTensor::unpack(const Node& owner) const {
            "when you call backward() or grad(). Specify retain_graph=true if you need to backward "
            "through the graph a second time",
            owner.name());
-  MG_CHECK(data_.version() == version_,
+  // Packed data: the hooks own it, so there is no version to check (as in PyTorch).
+  const Tensor data = data_.defined() ? data_ : unpack_hooked(owner);
+  MG_CHECK(!data_.defined() || data_.version() == version_,
            "{}: one of the tensors needed for gradient computation has been modified by an "
            "inplace operation: a {} tensor of shape {} is at version {}; expected version {} "
            "instead. Remedy: clone() the tensor before modifying it in place, or do the in-place "
            "operation after backward",
-           owner.name(), dtype_name(data_.dtype()), shape_str(data_.shape()), data_.version(),
+           owner.name(), dtype_name(data.dtype()), shape_str(data.shape()), data.version(),
            version_);
-  if (!requires_grad_ || !is_grad_enabled() || (is_leaf_ && !is_output_)) return data_;
+  if (!requires_grad_ || !is_grad_enabled() || (is_leaf_ && !is_output_)) return data;
   // Re-attach the history so that a recorded backward (create_graph) can flow through it.
-  Tensor attached = make_view(data_, data_.shape(), data_.strides(), data_.storage_offset());
+  Tensor attached = make_view(data, data.shape(), data.strides(), data.storage_offset());
   AutogradMeta& meta = attached.impl()->ensure_autograd();
   meta.requires_grad = true;
   meta.output_nr = output_nr_;
@@ -268,6 +303,7 @@ Tensor SavedTensor::unpack(const Node& owner) const {
 void SavedTensor::release() {
   if (!was_defined_) return;
   data_ = Tensor();
+  packed_.reset();
   released_ = true;
 }
 

@@ -16,6 +16,8 @@ namespace metagrad {
 /// @{
 
 class Node;
+struct PackedSavedTensor;
+struct SavedTensorHooks;
 
 /// Where a gradient goes: input slot `input_nr` of `node` (null node: the input needs no grad).
 struct Edge {
@@ -178,11 +180,18 @@ class SavedTensor {
   Tensor unpack(const Node& owner) const;
   /// Drops the data (after backward without retain_graph).
   void release();
-  /// The data without any history (for display); undefined after release.
+  /// The data without any history (for display); undefined after release, and while saved
+  /// tensor hooks keep it (Note [saved tensor hooks]).
   const Tensor& data() const { return data_; }
 
  private:
+  // Hands the saved data to the innermost saved tensor hooks (Note [saved tensor hooks]).
+  void pack_with(const std::shared_ptr<const SavedTensorHooks>& hooks);
+  // The data back from the hooks, checked against the packed tensor's shape, dtype and device.
+  Tensor unpack_hooked(const Node& owner) const;
+
   Tensor data_;
+  std::shared_ptr<const PackedSavedTensor> packed_;
   std::weak_ptr<Node> grad_fn_;
   uint64_t version_ = 0;
   uint32_t output_nr_ = 0;
