@@ -88,8 +88,8 @@ TEST_CASE("packed saves skip the version check: backward uses what the hooks kep
   Tensor a = x * 1.0;
   const Tensor expected_a = a.detach().clone();
   Tensor loss;
+  CloningHooks hooks;  // outlives the graph: backward calls its unpack
   {
-    CloningHooks hooks;
     const SavedTensorsHooksGuard guard = hooks.install();
     loss = (a * a).sum();
   }
