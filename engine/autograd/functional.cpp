@@ -233,6 +233,25 @@ ScalarFunction as_scalar_function(const UnaryFunction& fn) {
 }
 TensorList optional_list(const Tensor& v) { return v.defined() ? TensorList{v} : TensorList{}; }
 
+// What vhp and hvp start from: fresh inputs, the checked vectors, the checked scalar output and
+// its gradient, recorded so that it can be differentiated again.
+struct SecondOrderStart {
+  TensorList xs, vs;
+  Tensor out;
+  TensorList gradient;
+};
+SecondOrderStart second_order_start(const ScalarFunction& fn, const TensorList& inputs,
+                                    const TensorList& v, FunctionalOptions options,
+                                    std::string_view op) {
+  SecondOrderStart start;
+  start.xs = fresh_inputs(inputs, options.create_graph, true, op, "inputs");
+  start.vs = prepared_vectors(v, start.xs, options.create_graph, op, "input");
+  start.out = checked_scalar(fn(start.xs), options.strict, op);
+  start.gradient = grad_of_differentiable({start.out}, start.xs, {}, true, true);
+  check_gradients_have_history(start.gradient, options.strict, "jacobian", op);
+  return start;
+}
+
 }  // namespace
 
 std::vector<TensorList> jacobian(const Function& fn, const TensorList& inputs,
@@ -325,11 +344,7 @@ std::pair<Tensor, Tensor> jvp(const UnaryFunction& fn, const Tensor& input, cons
 std::pair<Tensor, TensorList> vhp(const ScalarFunction& fn, const TensorList& inputs,
                                   const TensorList& v, FunctionalOptions options) {
   EnableGradGuard enable_grad;
-  const TensorList xs = fresh_inputs(inputs, options.create_graph, true, "vhp", "inputs");
-  const TensorList vs = prepared_vectors(v, xs, options.create_graph, "vhp", "input");
-  const Tensor out = checked_scalar(fn(xs), options.strict, "vhp");
-  const TensorList gradient = grad_of_differentiable({out}, xs, {}, true, true);
-  check_gradients_have_history(gradient, options.strict, "jacobian", "vhp");
+  const auto [xs, vs, out, gradient] = second_order_start(fn, inputs, v, options, "vhp");
   // vᵀ H = d <∇f, v> / d inputs.
   TensorList products =
       filled_with_zeros(grad_of_differentiable(gradient, xs, vs, options.create_graph, false), xs,
@@ -348,11 +363,7 @@ std::pair<Tensor, Tensor> vhp(const UnaryFunction& fn, const Tensor& input, cons
 std::pair<Tensor, TensorList> hvp(const ScalarFunction& fn, const TensorList& inputs,
                                   const TensorList& v, FunctionalOptions options) {
   EnableGradGuard enable_grad;
-  const TensorList xs = fresh_inputs(inputs, options.create_graph, true, "hvp", "inputs");
-  const TensorList vs = prepared_vectors(v, xs, options.create_graph, "hvp", "input");
-  const Tensor out = checked_scalar(fn(xs), options.strict, "hvp");
-  const TensorList gradient = grad_of_differentiable({out}, xs, {}, true, true);
-  check_gradients_have_history(gradient, options.strict, "jacobian", "hvp");
+  const auto [xs, vs, out, gradient] = second_order_start(fn, inputs, v, options, "hvp");
   // H u = d <∇f, u> / d inputs is linear in the dummy u, and d <H u, v> / d u = Hᵀ v, which is
   // H v wherever the second derivatives are continuous (H symmetric).
   TensorList dummies;
