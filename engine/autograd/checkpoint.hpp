@@ -19,7 +19,9 @@
 // - fn must be deterministic: the recompute must save tensors of the same count, shapes and
 //   dtypes (checked, with an error naming the first mismatch), and it must not modify state in
 //   place (it runs twice). Random ops draw from the default generator, whose state is rewound
-//   (preserve_rng_state); a generator fn captures itself is not.
+//   (preserve_rng_state) and restored after the recompute; a generator fn captures itself is not.
+//   The default generator is process-wide, as PyTorch's: while a recompute runs, another thread
+//   drawing from it sees the rewound stream, so give concurrent tasks generators of their own.
 // - While fn's forward runs, the saves are kept, so that fn may differentiate its own
 //   intermediates (an inner loop's grad() inside a checkpoint).
 // - A second backward through the region (retain_graph) recomputes again.

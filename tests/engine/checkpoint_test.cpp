@@ -45,6 +45,11 @@ TEST_CASE("checkpoint gives the gradients of the plain function, captured weight
   const TensorList got = loss_grads(out, {x, mlp.w1, mlp.w2});
   CHECK(mlp.calls == 2);  // one recompute in backward
   for (size_t i = 0; i < got.size(); ++i) CHECK(allclose(got[i], expected[i]));
+  // backward() accumulates the same gradients into the leaves' .grad.
+  const Tensor again = utils::checkpoint([&mlp](const TensorList& in) { return mlp(in); }, {x})[0];
+  (again * again).sum().backward();
+  CHECK(allclose(x.grad(), expected[0]));
+  CHECK(allclose(mlp.w2.grad(), expected[2]));
 }
 
 TEST_CASE("checkpoint frees the saved activations until backward", "[checkpoint]") {
