@@ -21,10 +21,11 @@
 //   place (it runs twice). It must also read the same tensors when recomputed: a module whose
 //   parameter slots are rebound after the forward (MetaSGD's step does that) would be recomputed
 //   with the new tensors, silently, as in PyTorch. Pass such tensors as inputs of checkpoint
-//   (a functional step, as in bench/checkpoint.cpp), where they are kept. Random ops draw from the default generator, whose state is rewound
-//   (preserve_rng_state) and restored after the recompute; a generator fn captures itself is not.
-//   The default generator is process-wide, as PyTorch's: while a recompute runs, another thread
-//   drawing from it sees the rewound stream, so give concurrent tasks generators of their own.
+//   (a functional step, as in bench/checkpoint.cpp), where they are kept. Random ops draw from the
+//   default generator, whose state is rewound (preserve_rng_state) and restored after the
+//   recompute; a generator fn captures itself is not. The default generator is process-wide, as
+//   PyTorch's: while a recompute runs, another thread drawing from it sees the rewound stream, so
+//   give concurrent tasks generators of their own.
 // - While fn's forward runs, the saves are kept, so that fn may differentiate its own
 //   intermediates (an inner loop's grad() inside a checkpoint).
 // - A second backward through the region (retain_graph) recomputes again.

@@ -213,6 +213,59 @@ std::vector<TensorList> jacobian_blocks(const TensorList& outputs, const TensorL
   return blocks;
 }
 
+// result[i][j] as jacobian_blocks', from the columns: with u a dummy per output, Jᵀ u is recorded
+// once, and column k of input j is d (Jᵀ u)[j][k] / d u, one pass per input element.
+std::vector<TensorList> jacobian_blocks_by_columns(const TensorList& outputs,
+                                                   const TensorList& inputs,
+                                                   FunctionalOptions options, std::string_view op) {
+  TensorList dummies(outputs.size());
+  TensorList differentiable_outputs, used_dummies;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (!outputs[i].requires_grad()) continue;
+    dummies[i] = zeros_like(outputs[i]).requires_grad_(true);
+    differentiable_outputs.push_back(outputs[i]);
+    used_dummies.push_back(dummies[i]);
+  }
+  const TensorList transposed =
+      differentiable_outputs.empty()
+          ? TensorList(inputs.size())
+          : grad_of_differentiable(differentiable_outputs, inputs, used_dummies, true, true);
+  // columns[i][j]: the columns of block (i, j), one per element of input j.
+  std::vector<std::vector<TensorList>> columns(outputs.size(),
+                                               std::vector<TensorList>(inputs.size()));
+  for (size_t j = 0; j < inputs.size(); ++j) {
+    if (!transposed[j].defined() || !transposed[j].requires_grad()) {
+      MG_CHECK(!options.strict,
+               "{}: the output of the user-provided function is independent of input {}; this "
+               "is not allowed in strict mode",
+               op, j);
+      continue;
+    }
+    for (int64_t k = 0; k < inputs[j].numel(); ++k) {
+      const TensorList column =
+          grad_of_differentiable({transposed[j]}, used_dummies, {one_hot_like(transposed[j], k)},
+                                 options.create_graph, true);
+      for (size_t i = 0, used = 0; i < outputs.size(); ++i) {
+        if (!dummies[i].defined()) continue;
+        const Tensor& entry = column[used++];
+        columns[i][j].push_back(entry.defined() ? entry : zeros_like(outputs[i]));
+      }
+    }
+  }
+  std::vector<TensorList> blocks;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    TensorList block;
+    for (size_t j = 0; j < inputs.size(); ++j) {
+      const Dims shape = jacobian_shape(outputs[i], inputs[j], op, i, j);
+      block.push_back(columns[i][j].empty()
+                          ? zeros(shape, TensorOptions(inputs[j].dtype(), inputs[j].device()))
+                          : stack(columns[i][j], outputs[i].dim()).reshape(shape));
+    }
+    blocks.push_back(returned(std::move(block), options.create_graph));
+  }
+  return blocks;
+}
+
 // Strict mode's check that each gradient has history (the function is differentiable once more).
 void check_gradients_have_history(const TensorList& grads, bool strict, std::string_view what,
                                   std::string_view op) {
@@ -260,6 +313,8 @@ std::vector<TensorList> jacobian(const Function& fn, const TensorList& inputs,
   const TensorList xs = fresh_inputs(inputs, options.create_graph, true, "jacobian", "inputs");
   const TensorList outputs = fn(xs);
   check_outputs(outputs, options.strict, "jacobian");
+  if (options.strategy == JacobianStrategy::forward_mode)
+    return jacobian_blocks_by_columns(outputs, xs, options, "jacobian");
   return jacobian_blocks(outputs, xs, options, Stage::first, "jacobian");
 }
 

@@ -21,6 +21,15 @@ using UnaryFunction = std::function<Tensor(const Tensor&)>;
 /// A scalar function of several tensors (for hessian, vhp and hvp): returns a one-element tensor.
 using ScalarFunction = std::function<Tensor(const TensorList&)>;
 
+/// How jacobian builds the matrix (torch.autograd.functional.jacobian's `strategy`).
+enum class JacobianStrategy {
+  /// Row by row: one backward pass per output element. Best when outputs are fewer than inputs.
+  reverse_mode,
+  /// Column by column: J e_k by the double backward trick, one backward to record Jᵀ u and then
+  /// one pass per input element. Best when outputs outnumber inputs.
+  forward_mode,
+};
+
 /// The keyword arguments of torch.autograd.functional.
 struct FunctionalOptions {
   /// Compute the results in a differentiable way: the outputs and the products keep their history
@@ -29,11 +38,15 @@ struct FunctionalOptions {
   /// Throw when an output (or, for the second-order functions, a gradient) is independent of an
   /// input, instead of returning zeros, which is the mathematical value.
   bool strict = false;
+  /// jacobian only: rows (reverse mode) or columns (forward mode by the double backward trick;
+  /// PyTorch asks for vectorize=True there, which metagrad does not need).
+  JacobianStrategy strategy = JacobianStrategy::reverse_mode;
 };
 
 /// Jacobian of `fn` at `inputs`: `result[i][j]` is d outputs[i] / d inputs[j], shaped
 /// outputs[i].shape + inputs[j].shape (torch.autograd.functional.jacobian), one backward pass per
-/// output element. Inputs must be float32 or float64. Outputs that do not require grad (an integer
+/// output element, or per input element with JacobianStrategy::forward_mode. Inputs must be
+/// float32 or float64. Outputs that do not require grad (an integer
 /// output, a constant) give zeros, or an error when strict.
 std::vector<TensorList> jacobian(const Function& fn, const TensorList& inputs,
                                  FunctionalOptions options = {});

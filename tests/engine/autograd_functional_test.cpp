@@ -90,6 +90,45 @@ TEST_CASE("jacobian agrees with finite differences and keeps shapes", "[function
   }
 }
 
+TEST_CASE("forward-mode jacobian equals reverse mode, column by column", "[functional]") {
+  const Tensor x = randn64({4}, 60), y = randn64({2}, 61);
+  const auto reverse = AF::jacobian(two_by_two, {x, y});
+  const auto forward =
+      AF::jacobian(two_by_two, {x, y}, {.strategy = AF::JacobianStrategy::forward_mode});
+  for (size_t i = 0; i < 2; ++i)
+    for (size_t j = 0; j < 2; ++j) {
+      INFO("block " << i << ", " << j);
+      REQUIRE(forward[i][j].shape() == reverse[i][j].shape());
+      CHECK(allclose(forward[i][j], reverse[i][j]));
+      CHECK_FALSE(forward[i][j].requires_grad());
+    }
+  // Many outputs of a 2-d input, with an output independent of it and a 0-d output.
+  const Tensor s = randn64({2, 1}, 62);
+  const AF::Function wide = [](const TensorList& in) -> TensorList {
+    return {matmul(in[0], linspace(-1.0, 1.0, 30, kFloat64).unsqueeze(0)).sin(),
+            ones({3}, kFloat64), in[0].pow(3.0).sum()};
+  };
+  const auto wide_reverse = AF::jacobian(wide, {s});
+  const auto wide_forward =
+      AF::jacobian(wide, {s}, {.strategy = AF::JacobianStrategy::forward_mode});
+  CHECK(wide_forward[0][0].shape() == Dims{2, 30, 2, 1});
+  CHECK(wide_forward[2][0].shape() == Dims{2, 1});
+  for (size_t i = 0; i < 3; ++i) CHECK(allclose(wide_forward[i][0], wide_reverse[i][0]));
+  // Strict mode names the independent input; create_graph results differentiate correctly.
+  const AF::Function only_x = [](const TensorList& in) -> TensorList { return {in[0].exp()}; };
+  CHECK_THROWS_WITH(AF::jacobian(only_x, {x, y},
+                                 {.strict = true, .strategy = AF::JacobianStrategy::forward_mode}),
+                    MG_CONTAINS("jacobian: the output of the user-provided function is "
+                                "independent of input 1"));
+  check_grads(
+      [](const TensorList& in) -> TensorList {
+        return AF::jacobian(
+            two_by_two, in,
+            {.create_graph = true, .strategy = AF::JacobianStrategy::forward_mode})[0];
+      },
+      {x, y});
+}
+
 TEST_CASE("an independent input gets zeros, or an error when strict", "[functional]") {
   const Tensor x = randn64({3}, 8), y = randn64({2, 2}, 9);
   const AF::Function only_x = [](const TensorList& in) -> TensorList { return {in[0] * 2.0}; };
