@@ -213,23 +213,35 @@ std::vector<TensorList> jacobian_blocks(const TensorList& outputs, const TensorL
   return blocks;
 }
 
+// Zero dummies u for the double backward trick, one per output that requires grad: Jᵀ u is linear
+// in u, so d <Jᵀ u, v> / d u = J v at any u, and u = 0 keeps inf and nan out of the double
+// backward. Outputs without history get none (their products are zero).
+struct TrickDummies {
+  std::vector<size_t> output_index;  // the output each dummy stands for
+  TensorList outputs;                // those outputs
+  TensorList dummies;
+};
+TrickDummies trick_dummies(const TensorList& outputs) {
+  TrickDummies trick;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (!outputs[i].requires_grad()) continue;
+    trick.output_index.push_back(i);
+    trick.outputs.push_back(outputs[i]);
+    trick.dummies.push_back(zeros_like(outputs[i]).requires_grad_(true));
+  }
+  return trick;
+}
+
 // result[i][j] as jacobian_blocks', from the columns: with u a dummy per output, Jᵀ u is recorded
 // once, and column k of input j is d (Jᵀ u)[j][k] / d u, one pass per input element.
 std::vector<TensorList> jacobian_blocks_by_columns(const TensorList& outputs,
                                                    const TensorList& inputs,
                                                    FunctionalOptions options, std::string_view op) {
-  TensorList dummies(outputs.size());
-  TensorList differentiable_outputs, used_dummies;
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    if (!outputs[i].requires_grad()) continue;
-    dummies[i] = zeros_like(outputs[i]).requires_grad_(true);
-    differentiable_outputs.push_back(outputs[i]);
-    used_dummies.push_back(dummies[i]);
-  }
+  const TrickDummies trick = trick_dummies(outputs);
   const TensorList transposed =
-      differentiable_outputs.empty()
+      trick.outputs.empty()
           ? TensorList(inputs.size())
-          : grad_of_differentiable(differentiable_outputs, inputs, used_dummies, true, true);
+          : grad_of_differentiable(trick.outputs, inputs, trick.dummies, true, true);
   // columns[i][j]: the columns of block (i, j), one per element of input j.
   std::vector<std::vector<TensorList>> columns(outputs.size(),
                                                std::vector<TensorList>(inputs.size()));
@@ -243,12 +255,11 @@ std::vector<TensorList> jacobian_blocks_by_columns(const TensorList& outputs,
     }
     for (int64_t k = 0; k < inputs[j].numel(); ++k) {
       const TensorList column =
-          grad_of_differentiable({transposed[j]}, used_dummies, {one_hot_like(transposed[j], k)},
+          grad_of_differentiable({transposed[j]}, trick.dummies, {one_hot_like(transposed[j], k)},
                                  options.create_graph, true);
-      for (size_t i = 0, used = 0; i < outputs.size(); ++i) {
-        if (!dummies[i].defined()) continue;
-        const Tensor& entry = column[used++];
-        columns[i][j].push_back(entry.defined() ? entry : zeros_like(outputs[i]));
+      for (size_t d = 0; d < trick.dummies.size(); ++d) {
+        const size_t i = trick.output_index[d];
+        columns[i][j].push_back(column[d].defined() ? column[d] : zeros_like(outputs[i]));
       }
     }
   }
@@ -366,24 +377,16 @@ std::pair<TensorList, TensorList> jvp(const Function& fn, const TensorList& inpu
   const TensorList vs = prepared_vectors(v, xs, options.create_graph, "jvp", "input");
   const TensorList outputs = fn(xs);
   check_outputs(outputs, options.strict, "jvp");
-  // Jᵀ u is linear in the dummy u, so J v = d <Jᵀ u, v> / d u at any u; u = 0 keeps inf and nan
-  // out of the double backward. Outputs without history get no dummy and a zero product.
-  std::vector<size_t> differentiable;
-  TensorList differentiable_outputs, dummies;
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    if (!outputs[i].requires_grad()) continue;
-    differentiable.push_back(i);
-    differentiable_outputs.push_back(outputs[i]);
-    dummies.push_back(zeros_like(outputs[i]).requires_grad_(true));
-  }
+  // J v = d <Jᵀ u, v> / d u (TrickDummies).
+  const TrickDummies trick = trick_dummies(outputs);
   TensorList products(outputs.size());
-  if (!differentiable.empty()) {
+  if (!trick.outputs.empty()) {
     const TensorList transposed =
-        grad_of_differentiable(differentiable_outputs, xs, dummies, true, true);
+        grad_of_differentiable(trick.outputs, xs, trick.dummies, true, true);
     check_gradients_have_history(transposed, options.strict, "gradient", "jvp");
     const TensorList by_trick =
-        grad_of_differentiable(transposed, dummies, vs, options.create_graph, false);
-    for (size_t k = 0; k < differentiable.size(); ++k) products[differentiable[k]] = by_trick[k];
+        grad_of_differentiable(transposed, trick.dummies, vs, options.create_graph, false);
+    for (size_t d = 0; d < by_trick.size(); ++d) products[trick.output_index[d]] = by_trick[d];
   }
   products = filled_with_zeros(std::move(products), outputs, options, Stage::first_by_trick, "jvp");
   return {returned(outputs, options.create_graph),
