@@ -69,8 +69,8 @@ void CheckpointFrame::recompute() {
     GeneratorRestorer restore(default_generator());
     if (preserve_rng_state) default_generator().set_state(rng_state);
     // A save of the recompute gets the next number; an unpack inside it (fn's own grad()) reads
-    // the recomputed tensor back.
-    // the recomputed tensor back. (Shared: a node of the recompute that fn keeps may outlive it).
+    // the recomputed tensor back. The hooks share the frame: a node of the recompute that fn
+    // keeps may outlive this call.
     SavedTensorsHooksGuard hooks(
         [self = shared_from_this()](const Tensor& t) -> std::any {
           self->recomputed.push_back(t);

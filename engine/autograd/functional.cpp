@@ -192,10 +192,10 @@ std::vector<TensorList> jacobian_blocks(const TensorList& outputs, const TensorL
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& out = outputs[i];
     std::vector<TensorList> rows(inputs.size());
-    // An output without history has zero rows (or, in strict mode, an error).
-    if (!out.requires_grad())
-      filled_with_zeros(TensorList(inputs.size()), inputs, options, stage, op);
-    for (int64_t r = 0; r < out.numel() && out.requires_grad(); ++r) {
+    // An output without history keeps no rows: its blocks are zeros (strict mode rejected it
+    // before: check_outputs, check_gradients_have_history).
+    const int64_t row_count = out.requires_grad() ? out.numel() : 0;
+    for (int64_t r = 0; r < row_count; ++r) {
       TensorList row = filled_with_zeros(
           grad_of_differentiable({out}, inputs, {one_hot_like(out, r)}, options.create_graph, true),
           inputs, options, stage, op);
