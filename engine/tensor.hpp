@@ -213,6 +213,18 @@ class Tensor {
   Tensor sigmoid() const;
   /// `relu(*this)`: the function of engine/ops.hpp as a method.
   Tensor relu() const;
+  /// `erf(*this)`: the function of engine/ops.hpp as a method.
+  Tensor erf() const;
+  /// `expm1(*this)`: the function of engine/ops.hpp as a method.
+  Tensor expm1() const;
+  /// `floor(*this)`: the function of engine/ops.hpp as a method.
+  Tensor floor() const;
+  /// `ceil(*this)`: the function of engine/ops.hpp as a method.
+  Tensor ceil() const;
+  /// `round(*this)`: the function of engine/ops.hpp as a method.
+  Tensor round() const;
+  /// `trunc(*this)`: the function of engine/ops.hpp as a method.
+  Tensor trunc() const;
   /// `pow(*this, exponent)`: the function of engine/ops.hpp as a method.
   Tensor pow(double exponent) const;
   /// `pow(*this, exponent)`: the function of engine/ops.hpp as a method.

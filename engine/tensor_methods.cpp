@@ -36,6 +36,12 @@ Tensor Tensor::sin() const { return metagrad::sin(*this); }
 Tensor Tensor::cos() const { return metagrad::cos(*this); }
 Tensor Tensor::tanh() const { return metagrad::tanh(*this); }
 Tensor Tensor::sigmoid() const { return metagrad::sigmoid(*this); }
+Tensor Tensor::erf() const { return metagrad::erf(*this); }
+Tensor Tensor::expm1() const { return metagrad::expm1(*this); }
+Tensor Tensor::floor() const { return metagrad::floor(*this); }
+Tensor Tensor::ceil() const { return metagrad::ceil(*this); }
+Tensor Tensor::round() const { return metagrad::round(*this); }
+Tensor Tensor::trunc() const { return metagrad::trunc(*this); }
 Tensor Tensor::relu() const { return metagrad::relu(*this); }
 Tensor Tensor::pow(double e) const { return metagrad::pow(*this, e); }
 Tensor Tensor::pow(const Tensor& e) const { return metagrad::pow(*this, e); }

@@ -35,6 +35,19 @@ MG_HD inline float tanh(float x) { return ::tanhf(x); }
 MG_HD inline double tanh(double x) { return ::tanh(x); }
 MG_HD inline float pow(float x, float y) { return ::powf(x, y); }
 MG_HD inline double pow(double x, double y) { return ::pow(x, y); }
+MG_HD inline float erf(float x) { return ::erff(x); }
+MG_HD inline double erf(double x) { return ::erf(x); }
+MG_HD inline float expm1(float x) { return ::expm1f(x); }
+MG_HD inline double expm1(double x) { return ::expm1(x); }
+MG_HD inline float floor(float x) { return ::floorf(x); }
+MG_HD inline double floor(double x) { return ::floor(x); }
+MG_HD inline float ceil(float x) { return ::ceilf(x); }
+MG_HD inline double ceil(double x) { return ::ceil(x); }
+/// Round to nearest, ties to even (rint in the default rounding mode; device code has no other).
+MG_HD inline float round_even(float x) { return ::rintf(x); }
+MG_HD inline double round_even(double x) { return ::rint(x); }
+MG_HD inline float trunc(float x) { return ::truncf(x); }
+MG_HD inline double trunc(double x) { return ::trunc(x); }
 /// The positive quiet NaN (std::numeric_limits<T>::quiet_NaN(), which device code cannot call).
 template <typename T>
 MG_HD inline T quiet_nan() {
@@ -109,6 +122,18 @@ MG_HD inline UnaryOut<kOp, T> unary_value(T x, T alpha, T beta, T gamma) {
     if (x == math::infinity<T>()) return beta;
     if (x == -math::infinity<T>()) return gamma;
     return x;
+  } else if constexpr (kOp == UnaryOp::Erf) {
+    return math::erf(x);
+  } else if constexpr (kOp == UnaryOp::Expm1) {
+    return math::expm1(x);
+  } else if constexpr (kOp == UnaryOp::Floor) {
+    return math::floor(x);
+  } else if constexpr (kOp == UnaryOp::Ceil) {
+    return math::ceil(x);
+  } else if constexpr (kOp == UnaryOp::Round) {
+    return math::round_even(x);
+  } else if constexpr (kOp == UnaryOp::Trunc) {
+    return math::trunc(x);
   } else {
     static_assert(kOp == UnaryOp::LogicalNot);
     return x == T(0);

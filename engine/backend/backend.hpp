@@ -75,6 +75,16 @@ enum class UnaryOp : uint8_t {
   ScalarPow,
   /// NaN -> alpha, +inf -> beta, -inf -> gamma.
   NanToNum,
+  /// The error function, 2/sqrt(pi) * integral of exp(-t^2) from 0 to x (GELU needs it).
+  Erf,
+  /// e^x - 1, accurate near 0 (ELU and SELU need it).
+  Expm1,
+  /// Rounding to an integral value: toward -inf, toward +inf, to nearest with ties to even
+  /// (PyTorch's round), toward 0.
+  Floor,
+  Ceil,
+  Round,
+  Trunc,
   LogicalNot,
 };
 

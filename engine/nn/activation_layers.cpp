@@ -1,5 +1,8 @@
-// Parameter-free layers: ReLU, Tanh, Sigmoid, Flatten, Dropout.
+// Parameter-free layers: the activations (ReLU, Tanh, Sigmoid, GELU, SiLU, Mish, Softplus,
+// LogSigmoid, ELU, SELU, LeakyReLU, Softmax, LogSoftmax), Identity, Flatten and Dropout.
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
@@ -12,6 +15,62 @@ Tensor ReLU::forward(const Tensor& input) { return relu(input); }
 Tensor Tanh::forward(const Tensor& input) { return tanh(input); }
 
 Tensor Sigmoid::forward(const Tensor& input) { return sigmoid(input); }
+
+GELU::GELU(GeluApproximate approximate) : approximate_(approximate) {}
+
+Tensor GELU::forward(const Tensor& input) { return gelu(input, approximate_); }
+
+std::string GELU::extra_repr() const {
+  return approximate_ == GeluApproximate::Tanh ? "approximate='tanh'" : "approximate='none'";
+}
+
+Tensor SiLU::forward(const Tensor& input) { return silu(input); }
+
+Tensor Mish::forward(const Tensor& input) { return mish(input); }
+
+Softplus::Softplus(double beta, double threshold) : beta_(beta), threshold_(threshold) {
+  MG_CHECK(beta != 0.0 && std::isfinite(beta), "Softplus: beta must be finite and non-zero, got {}",
+           beta);
+}
+
+Tensor Softplus::forward(const Tensor& input) { return softplus(input, beta_, threshold_); }
+
+std::string Softplus::extra_repr() const {
+  return fmt::format("beta={}, threshold={}", detail::float_repr(beta_),
+                     detail::float_repr(threshold_));
+}
+
+Tensor LogSigmoid::forward(const Tensor& input) { return log_sigmoid(input); }
+
+ELU::ELU(double alpha) : alpha_(alpha) {}
+
+Tensor ELU::forward(const Tensor& input) { return elu(input, alpha_); }
+
+std::string ELU::extra_repr() const { return fmt::format("alpha={}", detail::float_repr(alpha_)); }
+
+Tensor SELU::forward(const Tensor& input) { return selu(input); }
+
+LeakyReLU::LeakyReLU(double negative_slope) : negative_slope_(negative_slope) {}
+
+Tensor LeakyReLU::forward(const Tensor& input) { return leaky_relu(input, negative_slope_); }
+
+std::string LeakyReLU::extra_repr() const {
+  return fmt::format("negative_slope={}", detail::float_repr(negative_slope_));
+}
+
+Softmax::Softmax(int64_t dim) : dim_(dim) {}
+
+Tensor Softmax::forward(const Tensor& input) { return softmax(input, dim_); }
+
+std::string Softmax::extra_repr() const { return fmt::format("dim={}", dim_); }
+
+LogSoftmax::LogSoftmax(int64_t dim) : dim_(dim) {}
+
+Tensor LogSoftmax::forward(const Tensor& input) { return log_softmax(input, dim_); }
+
+std::string LogSoftmax::extra_repr() const { return fmt::format("dim={}", dim_); }
+
+Tensor Identity::forward(const Tensor& input) { return input; }
 
 Flatten::Flatten(int64_t start_dim, int64_t end_dim) : start_dim_(start_dim), end_dim_(end_dim) {}
 

@@ -42,6 +42,42 @@ Tensor dropout(const Tensor& x, double p = 0.5, bool training = true,
 /// num_classes. Not differentiable.
 Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);
 
+// ---- elementwise activations (see Note [saturated branches]) -----------------------------------
+// Each takes a float32/float64 tensor and keeps its shape; every derivative order is exact,
+// and none is NaN where the value is finite (the saturated regions included).
+
+/// Which formula gelu uses: the exact one, or the tanh approximation (PyTorch's approximate =
+/// "none" / "tanh").
+enum class GeluApproximate { None, Tanh };
+
+/// x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (torch.nn.functional.gelu); with
+/// GeluApproximate::Tanh, 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+Tensor gelu(const Tensor& x, GeluApproximate approximate = GeluApproximate::None);
+
+/// x sigmoid(x), the swish (torch.nn.functional.silu).
+Tensor silu(const Tensor& x);
+
+/// x tanh(softplus(x)) (torch.nn.functional.mish).
+Tensor mish(const Tensor& x);
+
+/// log(1 + exp(beta x)) / beta, and x where beta x > threshold (torch.nn.functional.softplus).
+/// Throws for beta 0 or non-finite.
+Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
+
+/// log(sigmoid(x)), finite for every finite x (torch.nn.functional.logsigmoid).
+Tensor log_sigmoid(const Tensor& x);
+
+/// x for x > 0, alpha (exp(x) - 1) otherwise (torch.nn.functional.elu); gradient alpha at 0.
+Tensor elu(const Tensor& x, double alpha = 1.0);
+
+/// scale * elu(x, alpha) with Klambauer et al.'s alpha = 1.6732632423543772 and
+/// scale = 1.0507009873554805 (torch.nn.functional.selu).
+Tensor selu(const Tensor& x);
+
+/// x for x > 0, negative_slope x otherwise (torch.nn.functional.leaky_relu); gradient
+/// negative_slope at 0.
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+
 // ---- normalisation ---------------------------------------------------------------------------
 
 /// Batch normalisation over every dim but 1 of input [N, C, *] (torch.nn.functional.batch_norm).
@@ -55,6 +91,13 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight = {}, const Tensor& bias = {}, bool training = false,
                   double momentum = 0.1, double eps = 1e-5);
+
+/// Layer normalisation over the trailing dims `normalized_shape` of input [*, normalized_shape]
+/// (torch.nn.functional.layer_norm): y = (x - mean) / sqrt(var + eps) * weight + bias, with the
+/// mean and the biased variance over those dims for each leading index. weight and bias are
+/// optional and have shape normalized_shape. Differentiable to every order in all three.
+Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tensor& weight = {},
+                  const Tensor& bias = {}, double eps = 1e-5);
 
 // ---- losses ----------------------------------------------------------------------------------
 
@@ -115,6 +158,43 @@ struct BceWithLogitsOptions {
 /// probabilities) have the same shape. Differentiable in input, target and both weights.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BceWithLogitsOptions& options = {});
+
+/// Smooth L1 (torch.nn.functional.smooth_l1_loss): 0.5 d^2 / beta where |d| < beta, |d| -
+/// 0.5 beta elsewhere, d = input - target, reduced. beta = 0 is l1_loss; negative beta throws.
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
+                      Reduction reduction = Reduction::Mean, double beta = 1.0);
+
+/// Huber loss (torch.nn.functional.huber_loss): 0.5 d^2 where |d| < delta, delta (|d| - 0.5
+/// delta) elsewhere, d = input - target, reduced. delta must be positive. Equals delta *
+/// smooth_l1_loss(input, target, reduction, delta).
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
+                  double delta = 1.0);
+
+/// How kl_div reduces: PyTorch's reduction = "none", "batchmean" (the sum divided by the batch
+/// size, the true KL divergence per sample), "sum" or "mean" (over every element).
+enum class KlDivReduction { None, BatchMean, Sum, Mean };
+
+/// Kullback-Leibler divergence (torch.nn.functional.kl_div) of `target` from the distribution
+/// whose log-probabilities are `input`: pointwise target (log target - input), with 0 log 0 = 0;
+/// with log_target the target holds log-probabilities too: exp(target) (target - input).
+/// input and target have the same shape. Differentiable in both.
+Tensor kl_div(const Tensor& input, const Tensor& target,
+              KlDivReduction reduction = KlDivReduction::Mean, bool log_target = false);
+
+/// Options of binary_cross_entropy.
+struct BinaryCrossEntropyOptions {
+  /// How the per-element losses are reduced.
+  Reduction reduction = Reduction::Mean;
+  /// Weight of each element, broadcast against the input.
+  Tensor weight;
+};
+
+/// -weight * (t log p + (1 - t) log(1 - p)) of probabilities p = input in [0, 1] (throws
+/// otherwise; see binary_cross_entropy_with_logits for logits), each log clamped at -100 as
+/// PyTorch's. Differentiable in input, target and weight; where a log is clamped (p within
+/// e^-100 of 0 or 1) its gradient is 0, where PyTorch divides by max(p (1 - p), 1e-12).
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
+                            const BinaryCrossEntropyOptions& options = {});
 
 /// @}
 

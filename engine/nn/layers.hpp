@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "engine/nn/functional.hpp"
 #include "engine/nn/module.hpp"
 #include "engine/ops/conv.hpp"
 #include "engine/random/generator.hpp"
@@ -168,6 +169,36 @@ class BatchNorm2d : public Cloneable<BatchNorm2d, BatchNormBase> {
   explicit BatchNorm2d(int64_t num_features, const BatchNormOptions& options = {});
 };
 
+/// Options of LayerNorm (`LayerNorm({64}, {.eps = 1e-6})`).
+struct LayerNormOptions {
+  /// Added to the variance before the square root.
+  double eps = 1e-5;
+  /// Whether the layer has the learnable `weight` (init 1) of shape normalized_shape.
+  bool elementwise_affine = true;
+  /// Whether it also has the learnable `bias` (init 0); only with elementwise_affine.
+  bool bias = true;
+  /// dtype of the parameters.
+  DType dtype = kFloat32;
+};
+
+/// Layer normalisation over the trailing dims normalized_shape (torch.nn.LayerNorm); see
+/// metagrad::layer_norm. Slots: parameters `weight`, `bias` (PyTorch's names and order).
+class LayerNorm : public Cloneable<LayerNorm> {
+ public:
+  /// torch.nn.LayerNorm(normalized_shape, ...). Throws for an empty or non-positive shape.
+  explicit LayerNorm(const Dims& normalized_shape, const LayerNormOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  /// weight 1 and bias 0 (in place).
+  void reset_parameters();
+  /// The trailing dims normalised.
+  const Dims& normalized_shape() const { return normalized_shape_; }
+
+ private:
+  Dims normalized_shape_;
+  LayerNormOptions options_;
+};
+
 /// max(x, 0) elementwise.
 class ReLU : public Cloneable<ReLU> {
  public:
@@ -182,6 +213,109 @@ class Tanh : public Cloneable<Tanh> {
 
 /// 1 / (1 + exp(-x)) elementwise.
 class Sigmoid : public Cloneable<Sigmoid> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// gelu(x) elementwise (torch.nn.GELU); see metagrad::gelu.
+class GELU : public Cloneable<GELU> {
+ public:
+  /// torch.nn.GELU(approximate).
+  explicit GELU(GeluApproximate approximate = GeluApproximate::None);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  GeluApproximate approximate_;
+};
+
+/// x sigmoid(x) elementwise (torch.nn.SiLU).
+class SiLU : public Cloneable<SiLU> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// x tanh(softplus(x)) elementwise (torch.nn.Mish).
+class Mish : public Cloneable<Mish> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// softplus(x, beta, threshold) elementwise (torch.nn.Softplus); see metagrad::softplus.
+class Softplus : public Cloneable<Softplus> {
+ public:
+  /// torch.nn.Softplus(beta, threshold). Throws for beta 0 or non-finite.
+  explicit Softplus(double beta = 1.0, double threshold = 20.0);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  double beta_, threshold_;
+};
+
+/// log(sigmoid(x)) elementwise (torch.nn.LogSigmoid).
+class LogSigmoid : public Cloneable<LogSigmoid> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// elu(x, alpha) elementwise (torch.nn.ELU).
+class ELU : public Cloneable<ELU> {
+ public:
+  /// torch.nn.ELU(alpha).
+  explicit ELU(double alpha = 1.0);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  double alpha_;
+};
+
+/// selu(x) elementwise (torch.nn.SELU).
+class SELU : public Cloneable<SELU> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// leaky_relu(x, negative_slope) elementwise (torch.nn.LeakyReLU).
+class LeakyReLU : public Cloneable<LeakyReLU> {
+ public:
+  /// torch.nn.LeakyReLU(negative_slope).
+  explicit LeakyReLU(double negative_slope = 0.01);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  double negative_slope_;
+};
+
+/// softmax(x, dim) (torch.nn.Softmax; metagrad asks for the dim, which PyTorch deprecated
+/// guessing).
+class Softmax : public Cloneable<Softmax> {
+ public:
+  /// torch.nn.Softmax(dim).
+  explicit Softmax(int64_t dim);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  int64_t dim_;
+};
+
+/// log_softmax(x, dim) (torch.nn.LogSoftmax).
+class LogSoftmax : public Cloneable<LogSoftmax> {
+ public:
+  /// torch.nn.LogSoftmax(dim).
+  explicit LogSoftmax(int64_t dim);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  int64_t dim_;
+};
+
+/// Returns its input (torch.nn.Identity): a placeholder that keeps a Sequential's indices.
+class Identity : public Cloneable<Identity> {
  public:
   Tensor forward(const Tensor& input) override;
 };

@@ -1,8 +1,11 @@
-// Losses (nll_loss, cross_entropy, mse_loss, l1_loss, binary_cross_entropy_with_logits), composed
-// of public ops so that every order of derivative follows from the primitives' backwards.
+// Losses (nll_loss, cross_entropy, mse_loss, l1_loss, smooth_l1_loss, huber_loss, kl_div,
+// binary_cross_entropy, binary_cross_entropy_with_logits), composed of public ops so that every
+// order of derivative follows from the primitives' backwards.
 #include <vector>
 
+#include "engine/grad_mode.hpp"
 #include "engine/nn/functional.hpp"
+#include "engine/nn/log1p_exp.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
 
@@ -44,16 +47,6 @@ void check_broadcasts_to(const Tensor& w, const Tensor& x, const Dims& shape, co
   }
   MG_CHECK(ok, "{}: {} of shape {} does not broadcast to the input shape {}", op, what,
            shape_str(w.shape()), shape_str(shape));
-}
-
-/// log(1 + e^z), stable and exact to every order: z + log1p(e^-z) for z > 0, log1p(e^z) else.
-/// Each branch only sees the inputs it is used for, so neither exp can overflow, not even in
-/// the gradient of the unused branch (which would turn the masked zero into NaN).
-Tensor softplus(const Tensor& z) {
-  const Tensor pos = gt(z, 0.0);
-  const Tensor z_pos = where(pos, z, 0.0);
-  const Tensor z_neg = where(pos, 0.0, z);
-  return where(pos, z_pos + log1p(exp(-z_pos)), log1p(exp(z_neg)));
 }
 
 /// The shared body of nll_loss and cross_entropy on log-probabilities `logp`. With smoothing s,
@@ -177,13 +170,89 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   check_broadcasts_to(options.pos_weight, input, target.shape(), op, "pos_weight");
   check_broadcasts_to(options.weight, input, input.shape(), op, "weight");
   // -log(sigmoid(x)) = softplus(-x) and -log(1 - sigmoid(x)) = x + softplus(-x).
-  const Tensor neg_log_sigmoid = softplus(-input);
+  const Tensor neg_log_sigmoid = detail::log1p_exp(-input);
   Tensor loss = (1.0 - target) * input;
   if (options.pos_weight.defined()) {
     loss = loss + ((options.pos_weight - 1.0) * target + 1.0) * neg_log_sigmoid;
   } else {
     loss = loss + neg_log_sigmoid;
   }
+  if (options.weight.defined()) loss = loss * options.weight;
+  return reduce(loss, options.reduction);
+}
+
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+  check_same_shape(input, target, "smooth_l1_loss");
+  MG_CHECK(beta >= 0.0, "smooth_l1_loss: beta must be non-negative, got {}", beta);
+  if (beta == 0.0) return l1_loss(input, target, reduction);  // PyTorch's special case
+  // 0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere.
+  const Tensor d = input - target;
+  const Tensor z = abs(d);
+  return reduce(where(lt(z, beta), square(d) * (0.5 / beta), z - 0.5 * beta), reduction);
+}
+
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
+  check_same_shape(input, target, "huber_loss");
+  MG_CHECK(delta > 0.0, "huber_loss: delta must be positive, got {}", delta);
+  // 0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere.
+  const Tensor d = input - target;
+  const Tensor z = abs(d);
+  return reduce(where(lt(z, delta), square(d) * 0.5, (z - 0.5 * delta) * delta), reduction);
+}
+
+Tensor kl_div(const Tensor& input, const Tensor& target, KlDivReduction reduction,
+              bool log_target) {
+  check_same_shape(input, target, "kl_div");
+  // Pointwise target (log target - input), with 0 log 0 = 0 (PyTorch's xlogy) when the target
+  // holds probabilities: the log sees 1 where the target is 0, so no 0 * -inf reaches a gradient.
+  Tensor loss;
+  if (log_target) {
+    loss = exp(target) * (target - input);
+  } else {
+    const Tensor positive = gt(target, 0.0);
+    const Tensor target_log_target =
+        where(positive, target * log(where(positive, target, 1.0)), 0.0);
+    loss = target_log_target - target * input;
+  }
+  switch (reduction) {
+    case KlDivReduction::None:
+      return loss;
+    case KlDivReduction::BatchMean:
+      // The sum divided by the batch size input.size(0) (a 0-d input counts as one).
+      return input.dim() == 0 ? sum(loss) : sum(loss) / static_cast<double>(input.size(0));
+    case KlDivReduction::Sum:
+      return sum(loss);
+    case KlDivReduction::Mean:
+      return mean(loss);
+  }
+  MG_FAIL("kl_div: unknown reduction {}", static_cast<int>(reduction));
+}
+
+namespace {
+
+/// max(log p, -100), as PyTorch's binary_cross_entropy clamps its logs; p = 0 gives -100 with a
+/// zero gradient (the log sees 1 there, so no 0 * inf reaches the input).
+Tensor clamped_log(const Tensor& p) {
+  const Tensor positive = gt(p, 0.0);
+  return where(positive, clamp(log(where(positive, p, 1.0)), -100.0, std::nullopt), -100.0);
+}
+
+}  // namespace
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
+                            const BinaryCrossEntropyOptions& options) {
+  const char* op = "binary_cross_entropy";
+  check_same_shape(input, target, op);
+  check_broadcasts_to(options.weight, input, input.shape(), op, "weight");
+  {
+    NoGradGuard no_grad;
+    MG_CHECK(all(logical_and(ge(input, 0.0), le(input, 1.0))).item<bool>(),
+             "binary_cross_entropy: all elements of input (shape {}) should be between 0 and 1; "
+             "for logits use binary_cross_entropy_with_logits",
+             shape_str(input.shape()));
+  }
+  // -(t log p + (1 - t) log(1 - p)), each log clamped at -100.
+  Tensor loss = -(target * clamped_log(input) + (1.0 - target) * clamped_log(1.0 - input));
   if (options.weight.defined()) loss = loss * options.weight;
   return reduce(loss, options.reduction);
 }

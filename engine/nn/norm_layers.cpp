@@ -1,4 +1,4 @@
-// BatchNorm1d and BatchNorm2d.
+// BatchNorm1d, BatchNorm2d and LayerNorm.
 #include <fmt/format.h>
 
 #include "engine/grad_mode.hpp"
@@ -61,6 +61,43 @@ Tensor BatchNormBase::forward(const Tensor& input) {
   return detail::batch_norm_layer(input, buffer_at(kRunningMean), buffer_at(kRunningVar),
                                   buffer_at(kNumBatchesTracked), parameter_at(kWeight),
                                   parameter_at(kBias), options_, is_training());
+}
+
+LayerNorm::LayerNorm(const Dims& normalized_shape, const LayerNormOptions& options)
+    : normalized_shape_(normalized_shape), options_(options) {
+  MG_CHECK(!normalized_shape.empty(), "LayerNorm: normalized_shape must name at least one dim");
+  for (const int64_t size : normalized_shape)
+    MG_CHECK(size > 0, "LayerNorm: normalized_shape {} must have positive sizes",
+             shape_str(normalized_shape));
+  MG_CHECK(is_floating(options.dtype), "LayerNorm: parameters must be float32 or float64, got {}",
+           dtype_name(options.dtype));
+  MG_CHECK(options.eps >= 0.0, "LayerNorm: eps must be non-negative, got {}", options.eps);
+  const bool affine = options.elementwise_affine;
+  register_parameter("weight", affine ? empty(normalized_shape, options.dtype) : Tensor());
+  register_parameter("bias",
+                     affine && options.bias ? empty(normalized_shape, options.dtype) : Tensor());
+  reset_parameters();
+}
+
+void LayerNorm::reset_parameters() {
+  if (parameter_at(kWeight).defined()) init::ones_(parameter_at(kWeight));
+  if (parameter_at(kBias).defined()) init::zeros_(parameter_at(kBias));
+}
+
+Tensor LayerNorm::forward(const Tensor& input) {
+  MG_CHECK(input.defined(), "LayerNorm: the input is undefined");
+  return layer_norm(input, normalized_shape_, parameter_at(kWeight), parameter_at(kBias),
+                    options_.eps);
+}
+
+std::string LayerNorm::extra_repr() const {
+  // Python's tuple repr: (64,) or (3, 4).
+  std::string shape = "(";
+  for (size_t i = 0; i < normalized_shape_.size(); ++i)
+    shape += fmt::format("{}{}", i == 0 ? "" : ", ", normalized_shape_[i]);
+  shape += normalized_shape_.size() == 1 ? ",)" : ")";
+  return fmt::format("{}, eps={}, elementwise_affine={}", shape, detail::float_repr(options_.eps),
+                     options_.elementwise_affine ? "True" : "False");
 }
 
 namespace detail {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <numbers>
 
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
@@ -219,6 +220,50 @@ Tensor nan_to_num(const Tensor& x, double nan, std::optional<double> posinf,
       [](const Tensor& g, const Tensor& in) { return where(isfinite(in), g, 0.0); },
       UnaryParams{nan, posinf.value_or(big), neginf.value_or(-big)});
 }
+
+Tensor erf(const Tensor& x) {
+  // d erf(x) = 2 / sqrt(pi) exp(-x^2) dx
+  return unary_with_input(UnaryOp::Erf, x, "erf", "ErfBackward",
+                          [](const Tensor& g, const Tensor& in) {
+                            return g * exp(-square(in)) * (2.0 / std::sqrt(std::numbers::pi));
+                          });
+}
+
+Tensor expm1(const Tensor& x) {
+  // d (e^x - 1) = e^x dx = (y + 1) dx
+  return unary_with_output(UnaryOp::Expm1, x, "expm1", "Expm1Backward",
+                           [](const Tensor& g, const Tensor& y) { return g * (y + 1.0); });
+}
+
+namespace {
+
+// floor, ceil, round and trunc: integer tensors are returned as copies (they are integral
+// already, as in PyTorch); the gradient is zero almost everywhere, so none is recorded beyond
+// a zero one.
+Tensor rounding(UnaryOp op, const Tensor& x, const char* name, const char* node) {
+  detail::check_defined(x, name);
+  MG_CHECK(x.dtype() != kBool,
+           "{}: not defined for bool tensors (shape {}); convert to a numeric "
+           "dtype first",
+           name, shape_str(x.shape()));
+  if (!is_floating(x.dtype())) return clone(x);
+  Tensor out = unary_forward(op, x, name);
+  // d round(x) = 0
+  if (needs_grad(x))
+    record(node, {x}, {out},
+           [](const TensorList& g, Node&) -> TensorList { return {zeros_like(g[0])}; });
+  return out;
+}
+
+}  // namespace
+
+Tensor floor(const Tensor& x) { return rounding(UnaryOp::Floor, x, "floor", "FloorBackward"); }
+
+Tensor ceil(const Tensor& x) { return rounding(UnaryOp::Ceil, x, "ceil", "CeilBackward"); }
+
+Tensor round(const Tensor& x) { return rounding(UnaryOp::Round, x, "round", "RoundBackward"); }
+
+Tensor trunc(const Tensor& x) { return rounding(UnaryOp::Trunc, x, "trunc", "TruncBackward"); }
 
 Tensor isfinite(const Tensor& x) {
   detail::check_defined(x, "isfinite");

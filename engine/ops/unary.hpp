@@ -48,6 +48,21 @@ Tensor pow(double base, const Tensor& x);
 /// and lowest finite values). Gradient passes where x is finite, else zero.
 Tensor nan_to_num(const Tensor& x, double nan = 0.0, std::optional<double> posinf = std::nullopt,
                   std::optional<double> neginf = std::nullopt);
+/// The error function erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt; gradient
+/// 2/sqrt(pi) exp(-x^2).
+Tensor erf(const Tensor& x);
+/// e^x - 1, accurate near 0; gradient e^x.
+Tensor expm1(const Tensor& x);
+/// Largest integral value <= x. Integer tensors come back as copies; bool throws. Gradient zero.
+Tensor floor(const Tensor& x);
+/// Smallest integral value >= x. Integer tensors come back as copies. Gradient zero.
+Tensor ceil(const Tensor& x);
+/// Nearest integral value, ties to even (round(2.5) = 2, as PyTorch). Integer tensors come back
+/// as copies. Gradient zero.
+Tensor round(const Tensor& x);
+/// x with its fractional part dropped (toward 0). Integer tensors come back as copies. Gradient
+/// zero.
+Tensor trunc(const Tensor& x);
 /// Bool tensor: x is finite. Not differentiable.
 Tensor isfinite(const Tensor& x);
 /// Bool tensor: x is NaN. Not differentiable.

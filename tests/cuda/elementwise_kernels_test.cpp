@@ -249,6 +249,12 @@ TEST_CASE("cuda unary: every op on float views, as the CPU computes it", "[cuda]
       {UnaryOp::ScalarPow, {-2.0, 0, 0}, kLibm},
       {UnaryOp::NanToNum, {0.0, 100.0, -100.0}, kExact},
       {UnaryOp::NanToNum, {-1.0, 3.4e38, -3.4e38}, kExact},
+      {UnaryOp::Erf, {}, kLibm},
+      {UnaryOp::Expm1, {}, kLibm},
+      {UnaryOp::Floor, {}, kExact},
+      {UnaryOp::Ceil, {}, kExact},
+      {UnaryOp::Round, {}, kExact},
+      {UnaryOp::Trunc, {}, kExact},
       {UnaryOp::LogicalNot, {}, kExact},
   };
   for (DType dtype : {kFloat32, kFloat64}) {

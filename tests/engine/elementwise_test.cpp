@@ -60,6 +60,18 @@ std::vector<UnaryCase> unary_cases() {
        2},
       {"sign", [](const Tensor& x) { return sign(x); }, [](double a) { return a > 0 ? 1.0 : -1.0; },
        -2, 2},
+      {"erf", [](const Tensor& x) { return erf(x); }, [](double a) { return std::erf(a); }, -2.5,
+       2.5},
+      {"expm1", [](const Tensor& x) { return expm1(x); }, [](double a) { return std::expm1(a); },
+       -2, 2},
+      {"floor", [](const Tensor& x) { return floor(x); }, [](double a) { return std::floor(a); },
+       -3, 3},
+      {"ceil", [](const Tensor& x) { return x.ceil(); }, [](double a) { return std::ceil(a); }, -3,
+       3},
+      {"round", [](const Tensor& x) { return round(x); },
+       [](double a) { return std::nearbyint(a); }, -3, 3},
+      {"trunc", [](const Tensor& x) { return trunc(x); }, [](double a) { return std::trunc(a); },
+       -3, 3},
   };
 }
 
@@ -80,6 +92,45 @@ TEST_CASE("unary ops: values, gradcheck and gradgradcheck", "[elementwise]") {
     check_grads(fn, {uniform64({}, c.low, c.high, ++seed)});     // 0-d
     CHECK(c.op(zeros({0, 3}, kFloat64)).shape() == Dims{0, 3});  // empty
   }
+}
+
+TEST_CASE("erf and expm1 keep their precision far from and near 0", "[elementwise]") {
+  // erf(1) and expm1(1e-10) to 16 digits; exp(x) - 1 would lose six of them near 0.
+  CHECK(erf(tensor({1.0}, kFloat64)).item<double>() == Approx(0.8427007929497149).epsilon(1e-15));
+  CHECK(expm1(tensor({1e-10}, kFloat64)).item<double>() ==
+        Approx(1.00000000005e-10).epsilon(1e-15));
+  CHECK(erf(tensor({-INFINITY, INFINITY}, kFloat64)).to_vector<double>() ==
+        std::vector<double>{-1.0, 1.0});
+  // The gradients at 0: 2 / sqrt(pi) and 1.
+  const Tensor x = zeros({1}, kFloat64).requires_grad_();
+  const Tensor g_erf = grad({erf(x).sum()}, {x})[0];
+  CHECK(g_erf.item<double>() == Approx(2.0 / std::sqrt(M_PI)).epsilon(1e-15));
+  const Tensor g_expm1 = grad({expm1(x).sum()}, {x})[0];
+  CHECK(g_expm1.item<double>() == 1.0);
+}
+
+TEST_CASE("floor, ceil, round and trunc: halves, signs, integers and zero gradients",
+          "[elementwise]") {
+  const Tensor x = tensor({-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -1.7, 1.7}, kFloat64);
+  CHECK(floor(x).to_vector<double>() == std::vector<double>{-3, -2, -1, 0, 1, 2, -2, 1});
+  CHECK(ceil(x).to_vector<double>() == std::vector<double>{-2, -1, -0.0, 1, 2, 3, -1, 2});
+  // Ties go to the even neighbour, as PyTorch's round (and unlike std::round).
+  CHECK(round(x).to_vector<double>() == std::vector<double>{-2, -2, -0.0, 0, 2, 2, -2, 2});
+  CHECK(trunc(x).to_vector<double>() == std::vector<double>{-2, -1, -0.0, 0, 1, 2, -1, 1});
+  CHECK(std::signbit(round(x).to_vector<double>()[2]));  // round(-0.5) = -0
+  CHECK(round(tensor({2.5f, 3.5f}, kFloat32)).to_vector<float>() == std::vector<float>{2, 4});
+  // Integer tensors are integral already: a copy comes back, with the dtype kept.
+  const Tensor i = tensor({-3, 4}, kInt64);
+  for (const Tensor& r : {floor(i), ceil(i), round(i), trunc(i)}) {
+    CHECK(r.dtype() == kInt64);
+    CHECK(r.to_vector<int64_t>() == std::vector<int64_t>{-3, 4});
+  }
+  CHECK_THROWS_WITH(floor(tensor({1.0}, kFloat64).to(kBool)),
+                    MG_CONTAINS("floor: not defined for bool tensors"));
+  // The gradient is zero, to every order, and the graph stays connected.
+  const Tensor w = tensor({0.3, 1.7}, kFloat64).requires_grad_();
+  const Tensor g = grad({(floor(w * 3.0) * w).sum()}, {w}, {}, {.create_graph = true})[0];
+  CHECK(g.to_vector<double>() == std::vector<double>{0.0, 5.0});
 }
 
 TEST_CASE("unary ops keep float32", "[elementwise]") {

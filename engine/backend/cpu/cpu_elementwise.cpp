@@ -133,6 +133,19 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
         if (std::isinf(x)) return x > 0 ? beta : gamma;
         return x;
       });
+    case UnaryOp::Erf:
+      return unary_loop<T, T>(in, out, [](T x) { return std::erf(x); });
+    case UnaryOp::Expm1:
+      return unary_loop<T, T>(in, out, [](T x) { return std::expm1(x); });
+    case UnaryOp::Floor:
+      return unary_loop<T, T>(in, out, [](T x) { return std::floor(x); });
+    case UnaryOp::Ceil:
+      return unary_loop<T, T>(in, out, [](T x) { return std::ceil(x); });
+    case UnaryOp::Round:
+      // The default rounding mode rounds ties to even, as PyTorch's round.
+      return unary_loop<T, T>(in, out, [](T x) { return std::nearbyint(x); });
+    case UnaryOp::Trunc:
+      return unary_loop<T, T>(in, out, [](T x) { return std::trunc(x); });
     case UnaryOp::LogicalNot:
       return unary_loop<bool, T>(in, out, [](T x) { return x == T(0); });
   }

@@ -1,0 +1,89 @@
+// The elementwise activations of torch.nn.functional beyond relu, tanh and sigmoid: gelu, silu,
+// mish, softplus, log_sigmoid, elu, selu and leaky_relu, composed of public differentiable ops
+// (no backward here, so every derivative order comes from the ops').
+//
+// Note [saturated branches]
+// A composite that selects between two formulas with where() differentiates both: where's
+// backward sends zeros to the branch not taken, and that branch's own backward then multiplies
+// those zeros by its local derivative. When the untaken branch overflows (exp(1000) = inf) that
+// product is 0 * inf = NaN, and the NaN reaches the input. So every overflowing function here
+// only sees the inputs of the region where its branch is taken: log1p_exp replaces the others by
+// 0, elu feeds expm1 with min(x, 0). In its own region such a substitute is the identity with
+// gradient 1 (a clamp passes the gradient at its bound too), so values and derivatives there are
+// exactly the unguarded formula's.
+#include <cmath>
+#include <numbers>
+
+#include "engine/nn/functional.hpp"
+#include "engine/nn/log1p_exp.hpp"
+#include "engine/ops.hpp"
+#include "engine/ops/op_support.hpp"
+
+namespace metagrad {
+
+Tensor detail::log1p_exp(const Tensor& z) {
+  const Tensor positive = gt(z, 0.0);
+  const Tensor z_positive = where(positive, z, 0.0);
+  const Tensor z_rest = where(positive, 0.0, z);
+  return where(positive, z_positive + log1p(exp(-z_positive)), log1p(exp(z_rest)));
+}
+
+Tensor gelu(const Tensor& x, GeluApproximate approximate) {
+  detail::check_floating(x, "gelu");
+  if (approximate == GeluApproximate::Tanh) {
+    // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), PyTorch's constants.
+    const double k = std::sqrt(2.0 / std::numbers::pi);
+    return x * 0.5 * (tanh((x + pow(x, 3.0) * 0.044715) * k) + 1.0);
+  }
+  // x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)).
+  return x * 0.5 * (erf(x * (1.0 / std::numbers::sqrt2)) + 1.0);
+}
+
+Tensor silu(const Tensor& x) {
+  detail::check_floating(x, "silu");
+  return x * sigmoid(x);
+}
+
+Tensor mish(const Tensor& x) {
+  detail::check_floating(x, "mish");
+  return x * tanh(softplus(x));
+}
+
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  detail::check_floating(x, "softplus");
+  MG_CHECK(beta != 0.0 && std::isfinite(beta),
+           "softplus: beta must be finite and non-zero, got {} (input shape {})", beta,
+           shape_str(x.shape()));
+  // log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's formula).
+  const Tensor scaled = x * beta;
+  return where(gt(scaled, threshold), x, detail::log1p_exp(scaled) / beta);
+}
+
+Tensor log_sigmoid(const Tensor& x) {
+  detail::check_floating(x, "log_sigmoid");
+  // log sigmoid(x) = -log(1 + e^-x).
+  return -detail::log1p_exp(-x);
+}
+
+Tensor elu(const Tensor& x, double alpha) {
+  detail::check_floating(x, "elu");
+  // x for x > 0, alpha (e^x - 1) otherwise; expm1 sees min(x, 0) (Note [saturated branches]),
+  // and the gradient at 0 is alpha, as PyTorch's.
+  return where(gt(x, 0.0), x, expm1(clamp(x, std::nullopt, 0.0)) * alpha);
+}
+
+Tensor selu(const Tensor& x) {
+  detail::check_floating(x, "selu");
+  // The constants of Klambauer et al. (2017), as PyTorch's.
+  constexpr double kAlpha = 1.6732632423543772848170429916717;
+  constexpr double kScale = 1.0507009873554804934193349852946;
+  return elu(x, kAlpha) * kScale;
+}
+
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  detail::check_floating(x, "leaky_relu");
+  // x for x > 0, negative_slope x otherwise (gradient negative_slope at 0, as PyTorch's).
+  return where(gt(x, 0.0), x, x * negative_slope);
+}
+
+}  // namespace metagrad
