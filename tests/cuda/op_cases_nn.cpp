@@ -196,6 +196,49 @@ std::vector<OpCase> nn_cases() {
                  x[0], x[1], {.reduction = Reduction::None, .pos_weight = x[2], .weight = x[3]})};
        },
        12},
+      {"smooth_l1_loss, huber_loss, kl_div", pair({3, 4}),
+       [](const TensorList& x) {
+         return TensorList{
+             smooth_l1_loss(x[0], x[1], Reduction::None, 0.5),
+             huber_loss(x[0], x[1], Reduction::Sum, 0.7),
+             kl_div(log_softmax(x[0], 1), softmax(x[1], 1), KlDivReduction::BatchMean),
+             kl_div(x[0], x[1], KlDivReduction::None, true)};
+       },
+       12},
+      {"binary_cross_entropy",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 67, 0.05, 0.95), uniform({3, 4}, d, 68, 0, 1),
+                           uniform({4}, d, 69, 0.5, 2)};
+       },
+       [](const TensorList& x) {
+         return TensorList{
+             binary_cross_entropy(x[0], x[1]),
+             binary_cross_entropy(x[0], x[1], {.reduction = Reduction::None, .weight = x[2]})};
+       },
+       12},
+      {"activations: gelu, silu, mish, softplus, log_sigmoid, elu, selu, leaky_relu",
+       [](DType d) {
+         return TensorList{uniform({3, 5}, d, 70, -30, 30), uniform({3, 5}, d, 71, -3, 3)};
+       },
+       [](const TensorList& x) {
+         TensorList out;
+         for (const Tensor& v : x) {
+           for (const Tensor& y :
+                {gelu(v), gelu(v, GeluApproximate::Tanh), silu(v), mish(v), softplus(v, 2.0, 5.0),
+                 log_sigmoid(v), elu(v, 0.7), selu(v), leaky_relu(v, 0.2)})
+             out.push_back(y);
+         }
+         return out;
+       }},
+      {"layer_norm",
+       [](DType d) {
+         return TensorList{uniform({4, 2, 3}, d, 72), uniform({2, 3}, d, 73, 0.5, 1.5),
+                           uniform({2, 3}, d, 74)};
+       },
+       [](const TensorList& x) {
+         return TensorList{layer_norm(x[0], {2, 3}, x[1], x[2]), layer_norm(x[0], {3})};
+       },
+       6},
   };
   return c;
 }

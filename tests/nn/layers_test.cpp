@@ -258,3 +258,59 @@ TEST_CASE("parameter-free layers and Sequential", "[module]") {
   nn::Sequential empty_net;
   CHECK(empty_net(x).is_same(x));
 }
+
+TEST_CASE("activation layers compute their functional ops and print as PyTorch's", "[module]") {
+  const Tensor x = tensor({-2.0, -0.5, 0.0, 0.7, 3.0, 30.0}, {2, 3}, kFloat64);
+  CHECK(allclose(nn::GELU()(x), gelu(x)));
+  CHECK(allclose(nn::GELU(GeluApproximate::Tanh)(x), gelu(x, GeluApproximate::Tanh)));
+  CHECK(!allclose(gelu(x), gelu(x, GeluApproximate::Tanh), 1e-6));
+  CHECK(allclose(nn::SiLU()(x), x * sigmoid(x)));
+  CHECK(allclose(nn::Mish()(x), mish(x)));
+  CHECK(allclose(nn::Softplus(2.0, 5.0)(x), softplus(x, 2.0, 5.0)));
+  CHECK(allclose(nn::LogSigmoid()(x), log(sigmoid(x))));
+  CHECK(allclose(nn::ELU(0.5)(x), elu(x, 0.5)));
+  CHECK(allclose(nn::SELU()(x), selu(x)));
+  CHECK(allclose(nn::LeakyReLU(0.1)(x),
+                 tensor({-0.2, -0.05, 0.0, 0.7, 3.0, 30.0}, {2, 3}, kFloat64)));
+  CHECK(allclose(nn::Softmax(1)(x), softmax(x, 1)));
+  CHECK(allclose(nn::LogSoftmax(0)(x), log_softmax(x, 0)));
+  CHECK(nn::Identity()(x).is_same(x));
+  CHECK(nn::GELU().to_string() == "GELU(approximate='none')");
+  CHECK(nn::GELU(GeluApproximate::Tanh).to_string() == "GELU(approximate='tanh')");
+  CHECK(nn::SiLU().to_string() == "SiLU()");
+  CHECK(nn::Softplus().to_string() == "Softplus(beta=1.0, threshold=20.0)");
+  CHECK(nn::ELU().to_string() == "ELU(alpha=1.0)");
+  CHECK(nn::LeakyReLU().to_string() == "LeakyReLU(negative_slope=0.01)");
+  CHECK(nn::Softmax(-1).to_string() == "Softmax(dim=-1)");
+  CHECK(nn::Identity().to_string() == "Identity()");
+  CHECK_THROWS_WITH(nn::Softplus(0.0), MG_CONTAINS("Softplus: beta must be finite and non-zero"));
+}
+
+TEST_CASE("LayerNorm: PyTorch's parameters, forward, options and repr", "[module]") {
+  nn::LayerNorm norm({2, 3}, {.dtype = kFloat64});
+  const auto named = norm.named_parameters();
+  REQUIRE(named.size() == 2);
+  CHECK(named[0].first == "weight");
+  CHECK(named[1].first == "bias");
+  CHECK(bit_equal(named[0].second, ones({2, 3}, kFloat64)));
+  CHECK(bit_equal(named[1].second, zeros({2, 3}, kFloat64)));
+  CHECK(norm.to_string() == "LayerNorm((2, 3), eps=1e-05, elementwise_affine=True)");
+  CHECK(nn::LayerNorm({8}).to_string() == "LayerNorm((8,), eps=1e-05, elementwise_affine=True)");
+
+  const Tensor x = metagrad::testing::randn64({4, 2, 3}, 5).detach();
+  named[0].second.detach().mul_(2.0);
+  CHECK(allclose(norm(x), layer_norm(x, {2, 3}) * 2.0));
+  // Gradients reach both parameters.
+  const TensorList g = grad({norm(x).square().sum()}, norm.parameters());
+  CHECK(g[0].shape() == Dims{2, 3});
+  CHECK(g[1].shape() == Dims{2, 3});
+
+  nn::LayerNorm plain({3}, {.elementwise_affine = false});
+  CHECK(plain.parameters().empty());
+  CHECK(nn::LayerNorm({3}, {.bias = false}).parameters().size() == 1);
+  CHECK(plain.to_string() == "LayerNorm((3,), eps=1e-05, elementwise_affine=False)");
+  CHECK_THROWS_WITH(nn::LayerNorm({}), MG_CONTAINS("LayerNorm: normalized_shape must name"));
+  CHECK_THROWS_WITH(nn::LayerNorm({3, 0}), MG_CONTAINS("must have positive sizes"));
+  CHECK_THROWS_WITH(norm(ones({4, 3, 2}, kFloat64)),
+                    MG_CONTAINS("does not end with the normalized shape [2, 3]"));
+}

@@ -299,3 +299,102 @@ TEST_CASE("binary_cross_entropy_with_logits gradcheck in input, target and weigh
       {noncontiguous(randn64({3, 4}, 43)), uniform64({3, 4}, 0.0, 1.0, 44),
        uniform64({4}, 0.5, 3.0, 45), uniform64({3, 1}, 0.5, 2.0, 46)});
 }
+
+namespace {
+
+Tensor regression_input() { return tensor({0.5, -1.2, 3.0, 0.1}, kFloat64); }
+Tensor regression_target() { return tensor({0.0, 0.3, 1.0, 0.15}, kFloat64); }
+
+}  // namespace
+
+TEST_CASE("smooth_l1_loss and huber_loss match PyTorch's values", "[functional][loss]") {
+  const Tensor i = regression_input();
+  const Tensor t = regression_target();
+  // torch.nn.functional in float64 (torch 1.13).
+  CHECK(allclose(smooth_l1_loss(i, t, Reduction::None),
+                 tensor({0.125, 1.0, 1.5, 0.0012499999999999994}, kFloat64), 1e-14));
+  CHECK(value(smooth_l1_loss(i, t)) == Approx(0.6565625).epsilon(1e-14));
+  CHECK(allclose(smooth_l1_loss(i, t, Reduction::None, 0.5),
+                 tensor({0.25, 1.25, 1.75, 0.0024999999999999988}, kFloat64), 1e-14));
+  CHECK(value(smooth_l1_loss(i, t, Reduction::Mean, 0.5)) == Approx(0.813125).epsilon(1e-14));
+  CHECK(allclose(smooth_l1_loss(i, t, Reduction::None, 0.0), abs(i - t)));
+  CHECK(value(huber_loss(i, t, Reduction::Sum)) == Approx(2.62625).epsilon(1e-14));
+  CHECK(allclose(huber_loss(i, t, Reduction::None, 0.5),
+                 tensor({0.125, 0.625, 0.875, 0.0012499999999999994}, kFloat64), 1e-14));
+  CHECK(value(huber_loss(i, t, Reduction::Sum, 0.5)) == Approx(1.62625).epsilon(1e-14));
+  // huber = delta * smooth_l1 with beta = delta.
+  CHECK(allclose(huber_loss(i, t, Reduction::None, 0.5),
+                 smooth_l1_loss(i, t, Reduction::None, 0.5) * 0.5));
+}
+
+TEST_CASE("kl_div matches PyTorch's values for every reduction", "[functional][loss]") {
+  const Tensor logp = log_softmax(tensor({0.2, 1, -0.5, 1.5, 0, 0.3}, {2, 3}, kFloat64), 1);
+  const Tensor p = tensor({0.2, 0.8, 0.0, 0.5, 0.25, 0.25}, {2, 3}, kFloat64);
+  CHECK(allclose(kl_div(logp, p, KlDivReduction::None),
+                 tensor({-0.059028567922693786, 0.23292121720513742, 0.0, -0.13579795169189243,
+                         0.13381422901406748, 0.058814229014067465},
+                        {2, 3}, kFloat64),
+                 1e-13));
+  CHECK(value(kl_div(logp, p, KlDivReduction::BatchMean)) ==
+        Approx(0.11536157780934307).epsilon(1e-13));
+  CHECK(value(kl_div(logp, p, KlDivReduction::Sum)) == Approx(0.23072315561868614).epsilon(1e-13));
+  CHECK(value(kl_div(logp, p)) == Approx(0.038453859269781024).epsilon(1e-13));
+  const Tensor log_q = log(tensor({0.2, 0.7, 0.1, 0.5, 0.25, 0.25}, {2, 3}, kFloat64));
+  CHECK(value(kl_div(logp, log_q, KlDivReduction::BatchMean, true)) ==
+        Approx(0.03965351330676832).epsilon(1e-13));
+}
+
+TEST_CASE("binary_cross_entropy matches PyTorch's values, clamped logs included",
+          "[functional][loss]") {
+  const Tensor p = tensor({0.1, 0.9, 0.5, 0.0, 1.0}, kFloat64);
+  const Tensor t = tensor({0.0, 1.0, 0.3, 1.0, 0.0}, kFloat64);
+  CHECK(
+      allclose(binary_cross_entropy(p, t, {.reduction = Reduction::None}),
+               tensor({0.10536051565782628, 0.10536051565782628, 0.6931471805599453, 100.0, 100.0},
+                      kFloat64),
+               1e-14));
+  const Tensor w = tensor({1.0, 2.0, 0.5, 1.0, 1.0}, kFloat64);
+  CHECK(value(binary_cross_entropy(p, t, {.weight = w})) ==
+        Approx(40.132531027450696).epsilon(1e-14));
+  // At p = 0 and p = 1 the clamped log's gradient is 0, not NaN.
+  const Tensor q = p.detach().requires_grad_();
+  const Tensor g = grad({binary_cross_entropy(q, t)}, {q})[0];
+  CHECK(all(isfinite(g)).item<bool>());
+  // Elsewhere d/dp = (p - t) / (p (1 - p)) / N.
+  CHECK(g.to_vector<double>()[0] == Approx(0.1 / 0.09 / 5).epsilon(1e-14));
+}
+
+TEST_CASE("smooth_l1, huber, kl_div and binary_cross_entropy gradcheck", "[functional][loss]") {
+  check_grads(
+      [](const TensorList& in) {
+        return TensorList{smooth_l1_loss(in[0], in[1], Reduction::Sum, 0.7),
+                          huber_loss(in[0], in[1], Reduction::Mean, 0.4)};
+      },
+      {randn64({3, 4}, 51), randn64({3, 4}, 52)});
+  check_grads(
+      [](const TensorList& in) {
+        return TensorList{
+            kl_div(log_softmax(in[0], 1), softmax(in[1], 1), KlDivReduction::BatchMean),
+            kl_div(in[0], in[1], KlDivReduction::Sum, true)};
+      },
+      {randn64({3, 4}, 53), randn64({3, 4}, 54)});
+  check_grads(
+      [](const TensorList& in) {
+        return TensorList{binary_cross_entropy(in[0], in[1], {.weight = in[2]})};
+      },
+      {uniform64({3, 4}, 0.05, 0.95, 55), uniform64({3, 4}, 0.0, 1.0, 56),
+       uniform64({4}, 0.5, 2.0, 57)});
+}
+
+TEST_CASE("the new losses name the op and the bad value", "[functional][loss]") {
+  CHECK_THROWS_WITH(smooth_l1_loss(ones({2}), ones({3})),
+                    MG_CONTAINS("smooth_l1_loss: target shape [3] differs from input shape [2]"));
+  CHECK_THROWS_WITH(smooth_l1_loss(ones({2}), ones({2}), Reduction::Mean, -1.0),
+                    MG_CONTAINS("smooth_l1_loss: beta must be non-negative, got -1"));
+  CHECK_THROWS_WITH(huber_loss(ones({2}), ones({2}), Reduction::Mean, 0.0),
+                    MG_CONTAINS("huber_loss: delta must be positive, got 0"));
+  CHECK_THROWS_WITH(kl_div(ones({2}), ones({2}, kFloat64)), MG_CONTAINS("kl_div"));
+  CHECK_THROWS_WITH(binary_cross_entropy(tensor({0.5, 1.5}), ones({2})),
+                    MG_CONTAINS("binary_cross_entropy: all elements of input (shape [2]) should "
+                                "be between 0 and 1"));
+}

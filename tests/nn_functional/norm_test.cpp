@@ -354,3 +354,67 @@ TEST_CASE("batch_norm errors name the channel count and shapes", "[functional]")
                     MG_CONTAINS("batch_norm: input must be [N, C] or [N, C, *], got shape [3]"));
   CHECK_THROWS_WITH(batch_norm(x, zeros({3}), ones({3}), {}, {}, true), MG_CONTAINS("batch_norm"));
 }
+
+TEST_CASE("layer_norm matches PyTorch's values and gradients", "[functional][layer_norm]") {
+  const Tensor x = tensor({1, 2, 4, -1, 0.5, 3}, {2, 3}, kFloat64).requires_grad_();
+  const Tensor w = tensor({0.5, -1, 2}, kFloat64).requires_grad_();
+  const Tensor b = tensor({0.1, 0.2, -0.3}, kFloat64).requires_grad_();
+  const Tensor y = layer_norm(x, {3}, w, b, 1e-5);
+  // torch.nn.functional.layer_norm in float64 (torch 1.13).
+  CHECK(allclose(y,
+                 tensor({-0.43452076572514897, 0.4672603828625746, 2.372603828625744,
+                         -0.4555828790463038, 0.40203013783501956, 2.3263917918552544},
+                        {2, 3}, kFloat64),
+                 1e-13));
+  const Tensor v = tensor({1, -2, 0.5, 0.3, 1, -1}, {2, 3}, kFloat64);
+  const TensorList g = grad({(y * v).sum()}, {x, w, b});
+  CHECK(allclose(g[0],
+                 tensor({-0.4581611472191036, 0.6872408617829473, -0.22907971456384335,
+                         0.08504033247937354, -0.13606072474365133, 0.05102039226427757},
+                        {2, 3}, kFloat64),
+                 1e-12));
+  CHECK(allclose(g[1],
+                 tensor({-1.4023912588780802, 0.3324906278901296, -0.6450449387711912}, kFloat64),
+                 1e-12));
+  CHECK(allclose(g[2], tensor({1.3, -1.0, -0.5}, kFloat64), 1e-14));
+  // Over two trailing dims, without affine parameters.
+  CHECK(allclose(layer_norm(x.detach(), {2, 3}),
+                 tensor({-0.35491343168580414, 0.2535095940612886, 1.470355645555474,
+                         -1.5717594831799895, -0.6591249445593506, 0.8619326198083813},
+                        {2, 3}, kFloat64),
+                 1e-13));
+}
+
+TEST_CASE("layer_norm normalises each row to mean 0 and variance 1", "[functional][layer_norm]") {
+  const Tensor x = randn64({4, 2, 5}, 61).detach() * 3.0 + 1.5;
+  const Tensor y = layer_norm(x, {5}, {}, {}, 0.0);
+  CHECK(allclose(y.mean({2}), zeros({4, 2}, kFloat64), 0, 1e-14));
+  CHECK(allclose(y.var({2}, false), ones({4, 2}, kFloat64), 1e-12));
+  CHECK(layer_norm(x.to(kFloat32), {2, 5}).dtype() == kFloat32);
+}
+
+TEST_CASE("layer_norm gradcheck and gradgradcheck in input, weight and bias",
+          "[functional][layer_norm]") {
+  const auto fn = [](const TensorList& in) {
+    return TensorList{layer_norm(in[0], {in[0].size(-1)}, in[1], in[2])};
+  };
+  check_grads(fn, {randn64({3, 4}, 62), randn64({4}, 63), randn64({4}, 64)});
+  check_grads(fn, {noncontiguous(randn64({2, 3, 4}, 65)), randn64({4}, 66), randn64({4}, 67)});
+  check_grads(
+      [](const TensorList& in) {
+        return TensorList{layer_norm(in[0], {2, 3}, in[1])};
+      },
+      {randn64({2, 2, 3}, 68), randn64({2, 3}, 69)});
+}
+
+TEST_CASE("layer_norm errors name the shapes", "[functional][layer_norm]") {
+  CHECK_THROWS_WITH(layer_norm(ones({2, 3}), {4}),
+                    MG_CONTAINS("layer_norm: input shape [2, 3] does not end with the normalized "
+                                "shape [4]"));
+  CHECK_THROWS_WITH(layer_norm(ones({3}), {2, 3}), MG_CONTAINS("does not end with"));
+  CHECK_THROWS_WITH(layer_norm(ones({2, 3}), {3}, ones({2})),
+                    MG_CONTAINS("layer_norm: weight must have the normalized shape [3], got "
+                                "shape [2]"));
+  CHECK_THROWS_WITH(layer_norm(ones({2, 3}), {}), MG_CONTAINS("at least one dim"));
+  CHECK_THROWS_WITH(layer_norm(ones({2, 3}, kInt64), {3}), MG_CONTAINS("layer_norm"));
+}
