@@ -48,6 +48,8 @@ const char* backend_entry_name(BackendEntry entry) {
       return "reduce";
     case BackendEntry::ArgReduce:
       return "arg_reduce";
+    case BackendEntry::Cumsum:
+      return "cumsum";
     case BackendEntry::Matmul:
       return "matmul";
     case BackendEntry::Gather:
@@ -153,6 +155,11 @@ void TrafficModelBackend::arg_reduce(bool is_max, const View& in, int dim, const
   charge(BackendEntry::ArgReduce,
          read_bytes(in) + write_bytes(out_values) + write_bytes(out_indices));
   inner_.arg_reduce(is_max, in, dim, out_values, out_indices);
+}
+
+void TrafficModelBackend::cumsum(const View& in, const View& out, int dim, bool reverse) {
+  charge(BackendEntry::Cumsum, read_bytes(in) + write_bytes(out));
+  inner_.cumsum(in, out, dim, reverse);
 }
 
 void TrafficModelBackend::matmul(const View& a, const View& b, const View& out) {

@@ -8,6 +8,7 @@
 #include "engine/ops/index_ops.hpp"
 #include "engine/ops/linalg.hpp"
 #include "engine/ops/reduce.hpp"
+#include "engine/ops/scan.hpp"
 #include "engine/ops/shape_ops.hpp"
 #include "engine/ops/unary.hpp"
 #include "engine/tensor.hpp"

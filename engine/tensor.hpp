@@ -232,6 +232,21 @@ class Tensor {
   /// `clamp(*this, min, max)`: the function of engine/ops.hpp as a method.
   Tensor clamp(std::optional<double> min, std::optional<double> max) const;
 
+  /// `cumsum(*this, dim)`: the function of engine/ops.hpp as a method.
+  Tensor cumsum(int64_t dim) const;
+  /// `argmax(*this, dim, keepdim)`: the function of engine/ops.hpp as a method.
+  Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  /// `argmin(*this, dim, keepdim)`: the function of engine/ops.hpp as a method.
+  Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  /// `flip(*this, dims)`: the function of engine/ops.hpp as a method.
+  Tensor flip(const Dims& dims) const;
+  /// `repeat(*this, repeats)`: the function of engine/ops.hpp as a method.
+  Tensor repeat(const Dims& repeats) const;
+  /// `tril(*this, diagonal)`: the function of engine/ops.hpp as a method.
+  Tensor tril(int64_t diagonal = 0) const;
+  /// `triu(*this, diagonal)`: the function of engine/ops.hpp as a method.
+  Tensor triu(int64_t diagonal = 0) const;
+
   /// `matmul(*this, other)`: the function of engine/ops.hpp as a method.
   Tensor matmul(const Tensor& other) const;
   /// `dot(*this, other)`: the function of engine/ops.hpp as a method.

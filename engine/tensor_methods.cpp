@@ -43,6 +43,17 @@ Tensor Tensor::ceil() const { return metagrad::ceil(*this); }
 Tensor Tensor::round() const { return metagrad::round(*this); }
 Tensor Tensor::trunc() const { return metagrad::trunc(*this); }
 Tensor Tensor::relu() const { return metagrad::relu(*this); }
+Tensor Tensor::cumsum(int64_t dim) const { return metagrad::cumsum(*this, dim); }
+Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const {
+  return metagrad::argmax(*this, dim, keepdim);
+}
+Tensor Tensor::argmin(std::optional<int64_t> dim, bool keepdim) const {
+  return metagrad::argmin(*this, dim, keepdim);
+}
+Tensor Tensor::flip(const Dims& dims) const { return metagrad::flip(*this, dims); }
+Tensor Tensor::repeat(const Dims& repeats) const { return metagrad::repeat(*this, repeats); }
+Tensor Tensor::tril(int64_t diagonal) const { return metagrad::tril(*this, diagonal); }
+Tensor Tensor::triu(int64_t diagonal) const { return metagrad::triu(*this, diagonal); }
 Tensor Tensor::pow(double e) const { return metagrad::pow(*this, e); }
 Tensor Tensor::pow(const Tensor& e) const { return metagrad::pow(*this, e); }
 Tensor Tensor::clamp(std::optional<double> lo, std::optional<double> hi) const {

@@ -11,4 +11,5 @@
 #include "cuda/kernels/norm_kernels.hpp"
 #include "cuda/kernels/random_kernels.hpp"
 #include "cuda/kernels/reduce_kernels.hpp"
+#include "cuda/kernels/scan_kernels.hpp"
 #include "cuda/kernels/solve_kernels.hpp"

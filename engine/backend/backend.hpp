@@ -22,6 +22,9 @@
 // - matmul: GEMM is where the FLOPs are; it goes to Eigen or cuBLAS.
 // - gather/scatter_add, index_select/index_add, unfold/fold: the adjoint pairs of DESIGN §3 from
 //   which indexing, embedding, losses, conv2d (unfold + matmul) and pooling are composed.
+// - cumsum: prefix sums along a dim and, with `reverse`, suffix sums, which are their adjoint
+//   (DESIGN §3's pairs: cumsum's backward is the reverse cumsum and vice versa). No composition of
+//   the other entries gives them in linear time and memory (a triangular matmul is quadratic).
 // - arg_reduce, max_pool2d_indices: they produce indices, which have no gradient; the values are
 //   then taken with gather, whose backward is scatter_add.
 // - channel_moments, channel_grad_sums, channel_affine: batch norm's statistics and affine map in
@@ -202,6 +205,11 @@ class Backend {
   /// out_values/out_indices have in's ndim with size 1 at dim.
   virtual void arg_reduce(bool is_max, const View& in, int dim, const View& out_values,
                           const View& out_indices) = 0;
+  /// Prefix sums along `dim` (Note [scan]): out[.., i, ..] = Σ_{j <= i} in[.., j, ..], or
+  /// Σ_{j >= i} with `reverse`, summed in order along dim (floats in double, rounded at each
+  /// output; int64 and bool in int64). in is float, int64 or bool; out has in's shape and dtype
+  /// (int64 for bool in); any strides; out is in itself or overlaps nothing.
+  virtual void cumsum(const View& in, const View& out, int dim, bool reverse) = 0;
   /// Batched GEMM: out[b] = a[b] @ b[b] for 3-D views [batch, m, k] x [batch, k, n] -> [batch,
   /// m, n]; any strides (a batch stride of 0 broadcasts). out is contiguous.
   virtual void matmul(const View& a, const View& b, const View& out) = 0;

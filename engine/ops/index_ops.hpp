@@ -37,6 +37,16 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
 /// Out-of-place torch.scatter_add: x with src[i] added at index[i] along dim. Backward to x:
 /// identity; to src: gather.
 Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+/// x with the order of the entries along each of `dims` reversed (torch.flip); a copy. Backward:
+/// flip.
+Tensor flip(const Tensor& x, const Dims& dims);
+/// x rotated along each dims[i] by shifts[i] (torch.roll): entry j moves to (j + shift) mod size;
+/// with no dims, the flattened tensor is rotated by the one shift. A copy. Backward: the opposite
+/// roll.
+Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const Dims& dims = {});
+/// x tiled repeats[i] times along dim i (torch.Tensor.repeat); with more repeats than x has dims,
+/// x gets leading dims of size 1 first. A copy. Backward: the sum over the tiles.
+Tensor repeat(const Tensor& x, const Dims& repeats);
 /// Constant pad like torch.nn.functional.pad: `pad` lists (before, after) pairs starting from the
 /// last dim; negative amounts crop. Backward: slice.
 Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, double value = 0.0);

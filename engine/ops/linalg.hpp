@@ -2,7 +2,8 @@
 
 #include "engine/tensor.hpp"
 
-// Matrix products (float32/float64, CPU via Eigen GEMM, CUDA via cuBLAS).
+// Matrix products (float32/float64, CPU via Eigen GEMM, CUDA via cuBLAS), and the parts of
+// matrices: triangles, diagonals, traces (any dtype).
 namespace metagrad {
 /// \addtogroup engine_ops
 /// @{
@@ -19,6 +20,18 @@ Tensor outer(const Tensor& a, const Tensor& b);
 Tensor mv(const Tensor& mat, const Tensor& vec);
 /// Matrix product of two 2-D tensors.
 Tensor mm(const Tensor& a, const Tensor& b);
+/// The lower triangle of the matrices in x's last two dims (torch.tril): entries with col - row
+/// <= diagonal kept, the others 0. Backward: tril.
+Tensor tril(const Tensor& x, int64_t diagonal = 0);
+/// The upper triangle (torch.triu): entries with col - row >= diagonal kept, the others 0.
+Tensor triu(const Tensor& x, int64_t diagonal = 0);
+/// The diagonal of the matrices spanned by dims dim1 and dim2 (torch.diagonal), shifted above
+/// (offset > 0) or below (offset < 0) the main one, as the last dim of a tensor with the other
+/// dims in order. A view of x when x is contiguous across those dims, else a copy: read it,
+/// do not write into it. Backward: zeros with the gradient on that diagonal.
+Tensor diagonal(const Tensor& x, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
+/// The sum of a matrix's diagonal (torch.trace; 2-D input, 0-d result).
+Tensor trace(const Tensor& x);
 
 /// @}
 

@@ -244,6 +244,28 @@ std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
 std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) {
   return arg_extremum(x, dim, keepdim, false, "min");
 }
+namespace {
+
+Tensor arg_index(const Tensor& x, std::optional<int64_t> dim, bool keepdim, bool is_max,
+                 const char* op) {
+  detail::check_defined(x, op);
+  NoGradGuard no_grad;
+  const Tensor values = x.detach();
+  if (dim) return std::get<1>(arg_extremum(values, *dim, keepdim, is_max, op));
+  // Over every element: the index into the flattened tensor; keepdim keeps x's rank of 1s.
+  const Tensor index = std::get<1>(arg_extremum(reshape(values, {-1}), 0, false, is_max, op));
+  return keepdim ? reshape(index, Dims(x.dim(), 1)) : index;
+}
+
+}  // namespace
+
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
+  return arg_index(x, dim, keepdim, true, "argmax");
+}
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
+  return arg_index(x, dim, keepdim, false, "argmin");
+}
+
 Tensor max(const Tensor& x) { return extremum(x, {}, false, true, "max"); }
 Tensor min(const Tensor& x) { return extremum(x, {}, false, false, "min"); }
 

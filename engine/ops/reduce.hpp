@@ -23,6 +23,11 @@ Tensor amin(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
 std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
 /// (values, int64 indices) of the min along `dim`.
 std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
+/// int64 index of the max along `dim` (the first on ties; NaN counts as the max), or of the
+/// flattened x when dim is nullopt (a 0-d result), as torch.argmax. Not differentiable.
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+/// int64 index of the min along `dim`, or of the flattened x; as argmax.
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
 /// Max of all elements (0-d); same as amax(x).
 Tensor max(const Tensor& x);
 /// Min of all elements (0-d).

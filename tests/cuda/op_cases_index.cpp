@@ -109,6 +109,33 @@ std::vector<OpCase> shape_and_index_cases() {
                            scatter_add(x[0], 1, x[1].slice(0, 0, 4), x[2].slice(0, 0, 4))};
        },
        6},
+      {"cumsum along each dim, of views, and of int64 and bool", one({3, 4, 5}),
+       [](const TensorList& x) {
+         return TensorList{cumsum(x[0], 0),
+                           cumsum(x[0], 1),
+                           cumsum(x[0], -1),
+                           cumsum(x[0].transpose(0, 2), 1),
+                           cumsum(x[0].select(1, 2), 0),
+                           cumsum(gt(x[0], 0.0), 2),
+                           cumsum(gt(x[0], 0.0).to(kInt64), 0)};
+       },
+       5},
+      {"argmax, argmin", one({3, 4}),
+       [](const TensorList& x) {
+         return TensorList{argmax(x[0]), argmax(x[0], 1), argmin(x[0], 0, true), argmin(x[0].t())};
+       },
+       1, false},
+      {"flip, roll, repeat", one({3, 4}),
+       [](const TensorList& x) {
+         return TensorList{flip(x[0], {0, 1}), roll(x[0], {1, -2}, {0, 1}), roll(x[0], {5}),
+                           repeat(x[0], {2, 1, 3}), repeat(x[0].t(), {1, 2})};
+       }},
+      {"tril, triu, diagonal, trace", one({2, 4, 3}),
+       [](const TensorList& x) {
+         return TensorList{tril(x[0]), triu(x[0], 1), diagonal(x[0], 0, 1, 2),
+                           diagonal(x[0], -1, 2, 0), trace(x[0].select(0, 1))};
+       },
+       3},
       {"pad", one({2, 3, 4}),
        [](const TensorList& x) {
          return TensorList{pad(x[0], {1, 2}), pad(x[0], {0, 1, 2, 0}, -1.5),

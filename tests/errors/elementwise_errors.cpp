@@ -147,9 +147,28 @@ ErrorTable unary_cases() {
   ErrorTable cases;
   // Every differentiable elementwise function needs a float tensor.
   const std::vector<std::pair<const char*, Tensor (*)(const Tensor&)>> float_only = {
-      {"exp", exp},         {"log", log},   {"log1p", log1p},   {"sqrt", sqrt},
-      {"rsqrt", rsqrt},     {"sin", sin},   {"cos", cos},       {"tanh", tanh},
-      {"sigmoid", sigmoid}, {"relu", relu}, {"square", square}, {"abs", abs},
+      {"exp", exp},
+      {"log", log},
+      {"log1p", log1p},
+      {"sqrt", sqrt},
+      {"rsqrt", rsqrt},
+      {"sin", sin},
+      {"cos", cos},
+      {"tanh", tanh},
+      {"sigmoid", sigmoid},
+      {"relu", relu},
+      {"square", square},
+      {"abs", abs},
+      {"erf", erf},
+      {"expm1", expm1},
+      {"silu", silu},
+      {"mish", mish},
+      {"selu", selu},
+      {"log_sigmoid", log_sigmoid},
+      {"gelu", [](const Tensor& x) { return gelu(x); }},
+      {"softplus", [](const Tensor& x) { return softplus(x); }},
+      {"elu", [](const Tensor& x) { return elu(x); }},
+      {"leaky_relu", [](const Tensor& x) { return leaky_relu(x); }},
   };
   for (const auto& [name, fn] : float_only) {
     const std::string op = name;
@@ -186,6 +205,22 @@ ErrorTable unary_cases() {
            "int64 input",
            [] { (void)nan_to_num(tensor({1}, kInt64)); },
            {"nan_to_num", "int64"}},
+          {"softplus",
+           "beta 0",
+           [] { (void)softplus(f32({2}), 0.0); },
+           {"softplus: beta must be finite and non-zero, got 0"}},
+          {"floor",
+           "bool input",
+           [] {
+             (void)floor(tensor({1, 0}, kBool));
+           },
+           {"floor: not defined for bool tensors (shape [2])"}},
+          {"ceil", "undefined input", [] { (void)ceil(Tensor()); }, {"ceil", "undefined"}},
+          {"round",
+           "bool input",
+           [] { (void)round(tensor({1}, kBool)); },
+           {"round: not defined for bool tensors"}},
+          {"trunc", "undefined input", [] { (void)trunc(Tensor()); }, {"trunc", "undefined"}},
           {"isfinite",
            "undefined input",
            [] { (void)isfinite(Tensor()); },
@@ -201,6 +236,23 @@ ErrorTable unary_cases() {
 
 ErrorTable reduce_cases() {
   return {
+      {"cumsum",
+       "dim out of range",
+       [] {
+         (void)cumsum(f32({2, 3}), 2);
+       },
+       {"cumsum: dimension out of range (expected to be in range of [-2, 1], but got 2)"}},
+      {"cumsum", "undefined input", [] { (void)cumsum(Tensor(), 0); }, {"cumsum", "undefined"}},
+      {"argmax",
+       "empty tensor",
+       [] { (void)argmax(f32({0})); },
+       {"argmax: cannot reduce over dim 0 of size 0"}},
+      {"argmin",
+       "bool input",
+       [] {
+         (void)argmin(tensor({1, 0}, kBool), 0);
+       },
+       {"argmin: not supported for bool tensors"}},
       {"sum",
        "dim out of range",
        [] {

@@ -28,6 +28,7 @@ const char* const kPublicHeaders[] = {
     "engine/ops/index_ops.hpp",
     "engine/ops/linalg.hpp",
     "engine/ops/reduce.hpp",
+    "engine/ops/scan.hpp",
     "engine/ops/shape_ops.hpp",
     "engine/ops/unary.hpp",
     "engine/nn/functional.hpp",
@@ -80,6 +81,7 @@ const char* const kPublicHeaders[] = {
 // with the reason. Keep this list short: most functions have some bad input.
 const std::map<std::string, std::string> kExempt = {
     {"identity", "no arguments"},
+    {"Identity", "returns its input, whatever it is (an undefined tensor included)"},
     {"calculate_gain", "every Nonlinearity is valid and the LeakyReLU slope may be any number"},
     {"constant_schedule", "any value is a constant"},
     {"zero_nan_hook", "any tensor (an undefined one passes through, as a gradient may be absent)"},

@@ -129,6 +129,32 @@ ErrorTable conv_error_cases() {
 
 ErrorTable nn_error_cases() {
   return {
+      {"layer_norm",
+       "weight of another shape",
+       [] {
+         (void)layer_norm(f32({2, 3}), {3}, f32({2}));
+       },
+       {"layer_norm: weight must have the normalized shape [3], got shape [2]"}},
+      {"smooth_l1_loss",
+       "negative beta",
+       [] { (void)smooth_l1_loss(f32({2}), f32({2}), Reduction::Mean, -1.0); },
+       {"smooth_l1_loss: beta must be non-negative, got -1"}},
+      {"huber_loss",
+       "delta 0",
+       [] { (void)huber_loss(f32({2}), f32({2}), Reduction::Mean, 0.0); },
+       {"huber_loss: delta must be positive, got 0"}},
+      {"kl_div",
+       "target of another shape",
+       [] {
+         (void)kl_div(f32({2, 3}), f32({3}));
+       },
+       {"kl_div: target shape [3] differs from input shape [2, 3]"}},
+      {"binary_cross_entropy",
+       "input outside [0, 1]",
+       [] {
+         (void)binary_cross_entropy(tensor({0.5, 2.0}), tensor({1.0, 0.0}));
+       },
+       {"binary_cross_entropy: all elements of input (shape [2]) should be between 0 and 1"}},
       {"linear",
        "weight on another device",
        [] {

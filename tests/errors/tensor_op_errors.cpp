@@ -128,6 +128,25 @@ ErrorTable shape_cases() {
 
 ErrorTable index_cases() {
   return {
+      {"flip",
+       "repeated dim",
+       [] {
+         (void)flip(f32({2, 3}), {1, -1});
+       },
+       {"flip: dim 1 appears more than once in the dims [1, -1]"}},
+      {"roll",
+       "shifts and dims of different lengths",
+       [] {
+         (void)roll(f32({2, 3}), {1, 2}, {0});
+       },
+       {"roll: shifts and dims must have the same length, got 2 shifts and dims [0]"}},
+      {"repeat",
+       "fewer repeats than dims",
+       [] {
+         (void)repeat(f32({2, 3}), {2});
+       },
+       {"repeat: the number of repeats (1) must not be smaller than the number of dimensions "
+        "of the tensor (2, shape [2, 3])"}},
       {"cat",
        "tensors on different devices",
        [] {
@@ -267,6 +286,23 @@ ErrorTable index_cases() {
 
 ErrorTable linalg_cases() {
   return {
+      {"tril",
+       "1-d input",
+       [] { (void)tril(f32({3})); },
+       {"tril: input must have at least 2 dimensions", "got shape [3]"}},
+      {"triu", "undefined input", [] { (void)triu(Tensor()); }, {"triu", "undefined"}},
+      {"diagonal",
+       "dim1 == dim2",
+       [] {
+         (void)diagonal(f32({2, 3}), 0, 1, -1);
+       },
+       {"diagonal: dim1 and dim2 must differ, both are 1 (input shape [2, 3])"}},
+      {"trace",
+       "3-d input",
+       [] {
+         (void)trace(f32({2, 2, 2}));
+       },
+       {"trace: expected a matrix (2-D input), got shape [2, 2, 2]"}},
       {"matmul",
        "operands on different devices",
        [] {
