@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "engine/random/generator.hpp"
 #include "engine/tensor.hpp"
@@ -41,6 +42,13 @@ Tensor dropout(const Tensor& x, double p = 0.5, bool training = true,
 /// num_classes = -1 the count is max(labels) + 1. Throws for negative labels or labels >=
 /// num_classes. Not differentiable.
 Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);
+
+/// Rows of `weight` [num_embeddings, embedding_dim] picked by the int64 indices `input` (any
+/// shape): result [*input.shape, embedding_dim] (torch.nn.functional.embedding). Entries equal to
+/// padding_idx (negative counts from the end) take their row's value but send it no gradient.
+/// Throws naming the index when one is outside [0, num_embeddings). Differentiable in weight.
+Tensor embedding(const Tensor& input, const Tensor& weight,
+                 std::optional<int64_t> padding_idx = std::nullopt);
 
 // ---- elementwise activations (see Note [saturated branches]) -----------------------------------
 // Each takes a float32/float64 tensor and keeps its shape; every derivative order is exact,

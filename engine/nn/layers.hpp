@@ -57,6 +57,36 @@ class Linear : public Cloneable<Linear> {
   int64_t in_features_, out_features_;
 };
 
+/// Options of Embedding beyond the sizes (`Embedding(100, 16, {.padding_idx = 0})`).
+struct EmbeddingOptions {
+  /// The row that padding entries map to: initialised to zeros and given no gradient by them
+  /// (negative counts from the end).
+  std::optional<int64_t> padding_idx;
+  /// dtype of the weight.
+  DType dtype = kFloat32;
+  /// Draws the initial weight (the default generator when null).
+  Generator* generator = nullptr;
+};
+
+/// A lookup table of learnable rows (torch.nn.Embedding): int64 indices of any shape map to
+/// [*shape, embedding_dim]. The `weight` [num_embeddings, embedding_dim] starts N(0, 1), with
+/// the padding row zeroed.
+class Embedding : public Cloneable<Embedding> {
+ public:
+  /// torch.nn.Embedding(num_embeddings, embedding_dim, padding_idx).
+  Embedding(int64_t num_embeddings, int64_t embedding_dim, const EmbeddingOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  /// N(0, 1) rows, the padding row zeros (in place).
+  void reset_parameters(Generator* generator = nullptr);
+  /// The table [num_embeddings, embedding_dim].
+  const Tensor& weight() const { return parameter_at(0); }
+
+ private:
+  int64_t num_embeddings_, embedding_dim_;
+  std::optional<int64_t> padding_idx_;
+};
+
 /// Options of Conv2d beyond channels and kernel (`Conv2d(1, 64, 3, {.stride = 2, .padding = 1})`).
 struct Conv2dOptions {
   /// Stride of the convolution.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include "engine/tensor.hpp"
 
 // Matrix products (float32/float64, CPU via Eigen GEMM, CUDA via cuBLAS), and the parts of
@@ -32,6 +34,13 @@ Tensor triu(const Tensor& x, int64_t diagonal = 0);
 Tensor diagonal(const Tensor& x, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
 /// The sum of a matrix's diagonal (torch.trace; 2-D input, 0-d result).
 Tensor trace(const Tensor& x);
+/// Einstein summation (torch.einsum): `equation` names each operand's dims with letters
+/// ("ij,jk->ik"); a letter repeated within one operand takes that diagonal, letters missing from
+/// the output are summed over, and "..." stands for broadcast dims. Without "->" the output holds
+/// the letters that appear once, in alphabetical order (after the "..." dims). Operands share a
+/// dtype and device. Computed by pairwise contractions, left to right, each one batched matmul,
+/// so it is differentiable to every order.
+Tensor einsum(const std::string& equation, const TensorList& operands);
 
 /// @}
 

@@ -129,6 +129,12 @@ ErrorTable conv_error_cases() {
 
 ErrorTable nn_error_cases() {
   return {
+      {"embedding",
+       "index out of range",
+       [] {
+         (void)embedding(tensor({0, 5}, kInt64), f32({3, 2}));
+       },
+       {"embedding: index 5 is out of range for a weight of 3 rows (shape [3, 2])"}},
       {"layer_norm",
        "weight of another shape",
        [] {

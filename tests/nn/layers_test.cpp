@@ -314,3 +314,24 @@ TEST_CASE("LayerNorm: PyTorch's parameters, forward, options and repr", "[module
   CHECK_THROWS_WITH(norm(ones({4, 3, 2}, kFloat64)),
                     MG_CONTAINS("does not end with the normalized shape [2, 3]"));
 }
+
+TEST_CASE("Embedding: N(0, 1) rows, a zero padding row, lookups and repr", "[module]") {
+  Generator gen(7);
+  nn::Embedding table(50, 4, {.padding_idx = 3, .dtype = kFloat64, .generator = &gen});
+  REQUIRE(table.named_parameters().size() == 1);
+  CHECK(table.named_parameters()[0].first == "weight");
+  CHECK(table.weight().shape() == Dims{50, 4});
+  CHECK(bit_equal(table.weight().select(0, 3), zeros({4}, kFloat64)));
+  const auto values = table.weight().to_vector<double>();
+  double sum = 0, sq = 0;
+  for (double v : values) sum += v, sq += v * v;
+  CHECK(std::abs(sum / 200) < 0.3);
+  CHECK(std::abs(sq / 200 - 1.0) < 0.35);
+  const Tensor idx = tensor({3, 7, 7}, kInt64);
+  CHECK(allclose(table(idx), index_select(table.weight(), 0, idx)));
+  CHECK(table.to_string() == "Embedding(50, 4, padding_idx=3)");
+  CHECK(nn::Embedding(10, 3).to_string() == "Embedding(10, 3)");
+  CHECK(nn::Embedding(10, 3, {.padding_idx = -1}).to_string() == "Embedding(10, 3, padding_idx=9)");
+  CHECK_THROWS_WITH(nn::Embedding(10, 3, {.padding_idx = 10}),
+                    MG_CONTAINS("Embedding: padding_idx 10 must be within num_embeddings 10"));
+}

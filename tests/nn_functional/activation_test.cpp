@@ -203,3 +203,40 @@ TEST_CASE("one_hot errors name the bad label", "[functional]") {
                     MG_CONTAINS("one_hot: labels must be an int64"));
   CHECK_THROWS_WITH(one_hot(zeros({0}, kInt64)), MG_CONTAINS("cannot infer the number of classes"));
 }
+
+TEST_CASE("embedding picks rows by index, any index shape, with padding_idx", "[functional]") {
+  const Tensor weight = tensor({0, 1, 10, 11, 20, 21}, {3, 2}, kFloat64).requires_grad_();
+  const Tensor idx = tensor({2, 0, 2, 1}, {2, 2}, kInt64);
+  const Tensor y = embedding(idx, weight);
+  REQUIRE(y.shape() == Dims{2, 2, 2});
+  CHECK(y.to_vector<double>() == std::vector<double>{20, 21, 0, 1, 20, 21, 10, 11});
+  // d/dW: each row gets the sum of the gradients of its lookups.
+  const Tensor g = grad({(y * 2.0).sum()}, {weight})[0];
+  CHECK(g.to_vector<double>() == std::vector<double>{2, 2, 2, 2, 4, 4});
+  // padding_idx: the value stays, the gradient of those lookups does not reach the row.
+  const Tensor padded = embedding(idx, weight, 2);
+  CHECK(padded.to_vector<double>() == y.to_vector<double>());
+  CHECK(grad({padded.sum()}, {weight})[0].to_vector<double>() ==
+        std::vector<double>{1, 1, 1, 1, 0, 0});
+  CHECK(grad({embedding(idx, weight, -1).sum()}, {weight})[0].to_vector<double>() ==
+        std::vector<double>{1, 1, 1, 1, 0, 0});
+  check_grads(
+      [&idx](const TensorList& in) {
+        return TensorList{embedding(idx, in[0]), embedding(idx.select(0, 1), in[0], 0)};
+      },
+      {randn64({3, 4}, 12)});
+  CHECK(embedding(zeros({0}, kInt64), weight).shape() == Dims{0, 2});
+}
+
+TEST_CASE("embedding errors name the index and the shapes", "[functional]") {
+  const Tensor weight = ones({3, 2});
+  CHECK_THROWS_WITH(embedding(tensor({0, 3}, kInt64), weight),
+                    MG_CONTAINS("embedding: index 3 is out of range for a weight of 3 rows"));
+  CHECK_THROWS_WITH(embedding(tensor({-1}, kInt64), weight), MG_CONTAINS("index -1"));
+  CHECK_THROWS_WITH(embedding(tensor({0.0}), weight),
+                    MG_CONTAINS("embedding: input must be an int64 tensor of indices"));
+  CHECK_THROWS_WITH(embedding(tensor({0}, kInt64), ones({3})),
+                    MG_CONTAINS("embedding: weight must be [num_embeddings, embedding_dim]"));
+  CHECK_THROWS_WITH(embedding(tensor({0}, kInt64), weight, 3),
+                    MG_CONTAINS("embedding: padding_idx 3 must be within num_embeddings 3"));
+}
