@@ -93,7 +93,7 @@ Tensor LayerNorm::forward(const Tensor& input) {
 std::string LayerNorm::extra_repr() const {
   // Python's tuple repr: (64,) or (3, 4).
   std::string shape = "(";
-  for (size_t i = 0; i < normalized_shape_.size(); ++i)
+  for (int i = 0; i < normalized_shape_.size(); ++i)
     shape += fmt::format("{}{}", i == 0 ? "" : ", ", normalized_shape_[i]);
   shape += normalized_shape_.size() == 1 ? ",)" : ")";
   return fmt::format("{}, eps={}, elementwise_affine={}", shape, detail::float_repr(options_.eps),

@@ -130,6 +130,18 @@ std::vector<OpCase> shape_and_index_cases() {
          return TensorList{flip(x[0], {0, 1}), roll(x[0], {1, -2}, {0, 1}), roll(x[0], {5}),
                            repeat(x[0], {2, 1, 3}), repeat(x[0].t(), {1, 2})};
        }},
+      {"einsum: contraction, batch, broadcast, diagonal",
+       [](DType d) {
+         return TensorList{uniform({2, 3, 4}, d, 75), uniform({2, 4, 5}, d, 76),
+                           uniform({3, 3}, d, 77)};
+       },
+       [](const TensorList& x) {
+         return TensorList{einsum("bij,bjk->bik", {x[0], x[1]}),
+                           einsum("bij,bjk->kb", {x[0], x[1]}),
+                           einsum("...j,...j->...", {x[0], x[0]}), einsum("ii->i", {x[2]}),
+                           einsum("ij,j->i", {x[2], x[2].select(0, 1)})};
+       },
+       20},
       {"tril, triu, diagonal, trace", one({2, 4, 3}),
        [](const TensorList& x) {
          return TensorList{tril(x[0]), triu(x[0], 1), diagonal(x[0], 0, 1, 2),

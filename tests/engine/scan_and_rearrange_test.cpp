@@ -180,3 +180,77 @@ TEST_CASE("diagonal and trace of square, wide and tall matrices and of batches",
       },
       {randn64({3, 4, 3}, 12)});
 }
+
+TEST_CASE("einsum agrees with the ops it spells", "[einsum]") {
+  const Tensor a = randn64({3, 4}, 20).detach(), b = randn64({4, 5}, 21).detach();
+  const Tensor v = randn64({4}, 22).detach(), w = randn64({4}, 23).detach();
+  const Tensor sq = randn64({4, 4}, 24).detach();
+  CHECK(allclose(einsum("ij,jk->ik", {a, b}), matmul(a, b)));
+  CHECK(allclose(einsum("ij,jk", {a, b}), matmul(a, b)));  // implicit output: ik
+  CHECK(allclose(einsum("ji", {a}), a.t()));               // implicit output: ij
+  CHECK(allclose(einsum("bA", {a}), a.t()));               // upper case sorts first: Ab
+  CHECK(allclose(einsum("ij->", {a}), a.sum()));
+  CHECK(allclose(einsum("ij->j", {a}), a.sum({0})));
+  CHECK(allclose(einsum("ii->i", {sq}), diagonal(sq)));
+  CHECK(allclose(einsum("ii", {sq}), trace(sq)));
+  CHECK(allclose(einsum("i,i->", {v, w}), dot(v, w)));
+  CHECK(allclose(einsum("i,j->ij", {v, w}), outer(v, w)));
+  CHECK(allclose(einsum("i,i->i", {v, w}), v * w));
+  const Tensor x = randn64({2, 3, 4}, 25).detach(), y = randn64({2, 4, 5}, 26).detach();
+  CHECK(allclose(einsum("bij,bjk->bik", {x, y}), matmul(x, y)));
+  CHECK(allclose(einsum("bij,bij->b", {x, x}), (x * x).sum({1, 2})));
+  CHECK(allclose(einsum("bij,bjk->ki", {x, y}), matmul(x, y).sum({0}).t()));
+  // Three operands, a letter shared by all, and one only the first and last share.
+  const Tensor c = randn64({5, 3}, 27).detach();
+  CHECK(allclose(einsum("ij,jk,ki->", {a, b, c}), trace(matmul(matmul(a, b), c))));
+  CHECK(allclose(einsum("ij,ij,ij->i", {a, a, a}), (a * a * a).sum({1})));
+  // "..." broadcasts like NumPy: [2, 1, 3, 4] x [5, 4, 2] -> [2, 5, 3, 2].
+  const Tensor p = randn64({2, 1, 3, 4}, 28).detach(), q = randn64({5, 4, 2}, 29).detach();
+  const Tensor pq = einsum("...ij,...jk->...ik", {p, q});
+  REQUIRE(pq.shape() == Dims{2, 5, 3, 2});
+  CHECK(allclose(pq, matmul(p, q)));
+  CHECK(allclose(einsum("...ii->...i", {x.slice(2, 0, 3)}), diagonal(x.slice(2, 0, 3), 0, 1, 2)));
+  CHECK(allclose(einsum("i...->...", {x}), x.sum({0})));
+  // Repeated letters across three dims of one operand.
+  const Tensor cube = randn64({3, 3, 3}, 30).detach();
+  double want = 0;
+  for (int64_t i = 0; i < 3; ++i)
+    want += cube.select(0, i).select(0, i).select(0, i).item<double>();
+  CHECK(einsum("iii->", {cube}).item<double>() == Approx(want).epsilon(1e-14));
+}
+
+TEST_CASE("einsum gradcheck and gradgradcheck", "[einsum]") {
+  check_grads(
+      [](const TensorList& in) {
+        return TensorList{einsum("ij,jk->ik", {in[0], in[1]})};
+      },
+      {randn64({2, 3}, 31), randn64({3, 4}, 32)});
+  check_grads(
+      [](const TensorList& in) {
+        return TensorList{einsum("bij,bjk,bk->bi", {in[0], in[1], in[2]}),
+                          einsum("ii,i->", {in[3], in[2].select(0, 0)})};
+      },
+      {randn64({2, 3, 4}, 33), randn64({2, 4, 2}, 34), randn64({2, 2}, 35), randn64({2, 2}, 36)});
+  check_grads(
+      [](const TensorList& in) {
+        return TensorList{einsum("...i,...i->...", {in[0], in[1]})};
+      },
+      {randn64({3, 1, 4}, 37), randn64({2, 4}, 38)});
+}
+
+TEST_CASE("einsum errors name the equation and the operand", "[einsum]") {
+  const Tensor a = ones({2, 3});
+  CHECK_THROWS_WITH(einsum("ij,jk->ik", {a}),
+                    MG_CONTAINS("einsum: \"ij,jk->ik\" names 2 operands but 1 were given"));
+  CHECK_THROWS_WITH(einsum("ijk", {a}),
+                    MG_CONTAINS("einsum: operand 0 has 2 dims (shape [2, 3]) but its subscripts "
+                                "name 3"));
+  CHECK_THROWS_WITH(einsum("i1", {a}), MG_CONTAINS("subscripts must be letters"));
+  CHECK_THROWS_WITH(
+      einsum("ij,ij->", {a, ones({2, 4})}),
+      MG_CONTAINS("einsum: subscript 'j' has size 3 in one operand and 4 in another"));
+  CHECK_THROWS_WITH(einsum("ij->k", {a}),
+                    MG_CONTAINS("einsum: output subscript 'k' of \"ij->k\" appears in no operand"));
+  CHECK_THROWS_WITH(einsum("ii->i", {a}), MG_CONTAINS("repeated in an operand of shape [2, 3]"));
+  CHECK_THROWS_WITH(einsum("ij,jk", {a, ones({3, 2}, kFloat64)}), MG_CONTAINS("einsum"));
+}

@@ -286,6 +286,18 @@ ErrorTable index_cases() {
 
 ErrorTable linalg_cases() {
   return {
+      {"einsum",
+       "sizes of a shared subscript differ",
+       [] {
+         (void)einsum("ij,jk->ik", {f32({2, 3}), f32({4, 2})});
+       },
+       {"einsum: subscript 'j' has size 3 in one operand and 4 in another"}},
+      {"einsum",
+       "operand count",
+       [] {
+         (void)einsum("ij,jk", {f32({2, 3})});
+       },
+       {"einsum: \"ij,jk\" names 2 operands but 1 were given"}},
       {"tril",
        "1-d input",
        [] { (void)tril(f32({3})); },
