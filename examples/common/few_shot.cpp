@@ -23,15 +23,9 @@ nn::Sequential make_few_shot_net(int64_t n_way, bool track_running_stats) {
 }
 
 double top1_accuracy(const Tensor& logits, const Tensor& labels) {
-  const std::vector<float> values = logits.detach().to_vector<float>();
-  const std::vector<int64_t> truth = labels.to_vector<int64_t>();
-  const int64_t n = logits.size(0), c = logits.size(1);
-  int64_t correct = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const auto row = values.begin() + i * c;
-    correct += (std::max_element(row, row + c) - row) == truth[i];
-  }
-  return static_cast<double>(correct) / static_cast<double>(n);
+  NoGradGuard no_grad;
+  const Tensor predicted = argmax(logits, 1).to(labels.device());
+  return eq(predicted, labels).to(kFloat64).mean().item<double>();
 }
 
 void write_few_shot_outputs(const std::vector<FewShotLogEntry>& log, const FewShotOutputs& out) {
