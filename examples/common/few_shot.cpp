@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "engine/grad_mode.hpp"
 #include "engine/io/atomic_file.hpp"
+#include "engine/ops.hpp"
 #include "examples/common/svg_plot.hpp"
 
 namespace metagrad::examples {
