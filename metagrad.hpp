@@ -19,6 +19,7 @@
 #include "engine/io/safetensors.hpp"
 #include "engine/memory_stats.hpp"
 #include "engine/nn/functional.hpp"
+#include "engine/nn/grad_utils.hpp"
 #include "engine/nn/init.hpp"
 #include "engine/nn/layers.hpp"
 #include "engine/nn/module.hpp"

@@ -107,6 +107,14 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
 Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tensor& weight = {},
                   const Tensor& bias = {}, double eps = 1e-5);
 
+/// Group normalisation of input [N, C, *] (torch.nn.functional.group_norm): the C channels form
+/// num_groups groups of C / num_groups, and each sample's group is normalised over its channels
+/// and positions with the mean and biased variance: y = (x - mean) / sqrt(var + eps) * weight +
+/// bias, weight and bias [C] optional. Uses no batch statistics, so tasks and samples never mix.
+/// Differentiable to every order.
+Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = {},
+                  const Tensor& bias = {}, double eps = 1e-5);
+
 // ---- losses ----------------------------------------------------------------------------------
 
 /// Options of nll_loss (designated initialisers: `{.reduction = Reduction::Sum}`).

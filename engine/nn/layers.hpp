@@ -229,6 +229,32 @@ class LayerNorm : public Cloneable<LayerNorm> {
   LayerNormOptions options_;
 };
 
+/// Options of GroupNorm (`GroupNorm(8, 64, {.eps = 1e-6})`).
+struct GroupNormOptions {
+  /// Added to the variance before the square root.
+  double eps = 1e-5;
+  /// Whether the layer has the learnable per-channel `weight` (init 1) and `bias` (init 0).
+  bool affine = true;
+  /// dtype of the parameters.
+  DType dtype = kFloat32;
+};
+
+/// Group normalisation (torch.nn.GroupNorm); see metagrad::group_norm. Slots: parameters
+/// `weight`, `bias` [num_channels].
+class GroupNorm : public Cloneable<GroupNorm> {
+ public:
+  /// torch.nn.GroupNorm(num_groups, num_channels, ...). num_groups must divide num_channels.
+  GroupNorm(int64_t num_groups, int64_t num_channels, const GroupNormOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  /// weight 1 and bias 0 (in place).
+  void reset_parameters();
+
+ private:
+  int64_t num_groups_, num_channels_;
+  GroupNormOptions options_;
+};
+
 /// max(x, 0) elementwise.
 class ReLU : public Cloneable<ReLU> {
  public:

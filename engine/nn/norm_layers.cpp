@@ -1,4 +1,4 @@
-// BatchNorm1d, BatchNorm2d and LayerNorm.
+// BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm.
 #include <fmt/format.h>
 
 #include "engine/grad_mode.hpp"
@@ -98,6 +98,38 @@ std::string LayerNorm::extra_repr() const {
   shape += normalized_shape_.size() == 1 ? ",)" : ")";
   return fmt::format("{}, eps={}, elementwise_affine={}", shape, detail::float_repr(options_.eps),
                      options_.elementwise_affine ? "True" : "False");
+}
+
+GroupNorm::GroupNorm(int64_t num_groups, int64_t num_channels, const GroupNormOptions& options)
+    : num_groups_(num_groups), num_channels_(num_channels), options_(options) {
+  MG_CHECK(num_groups > 0 && num_channels > 0 && num_channels % num_groups == 0,
+           "GroupNorm: num_groups {} must be positive and divide num_channels {}", num_groups,
+           num_channels);
+  MG_CHECK(is_floating(options.dtype), "GroupNorm: parameters must be float32 or float64, got {}",
+           dtype_name(options.dtype));
+  MG_CHECK(options.eps >= 0.0, "GroupNorm: eps must be non-negative, got {}", options.eps);
+  register_parameter("weight", options.affine ? empty({num_channels}, options.dtype) : Tensor());
+  register_parameter("bias", options.affine ? empty({num_channels}, options.dtype) : Tensor());
+  reset_parameters();
+}
+
+void GroupNorm::reset_parameters() {
+  if (!options_.affine) return;
+  init::ones_(parameter_at(kWeight));
+  init::zeros_(parameter_at(kBias));
+}
+
+Tensor GroupNorm::forward(const Tensor& input) {
+  MG_CHECK(input.defined(), "GroupNorm: the input is undefined");
+  MG_CHECK(input.dim() >= 2 && input.size(1) == num_channels_,
+           "GroupNorm: expected input [N, {}, *], got shape {}", num_channels_,
+           shape_str(input.shape()));
+  return group_norm(input, num_groups_, parameter_at(kWeight), parameter_at(kBias), options_.eps);
+}
+
+std::string GroupNorm::extra_repr() const {
+  return fmt::format("{}, {}, eps={}, affine={}", num_groups_, num_channels_,
+                     detail::float_repr(options_.eps), options_.affine ? "True" : "False");
 }
 
 namespace detail {

@@ -230,6 +230,15 @@ std::vector<OpCase> nn_cases() {
          }
          return out;
        }},
+      {"group_norm",
+       [](DType d) {
+         return TensorList{uniform({3, 4, 5}, d, 78), uniform({4}, d, 79, 0.5, 1.5),
+                           uniform({4}, d, 80)};
+       },
+       [](const TensorList& x) {
+         return TensorList{group_norm(x[0], 2, x[1], x[2]), group_norm(x[0], 4)};
+       },
+       10},
       {"layer_norm",
        [](DType d) {
          return TensorList{uniform({4, 2, 3}, d, 72), uniform({2, 3}, d, 73, 0.5, 1.5),

@@ -32,6 +32,7 @@ const char* const kPublicHeaders[] = {
     "engine/ops/shape_ops.hpp",
     "engine/ops/unary.hpp",
     "engine/nn/functional.hpp",
+    "engine/nn/grad_utils.hpp",
     "engine/nn/init.hpp",
     "engine/autograd/engine.hpp",
     "engine/autograd/gradcheck.hpp",

@@ -129,6 +129,28 @@ ErrorTable conv_error_cases() {
 
 ErrorTable nn_error_cases() {
   return {
+      {"group_norm",
+       "groups that do not divide the channels",
+       [] {
+         (void)group_norm(f32({2, 6}), 4);
+       },
+       {"group_norm: num_groups 4 must be positive and divide the 6 channels"}},
+      {"clip_grad_norm_",
+       "norm_type 0",
+       [] { (void)nn::utils::clip_grad_norm_({f32({2})}, 1.0, {.norm_type = 0.0}); },
+       {"clip_grad_norm_: norm_type must be positive (or infinity), got 0"}},
+      {"clip_grad_value_",
+       "negative clip_value",
+       [] { nn::utils::clip_grad_value_({f32({2})}, -1.0); },
+       {"clip_grad_value_: clip_value must be non-negative, got -1"}},
+      {"parameters_to_vector",
+       "no parameters",
+       [] { (void)nn::utils::parameters_to_vector({}); },
+       {"parameters_to_vector: no parameters given"}},
+      {"vector_to_parameters",
+       "vector of the wrong size",
+       [] { nn::utils::vector_to_parameters(f32({3}), {f32({2})}); },
+       {"vector_to_parameters: vec has 3 elements but the parameters have 2 together"}},
       {"embedding",
        "index out of range",
        [] {

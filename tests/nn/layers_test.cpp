@@ -335,3 +335,21 @@ TEST_CASE("Embedding: N(0, 1) rows, a zero padding row, lookups and repr", "[mod
   CHECK_THROWS_WITH(nn::Embedding(10, 3, {.padding_idx = 10}),
                     MG_CONTAINS("Embedding: padding_idx 10 must be within num_embeddings 10"));
 }
+
+TEST_CASE("GroupNorm: PyTorch's parameters, forward and repr", "[module]") {
+  nn::GroupNorm norm(2, 4, {.dtype = kFloat64});
+  const auto named = norm.named_parameters();
+  REQUIRE(named.size() == 2);
+  CHECK(named[0].first == "weight");
+  CHECK(named[1].first == "bias");
+  CHECK(bit_equal(named[0].second, ones({4}, kFloat64)));
+  CHECK(bit_equal(named[1].second, zeros({4}, kFloat64)));
+  const Tensor x = metagrad::testing::randn64({3, 4, 5}, 6).detach();
+  CHECK(allclose(norm(x), group_norm(x, 2)));
+  CHECK(norm.to_string() == "GroupNorm(2, 4, eps=1e-05, affine=True)");
+  CHECK(nn::GroupNorm(1, 3, {.affine = false}).parameters().empty());
+  CHECK_THROWS_WITH(nn::GroupNorm(3, 4), MG_CONTAINS("GroupNorm: num_groups 3 must be positive "
+                                                     "and divide num_channels 4"));
+  CHECK_THROWS_WITH(norm(ones({3, 5}, kFloat64)),
+                    MG_CONTAINS("GroupNorm: expected input [N, 4, *], got shape [3, 5]"));
+}

@@ -418,3 +418,61 @@ TEST_CASE("layer_norm errors name the shapes", "[functional][layer_norm]") {
   CHECK_THROWS_WITH(layer_norm(ones({2, 3}), {}), MG_CONTAINS("at least one dim"));
   CHECK_THROWS_WITH(layer_norm(ones({2, 3}, kInt64), {3}), MG_CONTAINS("layer_norm"));
 }
+
+TEST_CASE("group_norm matches PyTorch's values and gradients", "[functional][group_norm]") {
+  const Tensor x = sin(arange(24.0, kFloat64).reshape({2, 4, 3})).detach().requires_grad_();
+  const Tensor w = tensor({0.5, -1, 2, 1.5}, kFloat64).requires_grad_();
+  const Tensor b = tensor({0.1, 0.2, -0.3, 0.0}, kFloat64).requires_grad_();
+  const Tensor y = group_norm(x, 2, w, b, 1e-5);
+  // torch.nn.functional.group_norm in float64 (torch 1.13).
+  CHECK(allclose(
+      y,
+      tensor({0.0793829128992952,  0.6702724946161162, 0.7179009199294131,   0.04304233148824462,
+              1.304103169017288,   1.5879671543841165, -1.2094531433170161,  1.4636329752284958,
+              2.4124326854559017,  0.7984679320471276, -1.2486041726256718,  -2.224823147446992,
+              -0.3215666092434976, 0.370918853382908,  0.7838018171592224,   -0.6749591785936901,
+              0.6831606197614173,  1.658106681429538,  -2.632782093042982,   -0.005521688124108488,
+              2.219872416647865,   1.7230373582072362, -0.12632542071165329, -1.9578884141061643},
+             {2, 4, 3}, kFloat64),
+      1e-12));
+  const Tensor v = cos(arange(24.0, kFloat64).reshape({2, 4, 3}));
+  const TensorList g = grad({(y * v).sum()}, {x, w, b});
+  CHECK(allclose(
+      g[0],
+      tensor({0.250942764677282,   -0.03251970755173894, -0.7009769894968756, 0.9456962065140964,
+              0.43133962415342125, -0.8944818982961853,  2.657839987842102,   1.9507344406357299,
+              -0.6587156729163173, -2.1211578885244142,  -1.846103010633139,  0.017402143596037922,
+              -0.1415660488464956, -0.02348921968076778, -0.5383687070539671, 0.43675270135961675,
+              0.652683438606496,   -0.38601216438488267, 1.6856835616324053,  2.6418279557057556,
+              0.9471935068027595,  -1.4408344301196194,  -2.428529953132234,  -1.4053406408890654},
+             {2, 4, 3}, kFloat64),
+      1e-10));
+  CHECK(allclose(
+      g[1],
+      tensor({0.027939782652233538, 0.3718142202375594, -0.07959512571062946, 0.35740240845334764},
+             kFloat64),
+      1e-10));
+  CHECK(allclose(
+      g[2],
+      tensor({3.0121934277115194, -3.3524846632346343, 3.6256758954291985, -3.8262991999253817},
+             kFloat64),
+      1e-12));
+}
+
+TEST_CASE("group_norm: one group is layer_norm over [C, *], C groups normalise each channel",
+          "[functional][group_norm]") {
+  const Tensor x = randn64({3, 4, 2, 2}, 70).detach();
+  CHECK(allclose(group_norm(x, 1), layer_norm(x, {4, 2, 2}), 1e-12, 1e-12));
+  const Tensor per_channel = group_norm(x, 4, {}, {}, 0.0);
+  CHECK(allclose(per_channel.mean({2, 3}), zeros({3, 4}, kFloat64), 0, 1e-14));
+  check_grads([](const TensorList& in) { return TensorList{group_norm(in[0], 2, in[1], in[2])}; },
+              {randn64({2, 4, 3}, 71), randn64({4}, 72), randn64({4}, 73)});
+  check_grads([](const TensorList& in) { return TensorList{group_norm(in[0], 3)}; },
+              {noncontiguous(randn64({2, 6}, 74))});
+  CHECK_THROWS_WITH(group_norm(ones({2, 6, 3}), 4),
+                    MG_CONTAINS("group_norm: num_groups 4 must be positive and divide the 6 "
+                                "channels of input shape [2, 6, 3]"));
+  CHECK_THROWS_WITH(group_norm(ones({2, 6}), 2, ones({5})),
+                    MG_CONTAINS("group_norm: weight must have shape [6]"));
+  CHECK_THROWS_WITH(group_norm(ones({6}), 2), MG_CONTAINS("group_norm: input must be [N, C, *]"));
+}
