@@ -168,7 +168,9 @@ TEST_CASE("activations keep float32 and agree with float64", "[functional][activ
     INFO(r.name);
     const Tensor y32 = r.fn(x32);
     CHECK(y32.dtype() == kFloat32);
-    CHECK(metagrad::testing::allclose(y32, r.fn(x64), 1e-6, 1e-7));
+    // A few float32 ulps of the O(1) intermediates: gelu's tanh form at x = -3 computes
+    // 1 + tanh(...) = 0.0024 from tanh = -0.9976, so its absolute error is about 1e-7.
+    CHECK(metagrad::testing::allclose(y32, r.fn(x64), 1e-5, 1e-6));
   }
 }
 
