@@ -28,14 +28,6 @@ Tensor next_state(const Tensor& self, const Tensor& other) {
 // The reward of an agent: -2 - a_self + 2 a_other.
 Tensor reward(const Tensor& self, const Tensor& other) { return -2 - self + 2 * other; }
 
-// [T, T] with ones on and above the diagonal: x [B, T] times it is the cumulative sum over T.
-Tensor upper_ones(int64_t t) {
-  std::vector<double> values(static_cast<size_t>(t * t), 0.0);
-  for (int64_t i = 0; i < t; ++i)
-    for (int64_t j = i; j < t; ++j) values[static_cast<size_t>(i * t + j)] = 1.0;
-  return tensor(values, {t, t});
-}
-
 // gamma^t for t = 0..T-1, as [1, T].
 Tensor discounts(int64_t t, double gamma) {
   std::vector<double> values(static_cast<size_t>(t));
@@ -56,7 +48,7 @@ Tensor Memory::dice_objective(double gamma, bool use_baseline) const {
   const Tensor discount = discounts(steps, gamma);
   // The stochastic nodes each reward depends on: every action of both agents so far.
   const Tensor stochastic_nodes = self_lp + other_lp;
-  const Tensor dependencies = matmul(stochastic_nodes, upper_ones(steps));
+  const Tensor dependencies = cumsum(stochastic_nodes, 1);
   Tensor objective = (magic_box(dependencies) * (r * discount)).sum({1}).mean();
   if (use_baseline)  // variance reduction
     objective = objective + ((1 - magic_box(stochastic_nodes)) * (v * discount)).sum({1}).mean();
