@@ -12,6 +12,7 @@
 #include "engine/distributed/collectives.hpp"
 #include "engine/distributed/parallelize.hpp"
 #include "engine/distributed/process_group.hpp"
+#include "engine/distributions/distributions.hpp"
 #include "engine/format.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/io/atomic_file.hpp"

@@ -230,6 +230,28 @@ std::vector<OpCase> nn_cases() {
          }
          return out;
        }},
+      {"distributions: log_prob, entropy, kl_divergence",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 81), uniform({3, 4}, d, 82, 0.5, 2.0),
+                           uniform({3, 4}, d, 83)};
+       },
+       [](const TensorList& x) {
+         using namespace distributions;
+         const Normal n(x[0], x[1]);
+         const Bernoulli b = Bernoulli::from_logits(x[0]);
+         const Categorical c = Categorical::from_logits(x[0]);
+         const Categorical c2 = Categorical::from_probs(x[1]);
+         const Tensor k = tensor({0, 3, 1}, TensorOptions(kInt64, x[0].device()));
+         return TensorList{n.log_prob(x[2]),
+                           n.entropy(),
+                           kl_divergence(n, Normal(x[2], x[1])),
+                           b.log_prob(gt(x[2], 0.0).to(x[0].dtype())),
+                           b.entropy(),
+                           c.log_prob(k),
+                           c.entropy(),
+                           kl_divergence(c, c2)};
+       },
+       4},
       {"group_norm",
        [](DType d) {
          return TensorList{uniform({3, 4, 5}, d, 78), uniform({4}, d, 79, 0.5, 1.5),

@@ -31,6 +31,7 @@ const char* const kPublicHeaders[] = {
     "engine/ops/scan.hpp",
     "engine/ops/shape_ops.hpp",
     "engine/ops/unary.hpp",
+    "engine/distributions/distributions.hpp",
     "engine/nn/functional.hpp",
     "engine/nn/grad_utils.hpp",
     "engine/nn/init.hpp",

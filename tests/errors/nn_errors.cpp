@@ -129,6 +129,30 @@ ErrorTable conv_error_cases() {
 
 ErrorTable nn_error_cases() {
   return {
+      {"Normal",
+       "a scale of 0",
+       [] { (void)distributions::Normal(f32({2}), zeros({2})); },
+       {"Normal: scale must be positive everywhere (scale shape [2])"}},
+      {"Bernoulli",
+       "a probability above 1",
+       [] {
+         (void)distributions::Bernoulli::from_probs(tensor({0.5, 1.5}));
+       },
+       {"Bernoulli: probs must be in [0, 1] (shape [2])"}},
+      {"Categorical",
+       "a category out of range",
+       [] {
+         (void)distributions::Categorical::from_logits(f32({2, 3}))
+             .log_prob(tensor({0, 3}, kInt64));
+       },
+       {"Categorical.log_prob: category 3 is outside [0, 3)"}},
+      {"kl_divergence",
+       "categoricals over different counts",
+       [] {
+         (void)distributions::kl_divergence(distributions::Categorical::from_logits(f32({3})),
+                                            distributions::Categorical::from_logits(f32({4})));
+       },
+       {"kl_divergence: the categoricals have 3 and 4 categories"}},
       {"group_norm",
        "groups that do not divide the channels",
        [] {
