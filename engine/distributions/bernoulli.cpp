@@ -5,6 +5,7 @@
 #include "engine/nn/functional.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
+#include "engine/ops/x_log_x.hpp"
 
 namespace metagrad::distributions {
 

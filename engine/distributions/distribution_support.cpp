@@ -23,9 +23,4 @@ Tensor clamp_probs(const Tensor& p) {
   return clamp(p, eps, 1.0 - eps);
 }
 
-Tensor x_log_x(const Tensor& p) {
-  const Tensor positive = gt(p, 0.0);
-  return where(positive, p * log(where(positive, p, 1.0)), 0.0);
-}
-
 }  // namespace metagrad::detail

@@ -12,7 +12,4 @@ Dims distribution_sample_shape(const Dims& sample_shape, const Dims& batch_shape
 /// that logs of probabilities stay finite.
 Tensor clamp_probs(const Tensor& p);
 
-/// p log p, with 0 log 0 = 0 and a finite gradient at p = 0 (the log sees 1 there).
-Tensor x_log_x(const Tensor& p);
-
 }  // namespace metagrad::detail

@@ -8,6 +8,7 @@
 #include "engine/nn/log1p_exp.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
+#include "engine/ops/x_log_x.hpp"
 
 namespace metagrad {
 namespace {
@@ -209,10 +210,7 @@ Tensor kl_div(const Tensor& input, const Tensor& target, KlDivReduction reductio
   if (log_target) {
     loss = exp(target) * (target - input);
   } else {
-    const Tensor positive = gt(target, 0.0);
-    const Tensor target_log_target =
-        where(positive, target * log(where(positive, target, 1.0)), 0.0);
-    loss = target_log_target - target * input;
+    loss = detail::x_log_x(target) - target * input;
   }
   switch (reduction) {
     case KlDivReduction::None:
