@@ -50,6 +50,8 @@ const char* backend_entry_name(BackendEntry entry) {
       return "arg_reduce";
     case BackendEntry::Cumsum:
       return "cumsum";
+    case BackendEntry::SortIndices:
+      return "sort_indices";
     case BackendEntry::Matmul:
       return "matmul";
     case BackendEntry::Gather:
@@ -160,6 +162,12 @@ void TrafficModelBackend::arg_reduce(bool is_max, const View& in, int dim, const
 void TrafficModelBackend::cumsum(const View& in, const View& out, int dim, bool reverse) {
   charge(BackendEntry::Cumsum, read_bytes(in) + write_bytes(out));
   inner_.cumsum(in, out, dim, reverse);
+}
+
+void TrafficModelBackend::sort_indices(const View& in, const View& out_indices, int dim,
+                                       bool descending) {
+  charge(BackendEntry::SortIndices, read_bytes(in) + write_bytes(out_indices));
+  inner_.sort_indices(in, out_indices, dim, descending);
 }
 
 void TrafficModelBackend::matmul(const View& a, const View& b, const View& out) {

@@ -10,5 +10,6 @@
 #include "engine/ops/reduce.hpp"
 #include "engine/ops/scan.hpp"
 #include "engine/ops/shape_ops.hpp"
+#include "engine/ops/sort.hpp"
 #include "engine/ops/unary.hpp"
 #include "engine/tensor.hpp"

@@ -238,6 +238,14 @@ class Tensor {
   Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
   /// `argmin(*this, dim, keepdim)`: the function of engine/ops.hpp as a method.
   Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  /// `sort(*this, dim, descending, stable)`: the function of engine/ops.hpp as a method.
+  std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false,
+                                  bool stable = false) const;
+  /// `argsort(*this, dim, descending, stable)`: the function of engine/ops.hpp as a method.
+  Tensor argsort(int64_t dim = -1, bool descending = false, bool stable = false) const;
+  /// `topk(*this, k, dim, largest, sorted)`: the function of engine/ops.hpp as a method.
+  std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true,
+                                  bool sorted = true) const;
   /// `flip(*this, dims)`: the function of engine/ops.hpp as a method.
   Tensor flip(const Dims& dims) const;
   /// `repeat(*this, repeats)`: the function of engine/ops.hpp as a method.

@@ -47,6 +47,15 @@ Tensor Tensor::cumsum(int64_t dim) const { return metagrad::cumsum(*this, dim); 
 Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const {
   return metagrad::argmax(*this, dim, keepdim);
 }
+std::tuple<Tensor, Tensor> Tensor::sort(int64_t dim, bool descending, bool stable) const {
+  return metagrad::sort(*this, dim, descending, stable);
+}
+Tensor Tensor::argsort(int64_t dim, bool descending, bool stable) const {
+  return metagrad::argsort(*this, dim, descending, stable);
+}
+std::tuple<Tensor, Tensor> Tensor::topk(int64_t k, int64_t dim, bool largest, bool sorted) const {
+  return metagrad::topk(*this, k, dim, largest, sorted);
+}
 Tensor Tensor::argmin(std::optional<int64_t> dim, bool keepdim) const {
   return metagrad::argmin(*this, dim, keepdim);
 }

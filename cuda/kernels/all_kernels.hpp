@@ -13,3 +13,4 @@
 #include "cuda/kernels/reduce_kernels.hpp"
 #include "cuda/kernels/scan_kernels.hpp"
 #include "cuda/kernels/solve_kernels.hpp"
+#include "cuda/kernels/sort_kernels.hpp"

@@ -25,8 +25,10 @@
 // - cumsum: prefix sums along a dim and, with `reverse`, suffix sums, which are their adjoint
 //   (DESIGN §3's pairs: cumsum's backward is the reverse cumsum and vice versa). No composition of
 //   the other entries gives them in linear time and memory (a triangular matmul is quadratic).
-// - arg_reduce, max_pool2d_indices: they produce indices, which have no gradient; the values are
-//   then taken with gather, whose backward is scatter_add.
+// - arg_reduce, max_pool2d_indices, sort_indices: they produce indices, which have no gradient;
+//   the values are then taken with gather, whose backward is scatter_add (sort_indices gives
+//   sort, argsort, topk, kthvalue, median and quantile, none of which a composition of the other
+//   entries orders in less than quadratic work).
 // - channel_moments, channel_grad_sums, channel_affine: batch norm's statistics and affine map in
 //   two passes over [N, C, S] instead of about ten ops (Note [batch-norm kernels]).
 // - channel_coefficients: the per-channel vectors between those passes, one call instead of up to
@@ -210,6 +212,14 @@ class Backend {
   /// output; int64 and bool in int64). in is float, int64 or bool; out has in's shape and dtype
   /// (int64 for bool in); any strides; out is in itself or overlaps nothing.
   virtual void cumsum(const View& in, const View& out, int dim, bool reverse) = 0;
+  /// The order of each line along `dim` (Note [sort]): out_indices[.., r, ..] is the position
+  /// along dim of the element of rank r in its line of `in`, for r < k = out_indices.shape[dim]
+  /// (k <= in.shape[dim]; k < n gives the first k ranks, as top-k). Ranks ascend by value (descend
+  /// with `descending`), NaN ranks above every number, and equal values (NaNs among themselves)
+  /// keep their order of position: a total order, so the indices are the same on every backend.
+  /// in is float, int64 or bool with any strides; out_indices is int64 with in's shape but k at
+  /// dim, any strides, and overlaps nothing.
+  virtual void sort_indices(const View& in, const View& out_indices, int dim, bool descending) = 0;
   /// Batched GEMM: out[b] = a[b] @ b[b] for 3-D views [batch, m, k] x [batch, k, n] -> [batch,
   /// m, n]; any strides (a batch stride of 0 broadcasts). out is contiguous.
   virtual void matmul(const View& a, const View& b, const View& out) = 0;

@@ -1,4 +1,6 @@
 // The shape, index, join/split, cast and in-place rows of the CUDA op table (op_cases.hpp).
+#include <limits>
+
 #include "tests/cuda/op_cases.hpp"
 
 namespace metagrad::testing {
@@ -120,6 +122,41 @@ std::vector<OpCase> shape_and_index_cases() {
                            cumsum(gt(x[0], 0.0).to(kInt64), 0)};
        },
        5},
+      {"sort, topk, kthvalue, median, nanmedian (values; gradients through gather)", one({3, 4, 5}),
+       [](const TensorList& x) {
+         return TensorList{std::get<0>(sort(x[0])),
+                           std::get<0>(sort(x[0].transpose(0, 2), 1, true)),
+                           std::get<0>(topk(x[0], 2, 1)),
+                           std::get<0>(topk(x[0], 3, 0, false)),
+                           std::get<0>(kthvalue(x[0], 2, 2, true)),
+                           std::get<0>(median(x[0], 1)),
+                           nanmedian(x[0])};
+       },
+       1},
+      {"sort indices with ties and NaN, of int64 and bool", one({4, 6}),
+       [](const TensorList& x) {
+         const Tensor ties = round(x[0] * 3.0);
+         const Tensor with_nan =
+             where(gt(x[0], 0.7), std::numeric_limits<double>::quiet_NaN(), ties);
+         return TensorList{argsort(ties),
+                           argsort(ties, 0, true),
+                           std::get<1>(sort(with_nan, 1)),
+                           std::get<1>(topk(with_nan, 4, 1)),
+                           std::get<1>(median(with_nan, 1)),
+                           argsort(ties.to(kInt64), 1, true),
+                           argsort(gt(x[0], 0.0), 0)};
+       },
+       1, false},
+      {"quantile (every interpolation), nanquantile", one({4, 7}),
+       [](const TensorList& x) {
+         return TensorList{quantile(x[0], 0.3, 1),
+                           quantile(x[0], 0.75, 0, true, QuantileInterpolation::Midpoint),
+                           quantile(x[0], 0.4, std::nullopt, false, QuantileInterpolation::Lower),
+                           quantile(x[0], 0.4, 1, false, QuantileInterpolation::Higher),
+                           quantile(x[0], 0.5, 1, false, QuantileInterpolation::Nearest),
+                           nanquantile(x[0], 0.9, 0)};
+       },
+       1},
       {"argmax, argmin", one({3, 4}),
        [](const TensorList& x) {
          return TensorList{argmax(x[0]), argmax(x[0], 1), argmin(x[0], 0, true), argmin(x[0].t())};

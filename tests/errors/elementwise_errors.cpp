@@ -253,6 +253,55 @@ ErrorTable reduce_cases() {
          (void)argmin(tensor({1, 0}, kBool), 0);
        },
        {"argmin: not supported for bool tensors"}},
+      {"sort",
+       "dim out of range",
+       [] {
+         (void)sort(f32({2, 3}), 2);
+       },
+       {"sort: dimension out of range (expected to be in range of [-2, 1], but got 2)"}},
+      {"argsort", "undefined input", [] { (void)argsort(Tensor()); }, {"argsort", "undefined"}},
+      {"topk",
+       "k above the dim's size",
+       [] {
+         (void)topk(f32({2, 3}), 4);
+       },
+       {"topk: k = 4 is out of range for dim -1 of size 3 (input shape [2, 3]); pick 0 <= k <= 3"}},
+      {"kthvalue",
+       "k of 0 (k counts from 1)",
+       [] {
+         (void)kthvalue(f32({2, 3}), 0, 1);
+       },
+       {"kthvalue: k = 0 is out of range for dim 1 of size 3", "k counts from 1"}},
+      {"median",
+       "empty dim",
+       [] {
+         (void)median(f32({2, 0}), 1);
+       },
+       {"median: cannot take it over dim 1 of size 0 (input shape [2, 0])"}},
+      {"nanmedian",
+       "undefined input",
+       [] { (void)nanmedian(Tensor()); },
+       {"nanmedian", "undefined"}},
+      {"quantile",
+       "q outside [0, 1]",
+       [] { (void)quantile(f32({4}), 1.5); },
+       {"quantile: q = 1.5 must be in [0, 1]"}},
+      {"quantile",
+       "int64 input",
+       [] {
+         (void)quantile(tensor({1, 2}, kInt64), 0.5);
+       },
+       {"quantile: the input must be float32 or float64, got int64 (shape [2])"}},
+      {"quantile",
+       "2-D q",
+       [] {
+         (void)quantile(f32({4}), f32({2, 2}));
+       },
+       {"quantile: q must be a 0-d or 1-D float tensor, got float32 of shape [2, 2]"}},
+      {"nanquantile",
+       "empty input",
+       [] { (void)nanquantile(f32({0}), 0.5); },
+       {"nanquantile: the input must be non-empty along dim 0 (input shape [0])"}},
       {"sum",
        "dim out of range",
        [] {

@@ -29,6 +29,7 @@ const char* const kPublicHeaders[] = {
     "engine/ops/linalg.hpp",
     "engine/ops/reduce.hpp",
     "engine/ops/scan.hpp",
+    "engine/ops/sort.hpp",
     "engine/ops/shape_ops.hpp",
     "engine/ops/unary.hpp",
     "engine/distributions/distributions.hpp",

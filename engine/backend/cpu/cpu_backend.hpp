@@ -21,6 +21,7 @@ class CpuBackend final : public Backend {
   void arg_reduce(bool is_max, const View& in, int dim, const View& out_values,
                   const View& out_indices) override;
   void cumsum(const View& in, const View& out, int dim, bool reverse) override;
+  void sort_indices(const View& in, const View& out_indices, int dim, bool descending) override;
   void matmul(const View& a, const View& b, const View& out) override;
   void gather(const View& in, int dim, const View& index, const View& out) override;
   void scatter_add(const View& out, int dim, const View& index, const View& src) override;
