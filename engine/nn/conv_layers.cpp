@@ -1,4 +1,4 @@
-// Conv2d and the pooling layers.
+// Conv1d, Conv2d and the pooling layers.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -28,7 +28,65 @@ void check_window(IntPair kernel, IntPair stride, IntPair padding, IntPair dilat
            tuple_str(dilation));
 }
 
+// PyTorch's convolution initialisation: kaiming_uniform_(a = sqrt(5)) ->
+// U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias likewise, fan_in = in_channels / groups * kernel size.
+void reset_conv_parameters(const Tensor& weight, const Tensor& bias, Generator* generator) {
+  init::kaiming_uniform_(weight, std::sqrt(5.0), init::FanMode::FanIn,
+                         init::Nonlinearity::LeakyReLU, generator);
+  if (bias.defined()) {
+    const int64_t fan_in = init::calculate_fan_in_and_fan_out(weight).first;
+    init::uniform_(bias, -1.0 / std::sqrt(static_cast<double>(fan_in)),
+                   1.0 / std::sqrt(static_cast<double>(fan_in)), generator);
+  }
+}
+
 }  // namespace
+
+Conv1d::Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+               const Conv1dOptions& options)
+    : in_channels_(in_channels),
+      out_channels_(out_channels),
+      kernel_size_(kernel_size),
+      options_(options) {
+  MG_CHECK(in_channels > 0 && out_channels > 0,
+           "Conv1d: in_channels and out_channels must be positive, got {} and {}", in_channels,
+           out_channels);
+  MG_CHECK(kernel_size > 0 && options.stride > 0 && options.padding >= 0 && options.dilation > 0,
+           "Conv1d: kernel_size ({}), stride ({}) and dilation ({}) must be positive and padding "
+           "({}) non-negative",
+           kernel_size, options.stride, options.dilation, options.padding);
+  MG_CHECK(is_floating(options.dtype), "Conv1d: parameters must be float32 or float64, got {}",
+           dtype_name(options.dtype));
+  MG_CHECK(
+      options.groups > 0 && in_channels % options.groups == 0 && out_channels % options.groups == 0,
+      "Conv1d: groups = {} must be positive and divide in_channels ({}) and out_channels ({})",
+      options.groups, in_channels, out_channels);
+  options_.generator = nullptr;  // used once, here; a copy of the layer must not keep it
+  register_parameter(
+      "weight", empty({out_channels, in_channels / options.groups, kernel_size}, options.dtype));
+  register_parameter("bias", options.bias ? empty({out_channels}, options.dtype) : Tensor());
+  reset_parameters(options.generator);
+}
+
+void Conv1d::reset_parameters(Generator* generator) {
+  reset_conv_parameters(weight(), bias(), generator);
+}
+
+Tensor Conv1d::forward(const Tensor& input) {
+  return conv1d(input, weight(), bias(), options_.stride, options_.padding, options_.dilation,
+                options_.groups);
+}
+
+std::string Conv1d::extra_repr() const {
+  // PyTorch prints a 1-D convolution's window parameters as 1-tuples: "(3,)".
+  std::string out = fmt::format("{}, {}, kernel_size=({},), stride=({},)", in_channels_,
+                                out_channels_, kernel_size_, options_.stride);
+  if (options_.padding != 0) out += fmt::format(", padding=({},)", options_.padding);
+  if (options_.dilation != 1) out += fmt::format(", dilation=({},)", options_.dilation);
+  if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
+  if (!bias().defined()) out += ", bias=False";
+  return out;
+}
 
 Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
                const Conv2dOptions& options)
@@ -55,15 +113,7 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
 }
 
 void Conv2d::reset_parameters(Generator* generator) {
-  // PyTorch: kaiming_uniform_(a = sqrt(5)) -> U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias likewise,
-  // with fan_in = in_channels / groups * kh * kw.
-  init::kaiming_uniform_(weight(), std::sqrt(5.0), init::FanMode::FanIn,
-                         init::Nonlinearity::LeakyReLU, generator);
-  if (bias().defined()) {
-    const int64_t fan_in = init::calculate_fan_in_and_fan_out(weight()).first;
-    init::uniform_(bias(), -1.0 / std::sqrt(static_cast<double>(fan_in)),
-                   1.0 / std::sqrt(static_cast<double>(fan_in)), generator);
-  }
+  reset_conv_parameters(weight(), bias(), generator);
 }
 
 Tensor Conv2d::forward(const Tensor& input) {
@@ -118,6 +168,19 @@ Tensor AvgPool2d::forward(const Tensor& input) {
 std::string AvgPool2d::extra_repr() const {
   return fmt::format("kernel_size={}, stride={}, padding={}", pair_str(kernel_size_),
                      pair_str(stride_), pair_str(padding_));
+}
+
+AdaptiveAvgPool2d::AdaptiveAvgPool2d(IntPair output_size) : output_size_(output_size) {
+  MG_CHECK(output_size.h > 0 && output_size.w > 0,
+           "AdaptiveAvgPool2d: output_size must be positive, got {}", tuple_str(output_size));
+}
+
+Tensor AdaptiveAvgPool2d::forward(const Tensor& input) {
+  return adaptive_avg_pool2d(input, output_size_);
+}
+
+std::string AdaptiveAvgPool2d::extra_repr() const {
+  return "output_size=" + pair_str(output_size_);
 }
 
 }  // namespace metagrad::nn

@@ -115,6 +115,53 @@ Tensor layer_norm(const Tensor& input, const Dims& normalized_shape, const Tenso
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = {},
                   const Tensor& bias = {}, double eps = 1e-5);
 
+/// Instance normalisation of input [N, C, *] (at least one spatial dim;
+/// torch.nn.functional.instance_norm): each sample's channel is normalised over its positions,
+/// y = (x - mean) / sqrt(var + eps) * weight + bias (biased variance; weight, bias [C] optional).
+/// With use_input_stats and running_mean / running_var ([C], both or neither) given, these are
+/// updated in place without recording, as PyTorch does: each sample's statistics update a copy
+/// (running = (1 - momentum) running + momentum stat, unbiased variance) and the copies are
+/// averaged over the batch. Without use_input_stats, normalises with the running statistics
+/// (which must be given). Needs more than one position per channel with use_input_stats.
+/// Differentiable to every order in input, weight and bias.
+Tensor instance_norm(const Tensor& input, const Tensor& running_mean = {},
+                     const Tensor& running_var = {}, const Tensor& weight = {},
+                     const Tensor& bias = {}, bool use_input_stats = true, double momentum = 0.1,
+                     double eps = 1e-5);
+
+// ---- distances -------------------------------------------------------------------------------
+
+/// torch.nn.functional.normalize: input / max(||input||_p, eps) along `dim` (any p of
+/// metagrad::norm). Float dtypes, derivatives of every order.
+Tensor normalize(const Tensor& input, double p = 2.0, int64_t dim = 1, double eps = 1e-12);
+
+/// torch.nn.functional.cosine_similarity: Σ (x1 / max(||x1||, eps)) (x2 / max(||x2||, eps))
+/// along `dim` of the broadcast inputs (each divided by its own 2-norm first, as PyTorch, so the
+/// result stays within [-1, 1]); `dim` is removed.
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim = 1, double eps = 1e-8);
+
+/// torch.nn.functional.pairwise_distance: ||x1 - x2 + eps||_p along the last dim of the
+/// broadcast inputs (removed unless keepdim).
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p = 2.0, double eps = 1e-6,
+                         bool keepdim = false);
+
+/// How cdist computes Euclidean (p = 2) distances (PyTorch's compute_mode).
+enum class CdistComputeMode : uint8_t {
+  /// The matrix-product form when either input has more than 25 rows (PyTorch's default).
+  UseMmForEuclidDistIfNecessary,
+  /// Always the matrix-product form: ||a||^2 + ||b||^2 - 2 a.b, clamped at 0, square-rooted.
+  UseMmForEuclidDist,
+  /// Always the direct form ||a - b||_2.
+  DonotUseMmForEuclidDist,
+};
+
+/// torch.cdist: the p-norm distance between each row of x1 [*, P, M] and each row of x2
+/// [*, R, M] -> [*, P, R] (batch dims broadcast), any p >= 0 of metagrad::norm. For p = 2,
+/// compute_mode picks the direct form or the faster matrix-product form as PyTorch does.
+/// Derivatives of every order (the direct form's gradient is 0 at zero distance).
+Tensor cdist(const Tensor& x1, const Tensor& x2, double p = 2.0,
+             CdistComputeMode compute_mode = CdistComputeMode::UseMmForEuclidDistIfNecessary);
+
 // ---- losses ----------------------------------------------------------------------------------
 
 /// Options of nll_loss (designated initialisers: `{.reduction = Reduction::Sum}`).

@@ -138,6 +138,46 @@ class Conv2d : public Cloneable<Conv2d> {
   Conv2dOptions options_;
 };
 
+/// Options of Conv1d beyond channels and kernel (`Conv1d(1, 16, 5, {.padding = 2})`).
+struct Conv1dOptions {
+  /// Stride of the convolution.
+  int64_t stride = 1;
+  /// Zero padding added on both ends.
+  int64_t padding = 0;
+  /// Spacing between kernel elements.
+  int64_t dilation = 1;
+  /// Blocked connections, as Conv2dOptions::groups (weight [out, in / groups, k]).
+  int64_t groups = 1;
+  /// Whether the layer has a bias.
+  bool bias = true;
+  /// dtype of the parameters.
+  DType dtype = kFloat32;
+  /// Draws the initial weights; the default generator when null.
+  Generator* generator = nullptr;
+};
+
+/// 1-D cross-correlation (torch.nn.Conv1d with zero padding). Parameters `weight`
+/// [out, in / groups, k] and `bias` [out], initialised as Conv2d's with fan_in = in / groups * k.
+/// input [N, in, L] (or [in, L]) -> [N, out, L']; see metagrad::conv1d.
+class Conv1d : public Cloneable<Conv1d> {
+ public:
+  /// torch.nn.Conv1d(in_channels, out_channels, kernel_size, ...).
+  Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+         const Conv1dOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  /// Redraws weight and bias in place with the default initialisation.
+  void reset_parameters(Generator* generator = nullptr);
+  /// The tensors currently in the `weight` / `bias` slots (bias undefined without bias).
+  const Tensor& weight() const { return parameter_at(0); }
+  /// \copydoc weight
+  const Tensor& bias() const { return parameter_at(1); }
+
+ private:
+  int64_t in_channels_, out_channels_, kernel_size_;
+  Conv1dOptions options_;
+};
+
 /// Options of BatchNorm1d / BatchNorm2d (`BatchNorm2d(64, {.momentum = 1.0})`).
 struct BatchNormOptions {
   /// Added to the variance before the square root.
@@ -253,6 +293,55 @@ class GroupNorm : public Cloneable<GroupNorm> {
  private:
   int64_t num_groups_, num_channels_;
   GroupNormOptions options_;
+};
+
+/// Options of InstanceNorm1d / InstanceNorm2d (PyTorch's defaults: no affine parameters, no
+/// running statistics).
+struct InstanceNormOptions {
+  /// Added to the variance before the square root.
+  double eps = 1e-5;
+  /// Weight of the new statistics in the running averages (with track_running_stats).
+  double momentum = 0.1;
+  /// Whether the layer has the learnable per-channel `weight` (init 1) and `bias` (init 0).
+  bool affine = false;
+  /// Whether the layer keeps `running_mean`, `running_var` and `num_batches_tracked` (updated in
+  /// training, used in eval mode); without them it always normalises with each sample's own
+  /// statistics.
+  bool track_running_stats = false;
+  /// dtype of the parameters and buffers.
+  DType dtype = kFloat32;
+};
+
+/// Instance normalisation (the common part of InstanceNorm1d and InstanceNorm2d; see
+/// metagrad::instance_norm): each sample's channel normalised over its own positions, so the
+/// samples (and the tasks of a meta-batch) never mix. The slots are batch norm's (parameters
+/// `weight`, `bias`; buffers `running_mean`, `running_var`, `num_batches_tracked`), present as
+/// the options say; an unbatched input (one dim fewer) is one sample.
+class InstanceNormBase : public BatchNormBase {
+ public:
+  Tensor forward(const Tensor& input) override;
+
+ protected:
+  /// `layer`: the class name (for messages); `spatial_dims`: 1 or 2.
+  InstanceNormBase(const char* layer, int64_t num_features, const InstanceNormOptions& options,
+                   int spatial_dims);
+
+ private:
+  int spatial_dims_;
+};
+
+/// torch.nn.InstanceNorm1d: input [N, C, L] or [C, L].
+class InstanceNorm1d : public Cloneable<InstanceNorm1d, InstanceNormBase> {
+ public:
+  /// torch.nn.InstanceNorm1d(num_features, ...).
+  explicit InstanceNorm1d(int64_t num_features, const InstanceNormOptions& options = {});
+};
+
+/// torch.nn.InstanceNorm2d: input [N, C, H, W] or [C, H, W].
+class InstanceNorm2d : public Cloneable<InstanceNorm2d, InstanceNormBase> {
+ public:
+  /// torch.nn.InstanceNorm2d(num_features, ...).
+  explicit InstanceNorm2d(int64_t num_features, const InstanceNormOptions& options = {});
 };
 
 /// max(x, 0) elementwise.
@@ -434,6 +523,19 @@ class AvgPool2d : public Cloneable<AvgPool2d> {
  private:
   IntPair kernel_size_, stride_, padding_;
   bool ceil_mode_, count_include_pad_;
+};
+
+/// Mean over PyTorch's adaptive windows to a fixed output size (torch.nn.AdaptiveAvgPool2d);
+/// see metagrad::adaptive_avg_pool2d. `AdaptiveAvgPool2d(1)` is global average pooling.
+class AdaptiveAvgPool2d : public Cloneable<AdaptiveAvgPool2d> {
+ public:
+  /// torch.nn.AdaptiveAvgPool2d(output_size). Throws unless both sizes are positive.
+  explicit AdaptiveAvgPool2d(IntPair output_size);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  IntPair output_size_;
 };
 
 namespace detail {

@@ -1,4 +1,4 @@
-// BatchNorm1d, BatchNorm2d, LayerNorm and GroupNorm.
+// BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm and GroupNorm.
 #include <fmt/format.h>
 
 #include "engine/grad_mode.hpp"
@@ -168,5 +168,45 @@ BatchNorm1d::BatchNorm1d(int64_t num_features, const BatchNormOptions& options)
 
 BatchNorm2d::BatchNorm2d(int64_t num_features, const BatchNormOptions& options)
     : Cloneable("BatchNorm2d", num_features, options, 4, 4) {}
+
+namespace {
+
+BatchNormOptions slots_of(const InstanceNormOptions& options) {
+  return {.eps = options.eps,
+          .momentum = options.momentum,
+          .affine = options.affine,
+          .track_running_stats = options.track_running_stats,
+          .dtype = options.dtype};
+}
+
+}  // namespace
+
+InstanceNormBase::InstanceNormBase(const char* layer, int64_t num_features,
+                                   const InstanceNormOptions& options, int spatial_dims)
+    : BatchNormBase(layer, num_features, slots_of(options), spatial_dims + 1, spatial_dims + 2),
+      spatial_dims_(spatial_dims) {}
+
+Tensor InstanceNormBase::forward(const Tensor& input) {
+  MG_CHECK(input.defined(), "{}: the input is undefined", type_name());
+  MG_CHECK(input.dim() == spatial_dims_ + 1 || input.dim() == spatial_dims_ + 2,
+           "{}: expected {}D (unbatched) or {}D input (got {}D input of shape {})", type_name(),
+           spatial_dims_ + 1, spatial_dims_ + 2, input.dim(), shape_str(input.shape()));
+  if (input.dim() == spatial_dims_ + 1) return squeeze(forward(unsqueeze(input, 0)), 0);
+  const BatchNormOptions& o = options();
+  // As PyTorch: a layer without affine parameters or running statistics takes any channel count.
+  MG_CHECK(input.size(1) == num_features() || !(o.affine || o.track_running_stats),
+           "{}: input has {} channels (dim 1 of shape {}), the layer was built for {}", type_name(),
+           input.size(1), shape_str(input.shape()), num_features());
+  const bool use_input_stats = is_training() || !o.track_running_stats;
+  return instance_norm(input, buffer_at(kRunningMean), buffer_at(kRunningVar),
+                       parameter_at(kWeight), parameter_at(kBias), use_input_stats,
+                       o.momentum.value_or(0.1), o.eps);
+}
+
+InstanceNorm1d::InstanceNorm1d(int64_t num_features, const InstanceNormOptions& options)
+    : Cloneable("InstanceNorm1d", num_features, options, 1) {}
+
+InstanceNorm2d::InstanceNorm2d(int64_t num_features, const InstanceNormOptions& options)
+    : Cloneable("InstanceNorm2d", num_features, options, 2) {}
 
 }  // namespace metagrad::nn

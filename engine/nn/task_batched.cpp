@@ -228,17 +228,20 @@ std::shared_ptr<Module> convert(const Module& m, int64_t tasks, const std::strin
     out = std::make_shared<TaskBatchNorm>(*bn1, tasks, 2, 3);
   } else if (const auto* bn2 = dynamic_cast<const BatchNorm2d*>(&m)) {
     out = std::make_shared<TaskBatchNorm>(*bn2, tasks, 4, 4);
-  } else if (is_any_of<ReLU, Tanh, Sigmoid, Dropout>(m)) {
+  } else if (is_any_of<ReLU, Tanh, Sigmoid, Dropout, GELU, SiLU, Mish, Softplus, LogSigmoid, ELU,
+                       SELU, LeakyReLU, Identity>(m)) {
     out = m.clone();  // elementwise: any shape
-  } else if (is_any_of<MaxPool2d, AvgPool2d>(m)) {
+  } else if (is_any_of<MaxPool2d, AvgPool2d, AdaptiveAvgPool2d>(m)) {
     out = std::make_shared<TaskFolded>(m, tasks, true);
   } else if (is_any_of<Flatten>(m)) {
     out = std::make_shared<TaskFolded>(m, tasks, false);
   } else {
     MG_CHECK(false,
              "task_batched: module \"{}\" is a {}, which has no task-batched form; supported: "
-             "Sequential, Linear, Conv2d, BatchNorm1d, BatchNorm2d, MaxPool2d, AvgPool2d, Flatten, "
-             "ReLU, Tanh, Sigmoid, Dropout (write the network with these layers)",
+             "Sequential, Linear, Conv2d, BatchNorm1d, BatchNorm2d, MaxPool2d, AvgPool2d, "
+             "AdaptiveAvgPool2d, Flatten, Dropout, Identity and the elementwise activations (ReLU "
+             "Tanh Sigmoid GELU SiLU Mish Softplus LogSigmoid ELU SELU LeakyReLU); write the "
+             "network with these layers",
              path.empty() ? "(the network)" : path, m.type_name());
   }
   out->train(m.is_training());

@@ -54,6 +54,23 @@ Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPa
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
               IntPair stride = 1, IntPair padding = 0, IntPair dilation = 1, int64_t groups = 1);
 
+/// torch.nn.functional.conv1d: input [N, C, L] (or unbatched [C, L]), weight [O, C / groups, k],
+/// bias [O] or undefined -> [N, O, L'] (or [O, L']), L' = floor((L + 2 padding - dilation (k - 1)
+/// - 1) / stride) + 1. Computed as conv2d over images of height 1, so it has conv2d's groups,
+/// dtypes, devices and derivatives of every order.
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+              int64_t stride = 1, int64_t padding = 0, int64_t dilation = 1, int64_t groups = 1);
+
+/// torch.nn.functional.adaptive_avg_pool2d: input [N, C, H, W] or [C, H, W] -> [.., oh, ow]
+/// (output_size = (oh, ow)); output cell (i, j) is the mean of rows [floor(i H / oh),
+/// ceil((i + 1) H / oh)) and columns [floor(j W / ow), ceil((j + 1) W / ow)), PyTorch's windows
+/// (they overlap when H is not a multiple of oh). Float dtypes, derivatives of every order.
+Tensor adaptive_avg_pool2d(const Tensor& input, IntPair output_size);
+
+/// torch.nn.functional.adaptive_avg_pool1d: input [N, C, L] or [C, L] -> [.., output_size], the
+/// windows of adaptive_avg_pool2d along the one dim.
+Tensor adaptive_avg_pool1d(const Tensor& input, int64_t output_size);
+
 /// torch.nn.functional.max_pool2d with stride = kernel_size.
 Tensor max_pool2d(const Tensor& input, IntPair kernel_size);
 /// torch.nn.functional.max_pool2d: input [N, C, H, W] or [C, H, W]; the max over each window of

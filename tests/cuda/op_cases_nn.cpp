@@ -252,6 +252,39 @@ std::vector<OpCase> nn_cases() {
                            kl_divergence(c, c2)};
        },
        4},
+      {"conv1d", conv_inputs({2, 4, 9}, {6, 2, 3}),
+       [](const TensorList& x) {
+         return TensorList{conv1d(x[0], x[1], x[2], 2, 1, 2, 2),
+                           conv1d(x[0].select(0, 1), x[1], {}, 1, 0, 1, 2)};
+       },
+       6},
+      {"adaptive_avg_pool2d, adaptive_avg_pool1d", images({2, 3, 7, 5}),
+       [](const TensorList& x) {
+         return TensorList{adaptive_avg_pool2d(x[0], {3, 2}), adaptive_avg_pool2d(x[0], 1),
+                           adaptive_avg_pool1d(x[0].select(3, 1), 3)};
+       },
+       35},
+      {"instance_norm (with running statistics)",
+       [](DType d) {
+         return TensorList{uniform({3, 2, 5}, d, 81), uniform({2}, d, 82, 0.5, 1.5),
+                           uniform({2}, d, 83)};
+       },
+       [](const TensorList& x) {
+         const Tensor running_mean = zeros({2}, like(x[0])), running_var = ones({2}, like(x[0]));
+         const Tensor y = instance_norm(x[0], running_mean, running_var, x[1], x[2]);
+         return TensorList{y, instance_norm(x[0]), running_mean, running_var};
+       },
+       10},
+      {"normalize, cosine_similarity, pairwise_distance, cdist", pair({5, 4}),
+       [](const TensorList& x) {
+         return TensorList{normalize(x[0]),
+                           cosine_similarity(x[0], x[1]),
+                           pairwise_distance(x[0], x[1], 1.5),
+                           cdist(x[0], x[1]),
+                           cdist(x[0], x[1], 1.0),
+                           cdist(x[0], x[1], 2.0, CdistComputeMode::UseMmForEuclidDist)};
+       },
+       8},
       {"group_norm",
        [](DType d) {
          return TensorList{uniform({3, 4, 5}, d, 78), uniform({4}, d, 79, 0.5, 1.5),

@@ -118,6 +118,31 @@ ErrorTable class_error_cases() {
        "float indices",
        [] { (void)nn::Embedding(4, 2).forward(f32({2})); },
        {"embedding: input must be an int64 tensor of indices, got float32"}},
+      {"Conv1d",
+       "kernel size 0",
+       [] { nn::Conv1d layer(2, 4, 0); },
+       {"Conv1d: kernel_size (0), stride (1) and dilation (1) must be positive"}},
+      {"AdaptiveAvgPool2d",
+       "output size 0",
+       [] { nn::AdaptiveAvgPool2d layer(0); },
+       {"AdaptiveAvgPool2d: output_size must be positive, got (0, 0)"}},
+      {"InstanceNormBase",
+       "a 2-D input",
+       [] {
+         (void)nn::InstanceNorm2d(3).forward(f32({2, 3}));
+       },
+       {"InstanceNorm2d: expected 3D (unbatched) or 4D input (got 2D input of shape [2, 3])"}},
+      {"InstanceNorm1d",
+       "channels differ from num_features with affine parameters",
+       [] {
+         (void)nn::InstanceNorm1d(3, {.affine = true}).forward(f32({2, 4, 5}));
+       },
+       {"InstanceNorm1d: input has 4 channels (dim 1 of shape [2, 4, 5]), the layer was built "
+        "for 3"}},
+      {"InstanceNorm2d",
+       "non-positive num_features",
+       [] { nn::InstanceNorm2d layer(0); },
+       {"InstanceNorm2d: num_features must be positive, got 0"}},
       {"GroupNorm",
        "groups that do not divide the channels",
        [] { nn::GroupNorm layer(3, 4); },

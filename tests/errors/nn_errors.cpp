@@ -153,6 +153,71 @@ ErrorTable nn_error_cases() {
                                             distributions::Categorical::from_logits(f32({4})));
        },
        {"kl_divergence: the categoricals have 3 and 4 categories"}},
+      {"conv1d",
+       "channels differ from the weight's",
+       [] {
+         (void)conv1d(f32({2, 5, 9}), f32({8, 3, 3}));
+       },
+       {"conv1d: input shape [2, 5, 9] has 5 channels but weight shape [8, 3, 3] with groups = 1 "
+        "expects 3"}},
+      {"conv1d",
+       "input shorter than the kernel",
+       [] {
+         (void)conv1d(f32({1, 3, 2}), f32({4, 3, 5}));
+       },
+       {"conv1d: the padded length 2 of input shape [1, 3, 2] is shorter than the kernel's extent "
+        "5"}},
+      {"adaptive_avg_pool2d",
+       "2-D input",
+       [] {
+         (void)adaptive_avg_pool2d(f32({4, 4}), 2);
+       },
+       {"adaptive_avg_pool2d: expected input [N, C, H, W] or unbatched [C, H, W], got shape [4, "
+        "4]"}},
+      {"adaptive_avg_pool1d",
+       "output size 0",
+       [] {
+         (void)adaptive_avg_pool1d(f32({2, 3, 4}), 0);
+       },
+       {"adaptive_avg_pool1d: output_size must be positive, got 0"}},
+      {"instance_norm",
+       "one spatial element",
+       [] {
+         (void)instance_norm(f32({2, 3, 1}));
+       },
+       {"instance_norm: expected more than 1 spatial element when using input statistics, got "
+        "input shape [2, 3, 1]"}},
+      {"instance_norm",
+       "eval without running statistics",
+       [] {
+         (void)instance_norm(f32({2, 3, 4}), {}, {}, {}, {}, false);
+       },
+       {"instance_norm: use_input_stats = false normalises with the running statistics, which "
+        "must be given"}},
+      {"normalize",
+       "int64 input",
+       [] {
+         (void)normalize(ones({2, 2}, kInt64));
+       },
+       {"normalize", "int64"}},
+      {"cosine_similarity",
+       "shapes that do not broadcast",
+       [] {
+         (void)cosine_similarity(f32({2, 3}), f32({2, 4}));
+       },
+       {"cosine_similarity", "[2, 3]", "[2, 4]"}},
+      {"pairwise_distance",
+       "float64 with float32",
+       [] {
+         (void)pairwise_distance(f32({2, 3}), ones({2, 3}, kFloat64));
+       },
+       {"pairwise_distance", "float32", "float64"}},
+      {"cdist",
+       "different column counts",
+       [] {
+         (void)cdist(f32({2, 3}), f32({4, 5}));
+       },
+       {"cdist: x1 and x2 must have the same number of columns M, got shapes [2, 3] and [4, 5]"}},
       {"group_norm",
        "groups that do not divide the channels",
        [] {

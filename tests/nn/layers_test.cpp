@@ -353,3 +353,82 @@ TEST_CASE("GroupNorm: PyTorch's parameters, forward and repr", "[module]") {
   CHECK_THROWS_WITH(norm(ones({3, 5}, kFloat64)),
                     MG_CONTAINS("GroupNorm: expected input [N, 4, *], got shape [3, 5]"));
 }
+
+TEST_CASE("Conv1d: PyTorch's parameters, forward and repr", "[module]") {
+  Generator gen(5);
+  nn::Conv1d conv(4, 8, 5,
+                  {.stride = 2,
+                   .padding = 1,
+                   .dilation = 2,
+                   .groups = 2,
+                   .bias = false,
+                   .dtype = kFloat64,
+                   .generator = &gen});
+  REQUIRE(conv.parameters().size() == 1);
+  CHECK(conv.weight().shape() == Dims{8, 2, 5});
+  // U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = 2 * 5
+  CHECK(amax(abs(conv.weight()), {}).item<double>() <= 1.0 / std::sqrt(10.0));
+  const Tensor x = metagrad::testing::randn64({3, 4, 20}, 7).detach();
+  CHECK(allclose(conv(x), conv1d(x, conv.weight(), {}, 2, 1, 2, 2), 0, 0));
+  CHECK(conv.to_string() ==
+        "Conv1d(4, 8, kernel_size=(5,), stride=(2,), padding=(1,), "
+        "dilation=(2,), groups=2, bias=False)");
+  nn::Conv1d plain(3, 8, 3);
+  CHECK(plain.to_string() == "Conv1d(3, 8, kernel_size=(3,), stride=(1,))");
+  CHECK(plain.bias().shape() == Dims{8});
+  CHECK_THROWS_WITH(nn::Conv1d(4, 6, 3, {.groups = 4}),
+                    MG_CONTAINS("Conv1d: groups = 4 must be positive and divide in_channels (4) "
+                                "and out_channels (6)"));
+  CHECK_THROWS_WITH(plain(ones({2, 5, 9})),
+                    MG_CONTAINS("conv1d: input shape [2, 5, 9] has 5 channels but weight shape "
+                                "[8, 3, 3] with groups = 1 expects 3"));
+}
+
+TEST_CASE("AdaptiveAvgPool2d: forward and repr", "[module]") {
+  nn::AdaptiveAvgPool2d global(1);
+  const Tensor x = metagrad::testing::randn64({2, 3, 5, 6}, 8).detach();
+  CHECK(allclose(global(x), mean(x, {2, 3}, true), 1e-14, 1e-15));
+  CHECK(global.to_string() == "AdaptiveAvgPool2d(output_size=1)");
+  CHECK(nn::AdaptiveAvgPool2d({5, 7}).to_string() == "AdaptiveAvgPool2d(output_size=(5, 7))");
+  CHECK_THROWS_WITH(nn::AdaptiveAvgPool2d({0, 2}),
+                    MG_CONTAINS("AdaptiveAvgPool2d: output_size must be positive, got (0, 2)"));
+}
+
+TEST_CASE("InstanceNorm: slots, training and eval with running statistics, repr", "[module]") {
+  nn::InstanceNorm2d plain(3);
+  CHECK(plain.parameters().empty());
+  CHECK(plain.buffers().empty());
+  CHECK(plain.to_string() ==
+        "InstanceNorm2d(3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)");
+  const Tensor x = metagrad::testing::randn64({2, 3, 4, 5}, 9).detach() * 3.0 + 1.0;
+  CHECK(allclose(plain(x), instance_norm(x), 0, 0));
+  // Unbatched input: one sample.
+  CHECK(allclose(plain(select(x, 0, 1)), select(instance_norm(x), 0, 1), 0, 0));
+  // Any channel count without affine parameters or statistics, as PyTorch.
+  CHECK(plain(ones({2, 5, 3, 3})).shape() == Dims{2, 5, 3, 3});
+
+  nn::InstanceNorm1d tracked(
+      3, {.momentum = 0.5, .affine = true, .track_running_stats = true, .dtype = kFloat64});
+  std::vector<std::string> names;
+  for (const auto& [name, t] : tracked.state_dict()) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"weight", "bias", "running_mean", "running_var",
+                                          "num_batches_tracked"});
+  const Tensor seq = reshape(x, {2, 3, 20});
+  const Tensor before = tracked.named_buffers()[0].second.clone();
+  const Tensor y_train = tracked(seq);
+  CHECK(allclose(y_train, instance_norm(seq), 1e-12, 1e-12));  // weight 1, bias 0
+  // running_mean moved halfway to the batch's mean of per-sample means
+  const Tensor want_mean = before * 0.5 + mean(seq, {0, 2}) * 0.5;
+  CHECK(allclose(tracked.named_buffers()[0].second, want_mean, 1e-14, 1e-15));
+  tracked.eval();
+  const Tensor running_mean = tracked.named_buffers()[0].second;
+  const Tensor running_var = tracked.named_buffers()[1].second;
+  CHECK(allclose(tracked(seq), instance_norm(seq, running_mean, running_var, {}, {}, false), 0, 0));
+  CHECK(tracked.to_string() ==
+        "InstanceNorm1d(3, eps=1e-05, momentum=0.5, affine=True, track_running_stats=True)");
+  CHECK_THROWS_WITH(tracked(ones({2, 4, 6}, kFloat64)),
+                    MG_CONTAINS("InstanceNorm1d: input has 4 channels (dim 1 of shape [2, 4, 6]), "
+                                "the layer was built for 3"));
+  CHECK_THROWS_WITH(plain(ones({2, 3})),
+                    MG_CONTAINS("InstanceNorm2d: expected 3D (unbatched) or 4D input (got 2D"));
+}

@@ -189,3 +189,27 @@ TEST_CASE("task_batched keeps a conv block task-channel-major; values and deriva
     CHECK(allclose(ggx.select(0, t), ggxt, 1e-9, 1e-11));
   }
 }
+
+TEST_CASE("task_batched: adaptive pooling, Identity and the elementwise activations", "[nn]") {
+  const int64_t tasks = 2;
+  Generator gen(9);
+  const nn::Sequential net(
+      nn::Conv2d(2, 4, 3, {.padding = 1, .dtype = kFloat64, .generator = &gen}), nn::GELU(),
+      nn::AdaptiveAvgPool2d({2, 3}), nn::SiLU(), nn::Flatten(),
+      nn::Linear(24, 3, {.dtype = kFloat64, .generator = &gen}), nn::LeakyReLU(0.2), nn::Identity(),
+      nn::ELU(), nn::Softplus(), nn::Mish(), nn::SELU(), nn::LogSigmoid());
+  const std::vector<std::shared_ptr<nn::Module>> copies = task_copies(net, tasks);
+  const std::shared_ptr<nn::Module> batched = nn::task_batched(net, tasks);
+  batched->set_parameters(stacked_over(copies, false));
+  for (Tensor p : batched->parameters()) p.requires_grad_(true);
+  const Tensor x = testing::randn64({tasks, 3, 2, 7, 5}, 10).detach();
+  const Tensor y = (*batched)(x);
+  const TensorList grads = grad({sum(y * y)}, batched->parameters());
+  for (int64_t t = 0; t < tasks; ++t) {
+    const Tensor yt = (*copies[t])(x.select(0, t));
+    CHECK(allclose(y.select(0, t), yt, 1e-12, 1e-12));
+    const TensorList expected = grad({sum(yt * yt)}, copies[t]->parameters());
+    for (size_t k = 0; k < grads.size(); ++k)
+      CHECK(allclose(grads[k].select(0, t), expected[k], 1e-10, 1e-12));
+  }
+}

@@ -1,0 +1,60 @@
+// adaptive_avg_pool2d / adaptive_avg_pool1d: output cell i of a dim of size n pooled to m covers
+// [floor(i n / m), ceil((i + 1) n / m)). Each spatial dim's window sums are a product with a 0/1
+// matrix A [m, n] (A[i, j] = 1 inside cell i's window), so the pooled sums are A_h x A_w^T: two
+// matmuls, whose backward is the transposed product (DESIGN §3's adjoint pair), divided by the
+// window sizes. Derivatives of every order, on every backend.
+#include <vector>
+
+#include "engine/ops.hpp"
+#include "engine/ops/op_support.hpp"
+
+namespace metagrad {
+namespace {
+
+// The 0/1 window matrix [out, in] of one dim, and each window's size [out], in like's kind.
+std::pair<Tensor, Tensor> window_matrix(int64_t in, int64_t out, const Tensor& like) {
+  std::vector<double> membership(static_cast<size_t>(out * in), 0.0), sizes(out);
+  for (int64_t i = 0; i < out; ++i) {
+    const int64_t start = i * in / out, end = ((i + 1) * in + out - 1) / out;
+    for (int64_t j = start; j < end; ++j) membership[i * in + j] = 1.0;
+    sizes[i] = static_cast<double>(end - start);
+  }
+  const TensorOptions options(like.dtype(), like.device());
+  return {tensor(membership, {out, in}, options), tensor(sizes, {out}, options)};
+}
+
+}  // namespace
+
+Tensor adaptive_avg_pool2d(const Tensor& input, IntPair output_size) {
+  detail::check_floating(input, "adaptive_avg_pool2d");
+  MG_CHECK(input.dim() == 3 || input.dim() == 4,
+           "adaptive_avg_pool2d: expected input [N, C, H, W] or unbatched [C, H, W], got shape {}",
+           shape_str(input.shape()));
+  MG_CHECK(output_size.h > 0 && output_size.w > 0,
+           "adaptive_avg_pool2d: output_size must be positive, got ({}, {})", output_size.h,
+           output_size.w);
+  const int64_t height = input.size(-2), width = input.size(-1);
+  MG_CHECK(height > 0 && width > 0,
+           "adaptive_avg_pool2d: input shape {} has an empty spatial dim; pool a non-empty image",
+           shape_str(input.shape()));
+  const auto [rows, row_sizes] = window_matrix(height, output_size.h, input);
+  const auto [cols, col_sizes] = window_matrix(width, output_size.w, input);
+  // out[.., i, j] = Σ_{h in window i, w in window j} x[.., h, w] / |window i| / |window j|
+  const Tensor sums = matmul(matmul(rows, input), transpose(cols, 0, 1));
+  return sums / unsqueeze(row_sizes, 1) / col_sizes;
+}
+
+Tensor adaptive_avg_pool1d(const Tensor& input, int64_t output_size) {
+  detail::check_floating(input, "adaptive_avg_pool1d");
+  MG_CHECK(input.dim() == 2 || input.dim() == 3,
+           "adaptive_avg_pool1d: expected input [N, C, L] or unbatched [C, L], got shape {}",
+           shape_str(input.shape()));
+  MG_CHECK(output_size > 0, "adaptive_avg_pool1d: output_size must be positive, got {}",
+           output_size);
+  MG_CHECK(input.size(-1) > 0, "adaptive_avg_pool1d: input shape {} has length 0",
+           shape_str(input.shape()));
+  const auto [cols, col_sizes] = window_matrix(input.size(-1), output_size, input);
+  return matmul(input, transpose(cols, 0, 1)) / col_sizes;
+}
+
+}  // namespace metagrad
