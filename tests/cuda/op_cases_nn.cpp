@@ -285,6 +285,22 @@ std::vector<OpCase> nn_cases() {
                            cdist(x[0], x[1], 2.0, CdistComputeMode::UseMmForEuclidDist)};
        },
        8},
+      {"lstm_cell, gru_cell, rnn_tanh_cell",
+       [](DType d) {
+         return TensorList{uniform({2, 3}, d, 84),
+                           uniform({2, 2}, d, 85),
+                           uniform({8, 3}, d, 86, -0.5, 0.5),
+                           uniform({8, 2}, d, 87, -0.5, 0.5),
+                           uniform({8}, d, 88, -0.5, 0.5),
+                           uniform({2, 2}, d, 89)};
+       },
+       [](const TensorList& x) {
+         const auto [h, c] = lstm_cell(x[0], {x[1], x[5]}, x[2], x[3], x[4]);
+         const Tensor w_ih = x[2].slice(0, 0, 6), w_hh = x[3].slice(0, 0, 6);
+         return TensorList{h, c, gru_cell(x[0], x[1], w_ih, w_hh, x[4].slice(0, 0, 6)),
+                           rnn_tanh_cell(x[0], x[1], x[2].slice(0, 0, 2), x[3].slice(0, 0, 2))};
+       },
+       5},
       {"group_norm",
        [](DType d) {
          return TensorList{uniform({3, 4, 5}, d, 78), uniform({4}, d, 79, 0.5, 1.5),

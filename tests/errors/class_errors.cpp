@@ -143,6 +143,46 @@ ErrorTable class_error_cases() {
        "non-positive num_features",
        [] { nn::InstanceNorm2d layer(0); },
        {"InstanceNorm2d: num_features must be positive, got 0"}},
+      {"RecurrentCellBase",
+       "input of another size",
+       [] {
+         (void)nn::GRUCell(3, 4)(f32({2, 5}));
+       },
+       {"gru_cell: w_ih must be [12, 5]"}},
+      {"RNNCell",
+       "hidden size 0",
+       [] { nn::RNNCell cell(3, 0); },
+       {"RNNCell: input_size and hidden_size must be positive, got 3 and 0"}},
+      {"LSTMCell",
+       "int64 parameters",
+       [] { nn::LSTMCell cell(3, 4, {.dtype = kInt64}); },
+       {"LSTMCell: parameters must be float32 or float64, got int64"}},
+      {"GRUCell",
+       "state of the wrong shape",
+       [] {
+         (void)nn::GRUCell(3, 4).forward(f32({2, 3}), f32({3, 4}));
+       },
+       {"gru_cell: the state must have shape [2, 4] for input shape [2, 3], got [3, 4]"}},
+      {"RecurrentBase",
+       "input of another feature size",
+       [] {
+         (void)nn::GRU(3, 4)(f32({5, 2, 6}));
+       },
+       {"GRU: expected input [L, N, 3] (time first), or unbatched [L, 3], got shape [5, 2, 6]"}},
+      {"RNN",
+       "h0 of the wrong shape",
+       [] {
+         (void)nn::RNN(3, 4).forward(f32({5, 2, 3}), f32({2, 2, 4}));
+       },
+       {"RNN: h0 must have shape [1, 2, 4]"}},
+      {"LSTM",
+       "dropout above 1",
+       [] { nn::LSTM layer(3, 4, {.dropout = 1.5}); },
+       {"LSTM: dropout must be a probability in [0, 1], got 1.5"}},
+      {"GRU",
+       "no layers",
+       [] { nn::GRU layer(3, 4, {.num_layers = 0}); },
+       {"GRU: num_layers must be positive, got 0"}},
       {"GroupNorm",
        "groups that do not divide the channels",
        [] { nn::GroupNorm layer(3, 4); },

@@ -60,6 +60,7 @@ const char* const kPublicHeaders[] = {
     "optim/checkpoint.hpp",
     "engine/nn/layers.hpp",
     "engine/nn/module.hpp",
+    "engine/nn/recurrent.hpp",
     "engine/nn/stateless.hpp",
     "optim/optimizer/optimizer.hpp",
     "optim/meta/meta_optimizer.hpp",

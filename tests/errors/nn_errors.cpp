@@ -218,6 +218,30 @@ ErrorTable nn_error_cases() {
          (void)cdist(f32({2, 3}), f32({4, 5}));
        },
        {"cdist: x1 and x2 must have the same number of columns M, got shapes [2, 3] and [4, 5]"}},
+      {"rnn_tanh_cell",
+       "state of the wrong shape",
+       [] {
+         (void)rnn_tanh_cell(f32({2, 3}), f32({2, 5}), f32({4, 3}), f32({4, 4}));
+       },
+       {"rnn_tanh_cell: the state must have shape [2, 4] for input shape [2, 3], got [2, 5]"}},
+      {"rnn_relu_cell",
+       "w_hh not square per gate",
+       [] {
+         (void)rnn_relu_cell(f32({2, 3}), {}, f32({4, 3}), f32({4, 3}));
+       },
+       {"rnn_relu_cell: w_hh must be [1 H, H], got shape [4, 3]"}},
+      {"lstm_cell",
+       "3-D input",
+       [] {
+         (void)lstm_cell(f32({2, 2, 3}), {}, f32({16, 3}), f32({16, 4}));
+       },
+       {"lstm_cell: input must be [N, input_size] or unbatched [input_size], got shape [2, 2, 3]"}},
+      {"gru_cell",
+       "w_ih for another input size",
+       [] {
+         (void)gru_cell(f32({2, 3}), {}, f32({12, 2}), f32({12, 4}));
+       },
+       {"gru_cell: w_ih must be [12, 3]"}},
       {"group_norm",
        "groups that do not divide the channels",
        [] {
