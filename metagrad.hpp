@@ -49,6 +49,7 @@
 #include "optim/meta/meta_batch.hpp"
 #include "optim/meta/meta_batch_vectorized.hpp"
 #include "optim/meta/meta_optimizer.hpp"
+#include "optim/optimizer/lbfgs.hpp"
 #include "optim/optimizer/optimizer.hpp"
 #include "optim/optimizers.hpp"
 #include "optim/schedule.hpp"

@@ -1,23 +1,11 @@
 // group_norm, composed of public differentiable ops (mean, rsqrt, reshape), so it has derivatives
 // of every order without a backward of its own.
+#include "engine/nn/channel_check.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
 
 namespace metagrad {
-namespace {
-
-/// Throws unless the optional per-channel tensor `p` is [channels] of input's kind.
-void check_channel_vector(const Tensor& p, const Tensor& input, const char* what) {
-  if (!p.defined()) return;
-  detail::check_same_kind(input, p, "group_norm");
-  MG_CHECK(p.dim() == 1 && p.size(0) == input.size(1),
-           "group_norm: {} must have shape [{}] (one value per channel of input shape {}), got "
-           "shape {}",
-           what, input.size(1), shape_str(input.shape()), shape_str(p.shape()));
-}
-
-}  // namespace
 
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight, const Tensor& bias,
                   double eps) {
@@ -30,8 +18,8 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
            "shape {}",
            num_groups, channels, shape_str(input.shape()));
   MG_CHECK(eps >= 0.0, "group_norm: eps must be non-negative, got {}", eps);
-  check_channel_vector(weight, input, "weight");
-  check_channel_vector(bias, input, "bias");
+  detail::check_channel_vector(weight, input, "group_norm", "weight");
+  detail::check_channel_vector(bias, input, "group_norm", "bias");
   // Each sample's group of C / G channels (and all their positions) is normalised on its own:
   // y = (x - E[x]) / sqrt(Var[x] + eps) over [N, G, C / G * S], biased variance.
   const Tensor grouped = reshape(input, {input.size(0), num_groups, -1});

@@ -3,22 +3,13 @@
 // averaged back over the batch. batch_norm brings the fused kernels and derivatives of every
 // order.
 #include "engine/grad_mode.hpp"
+#include "engine/nn/channel_check.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
 
 namespace metagrad {
 namespace {
-
-/// Throws unless the optional per-channel tensor `p` is [channels] of input's kind.
-void check_channel_vector(const Tensor& p, const Tensor& input, const char* what) {
-  if (!p.defined()) return;
-  detail::check_same_kind(input, p, "instance_norm");
-  MG_CHECK(p.dim() == 1 && p.size(0) == input.size(1),
-           "instance_norm: {} must have shape [{}] (one value per channel of input shape {}), "
-           "got shape {}",
-           what, input.size(1), shape_str(input.shape()), shape_str(p.shape()));
-}
 
 // A per-channel vector repeated for each of the `samples` samples (undefined stays undefined).
 Tensor per_instance(const Tensor& p, int64_t samples) {
@@ -39,10 +30,10 @@ Tensor instance_norm(const Tensor& input, const Tensor& running_mean, const Tens
   MG_CHECK(use_input_stats || running_mean.defined(),
            "instance_norm: use_input_stats = false normalises with the running statistics, which "
            "must be given");
-  check_channel_vector(running_mean, input, "running_mean");
-  check_channel_vector(running_var, input, "running_var");
-  check_channel_vector(weight, input, "weight");
-  check_channel_vector(bias, input, "bias");
+  detail::check_channel_vector(running_mean, input, "instance_norm", "running_mean");
+  detail::check_channel_vector(running_var, input, "instance_norm", "running_var");
+  detail::check_channel_vector(weight, input, "instance_norm", "weight");
+  detail::check_channel_vector(bias, input, "instance_norm", "bias");
   const int64_t samples = input.size(0), channels = input.size(1);
   const int64_t spatial = channels == 0 || samples == 0 ? 0 : input.numel() / (samples * channels);
   MG_CHECK(!use_input_stats || spatial > 1,

@@ -3,6 +3,7 @@
 #include "engine/autograd/function.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/nn/batch_norm_grad.hpp"
+#include "engine/nn/channel_check.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
@@ -16,16 +17,6 @@
 
 namespace metagrad {
 namespace {
-
-/// Throws unless the per-channel tensor `p` (when defined) is [channels] of input's dtype/device.
-void check_channel_param(const Tensor& p, const Tensor& input, const char* what) {
-  if (!p.defined()) return;
-  detail::check_same_kind(input, p, "batch_norm");
-  MG_CHECK(p.dim() == 1 && p.size(0) == input.size(1),
-           "batch_norm: {} must have shape [{}] (one value per channel of input shape {}), got "
-           "shape {}",
-           what, input.size(1), shape_str(input.shape()), shape_str(p.shape()));
-}
 
 // Training mode (input non-empty, more than one value per channel): batch statistics from
 // channel_moments, y = (x - mean) scale + bias in one pass, the running-stat update, one recorded
@@ -91,10 +82,10 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   detail::check_floating(input, "batch_norm");
   MG_CHECK(input.dim() >= 2, "batch_norm: input must be [N, C] or [N, C, *], got shape {}",
            shape_str(input.shape()));
-  check_channel_param(running_mean, input, "running_mean");
-  check_channel_param(running_var, input, "running_var");
-  check_channel_param(weight, input, "weight");
-  check_channel_param(bias, input, "bias");
+  detail::check_channel_vector(running_mean, input, "batch_norm", "running_mean");
+  detail::check_channel_vector(running_var, input, "batch_norm", "running_var");
+  detail::check_channel_vector(weight, input, "batch_norm", "weight");
+  detail::check_channel_vector(bias, input, "batch_norm", "bias");
   MG_CHECK(running_mean.defined() == running_var.defined(),
            "batch_norm: running_mean and running_var must both be given or both be undefined");
   MG_CHECK(training || running_mean.defined(),

@@ -16,20 +16,22 @@ Optimizer::Optimizer(const TensorList& params, GradientTransformation impl)
   add_param_group(params);
 }
 
-void Optimizer::zero_grad(bool set_to_none) {
+void detail::zero_grads(const TensorList& params, bool set_to_none) {
   NoGradGuard no_grad;
-  for (const auto& group : param_groups_) {
-    for (const auto& p : group) {
-      if (!p.defined()) continue;
-      Tensor g = p.grad();
-      if (!g.defined()) continue;
-      if (set_to_none) {
-        p.set_grad(Tensor());
-      } else {
-        g.zero_();
-      }
+  for (const auto& p : params) {
+    if (!p.defined()) continue;
+    Tensor g = p.grad();
+    if (!g.defined()) continue;
+    if (set_to_none) {
+      p.set_grad(Tensor());
+    } else {
+      g.zero_();
     }
   }
+}
+
+void Optimizer::zero_grad(bool set_to_none) {
+  for (const auto& group : param_groups_) detail::zero_grads(group, set_to_none);
 }
 
 Tensor Optimizer::step(const std::function<Tensor()>& closure) {

@@ -56,6 +56,12 @@ class Optimizer {
   std::vector<OptState> states_;
 };
 
+namespace detail {
+/// Clears the .grad of each parameter: set_to_none drops it, otherwise it is zeroed in place
+/// (without recording). Shared by the optimizers' zero_grad.
+void zero_grads(const TensorList& params, bool set_to_none);
+}  // namespace detail
+
 /// @}
 
 }  // namespace metagrad

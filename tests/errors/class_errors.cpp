@@ -183,6 +183,13 @@ ErrorTable class_error_cases() {
        "no layers",
        [] { nn::GRU layer(3, 4, {.num_layers = 0}); },
        {"GRU: num_layers must be positive, got 0"}},
+      {"LBFGS",
+       "a parameter listed twice",
+       [] {
+         const Tensor p = f32({2});
+         LBFGS opt({p, p});
+       },
+       {"LBFGS: parameter 1 is parameter 0 again"}},
       {"GroupNorm",
        "groups that do not divide the channels",
        [] { nn::GroupNorm layer(3, 4); },

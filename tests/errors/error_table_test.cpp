@@ -62,6 +62,7 @@ const char* const kPublicHeaders[] = {
     "engine/nn/module.hpp",
     "engine/nn/recurrent.hpp",
     "engine/nn/stateless.hpp",
+    "optim/optimizer/lbfgs.hpp",
     "optim/optimizer/optimizer.hpp",
     "optim/meta/meta_optimizer.hpp",
     "optim/func_optimizer.hpp",

@@ -11,16 +11,9 @@
 using namespace metagrad;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
+using metagrad::testing::wave;
 
 namespace {
-
-// sin(0.37 i + phase) * 1.5 for the i-th element in row-major order (the reference script's).
-Tensor wave(const Dims& shape, double phase) {
-  std::vector<double> values(static_cast<size_t>(numel_of(shape)));
-  for (size_t i = 0; i < values.size(); ++i)
-    values[i] = std::sin(0.37 * static_cast<double>(i) + phase) * 1.5;
-  return tensor(values, shape, kFloat64);
-}
 
 // Parameter k of m set to 0.4 wave(shape, 0.1 k + 0.05), as the reference script sets them.
 void fill(nn::Module& m) {

@@ -12,17 +12,9 @@ using namespace metagrad;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
 using metagrad::testing::noncontiguous;
+using metagrad::testing::wave;
 
 namespace {
-
-// sin(0.37 i + phase) * 1.5 for the i-th element in row-major order (the reference script's
-// inputs, computed by the same libm).
-Tensor wave(const Dims& shape, double phase) {
-  std::vector<double> values(static_cast<size_t>(numel_of(shape)));
-  for (size_t i = 0; i < values.size(); ++i)
-    values[i] = std::sin(0.37 * static_cast<double>(i) + phase) * 1.5;
-  return tensor(values, shape, kFloat64);
-}
 
 Tensor expected(const std::vector<double>& values, const Dims& shape) {
   return tensor(values, shape, kFloat64);

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <vector>
 
 #include "tests/support/helpers.hpp"
 
@@ -13,6 +14,13 @@ Tensor uniform64(const Dims& shape, double low, double high, uint64_t seed) {
   Generator gen(seed + 31);
   Tensor u = rand(shape, kFloat64, &gen);
   return (u * (high - low) + low).detach().requires_grad_(true);
+}
+
+Tensor wave(const Dims& shape, double phase) {
+  std::vector<double> values(static_cast<size_t>(numel_of(shape)));
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] = std::sin(0.37 * static_cast<double>(i) + phase) * 1.5;
+  return tensor(values, shape, kFloat64);
 }
 
 Tensor noncontiguous(const Tensor& t) {

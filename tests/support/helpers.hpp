@@ -12,6 +12,10 @@ namespace metagrad::testing {
 Tensor randn64(const Dims& shape, uint64_t seed = 0);
 /// A float64 leaf with values uniform in [low, high), requiring grad.
 Tensor uniform64(const Dims& shape, double low, double high, uint64_t seed = 0);
+/// float64 values sin(0.37 i + phase) * 1.5 for the i-th element of `shape` in row-major order
+/// (not requiring grad): inputs that a PyTorch reference script computes bit for bit alike (the
+/// same libm).
+Tensor wave(const Dims& shape, double phase);
 /// A non-contiguous view with the same values as `t` (every other element of a wider buffer),
 /// a leaf requiring grad like `t`.
 Tensor noncontiguous(const Tensor& t);
