@@ -1,7 +1,9 @@
 #pragma once
 
-// The total order of Backend::sort_indices (Note [sort] in engine/backend/cpu/cpu_sort.cpp),
-// written once for the CPU backend and the CUDA kernels (cuda/kernels/sort_kernels.hpp).
+// The total order of Backend::sort_indices (Note [sort] in engine/backend/cpu/cpu_sort.cpp): the
+// CUDA kernels (cuda/kernels/sort_kernels.hpp) compare with ranks_before; the CPU sort puts the
+// NaNs in place first and compares the numbers alone, the same order (the CUDA op table checks
+// that both give the same indices).
 #include <cstdint>
 #include <type_traits>
 

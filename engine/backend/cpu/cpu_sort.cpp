@@ -1,7 +1,6 @@
 // CpuBackend::sort_indices: the order of each line along a dim (Note [sort]).
 #include <algorithm>
 #include <cstdint>
-#include <numeric>
 #include <type_traits>
 #include <vector>
 
@@ -14,12 +13,56 @@
 // by value, NaN above every number, and equal values by position. Since no two elements tie, the
 // first k ranks are one answer, found by any correct sort on any backend; PyTorch's stable sort
 // gives the same order, and its unstable sorts and top-k one of the orders that equal values
-// allow. Each line is copied once into a buffer of (value, position) pairs, sorted there (a
-// partial sort when only the first k ranks are asked for, as top-k), and the positions are written
-// out. Lines are independent and run in parallel.
+// allow. Each line is copied once into a buffer of (value, position) pairs with its NaNs already
+// at their end of the order (in position order), so that the sort of the numbers compares plain
+// values (a partial sort when only the first k ranks are asked for, as top-k), and the positions
+// are written out. Lines are independent and split among the threads when the work is
+// large.
 
 namespace metagrad::cpu {
 namespace {
+
+// Element offsets (in elements) of line `line` of a view whose `dim` has been set to size 1.
+int64_t line_offset(const View& lines, int64_t line) {
+  int64_t offset = 0;
+  for (int d = lines.ndim() - 1; d >= 0; --d) {
+    const int64_t size = lines.shape[d];
+    if (size == 1) continue;
+    offset += (line % size) * lines.strides[d];
+    line /= size;
+  }
+  return offset;
+}
+
+// Fills keys with line a (length elements, `step` apart) and orders its first k ranks. NaNs rank
+// above every number, so they go straight to their end of the order (last ascending, first
+// descending) in position order, and only the numbers are sorted, by plain comparisons.
+template <typename T>
+void order_line(const T* a, int64_t length, int64_t step, int64_t k, bool descending,
+                std::vector<SortKey<T>>& keys) {
+  int64_t nans = 0;
+  if constexpr (std::is_floating_point_v<T>) {
+    for (int64_t i = 0; i < length; ++i) nans += a[i * step] != a[i * step] ? 1 : 0;
+  }
+  const int64_t numbers = length - nans;
+  int64_t next_number = descending ? nans : 0, next_nan = descending ? 0 : numbers;
+  for (int64_t i = 0; i < length; ++i) {
+    const T v = a[i * step];
+    keys[v == v ? next_number++ : next_nan++] = {v, i};
+  }
+  const auto first = keys.begin() + (descending ? nans : 0), last = first + numbers;
+  const int64_t wanted = std::min(k - (descending ? nans : 0), numbers);
+  if (wanted <= 0) return;
+  const auto before = [descending](const SortKey<T>& x, const SortKey<T>& y) {
+    if (x.value != y.value) return descending ? x.value > y.value : x.value < y.value;
+    return x.position < y.position;
+  };
+  if (wanted < numbers) {
+    std::partial_sort(first, first + wanted, last, before);
+  } else {
+    std::sort(first, last, before);
+  }
+}
 
 template <typename T>
 void sort_lines(const View& in, const View& out, int dim, bool descending) {
@@ -27,26 +70,23 @@ void sort_lines(const View& in, const View& out, int dim, bool descending) {
   View in_lines = in, out_lines = out;
   in_lines.shape[dim] = 1;
   out_lines.shape[dim] = 1;
+  const int64_t lines = in_lines.numel();
   const int64_t in_step = in.strides[dim], out_step = out.strides[dim];
-  StridedLoop<2>({&out_lines, &in_lines}).run([&](char** p, const int64_t* s, int64_t n) {
-    int64_t* o = reinterpret_cast<int64_t*>(p[0]);
-    const T* a = reinterpret_cast<const T*>(p[1]);
-    const int64_t os = s[0] / static_cast<int64_t>(sizeof(int64_t));
-    const int64_t is = s[1] / static_cast<int64_t>(sizeof(T));
-    std::vector<SortKey<T>> keys(length);
-    for (int64_t line = 0; line < n; ++line) {
-      for (int64_t i = 0; i < length; ++i) keys[i] = {a[line * is + i * in_step], i};
-      const auto before = [descending](const SortKey<T>& x, const SortKey<T>& y) {
-        return ranks_before(x, y, descending);
-      };
-      if (k < length) {
-        std::partial_sort(keys.begin(), keys.begin() + k, keys.end(), before);
-      } else {
-        std::sort(keys.begin(), keys.end(), before);
-      }
-      for (int64_t r = 0; r < k; ++r) o[line * os + r * out_step] = keys[r].position;
+  const T* src = static_cast<const T*>(in.data);
+  int64_t* dst = static_cast<int64_t*>(out.data);
+  const auto sort_range = [&](int64_t begin, int64_t end) {
+    std::vector<SortKey<T>> keys(static_cast<size_t>(length));
+    for (int64_t line = begin; line < end; ++line) {
+      int64_t* o = dst + line_offset(out_lines, line);
+      order_line(src + line_offset(in_lines, line), length, in_step, k, descending, keys);
+      for (int64_t r = 0; r < k; ++r) o[r * out_step] = keys[r].position;
     }
-  });
+  };
+  if (lines > 1 && lines * length >= kParallelThreshold) {
+    StridedLoop<1>::parallel_range(lines, sort_range);
+  } else {
+    sort_range(0, lines);
+  }
 }
 
 }  // namespace
