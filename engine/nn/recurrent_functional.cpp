@@ -6,6 +6,7 @@
 #include "engine/nn/recurrent_step.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
+#include "engine/ops/split_copies.hpp"
 
 namespace metagrad {
 
@@ -26,6 +27,12 @@ std::tuple<Tensor, Tensor> detail::recurrent_step(nn::RecurrentMode mode, const 
                                                   const Tensor& h, const Tensor& c,
                                                   const Tensor& w_hh, const Tensor& b_hh) {
   const Tensor gh = linear(h, w_hh, b_hh);
+  const int64_t hidden = h.size(-1);
+  // The gate blocks as one split node (chunk's views would each back-propagate a full-size
+  // gradient).
+  const auto gate_blocks = [&](const Tensor& gates, int64_t count) {
+    return split_copies(gates, gates.dim() - 1, std::vector<int64_t>(count, hidden));
+  };
   switch (mode) {
     case nn::RecurrentMode::RnnTanh:
       return {tanh(gi + gh), Tensor()};  // h' = tanh(gi + gh)
@@ -33,16 +40,16 @@ std::tuple<Tensor, Tensor> detail::recurrent_step(nn::RecurrentMode mode, const 
       return {relu(gi + gh), Tensor()};  // h' = relu(gi + gh)
     case nn::RecurrentMode::Lstm: {
       // c' = σ(f) c + σ(i) tanh(g), h' = σ(o) tanh(c')
-      const TensorList gates = chunk(gi + gh, 4, -1);
+      const TensorList gates = gate_blocks(gi + gh, 4);
       const Tensor c_next = sigmoid(gates[1]) * c + sigmoid(gates[0]) * tanh(gates[2]);
       return {sigmoid(gates[3]) * tanh(c_next), c_next};
     }
     case nn::RecurrentMode::Gru: {
       // r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r gh_n), h' = (h - n) z + n
-      const TensorList in = chunk(gi, 3, -1), hidden = chunk(gh, 3, -1);
-      const Tensor reset = sigmoid(in[0] + hidden[0]);
-      const Tensor update = sigmoid(in[1] + hidden[1]);
-      const Tensor candidate = tanh(in[2] + hidden[2] * reset);
+      const TensorList in = gate_blocks(gi, 3), from_h = gate_blocks(gh, 3);
+      const Tensor reset = sigmoid(in[0] + from_h[0]);
+      const Tensor update = sigmoid(in[1] + from_h[1]);
+      const Tensor candidate = tanh(in[2] + from_h[2] * reset);
       return {(h - candidate) * update + candidate, Tensor()};
     }
   }

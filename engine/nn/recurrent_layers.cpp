@@ -10,6 +10,7 @@
 #include "engine/nn/recurrent.hpp"
 #include "engine/nn/recurrent_step.hpp"
 #include "engine/ops.hpp"
+#include "engine/ops/split_copies.hpp"
 
 namespace metagrad::nn {
 namespace {
@@ -174,15 +175,17 @@ std::tuple<Tensor, Tensor, Tensor> RecurrentBase::run(const Tensor& input, const
       const Tensor &w_ih = parameter_at(base), &w_hh = parameter_at(base + 1);
       const Tensor b_ih = options_.bias ? parameter_at(base + 2) : Tensor();
       const Tensor b_hh = options_.bias ? parameter_at(base + 3) : Tensor();
-      // The input projection of every step in one product: [L, N, G H].
-      const Tensor projected = linear(layer_input, w_ih, b_ih);
+      // The input projection of every step in one product ([L, N, G H]), split into the steps by
+      // one node (selecting each step would back-propagate L full-size gradients).
+      const TensorList projected = metagrad::detail::split_copies(
+          linear(layer_input, w_ih, b_ih), 0, std::vector<int64_t>(steps, 1));
       Tensor h = select(h_init, 0, k * directions + d);
       Tensor c = lstm ? select(c_init, 0, k * directions + d) : Tensor();
       TensorList outputs(static_cast<size_t>(steps));
       for (int64_t i = 0; i < steps; ++i) {
         const int64_t t = d == 0 ? i : steps - 1 - i;
-        std::tie(h, c) =
-            metagrad::detail::recurrent_step(mode_, select(projected, 0, t), h, c, w_hh, b_hh);
+        std::tie(h, c) = metagrad::detail::recurrent_step(
+            mode_, squeeze(projected[static_cast<size_t>(t)], 0), h, c, w_hh, b_hh);
         outputs[static_cast<size_t>(t)] = h;
       }
       direction_outputs.push_back(stack(outputs, 0));
