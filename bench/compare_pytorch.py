@@ -70,6 +70,12 @@ WORKLOADS = {
     # bench/implicit (issue 11): ridge-regression hypergradients; custom_root at least 5x faster
     # than TorchOpt's with the same backward solver (and, printed below the table, within 3x of
     # the analytic formula at 1000 x 100).
+    # bench/sequence: recurrent layers and order statistics, at most PyTorch's time.
+    'lstm_fwd_bwd': (1.0, 'ms'),
+    'gru_fwd_bwd': (1.0, 'ms'),
+    'sort_64x4096': (1.0, 'ms'),
+    'topk10_64x4096': (1.0, 'ms'),
+    'quantile_64x4096': (1.0, 'ms'),
     **{f'implicit_{variant}_{size}': (target, 'ms')
        for size in ('100x10', '1000x100')
        for variant, target in (('cg', 0.2), ('normal_cg', 0.2), ('cg_cg', 0.2), ('unrolled', None),

@@ -1,9 +1,9 @@
 #pragma once
 
 // The total order of Backend::sort_indices (Note [sort] in engine/backend/cpu/cpu_sort.cpp): the
-// CUDA kernels (cuda/kernels/sort_kernels.hpp) compare with ranks_before; the CPU sort puts the
-// NaNs in place first and compares the numbers alone, the same order (the CUDA op table checks
-// that both give the same indices).
+// CUDA kernels (cuda/kernels/sort_kernels.hpp) compare with ranks_before; the CPU sort compares
+// integer keys of the same order (engine/backend/cpu/cpu_sort.cpp; the CUDA op table checks that
+// both give the same indices).
 #include <cstdint>
 #include <type_traits>
 

@@ -22,11 +22,10 @@ TensorList detail::split_copies(const Tensor& x, int dim, const std::vector<int6
   }
   if (needs_grad(x)) {
     // d split(x) = cat(dy_0, ..., dy_n) along dim
-    describe_attrs(record("SplitCopiesBackward", TensorList{x}, pieces,
-                          [dim](const TensorList& g, Node&) -> TensorList {
-                            return {cat(g, dim)};
-                          }),
-                   {{"dim", int64_t{dim}}});
+    describe_attrs(
+        record("SplitCopiesBackward", TensorList{x}, pieces,
+               [dim](const TensorList& g, Node&) -> TensorList { return {cat(g, dim)}; }),
+        {{"dim", int64_t{dim}}});
   }
   return pieces;
 }

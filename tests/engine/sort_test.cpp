@@ -77,6 +77,12 @@ TEST_CASE("sort along either dim and layout matches std::stable_sort", "[sort]")
     CHECK(indices_of(at.t().contiguous()) == want);
     CHECK(allclose(values, gather(x.t().contiguous(), 0, at), 0, 0));
   }
+  // The first k ranks by selection (k above the one-pass limit) and by the one-pass insertion.
+  for (const int64_t k : {40, 5}) {
+    INFO("k " << k);
+    CHECK(allclose(std::get<1>(topk(x, k, 1, false)), slice(argsort(x, 1), 1, 0, k), 0, 0));
+    CHECK(allclose(std::get<1>(topk(x.t(), k, 0)), slice(argsort(x.t(), 0, true), 0, 0, k), 0, 0));
+  }
   // Many lines: the parallel path.
   const Tensor many = randn64({3000, 20}, 8).detach();
   CHECK(indices_of(argsort(many)) == loop_order(many, false));
