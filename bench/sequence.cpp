@@ -41,7 +41,8 @@ mg::Tensor wave(const mg::Dims& shape, double phase, double scale) {
 void fill(nn::Module& layer) {
   mg::NoGradGuard no_grad;
   size_t k = 0;
-  for (mg::Tensor p : layer.parameters()) p.copy_(wave(p.shape(), 0.1 * static_cast<double>(k++), 0.08));
+  for (mg::Tensor p : layer.parameters())
+    p.copy_(wave(p.shape(), 0.1 * static_cast<double>(k++), 0.08));
 }
 
 void recurrent_workload(const RunContext& ctx, const std::string& name, nn::Module& layer,
@@ -78,9 +79,8 @@ void order_workloads(const RunContext& ctx, int warmup, int iters) {
     emit(ctx, "topk10_64x4096", t, fmt::format(", \"checksum\": {:.7g}", checksum));
   }
   if (wanted("quantile_64x4096")) {
-    const Timing t = measure(warmup, iters, [&] {
-      checksum = mg::sum(mg::quantile(v, 0.3, 1)).item<double>();
-    });
+    const Timing t =
+        measure(warmup, iters, [&] { checksum = mg::sum(mg::quantile(v, 0.3, 1)).item<double>(); });
     emit(ctx, "quantile_64x4096", t, fmt::format(", \"checksum\": {:.7g}", checksum));
   }
 }
