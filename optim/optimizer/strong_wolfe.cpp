@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <tuple>
 
 #include "engine/ops.hpp"
 
@@ -33,7 +34,9 @@ LineSearchResult strong_wolfe(const DirectionalObjective& objective, double t, c
                               double f, const Tensor& g, double gtd, double tolerance_change,
                               double c1, double c2, int64_t max_ls) {
   const double d_norm = amax(abs(d)).item<double>();
-  auto [f_new, g_new] = objective(t);
+  double f_new = 0.0;
+  Tensor g_new;
+  std::tie(f_new, g_new) = objective(t);
   int64_t evaluations = 1;
   double gtd_new = flat_dot(g_new, d);
   double t_prev = 0.0, f_prev = f, gtd_prev = gtd;
