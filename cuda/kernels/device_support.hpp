@@ -185,6 +185,16 @@ void dispatch_float(DType dtype, const char* op, F&& f) {
   }
 }
 
+/// The Indexer of the lines of `out` and `in` along `dim` (both views with that dim set to size
+/// 1): a kernel that walks each line itself (a scan, a sort) takes one index per line.
+inline Indexer<2> line_indexer(const View& out, const View& in, int dim) {
+  View out_lines = out, in_lines = in;
+  out_lines.shape[dim] = 1;
+  in_lines.shape[dim] = 1;
+  const View* views[2] = {&out_lines, &in_lines};
+  return make_indexer<2>(views);
+}
+
 /// Calls f(T{}) with T the C++ type of any dtype.
 template <typename F>
 void dispatch_all(DType dtype, F&& f) {

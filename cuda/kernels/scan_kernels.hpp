@@ -36,17 +36,13 @@ struct ScanKernel {
 template <typename Executor>
 void KernelBackend<Executor>::cumsum(const View& in, const View& out, int dim, bool reverse) {
   if (out.numel() == 0) return;
-  View in_lines = in, out_lines = out;
-  in_lines.shape[dim] = 1;
-  out_lines.shape[dim] = 1;
-  const View* views[2] = {&out_lines, &in_lines};
-  const kernels::Indexer<2> lines = kernels::make_indexer<2>(views);
+  const kernels::Indexer<2> lines = kernels::line_indexer(out, in, dim);
   const int64_t length = in.shape[dim];
   kernels::dispatch_all(in.dtype, [&](auto tag) {
     using In = std::decay_t<decltype(tag)>;
     using Out = std::conditional_t<std::is_same_v<In, bool>, int64_t, In>;
     using Acc = std::conditional_t<std::is_floating_point_v<In>, double, int64_t>;
-    executor_.for_each(out_lines.numel(),
+    executor_.for_each(out.numel() / out.shape[dim],
                        kernels::ScanKernel<In, Out, Acc>{
                            static_cast<Out*>(out.data), static_cast<const In*>(in.data), lines,
                            length, out.strides[dim], in.strides[dim], reverse});

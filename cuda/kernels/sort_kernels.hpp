@@ -43,11 +43,7 @@ template <typename Executor>
 void KernelBackend<Executor>::sort_indices(const View& in, const View& out_indices, int dim,
                                            bool descending) {
   if (out_indices.numel() == 0) return;
-  View in_lines = in, out_lines = out_indices;
-  in_lines.shape[dim] = 1;
-  out_lines.shape[dim] = 1;
-  const View* views[2] = {&out_lines, &in_lines};
-  const kernels::Indexer<2> lines = kernels::make_indexer<2>(views);
+  const kernels::Indexer<2> lines = kernels::line_indexer(out_indices, in, dim);
   const int64_t length = in.shape[dim];
   kernels::dispatch_all(in.dtype, [&](auto tag) {
     using T = std::decay_t<decltype(tag)>;
