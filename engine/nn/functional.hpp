@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include "engine/random/generator.hpp"
 #include "engine/tensor.hpp"
@@ -161,6 +163,50 @@ enum class CdistComputeMode : uint8_t {
 /// Derivatives of every order (the direct form's gradient is 0 at zero distance).
 Tensor cdist(const Tensor& x1, const Tensor& x2, double p = 2.0,
              CdistComputeMode compute_mode = CdistComputeMode::UseMmForEuclidDistIfNecessary);
+
+// ---- resampling ------------------------------------------------------------------------------
+
+/// How interpolate computes each output cell (torch.nn.functional.interpolate's `mode`).
+enum class InterpolateMode : uint8_t {
+  Nearest,       ///< "nearest": the cell at floor(i * scale) (PyTorch's legacy rule, as OpenCV)
+  NearestExact,  ///< "nearest-exact": the cell at floor((i + 0.5) * scale) (as Pillow and SciPy)
+  Linear,        ///< "linear": two cells along the one spatial dim of a 3-D input
+  Bilinear,      ///< "bilinear": linear along both spatial dims of a 4-D input
+  Bicubic,       ///< "bicubic": Keys' cubic kernel (A = -0.75) over 4 x 4 cells, edges clamped
+  Trilinear,     ///< "trilinear": linear along the three spatial dims of a 5-D input
+  Area,          ///< "area": adaptive average pooling to the output size
+};
+
+/// Options of interpolate and nn::Upsample: give exactly one of size and scale_factor
+/// (`interpolate(x, {.scale_factor = {2.0}, .mode = InterpolateMode::Bilinear})`).
+struct InterpolateOptions {
+  /// The output's spatial size: one value for every spatial dim, or one per spatial dim.
+  std::vector<int64_t> size;
+  /// The factor of each spatial size (one for all, or one per dim): out = floor(in * factor).
+  std::vector<double> scale_factor;
+  /// How output cells are computed.
+  InterpolateMode mode = InterpolateMode::Nearest;
+  /// Interpolating modes only: true maps the corner cells' centres onto each other (source
+  /// position i (in - 1) / (out - 1)); false (unset) maps the edges ((i + 0.5) scale - 0.5).
+  std::optional<bool> align_corners;
+  /// With scale_factor: true takes the scale as in / out of the rounded output size; false
+  /// (unset) as 1 / scale_factor, as PyTorch.
+  std::optional<bool> recompute_scale_factor;
+};
+
+/// torch.nn.functional.interpolate: input [N, C, *spatial] with 1 to 3 spatial dims resampled to
+/// the output size of `options`. Linear needs 3-D input, bilinear and bicubic 4-D, trilinear
+/// 5-D; nearest, nearest-exact and area take any of them. Source cells and weights are
+/// PyTorch's (computed in float for float32 as ATen does). Differentiable to every order in
+/// input. Throws for a mode that does not fit the input's rank, align_corners with a
+/// non-interpolating mode, both or neither of size and scale_factor, a count of sizes or factors
+/// that is neither 1 nor the number of spatial dims, and empty input or output sizes.
+Tensor interpolate(const Tensor& input, const InterpolateOptions& options);
+
+namespace detail {
+/// PyTorch's name of an interpolation mode: "nearest", "nearest-exact", "bilinear", ...
+std::string_view interpolate_mode_name(InterpolateMode mode);
+}  // namespace detail
 
 // ---- losses ----------------------------------------------------------------------------------
 

@@ -538,6 +538,22 @@ class AdaptiveAvgPool2d : public Cloneable<AdaptiveAvgPool2d> {
   IntPair output_size_;
 };
 
+/// Resizes its input with interpolate (torch.nn.Upsample): the options are fixed at construction
+/// and the layer has no parameters.
+class Upsample : public Cloneable<Upsample> {
+ public:
+  /// torch.nn.Upsample(size, scale_factor, mode, align_corners, recompute_scale_factor). Throws
+  /// unless exactly one of size and scale_factor is given, with positive values.
+  explicit Upsample(InterpolateOptions options);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  /// The options every forward passes to interpolate.
+  const InterpolateOptions& options() const { return options_; }
+
+ private:
+  InterpolateOptions options_;
+};
+
 namespace detail {
 template <typename T>
 struct is_module_ptr : std::false_type {};

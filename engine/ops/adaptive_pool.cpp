@@ -1,4 +1,4 @@
-// adaptive_avg_pool2d / adaptive_avg_pool1d: output cell i of a dim of size n pooled to m covers
+// adaptive_avg_pool3d / 2d / 1d: output cell i of a dim of size n pooled to m covers
 // [floor(i n / m), ceil((i + 1) n / m)). Each spatial dim's window sums are a product with a 0/1
 // matrix A [m, n] (A[i, j] = 1 inside cell i's window), so the pooled sums are A_h x A_w^T: two
 // matmuls, whose backward is the transposed product (DESIGN §3's adjoint pair), divided by the
@@ -55,6 +55,35 @@ Tensor adaptive_avg_pool1d(const Tensor& input, int64_t output_size) {
            shape_str(input.shape()));
   const auto [cols, col_sizes] = window_matrix(input.size(-1), output_size, input);
   return matmul(input, transpose(cols, 0, 1)) / col_sizes;
+}
+
+Tensor adaptive_avg_pool3d(const Tensor& input, std::array<int64_t, 3> output_size) {
+  detail::check_floating(input, "adaptive_avg_pool3d");
+  MG_CHECK(input.dim() == 4 || input.dim() == 5,
+           "adaptive_avg_pool3d: expected input [N, C, D, H, W] or unbatched [C, D, H, W], got "
+           "shape {}",
+           shape_str(input.shape()));
+  const auto [out_depth, out_height, out_width] = output_size;
+  MG_CHECK(out_depth > 0 && out_height > 0 && out_width > 0,
+           "adaptive_avg_pool3d: output_size must be positive, got ({}, {}, {})", out_depth,
+           out_height, out_width);
+  const int ndim = input.dim();
+  const int64_t depth = input.size(-3), height = input.size(-2), width = input.size(-1);
+  MG_CHECK(depth > 0 && height > 0 && width > 0,
+           "adaptive_avg_pool3d: input shape {} has an empty spatial dim; pool a non-empty volume",
+           shape_str(input.shape()));
+  const auto [planes, plane_sizes] = window_matrix(depth, out_depth, input);
+  const auto [rows, row_sizes] = window_matrix(height, out_height, input);
+  const auto [cols, col_sizes] = window_matrix(width, out_width, input);
+  // The depth windows first, over [.., D, H * W]; then the plane windows as adaptive_avg_pool2d.
+  Dims planes_flat = input.shape();
+  planes_flat.pop_back();
+  planes_flat[ndim - 2] = height * width;
+  Dims pooled_shape = input.shape();
+  pooled_shape[ndim - 3] = out_depth;
+  const Tensor depth_sums = matmul(planes, input.reshape(planes_flat)).reshape(pooled_shape);
+  const Tensor sums = matmul(matmul(rows, depth_sums), transpose(cols, 0, 1));
+  return sums / plane_sizes.reshape({out_depth, 1, 1}) / unsqueeze(row_sizes, 1) / col_sizes;
 }
 
 }  // namespace metagrad

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <tuple>
 
@@ -70,6 +71,11 @@ Tensor adaptive_avg_pool2d(const Tensor& input, IntPair output_size);
 /// torch.nn.functional.adaptive_avg_pool1d: input [N, C, L] or [C, L] -> [.., output_size], the
 /// windows of adaptive_avg_pool2d along the one dim.
 Tensor adaptive_avg_pool1d(const Tensor& input, int64_t output_size);
+
+/// torch.nn.functional.adaptive_avg_pool3d: input [N, C, D, H, W] or [C, D, H, W] ->
+/// [.., od, oh, ow], the windows of adaptive_avg_pool2d along each of the three dims.
+/// Differentiable to every order. Throws for another rank, a size below 1 or an empty input dim.
+Tensor adaptive_avg_pool3d(const Tensor& input, std::array<int64_t, 3> output_size);
 
 /// torch.nn.functional.max_pool2d with stride = kernel_size.
 Tensor max_pool2d(const Tensor& input, IntPair kernel_size);

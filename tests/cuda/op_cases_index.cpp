@@ -147,6 +147,29 @@ std::vector<OpCase> shape_and_index_cases() {
                            argsort(gt(x[0], 0.0), 0)};
        },
        1, false},
+      // Lines longer than the rank-counting kernel's limit (cuda/kernels/sort_kernels.hpp) go
+      // through its merge sort: 300 and 129 are not powers of two, so the last runs are short.
+      {"sort indices of long lines (merge sort), with ties and NaN", one({3, 300}),
+       [](const TensorList& x) {
+         const Tensor ties = round(x[0] * 20.0);
+         const Tensor with_nan =
+             where(gt(x[0], 0.9), std::numeric_limits<double>::quiet_NaN(), ties);
+         return TensorList{argsort(ties, 1),
+                           argsort(ties, 1, true),
+                           std::get<1>(sort(with_nan, 1)),
+                           std::get<1>(topk(with_nan, 5, 1)),
+                           std::get<1>(kthvalue(x[0].slice(1, 0, 129), 60, 1)),
+                           argsort(ties.transpose(0, 1).reshape({300, 3}), 0),
+                           argsort(ties.to(kInt64), 1, true),
+                           argsort(gt(x[0], 0.0), 1)};
+       },
+       1, false},
+      {"sort values of long lines (gradients through gather)", one({2, 257}),
+       [](const TensorList& x) {
+         return TensorList{std::get<0>(sort(x[0], 1)), std::get<0>(topk(x[0], 3, 1)),
+                           std::get<0>(median(x[0], 1)), quantile(x[0], 0.3, 1)};
+       },
+       1},
       {"quantile (every interpolation), nanquantile", one({4, 7}),
        [](const TensorList& x) {
          return TensorList{quantile(x[0], 0.3, 1),

@@ -261,9 +261,23 @@ std::vector<OpCase> nn_cases() {
       {"adaptive_avg_pool2d, adaptive_avg_pool1d", images({2, 3, 7, 5}),
        [](const TensorList& x) {
          return TensorList{adaptive_avg_pool2d(x[0], {3, 2}), adaptive_avg_pool2d(x[0], 1),
-                           adaptive_avg_pool1d(x[0].select(3, 1), 3)};
+                           adaptive_avg_pool1d(x[0].select(3, 1), 3),
+                           adaptive_avg_pool3d(x[0], {2, 3, 2})};
        },
        35},
+      {"interpolate (nearest, nearest-exact, bilinear, bicubic, trilinear)", images({2, 3, 4, 5}),
+       [](const TensorList& x) {
+         using enum InterpolateMode;
+         return TensorList{
+             interpolate(x[0], {.scale_factor = {1.7}}),
+             interpolate(x[0], {.size = {3, 7}, .mode = NearestExact}),
+             interpolate(x[0], {.size = {6, 3}, .mode = Bilinear}),
+             interpolate(x[0],
+                         {.scale_factor = {1.5, 0.8}, .mode = Bilinear, .align_corners = true}),
+             interpolate(x[0], {.size = {5, 4}, .mode = Bicubic}),
+             interpolate(x[0].unsqueeze(0), {.size = {3, 2, 6}, .mode = Trilinear})};
+       },
+       16},
       {"instance_norm (with running statistics)",
        [](DType d) {
          return TensorList{uniform({3, 2, 5}, d, 81), uniform({2}, d, 82, 0.5, 1.5),

@@ -126,6 +126,10 @@ ErrorTable class_error_cases() {
        "output size 0",
        [] { nn::AdaptiveAvgPool2d layer(0); },
        {"AdaptiveAvgPool2d: output_size must be positive, got (0, 0)"}},
+      {"Upsample",
+       "neither size nor scale_factor",
+       [] { nn::Upsample layer({}); },
+       {"Upsample: give exactly one of size and scale_factor (got neither)"}},
       {"InstanceNormBase",
        "a 2-D input",
        [] {

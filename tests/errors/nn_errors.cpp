@@ -180,6 +180,46 @@ ErrorTable nn_error_cases() {
          (void)adaptive_avg_pool1d(f32({2, 3, 4}), 0);
        },
        {"adaptive_avg_pool1d: output_size must be positive, got 0"}},
+      {"adaptive_avg_pool3d",
+       "3-D input",
+       [] {
+         (void)adaptive_avg_pool3d(f32({2, 3, 4}), {1, 1, 1});
+       },
+       {"adaptive_avg_pool3d: expected input [N, C, D, H, W] or unbatched [C, D, H, W], got "
+        "shape [2, 3, 4]"}},
+      {"interpolate",
+       "bilinear mode on 3-D input",
+       [] {
+         (void)interpolate(f32({2, 3, 4}), {.size = {6}, .mode = InterpolateMode::Bilinear});
+       },
+       {"interpolate: got 3-D input of shape [2, 3, 4], but bilinear mode needs 4-D input"}},
+      {"interpolate",
+       "align_corners with nearest",
+       [] {
+         (void)interpolate(f32({1, 2, 4, 4}), {.size = {8}, .align_corners = true});
+       },
+       {"interpolate: align_corners can only be set with the interpolating modes linear, "
+        "bilinear, bicubic and trilinear (mode is nearest); leave it unset"}},
+      {"interpolate",
+       "neither size nor scale_factor",
+       [] {
+         (void)interpolate(f32({1, 2, 4, 4}), {});
+       },
+       {"interpolate: give exactly one of size and scale_factor (got neither)"}},
+      {"interpolate",
+       "three sizes for two spatial dims",
+       [] {
+         (void)interpolate(f32({1, 2, 4, 4}), {.size = {3, 3, 3}});
+       },
+       {"interpolate: size has 3 values but input of shape [1, 2, 4, 4] has 2 spatial dims; give "
+        "one value or one per spatial dim"}},
+      {"interpolate",
+       "a scale that leaves no cell",
+       [] {
+         (void)interpolate(f32({1, 2, 4, 4}), {.scale_factor = {0.1}});
+       },
+       {"interpolate: input and output sizes must be greater than 0, but input [1, 2, 4, 4] would "
+        "give output spatial size 0 in dim 2"}},
       {"instance_norm",
        "one spatial element",
        [] {
