@@ -1,4 +1,4 @@
-// Conv1d, Conv2d and the pooling layers.
+// Conv1d, Conv2d, ConvTranspose2d and the pooling layers.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -126,6 +126,60 @@ std::string Conv2d::extra_repr() const {
                                 tuple_str(kernel_size_), tuple_str(options_.stride));
   if (!same(options_.padding, 0)) out += ", padding=" + tuple_str(options_.padding);
   if (!same(options_.dilation, 1)) out += ", dilation=" + tuple_str(options_.dilation);
+  if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
+  if (!bias().defined()) out += ", bias=False";
+  return out;
+}
+
+ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
+                                 const ConvTranspose2dOptions& options)
+    : in_channels_(in_channels),
+      out_channels_(out_channels),
+      kernel_size_(kernel_size),
+      options_(options) {
+  MG_CHECK(in_channels > 0 && out_channels > 0,
+           "ConvTranspose2d: in_channels and out_channels must be positive, got {} and {}",
+           in_channels, out_channels);
+  check_window(kernel_size, options.stride, options.padding, options.dilation, "ConvTranspose2d");
+  const IntPair extra = options.output_padding;
+  MG_CHECK(extra.h >= 0 && extra.w >= 0 &&
+               (extra.h < options.stride.h || extra.h < options.dilation.h) &&
+               (extra.w < options.stride.w || extra.w < options.dilation.w),
+           "ConvTranspose2d: output_padding {} must be non-negative and smaller than either "
+           "stride {} or dilation {}",
+           tuple_str(extra), tuple_str(options.stride), tuple_str(options.dilation));
+  MG_CHECK(is_floating(options.dtype),
+           "ConvTranspose2d: parameters must be float32 or float64, got {}",
+           dtype_name(options.dtype));
+  MG_CHECK(
+      options.groups > 0 && in_channels % options.groups == 0 && out_channels % options.groups == 0,
+      "ConvTranspose2d: groups = {} must be positive and divide in_channels ({}) and "
+      "out_channels ({})",
+      options.groups, in_channels, out_channels);
+  options_.generator = nullptr;  // used once, here; a copy of the layer must not keep it
+  register_parameter(
+      "weight", empty({in_channels, out_channels / options.groups, kernel_size.h, kernel_size.w},
+                      options.dtype));
+  register_parameter("bias", options.bias ? empty({out_channels}, options.dtype) : Tensor());
+  reset_parameters(options.generator);
+}
+
+void ConvTranspose2d::reset_parameters(Generator* generator) {
+  reset_conv_parameters(weight(), bias(), generator);
+}
+
+Tensor ConvTranspose2d::forward(const Tensor& input) {
+  return conv_transpose2d(input, weight(), bias(), options_.stride, options_.padding,
+                          options_.output_padding, options_.groups, options_.dilation);
+}
+
+std::string ConvTranspose2d::extra_repr() const {
+  std::string out = fmt::format("{}, {}, kernel_size={}, stride={}", in_channels_, out_channels_,
+                                tuple_str(kernel_size_), tuple_str(options_.stride));
+  if (!same(options_.padding, 0)) out += ", padding=" + tuple_str(options_.padding);
+  if (!same(options_.dilation, 1)) out += ", dilation=" + tuple_str(options_.dilation);
+  if (!same(options_.output_padding, 0))
+    out += ", output_padding=" + tuple_str(options_.output_padding);
   if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
   if (!bias().defined()) out += ", bias=False";
   return out;

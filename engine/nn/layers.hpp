@@ -178,6 +178,52 @@ class Conv1d : public Cloneable<Conv1d> {
   Conv1dOptions options_;
 };
 
+/// Options of ConvTranspose2d beyond channels and kernel
+/// (`ConvTranspose2d(64, 32, 4, {.stride = 2, .padding = 1})`).
+struct ConvTranspose2dOptions {
+  /// Stride of the convolution this layer transposes.
+  IntPair stride = 1;
+  /// dilation (kernel - 1) - padding zeros are added to each side of the input's spatial dims.
+  IntPair padding = 0;
+  /// Cells added to one side of each output dim (to reach the size of a strided convolution's
+  /// input); smaller than stride or dilation.
+  IntPair output_padding = 0;
+  /// Blocked connections, as Conv2dOptions::groups (weight [in, out / groups, kh, kw]).
+  int64_t groups = 1;
+  /// Whether the layer has a bias.
+  bool bias = true;
+  /// Spacing between kernel elements.
+  IntPair dilation = 1;
+  /// dtype of the parameters.
+  DType dtype = kFloat32;
+  /// Draws the initial weights; the default generator when null.
+  Generator* generator = nullptr;
+};
+
+/// 2-D transposed convolution (torch.nn.ConvTranspose2d with zero padding). Parameters `weight`
+/// [in, out / groups, kh, kw] and `bias` [out], initialised as PyTorch's with fan_in = out /
+/// groups * kh * kw. input [N, in, H, W] (or [in, H, W]) -> [N, out, H', W']; see
+/// metagrad::conv_transpose2d.
+class ConvTranspose2d : public Cloneable<ConvTranspose2d> {
+ public:
+  /// torch.nn.ConvTranspose2d(in_channels, out_channels, kernel_size, ...).
+  ConvTranspose2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
+                  const ConvTranspose2dOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  /// Redraws weight and bias in place with the default initialisation.
+  void reset_parameters(Generator* generator = nullptr);
+  /// The tensors currently in the `weight` / `bias` slots (bias undefined without bias).
+  const Tensor& weight() const { return parameter_at(0); }
+  /// \copydoc weight
+  const Tensor& bias() const { return parameter_at(1); }
+
+ private:
+  int64_t in_channels_, out_channels_;
+  IntPair kernel_size_;
+  ConvTranspose2dOptions options_;
+};
+
 /// Options of BatchNorm1d / BatchNorm2d (`BatchNorm2d(64, {.momentum = 1.0})`).
 struct BatchNormOptions {
   /// Added to the variance before the square root.

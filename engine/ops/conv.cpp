@@ -54,9 +54,23 @@ void check_window(IntPair kernel, IntPair stride, IntPair padding, IntPair dilat
            pair_str(padding));
 }
 
+// Throws unless x is a floating [N, C, H, W] or [C, H, W] tensor.
+void check_image(const Tensor& x, const char* op) {
+  detail::check_floating(x, op);
+  MG_CHECK(
+      x.dim() == 3 || x.dim() == 4,
+      "{}: expected a 3-D (unbatched [C, H, W]) or 4-D (batched [N, C, H, W]) input, got shape "
+      "{}",
+      op, shape_str(x.shape()));
+}
+
+}  // namespace
+
+namespace detail {
+
 // The geometry of windows over an H x W image; throws (naming op and shapes) when none fits.
-ConvGeometry geometry_of(const Dims& image_shape, IntPair kernel, IntPair stride, IntPair padding,
-                         IntPair dilation, bool ceil_mode, const char* op) {
+ConvGeometry conv_geometry(const Dims& image_shape, IntPair kernel, IntPair stride, IntPair padding,
+                           IntPair dilation, bool ceil_mode, const char* op) {
   check_window(kernel, stride, padding, dilation, op);
   const int64_t height = image_shape[image_shape.size() - 2], width = image_shape.back();
   ConvGeometry g{kernel.h,  kernel.w,   stride.h,   stride.w, padding.h,
@@ -75,20 +89,6 @@ ConvGeometry geometry_of(const Dims& image_shape, IntPair kernel, IntPair stride
            shape_str(image_shape), pair_str(padding));
   return g;
 }
-
-// Throws unless x is a floating [N, C, H, W] or [C, H, W] tensor.
-void check_image(const Tensor& x, const char* op) {
-  detail::check_floating(x, op);
-  MG_CHECK(
-      x.dim() == 3 || x.dim() == 4,
-      "{}: expected a 3-D (unbatched [C, H, W]) or 4-D (batched [N, C, H, W]) input, got shape "
-      "{}",
-      op, shape_str(x.shape()));
-}
-
-}  // namespace
-
-namespace detail {
 
 Tensor unfold_columns(const Tensor& x, const ConvGeometry& g, bool channel_major) {
   const int64_t n = x.size(0), l = g.out_h * g.out_w;
@@ -182,7 +182,7 @@ ConvGeometry pool_geometry(const Tensor& x, IntPair kernel, IntPair stride, IntP
            "{}: padding should be at most half of the kernel size, got padding {} for kernel_size "
            "{} (input shape {})",
            op, pair_str(padding), pair_str(kernel), shape_str(x.shape()));
-  return geometry_of(x.shape(), kernel, stride, padding, dilation, ceil_mode, op);
+  return detail::conv_geometry(x.shape(), kernel, stride, padding, dilation, ceil_mode, op);
 }
 
 // Throws when some pooling window holds only padding (possible with a large dilation), where the
@@ -215,7 +215,7 @@ Tensor unfold(const Tensor& input, IntPair kernel_size, IntPair dilation, IntPai
               IntPair stride) {
   check_image(input, "unfold");
   const ConvGeometry g =
-      geometry_of(input.shape(), kernel_size, stride, padding, dilation, false, "unfold");
+      detail::conv_geometry(input.shape(), kernel_size, stride, padding, dilation, false, "unfold");
   return batched(input, [&](const Tensor& x) { return unfold_columns(x, g, false); });
 }
 
@@ -234,8 +234,8 @@ Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPa
            "fold: expected size {} of dim {} of input shape {} to be divisible by the product of "
            "kernel_size {} = {}",
            input.size(-2), input.dim() - 2, shape_str(input.shape()), pair_str(kernel_size), kk);
-  const ConvGeometry g = geometry_of({output_size.h, output_size.w}, kernel_size, stride, padding,
-                                     dilation, false, "fold");
+  const ConvGeometry g = detail::conv_geometry({output_size.h, output_size.w}, kernel_size, stride,
+                                               padding, dilation, false, "fold");
   MG_CHECK(
       input.size(-1) == g.out_h * g.out_w,
       "fold: input shape {} has {} blocks in its last dim, but output_size {}, kernel_size {}, "
@@ -283,8 +283,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
              "got shape {}",
              shape_str(expected), shape_str(weight.shape()), shape_str(bias.shape()));
   }
-  const ConvGeometry g = geometry_of(input.shape(), {weight.size(-2), weight.size(-1)}, stride,
-                                     padding, dilation, false, "conv2d");
+  const ConvGeometry g = detail::conv_geometry(input.shape(), {weight.size(-2), weight.size(-1)},
+                                               stride, padding, dilation, false, "conv2d");
   // Note [conv2d adjoint family]
   if (groups == 1) {
     if (per_task) return detail::conv2d_op(input, weight, bias, g);

@@ -62,6 +62,22 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}
 Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
               int64_t stride = 1, int64_t padding = 0, int64_t dilation = 1, int64_t groups = 1);
 
+/// torch.nn.functional.conv_transpose2d: the transposed convolution (the input gradient of the
+/// conv2d it inverts). input [N, C_in, H, W] or [C_in, H, W]; weight [C_in, C_out / groups, kh,
+/// kw]; bias [C_out] or undefined. Output size (H - 1) stride - 2 padding + dilation (kh - 1) +
+/// output_padding + 1 (likewise W). Differentiable to every order in input, weight and bias.
+/// Throws for mismatched channels or groups, output_padding not below stride or dilation, and an
+/// empty output.
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+                        IntPair stride = 1, IntPair padding = 0, IntPair output_padding = 0,
+                        int64_t groups = 1, IntPair dilation = 1);
+
+/// torch.nn.functional.conv_transpose1d: conv_transpose2d over images of height 1. input
+/// [N, C_in, L] or [C_in, L]; weight [C_in, C_out / groups, k]; bias [C_out] or undefined.
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+                        int64_t stride = 1, int64_t padding = 0, int64_t output_padding = 0,
+                        int64_t groups = 1, int64_t dilation = 1);
+
 /// torch.nn.functional.adaptive_avg_pool2d: input [N, C, H, W] or [C, H, W] -> [.., oh, ow]
 /// (output_size = (oh, ow)); output cell (i, j) is the mean of rows [floor(i H / oh),
 /// ceil((i + 1) H / oh)) and columns [floor(j W / ow), ceil((j + 1) W / ow)), PyTorch's windows

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "engine/backend/backend.hpp"
+#include "engine/ops/conv.hpp"
 #include "engine/tensor.hpp"
 
 // Internal pieces of conv2d shared by conv.cpp (the public ops, shape checks) and conv2d_ops.cpp
@@ -46,6 +47,12 @@
 //   reads and writes in memory order.
 
 namespace metagrad::detail {
+
+/// The geometry of windows of `kernel` over the last two dims (H, W) of image_shape with PyTorch's
+/// output size rule (ceil_mode as pooling's). Throws naming `op` for a non-positive kernel, stride
+/// or dilation, negative padding, no window that fits, or sizes that overflow int64.
+ConvGeometry conv_geometry(const Dims& image_shape, IntPair kernel, IntPair stride, IntPair padding,
+                           IntPair dilation, bool ceil_mode, const char* op);
 
 /// im2col of a 4-D image x [N, C, H, W] -> [N, C*kh*kw, L]; with `channel_major` the result is
 /// stored as [C*kh*kw, N, L] (a permuted-stride view) so that it multiplies as one [K, N*L]

@@ -68,6 +68,15 @@ std::vector<OpCase> nn_cases() {
                            conv2d(x[0], x[1].slice(2, 0, 2), {}, 2, 0, 1, 2)};
        },
        36},
+      {"conv_transpose2d (stride, padding, output_padding, groups, dilation), conv_transpose1d",
+       conv_inputs({2, 4, 3, 3}, {4, 2, 3, 3}),
+       [](const TensorList& x) {
+         return TensorList{
+             conv_transpose2d(x[0], x[1], x[2], 2, 1, 1, 2),
+             conv_transpose2d(x[0], x[1], x[2].slice(0, 0, 2), {1, 2}, {0, 1}, {0, 1}, 1, {2, 1}),
+             conv_transpose1d(x[0].select(2, 0), x[1].select(2, 0), {}, 2)};
+       },
+       36},
       {"conv2d with groups", conv_inputs({2, 4, 6, 5}, {6, 2, 3, 2}),
        [](const TensorList& x) {
          return TensorList{conv2d(x[0], x[1], x[2], 1, {1, 0}, 1, 2)};

@@ -180,6 +180,26 @@ ErrorTable nn_error_cases() {
          (void)adaptive_avg_pool1d(f32({2, 3, 4}), 0);
        },
        {"adaptive_avg_pool1d: output_size must be positive, got 0"}},
+      {"conv_transpose2d",
+       "input channels that are not the weight's first dim",
+       [] {
+         (void)conv_transpose2d(f32({1, 5, 4, 4}), f32({4, 3, 3, 3}));
+       },
+       {"conv_transpose2d: weight of shape [4, 3, 3, 3] expects input [N, 4, H, W] divisible "
+        "into groups = 1, got input shape [1, 5, 4, 4]"}},
+      {"conv_transpose2d",
+       "output_padding as large as the stride",
+       [] {
+         (void)conv_transpose2d(f32({1, 4, 4, 4}), f32({4, 3, 3, 3}), {}, 2, 0, 2);
+       },
+       {"conv_transpose2d: output_padding (2, 2) must be non-negative and smaller than either "
+        "stride (2, 2) or dilation (1, 1)"}},
+      {"conv_transpose1d",
+       "2-D weight",
+       [] {
+         (void)conv_transpose1d(f32({1, 4, 5}), f32({4, 3}));
+       },
+       {"conv_transpose1d: expected a 3-D weight [C_in, C_out / groups, k], got shape [4, 3]"}},
       {"adaptive_avg_pool3d",
        "3-D input",
        [] {

@@ -1,0 +1,140 @@
+// conv_transpose2d / conv_transpose1d and nn::ConvTranspose2d: values against PyTorch 1.13 in
+// float64 on inputs both sides compute the same way (wave()), as Σ y · wave(y.shape, 0.9)
+// checksums over stride, padding, output_padding (below and, with dilation, above the stride),
+// groups and dilation; one output in full; gradients and their gradients.
+#include <cmath>
+#include <vector>
+
+#include "tests/support/helpers.hpp"
+
+using namespace metagrad;
+using metagrad::testing::allclose;
+using metagrad::testing::check_grads;
+using metagrad::testing::noncontiguous;
+using metagrad::testing::wave;
+
+namespace {
+
+struct TransposeCase {
+  Dims input_shape, weight_shape;
+  bool bias;
+  IntPair stride, padding, output_padding;
+  int64_t groups;
+  IntPair dilation;
+  Dims output_shape;
+  double checksum;
+};
+
+const std::vector<TransposeCase> kCases = {
+    {{2, 3, 4, 5}, {3, 2, 3, 3}, true, 1, 0, 0, 1, 1, {2, 2, 6, 7}, -64.49777049753985},
+    {{1, 4, 3, 4},
+     {4, 3, 3, 2},
+     true,
+     {2, 3},
+     {1, 0},
+     {1, 2},
+     1,
+     1,
+     {1, 3, 6, 13},
+     -9.023428544763995},
+    {{2, 4, 3, 3}, {4, 1, 2, 3}, false, 2, 1, 1, 2, 1, {2, 2, 5, 6}, -52.34964250617132},
+    {{1, 2, 4, 3}, {2, 3, 3, 3}, true, 2, {0, 1}, 1, 1, 2, {1, 3, 12, 8}, -15.03887669644445},
+    // output_padding 1 >= stride 1 (allowed below the dilation): the last windows take no input.
+    {{1, 2, 3, 3}, {2, 2, 2, 2}, true, 1, 0, 1, 1, 2, {1, 2, 6, 6}, 6.196732674454013},
+    {{1, 6, 2, 3}, {6, 2, 3, 3}, true, 3, 2, {2, 1}, 3, 1, {1, 6, 4, 6}, -39.17057277778689},
+};
+
+double checksum(const Tensor& y) { return sum(y * wave(y.shape(), 0.9)).item<double>(); }
+
+}  // namespace
+
+TEST_CASE("conv_transpose2d matches PyTorch", "[nn][conv_transpose]") {
+  for (const TransposeCase& c : kCases) {
+    INFO("input " << shape_str(c.input_shape) << ", weight " << shape_str(c.weight_shape));
+    const Tensor x = wave(c.input_shape, 0.1), w = wave(c.weight_shape, 0.2);
+    const Tensor b = c.bias ? wave({c.weight_shape[1] * c.groups}, 0.3) : Tensor();
+    const Tensor y =
+        conv_transpose2d(x, w, b, c.stride, c.padding, c.output_padding, c.groups, c.dilation);
+    REQUIRE(y.shape() == c.output_shape);
+    CHECK(std::abs(checksum(y) - c.checksum) <= 1e-12 * (1 + std::abs(c.checksum)));
+    // Any layout, and an unbatched image, give the same values.
+    CHECK(allclose(conv_transpose2d(noncontiguous(x), noncontiguous(w), b, c.stride, c.padding,
+                                    c.output_padding, c.groups, c.dilation),
+                   y, 1e-14, 1e-14));
+    CHECK(allclose(conv_transpose2d(x.select(0, 0), w, b, c.stride, c.padding, c.output_padding,
+                                    c.groups, c.dilation),
+                   y.select(0, 0), 0, 0));
+  }
+  const Tensor y = conv_transpose2d(wave({1, 2, 2, 3}, 0.1), wave({2, 1, 2, 2}, 0.2),
+                                    wave({1}, 0.3), 2, {1, 0}, {1, 0});
+  CHECK(allclose(
+      y,
+      tensor({1.7129994352283966, 1.227705169016262, 1.914800601056142, 1.7659763501537487,
+              1.917438398702106, 2.1252268273029706, 0.22536051736524115, 1.0114046479743908,
+              -0.4782122766944843, 0.4357867436120706, -1.0570653720633365, -0.13881694169463388,
+              1.7205558146293756, 2.2568337337019555, 1.3507999829742405, 2.1429846919655082,
+              0.8582156209482026, 1.7990886358026577},
+             {1, 1, 3, 6}, kFloat64),
+      1e-14, 1e-15));
+}
+
+TEST_CASE("conv_transpose2d is the adjoint of conv2d", "[nn][conv_transpose]") {
+  // <conv2d(u, W), v> = <u, conv_transpose2d(v, W)> for the same stride, padding and dilation
+  // (output_padding restores u's size).
+  const Tensor u = wave({2, 3, 7, 8}, 0.4), w = wave({4, 3, 3, 2}, 0.5);
+  const Tensor v = wave({2, 4, 4, 3}, 0.6);
+  const IntPair stride{2, 2}, padding{1, 0}, dilation{1, 2};
+  const Tensor conv = conv2d(u, w, {}, stride, padding, dilation);
+  REQUIRE(conv.shape() == v.shape());
+  const Tensor transposed = conv_transpose2d(v, w, {}, stride, padding, {0, 1}, 1, dilation);
+  REQUIRE(transposed.shape() == u.shape());
+  CHECK(std::abs(sum(conv * v).item<double>() - sum(u * transposed).item<double>()) < 1e-12);
+}
+
+TEST_CASE("conv_transpose2d and 1d have derivatives of every order", "[nn][conv_transpose]") {
+  check_grads(
+      [](const TensorList& in) -> TensorList {
+        return {conv_transpose2d(in[0], in[1], in[2], {2, 1}, {1, 0}, {1, 0}, 2, {1, 2})};
+      },
+      {wave({1, 4, 2, 3}, 0.1).requires_grad_(), wave({4, 1, 2, 2}, 0.2).requires_grad_(),
+       wave({2}, 0.3).requires_grad_()});
+  check_grads(
+      [](const TensorList& in) -> TensorList {
+        return {conv_transpose1d(in[0], in[1], in[2], 2, 1, 1)};
+      },
+      {wave({2, 2, 3}, 0.4).requires_grad_(), wave({2, 3, 3}, 0.5).requires_grad_(),
+       wave({3}, 0.6).requires_grad_()});
+}
+
+TEST_CASE("conv_transpose1d matches PyTorch", "[nn][conv_transpose]") {
+  const Tensor y =
+      conv_transpose1d(wave({2, 3, 5}, 0.1), wave({3, 2, 3}, 0.2), wave({2}, 0.3), 2, 1, 1);
+  REQUIRE(y.shape() == Dims{2, 2, 10});
+  CHECK(std::abs(checksum(y) - 18.099408244788414) < 1e-12);
+}
+
+TEST_CASE("ConvTranspose2d: PyTorch's parameters, initialisation and repr", "[nn][layers]") {
+  Generator generator(7);
+  nn::ConvTranspose2d layer(4, 6, {3, 2},
+                            {.stride = 2,
+                             .padding = 1,
+                             .output_padding = 1,
+                             .groups = 2,
+                             .dtype = kFloat64,
+                             .generator = &generator});
+  CHECK(layer.weight().shape() == Dims{4, 3, 3, 2});
+  CHECK(layer.bias().shape() == Dims{6});
+  // fan_in = out / groups * kh * kw = 18: weights and bias in +-1/sqrt(18), spread over it.
+  const double bound = 1.0 / std::sqrt(18.0);
+  CHECK(max(abs(layer.weight())).item<double>() <= bound);
+  CHECK(max(abs(layer.weight())).item<double>() > 0.8 * bound);
+  CHECK(max(abs(layer.bias())).item<double>() <= bound);
+  CHECK(layer.to_string() ==
+        "ConvTranspose2d(4, 6, kernel_size=(3, 2), stride=(2, 2), padding=(1, 1), "
+        "output_padding=(1, 1), groups=2)");
+  const Tensor x = wave({2, 4, 3, 3}, 0.7);
+  CHECK(allclose(layer.forward(x), conv_transpose2d(x, layer.weight(), layer.bias(), 2, 1, 1, 2), 0,
+                 0));
+  CHECK(nn::ConvTranspose2d(2, 2, 3, {.bias = false}).to_string() ==
+        "ConvTranspose2d(2, 2, kernel_size=(3, 3), stride=(1, 1), bias=False)");
+}
