@@ -73,6 +73,9 @@ void Conv1d::reset_parameters(Generator* generator) {
 }
 
 Tensor Conv1d::forward(const Tensor& input) {
+  if (options_.padding_mode != PadMode::Constant)
+    return conv1d(pad(input, {options_.padding, options_.padding}, options_.padding_mode), weight(),
+                  bias(), options_.stride, 0, options_.dilation, options_.groups);
   return conv1d(input, weight(), bias(), options_.stride, options_.padding, options_.dilation,
                 options_.groups);
 }
@@ -85,6 +88,8 @@ std::string Conv1d::extra_repr() const {
   if (options_.dilation != 1) out += fmt::format(", dilation=({},)", options_.dilation);
   if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
   if (!bias().defined()) out += ", bias=False";
+  if (options_.padding_mode != PadMode::Constant)
+    out += fmt::format(", padding_mode={}", metagrad::detail::pad_mode_name(options_.padding_mode));
   return out;
 }
 
@@ -117,6 +122,11 @@ void Conv2d::reset_parameters(Generator* generator) {
 }
 
 Tensor Conv2d::forward(const Tensor& input) {
+  if (options_.padding_mode != PadMode::Constant) {
+    const IntPair p = options_.padding;
+    return conv2d(pad(input, {p.w, p.w, p.h, p.h}, options_.padding_mode), weight(), bias(),
+                  options_.stride, 0, options_.dilation, options_.groups);
+  }
   return conv2d(input, weight(), bias(), options_.stride, options_.padding, options_.dilation,
                 options_.groups);
 }
@@ -128,6 +138,8 @@ std::string Conv2d::extra_repr() const {
   if (!same(options_.dilation, 1)) out += ", dilation=" + tuple_str(options_.dilation);
   if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
   if (!bias().defined()) out += ", bias=False";
+  if (options_.padding_mode != PadMode::Constant)
+    out += fmt::format(", padding_mode={}", metagrad::detail::pad_mode_name(options_.padding_mode));
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "engine/nn/functional.hpp"
 #include "engine/nn/module.hpp"
 #include "engine/ops/conv.hpp"
+#include "engine/ops/index_ops.hpp"
 #include "engine/random/generator.hpp"
 
 // The layers of torch.nn that metagrad's networks are built from, with PyTorch's constructor
@@ -100,6 +101,9 @@ struct Conv2dOptions {
   int64_t groups = 1;
   /// Whether the layer has a bias.
   bool bias = true;
+  /// How the padding is filled: zeros (PadMode::Constant), or reflect, replicate, circular
+  /// (the input padded by pad() first, as PyTorch's padding_mode).
+  PadMode padding_mode = PadMode::Constant;
   /// dtype of the parameters and buffers.
   DType dtype = kFloat32;
   /// Draws the initial weights; the default generator when null.
@@ -150,6 +154,8 @@ struct Conv1dOptions {
   int64_t groups = 1;
   /// Whether the layer has a bias.
   bool bias = true;
+  /// How the padding is filled, as Conv2dOptions::padding_mode.
+  PadMode padding_mode = PadMode::Constant;
   /// dtype of the parameters.
   DType dtype = kFloat32;
   /// Draws the initial weights; the default generator when null.

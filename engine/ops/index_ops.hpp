@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "engine/tensor.hpp"
@@ -50,6 +52,28 @@ Tensor repeat(const Tensor& x, const Dims& repeats);
 /// Constant pad like torch.nn.functional.pad: `pad` lists (before, after) pairs starting from the
 /// last dim; negative amounts crop. Backward: slice.
 Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, double value = 0.0);
+
+/// How pad fills the new cells (torch.nn.functional.pad's `mode`; Conv2d's `padding_mode`, where
+/// Constant is "zeros").
+enum class PadMode : uint8_t {
+  Constant,   ///< "constant": the given value
+  Reflect,    ///< "reflect": mirrored about the edge cell, which is not repeated
+  Replicate,  ///< "replicate": the edge cell repeated
+  Circular,   ///< "circular": the cells from the other end (wrapping around)
+};
+
+/// torch.nn.functional.pad with a mode. Reflect, replicate and circular pad 1 to 3 trailing dims
+/// (`pad` holds 2 to 6 values, last dim first) of an input with one or two more dims (unbatched
+/// or batched); reflect pads must be smaller than the dim, circular ones at most its size;
+/// negative pads crop. Constant is pad(x, pad, value). Differentiable to every order (the
+/// backward sums each cell's copies). Throws for other counts of dims or values and oversized
+/// pads, naming the mode, the pads and the shape.
+Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, PadMode mode, double value = 0.0);
+
+namespace detail {
+/// PyTorch's name of a pad mode: "constant", "reflect", "replicate" or "circular".
+std::string_view pad_mode_name(PadMode mode);
+}  // namespace detail
 
 /// @}
 

@@ -213,6 +213,13 @@ std::vector<OpCase> shape_and_index_cases() {
          return TensorList{pad(x[0], {1, 2}), pad(x[0], {0, 1, 2, 0}, -1.5),
                            pad(x[0], {-1, 1, 1, -2}), pad(x[0], {1, 1, 1, 1, 1, 1})};
        }},
+      {"pad: reflect, replicate, circular", one({2, 3, 4}),
+       [](const TensorList& x) {
+         return TensorList{pad(x[0], {2, 1}, PadMode::Reflect),
+                           pad(x[0], {1, -1, 2, 2}, PadMode::Replicate),
+                           pad(x[0].unsqueeze(0), {-1, 3, 2, 0}, PadMode::Circular)};
+       },
+       4},
       {"to float32 / float64", one({3, 4}),
        [](const TensorList& x) {
          return TensorList{x[0].to(kFloat32) * 1.0, x[0].to(kFloat64) * 1.0,

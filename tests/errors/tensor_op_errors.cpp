@@ -281,6 +281,27 @@ ErrorTable index_cases() {
          (void)pad(f32({2}), {-3, 0});
        },
        {"pad", "-3"}},
+      {"pad",
+       "reflect padding as large as the dim",
+       [] {
+         (void)pad(f32({1, 2, 3}), {3, 0}, PadMode::Reflect);
+       },
+       {"pad: reflect padding (3, 0) of dim 2 must be smaller than its size 3 (input shape [1, 2, "
+        "3])"}},
+      {"pad",
+       "reflect padding of a 1-D tensor",
+       [] {
+         (void)pad(f32({4}), {1, 1}, PadMode::Reflect);
+       },
+       {"pad: reflect mode padding 1 dims needs a 2-D (unbatched) or 3-D (batched) input, got "
+        "shape [4]"}},
+      {"pad",
+       "circular padding that wraps twice",
+       [] {
+         (void)pad(f32({1, 1, 3}), {4, 0}, PadMode::Circular);
+       },
+       {"pad: circular padding (4, 0) of dim 2 wraps around more than once: the dim keeps 3 cells "
+        "(input shape [1, 1, 3]); pad at most the size"}},
   };
 }
 
