@@ -203,6 +203,15 @@ struct InterpolateOptions {
 /// that is neither 1 nor the number of spatial dims, and empty input or output sizes.
 Tensor interpolate(const Tensor& input, const InterpolateOptions& options);
 
+/// torch.nn.functional.pixel_shuffle: input [*, C r^2, H, W] -> [*, C, H r, W r], output cell
+/// (c, h r + i, w r + j) taken from channel c r^2 + i r + j at (h, w). Differentiable to every
+/// order. Throws unless r > 0 and r^2 divides the channels.
+Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor);
+
+/// torch.nn.functional.pixel_unshuffle, the inverse of pixel_shuffle: input [*, C, H r, W r] ->
+/// [*, C r^2, H, W]. Throws unless r > 0 divides both spatial sizes.
+Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor);
+
 namespace detail {
 /// PyTorch's name of an interpolation mode: "nearest", "nearest-exact", "bilinear", ...
 std::string_view interpolate_mode_name(InterpolateMode mode);

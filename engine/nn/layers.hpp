@@ -590,6 +590,32 @@ class AdaptiveAvgPool2d : public Cloneable<AdaptiveAvgPool2d> {
   IntPair output_size_;
 };
 
+/// Moves r x r channel blocks into the spatial dims (torch.nn.PixelShuffle); see
+/// metagrad::pixel_shuffle.
+class PixelShuffle : public Cloneable<PixelShuffle> {
+ public:
+  /// torch.nn.PixelShuffle(upscale_factor). Throws unless it is positive.
+  explicit PixelShuffle(int64_t upscale_factor);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  int64_t upscale_factor_;
+};
+
+/// Moves r x r spatial blocks into the channels (torch.nn.PixelUnshuffle); see
+/// metagrad::pixel_unshuffle.
+class PixelUnshuffle : public Cloneable<PixelUnshuffle> {
+ public:
+  /// torch.nn.PixelUnshuffle(downscale_factor). Throws unless it is positive.
+  explicit PixelUnshuffle(int64_t downscale_factor);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  int64_t downscale_factor_;
+};
+
 /// Resizes its input with interpolate (torch.nn.Upsample): the options are fixed at construction
 /// and the layer has no parameters.
 class Upsample : public Cloneable<Upsample> {

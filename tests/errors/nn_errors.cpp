@@ -200,6 +200,20 @@ ErrorTable nn_error_cases() {
          (void)conv_transpose1d(f32({1, 4, 5}), f32({4, 3}));
        },
        {"conv_transpose1d: expected a 3-D weight [C_in, C_out / groups, k], got shape [4, 3]"}},
+      {"pixel_shuffle",
+       "channels not divisible by the factor squared",
+       [] {
+         (void)pixel_shuffle(f32({1, 6, 2, 2}), 2);
+       },
+       {"pixel_shuffle: the channel dim 6 of input shape [1, 6, 2, 2] must be divisible by "
+        "upscale_factor^2 = 4"}},
+      {"pixel_unshuffle",
+       "height not divisible by the factor",
+       [] {
+         (void)pixel_unshuffle(f32({1, 2, 3, 4}), 2);
+       },
+       {"pixel_unshuffle: the spatial size (3, 4) of input shape [1, 2, 3, 4] must be divisible "
+        "by downscale_factor = 2"}},
       {"adaptive_avg_pool3d",
        "3-D input",
        [] {

@@ -1,7 +1,8 @@
 // conv_transpose2d / conv_transpose1d and nn::ConvTranspose2d: values against PyTorch 1.13 in
 // float64 on inputs both sides compute the same way (wave()), as Σ y · wave(y.shape, 0.9)
 // checksums over stride, padding, output_padding (below and, with dilation, above the stride),
-// groups and dilation; one output in full; gradients and their gradients.
+// groups and dilation; one output in full; gradients and their gradients. Also pixel_shuffle and
+// pixel_unshuffle, the other upsampling layers of decoders.
 #include <cmath>
 #include <vector>
 
@@ -137,4 +138,33 @@ TEST_CASE("ConvTranspose2d: PyTorch's parameters, initialisation and repr", "[nn
                  0));
   CHECK(nn::ConvTranspose2d(2, 2, 3, {.bias = false}).to_string() ==
         "ConvTranspose2d(2, 2, kernel_size=(3, 3), stride=(1, 1), bias=False)");
+}
+
+TEST_CASE("pixel_shuffle and pixel_unshuffle move PyTorch's cells", "[nn][pixel_shuffle]") {
+  const Tensor x = arange(16, kFloat64).reshape({1, 4, 2, 2});
+  CHECK(allclose(
+      pixel_shuffle(x, 2),
+      tensor({0, 4, 1, 5, 8, 12, 9, 13, 2, 6, 3, 7, 10, 14, 11, 15}, {1, 1, 4, 4}, kFloat64), 0,
+      0));
+  const Tensor image = arange(16, kFloat64).reshape({1, 1, 4, 4});
+  CHECK(allclose(
+      pixel_unshuffle(image, 2),
+      tensor({0, 2, 8, 10, 1, 3, 9, 11, 4, 6, 12, 14, 5, 7, 13, 15}, {1, 4, 2, 2}, kFloat64), 0,
+      0));
+  // Inverses of each other, with any number of leading dims (none included).
+  const Tensor batch = wave({2, 3, 18, 2, 3}, 0.3);
+  CHECK(pixel_shuffle(batch, 3).shape() == Dims{2, 3, 2, 6, 9});
+  CHECK(allclose(pixel_unshuffle(pixel_shuffle(batch, 3), 3), batch, 0, 0));
+  CHECK(
+      allclose(pixel_shuffle(pixel_unshuffle(image.select(0, 0), 4), 4), image.select(0, 0), 0, 0));
+  check_grads(
+      [](const TensorList& in) -> TensorList {
+        return {pixel_shuffle(in[0], 2), pixel_unshuffle(in[0], 2)};
+      },
+      {wave({1, 4, 2, 4}, 0.4).requires_grad_()});
+  nn::PixelShuffle shuffle(3);
+  nn::PixelUnshuffle unshuffle(2);
+  CHECK(shuffle.to_string() == "PixelShuffle(upscale_factor=3)");
+  CHECK(unshuffle.to_string() == "PixelUnshuffle(downscale_factor=2)");
+  CHECK(allclose(unshuffle.forward(image), pixel_unshuffle(image, 2), 0, 0));
 }
