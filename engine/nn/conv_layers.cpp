@@ -249,4 +249,17 @@ std::string AdaptiveAvgPool2d::extra_repr() const {
   return "output_size=" + pair_str(output_size_);
 }
 
+AdaptiveMaxPool2d::AdaptiveMaxPool2d(IntPair output_size) : output_size_(output_size) {
+  MG_CHECK(output_size.h > 0 && output_size.w > 0,
+           "AdaptiveMaxPool2d: output_size must be positive, got {}", tuple_str(output_size));
+}
+
+Tensor AdaptiveMaxPool2d::forward(const Tensor& input) {
+  return adaptive_max_pool2d(input, output_size_);
+}
+
+std::string AdaptiveMaxPool2d::extra_repr() const {
+  return "output_size=" + pair_str(output_size_);
+}
+
 }  // namespace metagrad::nn

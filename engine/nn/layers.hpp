@@ -590,6 +590,19 @@ class AdaptiveAvgPool2d : public Cloneable<AdaptiveAvgPool2d> {
   IntPair output_size_;
 };
 
+/// Max over PyTorch's adaptive windows to a fixed output size (torch.nn.AdaptiveMaxPool2d with
+/// return_indices = false); see metagrad::adaptive_max_pool2d_with_indices for the indices.
+class AdaptiveMaxPool2d : public Cloneable<AdaptiveMaxPool2d> {
+ public:
+  /// torch.nn.AdaptiveMaxPool2d(output_size). Throws unless both sizes are positive.
+  explicit AdaptiveMaxPool2d(IntPair output_size);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  IntPair output_size_;
+};
+
 /// Moves r x r channel blocks into the spatial dims (torch.nn.PixelShuffle); see
 /// metagrad::pixel_shuffle.
 class PixelShuffle : public Cloneable<PixelShuffle> {

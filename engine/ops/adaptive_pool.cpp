@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/ops.hpp"
+#include "engine/ops/adaptive_window.hpp"
 #include "engine/ops/op_support.hpp"
 
 namespace metagrad {
@@ -15,7 +16,7 @@ namespace {
 std::pair<Tensor, Tensor> window_matrix(int64_t in, int64_t out, const Tensor& like) {
   std::vector<double> membership(static_cast<size_t>(out * in), 0.0), sizes(out);
   for (int64_t i = 0; i < out; ++i) {
-    const int64_t start = i * in / out, end = ((i + 1) * in + out - 1) / out;
+    const auto [start, end] = detail::adaptive_window(i, in, out);
     for (int64_t j = start; j < end; ++j) membership[i * in + j] = 1.0;
     sizes[i] = static_cast<double>(end - start);
   }

@@ -88,6 +88,25 @@ Tensor adaptive_avg_pool2d(const Tensor& input, IntPair output_size);
 /// windows of adaptive_avg_pool2d along the one dim.
 Tensor adaptive_avg_pool1d(const Tensor& input, int64_t output_size);
 
+/// torch.nn.functional.adaptive_max_pool2d with return_indices = true: the max over each of
+/// adaptive_avg_pool2d's windows, and its int64 index h W + w into the input plane (the first in
+/// row-major order on ties, as PyTorch; with NaN in a window, its first NaN where PyTorch gives
+/// the last). input [N, C, H, W] or [C, H, W]. The values differentiate to every order (the
+/// gradient goes to each window's maximum); the indices carry no gradient.
+std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input,
+                                                            IntPair output_size);
+
+/// The values of adaptive_max_pool2d_with_indices (torch.nn.functional.adaptive_max_pool2d).
+Tensor adaptive_max_pool2d(const Tensor& input, IntPair output_size);
+
+/// torch.nn.functional.adaptive_max_pool1d with return_indices = true: input [N, C, L] or
+/// [C, L], indices into the line.
+std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& input,
+                                                            int64_t output_size);
+
+/// The values of adaptive_max_pool1d_with_indices (torch.nn.functional.adaptive_max_pool1d).
+Tensor adaptive_max_pool1d(const Tensor& input, int64_t output_size);
+
 /// torch.nn.functional.adaptive_avg_pool3d: input [N, C, D, H, W] or [C, D, H, W] ->
 /// [.., od, oh, ow], the windows of adaptive_avg_pool2d along each of the three dims.
 /// Differentiable to every order. Throws for another rank, a size below 1 or an empty input dim.

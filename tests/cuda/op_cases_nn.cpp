@@ -274,6 +274,13 @@ std::vector<OpCase> nn_cases() {
                            adaptive_avg_pool3d(x[0], {2, 3, 2})};
        },
        35},
+      {"adaptive_max_pool2d, adaptive_max_pool1d (values; gradients through gather)",
+       images({2, 3, 7, 5}),
+       [](const TensorList& x) {
+         return TensorList{adaptive_max_pool2d(x[0], {3, 2}), adaptive_max_pool2d(x[0], 1),
+                           adaptive_max_pool1d(x[0].select(3, 1), 4)};
+       },
+       1},
       {"interpolate (nearest, nearest-exact, bilinear, bicubic, trilinear)", images({2, 3, 4, 5}),
        [](const TensorList& x) {
          using enum InterpolateMode;

@@ -127,6 +127,12 @@ ErrorTable class_error_cases() {
        [] { nn::ConvTranspose2d layer(2, 4, 3, {.output_padding = 1}); },
        {"ConvTranspose2d: output_padding (1, 1) must be non-negative and smaller than either "
         "stride (1, 1) or dilation (1, 1)"}},
+      {"AdaptiveMaxPool2d",
+       "negative output size",
+       [] {
+         nn::AdaptiveMaxPool2d layer({2, -1});
+       },
+       {"AdaptiveMaxPool2d: output_size must be positive, got (2, -1)"}},
       {"AdaptiveAvgPool2d",
        "output size 0",
        [] { nn::AdaptiveAvgPool2d layer(0); },

@@ -214,6 +214,32 @@ ErrorTable nn_error_cases() {
        },
        {"pixel_unshuffle: the spatial size (3, 4) of input shape [1, 2, 3, 4] must be divisible "
         "by downscale_factor = 2"}},
+      {"adaptive_max_pool2d_with_indices",
+       "output size 0",
+       [] {
+         (void)adaptive_max_pool2d_with_indices(f32({1, 2, 4, 4}), {0, 2});
+       },
+       {"adaptive_max_pool2d: output_size must be positive, got (0, 2)"}},
+      {"adaptive_max_pool2d",
+       "2-D input",
+       [] {
+         (void)adaptive_max_pool2d(f32({4, 4}), 2);
+       },
+       {"adaptive_max_pool2d: expected input [N, C, H, W] or unbatched [C, H, W], got shape [4, "
+        "4]"}},
+      {"adaptive_max_pool1d_with_indices",
+       "empty line",
+       [] {
+         (void)adaptive_max_pool1d_with_indices(f32({1, 2, 0}), 2);
+       },
+       {"adaptive_max_pool1d: input shape [1, 2, 0] has length 0"}},
+      {"adaptive_max_pool1d",
+       "4-D input",
+       [] {
+         (void)adaptive_max_pool1d(f32({1, 2, 3, 4}), 2);
+       },
+       {"adaptive_max_pool1d: expected input [N, C, L] or unbatched [C, L], got shape [1, 2, 3, "
+        "4]"}},
       {"adaptive_avg_pool3d",
        "3-D input",
        [] {

@@ -258,3 +258,100 @@ TEST_CASE("cdist: direct and matrix-product forms match PyTorch", "[nn][distance
       },
       {wave({3, 4}, 2.1).requires_grad_(), wave({2, 4}, 2.2).requires_grad_()});
 }
+
+TEST_CASE("adaptive_max_pool2d and 1d pick PyTorch's maxima and indices", "[nn][pool]") {
+  // Rounded values: many ties, where the first maximum in row-major order wins.
+  const Tensor x = round(wave({2, 3, 7, 5}, 0.4) * 2.0);
+  const auto [values, indices] = adaptive_max_pool2d_with_indices(x, {3, 2});
+  CHECK(allclose(values,
+                 expected({3, 3, 3, 3, 3, 2, 3, 3, 3, 3, 3, 2, 3, 3, 3, 3, 2, 3,
+                           3, 2, 3, 3, 2, 3, 3, 2, 3, 3, 3, 3, 2, 3, 3, 3, 3, 3},
+                          {2, 3, 3, 2}),
+                 0, 0));
+  CHECK(allclose(indices.to(kFloat64),
+                 expected({2, 2, 20, 19, 20, 22, 1, 2,  20, 18, 20, 34, 0, 2,  17, 17, 20, 34,
+                           0, 2, 16, 17, 32, 33, 0, 14, 15, 17, 32, 32, 0, 14, 15, 14, 31, 32},
+                          {2, 3, 3, 2}),
+                 0, 0));
+  CHECK(indices.dtype() == kInt64);
+  CHECK(allclose(adaptive_max_pool2d(x.select(0, 1), {3, 2}), values.select(0, 1), 0, 0));
+  // The gradient reaches each window's maximum (overlapping windows add up).
+  const Tensor image = wave({1, 2, 5, 6}, 0.3).requires_grad_();
+  const Tensor pooled = adaptive_max_pool2d(image, {4, 4});
+  const Tensor g = grad({sum(pooled * wave(pooled.shape(), 0.9))}, {image})[0];
+  CHECK(allclose(g,
+                 expected({0.0,
+                           1.1749903644412252,
+                           1.4326512833770384,
+                           1.4964095719787605,
+                           1.3576358449878014,
+                           0.0,
+                           1.0351124753354046,
+                           0.5724914880784975,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.032386463589144605,
+                           -0.5121019168152309,
+                           0.0,
+                           -2.201428689827287,
+                           -2.142300346674409,
+                           -1.79322170158439,
+                           -1.2014389115682127,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           1.4956679927704006,
+                           0.0,
+                           4.329367308146637,
+                           0.0,
+                           1.9986766014013178,
+                           0.022166134330095354,
+                           0.0,
+                           -0.5216978264560426,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0,
+                           -0.994952433826497,
+                           0.0,
+                           -2.1384042738120512,
+                           -1.7843147997963462,
+                           -1.4478641294429784,
+                           -1.2081183272487341,
+                           0.0,
+                           0.0,
+                           0.0,
+                           0.0},
+                          {1, 2, 5, 6}),
+                 1e-14, 1e-15));
+  check_grads(
+      [](const TensorList& in) -> TensorList {
+        return {adaptive_max_pool2d(in[0], {2, 3})};
+      },
+      {wave({1, 2, 5, 4}, 0.5).requires_grad_()});
+  const auto [line_values, line_indices] =
+      adaptive_max_pool1d_with_indices(round(wave({1, 2, 9}, 0.2) * 2.0), 4);
+  CHECK(allclose(line_values, expected({2, 3, 3, 2, -1, -3, -2, 1}, {1, 2, 4}), 0, 0));
+  CHECK(allclose(line_indices.to(kFloat64), expected({1, 3, 4, 6, 0, 2, 5, 8}, {1, 2, 4}), 0, 0));
+  nn::AdaptiveMaxPool2d layer({3, 2});
+  CHECK(layer.to_string() == "AdaptiveMaxPool2d(output_size=(3, 2))");
+  CHECK(allclose(layer.forward(x), values, 0, 0));
+}
