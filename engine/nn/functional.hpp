@@ -212,6 +212,43 @@ Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor);
 /// [*, C r^2, H, W]. Throws unless r > 0 divides both spatial sizes.
 Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor);
 
+/// How grid_sample weighs the input cells around a grid point (torch's `mode`).
+enum class GridSampleMode : uint8_t {
+  Bilinear,  ///< "bilinear": the 4 surrounding cells
+  Nearest,   ///< "nearest": the nearest cell (ties to even); no gradient to the grid
+  Bicubic,   ///< "bicubic": the 4 x 4 surrounding cells, Keys' kernel with A = -0.75
+};
+
+/// What grid_sample reads outside the image (torch's `padding_mode`).
+enum class GridSamplePadding : uint8_t {
+  Zeros,       ///< "zeros": 0
+  Border,      ///< "border": the position clipped to the image
+  Reflection,  ///< "reflection": the position reflected at the image's edges
+};
+
+/// Options of grid_sample (`grid_sample(x, grid, {.padding_mode = GridSamplePadding::Border})`).
+struct GridSampleOptions {
+  /// How the output is computed from the cells around each grid point.
+  GridSampleMode mode = GridSampleMode::Bilinear;
+  /// What positions outside the image read.
+  GridSamplePadding padding_mode = GridSamplePadding::Zeros;
+  /// true: -1 and 1 are the centres of the corner cells; false (PyTorch's default): their outer
+  /// edges.
+  bool align_corners = false;
+};
+
+/// torch.nn.functional.grid_sample of 4-D input [N, C, H, W] at grid [N, H_out, W_out, 2] of
+/// normalised (x, y) positions in [-1, 1] -> [N, C, H_out, W_out]. Differentiable to every order
+/// in input and grid (the grid's gradient is the kernel's derivative, as PyTorch's). Throws for
+/// another rank or a grid whose batch or last dim does not fit.
+Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOptions& options = {});
+
+/// torch.nn.functional.affine_grid: the grid [N, H, W, 2] that grid_sample needs to apply the
+/// affine maps theta [N, 2, 3] (output position -> input position, normalised) to images of
+/// size [N, C, H, W]. Differentiable to every order in theta (a spatial transformer's
+/// localisation network learns it). Throws for another size length or theta shape.
+Tensor affine_grid(const Tensor& theta, const Dims& size, bool align_corners = false);
+
 namespace detail {
 /// PyTorch's name of an interpolation mode: "nearest", "nearest-exact", "bilinear", ...
 std::string_view interpolate_mode_name(InterpolateMode mode);

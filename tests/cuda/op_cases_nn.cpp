@@ -281,6 +281,20 @@ std::vector<OpCase> nn_cases() {
                            adaptive_max_pool1d(x[0].select(3, 1), 4)};
        },
        1},
+      {"grid_sample (bilinear, nearest, bicubic; zeros, border, reflection), affine_grid",
+       [](DType d) {
+         return TensorList{uniform({2, 3, 4, 5}, d, 84), uniform({2, 3, 4, 2}, d, 85, -1.2, 1.2),
+                           uniform({2, 2, 3}, d, 86)};
+       },
+       [](const TensorList& x) {
+         using enum GridSampleMode;
+         using enum GridSamplePadding;
+         return TensorList{grid_sample(x[0], x[1]),
+                           grid_sample(x[0], x[1], {Nearest, Border, true}),
+                           grid_sample(x[0], x[1], {Bicubic, Reflection, false}),
+                           grid_sample(x[0], affine_grid(x[2], {2, 3, 3, 2}))};
+       },
+       16},
       {"interpolate (nearest, nearest-exact, bilinear, bicubic, trilinear)", images({2, 3, 4, 5}),
        [](const TensorList& x) {
          using enum InterpolateMode;

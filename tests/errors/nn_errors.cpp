@@ -240,6 +240,20 @@ ErrorTable nn_error_cases() {
        },
        {"adaptive_max_pool1d: expected input [N, C, L] or unbatched [C, L], got shape [1, 2, 3, "
         "4]"}},
+      {"grid_sample",
+       "a grid of another batch",
+       [] {
+         (void)grid_sample(f32({2, 3, 4, 4}), f32({1, 5, 5, 2}));
+       },
+       {"grid_sample: expected grid [N, H_out, W_out, 2] with N = 2 (the input's batch), got "
+        "shape [1, 5, 5, 2]"}},
+      {"affine_grid",
+       "theta of 3-D maps",
+       [] {
+         (void)affine_grid(f32({2, 3, 4}), {2, 1, 4, 4});
+       },
+       {"affine_grid: expected theta [N, 2, 3] with N = 2 for size [2, 1, 4, 4], got shape [2, "
+        "3, 4]"}},
       {"adaptive_avg_pool3d",
        "3-D input",
        [] {
