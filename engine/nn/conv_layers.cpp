@@ -28,6 +28,19 @@ void check_window(IntPair kernel, IntPair stride, IntPair padding, IntPair dilat
            tuple_str(dilation));
 }
 
+// The checks every convolution layer makes of its channels, groups and parameter dtype.
+void check_conv_layer(const char* layer, int64_t in_channels, int64_t out_channels, int64_t groups,
+                      DType dtype) {
+  MG_CHECK(in_channels > 0 && out_channels > 0,
+           "{}: in_channels and out_channels must be positive, got {} and {}", layer, in_channels,
+           out_channels);
+  MG_CHECK(is_floating(dtype), "{}: parameters must be float32 or float64, got {}", layer,
+           dtype_name(dtype));
+  MG_CHECK(groups > 0 && in_channels % groups == 0 && out_channels % groups == 0,
+           "{}: groups = {} must be positive and divide in_channels ({}) and out_channels ({})",
+           layer, groups, in_channels, out_channels);
+}
+
 // PyTorch's convolution initialisation: kaiming_uniform_(a = sqrt(5)) ->
 // U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias likewise, fan_in = in_channels / groups * kernel size.
 void reset_conv_parameters(const Tensor& weight, const Tensor& bias, Generator* generator) {
@@ -48,19 +61,11 @@ Conv1d::Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
       out_channels_(out_channels),
       kernel_size_(kernel_size),
       options_(options) {
-  MG_CHECK(in_channels > 0 && out_channels > 0,
-           "Conv1d: in_channels and out_channels must be positive, got {} and {}", in_channels,
-           out_channels);
+  check_conv_layer("Conv1d", in_channels, out_channels, options.groups, options.dtype);
   MG_CHECK(kernel_size > 0 && options.stride > 0 && options.padding >= 0 && options.dilation > 0,
            "Conv1d: kernel_size ({}), stride ({}) and dilation ({}) must be positive and padding "
            "({}) non-negative",
            kernel_size, options.stride, options.dilation, options.padding);
-  MG_CHECK(is_floating(options.dtype), "Conv1d: parameters must be float32 or float64, got {}",
-           dtype_name(options.dtype));
-  MG_CHECK(
-      options.groups > 0 && in_channels % options.groups == 0 && out_channels % options.groups == 0,
-      "Conv1d: groups = {} must be positive and divide in_channels ({}) and out_channels ({})",
-      options.groups, in_channels, out_channels);
   options_.generator = nullptr;  // used once, here; a copy of the layer must not keep it
   register_parameter(
       "weight", empty({out_channels, in_channels / options.groups, kernel_size}, options.dtype));
@@ -99,16 +104,8 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
       out_channels_(out_channels),
       kernel_size_(kernel_size),
       options_(options) {
-  MG_CHECK(in_channels > 0 && out_channels > 0,
-           "Conv2d: in_channels and out_channels must be positive, got {} and {}", in_channels,
-           out_channels);
+  check_conv_layer("Conv2d", in_channels, out_channels, options.groups, options.dtype);
   check_window(kernel_size, options.stride, options.padding, options.dilation, "Conv2d");
-  MG_CHECK(is_floating(options.dtype), "Conv2d: parameters must be float32 or float64, got {}",
-           dtype_name(options.dtype));
-  MG_CHECK(
-      options.groups > 0 && in_channels % options.groups == 0 && out_channels % options.groups == 0,
-      "Conv2d: groups = {} must be positive and divide in_channels ({}) and out_channels ({})",
-      options.groups, in_channels, out_channels);
   options_.generator = nullptr;  // used once, here; a copy of the layer must not keep it
   register_parameter(
       "weight", empty({out_channels, in_channels / options.groups, kernel_size.h, kernel_size.w},
@@ -149,9 +146,7 @@ ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, IntP
       out_channels_(out_channels),
       kernel_size_(kernel_size),
       options_(options) {
-  MG_CHECK(in_channels > 0 && out_channels > 0,
-           "ConvTranspose2d: in_channels and out_channels must be positive, got {} and {}",
-           in_channels, out_channels);
+  check_conv_layer("ConvTranspose2d", in_channels, out_channels, options.groups, options.dtype);
   check_window(kernel_size, options.stride, options.padding, options.dilation, "ConvTranspose2d");
   const IntPair extra = options.output_padding;
   MG_CHECK(extra.h >= 0 && extra.w >= 0 &&
@@ -160,14 +155,6 @@ ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, IntP
            "ConvTranspose2d: output_padding {} must be non-negative and smaller than either "
            "stride {} or dilation {}",
            tuple_str(extra), tuple_str(options.stride), tuple_str(options.dilation));
-  MG_CHECK(is_floating(options.dtype),
-           "ConvTranspose2d: parameters must be float32 or float64, got {}",
-           dtype_name(options.dtype));
-  MG_CHECK(
-      options.groups > 0 && in_channels % options.groups == 0 && out_channels % options.groups == 0,
-      "ConvTranspose2d: groups = {} must be positive and divide in_channels ({}) and "
-      "out_channels ({})",
-      options.groups, in_channels, out_channels);
   options_.generator = nullptr;  // used once, here; a copy of the layer must not keep it
   register_parameter(
       "weight", empty({in_channels, out_channels / options.groups, kernel_size.h, kernel_size.w},
