@@ -76,6 +76,13 @@ WORKLOADS = {
     'sort_64x4096': (1.0, 'ms'),
     'topk10_64x4096': (1.0, 'ms'),
     'quantile_64x4096': (1.0, 'ms'),
+    # bench/resample: resampling and decoder ops (no target: measured for the README).
+    'upsample_bilinear': (None, 'ms'),
+    'upsample_nearest': (None, 'ms'),
+    'conv_transpose': (None, 'ms'),
+    'grid_sample_affine': (None, 'ms'),
+    'pad_reflect': (None, 'ms'),
+    'adaptive_max_pool': (None, 'ms'),
     **{f'implicit_{variant}_{size}': (target, 'ms')
        for size in ('100x10', '1000x100')
        for variant, target in (('cg', 0.2), ('normal_cg', 0.2), ('cg_cg', 0.2), ('unrolled', None),

@@ -1,12 +1,12 @@
 // grid_sample and affine_grid (torch.nn.functional), composed of differentiable ops. A grid point
 // (x, y) in [-1, 1] becomes a source position (ATen's grid_sampler_unnormalize, then the padding
 // mode's clip or reflection); the output is a weighted sum of input cells fetched by gather
-// (backward scatter_add) at integer positions computed without gradient. The weights are
-// differentiable in the position, so the grid's gradient is the interpolation kernel's
-// derivative, as ATen's, and every order follows: bilinear (4 cells), nearest (1, weight 1: the
-// grid gets no gradient), bicubic (4 x 4, Keys' kernel with A = -0.75). With zeros padding a cell
-// outside the image contributes 0 (selected away, so an infinite input cell elsewhere does not
-// leak NaN). affine_grid maps the output's normalised cell centres (or corners) through theta.
+// (backward scatter_add) at integer positions computed without gradient, all taps at once. The
+// weights are differentiable in the position, so the grid's gradient is the interpolation
+// kernel's derivative, as ATen's, and every order follows: bilinear (4 cells), nearest (1, weight
+// 1: the grid gets no gradient), bicubic (4 x 4, Keys' kernel with A = -0.75). With zeros
+// padding a cell outside the image contributes 0. affine_grid maps the output's normalised cell
+// centres (or corners) through theta.
 #include <array>
 #include <vector>
 
@@ -53,24 +53,48 @@ Tensor padded_position(const Tensor& position, int64_t size, GridSamplePadding p
   return clamp(inside, 0.0, static_cast<double>(size - 1));
 }
 
-// Fetches the input cells at integer positions (x, y) ([N, 1, L] float tensors without
-// gradient) from input_flat [N, C, H W]: [N, C, L], 0 where (x, y) is outside the image.
-struct CellFetcher {
-  Tensor input_flat;
+// The weighted sum over taps t of the input cells at integer positions (x_t, y_t) ([N, 1, L]
+// float tensors without gradient), with weights w_t ([N, 1, L]; none for one unweighted tap):
+// [N, C, L]. All taps are read by one gather from the input plane [N, C, H W] with one zero
+// cell appended, which positions outside the image (and NaN ones) read: no mask over the
+// channels, and an infinite input cell elsewhere cannot leak NaN through a zero weight.
+struct TapSum {
+  Tensor plane;  // [N, C, H W + 1]
   int64_t height, width;
 
-  Tensor operator()(const Tensor& x, const Tensor& y) const {
-    Tensor index, inside;
+  TapSum(const Tensor& input, int64_t n, int64_t channels, int64_t height, int64_t width)
+      : plane(cat({reshape(input, {n, channels, height * width}),
+                   zeros({n, channels, 1}, TensorOptions(input.dtype(), input.device()))},
+                  2)),
+        height(height),
+        width(width) {}
+
+  Tensor operator()(const TensorList& xs, const TensorList& ys, const TensorList& weights) const {
+    const int64_t n = plane.size(0), channels = plane.size(1), points = xs[0].size(2);
+    const int64_t taps = static_cast<int64_t>(xs.size());
+    Tensor index;
     {
       NoGradGuard no_grad;
-      inside = logical_and(logical_and(ge(x, 0.0), le(x, static_cast<double>(width - 1))),
-                           logical_and(ge(y, 0.0), le(y, static_cast<double>(height - 1))));
-      const Tensor cell =
-          clamp(y, 0.0, static_cast<double>(height - 1)) * static_cast<double>(width) +
-          clamp(x, 0.0, static_cast<double>(width - 1));
-      index = expand(cell.to(kInt64), {x.size(0), input_flat.size(1), x.size(2)});
+      TensorList cells;
+      for (size_t t = 0; t < xs.size(); ++t) {
+        const Tensor& x = xs[t];
+        const Tensor& y = ys[t];
+        const Tensor inside =
+            logical_and(logical_and(ge(x, 0.0), le(x, static_cast<double>(width - 1))),
+                        logical_and(ge(y, 0.0), le(y, static_cast<double>(height - 1))));
+        cells.push_back(
+            where(inside,
+                  clamp(y, 0.0, static_cast<double>(height - 1)) * static_cast<double>(width) +
+                      clamp(x, 0.0, static_cast<double>(width - 1)),
+                  static_cast<double>(height * width)));
+      }
+      index = expand(cat(cells, 2).to(kInt64), {n, channels, taps * points});
     }
-    return where(expand(inside, index.shape()), gather(input_flat, 2, index), 0.0);
+    const Tensor values = gather(plane, 2, index);  // [N, C, taps L]
+    if (weights.empty()) return values;
+    // Σ_t values[:, :, t] w_t, the taps as a dim of size `taps`.
+    const Tensor tap_weights = reshape(cat(weights, 2), {n, 1, taps, points});
+    return sum(reshape(values, {n, channels, taps, points}) * tap_weights, {2});
   }
 };
 
@@ -103,7 +127,7 @@ Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOpti
            "grid_sample: input shape {} has an empty spatial dim; sample a non-empty image",
            shape_str(input.shape()));
   const int64_t out_h = grid.size(1), out_w = grid.size(2), points = out_h * out_w;
-  const CellFetcher fetch{reshape(input, {n, channels, height * width}), height, width};
+  const TapSum tap_sum(input, n, channels, height, width);
   const Tensor gx = reshape(select(grid, 3, 0), {n, 1, points});
   const Tensor gy = reshape(select(grid, 3, 1), {n, 1, points});
   const bool align = options.align_corners;
@@ -122,23 +146,23 @@ Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOpti
       NoGradGuard no_grad;
       return padded_position(c, size, options.padding_mode, align);
     };
+    TensorList xs, ys, weights;
     for (int j = 0; j < 4; ++j) {
       const Tensor y = cell(y0 + static_cast<double>(j - 1), height);
-      Tensor row;
       for (int i = 0; i < 4; ++i) {
-        const Tensor term = fetch(cell(x0 + static_cast<double>(i - 1), width), y) * cx[i];
-        row = row.defined() ? row + term : term;
+        xs.push_back(cell(x0 + static_cast<double>(i - 1), width));
+        ys.push_back(y);
+        weights.push_back(cx[i] * cy[j]);
       }
-      const Tensor term = row * cy[j];
-      out = out.defined() ? out + term : term;
     }
+    out = tap_sum(xs, ys, weights);
   } else {
     const Tensor ix =
         padded_position(unnormalize(gx, width, align), width, options.padding_mode, align);
     const Tensor iy =
         padded_position(unnormalize(gy, height, align), height, options.padding_mode, align);
     if (options.mode == GridSampleMode::Nearest) {
-      out = fetch(round(ix.detach()), round(iy.detach()));
+      out = tap_sum({round(ix.detach())}, {round(iy.detach())}, {});
     } else {
       Tensor x0, y0;
       {
@@ -147,9 +171,10 @@ Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOpti
         y0 = floor(iy.detach());
       }
       const Tensor x1 = x0 + 1.0, y1 = y0 + 1.0;
-      // ATen's weights and order: nw, ne, sw, se.
-      out = fetch(x0, y0) * ((x1 - ix) * (y1 - iy)) + fetch(x1, y0) * ((ix - x0) * (y1 - iy)) +
-            fetch(x0, y1) * ((x1 - ix) * (iy - y0)) + fetch(x1, y1) * ((ix - x0) * (iy - y0));
+      // ATen's corners and weights: nw, ne, sw, se.
+      out = tap_sum({x0, x1, x0, x1}, {y0, y0, y1, y1},
+                    {(x1 - ix) * (y1 - iy), (ix - x0) * (y1 - iy), (x1 - ix) * (iy - y0),
+                     (ix - x0) * (iy - y0)});
     }
   }
   return reshape(out, {n, channels, out_h, out_w});

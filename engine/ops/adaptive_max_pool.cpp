@@ -1,11 +1,13 @@
 // adaptive_max_pool2d / 1d (PyTorch's adaptive windows, engine/ops/adaptive_window.hpp). The
 // windows differ in start and size, so no fixed window geometry (max_pool2d's backend argmax)
-// fits them. Instead each window is gathered whole: rows by an index_select of up to kh cells per
-// output row, then columns of up to kw cells, windows shorter than the longest repeating their
-// last cell (a repeat never changes a maximum, and comes after the cell it repeats, so the first
-// maximum in row-major order is still the original: PyTorch's choice). argmax over each gathered
-// window picks a slot; a table maps it to the input cell h W + w; the values are a gather of the
-// input at those cells, whose backward (scatter_add) sends each output's gradient to its maximum.
+// fits them. The maximum of a window is found in two passes, columns first: an index_select
+// gathers each output column's window columns (up to kw, a shorter window repeating its last
+// column) and a max over them gives, for every input row, the row's maximum in the window and
+// its first column; a second index_select and argmax over each output row's window rows give
+// the first row holding the window's maximum. That is the first maximum in row-major order
+// (PyTorch's choice): the first row that holds it, and its first column there (a repeated cell
+// never comes before the cell it repeats). The values are then a gather of the input at those
+// cells, whose backward (scatter_add) sends each output's gradient to its maximum.
 // Differentiable to every order in the input; the indices carry no gradient.
 #include <algorithm>
 #include <tuple>
@@ -28,29 +30,16 @@ int64_t longest_window(int64_t in, int64_t out) {
   return longest;
 }
 
-// Cell k of output cell i's window, its last cell repeated past the end: [out * longest].
-Tensor window_cells(int64_t in, int64_t out, int64_t longest) {
-  Tensor cells = empty({out * longest}, kInt64);
+// Cell k of output cell i's window, its last cell repeated past the end, times `scale`:
+// [out, longest].
+Tensor window_cells(int64_t in, int64_t out, int64_t longest, int64_t scale) {
+  Tensor cells = empty({out, longest}, kInt64);
   int64_t* cell = cells.data_ptr<int64_t>();
   for (int64_t i = 0; i < out; ++i) {
     const auto [start, end] = detail::adaptive_window(i, in, out);
-    for (int64_t k = 0; k < longest; ++k) cell[i * longest + k] = std::min(start + k, end - 1);
+    for (int64_t k = 0; k < longest; ++k)
+      cell[i * longest + k] = std::min(start + k, end - 1) * scale;
   }
-  return cells;
-}
-
-// The input cell h W + w of each window slot (a, b) of output cell (i, j): rows[i kh + a] W +
-// cols[j kw + b], as [oh, ow, kh kw].
-Tensor window_slot_cells(const Tensor& rows, const Tensor& cols, int64_t oh, int64_t ow, int64_t kh,
-                         int64_t kw, int64_t width) {
-  Tensor cells = empty({oh, ow, kh * kw}, kInt64);
-  int64_t* cell = cells.data_ptr<int64_t>();
-  const int64_t* row = rows.data_ptr<int64_t>();
-  const int64_t* col = cols.data_ptr<int64_t>();
-  for (int64_t i = 0; i < oh; ++i)
-    for (int64_t j = 0; j < ow; ++j)
-      for (int64_t a = 0; a < kh; ++a)
-        for (int64_t b = 0; b < kw; ++b) *cell++ = row[i * kh + a] * width + col[j * kw + b];
   return cells;
 }
 
@@ -72,19 +61,33 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input,
   const Tensor x = input.dim() == 3 ? unsqueeze(input, 0) : input;
   const int64_t n = x.size(0), channels = x.size(1), oh = output_size.h, ow = output_size.w;
   const int64_t kh = longest_window(height, oh), kw = longest_window(width, ow);
-  const Tensor rows = window_cells(height, oh, kh), cols = window_cells(width, ow, kw);
+  const Device device = x.device();
+  const Tensor cols = window_cells(width, ow, kw, 1).to(device);
+  const Tensor rows = window_cells(height, oh, kh, 1).to(device);
+  const Tensor row_starts = window_cells(height, oh, kh, width).to(device);  // rows times W
   Tensor indices;
   {
     NoGradGuard no_grad;
-    // [N, C, oh kh, W] -> [N, C, oh kh, ow kw] -> [N, C, oh, ow, kh kw]
-    const Tensor picked =
-        index_select(index_select(x.detach(), 2, rows.to(x.device())), 3, cols.to(x.device()));
-    const Tensor windows =
-        reshape(permute(reshape(picked, {n, channels, oh, kh, ow, kw}), {0, 1, 2, 4, 3, 5}),
-                {n, channels, oh, ow, kh * kw});
-    const Tensor slot_cells = window_slot_cells(rows, cols, oh, ow, kh, kw, width).to(x.device());
-    const Tensor slot = argmax(windows, -1, true);  // [N, C, oh, ow, 1]
-    indices = squeeze(gather(expand(slot_cells, {n, channels, oh, ow, kh * kw}), 4, slot), 4);
+    // Columns: [N, C, H, ow kw] -> the max over each window's columns, [N, C, H, ow].
+    const Tensor by_column = reshape(index_select(x.detach(), 3, reshape(cols, {ow * kw})),
+                                     {n, channels, height, ow, kw});
+    const auto [row_max, first_column] = max(by_column, 4);
+    // Rows: [N, C, oh kh, ow] -> the first window row holding the maximum, [N, C, oh, 1, ow].
+    const Tensor by_row =
+        reshape(index_select(row_max, 2, reshape(rows, {oh * kh})), {n, channels, oh, kh, ow});
+    const Tensor first_row = argmax(by_row, 3, true);
+    const Dims row_table{n, channels, oh, kh, ow};
+    const Tensor row =
+        squeeze(gather(expand(reshape(rows, {1, 1, oh, kh, 1}), row_table), 3, first_row), 3);
+    const Tensor row_start =
+        squeeze(gather(expand(reshape(row_starts, {1, 1, oh, kh, 1}), row_table), 3, first_row), 3);
+    // That row's first maximal column in window j, and the input column it stands for.
+    const Tensor column_slot = gather(first_column, 2, row);  // [N, C, oh, ow]
+    const Tensor column =
+        squeeze(gather(expand(reshape(cols, {1, 1, 1, ow, kw}), {n, channels, oh, ow, kw}), 4,
+                       unsqueeze(column_slot, 4)),
+                4);
+    indices = row_start + column;  // h W + w
   }
   const Tensor values = reshape(gather(reshape(x, {n, channels, height * width}), 2,
                                        reshape(indices, {n, channels, oh * ow})),
