@@ -223,6 +223,9 @@ class ConvTranspose2d : public Cloneable<ConvTranspose2d> {
   const Tensor& weight() const { return parameter_at(0); }
   /// \copydoc weight
   const Tensor& bias() const { return parameter_at(1); }
+  /// Stride, padding, output_padding, groups, bias, dilation and dtype (the generator is not
+  /// kept).
+  const ConvTranspose2dOptions& options() const { return options_; }
 
  private:
   int64_t in_channels_, out_channels_;

@@ -79,14 +79,52 @@ class TaskConv2d : public Cloneable<TaskConv2d> {
   Tensor forward(const Tensor& input) override {
     check_tasks(*this, input, tasks_, 4);
     if (input.dim() == 4) return squeeze(forward(unsqueeze(input, 1)), 1);
-    return conv2d(input, parameter_at(0), parameter_at(1), options_.stride, options_.padding,
-                  options_.dilation, options_.groups);
+    if (options_.padding_mode == PadMode::Constant)
+      return conv2d(input, parameter_at(0), parameter_at(1), options_.stride, options_.padding,
+                    options_.dilation, options_.groups);
+    // Reflect, replicate or circular padding of the images, [T N, C, H, W], then no padding.
+    const IntPair p = options_.padding;
+    Dims images = input.shape();
+    images.erase(0);
+    images[0] *= tasks_;
+    const Tensor padded = pad(reshape(input, images), {p.w, p.w, p.h, p.h}, options_.padding_mode);
+    return conv2d(
+        reshape(padded, {tasks_, input.size(1), padded.size(1), padded.size(2), padded.size(3)}),
+        parameter_at(0), parameter_at(1), options_.stride, 0, options_.dilation, options_.groups);
   }
 
  private:
   int64_t tasks_;
   std::string description_;
   Conv2dOptions options_;
+};
+
+// ConvTranspose2d for T tasks: weight [T, in, out / groups, kh, kw], bias [T, out]; input
+// [T, N, C, H, W] (metagrad::conv_transpose2d's per-task operands).
+class TaskConvTranspose2d : public Cloneable<TaskConvTranspose2d> {
+ public:
+  TaskConvTranspose2d(const ConvTranspose2d& layer, int64_t tasks)
+      : tasks_(tasks), description_(layer.extra_repr()), options_(layer.options()) {
+    register_parameter("weight", stacked(layer.weight(), tasks), layer.weight().requires_grad());
+    register_parameter("bias", stacked(layer.bias(), tasks),
+                       layer.bias().defined() && layer.bias().requires_grad());
+  }
+  std::string type_name() const override { return "TaskConvTranspose2d"; }
+  std::string extra_repr() const override {
+    return fmt::format("tasks={}, {}", tasks_, description_);
+  }
+  Tensor forward(const Tensor& input) override {
+    check_tasks(*this, input, tasks_, 4);
+    if (input.dim() == 4) return squeeze(forward(unsqueeze(input, 1)), 1);
+    return conv_transpose2d(input, parameter_at(0), parameter_at(1), options_.stride,
+                            options_.padding, options_.output_padding, options_.groups,
+                            options_.dilation);
+  }
+
+ private:
+  int64_t tasks_;
+  std::string description_;
+  ConvTranspose2dOptions options_;
 };
 
 // BatchNorm1d/2d for T tasks: each task's channels normalised over its own batch. The tasks'
@@ -224,6 +262,8 @@ std::shared_ptr<Module> convert(const Module& m, int64_t tasks, const std::strin
     out = std::make_shared<TaskLinear>(*linear_layer, tasks);
   } else if (const auto* conv = dynamic_cast<const Conv2d*>(&m)) {
     out = std::make_shared<TaskConv2d>(*conv, tasks);
+  } else if (const auto* transposed = dynamic_cast<const ConvTranspose2d*>(&m)) {
+    out = std::make_shared<TaskConvTranspose2d>(*transposed, tasks);
   } else if (const auto* bn1 = dynamic_cast<const BatchNorm1d*>(&m)) {
     out = std::make_shared<TaskBatchNorm>(*bn1, tasks, 2, 3);
   } else if (const auto* bn2 = dynamic_cast<const BatchNorm2d*>(&m)) {
@@ -231,15 +271,16 @@ std::shared_ptr<Module> convert(const Module& m, int64_t tasks, const std::strin
   } else if (is_any_of<ReLU, Tanh, Sigmoid, Dropout, GELU, SiLU, Mish, Softplus, LogSigmoid, ELU,
                        SELU, LeakyReLU, Identity>(m)) {
     out = m.clone();  // elementwise: any shape
-  } else if (is_any_of<MaxPool2d, AvgPool2d, AdaptiveAvgPool2d>(m)) {
+  } else if (is_any_of<MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample>(m)) {
     out = std::make_shared<TaskFolded>(m, tasks, true);
-  } else if (is_any_of<Flatten>(m)) {
+  } else if (is_any_of<Flatten, PixelShuffle, PixelUnshuffle>(m)) {
     out = std::make_shared<TaskFolded>(m, tasks, false);
   } else {
     MG_CHECK(false,
              "task_batched: module \"{}\" is a {}, which has no task-batched form; supported: "
-             "Sequential, Linear, Conv2d, BatchNorm1d, BatchNorm2d, MaxPool2d, AvgPool2d, "
-             "AdaptiveAvgPool2d, Flatten, Dropout, Identity and the elementwise activations (ReLU "
+             "Sequential, Linear, Conv2d, ConvTranspose2d, BatchNorm1d, BatchNorm2d, MaxPool2d, "
+             "AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, PixelShuffle, "
+             "PixelUnshuffle, Flatten, Dropout, Identity and the elementwise activations (ReLU "
              "Tanh Sigmoid GELU SiLU Mish Softplus LogSigmoid ELU SELU LeakyReLU); write the "
              "network with these layers",
              path.empty() ? "(the network)" : path, m.type_name());

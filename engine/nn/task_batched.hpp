@@ -22,14 +22,14 @@ namespace metagrad::nn {
 /// gradient of a sum of per-task losses is each task's own gradient in its slice.
 ///
 /// Each layer gets a task-batched form computing what T copies would: Linear as batched matrix
-/// products (metagrad::linear with per-task weights), Conv2d as one convolution with per-task
-/// weights (batched GEMMs over tasks, groups kept), BatchNorm1d/2d normalising each task's
-/// channels over that task's batch only (its running statistics [T, C] updated per task; the
-/// counter advances by one per call), MaxPool2d, AvgPool2d, AdaptiveAvgPool2d and Flatten on the
-/// tasks' batches folded into one, Dropout, Identity and the elementwise activations (ReLU Tanh
-/// Sigmoid GELU SiLU Mish Softplus LogSigmoid ELU SELU LeakyReLU) as they are, Sequential layer
-/// by layer.
-/// Training mode is net's.
+/// products (metagrad::linear with per-task weights), Conv2d and ConvTranspose2d as one
+/// convolution with per-task weights (batched GEMMs over tasks, groups and padding modes kept),
+/// BatchNorm1d/2d normalising each task's channels over that task's batch only (its running
+/// statistics [T, C] updated per task; the counter advances by one per call), MaxPool2d,
+/// AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, PixelShuffle, PixelUnshuffle and
+/// Flatten on the tasks' batches folded into one, Dropout, Identity and the elementwise activations
+/// (ReLU Tanh Sigmoid GELU SiLU Mish Softplus LogSigmoid ELU SELU LeakyReLU) as they are,
+/// Sequential layer by layer. Training mode is net's.
 ///
 /// Throws metagrad::Error when tasks < 1, and naming the submodule's dotted path and type for a
 /// module with no task-batched form (any other layer with parameters or buffers, or a custom

@@ -65,7 +65,9 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}
 /// torch.nn.functional.conv_transpose2d: the transposed convolution (the input gradient of the
 /// conv2d it inverts). input [N, C_in, H, W] or [C_in, H, W]; weight [C_in, C_out / groups, kh,
 /// kw]; bias [C_out] or undefined. Output size (H - 1) stride - 2 padding + dilation (kh - 1) +
-/// output_padding + 1 (likewise W). Differentiable to every order in input, weight and bias.
+/// output_padding + 1 (likewise W). Per-task operands (nn::task_batched) add a leading task dim
+/// to all three: input [T, N, C_in, H, W], weight [T, C_in, C_out / groups, kh, kw], bias
+/// [T, C_out]. Differentiable to every order in input, weight and bias.
 /// Throws for mismatched channels or groups, output_padding not below stride or dilation, and an
 /// empty output.
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},

@@ -4,8 +4,9 @@
 // which is detail::conv2d_input_grad over an output image of PyTorch's size
 //   out = (in - 1) stride - 2 padding + dilation (k - 1) + output_padding + 1.
 // Its gradients are again members of the family (conv2d for x, the weight gradient for W), so it
-// has derivatives of every order and saves no columns. Groups become tasks of the task-batched
-// family (Note [task-batched conv]), as in conv2d.
+// has derivatives of every order and saves no columns. Groups, and the tasks of per-task
+// operands (nn::task_batched), become tasks of the task-batched family (Note [task-batched
+// conv]), as in conv2d.
 #include <fmt/format.h>
 
 #include "engine/ops.hpp"
@@ -36,25 +37,32 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
   const char* op = "conv_transpose2d";
   detail::check_floating(input, op);
   detail::check_defined(weight, op, "weight");
-  MG_CHECK(input.dim() == 3 || input.dim() == 4,
-           "conv_transpose2d: expected input [N, C_in, H, W] or unbatched [C_in, H, W], got shape "
-           "{}",
-           shape_str(input.shape()));
-  MG_CHECK(weight.dim() == 4,
-           "conv_transpose2d: expected a 4-D weight [C_in, C_out / groups, kh, kw], got shape {}",
+  // Per-task operands (Note [task-batched conv]): input [T, N, C_in, H, W], weight [T, C_in,
+  // C_out / groups, kh, kw], bias [T, C_out].
+  const bool per_task = weight.dim() == 5;
+  MG_CHECK(per_task ? input.dim() == 5 : (input.dim() == 3 || input.dim() == 4),
+           "conv_transpose2d: expected input [N, C_in, H, W] or unbatched [C_in, H, W] (with a "
+           "4-D weight) or [T, N, C_in, H, W] (with a per-task 5-D weight), got input shape {} "
+           "and weight shape {}",
+           shape_str(input.shape()), shape_str(weight.shape()));
+  MG_CHECK(weight.dim() == 4 || (per_task && weight.size(0) == input.size(0)),
+           "conv_transpose2d: expected a 4-D weight [C_in, C_out / groups, kh, kw] or a per-task "
+           "[T, C_in, C_out / groups, kh, kw] with the input's T, got shape {}",
            shape_str(weight.shape()));
   detail::check_same_kind(input, weight, op);
   const int64_t in_channels = input.size(-3);
-  MG_CHECK(groups > 0 && in_channels % groups == 0 && weight.size(0) == in_channels,
+  MG_CHECK(groups > 0 && in_channels % groups == 0 && weight.size(-4) == in_channels,
            "conv_transpose2d: weight of shape {} expects input [N, {}, H, W] divisible into "
            "groups = {}, got input shape {}",
-           shape_str(weight.shape()), weight.size(0), groups, shape_str(input.shape()));
-  const int64_t out_channels = weight.size(1) * groups;
+           shape_str(weight.shape()), weight.size(-4), groups, shape_str(input.shape()));
+  const int64_t out_channels = weight.size(-3) * groups;
+  const int64_t tasks = per_task ? input.size(0) : 1;
   if (bias.defined()) {
     detail::check_same_kind(input, bias, op);
-    MG_CHECK(bias.dim() == 1 && bias.size(0) == out_channels,
-             "conv_transpose2d: bias must have shape [{}] (C_out), got {}", out_channels,
-             shape_str(bias.shape()));
+    const Dims expected = per_task ? Dims{tasks, out_channels} : Dims{out_channels};
+    MG_CHECK(bias.shape() == expected,
+             "conv_transpose2d: bias must have shape {} ({}C_out), got {}", shape_str(expected),
+             per_task ? "T, " : "", shape_str(bias.shape()));
   }
   MG_CHECK(stride.h > 0 && stride.w > 0 && dilation.h > 0 && dilation.w > 0 && padding.h >= 0 &&
                padding.w >= 0,
@@ -67,7 +75,7 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
            "conv_transpose2d: output_padding {} must be non-negative and smaller than either "
            "stride {} or dilation {}",
            pair_str(output_padding), pair_str(stride), pair_str(dilation));
-  const IntPair kernel{weight.size(2), weight.size(3)};
+  const IntPair kernel{weight.size(-2), weight.size(-1)};
   const int64_t height =
       transposed_size(input.size(-2), kernel.h, stride.h, padding.h, output_padding.h, dilation.h);
   const int64_t width =
@@ -83,21 +91,31 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
   Tensor x = input.dim() == 3 ? unsqueeze(input, 0) : input;
   // The convolution over the output has g.out_h >= H windows (more when output_padding >=
   // stride): the extra windows take no input, so x is padded with zeros.
-  if (g.out_h > x.size(2) || g.out_w > x.size(3))
-    x = pad(x, {0, g.out_w - x.size(3), 0, g.out_h - x.size(2)});
-  const int64_t n = x.size(0);
+  if (g.out_h > x.size(-2) || g.out_w > x.size(-1))
+    x = pad(x, {0, g.out_w - x.size(-1), 0, g.out_h - x.size(-2)});
   Tensor out;
-  if (groups == 1) {
+  if (!per_task && groups == 1) {
     out = detail::conv2d_input_grad(x, weight, height, width, g);
-  } else {
-    // [N, G*Cg, H, W] -> [G, N, Cg, H, W]; weight [G*Cg, Og, kh, kw] -> [G, Cg, Og, kh, kw].
-    const int64_t group_in = in_channels / groups, group_out = weight.size(1);
-    const Tensor xg = permute(reshape(x, {n, groups, group_in, g.out_h, g.out_w}), {1, 0, 2, 3, 4});
-    const Tensor wg = reshape(weight, {groups, group_in, group_out, kernel.h, kernel.w});
-    const Tensor y = detail::conv2d_input_grad(xg, wg, height, width, g);  // [G, N, Og, H', W']
-    out = reshape(permute(y, {1, 0, 2, 3, 4}), {n, out_channels, height, width});
+    if (bias.defined()) out = out + reshape(bias, {out_channels, 1, 1});
+    return input.dim() == 3 ? squeeze(out, 0) : out;
   }
-  if (bias.defined()) out = out + reshape(bias, {out_channels, 1, 1});
+  // Group j of task t becomes task t G + j of the task-batched family:
+  // x [T, N, G Cg, H, W] -> [T G, N, Cg, H, W]; weight [T, G Cg, Og, kh, kw] -> [T G, Cg, Og, ...].
+  const Tensor xt = per_task ? x : unsqueeze(x, 0);
+  const Tensor wt = per_task ? weight : unsqueeze(weight, 0);
+  const int64_t n = xt.size(1), group_in = in_channels / groups, group_out = weight.size(-3);
+  const int64_t units = tasks * groups;
+  const Tensor xg = reshape(
+      permute(reshape(xt, {tasks, n, groups, group_in, g.out_h, g.out_w}), {0, 2, 1, 3, 4, 5}),
+      {units, n, group_in, g.out_h, g.out_w});
+  const Tensor wg = reshape(wt, {units, group_in, group_out, kernel.h, kernel.w});
+  const Tensor y = detail::conv2d_input_grad(xg, wg, height, width, g);  // [T G, N, Og, H', W']
+  out =
+      reshape(permute(reshape(y, {tasks, groups, n, group_out, height, width}), {0, 2, 1, 3, 4, 5}),
+              {tasks, n, out_channels, height, width});
+  if (bias.defined()) out = out + reshape(bias, {tasks, 1, out_channels, 1, 1});
+  if (per_task) return out;
+  out = squeeze(out, 0);
   return input.dim() == 3 ? squeeze(out, 0) : out;
 }
 

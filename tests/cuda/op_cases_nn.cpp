@@ -77,6 +77,15 @@ std::vector<OpCase> nn_cases() {
              conv_transpose1d(x[0].select(2, 0), x[1].select(2, 0), {}, 2)};
        },
        36},
+      {"conv_transpose2d with per-task weights (batched GEMMs over tasks and groups)",
+       [](DType d) {
+         return TensorList{uniform({2, 3, 4, 3, 3}, d, 87),
+                           uniform({2, 4, 2, 3, 3}, d, 88, -0.5, 0.5), uniform({2, 4}, d, 89)};
+       },
+       [](const TensorList& x) {
+         return TensorList{conv_transpose2d(x[0], x[1], x[2], 2, 1, 1, 2)};
+       },
+       36},
       {"conv2d with groups", conv_inputs({2, 4, 6, 5}, {6, 2, 3, 2}),
        [](const TensorList& x) {
          return TensorList{conv2d(x[0], x[1], x[2], 1, {1, 0}, 1, 2)};

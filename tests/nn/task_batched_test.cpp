@@ -213,3 +213,41 @@ TEST_CASE("task_batched: adaptive pooling, Identity and the elementwise activati
       CHECK(allclose(grads[k].select(0, t), expected[k], 1e-10, 1e-12));
   }
 }
+
+TEST_CASE("task_batched: decoder layers (transposed conv, upsampling, pixel shuffle)", "[nn]") {
+  const int64_t tasks = 3;
+  Generator gen(11);
+  const nn::Sequential net(
+      nn::Conv2d(
+          2, 4, 3,
+          {.padding = 1, .padding_mode = PadMode::Reflect, .dtype = kFloat64, .generator = &gen}),
+      nn::Tanh(),
+      nn::ConvTranspose2d(4, 4, 3,
+                          {.stride = 2,
+                           .padding = 1,
+                           .output_padding = 1,
+                           .groups = 2,
+                           .dtype = kFloat64,
+                           .generator = &gen}),
+      nn::Upsample({.scale_factor = {1.5}, .mode = InterpolateMode::Bilinear}),
+      nn::PixelUnshuffle(3), nn::PixelShuffle(3), nn::AdaptiveMaxPool2d({4, 3}),
+      nn::Conv2d(
+          4, 2, 3,
+          {.padding = 2, .padding_mode = PadMode::Circular, .dtype = kFloat64, .generator = &gen}));
+  const std::vector<std::shared_ptr<nn::Module>> copies = task_copies(net, tasks);
+  const std::shared_ptr<nn::Module> batched = nn::task_batched(net, tasks);
+  CHECK_THAT(batched->to_string(), MG_CONTAINS("TaskConvTranspose2d(tasks=3, 4, 4"));
+  batched->set_parameters(stacked_over(copies, false));
+  for (Tensor p : batched->parameters()) p.requires_grad_(true);
+  const Tensor x = testing::randn64({tasks, 2, 2, 5, 4}, 12).detach();
+  const Tensor y = (*batched)(x);
+  REQUIRE(y.shape() == Dims{tasks, 2, 2, 6, 5});
+  const TensorList grads = grad({sum(y * y)}, batched->parameters());
+  for (int64_t t = 0; t < tasks; ++t) {
+    const Tensor yt = (*copies[t])(x.select(0, t));
+    CHECK(allclose(y.select(0, t), yt, 1e-12, 1e-12));
+    const TensorList expected = grad({sum(yt * yt)}, copies[t]->parameters());
+    for (size_t k = 0; k < grads.size(); ++k)
+      CHECK(allclose(grads[k].select(0, t), expected[k], 1e-10, 1e-12));
+  }
+}

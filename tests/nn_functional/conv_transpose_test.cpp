@@ -168,3 +168,22 @@ TEST_CASE("pixel_shuffle and pixel_unshuffle move PyTorch's cells", "[nn][pixel_
   CHECK(unshuffle.to_string() == "PixelUnshuffle(downscale_factor=2)");
   CHECK(allclose(unshuffle.forward(image), pixel_unshuffle(image, 2), 0, 0));
 }
+
+TEST_CASE("conv_transpose2d with per-task operands is each task's transposed convolution",
+          "[nn][conv_transpose]") {
+  const Tensor x = wave({3, 2, 4, 3, 3}, 0.1), w = wave({3, 4, 3, 2, 2}, 0.2);
+  const Tensor b = wave({3, 6}, 0.3);
+  const Tensor y = conv_transpose2d(x, w, b, 2, {1, 0}, {1, 0}, 2);
+  REQUIRE(y.shape() == Dims{3, 2, 6, 5, 6});
+  for (int64_t t = 0; t < 3; ++t)
+    CHECK(allclose(
+        y.select(0, t),
+        conv_transpose2d(x.select(0, t), w.select(0, t), b.select(0, t), 2, {1, 0}, {1, 0}, 2),
+        1e-14, 1e-14));
+  check_grads(
+      [](const TensorList& in) -> TensorList {
+        return {conv_transpose2d(in[0], in[1], in[2], 2, 1, 1)};
+      },
+      {wave({2, 1, 2, 2, 2}, 0.4).requires_grad_(), wave({2, 2, 3, 2, 2}, 0.5).requires_grad_(),
+       wave({2, 3}, 0.6).requires_grad_()});
+}
