@@ -126,3 +126,15 @@ TEST_CASE("affine_grid matches PyTorch and drives grid_sample", "[nn][grid_sampl
       },
       {(tensor({0.9, 0.1, 0.05, -0.2, 1.1, 0.02}, {1, 2, 3}, kFloat64)).requires_grad_()});
 }
+
+TEST_CASE("grid_sample reads nothing for a NaN grid point", "[nn][grid_sample]") {
+  // PyTorch's zeros padding: NaN for the interpolating modes, 0 for nearest; the other point is
+  // unaffected.
+  const Tensor x = arange(16, kFloat64).reshape({1, 1, 4, 4});
+  const Tensor grid = tensor({std::nan(""), 0.2, 0.1, 0.3}, {1, 1, 2, 2}, kFloat64);
+  const Tensor bilinear = grid_sample(x, grid);
+  CHECK(std::isnan(bilinear.flatten().select(0, 0).item<double>()));
+  CHECK(std::abs(bilinear.flatten().select(0, 1).item<double>() - 10.1) < 1e-12);
+  const Tensor nearest = grid_sample(x, grid, {.mode = GridSampleMode::Nearest});
+  CHECK(allclose(nearest, tensor({0, 10}, {1, 1, 1, 2}, kFloat64), 0, 0));
+}
