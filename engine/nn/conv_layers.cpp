@@ -172,6 +172,29 @@ Tensor ConvTranspose2d::forward(const Tensor& input) {
                           options_.output_padding, options_.groups, options_.dilation);
 }
 
+Tensor ConvTranspose2d::forward(const Tensor& input, IntPair output_size) {
+  MG_CHECK(input.dim() >= 2, "ConvTranspose2d: expected input [N, C, H, W] or [C, H, W], got {}",
+           shape_str(input.shape()));
+  // Sizes reachable with output_padding in [0, stride): (in - 1) stride - 2 padding +
+  // dilation (k - 1) + 1 and up to stride - 1 more (PyTorch's _output_padding).
+  const auto smallest = [](int64_t in, int64_t stride, int64_t padding, int64_t dilation,
+                           int64_t kernel) {
+    return (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + 1;
+  };
+  const IntPair s = options_.stride, p = options_.padding, d = options_.dilation;
+  const IntPair low{smallest(input.size(-2), s.h, p.h, d.h, kernel_size_.h),
+                    smallest(input.size(-1), s.w, p.w, d.w, kernel_size_.w)};
+  MG_CHECK(output_size.h >= low.h && output_size.h < low.h + s.h && output_size.w >= low.w &&
+               output_size.w < low.w + s.w,
+           "ConvTranspose2d: requested an output size of {}, but valid sizes range from {} to {} "
+           "(for an input of shape {})",
+           tuple_str(output_size), tuple_str(low), tuple_str({low.h + s.h - 1, low.w + s.w - 1}),
+           shape_str(input.shape()));
+  return conv_transpose2d(input, weight(), bias(), options_.stride, options_.padding,
+                          {output_size.h - low.h, output_size.w - low.w}, options_.groups,
+                          options_.dilation);
+}
+
 std::string ConvTranspose2d::extra_repr() const {
   std::string out = fmt::format("{}, {}, kernel_size={}, stride={}", in_channels_, out_channels_,
                                 tuple_str(kernel_size_), tuple_str(options_.stride));

@@ -216,6 +216,10 @@ class ConvTranspose2d : public Cloneable<ConvTranspose2d> {
   ConvTranspose2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
                   const ConvTranspose2dOptions& options = {});
   Tensor forward(const Tensor& input) override;
+  /// forward(input, output_size) of torch.nn.ConvTranspose2d: the output_padding that gives the
+  /// output spatial size (H', W') (which a strided convolution's input had), in place of the
+  /// options' one. Throws naming the range of reachable sizes when (H', W') is outside it.
+  Tensor forward(const Tensor& input, IntPair output_size);
   std::string extra_repr() const override;
   /// Redraws weight and bias in place with the default initialisation.
   void reset_parameters(Generator* generator = nullptr);

@@ -136,6 +136,16 @@ TEST_CASE("ConvTranspose2d: PyTorch's parameters, initialisation and repr", "[nn
   const Tensor x = wave({2, 4, 3, 3}, 0.7);
   CHECK(allclose(layer.forward(x), conv_transpose2d(x, layer.weight(), layer.bias(), 2, 1, 1, 2), 0,
                  0));
+  // forward(input, output_size) picks the output_padding: a stride-2 conv of 7 x 8 images gives
+  // 4 x 4, and its transpose must return 7 x 8 (output_padding (0, 1)).
+  nn::ConvTranspose2d up(4, 6, 3, {.stride = 2, .padding = 1, .dtype = kFloat64});
+  const Tensor coarse = wave({1, 4, 4, 4}, 0.8);
+  const Tensor restored = up.forward(coarse, {7, 8});
+  CHECK(restored.shape() == Dims{1, 6, 7, 8});
+  CHECK(allclose(restored, conv_transpose2d(coarse, up.weight(), up.bias(), 2, 1, {0, 1}), 0, 0));
+  CHECK_THROWS_WITH(up.forward(coarse, {9, 8}),
+                    "ConvTranspose2d: requested an output size of (9, 8), but valid sizes range "
+                    "from (7, 7) to (8, 8) (for an input of shape [1, 4, 4, 4])");
   CHECK(nn::ConvTranspose2d(2, 2, 3, {.bias = false}).to_string() ==
         "ConvTranspose2d(2, 2, kernel_size=(3, 3), stride=(1, 1), bias=False)");
 }
