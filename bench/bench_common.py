@@ -5,6 +5,7 @@ bench/compare_pytorch.py pairs with metagrad's."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import time
@@ -68,3 +69,12 @@ def emit_json(workload: str, timing: dict, gemm: str, **extra) -> None:
               'gemm': gemm}
     record.update(extra)
     print(json.dumps(record), flush=True)
+
+
+def wave(shape, phase: float, scale: float):
+    """float32 values sin(0.37 i + phase) * scale in row-major order, as bench/wave_fill.hpp."""
+    import torch
+    n = math.prod(shape)
+    values = torch.tensor([math.sin(0.37 * i + phase) * scale for i in range(n)],
+                          dtype=torch.float64)
+    return values.to(torch.float32).reshape(shape)

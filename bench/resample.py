@@ -14,7 +14,6 @@ BENCH_WORKLOADS (all) comma-separated subset of the workload names.
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 
@@ -22,18 +21,11 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import THREADS, blas_library, emit_json, env_int, measure, wanted  # noqa: E402
+from bench_common import (THREADS, blas_library, emit_json, env_int, measure,  # noqa: E402
+                          wanted, wave)
 
 ITERS = env_int('BENCH_ITERS', 20)
 WARMUP = env_int('BENCH_WARMUP', 3, minimum=0)
-
-
-def wave(shape, phase: float, scale: float) -> torch.Tensor:
-    """float32 values sin(0.37 i + phase) * scale in row-major order, as the C++ side."""
-    n = math.prod(shape)
-    values = torch.tensor([math.sin(0.37 * i + phase) * scale for i in range(n)],
-                          dtype=torch.float64)
-    return values.to(torch.float32).reshape(shape)
 
 
 def workload(name: str, inputs, f) -> None:

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/bench_common.hpp"
+#include "bench/wave_fill.hpp"
 #include "metagrad.hpp"
 
 namespace mg = metagrad;
@@ -28,14 +29,6 @@ namespace nn = metagrad::nn;
 namespace {
 
 using namespace bench;  // the shared timing harness
-
-// float32 values sin(0.37 i + phase) * scale in row-major order.
-mg::Tensor wave(const mg::Dims& shape, double phase, double scale) {
-  std::vector<double> values(static_cast<size_t>(mg::numel_of(shape)));
-  for (size_t i = 0; i < values.size(); ++i)
-    values[i] = std::sin(0.37 * static_cast<double>(i) + phase) * scale;
-  return mg::tensor(values, shape, mg::kFloat32);
-}
 
 // Parameter k of the layer set to wave(shape, 0.1 k, 0.08) (within PyTorch's init bound).
 void fill(nn::Module& layer) {

@@ -50,6 +50,21 @@ TensorList stacked_over(const std::vector<std::shared_ptr<nn::Module>>& copies, 
   return out;
 }
 
+// The batched network's output y for input x, and its parameters' gradients of sum(y²), against
+// each copy run on its own task's slice.
+void check_each_task(const nn::Module& batched,
+                     const std::vector<std::shared_ptr<nn::Module>>& copies, const Tensor& x,
+                     const Tensor& y) {
+  const TensorList grads = grad({sum(y * y)}, batched.parameters());
+  for (size_t t = 0; t < copies.size(); ++t) {
+    INFO("task " << t);
+    const Tensor yt = (*copies[t])(x.select(0, static_cast<int64_t>(t)));
+    CHECK(allclose(y.select(0, static_cast<int64_t>(t)), yt, 1e-12, 1e-12));
+    const TensorList expected = grad({sum(yt * yt)}, copies[t]->parameters());
+    for (size_t k = 0; k < grads.size(); ++k)
+      CHECK(allclose(grads[k].select(0, static_cast<int64_t>(t)), expected[k], 1e-10, 1e-12));
+  }
+}
 }  // namespace
 
 TEST_CASE("task_batched: slots are net's, stacked over tasks, with net's names", "[nn]") {
@@ -204,14 +219,7 @@ TEST_CASE("task_batched: adaptive pooling, Identity and the elementwise activati
   for (Tensor p : batched->parameters()) p.requires_grad_(true);
   const Tensor x = testing::randn64({tasks, 3, 2, 7, 5}, 10).detach();
   const Tensor y = (*batched)(x);
-  const TensorList grads = grad({sum(y * y)}, batched->parameters());
-  for (int64_t t = 0; t < tasks; ++t) {
-    const Tensor yt = (*copies[t])(x.select(0, t));
-    CHECK(allclose(y.select(0, t), yt, 1e-12, 1e-12));
-    const TensorList expected = grad({sum(yt * yt)}, copies[t]->parameters());
-    for (size_t k = 0; k < grads.size(); ++k)
-      CHECK(allclose(grads[k].select(0, t), expected[k], 1e-10, 1e-12));
-  }
+  check_each_task(*batched, copies, x, y);
 }
 
 TEST_CASE("task_batched: decoder layers (transposed conv, upsampling, pixel shuffle)", "[nn]") {
@@ -242,12 +250,5 @@ TEST_CASE("task_batched: decoder layers (transposed conv, upsampling, pixel shuf
   const Tensor x = testing::randn64({tasks, 2, 2, 5, 4}, 12).detach();
   const Tensor y = (*batched)(x);
   REQUIRE(y.shape() == Dims{tasks, 2, 2, 6, 5});
-  const TensorList grads = grad({sum(y * y)}, batched->parameters());
-  for (int64_t t = 0; t < tasks; ++t) {
-    const Tensor yt = (*copies[t])(x.select(0, t));
-    CHECK(allclose(y.select(0, t), yt, 1e-12, 1e-12));
-    const TensorList expected = grad({sum(yt * yt)}, copies[t]->parameters());
-    for (size_t k = 0; k < grads.size(); ++k)
-      CHECK(allclose(grads[k].select(0, t), expected[k], 1e-10, 1e-12));
-  }
+  check_each_task(*batched, copies, x, y);
 }
