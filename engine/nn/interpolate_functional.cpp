@@ -89,7 +89,7 @@ struct DimTaps {
 
 DimTaps nearest_taps(int64_t in, int64_t out, std::optional<double> scale_factor, bool exact) {
   DimTaps taps;
-  taps.index = empty({1, out}, kInt64);
+  taps.index = make_empty({1, out}, kInt64, kCPU, "interpolate");
   int64_t* index = taps.index.data_ptr<int64_t>();
   const float scale = source_scale<float>(in, out, scale_factor);
   for (int64_t i = 0; i < out; ++i) {
@@ -126,8 +126,8 @@ DimTaps linear_taps(int64_t in, int64_t out, std::optional<double> scale_factor,
                     DType dtype) {
   DimTaps taps;
   taps.count = 2;
-  taps.index = empty({2, out}, kInt64);
-  taps.weight = empty({2, out}, dtype);
+  taps.index = make_empty({2, out}, kInt64, kCPU, "interpolate");
+  taps.weight = make_empty({2, out}, dtype, kCPU, "interpolate");
   int64_t* index = taps.index.data_ptr<int64_t>();
   T* weight = taps.weight.template data_ptr<T>();
   for (int64_t i = 0; i < out; ++i) {
@@ -161,8 +161,8 @@ DimTaps cubic_taps(int64_t in, int64_t out, std::optional<double> scale_factor, 
                    DType dtype) {
   DimTaps taps;
   taps.count = 4;
-  taps.index = empty({4, out}, kInt64);
-  taps.weight = empty({4, out}, dtype);
+  taps.index = make_empty({4, out}, kInt64, kCPU, "interpolate");
+  taps.weight = make_empty({4, out}, dtype, kCPU, "interpolate");
   int64_t* index = taps.index.data_ptr<int64_t>();
   T* weight = taps.weight.template data_ptr<T>();
   for (int64_t i = 0; i < out; ++i) {

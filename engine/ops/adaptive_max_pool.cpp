@@ -20,8 +20,10 @@
 namespace metagrad {
 namespace {
 
-// The longest window when `in` cells are pooled to `out`.
+// The longest window when `in` cells are pooled to `out` (at most 2 when out >= in: then no
+// loop over a possibly huge out runs before the tables' allocation checks its size).
 int64_t longest_window(int64_t in, int64_t out) {
+  if (out >= in) return std::min<int64_t>(in, 2);
   int64_t longest = 0;
   for (int64_t i = 0; i < out; ++i) {
     const auto [start, end] = detail::adaptive_window(i, in, out);
@@ -33,7 +35,7 @@ int64_t longest_window(int64_t in, int64_t out) {
 // Cell k of output cell i's window, its last cell repeated past the end, times `scale`:
 // [out, longest].
 Tensor window_cells(int64_t in, int64_t out, int64_t longest, int64_t scale) {
-  Tensor cells = empty({out, longest}, kInt64);
+  Tensor cells = make_empty({out, longest}, kInt64, kCPU, "adaptive_max_pool2d");
   int64_t* cell = cells.data_ptr<int64_t>();
   for (int64_t i = 0; i < out; ++i) {
     const auto [start, end] = detail::adaptive_window(i, in, out);

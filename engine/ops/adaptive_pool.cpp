@@ -3,7 +3,7 @@
 // matrix A [m, n] (A[i, j] = 1 inside cell i's window), so the pooled sums are A_h x A_w^T: two
 // matmuls, whose backward is the transposed product (DESIGN §3's adjoint pair), divided by the
 // window sizes. Derivatives of every order, on every backend.
-#include <vector>
+#include <algorithm>
 
 #include "engine/ops.hpp"
 #include "engine/ops/adaptive_window.hpp"
@@ -13,15 +13,20 @@ namespace metagrad {
 namespace {
 
 // The 0/1 window matrix [out, in] of one dim, and each window's size [out], in like's kind.
-std::pair<Tensor, Tensor> window_matrix(int64_t in, int64_t out, const Tensor& like) {
-  std::vector<double> membership(static_cast<size_t>(out * in), 0.0), sizes(out);
+// Built in host tensors (not vectors), so an impossible size is a clear error naming `op`.
+std::pair<Tensor, Tensor> window_matrix(int64_t in, int64_t out, const Tensor& like,
+                                        const char* op) {
+  Tensor membership = make_empty({out, in}, kFloat64, kCPU, op);
+  Tensor sizes = make_empty({out}, kFloat64, kCPU, op);
+  double* member = membership.data_ptr<double>();
+  double* size = sizes.data_ptr<double>();
+  std::fill(member, member + out * in, 0.0);
   for (int64_t i = 0; i < out; ++i) {
     const auto [start, end] = detail::adaptive_window(i, in, out);
-    for (int64_t j = start; j < end; ++j) membership[i * in + j] = 1.0;
-    sizes[i] = static_cast<double>(end - start);
+    for (int64_t j = start; j < end; ++j) member[i * in + j] = 1.0;
+    size[i] = static_cast<double>(end - start);
   }
-  const TensorOptions options(like.dtype(), like.device());
-  return {tensor(membership, {out, in}, options), tensor(sizes, {out}, options)};
+  return {membership.to(like.dtype()).to(like.device()), sizes.to(like.dtype()).to(like.device())};
 }
 
 }  // namespace
@@ -38,8 +43,8 @@ Tensor adaptive_avg_pool2d(const Tensor& input, IntPair output_size) {
   MG_CHECK(height > 0 && width > 0,
            "adaptive_avg_pool2d: input shape {} has an empty spatial dim; pool a non-empty image",
            shape_str(input.shape()));
-  const auto [rows, row_sizes] = window_matrix(height, output_size.h, input);
-  const auto [cols, col_sizes] = window_matrix(width, output_size.w, input);
+  const auto [rows, row_sizes] = window_matrix(height, output_size.h, input, "adaptive_avg_pool2d");
+  const auto [cols, col_sizes] = window_matrix(width, output_size.w, input, "adaptive_avg_pool2d");
   // out[.., i, j] = Σ_{h in window i, w in window j} x[.., h, w] / |window i| / |window j|
   const Tensor sums = matmul(matmul(rows, input), transpose(cols, 0, 1));
   return sums / unsqueeze(row_sizes, 1) / col_sizes;
@@ -54,7 +59,8 @@ Tensor adaptive_avg_pool1d(const Tensor& input, int64_t output_size) {
            output_size);
   MG_CHECK(input.size(-1) > 0, "adaptive_avg_pool1d: input shape {} has length 0",
            shape_str(input.shape()));
-  const auto [cols, col_sizes] = window_matrix(input.size(-1), output_size, input);
+  const auto [cols, col_sizes] =
+      window_matrix(input.size(-1), output_size, input, "adaptive_avg_pool1d");
   return matmul(input, transpose(cols, 0, 1)) / col_sizes;
 }
 
@@ -73,9 +79,9 @@ Tensor adaptive_avg_pool3d(const Tensor& input, std::array<int64_t, 3> output_si
   MG_CHECK(depth > 0 && height > 0 && width > 0,
            "adaptive_avg_pool3d: input shape {} has an empty spatial dim; pool a non-empty volume",
            shape_str(input.shape()));
-  const auto [planes, plane_sizes] = window_matrix(depth, out_depth, input);
-  const auto [rows, row_sizes] = window_matrix(height, out_height, input);
-  const auto [cols, col_sizes] = window_matrix(width, out_width, input);
+  const auto [planes, plane_sizes] = window_matrix(depth, out_depth, input, "adaptive_avg_pool3d");
+  const auto [rows, row_sizes] = window_matrix(height, out_height, input, "adaptive_avg_pool3d");
+  const auto [cols, col_sizes] = window_matrix(width, out_width, input, "adaptive_avg_pool3d");
   // The depth windows first, over [.., D, H * W]; then the plane windows as adaptive_avg_pool2d.
   Dims planes_flat = input.shape();
   planes_flat.pop_back();

@@ -83,7 +83,7 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, PadMode mode, doubl
                before, after, d, kept, shape_str(x.shape()));
     }
     if (before == 0 && after == 0) continue;
-    Tensor index = empty({padded}, kInt64);
+    Tensor index = make_empty({padded}, kInt64, kCPU, "pad");
     int64_t* cells = index.data_ptr<int64_t>();
     for (int64_t j = 0; j < padded; ++j) cells[j] = source_cell(mode, j, size, before, after);
     out = index_select(out, d, index.to(x.device()));
