@@ -221,6 +221,12 @@ ErrorTable nn_error_cases() {
        },
        {"adaptive_max_pool2d: output_size must be positive, got (0, 2)"}},
       {"adaptive_max_pool2d",
+       "an output too large for any tensor",
+       [] {
+         (void)adaptive_max_pool2d(f32({1, 1, 4, 4}), {int64_t{1} << 61, 2});
+       },
+       {"adaptive_max_pool2d: a int64 tensor of shape [2305843009213693952, 2] needs"}},
+      {"adaptive_max_pool2d",
        "2-D input",
        [] {
          (void)adaptive_max_pool2d(f32({4, 4}), 2);
