@@ -85,11 +85,17 @@ struct DimTaps {
   int count = 1;
   Tensor index;   // int64 [count, out]
   Tensor weight;  // input dtype [count, out]; undefined when unweighted
+
+  DimTaps() = default;
+  // Host tables for `count` taps of `out` cells, weighted in `dtype` unless `weighted` is false.
+  DimTaps(int taps, int64_t out, DType dtype, bool weighted)
+      : count(taps),
+        index(make_empty({taps, out}, kInt64, kCPU, "interpolate")),
+        weight(weighted ? make_empty({taps, out}, dtype, kCPU, "interpolate") : Tensor()) {}
 };
 
 DimTaps nearest_taps(int64_t in, int64_t out, std::optional<double> scale_factor, bool exact) {
-  DimTaps taps;
-  taps.index = make_empty({1, out}, kInt64, kCPU, "interpolate");
+  DimTaps taps(1, out, kInt64, false);
   int64_t* index = taps.index.data_ptr<int64_t>();
   const float scale = source_scale<float>(in, out, scale_factor);
   for (int64_t i = 0; i < out; ++i) {
@@ -124,10 +130,7 @@ T source_position(int64_t in, int64_t out, int64_t i, std::optional<double> scal
 template <typename T>
 DimTaps linear_taps(int64_t in, int64_t out, std::optional<double> scale_factor, bool align_corners,
                     DType dtype) {
-  DimTaps taps;
-  taps.count = 2;
-  taps.index = make_empty({2, out}, kInt64, kCPU, "interpolate");
-  taps.weight = make_empty({2, out}, dtype, kCPU, "interpolate");
+  DimTaps taps(2, out, dtype, true);
   int64_t* index = taps.index.data_ptr<int64_t>();
   T* weight = taps.weight.template data_ptr<T>();
   for (int64_t i = 0; i < out; ++i) {
@@ -159,10 +162,7 @@ void cubic_coefficients(T t, T coefficients[4]) {
 template <typename T>
 DimTaps cubic_taps(int64_t in, int64_t out, std::optional<double> scale_factor, bool align_corners,
                    DType dtype) {
-  DimTaps taps;
-  taps.count = 4;
-  taps.index = make_empty({4, out}, kInt64, kCPU, "interpolate");
-  taps.weight = make_empty({4, out}, dtype, kCPU, "interpolate");
+  DimTaps taps(4, out, dtype, true);
   int64_t* index = taps.index.data_ptr<int64_t>();
   T* weight = taps.weight.template data_ptr<T>();
   for (int64_t i = 0; i < out; ++i) {
