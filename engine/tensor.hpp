@@ -217,6 +217,42 @@ class Tensor {
   Tensor erf() const;
   /// `expm1(*this)`: the function of engine/ops.hpp as a method.
   Tensor expm1() const;
+  /// `tan(*this)`: the function of engine/ops.hpp as a method.
+  Tensor tan() const;
+  /// `asin(*this)`: the function of engine/ops.hpp as a method.
+  Tensor asin() const;
+  /// `acos(*this)`: the function of engine/ops.hpp as a method.
+  Tensor acos() const;
+  /// `atan(*this)`: the function of engine/ops.hpp as a method.
+  Tensor atan() const;
+  /// `sinh(*this)`: the function of engine/ops.hpp as a method.
+  Tensor sinh() const;
+  /// `cosh(*this)`: the function of engine/ops.hpp as a method.
+  Tensor cosh() const;
+  /// `asinh(*this)`: the function of engine/ops.hpp as a method.
+  Tensor asinh() const;
+  /// `acosh(*this)`: the function of engine/ops.hpp as a method.
+  Tensor acosh() const;
+  /// `atanh(*this)`: the function of engine/ops.hpp as a method.
+  Tensor atanh() const;
+  /// `log2(*this)`: the function of engine/ops.hpp as a method.
+  Tensor log2() const;
+  /// `log10(*this)`: the function of engine/ops.hpp as a method.
+  Tensor log10() const;
+  /// `exp2(*this)`: the function of engine/ops.hpp as a method.
+  Tensor exp2() const;
+  /// `reciprocal(*this)`: the function of engine/ops.hpp as a method.
+  Tensor reciprocal() const;
+  /// `frac(*this)`: the function of engine/ops.hpp as a method.
+  Tensor frac() const;
+  /// `erfc(*this)`: the function of engine/ops.hpp as a method.
+  Tensor erfc() const;
+  /// `erfinv(*this)`: the function of engine/ops.hpp as a method.
+  Tensor erfinv() const;
+  /// `lgamma(*this)`: the function of engine/ops.hpp as a method.
+  Tensor lgamma() const;
+  /// `digamma(*this)`: the function of engine/ops.hpp as a method.
+  Tensor digamma() const;
   /// `floor(*this)`: the function of engine/ops.hpp as a method.
   Tensor floor() const;
   /// `ceil(*this)`: the function of engine/ops.hpp as a method.

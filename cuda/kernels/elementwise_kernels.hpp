@@ -11,6 +11,7 @@
 
 #include "cuda/kernel_backend.hpp"
 #include "cuda/kernels/memory_kernels.hpp"
+#include "engine/backend/special_functions.hpp"
 
 namespace metagrad {
 namespace kernels {
@@ -43,6 +44,34 @@ MG_HD inline float floor(float x) { return ::floorf(x); }
 MG_HD inline double floor(double x) { return ::floor(x); }
 MG_HD inline float ceil(float x) { return ::ceilf(x); }
 MG_HD inline double ceil(double x) { return ::ceil(x); }
+MG_HD inline float tan(float x) { return ::tanf(x); }
+MG_HD inline double tan(double x) { return ::tan(x); }
+MG_HD inline float asin(float x) { return ::asinf(x); }
+MG_HD inline double asin(double x) { return ::asin(x); }
+MG_HD inline float acos(float x) { return ::acosf(x); }
+MG_HD inline double acos(double x) { return ::acos(x); }
+MG_HD inline float atan(float x) { return ::atanf(x); }
+MG_HD inline double atan(double x) { return ::atan(x); }
+MG_HD inline float sinh(float x) { return ::sinhf(x); }
+MG_HD inline double sinh(double x) { return ::sinh(x); }
+MG_HD inline float cosh(float x) { return ::coshf(x); }
+MG_HD inline double cosh(double x) { return ::cosh(x); }
+MG_HD inline float asinh(float x) { return ::asinhf(x); }
+MG_HD inline double asinh(double x) { return ::asinh(x); }
+MG_HD inline float acosh(float x) { return ::acoshf(x); }
+MG_HD inline double acosh(double x) { return ::acosh(x); }
+MG_HD inline float atanh(float x) { return ::atanhf(x); }
+MG_HD inline double atanh(double x) { return ::atanh(x); }
+MG_HD inline float log2(float x) { return ::log2f(x); }
+MG_HD inline double log2(double x) { return ::log2(x); }
+MG_HD inline float log10(float x) { return ::log10f(x); }
+MG_HD inline double log10(double x) { return ::log10(x); }
+MG_HD inline float erfc(float x) { return ::erfcf(x); }
+MG_HD inline double erfc(double x) { return ::erfc(x); }
+MG_HD inline float atan2(float y, float x) { return ::atan2f(y, x); }
+MG_HD inline double atan2(double y, double x) { return ::atan2(y, x); }
+MG_HD inline float hypot(float x, float y) { return ::hypotf(x, y); }
+MG_HD inline double hypot(double x, double y) { return ::hypot(x, y); }
 /// Round to nearest, ties to even (rint in the default rounding mode; device code has no other).
 MG_HD inline float round_even(float x) { return ::rintf(x); }
 MG_HD inline double round_even(double x) { return ::rint(x); }
@@ -134,6 +163,38 @@ MG_HD inline UnaryOut<kOp, T> unary_value(T x, T alpha, T beta, T gamma) {
     return math::round_even(x);
   } else if constexpr (kOp == UnaryOp::Trunc) {
     return math::trunc(x);
+  } else if constexpr (kOp == UnaryOp::Tan) {
+    return math::tan(x);
+  } else if constexpr (kOp == UnaryOp::Asin) {
+    return math::asin(x);
+  } else if constexpr (kOp == UnaryOp::Acos) {
+    return math::acos(x);
+  } else if constexpr (kOp == UnaryOp::Atan) {
+    return math::atan(x);
+  } else if constexpr (kOp == UnaryOp::Sinh) {
+    return math::sinh(x);
+  } else if constexpr (kOp == UnaryOp::Cosh) {
+    return math::cosh(x);
+  } else if constexpr (kOp == UnaryOp::Asinh) {
+    return math::asinh(x);
+  } else if constexpr (kOp == UnaryOp::Acosh) {
+    return math::acosh(x);
+  } else if constexpr (kOp == UnaryOp::Atanh) {
+    return math::atanh(x);
+  } else if constexpr (kOp == UnaryOp::Log2) {
+    return math::log2(x);
+  } else if constexpr (kOp == UnaryOp::Log10) {
+    return math::log10(x);
+  } else if constexpr (kOp == UnaryOp::Erfc) {
+    return math::erfc(x);
+  } else if constexpr (kOp == UnaryOp::Erfinv) {
+    return static_cast<T>(special::erfinv(x));
+  } else if constexpr (kOp == UnaryOp::Lgamma) {
+    return special::lgamma(x);
+  } else if constexpr (kOp == UnaryOp::Digamma) {
+    return static_cast<T>(special::digamma(x));
+  } else if constexpr (kOp == UnaryOp::Polygamma) {
+    return static_cast<T>(special::polygamma(static_cast<int>(alpha), x));
   } else {
     static_assert(kOp == UnaryOp::LogicalNot);
     return x == T(0);
@@ -171,6 +232,14 @@ MG_HD inline BinaryOut<kOp, T> binary_value(T x, T y) {
     return x / y;
   } else if constexpr (kOp == BinaryOp::Pow) {
     return math::pow(x, y);
+  } else if constexpr (kOp == BinaryOp::Atan2) {
+    return math::atan2(x, y);
+  } else if constexpr (kOp == BinaryOp::Hypot) {
+    return math::hypot(x, y);
+  } else if constexpr (kOp == BinaryOp::Remainder) {
+    return special::floored_remainder(x, y);
+  } else if constexpr (kOp == BinaryOp::Fmod) {
+    return special::truncated_remainder(x, y);
   } else if constexpr (kOp == BinaryOp::Maximum || kOp == BinaryOp::Minimum) {
     if constexpr (std::is_floating_point_v<T>)
       if (x != x || y != y) return math::quiet_nan<T>();
@@ -286,6 +355,10 @@ void KernelBackend<Executor>::binary(BinaryOp op, const View& a, const View& b, 
         MG_FAIL("div: integer division is not supported; convert to a float dtype first");
       } else if constexpr (kOp == BinaryOp::Pow && std::is_integral_v<T>) {
         MG_FAIL("pow: not supported for integer tensors; convert to a float dtype first");
+      } else if constexpr (kOp == BinaryOp::Atan2 && std::is_integral_v<T>) {
+        MG_FAIL("atan2: not supported for integer tensors; convert to a float dtype first");
+      } else if constexpr (kOp == BinaryOp::Hypot && std::is_integral_v<T>) {
+        MG_FAIL("hypot: not supported for integer tensors; convert to a float dtype first");
       } else {
         const int64_t n = out.numel();
         if (n == 0) return;

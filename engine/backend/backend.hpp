@@ -90,6 +90,29 @@ enum class UnaryOp : uint8_t {
   Ceil,
   Round,
   Trunc,
+  // Trigonometric and hyperbolic functions and their inverses (torch.tan ... torch.atanh).
+  Tan,
+  Asin,
+  Acos,
+  Atan,
+  Sinh,
+  Cosh,
+  Asinh,
+  Acosh,
+  Atanh,
+  Log2,
+  Log10,
+  /// 1 - erf(x), accurate where erf(x) is near 1.
+  Erfc,
+  /// The inverse of erf on [-1, 1].
+  Erfinv,
+  /// log |Gamma(x)|.
+  Lgamma,
+  /// psi(x) = Gamma'(x) / Gamma(x), the derivative of lgamma.
+  Digamma,
+  /// The alpha-th derivative of digamma (alpha a whole number; 0 is digamma): lgamma's
+  /// derivatives of every order need the whole family.
+  Polygamma,
   LogicalNot,
 };
 
@@ -102,6 +125,14 @@ enum class BinaryOp : uint8_t {
   Pow,
   Maximum,
   Minimum,
+  /// The angle of the point (b, a): atan(a / b) in the quadrant of (b, a).
+  Atan2,
+  /// a - b floor(a / b): the sign of b, as Python's % (torch.remainder).
+  Remainder,
+  /// a - b trunc(a / b): the sign of a, as C's fmod (torch.fmod).
+  Fmod,
+  /// sqrt(a^2 + b^2) without overflow or underflow in the squares.
+  Hypot,
   // Comparisons and logic: output dtype is bool.
   Eq,
   Ne,

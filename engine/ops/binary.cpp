@@ -1,7 +1,6 @@
 #include "engine/ops/binary.hpp"
 
-#include "engine/ops.hpp"
-#include "engine/ops/op_support.hpp"
+#include "engine/ops/binary_support.hpp"
 
 namespace metagrad {
 namespace {
@@ -28,6 +27,14 @@ const char* op_name(BinaryOp op) {
       return "maximum";
     case BinaryOp::Minimum:
       return "minimum";
+    case BinaryOp::Atan2:
+      return "atan2";
+    case BinaryOp::Remainder:
+      return "remainder";
+    case BinaryOp::Fmod:
+      return "fmod";
+    case BinaryOp::Hypot:
+      return "hypot";
     case BinaryOp::Eq:
       return "eq";
     case BinaryOp::Ne:
@@ -50,7 +57,9 @@ const char* op_name(BinaryOp op) {
   return "binary";
 }
 
-Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
+}  // namespace
+
+Tensor detail::binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
   const char* name = op_name(op);
   detail::check_same_kind(a, b, name);
   MG_CHECK(is_predicate(op) || a.dtype() != kBool,
@@ -69,30 +78,10 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
   return out;
 }
 
-// Records a binary node whose backward needs both inputs.
-template <typename Backward>
-void record_binary(const char* node, const Tensor& a, const Tensor& b, const Tensor& out,
-                   Backward backward) {
-  const SavedTensor sa(a, false), sb(b, false);
-  record(node, {a, b}, {out},
-         [sa, sb, backward](const TensorList& g, Node& self) -> TensorList {
-           const Tensor x = sa.unpack(self), y = sb.unpack(self);
-           auto [ga, gb] = backward(g[0], x, y, self);
-           return {ga.defined() ? sum_to(ga, x.shape()) : Tensor(),
-                   gb.defined() ? sum_to(gb, y.shape()) : Tensor()};
-         },
-         {{"self", sa}, {"other", sb}});
-}
-
-// Which inputs need a gradient (to skip work in the backward).
-struct Needs {
-  bool a, b;
-};
-Needs needs_of(const Node& self) {
-  return {self.next_edges()[0].valid(), self.next_edges()[1].valid()};
-}
-
-}  // namespace
+using detail::binary_forward;
+using detail::Needs;
+using detail::needs_of;
+using detail::record_binary;
 
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward(BinaryOp::Add, a, b);

@@ -7,23 +7,11 @@
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
 #include "engine/ops/sort.hpp"
+#include "engine/ops/elementwise_math.hpp"
 #include "engine/ops/sort_support.hpp"
 
 namespace metagrad {
 namespace {
-
-// PyTorch's lerp: a + w (b - a) for |w| < 0.5, else b - (b - a)(1 - w) (exact at both ends).
-// PyTorch's CPU kernel fuses each product and sum into one rounding (an FMA); for float32 the
-// same comes from the product and sum in double (the product is exact there), rounded once.
-Tensor lerp(const Tensor& a, const Tensor& b, const Tensor& w) {
-  const Tensor diff = b - a;
-  const bool widen = a.dtype() == kFloat32;
-  const Tensor wide_a = widen ? a.to(kFloat64) : a, wide_b = widen ? b.to(kFloat64) : b;
-  const Tensor wide_w = widen ? w.to(kFloat64) : w, wide_diff = widen ? diff.to(kFloat64) : diff;
-  const Tensor value =
-      where(lt(abs(wide_w), 0.5), wide_a + wide_w * wide_diff, wide_b - wide_diff * (1.0 - wide_w));
-  return widen ? value.to(kFloat32) : value;
-}
 
 // The quantile of every line of `lines` along d at the fractional positions `ranks` (kept shape,
 // lines' dtype) into the sorted lines.

@@ -4,59 +4,13 @@
 #include <limits>
 #include <numbers>
 
-#include "engine/ops.hpp"
-#include "engine/ops/op_support.hpp"
+#include "engine/ops/unary_support.hpp"
 
 namespace metagrad {
-namespace {
 
-using detail::backend_of;
-using detail::view_of;
-
-Tensor unary_forward(UnaryOp op, const Tensor& x, const char* name, UnaryParams params = {},
-                     bool needs_float = true) {
-  if (needs_float) {
-    detail::check_floating(x, name);
-  } else {
-    detail::check_defined(x, name);
-  }
-  const DType out_dtype = op == UnaryOp::LogicalNot ? kBool : x.dtype();
-  Tensor out = make_empty_for_operands(x.shape(), out_dtype, x.device(), {&x}, name);
-  backend_of(x).unary(op, view_of(x), view_of(out), params);
-  return out;
-}
-
-// The common shape of a unary op whose backward needs the input x.
-template <typename Backward>
-Tensor unary_with_input(UnaryOp op, const Tensor& x, const char* name, const char* node,
-                        Backward backward, UnaryParams params = {}) {
-  Tensor out = unary_forward(op, x, name, params);
-  if (needs_grad(x)) {
-    record(
-        node, {x}, {out},
-        [saved = SavedTensor(x, false), backward](const TensorList& g, Node& self) -> TensorList {
-          return {backward(g[0], saved.unpack(self))};
-        });
-  }
-  return out;
-}
-
-// The common shape of a unary op whose backward needs its own output y.
-template <typename Backward>
-Tensor unary_with_output(UnaryOp op, const Tensor& x, const char* name, const char* node,
-                         Backward backward) {
-  Tensor out = unary_forward(op, x, name);
-  if (needs_grad(x)) {
-    record(
-        node, {x}, {out},
-        [saved = SavedTensor(out, true), backward](const TensorList& g, Node& self) -> TensorList {
-          return {backward(g[0], saved.unpack(self))};
-        });
-  }
-  return out;
-}
-
-}  // namespace
+using detail::unary_forward;
+using detail::unary_with_input;
+using detail::unary_with_output;
 
 Tensor neg(const Tensor& x) {
   detail::check_defined(x, "neg");

@@ -32,6 +32,7 @@ const char* const kPublicHeaders[] = {
     "engine/ops/sort.hpp",
     "engine/ops/shape_ops.hpp",
     "engine/ops/unary.hpp",
+    "engine/ops/elementwise_math.hpp",
     "engine/distributions/distributions.hpp",
     "engine/nn/functional.hpp",
     "engine/nn/grad_utils.hpp",

@@ -7,6 +7,7 @@
 
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/loop.hpp"
+#include "engine/backend/special_functions.hpp"
 
 namespace metagrad::cpu {
 namespace {
@@ -146,6 +147,41 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
       return unary_loop<T, T>(in, out, [](T x) { return std::nearbyint(x); });
     case UnaryOp::Trunc:
       return unary_loop<T, T>(in, out, [](T x) { return std::trunc(x); });
+    case UnaryOp::Tan:
+      return unary_loop<T, T>(in, out, [](T x) { return std::tan(x); });
+    case UnaryOp::Asin:
+      return unary_loop<T, T>(in, out, [](T x) { return std::asin(x); });
+    case UnaryOp::Acos:
+      return unary_loop<T, T>(in, out, [](T x) { return std::acos(x); });
+    case UnaryOp::Atan:
+      return unary_loop<T, T>(in, out, [](T x) { return std::atan(x); });
+    case UnaryOp::Sinh:
+      return unary_loop<T, T>(in, out, [](T x) { return std::sinh(x); });
+    case UnaryOp::Cosh:
+      return unary_loop<T, T>(in, out, [](T x) { return std::cosh(x); });
+    case UnaryOp::Asinh:
+      return unary_loop<T, T>(in, out, [](T x) { return std::asinh(x); });
+    case UnaryOp::Acosh:
+      return unary_loop<T, T>(in, out, [](T x) { return std::acosh(x); });
+    case UnaryOp::Atanh:
+      return unary_loop<T, T>(in, out, [](T x) { return std::atanh(x); });
+    case UnaryOp::Log2:
+      return unary_loop<T, T>(in, out, [](T x) { return std::log2(x); });
+    case UnaryOp::Log10:
+      return unary_loop<T, T>(in, out, [](T x) { return std::log10(x); });
+    case UnaryOp::Erfc:
+      return unary_loop<T, T>(in, out, [](T x) { return std::erfc(x); });
+    case UnaryOp::Erfinv:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::erfinv(x)); });
+    case UnaryOp::Lgamma:
+      return unary_loop<T, T>(in, out, [](T x) { return special::lgamma(x); });
+    case UnaryOp::Digamma:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::digamma(x)); });
+    case UnaryOp::Polygamma: {
+      const int order = static_cast<int>(alpha);
+      return unary_loop<T, T>(
+          in, out, [order](T x) { return static_cast<T>(special::polygamma(order, x)); });
+    }
     case UnaryOp::LogicalNot:
       return unary_loop<bool, T>(in, out, [](T x) { return x == T(0); });
   }
@@ -286,6 +322,22 @@ void arithmetic(BinaryOp op, const View& a, const View& b, const View& out) {
       } else {
         return binary_loop<T>(a, b, out, [](T x, T y) { return std::pow(x, y); });
       }
+    case BinaryOp::Atan2:
+      if constexpr (std::is_integral_v<T>) {
+        MG_FAIL("atan2: not supported for integer tensors; convert to a float dtype first");
+      } else {
+        return binary_loop<T>(a, b, out, [](T x, T y) { return std::atan2(x, y); });
+      }
+    case BinaryOp::Hypot:
+      if constexpr (std::is_integral_v<T>) {
+        MG_FAIL("hypot: not supported for integer tensors; convert to a float dtype first");
+      } else {
+        return binary_loop<T>(a, b, out, [](T x, T y) { return std::hypot(x, y); });
+      }
+    case BinaryOp::Remainder:
+      return binary_loop<T>(a, b, out, [](T x, T y) { return special::floored_remainder(x, y); });
+    case BinaryOp::Fmod:
+      return binary_loop<T>(a, b, out, [](T x, T y) { return special::truncated_remainder(x, y); });
     case BinaryOp::Maximum:
       return binary_loop<T>(a, b, out, [](T x, T y) {
         if constexpr (std::is_floating_point_v<T>)
