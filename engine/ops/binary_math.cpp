@@ -132,21 +132,21 @@ Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight) {
   detail::check_defined(weight, "lerp", "weight");
   detail::check_same_kind(start, weight, "lerp");
   // PyTorch's two forms: start + w (end - start) for |w| < 1/2, else end - (end - start)(1 - w)
-  // (exact at both ends). Its CPU kernel fuses each product and sum into one rounding (an FMA);
-  // for float32 the same comes from the product and sum in double (the product is exact there),
-  // rounded once.
+  // (exact at both ends), 1 - w and end - start rounded in the operands' dtype. Its CPU kernel
+  // fuses each product and sum into one rounding (an FMA); for float32 the same comes from the
+  // product and sum in double (the product is exact there), rounded once.
   const Tensor span = end - start;
   const bool widen = start.dtype() == kFloat32;
   const auto wide = [widen](const Tensor& t) { return widen ? t.to(kFloat64) : t; };
   const Tensor wide_start = wide(start), wide_end = wide(end), wide_weight = wide(weight),
-               wide_span = wide(span);
+               wide_span = wide(span), wide_complement = wide(1.0 - weight);
   Tensor near_start;
   {
     NoGradGuard no_grad;
     near_start = lt(abs(wide_weight), 0.5);
   }
   const Tensor value = where(near_start, wide_start + wide_weight * wide_span,
-                             wide_end - wide_span * (1.0 - wide_weight));
+                             wide_end - wide_span * wide_complement);
   return widen ? value.to(kFloat32) : value;
 }
 
