@@ -2,9 +2,10 @@
 
 // The elementwise math of UnaryOp and BinaryOp that neither the C++ library nor CUDA's math
 // library offers alike on host and device: digamma, polygamma (through the Hurwitz zeta function),
-// the inverse error function, thread-safe lgamma, and the floored and truncated remainders. The CPU backend (engine/backend/cpu/cpu_elementwise.cpp)
-// and the CUDA kernels (cuda/kernels/elementwise_kernels.hpp) both call these, so the two backends
-// give the same bits on the host. Each is computed in double; float callers round the result.
+// the inverse error function, thread-safe lgamma, and the floored and truncated remainders. The CPU
+// backend (engine/backend/cpu/cpu_elementwise.cpp) and the CUDA kernels
+// (cuda/kernels/elementwise_kernels.hpp) both call these, so the two backends give the same bits on
+// the host. Each is computed in double; float callers round the result.
 //
 // Conventions follow PyTorch's (ATen/native/Math.h): digamma(±0) = ∓inf, digamma and polygamma at
 // a negative integer are NaN and +inf times polygamma's sign, erfinv(±1) = ±inf.
@@ -116,10 +117,10 @@ MG_SPECIAL_HD inline double digamma(double x) {
   // B_12/12 = -691/32760, B_14/14 = 1/12.
   const double z = 1.0 / (x * x);
   const double series =
-      z * (1.0 / 12 +
-           z * (-1.0 / 120 +
-                z * (1.0 / 252 +
-                     z * (-1.0 / 240 + z * (1.0 / 132 + z * (-691.0 / 32760 + z / 12.0))))));
+      z *
+      (1.0 / 12 + z * (-1.0 / 120 +
+                       z * (1.0 / 252 +
+                            z * (-1.0 / 240 + z * (1.0 / 132 + z * (-691.0 / 32760 + z / 12.0))))));
   return result + ::log(x) - 0.5 / x - series;
 }
 
@@ -160,8 +161,8 @@ MG_SPECIAL_HD inline double polygamma(int n, double x) {
   if (x < detail::kReflectBelow && x != ::floor(x)) {
     // psi^(n)(x) = (-1)^n psi^(n)(1 - x) - pi d^n/dx^n cot(pi x), from psi(1 - x) - psi(x) =
     // pi cot(pi x); 1 - x is far in the asymptotic region.
-    const double reflected = (n % 2 == 0 ? 1.0 : -1.0) * sign * factorial *
-                             hurwitz_zeta(n + 1.0, 1.0 - x);
+    const double reflected =
+        (n % 2 == 0 ? 1.0 : -1.0) * sign * factorial * hurwitz_zeta(n + 1.0, 1.0 - x);
     return reflected - detail::kPi * detail::cot_derivative(n, x);
   }
   return sign * factorial * hurwitz_zeta(n + 1.0, x);

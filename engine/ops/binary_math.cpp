@@ -29,7 +29,8 @@ Tensor remainder_op(BinaryOp op, const Tensor& a, const Tensor& b, const char* n
   detail::check_defined(a, name, "dividend");
   detail::check_defined(b, name, "divisor");
   detail::check_same_kind(a, b, name);
-  MG_CHECK(a.dtype() != kBool, "{}: not defined for bool tensors (shapes {} and {}); convert to "
+  MG_CHECK(a.dtype() != kBool,
+           "{}: not defined for bool tensors (shapes {} and {}); convert to "
            "int64 or a float dtype first",
            name, shape_str(a.shape()), shape_str(b.shape()));
   if (!is_floating(b.dtype())) {

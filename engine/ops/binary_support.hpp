@@ -29,15 +29,14 @@ template <typename Backward>
 void record_binary(const char* node, const Tensor& a, const Tensor& b, const Tensor& out,
                    Backward backward) {
   const SavedTensor sa(a, false), sb(b, false);
-  record(
-      node, {a, b}, {out},
-      [sa, sb, backward](const TensorList& g, Node& self) -> TensorList {
-        const Tensor x = sa.unpack(self), y = sb.unpack(self);
-        auto [ga, gb] = backward(g[0], x, y, self);
-        return {ga.defined() ? sum_to(ga, x.shape()) : Tensor(),
-                gb.defined() ? sum_to(gb, y.shape()) : Tensor()};
-      },
-      {{"self", sa}, {"other", sb}});
+  record(node, {a, b}, {out},
+         [sa, sb, backward](const TensorList& g, Node& self) -> TensorList {
+           const Tensor x = sa.unpack(self), y = sb.unpack(self);
+           auto [ga, gb] = backward(g[0], x, y, self);
+           return {ga.defined() ? sum_to(ga, x.shape()) : Tensor(),
+                   gb.defined() ? sum_to(gb, y.shape()) : Tensor()};
+         },
+         {{"self", sa}, {"other", sb}});
 }
 
 }  // namespace metagrad::detail

@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "engine/ops.hpp"
+#include "engine/ops/elementwise_math.hpp"
 #include "engine/ops/op_support.hpp"
 #include "engine/ops/sort.hpp"
-#include "engine/ops/elementwise_math.hpp"
 #include "engine/ops/sort_support.hpp"
 
 namespace metagrad {

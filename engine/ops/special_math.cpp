@@ -15,18 +15,16 @@ using detail::unary_with_output;
 
 Tensor log2(const Tensor& x) {
   // d log2 x = dx / (x ln 2)
-  return unary_with_input(UnaryOp::Log2, x, "log2", "Log2Backward",
-                          [](const Tensor& g, const Tensor& in) {
-                            return g / (in * std::numbers::ln2);
-                          });
+  return unary_with_input(
+      UnaryOp::Log2, x, "log2", "Log2Backward",
+      [](const Tensor& g, const Tensor& in) { return g / (in * std::numbers::ln2); });
 }
 
 Tensor log10(const Tensor& x) {
   // d log10 x = dx / (x ln 10)
-  return unary_with_input(UnaryOp::Log10, x, "log10", "Log10Backward",
-                          [](const Tensor& g, const Tensor& in) {
-                            return g / (in * std::numbers::ln10);
-                          });
+  return unary_with_input(
+      UnaryOp::Log10, x, "log10", "Log10Backward",
+      [](const Tensor& g, const Tensor& in) { return g / (in * std::numbers::ln10); });
 }
 
 Tensor exp2(const Tensor& x) {

@@ -16,18 +16,16 @@ Tensor tan(const Tensor& x) {
 
 Tensor asin(const Tensor& x) {
   // d asin x = dx / sqrt(1 - x^2)
-  return unary_with_input(UnaryOp::Asin, x, "asin", "AsinBackward",
-                          [](const Tensor& g, const Tensor& in) {
-                            return g * rsqrt(1.0 - square(in));
-                          });
+  return unary_with_input(
+      UnaryOp::Asin, x, "asin", "AsinBackward",
+      [](const Tensor& g, const Tensor& in) { return g * rsqrt(1.0 - square(in)); });
 }
 
 Tensor acos(const Tensor& x) {
   // d acos x = -dx / sqrt(1 - x^2)
-  return unary_with_input(UnaryOp::Acos, x, "acos", "AcosBackward",
-                          [](const Tensor& g, const Tensor& in) {
-                            return -(g * rsqrt(1.0 - square(in)));
-                          });
+  return unary_with_input(
+      UnaryOp::Acos, x, "acos", "AcosBackward",
+      [](const Tensor& g, const Tensor& in) { return -(g * rsqrt(1.0 - square(in))); });
 }
 
 Tensor atan(const Tensor& x) {
@@ -50,18 +48,16 @@ Tensor cosh(const Tensor& x) {
 
 Tensor asinh(const Tensor& x) {
   // d asinh x = dx / sqrt(x^2 + 1)
-  return unary_with_input(UnaryOp::Asinh, x, "asinh", "AsinhBackward",
-                          [](const Tensor& g, const Tensor& in) {
-                            return g * rsqrt(square(in) + 1.0);
-                          });
+  return unary_with_input(
+      UnaryOp::Asinh, x, "asinh", "AsinhBackward",
+      [](const Tensor& g, const Tensor& in) { return g * rsqrt(square(in) + 1.0); });
 }
 
 Tensor acosh(const Tensor& x) {
   // d acosh x = dx / sqrt(x^2 - 1)
-  return unary_with_input(UnaryOp::Acosh, x, "acosh", "AcoshBackward",
-                          [](const Tensor& g, const Tensor& in) {
-                            return g * rsqrt(square(in) - 1.0);
-                          });
+  return unary_with_input(
+      UnaryOp::Acosh, x, "acosh", "AcoshBackward",
+      [](const Tensor& g, const Tensor& in) { return g * rsqrt(square(in) - 1.0); });
 }
 
 Tensor atanh(const Tensor& x) {

@@ -255,6 +255,23 @@ TEST_CASE("cuda unary: every op on float views, as the CPU computes it", "[cuda]
       {UnaryOp::Ceil, {}, kExact},
       {UnaryOp::Round, {}, kExact},
       {UnaryOp::Trunc, {}, kExact},
+      {UnaryOp::Tan, {}, kLibm},
+      {UnaryOp::Asin, {}, kLibm},
+      {UnaryOp::Acos, {}, kLibm},
+      {UnaryOp::Atan, {}, kLibm},
+      {UnaryOp::Sinh, {}, kLibm},
+      {UnaryOp::Cosh, {}, kLibm},
+      {UnaryOp::Asinh, {}, kLibm},
+      {UnaryOp::Acosh, {}, kLibm},
+      {UnaryOp::Atanh, {}, kLibm},
+      {UnaryOp::Log2, {}, kLibm},
+      {UnaryOp::Log10, {}, kLibm},
+      {UnaryOp::Erfc, {}, kLibm},
+      {UnaryOp::Erfinv, {}, kLibm},
+      {UnaryOp::Lgamma, {}, kLibm},
+      {UnaryOp::Digamma, {}, kLibm},
+      {UnaryOp::Polygamma, {1.0, 0, 0}, kLibm},
+      {UnaryOp::Polygamma, {3.0, 0, 0}, kLibm},
       {UnaryOp::LogicalNot, {}, kExact},
   };
   for (DType dtype : {kFloat32, kFloat64}) {
@@ -331,7 +348,9 @@ TEST_CASE("cuda binary: every op and dtype, broadcast and strided operands",
       const auto op = static_cast<BinaryOp>(o);
       const bool integral = dtype == kInt64 || dtype == kBool;
       if (dtype == kBool && !is_predicate(op)) continue;
-      if (integral && (op == BinaryOp::Div || op == BinaryOp::Pow)) continue;
+      const bool float_only = op == BinaryOp::Div || op == BinaryOp::Pow || op == BinaryOp::Atan2 ||
+                              op == BinaryOp::Hypot;
+      if (integral && float_only) continue;
       for (size_t i = 0; i < all.size(); ++i) {
         for (size_t j = 0; j < all.size(); ++j) {
           INFO(dtype_name(dtype) << " op " << o << " " << all[i].name << " x " << all[j].name);
@@ -342,7 +361,7 @@ TEST_CASE("cuda binary: every op and dtype, broadcast and strided operands",
           const Tensor got = empty(kShape, TensorOptions(out_dtype, device.device()));
           cpu().binary(op, view_of(a.cpu), view_of(b.cpu), view_of(want));
           device.backend().binary(op, view_of(a.cuda), view_of(b.cuda), view_of(got));
-          if (op == BinaryOp::Pow) {
+          if (op == BinaryOp::Pow || op == BinaryOp::Atan2 || op == BinaryOp::Hypot) {
             check_same(got, want, libm(dtype));
           } else {
             check_same(got, want);
@@ -372,7 +391,7 @@ TEST_CASE("cuda elementwise: large tensors (many blocks of the grid-stride loop)
   check_same(got64, want64);
 }
 
-TEST_CASE("cuda binary: the CPU's errors for bool arithmetic and integer div and pow",
+TEST_CASE("cuda binary: the CPU's errors for bool arithmetic and integer div, pow, atan2, hypot",
           "[cuda][elementwise]") {
   CudaTestDevice device;
   const Tensor i64 = zeros(kShape, TensorOptions(kInt64, device.device()));
@@ -384,8 +403,20 @@ TEST_CASE("cuda binary: the CPU's errors for bool arithmetic and integer div and
       device.backend().binary(BinaryOp::Pow, view_of(i64), view_of(i64), view_of(i64)),
       "pow: not supported for integer tensors; convert to a float dtype first");
   REQUIRE_THROWS_WITH(
+      device.backend().binary(BinaryOp::Atan2, view_of(i64), view_of(i64), view_of(i64)),
+      "atan2: not supported for integer tensors; convert to a float dtype first");
+  REQUIRE_THROWS_WITH(
+      device.backend().binary(BinaryOp::Hypot, view_of(i64), view_of(i64), view_of(i64)),
+      "hypot: not supported for integer tensors; convert to a float dtype first");
+  REQUIRE_THROWS_WITH(
       device.backend().binary(BinaryOp::Add, view_of(b), view_of(b), view_of(b)),
       "arithmetic on bool tensors is not supported; convert to a numeric dtype first");
+  // An int64 remainder by 0 (which the ops reject first) gives 0 on both, never a trap.
+  const Tensor want = empty(kShape, kInt64);
+  cpu().binary(BinaryOp::Remainder, view_of(zeros(kShape, kInt64)), view_of(zeros(kShape, kInt64)),
+               view_of(want));
+  device.backend().binary(BinaryOp::Fmod, view_of(i64), view_of(i64), view_of(i64));
+  check_same(i64, want);
 }
 
 TEST_CASE("cuda where: every dtype, broadcast condition and operands", "[cuda][elementwise]") {

@@ -63,6 +63,41 @@ std::vector<OpCase> elementwise_cases() {
       unary("ceil", ceil, -3.0, 3.0),
       unary("round", round, -3.0, 3.0),
       unary("trunc", trunc, -3.0, 3.0),
+      unary("tan", tan, -1.2, 1.2),
+      unary("asin", asin, -0.9, 0.9),
+      unary("acos", acos, -0.9, 0.9),
+      unary("atan", atan, -3.0, 3.0),
+      unary("sinh", sinh),
+      unary("cosh", cosh),
+      unary("asinh", asinh, -3.0, 3.0),
+      unary("acosh", acosh, 1.2, 4.0),
+      unary("atanh", atanh, -0.9, 0.9),
+      unary("log2", log2, 0.2, 3.0),
+      unary("log10", log10, 0.2, 3.0),
+      unary("exp2", exp2),
+      unary("reciprocal", reciprocal, 0.3, 2.0),
+      unary("frac", frac, -3.0, 3.0),
+      unary("erfc", erfc, -3.0, 3.0),
+      unary("erfinv", erfinv, -0.95, 0.95),
+      unary("lgamma", lgamma, 0.3, 5.0),
+      unary("lgamma of negatives", lgamma, -2.8, -2.2),
+      unary("digamma", digamma, 0.3, 12.0),
+      {"polygamma(1), polygamma(3)", one({3, 5}, 0.5, 12.0),
+       [](const TensorList& x) {
+         return TensorList{polygamma(1, x[0]), polygamma(3, x[0])};
+       }},
+      {"logit", one({3, 5}, 0.1, 0.9),
+       [](const TensorList& x) {
+         return TensorList{logit(x[0]), logit(x[0], 0.3)};
+       }},
+      {"special functions at their edges",
+       [](DType d) {
+         return TensorList{tensor({0.0, -0.0, -2.0, 1.0, -1.0, 1.5, kInf, -70000.3}, d)};
+       },
+       [](const TensorList& x) {
+         return TensorList{digamma(x[0]), lgamma(x[0]), polygamma(2, x[0]), erfinv(x[0])};
+       },
+       1, false},
       {"operator- (unary)", one({4}), [](const TensorList& x) { return TensorList{-x[0]}; }},
       {"clamp", one({3, 5}),
        [](const TensorList& x) { return TensorList{clamp(x[0], -0.5, 0.7)}; }},
@@ -178,6 +213,49 @@ std::vector<OpCase> elementwise_cases() {
          return TensorList{maximum(x[0], x[1]), minimum(x[0], x[1])};
        },
        1, false},
+      {"atan2, hypot", two({3, 4}, {4}),
+       [](const TensorList& x) {
+         return TensorList{atan2(x[0], x[1]), hypot(x[0], x[1])};
+       }},
+      {"remainder, fmod",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 1, -5.0, 5.0), uniform({4}, d, 2, 0.7, 1.9)};
+       },
+       [](const TensorList& x) {
+         return TensorList{remainder(x[0], x[1]), fmod(x[0], x[1]), remainder(x[0], -x[1]),
+                           fmod(x[0], -1.5)};
+       }},
+      {"remainder, fmod of int64",
+       [](DType) {
+         return TensorList{integers({3, 4}, -9, 10, 4), integers({3, 4}, 1, 5, 5)};
+       },
+       [](const TensorList& x) {
+         return TensorList{remainder(x[0], x[1]), fmod(x[0], x[1]), remainder(x[0], -x[1]),
+                           fmod(x[0], -x[1])};
+       },
+       1, false},
+      {"logaddexp, logaddexp2", two({3, 4}, {4}, -30.0, 30.0),
+       [](const TensorList& x) {
+         return TensorList{logaddexp(x[0], x[1]), logaddexp2(x[0], x[1])};
+       }},
+      {"logaddexp with ties",
+       [](DType d) {
+         return TensorList{tied_leaf({3, 4}, d, 7), tied_leaf({3, 4}, d, 8)};
+       },
+       [](const TensorList& x) { return TensorList{logaddexp(x[0], x[1])}; }},
+      {"lerp",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 1), uniform({3, 4}, d, 2),
+                           uniform({4}, d, 3, -0.5, 1.5)};
+       },
+       [](const TensorList& x) {
+         return TensorList{lerp(x[0], x[1], x[2]), lerp(x[0], x[1], 0.25), lerp(x[0], x[1], 0.8)};
+       }},
+      {"xlogy",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 1), uniform({3, 4}, d, 2, 0.2, 3.0)};
+       },
+       [](const TensorList& x) { return TensorList{xlogy(x[0], x[1])}; }},
       {"where",
        [](DType d) {
          return TensorList{uniform({3, 4}, d, 1), uniform({4}, d, 2), ties({3, 1}, d, 3)};

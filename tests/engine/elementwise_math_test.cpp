@@ -1,13 +1,13 @@
 // The elementwise math of engine/ops/elementwise_math.hpp: values against PyTorch 1.13 (float64
 // and float32), known values and edges of the special functions, integer remainders, and
 // gradcheck + gradgradcheck of every differentiable function.
+#include <fmt/format.h>
+
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <numbers>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "tests/support/helpers.hpp"
 
@@ -32,7 +32,7 @@ void check_values(const Tensor& got, const std::vector<double>& want, double rto
   REQUIRE(values.size() == want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     INFO("element " << i << ": got " << fmt::format("{:.17g}", values[i]) << ", want "
-                     << fmt::format("{:.17g}", want[i]));
+                    << fmt::format("{:.17g}", want[i]));
     if (std::isnan(want[i])) {
       CHECK(std::isnan(values[i]));
     } else if (std::isinf(want[i])) {
@@ -54,30 +54,37 @@ TEST_CASE("tan, atan, sinh, cosh, asinh, asin, acos, atanh, acosh match PyTorch"
           "[elementwise_math]") {
   const Tensor x = f64(kReals), u = f64(kUnitInterval);
   const double rtol = 4e-16;
-  check_values(tan(x), {0.4727276291030373, -1.2601582175503392, -0.30933624960962325, 0.0,
-                        0.4227932187381618, 3.6021024479679786, 0.9474246499358927},
+  check_values(tan(x),
+               {0.4727276291030373, -1.2601582175503392, -0.30933624960962325, 0.0,
+                0.4227932187381618, 3.6021024479679786, 0.9474246499358927},
                rtol);
-  check_values(atan(x), {-1.2160906747839564, -0.7328151017865066, -0.2914567944778671, 0.0,
-                         0.3805063771123649, 0.9151007005533605, 1.319793640151862},
+  check_values(atan(x),
+               {-1.2160906747839564, -0.7328151017865066, -0.2914567944778671, 0.0,
+                0.3805063771123649, 0.9151007005533605, 1.319793640151862},
                rtol);
-  check_values(sinh(x), {-7.406263106066543, -1.0265167257081753, -0.3045202934471426, 0.0,
-                         0.4107523258028155, 1.698382437292616, 24.691103597042183},
+  check_values(sinh(x),
+               {-7.406263106066543, -1.0265167257081753, -0.3045202934471426, 0.0,
+                0.4107523258028155, 1.698382437292616, 24.691103597042183},
                rtol);
-  check_values(cosh(x), {7.473468618806294, 1.4330863854487745, 1.0453385141288605, 1.0,
-                         1.081072371838455, 1.9709142303266285, 24.711345508487984},
+  check_values(cosh(x),
+               {7.473468618806294, 1.4330863854487745, 1.0453385141288605, 1.0, 1.081072371838455,
+                1.9709142303266285, 24.711345508487984},
                rtol);
-  check_values(asinh(x), {-1.7190518512089272, -0.8088669356527824, -0.29567304756342244, 0.0,
-                          0.39003531977071526, 1.078451058954897, 2.0701692399277114},
+  check_values(asinh(x),
+               {-1.7190518512089272, -0.8088669356527824, -0.29567304756342244, 0.0,
+                0.39003531977071526, 1.078451058954897, 2.0701692399277114},
                rtol);
-  check_values(asin(u), {-1.253235897503375, -0.6435011087932844, -0.1001674211615598, 0.0,
-                         0.2013579207903308, 0.848062078981481, 1.526071239626163},
+  check_values(asin(u),
+               {-1.253235897503375, -0.6435011087932844, -0.1001674211615598, 0.0,
+                0.2013579207903308, 0.848062078981481, 1.526071239626163},
                rtol);
-  check_values(acos(u), {2.824032224298272, 2.214297435588181, 1.6709637479564565,
-                         1.5707963267948966, 1.369438406004566, 0.7227342478134156,
-                         0.04472508716873345},
+  check_values(acos(u),
+               {2.824032224298272, 2.214297435588181, 1.6709637479564565, 1.5707963267948966,
+                1.369438406004566, 0.7227342478134156, 0.04472508716873345},
                rtol);
-  check_values(atanh(u), {-1.8317808230648227, -0.6931471805599453, -0.10033534773107558, 0.0,
-                          0.2027325540540822, 0.9729550745276566, 3.8002011672501994},
+  check_values(atanh(u),
+               {-1.8317808230648227, -0.6931471805599453, -0.10033534773107558, 0.0,
+                0.2027325540540822, 0.9729550745276566, 3.8002011672501994},
                rtol);
   check_values(acosh(f64({1.0, 1.3, 2.0, 4.5, 10.0})),
                {0.0, 0.7564329108569596, 1.3169578969248166, 2.1846437916051085, 2.993222846126381},
@@ -94,36 +101,42 @@ TEST_CASE("tan, atan, sinh, cosh, asinh, asin, acos, atanh, acosh match PyTorch"
 TEST_CASE("log2, log10, lgamma, digamma, polygamma, erfc and erfinv match PyTorch",
           "[elementwise_math]") {
   const Tensor p = f64(kPositives);
-  check_values(log2(p), {-4.321928094887363, -1.0, 0.0, 0.765534746362977, 2.070389327891398,
-                         3.523561956057013, 7.965784284662087},
+  check_values(log2(p),
+               {-4.321928094887363, -1.0, 0.0, 0.765534746362977, 2.070389327891398,
+                3.523561956057013, 7.965784284662087},
                4e-16);
-  check_values(log10(p), {-1.3010299956639813, -0.3010299956639812, 0.0, 0.2304489213782739,
-                          0.6232492903979004, 1.0606978403536116, 2.3979400086720375},
+  check_values(log10(p),
+               {-1.3010299956639813, -0.3010299956639812, 0.0, 0.2304489213782739,
+                0.6232492903979004, 1.0606978403536116, 2.3979400086720375},
                4e-16);
-  check_values(lgamma(p), {2.9688792010517306, 0.5723649429247001, 0.0, -0.09580769740706588,
-                           2.04855563696059, 16.292000476567242, 1128.5237708729908},
+  check_values(lgamma(p),
+               {2.9688792010517306, 0.5723649429247001, 0.0, -0.09580769740706588, 2.04855563696059,
+                16.292000476567242, 1128.5237708729908},
                1e-15);
-  check_values(digamma(p), {-20.49784499129987, -1.9635100260214229, -0.5772156649015328,
-                            0.20854787487349372, 1.311338891286599, 2.3982391295357814,
-                            5.519459584531046},
+  check_values(digamma(p),
+               {-20.49784499129987, -1.9635100260214229, -0.5772156649015328, 0.20854787487349372,
+                1.311338891286599, 2.3982391295357814, 5.519459584531046},
                1e-15);
-  check_values(polygamma(2, p), {-16002.108158021943, -16.828796644234316, -2.404113806319188,
-                                 -0.6040890841034592, -0.0717648505531312, -0.008247469050652217,
-                                 -1.6064127999317343e-05},
+  check_values(polygamma(2, p),
+               {-16002.108158021943, -16.828796644234316, -2.404113806319188, -0.6040890841034592,
+                -0.0717648505531312, -0.008247469050652217, -1.6064127999317343e-05},
                1e-14);
   check_values(polygamma(3, p),
                {960005.3883223129, 97.40909103400242, 6.493939402266829, 0.8895620066243167,
                 0.03812584146098512, 0.0014964647522692249, 1.2877004798361637e-07},
                1e-14);
   const Tensor n = f64(kNegatives);
-  check_values(lgamma(n), {1.2655121234846454, 0.860047015376481, 0.5555015450206475,
-                           -0.7094680089083923, -8.6110964437789},
+  check_values(lgamma(n),
+               {1.2655121234846454, 0.860047015376481, 0.5555015450206475, -0.7094680089083923,
+                -8.6110964437789},
                1e-14);
-  check_values(digamma(n), {0.03648997397857639, 0.7031566406452433, 4.158583564657972,
-                            -8.18509019720911, -0.17774844371896892},
+  check_values(digamma(n),
+               {0.03648997397857639, 0.7031566406452433, 4.158583564657972, -8.18509019720911,
+                -0.17774844371896892},
                1e-14);
-  check_values(polygamma(2, n), {-0.82879664423432, -0.23620405164172825, 123.89694977406015,
-                                 -1998.7106652661132, -68.85236099165041},
+  check_values(polygamma(2, n),
+               {-0.82879664423432, -0.23620405164172825, 123.89694977406015, -1998.7106652661132,
+                -68.85236099165041},
                1e-13);
   check_values(erfc(f64(kReals) * 3.0),
                {2.0, 1.9998656672600594, 1.7969082124228322, 1.0, 0.08968602177036457,
@@ -152,8 +165,8 @@ TEST_CASE("special functions: known values, tails and edges", "[elementwise_math
     const Tensor x = f64({0.3, 8.6, 9.5, 40.0, -3.3});
     double factorial = 1;
     for (int64_t k = 2; k <= order; ++k) factorial *= static_cast<double>(k);
-    const Tensor step = pow(x, -static_cast<double>(order + 1)) *
-                        ((order % 2 == 0 ? 1.0 : -1.0) * factorial);
+    const Tensor step =
+        pow(x, -static_cast<double>(order + 1)) * ((order % 2 == 0 ? 1.0 : -1.0) * factorial);
     INFO("order " << order);
     CHECK(metagrad::testing::allclose(polygamma(order, x + 1.0), polygamma(order, x) + step, 1e-13,
                                       0));
@@ -182,17 +195,20 @@ TEST_CASE("special functions: known values, tails and edges", "[elementwise_math
 
 TEST_CASE("elementwise math in float32 matches PyTorch", "[elementwise_math]") {
   const Tensor p = f32({0.05, 0.5, 1.7, 4.2, 11.5});
-  check_values(lgamma(p), {2.968879222869873, 0.5723649263381958, -0.09580768644809723,
-                           2.048555374145508, 16.29199981689453},
+  check_values(lgamma(p),
+               {2.968879222869873, 0.5723649263381958, -0.09580768644809723, 2.048555374145508,
+                16.29199981689453},
                4e-7);
   // PyTorch computes float32 digamma in float and loses digits near its root (1.46): at 1.7 it
   // is 1e-6 off. Ours is the float64 digamma of the same float32 input, rounded once.
-  check_values(digamma(p), {-20.49784278869629, -1.9635108709335327, 0.20854812860488892,
-                            1.3113387823104858, 2.3982391357421875},
+  check_values(digamma(p),
+               {-20.49784278869629, -1.9635108709335327, 0.20854812860488892, 1.3113387823104858,
+                2.3982391357421875},
                1.5e-6);
   CHECK(digamma(p).to_vector<float>() == digamma(p.to(kFloat64)).to(kFloat32).to_vector<float>());
-  check_values(polygamma(2, p), {-16002.107421875, -16.82879638671875, -0.6040890216827393,
-                                 -0.07176485657691956, -0.008247468620538712},
+  check_values(polygamma(2, p),
+               {-16002.107421875, -16.82879638671875, -0.6040890216827393, -0.07176485657691956,
+                -0.008247468620538712},
                4e-7);
   check_values(erfinv(f32({-0.95, -0.1, 0.2, 0.75, 0.999})),
                {-1.3859037160873413, -0.08885598927736282, 0.17914345860481262, 0.8134198784828186,
@@ -204,9 +220,8 @@ TEST_CASE("elementwise math in float32 matches PyTorch", "[elementwise_math]") {
   CHECK(lgamma(p).dtype() == kFloat32);
   // lerp rounds each product and sum once, as PyTorch's fused CPU kernel: the same float32 bits.
   CHECK(lerp(f32({0.1, -2.3, 1e-3, 7.7}), f32({0.7, 5.1, -0.25, 3.3}), f32({0.3, 0.55, 0.9, -0.7}))
-            .to_vector<float>() ==
-        std::vector<float>{0.2800000011920929f, 1.7700002193450928f, -0.2248999923467636f,
-                           10.779999732971191f});
+            .to_vector<float>() == std::vector<float>{0.2800000011920929f, 1.7700002193450928f,
+                                                      -0.2248999923467636f, 10.779999732971191f});
 }
 
 TEST_CASE("unary elementwise math: gradcheck and gradgradcheck", "[elementwise_math]") {
@@ -263,9 +278,9 @@ TEST_CASE("lgamma differentiates to digamma and polygamma of every order", "[ele
 TEST_CASE("atan2 and hypot: quadrants, no overflow, gradients", "[elementwise_math]") {
   const Tensor a = f64({1.0, -1.0, -1.0, 1.0, 0.0, 0.0, -0.0, 3.0});
   const Tensor b = f64({1.0, 1.0, -1.0, -1.0, 1.0, -1.0, -1.0, 0.0});
-  check_values(atan2(a, b), {0.7853981633974483, -0.7853981633974483, -2.356194490192345,
-                             2.356194490192345, 0.0, 3.141592653589793, -3.141592653589793,
-                             1.5707963267948966},
+  check_values(atan2(a, b),
+               {0.7853981633974483, -0.7853981633974483, -2.356194490192345, 2.356194490192345, 0.0,
+                3.141592653589793, -3.141592653589793, 1.5707963267948966},
                0);
   check_values(hypot(f64({3.0, 1e200, 1e-200, -5.0}), f64({4.0, 1e200, 1e-200, 12.0})),
                {5.0, 1.414213562373095e+200, 1.414213562373095e-200, 13.0}, 2e-16);
@@ -307,15 +322,16 @@ TEST_CASE("remainder and fmod: the signs of Python's % and C's fmod", "[elementw
   auto fn = [](const TensorList& in) {
     return TensorList{remainder(in[0], in[1]), fmod(in[0], in[1])};
   };
-  check_grads(fn, {uniform64({2, 3}, 0.2, 0.9, 7) + f64({1.0, -3.0, 5.0}),
-                   uniform64({3}, 0.8, 1.6, 8)});
+  check_grads(
+      fn, {uniform64({2, 3}, 0.2, 0.9, 7) + f64({1.0, -3.0, 5.0}), uniform64({3}, 0.8, 1.6, 8)});
 }
 
 TEST_CASE("logaddexp and logaddexp2: no overflow, ties, infinities", "[elementwise_math]") {
   const Tensor a = f64({0.0, 1000.0, -1000.0, 2.0, kInf, -kInf, 1.0});
   const Tensor b = f64({0.0, 1000.0, -999.0, -3.0, kInf, -kInf, -kInf});
-  check_values(logaddexp(a, b), {0.6931471805599453, 1000.6931471805599, -998.6867383124818,
-                                 2.006715348489118, kInf, -kInf, 1.0},
+  check_values(logaddexp(a, b),
+               {0.6931471805599453, 1000.6931471805599, -998.6867383124818, 2.006715348489118, kInf,
+                -kInf, 1.0},
                4e-16);
   check_values(logaddexp2(a, b),
                {1.0, 1001.0, -998.4150374992788, 2.0443941193584534, kInf, -kInf, 1.0}, 4e-16);
@@ -337,9 +353,9 @@ TEST_CASE("lerp and xlogy match PyTorch, with gradients", "[elementwise_math]") 
   check_values(lerp(start, end, f64({0.3, 0.5, 1.0, -0.7})), {1.6, 1.5, -0.25, 2.65}, 0);
   check_values(lerp(start, end, 1.0), {3.0, 5.0, -0.25, 3.5}, 0);  // exactly end
   check_values(lerp(start, end, 0.0), {1.0, -2.0, 0.5, 3.0}, 0);
-  check_grads([](const TensorList& in) { return TensorList{lerp(in[0], in[1], in[2])}; },
-              {uniform64({2, 3}, -2, 2, 11), uniform64({2, 3}, -2, 2, 12),
-               uniform64({3}, -0.2, 1.2, 13)});
+  check_grads(
+      [](const TensorList& in) { return TensorList{lerp(in[0], in[1], in[2])}; },
+      {uniform64({2, 3}, -2, 2, 11), uniform64({2, 3}, -2, 2, 12), uniform64({3}, -0.2, 1.2, 13)});
   check_grads([](const TensorList& in) { return TensorList{lerp(in[0], in[1], 0.75)}; },
               {uniform64({2, 3}, -2, 2, 14), uniform64({2, 3}, -2, 2, 15)});
 
@@ -355,10 +371,9 @@ TEST_CASE("lerp and xlogy match PyTorch, with gradients", "[elementwise_math]") 
 }
 
 TEST_CASE("logit, frac, exp2 and reciprocal match PyTorch", "[elementwise_math]") {
-  check_values(logit(f64({0.0, 0.2, 0.5, 0.9, 1.0}), 0.1),
-               {-2.197224577336219, -1.3862943611198906, 0.0, 2.1972245773362196,
-                2.1972245773362196},
-               0);
+  check_values(
+      logit(f64({0.0, 0.2, 0.5, 0.9, 1.0}), 0.1),
+      {-2.197224577336219, -1.3862943611198906, 0.0, 2.1972245773362196, 2.1972245773362196}, 0);
   check_values(logit(f64({0.2, 0.5, 0.9})), {-1.3862943611198906, 0.0, 2.1972245773362196}, 0);
   check_values(frac(f64({2.75, -2.75, 0.5})), {0.75, -0.75, 0.5}, 0);
   check_values(exp2(f64({-1.0, 0.5, 10.0})), {0.5, std::numbers::sqrt2, 1024.0}, 2e-16);
