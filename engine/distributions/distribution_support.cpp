@@ -3,7 +3,9 @@
 
 #include <limits>
 
+#include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
+#include "engine/ops/op_support.hpp"
 
 namespace metagrad::detail {
 
@@ -21,6 +23,56 @@ Tensor clamp_probs(const Tensor& p) {
   const double eps = p.dtype() == kFloat32 ? std::numeric_limits<float>::epsilon()
                                            : std::numeric_limits<double>::epsilon();
   return clamp(p, eps, 1.0 - eps);
+}
+
+Dims broadcast_parameters(const Tensor& a, const Tensor& b, const char* distribution) {
+  check_floating(a, distribution);
+  check_floating(b, distribution);
+  check_same_kind(a, b, distribution);
+  return broadcast_shapes(a.shape(), b.shape(), distribution);
+}
+
+void check_positive(const Tensor& t, const char* distribution, const char* what) {
+  NoGradGuard no_grad;
+  MG_CHECK(all(gt(t, 0.0)).item<bool>(), "{}: {} must be positive everywhere ({} shape {})",
+           distribution, what, what, shape_str(t.shape()));
+}
+
+Tensor standard_gamma(const Tensor& concentration, Generator* generator) {
+  NoGradGuard no_grad;
+  const TensorOptions options(concentration.dtype(), concentration.device());
+  const Dims& shape = concentration.shape();
+  // Below 1 the squeeze does not apply: Gamma(a) = Gamma(a + 1) * u^(1/a).
+  const Tensor boosted = lt(concentration, 1.0);
+  const Tensor alpha = where(boosted, concentration + 1.0, concentration);
+  const Tensor d = alpha - 1.0 / 3.0;
+  const Tensor c = rsqrt(d * 9.0);
+  Tensor value = zeros(shape, options);
+  Tensor pending = ones(shape, TensorOptions(kBool, concentration.device()));
+  // Each round accepts a draw with probability above 0.95, so 200 rounds leave an element
+  // pending with probability below 1e-260.
+  constexpr int kMaxRounds = 200;
+  for (int round = 0; round < kMaxRounds && any(pending).item<bool>(); ++round) {
+    const Tensor x = randn(shape, options, generator);
+    const Tensor u = rand(shape, options, generator);
+    const Tensor v = pow(c * x + 1.0, 3.0);
+    // Accept when v > 0 and log u < x^2 / 2 + d - d v + d log v (v is clamped away from 0 only
+    // to keep the rejected logs finite).
+    const Tensor log_v = log(clamp(v, 1e-30, std::nullopt));
+    const Tensor accept =
+        logical_and(gt(v, 0.0), lt(log(u), square(x) * 0.5 + d - d * v + d * log_v));
+    const Tensor take = logical_and(pending, accept);
+    value = where(take, d * v, value);
+    pending = logical_and(pending, logical_not(accept));
+  }
+  MG_CHECK(!any(pending).item<bool>(),
+           "Gamma: the sampler did not accept a draw in {} rounds (concentration shape {})",
+           kMaxRounds, shape_str(shape));
+  const Tensor boost = pow(rand(shape, options, generator), reciprocal(concentration));
+  value = where(boosted, value * boost, value);
+  const double tiny = concentration.dtype() == kFloat32 ? std::numeric_limits<float>::min()
+                                                        : std::numeric_limits<double>::min();
+  return clamp(value, tiny, std::nullopt);
 }
 
 }  // namespace metagrad::detail

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/random/generator.hpp"
 #include "engine/tensor.hpp"
 
 namespace metagrad::detail {
@@ -11,5 +12,18 @@ Dims distribution_sample_shape(const Dims& sample_shape, const Dims& batch_shape
 /// p clamped into [eps, 1 - eps], eps the dtype's machine epsilon (PyTorch's clamp_probs), so
 /// that logs of probabilities stay finite.
 Tensor clamp_probs(const Tensor& p);
+
+/// The broadcast shape of a two-parameter distribution's parameters a and b, after checking that
+/// both are float tensors of one dtype and device (errors name `distribution`).
+Dims broadcast_parameters(const Tensor& a, const Tensor& b, const char* distribution);
+
+/// Throws naming `distribution` and `what` unless every value of `t` is positive.
+void check_positive(const Tensor& t, const char* distribution, const char* what);
+
+/// Draws Gamma(concentration, 1) values of concentration's shape, dtype and device without
+/// recording: Marsaglia and Tsang's squeeze method for a >= 1 (a draw for a < 1 is one for a + 1
+/// times u^(1/a)), every element redrawn until accepted, whole tensors at a time. Each value is
+/// at least the dtype's smallest normal number (PyTorch's clamp).
+Tensor standard_gamma(const Tensor& concentration, Generator* generator);
 
 }  // namespace metagrad::detail

@@ -4,7 +4,8 @@
 #include "engine/tensor.hpp"
 
 // Probability distributions for policy gradients and stochastic objectives (torch.distributions):
-// Normal, Bernoulli and Categorical, with PyTorch's constructors, shapes and formulas. log_prob,
+// Normal, Bernoulli, Categorical, Uniform, Exponential, Laplace, Gamma and Beta, with PyTorch's
+// constructors, shapes and formulas. log_prob,
 // entropy and rsample are composed of differentiable ops, so they have derivatives of every order
 // in the parameters (a MAML-RL inner step differentiates through log_prob). sample() draws
 // without recording, from `generator` (the default generator when null).
@@ -114,6 +115,168 @@ class Categorical {
   bool is_logits_;
 };
 
+/// A uniform distribution on [low, high) (torch.distributions.Uniform); low < high everywhere.
+class Uniform {
+ public:
+  /// torch.distributions.Uniform(low, high). Throws when the shapes do not broadcast or some
+  /// low >= high.
+  Uniform(const Tensor& low, const Tensor& high);
+  /// Draws sample_shape + batch_shape values without recording.
+  Tensor sample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// low + (high - low) u, u ~ U[0, 1): differentiable in low and high.
+  Tensor rsample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// -log(high - low) inside [low, high), -inf outside.
+  Tensor log_prob(const Tensor& value) const;
+  /// (value - low) / (high - low), clamped to [0, 1].
+  Tensor cdf(const Tensor& value) const;
+  /// log(high - low).
+  Tensor entropy() const;
+  /// (low + high) / 2.
+  Tensor mean() const;
+  /// (high - low) / sqrt(12).
+  Tensor stddev() const;
+  /// (high - low)^2 / 12.
+  Tensor variance() const;
+  /// The broadcast shape of low and high.
+  const Dims& batch_shape() const { return batch_shape_; }
+  /// low, as given.
+  const Tensor& low() const { return low_; }
+  /// high, as given.
+  const Tensor& high() const { return high_; }
+
+ private:
+  Tensor low_, high_;
+  Dims batch_shape_;
+};
+
+/// An exponential distribution with density rate e^(-rate x) on x >= 0
+/// (torch.distributions.Exponential); rate > 0.
+class Exponential {
+ public:
+  /// torch.distributions.Exponential(rate). Throws when a rate is not positive.
+  explicit Exponential(const Tensor& rate);
+  /// Draws sample_shape + batch_shape values without recording.
+  Tensor sample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// -log(1 - u) / rate, u ~ U[0, 1): differentiable in rate.
+  Tensor rsample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// log(rate) - rate value.
+  Tensor log_prob(const Tensor& value) const;
+  /// 1 - e^(-rate value).
+  Tensor cdf(const Tensor& value) const;
+  /// 1 - log(rate).
+  Tensor entropy() const;
+  /// 1 / rate.
+  Tensor mean() const;
+  /// 1 / rate.
+  Tensor stddev() const;
+  /// 1 / rate^2.
+  Tensor variance() const;
+  /// rate's shape.
+  const Dims& batch_shape() const { return rate_.shape(); }
+  /// rate, as given.
+  const Tensor& rate() const { return rate_; }
+
+ private:
+  Tensor rate_;
+};
+
+/// A Laplace distribution with density e^(-|x - loc| / scale) / (2 scale)
+/// (torch.distributions.Laplace); scale > 0.
+class Laplace {
+ public:
+  /// torch.distributions.Laplace(loc, scale). Throws when the shapes do not broadcast or a scale
+  /// is not positive.
+  Laplace(const Tensor& loc, const Tensor& scale);
+  /// Draws sample_shape + batch_shape values without recording.
+  Tensor sample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// loc - scale sign(u) log(1 - |u|), u ~ U(-1, 1): differentiable in loc and scale.
+  Tensor rsample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// -log(2 scale) - |value - loc| / scale.
+  Tensor log_prob(const Tensor& value) const;
+  /// 1/2 - sign(value - loc) (e^(-|value - loc| / scale) - 1) / 2.
+  Tensor cdf(const Tensor& value) const;
+  /// 1 + log(2 scale).
+  Tensor entropy() const;
+  /// loc, broadcast to the batch shape.
+  Tensor mean() const;
+  /// sqrt(2) scale.
+  Tensor stddev() const;
+  /// 2 scale^2.
+  Tensor variance() const;
+  /// The broadcast shape of loc and scale.
+  const Dims& batch_shape() const { return batch_shape_; }
+  /// loc, as given.
+  const Tensor& loc() const { return loc_; }
+  /// scale, as given.
+  const Tensor& scale() const { return scale_; }
+
+ private:
+  Tensor loc_, scale_;
+  Dims batch_shape_;
+};
+
+/// A gamma distribution with density rate^a x^(a - 1) e^(-rate x) / Gamma(a) on x > 0
+/// (torch.distributions.Gamma); concentration a > 0 and rate > 0. Samples are drawn with
+/// Marsaglia and Tsang's method; there is no rsample (PyTorch's reparametrised gamma gradient is
+/// not implemented): use log_prob for score-function gradients.
+class Gamma {
+ public:
+  /// torch.distributions.Gamma(concentration, rate). Throws when the shapes do not broadcast or a
+  /// parameter is not positive.
+  Gamma(const Tensor& concentration, const Tensor& rate);
+  /// Draws sample_shape + batch_shape values without recording (at least the dtype's smallest
+  /// normal number, as PyTorch's).
+  Tensor sample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// a log(rate) + (a - 1) log(value) - rate value - lgamma(a).
+  Tensor log_prob(const Tensor& value) const;
+  /// a - log(rate) + lgamma(a) + (1 - a) digamma(a).
+  Tensor entropy() const;
+  /// a / rate.
+  Tensor mean() const;
+  /// a / rate^2.
+  Tensor variance() const;
+  /// The broadcast shape of the parameters.
+  const Dims& batch_shape() const { return batch_shape_; }
+  /// The concentration a, as given.
+  const Tensor& concentration() const { return concentration_; }
+  /// rate, as given.
+  const Tensor& rate() const { return rate_; }
+
+ private:
+  Tensor concentration_, rate_;
+  Dims batch_shape_;
+};
+
+/// A beta distribution on [0, 1] with density x^(a - 1) (1 - x)^(b - 1) / B(a, b)
+/// (torch.distributions.Beta(concentration1 = a, concentration0 = b)); a > 0 and b > 0. Samples
+/// are X / (X + Y) of gamma draws; there is no rsample (see Gamma).
+class Beta {
+ public:
+  /// torch.distributions.Beta(concentration1, concentration0). Throws when the shapes do not
+  /// broadcast or a parameter is not positive.
+  Beta(const Tensor& concentration1, const Tensor& concentration0);
+  /// Draws sample_shape + batch_shape values in [0, 1] without recording.
+  Tensor sample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// (a - 1) log(value) + (b - 1) log(1 - value) - log B(a, b).
+  Tensor log_prob(const Tensor& value) const;
+  /// log B(a, b) - (a - 1) digamma(a) - (b - 1) digamma(b) + (a + b - 2) digamma(a + b).
+  Tensor entropy() const;
+  /// a / (a + b).
+  Tensor mean() const;
+  /// a b / ((a + b)^2 (a + b + 1)).
+  Tensor variance() const;
+  /// The broadcast shape of the parameters.
+  const Dims& batch_shape() const { return batch_shape_; }
+  /// a, as given.
+  const Tensor& concentration1() const { return concentration1_; }
+  /// b, as given.
+  const Tensor& concentration0() const { return concentration0_; }
+
+ private:
+  Tensor concentration1_, concentration0_;
+  Dims batch_shape_;
+};
+
 /// KL(p || q) of two normals, elementwise over the broadcast batch shape:
 /// log(sq / sp) + (sp^2 + (mp - mq)^2) / (2 sq^2) - 1/2.
 Tensor kl_divergence(const Normal& p, const Normal& q);
@@ -121,6 +284,20 @@ Tensor kl_divergence(const Normal& p, const Normal& q);
 Tensor kl_divergence(const Bernoulli& p, const Bernoulli& q);
 /// KL(p || q) of two categoricals over the same K: sum p (log p - log q), 0 log 0 = 0.
 Tensor kl_divergence(const Categorical& p, const Categorical& q);
+/// KL(p || q) of two uniforms: log((hq - lq) / (hp - lp)) where p's support lies inside q's,
+/// +inf elsewhere.
+Tensor kl_divergence(const Uniform& p, const Uniform& q);
+/// KL(p || q) of two exponentials: r - 1 - log r with r = rate_q / rate_p.
+Tensor kl_divergence(const Exponential& p, const Exponential& q);
+/// KL(p || q) of two Laplace distributions: log(sq / sp) + |mp - mq| / sq
+/// + (sp / sq) e^(-|mp - mq| / sp) - 1.
+Tensor kl_divergence(const Laplace& p, const Laplace& q);
+/// KL(p || q) of two gammas: aq log(rp / rq) + lgamma(aq) - lgamma(ap) + (ap - aq) digamma(ap)
+/// + (rq - rp) ap / rp.
+Tensor kl_divergence(const Gamma& p, const Gamma& q);
+/// KL(p || q) of two betas: log B(aq, bq) - log B(ap, bp) + (ap - aq) digamma(ap)
+/// + (bp - bq) digamma(bp) + (aq - ap + bq - bp) digamma(ap + bp).
+Tensor kl_divergence(const Beta& p, const Beta& q);
 
 /// @}
 

@@ -146,6 +146,28 @@ ErrorTable nn_error_cases() {
              .log_prob(tensor({0, 3}, kInt64));
        },
        {"Categorical.log_prob: category 3 is outside [0, 3)"}},
+      {"Uniform",
+       "high equal to low",
+       [] { (void)distributions::Uniform(f32({2}), f32({2})); },
+       {"Uniform: high - low must be positive everywhere (high - low shape [2])"}},
+      {"Exponential",
+       "a negative rate",
+       [] { (void)distributions::Exponential(-f32({2})); },
+       {"Exponential: rate must be positive everywhere"}},
+      {"Laplace",
+       "shapes that do not broadcast",
+       [] { (void)distributions::Laplace(f32({2}), f32({3})); },
+       {"Laplace: shapes [2] and [3]"}},
+      {"Gamma",
+       "a concentration of 0",
+       [] { (void)distributions::Gamma(zeros({2}), f32({2})); },
+       {"Gamma: concentration must be positive everywhere"}},
+      {"Beta",
+       "int64 concentrations",
+       [] {
+         (void)distributions::Beta(tensor({1, 2}, kInt64), tensor({1, 2}, kInt64));
+       },
+       {"Beta: expected a float32 or float64 tensor, got int64"}},
       {"kl_divergence",
        "categoricals over different counts",
        [] {
