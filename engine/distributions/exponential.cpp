@@ -19,9 +19,9 @@ Tensor Exponential::sample(const Dims& sample_shape, Generator* generator) const
 }
 
 Tensor Exponential::rsample(const Dims& sample_shape, Generator* generator) const {
-  const Tensor u = rand(
-      metagrad::detail::distribution_sample_shape(sample_shape, batch_shape(), "Exponential"),
-      TensorOptions(rate_.dtype(), rate_.device()), generator);
+  const Tensor u =
+      rand(metagrad::detail::distribution_sample_shape(sample_shape, batch_shape(), "Exponential"),
+           TensorOptions(rate_.dtype(), rate_.device()), generator);
   // -log(1 - u) / rate: 1 - u lies in (0, 1], so every draw is finite.
   return -log1p(-u) / rate_;
 }

@@ -67,7 +67,8 @@ Beta::Beta(const Tensor& concentration1, const Tensor& concentration0) {
 
 Tensor Beta::sample(const Dims& sample_shape, Generator* generator) const {
   NoGradGuard no_grad;
-  const Dims shape = metagrad::detail::distribution_sample_shape(sample_shape, batch_shape_, "Beta");
+  const Dims shape =
+      metagrad::detail::distribution_sample_shape(sample_shape, batch_shape_, "Beta");
   const Tensor x = metagrad::detail::standard_gamma(
       expand(concentration1_.detach(), shape).contiguous(), generator);
   const Tensor y = metagrad::detail::standard_gamma(

@@ -65,8 +65,8 @@ TEST_CASE("Uniform matches torch.distributions.Uniform", "[distributions]") {
 TEST_CASE("Exponential and Laplace match PyTorch", "[distributions]") {
   const Exponential e(f64({0.5, 2.0, 7.0}));
   const Tensor ve = f64({0.3, 1.5, 0.01});
-  CHECK(allclose(e.log_prob(ve), f64({-0.8431471805599453, -2.3068528194400546, 1.8759101490553132}),
-                 1e-15));
+  CHECK(allclose(e.log_prob(ve),
+                 f64({-0.8431471805599453, -2.3068528194400546, 1.8759101490553132}), 1e-15));
   CHECK(allclose(e.cdf(ve), f64({0.1392920235749422, 0.950212931632136, 0.06760618009405173}),
                  1e-15));
   CHECK(allclose(e.entropy(), f64({1.6931471805599454, 0.3068528194400547, -0.9459101490553132}),
@@ -109,50 +109,49 @@ TEST_CASE("Gamma and Beta match PyTorch", "[distributions]") {
   const Gamma g(a, rate);
   const Tensor vg = f64({0.2, 1.0, 4.0, 3.3});
   const Tensor lp = g.log_prob(vg);
-  CHECK(allclose(lp,
-                 f64({0.03235401329234999, -1.3068528194400546, -1.9381092801929467,
-                      -1.0657125569527839}),
-                 1e-14));
+  CHECK(allclose(
+      lp, f64({0.03235401329234999, -1.3068528194400546, -1.9381092801929467, -1.0657125569527839}),
+      1e-14));
   CHECK(allclose(g.entropy(),
                  f64({0.09060992991398853, 0.3068528194400547, 2.423095090065, 1.3808587904322636}),
                  1e-14));
   const TensorList glp = grad({lp.sum()}, {a, rate});
-  CHECK(allclose(glp[0],
-                 f64({0.3540721135873226, 1.2703628454614782, -0.010009460085297794,
-                      0.15189327918493456}),
-                 1e-13));
+  CHECK(allclose(
+      glp[0],
+      f64({0.3540721135873226, 1.2703628454614782, -0.010009460085297794, 0.15189327918493456}),
+      1e-13));
   CHECK(allclose(glp[1], f64({0.3, -0.5, 1.0, -0.2999999999999998}), 1e-14));
-  CHECK(allclose(kl_divergence(g, Gamma(f64({1.5, 1.0, 2.0, 4.0}), f64({0.7, 1.0, 0.5, 2.0}))),
-                 f64({1.655375261369576, 0.1931471805599453, 0.06689544984970236,
-                      0.5122243886935101}),
-                 1e-13));
+  CHECK(allclose(
+      kl_divergence(g, Gamma(f64({1.5, 1.0, 2.0, 4.0}), f64({0.7, 1.0, 0.5, 2.0}))),
+      f64({1.655375261369576, 0.1931471805599453, 0.06689544984970236, 0.5122243886935101}),
+      1e-13));
 
   const Tensor b1 = f64({0.5, 1.0, 2.5, 9.0}).requires_grad_();
   const Tensor b0 = f64({0.5, 3.0, 2.5, 1.5}).requires_grad_();
   const Beta b(b1, b0);
-  CHECK(allclose(b.log_prob(f64({0.1, 0.4, 0.5, 0.95})),
-                 f64({0.05924291847653573, 0.07696104113612823, 0.5292465477222716,
-                      1.5485920624163576}),
-                 1e-14));
+  CHECK(allclose(
+      b.log_prob(f64({0.1, 0.4, 0.5, 0.95})),
+      f64({0.05924291847653573, 0.07696104113612823, 0.5292465477222716, 1.5485920624163576}),
+      1e-14));
   const Tensor entropy = b.entropy();
-  CHECK(allclose(entropy,
-                 f64({-0.24156447527048996, -0.43194562200144304, -0.1998050060424359,
-                      -1.0246725733975879}),
-                 1e-14));
+  CHECK(allclose(
+      entropy,
+      f64({-0.24156447527048996, -0.43194562200144304, -0.1998050060424359, -1.0246725733975879}),
+      1e-14));
   // The entropy's gradient needs trigamma, where PyTorch's is accurate to ~1e-9 only.
   const TensorList gent = grad({entropy.sum()}, {b1, b0});
-  CHECK(allclose(gent[0],
-                 f64({0.8224670333985014, 0.5676459115394306, -0.07156776710675083,
-                      -0.09080199105344189}),
-                 1e-8));
-  CHECK(allclose(gent[1],
-                 f64({0.8224670333985014, -0.22222222232446098, -0.07156776710675083,
-                      0.38189302601984115}),
-                 1e-8));
-  CHECK(allclose(kl_divergence(b, Beta(f64({1.0, 2.0, 2.0, 5.0}), f64({1.0, 2.0, 3.0, 1.0}))),
-                 f64({0.24156447527048996, 0.8068528194400544, 0.12378143961410704,
-                      0.06467288633179535}),
-                 1e-13));
+  CHECK(allclose(
+      gent[0],
+      f64({0.8224670333985014, 0.5676459115394306, -0.07156776710675083, -0.09080199105344189}),
+      1e-8));
+  CHECK(allclose(
+      gent[1],
+      f64({0.8224670333985014, -0.22222222232446098, -0.07156776710675083, 0.38189302601984115}),
+      1e-8));
+  CHECK(allclose(
+      kl_divergence(b, Beta(f64({1.0, 2.0, 2.0, 5.0}), f64({1.0, 2.0, 3.0, 1.0}))),
+      f64({0.24156447527048996, 0.8068528194400544, 0.12378143961410704, 0.06467288633179535}),
+      1e-13));
 
   check_grads(
       [](const TensorList& p) {
@@ -175,8 +174,8 @@ TEST_CASE("Gamma and Beta samples: moments over small and large concentrations",
   CHECK(allclose(mean, a / rate, 0.03));
   CHECK(allclose(variance, a / square(rate), 0.05));
   // float32 draws stay float32 and positive.
-  const Tensor draws32 = Gamma(f64({0.05, 2.0}).to(kFloat32), f64({1.0, 1.0}).to(kFloat32))
-                             .sample({1000}, &gen);
+  const Tensor draws32 =
+      Gamma(f64({0.05, 2.0}).to(kFloat32), f64({1.0, 1.0}).to(kFloat32)).sample({1000}, &gen);
   CHECK(draws32.dtype() == kFloat32);
   CHECK(all(gt(draws32, 0.0)).item<bool>());
 

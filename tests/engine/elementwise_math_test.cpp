@@ -162,7 +162,7 @@ TEST_CASE("special functions: known values, tails and edges", "[elementwise_math
   check_values(lgamma(f64({0.5})), {std::log(std::sqrt(pi))}, 1e-15);
   // psi_n(x + 1) = psi_n(x) + (-1)^n n! / x^(n+1), across the switch to the asymptotic series.
   for (int64_t order = 0; order <= 4; ++order) {
-    const Tensor x = f64({0.3, 8.6, 9.5, 40.0, -3.3});
+    const Tensor x = f64({1.3, 8.6, 9.5, 40.0, -3.3});
     double factorial = 1;
     for (int64_t k = 2; k <= order; ++k) factorial *= static_cast<double>(k);
     const Tensor step =

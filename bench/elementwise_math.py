@@ -1,0 +1,63 @@
+"""PyTorch counterpart of bench/elementwise_math.cpp: elementwise math, one JSON line per workload
+with the same schema.
+
+Workloads (float32 [512, 1024], forward + backward of mean(y**2)): math_tan, math_atan2,
+math_lgamma, math_digamma, math_erfinv, math_logaddexp, math_remainder (by 0.7). Inputs are the
+sin(0.37 i + phase) fills of the C++ side, so the losses agree to float32 rounding.
+
+Usage: /usr/bin/python3 bench/elementwise_math.py
+Env: BENCH_THREADS (2) torch threads; BENCH_ITERS (20) timed calls; BENCH_WARMUP (3);
+BENCH_WORKLOADS (all) comma-separated subset of the workload names.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import (THREADS, blas_library, emit_json, env_int, measure,  # noqa: E402
+                          wanted, wave)
+
+ITERS = env_int('BENCH_ITERS', 20)
+WARMUP = env_int('BENCH_WARMUP', 3, minimum=0)
+
+
+def workload(name: str, inputs, f) -> None:
+    if not wanted(name):
+        return
+    result = {}
+
+    def body():
+        for t in inputs:
+            t.grad = None
+        y = f(*inputs)
+        loss = (y * y).mean()
+        loss.backward()
+        result['loss'] = loss.item()
+
+    timing = measure(body, WARMUP, ITERS)
+    emit_json(name, timing, blas_library(), loss=float(f"{result['loss']:.7g}"))
+
+
+def leaf(phase: float, scale: float, shift: float):
+    """A leaf fill sin(0.37 i + phase) * scale + shift, as the C++ side's."""
+    return (wave([512, 1024], phase, scale) + shift).detach().requires_grad_()
+
+
+def main() -> int:
+    torch.set_num_threads(THREADS)
+    workload('math_tan', [leaf(0.1, 1.2, 0.0)], torch.tan)
+    workload('math_atan2', [leaf(0.2, 1.0, 0.0), leaf(0.9, 1.0, 0.0)], torch.atan2)
+    workload('math_lgamma', [leaf(0.3, 1.0, 2.0)], torch.lgamma)
+    workload('math_digamma', [leaf(0.4, 1.0, 2.0)], torch.digamma)
+    workload('math_erfinv', [leaf(0.5, 0.9, 0.0)], torch.erfinv)
+    workload('math_logaddexp', [leaf(0.6, 3.0, 0.0), leaf(1.1, 3.0, 0.0)], torch.logaddexp)
+    workload('math_remainder', [leaf(0.7, 3.0, 0.0)], lambda t: torch.remainder(t, 0.7))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
