@@ -78,3 +78,22 @@ def wave(shape, phase: float, scale: float):
     values = torch.tensor([math.sin(0.37 * i + phase) * scale for i in range(n)],
                           dtype=torch.float64)
     return values.to(torch.float32).reshape(shape)
+
+
+def mean_square_workload(name: str, inputs, f, warmup: int, iters: int) -> None:
+    """Times forward + backward of mean(f(*inputs)**2) (each input's gradient cleared first) and
+    emits the loss, unless BENCH_WORKLOADS leaves `name` out (bench/mean_square_workload.hpp)."""
+    if not wanted(name):
+        return
+    result = {}
+
+    def body():
+        for t in inputs:
+            t.grad = None
+        y = f(*inputs)
+        loss = (y * y).mean()
+        loss.backward()
+        result['loss'] = loss.item()
+
+    timing = measure(body, warmup, iters)
+    emit_json(name, timing, blas_library(), loss=float(f"{result['loss']:.7g}"))

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "bench/bench_common.hpp"
+#include "bench/mean_square_workload.hpp"
 #include "bench/wave_fill.hpp"
 #include "metagrad.hpp"
 
@@ -23,21 +24,6 @@ namespace mg = metagrad;
 namespace {
 
 using namespace bench;  // the shared timing harness
-
-// Times forward + backward of mean(f(inputs)²) and emits the loss.
-void workload(const RunContext& ctx, const std::string& name, const mg::TensorList& inputs,
-              const std::function<mg::Tensor(const mg::TensorList&)>& f, int warmup, int iters) {
-  if (!wanted(name)) return;
-  double loss_value = 0.0;
-  const Timing t = measure(warmup, iters, [&] {
-    for (const mg::Tensor& input : inputs) input.set_grad({});
-    const mg::Tensor y = f(inputs);
-    const mg::Tensor loss = mg::mean(y * y);
-    loss.backward();
-    loss_value = loss.item<double>();
-  });
-  emit(ctx, name, t, fmt::format(", \"loss\": {:.7g}", loss_value));
-}
 
 // A leaf fill sin(0.37 i + phase) * scale + shift.
 mg::Tensor leaf(double phase, double scale, double shift) {
@@ -52,11 +38,12 @@ int main() {
     const int iters = env_int("BENCH_ITERS", 20), warmup = env_count("BENCH_WARMUP", 3);
     const auto one = [&](const std::string& name, const mg::Tensor& x,
                          mg::Tensor (*f)(const mg::Tensor&)) {
-      workload(ctx, name, {x}, [f](const mg::TensorList& in) { return f(in[0]); }, warmup, iters);
+      mean_square_workload(
+          ctx, name, {x}, [f](const mg::TensorList& in) { return f(in[0]); }, warmup, iters);
     };
     const auto two = [&](const std::string& name, const mg::Tensor& a, const mg::Tensor& b,
                          mg::Tensor (*f)(const mg::Tensor&, const mg::Tensor&)) {
-      workload(
+      mean_square_workload(
           ctx, name, {a, b}, [f](const mg::TensorList& in) { return f(in[0], in[1]); }, warmup,
           iters);
     };
@@ -66,7 +53,7 @@ int main() {
     one("math_digamma", leaf(0.4, 1.0, 2.0), mg::digamma);
     one("math_erfinv", leaf(0.5, 0.9, 0.0), mg::erfinv);
     two("math_logaddexp", leaf(0.6, 3.0, 0.0), leaf(1.1, 3.0, 0.0), mg::logaddexp);
-    workload(
+    mean_square_workload(
         ctx, "math_remainder", {leaf(0.7, 3.0, 0.0)},
         [](const mg::TensorList& in) { return mg::remainder(in[0], 0.7); }, warmup, iters);
   });

@@ -18,28 +18,15 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import (THREADS, blas_library, emit_json, env_int, measure,  # noqa: E402
-                          wanted, wave)
+from bench_common import THREADS, env_int, mean_square_workload, wave  # noqa: E402
 
 ITERS = env_int('BENCH_ITERS', 20)
 WARMUP = env_int('BENCH_WARMUP', 3, minimum=0)
 
 
 def workload(name: str, inputs, f) -> None:
-    if not wanted(name):
-        return
-    result = {}
-
-    def body():
-        for t in inputs:
-            t.grad = None
-        y = f(*inputs)
-        loss = (y * y).mean()
-        loss.backward()
-        result['loss'] = loss.item()
-
-    timing = measure(body, WARMUP, ITERS)
-    emit_json(name, timing, blas_library(), loss=float(f"{result['loss']:.7g}"))
+    """One workload at this bench's warmup and iteration counts."""
+    mean_square_workload(name, inputs, f, WARMUP, ITERS)
 
 
 def leaf(phase: float, scale: float, shift: float):

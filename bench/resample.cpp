@@ -21,31 +21,13 @@
 #include <vector>
 
 #include "bench/bench_common.hpp"
+#include "bench/mean_square_workload.hpp"
 #include "bench/wave_fill.hpp"
 #include "metagrad.hpp"
 
 namespace mg = metagrad;
 
-namespace {
-
 using namespace bench;  // the shared timing harness
-
-// Times forward + backward of mean(f(inputs)²) and emits the loss.
-void workload(const RunContext& ctx, const std::string& name, const mg::TensorList& inputs,
-              const std::function<mg::Tensor(const mg::TensorList&)>& f, int warmup, int iters) {
-  if (!wanted(name)) return;
-  double loss_value = 0.0;
-  const Timing t = measure(warmup, iters, [&] {
-    for (const mg::Tensor& input : inputs) input.set_grad({});
-    const mg::Tensor y = f(inputs);
-    const mg::Tensor loss = mg::mean(y * y);
-    loss.backward();
-    loss_value = loss.item<double>();
-  });
-  emit(ctx, name, t, fmt::format(", \"loss\": {:.7g}", loss_value));
-}
-
-}  // namespace
 
 int main() {
   return run_guarded("resample", [] {
@@ -53,17 +35,17 @@ int main() {
     const int iters = env_int("BENCH_ITERS", 20), warmup = env_count("BENCH_WARMUP", 3);
     const mg::Dims image{16, 32, 32, 32};
     const mg::Tensor x = wave(image, 0.1, 1.0).requires_grad_();
-    workload(
+    mean_square_workload(
         ctx, "upsample_bilinear", {x},
         [](const mg::TensorList& in) {
           return mg::interpolate(in[0], {.size = {64}, .mode = mg::InterpolateMode::Bilinear});
         },
         warmup, iters);
-    workload(
+    mean_square_workload(
         ctx, "upsample_nearest", {x},
         [](const mg::TensorList& in) { return mg::interpolate(in[0], {.size = {64}}); }, warmup,
         iters);
-    workload(
+    mean_square_workload(
         ctx, "conv_transpose", {x, wave({32, 16, 4, 4}, 0.2, 0.1).requires_grad_()},
         [](const mg::TensorList& in) { return mg::conv_transpose2d(in[0], in[1], {}, 2, 1); },
         warmup, iters);
@@ -72,19 +54,19 @@ int main() {
          wave({16, 2, 3}, 0.3, 0.05))
             .detach()
             .requires_grad_();
-    workload(
+    mean_square_workload(
         ctx, "grid_sample_affine", {x, theta},
         [image](const mg::TensorList& in) {
           return mg::grid_sample(in[0], mg::affine_grid(in[1], image));
         },
         warmup, iters);
-    workload(
+    mean_square_workload(
         ctx, "pad_reflect", {x},
         [](const mg::TensorList& in) {
           return mg::pad(in[0], {3, 3, 3, 3}, mg::PadMode::Reflect);
         },
         warmup, iters);
-    workload(
+    mean_square_workload(
         ctx, "adaptive_max_pool", {x},
         [](const mg::TensorList& in) { return mg::adaptive_max_pool2d(in[0], 7); }, warmup, iters);
   });
