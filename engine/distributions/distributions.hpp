@@ -4,7 +4,8 @@
 #include "engine/tensor.hpp"
 
 // Probability distributions for policy gradients and stochastic objectives (torch.distributions):
-// Normal, Bernoulli, Categorical, Uniform, Exponential, Laplace, Gamma and Beta, with PyTorch's
+// Normal, Bernoulli, Categorical, Uniform, Exponential, Laplace, Gamma, Beta and Dirichlet, with
+// PyTorch's
 // constructors, shapes and formulas. log_prob,
 // entropy and rsample are composed of differentiable ops, so they have derivatives of every order
 // in the parameters (a MAML-RL inner step differentiates through log_prob). sample() draws
@@ -277,6 +278,34 @@ class Beta {
   Dims batch_shape_;
 };
 
+/// A Dirichlet distribution over the probability simplex of the last dim
+/// (torch.distributions.Dirichlet): density Gamma(a0) / prod Gamma(a_i) * prod x_i^(a_i - 1),
+/// a0 = sum a_i, for a concentration [*, K] > 0. Samples are normalised gamma draws; there is no
+/// rsample (see Gamma).
+class Dirichlet {
+ public:
+  /// torch.distributions.Dirichlet(concentration): [*, K] with K >= 1, positive everywhere.
+  explicit Dirichlet(const Tensor& concentration);
+  /// Draws sample_shape + batch_shape + [K] points of the simplex without recording (each
+  /// coordinate clamped into [tiny, 1 - eps], as PyTorch's).
+  Tensor sample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// sum (a_i - 1) log(value_i) + lgamma(a0) - sum lgamma(a_i), over the last dim.
+  Tensor log_prob(const Tensor& value) const;
+  /// sum lgamma(a_i) - lgamma(a0) - (K - a0) digamma(a0) - sum (a_i - 1) digamma(a_i).
+  Tensor entropy() const;
+  /// a / a0.
+  Tensor mean() const;
+  /// a (a0 - a) / (a0^2 (a0 + 1)).
+  Tensor variance() const;
+  /// The concentration's shape without the last dim.
+  Dims batch_shape() const;
+  /// The concentration [*, K], as given.
+  const Tensor& concentration() const { return concentration_; }
+
+ private:
+  Tensor concentration_;
+};
+
 /// KL(p || q) of two normals, elementwise over the broadcast batch shape:
 /// log(sq / sp) + (sp^2 + (mp - mq)^2) / (2 sq^2) - 1/2.
 Tensor kl_divergence(const Normal& p, const Normal& q);
@@ -298,6 +327,9 @@ Tensor kl_divergence(const Gamma& p, const Gamma& q);
 /// KL(p || q) of two betas: log B(aq, bq) - log B(ap, bp) + (ap - aq) digamma(ap)
 /// + (bp - bq) digamma(bp) + (aq - ap + bq - bp) digamma(ap + bp).
 Tensor kl_divergence(const Beta& p, const Beta& q);
+/// KL(p || q) of two Dirichlets over the same K: lgamma(p0) - lgamma(q0) - sum (lgamma(p_i) -
+/// lgamma(q_i)) + sum (p_i - q_i) (digamma(p_i) - digamma(p0)).
+Tensor kl_divergence(const Dirichlet& p, const Dirichlet& q);
 
 /// @}
 

@@ -270,7 +270,7 @@ std::vector<OpCase> nn_cases() {
                            kl_divergence(c, c2)};
        },
        4},
-      {"distributions: Uniform, Exponential, Laplace, Gamma, Beta",
+      {"distributions: Uniform, Exponential, Laplace, Gamma, Beta, Dirichlet",
        [](DType d) {
          return TensorList{uniform({3, 4}, d, 84, 0.5, 2.0), uniform({3, 4}, d, 85, 0.5, 2.0),
                            uniform({3, 4}, d, 86, 0.1, 0.9)};
@@ -282,11 +282,24 @@ std::vector<OpCase> nn_cases() {
          const Laplace l(x[2], x[1]);
          const Gamma g(x[0], x[1]);
          const Beta b(x[0], x[1]);
-         return TensorList{u.log_prob(x[2]), u.cdf(x[2]), u.entropy(),
-                           e.log_prob(x[2]), e.cdf(x[2]), kl_divergence(e, Exponential(x[1])),
-                           l.log_prob(x[0]), l.cdf(x[0]), kl_divergence(l, Laplace(x[0], x[0])),
-                           g.log_prob(x[2]), g.entropy(), kl_divergence(g, Gamma(x[1], x[0])),
-                           b.log_prob(x[2]), b.entropy(), kl_divergence(b, Beta(x[1], x[0]))};
+         return TensorList{u.log_prob(x[2]),
+                           u.cdf(x[2]),
+                           u.entropy(),
+                           e.log_prob(x[2]),
+                           e.cdf(x[2]),
+                           kl_divergence(e, Exponential(x[1])),
+                           l.log_prob(x[0]),
+                           l.cdf(x[0]),
+                           kl_divergence(l, Laplace(x[0], x[0])),
+                           g.log_prob(x[2]),
+                           g.entropy(),
+                           kl_divergence(g, Gamma(x[1], x[0])),
+                           b.log_prob(x[2]),
+                           b.entropy(),
+                           kl_divergence(b, Beta(x[1], x[0])),
+                           Dirichlet(x[0]).log_prob(x[2] / sum(x[2], {-1}, true)),
+                           Dirichlet(x[0]).entropy(),
+                           kl_divergence(Dirichlet(x[0]), Dirichlet(x[1]))};
        }},
       {"conv1d", conv_inputs({2, 4, 9}, {6, 2, 3}),
        [](const TensorList& x) {

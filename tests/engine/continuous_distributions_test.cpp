@@ -1,6 +1,6 @@
-// Uniform, Exponential, Laplace, Gamma and Beta: log_prob, cdf, entropy and kl_divergence against
-// PyTorch 1.13's values (float64), sample moments and shapes, reparametrised gradients, gradcheck
-// and gradgradcheck of the densities in their parameters, and the errors.
+// Uniform, Exponential, Laplace, Gamma, Beta and Dirichlet: log_prob, cdf, entropy and
+// kl_divergence against PyTorch 1.13's values (float64), sample moments and shapes, reparametrised
+// gradients, gradcheck and gradgradcheck of the densities in their parameters, and the errors.
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -9,6 +9,7 @@
 
 using namespace metagrad;
 using metagrad::distributions::Beta;
+using metagrad::distributions::Dirichlet;
 using metagrad::distributions::Exponential;
 using metagrad::distributions::Gamma;
 using metagrad::distributions::kl_divergence;
@@ -192,6 +193,43 @@ TEST_CASE("Gamma and Beta samples: moments over small and large concentrations",
   CHECK(Gamma(a, rate).sample({50000}, &again).to_vector<double>() == draws.to_vector<double>());
 }
 
+TEST_CASE("Dirichlet matches torch.distributions.Dirichlet", "[distributions]") {
+  const Tensor a = tensor({0.5, 1.0, 2.0, 3.0, 0.7, 1.5}, {2, 3}, kFloat64).requires_grad_();
+  const Dirichlet d(a);
+  CHECK(d.batch_shape() == Dims{2});
+  const Tensor value = tensor({0.2, 0.3, 0.5, 0.6, 0.1, 0.3}, {2, 3}, kFloat64);
+  const Tensor lp = d.log_prob(value);
+  CHECK(allclose(lp, f64({0.7401804350794791, 1.7175458509968105}), 1e-14));
+  CHECK(allclose(d.entropy(), f64({-1.4815696872089312, -1.471473611449107}), 1e-14));
+  CHECK(allclose(d.variance().reshape({6}),
+                 f64({0.027210884353741496, 0.045351473922902494, 0.05442176870748299,
+                      0.03936820003817522, 0.01878936820003817, 0.033105077304829165}),
+                 1e-14));
+  CHECK(allclose(grad({lp.sum()}, {a})[0].reshape({6}),
+                 f64({1.4572287542325657, 0.47639950122083974, -0.012774875013169207,
+                      0.11582417051737948, 0.46687259008572646, 0.3089713510773249}),
+                 1e-13));
+  const Dirichlet q(tensor({1.0, 1.0, 1.0, 2.0, 2.0, 0.5}, {2, 3}, kFloat64));
+  CHECK(allclose(kl_divergence(d, q), f64({0.7884225066489858, 2.2297373831928766}), 1e-13));
+  CHECK_THROWS_WITH(kl_divergence(d, Dirichlet(f64({1.0, 2.0}))),
+                    MG_CONTAINS("kl_divergence: the Dirichlets have 3 and 2 categories"));
+
+  Generator gen(9);
+  const Tensor draws = d.sample({40000}, &gen);
+  REQUIRE(draws.shape() == Dims{40000, 2, 3});
+  CHECK(allclose(sum(draws, {-1}), ones({40000, 2}, kFloat64), 1e-14));
+  const auto [mean, variance] = moments(draws);
+  CHECK(allclose(mean, d.mean().detach(), 0.02));
+  CHECK(allclose(variance, d.variance().detach(), 0.06));
+  check_grads(
+      [value](const TensorList& p) {
+        const Dirichlet dp(p[0]);
+        return TensorList{dp.log_prob(value), dp.entropy(),
+                          kl_divergence(dp, Dirichlet(p[0] * 2.0))};
+      },
+      {tensor({0.6, 1.4, 2.2, 3.1, 0.9, 1.7}, {2, 3}, kFloat64).requires_grad_()});
+}
+
 TEST_CASE("continuous distributions: errors name the distribution and the parameter",
           "[distributions]") {
   CHECK_THROWS_WITH(Uniform(f64({1.0}), f64({1.0})),
@@ -203,6 +241,10 @@ TEST_CASE("continuous distributions: errors name the distribution and the parame
   CHECK_THROWS_WITH(Gamma(f64({1.0, 2.0}), f64({1.0, 2.0, 3.0})), MG_CONTAINS("Gamma"));
   CHECK_THROWS_WITH(Beta(f64({1.0}), f64({-2.0})),
                     MG_CONTAINS("Beta: concentration0 must be positive"));
+  CHECK_THROWS_WITH(Dirichlet(f64({1.0, 0.0})),
+                    MG_CONTAINS("Dirichlet: concentration must be positive everywhere"));
+  CHECK_THROWS_WITH(Dirichlet(tensor(std::vector<double>{2.0}, {}, kFloat64)),
+                    MG_CONTAINS("Dirichlet: the concentration must be [*, K]"));
   CHECK_THROWS_WITH(Gamma(tensor({1, 2}, kInt64), tensor({1, 2}, kInt64)),
                     MG_CONTAINS("Gamma: expected a float32 or float64 tensor, got int64"));
 }

@@ -168,6 +168,10 @@ ErrorTable nn_error_cases() {
          (void)distributions::Beta(tensor({1, 2}, kInt64), tensor({1, 2}, kInt64));
        },
        {"Beta: expected a float32 or float64 tensor, got int64"}},
+      {"Dirichlet",
+       "a 0-d concentration",
+       [] { (void)distributions::Dirichlet(ones({})); },
+       {"Dirichlet: the concentration must be [*, K] with K >= 1 in the last dim, got shape []"}},
       {"kl_divergence",
        "categoricals over different counts",
        [] {
