@@ -4,8 +4,8 @@
 #include "engine/tensor.hpp"
 
 // Probability distributions for policy gradients and stochastic objectives (torch.distributions):
-// Normal, Bernoulli, Categorical, Uniform, Exponential, Laplace, Gamma, Beta and Dirichlet, with
-// PyTorch's
+// Normal, Bernoulli, Categorical, Uniform, Exponential, Laplace, Gamma, Beta, Dirichlet and
+// Poisson, with PyTorch's
 // constructors, shapes and formulas. log_prob,
 // entropy and rsample are composed of differentiable ops, so they have derivatives of every order
 // in the parameters (a MAML-RL inner step differentiates through log_prob). sample() draws
@@ -278,6 +278,31 @@ class Beta {
   Dims batch_shape_;
 };
 
+/// A Poisson distribution over the counts 0, 1, 2, ... with mean rate
+/// (torch.distributions.Poisson); rate >= 0.
+class Poisson {
+ public:
+  /// torch.distributions.Poisson(rate). Throws when a rate is negative.
+  explicit Poisson(const Tensor& rate);
+  /// Draws sample_shape + batch_shape counts (of rate's dtype) without recording: by the product
+  /// of uniforms for rate < 10 and by Hormann's transformed rejection (PTRS) above, whole tensors
+  /// at a time on any device.
+  Tensor sample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// value log(rate) - rate - lgamma(value + 1).
+  Tensor log_prob(const Tensor& value) const;
+  /// rate.
+  Tensor mean() const { return rate_; }
+  /// rate.
+  Tensor variance() const { return rate_; }
+  /// rate's shape.
+  const Dims& batch_shape() const { return rate_.shape(); }
+  /// rate, as given.
+  const Tensor& rate() const { return rate_; }
+
+ private:
+  Tensor rate_;
+};
+
 /// A Dirichlet distribution over the probability simplex of the last dim
 /// (torch.distributions.Dirichlet): density Gamma(a0) / prod Gamma(a_i) * prod x_i^(a_i - 1),
 /// a0 = sum a_i, for a concentration [*, K] > 0. Samples are normalised gamma draws; there is no
@@ -327,6 +352,8 @@ Tensor kl_divergence(const Gamma& p, const Gamma& q);
 /// KL(p || q) of two betas: log B(aq, bq) - log B(ap, bp) + (ap - aq) digamma(ap)
 /// + (bp - bq) digamma(bp) + (aq - ap + bq - bp) digamma(ap + bp).
 Tensor kl_divergence(const Beta& p, const Beta& q);
+/// KL(p || q) of two Poissons: rp (log rp - log rq) - (rp - rq).
+Tensor kl_divergence(const Poisson& p, const Poisson& q);
 /// KL(p || q) of two Dirichlets over the same K: lgamma(p0) - lgamma(q0) - sum (lgamma(p_i) -
 /// lgamma(q_i)) + sum (p_i - q_i) (digamma(p_i) - digamma(p0)).
 Tensor kl_divergence(const Dirichlet& p, const Dirichlet& q);

@@ -270,7 +270,7 @@ std::vector<OpCase> nn_cases() {
                            kl_divergence(c, c2)};
        },
        4},
-      {"distributions: Uniform, Exponential, Laplace, Gamma, Beta, Dirichlet",
+      {"distributions: Uniform, Exponential, Laplace, Gamma, Beta, Dirichlet, Poisson",
        [](DType d) {
          return TensorList{uniform({3, 4}, d, 84, 0.5, 2.0), uniform({3, 4}, d, 85, 0.5, 2.0),
                            uniform({3, 4}, d, 86, 0.1, 0.9)};
@@ -299,7 +299,9 @@ std::vector<OpCase> nn_cases() {
                            kl_divergence(b, Beta(x[1], x[0])),
                            Dirichlet(x[0]).log_prob(x[2] / sum(x[2], {-1}, true)),
                            Dirichlet(x[0]).entropy(),
-                           kl_divergence(Dirichlet(x[0]), Dirichlet(x[1]))};
+                           kl_divergence(Dirichlet(x[0]), Dirichlet(x[1])),
+                           Poisson(x[0]).log_prob(floor(x[1] * 3.0)),
+                           kl_divergence(Poisson(x[0]), Poisson(x[1]))};
        }},
       {"conv1d", conv_inputs({2, 4, 9}, {6, 2, 3}),
        [](const TensorList& x) {

@@ -1,4 +1,4 @@
-// Uniform, Exponential, Laplace, Gamma, Beta and Dirichlet: log_prob, cdf, entropy and
+// Uniform, Exponential, Laplace, Gamma, Beta, Dirichlet and Poisson: log_prob, cdf, entropy and
 // kl_divergence against PyTorch 1.13's values (float64), sample moments and shapes, reparametrised
 // gradients, gradcheck and gradgradcheck of the densities in their parameters, and the errors.
 #include <cmath>
@@ -14,6 +14,7 @@ using metagrad::distributions::Exponential;
 using metagrad::distributions::Gamma;
 using metagrad::distributions::kl_divergence;
 using metagrad::distributions::Laplace;
+using metagrad::distributions::Poisson;
 using metagrad::distributions::Uniform;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
@@ -230,6 +231,45 @@ TEST_CASE("Dirichlet matches torch.distributions.Dirichlet", "[distributions]") 
       {tensor({0.6, 1.4, 2.2, 3.1, 0.9, 1.7}, {2, 3}, kFloat64).requires_grad_()});
 }
 
+TEST_CASE("Poisson matches torch.distributions.Poisson; its samples have its moments",
+          "[distributions]") {
+  const Tensor rate = f64({0.5, 4.0, 30.0, 500.0}).requires_grad_();
+  const Poisson p(rate);
+  const Tensor lp = p.log_prob(f64({0.0, 3.0, 28.0, 512.0}));
+  CHECK(allclose(lp, f64({-0.5, -1.6328763858683835, -2.656216450641182, -4.181125234186311}),
+                 1e-14));
+  CHECK(allclose(grad({lp.sum()}, {rate})[0],
+                 f64({-1.0, -0.25, -0.06666666666666665, 0.02400000000000002}), 1e-14));
+  CHECK(allclose(kl_divergence(p, Poisson(f64({1.0, 4.0, 25.0, 510.0}))),
+                 f64({0.15342640972002736, 0.0, 0.4696467038186469, 0.09868635191011776}), 1e-13));
+  CHECK(Poisson(f64({0.0})).log_prob(f64({0.0, 1.0})).to_vector<double>() ==
+        std::vector<double>{0.0, -kInf});
+
+  // Rates on both sides of the switch from the product of uniforms to PTRS at 10.
+  Generator gen(13);
+  const Tensor rates = f64({0.0, 0.3, 4.0, 9.9, 10.0, 37.0, 800.0});
+  const Tensor draws = Poisson(rates).sample({40000}, &gen);
+  REQUIRE(draws.shape() == Dims{40000, 7});
+  CHECK(allclose(draws, floor(draws), 0, 0));
+  CHECK(all(ge(draws, 0.0)).item<bool>());
+  const auto [mean, variance] = moments(draws);
+  CHECK(allclose(mean, rates, 0.02, 0.01));
+  CHECK(allclose(variance, rates, 0.04, 0.01));
+  // The frequency of each small count is its probability.
+  const Tensor column = draws.select(1, 2);
+  for (double k : {0.0, 2.0, 4.0, 7.0}) {
+    const double frequency = metagrad::mean(eq(column, k).to(kFloat64)).item<double>();
+    const double probability = std::exp(k * std::log(4.0) - 4.0 - std::lgamma(k + 1.0));
+    INFO("count " << k);
+    CHECK(std::abs(frequency - probability) < 0.006);
+  }
+  check_grads(
+      [](const TensorList& in) {
+        return TensorList{Poisson(in[0]).log_prob(f64({0.0, 2.0, 7.0}))};
+      },
+      {f64({0.4, 2.5, 12.0}).requires_grad_()});
+}
+
 TEST_CASE("continuous distributions: errors name the distribution and the parameter",
           "[distributions]") {
   CHECK_THROWS_WITH(Uniform(f64({1.0}), f64({1.0})),
@@ -241,6 +281,8 @@ TEST_CASE("continuous distributions: errors name the distribution and the parame
   CHECK_THROWS_WITH(Gamma(f64({1.0, 2.0}), f64({1.0, 2.0, 3.0})), MG_CONTAINS("Gamma"));
   CHECK_THROWS_WITH(Beta(f64({1.0}), f64({-2.0})),
                     MG_CONTAINS("Beta: concentration0 must be positive"));
+  CHECK_THROWS_WITH(Poisson(f64({1.0, -0.5})),
+                    MG_CONTAINS("Poisson: rate must be non-negative everywhere (rate shape [2])"));
   CHECK_THROWS_WITH(Dirichlet(f64({1.0, 0.0})),
                     MG_CONTAINS("Dirichlet: concentration must be positive everywhere"));
   CHECK_THROWS_WITH(Dirichlet(tensor(std::vector<double>{2.0}, {}, kFloat64)),

@@ -168,6 +168,10 @@ ErrorTable nn_error_cases() {
          (void)distributions::Beta(tensor({1, 2}, kInt64), tensor({1, 2}, kInt64));
        },
        {"Beta: expected a float32 or float64 tensor, got int64"}},
+      {"Poisson",
+       "a negative rate",
+       [] { (void)distributions::Poisson(-f32({2})); },
+       {"Poisson: rate must be non-negative everywhere (rate shape [2])"}},
       {"Dirichlet",
        "a 0-d concentration",
        [] { (void)distributions::Dirichlet(ones({})); },
