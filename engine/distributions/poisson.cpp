@@ -53,11 +53,9 @@ Tensor transformed_rejection(const Tensor& rate, Generator* generator) {
     const Tensor quick = logical_and(ge(us, 0.07), le(v, v_bound));
     const Tensor rejected = logical_or(lt(k, 0.0), logical_and(lt(us, 0.013), gt(v, us)));
     const Tensor safe_k = clamp(k, 0.0, std::nullopt);
-    const Tensor density_test =
-        le(log(v) + log_inverse_alpha - log(a / square(us) + b),
-           -rate + safe_k * log_rate - lgamma(safe_k + 1.0));
-    const Tensor accept =
-        logical_or(quick, logical_and(logical_not(rejected), density_test));
+    const Tensor density_test = le(log(v) + log_inverse_alpha - log(a / square(us) + b),
+                                   -rate + safe_k * log_rate - lgamma(safe_k + 1.0));
+    const Tensor accept = logical_or(quick, logical_and(logical_not(rejected), density_test));
     count = where(logical_and(pending, accept), k, count);
     pending = logical_and(pending, logical_not(accept));
   }

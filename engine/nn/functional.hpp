@@ -88,6 +88,39 @@ Tensor selu(const Tensor& x);
 /// negative_slope at 0.
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 
+/// clamp(x, min_val, max_val) (torch.nn.functional.hardtanh); gradient 1 strictly inside
+/// (min_val, max_val), 0 elsewhere (PyTorch's, also at the bounds). min_val must be <= max_val.
+Tensor hardtanh(const Tensor& x, double min_val = -1.0, double max_val = 1.0);
+/// min(max(x, 0), 6) (torch.nn.functional.relu6): hardtanh(x, 0, 6).
+Tensor relu6(const Tensor& x);
+/// 0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between (torch.nn.functional.hardsigmoid);
+/// gradient 1/6 strictly inside (-3, 3).
+Tensor hardsigmoid(const Tensor& x);
+/// x hardsigmoid(x): 0 for x < -3, x for x > 3, x (x + 3) / 6 between
+/// (torch.nn.functional.hardswish); gradient x / 3 + 1/2 on [-3, 3], as PyTorch's.
+Tensor hardswish(const Tensor& x);
+/// x / (1 + |x|) (torch.nn.functional.softsign).
+Tensor softsign(const Tensor& x);
+/// x - tanh(x) (torch.nn.functional.tanhshrink).
+Tensor tanhshrink(const Tensor& x);
+/// x - lambd for x > lambd, x + lambd for x < -lambd, 0 between
+/// (torch.nn.functional.softshrink); lambd >= 0.
+Tensor softshrink(const Tensor& x, double lambd = 0.5);
+/// x where |x| > lambd, 0 elsewhere (torch.nn.functional.hardshrink).
+Tensor hardshrink(const Tensor& x, double lambd = 0.5);
+/// x where x > threshold, value elsewhere (torch.nn.functional.threshold).
+Tensor threshold(const Tensor& x, double threshold, double value);
+/// max(0, x) + min(0, alpha (exp(x / alpha) - 1)) (torch.nn.functional.celu); alpha != 0.
+Tensor celu(const Tensor& x, double alpha = 1.0);
+/// a sigmoid(b) for the halves a, b of x along dim (torch.nn.functional.glu); dim's size must be
+/// even.
+Tensor glu(const Tensor& x, int64_t dim = -1);
+/// softmax(-x, dim) (torch.nn.functional.softmin).
+Tensor softmin(const Tensor& x, int64_t dim);
+/// x for x > 0, weight x otherwise (torch.nn.functional.prelu). weight holds one slope, or one
+/// per channel (dim 1 of x, which then has at least 2 dims); gradients to x and weight.
+Tensor prelu(const Tensor& x, const Tensor& weight);
+
 // ---- normalisation ---------------------------------------------------------------------------
 
 /// Batch normalisation over every dim but 1 of input [N, C, *] (torch.nn.functional.batch_norm).

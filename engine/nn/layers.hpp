@@ -493,6 +493,145 @@ class LeakyReLU : public Cloneable<LeakyReLU> {
   double negative_slope_;
 };
 
+/// hardtanh(x, min_val, max_val) elementwise (torch.nn.Hardtanh).
+class Hardtanh : public Cloneable<Hardtanh> {
+ public:
+  /// torch.nn.Hardtanh(min_val, max_val); min_val must not exceed max_val.
+  explicit Hardtanh(double min_val = -1.0, double max_val = 1.0);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  double min_val_, max_val_;
+};
+
+/// relu6(x) elementwise (torch.nn.ReLU6).
+class ReLU6 : public Cloneable<ReLU6> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// hardsigmoid(x) elementwise (torch.nn.Hardsigmoid).
+class Hardsigmoid : public Cloneable<Hardsigmoid> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// hardswish(x) elementwise (torch.nn.Hardswish).
+class Hardswish : public Cloneable<Hardswish> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// softsign(x) elementwise (torch.nn.Softsign).
+class Softsign : public Cloneable<Softsign> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// tanhshrink(x) elementwise (torch.nn.Tanhshrink).
+class Tanhshrink : public Cloneable<Tanhshrink> {
+ public:
+  Tensor forward(const Tensor& input) override;
+};
+
+/// softshrink(x, lambd) elementwise (torch.nn.Softshrink).
+class Softshrink : public Cloneable<Softshrink> {
+ public:
+  /// torch.nn.Softshrink(lambd); lambd >= 0.
+  explicit Softshrink(double lambd = 0.5);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  double lambd_;
+};
+
+/// hardshrink(x, lambd) elementwise (torch.nn.Hardshrink).
+class Hardshrink : public Cloneable<Hardshrink> {
+ public:
+  /// torch.nn.Hardshrink(lambd).
+  explicit Hardshrink(double lambd = 0.5);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  double lambd_;
+};
+
+/// threshold(x, threshold, value) elementwise (torch.nn.Threshold).
+class Threshold : public Cloneable<Threshold> {
+ public:
+  /// torch.nn.Threshold(threshold, value).
+  Threshold(double threshold, double value);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  double threshold_, value_;
+};
+
+/// celu(x, alpha) elementwise (torch.nn.CELU).
+class CELU : public Cloneable<CELU> {
+ public:
+  /// torch.nn.CELU(alpha); alpha finite and non-zero.
+  explicit CELU(double alpha = 1.0);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  double alpha_;
+};
+
+/// glu(x, dim): the first half of dim gated by the sigmoid of the second (torch.nn.GLU).
+class GLU : public Cloneable<GLU> {
+ public:
+  /// torch.nn.GLU(dim).
+  explicit GLU(int64_t dim = -1);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  int64_t dim_;
+};
+
+/// softmin(x, dim) (torch.nn.Softmin).
+class Softmin : public Cloneable<Softmin> {
+ public:
+  /// torch.nn.Softmin(dim).
+  explicit Softmin(int64_t dim);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  int64_t dim_;
+};
+
+/// Options of PReLU (`PReLU({.num_parameters = 64})`).
+struct PReLUOptions {
+  /// 1 (one slope shared by every channel) or the number of channels (dim 1 of the input).
+  int64_t num_parameters = 1;
+  /// The slopes' initial value.
+  double init = 0.25;
+  /// dtype of the slopes.
+  DType dtype = kFloat32;
+};
+
+/// prelu(x, weight) with learnable slopes (torch.nn.PReLU). Slot: parameter `weight`
+/// [num_parameters].
+class PReLU : public Cloneable<PReLU> {
+ public:
+  /// torch.nn.PReLU(num_parameters, init). num_parameters must be positive.
+  explicit PReLU(const PReLUOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  /// Every slope back to the initial value (in place).
+  void reset_parameters();
+
+ private:
+  PReLUOptions options_;
+};
+
 /// softmax(x, dim) (torch.nn.Softmax; metagrad asks for the dim, which PyTorch deprecated
 /// guessing).
 class Softmax : public Cloneable<Softmax> {

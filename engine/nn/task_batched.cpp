@@ -269,7 +269,8 @@ std::shared_ptr<Module> convert(const Module& m, int64_t tasks, const std::strin
   } else if (const auto* bn2 = dynamic_cast<const BatchNorm2d*>(&m)) {
     out = std::make_shared<TaskBatchNorm>(*bn2, tasks, 4, 4);
   } else if (is_any_of<ReLU, Tanh, Sigmoid, Dropout, GELU, SiLU, Mish, Softplus, LogSigmoid, ELU,
-                       SELU, LeakyReLU, Identity>(m)) {
+                       SELU, LeakyReLU, Identity, Hardtanh, ReLU6, Hardsigmoid, Hardswish, Softsign,
+                       Tanhshrink, Softshrink, Hardshrink, Threshold, CELU>(m)) {
     out = m.clone();  // elementwise: any shape
   } else if (is_any_of<MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample>(m)) {
     out = std::make_shared<TaskFolded>(m, tasks, true);
@@ -281,7 +282,9 @@ std::shared_ptr<Module> convert(const Module& m, int64_t tasks, const std::strin
              "Sequential, Linear, Conv2d, ConvTranspose2d, BatchNorm1d, BatchNorm2d, MaxPool2d, "
              "AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, PixelShuffle, "
              "PixelUnshuffle, Flatten, Dropout, Identity and the elementwise activations (ReLU "
-             "Tanh Sigmoid GELU SiLU Mish Softplus LogSigmoid ELU SELU LeakyReLU); write the "
+             "Tanh Sigmoid GELU SiLU Mish Softplus LogSigmoid ELU SELU LeakyReLU Hardtanh ReLU6 "
+             "Hardsigmoid Hardswish Softsign Tanhshrink Softshrink Hardshrink Threshold CELU); "
+             "write the "
              "network with these layers",
              path.empty() ? "(the network)" : path, m.type_name());
   }

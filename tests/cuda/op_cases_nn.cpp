@@ -248,6 +248,18 @@ std::vector<OpCase> nn_cases() {
          }
          return out;
        }},
+      {"activations: hardtanh ... prelu",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 72, -5, 5), uniform({4}, d, 73, -0.5, 0.5)};
+       },
+       [](const TensorList& x) {
+         const Tensor& v = x[0];
+         return TensorList{hardtanh(v, -1.0, 2.0), relu6(v),      hardsigmoid(v),
+                           hardswish(v),           softsign(v),   tanhshrink(v),
+                           softshrink(v, 0.5),     hardshrink(v), threshold(v, 0.3, -2.0),
+                           celu(v, 1.5),           glu(v, 1),     softmin(v, 0),
+                           prelu(v, x[1])};
+       }},
       {"distributions: log_prob, entropy, kl_divergence",
        [](DType d) {
          return TensorList{uniform({3, 4}, d, 81), uniform({3, 4}, d, 82, 0.5, 2.0),
