@@ -384,6 +384,111 @@ struct BinaryCrossEntropyOptions {
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
                             const BinaryCrossEntropyOptions& options = {});
 
+/// log(1 + exp(-target * input)) of targets +-1, reduced (torch.nn.functional.soft_margin_loss).
+/// input and target have one shape.
+Tensor soft_margin_loss(const Tensor& input, const Tensor& target,
+                        Reduction reduction = Reduction::Mean);
+
+/// max(0, -target (input1 - input2) + margin), reduced (torch.nn.functional.margin_ranking_loss):
+/// target +1 asks for input1 to rank above input2, -1 below. All three have one shape.
+Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
+                           double margin = 0.0, Reduction reduction = Reduction::Mean);
+
+/// input where target != -1 plus max(0, margin - input) where target != 1, reduced
+/// (torch.nn.functional.hinge_embedding_loss; targets are +-1).
+Tensor hinge_embedding_loss(const Tensor& input, const Tensor& target, double margin = 1.0,
+                            Reduction reduction = Reduction::Mean);
+
+/// 1 - cos(x1, x2) where target == 1, max(0, cos(x1, x2) - margin) where target == -1, reduced
+/// (torch.nn.functional.cosine_embedding_loss): x1, x2 [N, D] (or [D]), target [N] (or 0-d); the
+/// cosine is sum x1 x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12)), as PyTorch's.
+Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target,
+                             double margin = 0.0, Reduction reduction = Reduction::Mean);
+
+/// Options of triplet_margin_loss.
+struct TripletMarginLossOptions {
+  /// The margin by which the negative must be farther than the positive.
+  double margin = 1.0;
+  /// The norm of pairwise_distance.
+  double p = 2.0;
+  /// Added to the differences before the norm (pairwise_distance's eps).
+  double eps = 1e-6;
+  /// Use min(d(anchor, negative), d(positive, negative)) as the negative distance.
+  bool swap = false;
+  /// How the per-triplet losses are reduced.
+  Reduction reduction = Reduction::Mean;
+};
+
+/// max(0, d(anchor, positive) - d(anchor, negative) + margin) with d = pairwise_distance along
+/// the last dim, reduced (torch.nn.functional.triplet_margin_loss). The three share one shape.
+Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
+                           const TripletMarginLossOptions& options = {});
+
+/// Options of poisson_nll_loss.
+struct PoissonNllLossOptions {
+  /// input holds log-rates (loss exp(input) - target input); else rates (input - target
+  /// log(input + eps)).
+  bool log_input = true;
+  /// Add Stirling's approximation of log(target!) where target > 1.
+  bool full = false;
+  /// Keeps log(input + eps) finite when log_input is false.
+  double eps = 1e-8;
+  /// How the per-element losses are reduced.
+  Reduction reduction = Reduction::Mean;
+};
+
+/// The negative log-likelihood of Poisson counts `target` (torch.nn.functional.poisson_nll_loss),
+/// without the constant log(target!) unless options.full. input and target have one shape.
+Tensor poisson_nll_loss(const Tensor& input, const Tensor& target,
+                        const PoissonNllLossOptions& options = {});
+
+/// Options of gaussian_nll_loss.
+struct GaussianNllLossOptions {
+  /// Add the constant log(2 pi) / 2.
+  bool full = false;
+  /// The variance is clamped below at eps (the gradient still reaches var, as PyTorch's).
+  double eps = 1e-6;
+  /// How the per-element losses are reduced.
+  Reduction reduction = Reduction::Mean;
+};
+
+/// (log(max(var, eps)) + (input - target)^2 / max(var, eps)) / 2, reduced
+/// (torch.nn.functional.gaussian_nll_loss). var has input's shape, or it with the last dim 1 or
+/// dropped (one variance per sample); var must be non-negative.
+Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor& var,
+                         const GaussianNllLossOptions& options = {});
+
+/// Options of multilabel_soft_margin_loss.
+struct MultilabelSoftMarginLossOptions {
+  /// Weight of each class [C] (optional).
+  Tensor weight;
+  /// How the per-sample losses are reduced.
+  Reduction reduction = Reduction::Mean;
+};
+
+/// -(t log sigmoid(x) + (1 - t) log sigmoid(-x)) weighted and averaged over the C classes of the
+/// last dim, then reduced over samples (torch.nn.functional.multilabel_soft_margin_loss). input
+/// and target [N, C] (or [C]) of one shape, target in {0, 1}.
+Tensor multilabel_soft_margin_loss(const Tensor& input, const Tensor& target,
+                                   const MultilabelSoftMarginLossOptions& options = {});
+
+/// Options of multi_margin_loss.
+struct MultiMarginLossOptions {
+  /// The power of each hinge: 1 or 2.
+  int64_t p = 1;
+  /// The margin the target class must win by.
+  double margin = 1.0;
+  /// Weight of each class [C], taken at the target class (optional).
+  Tensor weight;
+  /// How the per-sample losses are reduced.
+  Reduction reduction = Reduction::Mean;
+};
+
+/// sum over j != y of weight[y] max(0, margin - x[y] + x[j])^p / C for int64 class targets y
+/// (torch.nn.functional.multi_margin_loss): input [N, C] (or [C]), target [N] (or 0-d).
+Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
+                         const MultiMarginLossOptions& options = {});
+
 /// @}
 
 }  // namespace metagrad

@@ -6,35 +6,17 @@
 #include "engine/grad_mode.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/nn/log1p_exp.hpp"
+#include "engine/nn/loss_support.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
 #include "engine/ops/x_log_x.hpp"
 
 namespace metagrad {
+
+using detail::check_loss_operands;
+using detail::reduce_loss;
+
 namespace {
-
-Tensor reduce(const Tensor& loss, Reduction reduction) {
-  switch (reduction) {
-    case Reduction::None:
-      return loss;
-    case Reduction::Mean:
-      return mean(loss);
-    case Reduction::Sum:
-      return sum(loss);
-  }
-  MG_FAIL("loss: unknown reduction {}", static_cast<int>(reduction));
-}
-
-void check_same_shape(const Tensor& input, const Tensor& target, const char* op) {
-  detail::check_defined(input, op);
-  detail::check_defined(target, op, "target");
-  detail::check_floating(input, op);
-  detail::check_same_kind(input, target, op);
-  MG_CHECK(input.shape() == target.shape(),
-           "{}: target shape {} differs from input shape {}; reshape the target to the input's "
-           "shape (metagrad does not broadcast loss operands)",
-           op, shape_str(target.shape()), shape_str(input.shape()));
-}
 
 /// Throws unless `w` (when defined) matches x's dtype/device and broadcasts to `shape`.
 void check_broadcasts_to(const Tensor& w, const Tensor& x, const Dims& shape, const char* op,
@@ -124,7 +106,7 @@ Tensor nll_impl(const Tensor& logp, const Tensor& target, Reduction reduction, i
     if (target_weight.defined()) target_weight = where(valid, target_weight, 0.0);
   }
 
-  if (reduction != Reduction::Mean) return reduce(loss, reduction);
+  if (reduction != Reduction::Mean) return reduce_loss(loss, reduction);
   if (target_weight.defined()) return sum(loss) / sum(target_weight);
   if (valid.defined() && !check_on_host) return sum(loss) / sum(valid.to(logp.dtype()));
   if (valid.defined()) return sum(loss) / static_cast<double>(target.numel() - ignored);
@@ -155,19 +137,19 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target,
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  check_same_shape(input, target, "mse_loss");
-  return reduce(square(input - target), reduction);
+  check_loss_operands(input, target, "mse_loss");
+  return reduce_loss(square(input - target), reduction);
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  check_same_shape(input, target, "l1_loss");
-  return reduce(abs(input - target), reduction);
+  check_loss_operands(input, target, "l1_loss");
+  return reduce_loss(abs(input - target), reduction);
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BceWithLogitsOptions& options) {
   const char* op = "binary_cross_entropy_with_logits";
-  check_same_shape(input, target, op);
+  check_loss_operands(input, target, op);
   check_broadcasts_to(options.pos_weight, input, target.shape(), op, "pos_weight");
   check_broadcasts_to(options.weight, input, input.shape(), op, "weight");
   // -log(sigmoid(x)) = softplus(-x) and -log(1 - sigmoid(x)) = x + softplus(-x).
@@ -179,31 +161,31 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     loss = loss + neg_log_sigmoid;
   }
   if (options.weight.defined()) loss = loss * options.weight;
-  return reduce(loss, options.reduction);
+  return reduce_loss(loss, options.reduction);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
-  check_same_shape(input, target, "smooth_l1_loss");
+  check_loss_operands(input, target, "smooth_l1_loss");
   MG_CHECK(beta >= 0.0, "smooth_l1_loss: beta must be non-negative, got {}", beta);
   if (beta == 0.0) return l1_loss(input, target, reduction);  // PyTorch's special case
   // 0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere.
   const Tensor d = input - target;
   const Tensor z = abs(d);
-  return reduce(where(lt(z, beta), square(d) * (0.5 / beta), z - 0.5 * beta), reduction);
+  return reduce_loss(where(lt(z, beta), square(d) * (0.5 / beta), z - 0.5 * beta), reduction);
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
-  check_same_shape(input, target, "huber_loss");
+  check_loss_operands(input, target, "huber_loss");
   MG_CHECK(delta > 0.0, "huber_loss: delta must be positive, got {}", delta);
   // 0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere.
   const Tensor d = input - target;
   const Tensor z = abs(d);
-  return reduce(where(lt(z, delta), square(d) * 0.5, (z - 0.5 * delta) * delta), reduction);
+  return reduce_loss(where(lt(z, delta), square(d) * 0.5, (z - 0.5 * delta) * delta), reduction);
 }
 
 Tensor kl_div(const Tensor& input, const Tensor& target, KlDivReduction reduction,
               bool log_target) {
-  check_same_shape(input, target, "kl_div");
+  check_loss_operands(input, target, "kl_div");
   // Pointwise target (log target - input), with 0 log 0 = 0 (PyTorch's xlogy) when the target
   // holds probabilities: the log sees 1 where the target is 0, so no 0 * -inf reaches a gradient.
   Tensor loss;
@@ -240,7 +222,7 @@ Tensor clamped_log(const Tensor& p) {
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
                             const BinaryCrossEntropyOptions& options) {
   const char* op = "binary_cross_entropy";
-  check_same_shape(input, target, op);
+  check_loss_operands(input, target, op);
   check_broadcasts_to(options.weight, input, input.shape(), op, "weight");
   {
     NoGradGuard no_grad;
@@ -252,7 +234,30 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
   // -(t log p + (1 - t) log(1 - p)), each log clamped at -100.
   Tensor loss = -(target * clamped_log(input) + (1.0 - target) * clamped_log(1.0 - input));
   if (options.weight.defined()) loss = loss * options.weight;
-  return reduce(loss, options.reduction);
+  return reduce_loss(loss, options.reduction);
+}
+
+Tensor detail::reduce_loss(const Tensor& loss, Reduction reduction) {
+  switch (reduction) {
+    case Reduction::None:
+      return loss;
+    case Reduction::Mean:
+      return mean(loss);
+    case Reduction::Sum:
+      return sum(loss);
+  }
+  MG_FAIL("loss: unknown reduction {}", static_cast<int>(reduction));
+}
+
+void detail::check_loss_operands(const Tensor& input, const Tensor& target, const char* op) {
+  detail::check_defined(input, op);
+  detail::check_defined(target, op, "target");
+  detail::check_floating(input, op);
+  detail::check_same_kind(input, target, op);
+  MG_CHECK(input.shape() == target.shape(),
+           "{}: target shape {} differs from input shape {}; reshape the target to the input's "
+           "shape (metagrad does not broadcast loss operands)",
+           op, shape_str(target.shape()), shape_str(input.shape()));
 }
 
 }  // namespace metagrad

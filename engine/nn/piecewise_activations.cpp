@@ -92,8 +92,9 @@ Tensor glu(const Tensor& x, int64_t dim) {
   detail::check_floating(x, "glu");
   MG_CHECK(x.dim() >= 1, "glu: the input must have at least one dim, got a 0-d tensor");
   const int64_t d = normalize_dim(dim, x.dim(), "glu");
-  MG_CHECK(x.size(d) % 2 == 0, "glu: dim {} of input shape {} has odd size {}; it must split in halves",
-           dim, shape_str(x.shape()), x.size(d));
+  MG_CHECK(x.size(d) % 2 == 0,
+           "glu: dim {} of input shape {} has odd size {}; it must split in halves", dim,
+           shape_str(x.shape()), x.size(d));
   const int64_t half = x.size(d) / 2;
   return x.slice(d, 0, half) * sigmoid(x.slice(d, half, std::nullopt));
 }
@@ -107,10 +108,11 @@ Tensor prelu(const Tensor& x, const Tensor& weight) {
   detail::check_floating(x, "prelu");
   detail::check_defined(weight, "prelu", "weight");
   detail::check_same_kind(x, weight, "prelu");
-  MG_CHECK(weight.numel() == 1 || (x.dim() >= 2 && weight.dim() == 1 && weight.numel() == x.size(1)),
-           "prelu: weight of shape {} must hold 1 slope or one per channel (dim 1 of input shape "
-           "{})",
-           shape_str(weight.shape()), shape_str(x.shape()));
+  MG_CHECK(
+      weight.numel() == 1 || (x.dim() >= 2 && weight.dim() == 1 && weight.numel() == x.size(1)),
+      "prelu: weight of shape {} must hold 1 slope or one per channel (dim 1 of input shape "
+      "{})",
+      shape_str(weight.shape()), shape_str(x.shape()));
   // One slope per channel, broadcast over the dims after 1.
   Dims slope_shape(static_cast<size_t>(std::max<int64_t>(x.dim() - 1, 0)), 1);
   if (!slope_shape.empty()) slope_shape[0] = weight.numel();

@@ -248,6 +248,26 @@ std::vector<OpCase> nn_cases() {
          }
          return out;
        }},
+      {"margin and likelihood losses",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 74, -2, 2), uniform({3, 4}, d, 75, -2, 2),
+                           uniform({3, 4}, d, 76, 0.2, 1.5)};
+       },
+       [](const TensorList& x) {
+         const Tensor signs = (gt(x[2], 0.8).to(x[0].dtype()) * 2.0 - 1.0).detach();
+         const Tensor classes = tensor({2, 1, 0}, TensorOptions(kInt64, x[0].device()));
+         return TensorList{
+             soft_margin_loss(x[0], signs),
+             margin_ranking_loss(x[0], x[1], signs, 0.3),
+             hinge_embedding_loss(x[0], signs, 1.5),
+             cosine_embedding_loss(x[0], x[1], signs.select(1, 0), 0.1, Reduction::None),
+             triplet_margin_loss(x[0], x[1], x[2], {.margin = 2.0, .reduction = Reduction::None}),
+             poisson_nll_loss(x[0], floor(x[2] * 3.0), {.full = true}),
+             gaussian_nll_loss(x[0], x[1], x[2], {.reduction = Reduction::Sum}),
+             multilabel_soft_margin_loss(x[0], gt(x[2], 0.8).to(x[0].dtype())),
+             multi_margin_loss(x[0], classes, {.p = 2, .margin = 3.0})};
+       },
+       4},
       {"activations: hardtanh ... prelu",
        [](DType d) {
          return TensorList{uniform({3, 4}, d, 72, -5, 5), uniform({4}, d, 73, -0.5, 0.5)};

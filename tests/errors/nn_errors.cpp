@@ -430,6 +430,59 @@ ErrorTable nn_error_cases() {
        "negative beta",
        [] { (void)smooth_l1_loss(f32({2}), f32({2}), Reduction::Mean, -1.0); },
        {"smooth_l1_loss: beta must be non-negative, got -1"}},
+      {"soft_margin_loss",
+       "target of another shape",
+       [] {
+         (void)soft_margin_loss(f32({2, 3}), f32({3}));
+       },
+       {"soft_margin_loss: target shape [3] differs from input shape [2, 3]"}},
+      {"margin_ranking_loss",
+       "int64 inputs",
+       [] { (void)margin_ranking_loss(ones({2}, kInt64), ones({2}, kInt64), ones({2}, kInt64)); },
+       {"margin_ranking_loss: expected a float32 or float64 tensor, got int64"}},
+      {"hinge_embedding_loss",
+       "undefined target",
+       [] { (void)hinge_embedding_loss(f32({2}), Tensor()); },
+       {"hinge_embedding_loss", "target", "undefined"}},
+      {"cosine_embedding_loss",
+       "target of the wrong length",
+       [] {
+         (void)cosine_embedding_loss(f32({3, 4}), f32({3, 4}), f32({2}));
+       },
+       {"cosine_embedding_loss: expected inputs [N, D] with target [N], or [D] with a 0-d "
+        "target; got inputs [3, 4] and target [2]"}},
+      {"triplet_margin_loss",
+       "negative of another shape",
+       [] {
+         (void)triplet_margin_loss(f32({2, 3}), f32({2, 3}), f32({2, 4}));
+       },
+       {"triplet_margin_loss: target shape [2, 4] differs from input shape [2, 3]"}},
+      {"poisson_nll_loss",
+       "float32 input, float64 target",
+       [] { (void)poisson_nll_loss(f32({2}), ones({2}, kFloat64)); },
+       {"poisson_nll_loss", "float32", "float64"}},
+      {"gaussian_nll_loss",
+       "a negative eps",
+       [] { (void)gaussian_nll_loss(f32({2}), f32({2}), f32({2}), {.eps = -1.0}); },
+       {"gaussian_nll_loss: eps must be non-negative, got -1"}},
+      {"multilabel_soft_margin_loss",
+       "weight of the wrong length",
+       [] {
+         (void)multilabel_soft_margin_loss(f32({2, 3}), f32({2, 3}), {.weight = f32({2})});
+       },
+       {"multilabel_soft_margin_loss: weight of shape [2] must be [C] = [3]"}},
+      {"multi_margin_loss",
+       "p of 3",
+       [] {
+         (void)multi_margin_loss(f32({2, 3}), zeros({2}, kInt64), {.p = 3});
+       },
+       {"multi_margin_loss: p must be 1 or 2, got 3"}},
+      {"multi_margin_loss",
+       "float target",
+       [] {
+         (void)multi_margin_loss(f32({2, 3}), f32({2}));
+       },
+       {"multi_margin_loss: target must be an int64 tensor on cpu, got float32"}},
       {"huber_loss",
        "delta 0",
        [] { (void)huber_loss(f32({2}), f32({2}), Reduction::Mean, 0.0); },
