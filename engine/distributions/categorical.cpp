@@ -48,9 +48,7 @@ Tensor Categorical::logits() const {
 }
 
 Dims Categorical::batch_shape() const {
-  Dims shape = parameter_.shape();
-  shape.pop_back();
-  return shape;
+  return metagrad::detail::batch_shape_of_events(parameter_);
 }
 
 Tensor Categorical::sample(const Dims& sample_shape, Generator* generator) const {

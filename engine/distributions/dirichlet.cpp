@@ -20,9 +20,7 @@ Dirichlet::Dirichlet(const Tensor& concentration) {
 }
 
 Dims Dirichlet::batch_shape() const {
-  Dims shape = concentration_.shape();
-  shape.pop_back();
-  return shape;
+  return metagrad::detail::batch_shape_of_events(concentration_);
 }
 
 Tensor Dirichlet::sample(const Dims& sample_shape, Generator* generator) const {

@@ -19,6 +19,12 @@ Dims distribution_sample_shape(const Dims& sample_shape, const Dims& batch_shape
   return shape;
 }
 
+Dims batch_shape_of_events(const Tensor& parameter) {
+  Dims shape = parameter.shape();
+  shape.pop_back();
+  return shape;
+}
+
 Tensor clamp_probs(const Tensor& p) {
   const double eps = p.dtype() == kFloat32 ? std::numeric_limits<float>::epsilon()
                                            : std::numeric_limits<double>::epsilon();

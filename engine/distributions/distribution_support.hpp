@@ -9,6 +9,10 @@ namespace metagrad::detail {
 Dims distribution_sample_shape(const Dims& sample_shape, const Dims& batch_shape,
                                const char* distribution);
 
+/// The batch shape of a distribution whose parameter holds its events along the last dim
+/// (Categorical, Dirichlet): the parameter's shape without that dim.
+Dims batch_shape_of_events(const Tensor& parameter);
+
 /// p clamped into [eps, 1 - eps], eps the dtype's machine epsilon (PyTorch's clamp_probs), so
 /// that logs of probabilities stay finite.
 Tensor clamp_probs(const Tensor& p);

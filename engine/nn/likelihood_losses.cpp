@@ -18,8 +18,8 @@ Tensor poisson_nll_loss(const Tensor& input, const Tensor& target,
                         const PoissonNllLossOptions& options) {
   check_loss_operands(input, target, "poisson_nll_loss");
   // exp(x) - t x for log-rates x, x - t log(x + eps) for rates x
-  Tensor loss = options.log_input ? exp(input) - target * input
-                                  : input - target * log(input + options.eps);
+  Tensor loss =
+      options.log_input ? exp(input) - target * input : input - target * log(input + options.eps);
   if (options.full) {
     // Stirling: t log t - t + log(2 pi t) / 2 where t > 1 (t = 1 where it is not counted, so no
     // log(0) reaches a gradient)
@@ -50,9 +50,10 @@ Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor
   if (!var_leading.empty()) var_leading.pop_back();
   Tensor variance = var;
   const bool same = var.shape() == shape;
-  const bool last_one = !shape.empty() && var.dim() == input.dim() && var.size(-1) == 1 &&
-                        var_leading == leading;
-  const bool last_dropped = !shape.empty() && var.dim() + 1 == input.dim() && var.shape() == leading;
+  const bool last_one =
+      !shape.empty() && var.dim() == input.dim() && var.size(-1) == 1 && var_leading == leading;
+  const bool last_dropped =
+      !shape.empty() && var.dim() + 1 == input.dim() && var.shape() == leading;
   MG_CHECK(same || last_one || last_dropped,
            "gaussian_nll_loss: var of shape {} must have input's shape {}, or it with the last "
            "dim 1 or dropped",
@@ -60,11 +61,12 @@ Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor
   if (last_dropped) variance = var.unsqueeze(-1);
   {
     NoGradGuard no_grad;
-    MG_CHECK(all(ge(var, 0.0)).item<bool>(), "gaussian_nll_loss: var has a negative entry (shape {})",
-             shape_str(var.shape()));
+    MG_CHECK(all(ge(var, 0.0)).item<bool>(),
+             "gaussian_nll_loss: var has a negative entry (shape {})", shape_str(var.shape()));
   }
   // max(var, eps) in value with var's own gradient (PyTorch clamps a copy without recording)
-  const Tensor clamped = variance + (clamp(variance, options.eps, std::nullopt) - variance).detach();
+  const Tensor clamped =
+      variance + (clamp(variance, options.eps, std::nullopt) - variance).detach();
   Tensor loss = (log(clamped) + square(input - target) / clamped) * 0.5;
   if (options.full) loss = loss + 0.5 * std::log(2.0 * std::numbers::pi);
   return reduce_loss(loss, options.reduction);

@@ -64,8 +64,8 @@ Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const T
   constexpr double kEpsilon = 1e-12;
   const int64_t dim = batched ? 1 : 0;
   const Tensor dot_product = sum(input1 * input2, {dim});
-  const Tensor norms = sqrt((sum(square(input1), {dim}) + kEpsilon) *
-                            (sum(square(input2), {dim}) + kEpsilon));
+  const Tensor norms =
+      sqrt((sum(square(input1), {dim}) + kEpsilon) * (sum(square(input2), {dim}) + kEpsilon));
   const Tensor cosine = dot_product / norms;
   Tensor positive, negative;
   {
@@ -86,7 +86,8 @@ Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const T
   const Tensor to_positive = pairwise_distance(anchor, positive, options.p, options.eps);
   Tensor to_negative = pairwise_distance(anchor, negative, options.p, options.eps);
   if (options.swap)
-    to_negative = minimum(to_negative, pairwise_distance(positive, negative, options.p, options.eps));
+    to_negative =
+        minimum(to_negative, pairwise_distance(positive, negative, options.p, options.eps));
   return reduce_loss(hinge(to_positive - to_negative + options.margin), options.reduction);
 }
 
@@ -117,11 +118,12 @@ Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
   MG_CHECK(options.p == 1 || options.p == 2, "multi_margin_loss: p must be 1 or 2, got {}",
            options.p);
   const bool batched = input.dim() == 2;
-  MG_CHECK((batched && target.dim() == 1 && target.size(0) == input.size(0)) ||
-               (input.dim() == 1 && target.dim() == 0),
-           "multi_margin_loss: expected input [N, C] with target [N], or [C] with a 0-d target; got "
-           "input {} and target {}",
-           shape_str(input.shape()), shape_str(target.shape()));
+  MG_CHECK(
+      (batched && target.dim() == 1 && target.size(0) == input.size(0)) ||
+          (input.dim() == 1 && target.dim() == 0),
+      "multi_margin_loss: expected input [N, C] with target [N], or [C] with a 0-d target; got "
+      "input {} and target {}",
+      shape_str(input.shape()), shape_str(target.shape()));
   MG_CHECK(target.dtype() == kInt64 && target.device() == input.device(),
            "multi_margin_loss: target must be an int64 tensor on {}, got {} on {}",
            input.device().str(), dtype_name(target.dtype()), target.device().str());
@@ -130,7 +132,8 @@ Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
   const int64_t classes = x.size(1);
   {
     NoGradGuard no_grad;
-    MG_CHECK(y.numel() == 0 || (all(ge(y, 0.0)).item<bool>() && all(lt(y, static_cast<double>(classes))).item<bool>()),
+    MG_CHECK(y.numel() == 0 || (all(ge(y, 0.0)).item<bool>() &&
+                                all(lt(y, static_cast<double>(classes))).item<bool>()),
              "multi_margin_loss: every target must lie in [0, {}) (input shape {})", classes,
              shape_str(input.shape()));
   }

@@ -32,14 +32,16 @@ TEST_CASE("soft margin, ranking and hinge embedding losses match PyTorch", "[los
 
   const Tensor a = f64({0.5, -1.2, 2.0, 0.1}).requires_grad_();
   const Tensor b = f64({0.3, 0.8, -0.4, 0.1}).requires_grad_();
-  const Tensor ranking = margin_ranking_loss(a, b, f64({1.0, -1.0, -1.0, 1.0}), 0.5, Reduction::None);
+  const Tensor ranking =
+      margin_ranking_loss(a, b, f64({1.0, -1.0, -1.0, 1.0}), 0.5, Reduction::None);
   CHECK(allclose(ranking, f64({0.3, 0.0, 2.9, 0.5}), 1e-15));
   const TensorList g = grad({ranking.sum()}, {a, b});
   CHECK(allclose(g[0], f64({-1.0, 0.0, 1.0, -1.0}), 0));
   CHECK(allclose(g[1], f64({1.0, 0.0, -1.0, 1.0}), 0));
 
   const Tensor h = f64({0.5, -1.2, 2.0, 0.1, 0.7}).requires_grad_();
-  const Tensor hinge = hinge_embedding_loss(h, f64({1.0, -1.0, -1.0, 1.0, -1.0}), 1.5, Reduction::None);
+  const Tensor hinge =
+      hinge_embedding_loss(h, f64({1.0, -1.0, -1.0, 1.0, -1.0}), 1.5, Reduction::None);
   CHECK(allclose(hinge, f64({0.5, 2.7, 0.0, 0.1, 0.8}), 1e-15));
   CHECK(allclose(grad({hinge.sum()}, {h})[0], f64({1.0, -1.0, 0.0, 1.0, -1.0}), 0));
 }
@@ -47,20 +49,19 @@ TEST_CASE("soft margin, ranking and hinge embedding losses match PyTorch", "[los
 TEST_CASE("cosine embedding and triplet margin losses match PyTorch", "[loss]") {
   const Tensor x1 = f64({0.5, -1.2, 2.0, 0.3, 0.8, -0.4, 1.0, 1.0, 0.0}, {3, 3}).requires_grad_();
   const Tensor x2 = f64({1.5, 0.2, -2.0, 0.3, 0.7, -0.5, -1.0, 0.5, 0.3}, {3, 3}).requires_grad_();
-  const Tensor cosine =
-      cosine_embedding_loss(x1, x2, f64({1.0, -1.0, -1.0}), 0.2, Reduction::None);
+  const Tensor cosine = cosine_embedding_loss(x1, x2, f64({1.0, -1.0, -1.0}), 0.2, Reduction::None);
   CHECK(allclose(cosine, f64({1.583369838029752, 0.7889740045599274, 0.0}), 1e-14));
   const TensorList g = grad({cosine.sum()}, {x1, x2});
-  CHECK(allclose(g[0].reshape({9}),
-                 f64({-0.30199474949495037, 0.08959960952912491, 0.12925845309126374,
-                      0.015687624659619925, -0.07451621713041678, -0.13726671576889649, 0.0, 0.0,
-                      0.0}),
-                 1e-13, 1e-16));
-  CHECK(allclose(g[1].reshape({9}),
-                 f64({-0.22269574403764736, 0.18203649721456566, -0.14881815830682527,
-                      -0.008410834907237097, 0.09672460143918349, 0.1303679410681317, 0.0, 0.0,
-                      0.0}),
-                 1e-13, 1e-16));
+  CHECK(allclose(
+      g[0].reshape({9}),
+      f64({-0.30199474949495037, 0.08959960952912491, 0.12925845309126374, 0.015687624659619925,
+           -0.07451621713041678, -0.13726671576889649, 0.0, 0.0, 0.0}),
+      1e-13, 1e-16));
+  CHECK(
+      allclose(g[1].reshape({9}),
+               f64({-0.22269574403764736, 0.18203649721456566, -0.14881815830682527,
+                    -0.008410834907237097, 0.09672460143918349, 0.1303679410681317, 0.0, 0.0, 0.0}),
+               1e-13, 1e-16));
 
   const Tensor anchor = f64({0.5, -1.2, 2.0, 0.3, 0.8, -0.4}, {2, 3}).requires_grad_();
   const Tensor positive = f64({0.4, -1.0, 1.5, 1.3, 0.0, 0.4}, {2, 3});
@@ -72,10 +73,10 @@ TEST_CASE("cosine embedding and triplet margin losses match PyTorch", "[loss]") 
                  f64({0.5908226977678273, 0.043100870560682125, 1.7293694795134975,
                       -1.5993092541579614, 0.6859859233445882, -0.21746677944057502}),
                  1e-13));
-  CHECK(allclose(triplet_margin_loss(anchor, positive, negative,
-                                     {.margin = 0.5, .p = 1.0, .swap = true,
-                                      .reduction = Reduction::None}),
-                 f64({0.9000039999999999, 2.2}), 1e-14));
+  CHECK(allclose(
+      triplet_margin_loss(anchor, positive, negative,
+                          {.margin = 0.5, .p = 1.0, .swap = true, .reduction = Reduction::None}),
+      f64({0.9000039999999999, 2.2}), 1e-14));
   check_grads(
       [](const TensorList& in) {
         return TensorList{
@@ -88,18 +89,18 @@ TEST_CASE("cosine embedding and triplet margin losses match PyTorch", "[loss]") 
 TEST_CASE("Poisson and Gaussian negative log-likelihoods match PyTorch", "[loss]") {
   const Tensor x = f64({0.5, -1.2, 2.0, 0.1}).requires_grad_();
   const Tensor counts = f64({1.0, 0.0, 3.0, 2.0});
-  CHECK(allclose(poisson_nll_loss(x, counts, {.reduction = Reduction::None}),
-                 f64({1.1487212707001282, 0.30119421191220214, 1.3890560989306504,
-                      0.9051709180756478}),
-                 1e-15));
+  CHECK(allclose(
+      poisson_nll_loss(x, counts, {.reduction = Reduction::None}),
+      f64({1.1487212707001282, 0.30119421191220214, 1.3890560989306504, 0.9051709180756478}),
+      1e-15));
   const Tensor full = poisson_nll_loss(x, counts, {.full = true, .reduction = Reduction::None});
-  CHECK(allclose(full, f64({1.1487212707001282, 0.30119421191220214, 3.153137642473707,
-                            1.5569774026801837}),
-                 1e-15));
-  CHECK(allclose(grad({full.sum()}, {x})[0],
-                 f64({0.6487212707001282, 0.30119421191220214, 4.38905609893065,
-                      -0.8948290819243523}),
-                 1e-15));
+  CHECK(allclose(
+      full, f64({1.1487212707001282, 0.30119421191220214, 3.153137642473707, 1.5569774026801837}),
+      1e-15));
+  CHECK(allclose(
+      grad({full.sum()}, {x})[0],
+      f64({0.6487212707001282, 0.30119421191220214, 4.38905609893065, -0.8948290819243523}),
+      1e-15));
   CHECK(allclose(poisson_nll_loss(abs(x.detach()) + 0.1, counts,
                                   {.log_input = false, .reduction = Reduction::None}),
                  f64({1.110825607099324, 1.3, -0.12581204847384608, 3.4188757248682036}), 1e-14));
@@ -110,10 +111,9 @@ TEST_CASE("Poisson and Gaussian negative log-likelihoods match PyTorch", "[loss]
   const Tensor target = f64({0.4, -1.0, 1.0, 0.5}, {2, 2});
   const Tensor gaussian =
       gaussian_nll_loss(mean_prediction, target, variance, {.reduction = Reduction::None});
-  CHECK(allclose(gaussian.reshape({4}),
-                 f64({-0.5853197354963015, -0.5353197354963014, 499993.092244721,
-                      79993.09224472103}),
-                 1e-13));
+  CHECK(allclose(
+      gaussian.reshape({4}),
+      f64({-0.5853197354963015, -0.5353197354963014, 499993.092244721, 79993.09224472103}), 1e-13));
   const TensorList g = grad({gaussian.sum()}, {mean_prediction, variance});
   CHECK(allclose(g[0].reshape({4}),
                  f64({0.33333333333333326, -0.6666666666666665, 1000000.0, -400000.0}), 1e-12));
@@ -157,7 +157,9 @@ TEST_CASE("multilabel soft margin and multi margin losses match PyTorch", "[loss
   CHECK(allclose(grad({margin.sum()}, {scores})[0].reshape({12}),
                  f64({0.0, 0.0, 0.0, 0.0, 0.25, -0.5, 0.0, 0.25, -0.5, 0.25, 0.25, 0.0}), 0));
   CHECK(allclose(multi_margin_loss(scores, classes,
-                                   {.p = 2, .margin = 0.7, .weight = f64({1.0, 2.0, 0.5, 3.0}),
+                                   {.p = 2,
+                                    .margin = 0.7,
+                                    .weight = f64({1.0, 2.0, 0.5, 3.0}),
                                     .reduction = Reduction::None}),
                  f64({0.0, 0.23124999999999993, 0.195625}), 1e-14));
   check_grads(
