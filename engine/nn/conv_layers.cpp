@@ -1,4 +1,4 @@
-// Conv1d, Conv2d, ConvTranspose2d and the pooling layers.
+// Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d and the pooling layers.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -202,6 +202,62 @@ std::string ConvTranspose2d::extra_repr() const {
   if (!same(options_.dilation, 1)) out += ", dilation=" + tuple_str(options_.dilation);
   if (!same(options_.output_padding, 0))
     out += ", output_padding=" + tuple_str(options_.output_padding);
+  if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
+  if (!bias().defined()) out += ", bias=False";
+  return out;
+}
+
+ConvTranspose1d::ConvTranspose1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+                                 const ConvTranspose1dOptions& options)
+    : in_channels_(in_channels),
+      out_channels_(out_channels),
+      kernel_size_(kernel_size),
+      options_(options) {
+  check_conv_layer("ConvTranspose1d", in_channels, out_channels, options.groups, options.dtype);
+  check_window({1, kernel_size}, {1, options.stride}, {0, options.padding}, {1, options.dilation},
+               "ConvTranspose1d");
+  const int64_t extra = options.output_padding;
+  MG_CHECK(extra >= 0 && (extra < options.stride || extra < options.dilation),
+           "ConvTranspose1d: output_padding ({},) must be non-negative and smaller than either "
+           "stride ({},) or dilation ({},)",
+           extra, options.stride, options.dilation);
+  options_.generator = nullptr;  // used once, here; a copy of the layer must not keep it
+  register_parameter(
+      "weight", empty({in_channels, out_channels / options.groups, kernel_size}, options.dtype));
+  register_parameter("bias", options.bias ? empty({out_channels}, options.dtype) : Tensor());
+  reset_parameters(options.generator);
+}
+
+void ConvTranspose1d::reset_parameters(Generator* generator) {
+  reset_conv_parameters(weight(), bias(), generator);
+}
+
+Tensor ConvTranspose1d::forward(const Tensor& input) {
+  return conv_transpose1d(input, weight(), bias(), options_.stride, options_.padding,
+                          options_.output_padding, options_.groups, options_.dilation);
+}
+
+Tensor ConvTranspose1d::forward(const Tensor& input, int64_t output_size) {
+  MG_CHECK(input.dim() >= 2, "ConvTranspose1d: expected input [N, C, L] or [C, L], got {}",
+           shape_str(input.shape()));
+  // Lengths reachable with output_padding in [0, stride), as ConvTranspose2d's.
+  const int64_t low = (input.size(-1) - 1) * options_.stride - 2 * options_.padding +
+                      options_.dilation * (kernel_size_ - 1) + 1;
+  MG_CHECK(output_size >= low && output_size < low + options_.stride,
+           "ConvTranspose1d: requested an output size of ({},), but valid sizes range from ({},) "
+           "to ({},) (for an input of shape {})",
+           output_size, low, low + options_.stride - 1, shape_str(input.shape()));
+  return conv_transpose1d(input, weight(), bias(), options_.stride, options_.padding,
+                          output_size - low, options_.groups, options_.dilation);
+}
+
+std::string ConvTranspose1d::extra_repr() const {
+  std::string out = fmt::format("{}, {}, kernel_size=({},), stride=({},)", in_channels_,
+                                out_channels_, kernel_size_, options_.stride);
+  if (options_.padding != 0) out += fmt::format(", padding=({},)", options_.padding);
+  if (options_.dilation != 1) out += fmt::format(", dilation=({},)", options_.dilation);
+  if (options_.output_padding != 0)
+    out += fmt::format(", output_padding=({},)", options_.output_padding);
   if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
   if (!bias().defined()) out += ", bias=False";
   return out;

@@ -237,6 +237,57 @@ class ConvTranspose2d : public Cloneable<ConvTranspose2d> {
   ConvTranspose2dOptions options_;
 };
 
+/// Options of ConvTranspose1d beyond channels and kernel
+/// (`ConvTranspose1d(64, 32, 4, {.stride = 2, .padding = 1})`).
+struct ConvTranspose1dOptions {
+  /// Stride of the convolution this layer transposes.
+  int64_t stride = 1;
+  /// dilation (kernel - 1) - padding zeros are added to each side of the input's length.
+  int64_t padding = 0;
+  /// Cells added to one end of the output (to reach the length of a strided convolution's
+  /// input); smaller than stride or dilation.
+  int64_t output_padding = 0;
+  /// Blocked connections, as Conv1dOptions::groups (weight [in, out / groups, k]).
+  int64_t groups = 1;
+  /// Whether the layer has a bias.
+  bool bias = true;
+  /// Spacing between kernel elements.
+  int64_t dilation = 1;
+  /// dtype of the parameters.
+  DType dtype = kFloat32;
+  /// Draws the initial weights; the default generator when null.
+  Generator* generator = nullptr;
+};
+
+/// 1-D transposed convolution (torch.nn.ConvTranspose1d with zero padding). Parameters `weight`
+/// [in, out / groups, k] and `bias` [out], initialised as PyTorch's with fan_in = out / groups *
+/// k. input [N, in, L] (or [in, L]) -> [N, out, L']; see metagrad::conv_transpose1d.
+class ConvTranspose1d : public Cloneable<ConvTranspose1d> {
+ public:
+  /// torch.nn.ConvTranspose1d(in_channels, out_channels, kernel_size, ...).
+  ConvTranspose1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+                  const ConvTranspose1dOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  /// forward(input, output_size) of torch.nn.ConvTranspose1d: the output_padding that gives the
+  /// output length L', in place of the options' one. Throws naming the range of reachable
+  /// lengths when L' is outside it.
+  Tensor forward(const Tensor& input, int64_t output_size);
+  std::string extra_repr() const override;
+  /// Redraws weight and bias in place with the default initialisation.
+  void reset_parameters(Generator* generator = nullptr);
+  /// The tensors currently in the `weight` / `bias` slots (bias undefined without bias).
+  const Tensor& weight() const { return parameter_at(0); }
+  /// \copydoc weight
+  const Tensor& bias() const { return parameter_at(1); }
+  /// Stride, padding, output_padding, groups, bias, dilation and dtype (the generator is not
+  /// kept).
+  const ConvTranspose1dOptions& options() const { return options_; }
+
+ private:
+  int64_t in_channels_, out_channels_, kernel_size_;
+  ConvTranspose1dOptions options_;
+};
+
 /// Options of BatchNorm1d / BatchNorm2d (`BatchNorm2d(64, {.momentum = 1.0})`).
 struct BatchNormOptions {
   /// Added to the variance before the square root.

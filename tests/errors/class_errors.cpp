@@ -122,6 +122,11 @@ ErrorTable class_error_cases() {
        "kernel size 0",
        [] { nn::Conv1d layer(2, 4, 0); },
        {"Conv1d: kernel_size (0), stride (1) and dilation (1) must be positive"}},
+      {"ConvTranspose1d",
+       "output_padding not below the stride",
+       [] { nn::ConvTranspose1d layer(2, 4, 3, {.output_padding = 1}); },
+       {"ConvTranspose1d: output_padding (1,) must be non-negative and smaller than either "
+        "stride (1,) or dilation (1,)"}},
       {"ConvTranspose2d",
        "output_padding not below the stride",
        [] { nn::ConvTranspose2d layer(2, 4, 3, {.output_padding = 1}); },

@@ -150,6 +150,41 @@ TEST_CASE("ConvTranspose2d: PyTorch's parameters, initialisation and repr", "[nn
         "ConvTranspose2d(2, 2, kernel_size=(3, 3), stride=(1, 1), bias=False)");
 }
 
+TEST_CASE("ConvTranspose1d: PyTorch's parameters, output and repr", "[nn][layers]") {
+  nn::ConvTranspose1d layer(4, 6, 3,
+                            {.stride = 2,
+                             .padding = 1,
+                             .output_padding = 1,
+                             .groups = 2,
+                             .dilation = 2,
+                             .dtype = kFloat64});
+  REQUIRE(layer.weight().shape() == Dims{4, 3, 3});
+  CHECK(layer.to_string() ==
+        "ConvTranspose1d(4, 6, kernel_size=(3,), stride=(2,), padding=(1,), dilation=(2,), "
+        "output_padding=(1,), groups=2)");
+  CHECK(nn::ConvTranspose1d(4, 6, 3).to_string() ==
+        "ConvTranspose1d(4, 6, kernel_size=(3,), stride=(1,))");
+  // PyTorch 1.13 with the same weight (arange / 20 - 0.8), bias and input (arange / 10):
+  // sum(y * sin(arange(y.numel))) of the [2, 6, 12] output.
+  {
+    NoGradGuard no_grad;
+    Tensor weight = layer.weight(), bias = layer.bias();  // handles on the parameters' storage
+    weight.copy_(arange(36, kFloat64).reshape({4, 3, 3}) / 20.0 - 0.8);
+    bias.copy_(tensor({0.1, -0.2, 0.3, 0.0, 0.5, -0.5}, kFloat64));
+  }
+  const Tensor x = arange(40, kFloat64).reshape({2, 4, 5}) / 10.0;
+  const Tensor y = layer.forward(x);
+  REQUIRE(y.shape() == Dims{2, 6, 12});
+  const Tensor phases = sin(arange(y.numel(), kFloat64)).reshape(y.shape());
+  CHECK(sum(y * phases).item<double>() == Approx(8.214710945468092).epsilon(1e-13));
+  // forward(input, output_size): lengths 11 and 12 are reachable from 5 cells.
+  CHECK(allclose(layer.forward(x, 12), y, 0, 0));
+  CHECK(layer.forward(x, 11).shape() == Dims{2, 6, 11});
+  CHECK_THROWS_WITH(layer.forward(x, 10),
+                    "ConvTranspose1d: requested an output size of (10,), but valid sizes range "
+                    "from (11,) to (12,) (for an input of shape [2, 4, 5])");
+}
+
 TEST_CASE("pixel_shuffle and pixel_unshuffle move PyTorch's cells", "[nn][pixel_shuffle]") {
   const Tensor x = arange(16, kFloat64).reshape({1, 4, 2, 2});
   CHECK(allclose(
