@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "engine/nn/functional.hpp"
 #include "engine/nn/module.hpp"
@@ -706,6 +708,110 @@ class LogSoftmax : public Cloneable<LogSoftmax> {
 
  private:
   int64_t dim_;
+};
+
+/// The pads of a padding layer: one amount for every side, or one per side, last dim first
+/// ((left, right) or (left, right, top, bottom)), as PyTorch's int or tuple argument.
+struct PaddingSizes {
+  /// The same amount on every side.
+  PaddingSizes(int64_t every_side) : every_side(every_side) {}  // NOLINT: an int, as PyTorch's
+  /// One amount per side, last dim first.
+  PaddingSizes(std::vector<int64_t> sides) : sides(std::move(sides)) {}  // NOLINT
+  /// One amount per side, last dim first (`{1, 1, 2, 0}`).
+  PaddingSizes(std::initializer_list<int64_t> sides) : sides(sides) {}
+  /// The amount on every side when `sides` is empty.
+  int64_t every_side = 0;
+  /// One amount per side, last dim first.
+  std::vector<int64_t> sides;
+};
+
+namespace detail {
+
+/// The state and forward of the padding layers below: pad(input, pads, mode, value).
+class PaddingLayer {
+ public:
+  /// `layer` names the errors; `sides` is 2 (one dim) or 4 (two dims).
+  PaddingLayer(const char* layer, const PaddingSizes& padding, int sides, PadMode mode,
+               double value);
+  /// pad(input, pads, mode, value).
+  Tensor pad_input(const Tensor& input) const;
+  /// The pads as PyTorch prints them: "(1, 1, 2, 0)".
+  std::string pads_repr() const;
+  /// The constant of constant padding.
+  double value() const { return value_; }
+
+ private:
+  std::vector<int64_t> pads_;
+  PadMode mode_;
+  double value_;
+};
+
+}  // namespace detail
+
+/// Pads with zeros around the last two dims (torch.nn.ZeroPad2d); see metagrad::pad.
+class ZeroPad2d : public Cloneable<ZeroPad2d>, private detail::PaddingLayer {
+ public:
+  /// torch.nn.ZeroPad2d(padding): one amount or 4 (last dim first).
+  explicit ZeroPad2d(const PaddingSizes& padding);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+};
+
+/// Pads with `value` at both ends of the last dim (torch.nn.ConstantPad1d); see metagrad::pad.
+class ConstantPad1d : public Cloneable<ConstantPad1d>, private detail::PaddingLayer {
+ public:
+  /// torch.nn.ConstantPad1d(padding, value): one amount or 2 (last dim first).
+  ConstantPad1d(const PaddingSizes& padding, double value);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+};
+
+/// Pads with `value` around the last two dims (torch.nn.ConstantPad2d); see metagrad::pad.
+class ConstantPad2d : public Cloneable<ConstantPad2d>, private detail::PaddingLayer {
+ public:
+  /// torch.nn.ConstantPad2d(padding, value): one amount or 4 (last dim first).
+  ConstantPad2d(const PaddingSizes& padding, double value);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+};
+
+/// Pads with the reflection of the last dim at its ends (torch.nn.ReflectionPad1d); see
+/// metagrad::pad.
+class ReflectionPad1d : public Cloneable<ReflectionPad1d>, private detail::PaddingLayer {
+ public:
+  /// torch.nn.ReflectionPad1d(padding): one amount or 2 (last dim first).
+  explicit ReflectionPad1d(const PaddingSizes& padding);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+};
+
+/// Pads with the reflection of the last two dims at their edges (torch.nn.ReflectionPad2d); see
+/// metagrad::pad.
+class ReflectionPad2d : public Cloneable<ReflectionPad2d>, private detail::PaddingLayer {
+ public:
+  /// torch.nn.ReflectionPad2d(padding): one amount or 4 (last dim first).
+  explicit ReflectionPad2d(const PaddingSizes& padding);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+};
+
+/// Pads with copies of the last dim's end cells (torch.nn.ReplicationPad1d); see metagrad::pad.
+class ReplicationPad1d : public Cloneable<ReplicationPad1d>, private detail::PaddingLayer {
+ public:
+  /// torch.nn.ReplicationPad1d(padding): one amount or 2 (last dim first).
+  explicit ReplicationPad1d(const PaddingSizes& padding);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+};
+
+/// Pads with copies of the last two dims' edge cells (torch.nn.ReplicationPad2d); see
+/// metagrad::pad.
+class ReplicationPad2d : public Cloneable<ReplicationPad2d>, private detail::PaddingLayer {
+ public:
+  /// torch.nn.ReplicationPad2d(padding): one amount or 4 (last dim first).
+  explicit ReplicationPad2d(const PaddingSizes& padding);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
 };
 
 /// Returns its input (torch.nn.Identity): a placeholder that keeps a Sequential's indices.

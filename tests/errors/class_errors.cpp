@@ -122,6 +122,44 @@ ErrorTable class_error_cases() {
        "kernel size 0",
        [] { nn::Conv1d layer(2, 4, 0); },
        {"Conv1d: kernel_size (0), stride (1) and dilation (1) must be positive"}},
+      {"ZeroPad2d",
+       "three pads",
+       [] {
+         nn::ZeroPad2d layer({1, 2, 3});
+       },
+       {"ZeroPad2d: padding must be one amount or 4 (last dim first), got 3 values"}},
+      {"ConstantPad1d",
+       "three pads",
+       [] {
+         nn::ConstantPad1d layer({1, 2, 3}, 0.5);
+       },
+       {"ConstantPad1d: padding must be one amount or 2 (last dim first), got 3 values"}},
+      {"ConstantPad2d",
+       "one pad in a list",
+       [] { nn::ConstantPad2d layer({1}, 0.0); },
+       {"ConstantPad2d: padding must be one amount or 4"}},
+      {"ReflectionPad1d",
+       "a pad as long as the dim",
+       [] {
+         (void)nn::ReflectionPad1d(3).forward(f32({1, 1, 3}));
+       },
+       {"reflect", "[1, 1, 3]"}},
+      {"ReflectionPad2d",
+       "two pads",
+       [] {
+         nn::ReflectionPad2d layer({1, 2});
+       },
+       {"ReflectionPad2d: padding must be one amount or 4 (last dim first), got 2 values"}},
+      {"ReplicationPad1d",
+       "four pads",
+       [] {
+         nn::ReplicationPad1d layer({1, 2, 3, 4});
+       },
+       {"ReplicationPad1d: padding must be one amount or 2 (last dim first), got 4 values"}},
+      {"ReplicationPad2d",
+       "a 1-D input",
+       [] { (void)nn::ReplicationPad2d(1).forward(f32({4})); },
+       {"replicate", "[4]"}},
       {"ConvTranspose1d",
        "output_padding not below the stride",
        [] { nn::ConvTranspose1d layer(2, 4, 3, {.output_padding = 1}); },

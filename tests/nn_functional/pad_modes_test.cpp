@@ -115,3 +115,32 @@ TEST_CASE("Conv1d and Conv2d pad with padding_mode", "[pad][layers]") {
   CHECK(allclose(line.forward(sequence),
                  conv1d(pad(sequence, {2, 2}, PadMode::Circular), line.weight()), 0, 0));
 }
+
+TEST_CASE("padding layers: PyTorch's arguments, outputs and reprs", "[pad][layers]") {
+  const Tensor image = arange(24, kFloat64).reshape({1, 2, 3, 4});
+  CHECK(allclose(nn::ZeroPad2d({1, 1, 2, 0}).forward(image), pad(image, {1, 1, 2, 0}), 0, 0));
+  CHECK(allclose(nn::ConstantPad2d(1, -1.0).forward(image), pad(image, {1, 1, 1, 1}, -1.0), 0, 0));
+  CHECK(allclose(nn::ReflectionPad2d({2, 1, 0, 2}).forward(image),
+                 pad(image, {2, 1, 0, 2}, PadMode::Reflect), 0, 0));
+  CHECK(allclose(nn::ReplicationPad2d(2).forward(image),
+                 pad(image, {2, 2, 2, 2}, PadMode::Replicate), 0, 0));
+  const Tensor x = arange(4, kFloat64).reshape({1, 1, 4});
+  CHECK(allclose(nn::ReflectionPad1d({3, 1}).forward(x), row({3, 2, 1, 0, 1, 2, 3, 2}), 0, 0));
+  CHECK(allclose(nn::ReplicationPad1d(2).forward(x), row({0, 0, 0, 1, 2, 3, 3, 3}), 0, 0));
+  CHECK(allclose(nn::ConstantPad1d(1, 3.5).forward(x), row({3.5, 0, 1, 2, 3, 3.5}), 0, 0));
+  CHECK(nn::ZeroPad2d({1, 1, 2, 0}).to_string() == "ZeroPad2d((1, 1, 2, 0))");
+  CHECK(nn::ZeroPad2d(2).to_string() == "ZeroPad2d((2, 2, 2, 2))");
+  CHECK(nn::ConstantPad1d(2, 3.5).to_string() == "ConstantPad1d(padding=(2, 2), value=3.5)");
+  CHECK(nn::ConstantPad2d({1, 0, 2, 1}, -1.0).to_string() ==
+        "ConstantPad2d(padding=(1, 0, 2, 1), value=-1.0)");
+  CHECK(nn::ReflectionPad1d({3, 1}).to_string() == "ReflectionPad1d((3, 1))");
+  CHECK(nn::ReplicationPad2d(1).to_string() == "ReplicationPad2d((1, 1, 1, 1))");
+  CHECK_THROWS_WITH(nn::ReflectionPad2d({1, 2}),
+                    "ReflectionPad2d: padding must be one amount or 4 (last dim first), got 2 "
+                    "values");
+  // Gradients flow through to the input.
+  const Tensor leaf = wave({1, 2, 3, 4}, 0.3).requires_grad_();
+  check_grads(
+      [](const TensorList& in) { return TensorList{nn::ReflectionPad2d(1).forward(in[0])}; },
+      {leaf});
+}
