@@ -218,8 +218,9 @@ class Laplace {
 
 /// A gamma distribution with density rate^a x^(a - 1) e^(-rate x) / Gamma(a) on x > 0
 /// (torch.distributions.Gamma); concentration a > 0 and rate > 0. Samples are drawn with
-/// Marsaglia and Tsang's method; there is no rsample (PyTorch's reparametrised gamma gradient is
-/// not implemented): use log_prob for score-function gradients.
+/// Marsaglia and Tsang's method. Unlike PyTorch's, the class has no rsample (PyTorch
+/// differentiates its draws through the implicit gamma-CDF gradient, which metagrad lacks): use
+/// log_prob for score-function gradients.
 class Gamma {
  public:
   /// torch.distributions.Gamma(concentration, rate). Throws when the shapes do not broadcast or a
