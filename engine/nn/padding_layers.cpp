@@ -8,8 +8,8 @@
 
 namespace metagrad::nn {
 
-detail::PaddingLayer::PaddingLayer(const char* layer, const PaddingSizes& padding, int sides, PadMode mode,
-                           double value)
+detail::PaddingLayer::PaddingLayer(const char* layer, const PaddingSizes& padding, int sides,
+                                   PadMode mode, double value)
     : mode_(mode), value_(value) {
   if (padding.sides.empty()) {
     pads_.assign(static_cast<size_t>(sides), padding.every_side);
@@ -25,7 +25,9 @@ Tensor detail::PaddingLayer::pad_input(const Tensor& input) const {
   return pad(input, pads_, mode_, value_);
 }
 
-std::string detail::PaddingLayer::pads_repr() const { return fmt::format("({})", fmt::join(pads_, ", ")); }
+std::string detail::PaddingLayer::pads_repr() const {
+  return fmt::format("({})", fmt::join(pads_, ", "));
+}
 
 ZeroPad2d::ZeroPad2d(const PaddingSizes& padding)
     : detail::PaddingLayer("ZeroPad2d", padding, 4, PadMode::Constant, 0.0) {}
@@ -39,14 +41,18 @@ ConstantPad1d::ConstantPad1d(const PaddingSizes& padding, double value)
 
 Tensor ConstantPad1d::forward(const Tensor& input) { return pad_input(input); }
 
-std::string ConstantPad1d::extra_repr() const { return fmt::format("padding={}, value={}", pads_repr(), detail::float_repr(value())); }
+std::string ConstantPad1d::extra_repr() const {
+  return fmt::format("padding={}, value={}", pads_repr(), detail::float_repr(value()));
+}
 
 ConstantPad2d::ConstantPad2d(const PaddingSizes& padding, double value)
     : detail::PaddingLayer("ConstantPad2d", padding, 4, PadMode::Constant, value) {}
 
 Tensor ConstantPad2d::forward(const Tensor& input) { return pad_input(input); }
 
-std::string ConstantPad2d::extra_repr() const { return fmt::format("padding={}, value={}", pads_repr(), detail::float_repr(value())); }
+std::string ConstantPad2d::extra_repr() const {
+  return fmt::format("padding={}, value={}", pads_repr(), detail::float_repr(value()));
+}
 
 ReflectionPad1d::ReflectionPad1d(const PaddingSizes& padding)
     : detail::PaddingLayer("ReflectionPad1d", padding, 2, PadMode::Reflect, 0.0) {}
