@@ -53,6 +53,14 @@ void reset_conv_parameters(const Tensor& weight, const Tensor& bias, Generator* 
   }
 }
 
+// The shortest output a transposed convolution reaches along one dim, with output_padding 0:
+// (in - 1) stride - 2 padding + dilation (kernel - 1) + 1; output_padding adds up to stride - 1
+// more (PyTorch's _output_padding).
+int64_t smallest_transposed_size(int64_t in, int64_t stride, int64_t padding, int64_t dilation,
+                                 int64_t kernel) {
+  return (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + 1;
+}
+
 }  // namespace
 
 Conv1d::Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
@@ -175,15 +183,9 @@ Tensor ConvTranspose2d::forward(const Tensor& input) {
 Tensor ConvTranspose2d::forward(const Tensor& input, IntPair output_size) {
   MG_CHECK(input.dim() >= 2, "ConvTranspose2d: expected input [N, C, H, W] or [C, H, W], got {}",
            shape_str(input.shape()));
-  // Sizes reachable with output_padding in [0, stride): (in - 1) stride - 2 padding +
-  // dilation (k - 1) + 1 and up to stride - 1 more (PyTorch's _output_padding).
-  const auto smallest = [](int64_t in, int64_t stride, int64_t padding, int64_t dilation,
-                           int64_t kernel) {
-    return (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + 1;
-  };
   const IntPair s = options_.stride, p = options_.padding, d = options_.dilation;
-  const IntPair low{smallest(input.size(-2), s.h, p.h, d.h, kernel_size_.h),
-                    smallest(input.size(-1), s.w, p.w, d.w, kernel_size_.w)};
+  const IntPair low{smallest_transposed_size(input.size(-2), s.h, p.h, d.h, kernel_size_.h),
+                    smallest_transposed_size(input.size(-1), s.w, p.w, d.w, kernel_size_.w)};
   MG_CHECK(output_size.h >= low.h && output_size.h < low.h + s.h && output_size.w >= low.w &&
                output_size.w < low.w + s.w,
            "ConvTranspose2d: requested an output size of {}, but valid sizes range from {} to {} "
@@ -240,9 +242,8 @@ Tensor ConvTranspose1d::forward(const Tensor& input) {
 Tensor ConvTranspose1d::forward(const Tensor& input, int64_t output_size) {
   MG_CHECK(input.dim() >= 2, "ConvTranspose1d: expected input [N, C, L] or [C, L], got {}",
            shape_str(input.shape()));
-  // Lengths reachable with output_padding in [0, stride), as ConvTranspose2d's.
-  const int64_t low = (input.size(-1) - 1) * options_.stride - 2 * options_.padding +
-                      options_.dilation * (kernel_size_ - 1) + 1;
+  const int64_t low = smallest_transposed_size(input.size(-1), options_.stride, options_.padding,
+                                               options_.dilation, kernel_size_);
   MG_CHECK(output_size >= low && output_size < low + options_.stride,
            "ConvTranspose1d: requested an output size of ({},), but valid sizes range from ({},) "
            "to ({},) (for an input of shape {})",
