@@ -55,6 +55,13 @@ struct GemmBatch {
   int64_t batch = 1;
 };
 
+/// A contiguous host buffer shaped like a device view, and the view of it (the dense solves' host
+/// round trip, cuda/kernels/solve_kernels.hpp).
+struct HostMatrix {
+  std::vector<unsigned char> bytes;
+  View view;
+};
+
 /// A temporary device buffer from the backend's allocator, returned on destruction. Freeing it
 /// right after queueing the kernels that use it is safe: the allocator hands it out again only to
 /// later work on the same stream (Note [caching allocator]).
@@ -145,6 +152,10 @@ class KernelBackend final : public Backend {
   void channel_coefficients(ChannelFormula formula, const View* in, int n_in, const View* out,
                             int n_out, const bn::Constants& constants, int64_t channels) override;
   double lu_solve(const View& a, const View& b, const View& out) override;
+  void decompose(Decomposition kind, const View& a, const View* out, int n_out,
+                 const View& info) override;
+  void triangular_solve(const View& a, const View& b, const View& out, bool upper,
+                        bool unit_diagonal) override;
   void random(RandomKind kind, const View& out, uint64_t seed, uint64_t offset, double low,
               double high) override;
   void adam_forward(const AdamCoefficients& k, const AdamForwardSlot* slots, size_t count) override;
@@ -160,6 +171,12 @@ class KernelBackend final : public Backend {
     if (count > 0) executor_.copy_bytes(buffer.as<void>(), host, count * sizeof(T));
     return buffer;
   }
+  /// A contiguous host copy of the device view v (the host round trip of the dense solves).
+  HostMatrix download(const View& v);
+  /// A contiguous host buffer shaped like the device view v.
+  HostMatrix host_buffer_for(const View& v);
+  /// Copies `host` (from host_buffer_for(out)) into the device view out.
+  void upload_into(const HostMatrix& host, const View& out);
   /// The error slot for a launch of `op` that may find a bad index (Note [deferred kernel
   /// errors]).
   kernels::KernelError* error_slot_for(const char* op) {

@@ -78,6 +78,10 @@ const char* backend_entry_name(BackendEntry entry) {
       return "channel_coefficients";
     case BackendEntry::LuSolve:
       return "lu_solve";
+    case BackendEntry::Decompose:
+      return "decompose";
+    case BackendEntry::TriangularSolve:
+      return "triangular_solve";
     case BackendEntry::Random:
       return "random";
     case BackendEntry::AdamForward:
@@ -258,6 +262,29 @@ double TrafficModelBackend::lu_solve(const View& a, const View& b, const View& o
   charge(BackendEntry::LuSolve, read_bytes(a) + read_bytes(b) + write_bytes(out),
          2.0 / 3.0 * n * n * n + 2.0 * n * n * k);
   return inner_.lu_solve(a, b, out);
+}
+
+void TrafficModelBackend::decompose(Decomposition kind, const View& a, const View* out, int n_out,
+                                    const View& info) {
+  // Per matrix: LU 2/3 n³, Cholesky 1/3 n³, a symmetric eigendecomposition about 9 n³
+  // (tridiagonal reduction 4/3 n³ plus the eigenvectors' accumulation and back-transformation).
+  const double n = static_cast<double>(a.shape[1]);
+  const double per_matrix = kind == Decomposition::Lu         ? 2.0 / 3.0 * n * n * n
+                            : kind == Decomposition::Cholesky ? n * n * n / 3.0
+                                                              : 9.0 * n * n * n;
+  double bytes = read_bytes(a) + write_bytes(info);
+  for (int i = 0; i < n_out; ++i) bytes += write_bytes(out[i]);
+  charge(BackendEntry::Decompose, bytes, per_matrix * static_cast<double>(a.shape[0]));
+  inner_.decompose(kind, a, out, n_out, info);
+}
+
+void TrafficModelBackend::triangular_solve(const View& a, const View& b, const View& out,
+                                           bool upper, bool unit_diagonal) {
+  // n² per right-hand side and matrix.
+  const double n = static_cast<double>(a.shape[1]);
+  charge(BackendEntry::TriangularSolve, read_bytes(a) + read_bytes(b) + write_bytes(out),
+         n * n * static_cast<double>(b.shape[2] * a.shape[0]));
+  inner_.triangular_solve(a, b, out, upper, unit_diagonal);
 }
 
 void TrafficModelBackend::random(RandomKind kind, const View& out, uint64_t seed, uint64_t offset,

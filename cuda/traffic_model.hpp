@@ -61,6 +61,8 @@ enum class BackendEntry : uint8_t {
   ChannelAffine,
   ChannelCoefficients,
   LuSolve,
+  Decompose,
+  TriangularSolve,
   Random,
   AdamForward,
   AdamBackward,
@@ -132,6 +134,10 @@ class TrafficModelBackend final : public Backend {
   void channel_coefficients(ChannelFormula formula, const View* in, int n_in, const View* out,
                             int n_out, const bn::Constants& constants, int64_t channels) override;
   double lu_solve(const View& a, const View& b, const View& out) override;
+  void decompose(Decomposition kind, const View& a, const View* out, int n_out,
+                 const View& info) override;
+  void triangular_solve(const View& a, const View& b, const View& out, bool upper,
+                        bool unit_diagonal) override;
   void random(RandomKind kind, const View& out, uint64_t seed, uint64_t offset, double low,
               double high) override;
   void adam_forward(const AdamCoefficients& k, const AdamForwardSlot* slots, size_t count) override;

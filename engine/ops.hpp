@@ -4,6 +4,7 @@
 #include "engine/ops/binary.hpp"
 #include "engine/ops/conv.hpp"
 #include "engine/ops/convert.hpp"
+#include "engine/ops/dense_linalg.hpp"
 #include "engine/ops/elementwise_math.hpp"
 #include "engine/ops/factory.hpp"
 #include "engine/ops/index_ops.hpp"

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "engine/ops/dense_linalg.hpp"
 #include "engine/tensor.hpp"
 
 // Iterative linear algebra on TensorLists (torchopt.linalg, plus jaxopt's GMRES and BiCGSTAB).
@@ -116,12 +117,6 @@ struct BicgstabOptions {
 
 /// Solves A x = b for a general A by BiCGSTAB.
 TensorList bicgstab(const Operator& A, const TensorList& b, const BicgstabOptions& options = {});
-
-/// Solves A x = b for a square matrix A [n, n] and b [n] or [n, k] by LU (Eigen), as
-/// torch.linalg.solve; differentiable in A and b to any order (the backward solves with Aᵀ).
-/// A and b share a device (on CUDA the LU runs on a host copy). Throws for a singular A, naming
-/// the op.
-Tensor solve(const Tensor& A, const Tensor& b);
 
 /// @}
 

@@ -34,6 +34,10 @@
 // - channel_coefficients: the per-channel vectors between those passes, one call instead of up to
 //   45 tiny ops, each a launch on a GPU (Note [batch-norm coefficients]).
 // - lu_solve: the dense solves of implicit differentiation (linalg::solve, solve_inv).
+// - decompose, triangular_solve: the LAPACK calls under torch.linalg (LU, Cholesky, symmetric
+//   eigendecomposition; triangular solves). Each is sequential, pivoted or iterative work that no
+//   composition of the elementwise and GEMM entries gives; everything else in linalg (inverses,
+//   determinants, Cholesky solves, the backwards) is composed from them and matmul.
 // - random: one counter-based generator, so a seed draws the same numbers on every backend.
 // - adam_forward, adam_backward: the fused Adam step (see their comment). adam_forward can also
 //   add the scaled step to the parameters (AdamForwardSlot::param): a classic optimizer's step is
@@ -176,6 +180,22 @@ enum class RandomKind : uint8_t {
   Integer,
 };
 
+/// The factorizations of Backend::decompose (one per LAPACK routine torch.linalg calls).
+enum class Decomposition : uint8_t {
+  /// Partial-pivoting LU (getrf) of square a: out[0] [B, n, n] holds L below the diagonal (unit
+  /// diagonal implied) and U on and above it; out[1] (int64 [B, n]) the row permutation: row i of
+  /// P a is row out[1][i] of a. info = 1 + the first k with U[k, k] == 0, else 0.
+  Lu,
+  /// Cholesky factor (potrf) of the symmetric positive-definite a, read from its lower triangle:
+  /// out[0] [B, n, n] = L (lower, zeros above) with a = L Lᵀ. info = the order of the first
+  /// leading minor that is not positive definite (or not finite), else 0 (out[0] unspecified).
+  Cholesky,
+  /// Eigendecomposition (syevd) of the symmetric a, read from its lower triangle: out[0] [B, n]
+  /// the eigenvalues in ascending order, out[1] [B, n, n] the orthonormal eigenvectors as columns.
+  /// info = 1 when the iteration did not converge or a is not finite, else 0.
+  SymmetricEigen,
+};
+
 /// The scalars of one fused Adam step (Note [fused adam] in engine/ops/fused_adam.cpp): betas,
 /// eps, eps_root and the bias corrections bc1 = 1 - b1^t, bc2 = 1 - b2^t.
 struct AdamCoefficients {
@@ -306,6 +326,18 @@ class Backend {
   /// dtype, any strides; out overlaps nothing). Returns the reciprocal condition estimate of a
   /// (0 when a is singular or has a non-finite entry, which leaves out unspecified).
   virtual double lu_solve(const View& a, const View& b, const View& out) = 0;
+  /// Factorizes each matrix of the batch a [B, n, n] (one float dtype, any strides) as `kind`
+  /// says, into the outputs `out[0..n_out)` (contiguous, of a's dtype unless the kind says
+  /// otherwise; they overlap nothing), and writes each matrix's status to info (int64 [B],
+  /// contiguous): 0 for success, else what the kind documents.
+  virtual void decompose(Decomposition kind, const View& a, const View* out, int n_out,
+                         const View& info) = 0;
+  /// Triangular solves: out[i] = a[i]⁻¹ b[i] for a [B, n, n] triangular (the `upper` or lower
+  /// triangle is read, the other ignored; with `unit_diagonal` the diagonal is taken as ones) and
+  /// b, out [B, n, k] (one float dtype, any strides; out overlaps nothing). A zero on the diagonal
+  /// gives infinities or NaNs, as LAPACK's trtrs.
+  virtual void triangular_solve(const View& a, const View& b, const View& out, bool upper,
+                                bool unit_diagonal) = 0;
   /// Fills a contiguous `out` from the counter-based generator (seed, offset): element i is a
   /// pure function of (seed, offset, i), so every backend draws the same numbers.
   virtual void random(RandomKind kind, const View& out, uint64_t seed, uint64_t offset, double low,

@@ -27,6 +27,7 @@ const char* const kPublicHeaders[] = {
     "engine/ops/factory.hpp",
     "engine/ops/index_ops.hpp",
     "engine/ops/linalg.hpp",
+    "engine/ops/dense_linalg.hpp",
     "engine/ops/reduce.hpp",
     "engine/ops/scan.hpp",
     "engine/ops/sort.hpp",

@@ -40,6 +40,10 @@ class CpuBackend final : public Backend {
   void channel_affine(const View& u, const View& m, const View& v, const View& a, const View& b,
                       const View& d, const View& out) override;
   double lu_solve(const View& a, const View& b, const View& out) override;
+  void decompose(Decomposition kind, const View& a, const View* out, int n_out,
+                 const View& info) override;
+  void triangular_solve(const View& a, const View& b, const View& out, bool upper,
+                        bool unit_diagonal) override;
   void random(RandomKind kind, const View& out, uint64_t seed, uint64_t offset, double low,
               double high) override;
   void adam_forward(const AdamCoefficients& k, const AdamForwardSlot* slots, size_t count) override;

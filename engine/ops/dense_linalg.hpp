@@ -1,0 +1,124 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/tensor.hpp"
+
+// torch.linalg's dense matrix functions: solves, inverses, determinants, Cholesky and symmetric
+// eigendecompositions, norms and products. Every function takes batches of matrices [*, m, n]
+// (float32 or float64, any device) and is differentiable to every order: the factorizations are
+// backend kernels (Eigen on the CPU; a host round trip on CUDA) and their backwards are written in
+// differentiable ops (solves, triangular solves, matmul). A matrix that a function cannot handle
+// (singular, not positive definite) is an error naming the function and the batch element.
+namespace metagrad::linalg {
+/// \addtogroup engine_ops
+/// @{
+
+/// Solves A X = B (torch.linalg.solve): A [*, n, n], B [*, n, k], or B [*, n] (or [n]) for one
+/// right-hand side per matrix (torch's rule: B is a batch of vectors when B.dim() == A.dim() - 1,
+/// or B is 1-D). Batch dims broadcast. By partial-pivoting LU; differentiable in A and B (the
+/// backward solves with Aᵀ). Throws for a singular A (to working precision), naming the op.
+Tensor solve(const Tensor& A, const Tensor& B);
+
+/// The inverse of each square matrix (torch.linalg.inv); throws for a singular one.
+/// Backward: gA = -A⁻ᵀ g A⁻ᵀ.
+Tensor inv(const Tensor& A);
+
+/// The determinant of each square matrix (torch.linalg.det): [*, n, n] -> [*], by LU.
+/// Backward: gA = g det(A) A⁻ᵀ (A must be invertible there: the backward at a singular matrix
+/// is an error naming the op).
+Tensor det(const Tensor& A);
+
+/// The sign and the log of the absolute value of the determinant (torch.linalg.slogdet).
+struct SlogdetResult {
+  /// -1, 0 or 1 (no gradient).
+  Tensor sign;
+  /// log |det A| (-inf for a singular matrix).
+  Tensor logabsdet;
+};
+/// sign and log |det| of each square matrix [*, n, n], by LU; stable where det over- or
+/// underflows. Backward of logabsdet: gA = g A⁻ᵀ.
+SlogdetResult slogdet(const Tensor& A);
+
+/// The Cholesky factor L of each symmetric positive-definite matrix (torch.linalg.cholesky):
+/// A = L Lᵀ with L lower triangular, or A = Uᵀ U with `upper`. Reads A's lower triangle. Throws
+/// naming the batch element and the order of its first leading minor that is not positive
+/// definite. Backward: gA = L⁻ᵀ Φ(Lᵀ gL) L⁻¹, symmetrized (Φ: lower triangle, halved diagonal).
+Tensor cholesky(const Tensor& A, bool upper = false);
+
+/// Solves A X = B for triangular A (torch.linalg.solve_triangular): A [*, n, n] reads its
+/// `upper` or lower triangle (the diagonal as ones with `unitriangular`); B [*, n, k] with `left`,
+/// or X A = B with B [*, k, n] otherwise. Batch dims broadcast. Backward: gB = A⁻ᵀ g and
+/// gA = -gB Xᵀ restricted to A's triangle (for left; the transposes otherwise).
+Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left = true,
+                        bool unitriangular = false);
+
+/// Eigenvalues (ascending) and orthonormal eigenvectors (columns) of a symmetric matrix.
+struct EighResult {
+  /// [*, n]
+  Tensor eigenvalues;
+  /// [*, n, n]
+  Tensor eigenvectors;
+};
+/// The eigendecomposition A = V diag(w) Vᵀ of each symmetric matrix (torch.linalg.eigh), read
+/// from A's lower triangle ("L"; `uplo` = "U" reads the upper one). Backward:
+/// gA = V (diag(gw) + ((Vᵀ gV - gVᵀ V) / 2) / E) Vᵀ with E[i, j] = w[j] - w[i]: not defined at
+/// repeated eigenvalues when gV is nonzero (as in torch, the result is then inf or NaN).
+EighResult eigh(const Tensor& A, const std::string& uplo = "L");
+/// The eigenvalues of eigh (torch.linalg.eigvalsh); its backward, V diag(gw) Vᵀ, is defined at
+/// repeated eigenvalues too.
+Tensor eigvalsh(const Tensor& A, const std::string& uplo = "L");
+
+/// The vector norm of x over `dims` (all dims when empty; torch.linalg.vector_norm): ord = p for
+/// (Σ |x|^p)^(1/p), ord = inf for max |x|, -inf for min |x|, 0 for the count of nonzeros.
+Tensor vector_norm(const Tensor& x, double ord = 2.0, const Dims& dims = {}, bool keepdim = false);
+
+/// The matrix norm over the last two dims (torch.linalg.matrix_norm): "fro" (Frobenius).
+Tensor matrix_norm(const Tensor& A, const std::string& ord = "fro", bool keepdim = false);
+/// The matrix norm with a numeric ord: 1 and -1 (max and min column sum of |A|), inf and -inf
+/// (max and min row sum). The spectral norms (2, -2) and the nuclear norm need an SVD, which
+/// metagrad does not have yet: those ords are an error saying so.
+Tensor matrix_norm(const Tensor& A, double ord, bool keepdim = false);
+
+/// The product of two or more matrices in the order that needs the fewest multiplications
+/// (torch.linalg.multi_dot): the first may be 1-D (a row vector), the last 1-D (a column vector),
+/// the others 2-D.
+Tensor multi_dot(const TensorList& matrices);
+
+/// A to the integer power n (torch.linalg.matrix_power): repeated squaring; n = 0 gives the
+/// identity, n < 0 the power of inv(A).
+Tensor matrix_power(const Tensor& A, int64_t n);
+
+/// The cross product of 3-vectors along `dim` (torch.linalg.cross); a and b broadcast.
+Tensor cross(const Tensor& a, const Tensor& b, int64_t dim = -1);
+
+/// The factors of linalg::lu_factor.
+struct LuFactorResult {
+  /// [*, n, n]: L strictly below the diagonal (unit diagonal implied), U on and above it.
+  Tensor LU;
+  /// int64 [*, n]: LAPACK's 1-based pivots (row i was swapped with row pivots[i] - 1).
+  Tensor pivots;
+};
+/// The partial-pivoting LU factorization of each square matrix (torch.linalg.lu_factor), without
+/// gradient (the functions above differentiate through their own factorizations). A singular
+/// matrix is factorized all the same (U then has a zero on its diagonal).
+LuFactorResult lu_factor(const Tensor& A);
+
+/// @}
+}  // namespace metagrad::linalg
+
+namespace metagrad {
+/// \addtogroup engine_ops
+/// @{
+
+/// Solves A X = B given A's Cholesky factor (torch.cholesky_solve): B [*, n, k], L [*, n, n]
+/// lower (or upper with `upper`, A = Uᵀ U). Two triangular solves, so differentiable in both.
+Tensor cholesky_solve(const Tensor& B, const Tensor& L, bool upper = false);
+/// The inverse of A from its Cholesky factor (torch.cholesky_inverse).
+Tensor cholesky_inverse(const Tensor& L, bool upper = false);
+/// log det A (torch.logdet): NaN for a negative determinant, -inf for a singular matrix.
+Tensor logdet(const Tensor& A);
+
+/// @}
+}  // namespace metagrad
