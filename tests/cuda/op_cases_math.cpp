@@ -488,6 +488,48 @@ std::vector<OpCase> reduction_and_linalg_cases() {
          return TensorList{linalg::solve(x[0], x[1]), linalg::solve(x[0].t(), x[2])};
        },
        16},
+      {"linalg::solve batched, inv, det, slogdet, logdet",
+       [](DType d) {
+         const Tensor a = uniform({2, 3, 3}, d, 1, -1, 1, false) + 3.0 * eye(3, -1, d);
+         return TensorList{a.detach().requires_grad_(), uniform({3, 2}, d, 2)};
+       },
+       [](const TensorList& x) {
+         return TensorList{linalg::solve(x[0], x[1]), linalg::inv(x[0]), linalg::det(x[0]),
+                           linalg::slogdet(x[0]).logabsdet, logdet(x[0])};
+       },
+       16},
+      {"linalg::cholesky, solve_triangular, cholesky_solve, eigh",
+       [](DType d) {
+         return TensorList{uniform({2, 3, 3}, d, 1), uniform({2, 3, 2}, d, 2)};
+       },
+       [](const TensorList& x) {
+         const Tensor identity = eye(3, -1, TensorOptions(x[0].dtype(), x[0].device()));
+         const Tensor spd = matmul(x[0], x[0].transpose(-2, -1)) + 3.0 * identity;
+         const Tensor l = linalg::cholesky(spd);
+         const linalg::EighResult e = linalg::eigh(spd);
+         return TensorList{l,
+                           linalg::solve_triangular(l, x[1], false),
+                           linalg::solve_triangular(l.transpose(-2, -1), x[1], true, true, true),
+                           cholesky_solve(x[1], l),
+                           e.eigenvalues,
+                           e.eigenvectors * e.eigenvectors};
+       },
+       16},
+      {"linalg norms, multi_dot, matrix_power, cross",
+       [](DType d) {
+         const Tensor a = uniform({3, 3}, d, 1, -1, 1, false) + 2.0 * eye(3, -1, d);
+         return TensorList{a.detach().requires_grad_(), uniform({3, 4}, d, 2),
+                           uniform({4, 3}, d, 3)};
+       },
+       [](const TensorList& x) {
+         return TensorList{linalg::matrix_norm(x[0]),
+                           linalg::matrix_norm(x[0], 1.0),
+                           linalg::vector_norm(x[1], 3.0, {-1}),
+                           linalg::multi_dot({x[0], x[1], x[2]}),
+                           linalg::matrix_power(x[0], -2),
+                           linalg::cross(x[0], x[2].slice(0, 0, 3))};
+       },
+       16},
       {"dot, outer, mv, mm",
        [](DType d) {
          return TensorList{uniform({4}, d, 1), uniform({4}, d, 2), uniform({3, 4}, d, 3)};

@@ -183,6 +183,28 @@ TEST_CASE("traffic model: copies, scatters, batch-norm kernels, solves and Adam'
   CHECK(solve.flops == Approx(2.0 / 3.0 * 64 + 2.0 * 16 * 2));
   CHECK(x.to(kCPU).to_vector<double>() == std::vector<double>(8, 0.5));
 
+  // A Cholesky factorization of a batch of three [4, 4]: n³/3 each; the factor and the info
+  // written. Then a triangular solve with the factor: n² per right-hand side and matrix.
+  const Tensor batch = (eye(4, -1, f64) * 4.0).expand({3, 4, 4}).contiguous();
+  const Tensor factor = empty({3, 4, 4}, f64), info = empty({3}, i64);
+  model.reset();
+  const View factor_view = detail::view_of(factor);
+  model.decompose(Decomposition::Cholesky, detail::view_of(batch), &factor_view, 1,
+                  detail::view_of(info));
+  const TrafficTally cholesky = tally(model.tallies(), BackendEntry::Decompose);
+  CHECK(cholesky.bytes == (48 + 48) * 8 + 3 * 8);
+  CHECK(cholesky.flops == Approx(3 * 64.0 / 3.0));
+  CHECK(info.to(kCPU).to_vector<int64_t>() == std::vector<int64_t>(3, 0));
+  CHECK(factor.to(kCPU).select(0, 2).select(0, 3).to_vector<double>() ==
+        std::vector<double>{0, 0, 0, 2});
+  const Tensor rhs = ones({3, 4, 2}, f64), solution = empty({3, 4, 2}, f64);
+  model.triangular_solve(factor_view, detail::view_of(rhs), detail::view_of(solution), false,
+                         false);
+  const TrafficTally triangular = tally(model.tallies(), BackendEntry::TriangularSolve);
+  CHECK(triangular.bytes == (48 + 24 + 24) * 8);
+  CHECK(triangular.flops == Approx(16.0 * 2 * 3));
+  CHECK(solution.to(kCPU).to_vector<double>() == std::vector<double>(24, 0.5));
+
   // Adam's backward: three output gradients and g, mu', nu' read; dg, dmu, dnu written.
   const Tensor ones10 = ones({10}, f32);
   Tensor dg = empty({10}, f32), dmu = empty({10}, f32), dnu = empty({10}, f32);

@@ -60,6 +60,9 @@ ErrorTable misc_error_cases();
 /// Process groups, collectives, parallelize and distributed::meta_batch, in a world of one.
 ErrorTable distributed_error_cases();
 
+/// torch.linalg's dense functions (engine/ops/dense_linalg.hpp).
+ErrorTable dense_linalg_error_cases();
+
 /// Tree arithmetic, iterative solvers and linear_solve
 /// (implicit/{tensor_tree,linalg,linear_solve}.hpp).
 ErrorTable implicit_solver_error_cases();

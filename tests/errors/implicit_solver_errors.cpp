@@ -179,20 +179,20 @@ ErrorTable implicit_solver_error_cases() {
        [] {
          (void)linalg::solve(f64({3, 3}), f64({4}));
        },
-       {"linalg::solve", "b must be [n] or [n, k] with n = 3", "got shape [4]"}},
+       {"linalg::solve", "B must be [*, n, k] or [*, n] with n = 3", "got shape [4]"}},
       {"solve",
        "mixed dtypes",
        [] {
          (void)linalg::solve(f64({2, 2}), f32({2}));
        },
-       {"linalg::solve", "one float dtype, got float64 and float32"}},
+       {"linalg::solve", "dtype mismatch: float64 [2, 2] and float32 [2]"}},
       {"solve",
        "A and b on different devices",
        [] {
          ScopedEmulatedCuda cuda;
          (void)linalg::solve(f64({2, 2}), zeros({2}, {kFloat64, cuda_device(0)}));
        },
-       {"linalg::solve", "A and b must be on the same device, got cpu and cuda:0"}},
+       {"linalg::solve", "same device, got cpu (shape [2, 2]) and cuda:0"}},
       {"solve",
        "a non-finite matrix",
        [] {

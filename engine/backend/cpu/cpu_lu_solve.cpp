@@ -27,6 +27,9 @@ double lu_solve_typed(const View& a, const View& b, const View& out) {
   if (am.rows() == 0) return 1.0;
   if (!am.allFinite()) return 0.0;
   const Eigen::PartialPivLU<Matrix<T>> lu(am);
+  // An exact zero pivot can slip past Eigen's condition estimate (its inverse-norm estimate
+  // turns to NaN or inf silently), so it is checked first.
+  if ((lu.matrixLU().diagonal().array() == T(0)).any()) return 0.0;
   const double rcond = static_cast<double>(lu.rcond());
   if (!(rcond > 0.0)) return 0.0;
   as_matrix<T>(out) = lu.solve(as_matrix<T>(b));

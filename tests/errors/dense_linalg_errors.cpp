@@ -1,0 +1,150 @@
+// Error inputs of torch.linalg's dense functions (engine/ops/dense_linalg.hpp).
+#include "tests/errors/error_table.hpp"
+
+namespace metagrad::testing {
+namespace {
+
+// A float64 [2, 3, 3] batch whose second matrix is singular (its last row is zero).
+Tensor singular_batch() {
+  return tensor({1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0}, {2, 3, 3}, kFloat64);
+}
+
+}  // namespace
+
+ErrorTable dense_linalg_error_cases() {
+  return {
+      {"inv",
+       "a singular matrix in a batch",
+       [] { (void)linalg::inv(singular_batch()); },
+       {"linalg::inv", "A [3, 3] (batch element (1)) is singular", "add a ridge term"}},
+      {"inv",
+       "a non-square matrix",
+       [] {
+         (void)linalg::inv(f64({2, 3}));
+       },
+       {"linalg::inv", "square matrices [*, n, n], got shape [2, 3]"}},
+      {"det",
+       "an int64 matrix",
+       [] {
+         (void)linalg::det(zeros({2, 2}, kInt64));
+       },
+       {"linalg::det", "expected a float32 or float64 tensor, got int64"}},
+      {"slogdet",
+       "a vector",
+       [] { (void)linalg::slogdet(f64({3})); },
+       {"linalg::slogdet", "square matrices [*, n, n], got shape [3]"}},
+      {"logdet",
+       "a non-square matrix",
+       [] {
+         (void)logdet(f64({3, 2}));
+       },
+       {"linalg::slogdet", "got shape [3, 2]"}},
+      {"cholesky",
+       "a matrix that is not positive definite",
+       [] {
+         (void)linalg::cholesky(f64({2, 2}));
+       },
+       {"linalg::cholesky", "not positive-definite (its leading minor of order 2",
+        "add a multiple of the identity"}},
+      {"solve_triangular",
+       "a right-hand side with the wrong number of rows",
+       [] {
+         (void)linalg::solve_triangular(f64({3, 3}), f64({2, 1}), false);
+       },
+       {"linalg::solve_triangular", "B must be [*, n, k] (left = true)", "got shape [2, 1]"}},
+      {"solve_triangular",
+       "batch dims that do not broadcast",
+       [] {
+         (void)linalg::solve_triangular(f64({2, 3, 3}), f64({4, 3, 1}), true);
+       },
+       {"linalg::solve_triangular", "[2]", "[4]"}},
+      {"cholesky_solve",
+       "mixed dtypes",
+       [] {
+         (void)cholesky_solve(f32({3, 1}), f64({3, 3}));
+       },
+       {"cholesky_solve", "dtype mismatch: float64 [3, 3] and float32 [3, 1]"}},
+      {"cholesky_solve",
+       "a right-hand side with the wrong number of rows",
+       [] {
+         (void)cholesky_solve(f64({2, 1}), f64({3, 3}));
+       },
+       {"cholesky_solve", "B must be [*, n, k] with n = 3", "got shape [2, 1]"}},
+      {"cholesky_inverse",
+       "a non-square factor",
+       [] {
+         (void)cholesky_inverse(f64({3, 2}));
+       },
+       {"cholesky_inverse", "square matrices [*, n, n], got shape [3, 2]"}},
+      {"eigh",
+       "an unknown uplo",
+       [] {
+         (void)linalg::eigh(f64({2, 2}), "lower");
+       },
+       {"linalg::eigh", "uplo must be \"L\" or \"U\", got \"lower\""}},
+      {"eigh",
+       "a NaN entry",
+       [] {
+         (void)linalg::eigh(full({2, 2}, kNaN, kFloat64));
+       },
+       {"linalg::eigh", "did not converge", "check it for NaN or inf"}},
+      {"eigvalsh",
+       "a non-square matrix",
+       [] {
+         (void)linalg::eigvalsh(f64({2, 3}));
+       },
+       {"linalg::eigvalsh", "got shape [2, 3]"}},
+      {"vector_norm",
+       "an int64 tensor",
+       [] { (void)linalg::vector_norm(zeros({3}, kInt64)); },
+       {"linalg::vector_norm", "expected a float32 or float64 tensor"}},
+      {"matrix_norm",
+       "the nuclear norm",
+       [] {
+         (void)linalg::matrix_norm(f64({2, 2}), "nuc");
+       },
+       {"linalg::matrix_norm", "ord \"nuc\" is not available", "needs an SVD"}},
+      {"matrix_norm",
+       "the spectral norm",
+       [] {
+         (void)linalg::matrix_norm(f64({2, 2}), 2.0);
+       },
+       {"linalg::matrix_norm", "ord 2 is not available"}},
+      {"multi_dot",
+       "one matrix",
+       [] {
+         (void)linalg::multi_dot({f64({2, 2})});
+       },
+       {"linalg::multi_dot", "expected at least 2 tensors, got 1"}},
+      {"multi_dot",
+       "a 3-D tensor in the middle",
+       [] {
+         (void)linalg::multi_dot({f64({2, 2}), f64({2, 2, 2}), f64({2, 2})});
+       },
+       {"linalg::multi_dot", "tensor 1 must be 2-D, got shape [2, 2, 2]"}},
+      {"matrix_power",
+       "a negative power of a singular matrix",
+       [] {
+         (void)linalg::matrix_power(zeros({2, 2}, kFloat64), -1);
+       },
+       {"linalg::matrix_power", "is singular"}},
+      {"cross",
+       "vectors of length 4",
+       [] { (void)linalg::cross(f64({4}), f64({4})); },
+       {"linalg::cross", "dim -1 must have size 3 in the broadcast shape [4]"}},
+      {"solve",
+       "a batch with a singular matrix",
+       [] {
+         (void)linalg::solve(singular_batch(), f64({2, 3}));
+       },
+       {"linalg::solve", "(batch element (1)) is singular"}},
+      {"lu_factor",
+       "a non-square matrix",
+       [] {
+         (void)linalg::lu_factor(f64({2, 3}));
+       },
+       {"linalg::lu_factor", "got shape [2, 3]"}},
+  };
+}
+
+}  // namespace metagrad::testing
