@@ -266,12 +266,30 @@ double TrafficModelBackend::lu_solve(const View& a, const View& b, const View& o
 
 void TrafficModelBackend::decompose(Decomposition kind, const View& a, const View* out, int n_out,
                                     const View& info) {
-  // Per matrix: LU 2/3 n³, Cholesky 1/3 n³, a symmetric eigendecomposition about 9 n³
-  // (tridiagonal reduction 4/3 n³ plus the eigenvectors' accumulation and back-transformation).
-  const double n = static_cast<double>(a.shape[1]);
-  const double per_matrix = kind == Decomposition::Lu         ? 2.0 / 3.0 * n * n * n
-                            : kind == Decomposition::Cholesky ? n * n * n / 3.0
-                                                              : 9.0 * n * n * n;
+  // Per matrix [m, n] (Golub and Van Loan's counts): LU 2/3 n³, Cholesky 1/3 n³, a symmetric
+  // eigendecomposition about 9 n³ (tridiagonal reduction 4/3 n³ plus the eigenvectors'
+  // accumulation and back-transformation), Householder QR 2 m k² - 2/3 k³ and, for k = min(m, n)
+  // and l = max(m, n), an SVD with vectors 6 l k² + 20 k³ (the R-SVD).
+  const double m = static_cast<double>(a.shape[1]), n = static_cast<double>(a.shape[2]);
+  const double k = std::min(m, n), l = std::max(m, n);
+  double per_matrix = 0;
+  switch (kind) {
+    case Decomposition::Lu:
+      per_matrix = 2.0 / 3.0 * n * n * n;
+      break;
+    case Decomposition::Cholesky:
+      per_matrix = n * n * n / 3.0;
+      break;
+    case Decomposition::SymmetricEigen:
+      per_matrix = 9.0 * n * n * n;
+      break;
+    case Decomposition::Qr:
+      per_matrix = 2.0 * l * k * k - 2.0 / 3.0 * k * k * k;
+      break;
+    case Decomposition::Svd:
+      per_matrix = 6.0 * l * k * k + 20.0 * k * k * k;
+      break;
+  }
   double bytes = read_bytes(a) + write_bytes(info);
   for (int i = 0; i < n_out; ++i) bytes += write_bytes(out[i]);
   charge(BackendEntry::Decompose, bytes, per_matrix * static_cast<double>(a.shape[0]));

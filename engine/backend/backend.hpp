@@ -35,9 +35,9 @@
 //   45 tiny ops, each a launch on a GPU (Note [batch-norm coefficients]).
 // - lu_solve: the dense solves of implicit differentiation (linalg::solve, solve_inv).
 // - decompose, triangular_solve: the LAPACK calls under torch.linalg (LU, Cholesky, symmetric
-//   eigendecomposition; triangular solves). Each is sequential, pivoted or iterative work that no
-//   composition of the elementwise and GEMM entries gives; everything else in linalg (inverses,
-//   determinants, Cholesky solves, the backwards) is composed from them and matmul.
+//   eigendecomposition, QR, SVD; triangular solves). Each is sequential, pivoted or iterative work
+//   that no composition of the elementwise and GEMM entries gives; everything else in linalg
+//   (inverses, determinants, Cholesky solves, the backwards) is composed from them and matmul.
 // - random: one counter-based generator, so a seed draws the same numbers on every backend.
 // - adam_forward, adam_backward: the fused Adam step (see their comment). adam_forward can also
 //   add the scaled step to the parameters (AdamForwardSlot::param): a classic optimizer's step is
@@ -194,6 +194,15 @@ enum class Decomposition : uint8_t {
   /// the eigenvalues in ascending order, out[1] [B, n, n] the orthonormal eigenvectors as columns.
   /// info = 1 when the iteration did not converge or a is not finite, else 0.
   SymmetricEigen,
+  /// Householder QR (geqrf + orgqr) of a [B, m, n]: out[0] Q [B, m, c] with orthonormal columns
+  /// and out[1] R [B, c, n] upper triangular, for c = min(m, n) or c = m (the complete Q, as
+  /// out[0]'s shape says). info = 0.
+  Qr,
+  /// Singular value decomposition (gesdd) of a [B, m, n]: out[0] U [B, m, c], out[1] S [B, k]
+  /// descending (k = min(m, n)), out[2] Vh [B, r, n], with c = k and r = k (thin) or c = m and
+  /// r = n (full, as the outputs' shapes say). info = 1 when the iteration did not converge or a
+  /// is not finite, else 0.
+  Svd,
 };
 
 /// The scalars of one fused Adam step (Note [fused adam] in engine/ops/fused_adam.cpp): betas,
@@ -326,7 +335,8 @@ class Backend {
   /// dtype, any strides; out overlaps nothing). Returns the reciprocal condition estimate of a
   /// (0 when a is singular or has a non-finite entry, which leaves out unspecified).
   virtual double lu_solve(const View& a, const View& b, const View& out) = 0;
-  /// Factorizes each matrix of the batch a [B, n, n] (one float dtype, any strides) as `kind`
+  /// Factorizes each matrix of the batch a [B, m, n] (one float dtype, any strides; square for
+  /// Lu, Cholesky and SymmetricEigen) as `kind`
   /// says, into the outputs `out[0..n_out)` (contiguous, of a's dtype unless the kind says
   /// otherwise; they overlap nothing), and writes each matrix's status to info (int64 [B],
   /// contiguous): 0 for success, else what the kind documents.

@@ -1,12 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "engine/tensor.hpp"
 
-// torch.linalg's dense matrix functions: solves, inverses, determinants, Cholesky and symmetric
-// eigendecompositions, norms and products. Every function takes batches of matrices [*, m, n]
+// torch.linalg's dense matrix functions: solves, inverses, determinants, the Cholesky, symmetric
+// eigen-, QR and singular value decompositions, pseudo-inverses and least squares, norms and
+// products. Every function takes batches of matrices [*, m, n]
 // (float32 or float64, any device) and is differentiable to every order: the factorizations are
 // backend kernels (Eigen on the CPU; a host round trip on CUDA) and their backwards are written in
 // differentiable ops (solves, triangular solves, matmul). A matrix that a function cannot handle
@@ -74,11 +76,11 @@ Tensor eigvalsh(const Tensor& A, const std::string& uplo = "L");
 /// (Σ |x|^p)^(1/p), ord = inf for max |x|, -inf for min |x|, 0 for the count of nonzeros.
 Tensor vector_norm(const Tensor& x, double ord = 2.0, const Dims& dims = {}, bool keepdim = false);
 
-/// The matrix norm over the last two dims (torch.linalg.matrix_norm): "fro" (Frobenius).
+/// The matrix norm over the last two dims (torch.linalg.matrix_norm): "fro" (Frobenius) or "nuc"
+/// (nuclear: the sum of the singular values).
 Tensor matrix_norm(const Tensor& A, const std::string& ord = "fro", bool keepdim = false);
 /// The matrix norm with a numeric ord: 1 and -1 (max and min column sum of |A|), inf and -inf
-/// (max and min row sum). The spectral norms (2, -2) and the nuclear norm need an SVD, which
-/// metagrad does not have yet: those ords are an error saying so.
+/// (max and min row sum), 2 and -2 (largest and smallest singular value).
 Tensor matrix_norm(const Tensor& A, double ord, bool keepdim = false);
 
 /// The product of two or more matrices in the order that needs the fewest multiplications
@@ -92,6 +94,84 @@ Tensor matrix_power(const Tensor& A, int64_t n);
 
 /// The cross product of 3-vectors along `dim` (torch.linalg.cross); a and b broadcast.
 Tensor cross(const Tensor& a, const Tensor& b, int64_t dim = -1);
+
+/// The factors of linalg::qr.
+struct QrResult {
+  /// [*, m, k] orthonormal columns (k = min(m, n); [*, m, m] in mode "complete"; empty in "r").
+  Tensor Q;
+  /// [*, k, n] upper triangular ([*, m, n] in mode "complete").
+  Tensor R;
+};
+/// The QR factorization A = Q R of each matrix [*, m, n] by Householder reflections
+/// (torch.linalg.qr; LAPACK's signs). `mode`: "reduced", "complete" or "r" (R only; unlike torch,
+/// R is then still differentiable). Backward, for m >= n: gA = (gQ + Q copyltu(M)) R⁻ᵀ with
+/// M = R gRᵀ - gQᵀ Q; a wide A = [X | Y] splits into X = Q R₁ and Y = Q R₂. Needs R invertible
+/// (full rank) there; mode "complete" with m > n has no derivative (an error, as in torch).
+QrResult qr(const Tensor& A, const std::string& mode = "reduced");
+
+/// The factors of linalg::svd.
+struct SvdResult {
+  /// [*, m, m] with full_matrices, else [*, m, k] (k = min(m, n)).
+  Tensor U;
+  /// [*, k], descending, non-negative.
+  Tensor S;
+  /// [*, n, n] with full_matrices, else [*, k, n].
+  Tensor Vh;
+};
+/// The singular value decomposition A = U diag(S) Vh of each matrix [*, m, n]
+/// (torch.linalg.svd, default full_matrices = true as in torch; Eigen's divide and conquer).
+/// Singular vectors are unique only up to sign (per pair). Backward (PyTorch's formula, from the
+/// first k columns): defined for distinct nonzero singular values when gU or gVh is nonzero;
+/// pairs of equal singular values contribute nothing (torch gives inf or NaN there).
+SvdResult svd(const Tensor& A, bool full_matrices = true);
+/// The singular values of each matrix [*, m, n] (torch.linalg.svdvals), descending; backward
+/// U diag(gS) Vh.
+Tensor svdvals(const Tensor& A);
+
+/// Tolerances of pinv and matrix_rank (torch's keyword arguments): singular values at most
+/// max(atol, rtol σ_max) count as zero; with neither given, rtol = eps max(m, n), and with only
+/// atol, rtol = 0.
+struct PseudoInverseOptions {
+  /// Absolute tolerance.
+  std::optional<double> atol;
+  /// Tolerance relative to the largest singular value.
+  std::optional<double> rtol;
+  /// A is symmetric: eigh (its lower triangle) instead of the SVD.
+  bool hermitian = false;
+};
+/// The Moore–Penrose pseudo-inverse of each matrix [*, m, n] -> [*, n, m] (torch.linalg.pinv):
+/// V diag(1/σ) Uᵀ over the singular values above the cut-off (eigenvalues of eigh with
+/// `hermitian`). Backward (torch's, where the rank is constant): gA = -Pᵀ G Pᵀ +
+/// (I - A P) Gᵀ P Pᵀ + Pᵀ P Gᵀ (I - P A) for P = A⁺, defined at repeated singular values too.
+Tensor pinv(const Tensor& A, const PseudoInverseOptions& options = {});
+/// The numerical rank of each matrix (torch.linalg.matrix_rank): the number of singular values
+/// above the cut-off, int64 [*].
+Tensor matrix_rank(const Tensor& A, const PseudoInverseOptions& options = {});
+
+/// The results of linalg::lstsq (torch's fields).
+struct LstsqResult {
+  /// [*, n, k]: the least-squares solution of least norm.
+  Tensor solution;
+  /// [*, k]: the squared residual norms, when m > n and every matrix has full rank; else empty.
+  Tensor residuals;
+  /// int64 [*]: the numerical rank of each matrix.
+  Tensor rank;
+  /// [*, min(m, n)]: A's singular values.
+  Tensor singular_values;
+};
+/// Least squares min ‖A X - B‖ for A [*, m, n] and B [*, m, k] (torch.linalg.lstsq with the
+/// SVD driver "gelsd": full-rank systems give torch's default "gelsy" solution too): X = A⁺ B.
+/// Singular values at most rcond σ_max are treated as zero (default eps max(m, n)).
+/// Differentiable in A and B through pinv (rank and singular values carry no gradient).
+LstsqResult lstsq(const Tensor& A, const Tensor& B, std::optional<double> rcond = std::nullopt);
+
+/// The condition number of each matrix (torch.linalg.cond): σ_max / σ_min for ord 2 (any shape;
+/// inf for a singular matrix) and σ_min / σ_max for -2; for the other ords (1, -1, inf, -inf)
+/// norm(A) norm(A⁻¹) of a square invertible A.
+Tensor cond(const Tensor& A, double ord = 2.0);
+/// The condition number in the Frobenius ("fro") or nuclear ("nuc") norm of a square invertible
+/// A: norm(A) norm(A⁻¹).
+Tensor cond(const Tensor& A, const std::string& ord);
 
 /// The factors of linalg::lu_factor.
 struct LuFactorResult {

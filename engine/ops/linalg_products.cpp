@@ -51,28 +51,35 @@ Tensor vector_norm(const Tensor& x, double ord, const Dims& dims, bool keepdim) 
   return norm(x, ord, dims, keepdim);
 }
 
+namespace {
+
+// A [*] result as [*, 1, 1] when keepdim.
+Tensor keep_matrix_dims(const Tensor& x, bool keepdim) {
+  return keepdim ? x.unsqueeze(-1).unsqueeze(-1) : x;
+}
+
+}  // namespace
+
 Tensor matrix_norm(const Tensor& A, const std::string& ord, bool keepdim) {
-  metagrad::detail::check_floating(A, "linalg::matrix_norm");
-  MG_CHECK(A.dim() >= 2,
-           "linalg::matrix_norm: expected a batch of matrices [*, m, n], got shape {}",
-           shape_str(A.shape()));
-  MG_CHECK(ord == "fro",
-           "linalg::matrix_norm: ord \"{}\" is not available: use \"fro\" or a numeric ord (1, -1, "
-           "inf, -inf); the nuclear norm needs an SVD, which metagrad does not provide",
+  detail::check_matrix(A, "linalg::matrix_norm");
+  MG_CHECK(ord == "fro" || ord == "nuc",
+           "linalg::matrix_norm: ord must be \"fro\", \"nuc\" or a number (2, -2, 1, -1, inf, "
+           "-inf), got \"{}\"",
            ord);
+  if (ord == "nuc") return keep_matrix_dims(sum(svdvals(A), {-1}), keepdim);
   return norm(A, 2.0, {-2, -1}, keepdim);
 }
 
 Tensor matrix_norm(const Tensor& A, double ord, bool keepdim) {
-  metagrad::detail::check_floating(A, "linalg::matrix_norm");
-  MG_CHECK(A.dim() >= 2,
-           "linalg::matrix_norm: expected a batch of matrices [*, m, n], got shape {}",
-           shape_str(A.shape()));
+  detail::check_matrix(A, "linalg::matrix_norm");
+  if (ord == 2.0 || ord == -2.0) {
+    const Tensor s = svdvals(A);
+    return keep_matrix_dims(ord > 0 ? amax(s, {-1}) : amin(s, {-1}), keepdim);
+  }
   const bool columns = ord == 1.0 || ord == -1.0;
   const bool rows = std::isinf(ord);
   MG_CHECK(columns || rows,
-           "linalg::matrix_norm: ord {} is not available: use 1, -1, inf, -inf or \"fro\"; the "
-           "spectral norms (2, -2) need an SVD, which metagrad does not provide",
+           "linalg::matrix_norm: ord must be 2, -2, 1, -1, inf, -inf, \"fro\" or \"nuc\", got {}",
            ord);
   // 1-norms: the largest (smallest) column sum of |A|; inf-norms: the largest (smallest) row sum.
   const int64_t summed = columns ? -2 : -1;

@@ -16,6 +16,12 @@ void check_square(const Tensor& A, const char* op) {
            shape_str(A.shape()));
 }
 
+void check_matrix(const Tensor& A, const char* op) {
+  metagrad::detail::check_floating(A, op);
+  MG_CHECK(A.dim() >= 2, "{}: expected a batch of matrices [*, m, n], got shape {}", op,
+           shape_str(A.shape()));
+}
+
 void check_operand_pair(const Tensor& a, const Tensor& b, const char* op) {
   metagrad::detail::check_floating(a, op);
   metagrad::detail::check_same_kind(a, b, op);
@@ -39,8 +45,7 @@ Factorization factorize(Decomposition kind, const Tensor& A, const std::vector<D
                         const std::vector<DType>& factor_dtypes) {
   const Dims batch = batch_shape(A);
   const int64_t count = numel_of(batch);
-  const int64_t n = A.size(-1);
-  const Tensor matrices = A.reshape({count, n, n});
+  const Tensor matrices = A.reshape({count, A.size(-2), A.size(-1)});
   Factorization result;
   std::vector<View> views;
   for (size_t i = 0; i < factor_shapes.size(); ++i) {

@@ -15,6 +15,9 @@ namespace metagrad::linalg::detail {
 /// Throws unless A is a defined float tensor with at least 2 dims whose last two are equal,
 /// naming `op`.
 void check_square(const Tensor& A, const char* op);
+/// Throws unless A is a defined float tensor with at least 2 dims (a batch of matrices), naming
+/// `op`.
+void check_matrix(const Tensor& A, const char* op);
 /// Throws unless a and b share a float dtype and a device, naming `op`.
 void check_operand_pair(const Tensor& a, const Tensor& b, const char* op);
 

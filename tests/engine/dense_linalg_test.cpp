@@ -183,6 +183,161 @@ TEST_CASE("linalg norms, multi_dot, matrix_power, cross, lu_factor match PyTorch
   CHECK(all(eq(identity, kEye3.expand({2, 3, 3}))).item<bool>());
 }
 
+// The inputs of the reference script's orthogonal factorizations: full-rank tall and wide
+// batches, and a batch of rank 2.
+Tensor tall() { return wave({2, 4, 3}, 0.4) + 2.0 * eye(4, 3, kFloat64); }
+Tensor wide() { return wave({2, 3, 5}, 0.8) + 2.0 * eye(3, 5, kFloat64); }
+Tensor rank_two() { return wave({2, 4, 4}, 0.6); }
+
+TensorList flat(const TensorList& parts) {
+  TensorList flattened;
+  for (const Tensor& part : parts) flattened.push_back(part.reshape({-1}));
+  return flattened;
+}
+
+Tensor qr_cat(const Tensor& a, const std::string& mode = "reduced") {
+  const linalg::QrResult qr = linalg::qr(a, mode);
+  return cat(flat({qr.Q, qr.R}));
+}
+
+// Singular vectors are unique up to sign: S, U² and Vh² are not.
+Tensor svd_squares(const Tensor& a) {
+  const linalg::SvdResult svd = linalg::svd(a, false);
+  return cat(flat({svd.S, svd.U * svd.U, svd.Vh * svd.Vh}));
+}
+
+TEST_CASE("linalg::qr, svd, svdvals, pinv, matrix_rank, lstsq, cond match PyTorch",
+          "[dense_linalg]") {
+  const auto qr_of = [](const TensorList& x) { return qr_cat(x[0]); };
+  check_against_torch("qr_tall", qr_of, {tall()});
+  check_against_torch("qr_wide", qr_of, {wide()});
+  check_against_torch("qr_square", qr_of, {general()});
+  check_against_torch("qr_wide_complete",
+                      [](const TensorList& x) { return qr_cat(x[0], "complete"); }, {wide()});
+  const linalg::QrResult r_only = linalg::qr(tall(), "r");
+  check_close(r_only.R, reference("qr_r"), 1e-13, "qr mode r");
+  CHECK(r_only.Q.numel() == 0);
+  const auto svd_of = [](const TensorList& x) { return svd_squares(x[0]); };
+  check_against_torch("svd_tall", svd_of, {tall()}, 1e-11);
+  check_against_torch("svd_wide", svd_of, {wide()}, 1e-11);
+  check_against_torch("svd_square", svd_of, {general()}, 1e-11);
+  check_against_torch("svdvals", [](const TensorList& x) { return linalg::svdvals(x[0]); },
+                      {tall()});
+  const auto pinv_of = [](const TensorList& x) { return linalg::pinv(x[0]); };
+  check_against_torch("pinv_tall", pinv_of, {tall()}, 1e-11);
+  check_against_torch("pinv_wide", pinv_of, {wide()}, 1e-11);
+  check_against_torch(
+      "pinv_hermitian", [](const TensorList& x) { return linalg::pinv(x[0], {.hermitian = true}); },
+      {spd()}, 1e-11);
+  check_against_torch("pinv_deficient", pinv_of, {rank_two()}, 1e-9);
+  check_close(linalg::matrix_rank(rank_two()), reference("matrix_rank"), 0.0, "rank");
+  check_close(linalg::matrix_rank(rank_two() + 1e-3 * eye(4, 4, kFloat64), {.atol = 0.01}),
+              reference("matrix_rank_atol"), 0.0, "rank with atol");
+  check_against_torch(
+      "lstsq", [](const TensorList& x) { return linalg::lstsq(x[0], x[1]).solution; },
+      {tall(), wave({2, 4, 2}, 1.4)}, 1e-11);
+  const linalg::LstsqResult ls = linalg::lstsq(tall(), wave({2, 4, 2}, 1.4));
+  check_close(ls.residuals, reference("lstsq.residuals"), 1e-11, "residuals");
+  check_close(ls.rank, reference("lstsq.rank"), 0.0, "lstsq rank");
+  check_close(ls.singular_values, reference("lstsq.singular_values"), 1e-13, "singular values");
+  CHECK(linalg::lstsq(wide(), wave({2, 3, 1}, 0.2)).residuals.numel() == 0);
+  check_against_torch(
+      "cond", [](const TensorList& x) { return linalg::cond(x[0]); }, {general()}, 1e-11);
+  // PyTorch 1.13's cond backward fails for these ords; its values are checked, and the gradients
+  // against its norm(A) norm(inv(A)).
+  check_close(linalg::cond(general(), "fro"), reference("cond_fro.check"), 1e-12, "cond fro");
+  check_close(linalg::cond(general(), 1.0), reference("cond_1.check"), 1e-12, "cond 1");
+  check_against_torch(
+      "cond_fro", [](const TensorList& x) { return linalg::cond(x[0], "fro"); }, {general()},
+      1e-11);
+  check_against_torch(
+      "cond_1", [](const TensorList& x) { return linalg::cond(x[0], 1.0); }, {general()}, 1e-11);
+  check_against_torch("norm_nuc",
+                      [](const TensorList& x) { return linalg::matrix_norm(x[0], "nuc"); },
+                      {general()});
+  check_against_torch("norm_2", [](const TensorList& x) { return linalg::matrix_norm(x[0], 2.0); },
+                      {general()});
+  check_against_torch(
+      "norm_m2", [](const TensorList& x) { return linalg::matrix_norm(x[0], -2.0); }, {general()},
+      1e-11);
+}
+
+TEST_CASE("qr and svd: factors reproduce the matrix, orthonormal, full matrices, gradients",
+          "[dense_linalg]") {
+  for (const Tensor& a : {tall(), wide(), general(), rank_two()}) {
+    INFO("shape " << shape_str(a.shape()));
+    const linalg::QrResult qr = linalg::qr(a);
+    CHECK(testing::allclose(matmul(qr.Q, qr.R), a, 1e-12, 1e-12));
+    const int64_t k = std::min(a.size(-2), a.size(-1));
+    CHECK(testing::allclose(matmul(mT(qr.Q), qr.Q), eye(k, k, kFloat64).expand({2, k, k}), 1e-12,
+                            1e-12));
+    CHECK(testing::allclose(tril(qr.R, -1), zeros_like(qr.R), 0, 0));
+    for (const bool full : {false, true}) {
+      const linalg::SvdResult svd = linalg::svd(a, full);
+      const int64_t m = a.size(-2), n = a.size(-1);
+      CHECK(svd.U.shape() == Dims{2, m, full ? m : k});
+      CHECK(svd.Vh.shape() == Dims{2, full ? n : k, n});
+      const Tensor u = svd.U.slice(2, 0, k), vh = svd.Vh.slice(1, 0, k);
+      CHECK(testing::allclose(matmul(u * svd.S.unsqueeze(-2), vh), a, 1e-12, 1e-12));
+      CHECK(testing::allclose(
+          matmul(mT(svd.U), svd.U),
+          eye(svd.U.size(-1), -1, kFloat64).expand({2, svd.U.size(-1), svd.U.size(-1)}), 1e-12,
+          1e-12));
+    }
+  }
+  // float32.
+  const linalg::SvdResult svd32 = linalg::svd(tall().to(kFloat32), false);
+  CHECK(svd32.S.dtype() == kFloat32);
+  CHECK(testing::allclose(svd32.S.to(kFloat64), linalg::svdvals(tall()), 1e-5, 1e-5));
+  // R only ("r") still differentiates, unlike torch.
+  const Tensor leaf = tall().requires_grad_();
+  const Tensor g = grad({sum(linalg::qr(leaf, "r").R)}, {leaf})[0];
+  const Tensor g_reduced = grad({sum(linalg::qr(leaf).R)}, {leaf})[0];
+  CHECK(testing::allclose(g, g_reduced, 0, 0));
+  // The full U's extra columns have no derivative: a loss on them alone gives zero.
+  const Tensor g_extra =
+      grad({sum(linalg::svd(leaf, true).U.slice(2, 3, 4))}, {leaf}, {}, {.allow_unused = true})[0];
+  CHECK((!g_extra.defined() || all(eq(g_extra, 0.0)).item<bool>()));
+  // svdvals at a repeated singular value (the identity's) has a finite gradient.
+  const Tensor identity = eye(3, 3, kFloat64).requires_grad_();
+  const Tensor gi = grad({sum(linalg::svdvals(identity))}, {identity})[0];
+  CHECK(testing::allclose(gi, eye(3, 3, kFloat64), 1e-14, 1e-14));
+}
+
+TEST_CASE("qr, svd, pinv, lstsq, cond, matrix norms: gradcheck and gradgradcheck",
+          "[dense_linalg]") {
+  const Tensor t = tall().requires_grad_(), w = wide().requires_grad_();
+  const Tensor g = general().requires_grad_();
+  for (const Tensor& a : {t, w, g}) {
+    check_grads(
+        [](const TensorList& x) {
+          const linalg::QrResult qr = linalg::qr(x[0]);
+          return TensorList{qr.Q, qr.R};
+        },
+        {a});
+    check_grads([](const TensorList& x) { return TensorList{svd_squares(x[0])}; }, {a});
+    check_grads(
+        [](const TensorList& x) {
+          const linalg::SvdResult svd = linalg::svd(x[0], false);
+          return TensorList{matmul(svd.U * svd.S.unsqueeze(-2), svd.Vh)};
+        },
+        {a});
+    check_grads([](const TensorList& x) { return TensorList{linalg::pinv(x[0])}; }, {a});
+    check_grads([](const TensorList& x) { return TensorList{linalg::matrix_norm(x[0], "nuc")}; },
+                {a});
+    check_grads([](const TensorList& x) { return TensorList{linalg::cond(x[0])}; }, {a});
+  }
+  check_grads([](const TensorList& x) { return TensorList{linalg::lstsq(x[0], x[1]).solution}; },
+              {t, wave({2, 4, 2}, 1.4).requires_grad_()});
+  check_grads([](const TensorList& x) { return TensorList{linalg::cond(x[0], "fro")}; }, {g});
+  check_grads(
+      [](const TensorList& x) {
+        const linalg::QrResult qr = linalg::qr(x[0], "complete");
+        return TensorList{qr.Q, qr.R};
+      },
+      {w});
+}
+
 TEST_CASE("dense factorizations reproduce their matrices, also in float32 and on views",
           "[dense_linalg]") {
   const Tensor a = spd();
@@ -316,7 +471,17 @@ TEST_CASE("dense linalg errors name the function, the batch element and the reme
   CHECK_THROWS_WITH(linalg::eigh(general(), "X"), Contains("uplo must be \"L\" or \"U\""));
   CHECK_THROWS_WITH(linalg::eigh(full({3, 3}, std::nan(""), kFloat64)),
                     Contains("linalg::eigh: the eigenvalue iteration did not converge"));
-  CHECK_THROWS_WITH(linalg::matrix_norm(general(), 2.0), Contains("need an SVD"));
+  CHECK_THROWS_WITH(linalg::matrix_norm(general(), 3.0),
+                    Contains("ord must be 2, -2, 1, -1, inf, -inf"));
+  CHECK_THROWS_WITH(linalg::qr(general(), "full"), Contains("mode must be \"reduced\""));
+  const Tensor tall_leaf = tall().requires_grad_();
+  CHECK_THROWS_WITH(grad({sum(linalg::qr(tall_leaf, "complete").Q)}, {tall_leaf}),
+                    Contains("mode \"complete\" with more rows than columns (4 > 3)"));
+  CHECK_THROWS_WITH(linalg::svd(full({2, 3}, std::nan(""), kFloat64)),
+                    Contains("linalg::svd: the SVD did not converge"));
+  CHECK_THROWS_WITH(linalg::pinv(general(), {.rtol = -1.0}), Contains("rtol must be non-negative"));
+  CHECK_THROWS_WITH(linalg::lstsq(tall(), wave({2, 3, 1}, 0.1)),
+                    Contains("B must be [*, m, k] with m = 4"));
   CHECK_THROWS_WITH(linalg::multi_dot({wave({2, 3}, 0.1), wave({4, 2}, 0.1)}),
                     Contains("tensors 0 and 1 cannot be multiplied: shapes [2, 3] and [4, 2]"));
   CHECK_THROWS_WITH(linalg::cross(wave({2, 4}, 0.1), wave({2, 4}, 0.1)),

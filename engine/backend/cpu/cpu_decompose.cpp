@@ -1,13 +1,17 @@
 #include <Eigen/Eigenvalues>
 #include <Eigen/LU>
+#include <Eigen/QR>
+#include <Eigen/SVD>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
 #include "engine/backend/cpu/cpu_backend.hpp"
 
 // Backend::decompose and Backend::triangular_solve on the CPU: Eigen's partial-pivoting LU,
-// symmetric eigensolver and triangular solves, and a row-oriented Cholesky that reports which
-// leading minor fails (Eigen's LLT says only that one does), over batches of strided views.
+// symmetric eigensolver, Householder QR, divide-and-conquer SVD and triangular solves, and a
+// row-oriented Cholesky that reports which leading minor fails (Eigen's LLT says only that one
+// does), over batches of strided views.
 namespace metagrad::cpu {
 namespace {
 
@@ -87,6 +91,40 @@ int64_t symmetric_eigen(const MatrixMap<T>& a, VectorMap<T> values, MatrixMap<T>
   return 0;
 }
 
+// Reduced Householder QR: q [m, k], r [k, n] with k = min(m, n) (LAPACK's geqrf + orgqr signs).
+template <typename T>
+int64_t householder_qr(const MatrixMap<T>& a, MatrixMap<T> q, MatrixMap<T> r) {
+  const int64_t m = a.rows(), n = a.cols(), k = std::min(m, n);
+  if (k == 0) return 0;
+  const Eigen::HouseholderQR<Matrix<T>> qr(a);
+  q = qr.householderQ() * Matrix<T>::Identity(m, k);
+  r = qr.matrixQR().topRows(k).template triangularView<Eigen::Upper>();
+  return 0;
+}
+
+// SVD a = U diag(s) Vh, s descending; U [m, m] and Vh [n, n] when `u` and `vh` are that wide
+// (full_matrices), else [m, k] and [k, n].
+template <typename T>
+int64_t singular_value_decomposition(const MatrixMap<T>& a, MatrixMap<T> u, VectorMap<T> s,
+                                     MatrixMap<T> vh) {
+  const int64_t m = a.rows(), n = a.cols();
+  if (!a.allFinite()) return 1;
+  const bool full = u.cols() == m && vh.rows() == n && m != n;
+  const unsigned int options =
+      full ? Eigen::ComputeFullU | Eigen::ComputeFullV : Eigen::ComputeThinU | Eigen::ComputeThinV;
+  if (std::min(m, n) == 0) {
+    u = Matrix<T>::Identity(u.rows(), u.cols());
+    vh = Matrix<T>::Identity(vh.rows(), vh.cols());
+    return 0;
+  }
+  const Eigen::BDCSVD<Matrix<T>> svd(a, options);
+  if (svd.info() != Eigen::Success) return 1;
+  u = svd.matrixU();
+  s = svd.singularValues();
+  vh = svd.matrixV().transpose();
+  return 0;
+}
+
 template <typename T>
 void decompose_typed(Decomposition kind, const View& a, const View* out, const View& info) {
   const int64_t batch = a.shape[0];
@@ -103,6 +141,14 @@ void decompose_typed(Decomposition kind, const View& a, const View* out, const V
       case Decomposition::SymmetricEigen:
         info_at(info, b) =
             symmetric_eigen<T>(matrix, vector_at<T>(out[0], b), matrix_at<T>(out[1], b));
+        break;
+      case Decomposition::Qr:
+        info_at(info, b) =
+            householder_qr<T>(matrix, matrix_at<T>(out[0], b), matrix_at<T>(out[1], b));
+        break;
+      case Decomposition::Svd:
+        info_at(info, b) = singular_value_decomposition<T>(
+            matrix, matrix_at<T>(out[0], b), vector_at<T>(out[1], b), matrix_at<T>(out[2], b));
         break;
     }
   }
