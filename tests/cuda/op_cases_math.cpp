@@ -515,6 +515,24 @@ std::vector<OpCase> reduction_and_linalg_cases() {
                            e.eigenvectors * e.eigenvectors};
        },
        16},
+      {"linalg::qr, svd, pinv, lstsq, cond",
+       [](DType d) {
+         const Tensor tall = uniform({2, 4, 3}, d, 1, -1, 1, false) + 2.0 * eye(4, 3, d);
+         return TensorList{tall.detach().requires_grad_(), uniform({2, 4, 2}, d, 2)};
+       },
+       [](const TensorList& x) {
+         const linalg::QrResult qr = linalg::qr(x[0]);
+         const linalg::SvdResult svd = linalg::svd(x[0], false);
+         return TensorList{qr.Q,
+                           qr.R,
+                           svd.S,
+                           svd.U * svd.U,
+                           linalg::pinv(x[0]),
+                           linalg::lstsq(x[0], x[1]).solution,
+                           linalg::cond(x[0]),
+                           linalg::matrix_norm(x[0], "nuc")};
+       },
+       16},
       {"linalg norms, multi_dot, matrix_power, cross",
        [](DType d) {
          const Tensor a = uniform({3, 3}, d, 1, -1, 1, false) + 2.0 * eye(3, -1, d);

@@ -99,17 +99,75 @@ ErrorTable dense_linalg_error_cases() {
        [] { (void)linalg::vector_norm(zeros({3}, kInt64)); },
        {"linalg::vector_norm", "expected a float32 or float64 tensor"}},
       {"matrix_norm",
-       "the nuclear norm",
+       "an unknown string ord",
        [] {
-         (void)linalg::matrix_norm(f64({2, 2}), "nuc");
+         (void)linalg::matrix_norm(f64({2, 2}), "spectral");
        },
-       {"linalg::matrix_norm", "ord \"nuc\" is not available", "needs an SVD"}},
+       {"linalg::matrix_norm", "ord must be \"fro\", \"nuc\" or a number", "got \"spectral\""}},
       {"matrix_norm",
-       "the spectral norm",
+       "an unsupported numeric ord",
        [] {
-         (void)linalg::matrix_norm(f64({2, 2}), 2.0);
+         (void)linalg::matrix_norm(f64({2, 2}), 3.0);
        },
-       {"linalg::matrix_norm", "ord 2 is not available"}},
+       {"linalg::matrix_norm", "ord must be 2, -2, 1, -1, inf, -inf", "got 3"}},
+      {"qr",
+       "an unknown mode",
+       [] {
+         (void)linalg::qr(f64({3, 2}), "full");
+       },
+       {"linalg::qr", "mode must be \"reduced\", \"complete\" or \"r\", got \"full\""}},
+      {"qr",
+       "a vector",
+       [] { (void)linalg::qr(f64({3})); },
+       {"linalg::qr", "a batch of matrices [*, m, n], got shape [3]"}},
+      {"svd",
+       "a NaN entry",
+       [] {
+         (void)linalg::svd(full({3, 2}, kNaN, kFloat64));
+       },
+       {"linalg::svd", "the SVD did not converge", "check it for NaN or inf"}},
+      {"svdvals",
+       "an int64 matrix",
+       [] {
+         (void)linalg::svdvals(zeros({2, 2}, kInt64));
+       },
+       {"linalg::svdvals", "expected a float32 or float64 tensor"}},
+      {"pinv",
+       "a negative atol",
+       [] {
+         (void)linalg::pinv(f64({2, 3}), {.atol = -1.0});
+       },
+       {"linalg::pinv", "atol must be non-negative, got -1"}},
+      {"pinv",
+       "hermitian with a non-square matrix",
+       [] {
+         (void)linalg::pinv(f64({2, 3}), {.hermitian = true});
+       },
+       {"linalg::pinv", "square matrices [*, n, n], got shape [2, 3]"}},
+      {"matrix_rank",
+       "a negative rtol",
+       [] {
+         (void)linalg::matrix_rank(f64({2, 3}), {.rtol = -0.5});
+       },
+       {"linalg::matrix_rank", "rtol must be non-negative, got -0.5"}},
+      {"lstsq",
+       "a right-hand side with the wrong number of rows",
+       [] {
+         (void)linalg::lstsq(f64({4, 2}), f64({3, 1}));
+       },
+       {"linalg::lstsq", "B must be [*, m, k] with m = 4", "got shape [3, 1]"}},
+      {"cond",
+       "the 1-norm condition of a non-square matrix",
+       [] {
+         (void)linalg::cond(f64({2, 3}), 1.0);
+       },
+       {"linalg::cond", "square matrices [*, n, n], got shape [2, 3]"}},
+      {"cond",
+       "the Frobenius condition of a singular matrix",
+       [] {
+         (void)linalg::cond(zeros({2, 2}, kFloat64), "fro");
+       },
+       {"linalg::cond", "is singular"}},
       {"multi_dot",
        "one matrix",
        [] {
