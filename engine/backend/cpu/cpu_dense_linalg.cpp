@@ -8,7 +8,7 @@
 
 #include "engine/backend/cpu/cpu_backend.hpp"
 
-// Backend::decompose and Backend::triangular_solve on the CPU: Eigen's partial-pivoting LU,
+// Backend::lu_solve, decompose and triangular_solve on the CPU: Eigen's partial-pivoting LU,
 // symmetric eigensolver, Householder QR, divide-and-conquer SVD and triangular solves, and a
 // row-oriented Cholesky that reports which leading minor fails (Eigen's LLT says only that one
 // does), over batches of strided views.
@@ -36,6 +36,31 @@ template <typename T>
 VectorMap<T> vector_at(const View& v, int64_t b) {
   T* data = static_cast<T*>(v.data) + b * v.strides[0];
   return {data, v.shape[1], Eigen::InnerStride<Eigen::Dynamic>(v.strides[1])};
+}
+
+// A view [n] or [n, k] as an n x k matrix with its own strides.
+template <typename T>
+MatrixMap<T> as_matrix(const View& v) {
+  const int64_t rows = v.shape[0];
+  const int64_t cols = v.ndim() == 2 ? v.shape[1] : 1;
+  const int64_t row_stride = v.strides[0];
+  const int64_t col_stride = v.ndim() == 2 ? v.strides[1] : 1;
+  return {static_cast<T*>(v.data), rows, cols, Strides(row_stride, col_stride)};
+}
+
+template <typename T>
+double lu_solve_typed(const View& a, const View& b, const View& out) {
+  const auto am = as_matrix<T>(a);
+  if (am.rows() == 0) return 1.0;
+  if (!am.allFinite()) return 0.0;
+  const Eigen::PartialPivLU<Matrix<T>> lu(am);
+  // An exact zero pivot can slip past Eigen's condition estimate (its inverse-norm estimate
+  // turns to NaN or inf silently), so it is checked first.
+  if ((lu.matrixLU().diagonal().array() == T(0)).any()) return 0.0;
+  const double rcond = static_cast<double>(lu.rcond());
+  if (!(rcond > 0.0)) return 0.0;
+  as_matrix<T>(out) = lu.solve(as_matrix<T>(b));
+  return rcond;
 }
 
 int64_t& info_at(const View& info, int64_t b) { return static_cast<int64_t*>(info.data)[b]; }
@@ -176,6 +201,11 @@ void triangular_solve_typed(const View& a, const View& b, const View& out, bool 
 }
 
 }  // namespace
+
+double CpuBackend::lu_solve(const View& a, const View& b, const View& out) {
+  return a.dtype == DType::Float64 ? lu_solve_typed<double>(a, b, out)
+                                   : lu_solve_typed<float>(a, b, out);
+}
 
 void CpuBackend::decompose(Decomposition kind, const View& a, const View* out, int /*n_out*/,
                            const View& info) {
