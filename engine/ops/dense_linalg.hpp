@@ -49,6 +49,18 @@ SlogdetResult slogdet(const Tensor& A);
 /// definite. Backward: gA = L⁻ᵀ Φ(Lᵀ gL) L⁻¹, symmetrized (Φ: lower triangle, halved diagonal).
 Tensor cholesky(const Tensor& A, bool upper = false);
 
+/// The results of linalg::cholesky_ex.
+struct CholeskyExResult {
+  /// The factor, NaN for the matrices that failed.
+  Tensor L;
+  /// int64 [*]: 0, or the order of the matrix's first leading minor that is not positive
+  /// definite (LAPACK's potrf info).
+  Tensor info;
+};
+/// cholesky without throwing (torch.linalg.cholesky_ex): a way to test matrices for positive
+/// definiteness. Differentiable in L as cholesky.
+CholeskyExResult cholesky_ex(const Tensor& A, bool upper = false);
+
 /// Solves A X = B for triangular A (torch.linalg.solve_triangular): A [*, n, n] reads its
 /// `upper` or lower triangle (the diagonal as ones with `unitriangular`); B [*, n, k] with `left`,
 /// or X A = B with B [*, k, n] otherwise. Batch dims broadcast. Backward: gB = A⁻ᵀ g and
@@ -91,6 +103,12 @@ Tensor multi_dot(const TensorList& matrices);
 /// A to the integer power n (torch.linalg.matrix_power): repeated squaring; n = 0 gives the
 /// identity, n < 0 the power of inv(A).
 Tensor matrix_power(const Tensor& A, int64_t n);
+
+/// The matrix exponential of each square matrix (torch.linalg.matrix_exp), by scaling and
+/// squaring with a diagonal Padé approximant (Higham 2005: degree 3 to 13 in float64, 3 to 7 in
+/// float32, chosen from the batch's largest 1-norm). Differentiable to every order through the
+/// approximant's matmuls and solves.
+Tensor matrix_exp(const Tensor& A);
 
 /// The cross product of 3-vectors along `dim` (torch.linalg.cross); a and b broadcast.
 Tensor cross(const Tensor& a, const Tensor& b, int64_t dim = -1);

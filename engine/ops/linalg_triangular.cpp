@@ -1,3 +1,6 @@
+#include <limits>
+#include <vector>
+
 #include "engine/autograd/custom_function.hpp"
 #include "engine/error.hpp"
 #include "engine/ops.hpp"
@@ -47,23 +50,32 @@ Tensor solve_triangular_left(const Tensor& A, const Tensor& B, bool upper, bool 
   return out[0];
 }
 
-// L with A = L Lᵀ, reading A's lower triangle.
-Tensor cholesky_lower(const Tensor& A) {
-  const TensorList out = custom_function(
+// L with A = L Lᵀ, reading A's lower triangle, and the status of each matrix (int64, A's batch
+// shape). A failure throws with `check_errors`, else its factor is NaN.
+TensorList cholesky_lower(const Tensor& A, bool check_errors) {
+  return custom_function(
       "LinalgCholesky", {A},
-      [](CustomFunctionContext& ctx, const TensorList& in) {
+      [check_errors](CustomFunctionContext& ctx, const TensorList& in) {
         const int64_t n = in[0].size(-1);
-        const detail::Factorization factor =
+        const Dims batch = detail::batch_shape(in[0]);
+        detail::Factorization factor =
             detail::factorize(Decomposition::Cholesky, in[0], {{n, n}}, {in[0].dtype()});
         const int64_t failed = detail::first_failure(factor.info);
-        MG_CHECK(failed < 0,
+        const std::vector<double> statuses(factor.info.begin(), factor.info.end());
+        const Tensor info = tensor(statuses, batch, TensorOptions(kInt64, in[0].device()));
+        if (failed >= 0 && !check_errors) {
+          const Tensor failures = ne(info, 0.0).unsqueeze(-1).unsqueeze(-1);
+          factor.factors[0] =
+              where(failures, std::numeric_limits<double>::quiet_NaN(), factor.factors[0]);
+        }
+        MG_CHECK(failed < 0 || !check_errors,
                  "linalg::cholesky: the input{} is not positive-definite (its leading minor of "
                  "order {} is not positive-definite, or not finite); A must be symmetric positive "
                  "definite: add a multiple of the identity, or factorize A Aᵀ + eps I",
                  detail::batch_element(detail::batch_shape(in[0]), failed),
                  failed < 0 ? 0 : factor.info[failed]);
         ctx.save_for_backward({factor.factors[0]});
-        return TensorList{factor.factors[0]};
+        return TensorList{factor.factors[0], info};
       },
       [](CustomFunctionContext& ctx, const TensorList& grads) {
         const Tensor L = ctx.saved_tensors()[0];
@@ -74,7 +86,6 @@ Tensor cholesky_lower(const Tensor& A) {
         ga = solve_triangular(mT(L), ga, /*upper=*/true, /*left=*/true);
         return TensorList{solve_triangular(L, ga, /*upper=*/false, /*left=*/false)};
       });
-  return out[0];
 }
 
 }  // namespace
@@ -100,7 +111,17 @@ Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left,
 Tensor cholesky(const Tensor& A, bool upper) {
   detail::check_square(A, "linalg::cholesky");
   // The upper factor reads A's upper triangle: U = Lᵀ for the lower factor L of Aᵀ.
-  return upper ? mT(cholesky_lower(mT(A))) : cholesky_lower(A);
+  return upper ? mT(cholesky_lower(mT(A), true)[0]) : cholesky_lower(A, true)[0];
+}
+
+CholeskyExResult cholesky_ex(const Tensor& A, bool upper) {
+  detail::check_square(A, "linalg::cholesky_ex");
+  if (!upper) {
+    const TensorList out = cholesky_lower(A, false);
+    return {out[0], out[1]};
+  }
+  const TensorList out = cholesky_lower(mT(A), false);
+  return {mT(out[0]), out[1]};
 }
 
 }  // namespace metagrad::linalg

@@ -508,6 +508,7 @@ std::vector<OpCase> reduction_and_linalg_cases() {
          const Tensor l = linalg::cholesky(spd);
          const linalg::EighResult e = linalg::eigh(spd);
          return TensorList{l,
+                           linalg::cholesky_ex(spd).L,
                            linalg::solve_triangular(l, x[1], false),
                            linalg::solve_triangular(l.transpose(-2, -1), x[1], true, true, true),
                            cholesky_solve(x[1], l),
@@ -545,6 +546,7 @@ std::vector<OpCase> reduction_and_linalg_cases() {
                            linalg::vector_norm(x[1], 3.0, {-1}),
                            linalg::multi_dot({x[0], x[1], x[2]}),
                            linalg::matrix_power(x[0], -2),
+                           linalg::matrix_exp(x[0]),
                            linalg::cross(x[0], x[2].slice(0, 0, 3))};
        },
        16},

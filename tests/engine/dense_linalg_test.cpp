@@ -338,6 +338,59 @@ TEST_CASE("qr, svd, pinv, lstsq, cond, matrix norms: gradcheck and gradgradcheck
       {w});
 }
 
+TEST_CASE("linalg::matrix_exp matches PyTorch and known exponentials; cholesky_ex reports",
+          "[dense_linalg]") {
+  // Norms that pick a low degree, degree 13 unscaled, and degree 13 with squarings.
+  const auto exp_of = [](const TensorList& x) { return linalg::matrix_exp(x[0]); };
+  // PyTorch 1.13's exponential of the second small matrix is 3e-11 off (40-digit mpmath agrees
+  // with ours to rounding), hence its looser tolerance here.
+  check_against_torch("matrix_exp_small", exp_of, {0.01 * general()}, 5e-11);
+  check_close(linalg::matrix_exp(0.01 * general()), reference("matrix_exp_small.mpmath"), 1e-15,
+              "matrix_exp against mpmath");
+  check_against_torch("matrix_exp_mid", exp_of, {0.5 * general()}, 1e-11);
+  check_against_torch("matrix_exp_large", exp_of, {3.0 * general()}, 1e-10);
+  // A rotation generator, a nilpotent matrix, exp(A) exp(-A) = I, and float32.
+  const double t = 0.7;
+  const Tensor rotation = linalg::matrix_exp(tensor({0.0, -t, t, 0.0}, {2, 2}, kFloat64));
+  CHECK(testing::allclose(
+      rotation, tensor({std::cos(t), -std::sin(t), std::sin(t), std::cos(t)}, {2, 2}, kFloat64),
+      1e-15, 1e-15));
+  const Tensor nilpotent = linalg::matrix_exp(tensor({0.0, 5.0, 0.0, 0.0}, {2, 2}, kFloat64));
+  CHECK(testing::allclose(nilpotent, tensor({1.0, 5.0, 0.0, 1.0}, {2, 2}, kFloat64), 1e-15, 0));
+  const Tensor a = 2.0 * general();
+  CHECK(testing::allclose(matmul(linalg::matrix_exp(a), linalg::matrix_exp(-a)),
+                          kEye3.expand({2, 3, 3}), 1e-9, 1e-9));
+  CHECK(testing::allclose(linalg::matrix_exp(a.to(kFloat32)).to(kFloat64), linalg::matrix_exp(a),
+                          1e-4, 1e-4));
+  CHECK_THROWS_WITH(linalg::matrix_exp(full({2, 2}, std::nan(""), kFloat64)),
+                    Contains("linalg::matrix_exp") && Contains("non-finite"));
+
+  // cholesky_ex: the factor and a zero status where cholesky succeeds, NaN and the failing
+  // minor's order where it throws.
+  Tensor not_pd = spd().clone();
+  {
+    NoGradGuard no_grad;
+    not_pd.select(0, 1).select(0, 1).select(0, 1).fill_(-1.0);
+  }
+  const linalg::CholeskyExResult ex = linalg::cholesky_ex(not_pd);
+  CHECK(ex.info.to_vector<int64_t>() == std::vector<int64_t>{0, 2});
+  CHECK(ex.info.dtype() == kInt64);
+  CHECK(testing::allclose(ex.L.select(0, 0), linalg::cholesky(spd()).select(0, 0), 0, 0));
+  CHECK(all(isnan(ex.L.select(0, 1))).item<bool>());
+  const linalg::CholeskyExResult upper = linalg::cholesky_ex(spd(), true);
+  CHECK(testing::allclose(upper.L, linalg::cholesky(spd(), true), 0, 0));
+  check_grads(
+      [](const TensorList& x) {
+        const Tensor s = matmul(x[0], mT(x[0])) + 3.0 * kEye3;
+        return TensorList{linalg::cholesky_ex(s).L};
+      },
+      {wave({2, 3, 3}, 0.3).requires_grad_()});
+  check_grads([](const TensorList& x) { return TensorList{linalg::matrix_exp(x[0])}; },
+              {(0.5 * general()).requires_grad_()});
+  check_grads([](const TensorList& x) { return TensorList{linalg::matrix_exp(x[0])}; },
+              {(3.0 * general()).requires_grad_()});
+}
+
 TEST_CASE("dense factorizations reproduce their matrices, also in float32 and on views",
           "[dense_linalg]") {
   const Tensor a = spd();

@@ -46,6 +46,24 @@ ErrorTable dense_linalg_error_cases() {
        },
        {"linalg::cholesky", "not positive-definite (its leading minor of order 2",
         "add a multiple of the identity"}},
+      {"cholesky_ex",
+       "a batch of vectors",
+       [] {
+         (void)linalg::cholesky_ex(f64({2, 3}));
+       },
+       {"linalg::cholesky_ex", "square matrices [*, n, n], got shape [2, 3]"}},
+      {"matrix_exp",
+       "an infinite entry",
+       [] {
+         (void)linalg::matrix_exp(full({2, 2}, kInf, kFloat64));
+       },
+       {"linalg::matrix_exp", "non-finite entry", "check it for NaN or inf"}},
+      {"matrix_exp",
+       "a non-square matrix",
+       [] {
+         (void)linalg::matrix_exp(f64({2, 3}));
+       },
+       {"linalg::matrix_exp", "got shape [2, 3]"}},
       {"solve_triangular",
        "a right-hand side with the wrong number of rows",
        [] {
