@@ -198,10 +198,28 @@ struct LuFactorResult {
   /// int64 [*, n]: LAPACK's 1-based pivots (row i was swapped with row pivots[i] - 1).
   Tensor pivots;
 };
-/// The partial-pivoting LU factorization of each square matrix (torch.linalg.lu_factor), without
-/// gradient (the functions above differentiate through their own factorizations). A singular
-/// matrix is factorized all the same (U then has a zero on its diagonal).
+/// The partial-pivoting LU factorization A = P L U of each square matrix
+/// (torch.linalg.lu_factor). A singular matrix is factorized all the same (U then has a zero on
+/// its diagonal). Backward: gA = P L⁻ᵀ (tril(Lᵀ gL, -1) + triu(gU Uᵀ)) U⁻ᵀ.
 LuFactorResult lu_factor(const Tensor& A);
+
+/// The factors of linalg::lu.
+struct LuResult {
+  /// [*, n, n] permutation matrix (A's dtype).
+  Tensor P;
+  /// [*, n, n] unit lower triangular.
+  Tensor L;
+  /// [*, n, n] upper triangular.
+  Tensor U;
+};
+/// A = P L U for each square matrix (torch.linalg.lu), differentiable in L and U as lu_factor.
+LuResult lu(const Tensor& A);
+
+/// Solves A X = B (or Aᵀ X = B with `adjoint`; X A = B with left = false) from lu_factor's LU and
+/// pivots (torch.linalg.lu_solve): a row permutation and two triangular solves, so differentiable
+/// in LU and B. B [*, n, k] (left) or [*, k, n], its batch dims broadcasting to LU's.
+Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true,
+                bool adjoint = false);
 
 /// @}
 }  // namespace metagrad::linalg

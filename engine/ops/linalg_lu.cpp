@@ -9,7 +9,7 @@
 #include "engine/ops/linalg_support.hpp"
 #include "engine/ops/op_support.hpp"
 
-// The LU family of torch.linalg: solve, inv, det, slogdet, logdet and lu_factor. solve is one
+// The LU family of torch.linalg: solve, inv, det, slogdet and logdet. solve is one
 // custom function over the backend's LU solve, whose backward is again solve and matmul; inv is a
 // solve against the identity; det and slogdet read the LU factors and differentiate through inv.
 namespace metagrad::linalg {
@@ -178,28 +178,6 @@ SlogdetResult slogdet(const Tensor& A) {
             scaled_inverse_transpose(ctx.saved_tensors()[0], grads[1], "linalg::slogdet backward")};
       });
   return {out[0], out[1]};
-}
-
-LuFactorResult lu_factor(const Tensor& A) {
-  detail::check_square(A, "linalg::lu_factor");
-  const NoGradGuard no_grad;
-  const detail::Factorization lu = lu_factors(A.detach());
-  const int64_t n = A.size(-1);
-  const int64_t count = numel_of(detail::batch_shape(A));
-  const std::vector<int64_t> rows = lu.factors[1].to_vector<int64_t>();
-  // Row i of P A is row rows[i] of A; replay it as LAPACK's swaps (row i with row pivot[i] - 1).
-  std::vector<double> pivots(rows.size());
-  std::vector<int64_t> current(n);
-  for (int64_t b = 0; b < count; ++b) {
-    for (int64_t i = 0; i < n; ++i) current[i] = i;
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t j = i;
-      while (current[j] != rows[b * n + i]) ++j;
-      std::swap(current[i], current[j]);
-      pivots[b * n + i] = static_cast<double>(j + 1);
-    }
-  }
-  return {lu.factors[0], tensor(pivots, lu.factors[1].shape(), TensorOptions(kInt64, A.device()))};
 }
 
 }  // namespace metagrad::linalg

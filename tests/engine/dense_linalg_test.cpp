@@ -391,6 +391,47 @@ TEST_CASE("linalg::matrix_exp matches PyTorch and known exponentials; cholesky_e
               {(3.0 * general()).requires_grad_()});
 }
 
+TEST_CASE("linalg::lu_factor, lu, lu_solve match PyTorch and differentiate", "[dense_linalg]") {
+  const Tensor a = wave({2, 4, 4}, 0.6) + 2.0 * eye(4, 4, kFloat64);
+  const Tensor b = wave({2, 4, 3}, 0.9);
+  check_against_torch("lu_factor_packed",
+                      [](const TensorList& x) { return linalg::lu_factor(x[0]).LU; }, {a});
+  check_against_torch("lu_plu",
+                      [](const TensorList& x) {
+                        const linalg::LuResult f = linalg::lu(x[0]);
+                        return cat(flat({f.P, f.L, f.U}));
+                      },
+                      {a});
+  const auto solve_with = [](bool left, bool adjoint) {
+    return [=](const TensorList& x) {
+      const linalg::LuFactorResult f = linalg::lu_factor(x[0]);
+      return linalg::lu_solve(f.LU, f.pivots, x[1], left, adjoint);
+    };
+  };
+  check_against_torch("lu_solve", solve_with(true, false), {a, b});
+  check_against_torch("lu_solve_adjoint", solve_with(true, true), {a, b});
+  check_against_torch("lu_solve_right", solve_with(false, false), {a, mT(b).contiguous()});
+  const linalg::LuResult plu = linalg::lu(a);
+  CHECK(testing::allclose(matmul(plu.P, matmul(plu.L, plu.U)), a, 1e-14, 1e-14));
+  for (const bool left : {true, false}) {
+    for (const bool adjoint : {false, true}) {
+      INFO("left " << left << " adjoint " << adjoint);
+      check_grads(
+          [=](const TensorList& x) {
+            return TensorList{solve_with(left, adjoint)({x[0], left ? x[1] : mT(x[1])})};
+          },
+          {a.clone().requires_grad_(), b.clone().requires_grad_()});
+    }
+  }
+  check_grads([](const TensorList& x) { return TensorList{linalg::lu_factor(x[0]).LU}; },
+              {a.clone().requires_grad_()});
+  const linalg::LuFactorResult f = linalg::lu_factor(a);
+  CHECK_THROWS_WITH(linalg::lu_solve(f.LU, f.pivots + 7, b),
+                    Contains("linalg::lu_solve: pivots must lie in [1, 4]"));
+  CHECK_THROWS_WITH(linalg::lu_solve(f.LU, f.pivots.to(kFloat64), b),
+                    Contains("pivots must be int64 of shape [2, 4]"));
+}
+
 TEST_CASE("dense factorizations reproduce their matrices, also in float32 and on views",
           "[dense_linalg]") {
   const Tensor a = spd();

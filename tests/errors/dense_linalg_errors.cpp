@@ -214,6 +214,28 @@ ErrorTable dense_linalg_error_cases() {
          (void)linalg::solve(singular_batch(), f64({2, 3}));
        },
        {"linalg::solve", "(batch element (1)) is singular"}},
+      {"lu",
+       "a batch of vectors",
+       [] { (void)linalg::lu(f64({3})); },
+       {"linalg::lu", "square matrices [*, n, n], got shape [3]"}},
+      {"lu_solve",
+       "pivots of the wrong shape",
+       [] {
+         (void)linalg::lu_solve(f64({3, 3}), i64({1, 2}), f64({3, 1}));
+       },
+       {"linalg::lu_solve", "pivots must be int64 of shape [3]", "got int64 [2]"}},
+      {"lu_solve",
+       "a pivot out of range",
+       [] {
+         (void)linalg::lu_solve(f64({2, 2}), i64({3, 2}), f64({2, 1}));
+       },
+       {"linalg::lu_solve", "pivots must lie in [1, 2]", "got 3 at position 0"}},
+      {"lu_solve",
+       "a right-hand side with the wrong number of rows",
+       [] {
+         (void)linalg::lu_solve(f64({2, 2}), i64({1, 2}), f64({3, 1}));
+       },
+       {"linalg::lu_solve", "B must be [*, n, k] (left = true)", "got shape [3, 1]"}},
       {"lu_factor",
        "a non-square matrix",
        [] {
