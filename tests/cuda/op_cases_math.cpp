@@ -488,14 +488,20 @@ std::vector<OpCase> reduction_and_linalg_cases() {
          return TensorList{linalg::solve(x[0], x[1]), linalg::solve(x[0].t(), x[2])};
        },
        16},
-      {"linalg::solve batched, inv, det, slogdet, logdet",
+      {"linalg::solve batched, inv, det, slogdet, logdet, lu_factor, lu_solve",
        [](DType d) {
          const Tensor a = uniform({2, 3, 3}, d, 1, -1, 1, false) + 3.0 * eye(3, -1, d);
          return TensorList{a.detach().requires_grad_(), uniform({3, 2}, d, 2)};
        },
        [](const TensorList& x) {
-         return TensorList{linalg::solve(x[0], x[1]), linalg::inv(x[0]), linalg::det(x[0]),
-                           linalg::slogdet(x[0]).logabsdet, logdet(x[0])};
+         const linalg::LuFactorResult lu = linalg::lu_factor(x[0]);
+         return TensorList{linalg::solve(x[0], x[1]),
+                           linalg::inv(x[0]),
+                           linalg::det(x[0]),
+                           linalg::slogdet(x[0]).logabsdet,
+                           logdet(x[0]),
+                           lu.LU,
+                           linalg::lu_solve(lu.LU, lu.pivots, x[1].expand({2, 3, 2}), true, true)};
        },
        16},
       {"linalg::cholesky, solve_triangular, cholesky_solve, eigh",
