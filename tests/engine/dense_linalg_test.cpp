@@ -285,6 +285,16 @@ TEST_CASE("qr and svd: factors reproduce the matrix, orthonormal, full matrices,
           1e-12));
     }
   }
+  // The complete Q of a tall matrix: square, orthogonal, and R's extra rows zero.
+  const linalg::QrResult complete = linalg::qr(tall(), "complete");
+  CHECK(complete.Q.shape() == Dims{2, 4, 4});
+  CHECK(complete.R.shape() == Dims{2, 4, 3});
+  CHECK(testing::allclose(matmul(complete.Q, complete.R), tall(), 1e-12, 1e-12));
+  CHECK(testing::allclose(matmul(mT(complete.Q), complete.Q), eye(4, 4, kFloat64).expand({2, 4, 4}),
+                          1e-12, 1e-12));
+  CHECK(all(eq(complete.R.select(1, 3), 0.0)).item<bool>());
+  const linalg::QrResult reduced = linalg::qr(tall());
+  CHECK(testing::allclose(complete.Q.slice(2, 0, 3), reduced.Q, 0, 0));
   // float32.
   const linalg::SvdResult svd32 = linalg::svd(tall().to(kFloat32), false);
   CHECK(svd32.S.dtype() == kFloat32);

@@ -116,14 +116,19 @@ int64_t symmetric_eigen(const MatrixMap<T>& a, VectorMap<T> values, MatrixMap<T>
   return 0;
 }
 
-// Reduced Householder QR: q [m, k], r [k, n] with k = min(m, n) (LAPACK's geqrf + orgqr signs).
+// Householder QR: q [m, c], r [c, n] with c = min(m, n) (reduced) or m (complete), as q's shape
+// says (LAPACK's geqrf + orgqr signs).
 template <typename T>
 int64_t householder_qr(const MatrixMap<T>& a, MatrixMap<T> q, MatrixMap<T> r) {
-  const int64_t m = a.rows(), n = a.cols(), k = std::min(m, n);
-  if (k == 0) return 0;
+  const int64_t m = a.rows(), columns = q.cols();
+  if (m == 0) return 0;
+  if (a.cols() == 0) {
+    q = Matrix<T>::Identity(m, columns);
+    return 0;
+  }
   const Eigen::HouseholderQR<Matrix<T>> qr(a);
-  q = qr.householderQ() * Matrix<T>::Identity(m, k);
-  r = qr.matrixQR().topRows(k).template triangularView<Eigen::Upper>();
+  q = qr.householderQ() * Matrix<T>::Identity(m, columns);
+  r = qr.matrixQR().topRows(columns).template triangularView<Eigen::Upper>();
   return 0;
 }
 
