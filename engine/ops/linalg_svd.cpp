@@ -169,8 +169,8 @@ struct Spectrum {
   Tensor left, values, right, kept;
 };
 
-// History-free: pinv differentiates through its own backward.
-Spectrum kept_spectrum(const Tensor& A, const PseudoInverseOptions& options) {
+// History-free: pinv differentiates through its own backward. `op` names the caller in errors.
+Spectrum kept_spectrum(const Tensor& A, const PseudoInverseOptions& options, const char* op) {
   Spectrum spectrum;
   if (options.hermitian) {
     const EighResult e = eigh(A);
@@ -180,7 +180,7 @@ Spectrum kept_spectrum(const Tensor& A, const PseudoInverseOptions& options) {
     const Tensor magnitude = abs(e.eigenvalues);
     spectrum.kept = gt(magnitude, singular_value_cutoff(A, amax(magnitude, {-1}, true), options));
   } else {
-    const TensorList usv = svd_factors(A, false, "linalg::pinv");
+    const TensorList usv = svd_factors(A, false, op);
     spectrum.left = usv[0];
     spectrum.values = usv[1];
     spectrum.right = usv[2];
@@ -220,7 +220,7 @@ Tensor pinv(const Tensor& A, const PseudoInverseOptions& options) {
   const TensorList out = custom_function(
       "LinalgPinv", {A},
       [options](CustomFunctionContext& ctx, const TensorList& in) {
-        const Spectrum s = kept_spectrum(in[0], options);
+        const Spectrum s = kept_spectrum(in[0], options, "linalg::pinv");
         // A⁺ = V diag(1/σ on the kept values) Uᵀ.
         const Tensor inverted = where(s.kept, reciprocal(where(s.kept, s.values, 1.0)), 0.0);
         Tensor inverse = matmul(mT(s.right) * inverted.unsqueeze(-2), mT(s.left));
@@ -239,7 +239,7 @@ Tensor matrix_rank(const Tensor& A, const PseudoInverseOptions& options) {
   check_tolerances(options, "linalg::matrix_rank");
   if (options.hermitian) detail::check_square(A, "linalg::matrix_rank");
   const NoGradGuard no_grad;
-  return sum(kept_spectrum(A.detach(), options).kept.to(kInt64), {-1});
+  return sum(kept_spectrum(A.detach(), options, "linalg::matrix_rank").kept.to(kInt64), {-1});
 }
 
 LstsqResult lstsq(const Tensor& A, const Tensor& B, std::optional<double> rcond) {
@@ -251,15 +251,15 @@ LstsqResult lstsq(const Tensor& A, const Tensor& B, std::optional<double> rcond)
            A.size(-2), shape_str(A.shape()), shape_str(B.shape()));
   const PseudoInverseOptions options{.rtol = rcond};
   LstsqResult result;
-  // X = A⁺ B: the least-squares solution of least norm (LAPACK's gelsd), differentiable as
-  // torch's lstsq (through pinv's backward).
-  result.solution = matmul(pinv(A, options), B);
   {
     const NoGradGuard no_grad;
-    const Spectrum s = kept_spectrum(A.detach(), options);
+    const Spectrum s = kept_spectrum(A.detach(), options, kOp);
     result.rank = sum(s.kept.to(kInt64), {-1});
     result.singular_values = s.values;
   }
+  // X = A⁺ B: the least-squares solution of least norm (LAPACK's gelsd), differentiable as
+  // torch's lstsq (through pinv's backward).
+  result.solution = matmul(pinv(A, options), B);
   const int64_t m = A.size(-2), n = A.size(-1);
   const bool full_rank = all(eq(result.rank, static_cast<double>(n))).item<bool>();
   result.residuals = m > n && full_rank ? sum(square(matmul(A, result.solution) - B), {-2})
