@@ -212,8 +212,8 @@ TEST_CASE("linalg::qr, svd, svdvals, pinv, matrix_rank, lstsq, cond match PyTorc
   check_against_torch("qr_tall", qr_of, {tall()});
   check_against_torch("qr_wide", qr_of, {wide()});
   check_against_torch("qr_square", qr_of, {general()});
-  check_against_torch("qr_wide_complete",
-                      [](const TensorList& x) { return qr_cat(x[0], "complete"); }, {wide()});
+  // A wide matrix's complete factorization is its reduced one (torch's too).
+  CHECK(testing::allclose(qr_cat(wide(), "complete"), qr_cat(wide()), 0, 0));
   const linalg::QrResult r_only = linalg::qr(tall(), "r");
   check_close(r_only.R, reference("qr_r"), 1e-13, "qr mode r");
   CHECK(r_only.Q.numel() == 0);
