@@ -1,13 +1,19 @@
-// Sequential.
+// Sequential and ModuleList.
 #include <string>
 
 #include "engine/nn/layers.hpp"
 
 namespace metagrad::nn {
 
-Sequential& Sequential::push_back(std::shared_ptr<Module> module) {
+ModuleSequence& ModuleSequence::push_back(std::shared_ptr<Module> module) {
   register_module(std::to_string(num_children()), std::move(module));
   return *this;
+}
+
+Module& ModuleSequence::operator[](size_t index) const {
+  MG_CHECK(index < num_children(), "{}: index {} is out of range for {} layers", type_name(), index,
+           num_children());
+  return module_at(index);
 }
 
 Tensor Sequential::forward(const Tensor& input) {
@@ -16,10 +22,10 @@ Tensor Sequential::forward(const Tensor& input) {
   return x;
 }
 
-Module& Sequential::operator[](size_t index) const {
-  MG_CHECK(index < num_children(), "Sequential: index {} is out of range for {} layers", index,
-           num_children());
-  return module_at(index);
+Tensor ModuleList::forward(const Tensor& /*input*/) {
+  MG_FAIL(
+      "ModuleList: a module list has no forward; call its layers (list[i](x)) from the forward "
+      "of the module that owns it");
 }
 
 }  // namespace metagrad::nn

@@ -960,14 +960,37 @@ concept ModuleArg = std::is_base_of_v<Module, std::remove_cvref_t<T>> ||
     is_module_ptr<std::remove_cvref_t<T>>::value;
 }  // namespace detail
 
-class Sequential;
-
 namespace detail {
-template <typename... Ts>
-inline constexpr bool is_single_sequential = sizeof...(Ts) == 1 &&
-                                             (std::is_same_v<std::remove_cvref_t<Ts>, Sequential> &&
-                                              ...);
+/// True when the pack is a single argument of type Self (the copy / move constructor's case).
+template <typename Self, typename... Ts>
+inline constexpr bool is_single_self = sizeof...(Ts) == 1 &&
+                                       (std::is_same_v<std::remove_cvref_t<Ts>, Self> && ...);
 }  // namespace detail
+
+/// The common part of Sequential and ModuleList: submodules in order, named "0", "1", ...
+class ModuleSequence : public Module {
+ public:
+  /// Appends a layer given by value (moved or deep-copied in, named by its position).
+  template <typename M>
+  requires std::is_base_of_v<Module, std::remove_cvref_t<M>> ModuleSequence& push_back(M&& module) {
+    return push_back(std::static_pointer_cast<Module>(
+        std::make_shared<std::remove_cvref_t<M>>(std::forward<M>(module))));
+  }
+  /// Appends a shared layer.
+  ModuleSequence& push_back(std::shared_ptr<Module> module);
+  /// Number of layers.
+  size_t size() const { return num_children(); }
+  /// Layer i (throws when out of range).
+  Module& operator[](size_t index) const;
+  /// Layer i as its concrete type (throws when out of range or of another type).
+  template <typename M>
+  M& at(size_t index) const {
+    M* typed = dynamic_cast<M*>(&(*this)[index]);
+    MG_CHECK(typed != nullptr, "{}::at: layer {} is a {}, not the requested type", type_name(),
+             index, (*this)[index].type_name());
+    return *typed;
+  }
+};
 
 /// Runs its submodules in order, each on the previous one's output (torch.nn.Sequential). They
 /// are named "0", "1", ... so parameters read "0.weight", "1.running_mean":
@@ -977,39 +1000,38 @@ inline constexpr bool is_single_sequential = sizeof...(Ts) == 1 &&
 /// ```
 /// Layers given by value are moved (or deep-copied) in; a std::shared_ptr is shared. A single
 /// Sequential argument is the copy / move constructor; push_back nests one.
-class Sequential : public Cloneable<Sequential> {
+class Sequential : public Cloneable<Sequential, ModuleSequence> {
  public:
   Sequential() = default;
   /// The modules in order, named "0", "1", ... (values moved or deep-copied in, shared_ptrs
   /// shared).
   template <typename... Ms>
   requires(sizeof...(Ms) > 0 && (detail::ModuleArg<Ms> && ...) &&
-           !detail::is_single_sequential<Ms...>) explicit Sequential(Ms&&... modules) {
+           !detail::is_single_self<Sequential, Ms...>) explicit Sequential(Ms&&... modules) {
     (push_back(std::forward<Ms>(modules)), ...);
   }
-
-  /// Appends a layer given by value (named by its position).
-  template <typename M>
-  requires std::is_base_of_v<Module, std::remove_cvref_t<M>> Sequential& push_back(M&& module) {
-    return push_back(std::static_pointer_cast<Module>(
-        std::make_shared<std::remove_cvref_t<M>>(std::forward<M>(module))));
-  }
-  /// Appends a shared layer.
-  Sequential& push_back(std::shared_ptr<Module> module);
-
   Tensor forward(const Tensor& input) override;
-  /// Number of layers.
-  size_t size() const { return num_children(); }
-  /// Layer i (throws when out of range).
-  Module& operator[](size_t index) const;
-  /// Layer i as its concrete type (throws when out of range or of another type).
-  template <typename M>
-  M& at(size_t index) const {
-    M* typed = dynamic_cast<M*>(&(*this)[index]);
-    MG_CHECK(typed != nullptr, "Sequential::at: layer {} is a {}, not the requested type", index,
-             (*this)[index].type_name());
-    return *typed;
+};
+
+/// Holds submodules in a list (torch.nn.ModuleList): they are registered, named "0", "1", ...,
+/// listed, saved, converted and cloned with the owner, and the owner's forward calls them as it
+/// likes. A ModuleList itself has no forward (calling it throws, as PyTorch's).
+/// ```cpp
+/// nn::ModuleList blocks(nn::Linear(8, 8), nn::Linear(8, 8));
+/// for (size_t i = 0; i < blocks.size(); ++i) x = relu(blocks[i](x));
+/// ```
+class ModuleList : public Cloneable<ModuleList, ModuleSequence> {
+ public:
+  ModuleList() = default;
+  /// The modules in order, named "0", "1", ... (values moved or deep-copied in, shared_ptrs
+  /// shared).
+  template <typename... Ms>
+  requires(sizeof...(Ms) > 0 && (detail::ModuleArg<Ms> && ...) &&
+           !detail::is_single_self<ModuleList, Ms...>) explicit ModuleList(Ms&&... modules) {
+    (push_back(std::forward<Ms>(modules)), ...);
   }
+  /// Throws: a ModuleList is a container, its owner runs the layers.
+  Tensor forward(const Tensor& input) override;
 };
 
 /// @}

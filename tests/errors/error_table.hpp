@@ -50,6 +50,9 @@ ErrorTable tensor_op_error_cases();
 ErrorTable conv_error_cases();
 /// Functional nn ops and nn::init (engine/nn/functional.hpp, engine/nn/init.hpp).
 ErrorTable nn_error_cases();
+/// Attention, the transformer layers and the module containers (engine/nn/attention.hpp,
+/// engine/nn/transformer.hpp, ModuleList).
+ErrorTable attention_error_cases();
 /// Optimizer aliases, transformations, schedules, combinators and hooks (optim/*.hpp).
 ErrorTable optim_error_cases();
 /// Layers, Module, the Optimizer and MetaOptimizer classes and FuncOptimizer (entries named by the

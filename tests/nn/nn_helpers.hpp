@@ -22,6 +22,17 @@ inline nn::Sequential tutorial_net(int64_t n_way = 5, DType dtype = kFloat32) {
                         nn::Linear(64, n_way, {.dtype = dtype}));
 }
 
+/// Sets the k-th parameter of m (in parameters() order) to 0.4 wave(shape, 0.1 k + 0.05), as the
+/// PyTorch reference scripts set theirs.
+inline void fill_wave_parameters(nn::Module& m) {
+  NoGradGuard no_grad;
+  size_t k = 0;
+  for (Tensor p : m.parameters()) {
+    p.copy_(wave(p.shape(), 0.1 * static_cast<double>(k) + 0.05) * 0.4);
+    ++k;
+  }
+}
+
 /// True when a and b have the same dtype and shape and identical bytes (bit-exact).
 inline bool bit_equal(const Tensor& a, const Tensor& b) {
   if (a.defined() != b.defined()) return false;

@@ -11,19 +11,10 @@
 using namespace metagrad;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
+using metagrad::testing::fill_wave_parameters;
 using metagrad::testing::wave;
 
 namespace {
-
-// Parameter k of m set to 0.4 wave(shape, 0.1 k + 0.05), as the reference script sets them.
-void fill(nn::Module& m) {
-  NoGradGuard no_grad;
-  size_t k = 0;
-  for (Tensor p : m.parameters()) {
-    p.copy_(wave(p.shape(), 0.1 * static_cast<double>(k) + 0.05) * 0.4);
-    ++k;
-  }
-}
 
 Tensor expected(const std::vector<double>& values, const Dims& shape) {
   return tensor(values, shape, kFloat64);
@@ -35,7 +26,7 @@ TEST_CASE("LSTM: two bidirectional batch_first layers from a given state match P
           "[nn][recurrent]") {
   nn::LSTM lstm(3, 5,
                 {.num_layers = 2, .batch_first = true, .bidirectional = true, .dtype = kFloat64});
-  fill(lstm);
+  fill_wave_parameters(lstm);
   const Tensor x = wave({2, 4, 3}, 0.3);
   const Tensor h0 = wave({4, 2, 5}, 0.7) * 0.5, c0 = wave({4, 2, 5}, 0.9) * 0.5;
   const auto [out, state] = lstm.forward(x, {h0, c0});
@@ -110,7 +101,7 @@ TEST_CASE("LSTM: two bidirectional batch_first layers from a given state match P
 
 TEST_CASE("GRU and a two-layer relu RNN (unbatched) match PyTorch", "[nn][recurrent]") {
   nn::GRU gru(3, 4, {.dtype = kFloat64});
-  fill(gru);
+  fill_wave_parameters(gru);
   const auto [out, h_n] = gru.forward(wave({5, 2, 3}, 0.4), Tensor());
   CHECK(allclose(out,
                  expected({-0.04509867442741024, -0.3352954679832716,   -0.11216449068686074,
@@ -138,7 +129,7 @@ TEST_CASE("GRU and a two-layer relu RNN (unbatched) match PyTorch", "[nn][recurr
   CHECK(allclose(gru(wave({5, 2, 3}, 0.4)), out, 0, 0));
 
   nn::RNN rnn(3, 4, {.num_layers = 2, .relu = true, .dtype = kFloat64});
-  fill(rnn);
+  fill_wave_parameters(rnn);
   const auto [r_out, r_h] = rnn.forward(wave({3, 3}, 0.6), Tensor());
   CHECK(allclose(
       r_out,
@@ -155,7 +146,7 @@ TEST_CASE("GRU and a two-layer relu RNN (unbatched) match PyTorch", "[nn][recurr
 
 TEST_CASE("RNNCell, LSTMCell and GRUCell match PyTorch", "[nn][recurrent]") {
   nn::GRUCell gru(3, 4, {.dtype = kFloat64});
-  fill(gru);
+  fill_wave_parameters(gru);
   CHECK(allclose(
       gru.forward(wave({2, 3}, 1.0), wave({2, 4}, 1.1) * 0.5),
       expected({0.26539278320375265, 0.5216056645936977, 0.5581623489337643, 0.2915242357502974,
@@ -163,7 +154,7 @@ TEST_CASE("RNNCell, LSTMCell and GRUCell match PyTorch", "[nn][recurrent]") {
                {2, 4}),
       1e-14, 1e-15));
   nn::LSTMCell lstm(3, 4, {.dtype = kFloat64});
-  fill(lstm);
+  fill_wave_parameters(lstm);
   const auto [h, c] = lstm.forward(wave({3}, 1.2), {Tensor(), Tensor()});
   CHECK(allclose(h,
                  expected({0.09643135101129131, -0.5042285091808029, -0.13292249732373543,
@@ -177,7 +168,7 @@ TEST_CASE("RNNCell, LSTMCell and GRUCell match PyTorch", "[nn][recurrent]") {
       1e-14, 1e-15));
   CHECK(allclose(lstm(wave({3}, 1.2)), h, 0, 0));
   nn::RNNCell rnn(3, 4, {.bias = false, .dtype = kFloat64});
-  fill(rnn);
+  fill_wave_parameters(rnn);
   CHECK(allclose(
       rnn.forward(wave({2, 3}, 1.3), wave({2, 4}, 1.4) * 0.5),
       expected({0.9480047003636612, 0.9986803501623557, 0.5273583200460389, -0.991109802729332,
