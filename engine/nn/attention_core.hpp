@@ -15,9 +15,11 @@ struct AttentionResult {
 
 /// softmax(q k^T scale + bias) v with dropout_p dropout on the weights. q [..., L, E], k [..., S,
 /// E], v [..., S, Ev]; bias (undefined for none) broadcasts to [..., L, S]. Rows whose every score
-/// is -inf get zero weights (no NaN in values or gradients).
+/// is -inf get zero weights (no NaN in values or gradients); `bias_masks_whole_rows` = false says
+/// the bias leaves every row a finite score (the causal mask with S >= 1), which skips that guard.
 AttentionResult attend(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
-                       double scale, double dropout_p, Generator* generator);
+                       double scale, double dropout_p, Generator* generator,
+                       bool bias_masks_whole_rows = true);
 
 /// A mask as the float bias added to the scores, of `like`'s dtype and device: a bool mask maps to
 /// 0 / -inf (true marking the pairs that attend when true_attends, the blocked ones otherwise); a

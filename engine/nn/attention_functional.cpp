@@ -17,11 +17,12 @@ constexpr double kMinusInf = -std::numeric_limits<double>::infinity();
 }  // namespace
 
 AttentionResult attend(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
-                       double scale, double dropout_p, Generator* generator) {
+                       double scale, double dropout_p, Generator* generator,
+                       bool bias_masks_whole_rows) {
   Tensor scores = matmul(q * scale, transpose(k, -2, -1));
+  if (bias.defined()) scores = scores + bias;
   Tensor weights;
-  if (bias.defined()) {
-    scores = scores + bias;
+  if (bias.defined() && bias_masks_whole_rows) {
     // A query with every key masked has only -inf scores: its softmax would be 0/0. Such rows
     // take scores 0 (finite, so the softmax and its derivatives stay finite) and weights 0.
     Tensor dead_rows;
@@ -141,7 +142,11 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
              op, shape_str(options.attn_mask.shape()), shape_str(scores));
   }
   const double scale = options.scale.value_or(1.0 / std::sqrt(static_cast<double>(query.size(-1))));
-  return detail::attend(query, k, v, bias, scale, options.dropout_p, options.generator).output;
+  // The causal mask leaves every query key 0 (cols >= 1), so no row is wholly masked.
+  const bool whole_rows_masked = !(options.is_causal && cols >= 1);
+  return detail::attend(query, k, v, bias, scale, options.dropout_p, options.generator,
+                        whole_rows_masked)
+      .output;
 }
 
 namespace nn {

@@ -191,8 +191,11 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
   }
 
   const double dropout_p = is_training() ? options_.dropout : 0.0;
-  const metagrad::detail::AttentionResult attended = metagrad::detail::attend(
-      q, k, v, bias, 1.0 / std::sqrt(static_cast<double>(head)), dropout_p, options_.generator);
+  // The built causal mask alone leaves every query key 0, so no row is wholly masked.
+  const bool only_causal = args.is_causal && !args.attn_mask.defined() && !padding_bias.defined();
+  const metagrad::detail::AttentionResult attended =
+      metagrad::detail::attend(q, k, v, bias, 1.0 / std::sqrt(static_cast<double>(head)), dropout_p,
+                               options_.generator, !(only_causal && S >= 1));
   // [N H, L, head] -> [L, N, E], then the output projection.
   Tensor out = module_at(kOutProj)(reshape(transpose(attended.output, 0, 1), {L, N, E}));
   if (!batched) {
