@@ -437,6 +437,23 @@ std::vector<OpCase> nn_cases() {
          return TensorList{layer_norm(x[0], {2, 3}, x[1], x[2]), layer_norm(x[0], {3})};
        },
        6},
+      {"scaled_dot_product_attention",
+       [](DType d) {
+         // A bool mask (true = attend) whose second query of the first batch sees no key.
+         std::vector<double> allowed(30, 1.0);
+         for (size_t j : {2, 6, 7, 8, 9, 13, 21, 24}) allowed[j] = 0.0;
+         return TensorList{uniform({2, 3, 4}, d, 75), uniform({2, 5, 4}, d, 76),
+                           uniform({2, 5, 3}, d, 77), uniform({3, 5}, d, 78),
+                           tensor(allowed, {2, 3, 5}, kBool)};
+       },
+       [](const TensorList& x) {
+         return TensorList{
+             scaled_dot_product_attention(x[0], x[1], x[2]),
+             scaled_dot_product_attention(x[0], x[1], x[2], {.attn_mask = x[3], .scale = 0.8}),
+             scaled_dot_product_attention(x[0], x[1], x[2], {.attn_mask = x[4]}),
+             scaled_dot_product_attention(x[0], x[1], x[2], {.is_causal = true})};
+       },
+       5},
   };
   return c;
 }
