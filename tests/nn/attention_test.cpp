@@ -440,3 +440,25 @@ TEST_CASE("ModuleList registers, lists, indexes and clones its modules", "[nn][c
   CHECK(!all(eq(list.get_parameter("0.weight"), 0.0)).item<bool>());
   CHECK(list.to_string().rfind("ModuleList(\n  (0): Linear(", 0) == 0);
 }
+
+TEST_CASE("a MAML meta-gradient through a transformer encoder layer", "[nn][transformer][meta]") {
+  // One inner SGD step on a regression loss, then the outer loss at the adapted parameters: its
+  // gradient with respect to the initial parameters goes through the inner gradient (second
+  // order through attention, softmax and layer norm), checked against finite differences.
+  nn::TransformerEncoderLayer layer(4, 2,
+                                    {.dim_feedforward = 6, .dropout = 0.0, .dtype = kFloat64});
+  fill_wave_parameters(layer);
+  const Tensor support = wave({3, 2, 4}, 0.3), query = wave({3, 2, 4}, 1.3);
+  const Tensor target = wave({3, 2, 4}, 2.1) * 0.5;
+  const TensorList initial = layer.parameters();
+  const auto outer_loss = [&](const TensorList& params) {
+    layer.set_parameters(params);
+    const Tensor inner = mean(square(layer(support) - target));
+    const TensorList g = grad({inner}, params, {}, {.create_graph = true});
+    TensorList adapted;
+    for (size_t i = 0; i < params.size(); ++i) adapted.push_back(params[i] - 0.3 * g[i]);
+    layer.set_parameters(adapted);
+    return TensorList{mean(square(layer(query) - target))};
+  };
+  check_grads(outer_loss, leaves(initial), false);
+}
