@@ -51,6 +51,10 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
 /// @}
 }  // namespace metagrad
 
+namespace metagrad::detail {
+struct MultiheadAttentionParts;
+}  // namespace metagrad::detail
+
 namespace metagrad::nn {
 /// \addtogroup nn
 /// @{
@@ -148,6 +152,8 @@ class MultiheadAttention : public Cloneable<MultiheadAttention> {
   bool batch_first() const { return options_.batch_first; }
 
  private:
+  // The slots' tensors and the options, for detail::multi_head_attention.
+  metagrad::detail::MultiheadAttentionParts parts();
   int64_t embed_dim_, num_heads_, kdim_, vdim_;
   MultiheadAttentionOptions options_;
 };

@@ -38,6 +38,31 @@ AttentionResult attend(const Tensor& q, const Tensor& k, const Tensor& v, const 
   return {matmul(weights, v), weights};
 }
 
+AttentionResult attend_heads(const Tensor& q, const Tensor& k, const Tensor& v, int64_t heads,
+                             const Tensor& bias, bool add_zero_attn, double dropout_p,
+                             Generator* generator, bool bias_masks_whole_rows) {
+  const int64_t L = q.size(0), B = q.size(1), E = q.size(2), head = E / heads;
+  // [L, B, E] -> [B heads, L, head].
+  auto split = [&](const Tensor& x) {
+    return transpose(reshape(x, {x.size(0), B * heads, head}), 0, 1);
+  };
+  Tensor keys = split(k), values = split(v), padded_bias = bias;
+  if (add_zero_attn) {
+    const Tensor zero = zeros({B * heads, 1, head}, TensorOptions(q.dtype(), q.device()));
+    keys = cat({keys, zero}, 1);
+    values = cat({values, zero}, 1);
+    padded_bias = pad_key(padded_bias);
+  }
+  AttentionResult attended =
+      attend(split(q), keys, values, padded_bias, 1.0 / std::sqrt(static_cast<double>(head)),
+             dropout_p, generator, bias_masks_whole_rows);
+  // [B heads, L, head] -> [L, B, E].
+  attended.output = reshape(transpose(attended.output, 0, 1), {L, B, E});
+  return attended;
+}
+
+Tensor pad_key(const Tensor& bias) { return bias.defined() ? pad(bias, {0, 1}) : bias; }
+
 Tensor mask_to_bias(const Tensor& mask, bool true_attends, const Tensor& like, const char* op,
                     const char* what) {
   if (!mask.defined()) return mask;

@@ -9,21 +9,16 @@
 #include "engine/nn/functional.hpp"
 #include "engine/nn/init.hpp"
 #include "engine/nn/layers.hpp"
+#include "engine/nn/module.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
 
 namespace metagrad::nn {
 namespace {
 
-// Slots, in PyTorch's order.
-constexpr size_t kInProjWeight = 0, kQProjWeight = 1, kKProjWeight = 2, kVProjWeight = 3,
-                 kInProjBias = 4, kBiasK = 5, kBiasV = 6;
-constexpr size_t kOutProj = 0;
+using namespace metagrad::detail::mha_slots;
 
 constexpr const char* kOp = "MultiheadAttention";
-
-// Appends one zero column to a bias [..., S] (for the extra key of bias_k or add_zero_attn).
-Tensor pad_key(const Tensor& bias) { return bias.defined() ? pad(bias, {0, 1}) : bias; }
 
 }  // namespace
 
@@ -68,11 +63,10 @@ void MultiheadAttention::reset_parameters(Generator* generator) {
   // bias_k/bias_v; out_proj.weight keeps Linear's initialisation.
   for (size_t slot : {kInProjWeight, kQProjWeight, kKProjWeight, kVProjWeight})
     if (parameter_at(slot).defined()) init::xavier_uniform_(parameter_at(slot), 1.0, generator);
-  auto& out_proj = static_cast<Linear&>(module_at(kOutProj));
-  out_proj.reset_parameters(generator);
-  if (parameter_at(kInProjBias).defined()) {
-    init::zeros_(parameter_at(kInProjBias));
-    init::zeros_(out_proj.bias());
+  if (parameter_at(kInProjBias).defined()) init::zeros_(parameter_at(kInProjBias));
+  if (auto* out_proj = dynamic_cast<Linear*>(&module_at(kOutProj))) {
+    out_proj->reset_parameters(generator);
+    if (out_proj->bias().defined()) init::zeros_(out_proj->bias());
   }
   for (size_t slot : {kBiasK, kBiasV})
     if (parameter_at(slot).defined()) init::xavier_normal_(parameter_at(slot), 1.0, generator);
@@ -88,7 +82,8 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
   metagrad::detail::check_defined(query, kOp, "query");
   metagrad::detail::check_defined(key, kOp, "key");
   metagrad::detail::check_defined(value, kOp, "value");
-  const Tensor& out_weight = static_cast<const Linear&>(module_at(kOutProj)).weight();
+  const Tensor& out_weight = parameter_at(kInProjWeight).defined() ? parameter_at(kInProjWeight)
+                                                                   : parameter_at(kQProjWeight);
   for (const Tensor* operand : {&query, &key, &value})
     MG_CHECK(operand->dtype() == out_weight.dtype() && operand->device() == out_weight.device(),
              "{}: query, key and value must have the layer's dtype {} on its device {}, got {} on "
@@ -108,7 +103,7 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
   const Tensor q_in = sequence_first(query), k_in = sequence_first(key),
                v_in = sequence_first(value);
   const int64_t L = q_in.size(0), N = q_in.size(1), S = k_in.size(0);
-  const int64_t E = embed_dim_, H = num_heads_, head = E / H;
+  const int64_t E = embed_dim_, H = num_heads_;
   MG_CHECK(q_in.size(2) == E && k_in.size(2) == kdim_ && v_in.size(2) == vdim_ &&
                k_in.size(1) == N && v_in.size(1) == N && v_in.size(0) == S,
            "{}: with embed_dim {}, kdim {} and vdim {}{} the query, key and value must be "
@@ -152,52 +147,16 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
     padding_bias = reshape(padding_bias, {N, 1, 1, S});
   }
 
-  // Projections (in_proj's rows hold W_q, W_k, W_v in turn).
-  const Tensor& packed = parameter_at(kInProjWeight);
-  const TensorList biases = parameter_at(kInProjBias).defined()
-                                ? chunk(parameter_at(kInProjBias), 3)
-                                : TensorList{Tensor(), Tensor(), Tensor()};
-  const TensorList weights =
-      packed.defined() ? chunk(packed, 3)
-                       : TensorList{parameter_at(kQProjWeight), parameter_at(kKProjWeight),
-                                    parameter_at(kVProjWeight)};
-  Tensor q = linear(q_in, weights[0], biases[0]);
-  Tensor k = linear(k_in, weights[1], biases[1]);
-  Tensor v = linear(v_in, weights[2], biases[2]);
-  int64_t keys = S;
-  if (parameter_at(kBiasK).defined()) {
-    k = cat({k, expand(parameter_at(kBiasK), {1, N, E})}, 0);
-    v = cat({v, expand(parameter_at(kBiasV), {1, N, E})}, 0);
-    attn_bias = pad_key(attn_bias);
-    padding_bias = pad_key(padding_bias);
-    ++keys;
-  }
-  // Heads: [L, N, E] -> [N H, L, head].
-  q = transpose(reshape(q, {L, N * H, head}), 0, 1);
-  k = transpose(reshape(k, {keys, N * H, head}), 0, 1);
-  v = transpose(reshape(v, {keys, N * H, head}), 0, 1);
-  if (options_.add_zero_attn) {
-    const Tensor zero = zeros({N * H, 1, head}, TensorOptions(q.dtype(), q.device()));
-    k = cat({k, zero}, 1);
-    v = cat({v, zero}, 1);
-    attn_bias = pad_key(attn_bias);
-    padding_bias = pad_key(padding_bias);
-    ++keys;
-  }
   Tensor bias = attn_bias;
   if (padding_bias.defined()) {
-    const Tensor spread = reshape(expand(padding_bias, {N, H, 1, keys}), {N * H, 1, keys});
+    const Tensor spread = reshape(expand(padding_bias, {N, H, 1, S}), {N * H, 1, S});
     bias = bias.defined() ? bias + spread : spread;
   }
-
-  const double dropout_p = is_training() ? options_.dropout : 0.0;
   // The built causal mask alone leaves every query key 0, so no row is wholly masked.
   const bool only_causal = args.is_causal && !args.attn_mask.defined() && !padding_bias.defined();
-  const metagrad::detail::AttentionResult attended =
-      metagrad::detail::attend(q, k, v, bias, 1.0 / std::sqrt(static_cast<double>(head)), dropout_p,
-                               options_.generator, !(only_causal && S >= 1));
-  // [N H, L, head] -> [L, N, E], then the output projection.
-  Tensor out = module_at(kOutProj)(reshape(transpose(attended.output, 0, 1), {L, N, E}));
+  const metagrad::detail::AttentionResult attended = metagrad::detail::multi_head_attention(
+      parts(), q_in, k_in, v_in, bias, !(only_causal && S >= 1));
+  Tensor out = attended.output;  // [L, N, E]
   if (!batched) {
     out = squeeze(out, 1);
   } else if (options_.batch_first) {
@@ -205,11 +164,79 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
   }
   Tensor attention;
   if (args.need_weights) {
-    attention = reshape(attended.weights, {N, H, L, keys});
+    attention = reshape(attended.weights, {N, H, L, attended.weights.size(-1)});
     if (args.average_attn_weights) attention = mean(attention, Dims{1});
     if (!batched) attention = squeeze(attention, 0);
   }
   return {out, attention};
 }
 
+metagrad::detail::MultiheadAttentionParts MultiheadAttention::parts() {
+  using namespace metagrad::detail::mha_slots;
+  return {.in_proj_weight = parameter_at(kInProjWeight),
+          .q_proj_weight = parameter_at(kQProjWeight),
+          .k_proj_weight = parameter_at(kKProjWeight),
+          .v_proj_weight = parameter_at(kVProjWeight),
+          .in_proj_bias = parameter_at(kInProjBias),
+          .bias_k = parameter_at(kBiasK),
+          .bias_v = parameter_at(kBiasV),
+          .out_proj = &module_at(kOutProj),
+          .embed_dim = embed_dim_,
+          .num_heads = num_heads_,
+          .add_zero_attn = options_.add_zero_attn,
+          .dropout_p = is_training() ? options_.dropout : 0.0,
+          .generator = options_.generator};
+}
+
 }  // namespace metagrad::nn
+
+namespace metagrad::detail {
+
+AttentionResult multi_head_attention(const MultiheadAttentionParts& parts, const Tensor& query,
+                                     const Tensor& key, const Tensor& value, const Tensor& bias,
+                                     bool bias_masks_whole_rows) {
+  // Per-task parameters carry a leading task dim T; the inputs are then [T, L, N, E] ... and the
+  // tasks fold into the batch for the attention itself.
+  const bool per_task = query.dim() == 4;
+  const int64_t E = parts.embed_dim, L = query.size(-3), N = query.size(-2);
+  const int64_t T = per_task ? query.size(0) : 1;
+  auto project = [&](const Tensor& x, const Tensor& weight, const Tensor& bias_row) {
+    if (!per_task) return linear(x, weight, bias_row);
+    const Tensor rows = reshape(x, {T, -1, x.size(-1)});
+    return reshape(linear(rows, weight, bias_row), {T, x.size(1), N, E});
+  };
+  // In-projections (in_proj's rows hold W_q, W_k, W_v in turn).
+  const TensorList biases = parts.in_proj_bias.defined() ? chunk(parts.in_proj_bias, 3, -1)
+                                                         : TensorList{Tensor(), Tensor(), Tensor()};
+  const TensorList weights =
+      parts.in_proj_weight.defined()
+          ? chunk(parts.in_proj_weight, 3, -2)
+          : TensorList{parts.q_proj_weight, parts.k_proj_weight, parts.v_proj_weight};
+  // Sequence-first with the tasks folded into the batch: [L, T N, E].
+  auto fold = [&](const Tensor& x) {
+    return per_task ? reshape(permute(x, {1, 0, 2, 3}), {x.size(1), T * N, E}) : x;
+  };
+  const Tensor q = fold(project(query, weights[0], biases[0]));
+  Tensor k = fold(project(key, weights[1], biases[1]));
+  Tensor v = fold(project(value, weights[2], biases[2]));
+  Tensor padded_bias = bias;
+  if (parts.bias_k.defined()) {
+    // bias_k, bias_v [1, 1, E] (or [T, 1, 1, E]): one more key for every batch entry.
+    auto extra_key = [&](const Tensor& b) {
+      return per_task ? reshape(permute(expand(b, {T, 1, N, E}), {1, 0, 2, 3}), {1, T * N, E})
+                      : expand(b, {1, N, E});
+    };
+    k = cat({k, extra_key(parts.bias_k)}, 0);
+    v = cat({v, extra_key(parts.bias_v)}, 0);
+    padded_bias = metagrad::detail::pad_key(padded_bias);
+  }
+  AttentionResult attended =
+      attend_heads(q, k, v, parts.num_heads, padded_bias, parts.add_zero_attn, parts.dropout_p,
+                   parts.generator, bias_masks_whole_rows);
+  Tensor out = attended.output;  // [L, T N, E]
+  if (per_task) out = permute(reshape(out, {L, T, N, E}), {1, 0, 2, 3});
+  attended.output = (*parts.out_proj)(out);
+  return attended;
+}
+
+}  // namespace metagrad::detail
