@@ -148,8 +148,8 @@ class MultiheadAttention : public Cloneable<MultiheadAttention> {
   int64_t num_heads() const { return num_heads_; }
   /// E / num_heads.
   int64_t head_dim() const { return embed_dim_ / num_heads_; }
-  /// Whether inputs are [N, L, E].
-  bool batch_first() const { return options_.batch_first; }
+  /// The options the layer was made with.
+  const MultiheadAttentionOptions& options() const { return options_; }
 
  private:
   // The slots' tensors and the options, for detail::multi_head_attention.

@@ -375,6 +375,8 @@ class LayerNorm : public Cloneable<LayerNorm> {
   void reset_parameters();
   /// The trailing dims normalised.
   const Dims& normalized_shape() const { return normalized_shape_; }
+  /// The options the layer was made with.
+  const LayerNormOptions& options() const { return options_; }
 
  private:
   Dims normalized_shape_;

@@ -414,6 +414,14 @@ Module::TensorSlot* Module::find_slot(std::string_view name, bool buffers) const
 
 namespace {
 
+// The dotted paths of every submodule of `module` (itself left out).
+std::vector<std::string> submodule_names(Module& module) {
+  std::vector<std::string> out;
+  for (const auto& [path, inner] : module.named_modules())
+    if (!path.empty()) out.push_back(path);
+  return out;
+}
+
 std::string names_of(const NamedTensors& named) {
   std::string out;
   for (const auto& [name, tensor] : named) out += (out.empty() ? "" : ", ") + name;
@@ -462,6 +470,28 @@ void Module::set_parameter(std::string_view name, const Tensor& value) {
            type_name(), name, names_of(named_parameters()));
   check_rebind(slot->tensor, value, name, "set_parameter");
   slot->tensor = value;
+}
+
+std::shared_ptr<Module> Module::replace_module(std::string_view name,
+                                               std::shared_ptr<Module> module) {
+  const size_t dot = name.rfind('.');
+  Module* owner = dot == std::string_view::npos ? this : find_module(name.substr(0, dot));
+  const std::string_view leaf = dot == std::string_view::npos ? name : name.substr(dot + 1);
+  auto it = owner == nullptr ? children_.end()
+                             : std::find_if(owner->children_.begin(), owner->children_.end(),
+                                            [&](const ModuleSlot& s) { return s.name == leaf; });
+  MG_CHECK(owner != nullptr && it != owner->children_.end(),
+           "replace_module: {} has no submodule \"{}\"; its submodules are: {}", type_name(), name,
+           fmt::join(submodule_names(*this), ", "));
+  MG_CHECK(module != nullptr, "replace_module: the new module for \"{}\" is null", name);
+  for (const auto& [path, inner] : module->named_modules())
+    MG_CHECK(inner != owner,
+             "replace_module: the new module for \"{}\" contains the {} that would hold it{}; a "
+             "module cannot be its own submodule",
+             name, owner->type_name(), path.empty() ? "" : fmt::format(" (as \"{}\")", path));
+  std::shared_ptr<Module> previous = std::move(it->module);
+  it->module = std::move(module);
+  return previous;
 }
 
 void Module::set_buffer(std::string_view name, const Tensor& value) {

@@ -147,6 +147,13 @@ class Module {
   /// device (throws otherwise, naming the slot); an undefined `value` empties the slot.
   /// This is how MetaOptimizer::step and recover_state_dict swap tensors into a network.
   void set_parameter(std::string_view name, const Tensor& value);
+  /// Puts `module` in the submodule slot at dotted path `name` ("fc", "features.3") in place of
+  /// the module there, keeping the slot's name and position (PyTorch's `model.fc = new_head`,
+  /// LibTorch's replace_module), and returns the module it replaced. Throws when there is no such
+  /// slot, when `module` is null, or when it contains the slot's owner (a cycle). A layer that
+  /// reads a submodule as a particular class (MultiheadAttention's masks path, a Transformer's
+  /// encoder) names the class it needs when it meets another one.
+  std::shared_ptr<Module> replace_module(std::string_view name, std::shared_ptr<Module> module);
   /// Rebinds buffer slot `name` to `value`, with the checks of set_parameter.
   void set_buffer(std::string_view name, const Tensor& value);
   /// Rebinds every parameter slot at once: values[i] replaces parameters()[i] (so a tensor shared
@@ -277,6 +284,18 @@ class Cloneable : public Base {
 };
 
 namespace detail {
+/// `child` (owner's submodule `slot`) as a T; throws naming the owner, the slot, the child's
+/// class and `needed` (T's name) when it is another class (after replace_module).
+template <typename T>
+T& submodule_as(const Module& owner, Module& child, std::string_view slot,
+                std::string_view needed) {
+  T* typed = dynamic_cast<T*>(&child);
+  if (typed == nullptr)
+    throw Error(fmt::format("{}: submodule \"{}\" is a {}, but this call needs a {}",
+                            owner.type_name(), slot, child.type_name(), needed));
+  return *typed;
+}
+
 /// `value` printed as Python's repr prints a float ("0.1", "1.0", "1e-05", "inf").
 std::string float_repr(double value);
 }  // namespace detail

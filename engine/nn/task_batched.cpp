@@ -7,9 +7,12 @@
 #include <utility>
 
 #include "engine/grad_mode.hpp"
+#include "engine/nn/attention.hpp"
+#include "engine/nn/attention_core.hpp"
 #include "engine/nn/batch_norm_layer.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
+#include "engine/nn/transformer.hpp"
 #include "engine/ops.hpp"
 
 namespace metagrad::nn {
@@ -240,6 +243,95 @@ class TaskFolded : public Cloneable<TaskFolded> {
   bool per_plane_;
 };
 
+// LayerNorm for T tasks: weight and bias [T, *normalized_shape]; input [T, ..., *normalized_shape].
+class TaskLayerNorm : public Cloneable<TaskLayerNorm> {
+ public:
+  TaskLayerNorm(const LayerNorm& layer, int64_t tasks)
+      : tasks_(tasks), normalized_shape_(layer.normalized_shape()), eps_(layer.options().eps) {
+    for (const char* name : {"weight", "bias"}) {
+      const Tensor t = layer.has_parameter(name) ? layer.get_parameter(name) : Tensor();
+      register_parameter(name, stacked(t, tasks), t.defined() && t.requires_grad());
+    }
+  }
+  std::string type_name() const override { return "TaskLayerNorm"; }
+  std::string extra_repr() const override {
+    return fmt::format("tasks={}, normalized_shape={}", tasks_, shape_str(normalized_shape_));
+  }
+  Tensor forward(const Tensor& input) override {
+    check_tasks(*this, input, tasks_, 1 + normalized_shape_.size());
+    Tensor y = layer_norm(input, normalized_shape_, {}, {}, eps_);
+    // [T, *shape] -> [T, 1, ..., 1, *shape] against y [T, ..., *shape].
+    auto per_task = [&](const Tensor& p) {
+      Dims shape = p.shape();
+      while (shape.size() < input.dim()) shape.insert(1, 1);
+      return reshape(p, shape);
+    };
+    if (parameter_at(0).defined()) y = y * per_task(parameter_at(0));
+    if (parameter_at(1).defined()) y = y + per_task(parameter_at(1));
+    return y;
+  }
+
+ private:
+  int64_t tasks_;
+  Dims normalized_shape_;
+  double eps_;
+};
+
+// MultiheadAttention's self-attention forward(x) for T tasks: every parameter [T, ...], out_proj
+// a TaskLinear; input [T, L, N, E] ([T, N, L, E] with batch_first, [T, L, E] unbatched), each
+// task attending within its own batch with its own projections.
+class TaskMultiheadAttention : public Cloneable<TaskMultiheadAttention> {
+ public:
+  TaskMultiheadAttention(const MultiheadAttention& layer, int64_t tasks,
+                         std::shared_ptr<Module> out_proj)
+      : tasks_(tasks),
+        embed_dim_(layer.embed_dim()),
+        num_heads_(layer.num_heads()),
+        options_(layer.options()) {
+    for (const char* name : metagrad::detail::mha_slots::kNames) {
+      const Tensor t = layer.has_parameter(name) ? layer.get_parameter(name) : Tensor();
+      register_parameter(name, stacked(t, tasks), t.defined() && t.requires_grad());
+    }
+    register_module("out_proj", std::move(out_proj));
+  }
+  std::string type_name() const override { return "TaskMultiheadAttention"; }
+  std::string extra_repr() const override {
+    return fmt::format("tasks={}, embed_dim={}, num_heads={}", tasks_, embed_dim_, num_heads_);
+  }
+  Tensor forward(const Tensor& input) override {
+    check_tasks(*this, input, tasks_, 3);
+    MG_CHECK(input.dim() <= 4 && input.size(-1) == embed_dim_,
+             "{}: expected [T, L, E] or [T, L, N, E] ([T, N, L, E] with batch_first) with E = {}, "
+             "got shape {}",
+             type_name(), embed_dim_, shape_str(input.shape()));
+    const bool batched = input.dim() == 4;
+    const Tensor x = !batched               ? unsqueeze(input, 2)
+                     : options_.batch_first ? transpose(input, 1, 2)
+                                            : input;
+    using namespace metagrad::detail::mha_slots;
+    const metagrad::detail::MultiheadAttentionParts parts{
+        .in_proj_weight = parameter_at(kInProjWeight),
+        .q_proj_weight = parameter_at(kQProjWeight),
+        .k_proj_weight = parameter_at(kKProjWeight),
+        .v_proj_weight = parameter_at(kVProjWeight),
+        .in_proj_bias = parameter_at(kInProjBias),
+        .bias_k = parameter_at(kBiasK),
+        .bias_v = parameter_at(kBiasV),
+        .out_proj = &module_at(kOutProj),
+        .embed_dim = embed_dim_,
+        .num_heads = num_heads_,
+        .add_zero_attn = options_.add_zero_attn,
+        .dropout_p = is_training() ? options_.dropout : 0.0,
+        .generator = options_.generator};
+    const Tensor y = metagrad::detail::multi_head_attention(parts, x, x, x, {}, true).output;
+    return !batched ? squeeze(y, 2) : options_.batch_first ? transpose(y, 1, 2) : y;
+  }
+
+ private:
+  int64_t tasks_, embed_dim_, num_heads_;
+  MultiheadAttentionOptions options_;
+};
+
 template <typename... Layers>
 bool is_any_of(const Module& m) {
   return ((dynamic_cast<const Layers*>(&m) != nullptr) || ...);
@@ -258,6 +350,19 @@ std::shared_ptr<Module> convert(const Module& m, int64_t tasks, const std::strin
       ++index;
     }
     out = batched;
+  } else if (is_any_of<ModuleList, TransformerEncoderLayer, TransformerEncoder>(m)) {
+    // Containers whose forward(x) only calls their submodules: the same class over converted
+    // submodules.
+    out = m.clone();
+    for (const auto& [name, child] : m.named_children())
+      out->replace_module(name, convert(*child, tasks, path.empty() ? name : path + "." + name));
+  } else if (const auto* norm = dynamic_cast<const LayerNorm*>(&m)) {
+    out = std::make_shared<TaskLayerNorm>(*norm, tasks);
+  } else if (const auto* attention = dynamic_cast<const MultiheadAttention*>(&m)) {
+    out = std::make_shared<TaskMultiheadAttention>(
+        *attention, tasks,
+        convert(attention->get_submodule("out_proj"), tasks,
+                path.empty() ? "out_proj" : path + ".out_proj"));
   } else if (const auto* linear_layer = dynamic_cast<const Linear*>(&m)) {
     out = std::make_shared<TaskLinear>(*linear_layer, tasks);
   } else if (const auto* conv = dynamic_cast<const Conv2d*>(&m)) {
@@ -279,7 +384,9 @@ std::shared_ptr<Module> convert(const Module& m, int64_t tasks, const std::strin
   } else {
     MG_CHECK(false,
              "task_batched: module \"{}\" is a {}, which has no task-batched form; supported: "
-             "Sequential, Linear, Conv2d, ConvTranspose2d, BatchNorm1d, BatchNorm2d, MaxPool2d, "
+             "Sequential, Linear, Conv2d, ConvTranspose2d, BatchNorm1d, BatchNorm2d, LayerNorm, "
+             "MultiheadAttention (self-attention forward(x)), TransformerEncoderLayer and "
+             "TransformerEncoder (without masks), ModuleList, MaxPool2d, "
              "AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, PixelShuffle, "
              "PixelUnshuffle, Flatten, Dropout, Identity and the elementwise activations (ReLU "
              "Tanh Sigmoid GELU SiLU Mish Softplus LogSigmoid ELU SELU LeakyReLU Hardtanh ReLU6 "

@@ -29,7 +29,11 @@ namespace metagrad::nn {
 /// AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Upsample, PixelShuffle, PixelUnshuffle and
 /// Flatten on the tasks' batches folded into one, Dropout, Identity and the elementwise activations
 /// (ReLU Tanh Sigmoid GELU SiLU Mish Softplus LogSigmoid ELU SELU LeakyReLU) as they are,
-/// Sequential layer by layer. Training mode is net's.
+/// LayerNorm with per-task weight and bias, MultiheadAttention's self-attention forward(x) with
+/// per-task projections (input [T, L, N, E], [T, N, L, E] with batch_first, [T, L, E] unbatched;
+/// each task attends within its own batch), Sequential layer by layer, and TransformerEncoderLayer,
+/// TransformerEncoder and ModuleList as themselves over task-batched submodules (forward(x)
+/// without masks). Training mode is net's.
 ///
 /// Throws metagrad::Error when tasks < 1, and naming the submodule's dotted path and type for a
 /// module with no task-batched form (any other layer with parameters or buffers, or a custom

@@ -19,6 +19,16 @@ ModuleList clones(const Module& layer, int64_t count, const char* stack) {
   return layers;
 }
 
+// Layer `index` of a stack's `layers` list as a Layer.
+template <typename Layer>
+Layer& layer_at(const Module& stack, const Module& layers, size_t index, const char* layer_class) {
+  const auto children = layers.named_children();
+  MG_CHECK(index < children.size(), "{}: layer {} is out of range for {} layers", stack.type_name(),
+           index, children.size());
+  return detail::submodule_as<Layer>(stack, *children[index].second,
+                                     "layers." + children[index].first, layer_class);
+}
+
 }  // namespace
 
 // ---- encoder ------------------------------------------------------------------------------------
@@ -37,12 +47,11 @@ Tensor TransformerEncoder::forward(const Tensor& src, const EncoderMasks& masks)
   return num_children() > kNorm ? module_at(kNorm)(x) : x;
 }
 
-size_t TransformerEncoder::num_layers() const {
-  return static_cast<const ModuleList&>(module_at(kLayers)).size();
-}
+size_t TransformerEncoder::num_layers() const { return module_at(kLayers).children().size(); }
 
 TransformerEncoderLayer& TransformerEncoder::layer(size_t index) const {
-  return static_cast<const ModuleList&>(module_at(kLayers)).at<TransformerEncoderLayer>(index);
+  return layer_at<TransformerEncoderLayer>(*this, module_at(kLayers), index,
+                                           "TransformerEncoderLayer");
 }
 
 // ---- decoder ------------------------------------------------------------------------------------
@@ -66,12 +75,11 @@ Tensor TransformerDecoder::forward(const Tensor& tgt, const Tensor& memory,
   return num_children() > kNorm ? module_at(kNorm)(x) : x;
 }
 
-size_t TransformerDecoder::num_layers() const {
-  return static_cast<const ModuleList&>(module_at(kLayers)).size();
-}
+size_t TransformerDecoder::num_layers() const { return module_at(kLayers).children().size(); }
 
 TransformerDecoderLayer& TransformerDecoder::layer(size_t index) const {
-  return static_cast<const ModuleList&>(module_at(kLayers)).at<TransformerDecoderLayer>(index);
+  return layer_at<TransformerDecoderLayer>(*this, module_at(kLayers), index,
+                                           "TransformerDecoderLayer");
 }
 
 // ---- transformer --------------------------------------------------------------------------------
@@ -115,11 +123,13 @@ Tensor Transformer::forward(const Tensor& src, const Tensor& tgt, const EncoderM
 }
 
 TransformerEncoder& Transformer::encoder() const {
-  return static_cast<TransformerEncoder&>(module_at(0));
+  return detail::submodule_as<TransformerEncoder>(*this, module_at(0), "encoder",
+                                                  "TransformerEncoder");
 }
 
 TransformerDecoder& Transformer::decoder() const {
-  return static_cast<TransformerDecoder&>(module_at(1));
+  return detail::submodule_as<TransformerDecoder>(*this, module_at(1), "decoder",
+                                                  "TransformerDecoder");
 }
 
 }  // namespace metagrad::nn

@@ -46,10 +46,15 @@ LayerNorm make_norm(int64_t d_model, const TransformerLayerOptions& options) {
                    {.eps = options.layer_norm_eps, .bias = options.bias, .dtype = options.dtype});
 }
 
-// Self-attention without the weights: attention(x, x, x).
-Tensor self_attend(Module& attention, const Tensor& x, const Tensor& mask,
+// Self-attention without the weights: attention(x, x, x). Without masks any module serves
+// (a task-batched attention in task_batched's copy of the layer); masks need a MultiheadAttention.
+Tensor self_attend(const Module& layer, Module& attention, const Tensor& x, const Tensor& mask,
                    const Tensor& key_padding_mask, bool is_causal) {
-  auto& mha = static_cast<MultiheadAttention&>(attention);
+  if (!mask.defined() && !key_padding_mask.defined() && !is_causal &&
+      dynamic_cast<MultiheadAttention*>(&attention) == nullptr)
+    return attention(x);
+  auto& mha =
+      detail::submodule_as<MultiheadAttention>(layer, attention, "self_attn", "MultiheadAttention");
   return std::get<0>(mha.forward(x, x, x,
                                  {.key_padding_mask = key_padding_mask,
                                   .need_weights = false,
@@ -81,8 +86,8 @@ Tensor TransformerEncoderLayer::forward(const Tensor& src, const EncoderMasks& m
   using namespace encoder;
   // x + dropout1(self_attn(x)), and x + dropout2(linear2(dropout(act(linear1(x))))).
   auto attention_block = [&](const Tensor& x) {
-    return module_at(kDropout1)(
-        self_attend(module_at(kSelfAttn), x, masks.mask, masks.key_padding_mask, masks.is_causal));
+    return module_at(kDropout1)(self_attend(*this, module_at(kSelfAttn), x, masks.mask,
+                                            masks.key_padding_mask, masks.is_causal));
   };
   auto feedforward_block = [&](const Tensor& x) {
     const Tensor hidden = activate(options_.activation, module_at(kLinear1)(x));
@@ -126,11 +131,12 @@ Tensor TransformerDecoderLayer::forward(const Tensor& tgt, const Tensor& memory,
                                         const DecoderMasks& masks) {
   using namespace decoder;
   auto self_block = [&](const Tensor& x) {
-    return module_at(kDropout1)(self_attend(module_at(kSelfAttn), x, masks.tgt_mask,
+    return module_at(kDropout1)(self_attend(*this, module_at(kSelfAttn), x, masks.tgt_mask,
                                             masks.tgt_key_padding_mask, masks.tgt_is_causal));
   };
   auto cross_block = [&](const Tensor& x) {
-    auto& cross = static_cast<MultiheadAttention&>(module_at(kCrossAttn));
+    auto& cross = detail::submodule_as<MultiheadAttention>(*this, module_at(kCrossAttn),
+                                                           "multihead_attn", "MultiheadAttention");
     return module_at(kDropout2)(
         std::get<0>(cross.forward(x, memory, memory,
                                   {.key_padding_mask = masks.memory_key_padding_mask,

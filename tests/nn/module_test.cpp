@@ -410,3 +410,29 @@ TEST_CASE("zero_grad clears or zeroes the gradients", "[module]") {
   net.zero_grad();
   for (const Tensor& p : net.parameters()) CHECK_FALSE(p.grad().defined());
 }
+
+TEST_CASE("replace_module swaps a submodule in place, by dotted path", "[module]") {
+  nn::Sequential net(nn::Linear(4, 8), nn::ReLU(),
+                     nn::Sequential(nn::Linear(8, 8), nn::Tanh(), nn::Linear(8, 3)));
+  // A new head, as PyTorch's `net[2][2] = nn.Linear(8, 5)`.
+  const auto old_head = net.replace_module("2.2", std::make_shared<nn::Linear>(8, 5));
+  CHECK(dynamic_cast<nn::Linear&>(*old_head).out_features() == 3);
+  CHECK(net(ones({2, 4})).shape() == Dims{2, 5});
+  CHECK(testing::names(net.named_parameters()) ==
+        std::vector<std::string>{"0.weight", "0.bias", "2.0.weight", "2.0.bias", "2.2.weight",
+                                 "2.2.bias"});
+  net.replace_module("1", std::make_shared<nn::Tanh>());
+  CHECK(net[1].type_name() == "Tanh");
+  CHECK_THROWS_WITH(net.replace_module("2.7", std::make_shared<nn::ReLU>()),
+                    Catch::Contains("replace_module: Sequential has no submodule \"2.7\"") &&
+                        Catch::Contains("its submodules are: 0, 1, 2, 2.0, 2.1, 2.2"));
+  CHECK_THROWS_WITH(net.replace_module("0", nullptr),
+                    Catch::Contains("the new module for \"0\" is null"));
+  // A module that holds the slot's owner would make a cycle.
+  auto inner = std::make_shared<nn::Sequential>(nn::ReLU());
+  auto outer = std::make_shared<nn::Sequential>(inner);
+  CHECK_THROWS_WITH(inner->replace_module("0", outer),
+                    Catch::Contains("contains the Sequential that would hold it (as \"0\")"));
+  CHECK(inner->size() == 1);
+  CHECK((*inner)[0].type_name() == "ReLU");
+}

@@ -252,3 +252,48 @@ TEST_CASE("task_batched: decoder layers (transposed conv, upsampling, pixel shuf
   REQUIRE(y.shape() == Dims{tasks, 2, 2, 6, 5});
   check_each_task(*batched, copies, x, y);
 }
+
+TEST_CASE("task_batched: transformer encoders, attention and layer norm", "[nn][transformer]") {
+  Generator gen(9);
+  const nn::TransformerLayerOptions layer_options{.dim_feedforward = 12,
+                                                  .dropout = 0.0,
+                                                  .activation = nn::TransformerActivation::Gelu,
+                                                  .batch_first = true,
+                                                  .norm_first = true,
+                                                  .dtype = kFloat64,
+                                                  .generator = &gen};
+  SECTION("an encoder stack with a final norm, batch_first") {
+    const nn::TransformerEncoder net(nn::TransformerEncoderLayer(8, 2, layer_options), 2,
+                                     nn::LayerNorm({8}, {.dtype = kFloat64}));
+    const auto copies = task_copies(net, 3);
+    const std::shared_ptr<nn::Module> batched = nn::task_batched(net, 3);
+    CHECK(testing::names(batched->named_parameters()) == testing::names(net.named_parameters()));
+    batched->set_parameters(stacked_over(copies, false));
+    for (Tensor p : batched->parameters()) p.requires_grad_(true);
+    const Tensor x = randn({3, 2, 4, 8}, kFloat64, &gen);  // [T, N, L, E]
+    const Tensor y = (*batched)(x);
+    CHECK(y.shape() == Dims{3, 2, 4, 8});
+    check_each_task(*batched, copies, x, y);
+  }
+  SECTION("attention with bias_k, bias_v and a zero key, sequence-first and unbatched") {
+    nn::Sequential net(nn::MultiheadAttention(
+                           6, 3, {.add_bias_kv = true, .add_zero_attn = true, .dtype = kFloat64}),
+                       nn::LayerNorm({6}, {.bias = false, .dtype = kFloat64}));
+    const auto copies = task_copies(net, 2);
+    const std::shared_ptr<nn::Module> batched = nn::task_batched(net, 2);
+    batched->set_parameters(stacked_over(copies, false));
+    for (Tensor p : batched->parameters()) p.requires_grad_(true);
+    const Tensor x = randn({2, 5, 3, 6}, kFloat64, &gen);  // [T, L, N, E]
+    check_each_task(*batched, copies, x, (*batched)(x));
+    const Tensor unbatched = randn({2, 5, 6}, kFloat64, &gen);  // [T, L, E]
+    check_each_task(*batched, copies, unbatched, (*batched)(unbatched));
+  }
+  SECTION("masks and cross-attention need the layers themselves") {
+    const std::shared_ptr<nn::Module> batched =
+        nn::task_batched(nn::TransformerEncoderLayer(8, 2, layer_options), 2);
+    auto& layer = dynamic_cast<nn::TransformerEncoderLayer&>(*batched);
+    CHECK_THROWS_WITH(layer(randn({2, 2, 4, 8}, kFloat64, &gen), {.is_causal = true}),
+                      Catch::Contains("submodule \"self_attn\" is a TaskMultiheadAttention, but "
+                                      "this call needs a MultiheadAttention"));
+  }
+}
