@@ -61,6 +61,12 @@ struct MultiheadAttentionParts {
   Generator* generator = nullptr;
 };
 
+/// The parts of a MultiheadAttention (or its task-batched form) from its seven parameter slots in
+/// mha_slots order, its out_proj and its options (dropout only in training).
+MultiheadAttentionParts attention_parts(const Tensor* slots, nn::Module& out_proj,
+                                        int64_t embed_dim, int64_t num_heads, bool add_zero_attn,
+                                        double dropout, bool training, Generator* generator);
+
 /// torch's multi_head_attention_forward after the masks: in-projections, bias_k/bias_v,
 /// attend_heads, out_proj. query [L, N, E], key [S, N, kdim], value [S, N, vdim] (or, with
 /// per-task parameters, [T, L, N, E] ..., the tasks folded into the batch for the attention);

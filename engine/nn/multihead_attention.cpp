@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 
 #include "engine/nn/attention.hpp"
 #include "engine/nn/attention_core.hpp"
@@ -172,25 +173,35 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
 }
 
 metagrad::detail::MultiheadAttentionParts MultiheadAttention::parts() {
-  using namespace metagrad::detail::mha_slots;
-  return {.in_proj_weight = parameter_at(kInProjWeight),
-          .q_proj_weight = parameter_at(kQProjWeight),
-          .k_proj_weight = parameter_at(kKProjWeight),
-          .v_proj_weight = parameter_at(kVProjWeight),
-          .in_proj_bias = parameter_at(kInProjBias),
-          .bias_k = parameter_at(kBiasK),
-          .bias_v = parameter_at(kBiasV),
-          .out_proj = &module_at(kOutProj),
-          .embed_dim = embed_dim_,
-          .num_heads = num_heads_,
-          .add_zero_attn = options_.add_zero_attn,
-          .dropout_p = is_training() ? options_.dropout : 0.0,
-          .generator = options_.generator};
+  Tensor slots[std::size(metagrad::detail::mha_slots::kNames)];
+  for (size_t i = 0; i < std::size(slots); ++i) slots[i] = parameter_at(i);
+  return metagrad::detail::attention_parts(slots, module_at(kOutProj), embed_dim_, num_heads_,
+                                           options_.add_zero_attn, options_.dropout, is_training(),
+                                           options_.generator);
 }
 
 }  // namespace metagrad::nn
 
 namespace metagrad::detail {
+
+MultiheadAttentionParts attention_parts(const Tensor* slots, nn::Module& out_proj,
+                                        int64_t embed_dim, int64_t num_heads, bool add_zero_attn,
+                                        double dropout, bool training, Generator* generator) {
+  using namespace mha_slots;
+  return {.in_proj_weight = slots[kInProjWeight],
+          .q_proj_weight = slots[kQProjWeight],
+          .k_proj_weight = slots[kKProjWeight],
+          .v_proj_weight = slots[kVProjWeight],
+          .in_proj_bias = slots[kInProjBias],
+          .bias_k = slots[kBiasK],
+          .bias_v = slots[kBiasV],
+          .out_proj = &out_proj,
+          .embed_dim = embed_dim,
+          .num_heads = num_heads,
+          .add_zero_attn = add_zero_attn,
+          .dropout_p = training ? dropout : 0.0,
+          .generator = generator};
+}
 
 AttentionResult multi_head_attention(const MultiheadAttentionParts& parts, const Tensor& query,
                                      const Tensor& key, const Tensor& value, const Tensor& bias,

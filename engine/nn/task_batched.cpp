@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -308,21 +309,11 @@ class TaskMultiheadAttention : public Cloneable<TaskMultiheadAttention> {
     const Tensor x = !batched               ? unsqueeze(input, 2)
                      : options_.batch_first ? transpose(input, 1, 2)
                                             : input;
-    using namespace metagrad::detail::mha_slots;
-    const metagrad::detail::MultiheadAttentionParts parts{
-        .in_proj_weight = parameter_at(kInProjWeight),
-        .q_proj_weight = parameter_at(kQProjWeight),
-        .k_proj_weight = parameter_at(kKProjWeight),
-        .v_proj_weight = parameter_at(kVProjWeight),
-        .in_proj_bias = parameter_at(kInProjBias),
-        .bias_k = parameter_at(kBiasK),
-        .bias_v = parameter_at(kBiasV),
-        .out_proj = &module_at(kOutProj),
-        .embed_dim = embed_dim_,
-        .num_heads = num_heads_,
-        .add_zero_attn = options_.add_zero_attn,
-        .dropout_p = is_training() ? options_.dropout : 0.0,
-        .generator = options_.generator};
+    Tensor slots[std::size(metagrad::detail::mha_slots::kNames)];
+    for (size_t i = 0; i < std::size(slots); ++i) slots[i] = parameter_at(i);
+    const metagrad::detail::MultiheadAttentionParts parts = metagrad::detail::attention_parts(
+        slots, module_at(0), embed_dim_, num_heads_, options_.add_zero_attn, options_.dropout,
+        is_training(), options_.generator);
     const Tensor y = metagrad::detail::multi_head_attention(parts, x, x, x, {}, true).output;
     return !batched ? squeeze(y, 2) : options_.batch_first ? transpose(y, 1, 2) : y;
   }

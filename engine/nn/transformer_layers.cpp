@@ -32,8 +32,12 @@ void check_feedforward(const char* layer, const TransformerLayerOptions& options
            options.dim_feedforward);
 }
 
-Tensor activate(TransformerActivation activation, const Tensor& x) {
-  return activation == TransformerActivation::Gelu ? gelu(x) : relu(x);
+// The feed-forward block: dropout_out(linear2(dropout(activation(linear1(x))))).
+Tensor feedforward(TransformerActivation activation, Module& linear1, Module& dropout,
+                   Module& linear2, Module& dropout_out, const Tensor& x) {
+  const Tensor pre = linear1(x);
+  const Tensor hidden = activation == TransformerActivation::Gelu ? gelu(pre) : relu(pre);
+  return dropout_out(linear2(dropout(hidden)));
 }
 
 // The feed-forward block's Linear options.
@@ -90,8 +94,8 @@ Tensor TransformerEncoderLayer::forward(const Tensor& src, const EncoderMasks& m
                                             masks.key_padding_mask, masks.is_causal));
   };
   auto feedforward_block = [&](const Tensor& x) {
-    const Tensor hidden = activate(options_.activation, module_at(kLinear1)(x));
-    return module_at(kDropout2)(module_at(kLinear2)(module_at(kDropout)(hidden)));
+    return feedforward(options_.activation, module_at(kLinear1), module_at(kDropout),
+                       module_at(kLinear2), module_at(kDropout2), x);
   };
   Tensor x = src;
   if (options_.norm_first) {
@@ -145,8 +149,8 @@ Tensor TransformerDecoderLayer::forward(const Tensor& tgt, const Tensor& memory,
                                    .is_causal = masks.memory_is_causal})));
   };
   auto feedforward_block = [&](const Tensor& x) {
-    const Tensor hidden = activate(options_.activation, module_at(kLinear1)(x));
-    return module_at(kDropout3)(module_at(kLinear2)(module_at(kDropout)(hidden)));
+    return feedforward(options_.activation, module_at(kLinear1), module_at(kDropout),
+                       module_at(kLinear2), module_at(kDropout3), x);
   };
   Tensor x = tgt;
   if (options_.norm_first) {
