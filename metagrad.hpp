@@ -24,6 +24,7 @@
 #include "engine/nn/grad_utils.hpp"
 #include "engine/nn/init.hpp"
 #include "engine/nn/layers.hpp"
+#include "engine/nn/losses.hpp"
 #include "engine/nn/module.hpp"
 #include "engine/nn/recurrent.hpp"
 #include "engine/nn/stateless.hpp"

@@ -1,5 +1,5 @@
 // Error-input table of attention and the transformer layers (engine/nn/attention.hpp,
-// engine/nn/transformer.hpp) and of the module containers.
+// engine/nn/transformer.hpp), the loss modules (engine/nn/losses.hpp) and the module containers.
 #include "tests/errors/error_table.hpp"
 
 namespace metagrad::testing {
@@ -131,6 +131,62 @@ ErrorTable attention_error_cases() {
          (void)nn::ModuleList(nn::Linear(2, 2)).forward(f32({1, 2}));
        },
        {"ModuleList: a module list has no forward", "list[i](x)"}},
+      {"Loss",
+       "called with the input only",
+       [] {
+         nn::MSELoss mse;
+         nn::Loss& loss = mse;
+         (void)loss.forward(f32({2}));
+       },
+       {"MSELoss: a loss compares an input with a target", "loss(input, target)"}},
+      {"MSELoss",
+       "target of another shape",
+       [] {
+         (void)nn::MSELoss()(f32({2, 3}), f32({3, 2}));
+       },
+       {"mse_loss", "[3, 2]", "[2, 3]"}},
+      {"L1Loss",
+       "target of another dtype",
+       [] { (void)nn::L1Loss()(f32({2}), f64({2})); },
+       {"l1_loss", "float64"}},
+      {"CrossEntropyLoss",
+       "label smoothing above 1",
+       [] {
+         (void)nn::CrossEntropyLoss({.label_smoothing = 1.5})(f32({2, 3}), i64({0, 1}));
+       },
+       {"cross_entropy: label_smoothing must be between 0.0 and 1.0, got 1.5"}},
+      {"NLLLoss",
+       "class index out of range",
+       [] {
+         (void)nn::NLLLoss()(f32({2, 3}), i64({0, 3}));
+       },
+       {"nll_loss", "3"}},
+      {"BCELoss",
+       "probabilities above 1",
+       [] {
+         (void)nn::BCELoss()(tensor({0.5, 2.0}), tensor({1.0, 0.0}));
+       },
+       {"binary_cross_entropy: all elements of input (shape [2]) should be between 0 and 1"}},
+      {"BCEWithLogitsLoss",
+       "target of another shape",
+       [] {
+         (void)nn::BCEWithLogitsLoss()(f32({2, 3}), f32({3}));
+       },
+       {"binary_cross_entropy_with_logits", "[3]", "[2, 3]"}},
+      {"HuberLoss",
+       "zero delta",
+       [] { (void)nn::HuberLoss(Reduction::Mean, 0.0)(f32({2}), f32({2})); },
+       {"huber_loss: delta must be positive, got 0"}},
+      {"SmoothL1Loss",
+       "negative beta",
+       [] { (void)nn::SmoothL1Loss(Reduction::Mean, -1.0)(f32({2}), f32({2})); },
+       {"smooth_l1_loss: beta must be non-negative, got -1"}},
+      {"KLDivLoss",
+       "target of another shape",
+       [] {
+         (void)nn::KLDivLoss()(f32({2, 3}), f32({3}));
+       },
+       {"kl_div: target shape [3] differs from input shape [2, 3]"}},
       {"ModuleSequence",
        "index out of range",
        [] { (void)nn::ModuleList(nn::Linear(2, 2))[3]; },

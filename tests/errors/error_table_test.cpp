@@ -64,6 +64,7 @@ const char* const kPublicHeaders[] = {
     "engine/nn/module.hpp",
     "engine/nn/recurrent.hpp",
     "engine/nn/attention.hpp",
+    "engine/nn/losses.hpp",
     "engine/nn/transformer.hpp",
     "engine/nn/stateless.hpp",
     "optim/optimizer/lbfgs.hpp",

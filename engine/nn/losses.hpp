@@ -1,0 +1,149 @@
+#pragma once
+
+#include <string>
+
+#include "engine/nn/functional.hpp"
+#include "engine/nn/module.hpp"
+#include "engine/tensor.hpp"
+
+// The loss modules of torch.nn (MSELoss, CrossEntropyLoss, ...): each holds its options, keeps
+// its class weights as buffers (PyTorch's `weight` and `pos_weight`, so they follow .to() and
+// appear in the state dict), and calls the functional loss of engine/nn/functional.hpp.
+namespace metagrad::nn {
+/// \addtogroup nn
+/// @{
+
+/// The base of the loss modules: forward(input, target). The one-input forward throws (a loss
+/// needs its target).
+class Loss : public Module {
+ public:
+  /// Throws: a loss takes (input, target).
+  Tensor forward(const Tensor& input) override;
+  /// The loss of `input` against `target`.
+  virtual Tensor forward(const Tensor& input, const Tensor& target) = 0;
+  using Module::operator();
+  /// forward(input, target).
+  Tensor operator()(const Tensor& input, const Tensor& target) { return forward(input, target); }
+};
+
+/// Mean squared error (torch.nn.MSELoss); see metagrad::mse_loss.
+class MSELoss : public Cloneable<MSELoss, Loss> {
+ public:
+  /// torch.nn.MSELoss(reduction).
+  explicit MSELoss(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
+  using Loss::forward;
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+
+ private:
+  Reduction reduction_;
+};
+
+/// Mean absolute error (torch.nn.L1Loss); see metagrad::l1_loss.
+class L1Loss : public Cloneable<L1Loss, Loss> {
+ public:
+  /// torch.nn.L1Loss(reduction).
+  explicit L1Loss(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
+  using Loss::forward;
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+
+ private:
+  Reduction reduction_;
+};
+
+/// Cross entropy of logits against class indices (torch.nn.CrossEntropyLoss); see
+/// metagrad::cross_entropy. options.weight becomes the buffer `weight`.
+class CrossEntropyLoss : public Cloneable<CrossEntropyLoss, Loss> {
+ public:
+  /// torch.nn.CrossEntropyLoss(weight, ignore_index, reduction, label_smoothing).
+  explicit CrossEntropyLoss(const CrossEntropyOptions& options = {});
+  using Loss::forward;
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+
+ private:
+  CrossEntropyOptions options_;
+};
+
+/// Negative log-likelihood of log-probabilities (torch.nn.NLLLoss); see metagrad::nll_loss.
+/// options.weight becomes the buffer `weight`.
+class NLLLoss : public Cloneable<NLLLoss, Loss> {
+ public:
+  /// torch.nn.NLLLoss(weight, ignore_index, reduction).
+  explicit NLLLoss(const NllLossOptions& options = {});
+  using Loss::forward;
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+
+ private:
+  NllLossOptions options_;
+};
+
+/// Binary cross entropy of probabilities (torch.nn.BCELoss); see metagrad::binary_cross_entropy.
+/// options.weight becomes the buffer `weight`.
+class BCELoss : public Cloneable<BCELoss, Loss> {
+ public:
+  /// torch.nn.BCELoss(weight, reduction).
+  explicit BCELoss(const BinaryCrossEntropyOptions& options = {});
+  using Loss::forward;
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+
+ private:
+  BinaryCrossEntropyOptions options_;
+};
+
+/// Binary cross entropy of logits (torch.nn.BCEWithLogitsLoss); see
+/// metagrad::binary_cross_entropy_with_logits. options.weight and options.pos_weight become the
+/// buffers `weight` and `pos_weight`.
+class BCEWithLogitsLoss : public Cloneable<BCEWithLogitsLoss, Loss> {
+ public:
+  /// torch.nn.BCEWithLogitsLoss(weight, reduction, pos_weight).
+  explicit BCEWithLogitsLoss(const BceWithLogitsOptions& options = {});
+  using Loss::forward;
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+
+ private:
+  BceWithLogitsOptions options_;
+};
+
+/// Huber loss (torch.nn.HuberLoss); see metagrad::huber_loss.
+class HuberLoss : public Cloneable<HuberLoss, Loss> {
+ public:
+  /// torch.nn.HuberLoss(reduction, delta).
+  explicit HuberLoss(Reduction reduction = Reduction::Mean, double delta = 1.0)
+      : reduction_(reduction), delta_(delta) {}
+  using Loss::forward;
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+
+ private:
+  Reduction reduction_;
+  double delta_;
+};
+
+/// Smooth L1 loss (torch.nn.SmoothL1Loss); see metagrad::smooth_l1_loss.
+class SmoothL1Loss : public Cloneable<SmoothL1Loss, Loss> {
+ public:
+  /// torch.nn.SmoothL1Loss(reduction, beta).
+  explicit SmoothL1Loss(Reduction reduction = Reduction::Mean, double beta = 1.0)
+      : reduction_(reduction), beta_(beta) {}
+  using Loss::forward;
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+
+ private:
+  Reduction reduction_;
+  double beta_;
+};
+
+/// Kullback-Leibler divergence (torch.nn.KLDivLoss); see metagrad::kl_div.
+class KLDivLoss : public Cloneable<KLDivLoss, Loss> {
+ public:
+  /// torch.nn.KLDivLoss(reduction, log_target).
+  explicit KLDivLoss(KlDivReduction reduction = KlDivReduction::Mean, bool log_target = false)
+      : reduction_(reduction), log_target_(log_target) {}
+  using Loss::forward;
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+
+ private:
+  KlDivReduction reduction_;
+  bool log_target_;
+};
+
+/// @}
+}  // namespace metagrad::nn
