@@ -9,49 +9,8 @@ Tensor Loss::forward(const Tensor& /*input*/) {
           type_name());
 }
 
-Tensor MSELoss::forward(const Tensor& input, const Tensor& target) {
-  return mse_loss(input, target, reduction_);
-}
-
-Tensor L1Loss::forward(const Tensor& input, const Tensor& target) {
-  return l1_loss(input, target, reduction_);
-}
-
-// The class weights live in buffers (slot 0 `weight`, slot 1 `pos_weight`), so that .to() moves
-// them; each forward passes the buffers' current tensors.
-CrossEntropyLoss::CrossEntropyLoss(const CrossEntropyOptions& options) : options_(options) {
-  register_buffer("weight", options.weight);
-  options_.weight = Tensor();
-}
-
-Tensor CrossEntropyLoss::forward(const Tensor& input, const Tensor& target) {
-  CrossEntropyOptions options = options_;
-  options.weight = buffer_at(0);
-  return cross_entropy(input, target, options);
-}
-
-NLLLoss::NLLLoss(const NllLossOptions& options) : options_(options) {
-  register_buffer("weight", options.weight);
-  options_.weight = Tensor();
-}
-
-Tensor NLLLoss::forward(const Tensor& input, const Tensor& target) {
-  NllLossOptions options = options_;
-  options.weight = buffer_at(0);
-  return nll_loss(input, target, options);
-}
-
-BCELoss::BCELoss(const BinaryCrossEntropyOptions& options) : options_(options) {
-  register_buffer("weight", options.weight);
-  options_.weight = Tensor();
-}
-
-Tensor BCELoss::forward(const Tensor& input, const Tensor& target) {
-  BinaryCrossEntropyOptions options = options_;
-  options.weight = buffer_at(0);
-  return binary_cross_entropy(input, target, options);
-}
-
+// The weights live in buffers (slot 0 `weight`, slot 1 `pos_weight`), so that .to() moves them;
+// each forward passes the buffers' current tensors.
 BCEWithLogitsLoss::BCEWithLogitsLoss(const BceWithLogitsOptions& options) : options_(options) {
   register_buffer("weight", options.weight);
   register_buffer("pos_weight", options.pos_weight);

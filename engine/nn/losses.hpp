@@ -26,67 +26,86 @@ class Loss : public Module {
   Tensor operator()(const Tensor& input, const Tensor& target) { return forward(input, target); }
 };
 
-/// Mean squared error (torch.nn.MSELoss); see metagrad::mse_loss.
-class MSELoss : public Cloneable<MSELoss, Loss> {
+namespace detail {
+/// A loss whose only option is its reduction: `Fn(input, target, reduction)`.
+template <typename Derived, Tensor (*Fn)(const Tensor&, const Tensor&, Reduction)>
+class ReducedLoss : public Cloneable<Derived, Loss> {
  public:
-  /// torch.nn.MSELoss(reduction).
-  explicit MSELoss(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
+  /// The loss with `reduction`.
+  explicit ReducedLoss(Reduction reduction) : reduction_(reduction) {}
   using Loss::forward;
-  Tensor forward(const Tensor& input, const Tensor& target) override;
+  /// Fn(input, target, reduction).
+  Tensor forward(const Tensor& input, const Tensor& target) override {
+    return Fn(input, target, reduction_);
+  }
 
  private:
   Reduction reduction_;
 };
 
-/// Mean absolute error (torch.nn.L1Loss); see metagrad::l1_loss.
-class L1Loss : public Cloneable<L1Loss, Loss> {
+/// A loss with an options struct whose optional class `weight` becomes the buffer `weight` (so
+/// that .to() converts it and the state dict holds it): `Fn(input, target, options)` with the
+/// buffer's current tensor as the weight.
+template <typename Derived, typename Options,
+          Tensor (*Fn)(const Tensor&, const Tensor&, const Options&)>
+class WeightedLoss : public Cloneable<Derived, Loss> {
  public:
-  /// torch.nn.L1Loss(reduction).
-  explicit L1Loss(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
+  /// The loss with `options` (options.weight moved into the buffer).
+  explicit WeightedLoss(const Options& options) : options_(options) {
+    this->register_buffer("weight", options.weight);
+    options_.weight = Tensor();
+  }
   using Loss::forward;
-  Tensor forward(const Tensor& input, const Tensor& target) override;
+  /// Fn(input, target, options with the `weight` buffer).
+  Tensor forward(const Tensor& input, const Tensor& target) override {
+    Options options = options_;
+    options.weight = this->buffer_at(0);
+    return Fn(input, target, options);
+  }
 
  private:
-  Reduction reduction_;
+  Options options_;
+};
+}  // namespace detail
+
+/// Mean squared error (torch.nn.MSELoss); see metagrad::mse_loss.
+class MSELoss : public detail::ReducedLoss<MSELoss, &mse_loss> {
+ public:
+  /// torch.nn.MSELoss(reduction).
+  explicit MSELoss(Reduction reduction = Reduction::Mean) : ReducedLoss(reduction) {}
+};
+
+/// Mean absolute error (torch.nn.L1Loss); see metagrad::l1_loss.
+class L1Loss : public detail::ReducedLoss<L1Loss, &l1_loss> {
+ public:
+  /// torch.nn.L1Loss(reduction).
+  explicit L1Loss(Reduction reduction = Reduction::Mean) : ReducedLoss(reduction) {}
 };
 
 /// Cross entropy of logits against class indices (torch.nn.CrossEntropyLoss); see
 /// metagrad::cross_entropy. options.weight becomes the buffer `weight`.
-class CrossEntropyLoss : public Cloneable<CrossEntropyLoss, Loss> {
+class CrossEntropyLoss
+    : public detail::WeightedLoss<CrossEntropyLoss, CrossEntropyOptions, &cross_entropy> {
  public:
   /// torch.nn.CrossEntropyLoss(weight, ignore_index, reduction, label_smoothing).
-  explicit CrossEntropyLoss(const CrossEntropyOptions& options = {});
-  using Loss::forward;
-  Tensor forward(const Tensor& input, const Tensor& target) override;
-
- private:
-  CrossEntropyOptions options_;
+  explicit CrossEntropyLoss(const CrossEntropyOptions& options = {}) : WeightedLoss(options) {}
 };
 
 /// Negative log-likelihood of log-probabilities (torch.nn.NLLLoss); see metagrad::nll_loss.
 /// options.weight becomes the buffer `weight`.
-class NLLLoss : public Cloneable<NLLLoss, Loss> {
+class NLLLoss : public detail::WeightedLoss<NLLLoss, NllLossOptions, &nll_loss> {
  public:
   /// torch.nn.NLLLoss(weight, ignore_index, reduction).
-  explicit NLLLoss(const NllLossOptions& options = {});
-  using Loss::forward;
-  Tensor forward(const Tensor& input, const Tensor& target) override;
-
- private:
-  NllLossOptions options_;
+  explicit NLLLoss(const NllLossOptions& options = {}) : WeightedLoss(options) {}
 };
 
 /// Binary cross entropy of probabilities (torch.nn.BCELoss); see metagrad::binary_cross_entropy.
 /// options.weight becomes the buffer `weight`.
-class BCELoss : public Cloneable<BCELoss, Loss> {
+class BCELoss
+    : public detail::WeightedLoss<BCELoss, BinaryCrossEntropyOptions, &binary_cross_entropy> {
  public:
   /// torch.nn.BCELoss(weight, reduction).
-  explicit BCELoss(const BinaryCrossEntropyOptions& options = {});
-  using Loss::forward;
-  Tensor forward(const Tensor& input, const Tensor& target) override;
-
- private:
-  BinaryCrossEntropyOptions options_;
+  explicit BCELoss(const BinaryCrossEntropyOptions& options = {}) : WeightedLoss(options) {}
 };
 
 /// Binary cross entropy of logits (torch.nn.BCEWithLogitsLoss); see
