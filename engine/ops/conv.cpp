@@ -68,6 +68,17 @@ void check_image(const Tensor& x, const char* op) {
 
 namespace detail {
 
+ConvGeometry pool_geometry(const Tensor& x, IntPair kernel, IntPair stride, IntPair padding,
+                           IntPair dilation, bool ceil_mode, const char* op) {
+  check_image(x, op);
+  check_window(kernel, stride, padding, dilation, op);
+  MG_CHECK(padding.h <= kernel.h / 2 && padding.w <= kernel.w / 2,
+           "{}: padding should be at most half of the kernel size, got padding {} for kernel_size "
+           "{} (input shape {})",
+           op, pair_str(padding), pair_str(kernel), shape_str(x.shape()));
+  return detail::conv_geometry(x.shape(), kernel, stride, padding, dilation, ceil_mode, op);
+}
+
 // The geometry of windows over an H x W image; throws (naming op and shapes) when none fits.
 ConvGeometry conv_geometry(const Dims& image_shape, IntPair kernel, IntPair stride, IntPair padding,
                            IntPair dilation, bool ceil_mode, const char* op) {
@@ -135,18 +146,6 @@ namespace {
 using detail::fold_columns;
 using detail::unfold_columns;
 
-// Runs f on x as a batch ([C, H, W] gets a leading 1) and drops that dim from f's results.
-template <typename F>
-auto batched(const Tensor& x, F&& f) {
-  if (x.dim() == 4) return f(x);
-  auto result = f(unsqueeze(x, 0));
-  if constexpr (std::is_same_v<decltype(result), Tensor>) {
-    return squeeze(result, 0);
-  } else {
-    return decltype(result){squeeze(std::get<0>(result), 0), squeeze(std::get<1>(result), 0)};
-  }
-}
-
 // conv2d of per-task (5-D) or grouped operands as one task-batched op (Note [task-batched conv]):
 // group j of task t becomes task t * groups + j, moved to the front (copies), and back after.
 Tensor batched_grouped_conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
@@ -173,42 +172,6 @@ Tensor batched_grouped_conv2d(const Tensor& input, const Tensor& weight, const T
   return input.dim() == 3 ? squeeze(out, 0) : out;
 }
 
-// Pooling windows over x: checks the PyTorch constraints and returns the geometry.
-ConvGeometry pool_geometry(const Tensor& x, IntPair kernel, IntPair stride, IntPair padding,
-                           IntPair dilation, bool ceil_mode, const char* op) {
-  check_image(x, op);
-  check_window(kernel, stride, padding, dilation, op);
-  MG_CHECK(padding.h <= kernel.h / 2 && padding.w <= kernel.w / 2,
-           "{}: padding should be at most half of the kernel size, got padding {} for kernel_size "
-           "{} (input shape {})",
-           op, pair_str(padding), pair_str(kernel), shape_str(x.shape()));
-  return detail::conv_geometry(x.shape(), kernel, stride, padding, dilation, ceil_mode, op);
-}
-
-// Throws when some pooling window holds only padding (possible with a large dilation), where the
-// maximum would be -inf and its index undefined.
-void check_windows_reach_input(const ConvGeometry& g, const Dims& shape, const char* op) {
-  auto reaches = [](int64_t count, int64_t stride, int64_t pad, int64_t kernel, int64_t dilation,
-                    int64_t size) {
-    for (int64_t y = 0; y < count; ++y) {
-      bool any = false;
-      for (int64_t i = 0; i < kernel && !any; ++i) {
-        const int64_t at = y * stride - pad + i * dilation;
-        any = at >= 0 && at < size;
-      }
-      if (!any) return false;
-    }
-    return true;
-  };
-  const int64_t height = shape[shape.size() - 2], width = shape.back();
-  MG_CHECK(reaches(g.out_h, g.stride_h, g.pad_h, g.kernel_h, g.dilation_h, height) &&
-               reaches(g.out_w, g.stride_w, g.pad_w, g.kernel_w, g.dilation_w, width),
-           "{}: with kernel_size ({}, {}), dilation ({}, {}), padding ({}, {}) and stride ({}, {}) "
-           "some window of input shape {} covers only padding; use a smaller dilation or padding",
-           op, g.kernel_h, g.kernel_w, g.dilation_h, g.dilation_w, g.pad_h, g.pad_w, g.stride_h,
-           g.stride_w, shape_str(shape));
-}
-
 }  // namespace
 
 Tensor unfold(const Tensor& input, IntPair kernel_size, IntPair dilation, IntPair padding,
@@ -216,7 +179,8 @@ Tensor unfold(const Tensor& input, IntPair kernel_size, IntPair dilation, IntPai
   check_image(input, "unfold");
   const ConvGeometry g =
       detail::conv_geometry(input.shape(), kernel_size, stride, padding, dilation, false, "unfold");
-  return batched(input, [&](const Tensor& x) { return unfold_columns(x, g, false); });
+  return detail::with_batch_dim(input,
+                                [&](const Tensor& x) { return unfold_columns(x, g, false); });
 }
 
 Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPair dilation,
@@ -288,80 +252,10 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   // Note [conv2d adjoint family]
   if (groups == 1) {
     if (per_task) return detail::conv2d_op(input, weight, bias, g);
-    return batched(input, [&](const Tensor& x) { return detail::conv2d_op(x, weight, bias, g); });
+    return detail::with_batch_dim(
+        input, [&](const Tensor& x) { return detail::conv2d_op(x, weight, bias, g); });
   }
   return batched_grouped_conv2d(input, weight, bias, groups, g);
-}
-
-Tensor max_pool2d(const Tensor& input, IntPair kernel_size) {
-  return std::get<0>(max_pool2d_with_indices(input, kernel_size, kernel_size));
-}
-
-Tensor max_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride, IntPair padding,
-                  IntPair dilation, bool ceil_mode) {
-  return std::get<0>(
-      max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode));
-}
-
-std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair kernel_size) {
-  return max_pool2d_with_indices(input, kernel_size, kernel_size);
-}
-
-std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair kernel_size,
-                                                   IntPair stride, IntPair padding,
-                                                   IntPair dilation, bool ceil_mode) {
-  const ConvGeometry g =
-      pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d");
-  check_windows_reach_input(g, input.shape(), "max_pool2d");
-  return batched(input, [&](const Tensor& x) {
-    const int64_t n = x.size(0), c = x.size(1), l = g.out_h * g.out_w;
-    // The flat H*W position of each window's maximum (no history; see Note [max-pool windows]).
-    const Tensor index = make_empty({n, c, l}, kInt64, x.device());
-    backend_of(x).max_pool2d_indices(view_of(x), view_of(index), g);
-    // The values are gathered from the input, so the gradient is gather's: a scatter_add of the
-    // incoming gradient into the chosen pixels (and its backward a gather again).
-    const Tensor values = gather(reshape(x, {n, c, x.size(2) * x.size(3)}), 2, index);
-    return std::tuple<Tensor, Tensor>{reshape(values, {n, c, g.out_h, g.out_w}),
-                                      reshape(index, {n, c, g.out_h, g.out_w})};
-  });
-}
-
-Tensor avg_pool2d(const Tensor& input, IntPair kernel_size) {
-  return avg_pool2d(input, kernel_size, kernel_size);
-}
-
-Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride, IntPair padding,
-                  bool ceil_mode, bool count_include_pad) {
-  const ConvGeometry g =
-      pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d");
-  return batched(input, [&](const Tensor& x) {
-    const int64_t n = x.size(0), c = x.size(1), height = x.size(2), width = x.size(3);
-    const int64_t kk = g.kernel_h * g.kernel_w, l = g.out_h * g.out_w;
-    const Tensor sums = sum(reshape(unfold_columns(x, g, false), {n, c, kk, l}), {2});
-    // Divisor per window (PyTorch): the window clipped to the padded input, or with
-    // count_include_pad = false to the input itself.
-    std::vector<double> divisor(static_cast<size_t>(l));
-    bool uniform = true;
-    for (int64_t y = 0; y < g.out_h; ++y) {
-      const int64_t y_start = y * g.stride_h - g.pad_h;
-      const int64_t y_end = std::min(y_start + g.kernel_h, height + g.pad_h);
-      const int64_t rows = count_include_pad
-                               ? y_end - y_start
-                               : std::min(y_end, height) - std::max<int64_t>(y_start, 0);
-      for (int64_t xw = 0; xw < g.out_w; ++xw) {
-        const int64_t x_start = xw * g.stride_w - g.pad_w;
-        const int64_t x_end = std::min(x_start + g.kernel_w, width + g.pad_w);
-        const int64_t cols = count_include_pad
-                                 ? x_end - x_start
-                                 : std::min(x_end, width) - std::max<int64_t>(x_start, 0);
-        divisor[static_cast<size_t>(y * g.out_w + xw)] = static_cast<double>(rows * cols);
-        uniform &= rows * cols == kk;
-      }
-    }
-    const Tensor mean = uniform ? sums * (1.0 / static_cast<double>(kk))
-                                : sums / tensor(divisor, {l}, TensorOptions(x.dtype(), x.device()));
-    return reshape(mean, {n, c, g.out_h, g.out_w});
-  });
 }
 
 }  // namespace metagrad

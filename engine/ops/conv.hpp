@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <tuple>
 
 #include "engine/tensor.hpp"
@@ -143,6 +144,49 @@ Tensor avg_pool2d(const Tensor& input, IntPair kernel_size);
 /// derivative.
 Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, IntPair stride, IntPair padding = 0,
                   bool ceil_mode = false, bool count_include_pad = true);
+
+/// torch.nn.functional.max_pool1d with stride = kernel_size.
+Tensor max_pool1d(const Tensor& input, int64_t kernel_size);
+/// torch.nn.functional.max_pool1d: input [N, C, L] or [C, L]; the max over each window of the
+/// input padded with -inf (padding at most half the kernel), ceil_mode as max_pool2d, the
+/// gradient a scatter_add to each window's first maximum. Float dtypes. Throws when a window
+/// covers only padding.
+Tensor max_pool1d(const Tensor& input, int64_t kernel_size, int64_t stride, int64_t padding = 0,
+                  int64_t dilation = 1, bool ceil_mode = false);
+
+/// max_pool1d_with_indices with stride = kernel_size.
+std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& input, int64_t kernel_size);
+/// max_pool1d returning (values, indices) as PyTorch's return_indices = true: int64 positions of
+/// each maximum along L. The indices carry no gradient.
+std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& input, int64_t kernel_size,
+                                                   int64_t stride, int64_t padding = 0,
+                                                   int64_t dilation = 1, bool ceil_mode = false);
+
+/// torch.nn.functional.avg_pool1d with stride = kernel_size.
+Tensor avg_pool1d(const Tensor& input, int64_t kernel_size);
+/// torch.nn.functional.avg_pool1d: input [N, C, L] or [C, L]; the mean of each window of the
+/// zero-padded input, the divisor as avg_pool2d's (count_include_pad). Float dtypes, every order
+/// of derivative.
+Tensor avg_pool1d(const Tensor& input, int64_t kernel_size, int64_t stride, int64_t padding = 0,
+                  bool ceil_mode = false, bool count_include_pad = true);
+
+/// torch.nn.functional.max_unpool2d, max_pool2d's partial inverse: input [N, C, H, W] (or
+/// [C, H, W]) and the int64 `indices` max_pool2d_with_indices returned with it -> zeros of
+/// [.., out_h, out_w] with each value at its index h * out_w + w. The size defaults to
+/// (H - 1) * stride - 2 * padding + kernel_size per dim (stride defaults to kernel_size); a given
+/// output_size must lie strictly within one stride of that. An index that several windows share
+/// holds the value once (the last window's, as PyTorch's assignment); each input's gradient is
+/// the output gradient at its index (PyTorch's gather backward), to every order. Throws on an
+/// index outside the plane.
+Tensor max_unpool2d(const Tensor& input, const Tensor& indices, IntPair kernel_size,
+                    std::optional<IntPair> stride = std::nullopt, IntPair padding = 0,
+                    std::optional<IntPair> output_size = std::nullopt);
+
+/// torch.nn.functional.max_unpool1d: max_unpool2d along one dim, input and indices [N, C, L] or
+/// [C, L] -> [.., out_l], out_l = (L - 1) * stride - 2 * padding + kernel_size or output_size.
+Tensor max_unpool1d(const Tensor& input, const Tensor& indices, int64_t kernel_size,
+                    std::optional<int64_t> stride = std::nullopt, int64_t padding = 0,
+                    std::optional<int64_t> output_size = std::nullopt);
 
 /// @}
 

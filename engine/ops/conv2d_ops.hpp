@@ -1,9 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <tuple>
+#include <type_traits>
 
 #include "engine/backend/backend.hpp"
 #include "engine/ops/conv.hpp"
+#include "engine/ops/shape_ops.hpp"
 #include "engine/tensor.hpp"
 
 // Internal pieces of conv2d shared by conv.cpp (the public ops, shape checks) and conv2d_ops.cpp
@@ -53,6 +56,24 @@ namespace metagrad::detail {
 /// or dilation, negative padding, no window that fits, or sizes that overflow int64.
 ConvGeometry conv_geometry(const Dims& image_shape, IntPair kernel, IntPair stride, IntPair padding,
                            IntPair dilation, bool ceil_mode, const char* op);
+
+/// The geometry of pooling windows over x, a floating [N, C, H, W] or [C, H, W] tensor: checks
+/// PyTorch's pooling constraints (also padding at most half the kernel) and throws naming `op`.
+ConvGeometry pool_geometry(const Tensor& x, IntPair kernel, IntPair stride, IntPair padding,
+                           IntPair dilation, bool ceil_mode, const char* op);
+
+/// Runs f on x as a batch of images (an unbatched [C, H, W] gets a leading 1) and drops that dim
+/// again from f's result, a Tensor or a pair of Tensors.
+template <typename F>
+auto with_batch_dim(const Tensor& x, F&& f) {
+  if (x.dim() == 4) return f(x);
+  auto result = f(unsqueeze(x, 0));
+  if constexpr (std::is_same_v<decltype(result), Tensor>) {
+    return squeeze(result, 0);
+  } else {
+    return decltype(result){squeeze(std::get<0>(result), 0), squeeze(std::get<1>(result), 0)};
+  }
+}
 
 /// im2col of a 4-D image x [N, C, H, W] -> [N, C*kh*kw, L]; with `channel_major` the result is
 /// stored as [C*kh*kw, N, L] (a permuted-stride view) so that it multiplies as one [K, N*L]
