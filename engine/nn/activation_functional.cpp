@@ -79,22 +79,6 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
   return x - logsumexp(x, {d}, true);
 }
 
-Tensor dropout(const Tensor& x, double p, bool training, Generator* generator) {
-  detail::check_defined(x, "dropout");
-  MG_CHECK(p >= 0.0 && p <= 1.0, "dropout: probability has to be between 0 and 1, but got {}", p);
-  detail::check_floating(x, "dropout");
-  if (!training || p == 0.0) return x;
-  if (p == 1.0) return x * 0.0;  // as PyTorch: zeros, and zero gradient
-  Tensor mask;
-  {
-    NoGradGuard no_grad;
-    const TensorOptions options(x.dtype(), x.device());
-    const Tensor keep = lt(rand(x.shape(), options, generator), 1.0 - p);
-    mask = where(keep, scalar_tensor(1.0 / (1.0 - p), options), scalar_tensor(0.0, options));
-  }
-  return x * mask;
-}
-
 Tensor one_hot(const Tensor& labels, int64_t num_classes) {
   detail::check_defined(labels, "one_hot", "labels");
   MG_CHECK(labels.dtype() == kInt64,

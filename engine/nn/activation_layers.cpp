@@ -1,8 +1,11 @@
 // Parameter-free layers: the activations (ReLU, Tanh, Sigmoid, GELU, SiLU, Mish, Softplus,
-// LogSigmoid, ELU, SELU, LeakyReLU, Softmax, LogSoftmax), Identity, Flatten and Dropout.
+// LogSigmoid, ELU, SELU, LeakyReLU, Softmax, LogSoftmax), Identity, Flatten, Unflatten and the
+// dropout layers' check.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
@@ -80,17 +83,34 @@ std::string Flatten::extra_repr() const {
   return fmt::format("start_dim={}, end_dim={}", start_dim_, end_dim_);
 }
 
-Dropout::Dropout(double p, Generator* generator) : p_(p), generator_(generator) {
-  MG_CHECK(p >= 0.0 && p <= 1.0,
-           "Dropout: dropout probability has to be between 0 and 1, but got {}", p);
+Unflatten::Unflatten(int64_t dim, Dims unflattened_size)
+    : dim_(dim), unflattened_size_(std::move(unflattened_size)) {
+  const auto inferred = std::count(unflattened_size_.begin(), unflattened_size_.end(), -1);
+  const bool valid = std::all_of(unflattened_size_.begin(), unflattened_size_.end(),
+                                 [](int64_t size) { return size >= -1; });
+  MG_CHECK(!unflattened_size_.empty() && valid && inferred <= 1,
+           "Unflatten: unflattened_size {} must hold at least one size, each non-negative or one "
+           "-1 (inferred)",
+           shape_str(unflattened_size_));
 }
 
-Tensor Dropout::forward(const Tensor& input) {
-  return dropout(input, p_, is_training(), generator_);
+Tensor Unflatten::forward(const Tensor& input) { return unflatten(input, dim_, unflattened_size_); }
+
+std::string Unflatten::extra_repr() const {
+  // A Python tuple: "(3, 4)", or "(5,)" for one size.
+  std::string sizes;
+  for (const int64_t size : unflattened_size_) sizes += fmt::format("{}, ", size);
+  sizes.resize(sizes.size() - (unflattened_size_.size() == 1 ? 1 : 2));
+  return fmt::format("dim={}, unflattened_size=({})", dim_, sizes);
 }
 
-std::string Dropout::extra_repr() const {
-  return fmt::format("p={}, inplace=False", detail::float_repr(p_));
+namespace detail {
+
+void check_dropout_probability(double p, const char* layer) {
+  MG_CHECK(p >= 0.0 && p <= 1.0, "{}: dropout probability has to be between 0 and 1, but got {}",
+           layer, p);
 }
+
+}  // namespace detail
 
 }  // namespace metagrad::nn

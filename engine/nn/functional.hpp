@@ -26,6 +26,12 @@ enum class Reduction { None, Mean, Sum };
 /// Differentiable in all three.
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = {});
 
+/// y_o = x1^T A_o x2 + b_o (torch.nn.functional.bilinear): input1 [*, in1] and input2 [*, in2]
+/// with the same leading dims, weight [out, in1, in2], bias [out] or undefined -> [*, out].
+/// Differentiable in all four, to every order.
+Tensor bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight,
+                const Tensor& bias = {});
+
 /// exp(x) / sum(exp(x)) along `dim`, computed with the max subtracted (stable). Same shape as x;
 /// a 0-d x is treated as one element. Float dtypes only.
 Tensor softmax(const Tensor& x, int64_t dim);
@@ -39,6 +45,25 @@ Tensor log_softmax(const Tensor& x, int64_t dim);
 /// Throws unless 0 <= p <= 1.
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true,
                Generator* generator = nullptr);
+
+/// Channel-wise dropout (torch.nn.functional.dropout1d): in training, zeroes whole channels of
+/// input [N, C, L] (or unbatched [C, L]) with probability `p`, one draw per (n, c), and scales
+/// the kept ones by 1 / (1 - p). Returns x itself when !training or p == 0. Throws unless
+/// 0 <= p <= 1 and the input is 2-D or 3-D.
+Tensor dropout1d(const Tensor& x, double p = 0.5, bool training = true,
+                 Generator* generator = nullptr);
+
+/// Channel-wise dropout of images (torch.nn.functional.dropout2d): as dropout1d over [N, C, H, W].
+/// A 3-D input is taken as [N, C, L], as PyTorch's dropout2d does (dropout1d is the clear name
+/// for that). Throws unless 0 <= p <= 1 and the input is 3-D or 4-D.
+Tensor dropout2d(const Tensor& x, double p = 0.5, bool training = true,
+                 Generator* generator = nullptr);
+
+/// Channel-wise dropout of volumes (torch.nn.functional.dropout3d): as dropout1d over
+/// [N, C, D, H, W] (or unbatched [C, D, H, W]). Throws unless 0 <= p <= 1 and the input is 4-D or
+/// 5-D.
+Tensor dropout3d(const Tensor& x, double p = 0.5, bool training = true,
+                 Generator* generator = nullptr);
 
 /// One-hot encoding of int64 `labels` (any shape) as int64 [*labels.shape, num_classes]; with
 /// num_classes = -1 the count is max(labels) + 1. Throws for negative labels or labels >=

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -835,21 +837,84 @@ class Flatten : public Cloneable<Flatten> {
   int64_t start_dim_, end_dim_;
 };
 
-/// Inverted dropout in training mode (zeroes elements with probability p, scales the rest by
-/// 1 / (1 - p)); the identity in eval mode. Throws unless 0 <= p <= 1. Masks come from
-/// `generator` (the default generator when null; a given one must outlive the layer).
-class Dropout : public Cloneable<Dropout> {
+/// Splits one dim into several (torch.nn.Unflatten): Unflatten(1, {2, 3}) takes [N, 6] to
+/// [N, 2, 3]; see metagrad::unflatten.
+class Unflatten : public Cloneable<Unflatten> {
  public:
-  /// torch.nn.Dropout(p); masks drawn from `generator` (the default generator when null).
-  explicit Dropout(double p = 0.5, Generator* generator = nullptr);
+  /// torch.nn.Unflatten(dim, unflattened_size). Throws unless the sizes are non-negative (one may
+  /// be -1) and there is at least one.
+  Unflatten(int64_t dim, Dims unflattened_size);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
-  /// The probability of zeroing an element.
+
+ private:
+  int64_t dim_;
+  Dims unflattened_size_;
+};
+
+namespace detail {
+/// Throws unless 0 <= p <= 1, naming the layer.
+void check_dropout_probability(double p, const char* layer);
+
+/// The dropout layers: `Fn(input, p, training, generator)`, so in training mode they drop and in
+/// eval mode they are the identity. Masks come from `generator` (the default generator when null;
+/// a given one must outlive the layer).
+template <typename Derived, Tensor (*Fn)(const Tensor&, double, bool, Generator*)>
+class DropoutLayer : public Cloneable<Derived> {
+ public:
+  /// The layer `name` dropping with probability p.
+  DropoutLayer(double p, Generator* generator, const char* name) : p_(p), generator_(generator) {
+    check_dropout_probability(p, name);
+  }
+  /// Fn(input, p, is_training(), generator).
+  Tensor forward(const Tensor& input) override {
+    return Fn(input, p_, this->is_training(), generator_);
+  }
+  /// "p=0.5, inplace=False", as PyTorch.
+  std::string extra_repr() const override {
+    return fmt::format("p={}, inplace=False", float_repr(p_));
+  }
+  /// The probability of zeroing an element (a channel for the channel-wise layers).
   double p() const { return p_; }
 
  private:
   double p_;
   Generator* generator_;
+};
+}  // namespace detail
+
+/// Inverted dropout in training mode (zeroes elements with probability p, scales the rest by
+/// 1 / (1 - p)); the identity in eval mode. Throws unless 0 <= p <= 1.
+class Dropout : public detail::DropoutLayer<Dropout, &dropout> {
+ public:
+  /// torch.nn.Dropout(p); masks drawn from `generator` (the default generator when null).
+  explicit Dropout(double p = 0.5, Generator* generator = nullptr)
+      : DropoutLayer(p, generator, "Dropout") {}
+};
+
+/// Channel-wise dropout of [N, C, L] (torch.nn.Dropout1d): whole channels zeroed with probability
+/// p in training mode; see metagrad::dropout1d.
+class Dropout1d : public detail::DropoutLayer<Dropout1d, &dropout1d> {
+ public:
+  /// torch.nn.Dropout1d(p); masks drawn from `generator` (the default generator when null).
+  explicit Dropout1d(double p = 0.5, Generator* generator = nullptr)
+      : DropoutLayer(p, generator, "Dropout1d") {}
+};
+
+/// Channel-wise dropout of [N, C, H, W] (torch.nn.Dropout2d); see metagrad::dropout2d.
+class Dropout2d : public detail::DropoutLayer<Dropout2d, &dropout2d> {
+ public:
+  /// torch.nn.Dropout2d(p); masks drawn from `generator` (the default generator when null).
+  explicit Dropout2d(double p = 0.5, Generator* generator = nullptr)
+      : DropoutLayer(p, generator, "Dropout2d") {}
+};
+
+/// Channel-wise dropout of [N, C, D, H, W] (torch.nn.Dropout3d); see metagrad::dropout3d.
+class Dropout3d : public detail::DropoutLayer<Dropout3d, &dropout3d> {
+ public:
+  /// torch.nn.Dropout3d(p); masks drawn from `generator` (the default generator when null).
+  explicit Dropout3d(double p = 0.5, Generator* generator = nullptr)
+      : DropoutLayer(p, generator, "Dropout3d") {}
 };
 
 /// Max over sliding windows (torch.nn.MaxPool2d); stride defaults to kernel_size. See

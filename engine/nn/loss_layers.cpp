@@ -9,6 +9,11 @@ Tensor Loss::forward(const Tensor& /*input*/) {
           type_name());
 }
 
+Tensor ThreeInputLoss::forward(const Tensor& /*input*/) {
+  MG_FAIL("{}: the loss takes three tensors; call it as loss(a, b, c) in PyTorch's order",
+          type_name());
+}
+
 // The weights live in buffers (slot 0 `weight`, slot 1 `pos_weight`), so that .to() moves them;
 // each forward passes the buffers' current tensors.
 BCEWithLogitsLoss::BCEWithLogitsLoss(const BceWithLogitsOptions& options) : options_(options) {
@@ -35,6 +40,10 @@ Tensor SmoothL1Loss::forward(const Tensor& input, const Tensor& target) {
 
 Tensor KLDivLoss::forward(const Tensor& input, const Tensor& target) {
   return kl_div(input, target, reduction_, log_target_);
+}
+
+Tensor HingeEmbeddingLoss::forward(const Tensor& input, const Tensor& target) {
+  return hinge_embedding_loss(input, target, margin_, reduction_);
 }
 
 }  // namespace metagrad::nn

@@ -164,5 +164,162 @@ class KLDivLoss : public Cloneable<KLDivLoss, Loss> {
   bool log_target_;
 };
 
+/// The base of the losses of three tensors (torch.nn.MarginRankingLoss, TripletMarginLoss,
+/// GaussianNLLLoss, ...): forward(a, b, c) in PyTorch's argument order. The one-input forward
+/// throws.
+class ThreeInputLoss : public Module {
+ public:
+  /// Throws: the loss takes three tensors.
+  Tensor forward(const Tensor& input) override;
+  /// The loss of the three tensors.
+  virtual Tensor forward(const Tensor& a, const Tensor& b, const Tensor& c) = 0;
+  using Module::operator();
+  /// forward(a, b, c).
+  Tensor operator()(const Tensor& a, const Tensor& b, const Tensor& c) { return forward(a, b, c); }
+};
+
+namespace detail {
+/// A loss of (input, target) with an options struct and no class weight:
+/// `Fn(input, target, options)`.
+template <typename Derived, typename Options,
+          Tensor (*Fn)(const Tensor&, const Tensor&, const Options&)>
+class OptionsLoss : public Cloneable<Derived, Loss> {
+ public:
+  /// The loss with `options`.
+  explicit OptionsLoss(const Options& options) : options_(options) {}
+  using Loss::forward;
+  /// Fn(input, target, options).
+  Tensor forward(const Tensor& input, const Tensor& target) override {
+    return Fn(input, target, options_);
+  }
+
+ private:
+  Options options_;
+};
+
+/// A loss of three tensors with a margin and a reduction: `Fn(a, b, c, margin, reduction)`.
+template <typename Derived,
+          Tensor (*Fn)(const Tensor&, const Tensor&, const Tensor&, double, Reduction)>
+class MarginLoss3 : public Cloneable<Derived, ThreeInputLoss> {
+ public:
+  /// The loss with `margin` and `reduction`.
+  MarginLoss3(double margin, Reduction reduction) : margin_(margin), reduction_(reduction) {}
+  using ThreeInputLoss::forward;
+  /// Fn(a, b, c, margin, reduction).
+  Tensor forward(const Tensor& a, const Tensor& b, const Tensor& c) override {
+    return Fn(a, b, c, margin_, reduction_);
+  }
+
+ private:
+  double margin_;
+  Reduction reduction_;
+};
+
+/// A loss of three tensors with an options struct: `Fn(a, b, c, options)`.
+template <typename Derived, typename Options,
+          Tensor (*Fn)(const Tensor&, const Tensor&, const Tensor&, const Options&)>
+class OptionsLoss3 : public Cloneable<Derived, ThreeInputLoss> {
+ public:
+  /// The loss with `options`.
+  explicit OptionsLoss3(const Options& options) : options_(options) {}
+  using ThreeInputLoss::forward;
+  /// Fn(a, b, c, options).
+  Tensor forward(const Tensor& a, const Tensor& b, const Tensor& c) override {
+    return Fn(a, b, c, options_);
+  }
+
+ private:
+  Options options_;
+};
+}  // namespace detail
+
+/// Logistic loss of ±1 targets (torch.nn.SoftMarginLoss); see metagrad::soft_margin_loss.
+class SoftMarginLoss : public detail::ReducedLoss<SoftMarginLoss, &soft_margin_loss> {
+ public:
+  /// torch.nn.SoftMarginLoss(reduction).
+  explicit SoftMarginLoss(Reduction reduction = Reduction::Mean) : ReducedLoss(reduction) {}
+};
+
+/// Hinge loss of distances against ±1 targets (torch.nn.HingeEmbeddingLoss); see
+/// metagrad::hinge_embedding_loss.
+class HingeEmbeddingLoss : public Cloneable<HingeEmbeddingLoss, Loss> {
+ public:
+  /// torch.nn.HingeEmbeddingLoss(margin, reduction).
+  explicit HingeEmbeddingLoss(double margin = 1.0, Reduction reduction = Reduction::Mean)
+      : margin_(margin), reduction_(reduction) {}
+  using Loss::forward;
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+
+ private:
+  double margin_;
+  Reduction reduction_;
+};
+
+/// Multi-label one-versus-all logistic loss (torch.nn.MultiLabelSoftMarginLoss); see
+/// metagrad::multilabel_soft_margin_loss. options.weight becomes the buffer `weight`.
+class MultiLabelSoftMarginLoss
+    : public detail::WeightedLoss<MultiLabelSoftMarginLoss, MultilabelSoftMarginLossOptions,
+                                  &multilabel_soft_margin_loss> {
+ public:
+  /// torch.nn.MultiLabelSoftMarginLoss(weight, reduction).
+  explicit MultiLabelSoftMarginLoss(const MultilabelSoftMarginLossOptions& options = {})
+      : WeightedLoss(options) {}
+};
+
+/// Multi-class hinge loss (torch.nn.MultiMarginLoss); see metagrad::multi_margin_loss.
+/// options.weight becomes the buffer `weight`.
+class MultiMarginLoss
+    : public detail::WeightedLoss<MultiMarginLoss, MultiMarginLossOptions, &multi_margin_loss> {
+ public:
+  /// torch.nn.MultiMarginLoss(p, margin, weight, reduction).
+  explicit MultiMarginLoss(const MultiMarginLossOptions& options = {}) : WeightedLoss(options) {}
+};
+
+/// Poisson negative log-likelihood (torch.nn.PoissonNLLLoss); see metagrad::poisson_nll_loss.
+class PoissonNLLLoss
+    : public detail::OptionsLoss<PoissonNLLLoss, PoissonNllLossOptions, &poisson_nll_loss> {
+ public:
+  /// torch.nn.PoissonNLLLoss(log_input, full, eps, reduction).
+  explicit PoissonNLLLoss(const PoissonNllLossOptions& options = {}) : OptionsLoss(options) {}
+};
+
+/// Ranking hinge loss of two inputs (torch.nn.MarginRankingLoss), called as
+/// loss(input1, input2, target); see metagrad::margin_ranking_loss.
+class MarginRankingLoss : public detail::MarginLoss3<MarginRankingLoss, &margin_ranking_loss> {
+ public:
+  /// torch.nn.MarginRankingLoss(margin, reduction).
+  explicit MarginRankingLoss(double margin = 0.0, Reduction reduction = Reduction::Mean)
+      : MarginLoss3(margin, reduction) {}
+};
+
+/// Cosine similarity loss of two inputs (torch.nn.CosineEmbeddingLoss), called as
+/// loss(input1, input2, target); see metagrad::cosine_embedding_loss.
+class CosineEmbeddingLoss
+    : public detail::MarginLoss3<CosineEmbeddingLoss, &cosine_embedding_loss> {
+ public:
+  /// torch.nn.CosineEmbeddingLoss(margin, reduction).
+  explicit CosineEmbeddingLoss(double margin = 0.0, Reduction reduction = Reduction::Mean)
+      : MarginLoss3(margin, reduction) {}
+};
+
+/// Triplet loss (torch.nn.TripletMarginLoss), called as loss(anchor, positive, negative); see
+/// metagrad::triplet_margin_loss.
+class TripletMarginLoss : public detail::OptionsLoss3<TripletMarginLoss, TripletMarginLossOptions,
+                                                      &triplet_margin_loss> {
+ public:
+  /// torch.nn.TripletMarginLoss(margin, p, eps, swap, reduction).
+  explicit TripletMarginLoss(const TripletMarginLossOptions& options = {})
+      : OptionsLoss3(options) {}
+};
+
+/// Gaussian negative log-likelihood (torch.nn.GaussianNLLLoss), called as
+/// loss(input, target, var); see metagrad::gaussian_nll_loss.
+class GaussianNLLLoss
+    : public detail::OptionsLoss3<GaussianNLLLoss, GaussianNllLossOptions, &gaussian_nll_loss> {
+ public:
+  /// torch.nn.GaussianNLLLoss(full, eps, reduction).
+  explicit GaussianNLLLoss(const GaussianNllLossOptions& options = {}) : OptionsLoss3(options) {}
+};
+
 /// @}
 }  // namespace metagrad::nn

@@ -135,6 +135,47 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
   return reshape(x, shape);
 }
 
+Tensor unflatten(const Tensor& x, int64_t dim, const Dims& sizes) {
+  detail::check_defined(x, "unflatten");
+  const int d = normalize_dim(dim, std::max(x.dim(), 1), "unflatten");
+  MG_CHECK(x.dim() > 0 && !sizes.empty(),
+           "unflatten: needs a tensor with at least one dim and at least one size, got shape {} "
+           "and sizes {}",
+           shape_str(x.shape()), shape_str(sizes));
+  const int64_t size = x.size(d);
+  int64_t known = 1, inferred = -1;
+  for (int i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == -1 && inferred < 0) {
+      inferred = i;
+      continue;
+    }
+    MG_CHECK(sizes[i] >= 0,
+             "unflatten: sizes {} may hold one -1 (inferred) and otherwise non-negative sizes",
+             shape_str(sizes));
+    known = checked_mul(known, sizes[i], "unflatten", "the product of sizes");
+  }
+  Dims split = sizes;
+  if (inferred >= 0) {
+    MG_CHECK(known > 0 && size % known == 0,
+             "unflatten: cannot infer the -1 in sizes {} for dim {} of size {} (input shape {})",
+             shape_str(sizes), dim, size, shape_str(x.shape()));
+    split[static_cast<int>(inferred)] = size / known;
+  } else {
+    MG_CHECK(known == size,
+             "unflatten: sizes {} multiply to {}, but dim {} of input shape {} has size {}",
+             shape_str(sizes), known, dim, shape_str(x.shape()), size);
+  }
+  Dims shape;
+  for (int i = 0; i < x.dim(); ++i) {
+    if (i != d) {
+      shape.push_back(x.size(i));
+      continue;
+    }
+    for (const int64_t part : split) shape.push_back(part);
+  }
+  return reshape(x, shape);
+}
+
 Tensor squeeze(const Tensor& x) {
   detail::check_defined(x, "squeeze");
   Dims shape, strides;

@@ -18,6 +18,9 @@ Tensor view(const Tensor& x, const Dims& shape);
 bool reshape_is_view(const Tensor& x, const Dims& shape);
 /// Merges dims start_dim..end_dim into one.
 Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
+/// Splits dim `dim` into `sizes` (torch.unflatten; one entry may be -1, inferred): [N, 12] with
+/// dim 1 and sizes {3, 4} -> [N, 3, 4]. Throws unless the sizes multiply to that dim's size.
+Tensor unflatten(const Tensor& x, int64_t dim, const Dims& sizes);
 /// Removes every dim of size 1.
 Tensor squeeze(const Tensor& x);
 /// Removes `dim` if its size is 1 (else returns x unchanged, as PyTorch).

@@ -118,6 +118,24 @@ std::vector<OpCase> nn_cases() {
                            avg_pool2d(x[0], {2, 3}, 1, {1, 1}, false, true)};
        },
        9},
+      {"max_pool1d, avg_pool1d, max_unpool1d, max_unpool2d", images({2, 3, 6, 4}),
+       [](const TensorList& x) {
+         auto [v, i] = max_pool2d_with_indices(x[0], 2);
+         auto [lv, li] = max_pool1d_with_indices(x[0].select(3, 1), 3, 2, 1);
+         return TensorList{max_pool1d(x[0].select(2, 0), 2, 1, 0, 2, true),
+                           avg_pool1d(x[0].select(3, 2), 3, 2, 1, true, false),
+                           max_unpool2d(v, i, 2),
+                           lv,
+                           li,
+                           max_unpool1d(lv, li, 3, 2, 1, 6)};
+       },
+       3},
+      {"bilinear",
+       [](DType d) {
+         return TensorList{uniform({2, 3, 4}, d, 1), uniform({2, 3, 5}, d, 2),
+                           uniform({6, 4, 5}, d, 3), uniform({6}, d, 4)};
+       },
+       [](const TensorList& x) { return TensorList{bilinear(x[0], x[1], x[2], x[3])}; }, 20},
       {"linear",
        [](DType d) {
          return TensorList{uniform({4, 3}, d, 1), uniform({5, 3}, d, 2), uniform({5}, d, 3),

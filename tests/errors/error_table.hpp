@@ -53,6 +53,8 @@ ErrorTable nn_error_cases();
 /// Attention, the transformer layers and the module containers (engine/nn/attention.hpp,
 /// engine/nn/transformer.hpp, ModuleList).
 ErrorTable attention_error_cases();
+/// Entries of the 1-D pooling, unpooling, channel dropout, two-input layers, containers and losses.
+ErrorTable layer_error_cases();
 /// Optimizer aliases, transformations, schedules, combinators and hooks (optim/*.hpp).
 ErrorTable optim_error_cases();
 /// Layers, Module, the Optimizer and MetaOptimizer classes and FuncOptimizer (entries named by the

@@ -58,3 +58,61 @@ TEST_CASE("loss modules keep class weights as buffers and print like PyTorch", "
   CHECK(!bit_equal(dynamic_cast<nn::CrossEntropyLoss&>(*copy)(x, labels), ce(x, labels)));
   CHECK_THROWS_WITH(ce.forward(x), Catch::Contains("call it as loss(input, target)"));
 }
+
+TEST_CASE("margin, likelihood and three-input loss modules equal their functional losses",
+          "[nn][loss]") {
+  const Tensor x = wave({4, 3}, 0.2), y = wave({4, 3}, 1.1), z = wave({4, 3}, 2.3);
+  const Tensor signs = tensor({1, -1, -1, 1}, kFloat64);
+  const Tensor sign_grid = where(gt(y, 0.0), ones_like(y), -1.0);
+  const Tensor labels = tensor({0, 2, 1, 2}, kInt64);
+  const Tensor class_weight = tensor({0.5, 1.0, 2.0}, kFloat64);
+  CHECK(bit_equal(nn::SoftMarginLoss(Reduction::Sum)(x, sign_grid),
+                  soft_margin_loss(x, sign_grid, Reduction::Sum)));
+  CHECK(bit_equal(nn::HingeEmbeddingLoss(0.7)(x, sign_grid),
+                  hinge_embedding_loss(x, sign_grid, 0.7)));
+  const MultilabelSoftMarginLossOptions multilabel{.weight = class_weight};
+  CHECK(bit_equal(nn::MultiLabelSoftMarginLoss(multilabel)(x, gt(y, 0.0).to(kFloat64)),
+                  multilabel_soft_margin_loss(x, gt(y, 0.0).to(kFloat64), multilabel)));
+  const MultiMarginLossOptions multi{.p = 2, .margin = 0.5, .weight = class_weight};
+  CHECK(bit_equal(nn::MultiMarginLoss(multi)(x, labels), multi_margin_loss(x, labels, multi)));
+  const PoissonNllLossOptions poisson{.log_input = false, .full = true};
+  CHECK(bit_equal(nn::PoissonNLLLoss(poisson)(exp(x), exp(y)),
+                  poisson_nll_loss(exp(x), exp(y), poisson)));
+  const Tensor a = x.select(1, 0), b = y.select(1, 0);
+  CHECK(bit_equal(nn::MarginRankingLoss(0.3)(a, b, signs), margin_ranking_loss(a, b, signs, 0.3)));
+  CHECK(bit_equal(nn::CosineEmbeddingLoss(0.2, Reduction::None)(x, y, signs),
+                  cosine_embedding_loss(x, y, signs, 0.2, Reduction::None)));
+  const TripletMarginLossOptions triplet{.margin = 0.5, .p = 1.0, .swap = true};
+  CHECK(bit_equal(nn::TripletMarginLoss(triplet)(x, y, z), triplet_margin_loss(x, y, z, triplet)));
+  const GaussianNllLossOptions gaussian{.full = true};
+  CHECK(bit_equal(nn::GaussianNLLLoss(gaussian)(x, y, exp(z)),
+                  gaussian_nll_loss(x, y, exp(z), gaussian)));
+  // Gradients flow through the modules as through the functions.
+  const Tensor anchor = wave({4, 3}, 0.2).requires_grad_();
+  const Tensor via_module = grad({nn::TripletMarginLoss(triplet)(anchor, y, z)}, {anchor})[0];
+  const Tensor via_function = grad({triplet_margin_loss(anchor, y, z, triplet)}, {anchor})[0];
+  CHECK(bit_equal(via_module, via_function));
+}
+
+TEST_CASE("the margin loss modules keep weights as buffers and print like PyTorch", "[nn][loss]") {
+  const Tensor class_weight = tensor({0.5, 1.0, 2.0});
+  nn::MultiMarginLoss multi({.weight = class_weight});
+  CHECK(names(multi.state_dict()) == std::vector<std::string>{"weight"});
+  multi.to(kFloat64);
+  const Tensor x = wave({4, 3}, 0.2), labels = tensor({0, 2, 1, 2}, kInt64);
+  CHECK(bit_equal(multi(x, labels),
+                  multi_margin_loss(x, labels, {.weight = class_weight.to(kFloat64)})));
+  nn::MultiLabelSoftMarginLoss multilabel({.weight = class_weight});
+  CHECK(names(multilabel.state_dict()) == std::vector<std::string>{"weight"});
+  CHECK(names(nn::PoissonNLLLoss().state_dict()).empty());
+  CHECK(nn::TripletMarginLoss().to_string() == "TripletMarginLoss()");
+  CHECK(nn::GaussianNLLLoss().to_string() == "GaussianNLLLoss()");
+  CHECK(nn::MarginRankingLoss().to_string() == "MarginRankingLoss()");
+  const auto copy = nn::CosineEmbeddingLoss(0.4).clone();
+  const Tensor signs = tensor({1, -1, -1, 1}, kFloat64);
+  auto& cosine = dynamic_cast<nn::CosineEmbeddingLoss&>(*copy);
+  CHECK(bit_equal(cosine(x, wave({4, 3}, 1.1), signs),
+                  cosine_embedding_loss(x, wave({4, 3}, 1.1), signs, 0.4)));
+  nn::TripletMarginLoss triplet;
+  CHECK_THROWS_WITH(triplet.forward(x), Catch::Contains("call it as loss(a, b, c)"));
+}

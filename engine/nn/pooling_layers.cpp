@@ -1,0 +1,137 @@
+// The 1-D pooling layers and the unpooling layers (engine/nn/pooling_layers.hpp).
+#include "engine/nn/pooling_layers.hpp"
+
+#include <fmt/format.h>
+
+#include <tuple>
+
+#include "engine/ops.hpp"
+
+namespace metagrad::nn {
+namespace {
+
+// Checks a 1-D pooling window at construction, naming the layer.
+void check_line_window(int64_t kernel, int64_t stride, int64_t padding, int64_t dilation,
+                       const char* layer) {
+  MG_CHECK(kernel > 0 && stride > 0 && dilation > 0 && padding >= 0,
+           "{}: kernel_size ({}), stride ({}) and dilation ({}) must be positive and padding ({}) "
+           "non-negative",
+           layer, kernel, stride, dilation, padding);
+}
+
+// "(2, 3)": PyTorch prints an unpooling layer's window parameters as tuples.
+std::string pair_tuple(IntPair p) { return fmt::format("({}, {})", p.h, p.w); }
+
+const char* python_bool(bool value) { return value ? "True" : "False"; }
+
+}  // namespace
+
+MaxPool1d::MaxPool1d(int64_t kernel_size, std::optional<int64_t> stride, int64_t padding,
+                     int64_t dilation, bool ceil_mode)
+    : kernel_size_(kernel_size),
+      stride_(stride.value_or(kernel_size)),
+      padding_(padding),
+      dilation_(dilation),
+      ceil_mode_(ceil_mode) {
+  check_line_window(kernel_size_, stride_, padding_, dilation_, "MaxPool1d");
+}
+
+Tensor MaxPool1d::forward(const Tensor& input) {
+  return max_pool1d(input, kernel_size_, stride_, padding_, dilation_, ceil_mode_);
+}
+
+std::tuple<Tensor, Tensor> MaxPool1d::forward_with_indices(const Tensor& input) {
+  return max_pool1d_with_indices(input, kernel_size_, stride_, padding_, dilation_, ceil_mode_);
+}
+
+std::string MaxPool1d::extra_repr() const {
+  return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}",
+                     kernel_size_, stride_, padding_, dilation_, python_bool(ceil_mode_));
+}
+
+AvgPool1d::AvgPool1d(int64_t kernel_size, std::optional<int64_t> stride, int64_t padding,
+                     bool ceil_mode, bool count_include_pad)
+    : kernel_size_(kernel_size),
+      stride_(stride.value_or(kernel_size)),
+      padding_(padding),
+      ceil_mode_(ceil_mode),
+      count_include_pad_(count_include_pad) {
+  check_line_window(kernel_size_, stride_, padding_, 1, "AvgPool1d");
+}
+
+Tensor AvgPool1d::forward(const Tensor& input) {
+  return avg_pool1d(input, kernel_size_, stride_, padding_, ceil_mode_, count_include_pad_);
+}
+
+std::string AvgPool1d::extra_repr() const {
+  return fmt::format("kernel_size=({},), stride=({},), padding=({},)", kernel_size_, stride_,
+                     padding_);
+}
+
+AdaptiveAvgPool1d::AdaptiveAvgPool1d(int64_t output_size) : output_size_(output_size) {
+  MG_CHECK(output_size > 0, "AdaptiveAvgPool1d: output_size must be positive, got {}", output_size);
+}
+
+Tensor AdaptiveAvgPool1d::forward(const Tensor& input) {
+  return adaptive_avg_pool1d(input, output_size_);
+}
+
+std::string AdaptiveAvgPool1d::extra_repr() const {
+  return fmt::format("output_size={}", output_size_);
+}
+
+AdaptiveMaxPool1d::AdaptiveMaxPool1d(int64_t output_size) : output_size_(output_size) {
+  MG_CHECK(output_size > 0, "AdaptiveMaxPool1d: output_size must be positive, got {}", output_size);
+}
+
+Tensor AdaptiveMaxPool1d::forward(const Tensor& input) {
+  return adaptive_max_pool1d(input, output_size_);
+}
+
+std::string AdaptiveMaxPool1d::extra_repr() const {
+  return fmt::format("output_size={}", output_size_);
+}
+
+MaxUnpool1d::MaxUnpool1d(int64_t kernel_size, std::optional<int64_t> stride, int64_t padding)
+    : kernel_size_(kernel_size), stride_(stride.value_or(kernel_size)), padding_(padding) {
+  check_line_window(kernel_size_, stride_, padding_, 1, "MaxUnpool1d");
+}
+
+Tensor MaxUnpool1d::forward(const Tensor& /*input*/) {
+  MG_FAIL("MaxUnpool1d: unpooling needs max_pool1d's indices; call it as unpool(input, indices)");
+}
+
+Tensor MaxUnpool1d::forward(const Tensor& input, const Tensor& indices,
+                            std::optional<int64_t> output_size) {
+  return max_unpool1d(input, indices, kernel_size_, stride_, padding_, output_size);
+}
+
+std::string MaxUnpool1d::extra_repr() const {
+  return fmt::format("kernel_size=({},), stride=({},), padding=({},)", kernel_size_, stride_,
+                     padding_);
+}
+
+MaxUnpool2d::MaxUnpool2d(IntPair kernel_size, std::optional<IntPair> stride, IntPair padding)
+    : kernel_size_(kernel_size), stride_(stride.value_or(kernel_size)), padding_(padding) {
+  MG_CHECK(kernel_size_.h > 0 && kernel_size_.w > 0 && stride_.h > 0 && stride_.w > 0 &&
+               padding_.h >= 0 && padding_.w >= 0,
+           "MaxUnpool2d: kernel_size {} and stride {} must be positive and padding {} "
+           "non-negative",
+           pair_tuple(kernel_size_), pair_tuple(stride_), pair_tuple(padding_));
+}
+
+Tensor MaxUnpool2d::forward(const Tensor& /*input*/) {
+  MG_FAIL("MaxUnpool2d: unpooling needs max_pool2d's indices; call it as unpool(input, indices)");
+}
+
+Tensor MaxUnpool2d::forward(const Tensor& input, const Tensor& indices,
+                            std::optional<IntPair> output_size) {
+  return max_unpool2d(input, indices, kernel_size_, stride_, padding_, output_size);
+}
+
+std::string MaxUnpool2d::extra_repr() const {
+  return fmt::format("kernel_size={}, stride={}, padding={}", pair_tuple(kernel_size_),
+                     pair_tuple(stride_), pair_tuple(padding_));
+}
+
+}  // namespace metagrad::nn

@@ -1,0 +1,217 @@
+// Error-input table of the 1-D pooling and unpooling ops and layers, channel dropout, bilinear and
+// the two-input layers, Unflatten, ModuleDict and the loss modules of engine/nn/losses.hpp beyond
+// the first nine.
+#include <memory>
+
+#include "tests/errors/error_table.hpp"
+
+namespace metagrad::testing {
+
+ErrorTable layer_error_cases() {
+  return {
+      {"max_pool1d",
+       "4-D input",
+       [] {
+         (void)max_pool1d(f32({1, 2, 3, 4}), 2);
+       },
+       {"max_pool1d: expected a 2-D (unbatched [C, L]) or 3-D (batched [N, C, L]) input",
+        "[1, 2, 3, 4]"}},
+      {"max_pool1d_with_indices",
+       "padding above half the kernel",
+       [] {
+         (void)max_pool1d_with_indices(f32({1, 2, 6}), 2, 2, 2);
+       },
+       {"max_pool1d: padding should be at most half of the kernel size, got padding 2 for "
+        "kernel_size 2"}},
+      {"avg_pool1d",
+       "kernel longer than the padded input",
+       [] {
+         (void)avg_pool1d(f32({1, 2, 3}), 5);
+       },
+       {"avg_pool1d: the padded length 3 of input shape [1, 2, 3]", "extent 5"}},
+      {"max_unpool1d",
+       "indices of another shape",
+       [] {
+         (void)max_unpool1d(f32({1, 2, 3}), zeros({1, 2, 4}, kInt64), 2);
+       },
+       {"max_unpool1d: expected int64 indices of the input's shape [1, 2, 3]", "[1, 2, 4]"}},
+      {"max_unpool2d",
+       "index outside the output plane",
+       [] {
+         (void)max_unpool2d(f32({1, 1, 2, 2}), full({1, 1, 2, 2}, 16, kInt64), 2);
+       },
+       {"max_unpool2d: index 16 at position 0", "4 x 4 = 16 elements"}},
+      {"MaxPool1d",
+       "zero stride",
+       [] { nn::MaxPool1d pool(2, 0); },
+       {"MaxPool1d: kernel_size (2), stride (0) and dilation (1) must be positive"}},
+      {"AvgPool1d",
+       "negative padding",
+       [] { nn::AvgPool1d pool(2, 1, -1); },
+       {"AvgPool1d", "padding (-1) non-negative"}},
+      {"AdaptiveAvgPool1d",
+       "zero output size",
+       [] { nn::AdaptiveAvgPool1d pool(0); },
+       {"AdaptiveAvgPool1d: output_size must be positive, got 0"}},
+      {"AdaptiveMaxPool1d",
+       "negative output size",
+       [] { nn::AdaptiveMaxPool1d pool(-2); },
+       {"AdaptiveMaxPool1d: output_size must be positive, got -2"}},
+      {"MaxUnpool1d",
+       "called without the indices",
+       [] {
+         (void)nn::MaxUnpool1d(2)(f32({1, 2, 3}));
+       },
+       {"MaxUnpool1d: unpooling needs max_pool1d's indices", "unpool(input, indices)"}},
+      {"MaxUnpool2d",
+       "zero kernel",
+       [] {
+         nn::MaxUnpool2d unpool(IntPair{0, 2});
+       },
+       {"MaxUnpool2d: kernel_size (0, 2) and stride (0, 2) must be positive"}},
+      {"dropout1d",
+       "4-D input",
+       [] {
+         (void)dropout1d(f32({1, 2, 3, 4}));
+       },
+       {"dropout1d: expected a 2-D or 3-D input ([N, C, L] or unbatched [C, L]), got shape "
+        "[1, 2, 3, 4]"}},
+      {"dropout2d",
+       "probability above 1",
+       [] {
+         (void)dropout2d(f32({1, 2, 3, 4}), 1.5);
+       },
+       {"dropout2d: probability has to be between 0 and 1, but got 1.5"}},
+      {"dropout3d",
+       "2-D input",
+       [] {
+         (void)dropout3d(f32({2, 3}));
+       },
+       {"dropout3d: expected a 4-D or 5-D input", "[2, 3]"}},
+      {"Dropout1d",
+       "negative probability",
+       [] { nn::Dropout1d layer(-0.1); },
+       {"Dropout1d: dropout probability has to be between 0 and 1, but got -0.1"}},
+      {"Dropout2d",
+       "probability above 1",
+       [] { nn::Dropout2d layer(2.0); },
+       {"Dropout2d: dropout probability has to be between 0 and 1, but got 2"}},
+      {"Dropout3d",
+       "1-D input in training",
+       [] { (void)nn::Dropout3d(0.5)(f32({4})); },
+       {"dropout3d: expected a 4-D or 5-D input", "[4]"}},
+      {"unflatten",
+       "sizes that do not multiply to the dim",
+       [] {
+         (void)unflatten(f32({2, 6}), 1, {4, 2});
+       },
+       {"unflatten: sizes [4, 2] multiply to 8, but dim 1 of input shape [2, 6] has size 6"}},
+      {"Unflatten",
+       "two inferred sizes",
+       [] {
+         nn::Unflatten layer(1, {-1, -1});
+       },
+       {"Unflatten: unflattened_size [-1, -1] must hold at least one size"}},
+      {"bilinear",
+       "inputs with different leading dims",
+       [] {
+         (void)bilinear(f32({2, 3}), f32({4, 5}), f32({6, 3, 5}));
+       },
+       {"bilinear: input1 shape [2, 3] and input2 shape [4, 5] must be [*, 3] and [*, 5] with "
+        "the same leading dims"}},
+      {"Bilinear",
+       "negative size",
+       [] { nn::Bilinear layer(2, -3, 4); },
+       {"Bilinear: in1_features, in2_features and out_features must be non-negative, got 2, -3 "
+        "and 4"}},
+      {"TwoInputModule",
+       "called with one input",
+       [] {
+         nn::Bilinear layer(2, 3, 4);
+         nn::TwoInputModule& module = layer;
+         (void)module.forward(f32({1, 2}));
+       },
+       {"Bilinear: the layer takes two inputs", "layer(input1, input2)"}},
+      {"CosineSimilarity",
+       "inputs that do not broadcast",
+       [] {
+         (void)nn::CosineSimilarity()(f32({2, 3}), f32({4, 3}));
+       },
+       {"[2, 3]", "[4, 3]"}},
+      {"PairwiseDistance",
+       "inputs that do not broadcast",
+       [] {
+         (void)nn::PairwiseDistance()(f32({2, 3}), f32({4, 3}));
+       },
+       {"[2, 3]", "[4, 3]"}},
+      {"ModuleDict",
+       "missing key",
+       [] {
+         nn::ModuleDict heads({{"digits", std::make_shared<nn::Linear>(2, 3)}});
+         (void)heads["letters"];
+       },
+       {"ModuleDict: no module under key \"letters\"; the keys are [digits]"}},
+      {"SoftMarginLoss",
+       "target of another shape",
+       [] {
+         (void)nn::SoftMarginLoss()(f32({2, 3}), f32({3}));
+       },
+       {"soft_margin_loss", "[3]", "[2, 3]"}},
+      {"HingeEmbeddingLoss",
+       "target of another shape",
+       [] {
+         (void)nn::HingeEmbeddingLoss()(f32({2, 3}), f32({3}));
+       },
+       {"hinge_embedding_loss", "[3]", "[2, 3]"}},
+      {"MultiLabelSoftMarginLoss",
+       "target of another shape",
+       [] {
+         (void)nn::MultiLabelSoftMarginLoss()(f32({2, 3}), f32({2, 4}));
+       },
+       {"multilabel_soft_margin_loss", "[2, 4]", "[2, 3]"}},
+      {"MultiMarginLoss",
+       "class index out of range",
+       [] {
+         (void)nn::MultiMarginLoss()(f32({2, 3}), i64({0, 3}));
+       },
+       {"multi_margin_loss", "3"}},
+      {"PoissonNLLLoss",
+       "target of another shape",
+       [] {
+         (void)nn::PoissonNLLLoss()(f32({2, 3}), f32({3, 2}));
+       },
+       {"poisson_nll_loss", "[3, 2]", "[2, 3]"}},
+      {"ThreeInputLoss",
+       "called with one input",
+       [] {
+         nn::TripletMarginLoss triplet;
+         nn::ThreeInputLoss& loss = triplet;
+         (void)loss.forward(f32({2, 3}));
+       },
+       {"TripletMarginLoss: the loss takes three tensors", "loss(a, b, c)"}},
+      {"MarginRankingLoss",
+       "inputs of different shapes",
+       [] { (void)nn::MarginRankingLoss()(f32({3}), f32({4}), f32({3})); },
+       {"margin_ranking_loss", "[3]", "[4]"}},
+      {"CosineEmbeddingLoss",
+       "target of another length",
+       [] {
+         (void)nn::CosineEmbeddingLoss()(f32({2, 3}), f32({2, 3}), f32({3}));
+       },
+       {"cosine_embedding_loss", "[3]"}},
+      {"TripletMarginLoss",
+       "positive of another feature size",
+       [] {
+         (void)nn::TripletMarginLoss()(f32({2, 3}), f32({2, 4}), f32({2, 3}));
+       },
+       {"[2, 3]", "[2, 4]"}},
+      {"GaussianNLLLoss",
+       "negative variance",
+       [] {
+         (void)nn::GaussianNLLLoss()(f32({2, 3}), f32({2, 3}), full({2, 3}, -1.0));
+       },
+       {"gaussian_nll_loss", "var"}},
+  };
+}
+
+}  // namespace metagrad::testing
