@@ -13,6 +13,8 @@
 #include "engine/distributed/parallelize.hpp"
 #include "engine/distributed/process_group.hpp"
 #include "engine/distributions/distributions.hpp"
+#include "engine/distributions/multivariate_normal.hpp"
+#include "engine/distributions/univariate.hpp"
 #include "engine/format.hpp"
 #include "engine/grad_mode.hpp"
 #include "engine/io/atomic_file.hpp"

@@ -28,9 +28,7 @@ Tensor Bernoulli::probs() const { return is_logits_ ? sigmoid(parameter_) : para
 
 Tensor Bernoulli::logits() const {
   if (is_logits_) return parameter_;
-  // log(p / (1 - p)) of p clamped into [eps, 1 - eps], as PyTorch's probs_to_logits: finite.
-  const Tensor clamped = metagrad::detail::clamp_probs(parameter_);
-  return log(clamped) - log1p(-clamped);
+  return metagrad::detail::binary_probs_to_logits(parameter_);
 }
 
 Tensor Bernoulli::sample(const Dims& sample_shape, Generator* generator) const {

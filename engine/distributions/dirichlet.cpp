@@ -29,10 +29,8 @@ Tensor Dirichlet::sample(const Dims& sample_shape, Generator* generator) const {
       sample_shape, concentration_.shape(), "Dirichlet");
   const Tensor draws = metagrad::detail::standard_gamma(
       expand(concentration_.detach(), shape).contiguous(), generator);
-  const double eps = concentration_.dtype() == kFloat32 ? std::numeric_limits<float>::epsilon()
-                                                        : std::numeric_limits<double>::epsilon();
-  const double tiny = concentration_.dtype() == kFloat32 ? std::numeric_limits<float>::min()
-                                                         : std::numeric_limits<double>::min();
+  const double eps = metagrad::detail::dtype_epsilon(concentration_.dtype());
+  const double tiny = metagrad::detail::dtype_tiny(concentration_.dtype());
   return clamp(draws / sum(draws, {-1}, true), tiny, 1.0 - eps);
 }
 

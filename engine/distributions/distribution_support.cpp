@@ -25,10 +25,23 @@ Dims batch_shape_of_events(const Tensor& parameter) {
   return shape;
 }
 
+double dtype_epsilon(DType dtype) {
+  return dtype == kFloat32 ? std::numeric_limits<float>::epsilon()
+                           : std::numeric_limits<double>::epsilon();
+}
+
+double dtype_tiny(DType dtype) {
+  return dtype == kFloat32 ? std::numeric_limits<float>::min() : std::numeric_limits<double>::min();
+}
+
 Tensor clamp_probs(const Tensor& p) {
-  const double eps = p.dtype() == kFloat32 ? std::numeric_limits<float>::epsilon()
-                                           : std::numeric_limits<double>::epsilon();
+  const double eps = dtype_epsilon(p.dtype());
   return clamp(p, eps, 1.0 - eps);
+}
+
+Tensor binary_probs_to_logits(const Tensor& p) {
+  const Tensor clamped = clamp_probs(p);
+  return log(clamped) - log1p(-clamped);
 }
 
 Dims broadcast_parameters(const Tensor& a, const Tensor& b, const char* distribution) {
@@ -76,8 +89,7 @@ Tensor standard_gamma(const Tensor& concentration, Generator* generator) {
            kMaxRounds, shape_str(shape));
   const Tensor boost = pow(rand(shape, options, generator), reciprocal(concentration));
   value = where(boosted, value * boost, value);
-  const double tiny = concentration.dtype() == kFloat32 ? std::numeric_limits<float>::min()
-                                                        : std::numeric_limits<double>::min();
+  const double tiny = dtype_tiny(concentration.dtype());
   return clamp(value, tiny, std::nullopt);
 }
 

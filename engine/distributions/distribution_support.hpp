@@ -17,6 +17,16 @@ Dims batch_shape_of_events(const Tensor& parameter);
 /// that logs of probabilities stay finite.
 Tensor clamp_probs(const Tensor& p);
 
+/// log(p / (1 - p)) of p clamped as clamp_probs (PyTorch's probs_to_logits(is_binary = true)):
+/// finite logits of probabilities in [0, 1].
+Tensor binary_probs_to_logits(const Tensor& p);
+
+/// The machine epsilon of float dtype `dtype` (float32's or float64's).
+double dtype_epsilon(DType dtype);
+
+/// The smallest positive normal number of float dtype `dtype` (PyTorch's finfo.tiny).
+double dtype_tiny(DType dtype);
+
 /// The broadcast shape of a two-parameter distribution's parameters a and b, after checking that
 /// both are float tensors of one dtype and device (errors name `distribution`).
 Dims broadcast_parameters(const Tensor& a, const Tensor& b, const char* distribution);

@@ -25,8 +25,7 @@ Tensor Laplace::sample(const Dims& sample_shape, Generator* generator) const {
 Tensor Laplace::rsample(const Dims& sample_shape, Generator* generator) const {
   const TensorOptions options(loc_.dtype(), loc_.device());
   // u uniform on (-1, 1) as PyTorch's (eps - 1, 1): |u| < 1, so log1p(-|u|) is finite.
-  const double eps = loc_.dtype() == kFloat32 ? std::numeric_limits<float>::epsilon()
-                                              : std::numeric_limits<double>::epsilon();
+  const double eps = metagrad::detail::dtype_epsilon(loc_.dtype());
   const Tensor u =
       rand(metagrad::detail::distribution_sample_shape(sample_shape, batch_shape_, "Laplace"),
            options, generator) *

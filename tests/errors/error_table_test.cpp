@@ -35,6 +35,8 @@ const char* const kPublicHeaders[] = {
     "engine/ops/unary.hpp",
     "engine/ops/elementwise_math.hpp",
     "engine/distributions/distributions.hpp",
+    "engine/distributions/multivariate_normal.hpp",
+    "engine/distributions/univariate.hpp",
     "engine/nn/functional.hpp",
     "engine/nn/grad_utils.hpp",
     "engine/nn/init.hpp",

@@ -1,6 +1,6 @@
 // Error-input table of the 1-D pooling and unpooling ops and layers, channel dropout, bilinear and
 // the two-input layers, Unflatten, ModuleDict and the loss modules of engine/nn/losses.hpp beyond
-// the first nine.
+// the first nine, and the distributions of univariate.hpp and multivariate_normal.hpp.
 #include <memory>
 
 #include "tests/errors/error_table.hpp"
@@ -211,6 +211,39 @@ ErrorTable layer_error_cases() {
          (void)nn::GaussianNLLLoss()(f32({2, 3}), f32({2, 3}), full({2, 3}, -1.0));
        },
        {"gaussian_nll_loss", "var"}},
+      {"LogNormal",
+       "negative scale",
+       [] { (void)distributions::LogNormal(tensor({0.0}, kFloat64), tensor({-1.0}, kFloat64)); },
+       {"LogNormal: scale must be positive everywhere"}},
+      {"HalfNormal",
+       "zero scale",
+       [] {
+         (void)distributions::HalfNormal(tensor({0.0, 1.0}, kFloat64));
+       },
+       {"HalfNormal: scale must be positive everywhere"}},
+      {"Cauchy",
+       "shapes that do not broadcast",
+       [] { (void)distributions::Cauchy(f32({2}), f32({3})); },
+       {"Cauchy: shapes [2] and [3]"}},
+      {"Gumbel",
+       "negative scale",
+       [] { (void)distributions::Gumbel(tensor({0.0}, kFloat64), tensor({-2.0}, kFloat64)); },
+       {"Gumbel: scale must be positive everywhere"}},
+      {"StudentT",
+       "zero degrees of freedom",
+       [] { (void)distributions::StudentT(tensor({0.0}, kFloat64)); },
+       {"StudentT: df must be positive everywhere"}},
+      {"Geometric",
+       "probability 0",
+       [] { (void)distributions::Geometric::from_probs(tensor({0.0}, kFloat64)); },
+       {"Geometric: probs must be in (0, 1]"}},
+      {"MultivariateNormal",
+       "covariance of another size",
+       [] {
+         (void)distributions::MultivariateNormal::from_covariance(f64({2}), eye(3, -1, kFloat64));
+       },
+       {"MultivariateNormal: covariance_matrix must be [*, 2, 2] for loc shape [2], got shape "
+        "[3, 3]"}},
   };
 }
 
