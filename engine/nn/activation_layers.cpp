@@ -1,6 +1,6 @@
 // Parameter-free layers: the activations (ReLU, Tanh, Sigmoid, GELU, SiLU, Mish, Softplus,
-// LogSigmoid, ELU, SELU, LeakyReLU, Softmax, LogSoftmax), Identity, Flatten, Unflatten and the
-// dropout layers' check.
+// LogSigmoid, ELU, SELU, LeakyReLU, RReLU, Softmax, Softmax2d, LogSoftmax), Identity, Flatten,
+// Unflatten and the dropout layers' check.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -59,6 +59,27 @@ Tensor LeakyReLU::forward(const Tensor& input) { return leaky_relu(input, negati
 
 std::string LeakyReLU::extra_repr() const {
   return fmt::format("negative_slope={}", detail::float_repr(negative_slope_));
+}
+
+RReLU::RReLU(double lower, double upper, Generator* generator)
+    : lower_(lower), upper_(upper), generator_(generator) {
+  MG_CHECK(lower <= upper, "RReLU: lower bound ({}) must not exceed upper bound ({})", lower,
+           upper);
+}
+
+Tensor RReLU::forward(const Tensor& input) {
+  return rrelu(input, lower_, upper_, is_training(), generator_);
+}
+
+std::string RReLU::extra_repr() const {
+  return fmt::format("lower={}, upper={}", detail::float_repr(lower_), detail::float_repr(upper_));
+}
+
+Tensor Softmax2d::forward(const Tensor& input) {
+  MG_CHECK(input.dim() == 3 || input.dim() == 4,
+           "Softmax2d: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape {}",
+           shape_str(input.shape()));
+  return softmax(input, -3);
 }
 
 Softmax::Softmax(int64_t dim) : dim_(dim) {}

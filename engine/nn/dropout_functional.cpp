@@ -1,6 +1,8 @@
-// Dropout: elementwise (dropout) and channel-wise (dropout1d/2d/3d, PyTorch's feature dropout).
-// Each multiplies the input by a constant mask of 0 and 1 / (1 - p), drawn without history, so
-// its derivatives of every order are those of a product with a constant.
+// Dropout: elementwise (dropout) and channel-wise (dropout1d/2d/3d, PyTorch's feature dropout),
+// and alpha dropout for SELU networks (alpha_dropout, feature_alpha_dropout). Each is an affine
+// map of the input with constant coefficients drawn without history, so its derivatives of every
+// order are those of that map.
+#include <cmath>
 #include <vector>
 
 #include "engine/grad_mode.hpp"
@@ -50,7 +52,42 @@ Tensor drop_channels(const Tensor& x, double p, bool training, Generator* genera
   return drop(x, mask_shape, p, training, generator);
 }
 
+// Alpha dropout with a keep mask of `mask_shape`: a (x m + alpha' (1 - m)) + b' written as
+// x (a m) + b with b = alpha' a (m - 1) + alpha' a p (PyTorch's _dropout_impl), where alpha' is
+// SELU's negative saturation -scale * alpha and a restores unit variance.
+Tensor alpha_drop(const Tensor& x, const Dims& mask_shape, double p, bool training,
+                  Generator* generator) {
+  if (!training || p == 0.0 || x.numel() == 0) return x;
+  if (p == 1.0) return x * 0.0;
+  constexpr double kSaturation = 1.7580993408473766;  // SELU's scale * alpha
+  const double a = 1.0 / std::sqrt((kSaturation * kSaturation * p + 1.0) * (1.0 - p));
+  Tensor scale, shift;
+  {
+    NoGradGuard no_grad;
+    const TensorOptions options(x.dtype(), x.device());
+    const Tensor keep = lt(rand(mask_shape, options, generator), 1.0 - p).to(x.dtype());
+    scale = keep * a;
+    shift = (keep - 1.0) * (kSaturation * a) + kSaturation * a * p;
+  }
+  return x * scale + shift;
+}
+
 }  // namespace
+
+Tensor alpha_dropout(const Tensor& x, double p, bool training, Generator* generator) {
+  check_dropout(x, p, "alpha_dropout");
+  return alpha_drop(x, x.shape(), p, training, generator);
+}
+
+Tensor feature_alpha_dropout(const Tensor& x, double p, bool training, Generator* generator) {
+  check_dropout(x, p, "feature_alpha_dropout");
+  MG_CHECK(x.dim() >= 2,
+           "feature_alpha_dropout: expected an input [N, C, *] of at least 2 dims, got shape {}",
+           shape_str(x.shape()));
+  Dims mask_shape = x.shape();
+  for (int d = 2; d < x.dim(); ++d) mask_shape[d] = 1;
+  return alpha_drop(x, mask_shape, p, training, generator);
+}
 
 Tensor dropout(const Tensor& x, double p, bool training, Generator* generator) {
   check_dropout(x, p, "dropout");

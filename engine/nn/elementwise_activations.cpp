@@ -14,6 +14,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "engine/grad_mode.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/nn/log1p_exp.hpp"
 #include "engine/ops.hpp"
@@ -84,6 +85,21 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
   detail::check_floating(x, "leaky_relu");
   // x for x > 0, negative_slope x otherwise (gradient negative_slope at 0, as PyTorch's).
   return where(gt(x, 0.0), x, x * negative_slope);
+}
+
+Tensor rrelu(const Tensor& x, double lower, double upper, bool training, Generator* generator) {
+  detail::check_floating(x, "rrelu");
+  MG_CHECK(lower <= upper, "rrelu: lower bound ({}) must not exceed upper bound ({})", lower,
+           upper);
+  if (!training) return leaky_relu(x, (lower + upper) / 2.0);
+  Tensor slope;
+  {
+    NoGradGuard no_grad;
+    slope =
+        rand(x.shape(), TensorOptions(x.dtype(), x.device()), generator) * (upper - lower) + lower;
+  }
+  // x for x >= 0, a x below with a ~ U[lower, upper] per element (gradient 1 or a).
+  return where(ge(x, 0.0), x, x * slope);
 }
 
 }  // namespace metagrad

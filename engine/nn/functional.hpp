@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
 
+#include "engine/ops/conv.hpp"
 #include "engine/random/generator.hpp"
 #include "engine/tensor.hpp"
 
@@ -65,6 +67,18 @@ Tensor dropout2d(const Tensor& x, double p = 0.5, bool training = true,
 Tensor dropout3d(const Tensor& x, double p = 0.5, bool training = true,
                  Generator* generator = nullptr);
 
+/// Alpha dropout for SELU networks (torch.nn.functional.alpha_dropout): in training, each element
+/// is kept with probability 1 - p and otherwise set to SELU's negative saturation, then an affine
+/// map restores zero mean and unit variance: a (x m + alpha' (1 - m)) + b with PyTorch's a and b.
+/// Returns x itself when !training or p == 0. Throws unless 0 <= p <= 1.
+Tensor alpha_dropout(const Tensor& x, double p = 0.5, bool training = false,
+                     Generator* generator = nullptr);
+
+/// Channel-wise alpha dropout (torch.nn.functional.feature_alpha_dropout): as alpha_dropout with
+/// one draw per (n, c) of an input [N, C, *] (at least 2-D).
+Tensor feature_alpha_dropout(const Tensor& x, double p = 0.5, bool training = false,
+                             Generator* generator = nullptr);
+
 /// One-hot encoding of int64 `labels` (any shape) as int64 [*labels.shape, num_classes]; with
 /// num_classes = -1 the count is max(labels) + 1. Throws for negative labels or labels >=
 /// num_classes. Not differentiable.
@@ -112,6 +126,12 @@ Tensor selu(const Tensor& x);
 /// x for x > 0, negative_slope x otherwise (torch.nn.functional.leaky_relu); gradient
 /// negative_slope at 0.
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+
+/// Randomized leaky ReLU (torch.nn.functional.rrelu): x where x >= 0, a x below, with a drawn
+/// uniformly from [lower, upper] per element in training and a = (lower + upper) / 2 otherwise.
+/// The gradient is 1 or a. Throws unless lower <= upper.
+Tensor rrelu(const Tensor& x, double lower = 1.0 / 8.0, double upper = 1.0 / 3.0,
+             bool training = false, Generator* generator = nullptr);
 
 /// clamp(x, min_val, max_val) (torch.nn.functional.hardtanh); gradient 1 strictly inside
 /// (min_val, max_val), 0 elsewhere (PyTorch's, also at the bounds). min_val must be <= max_val.
@@ -195,6 +215,12 @@ Tensor instance_norm(const Tensor& input, const Tensor& running_mean = {},
 /// metagrad::norm). Float dtypes, derivatives of every order.
 Tensor normalize(const Tensor& input, double p = 2.0, int64_t dim = 1, double eps = 1e-12);
 
+/// torch.nn.functional.local_response_norm: input [N, C, *] (at least 3-D) divided by
+/// (k + alpha * mean of x^2 over `size` neighbouring channels, zero-padded)^beta. Differentiable
+/// to every order.
+Tensor local_response_norm(const Tensor& input, int64_t size, double alpha = 1e-4,
+                           double beta = 0.75, double k = 1.0);
+
 /// torch.nn.functional.cosine_similarity: Σ (x1 / max(||x1||, eps)) (x2 / max(||x2||, eps))
 /// along `dim` of the broadcast inputs (each divided by its own 2-norm first, as PyTorch, so the
 /// result stays within [-1, 1]); `dim` is removed.
@@ -269,6 +295,20 @@ Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor);
 /// torch.nn.functional.pixel_unshuffle, the inverse of pixel_shuffle: input [*, C, H r, W r] ->
 /// [*, C r^2, H, W]. Throws unless r > 0 divides both spatial sizes.
 Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor);
+
+/// torch.nn.functional.channel_shuffle: input [N, C, *] with C = g * m -> the channels in the
+/// order (0, m, 2m, ..., 1, m + 1, ...): [N, g, m, *] transposed to [N, m, g, *]. Throws unless
+/// `groups` is positive and divides C.
+Tensor channel_shuffle(const Tensor& input, int64_t groups);
+
+/// torch.nn.functional.lp_pool2d: the p-norm of each window, (sum x^p)^(1/p), computed as PyTorch
+/// (avg_pool2d of x^p times the window size, to the power 1/p), stride defaulting to the kernel.
+Tensor lp_pool2d(const Tensor& input, double norm_type, IntPair kernel_size,
+                 std::optional<IntPair> stride = std::nullopt, bool ceil_mode = false);
+
+/// torch.nn.functional.lp_pool1d: lp_pool2d along L of [N, C, L] or [C, L].
+Tensor lp_pool1d(const Tensor& input, double norm_type, int64_t kernel_size,
+                 std::optional<int64_t> stride = std::nullopt, bool ceil_mode = false);
 
 /// How grid_sample weighs the input cells around a grid point (torch's `mode`).
 enum class GridSampleMode : uint8_t {
@@ -449,6 +489,27 @@ struct TripletMarginLossOptions {
 Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const Tensor& negative,
                            const TripletMarginLossOptions& options = {});
 
+/// A distance of two batches of embeddings, one value per row (pairwise_distance by default).
+using DistanceFunction = std::function<Tensor(const Tensor&, const Tensor&)>;
+
+/// Options of triplet_margin_with_distance_loss.
+struct TripletMarginWithDistanceLossOptions {
+  /// The distance d(a, b); pairwise_distance (p = 2) when empty.
+  DistanceFunction distance_function;
+  /// The margin between the positive and negative distances.
+  double margin = 1.0;
+  /// Whether d(anchor, negative) becomes min(d(anchor, negative), d(positive, negative)).
+  bool swap = false;
+  /// How the per-triplet losses are reduced.
+  Reduction reduction = Reduction::Mean;
+};
+
+/// max(0, margin + d(anchor, positive) - d(anchor, negative)), reduced
+/// (torch.nn.functional.triplet_margin_with_distance_loss). Throws unless margin > 0.
+Tensor triplet_margin_with_distance_loss(const Tensor& anchor, const Tensor& positive,
+                                         const Tensor& negative,
+                                         const TripletMarginWithDistanceLossOptions& options = {});
+
 /// Options of poisson_nll_loss.
 struct PoissonNllLossOptions {
   /// input holds log-rates (loss exp(input) - target input); else rates (input - target
@@ -513,6 +574,13 @@ struct MultiMarginLossOptions {
 /// (torch.nn.functional.multi_margin_loss): input [N, C] (or [C]), target [N] (or 0-d).
 Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
                          const MultiMarginLossOptions& options = {});
+
+/// torch.nn.functional.multilabel_margin_loss: input [C] or [N, C], int64 target of the same shape
+/// listing each sample's classes before the first -1; per sample the sum over listed classes j
+/// and unlisted classes i of max(0, 1 - (x_j - x_i)), divided by C, then reduced. Throws for a
+/// target outside [-1, C).
+Tensor multilabel_margin_loss(const Tensor& input, const Tensor& target,
+                              Reduction reduction = Reduction::Mean);
 
 /// @}
 

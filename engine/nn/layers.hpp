@@ -395,6 +395,20 @@ struct GroupNormOptions {
   DType dtype = kFloat32;
 };
 
+/// Local response normalisation across channels (torch.nn.LocalResponseNorm); see
+/// metagrad::local_response_norm. No parameters.
+class LocalResponseNorm : public Cloneable<LocalResponseNorm> {
+ public:
+  /// torch.nn.LocalResponseNorm(size, alpha, beta, k). Throws unless size is positive.
+  explicit LocalResponseNorm(int64_t size, double alpha = 1e-4, double beta = 0.75, double k = 1.0);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  int64_t size_;
+  double alpha_, beta_, k_;
+};
+
 /// Group normalisation (torch.nn.GroupNorm); see metagrad::group_norm. Slots: parameters
 /// `weight`, `bias` [num_channels].
 class GroupNorm : public Cloneable<GroupNorm> {
@@ -550,6 +564,22 @@ class LeakyReLU : public Cloneable<LeakyReLU> {
   double negative_slope_;
 };
 
+/// Randomized leaky ReLU (torch.nn.RReLU): in training a slope drawn from U[lower, upper] per
+/// element for the negative inputs, in eval mode the mean slope; see metagrad::rrelu.
+class RReLU : public Cloneable<RReLU> {
+ public:
+  /// torch.nn.RReLU(lower, upper); slopes drawn from `generator` (the default one when null).
+  /// Throws unless lower <= upper.
+  explicit RReLU(double lower = 1.0 / 8.0, double upper = 1.0 / 3.0,
+                 Generator* generator = nullptr);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  double lower_, upper_;
+  Generator* generator_;
+};
+
 /// hardtanh(x, min_val, max_val) elementwise (torch.nn.Hardtanh).
 class Hardtanh : public Cloneable<Hardtanh> {
  public:
@@ -662,6 +692,15 @@ class Softmin : public Cloneable<Softmin> {
 
  private:
   int64_t dim_;
+};
+
+/// Softmax over the channels of [N, C, H, W] or [C, H, W] (torch.nn.Softmax2d).
+class Softmax2d : public Cloneable<Softmax2d> {
+ public:
+  /// torch.nn.Softmax2d().
+  Softmax2d() = default;
+  /// softmax(input, -3); throws unless the input is 3-D or 4-D.
+  Tensor forward(const Tensor& input) override;
 };
 
 /// Options of PReLU (`PReLU({.num_parameters = 64})`).
@@ -892,6 +931,25 @@ class Dropout : public detail::DropoutLayer<Dropout, &dropout> {
       : DropoutLayer(p, generator, "Dropout") {}
 };
 
+/// Alpha dropout for SELU networks (torch.nn.AlphaDropout); see metagrad::alpha_dropout.
+class AlphaDropout : public detail::DropoutLayer<AlphaDropout, &alpha_dropout> {
+ public:
+  /// torch.nn.AlphaDropout(p); masks drawn from `generator` (the default generator when null).
+  explicit AlphaDropout(double p = 0.5, Generator* generator = nullptr)
+      : DropoutLayer(p, generator, "AlphaDropout") {}
+};
+
+/// Channel-wise alpha dropout (torch.nn.FeatureAlphaDropout); see
+/// metagrad::feature_alpha_dropout.
+class FeatureAlphaDropout
+    : public detail::DropoutLayer<FeatureAlphaDropout, &feature_alpha_dropout> {
+ public:
+  /// torch.nn.FeatureAlphaDropout(p); masks drawn from `generator` (the default generator when
+  /// null).
+  explicit FeatureAlphaDropout(double p = 0.5, Generator* generator = nullptr)
+      : DropoutLayer(p, generator, "FeatureAlphaDropout") {}
+};
+
 /// Channel-wise dropout of [N, C, L] (torch.nn.Dropout1d): whole channels zeroed with probability
 /// p in training mode; see metagrad::dropout1d.
 class Dropout1d : public detail::DropoutLayer<Dropout1d, &dropout1d> {
@@ -997,6 +1055,18 @@ class PixelUnshuffle : public Cloneable<PixelUnshuffle> {
 
  private:
   int64_t downscale_factor_;
+};
+
+/// Interleaves the channel groups (torch.nn.ChannelShuffle); see metagrad::channel_shuffle.
+class ChannelShuffle : public Cloneable<ChannelShuffle> {
+ public:
+  /// torch.nn.ChannelShuffle(groups). Throws unless it is positive.
+  explicit ChannelShuffle(int64_t groups);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  int64_t groups_;
 };
 
 /// Resizes its input with interpolate (torch.nn.Upsample): the options are fixed at construction

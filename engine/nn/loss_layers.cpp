@@ -1,6 +1,7 @@
 // The loss modules (engine/nn/losses.hpp): options and weight buffers around the functional
 // losses.
 #include "engine/nn/losses.hpp"
+#include "engine/nn/pairwise_layers.hpp"
 
 namespace metagrad::nn {
 
@@ -44,6 +45,28 @@ Tensor KLDivLoss::forward(const Tensor& input, const Tensor& target) {
 
 Tensor HingeEmbeddingLoss::forward(const Tensor& input, const Tensor& target) {
   return hinge_embedding_loss(input, target, margin_, reduction_);
+}
+
+TripletMarginWithDistanceLoss::TripletMarginWithDistanceLoss(
+    const TripletMarginWithDistanceLossOptions& options)
+    : options_(options) {
+  MG_CHECK(options.margin > 0.0,
+           "TripletMarginWithDistanceLoss: margin must be greater than 0, got {}", options.margin);
+  if (!options.distance_function) register_module("distance_function", PairwiseDistance());
+}
+
+Tensor TripletMarginWithDistanceLoss::forward(const Tensor& anchor, const Tensor& positive,
+                                              const Tensor& negative) {
+  TripletMarginWithDistanceLossOptions options = options_;
+  if (!options.distance_function) {
+    // PyTorch's default distance, held as the submodule `distance_function`.
+    auto& distance = detail::submodule_as<TwoInputModule>(*this, module_at(0), "distance_function",
+                                                          "TwoInputModule");
+    options.distance_function = [&distance](const Tensor& a, const Tensor& b) {
+      return distance(a, b);
+    };
+  }
+  return triplet_margin_with_distance_loss(anchor, positive, negative, options);
 }
 
 }  // namespace metagrad::nn

@@ -321,5 +321,31 @@ class GaussianNLLLoss
   explicit GaussianNLLLoss(const GaussianNllLossOptions& options = {}) : OptionsLoss3(options) {}
 };
 
+/// Multi-label hinge loss over listed classes (torch.nn.MultiLabelMarginLoss); see
+/// metagrad::multilabel_margin_loss.
+class MultiLabelMarginLoss
+    : public detail::ReducedLoss<MultiLabelMarginLoss, &multilabel_margin_loss> {
+ public:
+  /// torch.nn.MultiLabelMarginLoss(reduction).
+  explicit MultiLabelMarginLoss(Reduction reduction = Reduction::Mean) : ReducedLoss(reduction) {}
+};
+
+/// Triplet loss with a distance function (torch.nn.TripletMarginWithDistanceLoss), called as
+/// loss(anchor, positive, negative); see metagrad::triplet_margin_with_distance_loss. Without a
+/// distance function it holds PyTorch's default, a PairwiseDistance submodule named
+/// `distance_function`.
+class TripletMarginWithDistanceLoss
+    : public Cloneable<TripletMarginWithDistanceLoss, ThreeInputLoss> {
+ public:
+  /// torch.nn.TripletMarginWithDistanceLoss(distance_function, margin, swap, reduction). Throws
+  /// unless margin > 0.
+  explicit TripletMarginWithDistanceLoss(const TripletMarginWithDistanceLossOptions& options = {});
+  using ThreeInputLoss::forward;
+  Tensor forward(const Tensor& anchor, const Tensor& positive, const Tensor& negative) override;
+
+ private:
+  TripletMarginWithDistanceLossOptions options_;
+};
+
 /// @}
 }  // namespace metagrad::nn

@@ -1,7 +1,10 @@
 // The margin and embedding losses of torch.nn.functional: soft_margin_loss, margin_ranking_loss,
-// hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss, multilabel_soft_margin_loss
-// and multi_margin_loss, composed of public differentiable ops. A hinge that PyTorch writes as
+// hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss (also with a distance
+// function), multilabel_soft_margin_loss, multilabel_margin_loss and multi_margin_loss, composed
+// of public differentiable ops. A hinge that PyTorch writes as
 // clamp_min passes its gradient at 0 (clamp's), multi_margin_loss's kernel only above 0 (a mask).
+#include <vector>
+
 #include "engine/grad_mode.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/nn/log1p_exp.hpp"
@@ -91,6 +94,24 @@ Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const T
   return reduce_loss(hinge(to_positive - to_negative + options.margin), options.reduction);
 }
 
+Tensor triplet_margin_with_distance_loss(const Tensor& anchor, const Tensor& positive,
+                                         const Tensor& negative,
+                                         const TripletMarginWithDistanceLossOptions& options) {
+  const char* op = "triplet_margin_with_distance_loss";
+  detail::check_defined(anchor, op, "anchor");
+  detail::check_defined(positive, op, "positive");
+  detail::check_defined(negative, op, "negative");
+  MG_CHECK(options.margin > 0.0, "{}: margin must be greater than 0, got {}", op, options.margin);
+  const DistanceFunction distance =
+      options.distance_function ? options.distance_function : [](const Tensor& a, const Tensor& b) {
+        return pairwise_distance(a, b);
+      };
+  const Tensor to_positive = distance(anchor, positive);
+  Tensor to_negative = distance(anchor, negative);
+  if (options.swap) to_negative = minimum(to_negative, distance(positive, negative));
+  return reduce_loss(hinge(to_positive - to_negative + options.margin), options.reduction);
+}
+
 Tensor multilabel_soft_margin_loss(const Tensor& input, const Tensor& target,
                                    const MultilabelSoftMarginLossOptions& options) {
   check_loss_operands(input, target, "multilabel_soft_margin_loss");
@@ -108,6 +129,49 @@ Tensor multilabel_soft_margin_loss(const Tensor& input, const Tensor& target,
   }
   const double classes = static_cast<double>(input.size(-1));
   return reduce_loss(sum(loss, {-1}) / classes, options.reduction);
+}
+
+Tensor multilabel_margin_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  const char* op = "multilabel_margin_loss";
+  detail::check_floating(input, op);
+  detail::check_defined(target, op, "target");
+  MG_CHECK((input.dim() == 1 || input.dim() == 2) && target.shape() == input.shape() &&
+               target.dtype() == kInt64,
+           "multilabel_margin_loss: expected input [C] or [N, C] and an int64 target of the same "
+           "shape, got input {} and {} target {}",
+           shape_str(input.shape()), dtype_name(target.dtype()), shape_str(target.shape()));
+  const bool batched = input.dim() == 2;
+  const Tensor x = batched ? input : input.unsqueeze(0);
+  const int64_t n = x.size(0), classes = x.size(1);
+  // Per sample: how often each class is listed before the first -1 (the j side), and whether it
+  // is unlisted (the i side).
+  const std::vector<int64_t> listed = target.to_vector<int64_t>();
+  std::vector<double> multiplicity(listed.size(), 0.0), unlisted(listed.size(), 1.0);
+  for (int64_t row = 0; row < n; ++row) {
+    for (int64_t m = 0; m < classes; ++m) {
+      const int64_t label = listed[static_cast<size_t>(row * classes + m)];
+      MG_CHECK(label >= -1 && label < classes,
+               "multilabel_margin_loss: target {} at position {} of sample {} must lie in [-1, "
+               "{}) (input shape {})",
+               label, m, row, classes, shape_str(input.shape()));
+      if (label < 0) break;
+      multiplicity[static_cast<size_t>(row * classes + label)] += 1.0;
+      unlisted[static_cast<size_t>(row * classes + label)] = 0.0;
+    }
+  }
+  const TensorOptions options(x.dtype(), x.device());
+  const Tensor weight_j = tensor(multiplicity, {n, classes, 1}, options);
+  const Tensor mask_i = tensor(unlisted, {n, 1, classes}, options);
+  // max(0, 1 - x_j + x_i) over listed j (with multiplicity) and unlisted i, counted where > 0
+  const Tensor z = x.unsqueeze(1) - x.unsqueeze(2) + 1.0;  // [N, j, i]
+  Tensor counted;
+  {
+    NoGradGuard no_grad;
+    counted = logical_and(gt(z, 0.0), gt(weight_j * mask_i, 0.0));
+  }
+  Tensor loss = sum(where(counted, z, 0.0) * weight_j, {1, 2}) / static_cast<double>(classes);
+  if (!batched) loss = loss.reshape({});
+  return reduce_loss(loss, reduction);
 }
 
 Tensor multi_margin_loss(const Tensor& input, const Tensor& target,

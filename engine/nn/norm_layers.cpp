@@ -100,6 +100,20 @@ std::string LayerNorm::extra_repr() const {
                      options_.elementwise_affine ? "True" : "False");
 }
 
+LocalResponseNorm::LocalResponseNorm(int64_t size, double alpha, double beta, double k)
+    : size_(size), alpha_(alpha), beta_(beta), k_(k) {
+  MG_CHECK(size > 0, "LocalResponseNorm: size must be positive, got {}", size);
+}
+
+Tensor LocalResponseNorm::forward(const Tensor& input) {
+  return local_response_norm(input, size_, alpha_, beta_, k_);
+}
+
+std::string LocalResponseNorm::extra_repr() const {
+  return fmt::format("{}, alpha={}, beta={}, k={}", size_, detail::float_repr(alpha_),
+                     detail::float_repr(beta_), detail::float_repr(k_));
+}
+
 GroupNorm::GroupNorm(int64_t num_groups, int64_t num_channels, const GroupNormOptions& options)
     : num_groups_(num_groups), num_channels_(num_channels), options_(options) {
   MG_CHECK(num_groups > 0 && num_channels > 0 && num_channels % num_groups == 0,

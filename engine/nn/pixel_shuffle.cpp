@@ -1,11 +1,13 @@
 // pixel_shuffle / pixel_unshuffle and their layers: the channel blocks of r x r cells moved into
 // (out of) the spatial dims, a reshape, a permute and a reshape (a copy), so the backward is the
-// inverse rearrangement and every order comes with it.
+// inverse rearrangement and every order comes with it; channel_shuffle likewise interleaves the
+// channel groups.
 #include <fmt/format.h>
 
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
 #include "engine/ops.hpp"
+#include "engine/ops/op_support.hpp"
 
 namespace metagrad {
 namespace {
@@ -73,7 +75,34 @@ Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor) {
   return reshape(moved, with_batch(batch, {channels * r * r, height / r, width / r}));
 }
 
+Tensor channel_shuffle(const Tensor& input, int64_t groups) {
+  detail::check_defined(input, "channel_shuffle");
+  MG_CHECK(input.dim() >= 3,
+           "channel_shuffle: expected input [N, C, *] with at least 3 dims, got shape {}",
+           shape_str(input.shape()));
+  const int64_t channels = input.size(1);
+  MG_CHECK(groups > 0 && channels % groups == 0,
+           "channel_shuffle: groups ({}) must be positive and divide the {} channels of input "
+           "shape {}",
+           groups, channels, shape_str(input.shape()));
+  // [N, g, C/g, *] -> [N, C/g, g, *] -> [N, C, *]
+  Dims split;
+  split.push_back(input.size(0));
+  split.push_back(groups);
+  split.push_back(channels / groups);
+  for (int d = 2; d < input.dim(); ++d) split.push_back(input.size(d));
+  return reshape(transpose(reshape(input, split), 1, 2), input.shape());
+}
+
 namespace nn {
+
+ChannelShuffle::ChannelShuffle(int64_t groups) : groups_(groups) {
+  MG_CHECK(groups > 0, "ChannelShuffle: groups must be positive, got {}", groups);
+}
+
+Tensor ChannelShuffle::forward(const Tensor& input) { return channel_shuffle(input, groups_); }
+
+std::string ChannelShuffle::extra_repr() const { return fmt::format("groups={}", groups_); }
 
 PixelShuffle::PixelShuffle(int64_t upscale_factor) : upscale_factor_(upscale_factor) {
   MG_CHECK(upscale_factor > 0, "PixelShuffle: upscale_factor must be positive, got {}",

@@ -1,10 +1,12 @@
-// The 1-D pooling layers and the unpooling layers (engine/nn/pooling_layers.hpp).
+// The 1-D pooling layers, the unpooling layers, LPPool1d/2d, Fold and Unfold
+// (engine/nn/pooling_layers.hpp).
 #include "engine/nn/pooling_layers.hpp"
 
 #include <fmt/format.h>
 
 #include <tuple>
 
+#include "engine/nn/functional.hpp"
 #include "engine/ops.hpp"
 
 namespace metagrad::nn {
@@ -21,6 +23,9 @@ void check_line_window(int64_t kernel, int64_t stride, int64_t padding, int64_t 
 
 // "(2, 3)": PyTorch prints an unpooling layer's window parameters as tuples.
 std::string pair_tuple(IntPair p) { return fmt::format("({}, {})", p.h, p.w); }
+
+// "2" or "(2, 3)": a window parameter as PyTorch prints one given as an int or a pair.
+std::string pair_or_int(IntPair p) { return p.h == p.w ? std::to_string(p.h) : pair_tuple(p); }
 
 const char* python_bool(bool value) { return value ? "True" : "False"; }
 
@@ -132,6 +137,74 @@ Tensor MaxUnpool2d::forward(const Tensor& input, const Tensor& indices,
 std::string MaxUnpool2d::extra_repr() const {
   return fmt::format("kernel_size={}, stride={}, padding={}", pair_tuple(kernel_size_),
                      pair_tuple(stride_), pair_tuple(padding_));
+}
+
+LPPool1d::LPPool1d(double norm_type, int64_t kernel_size, std::optional<int64_t> stride,
+                   bool ceil_mode)
+    : norm_type_(norm_type), kernel_size_(kernel_size), stride_(stride), ceil_mode_(ceil_mode) {
+  MG_CHECK(norm_type != 0.0, "LPPool1d: norm_type must be non-zero");
+  check_line_window(kernel_size_, stride.value_or(kernel_size), 0, 1, "LPPool1d");
+}
+
+Tensor LPPool1d::forward(const Tensor& input) {
+  return lp_pool1d(input, norm_type_, kernel_size_, stride_, ceil_mode_);
+}
+
+std::string LPPool1d::extra_repr() const {
+  return fmt::format("norm_type={}, kernel_size={}, stride={}, ceil_mode={}",
+                     detail::float_repr(norm_type_), kernel_size_,
+                     stride_ ? std::to_string(*stride_) : "None", python_bool(ceil_mode_));
+}
+
+LPPool2d::LPPool2d(double norm_type, IntPair kernel_size, std::optional<IntPair> stride,
+                   bool ceil_mode)
+    : norm_type_(norm_type), kernel_size_(kernel_size), stride_(stride), ceil_mode_(ceil_mode) {
+  const IntPair step = stride.value_or(kernel_size);
+  MG_CHECK(norm_type != 0.0, "LPPool2d: norm_type must be non-zero");
+  MG_CHECK(kernel_size.h > 0 && kernel_size.w > 0 && step.h > 0 && step.w > 0,
+           "LPPool2d: kernel_size {} and stride {} must be positive", pair_tuple(kernel_size),
+           pair_tuple(step));
+}
+
+Tensor LPPool2d::forward(const Tensor& input) {
+  return lp_pool2d(input, norm_type_, kernel_size_, stride_, ceil_mode_);
+}
+
+std::string LPPool2d::extra_repr() const {
+  return fmt::format("norm_type={}, kernel_size={}, stride={}, ceil_mode={}",
+                     detail::float_repr(norm_type_), pair_or_int(kernel_size_),
+                     stride_ ? pair_or_int(*stride_) : "None", python_bool(ceil_mode_));
+}
+
+Unfold::Unfold(IntPair kernel_size, IntPair dilation, IntPair padding, IntPair stride)
+    : kernel_size_(kernel_size), dilation_(dilation), padding_(padding), stride_(stride) {}
+
+Tensor Unfold::forward(const Tensor& input) {
+  return unfold(input, kernel_size_, dilation_, padding_, stride_);
+}
+
+std::string Unfold::extra_repr() const {
+  return fmt::format("kernel_size={}, dilation={}, padding={}, stride={}",
+                     pair_or_int(kernel_size_), pair_or_int(dilation_), pair_or_int(padding_),
+                     pair_or_int(stride_));
+}
+
+Fold::Fold(IntPair output_size, IntPair kernel_size, IntPair dilation, IntPair padding,
+           IntPair stride)
+    : output_size_(output_size),
+      kernel_size_(kernel_size),
+      dilation_(dilation),
+      padding_(padding),
+      stride_(stride) {}
+
+Tensor Fold::forward(const Tensor& input) {
+  return fold(input, output_size_, kernel_size_, dilation_, padding_, stride_);
+}
+
+std::string Fold::extra_repr() const {
+  return fmt::format("output_size={}, kernel_size={}, dilation={}, padding={}, stride={}",
+                     pair_or_int(output_size_), pair_or_int(kernel_size_), pair_or_int(dilation_),
+                     pair_or_int(padding_), pair_or_int(stride_));
 }
 
 }  // namespace metagrad::nn

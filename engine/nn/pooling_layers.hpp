@@ -122,5 +122,66 @@ class MaxUnpool2d : public Cloneable<MaxUnpool2d> {
   IntPair kernel_size_, stride_, padding_;
 };
 
+/// The p-norm of each window of [N, C, L] (torch.nn.LPPool1d); see metagrad::lp_pool1d.
+class LPPool1d : public Cloneable<LPPool1d> {
+ public:
+  /// torch.nn.LPPool1d(norm_type, kernel_size, stride, ceil_mode); stride defaults to the kernel.
+  /// Throws unless norm_type is non-zero and kernel and stride are positive.
+  LPPool1d(double norm_type, int64_t kernel_size, std::optional<int64_t> stride = std::nullopt,
+           bool ceil_mode = false);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  double norm_type_;
+  int64_t kernel_size_;
+  std::optional<int64_t> stride_;
+  bool ceil_mode_;
+};
+
+/// The p-norm of each window of [N, C, H, W] (torch.nn.LPPool2d); see metagrad::lp_pool2d.
+class LPPool2d : public Cloneable<LPPool2d> {
+ public:
+  /// torch.nn.LPPool2d(norm_type, kernel_size, stride, ceil_mode); stride defaults to the kernel.
+  /// Throws unless norm_type is non-zero and kernel and stride are positive.
+  LPPool2d(double norm_type, IntPair kernel_size, std::optional<IntPair> stride = std::nullopt,
+           bool ceil_mode = false);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  double norm_type_;
+  IntPair kernel_size_;
+  std::optional<IntPair> stride_;
+  bool ceil_mode_;
+};
+
+/// Extracts sliding blocks as columns, im2col (torch.nn.Unfold); see metagrad::unfold.
+class Unfold : public Cloneable<Unfold> {
+ public:
+  /// torch.nn.Unfold(kernel_size, dilation, padding, stride).
+  explicit Unfold(IntPair kernel_size, IntPair dilation = 1, IntPair padding = 0,
+                  IntPair stride = 1);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  IntPair kernel_size_, dilation_, padding_, stride_;
+};
+
+/// Sums columns of sliding blocks back into an image, col2im (torch.nn.Fold); see
+/// metagrad::fold.
+class Fold : public Cloneable<Fold> {
+ public:
+  /// torch.nn.Fold(output_size, kernel_size, dilation, padding, stride).
+  Fold(IntPair output_size, IntPair kernel_size, IntPair dilation = 1, IntPair padding = 0,
+       IntPair stride = 1);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+
+ private:
+  IntPair output_size_, kernel_size_, dilation_, padding_, stride_;
+};
+
 /// @}
 }  // namespace metagrad::nn

@@ -211,6 +211,115 @@ ErrorTable layer_error_cases() {
          (void)nn::GaussianNLLLoss()(f32({2, 3}), f32({2, 3}), full({2, 3}, -1.0));
        },
        {"gaussian_nll_loss", "var"}},
+      {"alpha_dropout",
+       "probability above 1",
+       [] { (void)alpha_dropout(f32({4}), 1.5, true); },
+       {"alpha_dropout: probability has to be between 0 and 1, but got 1.5"}},
+      {"feature_alpha_dropout",
+       "1-D input",
+       [] { (void)feature_alpha_dropout(f32({4}), 0.5, true); },
+       {"feature_alpha_dropout: expected an input [N, C, *] of at least 2 dims, got shape [4]"}},
+      {"AlphaDropout",
+       "negative probability",
+       [] { nn::AlphaDropout layer(-0.5); },
+       {"AlphaDropout: dropout probability has to be between 0 and 1, but got -0.5"}},
+      {"FeatureAlphaDropout",
+       "probability above 1",
+       [] { nn::FeatureAlphaDropout layer(3.0); },
+       {"FeatureAlphaDropout: dropout probability has to be between 0 and 1, but got 3"}},
+      {"rrelu",
+       "lower above upper",
+       [] { (void)rrelu(f32({4}), 0.5, 0.2); },
+       {"rrelu: lower bound (0.5) must not exceed upper bound (0.2)"}},
+      {"RReLU",
+       "lower above upper",
+       [] { nn::RReLU layer(0.5, 0.2); },
+       {"RReLU: lower bound (0.5) must not exceed upper bound (0.2)"}},
+      {"Softmax2d",
+       "2-D input",
+       [] {
+         (void)nn::Softmax2d()(f32({2, 3}));
+       },
+       {"Softmax2d: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got shape [2, 3]"}},
+      {"local_response_norm",
+       "2-D input",
+       [] {
+         (void)local_response_norm(f32({2, 3}), 2);
+       },
+       {"local_response_norm: expected an input [N, C, *] of at least 3 dims, got shape [2, 3]"}},
+      {"LocalResponseNorm",
+       "zero size",
+       [] { nn::LocalResponseNorm layer(0); },
+       {"LocalResponseNorm: size must be positive, got 0"}},
+      {"channel_shuffle",
+       "groups that do not divide the channels",
+       [] {
+         (void)channel_shuffle(f32({1, 6, 2}), 4);
+       },
+       {"channel_shuffle: groups (4) must be positive and divide the 6 channels of input shape "
+        "[1, 6, 2]"}},
+      {"ChannelShuffle",
+       "zero groups",
+       [] { nn::ChannelShuffle layer(0); },
+       {"ChannelShuffle: groups must be positive, got 0"}},
+      {"lp_pool2d",
+       "zero norm type",
+       [] {
+         (void)lp_pool2d(f32({1, 1, 4, 4}), 0.0, 2);
+       },
+       {"lp_pool2d: norm_type must be non-zero"}},
+      {"lp_pool1d",
+       "kernel longer than the input",
+       [] {
+         (void)lp_pool1d(f32({1, 2, 3}), 2.0, 5);
+       },
+       {"avg_pool1d: the padded length 3 of input shape [1, 2, 3]"}},
+      {"LPPool1d",
+       "zero stride",
+       [] { nn::LPPool1d layer(2.0, 3, 0); },
+       {"LPPool1d: kernel_size (3), stride (0)"}},
+      {"LPPool2d",
+       "zero kernel",
+       [] {
+         nn::LPPool2d layer(2.0, IntPair{0, 2});
+       },
+       {"LPPool2d: kernel_size (0, 2) and stride (0, 2) must be positive"}},
+      {"Unfold",
+       "2-D input",
+       [] {
+         (void)nn::Unfold(2)(f32({3, 4}));
+       },
+       {"unfold: expected a 3-D (unbatched [C, H, W]) or 4-D (batched [N, C, H, W]) input"}},
+      {"Fold",
+       "wrong number of blocks",
+       [] {
+         (void)nn::Fold({4, 4}, 2)(f32({1, 4, 5}));
+       },
+       {"fold: input shape [1, 4, 5] has 5 blocks in its last dim"}},
+      {"multilabel_margin_loss",
+       "target beyond the classes",
+       [] {
+         (void)multilabel_margin_loss(f32({2, 3}), tensor({0, 3, -1, 1, -1, 0}, {2, 3}, kInt64));
+       },
+       {"multilabel_margin_loss: target 3 at position 1 of sample 0 must lie in [-1, 3)"}},
+      {"MultiLabelMarginLoss",
+       "float target",
+       [] {
+         (void)nn::MultiLabelMarginLoss()(f32({2, 3}), f32({2, 3}));
+       },
+       {"multilabel_margin_loss: expected input [C] or [N, C] and an int64 target of the same "
+        "shape"}},
+      {"triplet_margin_with_distance_loss",
+       "zero margin",
+       [] {
+         (void)triplet_margin_with_distance_loss(f32({2, 3}), f32({2, 3}), f32({2, 3}),
+                                                 {.margin = 0.0});
+       },
+       {"triplet_margin_with_distance_loss: margin must be greater than 0, got 0"}},
+      {"TripletMarginWithDistanceLoss",
+       "negative margin",
+       [] { nn::TripletMarginWithDistanceLoss loss({.margin = -1.0}); },
+       {"TripletMarginWithDistanceLoss: margin must be greater than 0, got -1"}},
       {"LogNormal",
        "negative scale",
        [] { (void)distributions::LogNormal(tensor({0.0}, kFloat64), tensor({-1.0}, kFloat64)); },
