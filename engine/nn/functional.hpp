@@ -575,6 +575,27 @@ struct MultiMarginLossOptions {
 Tensor multi_margin_loss(const Tensor& input, const Tensor& target,
                          const MultiMarginLossOptions& options = {});
 
+/// Options of ctc_loss.
+struct CtcLossOptions {
+  /// The blank class.
+  int64_t blank = 0;
+  /// How the per-sample losses are reduced (Mean divides each by its target length first).
+  Reduction reduction = Reduction::Mean;
+  /// Whether infinite losses (targets no alignment can produce) and their gradients become 0.
+  bool zero_infinity = false;
+};
+
+/// The connectionist temporal classification loss (torch.nn.functional.ctc_loss): -log of the
+/// total probability of the alignments of each target. log_probs [T, N, C] (or unbatched
+/// [T, C]) are per-frame log-probabilities; targets are int64, padded [N, S] or the concatenated
+/// [sum(target_lengths)]; input_lengths and target_lengths int64 [N] (0-d or [1] unbatched).
+/// Computed by the forward recursion in log space with differentiable ops, so every derivative
+/// order exists. Its gradient in log_probs is the true one; PyTorch's adds exp(log_probs), which
+/// log_softmax's backward cancels, so both agree through a log_softmax. A target that no
+/// alignment fits (T_n < S_n + its repeats) has loss +inf (0 with zero_infinity) and gradient 0.
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                const Tensor& target_lengths, const CtcLossOptions& options = {});
+
 /// torch.nn.functional.multilabel_margin_loss: input [C] or [N, C], int64 target of the same shape
 /// listing each sample's classes before the first -1; per sample the sum over listed classes j
 /// and unlisted classes i of max(0, 1 - (x_j - x_i)), divided by C, then reduced. Throws for a

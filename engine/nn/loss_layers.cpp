@@ -69,4 +69,15 @@ Tensor TripletMarginWithDistanceLoss::forward(const Tensor& anchor, const Tensor
   return triplet_margin_with_distance_loss(anchor, positive, negative, options);
 }
 
+Tensor CTCLoss::forward(const Tensor& /*input*/) {
+  MG_FAIL(
+      "CTCLoss: the loss takes four tensors; call it as loss(log_probs, targets, input_lengths, "
+      "target_lengths)");
+}
+
+Tensor CTCLoss::forward(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                        const Tensor& target_lengths) {
+  return ctc_loss(log_probs, targets, input_lengths, target_lengths, options_);
+}
+
 }  // namespace metagrad::nn

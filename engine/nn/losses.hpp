@@ -347,5 +347,27 @@ class TripletMarginWithDistanceLoss
   TripletMarginWithDistanceLossOptions options_;
 };
 
+/// The connectionist temporal classification loss (torch.nn.CTCLoss), called as
+/// loss(log_probs, targets, input_lengths, target_lengths); see metagrad::ctc_loss.
+class CTCLoss : public Cloneable<CTCLoss> {
+ public:
+  /// torch.nn.CTCLoss(blank, reduction, zero_infinity).
+  explicit CTCLoss(const CtcLossOptions& options = {}) : options_(options) {}
+  /// Throws: the loss takes log_probs, targets and both lengths.
+  Tensor forward(const Tensor& input) override;
+  /// ctc_loss(log_probs, targets, input_lengths, target_lengths, options).
+  Tensor forward(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                 const Tensor& target_lengths);
+  using Module::operator();
+  /// forward(log_probs, targets, input_lengths, target_lengths).
+  Tensor operator()(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                    const Tensor& target_lengths) {
+    return forward(log_probs, targets, input_lengths, target_lengths);
+  }
+
+ private:
+  CtcLossOptions options_;
+};
+
 /// @}
 }  // namespace metagrad::nn

@@ -320,6 +320,19 @@ ErrorTable layer_error_cases() {
        "negative margin",
        [] { nn::TripletMarginWithDistanceLoss loss({.margin = -1.0}); },
        {"TripletMarginWithDistanceLoss: margin must be greater than 0, got -1"}},
+      {"ctc_loss",
+       "input length beyond the frames",
+       [] {
+         (void)ctc_loss(f32({4, 1, 3}), tensor({1, 2}, {1, 2}, kInt64), tensor({5}, kInt64),
+                        tensor({2}, kInt64));
+       },
+       {"ctc_loss: input_lengths[0] = 5 must lie in [0, 4]"}},
+      {"CTCLoss",
+       "float targets",
+       [] {
+         (void)nn::CTCLoss()(f32({4, 1, 3}), f32({1, 2}), tensor({4}, kInt64), tensor({2}, kInt64));
+       },
+       {"ctc_loss: targets must be int64 class indices, got float32"}},
       {"LogNormal",
        "negative scale",
        [] { (void)distributions::LogNormal(tensor({0.0}, kFloat64), tensor({-1.0}, kFloat64)); },
