@@ -1,5 +1,5 @@
 // ctc_loss: the CTC forward recursion over the extended label sequence (blank, l1, blank, ...,
-// lS, blank), in log space, composed of differentiable ops (gather, logaddexp, where), so its
+// lS, blank), in log space, composed of differentiable ops (gather, exp, log, where), so its
 // derivatives of every order are exact. Unreachable states hold a large negative finite number
 // instead of -inf, so that no inf - inf reaches a gradient; they never touch a reachable state's
 // value.
@@ -139,24 +139,45 @@ Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& in
   const Tensor edge = full({n, 2}, kUnreachable, float_options);
 
   // alpha_t(s) = logsumexp(alpha_{t-1}(s), alpha_{t-1}(s-1), [alpha_{t-1}(s-2)]) + lp_t(l'_s),
-  // frozen once t reaches the sample's length.
-  Tensor alpha = where(starts, gather(lp.select(0, 0), 1, label_index), unreachable);
+  // frozen once t reaches the sample's length. alpha is kept behind two unreachable columns
+  // (`lagged`), so that s-1 and s-2 are slices. The frames are split once (one node whose backward
+  // joins the frames' gradients) rather than selected per step.
+  const TensorList frames_of = split(lp, 1, 0);
+  auto emissions = [&](int64_t t) {
+    return gather(reshape(frames_of[static_cast<size_t>(t)], {n, classes}), 1, label_index);
+  };
+  Tensor lagged = cat({edge, where(starts, emissions(0), unreachable)}, 1);
   for (int64_t t = 1; t < time; ++t) {
-    const Tensor one_back = cat({edge.slice(1, 0, 1), alpha.slice(1, 0, states - 1)}, 1);
-    const Tensor two_back = where(
-        may_skip, cat({edge, alpha.slice(1, 0, std::max<int64_t>(states - 2, 0))}, 1), unreachable);
-    const Tensor next =
-        logaddexp(logaddexp(alpha, one_back), two_back) + gather(lp.select(0, t), 1, label_index);
-    std::vector<double> running(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i)
-      running[static_cast<size_t>(i)] = t < samples[static_cast<size_t>(i)].frames ? 1.0 : 0.0;
-    Tensor active;
+    const Tensor stay = lagged.slice(1, 2, states + 2);
+    const Tensor one_back = lagged.slice(1, 1, states + 1);
+    const Tensor two_back = where(may_skip, lagged.slice(1, 0, states), unreachable);
+    // log(e^a + e^b + e^c) shifted by their (constant) maximum m: exact in every derivative,
+    // since the value does not depend on m, and all three are finite.
+    Tensor shift;
     {
       NoGradGuard no_grad;
-      active = gt(tensor(running, {n, 1}, float_options), 0.0);
+      shift = maximum(maximum(stay, one_back), two_back).detach();
     }
-    alpha = where(active, next, alpha);
+    Tensor next = log(exp(stay - shift) + exp(one_back - shift) + exp(two_back - shift)) + shift +
+                  emissions(t);
+    std::vector<double> running(static_cast<size_t>(n));
+    bool all_running = true;
+    for (int64_t i = 0; i < n; ++i) {
+      const bool runs = t < samples[static_cast<size_t>(i)].frames;
+      running[static_cast<size_t>(i)] = runs ? 1.0 : 0.0;
+      all_running &= runs;
+    }
+    if (!all_running) {
+      Tensor active;
+      {
+        NoGradGuard no_grad;
+        active = gt(tensor(running, {n, 1}, float_options), 0.0);
+      }
+      next = where(active, next, stay);
+    }
+    lagged = cat({edge, next}, 1);
   }
+  const Tensor alpha = lagged.slice(1, 2, states + 2);
   auto column = [&](const std::vector<int64_t>& at) {
     return gather(alpha, 1,
                   tensor(std::vector<double>(at.begin(), at.end()), {n, 1}, index_options))
