@@ -13,8 +13,7 @@
 namespace metagrad::distributions {
 
 Cauchy::Cauchy(const Tensor& loc, const Tensor& scale) {
-  batch_shape_ = metagrad::detail::broadcast_parameters(loc, scale, "Cauchy");
-  metagrad::detail::check_positive(scale, "Cauchy", "scale");
+  batch_shape_ = metagrad::detail::location_scale_shape(loc, scale, "Cauchy");
   loc_ = loc;
   scale_ = scale;
 }
@@ -57,8 +56,7 @@ Tensor Cauchy::variance() const {
 }
 
 Gumbel::Gumbel(const Tensor& loc, const Tensor& scale) {
-  batch_shape_ = metagrad::detail::broadcast_parameters(loc, scale, "Gumbel");
-  metagrad::detail::check_positive(scale, "Gumbel", "scale");
+  batch_shape_ = metagrad::detail::location_scale_shape(loc, scale, "Gumbel");
   loc_ = loc;
   scale_ = scale;
 }

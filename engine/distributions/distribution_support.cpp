@@ -51,6 +51,12 @@ Dims broadcast_parameters(const Tensor& a, const Tensor& b, const char* distribu
   return broadcast_shapes(a.shape(), b.shape(), distribution);
 }
 
+Dims location_scale_shape(const Tensor& loc, const Tensor& scale, const char* distribution) {
+  Dims shape = broadcast_parameters(loc, scale, distribution);
+  check_positive(scale, distribution, "scale");
+  return shape;
+}
+
 void check_positive(const Tensor& t, const char* distribution, const char* what) {
   NoGradGuard no_grad;
   MG_CHECK(all(gt(t, 0.0)).item<bool>(), "{}: {} must be positive everywhere ({} shape {})",

@@ -31,6 +31,10 @@ double dtype_tiny(DType dtype);
 /// both are float tensors of one dtype and device (errors name `distribution`).
 Dims broadcast_parameters(const Tensor& a, const Tensor& b, const char* distribution);
 
+/// The batch shape of a location-scale distribution (Laplace, Cauchy, Gumbel, ...): checks loc
+/// and scale as broadcast_parameters does and that every scale is positive.
+Dims location_scale_shape(const Tensor& loc, const Tensor& scale, const char* distribution);
+
 /// Throws naming `distribution` and `what` unless every value of `t` is positive.
 void check_positive(const Tensor& t, const char* distribution, const char* what);
 

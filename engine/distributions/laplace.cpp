@@ -11,8 +11,7 @@
 namespace metagrad::distributions {
 
 Laplace::Laplace(const Tensor& loc, const Tensor& scale) {
-  batch_shape_ = metagrad::detail::broadcast_parameters(loc, scale, "Laplace");
-  metagrad::detail::check_positive(scale, "Laplace", "scale");
+  batch_shape_ = metagrad::detail::location_scale_shape(loc, scale, "Laplace");
   loc_ = loc;
   scale_ = scale;
 }

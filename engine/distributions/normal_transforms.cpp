@@ -20,8 +20,7 @@ Tensor standard_normal_cdf(const Tensor& z) {
 
 // Normal(loc, scale) after checking the parameters, errors naming `distribution`.
 Normal checked_normal(const Tensor& loc, const Tensor& scale, const char* distribution) {
-  metagrad::detail::broadcast_parameters(loc, scale, distribution);
-  metagrad::detail::check_positive(scale, distribution, "scale");
+  metagrad::detail::location_scale_shape(loc, scale, distribution);
   return Normal(loc, scale);
 }
 

@@ -17,11 +17,10 @@ StudentT::StudentT(const Tensor& df, const Tensor& loc, const Tensor& scale) {
   const TensorOptions options(df.dtype(), df.device());
   loc_ = loc.defined() ? loc : zeros({}, options);
   scale_ = scale.defined() ? scale : ones({}, options);
-  const Dims location_shape = metagrad::detail::broadcast_parameters(loc_, scale_, name);
+  const Dims location_shape = metagrad::detail::location_scale_shape(loc_, scale_, name);
   metagrad::detail::check_same_kind(df, loc_, name);
   batch_shape_ = broadcast_shapes(df.shape(), location_shape, name);
   metagrad::detail::check_positive(df, name, "df");
-  metagrad::detail::check_positive(scale_, name, "scale");
   df_ = df;
 }
 
