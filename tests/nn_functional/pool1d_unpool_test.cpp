@@ -2,6 +2,7 @@
 // in float64 on wave() inputs (values, indices and the gradient of sum(y * wave(y.shape, 0.9))),
 // gradcheck and gradgradcheck, and the errors that name the op.
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "tests/support/helpers.hpp"
@@ -469,14 +470,16 @@ TEST_CASE("1-D pooling and unpooling: gradcheck and gradgradcheck", "[nn][pool]"
       [](const TensorList& in) { return TensorList{avg_pool1d(in[0], 3, 2, 1, true, false)}; },
       {wave({2, 9}, 0.8).requires_grad_()});
   // Distinct indices (with shared ones, PyTorch's gather backward is not the Jacobian).
-  const auto [pooled, indices] = max_pool2d_with_indices(wave({1, 2, 6, 5}, 0.6), 2);
+  const auto pooled_and_indices = max_pool2d_with_indices(wave({1, 2, 6, 5}, 0.6), 2);
+  const Tensor pooled = std::get<0>(pooled_and_indices), indices = std::get<1>(pooled_and_indices);
   check_grads(
       [&indices](const TensorList& in) {
         return TensorList{max_unpool2d(in[0], indices, 2, 2, 0, IntPair{6, 5}) *
                           wave({1, 2, 6, 5}, 0.2)};
       },
       {pooled.detach().requires_grad_()});
-  const auto [line, line_indices] = max_pool1d_with_indices(wave({2, 7}, 0.5), 2);
+  const auto line_and_indices = max_pool1d_with_indices(wave({2, 7}, 0.5), 2);
+  const Tensor line = std::get<0>(line_and_indices), line_indices = std::get<1>(line_and_indices);
   check_grads(
       [&line_indices](const TensorList& in) {
         return TensorList{max_unpool1d(in[0], line_indices, 2, std::nullopt, 0, 7)};
