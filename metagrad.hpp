@@ -35,6 +35,7 @@
 #include "engine/nn/stateless.hpp"
 #include "engine/nn/task_batched.hpp"
 #include "engine/nn/transformer.hpp"
+#include "engine/nn/volume_layers.hpp"
 #include "engine/ops.hpp"
 #include "engine/parallel.hpp"
 #include "engine/random/generator.hpp"

@@ -14,4 +14,5 @@
 #include "engine/ops/shape_ops.hpp"
 #include "engine/ops/sort.hpp"
 #include "engine/ops/unary.hpp"
+#include "engine/ops/volume.hpp"
 #include "engine/tensor.hpp"

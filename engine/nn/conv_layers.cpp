@@ -3,12 +3,17 @@
 
 #include <cmath>
 
+#include "engine/nn/conv_layer_support.hpp"
 #include "engine/nn/init.hpp"
 #include "engine/nn/layers.hpp"
 #include "engine/ops.hpp"
 
 namespace metagrad::nn {
 namespace {
+
+using detail::check_conv_layer;
+using detail::reset_conv_parameters;
+using detail::smallest_transposed_size;
 
 // "(3, 3)": PyTorch stores a convolution's window parameters as tuples.
 std::string tuple_str(IntPair p) { return fmt::format("({}, {})", p.h, p.w); }
@@ -28,9 +33,10 @@ void check_window(IntPair kernel, IntPair stride, IntPair padding, IntPair dilat
            tuple_str(dilation));
 }
 
-// The checks every convolution layer makes of its channels, groups and parameter dtype.
-void check_conv_layer(const char* layer, int64_t in_channels, int64_t out_channels, int64_t groups,
-                      DType dtype) {
+}  // namespace
+
+void detail::check_conv_layer(const char* layer, int64_t in_channels, int64_t out_channels,
+                              int64_t groups, DType dtype) {
   MG_CHECK(in_channels > 0 && out_channels > 0,
            "{}: in_channels and out_channels must be positive, got {} and {}", layer, in_channels,
            out_channels);
@@ -41,9 +47,7 @@ void check_conv_layer(const char* layer, int64_t in_channels, int64_t out_channe
            layer, groups, in_channels, out_channels);
 }
 
-// PyTorch's convolution initialisation: kaiming_uniform_(a = sqrt(5)) ->
-// U(-1/sqrt(fan_in), 1/sqrt(fan_in)); bias likewise, fan_in = in_channels / groups * kernel size.
-void reset_conv_parameters(const Tensor& weight, const Tensor& bias, Generator* generator) {
+void detail::reset_conv_parameters(const Tensor& weight, const Tensor& bias, Generator* generator) {
   init::kaiming_uniform_(weight, std::sqrt(5.0), init::FanMode::FanIn,
                          init::Nonlinearity::LeakyReLU, generator);
   if (bias.defined()) {
@@ -53,15 +57,10 @@ void reset_conv_parameters(const Tensor& weight, const Tensor& bias, Generator* 
   }
 }
 
-// The shortest output a transposed convolution reaches along one dim, with output_padding 0:
-// (in - 1) stride - 2 padding + dilation (kernel - 1) + 1; output_padding adds up to stride - 1
-// more (PyTorch's _output_padding).
-int64_t smallest_transposed_size(int64_t in, int64_t stride, int64_t padding, int64_t dilation,
-                                 int64_t kernel) {
+int64_t detail::smallest_transposed_size(int64_t in, int64_t stride, int64_t padding,
+                                         int64_t dilation, int64_t kernel) {
   return (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + 1;
 }
-
-}  // namespace
 
 Conv1d::Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
                const Conv1dOptions& options)

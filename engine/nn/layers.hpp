@@ -773,7 +773,7 @@ namespace detail {
 /// The state and forward of the padding layers below: pad(input, pads, mode, value).
 class PaddingLayer {
  public:
-  /// `layer` names the errors; `sides` is 2 (one dim) or 4 (two dims).
+  /// `layer` names the errors; `sides` is 2, 4 or 6 (one, two or three dims).
   PaddingLayer(const char* layer, const PaddingSizes& padding, int sides, PadMode mode,
                double value);
   /// pad(input, pads, mode, value).

@@ -1,4 +1,5 @@
-// The padding layers (ZeroPad2d, ConstantPad1d/2d, ReflectionPad1d/2d, ReplicationPad1d/2d):
+// The 1-D and 2-D padding layers (ZeroPad2d, ConstantPad1d/2d, ReflectionPad1d/2d,
+// ReplicationPad1d/2d; the 3-D ones are in volume_layers.cpp):
 // pad() with PyTorch's arguments and reprs.
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -3,7 +3,7 @@
 // of the input (backward: scatter_add), average pooling is unfold + sum / count, and unpooling is
 // a scatter_add of the input into zeros (backward: gather). So every one has exact derivatives of
 // every order. The 1-D forms are the 2-D ones over images of height 1, checked and reported in
-// their own 1-D terms.
+// their own 1-D terms; max_unpool3d is max_unpool2d over the volume seen as a plane of D*H rows.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,6 +13,7 @@
 #include "engine/ops.hpp"
 #include "engine/ops/conv2d_ops.hpp"
 #include "engine/ops/op_support.hpp"
+#include "engine/ops/volume.hpp"
 
 namespace metagrad {
 namespace {
@@ -307,6 +308,42 @@ Tensor max_unpool1d(const Tensor& input, const Tensor& indices, int64_t kernel_s
   const int64_t length =
       unpool_extent(input.size(-1), kernel_size, step, padding, output_size, op, "length");
   return squeeze(unpool_plane(unsqueeze(input, -2), unsqueeze(indices, -2), 1, length, op), -2);
+}
+
+Tensor max_unpool3d(const Tensor& input, const Tensor& indices, IntTriple kernel_size,
+                    std::optional<IntTriple> stride, IntTriple padding,
+                    std::optional<IntTriple> output_size) {
+  constexpr const char* op = "max_unpool3d";
+  check_unpool_operands(input, indices, 3, op);
+  const IntTriple step = stride.value_or(kernel_size);
+  MG_CHECK(kernel_size.d > 0 && kernel_size.h > 0 && kernel_size.w > 0 && step.d > 0 &&
+               step.h > 0 && step.w > 0 && padding.d >= 0 && padding.h >= 0 && padding.w >= 0,
+           "{}: kernel_size ({}, {}, {}) and stride ({}, {}, {}) must be positive and padding "
+           "({}, {}, {}) non-negative",
+           op, kernel_size.d, kernel_size.h, kernel_size.w, step.d, step.h, step.w, padding.d,
+           padding.h, padding.w);
+  const auto requested = [&](int64_t IntTriple::*dim) -> std::optional<int64_t> {
+    if (!output_size) return std::nullopt;
+    return (*output_size).*dim;
+  };
+  const int64_t out_d = unpool_extent(input.size(-3), kernel_size.d, step.d, padding.d,
+                                      requested(&IntTriple::d), op, "depth");
+  const int64_t out_h = unpool_extent(input.size(-2), kernel_size.h, step.h, padding.h,
+                                      requested(&IntTriple::h), op, "height");
+  const int64_t out_w = unpool_extent(input.size(-1), kernel_size.w, step.w, padding.w,
+                                      requested(&IntTriple::w), op, "width");
+  // The volume as a plane of D*H rows: the flat index d H W + h W + w is the same.
+  const int rank = input.dim();
+  Dims planes = input.shape();
+  planes.erase(rank - 3);
+  planes[rank - 3] = input.size(-3) * input.size(-2);
+  Dims out_shape = input.shape();
+  out_shape[rank - 3] = out_d;
+  out_shape[rank - 2] = out_h;
+  out_shape[rank - 1] = out_w;
+  const Tensor flat = unpool_plane(reshape(input, planes), reshape(indices, planes),
+                                   checked_mul(out_d, out_h, op, "output size"), out_w, op);
+  return reshape(flat, out_shape);
 }
 
 }  // namespace metagrad
