@@ -136,6 +136,33 @@ std::vector<OpCase> nn_cases() {
                            uniform({6, 4, 5}, d, 3), uniform({6}, d, 4)};
        },
        [](const TensorList& x) { return TensorList{bilinear(x[0], x[1], x[2], x[3])}; }, 20},
+      {"conv3d", conv_inputs({2, 4, 3, 4, 3}, {6, 2, 2, 3, 2}),
+       [](const TensorList& x) {
+         return TensorList{conv3d(x[0], x[1], x[2], {1, 1, 2}, {1, 0, 1}, 1, 2),
+                           conv3d(x[0].select(0, 1), x[1], {}, 1, 0, {2, 1, 1}, 2)};
+       },
+       24},
+      {"conv_transpose3d", conv_inputs({2, 6, 2, 3, 2}, {6, 2, 2, 2, 2}),
+       [](const TensorList& x) {
+         return TensorList{conv_transpose3d(x[0], x[1], x[2], {2, 1, 2}, {1, 0, 0}, {1, 0, 1}, 3),
+                           conv_transpose3d(x[0].select(0, 0), x[1], {}, 1, 0, 0, 3, {2, 1, 1})};
+       },
+       16},
+      {"max_pool3d, avg_pool3d, adaptive_max_pool3d, max_unpool3d", images({2, 2, 4, 5, 4}),
+       [](const TensorList& x) {
+         auto [v, i] =
+             max_pool3d_with_indices(x[0], {2, 3, 2}, IntTriple{1, 2, 2}, {1, 1, 0}, 1, true);
+         auto [hv, hi] = max_pool3d_with_indices(x[0], 2);
+         auto [av, ai] = adaptive_max_pool3d_with_indices(x[0], {3, 2, 3});
+         return TensorList{v,
+                           i,
+                           avg_pool3d(x[0], 2, std::nullopt, 0, false, true, 3),
+                           avg_pool3d(x[0], {3, 2, 3}, IntTriple{2}, 1, true, false),
+                           av,
+                           ai,
+                           max_unpool3d(hv, hi, 2, std::nullopt, 0, IntTriple{4, 5, 4})};
+       },
+       18},
       {"linear",
        [](DType d) {
          return TensorList{uniform({4, 3}, d, 1), uniform({5, 3}, d, 2), uniform({5}, d, 3),

@@ -55,6 +55,8 @@ ErrorTable nn_error_cases();
 ErrorTable attention_error_cases();
 /// Entries of the 1-D pooling, unpooling, channel dropout, two-input layers, containers and losses.
 ErrorTable layer_error_cases();
+/// Entries of the 3-D ops and layers (engine/ops/volume.hpp, engine/nn/volume_layers.hpp).
+ErrorTable volume_error_cases();
 /// Optimizer aliases, transformations, schedules, combinators and hooks (optim/*.hpp).
 ErrorTable optim_error_cases();
 /// Layers, Module, the Optimizer and MetaOptimizer classes and FuncOptimizer (entries named by the
