@@ -25,8 +25,9 @@ namespace metagrad {
 /// A (depth, height, width) triple of a window parameter; a single integer sets all three:
 /// `conv3d(x, w, b, 2)` or `conv3d(x, w, b, {1, 2, 2})`.
 struct IntTriple {
-  /// Depth, height and width.
-  int64_t d = 0, h = 0, w = 0;  ///< Depth (d), height (h) and width (w).
+  int64_t d = 0;  ///< Depth.
+  int64_t h = 0;  ///< Height.
+  int64_t w = 0;  ///< Width.
   /// The same value for depth, height and width.
   IntTriple(int64_t all) : d(all), h(all), w(all) {}  // NOLINT: an int, as PyTorch's
   /// Depth, height and width.
