@@ -13,6 +13,10 @@
 // Workloads:
 //   convnet_fwd_bwd  forward + grad() of the loss w.r.t. the 14 parameters
 //   convnet_hvp      forward, g = grad(loss, params, create_graph), grad(sum_i <g_i, v_i>, params)
+//   volume_fwd_bwd   a 3-D network on volumes [8, 2, 16, 32, 32]: Conv3d(2, 16, 3, padding 1) ->
+//                    BatchNorm3d -> ReLU -> MaxPool3d(2) -> Conv3d(16, 32, 3, padding 1) ->
+//                    BatchNorm3d -> ReLU -> AdaptiveAvgPool3d(1) -> Flatten -> Linear(32, 5);
+//                    forward + grad() of the cross-entropy w.r.t. the 10 parameters
 //
 // Environment: BENCH_THREADS (2) OpenMP threads; BENCH_ITERS (20) timed iterations; BENCH_WARMUP
 // (3); BENCH_WORKLOADS (all) comma-separated subset of the workload names.
@@ -37,6 +41,7 @@
 #include "engine/grad_mode.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
+#include "engine/nn/volume_layers.hpp"
 #include "engine/ops.hpp"
 
 namespace mg = metagrad;
@@ -104,11 +109,34 @@ void bench_convnet(const RunContext& ctx, int warmup, int iters) {
   }
 }
 
+void bench_volume(const RunContext& ctx, int warmup, int iters) {
+  if (!wanted("volume_fwd_bwd")) return;
+  nn::Sequential net(nn::Conv3d(2, 16, 3, {.padding = 1}), nn::BatchNorm3d(16), nn::ReLU(),
+                     nn::MaxPool3d(2), nn::Conv3d(16, 32, 3, {.padding = 1}), nn::BatchNorm3d(32),
+                     nn::ReLU(), nn::AdaptiveAvgPool3d(1), nn::Flatten(), nn::Linear(32, kWays));
+  fill_parameters(net);
+  const mg::TensorList params = net.parameters();
+  const mg::Tensor x = uniform_filled({8, 2, 16, 32, 32}, 100, 1.0);
+  std::vector<double> y(8);
+  for (int64_t i = 0; i < 8; ++i)
+    y[static_cast<size_t>(i)] = static_cast<double>((i * 7 + 3) % kWays);
+  const mg::Tensor labels = mg::tensor(y, {8}, mg::kInt64);
+  const auto loss = [&] { return mg::cross_entropy(net(x), labels); };
+  const double loss0 = loss().item<double>();
+  double grad_norm = 0.0;
+  for (const mg::Tensor& g : mg::grad({loss()}, params)) grad_norm += (g * g).sum().item<double>();
+  const Timing t =
+      measure(warmup, iters, [&] { g_sink = mg::grad({loss()}, params).back().impl(); });
+  emit(ctx, "volume_fwd_bwd", t,
+       fmt::format(", \"loss\": {:.6f}, \"grad_norm\": {:.6f}", loss0, std::sqrt(grad_norm)));
+}
+
 }  // namespace
 
 int main() {
   const RunContext ctx{configure_threads(), gemm_library()};
   return run_guarded("convnet", [&] {
     bench_convnet(ctx, env_int("BENCH_WARMUP", 3), env_int("BENCH_ITERS", 20));
+    bench_volume(ctx, env_int("BENCH_WARMUP", 3), env_int("BENCH_ITERS", 20));
   });
 }

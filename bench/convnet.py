@@ -11,6 +11,10 @@ Workloads:
   convnet_fwd_bwd  forward + torch.autograd.grad of the loss w.r.t. the 14 parameters
   convnet_hvp      forward, g = grad(loss, params, create_graph=True),
                    grad(sum_i <g_i, v_i>, params)
+  volume_fwd_bwd   a 3-D network on volumes [8, 2, 16, 32, 32]: Conv3d(2, 16, 3, padding=1) ->
+                   BatchNorm3d -> ReLU -> MaxPool3d(2) -> Conv3d(16, 32, 3, padding=1) ->
+                   BatchNorm3d -> ReLU -> AdaptiveAvgPool3d(1) -> Flatten -> Linear(32, 5);
+                   forward + torch.autograd.grad of the cross-entropy w.r.t. the 10 parameters
 
 Usage: /usr/bin/python3 bench/convnet.py
 Env: BENCH_THREADS (2) torch threads; BENCH_ITERS (20) timed iterations; BENCH_WARMUP (3);
@@ -54,15 +58,10 @@ def filled(shape, tag: int, scale: float) -> torch.Tensor:
     return (scale * u).to(torch.float32).reshape(shape)
 
 
-def make_net() -> nn.Sequential:
-    layers = []
-    in_channels = 1
-    for _ in range(3):
-        layers += [nn.Conv2d(in_channels, CHANNELS, 3), nn.BatchNorm2d(CHANNELS, momentum=1.0),
-                   nn.ReLU(), nn.MaxPool2d(2, 2)]
-        in_channels = CHANNELS
-    net = nn.Sequential(*layers, nn.Flatten(), nn.Linear(CHANNELS, WAYS))
-    net.train()
+def fill_parameters(net: nn.Module) -> None:
+    """Parameter t (named_parameters() order): filled(shape, t, 1 / sqrt(fan_in)) for weights of
+    rank > 1, filled(shape, t, 0.1) + 1 for normalisation weights, filled(shape, t, 0.1) for
+    biases (bench/tutorial_net.hpp's fill_parameters)."""
     with torch.no_grad():
         for tag, (name, p) in enumerate(net.named_parameters()):
             if p.dim() > 1:
@@ -72,6 +71,18 @@ def make_net() -> nn.Sequential:
             else:
                 value = filled(p.shape, tag, 0.1)
             p.copy_(value)
+
+
+def make_net() -> nn.Sequential:
+    layers = []
+    in_channels = 1
+    for _ in range(3):
+        layers += [nn.Conv2d(in_channels, CHANNELS, 3), nn.BatchNorm2d(CHANNELS, momentum=1.0),
+                   nn.ReLU(), nn.MaxPool2d(2, 2)]
+        in_channels = CHANNELS
+    net = nn.Sequential(*layers, nn.Flatten(), nn.Linear(CHANNELS, WAYS))
+    net.train()
+    fill_parameters(net)
     return net
 
 
@@ -113,12 +124,30 @@ def bench_convnet() -> None:
         emit('convnet_hvp', measure(problem.hvp, WARMUP, ITERS), loss=loss0, hv_norm=hv_norm)
 
 
+def bench_volume() -> None:
+    if not wanted('volume_fwd_bwd'):
+        return
+    net = nn.Sequential(nn.Conv3d(2, 16, 3, padding=1), nn.BatchNorm3d(16), nn.ReLU(),
+                        nn.MaxPool3d(2), nn.Conv3d(16, 32, 3, padding=1), nn.BatchNorm3d(32),
+                        nn.ReLU(), nn.AdaptiveAvgPool3d(1), nn.Flatten(), nn.Linear(32, WAYS))
+    fill_parameters(net)
+    params = list(net.parameters())
+    x = filled((8, 2, 16, 32, 32), 100, 1.0)
+    labels = torch.tensor([(i * 7 + 3) % WAYS for i in range(8)])
+    loss = lambda: F.cross_entropy(net(x), labels)
+    loss0 = round(float(loss()), 6)
+    grad_norm = norm(torch.autograd.grad(loss(), params))
+    timing = measure(lambda: torch.autograd.grad(loss(), params), WARMUP, ITERS)
+    emit('volume_fwd_bwd', timing, loss=loss0, grad_norm=grad_norm)
+
+
 torch.set_num_threads(THREADS)
 GEMM = blas_library()
 
 
 def main() -> int:
     bench_convnet()
+    bench_volume()
     return 0
 
 

@@ -67,28 +67,10 @@ inline metagrad::Tensor class_labels(int64_t tasks, int64_t ways, int64_t per_cl
   return metagrad::tensor(y, {tasks, ways * per_class}, metagrad::kInt64);
 }
 
-/// 3 x [Conv2d(in, 64, 3) -> BatchNorm2d(64, momentum 1, affine) -> ReLU -> MaxPool2d(2, 2)],
-/// Flatten, Linear(64, ways), in training mode. Parameter t (in named_parameters() order) is
-/// uniform_filled(shape, t, 1 / sqrt(fan_in)) for weights of rank > 1 (the bound of PyTorch's
-/// default init), uniform_filled(shape, t, 0.1) + 1 for BatchNorm weights and
-/// uniform_filled(shape, t, 0.1) for biases.
-inline metagrad::nn::Sequential make_tutorial_net(int64_t ways) {
-  namespace nn = metagrad::nn;
-  constexpr int64_t kChannels = 64;
-  const nn::BatchNormOptions bn{.momentum = 1.0, .affine = true};
-  nn::Sequential net;
-  int64_t in = 1;
-  for (int block = 0; block < 3; ++block) {
-    net.push_back(nn::Conv2d(in, kChannels, 3));
-    net.push_back(nn::BatchNorm2d(kChannels, bn));
-    net.push_back(nn::ReLU());
-    net.push_back(nn::MaxPool2d(2, 2));
-    in = kChannels;
-  }
-  net.push_back(nn::Flatten());
-  net.push_back(nn::Linear(kChannels, ways));
-  net.train();
-
+/// Sets parameter t of `net` (in named_parameters() order) to uniform_filled(shape, t, 1 /
+/// sqrt(fan_in)) for weights of rank > 1 (the bound of PyTorch's default init), uniform_filled(
+/// shape, t, 0.1) + 1 for normalisation weights and uniform_filled(shape, t, 0.1) for biases.
+inline void fill_parameters(metagrad::nn::Module& net) {
   const metagrad::NoGradGuard no_grad;
   int tag = 0;
   for (const auto& [name, p] : net.named_parameters()) {
@@ -106,6 +88,27 @@ inline metagrad::nn::Sequential make_tutorial_net(int64_t ways) {
     slot.copy_(value);
     ++tag;
   }
+}
+
+/// 3 x [Conv2d(in, 64, 3) -> BatchNorm2d(64, momentum 1, affine) -> ReLU -> MaxPool2d(2, 2)],
+/// Flatten, Linear(64, ways), in training mode, its parameters set by fill_parameters.
+inline metagrad::nn::Sequential make_tutorial_net(int64_t ways) {
+  namespace nn = metagrad::nn;
+  constexpr int64_t kChannels = 64;
+  const nn::BatchNormOptions bn{.momentum = 1.0, .affine = true};
+  nn::Sequential net;
+  int64_t in = 1;
+  for (int block = 0; block < 3; ++block) {
+    net.push_back(nn::Conv2d(in, kChannels, 3));
+    net.push_back(nn::BatchNorm2d(kChannels, bn));
+    net.push_back(nn::ReLU());
+    net.push_back(nn::MaxPool2d(2, 2));
+    in = kChannels;
+  }
+  net.push_back(nn::Flatten());
+  net.push_back(nn::Linear(kChannels, ways));
+  net.train();
+  fill_parameters(net);
   return net;
 }
 
