@@ -59,6 +59,25 @@ Tensor column_matrix(const Tensor& x, const ConvGeometry& g) {
   return permute(reshape(permute(columns, {1, 0, 2}), {k, tasks, n * l}), {1, 0, 2});
 }
 
+// Note [chunked conv columns]
+// The unfolded columns of a large batch ([K, N*L], K = C*kh*kw) outgrow the caches: a forward
+// that unfolds the whole batch and then multiplies writes and reads them through memory. Instead
+// the batch is convolved kColumnChunkBytes of columns at a time, a few images per chunk, so that
+// each chunk's columns are still in cache when the GEMM reads them. The result is the same (each
+// output column is the same dot products; the weight gradient sums the chunks' products). On 2
+// cores the conv2d forward of [64, 24, 32, 32] by a 3 x 3 kernel to 16 channels took 20 ms as one
+// product and 6.9 ms in chunks (PyTorch's oneDNN direct convolution: 4.7 ms). Per-task operands
+// (Note [task-batched conv]) keep one batched product.
+constexpr int64_t kColumnChunkBytes = int64_t{2} << 20;
+
+// The number of images of `channels` channels whose columns fill about kColumnChunkBytes (at
+// least 1).
+int64_t images_per_chunk(int64_t channels, const ConvGeometry& g, DType dtype) {
+  const int64_t per_image = channels * g.kernel_h * g.kernel_w * g.out_h * g.out_w *
+                            static_cast<int64_t>(element_size(dtype));
+  return std::max<int64_t>(1, kColumnChunkBytes / std::max<int64_t>(per_image, 1));
+}
+
 // weight [O, C, kh, kw] as the [O, K] matrix, or [T, O, C, kh, kw] as [T, O, K] (a view).
 Tensor weight_matrix(const Tensor& weight) {
   const int64_t k = weight.size(-3) * weight.size(-2) * weight.size(-1);
@@ -74,10 +93,10 @@ Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
   Tensor out;
   {
     NoGradGuard no_grad;
-    // One [O, K] x [K, N*L] product for the whole batch (one per task, batched); the columns
-    // die here.
-    const Tensor product = matmul(weight_matrix(weight), column_matrix(x, g));
+    // [O, K] x [K, N*L] products (per task, batched; a chunk of images at a time otherwise, Note
+    // [chunked conv columns]); the columns die here.
     if (per_task) {
+      const Tensor product = matmul(weight_matrix(weight), column_matrix(x, g));
       // Kept in the products' [T, O, N, L] memory order (Note [task-batched conv]): a permuted
       // [T, N, O, H, W], which the task-batched batch norm reads as [N, T*O, L] without a copy.
       const int64_t tasks = x.size(0);
@@ -88,17 +107,26 @@ Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias, cons
       const Tensor nchw = permute(biased, {0, 2, 1, 3, 4});
       out = make_view(nchw, nchw.shape(), nchw.strides(), nchw.storage_offset());  // no view mark
     } else {
-      // Contiguous [N, O, out_h, out_w] as PyTorch's: the bias add writes the permuted product
-      // into a contiguous result (an elementwise op would keep the permuted layout).
-      const Tensor nchw =
-          permute(reshape(product, {out_channels, n, g.out_h, g.out_w}), {1, 0, 2, 3});
-      out = make_empty(nchw.shape(), nchw.dtype(), nchw.device(), "conv2d");
-      if (bias.defined()) {
-        backend_of(x).binary(BinaryOp::Add, view_of(nchw),
-                             broadcast_view(reshape(bias, {1, out_channels, 1, 1}), nchw.shape()),
-                             view_of(out));
-      } else {
-        backend_of(x).copy(view_of(nchw), view_of(out));
+      // Contiguous [N, O, out_h, out_w] as PyTorch's: the bias add writes each chunk's permuted
+      // product into a contiguous result (an elementwise op would keep the permuted layout).
+      out = make_empty({n, out_channels, g.out_h, g.out_w}, x.dtype(), x.device(), "conv2d");
+      const int64_t chunk = images_per_chunk(x.size(1), g, x.dtype());
+      for (int64_t first = 0; first < n; first += chunk) {
+        const int64_t count = std::min(chunk, n - first);
+        const Tensor product =
+            count == n
+                ? matmul(weight_matrix(weight), column_matrix(x, g))
+                : matmul(weight_matrix(weight), column_matrix(x.slice(0, first, first + count), g));
+        const Tensor nchw =
+            permute(reshape(product, {out_channels, count, g.out_h, g.out_w}), {1, 0, 2, 3});
+        const Tensor target = count == n ? out : out.slice(0, first, first + count);
+        if (bias.defined()) {
+          backend_of(x).binary(BinaryOp::Add, view_of(nchw),
+                               broadcast_view(reshape(bias, {1, out_channels, 1, 1}), nchw.shape()),
+                               view_of(target));
+        } else {
+          backend_of(x).copy(view_of(nchw), view_of(target));
+        }
       }
     }
   }
@@ -135,12 +163,26 @@ Tensor conv2d_input_grad(const Tensor& grad, const Tensor& weight, int64_t heigh
     // batch of N images with T*C channels (Note [task-batched conv]), without a copy.
     const int64_t tasks = is_task_batched(grad) ? grad.size(0) : 1;
     const Tensor w = weight_matrix(weight);
-    const Tensor columns = matmul(transpose(w, -2, -1), grad_matrix(grad));
-    const Tensor folded = fold_columns(permute(reshape(columns, {tasks * k, n, l}), {1, 0, 2}),
-                                       height, width, g, is_task_batched(grad));
-    if (!is_task_batched(grad)) {
-      out = folded;
+    const auto fold_images = [&](const Tensor& images_grad) {
+      const int64_t count = images_grad.size(-4);
+      const Tensor columns = matmul(transpose(w, -2, -1), grad_matrix(images_grad));
+      return fold_columns(permute(reshape(columns, {tasks * k, count, l}), {1, 0, 2}), height,
+                          width, g, is_task_batched(grad));
+    };
+    const int64_t chunk = is_task_batched(grad) ? n : images_per_chunk(channels, g, grad.dtype());
+    if (chunk >= n) {
+      out = fold_images(grad);
     } else {
+      // A chunk of images at a time (Note [chunked conv columns]).
+      out = make_empty({n, channels, height, width}, grad.dtype(), grad.device(), "conv2d");
+      for (int64_t first = 0; first < n; first += chunk) {
+        const int64_t last = std::min(n, first + chunk);
+        backend_of(grad).copy(view_of(fold_images(grad.slice(0, first, last))),
+                              view_of(out.slice(0, first, last)));
+      }
+    }
+    if (is_task_batched(grad)) {
+      const Tensor folded = out;
       const Tensor per_task =
           permute(reshape(folded, {n, tasks, channels, height, width}), {1, 0, 2, 3, 4});
       out = make_view(per_task, per_task.shape(), per_task.strides(),
@@ -171,7 +213,18 @@ Tensor conv2d_weight_grad(const Tensor& grad, const Tensor& x, const ConvGeometr
     NoGradGuard no_grad;
     // [O, N*L] x [N*L, K] (per task, batched): the columns are recomputed (never saved) and die
     // here.
-    const Tensor product = matmul(grad_matrix(grad), transpose(column_matrix(x, g), -2, -1));
+    const int64_t n = x.size(-4);
+    const int64_t chunk = is_task_batched(x) ? n : images_per_chunk(channels, g, x.dtype());
+    Tensor product;
+    for (int64_t first = 0; first < n; first += chunk) {
+      // A chunk of images at a time (Note [chunked conv columns]), the products summed.
+      const int64_t last = std::min(n, first + chunk);
+      const Tensor images = chunk >= n ? x : x.slice(0, first, last);
+      const Tensor images_grad = chunk >= n ? grad : grad.slice(0, first, last);
+      const Tensor part =
+          matmul(grad_matrix(images_grad), transpose(column_matrix(images, g), -2, -1));
+      product = product.defined() ? product + part : part;
+    }
     out = is_task_batched(x)
               ? reshape(product, {x.size(0), out_channels, channels, g.kernel_h, g.kernel_w})
               : reshape(product, {out_channels, channels, g.kernel_h, g.kernel_w});
