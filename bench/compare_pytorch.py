@@ -49,6 +49,9 @@ WORKLOADS = {
     # bench/convnet (issue 3): the MAML tutorial ConvNet, forward+backward and HVP.
     'convnet_fwd_bwd': (1.0, 'ms'),
     'convnet_hvp': (1.0, 'ms'),
+    # bench/convnet: a 3-D network of the volume layers, whose convolutions are conv2d over depth
+    # windows unfolded into channels, against PyTorch's oneDNN direct 3-D convolution.
+    'volume_fwd_bwd': (1.5, 'ms'),
     # bench/optim_step (issue 4): one Adam step over 10M float32 parameters in 100 tensors; the
     # fused step at least 1.5x faster than torch.optim.Adam(foreach=True).
     'adam_step': (1 / 1.5, 'ms'),
@@ -98,7 +101,7 @@ WORKLOADS = {
 SUITES = {
     'engine_overhead': ['op_grad', 'op_nograd', 'backward_node', 'mlp_fwd_nograd', 'mlp_fwd_bwd',
                         'mlp_hvp'],
-    'convnet': ['convnet_fwd_bwd', 'convnet_hvp'],
+    'convnet': ['convnet_fwd_bwd', 'convnet_hvp', 'volume_fwd_bwd'],
     'optim_step': ['adam_step', 'adam_step_unfused', 'copy_bandwidth', 'adam_transform'],
     'maml_omniglot': ['maml_step_4tasks', 'maml_step_32tasks', 'maml_step_4tasks_sequential',
                       'maml_step_32tasks_sequential'],
