@@ -91,6 +91,29 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes = -1);
 Tensor embedding(const Tensor& input, const Tensor& weight,
                  std::optional<int64_t> padding_idx = std::nullopt);
 
+/// How embedding_bag reduces the rows of a bag.
+enum class EmbeddingBagMode : uint8_t {
+  Sum,   ///< "sum": the (weighted) sum
+  Mean,  ///< "mean": the mean over the bag's entries
+  Max,   ///< "max": the elementwise max; the gradient goes to the entry that holds it
+};
+
+/// PyTorch's name of a bag mode: "sum", "mean" or "max".
+std::string_view embedding_bag_mode_name(EmbeddingBagMode mode);
+
+/// torch.nn.functional.embedding_bag: the rows of `weight` [num_embeddings, D] picked by the int64
+/// `input`, reduced per bag -> [bags, D]. A 2-D input [B, L] is B bags of L entries (offsets
+/// undefined); a 1-D input is split into bags at `offsets` (int64 [B], the first 0, non-decreasing;
+/// with include_last_offset [B + 1], the last the end). per_sample_weights (input's shape, the
+/// weight's dtype; mode Sum only) scales each row. Entries equal to padding_idx (negative counts
+/// from the end) are left out of their bag; an empty bag gives zeros. Differentiable in weight and
+/// per_sample_weights, to every order. Throws for an index out of range, bad offsets, or
+/// per_sample_weights with another mode.
+Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& offsets = {},
+                     EmbeddingBagMode mode = EmbeddingBagMode::Mean,
+                     const Tensor& per_sample_weights = {}, bool include_last_offset = false,
+                     std::optional<int64_t> padding_idx = std::nullopt);
+
 // ---- elementwise activations (see Note [saturated branches]) -----------------------------------
 // Each takes a float32/float64 tensor and keeps its shape; every derivative order is exact,
 // and none is NaN where the value is finite (the saturated regions included).

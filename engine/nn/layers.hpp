@@ -92,6 +92,53 @@ class Embedding : public Cloneable<Embedding> {
   std::optional<int64_t> padding_idx_;
 };
 
+/// Options of EmbeddingBag beyond the sizes (`EmbeddingBag(100, 16, {.mode =
+/// EmbeddingBagMode::Sum})`).
+struct EmbeddingBagOptions {
+  /// How a bag's rows are reduced.
+  EmbeddingBagMode mode = EmbeddingBagMode::Mean;
+  /// Whether the offsets given to forward end with the end of the last bag (B + 1 entries).
+  bool include_last_offset = false;
+  /// The row left out of every bag: initialised to zeros (negative counts from the end).
+  std::optional<int64_t> padding_idx;
+  /// dtype of the weight.
+  DType dtype = kFloat32;
+  /// Draws the initial weight (the default generator when null).
+  Generator* generator = nullptr;
+};
+
+/// Sums, means or maxima of bags of learnable rows (torch.nn.EmbeddingBag); see
+/// metagrad::embedding_bag. The `weight` [num_embeddings, embedding_dim] starts N(0, 1), with the
+/// padding row zeroed.
+class EmbeddingBag : public Cloneable<EmbeddingBag> {
+ public:
+  /// torch.nn.EmbeddingBag(num_embeddings, embedding_dim, mode, include_last_offset,
+  /// padding_idx). Throws for negative sizes, a padding_idx outside the table or an integer
+  /// dtype.
+  EmbeddingBag(int64_t num_embeddings, int64_t embedding_dim,
+               const EmbeddingBagOptions& options = {});
+  /// Bags of a 2-D input [B, L] (one per row).
+  Tensor forward(const Tensor& input) override;
+  /// embedding_bag(input, weight, offsets, mode, per_sample_weights, include_last_offset,
+  /// padding_idx): a 1-D input split at offsets.
+  Tensor forward(const Tensor& input, const Tensor& offsets, const Tensor& per_sample_weights = {});
+  using Module::operator();
+  /// forward(input, offsets, per_sample_weights).
+  Tensor operator()(const Tensor& input, const Tensor& offsets,
+                    const Tensor& per_sample_weights = {}) {
+    return forward(input, offsets, per_sample_weights);
+  }
+  std::string extra_repr() const override;
+  /// N(0, 1) rows, the padding row zeros (in place).
+  void reset_parameters(Generator* generator = nullptr);
+  /// The table [num_embeddings, embedding_dim].
+  const Tensor& weight() const { return parameter_at(0); }
+
+ private:
+  int64_t num_embeddings_, embedding_dim_;
+  EmbeddingBagOptions options_;
+};
+
 /// Options of Conv2d beyond channels and kernel (`Conv2d(1, 64, 3, {.stride = 2, .padding = 1})`).
 struct Conv2dOptions {
   /// Stride of the convolution.

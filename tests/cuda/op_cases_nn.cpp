@@ -136,6 +136,18 @@ std::vector<OpCase> nn_cases() {
                            uniform({6, 4, 5}, d, 3), uniform({6}, d, 4)};
        },
        [](const TensorList& x) { return TensorList{bilinear(x[0], x[1], x[2], x[3])}; }, 20},
+      {"embedding_bag (sum with per-sample weights, mean with padding, max)",
+       [](DType d) {
+         return TensorList{uniform({7, 3}, d, 53), integers({10}, 0, 7, 54), uniform({10}, d, 55)};
+       },
+       [](const TensorList& x) {
+         const Tensor offsets =
+             tensor({0.0, 3.0, 3.0, 7.0}, {4}, TensorOptions(kInt64, x[1].device()));
+         return TensorList{embedding_bag(x[1], x[0], offsets, EmbeddingBagMode::Sum, x[2]),
+                           embedding_bag(x[1], x[0], offsets, EmbeddingBagMode::Mean, {}, false, 2),
+                           embedding_bag(x[1], x[0], offsets, EmbeddingBagMode::Max)};
+       },
+       4},
       {"conv3d", conv_inputs({2, 4, 3, 4, 3}, {6, 2, 2, 3, 2}),
        [](const TensorList& x) {
          return TensorList{conv3d(x[0], x[1], x[2], {1, 1, 2}, {1, 0, 1}, 1, 2),

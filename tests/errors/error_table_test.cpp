@@ -113,6 +113,7 @@ const std::map<std::string, std::string> kExempt = {
     {"DotParams", "names for make_dot: any tensors, undefined ones ignored"},
     {"accelerated_op_available", "any device: false where the fused op cannot run"},
     {"backend_name", "every Backend has a name"},
+    {"embedding_bag_mode_name", "every EmbeddingBagMode has a name"},
     {"is_mpi_available", "no arguments"},
     {"is_nccl_available", "no arguments"},
     {"launched_by_mpi", "no arguments"},

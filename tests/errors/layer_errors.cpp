@@ -1,6 +1,7 @@
 // Error-input table of the 1-D pooling and unpooling ops and layers, channel dropout, bilinear and
 // the two-input layers, Unflatten, ModuleDict and the loss modules of engine/nn/losses.hpp beyond
-// the first nine, and the distributions of univariate.hpp and multivariate_normal.hpp.
+// the first nine, the distributions of univariate.hpp and multivariate_normal.hpp, and
+// embedding_bag.
 #include <memory>
 
 #include "tests/errors/error_table.hpp"
@@ -366,6 +367,16 @@ ErrorTable layer_error_cases() {
        },
        {"MultivariateNormal: covariance_matrix must be [*, 2, 2] for loc shape [2], got shape "
         "[3, 3]"}},
+      {"embedding_bag",
+       "offsets that do not start at 0",
+       [] {
+         (void)embedding_bag(zeros({4}, kInt64), f32({5, 2}), tensor({1.0, 2.0}, {2}, kInt64));
+       },
+       {"embedding_bag: offsets[0] must be 0 (the first bag starts at the first entry), got 1"}},
+      {"EmbeddingBag",
+       "padding_idx outside the table",
+       [] { nn::EmbeddingBag bag(5, 2, {.padding_idx = 5}); },
+       {"EmbeddingBag: padding_idx 5 must be within num_embeddings 5"}},
   };
 }
 
