@@ -29,6 +29,7 @@
 #include "engine/nn/losses.hpp"
 #include "engine/nn/module.hpp"
 #include "engine/nn/module_dict.hpp"
+#include "engine/nn/packed_sequence.hpp"
 #include "engine/nn/pairwise_layers.hpp"
 #include "engine/nn/pooling_layers.hpp"
 #include "engine/nn/recurrent.hpp"

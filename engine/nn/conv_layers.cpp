@@ -57,6 +57,15 @@ void detail::reset_conv_parameters(const Tensor& weight, const Tensor& bias, Gen
   }
 }
 
+std::string detail::conv_options_repr(int64_t groups, bool has_bias, PadMode padding_mode) {
+  std::string out;
+  if (groups != 1) out += fmt::format(", groups={}", groups);
+  if (!has_bias) out += ", bias=False";
+  if (padding_mode != PadMode::Constant)
+    out += fmt::format(", padding_mode={}", metagrad::detail::pad_mode_name(padding_mode));
+  return out;
+}
+
 int64_t detail::smallest_transposed_size(int64_t in, int64_t stride, int64_t padding,
                                          int64_t dilation, int64_t kernel) {
   return (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + 1;
@@ -98,11 +107,7 @@ std::string Conv1d::extra_repr() const {
                                 out_channels_, kernel_size_, options_.stride);
   if (options_.padding != 0) out += fmt::format(", padding=({},)", options_.padding);
   if (options_.dilation != 1) out += fmt::format(", dilation=({},)", options_.dilation);
-  if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
-  if (!bias().defined()) out += ", bias=False";
-  if (options_.padding_mode != PadMode::Constant)
-    out += fmt::format(", padding_mode={}", metagrad::detail::pad_mode_name(options_.padding_mode));
-  return out;
+  return out + detail::conv_options_repr(options_.groups, bias().defined(), options_.padding_mode);
 }
 
 Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
@@ -140,11 +145,7 @@ std::string Conv2d::extra_repr() const {
                                 tuple_str(kernel_size_), tuple_str(options_.stride));
   if (!same(options_.padding, 0)) out += ", padding=" + tuple_str(options_.padding);
   if (!same(options_.dilation, 1)) out += ", dilation=" + tuple_str(options_.dilation);
-  if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
-  if (!bias().defined()) out += ", bias=False";
-  if (options_.padding_mode != PadMode::Constant)
-    out += fmt::format(", padding_mode={}", metagrad::detail::pad_mode_name(options_.padding_mode));
-  return out;
+  return out + detail::conv_options_repr(options_.groups, bias().defined(), options_.padding_mode);
 }
 
 ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
@@ -203,9 +204,7 @@ std::string ConvTranspose2d::extra_repr() const {
   if (!same(options_.dilation, 1)) out += ", dilation=" + tuple_str(options_.dilation);
   if (!same(options_.output_padding, 0))
     out += ", output_padding=" + tuple_str(options_.output_padding);
-  if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
-  if (!bias().defined()) out += ", bias=False";
-  return out;
+  return out + detail::conv_options_repr(options_.groups, bias().defined());
 }
 
 ConvTranspose1d::ConvTranspose1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
@@ -258,9 +257,7 @@ std::string ConvTranspose1d::extra_repr() const {
   if (options_.dilation != 1) out += fmt::format(", dilation=({},)", options_.dilation);
   if (options_.output_padding != 0)
     out += fmt::format(", output_padding=({},)", options_.output_padding);
-  if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
-  if (!bias().defined()) out += ", bias=False";
-  return out;
+  return out + detail::conv_options_repr(options_.groups, bias().defined());
 }
 
 MaxPool2d::MaxPool2d(IntPair kernel_size, std::optional<IntPair> stride, IntPair padding,

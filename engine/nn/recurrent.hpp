@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "engine/nn/module.hpp"
+#include "engine/nn/packed_sequence.hpp"
 #include "engine/random/generator.hpp"
 #include "engine/tensor.hpp"
 
@@ -169,8 +170,16 @@ class RecurrentBase : public Module {
   RecurrentBase(const char* layer, RecurrentMode mode, int64_t input_size, int64_t hidden_size,
                 const RecurrentOptions& options);
   /// The output sequence and the final (h, c) states [D layers, N, H] from h0 / c0 (zeros where
-  /// undefined; c only for an LSTM; unbatched input: [D layers, H]).
-  std::tuple<Tensor, Tensor, Tensor> run(const Tensor& input, const Tensor& h0, const Tensor& c0);
+  /// undefined; c only for an LSTM; unbatched input: [D layers, H]). With `lengths` (one per
+  /// sequence, at most L) the input is a time-first [L, N, in] padded batch whose sequence n
+  /// ends after lengths[n] steps: its state stops changing there (the reverse direction starts
+  /// there) and its outputs past the end are zeros, as PyTorch's packed sequences.
+  std::tuple<Tensor, Tensor, Tensor> run(const Tensor& input, const Tensor& h0, const Tensor& c0,
+                                         const std::vector<int64_t>* lengths = nullptr);
+  /// run() over a packed batch: the packed output (the input's layout) and the final states, in
+  /// the original batch order.
+  std::tuple<utils::rnn::PackedSequence, Tensor, Tensor> run_packed(
+      const utils::rnn::PackedSequence& input, const Tensor& h0, const Tensor& c0);
 
  private:
   RecurrentMode mode_;
@@ -186,6 +195,10 @@ class RNN : public Cloneable<RNN, RecurrentBase> {
   using RecurrentBase::forward;
   /// (output, h_n) from h0 [D layers, N, H] (zeros when undefined).
   std::tuple<Tensor, Tensor> forward(const Tensor& input, const Tensor& h0);
+  /// (packed output, h_n) of a packed batch of sequences, each run to its own end; h0 and h_n
+  /// in the original batch order.
+  std::tuple<utils::rnn::PackedSequence, Tensor> forward(const utils::rnn::PackedSequence& input,
+                                                         const Tensor& h0 = {});
 };
 
 /// torch.nn.LSTM (no projections: proj_size = 0).
@@ -197,6 +210,10 @@ class LSTM : public Cloneable<LSTM, RecurrentBase> {
   /// (output, (h_n, c_n)) from hx = (h0, c0), each [D layers, N, H] (zeros where undefined).
   std::tuple<Tensor, std::tuple<Tensor, Tensor>> forward(const Tensor& input,
                                                          const std::tuple<Tensor, Tensor>& hx);
+  /// (packed output, (h_n, c_n)) of a packed batch of sequences, each run to its own end; the
+  /// states in the original batch order.
+  std::tuple<utils::rnn::PackedSequence, std::tuple<Tensor, Tensor>> forward(
+      const utils::rnn::PackedSequence& input, const std::tuple<Tensor, Tensor>& hx = {});
 };
 
 /// torch.nn.GRU.
@@ -207,6 +224,9 @@ class GRU : public Cloneable<GRU, RecurrentBase> {
   using RecurrentBase::forward;
   /// (output, h_n) from h0 [D layers, N, H] (zeros when undefined).
   std::tuple<Tensor, Tensor> forward(const Tensor& input, const Tensor& h0);
+  /// (packed output, h_n) of a packed batch of sequences, as RNN's.
+  std::tuple<utils::rnn::PackedSequence, Tensor> forward(const utils::rnn::PackedSequence& input,
+                                                         const Tensor& h0 = {});
 };
 
 /// @}

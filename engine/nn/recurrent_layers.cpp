@@ -136,7 +136,8 @@ void RecurrentBase::reset_parameters(Generator* generator) {
 }
 
 std::tuple<Tensor, Tensor, Tensor> RecurrentBase::run(const Tensor& input, const Tensor& h0,
-                                                      const Tensor& c0) {
+                                                      const Tensor& c0,
+                                                      const std::vector<int64_t>* lengths) {
   const std::string layer = type_name();
   MG_CHECK(input.defined(), "{}: the input is undefined", layer);
   MG_CHECK((input.dim() == 2 || input.dim() == 3) && input.size(-1) == input_size_,
@@ -144,10 +145,21 @@ std::tuple<Tensor, Tensor, Tensor> RecurrentBase::run(const Tensor& input, const
            input_size_, options_.batch_first ? "[N, L, *] with batch_first" : "time first",
            input_size_, shape_str(input.shape()));
   const bool unbatched = input.dim() == 2;
-  const Tensor sequence = unbatched              ? unsqueeze(input, 1)
-                          : options_.batch_first ? transpose(input, 0, 1)
-                                                 : input;
+  const Tensor sequence = unbatched                          ? unsqueeze(input, 1)
+                          : options_.batch_first && !lengths ? transpose(input, 0, 1)
+                                                             : input;
   const int64_t steps = sequence.size(0), batch = sequence.size(1);
+  // With lengths: whether each sequence is still running at step t ([N, 1] masks).
+  TensorList running;
+  if (lengths) {
+    for (int64_t t = 0; t < steps; ++t) {
+      std::vector<double> live(static_cast<size_t>(batch));
+      for (int64_t n = 0; n < batch; ++n)
+        live[static_cast<size_t>(n)] = t < (*lengths)[static_cast<size_t>(n)] ? 1.0 : 0.0;
+      running.push_back(
+          gt(tensor(live, {batch, 1}, TensorOptions(input.dtype(), input.device())), 0.5));
+    }
+  }
   const int64_t directions = options_.bidirectional ? 2 : 1;
   const int64_t states = directions * options_.num_layers;
   const Dims state_shape =
@@ -184,9 +196,19 @@ std::tuple<Tensor, Tensor, Tensor> RecurrentBase::run(const Tensor& input, const
       TensorList outputs(static_cast<size_t>(steps));
       for (int64_t i = 0; i < steps; ++i) {
         const int64_t t = d == 0 ? i : steps - 1 - i;
-        std::tie(h, c) = metagrad::detail::recurrent_step(
+        const auto [h_next, c_next] = metagrad::detail::recurrent_step(
             mode_, squeeze(projected[static_cast<size_t>(t)], 0), h, c, w_hh, b_hh);
-        outputs[static_cast<size_t>(t)] = h;
+        if (running.empty()) {
+          h = h_next;
+          c = c_next;
+          outputs[static_cast<size_t>(t)] = h;
+        } else {
+          // A finished sequence keeps its state and outputs zeros.
+          const Tensor& live = running[static_cast<size_t>(t)];
+          h = where(live, h_next, h);
+          if (lstm) c = where(live, c_next, c);
+          outputs[static_cast<size_t>(t)] = where(live, h_next, 0.0);
+        }
       }
       direction_outputs.push_back(stack(outputs, 0));
       h_final.push_back(h);
@@ -202,13 +224,21 @@ std::tuple<Tensor, Tensor, Tensor> RecurrentBase::run(const Tensor& input, const
     output = squeeze(output, 1);
     h_n = squeeze(h_n, 1);
     if (lstm) c_n = squeeze(c_n, 1);
-  } else if (options_.batch_first) {
+  } else if (options_.batch_first && !lengths) {
     output = transpose(output, 0, 1);
   }
   return {output, h_n, c_n};
 }
 
 Tensor RecurrentBase::forward(const Tensor& input) { return std::get<0>(run(input, {}, {})); }
+
+std::tuple<utils::rnn::PackedSequence, Tensor, Tensor> RecurrentBase::run_packed(
+    const utils::rnn::PackedSequence& input, const Tensor& h0, const Tensor& c0) {
+  const std::vector<int64_t> lengths = utils::rnn::packed_lengths(input);
+  const Tensor padded = std::get<0>(utils::rnn::pad_packed_sequence(input));
+  const auto [output, h_n, c_n] = run(padded, h0, c0, &lengths);
+  return {utils::rnn::detail::pack_in_layout_of(output, input), h_n, c_n};
+}
 
 std::string RecurrentBase::extra_repr() const {
   std::string out = fmt::format("{}, {}", input_size_, hidden_size_);
@@ -229,6 +259,12 @@ std::tuple<Tensor, Tensor> RNN::forward(const Tensor& input, const Tensor& h0) {
   return {output, h_n};
 }
 
+std::tuple<utils::rnn::PackedSequence, Tensor> RNN::forward(const utils::rnn::PackedSequence& input,
+                                                            const Tensor& h0) {
+  const auto [output, h_n, c_n] = run_packed(input, h0, {});
+  return {output, h_n};
+}
+
 LSTM::LSTM(int64_t input_size, int64_t hidden_size, const RecurrentOptions& options)
     : Cloneable("LSTM", RecurrentMode::Lstm, input_size, hidden_size, options) {}
 
@@ -238,11 +274,23 @@ std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTM::forward(const Tensor& input
   return {output, {h_n, c_n}};
 }
 
+std::tuple<utils::rnn::PackedSequence, std::tuple<Tensor, Tensor>> LSTM::forward(
+    const utils::rnn::PackedSequence& input, const std::tuple<Tensor, Tensor>& hx) {
+  const auto [output, h_n, c_n] = run_packed(input, std::get<0>(hx), std::get<1>(hx));
+  return {output, {h_n, c_n}};
+}
+
 GRU::GRU(int64_t input_size, int64_t hidden_size, const RecurrentOptions& options)
     : Cloneable("GRU", RecurrentMode::Gru, input_size, hidden_size, options) {}
 
 std::tuple<Tensor, Tensor> GRU::forward(const Tensor& input, const Tensor& h0) {
   const auto [output, h_n, c_n] = run(input, h0, {});
+  return {output, h_n};
+}
+
+std::tuple<utils::rnn::PackedSequence, Tensor> GRU::forward(const utils::rnn::PackedSequence& input,
+                                                            const Tensor& h0) {
+  const auto [output, h_n, c_n] = run_packed(input, h0, {});
   return {output, h_n};
 }
 

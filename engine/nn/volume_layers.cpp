@@ -89,11 +89,7 @@ Tensor Conv3d::forward(const Tensor& input) {
 std::string Conv3d::extra_repr() const {
   std::string out = conv_repr(in_channels_, out_channels_, kernel_size_, options_.stride,
                               options_.padding, options_.dilation);
-  if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
-  if (!bias().defined()) out += ", bias=False";
-  if (options_.padding_mode != PadMode::Constant)
-    out += fmt::format(", padding_mode={}", metagrad::detail::pad_mode_name(options_.padding_mode));
-  return out;
+  return out + detail::conv_options_repr(options_.groups, bias().defined(), options_.padding_mode);
 }
 
 ConvTranspose3d::ConvTranspose3d(int64_t in_channels, int64_t out_channels, IntTriple kernel_size,
@@ -157,9 +153,7 @@ std::string ConvTranspose3d::extra_repr() const {
                               options_.padding, options_.dilation);
   if (!all_equal(options_.output_padding, 0))
     out += ", output_padding=" + tuple_str(options_.output_padding);
-  if (options_.groups != 1) out += fmt::format(", groups={}", options_.groups);
-  if (!bias().defined()) out += ", bias=False";
-  return out;
+  return out + detail::conv_options_repr(options_.groups, bias().defined());
 }
 
 MaxPool3d::MaxPool3d(IntTriple kernel_size, std::optional<IntTriple> stride, IntTriple padding,

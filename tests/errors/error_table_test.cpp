@@ -69,6 +69,7 @@ const char* const kPublicHeaders[] = {
     "engine/nn/pairwise_layers.hpp",
     "engine/nn/pooling_layers.hpp",
     "engine/nn/volume_layers.hpp",
+    "engine/nn/packed_sequence.hpp",
     "engine/nn/recurrent.hpp",
     "engine/nn/attention.hpp",
     "engine/nn/losses.hpp",

@@ -1,7 +1,7 @@
 // Error-input table of the 1-D pooling and unpooling ops and layers, channel dropout, bilinear and
 // the two-input layers, Unflatten, ModuleDict and the loss modules of engine/nn/losses.hpp beyond
-// the first nine, the distributions of univariate.hpp and multivariate_normal.hpp, and
-// embedding_bag.
+// the first nine, the distributions of univariate.hpp and multivariate_normal.hpp,
+// embedding_bag and the packed sequences.
 #include <memory>
 
 #include "tests/errors/error_table.hpp"
@@ -373,6 +373,37 @@ ErrorTable layer_error_cases() {
          (void)embedding_bag(zeros({4}, kInt64), f32({5, 2}), tensor({1.0, 2.0}, {2}, kInt64));
        },
        {"embedding_bag: offsets[0] must be 0 (the first bag starts at the first entry), got 1"}},
+      {"pad_sequence",
+       "no sequences",
+       [] { (void)nn::utils::rnn::pad_sequence({}); },
+       {"pad_sequence: expected at least one sequence"}},
+      {"pack_padded_sequence",
+       "a length longer than the padded batch",
+       [] {
+         (void)nn::utils::rnn::pack_padded_sequence(f32({3, 2, 1}), {4, 1});
+       },
+       {"pack_padded_sequence: length 4 of sequence 0 is outside [1, 3]"}},
+      {"pad_packed_sequence",
+       "batch sizes that do not add up to the data",
+       [] {
+         nn::utils::rnn::PackedSequence packed{
+             f32({3, 2}), tensor({2.0, 2.0}, {2}, kInt64), {}, {}};
+         (void)nn::utils::rnn::pad_packed_sequence(packed);
+       },
+       {"pad_packed_sequence: batch_sizes sum to 4 rows but data has shape [3, 2]"}},
+      {"pack_sequence",
+       "an empty sequence",
+       [] {
+         (void)nn::utils::rnn::pack_sequence({f32({2, 3}), f32({0, 3})});
+       },
+       {"pack_padded_sequence: length 0 of sequence 1 is outside [1, 2]"}},
+      {"packed_lengths",
+       "undefined batch sizes",
+       [] {
+         (void)nn::utils::rnn::packed_lengths({f32({3, 2}), {}, {}, {}});
+       },
+       {"packed_lengths: expected a PackedSequence with data [sum of lengths, *] and int64 "
+        "batch_sizes [T]"}},
       {"EmbeddingBag",
        "padding_idx outside the table",
        [] { nn::EmbeddingBag bag(5, 2, {.padding_idx = 5}); },
