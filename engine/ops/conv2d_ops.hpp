@@ -62,11 +62,12 @@ ConvGeometry conv_geometry(const Dims& image_shape, IntPair kernel, IntPair stri
 ConvGeometry pool_geometry(const Tensor& x, IntPair kernel, IntPair stride, IntPair padding,
                            IntPair dilation, bool ceil_mode, const char* op);
 
-/// Runs f on x as a batch of images (an unbatched [C, H, W] gets a leading 1) and drops that dim
-/// again from f's result, a Tensor or a pair of Tensors.
-template <typename F>
+/// Runs f on x as a batch (an unbatched input, of rank BatchedRank - 1, gets a leading 1) and
+/// drops that dim again from f's result, a Tensor or a pair of Tensors: images [C, H, W] with the
+/// default rank 4, volumes [C, D, H, W] with 5.
+template <int BatchedRank = 4, typename F>
 auto with_batch_dim(const Tensor& x, F&& f) {
-  if (x.dim() == 4) return f(x);
+  if (x.dim() == BatchedRank) return f(x);
   auto result = f(unsqueeze(x, 0));
   if constexpr (std::is_same_v<decltype(result), Tensor>) {
     return squeeze(result, 0);

@@ -13,6 +13,7 @@
 
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
+#include "engine/ops/conv2d_ops.hpp"
 #include "engine/ops/op_support.hpp"
 #include "engine/ops/volume.hpp"
 
@@ -56,19 +57,6 @@ void check_pool_window(const Tensor& input, IntTriple kernel, IntTriple stride, 
   }
 }
 
-// Runs f on the input as a batch (an unbatched [C, D, H, W] gets a leading 1) and drops that dim
-// again from f's result, a Tensor or a pair of Tensors.
-template <typename F>
-auto with_volume_batch(const Tensor& input, F&& f) {
-  if (input.dim() == 5) return f(input);
-  auto result = f(unsqueeze(input, 0));
-  if constexpr (std::is_same_v<decltype(result), Tensor>) {
-    return squeeze(result, 0);
-  } else {
-    return decltype(result){squeeze(std::get<0>(result), 0), squeeze(std::get<1>(result), 0)};
-  }
-}
-
 // [N, C, D, h, w] -> the depth lines [N, C*h*w, D] the 1-D pools run on.
 Tensor depth_lines(const Tensor& volume) {
   const int64_t n = volume.size(0), c = volume.size(1), d = volume.size(2);
@@ -100,8 +88,8 @@ std::tuple<Tensor, Tensor> box_max(const Tensor& x, PlanePool&& plane_pool, Line
         gather(depth_lines(reshape(plane_index, {n, c, depth, height, width})), 2, depth_index);
     index = from_depth_lines(depth_index * plane + in_plane, c, height, width);
   }
-  const Tensor values =
-      gather(reshape(x, {n, c, depth * plane}), 2, reshape(index, {n, c, index.numel() / (n * c)}));
+  const int64_t boxes = index.size(2) * index.size(3) * index.size(4);
+  const Tensor values = gather(reshape(x, {n, c, depth * plane}), 2, reshape(index, {n, c, boxes}));
   return {reshape(values, index.shape()), index};
 }
 
@@ -113,7 +101,7 @@ std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& input, IntTripl
                                                    bool ceil_mode) {
   const IntTriple step = stride.value_or(kernel_size);
   check_pool_window(input, kernel_size, step, padding, dilation, "max_pool3d");
-  return with_volume_batch(input, [&](const Tensor& x) {
+  return detail::with_batch_dim<5>(input, [&](const Tensor& x) {
     return box_max(
         x,
         [&](const Tensor& planes) {
@@ -142,7 +130,7 @@ std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& input,
   MG_CHECK(input.size(-3) > 0 && input.size(-2) > 0 && input.size(-1) > 0,
            "{}: input shape {} has an empty spatial dim; pool a non-empty volume", op,
            shape_str(input.shape()));
-  return with_volume_batch(input, [&](const Tensor& x) {
+  return detail::with_batch_dim<5>(input, [&](const Tensor& x) {
     return box_max(
         x,
         [&](const Tensor& planes) {
@@ -168,7 +156,7 @@ Tensor avg_pool3d(const Tensor& input, IntTriple kernel_size, std::optional<IntT
            "avg_pool3d: divisor_override must be non-zero (or absent), got 0");
   // With divisor_override the sum is the count_include_pad mean times its divisor.
   const bool include_pad = count_include_pad || divisor_override.has_value();
-  return with_volume_batch(input, [&](const Tensor& x) {
+  return detail::with_batch_dim<5>(input, [&](const Tensor& x) {
     const int64_t n = x.size(0), c = x.size(1), depth = x.size(2);
     const Tensor plane_mean =
         avg_pool2d(reshape(x, {n, c * depth, x.size(3), x.size(4)}), kernel_size.plane(),

@@ -114,6 +114,9 @@ TEST_CASE("max_pool3d picks PyTorch's maxima and indices", "[nn][pool3d]") {
                         {3, 2, 2, 2}, kFloat64),
                  0, 0));
   CHECK(near(checksums(pooled, {unbatched}), {6.908928251765448, 1.7828696526604384}));
+  // An empty batch pools to an empty batch.
+  CHECK(max_pool3d(zeros({0, 2, 4, 4, 4}), 2).shape() == Dims{0, 2, 2, 2, 2});
+  CHECK(adaptive_max_pool3d(zeros({2, 0, 4, 4, 4}), 3).shape() == Dims{2, 0, 3, 3, 3});
 }
 
 TEST_CASE("avg_pool3d matches PyTorch's divisors", "[nn][pool3d]") {
