@@ -25,7 +25,18 @@ std::vector<int64_t> sorted_order(const PackedSequence& sequence, int64_t batch)
     std::iota(order.begin(), order.end(), 0);
     return order;
   }
-  return sequence.sorted_indices.to_vector<int64_t>();
+  std::vector<int64_t> order = sequence.sorted_indices.to_vector<int64_t>();
+  std::vector<bool> seen(static_cast<size_t>(batch), false);
+  bool permutation = static_cast<int64_t>(order.size()) == batch;
+  for (const int64_t n : order) {
+    permutation = permutation && n >= 0 && n < batch && !seen[static_cast<size_t>(n)];
+    if (permutation) seen[static_cast<size_t>(n)] = true;
+  }
+  MG_CHECK(permutation,
+           "PackedSequence: sorted_indices must be a permutation of the {} batch indices, got {} "
+           "entries",
+           batch, order.size());
+  return order;
 }
 
 // The batch sizes of a PackedSequence, checked: non-empty, non-increasing, positive, and summing
@@ -91,8 +102,9 @@ PackedSequence pack_padded_sequence(const Tensor& input, const std::vector<int64
            shape_str(input.shape()));
   const Tensor steps_first = batch_first ? transpose(input, 0, 1) : input;
   const int64_t steps = steps_first.size(0), batch = steps_first.size(1);
-  MG_CHECK(static_cast<int64_t>(lengths.size()) == batch,
-           "pack_padded_sequence: {} lengths for a batch of {} sequences (input shape {})",
+  MG_CHECK(static_cast<int64_t>(lengths.size()) == batch && batch > 0,
+           "pack_padded_sequence: {} lengths for a batch of {} sequences (input shape {}); a batch "
+           "has at least one sequence and one length per sequence",
            lengths.size(), batch, shape_str(input.shape()));
   for (size_t n = 0; n < lengths.size(); ++n) {
     MG_CHECK(lengths[n] >= 1 && lengths[n] <= steps,
@@ -143,8 +155,6 @@ std::vector<int64_t> packed_lengths(const PackedSequence& sequence) {
   const std::vector<int64_t> sizes = checked_batch_sizes(sequence, "packed_lengths");
   const int64_t batch = sizes.front();
   const std::vector<int64_t> order = sorted_order(sequence, batch);
-  MG_CHECK(static_cast<int64_t>(order.size()) == batch,
-           "packed_lengths: sorted_indices has {} entries for a batch of {}", order.size(), batch);
   std::vector<int64_t> lengths(static_cast<size_t>(batch), 0);
   for (const int64_t running : sizes)
     for (int64_t b = 0; b < running; ++b)

@@ -149,4 +149,10 @@ TEST_CASE("packed sequences reject bad input naming the function", "[nn][packed]
   broken.batch_sizes = tensor({1.0, 3.0}, {2}, kInt64);
   CHECK_THROWS_WITH(rnn::pad_packed_sequence(broken),
                     MG_CONTAINS("batch_sizes must be positive and non-increasing"));
+  rnn::PackedSequence unsorted = rnn::pack_padded_sequence(x, {2, 4, 1}, false, false);
+  unsorted.sorted_indices = tensor({0.0, 5.0, 1.0}, {3}, kInt64);
+  CHECK_THROWS_WITH(rnn::pad_packed_sequence(unsorted),
+                    MG_CONTAINS("sorted_indices must be a permutation of the 3 batch indices"));
+  CHECK_THROWS_WITH(rnn::pack_padded_sequence(zeros({4, 0, 2}), {}),
+                    MG_CONTAINS("a batch has at least one sequence"));
 }
