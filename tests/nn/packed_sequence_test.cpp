@@ -93,7 +93,7 @@ TEST_CASE("LSTM and GRU over packed batches match PyTorch", "[nn][packed][recurr
   REQUIRE(padded.shape() == Dims{5, 4, 8});
   const Tensor loss = sum(padded * wave(padded.shape(), 0.9)) + sum(h_n * wave(h_n.shape(), 0.4)) +
                       sum(c_n * wave(c_n.shape(), 0.6));
-  const Tensor& w_hh = lstm.named_parameters()[13].second;
+  const Tensor w_hh = lstm.named_parameters()[13].second;
   REQUIRE(lstm.named_parameters()[13].first == "weight_hh_l1_reverse");
   const TensorList g = grad({loss}, {x, w_hh});
   CHECK(near(checksum(padded, 0.3), -6.7650115974342455));
