@@ -78,10 +78,11 @@ Conv1d::Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
       kernel_size_(kernel_size),
       options_(options) {
   check_conv_layer("Conv1d", in_channels, out_channels, options.groups, options.dtype);
-  MG_CHECK(kernel_size > 0 && options.stride > 0 && options.padding >= 0 && options.dilation > 0,
-           "Conv1d: kernel_size ({}), stride ({}) and dilation ({}) must be positive and padding "
-           "({}) non-negative",
-           kernel_size, options.stride, options.dilation, options.padding);
+  MG_CHECK(kernel_size > 0 && options.stride > 0 && options.dilation > 0,
+           "Conv1d: kernel_size ({}), stride ({}) and dilation ({}) must be positive", kernel_size,
+           options.stride, options.dilation);
+  padding_sides_ = detail::conv_layer_padding_sides("Conv1d", options.padding, kernel_size,
+                                                    options.stride, options.dilation);
   options_.generator = nullptr;  // used once, here; a copy of the layer must not keep it
   register_parameter(
       "weight", empty({out_channels, in_channels / options.groups, kernel_size}, options.dtype));
@@ -94,10 +95,8 @@ void Conv1d::reset_parameters(Generator* generator) {
 }
 
 Tensor Conv1d::forward(const Tensor& input) {
-  if (options_.padding_mode != PadMode::Constant)
-    return conv1d(pad(input, {options_.padding, options_.padding}, options_.padding_mode), weight(),
-                  bias(), options_.stride, 0, options_.dilation, options_.groups);
-  return conv1d(input, weight(), bias(), options_.stride, options_.padding, options_.dilation,
+  const auto x = metagrad::detail::pad_conv_input(input, padding_sides_, options_.padding_mode);
+  return conv1d(x.input, weight(), bias(), options_.stride, x.padding[0], options_.dilation,
                 options_.groups);
 }
 
@@ -105,7 +104,8 @@ std::string Conv1d::extra_repr() const {
   // PyTorch prints a 1-D convolution's window parameters as 1-tuples: "(3,)".
   std::string out = fmt::format("{}, {}, kernel_size=({},), stride=({},)", in_channels_,
                                 out_channels_, kernel_size_, options_.stride);
-  if (options_.padding != 0) out += fmt::format(", padding=({},)", options_.padding);
+  out +=
+      detail::conv_padding_repr(options_.padding, fmt::format("({},)", options_.padding.amounts));
   if (options_.dilation != 1) out += fmt::format(", dilation=({},)", options_.dilation);
   return out + detail::conv_options_repr(options_.groups, bias().defined(), options_.padding_mode);
 }
@@ -117,7 +117,9 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size,
       kernel_size_(kernel_size),
       options_(options) {
   check_conv_layer("Conv2d", in_channels, out_channels, options.groups, options.dtype);
-  check_window(kernel_size, options.stride, options.padding, options.dilation, "Conv2d");
+  check_window(kernel_size, options.stride, options.padding.amounts, options.dilation, "Conv2d");
+  padding_sides_ = detail::conv_layer_padding_sides("Conv2d", options.padding, kernel_size,
+                                                    options.stride, options.dilation);
   options_.generator = nullptr;  // used once, here; a copy of the layer must not keep it
   register_parameter(
       "weight", empty({out_channels, in_channels / options.groups, kernel_size.h, kernel_size.w},
@@ -131,19 +133,15 @@ void Conv2d::reset_parameters(Generator* generator) {
 }
 
 Tensor Conv2d::forward(const Tensor& input) {
-  if (options_.padding_mode != PadMode::Constant) {
-    const IntPair p = options_.padding;
-    return conv2d(pad(input, {p.w, p.w, p.h, p.h}, options_.padding_mode), weight(), bias(),
-                  options_.stride, 0, options_.dilation, options_.groups);
-  }
-  return conv2d(input, weight(), bias(), options_.stride, options_.padding, options_.dilation,
-                options_.groups);
+  const auto x = metagrad::detail::pad_conv_input(input, padding_sides_, options_.padding_mode);
+  return conv2d(x.input, weight(), bias(), options_.stride, {x.padding[0], x.padding[1]},
+                options_.dilation, options_.groups);
 }
 
 std::string Conv2d::extra_repr() const {
   std::string out = fmt::format("{}, {}, kernel_size={}, stride={}", in_channels_, out_channels_,
                                 tuple_str(kernel_size_), tuple_str(options_.stride));
-  if (!same(options_.padding, 0)) out += ", padding=" + tuple_str(options_.padding);
+  out += detail::conv_padding_repr(options_.padding, tuple_str(options_.padding.amounts));
   if (!same(options_.dilation, 1)) out += ", dilation=" + tuple_str(options_.dilation);
   return out + detail::conv_options_repr(options_.groups, bias().defined(), options_.padding_mode);
 }

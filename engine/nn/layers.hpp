@@ -143,8 +143,9 @@ class EmbeddingBag : public Cloneable<EmbeddingBag> {
 struct Conv2dOptions {
   /// Stride of the convolution.
   IntPair stride = 1;
-  /// Zero padding added on both sides of each spatial dim.
-  IntPair padding = 0;
+  /// Padding added on both sides of each spatial dim (`.padding = 1`, `.padding = {1, 2}`), or
+  /// "same" (stride 1; an even kernel's odd cell goes after) or "valid" (none), as PyTorch's.
+  ConvPadding<IntPair> padding = 0;
   /// Spacing between kernel elements.
   IntPair dilation = 1;
   /// Blocked connections: in and out channels split into `groups` groups, group j of the output
@@ -191,14 +192,15 @@ class Conv2d : public Cloneable<Conv2d> {
   int64_t in_channels_, out_channels_;
   IntPair kernel_size_;
   Conv2dOptions options_;
+  std::vector<int64_t> padding_sides_;  // before and after each spatial dim, pad()'s order
 };
 
 /// Options of Conv1d beyond channels and kernel (`Conv1d(1, 16, 5, {.padding = 2})`).
 struct Conv1dOptions {
   /// Stride of the convolution.
   int64_t stride = 1;
-  /// Zero padding added on both ends.
-  int64_t padding = 0;
+  /// Padding added on both ends, or "same" / "valid" as Conv2dOptions::padding.
+  ConvPadding<int64_t> padding = 0;
   /// Spacing between kernel elements.
   int64_t dilation = 1;
   /// Blocked connections, as Conv2dOptions::groups (weight [out, in / groups, k]).
@@ -233,6 +235,7 @@ class Conv1d : public Cloneable<Conv1d> {
  private:
   int64_t in_channels_, out_channels_, kernel_size_;
   Conv1dOptions options_;
+  std::vector<int64_t> padding_sides_;  // before and after the length, pad()'s order
 };
 
 /// Options of ConvTranspose2d beyond channels and kernel

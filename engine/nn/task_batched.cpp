@@ -11,6 +11,7 @@
 #include "engine/nn/attention.hpp"
 #include "engine/nn/attention_core.hpp"
 #include "engine/nn/batch_norm_layer.hpp"
+#include "engine/nn/conv_layer_support.hpp"
 #include "engine/nn/functional.hpp"
 #include "engine/nn/layers.hpp"
 #include "engine/nn/transformer.hpp"
@@ -71,7 +72,11 @@ class TaskLinear : public Cloneable<TaskLinear> {
 class TaskConv2d : public Cloneable<TaskConv2d> {
  public:
   TaskConv2d(const Conv2d& layer, int64_t tasks)
-      : tasks_(tasks), description_(layer.extra_repr()), options_(layer.options()) {
+      : tasks_(tasks),
+        description_(layer.extra_repr()),
+        options_(layer.options()),
+        padding_sides_(detail::conv_layer_padding_sides(
+            "Conv2d", options_.padding, layer.kernel_size(), options_.stride, options_.dilation)) {
     register_parameter("weight", stacked(layer.weight(), tasks), layer.weight().requires_grad());
     register_parameter("bias", stacked(layer.bias(), tasks),
                        layer.bias().defined() && layer.bias().requires_grad());
@@ -83,24 +88,16 @@ class TaskConv2d : public Cloneable<TaskConv2d> {
   Tensor forward(const Tensor& input) override {
     check_tasks(*this, input, tasks_, 4);
     if (input.dim() == 4) return squeeze(forward(unsqueeze(input, 1)), 1);
-    if (options_.padding_mode == PadMode::Constant)
-      return conv2d(input, parameter_at(0), parameter_at(1), options_.stride, options_.padding,
-                    options_.dilation, options_.groups);
-    // Reflect, replicate or circular padding of the images, [T N, C, H, W], then no padding.
-    const IntPair p = options_.padding;
-    Dims images = input.shape();
-    images.erase(0);
-    images[0] *= tasks_;
-    const Tensor padded = pad(reshape(input, images), {p.w, p.w, p.h, p.h}, options_.padding_mode);
-    return conv2d(
-        reshape(padded, {tasks_, input.size(1), padded.size(1), padded.size(2), padded.size(3)}),
-        parameter_at(0), parameter_at(1), options_.stride, 0, options_.dilation, options_.groups);
+    const auto x = metagrad::detail::pad_conv_input(input, padding_sides_, options_.padding_mode);
+    return conv2d(x.input, parameter_at(0), parameter_at(1), options_.stride,
+                  {x.padding[0], x.padding[1]}, options_.dilation, options_.groups);
   }
 
  private:
   int64_t tasks_;
   std::string description_;
   Conv2dOptions options_;
+  std::vector<int64_t> padding_sides_;  // before and after each spatial dim, pad()'s order
 };
 
 // ConvTranspose2d for T tasks: weight [T, in, out / groups, kh, kw], bias [T, out]; input

@@ -46,10 +46,10 @@ void check_output_size(IntTriple size, const char* layer) {
 
 // The common tail of the convolutions' reprs (PyTorch's order).
 std::string conv_repr(int64_t in, int64_t out, IntTriple kernel, IntTriple stride,
-                      IntTriple padding, IntTriple dilation) {
+                      const ConvPadding<IntTriple>& padding, IntTriple dilation) {
   std::string text = fmt::format("{}, {}, kernel_size={}, stride={}", in, out, tuple_str(kernel),
                                  tuple_str(stride));
-  if (!all_equal(padding, 0)) text += ", padding=" + tuple_str(padding);
+  text += detail::conv_padding_repr(padding, tuple_str(padding.amounts));
   if (!all_equal(dilation, 1)) text += ", dilation=" + tuple_str(dilation);
   return text;
 }
@@ -63,7 +63,9 @@ Conv3d::Conv3d(int64_t in_channels, int64_t out_channels, IntTriple kernel_size,
       kernel_size_(kernel_size),
       options_(options) {
   detail::check_conv_layer("Conv3d", in_channels, out_channels, options.groups, options.dtype);
-  check_window(kernel_size, options.stride, options.padding, options.dilation, "Conv3d");
+  check_window(kernel_size, options.stride, options.padding.amounts, options.dilation, "Conv3d");
+  padding_sides_ = detail::conv_layer_padding_sides("Conv3d", options.padding, kernel_size,
+                                                    options.stride, options.dilation);
   options_.generator = nullptr;  // used once, here; a copy of the layer must not keep it
   register_parameter("weight", empty({out_channels, in_channels / options.groups, kernel_size.d,
                                       kernel_size.h, kernel_size.w},
@@ -77,13 +79,9 @@ void Conv3d::reset_parameters(Generator* generator) {
 }
 
 Tensor Conv3d::forward(const Tensor& input) {
-  if (options_.padding_mode != PadMode::Constant) {
-    const IntTriple p = options_.padding;
-    return conv3d(pad(input, {p.w, p.w, p.h, p.h, p.d, p.d}, options_.padding_mode), weight(),
-                  bias(), options_.stride, 0, options_.dilation, options_.groups);
-  }
-  return conv3d(input, weight(), bias(), options_.stride, options_.padding, options_.dilation,
-                options_.groups);
+  const auto x = metagrad::detail::pad_conv_input(input, padding_sides_, options_.padding_mode);
+  return conv3d(x.input, weight(), bias(), options_.stride,
+                {x.padding[0], x.padding[1], x.padding[2]}, options_.dilation, options_.groups);
 }
 
 std::string Conv3d::extra_repr() const {

@@ -22,8 +22,9 @@ namespace metagrad::nn {
 struct Conv3dOptions {
   /// Stride of the convolution.
   IntTriple stride = 1;
-  /// Padding added on both sides of each spatial dim.
-  IntTriple padding = 0;
+  /// Padding added on both sides of each spatial dim, or "same" / "valid" as
+  /// Conv2dOptions::padding.
+  ConvPadding<IntTriple> padding = 0;
   /// Spacing between kernel elements.
   IntTriple dilation = 1;
   /// Blocked connections, as Conv2dOptions::groups (weight [out, in / groups, kd, kh, kw]).
@@ -64,6 +65,7 @@ class Conv3d : public Cloneable<Conv3d> {
   int64_t in_channels_, out_channels_;
   IntTriple kernel_size_;
   Conv3dOptions options_;
+  std::vector<int64_t> padding_sides_;  // before and after each spatial dim, pad()'s order
 };
 
 /// Options of ConvTranspose3d beyond channels and kernel

@@ -5,6 +5,7 @@
 #include <optional>
 #include <tuple>
 
+#include "engine/ops/conv_padding.hpp"
 #include "engine/tensor.hpp"
 
 // Sliding-window ops over [N, C, H, W] images, PyTorch names and semantics. The adjoint pair
@@ -56,12 +57,23 @@ Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPa
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
               IntPair stride = 1, IntPair padding = 0, IntPair dilation = 1, int64_t groups = 1);
 
+/// conv2d with PyTorch's string padding (`conv2d(x, w, b, 1, "same")`): "valid" pads nothing;
+/// "same" pads dilation (k - 1) along each spatial dim, the odd one after (the input is padded
+/// first when the sides differ), so the output keeps H and W. Operands, dtypes and derivatives
+/// as conv2d. Throws for "same" with a stride other than 1.
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntPair stride,
+              PaddingRule padding, IntPair dilation = 1, int64_t groups = 1);
+
 /// torch.nn.functional.conv1d: input [N, C, L] (or unbatched [C, L]), weight [O, C / groups, k],
 /// bias [O] or undefined -> [N, O, L'] (or [O, L']), L' = floor((L + 2 padding - dilation (k - 1)
 /// - 1) / stride) + 1. Computed as conv2d over images of height 1, so it has conv2d's groups,
 /// dtypes, devices and derivatives of every order.
 Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
               int64_t stride = 1, int64_t padding = 0, int64_t dilation = 1, int64_t groups = 1);
+
+/// conv1d with PyTorch's string padding ("same" or "valid"), as conv2d's.
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t stride,
+              PaddingRule padding, int64_t dilation = 1, int64_t groups = 1);
 
 /// torch.nn.functional.conv_transpose2d: the transposed convolution (the input gradient of the
 /// conv2d it inverts). input [N, C_in, H, W] or [C_in, H, W]; weight [C_in, C_out / groups, kh,

@@ -48,6 +48,10 @@ Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}
               IntTriple stride = 1, IntTriple padding = 0, IntTriple dilation = 1,
               int64_t groups = 1);
 
+/// conv3d with PyTorch's string padding ("same" or "valid"), as conv2d's.
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntTriple stride,
+              PaddingRule padding, IntTriple dilation = 1, int64_t groups = 1);
+
 /// torch.nn.functional.conv_transpose3d: the transposed convolution (the input gradient of the
 /// conv3d it inverts). input [N, C_in, D, H, W] or [C_in, D, H, W]; weight [C_in, C_out / groups,
 /// kd, kh, kw]; bias [C_out] or undefined. Each output size is (in - 1) stride - 2 padding +

@@ -23,6 +23,7 @@ namespace {
 const char* const kPublicHeaders[] = {
     "engine/ops/binary.hpp",
     "engine/ops/conv.hpp",
+    "engine/ops/conv_padding.hpp",
     "engine/ops/convert.hpp",
     "engine/ops/factory.hpp",
     "engine/ops/index_ops.hpp",

@@ -27,6 +27,17 @@ ErrorTable conv_error_cases() {
          (void)conv2d(f32({1, 1, 5, 5}), on_cuda({2, 1, 3, 3}));
        },
        {"conv2d", "cpu", "cuda:0"}},
+      {"conv2d",
+       "padding='same' with a stride",
+       [] {
+         (void)conv2d(f32({1, 1, 5, 5}), f32({1, 1, 3, 3}), {}, 2, "same");
+       },
+       {"conv2d: padding='same' is not supported for strided convolutions (stride (2, 2))",
+        "use stride 1"}},
+      {"PaddingRule",
+       "an unknown padding name",
+       [] { (void)PaddingRule::parse("full"); },
+       {"PaddingRule: invalid padding string 'full'", "'same' or 'valid'"}},
       {"unfold",
        "2-d input",
        [] {
