@@ -185,6 +185,14 @@ Tensor celu(const Tensor& x, double alpha = 1.0);
 Tensor glu(const Tensor& x, int64_t dim = -1);
 /// softmax(-x, dim) (torch.nn.functional.softmin).
 Tensor softmin(const Tensor& x, int64_t dim);
+/// torch.nn.functional.gumbel_softmax: a relaxed categorical sample softmax((logits + g) / tau,
+/// dim) with Gumbel noise g = -log(E), E ~ Exp(1) drawn from `generator` (the default one when
+/// null). hard = true gives the one-hot of that sample's argmax along dim, differentiated as the
+/// soft sample (one_hot - soft.detach() + soft, the straight-through estimator); its argmax is a
+/// draw from softmax(logits, dim). Float logits; every derivative order in the logits. Throws for
+/// tau not positive and finite, an integer dtype or a dim out of range.
+Tensor gumbel_softmax(const Tensor& logits, double tau = 1.0, bool hard = false, int64_t dim = -1,
+                      Generator* generator = nullptr);
 /// x for x > 0, weight x otherwise (torch.nn.functional.prelu). weight holds one slope, or one
 /// per channel (dim 1 of x, which then has at least 2 dims); gradients to x and weight.
 Tensor prelu(const Tensor& x, const Tensor& weight);

@@ -154,6 +154,23 @@ std::vector<OpCase> nn_cases() {
                            conv3d(x[0].select(0, 1), x[1], {}, 1, 0, {2, 1, 1}, 2)};
        },
        24},
+      {"conv2d and conv3d with padding \"same\" (even kernels pad the input first)",
+       conv_inputs({2, 4, 3, 4, 3}, {6, 2, 2, 3, 2}),
+       [](const TensorList& x) {
+         return TensorList{conv3d(x[0], x[1], x[2], 1, "same", {1, 2, 1}, 2),
+                           conv2d(x[0].select(2, 0), x[1].select(2, 1), x[2], 1, "same", 1, 2)};
+       },
+       24},
+      {"gumbel_softmax (soft and hard, one seed on both devices)",
+       [](DType d) {
+         return TensorList{uniform({4, 5}, d, 56)};
+       },
+       [](const TensorList& x) {
+         Generator soft_noise(3), hard_noise(4);
+         return TensorList{gumbel_softmax(x[0], 0.7, false, -1, &soft_noise),
+                           gumbel_softmax(x[0], 1.3, true, 0, &hard_noise)};
+       },
+       5},
       {"conv_transpose3d", conv_inputs({2, 6, 2, 3, 2}, {6, 2, 2, 2, 2}),
        [](const TensorList& x) {
          return TensorList{conv_transpose3d(x[0], x[1], x[2], {2, 1, 2}, {1, 0, 0}, {1, 0, 1}, 3),

@@ -571,6 +571,18 @@ ErrorTable nn_error_cases() {
        "dim out of range",
        [] { (void)log_softmax(f32({2}), -2); },
        {"log_softmax", "-2"}},
+      {"gumbel_softmax",
+       "a negative temperature",
+       [] {
+         (void)gumbel_softmax(f32({2, 3}), -0.5);
+       },
+       {"gumbel_softmax: tau must be positive and finite, got -0.5"}},
+      {"gumbel_softmax",
+       "a dim out of range",
+       [] {
+         (void)gumbel_softmax(f32({2, 3}), 1.0, true, -3);
+       },
+       {"gumbel_softmax: dim -3 is out of range for logits of shape [2, 3]", "[-2, 1]"}},
       {"dropout", "p above 1", [] { (void)dropout(f32({2}), 1.5); }, {"dropout", "1.5"}},
       {"dropout", "NaN p", [] { (void)dropout(f32({2}), kNaN); }, {"dropout", "nan"}},
       {"dropout",
