@@ -34,6 +34,18 @@ Tensor Dirichlet::sample(const Dims& sample_shape, Generator* generator) const {
   return clamp(draws / sum(draws, {-1}, true), tiny, 1.0 - eps);
 }
 
+Tensor Dirichlet::rsample(const Dims& sample_shape, Generator* generator) const {
+  const Dims shape = metagrad::detail::distribution_sample_shape(
+      sample_shape, concentration_.shape(), "Dirichlet");
+  const Tensor draws =
+      metagrad::detail::standard_gamma_rsample(expand(concentration_, shape), generator);
+  const Tensor point = draws / sum(draws, {-1}, true);
+  const double eps = metagrad::detail::dtype_epsilon(concentration_.dtype());
+  const double tiny = metagrad::detail::dtype_tiny(concentration_.dtype());
+  // sample()'s clamp on the values only: point + (clamped - point), the correction constant.
+  return point + (clamp(point.detach(), tiny, 1.0 - eps) - point.detach());
+}
+
 Tensor Dirichlet::log_prob(const Tensor& value) const {
   metagrad::detail::check_same_kind(concentration_, value, "Dirichlet.log_prob");
   // sum (a_i - 1) log(x_i) + lgamma(a0) - sum lgamma(a_i)

@@ -218,9 +218,8 @@ class Laplace {
 
 /// A gamma distribution with density rate^a x^(a - 1) e^(-rate x) / Gamma(a) on x > 0
 /// (torch.distributions.Gamma); concentration a > 0 and rate > 0. Samples are drawn with
-/// Marsaglia and Tsang's method. Unlike PyTorch's, the class has no rsample (PyTorch
-/// differentiates its draws through the implicit gamma-CDF gradient, which metagrad lacks): use
-/// log_prob for score-function gradients.
+/// Marsaglia and Tsang's method; rsample differentiates them through the implicit gradient of
+/// the gamma CDF, as PyTorch's.
 class Gamma {
  public:
   /// torch.distributions.Gamma(concentration, rate). Throws when the shapes do not broadcast or a
@@ -229,6 +228,11 @@ class Gamma {
   /// Draws sample_shape + batch_shape values without recording (at least the dtype's smallest
   /// normal number, as PyTorch's).
   Tensor sample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// sample()'s draws (the same values for the same generator state) as a differentiable
+  /// function of the parameters: x / rate for a standard draw x that moves with a as
+  /// -(dF/da)(x; a) / f(x; a), F and f its CDF and density (implicit reparameterization). Every
+  /// derivative order exists; the series behind dx/da runs (x - a)^+ + 9 sqrt(x) + 40 terms.
+  Tensor rsample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
   /// a log(rate) + (a - 1) log(value) - rate value - lgamma(a).
   Tensor log_prob(const Tensor& value) const;
   /// a - log(rate) + lgamma(a) + (1 - a) digamma(a).
@@ -251,7 +255,7 @@ class Gamma {
 
 /// A beta distribution on [0, 1] with density x^(a - 1) (1 - x)^(b - 1) / B(a, b)
 /// (torch.distributions.Beta(concentration1 = a, concentration0 = b)); a > 0 and b > 0. Samples
-/// are X / (X + Y) of gamma draws; there is no rsample (see Gamma).
+/// are X / (X + Y) of gamma draws; rsample differentiates them as Gamma's.
 class Beta {
  public:
   /// torch.distributions.Beta(concentration1, concentration0). Throws when the shapes do not
@@ -259,6 +263,10 @@ class Beta {
   Beta(const Tensor& concentration1, const Tensor& concentration0);
   /// Draws sample_shape + batch_shape values in [0, 1] without recording.
   Tensor sample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// sample()'s values as X / (X + Y) of Gamma::rsample draws X ~ Gamma(a), Y ~ Gamma(b): a
+  /// reparameterized sample with every derivative order in a and b. (PyTorch differentiates the
+  /// Beta CDF instead; both gradients are unbiased, per draw they differ.)
+  Tensor rsample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
   /// (a - 1) log(value) + (b - 1) log(1 - value) - log B(a, b).
   Tensor log_prob(const Tensor& value) const;
   /// log B(a, b) - (a - 1) digamma(a) - (b - 1) digamma(b) + (a + b - 2) digamma(a + b).
@@ -306,8 +314,8 @@ class Poisson {
 
 /// A Dirichlet distribution over the probability simplex of the last dim
 /// (torch.distributions.Dirichlet): density Gamma(a0) / prod Gamma(a_i) * prod x_i^(a_i - 1),
-/// a0 = sum a_i, for a concentration [*, K] > 0. Samples are normalised gamma draws; there is no
-/// rsample (see Gamma).
+/// a0 = sum a_i, for a concentration [*, K] > 0. Samples are normalised gamma draws; rsample
+/// differentiates them as Gamma's.
 class Dirichlet {
  public:
   /// torch.distributions.Dirichlet(concentration): [*, K] with K >= 1, positive everywhere.
@@ -315,6 +323,11 @@ class Dirichlet {
   /// Draws sample_shape + batch_shape + [K] points of the simplex without recording (each
   /// coordinate clamped into [tiny, 1 - eps], as PyTorch's).
   Tensor sample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// sample()'s values as Gamma::rsample draws over their sum: a reparameterized sample with
+  /// every derivative order in the concentration (the clamp leaves the derivatives alone).
+  /// PyTorch differentiates each coordinate's marginal Beta CDF instead; both gradients are
+  /// unbiased, per draw they differ.
+  Tensor rsample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
   /// sum (a_i - 1) log(value_i) + lgamma(a0) - sum lgamma(a_i), over the last dim.
   Tensor log_prob(const Tensor& value) const;
   /// sum lgamma(a_i) - lgamma(a0) - (K - a0) digamma(a0) - sum (a_i - 1) digamma(a_i).

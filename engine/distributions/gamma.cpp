@@ -1,5 +1,6 @@
 // torch.distributions.Gamma and Beta: densities from lgamma and digamma (derivatives of every
-// order in the parameters), draws from detail::standard_gamma.
+// order in the parameters), draws from detail::standard_gamma, reparameterized draws from
+// detail::standard_gamma_rsample (Note [implicit gamma gradient]).
 #include "engine/distributions/distribution_support.hpp"
 #include "engine/distributions/distributions.hpp"
 #include "engine/grad_mode.hpp"
@@ -29,6 +30,12 @@ Tensor Gamma::sample(const Dims& sample_shape, Generator* generator) const {
   const Tensor draw = metagrad::detail::standard_gamma(
       expand(concentration_.detach(), shape).contiguous(), generator);
   return draw / rate_.detach();
+}
+
+Tensor Gamma::rsample(const Dims& sample_shape, Generator* generator) const {
+  const Dims shape =
+      metagrad::detail::distribution_sample_shape(sample_shape, batch_shape_, "Gamma");
+  return metagrad::detail::standard_gamma_rsample(expand(concentration_, shape), generator) / rate_;
 }
 
 Tensor Gamma::log_prob(const Tensor& value) const {
@@ -73,6 +80,16 @@ Tensor Beta::sample(const Dims& sample_shape, Generator* generator) const {
       expand(concentration1_.detach(), shape).contiguous(), generator);
   const Tensor y = metagrad::detail::standard_gamma(
       expand(concentration0_.detach(), shape).contiguous(), generator);
+  return x / (x + y);
+}
+
+Tensor Beta::rsample(const Dims& sample_shape, Generator* generator) const {
+  const Dims shape =
+      metagrad::detail::distribution_sample_shape(sample_shape, batch_shape_, "Beta");
+  const Tensor x =
+      metagrad::detail::standard_gamma_rsample(expand(concentration1_, shape), generator);
+  const Tensor y =
+      metagrad::detail::standard_gamma_rsample(expand(concentration0_, shape), generator);
   return x / (x + y);
 }
 

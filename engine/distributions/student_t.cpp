@@ -36,6 +36,17 @@ Tensor StudentT::sample(const Dims& sample_shape, Generator* generator) const {
   return (loc_.detach() + scale_.detach() * x * rsqrt(chi2 / df)).detach();
 }
 
+Tensor StudentT::rsample(const Dims& sample_shape, Generator* generator) const {
+  const Dims shape =
+      metagrad::detail::distribution_sample_shape(sample_shape, batch_shape_, "StudentT");
+  const TensorOptions options(df_.dtype(), df_.device());
+  // loc + scale X / sqrt(Z / df), Z = 2 Gamma(df / 2, 1) reparameterized
+  const Tensor df = expand(df_, shape);
+  const Tensor chi2 = metagrad::detail::standard_gamma_rsample(df * 0.5, generator) * 2.0;
+  const Tensor x = randn(shape, options, generator);
+  return loc_ + scale_ * x * rsqrt(chi2 / df);
+}
+
 Tensor StudentT::log_prob(const Tensor& value) const {
   metagrad::detail::check_same_kind(df_, value, "StudentT.log_prob");
   // -(df + 1)/2 log1p(y^2 / df) - [log(scale) + log(df)/2 + log(pi)/2 + lgamma(df/2)

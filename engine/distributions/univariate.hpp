@@ -140,7 +140,7 @@ class Gumbel {
 
 /// Student's t distribution with df degrees of freedom, shifted by loc and scaled by scale
 /// (torch.distributions.StudentT); df > 0 and scale > 0. Samples are loc + scale X / sqrt(Z / df)
-/// for X ~ N(0, 1) and Z ~ Chi2(df); there is no rsample (see Gamma).
+/// for X ~ N(0, 1) and Z ~ Chi2(df); rsample differentiates Z as Gamma's rsample.
 class StudentT {
  public:
   /// torch.distributions.StudentT(df, loc, scale), loc 0 and scale 1 when undefined. Throws when
@@ -148,6 +148,9 @@ class StudentT {
   explicit StudentT(const Tensor& df, const Tensor& loc = {}, const Tensor& scale = {});
   /// Draws sample_shape + batch_shape values without recording.
   Tensor sample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
+  /// sample()'s values as a differentiable function of df, loc and scale (Z = 2 Gamma(df / 2)
+  /// from Gamma::rsample), with every derivative order, as PyTorch's rsample.
+  Tensor rsample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
   /// -(df + 1)/2 log1p(y^2 / df) - log(scale) - log(df)/2 - log(pi)/2 - lgamma(df/2)
   /// + lgamma((df + 1)/2), y = (value - loc) / scale.
   Tensor log_prob(const Tensor& value) const;

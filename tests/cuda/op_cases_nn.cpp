@@ -376,6 +376,18 @@ std::vector<OpCase> nn_cases() {
                            kl_divergence(c, c2)};
        },
        4},
+      {"distributions: Gamma, Beta, Dirichlet and StudentT rsample (one seed on both devices)",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 87, 0.5, 3.0), uniform({3, 4}, d, 88, 0.5, 2.0)};
+       },
+       [](const TensorList& x) {
+         using namespace distributions;
+         Generator g1(5), g2(6), g3(7), g4(8);
+         return TensorList{Gamma(x[0], x[1]).rsample({2}, &g1), Beta(x[0], x[1]).rsample({}, &g2),
+                           Dirichlet(x[0]).rsample({}, &g3),
+                           StudentT(x[0] + 2.0, x[1]).rsample({}, &g4)};
+       },
+       4},
       {"distributions: Uniform, Exponential, Laplace, Gamma, Beta, Dirichlet, Poisson",
        [](DType d) {
          return TensorList{uniform({3, 4}, d, 84, 0.5, 2.0), uniform({3, 4}, d, 85, 0.5, 2.0),
