@@ -1,6 +1,7 @@
 #pragma once
 
 // The op catalogue: every public tensor op, as free functions in namespace metagrad.
+#include "engine/ops/arrange_ops.hpp"
 #include "engine/ops/binary.hpp"
 #include "engine/ops/conv.hpp"
 #include "engine/ops/convert.hpp"
@@ -13,6 +14,7 @@
 #include "engine/ops/scan.hpp"
 #include "engine/ops/shape_ops.hpp"
 #include "engine/ops/sort.hpp"
+#include "engine/ops/statistics.hpp"
 #include "engine/ops/unary.hpp"
 #include "engine/ops/volume.hpp"
 #include "engine/tensor.hpp"

@@ -2,7 +2,7 @@
 
 #include "engine/tensor.hpp"
 
-// Scans: running sums along a dim.
+// Scans: running sums, products and log-sum-exps along a dim.
 namespace metagrad {
 /// \addtogroup engine_ops
 /// @{
@@ -12,6 +12,17 @@ namespace metagrad {
 /// dtype and are differentiable to every order (the gradient is the reversed running sum of the
 /// incoming one); int64 and bool tensors give int64. A 0-d x is one element (dim 0 or -1).
 Tensor cumsum(const Tensor& x, int64_t dim);
+
+/// Running product along `dim` (torch.cumprod): out[.., i, ..] = x[.., 0, ..] * ... *
+/// x[.., i, ..]. Computed as log2(n) rounds of products of shifted slices (Hillis-Steele), so
+/// it is differentiable to every order, zeros included; int and bool tensors give int64. A 0-d
+/// x is one element.
+Tensor cumprod(const Tensor& x, int64_t dim);
+
+/// Running log-sum-exp along `dim` (torch.logcumsumexp): out[.., i, ..] = log(sum_{j <= i}
+/// exp(x[.., j, ..])), log2(n) rounds of logaddexp of shifted slices; float tensors,
+/// differentiable to every order. A 0-d x is one element.
+Tensor logcumsumexp(const Tensor& x, int64_t dim);
 
 /// @}
 

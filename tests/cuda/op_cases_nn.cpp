@@ -1,4 +1,6 @@
 // The convolution, pooling and nn functional rows of the CUDA op table (op_cases.hpp).
+#include <limits>
+
 #include "tests/cuda/op_cases.hpp"
 
 namespace metagrad::testing {
@@ -171,6 +173,43 @@ std::vector<OpCase> nn_cases() {
                            gumbel_softmax(x[0], 1.3, true, 0, &hard_noise)};
        },
        5},
+      {"movedim, narrow, rot90, diff, take_along_dim, diag_embed, block_diag, meshgrid, kron, "
+       "tensordot",
+       [](DType d) {
+         return TensorList{uniform({2, 3, 4}, d, 91), uniform({3, 4}, d, 92)};
+       },
+       [](const TensorList& x) {
+         const Tensor index =
+             tensor({2, 0, 3, 1, 1, 0}, {2, 3, 1}, TensorOptions(kInt64, x[0].device()));
+         const TensorList grid = meshgrid({x[1].select(0, 0), x[1].select(1, 1)}, "xy");
+         return TensorList{movedim(x[0], 0, -1),
+                           narrow(x[0], 2, 1, 2),
+                           rot90(x[0], 1, {1, 2}),
+                           diff(x[0], 2, -1, narrow(x[0], 2, 0, 1)),
+                           take_along_dim(x[0], index, 2),
+                           diag_embed(x[1], -1),
+                           block_diag({x[1], x[1].select(0, 1)}),
+                           grid[0] * grid[1],
+                           kron(x[1], x[0]),
+                           tensordot(x[0], x[1], 2)};
+       },
+       12},
+      {"cumprod, logcumsumexp, nansum, nanmean, var_mean, cov, corrcoef",
+       [](DType d) {
+         return TensorList{uniform({3, 6}, d, 93), uniform({6}, d, 94, 0.1, 1.0)};
+       },
+       [](const TensorList& x) {
+         const Tensor with_nan =
+             where(gt(x[0], 1.5), std::numeric_limits<double>::quiet_NaN(), x[0]);
+         return TensorList{cumprod(x[0], 1),
+                           logcumsumexp(x[0], 0),
+                           nansum(with_nan, {1}),
+                           nanmean(with_nan, {0}),
+                           std::get<0>(var_mean(x[0], {1})),
+                           cov(x[0], 1, {}, x[1]),
+                           corrcoef(x[0])};
+       },
+       6},
       {"conv_transpose3d", conv_inputs({2, 6, 2, 3, 2}, {6, 2, 2, 2, 2}),
        [](const TensorList& x) {
          return TensorList{conv_transpose3d(x[0], x[1], x[2], {2, 1, 2}, {1, 0, 0}, {1, 0, 1}, 3),
@@ -386,6 +425,25 @@ std::vector<OpCase> nn_cases() {
          return TensorList{Gamma(x[0], x[1]).rsample({2}, &g1), Beta(x[0], x[1]).rsample({}, &g2),
                            Dirichlet(x[0]).rsample({}, &g3),
                            StudentT(x[0] + 2.0, x[1]).rsample({}, &g4)};
+       },
+       4},
+      {"distributions: RelaxedOneHotCategorical, RelaxedBernoulli, OneHotCategorical, Chi2",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 89), uniform({3, 4}, d, 90, 0.5, 2.0)};
+       },
+       [](const TensorList& x) {
+         using namespace distributions;
+         const Tensor t = x[1].select(0, 0).select(0, 0);
+         const RelaxedOneHotCategorical c = RelaxedOneHotCategorical::from_logits(t, x[0]);
+         const RelaxedBernoulli b = RelaxedBernoulli::from_logits(x[1], x[0]);
+         Generator g1(9), g2(10);
+         const Tensor point = softmax(x[1], -1), y = sigmoid(x[1] - 1.0);
+         return TensorList{c.rsample({2}, &g1),
+                           c.log_prob(point),
+                           b.rsample({}, &g2),
+                           b.log_prob(y),
+                           OneHotCategorical::from_logits(x[0]).entropy(),
+                           Chi2(x[1]).log_prob(x[1] + 0.5)};
        },
        4},
       {"distributions: Uniform, Exponential, Laplace, Gamma, Beta, Dirichlet, Poisson",

@@ -21,6 +21,7 @@ namespace {
 
 // The public headers whose functions and classes must each have an entry (or an exemption below).
 const char* const kPublicHeaders[] = {
+    "engine/ops/arrange_ops.hpp",
     "engine/ops/binary.hpp",
     "engine/ops/conv.hpp",
     "engine/ops/conv_padding.hpp",
@@ -32,12 +33,14 @@ const char* const kPublicHeaders[] = {
     "engine/ops/reduce.hpp",
     "engine/ops/scan.hpp",
     "engine/ops/sort.hpp",
+    "engine/ops/statistics.hpp",
     "engine/ops/shape_ops.hpp",
     "engine/ops/unary.hpp",
     "engine/ops/volume.hpp",
     "engine/ops/elementwise_math.hpp",
     "engine/distributions/distributions.hpp",
     "engine/distributions/multivariate_normal.hpp",
+    "engine/distributions/relaxed.hpp",
     "engine/distributions/univariate.hpp",
     "engine/nn/functional.hpp",
     "engine/nn/grad_utils.hpp",

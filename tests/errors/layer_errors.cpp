@@ -356,6 +356,33 @@ ErrorTable layer_error_cases() {
        "zero degrees of freedom",
        [] { (void)distributions::StudentT(tensor({0.0}, kFloat64)); },
        {"StudentT: df must be positive everywhere"}},
+      {"Chi2",
+       "negative degrees of freedom",
+       [] {
+         (void)distributions::Chi2(tensor({2.0, -1.0}, kFloat64));
+       },
+       {"Chi2: df must be positive everywhere"}},
+      {"OneHotCategorical",
+       "a value over another number of categories",
+       [] {
+         (void)distributions::OneHotCategorical::from_logits(zeros({2, 3}, kFloat64))
+             .log_prob(zeros({2, 4}, kFloat64));
+       },
+       {"OneHotCategorical.log_prob: value shape [2, 4] must end in the 3 categories"}},
+      {"RelaxedOneHotCategorical",
+       "a zero temperature",
+       [] {
+         (void)distributions::RelaxedOneHotCategorical::from_logits(zeros({}, kFloat64),
+                                                                    zeros({2, 3}, kFloat64));
+       },
+       {"RelaxedOneHotCategorical: temperature must be positive everywhere"}},
+      {"RelaxedBernoulli",
+       "a float32 temperature for float64 logits",
+       [] {
+         (void)distributions::RelaxedBernoulli::from_logits(ones({}, kFloat32),
+                                                            zeros({3}, kFloat64));
+       },
+       {"RelaxedBernoulli", "float32", "float64"}},
       {"Geometric",
        "probability 0",
        [] { (void)distributions::Geometric::from_probs(tensor({0.0}, kFloat64)); },

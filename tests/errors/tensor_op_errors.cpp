@@ -424,6 +424,114 @@ ErrorTable convert_cases() {
   };
 }
 
+ErrorTable arrange_cases() {
+  return {
+      {"movedim",
+       "a repeated dim",
+       [] {
+         (void)movedim(f32({2, 3}), {0, -2}, {0, 1});
+       },
+       {"movedim: dim -2 is repeated in [0, -2] (a tensor of 2 dims)"}},
+      {"narrow",
+       "past the end",
+       [] {
+         (void)narrow(f32({2, 3}), 1, 2, 2);
+       },
+       {"narrow: start 2 and length 2 leave dim 1 of shape [2, 3] (size 3)",
+        "start + length <= size"}},
+      {"rot90",
+       "one dim",
+       [] {
+         (void)rot90(f32({2, 3}), 1, {0});
+       },
+       {"rot90: expected two dims", "got dims [0] for shape [2, 3]"}},
+      {"diff",
+       "a negative order",
+       [] { (void)diff(f32({4}), -1); },
+       {"diff: order n must be non-negative, got -1"}},
+      {"take_along_dim",
+       "float indices",
+       [] { (void)take_along_dim(f32({4}), f32({2})); },
+       {"take_along_dim: indices must be int64, got float32"}},
+      {"diag_embed",
+       "equal dims",
+       [] { (void)diag_embed(f32({3}), 0, 0, -2); },
+       {"diag_embed: dim -2 is repeated in [0, -2]"}},
+      {"block_diag",
+       "no tensors",
+       [] { (void)block_diag({}); },
+       {"block_diag: expected at least one tensor"}},
+      {"meshgrid",
+       "a 2-D tensor",
+       [] {
+         (void)meshgrid({f32({3}), f32({2, 2})});
+       },
+       {"meshgrid: tensor 1 has shape [2, 2]; expected 0-d or 1-D"}},
+      {"kron",
+       "an undefined operand",
+       [] { (void)kron(f32({2}), Tensor()); },
+       {"kron: b is an undefined tensor"}},
+      {"tensordot",
+       "mismatched sizes",
+       [] {
+         (void)tensordot(f32({2, 3}), f32({2, 3}), {1}, {0});
+       },
+       {"tensordot: dim 1 of a (shape [2, 3]) has size 3 but dim 0 of b (shape [2, 3]) has 2"}},
+  };
+}
+
+ErrorTable statistics_cases() {
+  return {
+      {"cumprod",
+       "a dim out of range",
+       [] {
+         (void)cumprod(f32({2, 3}), 2);
+       },
+       {"cumprod", "2"}},
+      {"logcumsumexp",
+       "an int64 tensor",
+       [] { (void)logcumsumexp(zeros({3}, kInt64), 0); },
+       {"logcumsumexp: expected a float32 or float64 tensor, got int64"}},
+      {"nansum",
+       "an int64 tensor",
+       [] { (void)nansum(zeros({3}, kInt64)); },
+       {"nansum: expected a float32 or float64 tensor, got int64"}},
+      {"nanmean",
+       "a bool tensor",
+       [] { (void)nanmean(zeros({3}, kBool)); },
+       {"nanmean: expected a float32 or float64 tensor, got bool"}},
+      {"var_mean",
+       "a dim out of range",
+       [] {
+         (void)var_mean(f32({2, 3}), {3});
+       },
+       {"3"}},
+      {"std_mean",
+       "a dim out of range",
+       [] {
+         (void)std_mean(f32({2, 3}), {-4});
+       },
+       {"-4"}},
+      {"cov",
+       "frequency weights of another length",
+       [] {
+         (void)cov(f32({2, 3}), 1, zeros({2}, kInt64));
+       },
+       {"cov: fweights must be 1-D with one weight per observation (3), got shape [2]"}},
+      {"corrcoef",
+       "a 3-D input",
+       [] {
+         (void)corrcoef(f32({2, 3, 4}));
+       },
+       {"cov: expected x [variables, observations] or [observations], got shape [2, 3, 4]"}},
+      {"count_nonzero", "a dim out of range", [] { (void)count_nonzero(f32({2}), {1}); }, {"1"}},
+      {"isclose",
+       "a negative tolerance",
+       [] { (void)isclose(f32({2}), f32({2}), 1e-5, -1.0); },
+       {"isclose: rtol (1e-05) and atol (-1) must be non-negative"}},
+  };
+}
+
 ErrorTable factory_cases() {
   return {
       {"empty",
@@ -506,8 +614,8 @@ ErrorTable factory_cases() {
 
 ErrorTable tensor_op_error_cases() {
   ErrorTable all;
-  for (ErrorTable part :
-       {shape_cases(), index_cases(), linalg_cases(), convert_cases(), factory_cases()}) {
+  for (ErrorTable part : {shape_cases(), index_cases(), linalg_cases(), convert_cases(),
+                          arrange_cases(), statistics_cases(), factory_cases()}) {
     for (ErrorCase& c : part) all.push_back(std::move(c));
   }
   return all;
