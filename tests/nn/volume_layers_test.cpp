@@ -15,14 +15,7 @@ using metagrad::testing::bit_equal;
 using metagrad::testing::fill_wave_parameters;
 using metagrad::testing::names;
 using metagrad::testing::wave;
-
-namespace {
-
-double checksum(const Tensor& t, double phase) {
-  return sum(t.detach().to(kFloat64) * wave(t.shape(), phase)).item<double>();
-}
-
-}  // namespace
+using metagrad::testing::wave_checksum;
 
 TEST_CASE("a network of volume layers matches PyTorch", "[nn][volume]") {
   const nn::Conv3dOptions replicate{
@@ -39,9 +32,9 @@ TEST_CASE("a network of volume layers matches PyTorch", "[nn][volume]") {
   fill_wave_parameters(net);
   const Tensor y = net.forward(wave({2, 2, 5, 6, 7}, 0.3));
   REQUIRE(y.shape() == Dims{2, 3});
-  std::vector<double> got{checksum(y, 0.3)};
+  std::vector<double> got{wave_checksum(y, 0.3)};
   for (const Tensor& g : grad({sum(y * wave(y.shape(), 0.9))}, net.parameters()))
-    got.push_back(checksum(g, 1.3));
+    got.push_back(wave_checksum(g, 1.3));
   const std::vector<double> want{
       51.35370435311219,  -13.809533125946675, -2.383659738644771e-16, 18.169755040629067,
       0.9771237988256604, -11.374505514089595, 1.0829084049603476e-14, -36.98785738774419,
@@ -55,8 +48,10 @@ TEST_CASE("a network of volume layers matches PyTorch", "[nn][volume]") {
     FAIL("no state entry " << name);
     return Tensor();
   };
-  CHECK(checksum(state_entry("1.running_mean"), 0.2) == Approx(0.16571998331734217).epsilon(1e-10));
-  CHECK(checksum(state_entry("1.running_var"), 0.2) == Approx(21.287343644886004).epsilon(1e-10));
+  CHECK(wave_checksum(state_entry("1.running_mean"), 0.2) ==
+        Approx(0.16571998331734217).epsilon(1e-10));
+  CHECK(wave_checksum(state_entry("1.running_var"), 0.2) ==
+        Approx(21.287343644886004).epsilon(1e-10));
 }
 
 TEST_CASE("Conv3d and ConvTranspose3d hold PyTorch's parameters", "[nn][volume]") {

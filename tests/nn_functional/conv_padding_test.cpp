@@ -13,20 +13,9 @@ using namespace metagrad;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
 using metagrad::testing::wave;
+using metagrad::testing::wave_checksums;
 
 namespace {
-
-double checksum(const Tensor& t, double phase) {
-  return sum(t.detach().to(kFloat64) * wave(t.shape(), phase)).item<double>();
-}
-
-// The output checksum followed by one gradient checksum per input.
-std::vector<double> checksums(const Tensor& y, const TensorList& inputs) {
-  std::vector<double> out{checksum(y, 0.3)};
-  for (const Tensor& g : grad({sum(y * wave(y.shape(), 0.9))}, inputs))
-    out.push_back(checksum(g, 1.3));
-  return out;
-}
 
 void check_near(const std::vector<double>& got, const std::vector<double>& want) {
   REQUIRE(got.size() == want.size());
@@ -56,18 +45,20 @@ TEST_CASE("conv 'same' padding matches PyTorch, even kernels padding one more af
   const Tensor x = leaf({2, 4, 5, 6}, 0.1), w = leaf({6, 2, 2, 4}, 0.5, 0.3), b = leaf({6}, 0.2);
   const Tensor y = conv2d(x, w, b, 1, "same", {1, 2}, 2);
   CHECK(y.shape() == Dims{2, 6, 5, 6});
-  check_near(checksums(y, {x, w, b}),
+  check_near(wave_checksums(y, {x, w, b}),
              {3.6965773145530108, 10.021459820771916, -25.06574177882378, 2.0566103044266875});
 
   const Tensor x1 = leaf({2, 3, 7}, 0.4), w1 = leaf({4, 3, 4}, 0.6);
   const Tensor y1 = conv1d(x1, w1, {}, 1, "same", 2);
   CHECK(y1.shape() == Dims{2, 4, 7});
-  check_near(checksums(y1, {x1, w1}), {39.76808284801907, 16.079142413365496, -20.68434588203833});
+  check_near(wave_checksums(y1, {x1, w1}),
+             {39.76808284801907, 16.079142413365496, -20.68434588203833});
 
   const Tensor x3 = leaf({2, 4, 5, 3}, 0.2), w3 = leaf({3, 2, 2, 3, 2}, 0.7);
   const Tensor y3 = conv3d(x3, w3, {}, 1, "same");
   CHECK(y3.shape() == Dims{3, 4, 5, 3});
-  check_near(checksums(y3, {x3, w3}), {434.4109954149625, 357.772858420127, 90.90831727342861});
+  check_near(wave_checksums(y3, {x3, w3}),
+             {434.4109954149625, 357.772858420127, 90.90831727342861});
 }
 
 TEST_CASE("conv 'same' with an odd kernel is the symmetric padding, 'valid' is none",
@@ -113,7 +104,7 @@ TEST_CASE("Conv1d/2d/3d take padding=\"same\" with every padding mode, as PyTorc
   const Tensor x = leaf({2, 2, 5, 6}, 0.9);
   const Tensor y = conv.forward(x);
   CHECK(y.shape() == Dims{2, 3, 5, 6});
-  check_near(checksums(y, {x, conv.weight(), conv.bias()}),
+  check_near(wave_checksums(y, {x, conv.weight(), conv.bias()}),
              {-169.1549044424323, -218.93429400712017, -232.13491768243605, 5.321054267068786});
 
   nn::Conv1d line(2, 3, 4,
@@ -122,7 +113,7 @@ TEST_CASE("Conv1d/2d/3d take padding=\"same\" with every padding mode, as PyTorc
         "Conv1d(2, 3, kernel_size=(4,), stride=(1,), padding=same, padding_mode=circular)");
   set_parameters(line, {0.3, 0.8}, 0.4);
   const Tensor sequence = leaf({2, 2, 6}, 0.9);
-  check_near(checksums(line.forward(sequence), {sequence, line.weight(), line.bias()}),
+  check_near(wave_checksums(line.forward(sequence), {sequence, line.weight(), line.bias()}),
              {12.203975642299309, 17.4226283983659, 82.01026792134421, 2.9853896428207465});
 
   nn::Conv3d volume(
@@ -135,7 +126,7 @@ TEST_CASE("Conv1d/2d/3d take padding=\"same\" with every padding mode, as PyTorc
   const Tensor v = leaf({1, 2, 3, 4, 5}, 0.9);
   const Tensor out = volume.forward(v);
   CHECK(out.shape() == Dims{1, 2, 3, 4, 5});
-  check_near(checksums(out, {v, volume.weight()}),
+  check_near(wave_checksums(out, {v, volume.weight()}),
              {382.40096623823496, 443.3134564294681, 687.3647488903052});
 
   CHECK(nn::Conv2d(2, 3, 3, {.padding = "valid"}).to_string() ==

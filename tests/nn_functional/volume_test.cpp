@@ -14,20 +14,10 @@ using namespace metagrad;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
 using metagrad::testing::wave;
+using metagrad::testing::wave_checksum;
+using metagrad::testing::wave_checksums;
 
 namespace {
-
-double checksum(const Tensor& t, double phase) {
-  return sum(t.to(kFloat64) * wave(t.shape(), phase)).item<double>();
-}
-
-// The output checksum followed by one gradient checksum per input.
-std::vector<double> checksums(const Tensor& y, const TensorList& inputs) {
-  std::vector<double> out{checksum(y, 0.3)};
-  for (const Tensor& g : grad({sum(y * wave(y.shape(), 0.9))}, inputs))
-    out.push_back(checksum(g, 1.3));
-  return out;
-}
 
 bool near(const std::vector<double>& got, const std::vector<double>& want) {
   if (got.size() != want.size()) return false;
@@ -47,13 +37,13 @@ TEST_CASE("conv3d matches PyTorch with groups, stride, padding and dilation", "[
                b = leaf({6}, 0.2);
   const Tensor y = conv3d(x, w, b, {2, 1, 2}, {1, 0, 1}, {1, 2, 1}, 2);
   CHECK(y.shape() == Dims{2, 6, 3, 4, 3});
-  CHECK(near(checksums(y, {x, w, b}),
+  CHECK(near(wave_checksums(y, {x, w, b}),
              {14.313224971087166, 54.41123481367178, 51.77241713245771, 13.141219470551254}));
 
   const Tensor x1 = leaf({3, 4, 4, 5}, 0.7), w1 = leaf({2, 3, 2, 2, 3}, 0.4);
   const Tensor y1 = conv3d(x1, w1);
   CHECK(y1.shape() == Dims{2, 3, 3, 3});
-  CHECK(near(checksums(y1, {x1, w1}),
+  CHECK(near(wave_checksums(y1, {x1, w1}),
              {-25.415130865598407, -23.631050550136994, -33.07179329068128}));
 }
 
@@ -69,7 +59,7 @@ TEST_CASE("conv_transpose3d matches PyTorch and is conv3d's adjoint", "[nn][conv
                b = leaf({6}, 0.2);
   const Tensor y = conv_transpose3d(x, w, b, {2, 2, 1}, {1, 0, 1}, {1, 0, 0}, 2, {1, 1, 2});
   CHECK(y.shape() == Dims{2, 6, 5, 9, 3});
-  CHECK(near(checksums(y, {x, w, b}),
+  CHECK(near(wave_checksums(y, {x, w, b}),
              {-8.436459355674165, -17.489955051536736, -46.44628775227949, 6.211103237065211}));
 
   // output_padding 1 >= stride 1 (allowed as it is below the dilation 2): an extra depth window
@@ -77,8 +67,8 @@ TEST_CASE("conv_transpose3d matches PyTorch and is conv3d's adjoint", "[nn][conv
   const Tensor x2 = leaf({1, 2, 4, 3, 3}, 0.6), w2 = leaf({2, 2, 3, 2, 2}, 0.3);
   const Tensor y2 = conv_transpose3d(x2, w2, {}, 1, {2, 0, 0}, {1, 0, 0}, 1, {2, 1, 1});
   CHECK(y2.shape() == Dims{1, 2, 5, 4, 4});
-  CHECK(
-      near(checksums(y2, {x2, w2}), {-5.396456245712572, -21.23425155922488, 14.309039909870947}));
+  CHECK(near(wave_checksums(y2, {x2, w2}),
+             {-5.396456245712572, -21.23425155922488, 14.309039909870947}));
 
   // <conv3d(u, W), v> = <u, conv_transpose3d(v, W)> for the same stride, padding, dilation and
   // groups (output_padding fills the sizes the strided convolution dropped).
@@ -98,13 +88,13 @@ TEST_CASE("max_pool3d picks PyTorch's maxima and indices", "[nn][pool3d]") {
       max_pool3d_with_indices(ties, {2, 3, 2}, IntTriple{1, 2, 2}, {1, 1, 0}, {1, 1, 2}, true);
   CHECK(values.shape() == Dims{2, 3, 6, 4, 2});
   CHECK(indices.dtype() == kInt64);
-  CHECK(near({checksum(values, 0.9), checksum(indices.to(kFloat64), 0.9)},
+  CHECK(near({wave_checksum(values, 0.9), wave_checksum(indices.to(kFloat64), 0.9)},
              {36.29910959580019, 21.354624085023787}));
 
   const Tensor x = leaf({2, 3, 5, 6, 5}, 0.1);
   const Tensor y = max_pool3d(x, 3, IntTriple{2}, 1);
   CHECK(y.shape() == Dims{2, 3, 3, 3, 3});
-  CHECK(near(checksums(y, {x}), {9.90433224410746, -0.7048510768605183}));
+  CHECK(near(wave_checksums(y, {x}), {9.90433224410746, -0.7048510768605183}));
 
   const Tensor unbatched = leaf({3, 4, 5, 4}, 0.1);
   const auto [pooled, where] = max_pool3d_with_indices(unbatched, 2);
@@ -113,7 +103,7 @@ TEST_CASE("max_pool3d picks PyTorch's maxima and indices", "[nn][pool3d]") {
                                             60, 43, 73, 75, 0,  27, 13, 14, 65, 47, 48, 50},
                         {3, 2, 2, 2}, kFloat64),
                  0, 0));
-  CHECK(near(checksums(pooled, {unbatched}), {6.908928251765448, 1.7828696526604384}));
+  CHECK(near(wave_checksums(pooled, {unbatched}), {6.908928251765448, 1.7828696526604384}));
   // An empty batch pools to an empty batch.
   CHECK(max_pool3d(zeros({0, 2, 4, 4, 4}), 2).shape() == Dims{0, 2, 2, 2, 2});
   CHECK(adaptive_max_pool3d(zeros({2, 0, 4, 4, 4}), 3).shape() == Dims{2, 0, 3, 3, 3});
@@ -123,24 +113,24 @@ TEST_CASE("avg_pool3d matches PyTorch's divisors", "[nn][pool3d]") {
   const Tensor x = leaf({2, 3, 5, 6, 5}, 0.2);
   const Tensor with_pad = avg_pool3d(x, {3, 2, 3}, IntTriple{2}, 1, true, true);
   CHECK(with_pad.shape() == Dims{2, 3, 3, 4, 3});
-  CHECK(near(checksums(with_pad, {x}), {-1.7134213385714945, -0.7657854577481398}));
-  CHECK(near(checksums(avg_pool3d(x, {3, 2, 3}, IntTriple{2}, 1, true, false), {x}),
+  CHECK(near(wave_checksums(with_pad, {x}), {-1.7134213385714945, -0.7657854577481398}));
+  CHECK(near(wave_checksums(avg_pool3d(x, {3, 2, 3}, IntTriple{2}, 1, true, false), {x}),
              {-11.996936558213115, -6.992811958924863}));
-  CHECK(near(checksums(avg_pool3d(x, {3, 2, 3}, IntTriple{2}, 1, true, true, 5), {x}),
+  CHECK(near(wave_checksums(avg_pool3d(x, {3, 2, 3}, IntTriple{2}, 1, true, true, 5), {x}),
              {-6.1683168188573765, -2.7568276478933056}));
   const Tensor plain = avg_pool3d(x, 2);
   CHECK(plain.shape() == Dims{2, 3, 2, 3, 2});
-  CHECK(near(checksums(plain, {x}), {-2.61587645600417, -3.2702828925158096}));
+  CHECK(near(wave_checksums(plain, {x}), {-2.61587645600417, -3.2702828925158096}));
 }
 
 TEST_CASE("adaptive_max_pool3d matches PyTorch's windows and indices", "[nn][pool3d]") {
   const Tensor ties = round(wave({2, 3, 5, 7, 6}, 0.3) * 2.0);
   const auto [values, indices] = adaptive_max_pool3d_with_indices(ties, {3, 4, 4});
   CHECK(values.shape() == Dims{2, 3, 3, 4, 4});
-  CHECK(near({checksum(values, 0.9), checksum(indices.to(kFloat64), 0.9)},
+  CHECK(near({wave_checksum(values, 0.9), wave_checksum(indices.to(kFloat64), 0.9)},
              {-12.227841140590428, 139.09296612302455}));
   const Tensor x = leaf({2, 3, 5, 7, 6}, 0.5);
-  CHECK(near(checksums(adaptive_max_pool3d(x, {2, 3, 4}), {x}),
+  CHECK(near(wave_checksums(adaptive_max_pool3d(x, {2, 3, 4}), {x}),
              {12.115765550900809, 5.390159501158141}));
 }
 
@@ -149,7 +139,7 @@ TEST_CASE("max_unpool3d inverts max_pool3d as PyTorch", "[nn][pool3d]") {
   const Tensor v = pooled.detach().requires_grad_();
   const Tensor u = max_unpool3d(v, indices, 2, std::nullopt, 0, IntTriple{5, 7, 5});
   CHECK(u.shape() == Dims{2, 2, 5, 7, 5});
-  CHECK(near(checksums(u, {v}), {-6.2614001034503435, -4.03184541043232}));
+  CHECK(near(wave_checksums(u, {v}), {-6.2614001034503435, -4.03184541043232}));
 
   // Overlapping windows share maxima: the value lands once, every window gets its gradient.
   const auto [shared, shared_indices] =
@@ -157,7 +147,7 @@ TEST_CASE("max_unpool3d inverts max_pool3d as PyTorch", "[nn][pool3d]") {
   const Tensor s = shared.detach().requires_grad_();
   const Tensor back = max_unpool3d(s, shared_indices, 3, IntTriple{1});
   CHECK(back.shape() == Dims{1, 2, 5, 5, 5});
-  CHECK(near(checksums(back, {s}), {82.9113885766386, 6.8986452349329035}));
+  CHECK(near(wave_checksums(back, {s}), {82.9113885766386, 6.8986452349329035}));
   const Tensor unbatched =
       max_unpool3d(v.select(0, 1), indices.select(0, 1), 2, std::nullopt, 0, IntTriple{4, 6, 5});
   CHECK(allclose(unbatched,

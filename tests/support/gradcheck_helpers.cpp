@@ -23,6 +23,28 @@ Tensor wave(const Dims& shape, double phase) {
   return tensor(values, shape, kFloat64);
 }
 
+double wave_checksum(const Tensor& t, double phase) {
+  return sum(t.detach().to(kFloat64) * wave(t.shape(), phase)).item<double>();
+}
+
+std::vector<double> wave_checksums(const Tensor& y, const TensorList& inputs) {
+  std::vector<double> out{wave_checksum(y, 0.3)};
+  for (const Tensor& g : grad({sum(y * wave(y.shape(), 0.9))}, inputs))
+    out.push_back(wave_checksum(g, 1.3));
+  return out;
+}
+
+void check_wave_checksums(const Tensor& y, const TensorList& inputs, const Dims& shape,
+                          const std::vector<double>& want) {
+  REQUIRE(y.shape() == shape);
+  const std::vector<double> got = wave_checksums(y, inputs);
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("checksum " << i << ": " << got[i] << " vs PyTorch's " << want[i]);
+    CHECK(std::abs(got[i] - want[i]) <= 1e-11 * (1.0 + std::abs(want[i])));
+  }
+}
+
 Tensor noncontiguous(const Tensor& t) {
   NoGradGuard no_grad;
   Dims wide = t.shape();

@@ -2,6 +2,7 @@
 
 // Shared test helpers: float64 inputs, non-contiguous views, and gradcheck assertions.
 #include <cstdint>
+#include <vector>
 
 #include "metagrad.hpp"
 #include "tests/support/catch.hpp"
@@ -23,6 +24,18 @@ Tensor noncontiguous(const Tensor& t);
 /// Runs gradcheck and gradgradcheck (float64 tolerances of DESIGN §11) and fails the test with the
 /// mismatch message when either fails.
 void check_grads(const CheckedFunction& fn, const TensorList& inputs, bool second_order = true);
+
+/// sum(t * wave(t.shape, phase)) in float64: a checksum that any wrong element of t changes.
+double wave_checksum(const Tensor& t, double phase);
+
+/// The checksums PyTorch reference scripts print for an op's result y: wave_checksum(y, 0.3),
+/// then wave_checksum(g, 1.3) of the gradient g of sum(y * wave(y.shape, 0.9)) in each input.
+std::vector<double> wave_checksums(const Tensor& y, const TensorList& inputs);
+
+/// Checks y's shape, then wave_checksums(y, inputs) against `want` to a relative 1e-11
+/// (each a separate CHECK).
+void check_wave_checksums(const Tensor& y, const TensorList& inputs, const Dims& shape,
+                          const std::vector<double>& want);
 
 /// Elementwise |a - b| <= atol + rtol |b|, both converted to float64.
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-9, double atol = 1e-12);
