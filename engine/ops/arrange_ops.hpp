@@ -67,5 +67,18 @@ Tensor tensordot(const Tensor& a, const Tensor& b, int64_t contracted = 2);
 /// of equal sizes. Throws for lists of different lengths, repeated dims or mismatched sizes.
 Tensor tensordot(const Tensor& a, const Tensor& b, const Dims& dims_a, const Dims& dims_b);
 
+/// torch.repeat_interleave(repeats): the int64 positions 0, 1, ... of the 1-D non-negative int64
+/// `repeats`, position i repeated repeats[i] times (the index that repeat_interleave selects
+/// with). The length is read on the host.
+Tensor repeat_interleave(const Tensor& repeats);
+/// torch.repeat_interleave: x with its i-th slice along `dim` repeated repeats[i] times (1-D
+/// int64 repeats of x.size(dim) entries, or one entry for all); x flattened when dim is unset.
+/// Differentiable in x (the gradient of each slice is the sum over its copies).
+Tensor repeat_interleave(const Tensor& x, const Tensor& repeats,
+                         std::optional<int64_t> dim = std::nullopt);
+/// torch.repeat_interleave with one repeat count for every slice.
+Tensor repeat_interleave(const Tensor& x, int64_t repeats,
+                         std::optional<int64_t> dim = std::nullopt);
+
 /// @}
 }  // namespace metagrad

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <tuple>
+
 #include "engine/tensor.hpp"
 
-// Scans: running sums, products and log-sum-exps along a dim.
+// Scans: running sums, products, log-sum-exps, maxima and minima along a dim.
 namespace metagrad {
 /// \addtogroup engine_ops
 /// @{
@@ -23,6 +25,16 @@ Tensor cumprod(const Tensor& x, int64_t dim);
 /// exp(x[.., j, ..])), log2(n) rounds of logaddexp of shifted slices; float tensors,
 /// differentiable to every order. A 0-d x is one element.
 Tensor logcumsumexp(const Tensor& x, int64_t dim);
+
+/// torch.cummax: (values, indices) of the running maximum along `dim`: indices[i] is the position
+/// of the largest of x[0..i], the latest one among equal values, and NaN counts as above every
+/// number (a NaN, once met, is the maximum; a later NaN takes over). The values are gathered from
+/// x at the indices, so they are differentiable to every order (the gradient goes to the element
+/// chosen). Float, int64 and bool tensors (values keep x's dtype); a 0-d x is one element.
+std::tuple<Tensor, Tensor> cummax(const Tensor& x, int64_t dim);
+
+/// torch.cummin: as cummax for the running minimum (NaN again wins).
+std::tuple<Tensor, Tensor> cummin(const Tensor& x, int64_t dim);
 
 /// @}
 
