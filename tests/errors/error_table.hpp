@@ -46,6 +46,9 @@ inline constexpr double kInf = std::numeric_limits<double>::infinity();
 ErrorTable elementwise_error_cases();
 /// Shape, index, linalg, conversion and factory ops (the other engine/ops/*.hpp).
 ErrorTable tensor_op_error_cases();
+/// Selection, search and counting ops (engine/ops/{masking,scatter_ops,advanced_indexing,search,
+/// unique,histograms,combinatorics}.hpp, cummax/cummin, repeat_interleave).
+ErrorTable selection_error_cases();
 /// Convolution and pooling ops (engine/ops/conv.hpp).
 ErrorTable conv_error_cases();
 /// Functional nn ops and nn::init (engine/nn/functional.hpp, engine/nn/init.hpp).
