@@ -210,6 +210,62 @@ std::vector<OpCase> nn_cases() {
                            corrcoef(x[0])};
        },
        6},
+      {"masked_select/scatter/fill, scatter, index_copy, index, index_put, take, cummax, "
+       "repeat_interleave, combinations, cartesian_prod",
+       [](DType d) {
+         return TensorList{uniform({3, 5}, d, 95), uniform({4}, d, 96), uniform({12}, d, 97)};
+       },
+       [](const TensorList& x) {
+         const Device device = x[0].device();
+         const Tensor mask = gt(x[0].detach(), 0.0);
+         const Tensor targets =
+             tensor({1, 1, 4, 0, 2, 2, 2, 3}, {2, 4}, TensorOptions(kInt64, device));
+         const Tensor rows = tensor({2, 0, 2}, {3}, TensorOptions(kInt64, device));
+         const Tensor cols = tensor({4, 1, 3}, {3}, TensorOptions(kInt64, device));
+         return TensorList{
+             masked_select(x[0], mask),
+             masked_scatter(x[0], mask, x[2].repeat({2})),
+             masked_fill(x[0], mask, x[1].select(0, 0)),
+             scatter(x[0], 1, targets, x[1].expand({2, 4})),
+             index_copy(x[0], 0, rows, x[0] * 2.0),
+             index(x[0], {rows, cols}),
+             index_put(x[0], {rows, cols}, narrow(x[1], 0, 0, 3), true),
+             index_put(x[0], {rows}, narrow(x[1], 0, 1, 1)),
+             take(x[0], cols),
+             std::get<0>(cummax(x[0], 1)),
+             std::get<0>(cummin(x[0], 0)),
+             repeat_interleave(x[1], tensor({2, 0, 1, 3}, {4}, TensorOptions(kInt64, device))),
+             combinations(x[1], 3),
+             cartesian_prod({x[1], narrow(x[2], 0, 0, 3)})};
+       },
+       3},
+      {"nonzero, searchsorted, bucketize, isin, unique, histc, histogram, bincount, tril_indices",
+       [](DType d) {
+         return TensorList{round(uniform({4, 6}, d, 98, -2.0, 2.0, false) * 2.0)};
+       },
+       [](const TensorList& x) {
+         const Device device = x[0].device();
+         const Tensor sorted = std::get<0>(sort(x[0], 1));
+         const auto [values, inverse, counts] = unique(x[0]);
+         const UniqueResult columns = unique(x[0], 1);
+         return TensorList{nonzero(x[0]),
+                           searchsorted(sorted, x[0]),
+                           searchsorted(sorted, x[0], true),
+                           bucketize(x[0], sorted.select(0, 0)),
+                           isin(x[0], sorted.select(0, 1)),
+                           values,
+                           inverse,
+                           counts,
+                           columns.values,
+                           columns.inverse,
+                           unique_consecutive(x[0], 0).values,
+                           histc(x[0], 5),
+                           histogram(x[0], 4).hist,
+                           bincount(abs(x[0]).to(kInt64).flatten()),
+                           tril_indices(4, 3, 0, TensorOptions(kInt64, device)),
+                           triu_indices(3, 4, 1, TensorOptions(kInt64, device))};
+       },
+       24, false},
       {"conv_transpose3d", conv_inputs({2, 6, 2, 3, 2}, {6, 2, 2, 2, 2}),
        [](const TensorList& x) {
          return TensorList{conv_transpose3d(x[0], x[1], x[2], {2, 1, 2}, {1, 0, 0}, {1, 0, 1}, 3),
