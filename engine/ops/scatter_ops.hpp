@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string_view>
+
 #include "engine/tensor.hpp"
 
 // Out-of-place writes at indices that replace what is there (torch.scatter, index_fill,
@@ -27,6 +29,23 @@ Tensor index_fill(const Tensor& x, int64_t dim, const Tensor& index, double valu
 /// torch.index_copy: x with slice index[i] along `dim` replaced by slice i of `source` (x's shape
 /// with dim sized index.numel()).
 Tensor index_copy(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source);
+
+/// torch.scatter_reduce: x with the entries of src that `index` sends to each place (as scatter
+/// does) reduced into it by `reduce`: "sum", "prod", "mean", "amax" or "amin", x's own value
+/// taking part when `include_self` (else only the entries sent; places no entry is sent to keep
+/// x's value). "mean" divides by the number of values reduced (floor division for int64). NaN
+/// wins amax and amin. Gradients as PyTorch's: sum, mean and prod are composed of differentiable
+/// ops (prod as a segmented product scan, so zeros are fine and every order exists); amax and
+/// amin split the gradient evenly among the values equal to the result. Throws for an unknown
+/// reduce and as scatter does.
+Tensor scatter_reduce(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src,
+                      std::string_view reduce, bool include_self = true);
+
+/// torch.index_reduce: x with slice i of `source` (x's shape with `dim` sized index.numel())
+/// reduced into slice index[i] along `dim` by `reduce` ("prod", "mean", "amax", "amin", or
+/// "sum"), as scatter_reduce.
+Tensor index_reduce(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source,
+                    std::string_view reduce, bool include_self = true);
 
 /// @}
 }  // namespace metagrad

@@ -28,7 +28,8 @@ Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool ri
 Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, std::string_view side,
                     const Tensor& sorter = {});
 
-/// \overload (a string literal `side` picks this, not the bool `right`)
+/// torch.searchsorted with `side` a string literal (which would otherwise convert to the bool
+/// `right`).
 inline Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, const char* side,
                            const Tensor& sorter = {}) {
   return searchsorted(sorted_sequence, values, std::string_view(side), sorter);

@@ -211,7 +211,7 @@ std::vector<OpCase> nn_cases() {
        },
        6},
       {"masked_select/scatter/fill, scatter, index_copy, index, index_put, take, cummax, "
-       "repeat_interleave, combinations, cartesian_prod",
+       "repeat_interleave, combinations, cartesian_prod, scatter_reduce, index_reduce",
        [](DType d) {
          return TensorList{uniform({3, 5}, d, 95), uniform({4}, d, 96), uniform({12}, d, 97)};
        },
@@ -236,7 +236,11 @@ std::vector<OpCase> nn_cases() {
              std::get<0>(cummin(x[0], 0)),
              repeat_interleave(x[1], tensor({2, 0, 1, 3}, {4}, TensorOptions(kInt64, device))),
              combinations(x[1], 3),
-             cartesian_prod({x[1], narrow(x[2], 0, 0, 3)})};
+             cartesian_prod({x[1], narrow(x[2], 0, 0, 3)}),
+             scatter_reduce(x[0], 1, targets, x[1].expand({2, 4}), "prod"),
+             scatter_reduce(x[0], 1, targets, x[1].expand({2, 4}), "mean", false),
+             scatter_reduce(x[0], 1, targets, x[1].expand({2, 4}) * 3.0, "amax"),
+             index_reduce(x[0], 0, rows, x[0] * 2.0, "amin")};
        },
        3},
       {"nonzero, searchsorted, bucketize, isin, unique, histc, histogram, bincount, tril_indices",

@@ -39,6 +39,17 @@ ErrorTable selection_error_cases() {
          (void)scatter(f32({2, 2}), 0, zeros({1, 1}, kInt64), f32({1}));
        },
        {"scatter: src (shape [1]) and index (shape [1, 1]) must have the same number of dims"}},
+      {"scatter_reduce",
+       "an unknown reduce",
+       [] { (void)scatter_reduce(f32({2}), 0, i64({0}), f32({1}), "max"); },
+       {"scatter_reduce: reduce must be \"sum\", \"prod\", \"mean\", \"amax\" or \"amin\", "
+        "got \"max\""}},
+      {"index_reduce",
+       "a source of the wrong shape",
+       [] {
+         (void)index_reduce(f32({3, 2}), 0, i64({0, 1}), f32({2, 3}), "amax");
+       },
+       {"index_reduce: the source must have shape [2, 2]"}},
       {"index_fill",
        "a 2-D index",
        [] {
