@@ -15,6 +15,7 @@
 #include "engine/distributions/distributions.hpp"
 #include "engine/distributions/multivariate_normal.hpp"
 #include "engine/distributions/relaxed.hpp"
+#include "engine/distributions/transformed.hpp"
 #include "engine/distributions/univariate.hpp"
 #include "engine/format.hpp"
 #include "engine/grad_mode.hpp"

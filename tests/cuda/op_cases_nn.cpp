@@ -506,6 +506,34 @@ std::vector<OpCase> nn_cases() {
                            Chi2(x[1]).log_prob(x[1] + 0.5)};
        },
        4},
+      {"distributions: Weibull, Pareto, Kumaraswamy, HalfCauchy",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 87, 0.5, 2.0), uniform({3, 4}, d, 88, 0.5, 2.0),
+                           uniform({3, 4}, d, 91, 0.1, 0.9)};
+       },
+       [](const TensorList& x) {
+         using namespace distributions;
+         Generator g1(12), g2(13), g3(14), g4(15);
+         const Weibull w(x[0], x[1]);
+         const Pareto p(x[0], x[1] + 2.0);
+         const Kumaraswamy k(x[0], x[1]);
+         const HalfCauchy h(x[0]);
+         return TensorList{w.rsample({2}, &g1),
+                           w.log_prob(x[1]),
+                           w.entropy(),
+                           w.variance(),
+                           p.rsample({}, &g2),
+                           p.log_prob(x[0] + x[1]),
+                           p.mean(),
+                           k.rsample({}, &g3),
+                           k.log_prob(x[2]),
+                           k.entropy(),
+                           k.variance(),
+                           h.rsample({}, &g4),
+                           h.log_prob(x[1]),
+                           h.cdf(x[1])};
+       },
+       1},
       {"distributions: Uniform, Exponential, Laplace, Gamma, Beta, Dirichlet, Poisson",
        [](DType d) {
          return TensorList{uniform({3, 4}, d, 84, 0.5, 2.0), uniform({3, 4}, d, 85, 0.5, 2.0),

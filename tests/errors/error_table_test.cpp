@@ -48,6 +48,7 @@ const char* const kPublicHeaders[] = {
     "engine/distributions/distributions.hpp",
     "engine/distributions/multivariate_normal.hpp",
     "engine/distributions/relaxed.hpp",
+    "engine/distributions/transformed.hpp",
     "engine/distributions/univariate.hpp",
     "engine/nn/functional.hpp",
     "engine/nn/grad_utils.hpp",

@@ -362,6 +362,24 @@ ErrorTable layer_error_cases() {
          (void)distributions::Chi2(tensor({2.0, -1.0}, kFloat64));
        },
        {"Chi2: df must be positive everywhere"}},
+      {"Weibull",
+       "a non-positive concentration",
+       [] { (void)distributions::Weibull(tensor({1.0}, kFloat64), tensor({0.0}, kFloat64)); },
+       {"Weibull: concentration must be positive everywhere"}},
+      {"Pareto",
+       "parameters of different dtypes",
+       [] { (void)distributions::Pareto(tensor({1.0}, kFloat64), tensor({1.0}, kFloat32)); },
+       {"Pareto"}},
+      {"Kumaraswamy",
+       "a negative concentration1",
+       [] { (void)distributions::Kumaraswamy(tensor({-1.0}, kFloat64), tensor({1.0}, kFloat64)); },
+       {"Kumaraswamy: concentration1 must be positive everywhere"}},
+      {"HalfCauchy",
+       "a zero scale",
+       [] {
+         (void)distributions::HalfCauchy(tensor({0.0, 1.0}, kFloat64));
+       },
+       {"HalfCauchy: scale must be positive everywhere"}},
       {"OneHotCategorical",
        "a value over another number of categories",
        [] {
