@@ -13,6 +13,7 @@
 #include "engine/distributed/parallelize.hpp"
 #include "engine/distributed/process_group.hpp"
 #include "engine/distributions/distributions.hpp"
+#include "engine/distributions/independent.hpp"
 #include "engine/distributions/multivariate_normal.hpp"
 #include "engine/distributions/relaxed.hpp"
 #include "engine/distributions/transformed.hpp"

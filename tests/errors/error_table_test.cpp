@@ -49,6 +49,7 @@ const char* const kPublicHeaders[] = {
     "engine/distributions/multivariate_normal.hpp",
     "engine/distributions/relaxed.hpp",
     "engine/distributions/transformed.hpp",
+    "engine/distributions/independent.hpp",
     "engine/distributions/univariate.hpp",
     "engine/nn/functional.hpp",
     "engine/nn/grad_utils.hpp",

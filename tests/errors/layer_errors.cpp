@@ -380,6 +380,13 @@ ErrorTable layer_error_cases() {
          (void)distributions::HalfCauchy(tensor({0.0, 1.0}, kFloat64));
        },
        {"HalfCauchy: scale must be positive everywhere"}},
+      {"Independent",
+       "more reinterpreted dims than batch dims",
+       [] {
+         (void)distributions::Independent(distributions::Exponential(tensor({1.0}, kFloat64)), 2);
+       },
+       {"Independent: reinterpreted_batch_ndims must be in [0, 1] (the base's batch shape is [1]), "
+        "got 2"}},
       {"OneHotCategorical",
        "a value over another number of categories",
        [] {
