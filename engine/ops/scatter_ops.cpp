@@ -17,14 +17,6 @@ Dims along(int64_t size, int dim, int rank) {
   return shape;
 }
 
-// src read over index's shape (its leading part in every dim).
-Tensor over_index_shape(const Tensor& src, const Tensor& index) {
-  Tensor out = src;
-  for (int e = 0; e < index.dim(); ++e)
-    if (out.size(e) != index.size(e)) out = slice(out, e, 0, index.size(e));
-  return out;
-}
-
 // Whether each place along `dim` of a tensor of `size` places is named by the 1-D `index`,
 // shaped to broadcast along dim of a tensor of `rank` dims.
 Tensor named_places(const Tensor& index, int64_t size, int dim, int rank, const Tensor& weight) {
@@ -34,18 +26,6 @@ Tensor named_places(const Tensor& index, int64_t size, int dim, int rank, const 
   const Tensor writes = weight.defined() ? weight.to(kInt64) : ones(flat.shape(), int_options);
   const Tensor count = index_add(zeros({size}, int_options), 0, flat, writes);
   return reshape(ne(count, 0.0), along(size, dim, rank));
-}
-
-// Whether each place of x is named by `index` along dim (bool, x's shape); scatter_add checks
-// the index's dtype, device, shape and range against x.
-Tensor write_marks(const Tensor& x, int64_t dim, const Tensor& index, const char* op) {
-  detail::check_defined(x, op);
-  detail::check_defined(index, op, "index");
-  NoGradGuard no_grad;
-  const Tensor ones_at_index = ones(index.shape(), TensorOptions(kInt64, index.device()));
-  const Tensor count =
-      scatter_add(zeros(x.shape(), TensorOptions(kInt64, x.device())), dim, index, ones_at_index);
-  return ne(count, 0.0);
 }
 
 void check_index_1d(const Tensor& index, const Tensor& x, const char* op) {
@@ -60,28 +40,50 @@ void check_index_1d(const Tensor& index, const Tensor& x, const char* op) {
 
 }  // namespace
 
-Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
-  detail::check_defined(src, "scatter", "src");
-  const Tensor marks = write_marks(x, dim, index, "scatter");
-  detail::check_same_kind(x, src, "scatter");
+Tensor detail::scatter_counts(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src,
+                              const char* op) {
+  check_defined(x, op);
+  check_defined(index, op, "index");
+  Tensor counts;
+  {
+    // scatter_add checks the index against x (dtype, device, dims, sizes and range).
+    NoGradGuard no_grad;
+    counts = scatter_add(zeros(x.shape(), TensorOptions(kInt64, x.device())), dim, index,
+                         ones(index.shape(), TensorOptions(kInt64, index.device())));
+  }
+  if (!src.defined()) return counts;
+  check_same_kind(x, src, op);
   MG_CHECK(src.dim() == index.dim(),
-           "scatter: src (shape {}) and index (shape {}) must have the same number of dims",
+           "{}: src (shape {}) and index (shape {}) must have the same number of dims", op,
            shape_str(src.shape()), shape_str(index.shape()));
   for (int e = 0; e < index.dim(); ++e)
     MG_CHECK(index.size(e) <= src.size(e),
-             "scatter: the index of shape {} exceeds src's shape {} in dim {}",
+             "{}: the index of shape {} exceeds src's shape {} in dim {}", op,
              shape_str(index.shape()), shape_str(src.shape()), e);
+  return counts;
+}
+
+Tensor detail::over_index_shape(const Tensor& src, const Tensor& index) {
+  Tensor out = src;
+  for (int e = 0; e < index.dim(); ++e)
+    if (out.size(e) != index.size(e)) out = slice(out, e, 0, index.size(e));
+  return out;
+}
+
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+  detail::check_defined(src, "scatter", "src");
+  const Tensor marks = ne(detail::scatter_counts(x, dim, index, src, "scatter"), 0.0);
   if (index.numel() == 0) return clone(x);
   const int d = normalize_dim(dim, std::max(x.dim(), 1), "scatter");
   const Tensor winners = detail::last_writers(index, x.dim() == 0 ? 0 : d);
-  const Tensor source = where(winners, over_index_shape(src, index), 0.0);
+  const Tensor source = where(winners, detail::over_index_shape(src, index), 0.0);
   const Tensor written = scatter_add(zeros_like(x), d, index, source);
   return where(marks, written, x);
 }
 
 Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, double value) {
   detail::check_value_fits(value, x.dtype(), "scatter", "value");
-  const Tensor marks = write_marks(x, dim, index, "scatter");
+  const Tensor marks = ne(detail::scatter_counts(x, dim, index, Tensor(), "scatter"), 0.0);
   return where(marks, full({}, value, TensorOptions(x.dtype(), x.device())), x);
 }
 

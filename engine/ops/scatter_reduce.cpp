@@ -9,7 +9,7 @@
 
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
-#include "engine/ops/scan_support.hpp"
+#include "engine/ops/selection_support.hpp"
 
 namespace metagrad {
 namespace {
@@ -34,9 +34,7 @@ struct Entries {
 };
 
 Entries entries_of(const Tensor& x, int d, const Tensor& index, const Tensor& src) {
-  Tensor values = src;
-  for (int e = 0; e < index.dim(); ++e)
-    if (values.size(e) != index.size(e)) values = slice(values, e, 0, index.size(e));
+  const Tensor values = detail::over_index_shape(src, index);
   NoGradGuard no_grad;
   const Tensor places =
       reshape(arange(static_cast<double>(x.numel()), TensorOptions(kInt64, x.device())), x.shape());
@@ -130,25 +128,9 @@ Tensor scatter_extreme(const Tensor& x, int d, const Tensor& index, const Entrie
 
 Tensor scatter_reduce(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src,
                       std::string_view reduce, bool include_self) {
-  detail::check_defined(x, "scatter_reduce");
   detail::check_defined(src, "scatter_reduce", "src");
-  detail::check_defined(index, "scatter_reduce", "index");
   const Reduction reduction = parse_reduction(reduce, "scatter_reduce");
-  Tensor counts;
-  {
-    // scatter_add checks the index against x (dtype, device, dims, range).
-    NoGradGuard no_grad;
-    counts = scatter_add(zeros(x.shape(), TensorOptions(kInt64, x.device())), dim, index,
-                         ones(index.shape(), TensorOptions(kInt64, index.device())));
-  }
-  detail::check_same_kind(x, src, "scatter_reduce");
-  MG_CHECK(src.dim() == index.dim(),
-           "scatter_reduce: src (shape {}) and index (shape {}) must have the same number of dims",
-           shape_str(src.shape()), shape_str(index.shape()));
-  for (int e = 0; e < index.dim(); ++e)
-    MG_CHECK(index.size(e) <= src.size(e),
-             "scatter_reduce: the index of shape {} exceeds src's shape {} in dim {}",
-             shape_str(index.shape()), shape_str(src.shape()), e);
+  const Tensor counts = detail::scatter_counts(x, dim, index, src, "scatter_reduce");
   if (index.numel() == 0) return clone(x);
   const int d = normalize_dim(dim, std::max(x.dim(), 1), "scatter_reduce");
   const Tensor touched = ne(counts, 0.0);

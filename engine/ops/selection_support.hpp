@@ -17,6 +17,16 @@ Tensor true_positions(const Tensor& flags);
 /// (through float64, exact below 2^53).
 Tensor exact_quotient(const Tensor& numerator, int64_t divisor);
 
+/// The number of entries of `index` that name each place of x along `dim` (int64, x's shape),
+/// after the checks of a scatter: scatter_add's of the index against x, then, for a defined
+/// `src`, x's dtype and device, index's number of dims and at least index's size in every dim.
+/// Errors name `op`.
+Tensor scatter_counts(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src,
+                      const char* op);
+
+/// src read over index's shape (its leading part in every dim), as scatter reads it.
+Tensor over_index_shape(const Tensor& src, const Tensor& index);
+
 /// Which entries of the int64 `index` write last among the entries of their line along `dim`
 /// (normalized) holding the same value: a bool tensor of index's shape. Writes in order of
 /// position, so a later duplicate wins (PyTorch's CPU scatter and index_put).
