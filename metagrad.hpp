@@ -14,6 +14,7 @@
 #include "engine/distributed/process_group.hpp"
 #include "engine/distributions/distributions.hpp"
 #include "engine/distributions/independent.hpp"
+#include "engine/distributions/mixture.hpp"
 #include "engine/distributions/multivariate_normal.hpp"
 #include "engine/distributions/relaxed.hpp"
 #include "engine/distributions/transformed.hpp"

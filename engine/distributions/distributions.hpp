@@ -35,6 +35,10 @@ class Normal {
   Tensor rsample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
   /// -(value - loc)^2 / (2 scale^2) - log(scale) - log(sqrt(2 pi)).
   Tensor log_prob(const Tensor& value) const;
+  /// (1 + erf((value - loc) / (scale sqrt(2)))) / 2.
+  Tensor cdf(const Tensor& value) const;
+  /// The quantile loc + scale sqrt(2) erfinv(2 p - 1) of probability p.
+  Tensor icdf(const Tensor& p) const;
   /// 0.5 + 0.5 log(2 pi) + log(scale).
   Tensor entropy() const;
   /// loc, broadcast to the batch shape.

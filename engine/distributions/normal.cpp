@@ -49,6 +49,16 @@ Tensor Normal::log_prob(const Tensor& value) const {
   return -square(value - loc_) / (square(scale_) * 2.0) - log(scale_) - log_sqrt_two_pi;
 }
 
+Tensor Normal::cdf(const Tensor& value) const {
+  metagrad::detail::check_same_kind(loc_, value, "Normal.cdf");
+  return (1.0 + erf((value - loc_) / scale_ * (1.0 / std::numbers::sqrt2))) * 0.5;
+}
+
+Tensor Normal::icdf(const Tensor& p) const {
+  metagrad::detail::check_same_kind(loc_, p, "Normal.icdf");
+  return loc_ + scale_ * erfinv(2.0 * p - 1.0) * std::numbers::sqrt2;
+}
+
 Tensor Normal::entropy() const {
   // 1/2 + 1/2 log(2 pi) + log sigma
   return log(stddev()) + (0.5 + 0.5 * std::log(2.0 * std::numbers::pi));

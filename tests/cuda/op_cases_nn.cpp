@@ -506,7 +506,7 @@ std::vector<OpCase> nn_cases() {
                            Chi2(x[1]).log_prob(x[1] + 0.5)};
        },
        4},
-      {"distributions: Weibull, Pareto, Kumaraswamy, HalfCauchy",
+      {"distributions: Weibull, Pareto, Kumaraswamy, HalfCauchy, MixtureSameFamily, Normal.icdf",
        [](DType d) {
          return TensorList{uniform({3, 4}, d, 87, 0.5, 2.0), uniform({3, 4}, d, 88, 0.5, 2.0),
                            uniform({3, 4}, d, 91, 0.1, 0.9)};
@@ -531,7 +531,10 @@ std::vector<OpCase> nn_cases() {
                            k.variance(),
                            h.rsample({}, &g4),
                            h.log_prob(x[1]),
-                           h.cdf(x[1])};
+                           h.cdf(x[1]),
+                           MixtureSameFamily(Categorical::from_logits(x[2]), Normal(x[0], x[1]))
+                               .log_prob(x[0].select(1, 0) - 0.5),
+                           Normal(x[0], x[1]).icdf(x[2])};
        },
        1},
       {"distributions: Uniform, Exponential, Laplace, Gamma, Beta, Dirichlet, Poisson",

@@ -50,6 +50,7 @@ const char* const kPublicHeaders[] = {
     "engine/distributions/relaxed.hpp",
     "engine/distributions/transformed.hpp",
     "engine/distributions/independent.hpp",
+    "engine/distributions/mixture.hpp",
     "engine/distributions/univariate.hpp",
     "engine/nn/functional.hpp",
     "engine/nn/grad_utils.hpp",

@@ -387,6 +387,15 @@ ErrorTable layer_error_cases() {
        },
        {"Independent: reinterpreted_batch_ndims must be in [0, 1] (the base's batch shape is [1]), "
         "got 2"}},
+      {"MixtureSameFamily",
+       "a component of another number of components",
+       [] {
+         (void)distributions::MixtureSameFamily(
+             distributions::Categorical::from_logits(zeros({3}, kFloat64)),
+             distributions::Exponential(ones({2}, kFloat64)));
+       },
+       {"MixtureSameFamily: the component's last batch dim must hold the mixture's 3 components, "
+        "but its batch shape is [2]"}},
       {"OneHotCategorical",
        "a value over another number of categories",
        [] {
