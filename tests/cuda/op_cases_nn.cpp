@@ -537,6 +537,40 @@ std::vector<OpCase> nn_cases() {
                            Normal(x[0], x[1]).icdf(x[2])};
        },
        1},
+      {"distributions: Binomial ... LogisticNormal (log_prob, entropy, rsample)",
+       [](DType d) {
+         return TensorList{uniform({3, 4}, d, 92, 0.5, 2.0), uniform({3, 4}, d, 93, 0.5, 2.0),
+                           uniform({3, 4}, d, 94, 0.1, 0.9)};
+       },
+       [](const TensorList& x) {
+         using namespace distributions;
+         const TensorOptions options(x[0].dtype(), x[0].device());
+         const Tensor counts = full({3, 4}, 6.0, options);
+         const Tensor k = floor(x[2].detach() * 6.0);
+         const Binomial binomial = Binomial::from_logits(counts, x[0] - 1.0);
+         const ContinuousBernoulli cb = ContinuousBernoulli::from_probs(x[2]);
+         const LowRankMultivariateNormal low_rank(x[2], unsqueeze(x[0], -1) * 0.3, x[1]);
+         const LogisticNormal logistic(x[2], x[1]);
+         Generator g1(16), g2(17), g3(18), g4(19);
+         return TensorList{binomial.log_prob(k),
+                           binomial.entropy(),
+                           NegativeBinomial::from_logits(x[1], x[0] - 1.0).log_prob(k),
+                           Multinomial::from_logits(5, x[0]).log_prob(k),
+                           Multinomial::from_logits(3, x[1]).entropy(),
+                           cb.rsample({}, &g1),
+                           cb.log_prob(x[2]),
+                           cb.cdf(x[2]),
+                           cb.entropy(),
+                           VonMises(x[2], x[1]).log_prob(x[0]),
+                           VonMises(x[2], x[0] * 3.0).variance(),
+                           FisherSnedecor(x[0], x[1] + 4.0).rsample({}, &g2),
+                           FisherSnedecor(x[0], x[1]).log_prob(x[2]),
+                           low_rank.log_prob(x[0]),
+                           low_rank.rsample({}, &g3),
+                           logistic.rsample({}, &g4),
+                           logistic.log_prob(stick_breaking(x[0] - 1.0))};
+       },
+       8},
       {"distributions: Uniform, Exponential, Laplace, Gamma, Beta, Dirichlet, Poisson",
        [](DType d) {
          return TensorList{uniform({3, 4}, d, 84, 0.5, 2.0), uniform({3, 4}, d, 85, 0.5, 2.0),

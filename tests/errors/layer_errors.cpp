@@ -421,6 +421,61 @@ ErrorTable layer_error_cases() {
        "probability 0",
        [] { (void)distributions::Geometric::from_probs(tensor({0.0}, kFloat64)); },
        {"Geometric: probs must be in (0, 1]"}},
+      {"Binomial",
+       "a fractional total_count",
+       [] {
+         (void)distributions::Binomial::from_probs(tensor({2.5}, kFloat64),
+                                                   tensor({0.5}, kFloat64));
+       },
+       {"Binomial: total_count must be a non-negative whole number"}},
+      {"NegativeBinomial",
+       "probability 1",
+       [] {
+         (void)distributions::NegativeBinomial::from_probs(tensor({2.0}, kFloat64),
+                                                           tensor({1.0}, kFloat64));
+       },
+       {"NegativeBinomial: probs must be in [0, 1)"}},
+      {"Multinomial",
+       "a negative total_count",
+       [] {
+         (void)distributions::Multinomial::from_probs(-2, tensor({0.5, 0.5}, kFloat64));
+       },
+       {"Multinomial: total_count must be in [0, 2^31 - 1], got -2"}},
+      {"ContinuousBernoulli",
+       "lims around a point other than 1/2",
+       [] {
+         (void)distributions::ContinuousBernoulli::from_probs(tensor({0.3}, kFloat64), {0.6, 0.7});
+       },
+       {"ContinuousBernoulli: lims must satisfy 0 < lims.first < 1/2 < lims.second < 1"}},
+      {"VonMises",
+       "a zero concentration",
+       [] { (void)distributions::VonMises(tensor({0.0}, kFloat64), tensor({0.0}, kFloat64)); },
+       {"VonMises: concentration must be positive"}},
+      {"FisherSnedecor",
+       "a negative df2",
+       [] {
+         (void)distributions::FisherSnedecor(tensor({1.0}, kFloat64), tensor({-1.0}, kFloat64));
+       },
+       {"FisherSnedecor: df2 must be positive"}},
+      {"LogisticNormal",
+       "a zero scale",
+       [] { (void)distributions::LogisticNormal(f64({2}), zeros({2}, kFloat64)); },
+       {"LogisticNormal: scale must be positive"}},
+      {"stick_breaking",
+       "a 0-d tensor",
+       [] { (void)distributions::stick_breaking(zeros({}, kFloat64)); },
+       {"stick_breaking: x must have a last dim to break along, got a 0-d tensor"}},
+      {"stick_breaking_inverse",
+       "an integer tensor",
+       [] { (void)distributions::stick_breaking_inverse(zeros({3}, kInt64)); },
+       {"stick_breaking_inverse"}},
+      {"LowRankMultivariateNormal",
+       "a cov_factor of another event size",
+       [] {
+         (void)distributions::LowRankMultivariateNormal(f64({3}), f64({2, 1}), f64({3}) + 2.0);
+       },
+       {"LowRankMultivariateNormal: cov_factor must be [*, 3, m] for loc shape [3], got shape "
+        "[2, 1]"}},
       {"MultivariateNormal",
        "covariance of another size",
        [] {
