@@ -16,6 +16,7 @@
 #include "engine/distributions/counts.hpp"
 #include "engine/distributions/distributions.hpp"
 #include "engine/distributions/independent.hpp"
+#include "engine/distributions/kl.hpp"
 #include "engine/distributions/logistic_normal.hpp"
 #include "engine/distributions/low_rank_multivariate_normal.hpp"
 #include "engine/distributions/mixture.hpp"

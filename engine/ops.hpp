@@ -20,6 +20,7 @@
 #include "engine/ops/search.hpp"
 #include "engine/ops/shape_ops.hpp"
 #include "engine/ops/sort.hpp"
+#include "engine/ops/special.hpp"
 #include "engine/ops/statistics.hpp"
 #include "engine/ops/unary.hpp"
 #include "engine/ops/unique.hpp"

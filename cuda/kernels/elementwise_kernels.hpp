@@ -11,6 +11,8 @@
 
 #include "cuda/kernel_backend.hpp"
 #include "cuda/kernels/memory_kernels.hpp"
+#include "engine/backend/bessel_functions.hpp"
+#include "engine/backend/normal_functions.hpp"
 #include "engine/backend/special_functions.hpp"
 
 namespace metagrad {
@@ -195,6 +197,18 @@ MG_HD inline UnaryOut<kOp, T> unary_value(T x, T alpha, T beta, T gamma) {
     return static_cast<T>(special::digamma(x));
   } else if constexpr (kOp == UnaryOp::Polygamma) {
     return static_cast<T>(special::polygamma(static_cast<int>(alpha), x));
+  } else if constexpr (kOp == UnaryOp::I0) {
+    return static_cast<T>(special::bessel_i0(x));
+  } else if constexpr (kOp == UnaryOp::I0e) {
+    return static_cast<T>(special::bessel_i0e(x));
+  } else if constexpr (kOp == UnaryOp::I1) {
+    return static_cast<T>(special::bessel_i1(x));
+  } else if constexpr (kOp == UnaryOp::I1e) {
+    return static_cast<T>(special::bessel_i1e(x));
+  } else if constexpr (kOp == UnaryOp::Erfcx) {
+    return static_cast<T>(special::erfcx(x));
+  } else if constexpr (kOp == UnaryOp::Ndtri) {
+    return static_cast<T>(special::ndtri(x));
   } else {
     static_assert(kOp == UnaryOp::LogicalNot);
     return x == T(0);

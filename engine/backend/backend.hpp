@@ -117,6 +117,15 @@ enum class UnaryOp : uint8_t {
   /// The alpha-th derivative of digamma (alpha a whole number; 0 is digamma): lgamma's
   /// derivatives of every order need the whole family.
   Polygamma,
+  /// The modified Bessel functions of the first kind I0 and I1, and e^-|x| times each.
+  I0,
+  I0e,
+  I1,
+  I1e,
+  /// e^(x^2) erfc(x), finite where erfc(x) underflows.
+  Erfcx,
+  /// The standard normal quantile: the x with Phi(x) = p.
+  Ndtri,
   LogicalNot,
 };
 

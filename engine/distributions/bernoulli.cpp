@@ -24,12 +24,9 @@ Bernoulli Bernoulli::from_logits(const Tensor& logits) {
   return Bernoulli(logits, true);
 }
 
-Tensor Bernoulli::probs() const { return is_logits_ ? sigmoid(parameter_) : parameter_; }
+Tensor Bernoulli::probs() const { return metagrad::detail::binary_probs(parameter_, is_logits_); }
 
-Tensor Bernoulli::logits() const {
-  if (is_logits_) return parameter_;
-  return metagrad::detail::binary_probs_to_logits(parameter_);
-}
+Tensor Bernoulli::logits() const { return metagrad::detail::binary_logits(parameter_, is_logits_); }
 
 Tensor Bernoulli::sample(const Dims& sample_shape, Generator* generator) const {
   NoGradGuard no_grad;

@@ -95,11 +95,9 @@ Binomial Binomial::from_logits(const Tensor& total_count, const Tensor& logits) 
                   true);
 }
 
-Tensor Binomial::probs() const { return is_logits_ ? sigmoid(parameter_) : parameter_; }
+Tensor Binomial::probs() const { return metagrad::detail::binary_probs(parameter_, is_logits_); }
 
-Tensor Binomial::logits() const {
-  return is_logits_ ? parameter_ : metagrad::detail::binary_probs_to_logits(parameter_);
-}
+Tensor Binomial::logits() const { return metagrad::detail::binary_logits(parameter_, is_logits_); }
 
 Tensor Binomial::sample(const Dims& sample_shape, Generator* generator) const {
   NoGradGuard no_grad;

@@ -40,11 +40,11 @@ ContinuousBernoulli ContinuousBernoulli::from_logits(const Tensor& logits,
 }
 
 Tensor ContinuousBernoulli::probs() const {
-  return metagrad::detail::clamp_probs(is_logits_ ? sigmoid(parameter_) : parameter_);
+  return metagrad::detail::clamp_probs(metagrad::detail::binary_probs(parameter_, is_logits_));
 }
 
 Tensor ContinuousBernoulli::logits() const {
-  return is_logits_ ? parameter_ : metagrad::detail::binary_probs_to_logits(parameter_);
+  return metagrad::detail::binary_logits(parameter_, is_logits_);
 }
 
 Tensor ContinuousBernoulli::outside_unstable_region() const {

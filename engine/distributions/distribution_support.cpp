@@ -44,6 +44,14 @@ Tensor binary_probs_to_logits(const Tensor& p) {
   return log(clamped) - log1p(-clamped);
 }
 
+Tensor binary_probs(const Tensor& parameter, bool is_logits) {
+  return is_logits ? sigmoid(parameter) : parameter;
+}
+
+Tensor binary_logits(const Tensor& parameter, bool is_logits) {
+  return is_logits ? parameter : binary_probs_to_logits(parameter);
+}
+
 Dims broadcast_parameters(const Tensor& a, const Tensor& b, const char* distribution) {
   check_floating(a, distribution);
   check_floating(b, distribution);

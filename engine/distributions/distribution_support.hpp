@@ -21,6 +21,14 @@ Tensor clamp_probs(const Tensor& p);
 /// finite logits of probabilities in [0, 1].
 Tensor binary_probs_to_logits(const Tensor& p);
 
+/// The probabilities of a two-outcome parameter given as probabilities (returned as given) or as
+/// logits (their sigmoid): Bernoulli's, Geometric's, Binomial's, ...
+Tensor binary_probs(const Tensor& parameter, bool is_logits);
+
+/// The logits of a two-outcome parameter given as logits (returned as given) or as probabilities
+/// (binary_probs_to_logits of them).
+Tensor binary_logits(const Tensor& parameter, bool is_logits);
+
 /// The machine epsilon of float dtype `dtype` (float32's or float64's).
 double dtype_epsilon(DType dtype);
 

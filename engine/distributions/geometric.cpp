@@ -25,11 +25,9 @@ Geometric Geometric::from_logits(const Tensor& logits) {
   return Geometric(logits, true);
 }
 
-Tensor Geometric::probs() const { return is_logits_ ? sigmoid(parameter_) : parameter_; }
+Tensor Geometric::probs() const { return metagrad::detail::binary_probs(parameter_, is_logits_); }
 
-Tensor Geometric::logits() const {
-  return is_logits_ ? parameter_ : metagrad::detail::binary_probs_to_logits(parameter_);
-}
+Tensor Geometric::logits() const { return metagrad::detail::binary_logits(parameter_, is_logits_); }
 
 Tensor Geometric::sample(const Dims& sample_shape, Generator* generator) const {
   NoGradGuard no_grad;

@@ -34,10 +34,12 @@ NegativeBinomial NegativeBinomial::from_logits(const Tensor& total_count, const 
       metagrad::detail::count_as_parameter(total_count, logits, "NegativeBinomial"), logits, true);
 }
 
-Tensor NegativeBinomial::probs() const { return is_logits_ ? sigmoid(parameter_) : parameter_; }
+Tensor NegativeBinomial::probs() const {
+  return metagrad::detail::binary_probs(parameter_, is_logits_);
+}
 
 Tensor NegativeBinomial::logits() const {
-  return is_logits_ ? parameter_ : metagrad::detail::binary_probs_to_logits(parameter_);
+  return metagrad::detail::binary_logits(parameter_, is_logits_);
 }
 
 Tensor NegativeBinomial::sample(const Dims& sample_shape, Generator* generator) const {

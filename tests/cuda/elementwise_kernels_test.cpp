@@ -272,6 +272,12 @@ TEST_CASE("cuda unary: every op on float views, as the CPU computes it", "[cuda]
       {UnaryOp::Digamma, {}, kLibm},
       {UnaryOp::Polygamma, {1.0, 0, 0}, kLibm},
       {UnaryOp::Polygamma, {3.0, 0, 0}, kLibm},
+      {UnaryOp::I0, {}, kLibm},
+      {UnaryOp::I0e, {}, kLibm},
+      {UnaryOp::I1, {}, kLibm},
+      {UnaryOp::I1e, {}, kLibm},
+      {UnaryOp::Erfcx, {}, kLibm},
+      {UnaryOp::Ndtri, {}, kLibm},
       {UnaryOp::LogicalNot, {}, kExact},
   };
   for (DType dtype : {kFloat32, kFloat64}) {

@@ -86,6 +86,20 @@ std::vector<OpCase> elementwise_cases() {
        [](const TensorList& x) {
          return TensorList{polygamma(1, x[0]), polygamma(3, x[0])};
        }},
+      unary("i0", i0, -25.0, 25.0),
+      unary("i0e", i0e, -25.0, 25.0),
+      unary("i1", i1, -25.0, 25.0),
+      unary("i1e", i1e, -25.0, 25.0),
+      unary("erfcx", erfcx, -3.0, 8.0),
+      unary("ndtr", ndtr, -4.0, 4.0),
+      unary("log_ndtr", log_ndtr, -12.0, 4.0),
+      unary("ndtri", ndtri, 0.02, 0.98),
+      unary("sinc", sinc, -3.0, 3.0),
+      unary("entr", entr, 0.1, 3.0),
+      {"xlog1py, multigammaln", two({3, 5}, {3, 5}, 0.5, 3.0),
+       [](const TensorList& x) {
+         return TensorList{xlog1py(x[0], x[1]), multigammaln(x[1] + 1.0, 3)};
+       }},
       {"logit", one({3, 5}, 0.1, 0.9),
        [](const TensorList& x) {
          return TensorList{logit(x[0]), logit(x[0], 0.3)};
@@ -95,7 +109,8 @@ std::vector<OpCase> elementwise_cases() {
          return TensorList{tensor({0.0, -0.0, -2.0, 1.0, -1.0, 1.5, kInf, -70000.3}, d)};
        },
        [](const TensorList& x) {
-         return TensorList{digamma(x[0]), lgamma(x[0]), polygamma(2, x[0]), erfinv(x[0])};
+         return TensorList{digamma(x[0]), lgamma(x[0]), polygamma(2, x[0]), erfinv(x[0]),
+                           i0e(x[0]),     i1e(x[0]),    erfcx(x[0])};
        },
        1, false},
       {"operator- (unary)", one({4}), [](const TensorList& x) { return TensorList{-x[0]}; }},

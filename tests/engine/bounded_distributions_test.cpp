@@ -17,6 +17,7 @@ using namespace metagrad::distributions;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
 using metagrad::testing::check_wave_checksums;
+using metagrad::testing::leaf;
 using metagrad::testing::wave;
 
 namespace {
@@ -25,8 +26,6 @@ struct Reference {
   std::string name;  // "<distribution> [<parameterisation>] <quantity>"
   std::vector<double> checksums;
 };
-
-Tensor leaf(const Tensor& t) { return t.detach().requires_grad_(); }
 
 struct Inputs {
   Tensor probs = leaf(tensor({0.1, 0.4995, 0.7, 0.5003, 0.93, 0.3}, {2, 3}, kFloat64));

@@ -14,6 +14,7 @@ using namespace metagrad::distributions;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
 using metagrad::testing::check_wave_checksums;
+using metagrad::testing::leaf;
 using metagrad::testing::wave;
 
 namespace {
@@ -22,8 +23,6 @@ struct Reference {
   std::string name;  // "<distribution> <parameterisation> <quantity>"
   std::vector<double> checksums;
 };
-
-Tensor leaf(const Tensor& t) { return t.detach().requires_grad_(); }
 
 // PyTorch's inputs: whole counts [2, 3], probabilities and logits [3], counts k <= n [4, 2, 3];
 // NegativeBinomial's positive total counts [2, 3] and counts [4, 2, 3]; Multinomial's [2, 4]

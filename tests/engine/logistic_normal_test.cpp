@@ -9,13 +9,8 @@ using namespace metagrad::distributions;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
 using metagrad::testing::check_wave_checksums;
+using metagrad::testing::leaf;
 using metagrad::testing::wave;
-
-namespace {
-
-Tensor leaf(const Tensor& t) { return t.detach().requires_grad_(); }
-
-}  // namespace
 
 TEST_CASE("LogisticNormal and stick_breaking match PyTorch", "[distributions]") {
   const Tensor x = leaf(wave({4, 2, 3}, 0.7));

@@ -13,13 +13,8 @@ using namespace metagrad::distributions;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
 using metagrad::testing::check_wave_checksums;
+using metagrad::testing::leaf;
 using metagrad::testing::wave;
-
-namespace {
-
-Tensor leaf(const Tensor& t) { return t.detach().requires_grad_(); }
-
-}  // namespace
 
 TEST_CASE("LowRankMultivariateNormal matches PyTorch", "[distributions]") {
   const Tensor loc = leaf(wave({2, 3}, 0.3));

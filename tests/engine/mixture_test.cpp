@@ -12,13 +12,8 @@ using namespace metagrad::distributions;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
 using metagrad::testing::check_wave_checksums;
+using metagrad::testing::leaf;
 using metagrad::testing::wave;
-
-namespace {
-
-Tensor leaf(const Tensor& t) { return t.detach().requires_grad_(); }
-
-}  // namespace
 
 TEST_CASE("MixtureSameFamily of Normals matches PyTorch", "[distributions][mixture]") {
   const Tensor logits = leaf(wave({2, 3}, 0.2));

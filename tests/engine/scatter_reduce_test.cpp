@@ -14,6 +14,7 @@ using namespace metagrad;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
 using metagrad::testing::check_wave_checksums;
+using metagrad::testing::leaf;
 using metagrad::testing::wave;
 
 namespace {
@@ -24,8 +25,6 @@ struct Reference {
   std::string name;  // "<reduce> <include_self>"
   std::vector<double> checksums;
 };
-
-Tensor leaf(const Tensor& values) { return values.detach().requires_grad_(); }
 
 // wave values rounded to halves: ties within each row.
 Tensor halves(const Dims& shape, double phase) { return round(wave(shape, phase) * 2.0) / 2.0; }

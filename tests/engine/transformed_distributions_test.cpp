@@ -18,6 +18,7 @@ using namespace metagrad::distributions;
 using metagrad::testing::allclose;
 using metagrad::testing::check_grads;
 using metagrad::testing::check_wave_checksums;
+using metagrad::testing::leaf;
 using metagrad::testing::wave;
 
 namespace {
@@ -26,8 +27,6 @@ struct Reference {
   std::string name;  // "<distribution> <quantity>"
   std::vector<double> checksums;
 };
-
-Tensor leaf(const Tensor& t) { return t.detach().requires_grad_(); }
 
 // PyTorch's inputs: two positive parameters [2, 3] and [3] (alpha + 1.5 for Pareto's moments),
 // values > 0, values in (0, 1) and values above every Pareto scale [4, 2, 3].

@@ -202,6 +202,17 @@ ErrorTable unary_cases() {
       {"glu", [](const Tensor& x) { return glu(x); }},
       {"softmin", [](const Tensor& x) { return softmin(x, 0); }},
       {"prelu", [](const Tensor& x) { return prelu(x, x); }},
+      {"i0", i0},
+      {"i0e", i0e},
+      {"i1", i1},
+      {"i1e", i1e},
+      {"erfcx", erfcx},
+      {"ndtr", ndtr},
+      {"log_ndtr", log_ndtr},
+      {"ndtri", ndtri},
+      {"sinc", sinc},
+      {"entr", entr},
+      {"multigammaln", [](const Tensor& x) { return multigammaln(x, 2); }},
   };
   for (const auto& [name, fn] : float_only) {
     const std::string op = name;
@@ -345,6 +356,16 @@ ErrorTable unary_cases() {
            "int64 operands",
            [] { (void)xlogy(tensor({1}, kInt64), tensor({1}, kInt64)); },
            {"xlogy: expected a float32 or float64 tensor, got int64"}},
+          {"xlog1py",
+           "int64 operands",
+           [] { (void)xlog1py(tensor({1}, kInt64), tensor({1}, kInt64)); },
+           {"xlog1py: expected a float32 or float64 tensor, got int64"}},
+          {"multigammaln",
+           "an x not above (p - 1) / 2",
+           [] {
+             (void)multigammaln(tensor({3.0, 1.0}, kFloat64), 3);
+           },
+           {"multigammaln: every element of x (shape [2]) must exceed (p - 1) / 2 = 1 for p = 3"}},
       });
   return cases;
 }

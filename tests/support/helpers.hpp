@@ -17,6 +17,8 @@ Tensor uniform64(const Dims& shape, double low, double high, uint64_t seed = 0);
 /// (not requiring grad): inputs that a PyTorch reference script computes bit for bit alike (the
 /// same libm).
 Tensor wave(const Dims& shape, double phase);
+/// t's values as a new leaf requiring grad (detached from whatever made t).
+inline Tensor leaf(const Tensor& t) { return t.detach().requires_grad_(); }
 /// A non-contiguous view with the same values as `t` (every other element of a wider buffer),
 /// a leaf requiring grad like `t`.
 Tensor noncontiguous(const Tensor& t);

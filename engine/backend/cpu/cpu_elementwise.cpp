@@ -5,8 +5,10 @@
 #include <limits>
 #include <type_traits>
 
+#include "engine/backend/bessel_functions.hpp"
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/loop.hpp"
+#include "engine/backend/normal_functions.hpp"
 #include "engine/backend/special_functions.hpp"
 
 namespace metagrad::cpu {
@@ -182,6 +184,18 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
       return unary_loop<T, T>(
           in, out, [order](T x) { return static_cast<T>(special::polygamma(order, x)); });
     }
+    case UnaryOp::I0:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_i0(x)); });
+    case UnaryOp::I0e:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_i0e(x)); });
+    case UnaryOp::I1:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_i1(x)); });
+    case UnaryOp::I1e:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_i1e(x)); });
+    case UnaryOp::Erfcx:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::erfcx(x)); });
+    case UnaryOp::Ndtri:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::ndtri(x)); });
     case UnaryOp::LogicalNot:
       return unary_loop<bool, T>(in, out, [](T x) { return x == T(0); });
   }
