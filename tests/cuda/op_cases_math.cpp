@@ -100,6 +100,22 @@ std::vector<OpCase> elementwise_cases() {
        [](const TensorList& x) {
          return TensorList{xlog1py(x[0], x[1]), multigammaln(x[1] + 1.0, 3)};
        }},
+      {"joins, scaled sums, calculus, extras", two({3, 5}, {3, 5}, 0.5, 2.0),
+       [](const TensorList& x) {
+         const TensorList parts = tensor_split(x[0], 2, 1);
+         return TensorList{hstack({x[0], x[1]}),
+                           parts[0],
+                           parts[1],
+                           addmm(x[0], narrow(x[1], 1, 0, 3), x[0], 0.5, 2.0),
+                           addcdiv(x[0], x[1], x[0], 0.3),
+                           trapezoid(x[0], 0.5),
+                           cumulative_trapezoid(x[1], x[0], 0),
+                           gradient(x[0], std::vector<double>{0.5}, {}, 2)[1],
+                           vander(x[0].select(0, 0), 4),
+                           renorm(x[1], 2.0, 0, 1.5),
+                           copysign(x[0], x[1] - 1.0)};
+       },
+       5},
       {"logit", one({3, 5}, 0.1, 0.9),
        [](const TensorList& x) {
          return TensorList{logit(x[0]), logit(x[0], 0.3)};

@@ -15,7 +15,8 @@ ErrorTable all_error_cases() {
         optim_error_cases(), class_error_cases(), misc_error_cases(), implicit_solver_error_cases(),
         implicit_root_error_cases(), implicit_module_error_cases(), zero_order_error_cases(),
         distributed_error_cases(), dense_linalg_error_cases(), attention_error_cases(),
-        layer_error_cases(), volume_error_cases(), selection_error_cases()}) {
+        layer_error_cases(), volume_error_cases(), selection_error_cases(),
+        joining_error_cases()}) {
     for (ErrorCase& c : part) all.push_back(std::move(c));
   }
   return all;

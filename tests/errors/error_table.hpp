@@ -49,6 +49,9 @@ ErrorTable tensor_op_error_cases();
 /// Selection, search and counting ops (engine/ops/{masking,scatter_ops,advanced_indexing,search,
 /// unique,histograms,combinatorics}.hpp, cummax/cummin, repeat_interleave).
 ErrorTable selection_error_cases();
+/// Joins and splits, scaled-sum products, calculus and elementwise extras
+/// (engine/ops/{joining,fused_arithmetic,calculus,elementwise_extras}.hpp).
+ErrorTable joining_error_cases();
 /// Convolution and pooling ops (engine/ops/conv.hpp).
 ErrorTable conv_error_cases();
 /// Functional nn ops and nn::init (engine/nn/functional.hpp, engine/nn/init.hpp).
