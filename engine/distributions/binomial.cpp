@@ -1,5 +1,6 @@
 // torch.distributions.Binomial: log_prob from lgamma and the logits; draws by whole-tensor rounds
 // (every pending element redrawn until accepted), so one code serves every device.
+#include <algorithm>
 #include <limits>
 
 #include "engine/distributions/count_support.hpp"
@@ -71,6 +72,36 @@ Tensor transformed_rejection(const Tensor& n, const Tensor& q, Generator* genera
   MG_CHECK(!any(pending).item<bool>(), "Binomial: the sampler did not finish in {} rounds",
            kMaxRounds);
   return count;
+}
+
+// The most support points times batch elements that the KL sum over p's support enumerates.
+constexpr double kMaxSupportTerms = 1 << 28;
+
+// sum over k = 0..n_p of P(k) (log P(k) - log Q(k)): the KL where q's count exceeds p's (p's
+// support lies inside q's, so it is finite). k runs to the largest n_p and is clamped to each
+// element's min(n_p, n_q), so every term stays finite; those beyond n_p are masked to 0.
+Tensor kl_over_support(const Binomial& p, const Binomial& q) {
+  const Tensor& n_p = p.total_count();
+  double largest = 0.0;
+  {
+    NoGradGuard no_grad;
+    largest = amax(n_p).item<double>();
+  }
+  const size_t rank = std::max(p.batch_shape().size(), q.batch_shape().size());
+  const double batch = static_cast<double>(
+      numel_of(broadcast_shapes(p.batch_shape(), q.batch_shape(), "kl_divergence")));
+  MG_CHECK((largest + 1.0) * std::max(batch, 1.0) <= kMaxSupportTerms,
+           "kl_divergence: the Binomial KL where q's total_count exceeds p's sums over p's "
+           "support, {} points for each of {} batch elements, more than the {} terms allowed; "
+           "use smaller total counts",
+           largest + 1.0, batch, kMaxSupportTerms);
+  Dims shape(rank + 1, 1);
+  shape[0] = static_cast<int64_t>(largest) + 1;
+  const Tensor k = reshape(arange(largest + 1.0, TensorOptions(n_p.dtype(), n_p.device())), shape);
+  const Tensor k_safe = minimum(k, minimum(n_p, q.total_count()));
+  const Tensor log_p = p.log_prob(k_safe);
+  const Tensor log_q = q.log_prob(k_safe);
+  return sum(where(le(k, n_p), exp(log_p) * (log_p - log_q), 0.0), {0});
 }
 
 }  // namespace
@@ -157,17 +188,20 @@ Tensor Binomial::variance() const {
 
 Tensor kl_divergence(const Binomial& p, const Binomial& q) {
   metagrad::detail::check_same_kind(p.probs(), q.probs(), "kl_divergence");
+  const Tensor& n_p = p.total_count();
+  const Tensor& n_q = q.total_count();
+  // n (p (l_p - l_q) + log(1 - p) - log(1 - q)) where the counts are equal.
+  const Tensor pp = p.probs();
+  const Tensor same_count = n_p * (pp * (p.logits() - q.logits()) + log1p(-pp) - log1p(-q.probs()));
+  bool q_count_larger = false;
   {
     NoGradGuard no_grad;
-    MG_CHECK(!any(lt(p.total_count(), q.total_count())).item<bool>(),
-             "kl_divergence: Binomial KL where q's total_count exceeds p's is not defined "
-             "(PyTorch's NotImplementedError); give q a total_count at most p's");
+    q_count_larger = any(lt(n_p, n_q)).item<bool>();
   }
-  // n (p (l_p - l_q) + log(1 - p) - log(1 - q)); +inf where p's n exceeds q's.
-  const Tensor pp = p.probs();
-  const Tensor kl =
-      p.total_count() * (pp * (p.logits() - q.logits()) + log1p(-pp) - log1p(-q.probs()));
-  return where(gt(p.total_count(), q.total_count()), std::numeric_limits<double>::infinity(), kl);
+  const Tensor finite =
+      q_count_larger ? where(eq(n_p, n_q), same_count, kl_over_support(p, q)) : same_count;
+  // +inf where p's count exceeds q's: p puts mass where q has none.
+  return where(gt(n_p, n_q), std::numeric_limits<double>::infinity(), finite);
 }
 
 }  // namespace metagrad::distributions

@@ -133,8 +133,10 @@ class Multinomial {
   Categorical categorical_;
 };
 
-/// KL(p || q) of two binomials of the same total_count:
-/// n (p log(p / q) + (1 - p) log((1 - p) / (1 - q))). Throws when the total counts differ.
+/// KL(p || q) of two binomials: n (p log(p / q) + (1 - p) log((1 - p) / (1 - q))) where the
+/// total counts are equal, +inf where p's exceeds q's (p has mass outside q's support), and
+/// sum_k P(k) log(P(k) / Q(k)) over p's support where q's is larger (PyTorch raises
+/// NotImplementedError there); that sum enumerates up to the largest of p's counts.
 Tensor kl_divergence(const Binomial& p, const Binomial& q);
 
 /// @}
