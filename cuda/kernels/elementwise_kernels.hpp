@@ -12,6 +12,7 @@
 #include "cuda/kernel_backend.hpp"
 #include "cuda/kernels/memory_kernels.hpp"
 #include "engine/backend/bessel_functions.hpp"
+#include "engine/backend/gamma_functions.hpp"
 #include "engine/backend/normal_functions.hpp"
 #include "engine/backend/special_functions.hpp"
 
@@ -250,6 +251,12 @@ MG_HD inline BinaryOut<kOp, T> binary_value(T x, T y) {
     return math::atan2(x, y);
   } else if constexpr (kOp == BinaryOp::Hypot) {
     return math::hypot(x, y);
+  } else if constexpr (kOp == BinaryOp::Igamma) {
+    return static_cast<T>(special::gammainc(x, y));
+  } else if constexpr (kOp == BinaryOp::Igammac) {
+    return static_cast<T>(special::gammaincc(x, y));
+  } else if constexpr (kOp == BinaryOp::Zeta) {
+    return static_cast<T>(special::zeta(x, y));
   } else if constexpr (kOp == BinaryOp::Remainder) {
     return special::floored_remainder(x, y);
   } else if constexpr (kOp == BinaryOp::Fmod) {
@@ -373,6 +380,13 @@ void KernelBackend<Executor>::binary(BinaryOp op, const View& a, const View& b, 
         MG_FAIL("atan2: not supported for integer tensors; convert to a float dtype first");
       } else if constexpr (kOp == BinaryOp::Hypot && std::is_integral_v<T>) {
         MG_FAIL("hypot: not supported for integer tensors; convert to a float dtype first");
+      } else if constexpr ((kOp == BinaryOp::Igamma || kOp == BinaryOp::Igammac ||
+                            kOp == BinaryOp::Zeta) &&
+                           std::is_integral_v<T>) {
+        MG_FAIL("{}: not supported for integer tensors; convert to a float dtype first",
+                kOp == BinaryOp::Igamma    ? "gammainc"
+                : kOp == BinaryOp::Igammac ? "gammaincc"
+                                           : "zeta");
       } else {
         const int64_t n = out.numel();
         if (n == 0) return;

@@ -146,6 +146,12 @@ enum class BinaryOp : uint8_t {
   Fmod,
   /// sqrt(a^2 + b^2) without overflow or underflow in the squares.
   Hypot,
+  /// P(a, x), the regularized lower incomplete gamma function (torch.special.gammainc).
+  Igamma,
+  /// Q(a, x) = 1 - P(a, x), the regularized upper one (torch.special.gammaincc).
+  Igammac,
+  /// The Hurwitz zeta function zeta(a, b) = sum_{k>=0} (b + k)^-a (torch.special.zeta).
+  Zeta,
   // Comparisons and logic: output dtype is bool.
   Eq,
   Ne,

@@ -53,6 +53,22 @@ MG_SPECIAL_HD inline double bernoulli_over_factorial(int j) {
   return kTable[j - 1];
 }
 
+/// sum + sum_{k>=0} (a + k)^-s for a >= 9 and a_power = a^-s, by Euler-Maclaurin: the integral
+/// a^(1-s) / (s - 1), half the first term and up to 12 Bernoulli corrections, stopped where one
+/// falls below 1e-17 of the total.
+MG_SPECIAL_HD inline double add_zeta_tail(double sum, double s, double a, double a_power) {
+  sum += a * a_power / (s - 1.0) + 0.5 * a_power;
+  // Correction j: B_2j / (2j)! * s (s + 1) ... (s + 2j - 2) * a^(-s - 2j + 1).
+  double rising = s * a_power / a;
+  for (int j = 1; j <= 12; ++j) {
+    const double term = bernoulli_over_factorial(j) * rising;
+    sum += term;
+    if (::fabs(term) < 1e-17 * ::fabs(sum)) break;
+    rising *= (s + 2.0 * j - 1.0) * (s + 2.0 * j) / (a * a);
+  }
+  return sum;
+}
+
 /// n-th derivative of cot(pi x), as the polynomial P_n(c) in c = cot(pi x) times pi^n:
 /// P_0 = c, P_{k+1} = -(1 + c^2) P_k'(c). Only reached for x < kReflectBelow.
 MG_SPECIAL_HD inline double cot_derivative(int n, double x) {
@@ -150,17 +166,7 @@ MG_SPECIAL_HD inline double hurwitz_zeta(int s, double q) {
     a += 1.0;
     ++terms;
   }
-  const double a_power = inverse_power(a, s);
-  sum += a * a_power / (s - 1.0) + 0.5 * a_power;
-  // Correction j: B_2j / (2j)! * s (s + 1) ... (s + 2j - 2) * a^(-s - 2j + 1).
-  double rising = s * a_power / a;
-  for (int j = 1; j <= 12; ++j) {
-    const double term = detail::bernoulli_over_factorial(j) * rising;
-    sum += term;
-    if (::fabs(term) < 1e-17 * ::fabs(sum)) break;
-    rising *= (s + 2.0 * j - 1.0) * (s + 2.0 * j) / (a * a);
-  }
-  return sum;
+  return detail::add_zeta_tail(sum, s, a, inverse_power(a, s));
 }
 
 /// trigamma(x) = polygamma(1, x), digamma's derivative (and so the hot path of its backward):

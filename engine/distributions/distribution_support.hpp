@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/ops/gamma_series.hpp"
 #include "engine/random/generator.hpp"
 #include "engine/tensor.hpp"
 
@@ -51,11 +52,6 @@ void check_positive(const Tensor& t, const char* distribution, const char* what)
 /// times u^(1/a)), every element redrawn until accepted, whole tensors at a time. Each value is
 /// at least the dtype's smallest normal number (PyTorch's clamp).
 Tensor standard_gamma(const Tensor& concentration, Generator* generator);
-
-/// d x / d a of a Gamma(a, 1) draw x held at its CDF value (Note [implicit gamma gradient]):
-/// -(dF/da)(x; a) / f(x; a) from the CDF's series, summed in float64 in differentiable ops (so
-/// it has derivatives of every order in x and a); x's dtype. x and a of one shape, a > 0, x > 0.
-Tensor standard_gamma_grad(const Tensor& x, const Tensor& concentration);
 
 /// standard_gamma's draws, recorded: their gradient in the concentration is the implicit one,
 /// standard_gamma_grad(draw, concentration), with derivatives of every order (the draw itself

@@ -239,6 +239,9 @@ class Gamma {
   Tensor rsample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
   /// a log(rate) + (a - 1) log(value) - rate value - lgamma(a).
   Tensor log_prob(const Tensor& value) const;
+  /// P(a, rate value), the regularized lower incomplete gamma function (gammainc), as PyTorch
+  /// 2's Gamma.cdf: differentiable in a, rate and value; NaN below 0 (outside the support).
+  Tensor cdf(const Tensor& value) const;
   /// a - log(rate) + lgamma(a) + (1 - a) digamma(a).
   Tensor entropy() const;
   /// a / rate.

@@ -6,6 +6,7 @@
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
+#include "engine/ops/special.hpp"
 
 namespace metagrad::distributions {
 namespace {
@@ -43,6 +44,12 @@ Tensor Gamma::log_prob(const Tensor& value) const {
   // a log(rate) + (a - 1) log(value) - rate value - lgamma(a)
   return xlogy(concentration_, rate_) + xlogy(concentration_ - 1.0, value) - rate_ * value -
          lgamma(concentration_);
+}
+
+Tensor Gamma::cdf(const Tensor& value) const {
+  metagrad::detail::check_same_kind(concentration_, value, "Gamma.cdf");
+  // P(a, rate value)
+  return gammainc(concentration_, rate_ * value);
 }
 
 Tensor Gamma::entropy() const {

@@ -127,6 +127,8 @@ class Chi2 {
   Tensor rsample(const Dims& sample_shape = {}, Generator* generator = nullptr) const;
   /// Gamma(df / 2, 1/2)'s log_prob.
   Tensor log_prob(const Tensor& value) const { return gamma_.log_prob(value); }
+  /// Gamma(df / 2, 1/2)'s cdf: P(df / 2, value / 2).
+  Tensor cdf(const Tensor& value) const { return gamma_.cdf(value); }
   /// Gamma(df / 2, 1/2)'s entropy.
   Tensor entropy() const { return gamma_.entropy(); }
   /// df.

@@ -35,6 +35,12 @@ const char* op_name(BinaryOp op) {
       return "fmod";
     case BinaryOp::Hypot:
       return "hypot";
+    case BinaryOp::Igamma:
+      return "gammainc";
+    case BinaryOp::Igammac:
+      return "gammaincc";
+    case BinaryOp::Zeta:
+      return "zeta";
     case BinaryOp::Eq:
       return "eq";
     case BinaryOp::Ne:

@@ -10,17 +10,10 @@ namespace metagrad {
 namespace {
 
 using detail::binary_forward;
+using detail::check_float_operands;
 using detail::Needs;
 using detail::needs_of;
 using detail::record_binary;
-
-// a and b as the float operands of `op`, naming it when either is missing or not float.
-void check_float_operands(const Tensor& a, const Tensor& b, const char* op) {
-  detail::check_defined(a, op, "first operand");
-  detail::check_defined(b, op, "second operand");
-  detail::check_same_kind(a, b, op);
-  detail::check_floating(a, op);
-}
 
 // remainder and fmod: float or int64 operands; an int64 divisor of 0 is an error (PyTorch's
 // ZeroDivisionError), checked before the backend runs so no kernel divides by zero.

@@ -14,6 +14,14 @@ namespace metagrad::detail {
 /// and device, and arithmetic rejects bool operands.
 Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b);
 
+/// Checks a and b as the float operands of `op` (defined, one dtype and device, float), naming it.
+inline void check_float_operands(const Tensor& a, const Tensor& b, const char* op) {
+  check_defined(a, op, "first operand");
+  check_defined(b, op, "second operand");
+  check_same_kind(a, b, op);
+  check_floating(a, op);
+}
+
 /// Which inputs of a binary node need a gradient (to skip work in the backward).
 struct Needs {
   bool a, b;

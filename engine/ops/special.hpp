@@ -6,10 +6,11 @@
 
 // torch.special's functions that the rest of the op set lacks: the modified Bessel functions I0
 // and I1 (and their exponentially scaled forms), the normal distribution's CDF, log-CDF and
-// quantile, the scaled complementary error function, sinc, entr, xlog1py and the multivariate
-// log-gamma. Each keeps shape, dtype and device, takes float32/float64 tensors and has derivatives
-// of every order (each backward made of differentiable ops); values are computed in double, so
-// float32 results are the double results rounded.
+// quantile, the scaled complementary error function, sinc, entr, xlog1py, the multivariate
+// log-gamma, the regularized incomplete gamma functions and the Hurwitz zeta function. Each keeps
+// shape, dtype and device, takes float32/float64 tensors and has derivatives of every order (each
+// backward made of differentiable ops; zeta's in q only); values are computed in double, so
+// float32 results are the double results rounded. The two-operand ones broadcast.
 namespace metagrad {
 /// \addtogroup engine_ops
 /// @{
@@ -45,6 +46,26 @@ Tensor xlog1py(const Tensor& x, const Tensor& y);
 /// + sum_{j<p} lgamma(x - j / 2) (torch.special.multigammaln, torch.mvlgamma); p >= 1 and every
 /// x > (p - 1) / 2 (throws otherwise, as PyTorch's).
 Tensor multigammaln(const Tensor& x, int64_t p);
+/// P(a, x) = gamma(a, x) / Gamma(a), the regularized lower incomplete gamma function
+/// (torch.special.gammainc, torch.igamma), for a >= 0, x >= 0 (NaN elsewhere), with PyTorch's
+/// values at the edges (0 at x = 0, 1 at a = 0 < x). d/dx = x^(a-1) e^-x / Gamma(a) (1 at a = 1,
+/// x = 0, where PyTorch's formula gives NaN); d/da = -x^(a-1) e^-x / Gamma(a) times the series
+/// of Note [implicit gamma gradient], which PyTorch does not implement: accurate to about 1e-15
+/// absolute, 0 at x = 0, and summed over (x - a)^+ + 9 sqrt(x) + 40 whole-tensor terms.
+Tensor gammainc(const Tensor& a, const Tensor& x);
+/// Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function
+/// (torch.special.gammaincc, torch.igammac), computed directly where it is the smaller one (so
+/// tails far below 1e-16 keep their digits); gradients those of gammainc, negated.
+Tensor gammaincc(const Tensor& a, const Tensor& x);
+/// torch.igamma, the same as gammainc.
+Tensor igamma(const Tensor& a, const Tensor& x);
+/// torch.igammac, the same as gammaincc.
+Tensor igammac(const Tensor& a, const Tensor& x);
+/// The Hurwitz zeta function zeta(x, q) = sum_{k>=0} (q + k)^-x (torch.special.zeta): +inf at
+/// x = 1 and NaN below, +inf at q = 0, -1, -2, ..., NaN at other q < 0 unless x is whole.
+/// d/dq = -x zeta(x + 1, q); the derivative in x is not implemented (nor in PyTorch): a
+/// backward that reaches x throws, naming the remedy.
+Tensor zeta(const Tensor& x, const Tensor& q);
 
 /// @}
 }  // namespace metagrad

@@ -100,6 +100,11 @@ std::vector<OpCase> elementwise_cases() {
        [](const TensorList& x) {
          return TensorList{xlog1py(x[0], x[1]), multigammaln(x[1] + 1.0, 3)};
        }},
+      {"gammainc, gammaincc, zeta", two({3, 5}, {3, 5}, 0.5, 3.0),
+       [](const TensorList& x) {
+         return TensorList{gammainc(x[0], x[1]), gammaincc(x[0], x[1]),
+                           zeta(x[0].detach() + 1.5, x[1])};
+       }},
       {"joins, scaled sums, calculus, extras", two({3, 5}, {3, 5}, 0.5, 2.0),
        [](const TensorList& x) {
          const TensorList parts = tensor_split(x[0], 2, 1);

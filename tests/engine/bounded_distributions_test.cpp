@@ -22,10 +22,8 @@ using metagrad::testing::wave;
 
 namespace {
 
-struct Reference {
-  std::string name;  // "<distribution> [<parameterisation>] <quantity>"
-  std::vector<double> checksums;
-};
+// Named "<distribution> [<parameterisation>] <quantity>".
+using Reference = metagrad::testing::ChecksumReference;
 
 struct Inputs {
   Tensor probs = leaf(tensor({0.1, 0.4995, 0.7, 0.5003, 0.93, 0.3}, {2, 3}, kFloat64));

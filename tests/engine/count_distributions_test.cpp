@@ -19,10 +19,8 @@ using metagrad::testing::wave;
 
 namespace {
 
-struct Reference {
-  std::string name;  // "<distribution> <parameterisation> <quantity>"
-  std::vector<double> checksums;
-};
+// Named "<distribution> <parameterisation> <quantity>".
+using Reference = metagrad::testing::ChecksumReference;
 
 // PyTorch's inputs: whole counts [2, 3], probabilities and logits [3], counts k <= n [4, 2, 3];
 // NegativeBinomial's positive total counts [2, 3] and counts [4, 2, 3]; Multinomial's [2, 4]

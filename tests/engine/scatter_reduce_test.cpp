@@ -21,10 +21,8 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-struct Reference {
-  std::string name;  // "<reduce> <include_self>"
-  std::vector<double> checksums;
-};
+// Named "<reduce> <include_self>".
+using Reference = metagrad::testing::ChecksumReference;
 
 // wave values rounded to halves: ties within each row.
 Tensor halves(const Dims& shape, double phase) { return round(wave(shape, phase) * 2.0) / 2.0; }

@@ -23,10 +23,8 @@ using metagrad::testing::wave;
 
 namespace {
 
-struct Reference {
-  std::string name;  // "<distribution> <quantity>"
-  std::vector<double> checksums;
-};
+// Named "<distribution> <quantity>".
+using Reference = metagrad::testing::ChecksumReference;
 
 // PyTorch's inputs: two positive parameters [2, 3] and [3] (alpha + 1.5 for Pareto's moments),
 // values > 0, values in (0, 1) and values above every Pareto scale [4, 2, 3].

@@ -366,6 +366,29 @@ ErrorTable unary_cases() {
              (void)multigammaln(tensor({3.0, 1.0}, kFloat64), 3);
            },
            {"multigammaln: every element of x (shape [2]) must exceed (p - 1) / 2 = 1 for p = 3"}},
+          {"gammainc",
+           "int64 operands",
+           [] { (void)gammainc(tensor({1}, kInt64), tensor({1}, kInt64)); },
+           {"gammainc: expected a float32 or float64 tensor, got int64"}},
+          {"gammaincc",
+           "operands of two dtypes",
+           [] { (void)gammaincc(f32({2}), f32({2}).to(kFloat64)); },
+           {"gammaincc", "float32", "float64"}},
+          {"igamma",
+           "undefined x",
+           [] { (void)igamma(f32({2}), Tensor()); },
+           {"gammainc", "second operand", "undefined"}},
+          {"igammac",
+           "shapes that do not broadcast",
+           [] { (void)igammac(f32({2}), f32({3})); },
+           {"gammaincc", "[2]", "[3]"}},
+          {"zeta",
+           "a backward that reaches the order x",
+           [] {
+             const Tensor x = f32({2}).requires_grad_();
+             sum(zeta(x + 2.0, f32({2}) + 1.0)).backward();
+           },
+           {"zeta: the derivative in x (the order, shape [2]) is not implemented", "detach x"}},
       });
   return cases;
 }

@@ -2,6 +2,7 @@
 
 // Shared test helpers: float64 inputs, non-contiguous views, and gradcheck assertions.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "metagrad.hpp"
@@ -38,6 +39,12 @@ std::vector<double> wave_checksums(const Tensor& y, const TensorList& inputs);
 /// (each a separate CHECK).
 void check_wave_checksums(const Tensor& y, const TensorList& inputs, const Dims& shape,
                           const std::vector<double>& want);
+
+/// A PyTorch reference by name: the checksums its script printed, in wave_checksums' order.
+struct ChecksumReference {
+  std::string name;
+  std::vector<double> checksums;
+};
 
 /// Elementwise |a - b| <= atol + rtol |b|, both converted to float64.
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-9, double atol = 1e-12);

@@ -8,6 +8,7 @@
 #include "engine/backend/bessel_functions.hpp"
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/loop.hpp"
+#include "engine/backend/gamma_functions.hpp"
 #include "engine/backend/normal_functions.hpp"
 #include "engine/backend/special_functions.hpp"
 
@@ -249,6 +250,17 @@ void binary_loop(const View& a, const View& b, const View& out, F f) {
   });
 }
 
+// f(a, b) computed in double and rounded to T, for the special functions of float operands only.
+template <typename T>
+void double_binary_loop(const View& a, const View& b, const View& out, const char* name,
+                        double (*f)(double, double)) {
+  if constexpr (std::is_integral_v<T>) {
+    MG_FAIL("{}: not supported for integer tensors; convert to a float dtype first", name);
+  } else {
+    binary_loop<T>(a, b, out, [f](T x, T y) { return static_cast<T>(f(x, y)); });
+  }
+}
+
 // Comparisons and logic (bool output); the op is dispatched once, outside the loop.
 template <typename T>
 void predicate(BinaryOp op, const View& a, const View& b, const View& out) {
@@ -348,6 +360,12 @@ void arithmetic(BinaryOp op, const View& a, const View& b, const View& out) {
       } else {
         return binary_loop<T>(a, b, out, [](T x, T y) { return std::hypot(x, y); });
       }
+    case BinaryOp::Igamma:
+      return double_binary_loop<T>(a, b, out, "gammainc", special::gammainc);
+    case BinaryOp::Igammac:
+      return double_binary_loop<T>(a, b, out, "gammaincc", special::gammaincc);
+    case BinaryOp::Zeta:
+      return double_binary_loop<T>(a, b, out, "zeta", special::zeta);
     case BinaryOp::Remainder:
       return binary_loop<T>(a, b, out, [](T x, T y) { return special::floored_remainder(x, y); });
     case BinaryOp::Fmod:
