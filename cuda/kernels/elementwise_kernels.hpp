@@ -206,6 +206,14 @@ MG_HD inline UnaryOut<kOp, T> unary_value(T x, T alpha, T beta, T gamma) {
     return static_cast<T>(special::bessel_i1(x));
   } else if constexpr (kOp == UnaryOp::I1e) {
     return static_cast<T>(special::bessel_i1e(x));
+  } else if constexpr (kOp == UnaryOp::K0) {
+    return static_cast<T>(special::bessel_k0(x));
+  } else if constexpr (kOp == UnaryOp::K0e) {
+    return static_cast<T>(special::bessel_k0e(x));
+  } else if constexpr (kOp == UnaryOp::K1) {
+    return static_cast<T>(special::bessel_k1(x));
+  } else if constexpr (kOp == UnaryOp::K1e) {
+    return static_cast<T>(special::bessel_k1e(x));
   } else if constexpr (kOp == UnaryOp::Erfcx) {
     return static_cast<T>(special::erfcx(x));
   } else if constexpr (kOp == UnaryOp::Ndtri) {

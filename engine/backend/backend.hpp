@@ -122,6 +122,11 @@ enum class UnaryOp : uint8_t {
   I0e,
   I1,
   I1e,
+  /// The modified Bessel functions of the second kind K0 and K1 (x >= 0), and e^x times each.
+  K0,
+  K0e,
+  K1,
+  K1e,
   /// e^(x^2) erfc(x), finite where erfc(x) underflows.
   Erfcx,
   /// The standard normal quantile: the x with Phi(x) = p.

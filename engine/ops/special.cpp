@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <vector>
 
 #include "engine/grad_mode.hpp"
 #include "engine/ops.hpp"
@@ -54,6 +55,65 @@ Tensor i1e(const Tensor& x) {
         const Tensor slope = i0e(in) - i1e(in) * (sign(in) + reciprocal_away_from_zero(in));
         return g * where(eq(in, 0.0), 0.5, slope);
       });
+}
+
+Tensor modified_bessel_i0(const Tensor& x) { return i0(x); }
+
+Tensor modified_bessel_i1(const Tensor& x) { return i1(x); }
+
+Tensor modified_bessel_k0(const Tensor& x) {
+  // d K0 = -K1 dx
+  return unary_with_input(
+      UnaryOp::K0, x, "modified_bessel_k0", "ModifiedBesselK0Backward",
+      [](const Tensor& g, const Tensor& in) { return -(g * modified_bessel_k1(in)); });
+}
+
+Tensor modified_bessel_k1(const Tensor& x) {
+  // d K1 = -(K0 + K1 / x) dx
+  return unary_with_input(UnaryOp::K1, x, "modified_bessel_k1", "ModifiedBesselK1Backward",
+                          [](const Tensor& g, const Tensor& in) {
+                            return -(g * (modified_bessel_k0(in) + modified_bessel_k1(in) / in));
+                          });
+}
+
+Tensor scaled_modified_bessel_k0(const Tensor& x) {
+  // d (e^x K0) = (e^x K0 - e^x K1) dx
+  return unary_with_input(UnaryOp::K0e, x, "scaled_modified_bessel_k0",
+                          "ScaledModifiedBesselK0Backward", [](const Tensor& g, const Tensor& in) {
+                            return g *
+                                   (scaled_modified_bessel_k0(in) - scaled_modified_bessel_k1(in));
+                          });
+}
+
+Tensor scaled_modified_bessel_k1(const Tensor& x) {
+  // d (e^x K1) = (e^x K1 (1 - 1 / x) - e^x K0) dx
+  return unary_with_input(UnaryOp::K1e, x, "scaled_modified_bessel_k1",
+                          "ScaledModifiedBesselK1Backward", [](const Tensor& g, const Tensor& in) {
+                            return g * (scaled_modified_bessel_k1(in) * (1.0 - reciprocal(in)) -
+                                        scaled_modified_bessel_k0(in));
+                          });
+}
+
+Tensor spherical_bessel_j0(const Tensor& x) {
+  detail::check_floating(x, "spherical_bessel_j0");
+  // sum_k (-x^2)^k / (2k + 1)! to k = 9 below |x| = 0.5 (the next term is below 1e-26 there)
+  Tensor small;
+  {
+    NoGradGuard no_grad;
+    small = lt(abs(x), 0.5);
+  }
+  // The polynomial sees 0 where |x| >= 0.5 and the quotient 1 in the denominator where |x| < 0.5,
+  // so neither branch's gradient meets an inf or a 0 / 0.
+  const Tensor x_squared = square(where(small, x, 0.0));
+  double factorial = 1.0;
+  std::vector<double> coefficients(10);
+  for (int k = 0; k < 10; ++k) {
+    if (k > 0) factorial *= (2.0 * k) * (2.0 * k + 1.0);
+    coefficients[k] = (k % 2 == 0 ? 1.0 : -1.0) / factorial;
+  }
+  Tensor polynomial = full_like(x, coefficients[9]);
+  for (int k = 8; k >= 0; --k) polynomial = polynomial * x_squared + coefficients[k];
+  return where(small, polynomial, sin(x) / where(small, 1.0, x));
 }
 
 Tensor erfcx(const Tensor& x) {

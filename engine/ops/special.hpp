@@ -4,13 +4,14 @@
 
 #include "engine/tensor.hpp"
 
-// torch.special's functions that the rest of the op set lacks: the modified Bessel functions I0
-// and I1 (and their exponentially scaled forms), the normal distribution's CDF, log-CDF and
-// quantile, the scaled complementary error function, sinc, entr, xlog1py, the multivariate
-// log-gamma, the regularized incomplete gamma functions and the Hurwitz zeta function. Each keeps
-// shape, dtype and device, takes float32/float64 tensors and has derivatives of every order (each
-// backward made of differentiable ops; zeta's in q only); values are computed in double, so
-// float32 results are the double results rounded. The two-operand ones broadcast.
+// torch.special's functions that the rest of the op set lacks: the modified Bessel functions I0,
+// I1, K0 and K1 (and their exponentially scaled forms), the spherical Bessel function j0, the
+// normal distribution's CDF, log-CDF and quantile, the scaled complementary error function, sinc,
+// entr, xlog1py, the multivariate log-gamma, the regularized incomplete gamma functions and the
+// Hurwitz zeta function. Each keeps shape, dtype and device, takes float32/float64 tensors and has
+// derivatives of every order (each backward made of differentiable ops; zeta's in q only); values
+// are computed in double, so float32 results are the double results rounded. The two-operand ones
+// broadcast.
 namespace metagrad {
 /// \addtogroup engine_ops
 /// @{
@@ -23,6 +24,24 @@ Tensor i0e(const Tensor& x);
 Tensor i1(const Tensor& x);
 /// e^-|x| I1(x) (torch.special.i1e); d/dx = i0e(x) - i1e(x) (sign(x) + 1 / x) (1/2 at 0).
 Tensor i1e(const Tensor& x);
+/// I0(x) (torch.special.modified_bessel_i0), the same as i0.
+Tensor modified_bessel_i0(const Tensor& x);
+/// I1(x) (torch.special.modified_bessel_i1), the same as i1.
+Tensor modified_bessel_i1(const Tensor& x);
+/// K0(x), the modified Bessel function of the second kind of order 0
+/// (torch.special.modified_bessel_k0): +inf at 0, NaN below; d/dx = -K1(x).
+Tensor modified_bessel_k0(const Tensor& x);
+/// K1(x), of order 1 (torch.special.modified_bessel_k1): +inf at 0, NaN below;
+/// d/dx = -K0(x) - K1(x) / x.
+Tensor modified_bessel_k1(const Tensor& x);
+/// e^x K0(x) (torch.special.scaled_modified_bessel_k0), finite where K0 underflows;
+/// d/dx = k0e(x) - k1e(x).
+Tensor scaled_modified_bessel_k0(const Tensor& x);
+/// e^x K1(x) (torch.special.scaled_modified_bessel_k1); d/dx = k1e(x) (1 - 1 / x) - k0e(x).
+Tensor scaled_modified_bessel_k1(const Tensor& x);
+/// sin(x) / x, 1 at 0 (torch.special.spherical_bessel_j0): its Taylor polynomial (degree 18)
+/// below |x| = 0.5, so that every derivative is exact at 0.
+Tensor spherical_bessel_j0(const Tensor& x);
 /// e^(x^2) erfc(x) (torch.special.erfcx), finite where erfc underflows;
 /// d/dx = 2x erfcx(x) - 2 / sqrt(pi).
 Tensor erfcx(const Tensor& x);

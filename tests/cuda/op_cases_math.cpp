@@ -95,6 +95,11 @@ std::vector<OpCase> elementwise_cases() {
       unary("log_ndtr", log_ndtr, -12.0, 4.0),
       unary("ndtri", ndtri, 0.02, 0.98),
       unary("sinc", sinc, -3.0, 3.0),
+      unary("modified_bessel_k0", modified_bessel_k0, 0.5, 4.0),
+      unary("modified_bessel_k1", modified_bessel_k1, 0.5, 4.0),
+      unary("scaled_modified_bessel_k0", scaled_modified_bessel_k0, 0.5, 4.0),
+      unary("scaled_modified_bessel_k1", scaled_modified_bessel_k1, 0.5, 4.0),
+      unary("spherical_bessel_j0", spherical_bessel_j0, -2.0, 2.0),
       unary("entr", entr, 0.1, 3.0),
       {"xlog1py, multigammaln", two({3, 5}, {3, 5}, 0.5, 3.0),
        [](const TensorList& x) {

@@ -193,6 +193,14 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
       return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_i1(x)); });
     case UnaryOp::I1e:
       return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_i1e(x)); });
+    case UnaryOp::K0:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_k0(x)); });
+    case UnaryOp::K0e:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_k0e(x)); });
+    case UnaryOp::K1:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_k1(x)); });
+    case UnaryOp::K1e:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_k1e(x)); });
     case UnaryOp::Erfcx:
       return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::erfcx(x)); });
     case UnaryOp::Ndtri:
