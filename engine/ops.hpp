@@ -14,6 +14,7 @@
 #include "engine/ops/index_ops.hpp"
 #include "engine/ops/linalg.hpp"
 #include "engine/ops/masking.hpp"
+#include "engine/ops/orthogonal_polynomials.hpp"
 #include "engine/ops/reduce.hpp"
 #include "engine/ops/scan.hpp"
 #include "engine/ops/scatter_ops.hpp"

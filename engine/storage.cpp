@@ -48,6 +48,13 @@ thread_local ThreadCounters thread_counters;
 struct CountersReleaser {
   ~CountersReleaser() {
     ThreadCounters& mine = thread_counters;
+    // The compiler may construct every thread-local of a translation unit at the first use of
+    // any of them (a unity build puts pool_allocator.cpp's releaser here): a thread that never
+    // counted has nothing registered to fold.
+    if (mine.state != ThreadCounters::kLive) {
+      mine.state = ThreadCounters::kGone;
+      return;
+    }
     Registry& r = registry();
     std::lock_guard lock(r.mutex);
     mine.state = ThreadCounters::kGone;

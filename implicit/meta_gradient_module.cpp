@@ -20,7 +20,7 @@
 namespace metagrad::nn {
 namespace {
 
-std::string join_name(const std::string& prefix, const std::string& name) {
+std::string join_slot_name(const std::string& prefix, const std::string& name) {
   if (prefix.empty()) return name;
   return name.empty() ? prefix : prefix + "." + name;
 }
@@ -139,12 +139,12 @@ void MetaGradientModule::append_own_meta_refs(const std::string& prefix, bool re
                                               std::unordered_set<const TensorImpl*>& seen) const {
   for (const MetaTensorSlot& slot : meta_parameters_) {
     if (!slot.tensor.defined() || !seen.insert(slot.tensor.impl()).second) continue;
-    out.push_back({join_name(prefix, slot.name), slot.tensor});
+    out.push_back({join_slot_name(prefix, slot.name), slot.tensor});
   }
   for (const MetaModuleSlot& slot : meta_modules_) {
     for (const auto& [name, p] : slot.module->named_parameters(recurse)) {
       if (!seen.insert(p.impl()).second) continue;
-      out.push_back({join_name(join_name(prefix, slot.name), name), p});
+      out.push_back({join_slot_name(join_slot_name(prefix, slot.name), name), p});
     }
   }
 }
@@ -196,7 +196,7 @@ std::vector<std::pair<std::string, Module*>> MetaGradientModule::named_meta_modu
   std::unordered_set<const Module*> seen{this};
   for (const MetaModuleSlot& slot : meta_modules_) {
     for (const auto& [name, module] : slot.module->named_modules()) {
-      if (seen.insert(module).second) out.emplace_back(join_name(slot.name, name), module);
+      if (seen.insert(module).second) out.emplace_back(join_slot_name(slot.name, name), module);
     }
   }
   return out;

@@ -16,7 +16,7 @@ namespace {
 // Rounds after which an element still pending is an error. A waiting-time draw takes one round
 // per success (fewer than 10 expected) and a BTRS round accepts with probability above 0.85, so
 // neither comes near this in practice.
-constexpr int kMaxRounds = 10000;
+constexpr int kMaxBinomialRounds = 10000;
 
 // Successes in n trials of probability q (n q < 10): the number of geometric waiting times
 // ceil(log(u) / log(1 - q)) whose running sum stays within n (torch.binomial's inversion).
@@ -27,14 +27,14 @@ Tensor count_waiting_times(const Tensor& n, const Tensor& q, Generator* generato
   Tensor position = zeros(q.shape(), options);
   Tensor count = zeros(q.shape(), options);
   Tensor pending = logical_and(gt(q, 0.0), gt(n, 0.0));
-  for (int round = 0; round < kMaxRounds && any(pending).item<bool>(); ++round) {
+  for (int round = 0; round < kMaxBinomialRounds && any(pending).item<bool>(); ++round) {
     const Tensor u = rand(q.shape(), options, generator) * (1.0 - tiny) + tiny;
     position = position + where(pending, ceil(log(u) / log_failure), 0.0);
     pending = logical_and(pending, le(position, n));
     count = count + pending.to(q.dtype());
   }
   MG_CHECK(!any(pending).item<bool>(), "Binomial: the sampler did not finish in {} rounds",
-           kMaxRounds);
+           kMaxBinomialRounds);
   return count;
 }
 
@@ -54,7 +54,7 @@ Tensor transformed_rejection(const Tensor& n, const Tensor& q, Generator* genera
   const Tensor log_mode_norm = lgamma(mode + 1.0) + lgamma(n - mode + 1.0);
   Tensor count = zeros(q.shape(), options);
   Tensor pending = ones(q.shape(), TensorOptions(kBool, q.device()));
-  for (int round = 0; round < kMaxRounds && any(pending).item<bool>(); ++round) {
+  for (int round = 0; round < kMaxBinomialRounds && any(pending).item<bool>(); ++round) {
     const Tensor u = rand(q.shape(), options, generator) - 0.5;
     const Tensor v = rand(q.shape(), options, generator);
     const Tensor us = 0.5 - abs(u);
@@ -70,7 +70,7 @@ Tensor transformed_rejection(const Tensor& n, const Tensor& q, Generator* genera
     pending = logical_and(pending, logical_not(accept));
   }
   MG_CHECK(!any(pending).item<bool>(), "Binomial: the sampler did not finish in {} rounds",
-           kMaxRounds);
+           kMaxBinomialRounds);
   return count;
 }
 

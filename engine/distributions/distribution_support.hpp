@@ -1,5 +1,7 @@
 #pragma once
 
+#include <initializer_list>
+
 #include "engine/ops/gamma_series.hpp"
 #include "engine/random/generator.hpp"
 #include "engine/tensor.hpp"
@@ -29,6 +31,12 @@ Tensor binary_probs(const Tensor& parameter, bool is_logits);
 /// The logits of a two-outcome parameter given as logits (returned as given) or as probabilities
 /// (binary_probs_to_logits of them).
 Tensor binary_logits(const Tensor& parameter, bool is_logits);
+
+/// `shape` followed by the sizes in `tail` (a batch shape + an event shape).
+inline Dims with_tail(Dims shape, std::initializer_list<int64_t> tail) {
+  for (const int64_t size : tail) shape.push_back(size);
+  return shape;
+}
 
 /// The machine epsilon of float dtype `dtype` (float32's or float64's).
 double dtype_epsilon(DType dtype);

@@ -13,13 +13,12 @@
 namespace metagrad::distributions {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kEuler = std::numbers::egamma;
 const double kLogTwoPi = std::log(2.0 * std::numbers::pi);
 
 // `kl` with +inf where `infinite` holds (broadcast together).
 Tensor infinite_where(const Tensor& infinite, const Tensor& kl) {
-  return where(infinite, kInf, kl);
+  return where(infinite, std::numeric_limits<double>::infinity(), kl);
 }
 
 // E[x] and E[log x] of a Beta(a, b).

@@ -14,13 +14,9 @@
 namespace metagrad::distributions {
 namespace {
 
-constexpr const char* kName = "LowRankMultivariateNormal";
+using metagrad::detail::with_tail;
 
-// shape + tail.
-Dims with_tail(Dims shape, std::initializer_list<int64_t> tail) {
-  for (const int64_t size : tail) shape.push_back(size);
-  return shape;
-}
+constexpr const char* kLowRankMultivariateNormal = "LowRankMultivariateNormal";
 
 // shape without its last `count` dims.
 Dims without_tail(Dims shape, int count) {
@@ -30,24 +26,25 @@ Dims without_tail(Dims shape, int count) {
 
 // Checks the three parameters' kinds and shapes; returns the broadcast batch shape.
 Dims checked_batch_shape(const Tensor& loc, const Tensor& cov_factor, const Tensor& cov_diag) {
-  metagrad::detail::check_floating(loc, kName);
-  metagrad::detail::check_floating(cov_factor, kName);
-  metagrad::detail::check_floating(cov_diag, kName);
-  metagrad::detail::check_same_kind(loc, cov_factor, kName);
-  metagrad::detail::check_same_kind(loc, cov_diag, kName);
+  metagrad::detail::check_floating(loc, kLowRankMultivariateNormal);
+  metagrad::detail::check_floating(cov_factor, kLowRankMultivariateNormal);
+  metagrad::detail::check_floating(cov_diag, kLowRankMultivariateNormal);
+  metagrad::detail::check_same_kind(loc, cov_factor, kLowRankMultivariateNormal);
+  metagrad::detail::check_same_kind(loc, cov_diag, kLowRankMultivariateNormal);
   MG_CHECK(loc.dim() >= 1, "{}: loc must have at least one dim (the event dim), got a 0-d tensor",
-           kName);
+           kLowRankMultivariateNormal);
   const int64_t k = loc.size(-1);
   MG_CHECK(cov_factor.dim() >= 2 && cov_factor.size(-2) == k,
-           "{}: cov_factor must be [*, {}, m] for loc shape {}, got shape {}", kName, k,
-           shape_str(loc.shape()), shape_str(cov_factor.shape()));
+           "{}: cov_factor must be [*, {}, m] for loc shape {}, got shape {}",
+           kLowRankMultivariateNormal, k, shape_str(loc.shape()), shape_str(cov_factor.shape()));
   MG_CHECK(cov_diag.dim() >= 1 && cov_diag.size(-1) == k,
-           "{}: cov_diag must be [*, {}] for loc shape {}, got shape {}", kName, k,
-           shape_str(loc.shape()), shape_str(cov_diag.shape()));
+           "{}: cov_diag must be [*, {}] for loc shape {}, got shape {}",
+           kLowRankMultivariateNormal, k, shape_str(loc.shape()), shape_str(cov_diag.shape()));
   const Dims batch = broadcast_shapes(
-      broadcast_shapes(without_tail(loc.shape(), 1), without_tail(cov_factor.shape(), 2), kName),
-      without_tail(cov_diag.shape(), 1), kName);
-  metagrad::detail::check_positive(cov_diag, kName, "cov_diag");
+      broadcast_shapes(without_tail(loc.shape(), 1), without_tail(cov_factor.shape(), 2),
+                       kLowRankMultivariateNormal),
+      without_tail(cov_diag.shape(), 1), kLowRankMultivariateNormal);
+  metagrad::detail::check_positive(cov_diag, kLowRankMultivariateNormal, "cov_diag");
   return batch;
 }
 
@@ -83,7 +80,8 @@ Tensor LowRankMultivariateNormal::sample(const Dims& sample_shape, Generator* ge
 }
 
 Tensor LowRankMultivariateNormal::rsample(const Dims& sample_shape, Generator* generator) const {
-  const Dims shape = metagrad::detail::distribution_sample_shape(sample_shape, batch_shape_, kName);
+  const Dims shape = metagrad::detail::distribution_sample_shape(sample_shape, batch_shape_,
+                                                                 kLowRankMultivariateNormal);
   const TensorOptions options(loc_.dtype(), loc_.device());
   const Tensor eps_w = randn(with_tail(shape, {cov_factor_.size(-1)}), options, generator);
   const Tensor eps_d = randn(with_tail(shape, {loc_.size(-1)}), options, generator);

@@ -14,13 +14,15 @@
 namespace metagrad::distributions {
 namespace {
 
-constexpr const char* kName = "MultivariateNormal";
+using metagrad::detail::with_tail;
+
+constexpr const char* kMultivariateNormal = "MultivariateNormal";
 
 // Checks loc [*, k] against a matrix [*, k, k] (naming `matrix_name`) and returns the batch shape.
 Dims checked_batch_shape(const Tensor& loc, const Tensor& matrix, const char* matrix_name) {
-  metagrad::detail::check_floating(loc, kName);
-  metagrad::detail::check_floating(matrix, kName);
-  metagrad::detail::check_same_kind(loc, matrix, kName);
+  metagrad::detail::check_floating(loc, kMultivariateNormal);
+  metagrad::detail::check_floating(matrix, kMultivariateNormal);
+  metagrad::detail::check_same_kind(loc, matrix, kMultivariateNormal);
   MG_CHECK(loc.dim() >= 1,
            "MultivariateNormal: loc must have at least one dim (the event dim), got a 0-d tensor");
   const int64_t k = loc.size(-1);
@@ -31,7 +33,7 @@ Dims checked_batch_shape(const Tensor& loc, const Tensor& matrix, const char* ma
   loc_batch.pop_back();
   matrix_batch.pop_back();
   matrix_batch.pop_back();
-  return broadcast_shapes(loc_batch, matrix_batch, kName);
+  return broadcast_shapes(loc_batch, matrix_batch, kMultivariateNormal);
 }
 
 // The lower Cholesky factor of `matrix`; throws naming the distribution and `matrix_name` when a
@@ -55,12 +57,6 @@ Tensor half_log_det(const Tensor& scale_tril) {
 Tensor mahalanobis(const Tensor& scale_tril, const Tensor& x) {
   const Tensor whitened = linalg::solve_triangular(scale_tril, unsqueeze(x, -1), false);
   return sum(square(whitened), {-2, -1});
-}
-
-// batch_shape + tail.
-Dims with_tail(Dims shape, std::initializer_list<int64_t> tail) {
-  for (const int64_t size : tail) shape.push_back(size);
-  return shape;
 }
 
 }  // namespace
@@ -106,7 +102,7 @@ Tensor MultivariateNormal::sample(const Dims& sample_shape, Generator* generator
 
 Tensor MultivariateNormal::rsample(const Dims& sample_shape, Generator* generator) const {
   const Dims shape = metagrad::detail::distribution_sample_shape(
-      sample_shape, with_tail(batch_shape_, {loc_.size(-1)}), kName);
+      sample_shape, with_tail(batch_shape_, {loc_.size(-1)}), kMultivariateNormal);
   const Tensor eps = randn(shape, TensorOptions(loc_.dtype(), loc_.device()), generator);
   // loc + L eps
   return loc_ + squeeze(matmul(scale_tril_, unsqueeze(eps, -1)), -1);

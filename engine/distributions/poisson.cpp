@@ -14,7 +14,7 @@ namespace {
 // Rounds after which an element still pending is an error: each PTRS round accepts with
 // probability above 0.85, and a product of uniforms for rate < 10 outlasts 1000 factors with
 // probability below 1e-300.
-constexpr int kMaxRounds = 1000;
+constexpr int kMaxPoissonRounds = 1000;
 
 // Counts for rate < 10 (Knuth): the number of uniforms whose running product stays above
 // e^-rate.
@@ -24,13 +24,13 @@ Tensor multiply_uniforms(const Tensor& rate, Generator* generator) {
   Tensor product = ones(rate.shape(), options);
   Tensor count = zeros(rate.shape(), options);
   Tensor pending = gt(product, floor_value);
-  for (int round = 0; round < kMaxRounds && any(pending).item<bool>(); ++round) {
+  for (int round = 0; round < kMaxPoissonRounds && any(pending).item<bool>(); ++round) {
     product = product * rand(rate.shape(), options, generator);
     pending = logical_and(pending, gt(product, floor_value));
     count = count + pending.to(rate.dtype());
   }
   MG_CHECK(!any(pending).item<bool>(), "Poisson: the sampler did not finish in {} rounds",
-           kMaxRounds);
+           kMaxPoissonRounds);
   return count;
 }
 
@@ -45,7 +45,7 @@ Tensor transformed_rejection(const Tensor& rate, Generator* generator) {
   const Tensor v_bound = 0.9277 - reciprocal(b - 2.0) * 3.6224;
   Tensor count = zeros(rate.shape(), options);
   Tensor pending = ones(rate.shape(), TensorOptions(kBool, rate.device()));
-  for (int round = 0; round < kMaxRounds && any(pending).item<bool>(); ++round) {
+  for (int round = 0; round < kMaxPoissonRounds && any(pending).item<bool>(); ++round) {
     const Tensor u = rand(rate.shape(), options, generator) - 0.5;
     const Tensor v = rand(rate.shape(), options, generator);
     const Tensor us = 0.5 - abs(u);
@@ -60,7 +60,7 @@ Tensor transformed_rejection(const Tensor& rate, Generator* generator) {
     pending = logical_and(pending, logical_not(accept));
   }
   MG_CHECK(!any(pending).item<bool>(), "Poisson: the sampler did not finish in {} rounds",
-           kMaxRounds);
+           kMaxPoissonRounds);
   return count;
 }
 

@@ -49,7 +49,7 @@ Tensor log_modified_bessel(const Tensor& x, int order) {
 
 // Rounds after which an element still pending is an error: each round accepts with probability
 // above 0.65 for every concentration.
-constexpr int kMaxRounds = 1000;
+constexpr int kMaxVonMisesRounds = 1000;
 
 }  // namespace
 
@@ -73,7 +73,7 @@ Tensor VonMises::sample(const Dims& sample_shape, Generator* generator) const {
   const Tensor r = where(gt(kappa, 1e-5), (1.0 + square(rho)) / (2.0 * rho), 1.0 / kappa + kappa);
   Tensor x = zeros(shape, options);
   Tensor pending = ones(shape, TensorOptions(kBool, loc_.device()));
-  for (int round = 0; round < kMaxRounds && any(pending).item<bool>(); ++round) {
+  for (int round = 0; round < kMaxVonMisesRounds && any(pending).item<bool>(); ++round) {
     const Tensor u1 = rand(shape, options, generator);
     const Tensor u2 = rand(shape, options, generator);
     const Tensor u3 = rand(shape, options, generator);
@@ -86,7 +86,7 @@ Tensor VonMises::sample(const Dims& sample_shape, Generator* generator) const {
     pending = logical_and(pending, logical_not(accept));
   }
   MG_CHECK(!any(pending).item<bool>(), "VonMises: the sampler did not finish in {} rounds",
-           kMaxRounds);
+           kMaxVonMisesRounds);
   // Shift by loc and wrap into [-pi, pi).
   return remainder(x + std::numbers::pi + loc_.detach(), 2.0 * std::numbers::pi) - std::numbers::pi;
 }

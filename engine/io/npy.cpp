@@ -24,13 +24,13 @@ constexpr size_t kAlign = 64;
 /// numpy leaves room for the first axis to grow to this many digits (GROWTH_AXIS_MAX_DIGITS).
 constexpr size_t kGrowthDigits = 21;
 /// Headers of plain arrays are well under 1 KiB; numpy itself refuses more than 10,000 bytes.
-constexpr uint64_t kMaxHeaderBytes = uint64_t{1} << 20;
+constexpr uint64_t kMaxNpyHeaderBytes = uint64_t{1} << 20;
 /// Nesting allowed in a header literal (a structured dtype nests lists and tuples).
 constexpr int kMaxDepth = 32;
 
 template <typename... Args>
-[[noreturn]] void fail(const std::string& path, fmt::format_string<Args...> format,
-                       Args&&... args) {
+[[noreturn]] void fail_npy(const std::string& path, fmt::format_string<Args...> format,
+                           Args&&... args) {
   MG_FAIL("load_npy: '{}': {}", path, fmt::format(format, std::forward<Args>(args)...));
 }
 
@@ -62,8 +62,8 @@ class LiteralParser {
     Literal value = parse_value(0);
     skip_space();
     if (pos_ != text_.size())
-      fail(path_, "header has unexpected text after the dict at offset {}: '{}'", pos_,
-           text_.substr(pos_, 20));
+      fail_npy(path_, "header has unexpected text after the dict at offset {}: '{}'", pos_,
+               text_.substr(pos_, 20));
     return value;
   }
 
@@ -82,13 +82,13 @@ class LiteralParser {
     return false;
   }
   [[noreturn]] void syntax(std::string_view expected) {
-    fail(path_, "header is not a Python dict literal: expected {} at offset {} of '{}'", expected,
-         pos_, excerpt(text_));
+    fail_npy(path_, "header is not a Python dict literal: expected {} at offset {} of '{}'",
+             expected, pos_, excerpt(text_));
   }
   bool starts_with(std::string_view word) const { return text_.substr(pos_, word.size()) == word; }
 
   Literal parse_value(int depth) {
-    if (depth > kMaxDepth) fail(path_, "header nests more than {} levels deep", kMaxDepth);
+    if (depth > kMaxDepth) fail_npy(path_, "header nests more than {} levels deep", kMaxDepth);
     skip_space();
     if (pos_ >= text_.size()) syntax("a value");
     const char c = text_[pos_];
@@ -128,7 +128,8 @@ class LiteralParser {
     const char quote = text_[pos_++];
     const size_t start = pos_;
     while (pos_ < text_.size() && text_[pos_] != quote) {
-      if (text_[pos_] == '\\') fail(path_, "header string uses an escape sequence (unsupported)");
+      if (text_[pos_] == '\\')
+        fail_npy(path_, "header string uses an escape sequence (unsupported)");
       ++pos_;
     }
     if (pos_ >= text_.size()) syntax("the end of a string");
@@ -143,12 +144,12 @@ class LiteralParser {
     while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
       const uint64_t digit = static_cast<uint64_t>(text_[pos_++] - '0');
       if (value > (static_cast<uint64_t>(INT64_MAX) - digit) / 10)
-        fail(path_, "header has an integer too large for int64");
+        fail_npy(path_, "header has an integer too large for int64");
       value = value * 10 + digit;
     }
     if (pos_ < text_.size() && (text_[pos_] == 'L' || text_[pos_] == 'l')) ++pos_;  // Python 2
     if (pos_ < text_.size() && (text_[pos_] == '.' || text_[pos_] == 'e' || text_[pos_] == 'E'))
-      fail(path_, "header has a non-integer number where an integer is expected");
+      fail_npy(path_, "header has a non-integer number where an integer is expected");
     return negative ? -static_cast<int64_t>(value) : static_cast<int64_t>(value);
   }
 
@@ -172,7 +173,8 @@ class LiteralParser {
         syntax("a quoted dict key");
       std::string key = parse_string();
       if (!accept(':')) syntax("':'");
-      if (!seen.insert(key).second) fail(path_, "header dict has the key '{}' twice", excerpt(key));
+      if (!seen.insert(key).second)
+        fail_npy(path_, "header dict has the key '{}' twice", excerpt(key));
       v.keys.push_back(std::move(key));
       v.items.push_back(parse_value(depth + 1));
       comma = accept(',');
@@ -193,10 +195,10 @@ FileElement parse_descr(const std::string& path, const std::string& descr) {
     code.remove_prefix(1);
   }
   if (!code.empty() && code[0] == 'O')
-    fail(path,
-         "descr '{}' is an object array of pickled Python objects; metagrad never unpickles "
-         "(numpy's allow_pickle); save a numeric array instead",
-         excerpt(descr));
+    fail_npy(path,
+             "descr '{}' is an object array of pickled Python objects; metagrad never unpickles "
+             "(numpy's allow_pickle); save a numeric array instead",
+             excerpt(descr));
   static const std::map<std::string_view, FileElement> known{
       {"f2", FileElement::F16}, {"f4", FileElement::F32}, {"f8", FileElement::F64},
       {"i1", FileElement::I8},  {"i2", FileElement::I16}, {"i4", FileElement::I32},
@@ -204,33 +206,33 @@ FileElement parse_descr(const std::string& path, const std::string& descr) {
       {"u4", FileElement::U32}, {"b1", FileElement::Bool}};
   const auto it = known.find(code);
   if (it == known.end())
-    fail(path,
-         "unsupported dtype descr '{}'; metagrad reads <f4, <f8, <i8, |b1 (and <f2 as "
-         "float32, |i1 <i2 <i4 |u1 <u2 <u4 as int64)",
-         excerpt(descr));
+    fail_npy(path,
+             "unsupported dtype descr '{}'; metagrad reads <f4, <f8, <i8, |b1 (and <f2 as "
+             "float32, |i1 <i2 <i4 |u1 <u2 <u4 as int64)",
+             excerpt(descr));
   const bool big_native = std::endian::native == std::endian::big;
   const bool big = order == '>' || (order == '=' && big_native);
   if (big && io_detail::stored_size(it->second) > 1)
-    fail(path,
-         "descr '{}' is big-endian data, which metagrad does not read; convert it in numpy "
-         "with a.astype(a.dtype.newbyteorder('<'))",
-         descr);
+    fail_npy(path,
+             "descr '{}' is big-endian data, which metagrad does not read; convert it in numpy "
+             "with a.astype(a.dtype.newbyteorder('<'))",
+             descr);
   return it->second;
 }
 
 Dims parse_shape(const std::string& path, const Literal& shape) {
   if (shape.kind != Literal::Kind::Tuple)
-    fail(path, "header 'shape' must be a tuple of integers like (2, 3)");
+    fail_npy(path, "header 'shape' must be a tuple of integers like (2, 3)");
   if (shape.items.size() > static_cast<size_t>(kMaxDims))
-    fail(path, "shape has {} dimensions; metagrad tensors have at most {}", shape.items.size(),
-         kMaxDims);
+    fail_npy(path, "shape has {} dimensions; metagrad tensors have at most {}", shape.items.size(),
+             kMaxDims);
   Dims dims;
   int64_t elements = 1;
   for (const Literal& d : shape.items) {
-    if (d.kind != Literal::Kind::Int) fail(path, "header 'shape' holds a non-integer entry");
-    if (d.integer < 0) fail(path, "shape has the negative size {}", d.integer);
+    if (d.kind != Literal::Kind::Int) fail_npy(path, "header 'shape' holds a non-integer entry");
+    if (d.integer < 0) fail_npy(path, "shape has the negative size {}", d.integer);
     if (d.integer != 0 && elements > INT64_MAX / d.integer)
-      fail(path, "shape has more elements than an int64 can count");
+      fail_npy(path, "shape has more elements than an int64 can count");
     if (d.integer != 0) elements *= d.integer;
     dims.push_back(d.integer);
   }
@@ -290,15 +292,16 @@ Tensor read_npy(const std::string& path) {
   io_detail::InputFile file(path, "load_npy");
   std::array<char, 10> start{};
   if (file.size() < start.size())
-    fail(path, "file is {} bytes, too short for the .npy magic string and version", file.size());
+    fail_npy(path, "file is {} bytes, too short for the .npy magic string and version",
+             file.size());
   file.read(0, start.data(), start.size(), "the magic string");
   if (std::string_view(start.data(), kMagic.size()) != kMagic)
-    fail(path, "not a .npy file: it does not start with the magic string \\x93NUMPY");
+    fail_npy(path, "not a .npy file: it does not start with the magic string \\x93NUMPY");
   const int major = static_cast<unsigned char>(start[6]);
   const int minor = static_cast<unsigned char>(start[7]);
   if (minor != 0 || major < 1 || major > 3)
-    fail(path, "unsupported .npy format version {}.{} (metagrad reads 1.0, 2.0 and 3.0)", major,
-         minor);
+    fail_npy(path, "unsupported .npy format version {}.{} (metagrad reads 1.0, 2.0 and 3.0)", major,
+             minor);
   uint64_t header_len = static_cast<unsigned char>(start[8]) |
                         static_cast<uint64_t>(static_cast<unsigned char>(start[9])) << 8;
   uint64_t header_start = 10;
@@ -308,17 +311,18 @@ Tensor read_npy(const std::string& path) {
     header_len |= static_cast<uint64_t>(high[0]) << 16 | static_cast<uint64_t>(high[1]) << 24;
     header_start = 12;
   }
-  if (header_len > kMaxHeaderBytes)
-    fail(path, "header length {} exceeds {} bytes; not a plain array file", header_len,
-         kMaxHeaderBytes);
+  if (header_len > kMaxNpyHeaderBytes)
+    fail_npy(path, "header length {} exceeds {} bytes; not a plain array file", header_len,
+             kMaxNpyHeaderBytes);
   if (header_len > file.size() - header_start)
-    fail(path, "header length {} runs past the end of the {}-byte file", header_len, file.size());
+    fail_npy(path, "header length {} runs past the end of the {}-byte file", header_len,
+             file.size());
   std::string text(header_len, '\0');
   file.read(header_start, text.data(), text.size(), "the header");
 
   const Literal header = LiteralParser(text, path).parse_document();
   if (header.kind != Literal::Kind::Dict)
-    fail(path, "header is not a dict literal: '{}'", excerpt(text));
+    fail_npy(path, "header is not a dict literal: '{}'", excerpt(text));
   const Literal* descr = nullptr;
   const Literal* fortran = nullptr;
   const Literal* shape = nullptr;
@@ -332,25 +336,25 @@ Tensor read_npy(const std::string& path) {
     else if (key == "shape")
       shape = &value;
     else
-      fail(path, "header has the unexpected key '{}' (expected descr, fortran_order, shape)",
-           excerpt(key));
+      fail_npy(path, "header has the unexpected key '{}' (expected descr, fortran_order, shape)",
+               excerpt(key));
   }
   if (!descr || !fortran || !shape)
-    fail(path, "header lacks '{}' (expected the keys descr, fortran_order and shape)",
-         !descr     ? "descr"
-         : !fortran ? "fortran_order"
-                    : "shape");
+    fail_npy(path, "header lacks '{}' (expected the keys descr, fortran_order and shape)",
+             !descr     ? "descr"
+             : !fortran ? "fortran_order"
+                        : "shape");
   if (descr->kind == Literal::Kind::List)
-    fail(path, "structured arrays (descr is a list of fields) are not supported");
+    fail_npy(path, "structured arrays (descr is a list of fields) are not supported");
   if (descr->kind != Literal::Kind::Str)
-    fail(path, "header 'descr' must be a dtype string like '<f8'");
+    fail_npy(path, "header 'descr' must be a dtype string like '<f8'");
   const FileElement element = parse_descr(path, descr->str);
   if (fortran->kind != Literal::Kind::Bool)
-    fail(path, "header 'fortran_order' must be True or False");
+    fail_npy(path, "header 'fortran_order' must be True or False");
   if (fortran->boolean)
-    fail(path,
-         "fortran_order is True: Fortran-order (column-major) arrays are not supported; "
-         "save np.ascontiguousarray(a) instead");
+    fail_npy(path,
+             "fortran_order is True: Fortran-order (column-major) arrays are not supported; "
+             "save np.ascontiguousarray(a) instead");
   const Dims dims = parse_shape(path, *shape);
 
   const uint64_t data_start = header_start + header_len;
@@ -358,13 +362,13 @@ Tensor read_npy(const std::string& path) {
   uint64_t needed = 0;
   if (!io_detail::checked_byte_size(dims.data(), dims.size(), io_detail::stored_size(element),
                                     needed))
-    fail(path, "the byte size of shape {} overflows 64 bits", shape_str(dims));
+    fail_npy(path, "the byte size of shape {} overflows 64 bits", shape_str(dims));
   if (data_bytes < needed)
-    fail(path, "data is {} bytes but shape {} of '{}' needs {} (truncated file?)", data_bytes,
-         shape_str(dims), descr->str, needed);
+    fail_npy(path, "data is {} bytes but shape {} of '{}' needs {} (truncated file?)", data_bytes,
+             shape_str(dims), descr->str, needed);
   if (data_bytes > needed)
-    fail(path, "{} trailing bytes after the {} bytes that shape {} of '{}' needs",
-         data_bytes - needed, needed, shape_str(dims), descr->str);
+    fail_npy(path, "{} trailing bytes after the {} bytes that shape {} of '{}' needs",
+             data_bytes - needed, needed, shape_str(dims), descr->str);
   Tensor out = make_empty(dims, io_detail::loaded_dtype(element), kCPU);
   io_detail::read_elements(file, data_start, element, out, "the array data");
   return out;
@@ -378,9 +382,9 @@ Tensor load_npy(const std::string& path) {
   } catch (const Error&) {
     throw;
   } catch (const std::bad_alloc&) {
-    fail(path, "out of memory while loading (the header or the array is too large)");
+    fail_npy(path, "out of memory while loading (the header or the array is too large)");
   } catch (const std::exception& e) {
-    fail(path, "unexpected failure while loading: {}", excerpt(e.what()));
+    fail_npy(path, "unexpected failure while loading: {}", excerpt(e.what()));
   }
 }
 

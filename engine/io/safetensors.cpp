@@ -19,7 +19,7 @@ using Entry = io_detail::SafetensorsEntry;
 
 /// The reference implementation's limit on the JSON header (safetensors' MAX_HEADER_SIZE),
 /// checked before the header is read.
-constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+constexpr uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
 constexpr std::string_view kMetadataKey = "__metadata__";
 
 std::string_view dtype_string(DType dtype) {
@@ -38,8 +38,8 @@ std::string_view dtype_string(DType dtype) {
 
 /// Throws metagrad::Error prefixed with the op and the file.
 template <typename... Args>
-[[noreturn]] void fail(const std::string& path, fmt::format_string<Args...> format,
-                       Args&&... args) {
+[[noreturn]] void fail_safetensors(const std::string& path, fmt::format_string<Args...> format,
+                                   Args&&... args) {
   MG_FAIL("load_file: '{}': {}", path, fmt::format(format, std::forward<Args>(args)...));
 }
 
@@ -48,18 +48,20 @@ template <typename... Args>
 void check_entry(const std::string& path, const Entry& entry, uint64_t data_bytes) {
   const std::string name = io_detail::excerpt(entry.name);
   if (entry.end > data_bytes)
-    fail(path,
-         "entry '{}' ends at byte {}, beyond the end of the {}-byte data buffer (truncated file?)",
-         name, entry.end, data_bytes);
+    fail_safetensors(
+        path,
+        "entry '{}' ends at byte {}, beyond the end of the {}-byte data buffer (truncated file?)",
+        name, entry.end, data_bytes);
   uint64_t nbytes = 0;
   if (!io_detail::checked_byte_size(entry.shape.data(), entry.shape.size(),
                                     io_detail::stored_size(entry.element), nbytes))
-    fail(path, "entry '{}': the byte size of shape {} overflows 64 bits", name,
-         shape_str(entry.shape));
+    fail_safetensors(path, "entry '{}': the byte size of shape {} overflows 64 bits", name,
+                     shape_str(entry.shape));
   if (nbytes != entry.end - entry.begin)
-    fail(path, "entry '{}': shape {} of {} needs {} bytes but data_offsets [{}, {}] span {}", name,
-         shape_str(entry.shape), entry.dtype, nbytes, entry.begin, entry.end,
-         entry.end - entry.begin);
+    fail_safetensors(path,
+                     "entry '{}': shape {} of {} needs {} bytes but data_offsets [{}, {}] span {}",
+                     name, shape_str(entry.shape), entry.dtype, nbytes, entry.begin, entry.end,
+                     entry.end - entry.begin);
 }
 
 /// Checks that the entries tile [0, data_bytes) exactly: no gap, no overlap, nothing left over.
@@ -72,26 +74,28 @@ void check_layout(const std::string& path, std::vector<const Entry*> entries, ui
   for (const Entry* e : entries) {
     if (e->begin > covered) {
       if (previous == nullptr)
-        fail(path, "gap: data buffer bytes [0, {}) before entry '{}' belong to no tensor", e->begin,
-             io_detail::excerpt(e->name));
-      fail(path,
-           "gap: {} bytes between entry '{}' (ends at byte {}) and entry '{}' (starts at "
-           "byte {})",
-           e->begin - covered, io_detail::excerpt(previous->name), covered,
-           io_detail::excerpt(e->name), e->begin);
+        fail_safetensors(path,
+                         "gap: data buffer bytes [0, {}) before entry '{}' belong to no tensor",
+                         e->begin, io_detail::excerpt(e->name));
+      fail_safetensors(
+          path,
+          "gap: {} bytes between entry '{}' (ends at byte {}) and entry '{}' (starts at "
+          "byte {})",
+          e->begin - covered, io_detail::excerpt(previous->name), covered,
+          io_detail::excerpt(e->name), e->begin);
     }
     if (e->begin < covered)
-      fail(path, "entry '{}' (bytes [{}, {})) overlaps entry '{}' (bytes [{}, {}))",
-           io_detail::excerpt(e->name), e->begin, e->end, io_detail::excerpt(previous->name),
-           previous->begin, previous->end);
+      fail_safetensors(path, "entry '{}' (bytes [{}, {})) overlaps entry '{}' (bytes [{}, {}))",
+                       io_detail::excerpt(e->name), e->begin, e->end,
+                       io_detail::excerpt(previous->name), previous->begin, previous->end);
     covered = e->end;
     previous = e;
   }
   if (covered != data_bytes)
-    fail(path,
-         "{} trailing bytes after the last tensor: the data buffer is {} bytes but the "
-         "tensors cover {}",
-         data_bytes - covered, data_bytes, covered);
+    fail_safetensors(path,
+                     "{} trailing bytes after the last tensor: the data buffer is {} bytes but the "
+                     "tensors cover {}",
+                     data_bytes - covered, data_bytes, covered);
 }
 
 }  // namespace
@@ -165,18 +169,21 @@ namespace {
 SafetensorsFile read_file(const std::string& path) {
   io_detail::InputFile file(path, "load_file");
   if (file.size() < 8)
-    fail(path, "file is {} bytes, shorter than the 8-byte header length; not a safetensors file",
-         file.size());
+    fail_safetensors(
+        path, "file is {} bytes, shorter than the 8-byte header length; not a safetensors file",
+        file.size());
   std::array<unsigned char, 8> prefix{};
   file.read(0, prefix.data(), 8, "the header length");
   uint64_t header_bytes = 0;
   for (size_t i = 0; i < 8; ++i) header_bytes |= static_cast<uint64_t>(prefix[i]) << (8 * i);
-  if (header_bytes > kMaxHeaderBytes)
-    fail(path, "header length {} exceeds the {}-byte limit (corrupt or not a safetensors file)",
-         header_bytes, kMaxHeaderBytes);
+  if (header_bytes > kMaxSafetensorsHeaderBytes)
+    fail_safetensors(
+        path, "header length {} exceeds the {}-byte limit (corrupt or not a safetensors file)",
+        header_bytes, kMaxSafetensorsHeaderBytes);
   if (header_bytes > file.size() - 8)
-    fail(path, "header length {} runs past the end of the file ({} bytes follow the length)",
-         header_bytes, file.size() - 8);
+    fail_safetensors(path,
+                     "header length {} runs past the end of the file ({} bytes follow the length)",
+                     header_bytes, file.size() - 8);
   const uint64_t data_bytes = file.size() - 8 - header_bytes;
 
   std::string text(header_bytes, '\0');
@@ -185,10 +192,11 @@ SafetensorsFile read_file(const std::string& path) {
   // with spaces only.
   const size_t nul = text.find('\0');
   if (nul != std::string::npos)
-    fail(path,
-         "header holds a NUL byte at offset {} of {}; a safetensors header is JSON padded with "
-         "spaces (0x20) only",
-         nul, header_bytes);
+    fail_safetensors(
+        path,
+        "header holds a NUL byte at offset {} of {}; a safetensors header is JSON padded with "
+        "spaces (0x20) only",
+        nul, header_bytes);
   io_detail::SafetensorsHeader header = io_detail::parse_safetensors_header(text, path);
   text = std::string();
 
@@ -223,9 +231,10 @@ SafetensorsFile load_file(const std::string& path) {
   } catch (const Error&) {
     throw;
   } catch (const std::bad_alloc&) {
-    fail(path, "out of memory while loading (the header or the tensors are too large)");
+    fail_safetensors(path, "out of memory while loading (the header or the tensors are too large)");
   } catch (const std::exception& e) {
-    fail(path, "unexpected failure while loading: {}", io_detail::excerpt(e.what(), 240));
+    fail_safetensors(path, "unexpected failure while loading: {}",
+                     io_detail::excerpt(e.what(), 240));
   }
 }
 

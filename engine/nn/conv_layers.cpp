@@ -7,18 +7,18 @@
 #include "engine/nn/init.hpp"
 #include "engine/nn/layers.hpp"
 #include "engine/ops.hpp"
+#include "engine/ops/window_text.hpp"
 
 namespace metagrad::nn {
 namespace {
+
+using metagrad::detail::int_or_tuple_str;
+using metagrad::detail::tuple_str;
 
 using detail::check_conv_layer;
 using detail::reset_conv_parameters;
 using detail::smallest_transposed_size;
 
-// "(3, 3)": PyTorch stores a convolution's window parameters as tuples.
-std::string tuple_str(IntPair p) { return fmt::format("({}, {})", p.h, p.w); }
-// "2" or "(2, 1)": a pooling layer's parameters print as given; equal pairs as one integer.
-std::string pair_str(IntPair p) { return p.h == p.w ? fmt::format("{}", p.h) : tuple_str(p); }
 bool same(IntPair a, IntPair b) { return a.h == b.h && a.w == b.w; }
 
 void check_window(IntPair kernel, IntPair stride, IntPair padding, IntPair dilation,
@@ -274,8 +274,9 @@ Tensor MaxPool2d::forward(const Tensor& input) {
 
 std::string MaxPool2d::extra_repr() const {
   return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}",
-                     pair_str(kernel_size_), pair_str(stride_), pair_str(padding_),
-                     pair_str(dilation_), ceil_mode_ ? "True" : "False");
+                     int_or_tuple_str(kernel_size_), int_or_tuple_str(stride_),
+                     int_or_tuple_str(padding_), int_or_tuple_str(dilation_),
+                     ceil_mode_ ? "True" : "False");
 }
 
 AvgPool2d::AvgPool2d(IntPair kernel_size, std::optional<IntPair> stride, IntPair padding,
@@ -293,8 +294,8 @@ Tensor AvgPool2d::forward(const Tensor& input) {
 }
 
 std::string AvgPool2d::extra_repr() const {
-  return fmt::format("kernel_size={}, stride={}, padding={}", pair_str(kernel_size_),
-                     pair_str(stride_), pair_str(padding_));
+  return fmt::format("kernel_size={}, stride={}, padding={}", int_or_tuple_str(kernel_size_),
+                     int_or_tuple_str(stride_), int_or_tuple_str(padding_));
 }
 
 AdaptiveAvgPool2d::AdaptiveAvgPool2d(IntPair output_size) : output_size_(output_size) {
@@ -307,7 +308,7 @@ Tensor AdaptiveAvgPool2d::forward(const Tensor& input) {
 }
 
 std::string AdaptiveAvgPool2d::extra_repr() const {
-  return "output_size=" + pair_str(output_size_);
+  return "output_size=" + int_or_tuple_str(output_size_);
 }
 
 AdaptiveMaxPool2d::AdaptiveMaxPool2d(IntPair output_size) : output_size_(output_size) {
@@ -320,7 +321,7 @@ Tensor AdaptiveMaxPool2d::forward(const Tensor& input) {
 }
 
 std::string AdaptiveMaxPool2d::extra_repr() const {
-  return "output_size=" + pair_str(output_size_);
+  return "output_size=" + int_or_tuple_str(output_size_);
 }
 
 }  // namespace metagrad::nn

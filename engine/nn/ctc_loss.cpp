@@ -16,7 +16,7 @@
 namespace metagrad {
 namespace {
 
-constexpr const char* kOp = "ctc_loss";
+constexpr const char* kCtcLoss = "ctc_loss";
 // The log-probability of an unreachable state: exp of it is 0 in either float dtype, and sums of
 // a few thousand log-probabilities cannot move it near a reachable value.
 constexpr double kUnreachable = -1e30;
@@ -24,7 +24,7 @@ constexpr double kUnreachable = -1e30;
 // The per-sample lengths of a 1-D (or 0-d, unbatched) int64 tensor, checked against `count`
 // samples.
 std::vector<int64_t> lengths_of(const Tensor& lengths, int64_t count, const char* name) {
-  detail::check_defined(lengths, kOp, name);
+  detail::check_defined(lengths, kCtcLoss, name);
   MG_CHECK(lengths.dtype() == kInt64 && lengths.numel() == count && lengths.dim() <= 1,
            "ctc_loss: {} must be an int64 tensor of {} length(s), one per sample, got {} of shape "
            "{}",
@@ -43,11 +43,11 @@ struct Sample {
 
 Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
                 const Tensor& target_lengths, const CtcLossOptions& options) {
-  detail::check_floating(log_probs, kOp);
+  detail::check_floating(log_probs, kCtcLoss);
   MG_CHECK(log_probs.dim() == 2 || log_probs.dim() == 3,
            "ctc_loss: expected log_probs [T, N, C] or unbatched [T, C], got shape {}",
            shape_str(log_probs.shape()));
-  detail::check_defined(targets, kOp, "targets");
+  detail::check_defined(targets, kCtcLoss, "targets");
   MG_CHECK(targets.dtype() == kInt64,
            "ctc_loss: targets must be int64 class indices, got {} of shape {}",
            dtype_name(targets.dtype()), shape_str(targets.shape()));

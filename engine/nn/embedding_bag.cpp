@@ -13,7 +13,7 @@
 namespace metagrad {
 namespace {
 
-constexpr const char* kOp = "embedding_bag";
+constexpr const char* kEmbeddingBag = "embedding_bag";
 
 // The entries of each bag: bag b holds the flattened input positions [starts[b], starts[b + 1]).
 std::vector<int64_t> bag_starts(const Tensor& input, const Tensor& offsets,
@@ -68,8 +68,8 @@ std::string_view embedding_bag_mode_name(EmbeddingBagMode mode) {
 Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& offsets,
                      EmbeddingBagMode mode, const Tensor& per_sample_weights,
                      bool include_last_offset, std::optional<int64_t> padding_idx) {
-  detail::check_defined(input, kOp, "input");
-  detail::check_defined(weight, kOp, "weight");
+  detail::check_defined(input, kEmbeddingBag, "input");
+  detail::check_defined(weight, kEmbeddingBag, "weight");
   MG_CHECK(input.dtype() == kInt64 && (input.dim() == 1 || input.dim() == 2),
            "embedding_bag: input must be int64 indices [L] (with offsets) or [B, L], got {} of "
            "shape {}",
@@ -84,7 +84,7 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& of
     MG_CHECK(mode == EmbeddingBagMode::Sum,
              "embedding_bag: per_sample_weights are only supported with mode sum, got mode {}",
              embedding_bag_mode_name(mode));
-    detail::check_same_kind(weight, per_sample_weights, kOp);
+    detail::check_same_kind(weight, per_sample_weights, kEmbeddingBag);
     MG_CHECK(per_sample_weights.shape() == input.shape(),
              "embedding_bag: per_sample_weights must have the input's shape {}, got {}",
              shape_str(input.shape()), shape_str(per_sample_weights.shape()));

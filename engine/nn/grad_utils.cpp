@@ -14,10 +14,10 @@ namespace {
 TensorList gradients_of(const TensorList& parameters, const char* op) {
   TensorList grads;
   for (const Tensor& p : parameters) {
-    detail::check_defined(p, op, "parameter");
+    metagrad::detail::check_defined(p, op, "parameter");
     const Tensor g = p.grad();
     if (!g.defined()) continue;
-    if (!grads.empty()) detail::check_same_kind(grads.front(), g, op);
+    if (!grads.empty()) metagrad::detail::check_same_kind(grads.front(), g, op);
     grads.push_back(g);
   }
   return grads;
@@ -65,7 +65,7 @@ void clip_grad_value_(const TensorList& parameters, double clip_value) {
 Tensor parameters_to_vector(const TensorList& parameters) {
   TensorList flat;
   for (const Tensor& p : parameters) {
-    detail::check_defined(p, "parameters_to_vector", "parameter");
+    metagrad::detail::check_defined(p, "parameters_to_vector", "parameter");
     flat.push_back(reshape(p, {-1}));
   }
   MG_CHECK(!flat.empty(), "parameters_to_vector: no parameters given");
@@ -74,12 +74,12 @@ Tensor parameters_to_vector(const TensorList& parameters) {
 
 void vector_to_parameters(const Tensor& vec, const TensorList& parameters) {
   const char* op = "vector_to_parameters";
-  detail::check_defined(vec, op, "vec");
+  metagrad::detail::check_defined(vec, op, "vec");
   MG_CHECK(vec.dim() == 1, "{}: vec must be 1-D, got shape {}", op, shape_str(vec.shape()));
   int64_t total = 0;
   for (const Tensor& p : parameters) {
-    detail::check_defined(p, op, "parameter");
-    detail::check_same_kind(vec, p, op);
+    metagrad::detail::check_defined(p, op, "parameter");
+    metagrad::detail::check_same_kind(vec, p, op);
     total = checked_add(total, p.numel(), op, "the parameter count");
   }
   MG_CHECK(total == vec.numel(), "{}: vec has {} elements but the parameters have {} together", op,

@@ -19,7 +19,7 @@ namespace {
 
 using namespace metagrad::detail::mha_slots;
 
-constexpr const char* kOp = "MultiheadAttention";
+constexpr const char* kMultiheadAttention = "MultiheadAttention";
 
 }  // namespace
 
@@ -31,18 +31,18 @@ MultiheadAttention::MultiheadAttention(int64_t embed_dim, int64_t num_heads,
       vdim_(options.vdim.value_or(embed_dim)),
       options_(options) {
   MG_CHECK(embed_dim > 0 && num_heads > 0,
-           "{}: embed_dim and num_heads must be positive, got {} and {}", kOp, embed_dim,
-           num_heads);
+           "{}: embed_dim and num_heads must be positive, got {} and {}", kMultiheadAttention,
+           embed_dim, num_heads);
   MG_CHECK(embed_dim % num_heads == 0,
            "{}: embed_dim ({}) must be divisible by num_heads ({}); each head gets embed_dim / "
            "num_heads features",
-           kOp, embed_dim, num_heads);
-  MG_CHECK(kdim_ > 0 && vdim_ > 0, "{}: kdim and vdim must be positive, got {} and {}", kOp, kdim_,
-           vdim_);
+           kMultiheadAttention, embed_dim, num_heads);
+  MG_CHECK(kdim_ > 0 && vdim_ > 0, "{}: kdim and vdim must be positive, got {} and {}",
+           kMultiheadAttention, kdim_, vdim_);
   MG_CHECK(options.dropout >= 0.0 && options.dropout < 1.0, "{}: dropout must be in [0, 1), got {}",
-           kOp, options.dropout);
-  MG_CHECK(is_floating(options.dtype), "{}: parameters must be float32 or float64, got {}", kOp,
-           dtype_name(options.dtype));
+           kMultiheadAttention, options.dropout);
+  MG_CHECK(is_floating(options.dtype), "{}: parameters must be float32 or float64, got {}",
+           kMultiheadAttention, dtype_name(options.dtype));
   const DType dtype = options.dtype;
   const bool packed = kdim_ == embed_dim && vdim_ == embed_dim;
   register_parameter("in_proj_weight",
@@ -80,22 +80,23 @@ Tensor MultiheadAttention::forward(const Tensor& input) {
 std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, const Tensor& key,
                                                        const Tensor& value,
                                                        const MultiheadAttentionArgs& args) {
-  metagrad::detail::check_defined(query, kOp, "query");
-  metagrad::detail::check_defined(key, kOp, "key");
-  metagrad::detail::check_defined(value, kOp, "value");
+  metagrad::detail::check_defined(query, kMultiheadAttention, "query");
+  metagrad::detail::check_defined(key, kMultiheadAttention, "key");
+  metagrad::detail::check_defined(value, kMultiheadAttention, "value");
   const Tensor& out_weight = parameter_at(kInProjWeight).defined() ? parameter_at(kInProjWeight)
                                                                    : parameter_at(kQProjWeight);
   for (const Tensor* operand : {&query, &key, &value})
     MG_CHECK(operand->dtype() == out_weight.dtype() && operand->device() == out_weight.device(),
              "{}: query, key and value must have the layer's dtype {} on its device {}, got {} on "
              "{}; convert them (or the layer) with .to()",
-             kOp, dtype_name(out_weight.dtype()), out_weight.device().str(),
+             kMultiheadAttention, dtype_name(out_weight.dtype()), out_weight.device().str(),
              dtype_name(operand->dtype()), operand->device().str());
   const bool batched = query.dim() == 3;
   MG_CHECK((query.dim() == 2 || batched) && key.dim() == query.dim() && value.dim() == query.dim(),
            "{}: query, key and value must all be batched ([L, N, E], or [N, L, E] with "
            "batch_first) or all unbatched ([L, E]), got shapes {}, {} and {}",
-           kOp, shape_str(query.shape()), shape_str(key.shape()), shape_str(value.shape()));
+           kMultiheadAttention, shape_str(query.shape()), shape_str(key.shape()),
+           shape_str(value.shape()));
   // Sequence-first, batched: q [L, N, E], k [S, N, kdim], v [S, N, vdim].
   auto sequence_first = [&](const Tensor& x) {
     if (!batched) return unsqueeze(x, 1);
@@ -109,7 +110,7 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
                k_in.size(1) == N && v_in.size(1) == N && v_in.size(0) == S,
            "{}: with embed_dim {}, kdim {} and vdim {}{} the query, key and value must be "
            "{}, {} and {}, got shapes {}, {} and {}",
-           kOp, E, kdim_, vdim_, options_.batch_first ? " and batch_first" : "",
+           kMultiheadAttention, E, kdim_, vdim_, options_.batch_first ? " and batch_first" : "",
            !batched               ? "[L, E]"
            : options_.batch_first ? "[N, L, E]"
                                   : "[L, N, E]",
@@ -123,7 +124,8 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
 
   // Masks as biases added to the scores: attn_mask [L, S] or [N H, L, S]; key_padding_mask
   // [N, S] (or [S] unbatched) spread over the heads as [N H, 1, S].
-  Tensor attn_bias = metagrad::detail::mask_to_bias(args.attn_mask, false, q_in, kOp, "attn_mask");
+  Tensor attn_bias =
+      metagrad::detail::mask_to_bias(args.attn_mask, false, q_in, kMultiheadAttention, "attn_mask");
   if (attn_bias.defined()) {
     const bool fits = (attn_bias.dim() == 2 && attn_bias.size(0) == L && attn_bias.size(1) == S) ||
                       (attn_bias.dim() == 3 && attn_bias.size(0) == N * H &&
@@ -131,19 +133,19 @@ std::tuple<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query, cons
     MG_CHECK(fits,
              "{}: attn_mask must be [L, S] = [{}, {}] or [N num_heads, L, S] = [{}, {}, {}], got "
              "shape {}",
-             kOp, L, S, N * H, L, S, shape_str(args.attn_mask.shape()));
+             kMultiheadAttention, L, S, N * H, L, S, shape_str(args.attn_mask.shape()));
     if (attn_bias.dim() == 2) attn_bias = unsqueeze(attn_bias, 0);
   } else if (args.is_causal) {
     attn_bias = unsqueeze(metagrad::detail::causal_bias(L, S, q_in), 0);
   }
-  Tensor padding_bias =
-      metagrad::detail::mask_to_bias(args.key_padding_mask, false, q_in, kOp, "key_padding_mask");
+  Tensor padding_bias = metagrad::detail::mask_to_bias(args.key_padding_mask, false, q_in,
+                                                       kMultiheadAttention, "key_padding_mask");
   if (padding_bias.defined()) {
     MG_CHECK(
         batched ? padding_bias.dim() == 2 && padding_bias.size(0) == N && padding_bias.size(1) == S
                 : padding_bias.dim() == 1 && padding_bias.size(0) == S,
-        "{}: key_padding_mask must be {} = [{}], got shape {}", kOp, batched ? "[N, S]" : "[S]",
-        batched ? fmt::format("{}, {}", N, S) : fmt::format("{}", S),
+        "{}: key_padding_mask must be {} = [{}], got shape {}", kMultiheadAttention,
+        batched ? "[N, S]" : "[S]", batched ? fmt::format("{}, {}", N, S) : fmt::format("{}", S),
         shape_str(args.key_padding_mask.shape()));
     padding_bias = reshape(padding_bias, {N, 1, 1, S});
   }

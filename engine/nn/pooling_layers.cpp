@@ -8,9 +8,14 @@
 
 #include "engine/nn/functional.hpp"
 #include "engine/ops.hpp"
+#include "engine/ops/window_text.hpp"
 
 namespace metagrad::nn {
 namespace {
+
+using metagrad::detail::int_or_tuple_str;
+using metagrad::detail::python_bool;
+using metagrad::detail::tuple_str;
 
 // Checks a 1-D pooling window at construction, naming the layer.
 void check_line_window(int64_t kernel, int64_t stride, int64_t padding, int64_t dilation,
@@ -20,14 +25,6 @@ void check_line_window(int64_t kernel, int64_t stride, int64_t padding, int64_t 
            "non-negative",
            layer, kernel, stride, dilation, padding);
 }
-
-// "(2, 3)": PyTorch prints an unpooling layer's window parameters as tuples.
-std::string pair_tuple(IntPair p) { return fmt::format("({}, {})", p.h, p.w); }
-
-// "2" or "(2, 3)": a window parameter as PyTorch prints one given as an int or a pair.
-std::string pair_or_int(IntPair p) { return p.h == p.w ? std::to_string(p.h) : pair_tuple(p); }
-
-const char* python_bool(bool value) { return value ? "True" : "False"; }
 
 }  // namespace
 
@@ -122,7 +119,7 @@ MaxUnpool2d::MaxUnpool2d(IntPair kernel_size, std::optional<IntPair> stride, Int
                padding_.h >= 0 && padding_.w >= 0,
            "MaxUnpool2d: kernel_size {} and stride {} must be positive and padding {} "
            "non-negative",
-           pair_tuple(kernel_size_), pair_tuple(stride_), pair_tuple(padding_));
+           tuple_str(kernel_size_), tuple_str(stride_), tuple_str(padding_));
 }
 
 Tensor MaxUnpool2d::forward(const Tensor& /*input*/) {
@@ -135,8 +132,8 @@ Tensor MaxUnpool2d::forward(const Tensor& input, const Tensor& indices,
 }
 
 std::string MaxUnpool2d::extra_repr() const {
-  return fmt::format("kernel_size={}, stride={}, padding={}", pair_tuple(kernel_size_),
-                     pair_tuple(stride_), pair_tuple(padding_));
+  return fmt::format("kernel_size={}, stride={}, padding={}", tuple_str(kernel_size_),
+                     tuple_str(stride_), tuple_str(padding_));
 }
 
 LPPool1d::LPPool1d(double norm_type, int64_t kernel_size, std::optional<int64_t> stride,
@@ -162,8 +159,8 @@ LPPool2d::LPPool2d(double norm_type, IntPair kernel_size, std::optional<IntPair>
   const IntPair step = stride.value_or(kernel_size);
   MG_CHECK(norm_type != 0.0, "LPPool2d: norm_type must be non-zero");
   MG_CHECK(kernel_size.h > 0 && kernel_size.w > 0 && step.h > 0 && step.w > 0,
-           "LPPool2d: kernel_size {} and stride {} must be positive", pair_tuple(kernel_size),
-           pair_tuple(step));
+           "LPPool2d: kernel_size {} and stride {} must be positive", tuple_str(kernel_size),
+           tuple_str(step));
 }
 
 Tensor LPPool2d::forward(const Tensor& input) {
@@ -172,8 +169,8 @@ Tensor LPPool2d::forward(const Tensor& input) {
 
 std::string LPPool2d::extra_repr() const {
   return fmt::format("norm_type={}, kernel_size={}, stride={}, ceil_mode={}",
-                     detail::float_repr(norm_type_), pair_or_int(kernel_size_),
-                     stride_ ? pair_or_int(*stride_) : "None", python_bool(ceil_mode_));
+                     detail::float_repr(norm_type_), int_or_tuple_str(kernel_size_),
+                     stride_ ? int_or_tuple_str(*stride_) : "None", python_bool(ceil_mode_));
 }
 
 Unfold::Unfold(IntPair kernel_size, IntPair dilation, IntPair padding, IntPair stride)
@@ -185,8 +182,8 @@ Tensor Unfold::forward(const Tensor& input) {
 
 std::string Unfold::extra_repr() const {
   return fmt::format("kernel_size={}, dilation={}, padding={}, stride={}",
-                     pair_or_int(kernel_size_), pair_or_int(dilation_), pair_or_int(padding_),
-                     pair_or_int(stride_));
+                     int_or_tuple_str(kernel_size_), int_or_tuple_str(dilation_),
+                     int_or_tuple_str(padding_), int_or_tuple_str(stride_));
 }
 
 Fold::Fold(IntPair output_size, IntPair kernel_size, IntPair dilation, IntPair padding,
@@ -203,8 +200,9 @@ Tensor Fold::forward(const Tensor& input) {
 
 std::string Fold::extra_repr() const {
   return fmt::format("output_size={}, kernel_size={}, dilation={}, padding={}, stride={}",
-                     pair_or_int(output_size_), pair_or_int(kernel_size_), pair_or_int(dilation_),
-                     pair_or_int(padding_), pair_or_int(stride_));
+                     int_or_tuple_str(output_size_), int_or_tuple_str(kernel_size_),
+                     int_or_tuple_str(dilation_), int_or_tuple_str(padding_),
+                     int_or_tuple_str(stride_));
 }
 
 }  // namespace metagrad::nn

@@ -6,18 +6,16 @@
 
 #include "engine/nn/conv_layer_support.hpp"
 #include "engine/ops.hpp"
+#include "engine/ops/window_text.hpp"
 
 namespace metagrad::nn {
 namespace {
 
-// "(3, 3, 3)": convolutions and unpooling store their window parameters as tuples.
-std::string tuple_str(IntTriple t) { return fmt::format("({}, {}, {})", t.d, t.h, t.w); }
-// "2" or "(2, 1, 1)": a pooling layer's parameters print as given; equal triples as one integer.
-std::string triple_or_int(IntTriple t) {
-  return t.d == t.h && t.h == t.w ? fmt::format("{}", t.d) : tuple_str(t);
-}
+using metagrad::detail::int_or_tuple_str;
+using metagrad::detail::python_bool;
+using metagrad::detail::tuple_str;
+
 bool all_equal(IntTriple t, int64_t value) { return t.d == value && t.h == value && t.w == value; }
-const char* python_bool(bool value) { return value ? "True" : "False"; }
 
 void check_window(IntTriple kernel, IntTriple stride, IntTriple padding, IntTriple dilation,
                   const char* layer) {
@@ -175,8 +173,9 @@ std::tuple<Tensor, Tensor> MaxPool3d::forward_with_indices(const Tensor& input) 
 
 std::string MaxPool3d::extra_repr() const {
   return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}",
-                     triple_or_int(kernel_size_), triple_or_int(stride_), triple_or_int(padding_),
-                     triple_or_int(dilation_), python_bool(ceil_mode_));
+                     int_or_tuple_str(kernel_size_), int_or_tuple_str(stride_),
+                     int_or_tuple_str(padding_), int_or_tuple_str(dilation_),
+                     python_bool(ceil_mode_));
 }
 
 AvgPool3d::AvgPool3d(IntTriple kernel_size, std::optional<IntTriple> stride, IntTriple padding,
@@ -200,8 +199,8 @@ Tensor AvgPool3d::forward(const Tensor& input) {
 }
 
 std::string AvgPool3d::extra_repr() const {
-  return fmt::format("kernel_size={}, stride={}, padding={}", triple_or_int(kernel_size_),
-                     triple_or_int(stride_), triple_or_int(padding_));
+  return fmt::format("kernel_size={}, stride={}, padding={}", int_or_tuple_str(kernel_size_),
+                     int_or_tuple_str(stride_), int_or_tuple_str(padding_));
 }
 
 AdaptiveAvgPool3d::AdaptiveAvgPool3d(IntTriple output_size) : output_size_(output_size) {
@@ -213,7 +212,7 @@ Tensor AdaptiveAvgPool3d::forward(const Tensor& input) {
 }
 
 std::string AdaptiveAvgPool3d::extra_repr() const {
-  return "output_size=" + triple_or_int(output_size_);
+  return "output_size=" + int_or_tuple_str(output_size_);
 }
 
 AdaptiveMaxPool3d::AdaptiveMaxPool3d(IntTriple output_size) : output_size_(output_size) {
@@ -225,7 +224,7 @@ Tensor AdaptiveMaxPool3d::forward(const Tensor& input) {
 }
 
 std::string AdaptiveMaxPool3d::extra_repr() const {
-  return "output_size=" + triple_or_int(output_size_);
+  return "output_size=" + int_or_tuple_str(output_size_);
 }
 
 MaxUnpool3d::MaxUnpool3d(IntTriple kernel_size, std::optional<IntTriple> stride, IntTriple padding)

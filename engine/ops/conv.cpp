@@ -10,6 +10,7 @@
 #include "engine/ops.hpp"
 #include "engine/ops/conv2d_ops.hpp"
 #include "engine/ops/op_support.hpp"
+#include "engine/ops/window_text.hpp"
 
 // unfold and fold are primitives that record each other as their backward (DESIGN §3). conv2d is
 // one recorded op whose gradients are two more ops of the same family (Note [conv2d adjoint
@@ -20,10 +21,10 @@
 namespace metagrad {
 namespace {
 
+using detail::tuple_str;
+
 using detail::backend_of;
 using detail::view_of;
-
-std::string pair_str(IntPair p) { return fmt::format("({}, {})", p.h, p.w); }
 
 // Window positions along one dim (PyTorch's pooling_output_shape; conv is ceil_mode = false).
 // Sizes are checked for overflow (Note [size overflow]): kernel, padding and dilation come from the
@@ -45,13 +46,13 @@ int64_t window_count(int64_t size, int64_t kernel, int64_t pad, int64_t stride, 
 void check_window(IntPair kernel, IntPair stride, IntPair padding, IntPair dilation,
                   const char* op) {
   MG_CHECK(kernel.h > 0 && kernel.w > 0, "{}: kernel_size must be positive, got {}", op,
-           pair_str(kernel));
+           tuple_str(kernel));
   MG_CHECK(stride.h > 0 && stride.w > 0, "{}: stride must be positive, got {}", op,
-           pair_str(stride));
+           tuple_str(stride));
   MG_CHECK(dilation.h > 0 && dilation.w > 0, "{}: dilation must be positive, got {}", op,
-           pair_str(dilation));
+           tuple_str(dilation));
   MG_CHECK(padding.h >= 0 && padding.w >= 0, "{}: padding must be non-negative, got {}", op,
-           pair_str(padding));
+           tuple_str(padding));
 }
 
 // Throws unless x is a floating [N, C, H, W] or [C, H, W] tensor.
@@ -75,7 +76,7 @@ ConvGeometry pool_geometry(const Tensor& x, IntPair kernel, IntPair stride, IntP
   MG_CHECK(padding.h <= kernel.h / 2 && padding.w <= kernel.w / 2,
            "{}: padding should be at most half of the kernel size, got padding {} for kernel_size "
            "{} (input shape {})",
-           op, pair_str(padding), pair_str(kernel), shape_str(x.shape()));
+           op, tuple_str(padding), tuple_str(kernel), shape_str(x.shape()));
   return detail::conv_geometry(x.shape(), kernel, stride, padding, dilation, ceil_mode, op);
 }
 
@@ -95,9 +96,9 @@ ConvGeometry conv_geometry(const Dims& image_shape, IntPair kernel, IntPair stri
            "{}: kernel size {} with dilation {} (extent ({}, {})) is larger than the padded input "
            "({}, {}) of input shape {} with padding {}; use a smaller kernel or dilation or more "
            "padding",
-           op, pair_str(kernel), pair_str(dilation), dilation.h * (kernel.h - 1) + 1,
+           op, tuple_str(kernel), tuple_str(dilation), dilation.h * (kernel.h - 1) + 1,
            dilation.w * (kernel.w - 1) + 1, height + 2 * padding.h, width + 2 * padding.w,
-           shape_str(image_shape), pair_str(padding));
+           shape_str(image_shape), tuple_str(padding));
   return g;
 }
 
@@ -191,21 +192,22 @@ Tensor fold(const Tensor& input, IntPair output_size, IntPair kernel_size, IntPa
            "got shape {}",
            shape_str(input.shape()));
   MG_CHECK(output_size.h >= 0 && output_size.w >= 0,
-           "fold: output_size must be non-negative, got {}", pair_str(output_size));
+           "fold: output_size must be non-negative, got {}", tuple_str(output_size));
   const int64_t kk = kernel_size.h * kernel_size.w;
   check_window(kernel_size, stride, padding, dilation, "fold");
   MG_CHECK(input.size(-2) % kk == 0,
            "fold: expected size {} of dim {} of input shape {} to be divisible by the product of "
            "kernel_size {} = {}",
-           input.size(-2), input.dim() - 2, shape_str(input.shape()), pair_str(kernel_size), kk);
+           input.size(-2), input.dim() - 2, shape_str(input.shape()), tuple_str(kernel_size), kk);
   const ConvGeometry g = detail::conv_geometry({output_size.h, output_size.w}, kernel_size, stride,
                                                padding, dilation, false, "fold");
   MG_CHECK(
       input.size(-1) == g.out_h * g.out_w,
       "fold: input shape {} has {} blocks in its last dim, but output_size {}, kernel_size {}, "
       "dilation {}, padding {} and stride {} give {} x {} = {} blocks",
-      shape_str(input.shape()), input.size(-1), pair_str(output_size), pair_str(kernel_size),
-      pair_str(dilation), pair_str(padding), pair_str(stride), g.out_h, g.out_w, g.out_h * g.out_w);
+      shape_str(input.shape()), input.size(-1), tuple_str(output_size), tuple_str(kernel_size),
+      tuple_str(dilation), tuple_str(padding), tuple_str(stride), g.out_h, g.out_w,
+      g.out_h * g.out_w);
   if (input.dim() == 3) return fold_columns(input, output_size.h, output_size.w, g, false);
   return squeeze(fold_columns(unsqueeze(input, 0), output_size.h, output_size.w, g, false), 0);
 }

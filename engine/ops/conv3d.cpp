@@ -12,18 +12,19 @@
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
 #include "engine/ops/volume.hpp"
+#include "engine/ops/window_text.hpp"
 
 namespace metagrad {
 namespace {
 
-std::string triple_str(IntTriple t) { return fmt::format("({}, {}, {})", t.d, t.h, t.w); }
+using detail::tuple_str;
 
 // The checks both convolutions make of their window parameters.
 void check_conv_window(IntTriple stride, IntTriple padding, IntTriple dilation, const char* op) {
   MG_CHECK(stride.d > 0 && stride.h > 0 && stride.w > 0 && dilation.d > 0 && dilation.h > 0 &&
                dilation.w > 0 && padding.d >= 0 && padding.h >= 0 && padding.w >= 0,
            "{}: stride {} and dilation {} must be positive and padding {} non-negative", op,
-           triple_str(stride), triple_str(dilation), triple_str(padding));
+           tuple_str(stride), tuple_str(dilation), tuple_str(padding));
 }
 
 // The operands as a batch: an unbatched [C, D, H, W] input gets a leading 1.
@@ -74,8 +75,8 @@ Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
     MG_CHECK(checked_add(sizes[i], 2 * pads[i], op, "padded size") >= extent,
              "conv3d: the padded input size {} of input shape {} along dim {} is smaller than the "
              "kernel's extent {} (kernel {}, dilation {}); pad the input or use a smaller kernel",
-             sizes[i] + 2 * pads[i], shape_str(input.shape()), i + 2, extent, triple_str(kernel),
-             triple_str(dilation));
+             sizes[i] + 2 * pads[i], shape_str(input.shape()), i + 2, extent, tuple_str(kernel),
+             tuple_str(dilation));
   }
   const Tensor x = as_batch(input);
   const int64_t n = x.size(0), depth = sizes[0], height = sizes[1], width = sizes[2];
@@ -141,7 +142,7 @@ Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor&
                below_step(output_padding.w, stride.w, dilation.w),
            "conv_transpose3d: output_padding {} must be non-negative and smaller than either "
            "stride {} or dilation {}",
-           triple_str(output_padding), triple_str(stride), triple_str(dilation));
+           tuple_str(output_padding), tuple_str(stride), tuple_str(dilation));
   const IntTriple kernel{weight.size(2), weight.size(3), weight.size(4)};
   const auto transposed = [&](int64_t in, int64_t k, int64_t s, int64_t p, int64_t extra,
                               int64_t dil) {
@@ -161,8 +162,8 @@ Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor&
   MG_CHECK(out_depth > 0 && out_height > 0 && out_width > 0,
            "conv_transpose3d: input shape {} with kernel {}, stride {}, padding {}, dilation {} "
            "and output_padding {} gives output size ({}, {}, {}); use less padding",
-           shape_str(input.shape()), triple_str(kernel), triple_str(stride), triple_str(padding),
-           triple_str(dilation), triple_str(output_padding), out_depth, out_height, out_width);
+           shape_str(input.shape()), tuple_str(kernel), tuple_str(stride), tuple_str(padding),
+           tuple_str(dilation), tuple_str(output_padding), out_depth, out_height, out_width);
   const Tensor x = as_batch(input);
   const int64_t n = x.size(0);
   // Every input plane's contributions to its kd output planes: [N*D, C_out*kd, H', W'], channel

@@ -12,11 +12,12 @@
 #include "engine/ops.hpp"
 #include "engine/ops/conv2d_ops.hpp"
 #include "engine/ops/op_support.hpp"
+#include "engine/ops/window_text.hpp"
 
 namespace metagrad {
 namespace {
 
-std::string pair_str(IntPair p) { return fmt::format("({}, {})", p.h, p.w); }
+using detail::tuple_str;
 
 // PyTorch's output size of a transposed convolution along one dim (checked for overflow).
 int64_t transposed_size(int64_t in, int64_t kernel, int64_t stride, int64_t padding,
@@ -68,13 +69,13 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
                padding.w >= 0,
            "conv_transpose2d: stride {} and dilation {} must be positive and padding {} "
            "non-negative",
-           pair_str(stride), pair_str(dilation), pair_str(padding));
+           tuple_str(stride), tuple_str(dilation), tuple_str(padding));
   MG_CHECK(output_padding.h >= 0 && output_padding.w >= 0 &&
                (output_padding.h < stride.h || output_padding.h < dilation.h) &&
                (output_padding.w < stride.w || output_padding.w < dilation.w),
            "conv_transpose2d: output_padding {} must be non-negative and smaller than either "
            "stride {} or dilation {}",
-           pair_str(output_padding), pair_str(stride), pair_str(dilation));
+           tuple_str(output_padding), tuple_str(stride), tuple_str(dilation));
   const IntPair kernel{weight.size(-2), weight.size(-1)};
   const int64_t height =
       transposed_size(input.size(-2), kernel.h, stride.h, padding.h, output_padding.h, dilation.h);
@@ -83,8 +84,8 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
   MG_CHECK(height > 0 && width > 0,
            "conv_transpose2d: input shape {} with kernel {}, stride {}, padding {}, dilation {} "
            "and output_padding {} gives output size ({}, {}); use less padding",
-           shape_str(input.shape()), pair_str(kernel), pair_str(stride), pair_str(padding),
-           pair_str(dilation), pair_str(output_padding), height, width);
+           shape_str(input.shape()), tuple_str(kernel), tuple_str(stride), tuple_str(padding),
+           tuple_str(dilation), tuple_str(output_padding), height, width);
   const ConvGeometry g =
       detail::conv_geometry({height, width}, kernel, stride, padding, dilation, false, op);
 

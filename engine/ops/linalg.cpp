@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/ops.hpp"
+#include "engine/ops/binary_support.hpp"
 #include "engine/ops/op_support.hpp"
 
 // Every product here reduces to one primitive, `bmm`: a (batched) product of 2-D or 3-D tensors,
@@ -14,15 +15,9 @@ namespace metagrad {
 namespace {
 
 using detail::backend_of;
+using detail::Needs;
+using detail::needs_of;
 using detail::view_of;
-
-// Which inputs need a gradient (to skip work in the backward).
-struct Needs {
-  bool a, b;
-};
-Needs needs_of(const Node& self) {
-  return {self.next_edges()[0].valid(), self.next_edges()[1].valid()};
-}
 
 // The 3-D kernel view [batch, rows, cols] of a 2-D or 3-D operand (0 batch stride when broadcast).
 View batched_view(const Tensor& x, int64_t batch) {

@@ -14,14 +14,15 @@
 #include "engine/ops/conv2d_ops.hpp"
 #include "engine/ops/op_support.hpp"
 #include "engine/ops/volume.hpp"
+#include "engine/ops/window_text.hpp"
 
 namespace metagrad {
 namespace {
 
+using detail::tuple_str;
+
 using detail::backend_of;
 using detail::view_of;
-
-std::string pair_str(IntPair p) { return fmt::format("({}, {})", p.h, p.w); }
 
 // True when each of `count` windows along a dim of `size` elements holds at least one input
 // element (with a large dilation a window may hold only padding).
@@ -220,7 +221,7 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair 
                windows_reach_input(g.out_w, g.stride_w, g.pad_w, g.kernel_w, g.dilation_w, width),
            "max_pool2d: with kernel_size {}, dilation {}, padding {} and stride {} some window of "
            "input shape {} covers only padding; use a smaller dilation or padding",
-           pair_str(kernel_size), pair_str(dilation), pair_str(padding), pair_str(stride),
+           tuple_str(kernel_size), tuple_str(dilation), tuple_str(padding), tuple_str(stride),
            shape_str(input.shape()));
   return max_pool_windows(input, g);
 }
@@ -284,7 +285,7 @@ Tensor max_unpool2d(const Tensor& input, const Tensor& indices, IntPair kernel_s
   MG_CHECK(kernel_size.h > 0 && kernel_size.w > 0 && step.h > 0 && step.w > 0 && padding.h >= 0 &&
                padding.w >= 0,
            "{}: kernel_size {} and stride {} must be positive and padding {} non-negative", op,
-           pair_str(kernel_size), pair_str(step), pair_str(padding));
+           tuple_str(kernel_size), tuple_str(step), tuple_str(padding));
   const auto requested = [&](bool height) -> std::optional<int64_t> {
     if (!output_size) return std::nullopt;
     return height ? output_size->h : output_size->w;

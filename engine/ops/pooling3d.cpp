@@ -16,11 +16,12 @@
 #include "engine/ops/conv2d_ops.hpp"
 #include "engine/ops/op_support.hpp"
 #include "engine/ops/volume.hpp"
+#include "engine/ops/window_text.hpp"
 
 namespace metagrad {
 namespace {
 
-std::string triple_str(IntTriple t) { return fmt::format("({}, {}, {})", t.d, t.h, t.w); }
+using detail::tuple_str;
 
 // Checks a pooling input: floating, [N, C, D, H, W] or [C, D, H, W].
 void check_volume_input(const Tensor& input, const char* op) {
@@ -41,11 +42,11 @@ void check_pool_window(const Tensor& input, IntTriple kernel, IntTriple stride, 
     MG_CHECK(k[i] > 0 && s[i] > 0 && dil[i] > 0 && p[i] >= 0,
              "{}: kernel_size {}, stride {} and dilation {} must be positive and padding {} "
              "non-negative",
-             op, triple_str(kernel), triple_str(stride), triple_str(dilation), triple_str(padding));
+             op, tuple_str(kernel), tuple_str(stride), tuple_str(dilation), tuple_str(padding));
     MG_CHECK(p[i] <= k[i] / 2,
              "{}: padding should be at most half of the kernel size, got padding {} for "
              "kernel_size {} (input shape {})",
-             op, triple_str(padding), triple_str(kernel), shape_str(input.shape()));
+             op, tuple_str(padding), tuple_str(kernel), shape_str(input.shape()));
     const int64_t size = input.size(static_cast<int64_t>(i) - 3);
     const int64_t extent = checked_mul(dil[i], k[i] - 1, op, "dilated kernel extent") + 1;
     MG_CHECK(checked_add(size, 2 * p[i], op, "padded size") >= extent,
@@ -53,7 +54,7 @@ void check_pool_window(const Tensor& input, IntTriple kernel, IntTriple stride, 
              "extent {} (kernel_size {}, dilation {}); use a smaller kernel or dilation or more "
              "padding",
              op, size + 2 * p[i], shape_str(input.shape()), input.dim() - 3 + i, extent,
-             triple_str(kernel), triple_str(dilation));
+             tuple_str(kernel), tuple_str(dilation));
   }
 }
 
@@ -126,7 +127,7 @@ std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& input,
   constexpr const char* op = "adaptive_max_pool3d";
   check_volume_input(input, op);
   MG_CHECK(output_size.d > 0 && output_size.h > 0 && output_size.w > 0,
-           "{}: output_size must be positive, got {}", op, triple_str(output_size));
+           "{}: output_size must be positive, got {}", op, tuple_str(output_size));
   MG_CHECK(input.size(-3) > 0 && input.size(-2) > 0 && input.size(-1) > 0,
            "{}: input shape {} has an empty spatial dim; pool a non-empty volume", op,
            shape_str(input.shape()));

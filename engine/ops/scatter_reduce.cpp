@@ -14,14 +14,14 @@
 namespace metagrad {
 namespace {
 
-enum class Reduction { Sum, Prod, Mean, Amax, Amin };
+enum class ScatterReduction { Sum, Prod, Mean, Amax, Amin };
 
-Reduction parse_reduction(std::string_view reduce, const char* op) {
-  if (reduce == "sum") return Reduction::Sum;
-  if (reduce == "prod") return Reduction::Prod;
-  if (reduce == "mean") return Reduction::Mean;
-  if (reduce == "amax") return Reduction::Amax;
-  if (reduce == "amin") return Reduction::Amin;
+ScatterReduction parse_scatter_reduction(std::string_view reduce, const char* op) {
+  if (reduce == "sum") return ScatterReduction::Sum;
+  if (reduce == "prod") return ScatterReduction::Prod;
+  if (reduce == "mean") return ScatterReduction::Mean;
+  if (reduce == "amax") return ScatterReduction::Amax;
+  if (reduce == "amin") return ScatterReduction::Amin;
   MG_FAIL("{}: reduce must be \"sum\", \"prod\", \"mean\", \"amax\" or \"amin\", got \"{}\"", op,
           reduce);
 }
@@ -129,7 +129,7 @@ Tensor scatter_extreme(const Tensor& x, int d, const Tensor& index, const Entrie
 Tensor scatter_reduce(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src,
                       std::string_view reduce, bool include_self) {
   detail::check_defined(src, "scatter_reduce", "src");
-  const Reduction reduction = parse_reduction(reduce, "scatter_reduce");
+  const ScatterReduction reduction = parse_scatter_reduction(reduce, "scatter_reduce");
   const Tensor counts = detail::scatter_counts(x, dim, index, src, "scatter_reduce");
   if (index.numel() == 0) return clone(x);
   const int d = normalize_dim(dim, std::max(x.dim(), 1), "scatter_reduce");
@@ -137,22 +137,22 @@ Tensor scatter_reduce(const Tensor& x, int64_t dim, const Tensor& index, const T
   const Entries entries = entries_of(x, d, index, src);
   // x's value where it takes part; 0 (1 for prod) at the touched places otherwise.
   const Tensor base =
-      include_self ? x : where(touched, reduction == Reduction::Prod ? 1.0 : 0.0, x);
+      include_self ? x : where(touched, reduction == ScatterReduction::Prod ? 1.0 : 0.0, x);
   switch (reduction) {
-    case Reduction::Sum:
+    case ScatterReduction::Sum:
       return scatter_add(base, d, index, entries.values);
-    case Reduction::Mean: {
+    case ScatterReduction::Mean: {
       const Tensor total = scatter_add(base, d, index, entries.values);
       const Tensor number = include_self ? counts + 1.0 : where(touched, counts, 1.0);
       if (is_floating(x.dtype())) return where(touched, total / number.to(x.dtype()), x);
       return where(touched, floor(total.to(kFloat64) / number.to(kFloat64)).to(x.dtype()), x);
     }
-    case Reduction::Prod:
+    case ScatterReduction::Prod:
       return where(touched, base * reshape(products_by_target(entries, x.numel()), x.shape()), x);
-    case Reduction::Amax:
-    case Reduction::Amin:
+    case ScatterReduction::Amax:
+    case ScatterReduction::Amin:
       return scatter_extreme(x, d, index, entries, touched, include_self,
-                             reduction == Reduction::Amax);
+                             reduction == ScatterReduction::Amax);
   }
   return x;
 }

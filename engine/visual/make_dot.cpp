@@ -44,7 +44,7 @@ std::string size_str(const Dims& shape) {
 }
 
 // The text of a DOT quoted string: backslashes and quotes escaped, line breaks as \n.
-std::string quoted(std::string_view text) {
+std::string dot_quoted(std::string_view text) {
   std::string out = "\"";
   out.reserve(text.size() + 2);
   for (const char c : text) {
@@ -211,7 +211,7 @@ class DotWriter {
   }
 
   void node_line(const std::string& id, const std::string& label, const char* color) {
-    body_ += fmt::format("\t{} [label={} fillcolor={}]\n", id, quoted(label), color);
+    body_ += fmt::format("\t{} [label={} fillcolor={}]\n", id, dot_quoted(label), color);
   }
   void edge_line(const std::string& from, const std::string& to, const char* attrs = nullptr) {
     body_ += attrs ? fmt::format("\t{} -> {} [{}]\n", from, to, attrs)

@@ -218,6 +218,22 @@ ErrorTable unary_cases() {
       {"sinc", sinc},
       {"entr", entr},
       {"multigammaln", [](const Tensor& x) { return multigammaln(x, 2); }},
+      {"chebyshev_polynomial_t", [](const Tensor& x) { return chebyshev_polynomial_t(x, 2); }},
+      {"chebyshev_polynomial_u", [](const Tensor& x) { return chebyshev_polynomial_u(x, 2); }},
+      {"chebyshev_polynomial_v", [](const Tensor& x) { return chebyshev_polynomial_v(x, 2); }},
+      {"chebyshev_polynomial_w", [](const Tensor& x) { return chebyshev_polynomial_w(x, 2); }},
+      {"shifted_chebyshev_polynomial_t",
+       [](const Tensor& x) { return shifted_chebyshev_polynomial_t(x, 2); }},
+      {"shifted_chebyshev_polynomial_u",
+       [](const Tensor& x) { return shifted_chebyshev_polynomial_u(x, 2); }},
+      {"shifted_chebyshev_polynomial_v",
+       [](const Tensor& x) { return shifted_chebyshev_polynomial_v(x, 2); }},
+      {"shifted_chebyshev_polynomial_w",
+       [](const Tensor& x) { return shifted_chebyshev_polynomial_w(x, 2); }},
+      {"hermite_polynomial_h", [](const Tensor& x) { return hermite_polynomial_h(x, 2); }},
+      {"hermite_polynomial_he", [](const Tensor& x) { return hermite_polynomial_he(x, 2); }},
+      {"laguerre_polynomial_l", [](const Tensor& x) { return laguerre_polynomial_l(x, 2); }},
+      {"legendre_polynomial_p", [](const Tensor& x) { return legendre_polynomial_p(x, 2); }},
   };
   for (const auto& [name, fn] : float_only) {
     const std::string op = name;
@@ -402,6 +418,32 @@ ErrorTable unary_cases() {
              sum(zeta(x + 2.0, f32({2}) + 1.0)).backward();
            },
            {"zeta: the derivative in x (the order, shape [2]) is not implemented", "detach x"}},
+          {"chebyshev_polynomial_t",
+           "a float64 degree for a float32 x",
+           [] { (void)chebyshev_polynomial_t(f32({2}), f32({2}).to(kFloat64)); },
+           {"chebyshev_polynomial_t: the degree n must be int64 or x's dtype float32, got float64",
+            ".to(float32)"}},
+          {"hermite_polynomial_h",
+           "an undefined degree",
+           [] { (void)hermite_polynomial_h(f32({2}), Tensor()); },
+           {"hermite_polynomial_h", "n", "undefined"}},
+          {"laguerre_polynomial_l",
+           "shapes that do not broadcast",
+           [] {
+             (void)laguerre_polynomial_l(f32({2}), tensor({1, 2, 3}, kInt64));
+           },
+           {"laguerre_polynomial_l", "[2]", "[3]"}},
+          {"legendre_polynomial_p",
+           "a degree beyond the supported one",
+           [] { (void)legendre_polynomial_p(f32({2}), int64_t{2'000'000}); },
+           {"legendre_polynomial_p: degree n = 2000000 exceeds the largest supported degree "
+            "1000000"}},
+          {"shifted_chebyshev_polynomial_u",
+           "a degree tensor beyond the supported one",
+           [] {
+             (void)shifted_chebyshev_polynomial_u(f32({2}), tensor({3.0, 5e6}, kFloat32));
+           },
+           {"shifted_chebyshev_polynomial_u: degree n = 5000000 exceeds"}},
       });
   return cases;
 }

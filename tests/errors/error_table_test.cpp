@@ -46,6 +46,7 @@ const char* const kPublicHeaders[] = {
     "engine/ops/volume.hpp",
     "engine/ops/elementwise_math.hpp",
     "engine/ops/special.hpp",
+    "engine/ops/orthogonal_polynomials.hpp",
     "engine/ops/joining.hpp",
     "engine/ops/fused_arithmetic.hpp",
     "engine/ops/calculus.hpp",

@@ -133,7 +133,9 @@ int64_t householder_qr(const MatrixMap<T>& a, MatrixMap<T> q, MatrixMap<T> r) {
 }
 
 // SVD a = U diag(s) Vh, s descending; U [m, m] and Vh [n, n] when `u` and `vh` are that wide
-// (full_matrices), else [m, k] and [k, n].
+// (full_matrices), else [m, k] and [k, n]. Always computed in float64: Eigen's divide-and-conquer
+// SVD costs minutes of compile time per scalar type, and a float32 matrix's factors come out
+// rounded from the float64 ones (at least as accurate as LAPACK's sgesdd).
 template <typename T>
 int64_t singular_value_decomposition(const MatrixMap<T>& a, MatrixMap<T> u, VectorMap<T> s,
                                      MatrixMap<T> vh) {
@@ -147,11 +149,11 @@ int64_t singular_value_decomposition(const MatrixMap<T>& a, MatrixMap<T> u, Vect
     vh = Matrix<T>::Identity(vh.rows(), vh.cols());
     return 0;
   }
-  const Eigen::BDCSVD<Matrix<T>> svd(a, options);
+  const Eigen::BDCSVD<Matrix<double>> svd(a.template cast<double>(), options);
   if (svd.info() != Eigen::Success) return 1;
-  u = svd.matrixU();
-  s = svd.singularValues();
-  vh = svd.matrixV().transpose();
+  u = svd.matrixU().template cast<T>();
+  s = svd.singularValues().template cast<T>();
+  vh = svd.matrixV().transpose().template cast<T>();
   return 0;
 }
 
