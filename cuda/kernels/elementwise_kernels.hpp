@@ -12,6 +12,7 @@
 #include "cuda/kernel_backend.hpp"
 #include "cuda/kernels/memory_kernels.hpp"
 #include "engine/backend/bessel_functions.hpp"
+#include "engine/backend/bessel_jy_functions.hpp"
 #include "engine/backend/gamma_functions.hpp"
 #include "engine/backend/normal_functions.hpp"
 #include "engine/backend/special_functions.hpp"
@@ -214,6 +215,14 @@ MG_HD inline UnaryOut<kOp, T> unary_value(T x, T alpha, T beta, T gamma) {
     return static_cast<T>(special::bessel_k1(x));
   } else if constexpr (kOp == UnaryOp::K1e) {
     return static_cast<T>(special::bessel_k1e(x));
+  } else if constexpr (kOp == UnaryOp::J0) {
+    return static_cast<T>(special::bessel_j0(x));
+  } else if constexpr (kOp == UnaryOp::J1) {
+    return static_cast<T>(special::bessel_j1(x));
+  } else if constexpr (kOp == UnaryOp::Y0) {
+    return static_cast<T>(special::bessel_y0(x));
+  } else if constexpr (kOp == UnaryOp::Y1) {
+    return static_cast<T>(special::bessel_y1(x));
   } else if constexpr (kOp == UnaryOp::Erfcx) {
     return static_cast<T>(special::erfcx(x));
   } else if constexpr (kOp == UnaryOp::Ndtri) {

@@ -127,6 +127,11 @@ enum class UnaryOp : uint8_t {
   K0e,
   K1,
   K1e,
+  /// The Bessel functions of the first kind J0, J1 and of the second kind Y0, Y1 (x >= 0).
+  J0,
+  J1,
+  Y0,
+  Y1,
   /// e^(x^2) erfc(x), finite where erfc(x) underflows.
   Erfcx,
   /// The standard normal quantile: the x with Phi(x) = p.

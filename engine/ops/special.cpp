@@ -94,6 +94,34 @@ Tensor scaled_modified_bessel_k1(const Tensor& x) {
                           });
 }
 
+Tensor bessel_j0(const Tensor& x) {
+  // d J0 = -J1 dx
+  return unary_with_input(UnaryOp::J0, x, "bessel_j0", "BesselJ0Backward",
+                          [](const Tensor& g, const Tensor& in) { return -(g * bessel_j1(in)); });
+}
+
+Tensor bessel_j1(const Tensor& x) {
+  // d J1 = (J0 - J1 / x) dx, 1/2 at x = 0
+  return unary_with_input(
+      UnaryOp::J1, x, "bessel_j1", "BesselJ1Backward", [](const Tensor& g, const Tensor& in) {
+        const Tensor slope = bessel_j0(in) - bessel_j1(in) * reciprocal_away_from_zero(in);
+        return g * where(eq(in, 0.0), 0.5, slope);
+      });
+}
+
+Tensor bessel_y0(const Tensor& x) {
+  // d Y0 = -Y1 dx
+  return unary_with_input(UnaryOp::Y0, x, "bessel_y0", "BesselY0Backward",
+                          [](const Tensor& g, const Tensor& in) { return -(g * bessel_y1(in)); });
+}
+
+Tensor bessel_y1(const Tensor& x) {
+  // d Y1 = (Y0 - Y1 / x) dx
+  return unary_with_input(
+      UnaryOp::Y1, x, "bessel_y1", "BesselY1Backward",
+      [](const Tensor& g, const Tensor& in) { return g * (bessel_y0(in) - bessel_y1(in) / in); });
+}
+
 Tensor spherical_bessel_j0(const Tensor& x) {
   detail::check_floating(x, "spherical_bessel_j0");
   // sum_k (-x^2)^k / (2k + 1)! to k = 9 below |x| = 0.5 (the next term is below 1e-26 there)

@@ -42,6 +42,17 @@ Tensor scaled_modified_bessel_k1(const Tensor& x);
 /// sin(x) / x, 1 at 0 (torch.special.spherical_bessel_j0): its Taylor polynomial (degree 18)
 /// below |x| = 0.5, so that every derivative is exact at 0.
 Tensor spherical_bessel_j0(const Tensor& x);
+/// J0(x), the Bessel function of the first kind of order 0 (torch.special.bessel_j0), even in x;
+/// 0 at +-inf (where PyTorch gives NaN); d/dx = -J1(x).
+Tensor bessel_j0(const Tensor& x);
+/// J1(x), of order 1 (torch.special.bessel_j1), odd in x; d/dx = J0(x) - J1(x) / x (1/2 at 0).
+Tensor bessel_j1(const Tensor& x);
+/// Y0(x), the Bessel function of the second kind of order 0 (torch.special.bessel_y0): -inf at
+/// 0, NaN below; d/dx = -Y1(x).
+Tensor bessel_y0(const Tensor& x);
+/// Y1(x), of order 1 (torch.special.bessel_y1): -inf at 0, NaN below;
+/// d/dx = Y0(x) - Y1(x) / x.
+Tensor bessel_y1(const Tensor& x);
 /// e^(x^2) erfc(x) (torch.special.erfcx), finite where erfc underflows;
 /// d/dx = 2x erfcx(x) - 2 / sqrt(pi).
 Tensor erfcx(const Tensor& x);

@@ -100,6 +100,10 @@ std::vector<OpCase> elementwise_cases() {
       unary("scaled_modified_bessel_k0", scaled_modified_bessel_k0, 0.5, 4.0),
       unary("scaled_modified_bessel_k1", scaled_modified_bessel_k1, 0.5, 4.0),
       unary("spherical_bessel_j0", spherical_bessel_j0, -2.0, 2.0),
+      unary("bessel_j0", bessel_j0, -30.0, 30.0),
+      unary("bessel_j1", bessel_j1, -30.0, 30.0),
+      unary("bessel_y0", bessel_y0, 0.5, 30.0),
+      unary("bessel_y1", bessel_y1, 0.5, 30.0),
       unary("entr", entr, 0.1, 3.0),
       {"xlog1py, multigammaln", two({3, 5}, {3, 5}, 0.5, 3.0),
        [](const TensorList& x) {
@@ -276,9 +280,8 @@ std::vector<OpCase> elementwise_cases() {
        },
        1, false},
       {"logaddexp, logaddexp2", two({3, 4}, {4}, -30.0, 30.0),
-       [](const TensorList& x) {
-         return TensorList{logaddexp(x[0], x[1]), logaddexp2(x[0], x[1])};
-       }},
+       [](const TensorList&
+              x) { return TensorList{logaddexp(x[0], x[1]), logaddexp2(x[0], x[1])}; }},
       {"logaddexp with ties",
        [](DType d) {
          return TensorList{tied_leaf({3, 4}, d, 7), tied_leaf({3, 4}, d, 8)};

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "engine/backend/bessel_functions.hpp"
+#include "engine/backend/bessel_jy_functions.hpp"
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/loop.hpp"
 #include "engine/backend/gamma_functions.hpp"
@@ -201,6 +202,14 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
       return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_k1(x)); });
     case UnaryOp::K1e:
       return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_k1e(x)); });
+    case UnaryOp::J0:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_j0(x)); });
+    case UnaryOp::J1:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_j1(x)); });
+    case UnaryOp::Y0:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_y0(x)); });
+    case UnaryOp::Y1:
+      return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::bessel_y1(x)); });
     case UnaryOp::Erfcx:
       return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::erfcx(x)); });
     case UnaryOp::Ndtri:
