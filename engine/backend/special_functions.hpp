@@ -2,21 +2,18 @@
 
 // The elementwise math of UnaryOp and BinaryOp that neither the C++ library nor CUDA's math
 // library offers alike on host and device: digamma, polygamma (through the Hurwitz zeta function),
-// the inverse error function, thread-safe lgamma, and the floored and truncated remainders. The CPU
-// backend (engine/backend/cpu/cpu_elementwise.cpp) and the CUDA kernels
-// (cuda/kernels/elementwise_kernels.hpp) both call these, so the two backends give the same bits on
-// the host. Each is computed in double; float callers round the result.
+// the inverse error function, thread-safe lgamma (and, through remainder_functions.hpp, the floored
+// and truncated remainders). The CPU backend (engine/backend/cpu/cpu_elementwise.cpp) and the CUDA
+// kernels (cuda/kernels/elementwise_kernels.hpp) both call these, so the two backends give the same
+// bits on the host. Each is computed in double; float callers round the result.
 //
 // Conventions follow PyTorch's (ATen/native/Math.h): digamma(±0) = ∓inf, digamma and polygamma at
 // a negative integer are NaN and +inf times polygamma's sign, erfinv(±1) = ±inf.
 #include <cmath>
 #include <type_traits>
 
-#if defined(__CUDACC__)
-#define MG_SPECIAL_HD __host__ __device__
-#else
-#define MG_SPECIAL_HD
-#endif
+#include "engine/backend/host_device.hpp"
+#include "engine/backend/remainder_functions.hpp"
 
 namespace metagrad::special {
 
@@ -275,29 +272,6 @@ MG_SPECIAL_HD inline double erfinv(double y) {
     }
   }
   return ::copysign(x, y);
-}
-
-/// a - b trunc(a / b), the sign of a (C's fmod). For integers a zero divisor gives 0 instead of a
-/// trap (the ops reject it before calling a backend) and INT64_MIN by -1 gives 0, its true value.
-template <typename T>
-MG_SPECIAL_HD inline T truncated_remainder(T a, T b) {
-  if constexpr (std::is_same_v<T, float>) {
-    return ::fmodf(a, b);
-  } else if constexpr (std::is_same_v<T, double>) {
-    return ::fmod(a, b);
-  } else {
-    if (b == 0 || b == -1) return T(0);
-    return static_cast<T>(a % b);
-  }
-}
-
-/// a - b floor(a / b), the sign of b (Python's %, torch.remainder): the truncated remainder moved
-/// by b when the two signs differ.
-template <typename T>
-MG_SPECIAL_HD inline T floored_remainder(T a, T b) {
-  T r = truncated_remainder(a, b);
-  if (r != 0 && ((r < 0) != (b < 0))) r += b;
-  return r;
 }
 
 }  // namespace metagrad::special

@@ -8,6 +8,7 @@
 #include "engine/backend/bessel_functions.hpp"
 #include "engine/backend/bessel_jy_functions.hpp"
 #include "engine/backend/cpu/cpu_backend.hpp"
+#include "engine/backend/cpu/float_tan.hpp"
 #include "engine/backend/cpu/loop.hpp"
 #include "engine/backend/gamma_functions.hpp"
 #include "engine/backend/normal_functions.hpp"
@@ -73,6 +74,32 @@ void exp_kernel(const View& in, const View& out) {
       *reinterpret_cast<T*>(p[0] + i * s[0]) =
           std::exp(*reinterpret_cast<const T*>(p[1] + i * s[1]));
   });
+}
+
+// tan. A float row whose arguments all lie within kFloatTanReducedBound (or are NaN) takes the
+// vectorized float_tan_in_double; other rows, strided elements and double take std::tan element by
+// element.
+template <typename T>
+void tan_kernel(const View& in, const View& out) {
+  if constexpr (!std::is_same_v<T, float>) {
+    unary_loop<T, T>(in, out, [](T x) { return std::tan(x); });
+  } else {
+    StridedLoop<2>({&out, &in}).run([&](char** p, const int64_t* s, int64_t n) {
+      float* o = reinterpret_cast<float*>(p[0]);
+      const float* a = reinterpret_cast<const float*>(p[1]);
+      if (s[0] == sizeof(float) && s[1] == sizeof(float)) {
+        int64_t unreduced = 0;  // (a count, as GCC vectorizes no bool reduction; NaN passes)
+        for (int64_t i = 0; i < n; ++i) unreduced += std::fabs(a[i]) > kFloatTanReducedBound;
+        if (unreduced == 0) {
+          for (int64_t i = 0; i < n; ++i) o[i] = float_tan_in_double(a[i]);
+          return;
+        }
+      }
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<float*>(p[0] + i * s[0]) =
+            std::tan(*reinterpret_cast<const float*>(p[1] + i * s[1]));
+    });
+  }
 }
 
 template <typename T>
@@ -152,7 +179,7 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
     case UnaryOp::Trunc:
       return unary_loop<T, T>(in, out, [](T x) { return std::trunc(x); });
     case UnaryOp::Tan:
-      return unary_loop<T, T>(in, out, [](T x) { return std::tan(x); });
+      return tan_kernel<T>(in, out);
     case UnaryOp::Asin:
       return unary_loop<T, T>(in, out, [](T x) { return std::asin(x); });
     case UnaryOp::Acos:
@@ -344,6 +371,51 @@ void where_loop(const View& cond, const View& a, const View& b, const View& out)
   });
 }
 
+// remainder and fmod. Rows that are contiguous, or contiguous against one broadcast divisor, and
+// whose quotients all allow it take the vectorized special::truncated_remainder_in_double; other
+// rows go element by element, with fmod where the quotient is large.
+template <typename T, bool kFloored>
+void remainder_kernel(const View& a, const View& b, const View& out) {
+  const auto exact = [](T x, T y) {
+    return kFloored ? special::floored_remainder(x, y) : special::truncated_remainder(x, y);
+  };
+  if constexpr (!special::kRemainderInDouble<T>) {
+    binary_loop<T>(a, b, out, exact);
+  } else {
+    const auto fast = [](T x, T y) __attribute__((always_inline)) {
+      return kFloored ? special::floored_remainder_in_double(x, y)
+                      : special::truncated_remainder_in_double(x, y);
+    };
+    StridedLoop<3>({&out, &a, &b}).run([&](char** p, const int64_t* s, int64_t n) {
+      T* o = reinterpret_cast<T*>(p[0]);
+      const T* x = reinterpret_cast<const T*>(p[1]);
+      const T* y = reinterpret_cast<const T*>(p[2]);
+      if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T)) {
+        int64_t exceptions = 0;  // a count, as GCC vectorizes no bool reduction
+        for (int64_t i = 0; i < n; ++i)
+          exceptions += !special::remainder_in_double_applies(x[i], y[i]);
+        if (exceptions == 0) {
+          for (int64_t i = 0; i < n; ++i) o[i] = fast(x[i], y[i]);
+          return;
+        }
+      } else if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == 0) {
+        const T divisor = *y;
+        int64_t exceptions = 0;
+        for (int64_t i = 0; i < n; ++i)
+          exceptions += !special::remainder_in_double_applies(x[i], divisor);
+        if (exceptions == 0) {
+          for (int64_t i = 0; i < n; ++i) o[i] = fast(x[i], divisor);
+          return;
+        }
+      }
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<T*>(p[0] + i * s[0]) =
+            exact(*reinterpret_cast<const T*>(p[1] + i * s[1]),
+                  *reinterpret_cast<const T*>(p[2] + i * s[2]));
+    });
+  }
+}
+
 template <typename T>
 void arithmetic(BinaryOp op, const View& a, const View& b, const View& out) {
   switch (op) {
@@ -384,9 +456,9 @@ void arithmetic(BinaryOp op, const View& a, const View& b, const View& out) {
     case BinaryOp::Zeta:
       return double_binary_loop<T>(a, b, out, "zeta", special::zeta);
     case BinaryOp::Remainder:
-      return binary_loop<T>(a, b, out, [](T x, T y) { return special::floored_remainder(x, y); });
+      return remainder_kernel<T, true>(a, b, out);
     case BinaryOp::Fmod:
-      return binary_loop<T>(a, b, out, [](T x, T y) { return special::truncated_remainder(x, y); });
+      return remainder_kernel<T, false>(a, b, out);
     case BinaryOp::Maximum:
       return binary_loop<T>(a, b, out, [](T x, T y) {
         if constexpr (std::is_floating_point_v<T>)
