@@ -88,7 +88,9 @@ WORKLOADS = {
     'adaptive_max_pool': (None, 'ms'),
     # bench/elementwise_math: elementwise math (no target: measured for the README).
     **{f'math_{op}': (None, 'ms')
-       for op in ('tan', 'atan2', 'lgamma', 'digamma', 'erfinv', 'logaddexp', 'remainder')},
+       for op in ('tan', 'atan2', 'lgamma', 'digamma', 'erfinv', 'logaddexp', 'remainder',
+                  'sigmoid', 'log1p', 'expm1', 'erf', 'atan', 'sinh')},
+    **{f'act_{op}': (None, 'ms') for op in ('gelu', 'silu', 'softplus', 'elu')},
     **{f'implicit_{variant}_{size}': (target, 'ms')
        for size in ('100x10', '1000x100')
        for variant, target in (('cg', 0.2), ('normal_cg', 0.2), ('cg_cg', 0.2), ('unrolled', None),

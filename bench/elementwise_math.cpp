@@ -5,7 +5,9 @@
 //   math_tan: tan on (-1.2, 1.2);  math_atan2: atan2 of two fills;
 //   math_lgamma: lgamma on (1, 3) (backward: digamma);  math_digamma: digamma on (1, 3)
 //   (backward: polygamma(1));  math_erfinv: erfinv on (-0.9, 0.9);
-//   math_logaddexp: logaddexp of two fills on (-3, 3);  math_remainder: remainder by 0.7.
+//   math_logaddexp: logaddexp of two fills on (-3, 3);  math_remainder: remainder by 0.7;
+//   math_sigmoid, math_log1p, math_expm1, math_erf, math_atan, math_sinh: those functions;
+//   act_gelu, act_silu, act_softplus, act_elu: the activations at their default options.
 // Inputs are sin(0.37 i + phase) fills (the same numbers on both sides), so the reported losses
 // agree with PyTorch's to float32 rounding. Environment: BENCH_THREADS (2) OpenMP threads;
 // BENCH_ITERS (20) timed calls; BENCH_WARMUP (3); BENCH_WORKLOADS (all) comma-separated subset.
@@ -56,5 +58,15 @@ int main() {
     mean_square_workload(
         ctx, "math_remainder", {leaf(0.7, 3.0, 0.0)},
         [](const mg::TensorList& in) { return mg::remainder(in[0], 0.7); }, warmup, iters);
+    one("math_sigmoid", leaf(0.8, 4.0, 0.0), mg::sigmoid);
+    one("math_log1p", leaf(0.9, 0.9, 0.0), mg::log1p);
+    one("math_expm1", leaf(1.0, 2.0, 0.0), mg::expm1);
+    one("math_erf", leaf(1.1, 2.0, 0.0), mg::erf);
+    one("math_atan", leaf(1.2, 3.0, 0.0), mg::atan);
+    one("math_sinh", leaf(1.3, 2.0, 0.0), mg::sinh);
+    one("act_gelu", leaf(1.4, 3.0, 0.0), [](const mg::Tensor& x) { return mg::gelu(x); });
+    one("act_silu", leaf(1.5, 3.0, 0.0), mg::silu);
+    one("act_softplus", leaf(1.6, 3.0, 0.0), [](const mg::Tensor& x) { return mg::softplus(x); });
+    one("act_elu", leaf(1.7, 3.0, 0.0), [](const mg::Tensor& x) { return mg::elu(x); });
   });
 }

@@ -2,8 +2,10 @@
 with the same schema.
 
 Workloads (float32 [512, 1024], forward + backward of mean(y**2)): math_tan, math_atan2,
-math_lgamma, math_digamma, math_erfinv, math_logaddexp, math_remainder (by 0.7). Inputs are the
-sin(0.37 i + phase) fills of the C++ side, so the losses agree to float32 rounding.
+math_lgamma, math_digamma, math_erfinv, math_logaddexp, math_remainder (by 0.7), math_sigmoid,
+math_log1p, math_expm1, math_erf, math_atan, math_sinh, and the activations act_gelu, act_silu,
+act_softplus, act_elu. Inputs are the sin(0.37 i + phase) fills of the C++ side, so the losses
+agree to float32 rounding.
 
 Usage: /usr/bin/python3 bench/elementwise_math.py
 Env: BENCH_THREADS (2) torch threads; BENCH_ITERS (20) timed calls; BENCH_WARMUP (3);
@@ -43,6 +45,16 @@ def main() -> int:
     workload('math_erfinv', [leaf(0.5, 0.9, 0.0)], torch.erfinv)
     workload('math_logaddexp', [leaf(0.6, 3.0, 0.0), leaf(1.1, 3.0, 0.0)], torch.logaddexp)
     workload('math_remainder', [leaf(0.7, 3.0, 0.0)], lambda t: torch.remainder(t, 0.7))
+    workload('math_sigmoid', [leaf(0.8, 4.0, 0.0)], torch.sigmoid)
+    workload('math_log1p', [leaf(0.9, 0.9, 0.0)], torch.log1p)
+    workload('math_expm1', [leaf(1.0, 2.0, 0.0)], torch.expm1)
+    workload('math_erf', [leaf(1.1, 2.0, 0.0)], torch.erf)
+    workload('math_atan', [leaf(1.2, 3.0, 0.0)], torch.atan)
+    workload('math_sinh', [leaf(1.3, 2.0, 0.0)], torch.sinh)
+    workload('act_gelu', [leaf(1.4, 3.0, 0.0)], torch.nn.functional.gelu)
+    workload('act_silu', [leaf(1.5, 3.0, 0.0)], torch.nn.functional.silu)
+    workload('act_softplus', [leaf(1.6, 3.0, 0.0)], torch.nn.functional.softplus)
+    workload('act_elu', [leaf(1.7, 3.0, 0.0)], torch.nn.functional.elu)
     return 0
 
 

@@ -225,6 +225,8 @@ MG_HD inline UnaryOut<kOp, T> unary_value(T x, T alpha, T beta, T gamma) {
     return static_cast<T>(special::bessel_y1(x));
   } else if constexpr (kOp == UnaryOp::Erfcx) {
     return static_cast<T>(special::erfcx(x));
+  } else if constexpr (kOp == UnaryOp::Softplus) {
+    return static_cast<T>((x > T(0) ? x : T(0)) + math::log1p(math::exp(-math::abs(x))));
   } else if constexpr (kOp == UnaryOp::Ndtri) {
     return static_cast<T>(special::ndtri(x));
   } else {

@@ -136,6 +136,9 @@ enum class UnaryOp : uint8_t {
   Erfcx,
   /// The standard normal quantile: the x with Phi(x) = p.
   Ndtri,
+  /// log(1 + e^x) = max(x, 0) + log1p(e^-|x|), without overflow: softplus, log_sigmoid and the
+  /// logistic losses in one pass where their compositions made a dozen.
+  Softplus,
   LogicalNot,
 };
 

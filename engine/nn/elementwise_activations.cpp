@@ -19,14 +19,15 @@
 #include "engine/nn/log1p_exp.hpp"
 #include "engine/ops.hpp"
 #include "engine/ops/op_support.hpp"
+#include "engine/ops/unary_support.hpp"
 
 namespace metagrad {
 
 Tensor detail::log1p_exp(const Tensor& z) {
-  const Tensor positive = gt(z, 0.0);
-  const Tensor z_positive = where(positive, z, 0.0);
-  const Tensor z_rest = where(positive, 0.0, z);
-  return where(positive, z_positive + log1p(exp(-z_positive)), log1p(exp(z_rest)));
+  // d log(1 + e^z) = sigmoid(z) dz
+  return detail::unary_with_input(
+      UnaryOp::Softplus, z, "log1p_exp", "SoftplusBackward",
+      [](const Tensor& g, const Tensor& in) { return g * sigmoid(in); });
 }
 
 Tensor gelu(const Tensor& x, GeluApproximate approximate) {
@@ -56,6 +57,7 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
            "softplus: beta must be finite and non-zero, got {} (input shape {})", beta,
            shape_str(x.shape()));
   // log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's formula).
+  if (beta == 1.0) return where(gt(x, threshold), x, detail::log1p_exp(x));
   const Tensor scaled = x * beta;
   return where(gt(scaled, threshold), x, detail::log1p_exp(scaled) / beta);
 }

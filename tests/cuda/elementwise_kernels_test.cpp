@@ -286,6 +286,7 @@ TEST_CASE("cuda unary: every op on float views, as the CPU computes it", "[cuda]
       {UnaryOp::Y1, {}, kLibm},
       {UnaryOp::Erfcx, {}, kLibm},
       {UnaryOp::Ndtri, {}, kLibm},
+      {UnaryOp::Softplus, {}, kLibm},
       {UnaryOp::LogicalNot, {}, kExact},
   };
   for (DType dtype : {kFloat32, kFloat64}) {

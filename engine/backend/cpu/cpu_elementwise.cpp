@@ -76,6 +76,29 @@ void exp_kernel(const View& in, const View& out) {
   });
 }
 
+// log(1 + e^x) = max(x, 0) + log1p(e^-|x|). Contiguous rows go through Eigen's vectorized exp and
+// log1p, except rows where e^-|x| is subnormal or 0, which Eigen's clamped exp would not give
+// (exp_kernel); NaN stays NaN.
+template <typename T>
+void softplus_kernel(const View& in, const View& out) {
+  const T normal_floor = std::log(std::numeric_limits<T>::min());
+  StridedLoop<2>({&out, &in}).run([&](char** p, const int64_t* s, int64_t n) {
+    if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
+      ArrayMap<T> o(reinterpret_cast<T*>(p[0]), n);
+      ConstArrayMap<T> a(reinterpret_cast<const T*>(p[1]), n);
+      if (!(n > 0 && (-a.abs()).template minCoeff<Eigen::PropagateNumbers>() < normal_floor)) {
+        o = a.max(T(0)) + (-a.abs()).exp().log1p();
+        return;
+      }
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const T x = *reinterpret_cast<const T*>(p[1] + i * s[1]);
+      *reinterpret_cast<T*>(p[0] + i * s[0]) =
+          (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::abs(x)));
+    }
+  });
+}
+
 // tan. A float row whose arguments all lie within kFloatTanReducedBound (or are NaN) takes the
 // vectorized float_tan_in_double; other rows, strided elements and double take std::tan element by
 // element.
@@ -180,6 +203,8 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
       return unary_loop<T, T>(in, out, [](T x) { return std::trunc(x); });
     case UnaryOp::Tan:
       return tan_kernel<T>(in, out);
+    case UnaryOp::Softplus:
+      return softplus_kernel<T>(in, out);
     case UnaryOp::Asin:
       return unary_loop<T, T>(in, out, [](T x) { return std::asin(x); });
     case UnaryOp::Acos:
