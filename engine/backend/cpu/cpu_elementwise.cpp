@@ -53,50 +53,45 @@ void eigen_unary(const View& in, const View& out, Scalar scalar, Expr expr) {
   });
 }
 
-// exp. Eigen's vectorized exp clamps its argument from below (about -709.4 for double, -88.4 for
-// float) and gives ~5.6e-309 / ~2.9e-39 for anything under that, so exp(-inf) would not be 0. A
-// contiguous row holding an input whose exp is subnormal or 0 therefore takes std::exp; the check
-// is made before writing, so an in-place exp_ (out aliasing in) is handled too.
-template <typename T>
-void exp_kernel(const View& in, const View& out) {
+// Eigen's vectorized exp clamps its argument from below (about -709.4 for double, -88.4 for float)
+// and gives ~5.6e-309 / ~2.9e-39 for anything under that, so exp(-inf) would not be 0. A kernel
+// that exponentiates `exponent(x)` therefore runs `vectorized` on a contiguous row only when no
+// exponent is below the smallest normal number's log, and `scalar` element by element otherwise.
+// The check is made before writing, so an in-place op (out aliasing in) is handled too; the
+// NaN-ignoring min is vectorized, and a row of NaNs stays on the fast path.
+template <typename T, typename Exponent, typename Vectorized, typename Scalar>
+void unary_with_exp(const View& in, const View& out, Exponent exponent, Vectorized vectorized,
+                    Scalar scalar) {
   const T normal_floor = std::log(std::numeric_limits<T>::min());
   StridedLoop<2>({&out, &in}).run([&](char** p, const int64_t* s, int64_t n) {
     if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
       ArrayMap<T> o(reinterpret_cast<T*>(p[0]), n);
       ConstArrayMap<T> a(reinterpret_cast<const T*>(p[1]), n);
-      // The NaN-ignoring min is vectorized; a row of NaNs gives NaN and stays on the fast path.
-      if (!(n > 0 && a.template minCoeff<Eigen::PropagateNumbers>() < normal_floor)) {
-        o = a.exp();
+      if (!(n > 0 && exponent(a).template minCoeff<Eigen::PropagateNumbers>() < normal_floor)) {
+        o = vectorized(a);
         return;
       }
     }
     for (int64_t i = 0; i < n; ++i)
-      *reinterpret_cast<T*>(p[0] + i * s[0]) =
-          std::exp(*reinterpret_cast<const T*>(p[1] + i * s[1]));
+      *reinterpret_cast<T*>(p[0] + i * s[0]) = scalar(*reinterpret_cast<const T*>(p[1] + i * s[1]));
   });
 }
 
-// log(1 + e^x) = max(x, 0) + log1p(e^-|x|). Contiguous rows go through Eigen's vectorized exp and
-// log1p, except rows where e^-|x| is subnormal or 0, which Eigen's clamped exp would not give
-// (exp_kernel); NaN stays NaN.
+// exp.
+template <typename T>
+void exp_kernel(const View& in, const View& out) {
+  unary_with_exp<T>(
+      in, out, [](const auto& a) { return a; }, [](const auto& a) { return a.exp(); },
+      [](T x) { return std::exp(x); });
+}
+
+// log(1 + e^x) = max(x, 0) + log1p(e^-|x|), with Eigen's vectorized exp and log1p; NaN stays NaN.
 template <typename T>
 void softplus_kernel(const View& in, const View& out) {
-  const T normal_floor = std::log(std::numeric_limits<T>::min());
-  StridedLoop<2>({&out, &in}).run([&](char** p, const int64_t* s, int64_t n) {
-    if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
-      ArrayMap<T> o(reinterpret_cast<T*>(p[0]), n);
-      ConstArrayMap<T> a(reinterpret_cast<const T*>(p[1]), n);
-      if (!(n > 0 && (-a.abs()).template minCoeff<Eigen::PropagateNumbers>() < normal_floor)) {
-        o = a.max(T(0)) + (-a.abs()).exp().log1p();
-        return;
-      }
-    }
-    for (int64_t i = 0; i < n; ++i) {
-      const T x = *reinterpret_cast<const T*>(p[1] + i * s[1]);
-      *reinterpret_cast<T*>(p[0] + i * s[0]) =
-          (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::abs(x)));
-    }
-  });
+  unary_with_exp<T>(
+      in, out, [](const auto& a) { return -a.abs(); },
+      [](const auto& a) { return a.max(T(0)) + (-a.abs()).exp().log1p(); },
+      [](T x) { return (x > T(0) ? x : T(0)) + std::log1p(std::exp(-std::abs(x))); });
 }
 
 // tan. A float row whose arguments all lie within kFloatTanReducedBound (or are NaN) takes the
