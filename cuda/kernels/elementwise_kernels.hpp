@@ -227,6 +227,10 @@ MG_HD inline UnaryOut<kOp, T> unary_value(T x, T alpha, T beta, T gamma) {
     return static_cast<T>(special::erfcx(x));
   } else if constexpr (kOp == UnaryOp::Softplus) {
     return static_cast<T>((x > T(0) ? x : T(0)) + math::log1p(math::exp(-math::abs(x))));
+  } else if constexpr (kOp == UnaryOp::Gelu) {
+    return static_cast<T>(special::gelu(x));
+  } else if constexpr (kOp == UnaryOp::GeluDerivative) {
+    return static_cast<T>(special::gelu_derivative(x));
   } else if constexpr (kOp == UnaryOp::Ndtri) {
     return static_cast<T>(special::ndtri(x));
   } else {

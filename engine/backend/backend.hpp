@@ -139,6 +139,10 @@ enum class UnaryOp : uint8_t {
   /// log(1 + e^x) = max(x, 0) + log1p(e^-|x|), without overflow: softplus, log_sigmoid and the
   /// logistic losses in one pass where their compositions made a dozen.
   Softplus,
+  /// gelu(x) = x Phi(x), Phi the standard normal CDF, and its derivative Phi(x) + x phi(x): the
+  /// exact (erf) gelu in one pass each way where its composition made a dozen.
+  Gelu,
+  GeluDerivative,
   LogicalNot,
 };
 

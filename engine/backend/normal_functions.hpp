@@ -1,7 +1,8 @@
 #pragma once
 
-// The scaled complementary error function and the standard normal quantile (torch.special.erfcx,
-// ndtri) for UnaryOp, shared by the CPU backend and the CUDA kernels. Computed in double.
+// The scaled complementary error function, the standard normal quantile (torch.special.erfcx,
+// ndtri) and gelu with its derivative for UnaryOp, shared by the CPU backend and the CUDA kernels.
+// Computed in double.
 #include <cmath>
 
 #include "engine/backend/special_functions.hpp"
@@ -20,6 +21,20 @@ MG_SPECIAL_HD inline double erfcx(double x) {
   double tail = x;
   for (int k = 60; k >= 1; --k) tail = x + 0.5 * k / tail;
   return kInverseSqrtPi / tail;
+}
+
+/// gelu(x) = x Phi(x) = x erfc(-x / sqrt 2) / 2, Phi the standard normal CDF (erfc keeps the
+/// relative accuracy that 1 + erf(x / sqrt 2) loses for negative x).
+MG_SPECIAL_HD inline double gelu(double x) {
+  constexpr double kInverseSqrt2 = 0.70710678118654752440;
+  return 0.5 * x * ::erfc(-x * kInverseSqrt2);
+}
+
+/// gelu'(x) = Phi(x) + x phi(x), phi(x) = e^(-x^2 / 2) / sqrt(2 pi).
+MG_SPECIAL_HD inline double gelu_derivative(double x) {
+  constexpr double kInverseSqrt2 = 0.70710678118654752440;
+  constexpr double kInverseSqrt2Pi = 0.39894228040143267794;
+  return 0.5 * ::erfc(-x * kInverseSqrt2) + x * (kInverseSqrt2Pi * ::exp(-0.5 * x * x));
 }
 
 /// log Phi(x), Phi the standard normal CDF: log(erfcx(-x / sqrt 2) / 2) - x^2 / 2 below -1 (where

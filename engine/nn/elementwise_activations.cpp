@@ -1,6 +1,7 @@
 // The elementwise activations of torch.nn.functional beyond relu, tanh and sigmoid: gelu, silu,
 // mish, softplus, log_sigmoid, elu, selu and leaky_relu, composed of public differentiable ops
-// (no backward here, so every derivative order comes from the ops').
+// (no backward here, so every derivative order comes from the ops'), except for two fused
+// backend passes whose backwards are themselves compositions: log(1 + e^z) and the exact gelu.
 //
 // Note [saturated branches]
 // A composite that selects between two formulas with where() differentiates both: where's
@@ -30,6 +31,22 @@ Tensor detail::log1p_exp(const Tensor& z) {
       [](const Tensor& g, const Tensor& in) { return g * sigmoid(in); });
 }
 
+namespace {
+
+// gelu'(z) = Phi(z) + z phi(z) in one backend pass.
+Tensor gelu_derivative(const Tensor& z) {
+  // d gelu'(z) = phi(z) (2 - z^2) dz, phi(z) = e^(-z^2 / 2) / sqrt(2 pi)
+  return detail::unary_with_input(
+      UnaryOp::GeluDerivative, z, "gelu_derivative", "GeluDerivativeBackward",
+      [](const Tensor& g, const Tensor& in) {
+        const Tensor in_squared = in * in;
+        const double inverse_sqrt_2pi = 1.0 / std::sqrt(2.0 * std::numbers::pi);
+        return g * (exp(in_squared * -0.5) * inverse_sqrt_2pi) * (2.0 - in_squared);
+      });
+}
+
+}  // namespace
+
 Tensor gelu(const Tensor& x, GeluApproximate approximate) {
   detail::check_floating(x, "gelu");
   if (approximate == GeluApproximate::Tanh) {
@@ -37,8 +54,10 @@ Tensor gelu(const Tensor& x, GeluApproximate approximate) {
     const double k = std::sqrt(2.0 / std::numbers::pi);
     return x * 0.5 * (tanh((x + pow(x, 3.0) * 0.044715) * k) + 1.0);
   }
-  // x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)).
-  return x * 0.5 * (erf(x * (1.0 / std::numbers::sqrt2)) + 1.0);
+  // x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); d gelu(x) = gelu'(x) dx
+  return detail::unary_with_input(
+      UnaryOp::Gelu, x, "gelu", "GeluBackward",
+      [](const Tensor& g, const Tensor& in) { return g * gelu_derivative(in); });
 }
 
 Tensor silu(const Tensor& x) {

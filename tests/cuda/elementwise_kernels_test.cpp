@@ -287,6 +287,8 @@ TEST_CASE("cuda unary: every op on float views, as the CPU computes it", "[cuda]
       {UnaryOp::Erfcx, {}, kLibm},
       {UnaryOp::Ndtri, {}, kLibm},
       {UnaryOp::Softplus, {}, kLibm},
+      {UnaryOp::Gelu, {}, kLibm},
+      {UnaryOp::GeluDerivative, {}, kLibm},
       {UnaryOp::LogicalNot, {}, kExact},
   };
   for (DType dtype : {kFloat32, kFloat64}) {

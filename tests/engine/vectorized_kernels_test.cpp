@@ -1,9 +1,10 @@
-// The CPU backend's vectorized remainder, fmod and float tan
-// (engine/backend/remainder_functions.hpp, engine/backend/cpu/float_tan.hpp): remainders bit for
-// bit what the C library's fmod gives (and PyTorch's remainder built on it), signed zeros included,
-// on the exact double path, the fmod fallback for large quotients and the strided path; float32 tan
-// within one unit in the last place of the correctly rounded value (and equal to it nearly
-// everywhere), near the poles and past the reduction bound too.
+// The CPU backend's vectorized remainder, fmod and float tan, erf and gelu
+// (engine/backend/remainder_functions.hpp, engine/backend/cpu/float_tan.hpp, float_erf.hpp):
+// remainders bit for bit what the C library's fmod gives (and PyTorch's remainder built on it),
+// signed zeros included, on the exact double path, the fmod fallback for large quotients and the
+// strided path; float32 tan, erf, gelu and gelu' within one unit in the last place of the correctly
+// rounded value (and equal to it nearly everywhere), near the poles, in the tails and past the
+// reduction bound too.
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -138,6 +139,26 @@ void check_float_tan(const Tensor& args, int64_t exact_share_missed) {
   CHECK(exact >= finite - finite / exact_share_missed);
 }
 
+// float32 results `got` of a function whose correctly rounded values are `want` (the function in
+// long double, rounded): the same bits at zeros, infinities and NaNs, elsewhere within one ulp and
+// equal for all but one in `exact_share_missed`.
+void check_float_rounding(const std::vector<float>& in, const std::vector<float>& got,
+                          const std::vector<float>& want, int64_t exact_share_missed) {
+  REQUIRE(got.size() == want.size());
+  int64_t exact = 0, finite = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("x = " << in[i] << ": " << got[i] << ", want " << want[i]);
+    if (!std::isfinite(want[i]) || want[i] == 0.0f) {
+      CHECK((same_bits(got[i], want[i]) || (std::isnan(got[i]) && std::isnan(want[i]))));
+      continue;
+    }
+    ++finite;
+    exact += got[i] == want[i];
+    CHECK((std::signbit(got[i]) == std::signbit(want[i]) && ulps_apart(got[i], want[i]) <= 1));
+  }
+  CHECK(exact >= finite - finite / exact_share_missed);
+}
+
 }  // namespace
 
 TEST_CASE("float32 remainder and fmod give fmod's bits on every path", "[vectorized_kernels]") {
@@ -209,5 +230,53 @@ TEST_CASE("log(1 + e^x) is one exact pass at every magnitude, with gradient sigm
         }
       }
     }
+  }
+}
+
+TEST_CASE("float32 erf, gelu and gelu' are within one ulp of the correctly rounded value",
+          "[vectorized_kernels]") {
+  // A sweep over (-40, 40), through both tails of gelu (its float32 value underflows below about
+  // -14, gelu' where e^(-x^2 / 2) underflows in double past 37.6) and the polynomial joins at
+  // |x| = 1 and 4 (sqrt 2 and 4 sqrt 2 for gelu), tiny and subnormal arguments, and the edges.
+  std::vector<double> args;
+  for (int i = 0; i < 80000; ++i) args.push_back(-40.0 + 0.001 * i + 1e-5);
+  for (double x : {1.0, -1.0, 4.0, std::numbers::sqrt2, -4 * std::numbers::sqrt2, 3.92, 1e-30,
+                   -3e-39, 1e-45, 0.0, -0.0, 1e30, -1e30, kInf, -kInf, kNaN})
+    args.push_back(x);
+  const Tensor x = of(args, kFloat32);
+  const std::vector<float> in = x.to_vector<float>();
+  std::vector<float> want_erf, want_gelu, want_slope;
+  for (float f : in) {
+    const long double v = f;
+    const long double cdf = 0.5L * std::erfc(-v / std::sqrt(2.0L));
+    const long double density =
+        std::exp(-v * v / 2) / std::sqrt(2 * std::numbers::pi_v<long double>);
+    want_erf.push_back(static_cast<float>(std::erf(v)));
+    // gelu and gelu' at +-inf are NaN as PyTorch's x (1 + erf(x / sqrt 2)) / 2 and Phi + x phi.
+    want_gelu.push_back(v == -kInf ? NAN : static_cast<float>(v * cdf));
+    // (gelu' < 0 below -0.75, so an underflowed one is -0.)
+    const float slope = static_cast<float>(cdf + v * density);
+    want_slope.push_back(std::isinf(v) ? NAN : slope == 0.0f ? std::copysign(0.0f, f) : slope);
+  }
+  for (const bool contiguous : {true, false}) {
+    INFO((contiguous ? "contiguous" : "strided"));
+    const Tensor input = (contiguous ? x : noncontiguous(x)).detach().requires_grad_();
+    const Tensor y = gelu(input);
+    const Tensor slope = grad({y.sum()}, {input})[0];
+    check_float_rounding(in, erf(input.detach()).to_vector<float>(), want_erf, 10000);
+    check_float_rounding(in, y.to_vector<float>(), want_gelu, 10000);
+    check_float_rounding(in, slope.to_vector<float>(), want_slope, 10000);
+  }
+}
+
+TEST_CASE("float64 gelu keeps its relative accuracy in the negative tail", "[vectorized_kernels]") {
+  // x (1 + erf(x / sqrt 2)) / 2 loses every digit below about -8; x erfc(-x / sqrt 2) / 2 keeps
+  // all but those that the rounding of x / sqrt 2 costs (a relative x^2 ulps).
+  for (double v : {-5.0, -9.0, -20.0, -37.0}) {
+    const long double lv = v;
+    const long double want = lv * 0.5L * std::erfc(-lv / std::sqrt(2.0L));
+    const double got = gelu(of({v}, kFloat64)).item<double>();
+    INFO("x = " << v << ": " << got << ", want " << static_cast<double>(want));
+    CHECK(std::abs(got - want) <= (1e-15 + 2.5e-16 * v * v) * std::abs(want));
   }
 }

@@ -8,6 +8,7 @@
 #include "engine/backend/bessel_functions.hpp"
 #include "engine/backend/bessel_jy_functions.hpp"
 #include "engine/backend/cpu/cpu_backend.hpp"
+#include "engine/backend/cpu/float_erf.hpp"
 #include "engine/backend/cpu/float_tan.hpp"
 #include "engine/backend/cpu/loop.hpp"
 #include "engine/backend/gamma_functions.hpp"
@@ -184,7 +185,12 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
         return x;
       });
     case UnaryOp::Erf:
-      return unary_loop<T, T>(in, out, [](T x) { return std::erf(x); });
+      // Float takes float_erf_in_double, which GCC vectorizes along contiguous rows.
+      if constexpr (std::is_same_v<T, float>)
+        return unary_loop<T, T>(
+            in, out, [](float x) __attribute__((always_inline)) { return float_erf_in_double(x); });
+      else
+        return unary_loop<T, T>(in, out, [](T x) { return std::erf(x); });
     case UnaryOp::Expm1:
       return unary_loop<T, T>(in, out, [](T x) { return std::expm1(x); });
     case UnaryOp::Floor:
@@ -200,6 +206,22 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
       return tan_kernel<T>(in, out);
     case UnaryOp::Softplus:
       return softplus_kernel<T>(in, out);
+    case UnaryOp::Gelu:
+      if constexpr (std::is_same_v<T, float>)
+        return unary_loop<T, T>(
+            in, out,
+            [](float x) __attribute__((always_inline)) { return float_gelu_in_double(x); });
+      else
+        return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::gelu(x)); });
+    case UnaryOp::GeluDerivative:
+      if constexpr (std::is_same_v<T, float>)
+        return unary_loop<T, T>(
+            in, out, [](float x) __attribute__((always_inline)) {
+              return float_gelu_derivative_in_double(x);
+            });
+      else
+        return unary_loop<T, T>(in, out,
+                                [](T x) { return static_cast<T>(special::gelu_derivative(x)); });
     case UnaryOp::Asin:
       return unary_loop<T, T>(in, out, [](T x) { return std::asin(x); });
     case UnaryOp::Acos:
