@@ -231,6 +231,10 @@ MG_HD inline UnaryOut<kOp, T> unary_value(T x, T alpha, T beta, T gamma) {
     return static_cast<T>(special::gelu(x));
   } else if constexpr (kOp == UnaryOp::GeluDerivative) {
     return static_cast<T>(special::gelu_derivative(x));
+  } else if constexpr (kOp == UnaryOp::Elu) {
+    return x > T(0) ? x : alpha * math::expm1(x);
+  } else if constexpr (kOp == UnaryOp::EluDerivative) {
+    return x > T(0) ? T(1) : alpha * math::exp(x);
   } else if constexpr (kOp == UnaryOp::Ndtri) {
     return static_cast<T>(special::ndtri(x));
   } else {

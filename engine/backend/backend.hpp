@@ -143,6 +143,10 @@ enum class UnaryOp : uint8_t {
   /// exact (erf) gelu in one pass each way where its composition made a dozen.
   Gelu,
   GeluDerivative,
+  /// elu(x) = x for x > 0, alpha (e^x - 1) otherwise, and its derivative 1 for x > 0, alpha e^x
+  /// otherwise (alpha at 0, as PyTorch's): alpha in UnaryParams::alpha.
+  Elu,
+  EluDerivative,
   LogicalNot,
 };
 

@@ -1,7 +1,8 @@
 // The elementwise activations of torch.nn.functional beyond relu, tanh and sigmoid: gelu, silu,
 // mish, softplus, log_sigmoid, elu, selu and leaky_relu, composed of public differentiable ops
-// (no backward here, so every derivative order comes from the ops'), except for two fused
-// backend passes whose backwards are themselves compositions: log(1 + e^z) and the exact gelu.
+// (no backward here, so every derivative order comes from the ops'), except for fused backend
+// passes whose backwards are themselves compositions: log(1 + e^z), the exact gelu and elu, each
+// with its derivative.
 //
 // Note [saturated branches]
 // A composite that selects between two formulas with where() differentiates both: where's
@@ -9,9 +10,9 @@
 // those zeros by its local derivative. When the untaken branch overflows (exp(1000) = inf) that
 // product is 0 * inf = NaN, and the NaN reaches the input. So every overflowing function here
 // only sees the inputs of the region where its branch is taken: log1p_exp replaces the others by
-// 0, elu feeds expm1 with min(x, 0). In its own region such a substitute is the identity with
-// gradient 1 (a clamp passes the gradient at its bound too), so values and derivatives there are
-// exactly the unguarded formula's.
+// 0 (elu's single pass has no untaken branch to differentiate). In its own region such a substitute
+// is the identity with gradient 1 (a clamp passes the gradient at its bound too), so values and
+// derivatives there are exactly the unguarded formula's.
 #include <cmath>
 #include <numbers>
 
@@ -43,6 +44,17 @@ Tensor gelu_derivative(const Tensor& z) {
         const double inverse_sqrt_2pi = 1.0 / std::sqrt(2.0 * std::numbers::pi);
         return g * (exp(in_squared * -0.5) * inverse_sqrt_2pi) * (2.0 - in_squared);
       });
+}
+
+// elu'(z) = 1 for z > 0, alpha e^z otherwise, in one backend pass.
+Tensor elu_derivative(const Tensor& z, double alpha) {
+  // d elu'(z) = (elu'(z) - [z > 0]) dz: 0 for z > 0, alpha e^z otherwise (alpha at 0)
+  return detail::unary_with_input(
+      UnaryOp::EluDerivative, z, "elu_derivative", "EluDerivativeBackward",
+      [alpha](const Tensor& g, const Tensor& in) {
+        return g * (elu_derivative(in, alpha) - gt(in, 0.0).to(in.dtype()));
+      },
+      UnaryParams{.alpha = alpha});
 }
 
 }  // namespace
@@ -89,9 +101,12 @@ Tensor log_sigmoid(const Tensor& x) {
 
 Tensor elu(const Tensor& x, double alpha) {
   detail::check_floating(x, "elu");
-  // x for x > 0, alpha (e^x - 1) otherwise; expm1 sees min(x, 0) (Note [saturated branches]),
-  // and the gradient at 0 is alpha, as PyTorch's.
-  return where(gt(x, 0.0), x, expm1(clamp(x, std::nullopt, 0.0)) * alpha);
+  // x for x > 0, alpha (e^x - 1) otherwise, in one pass; d elu(x) = elu'(x) dx, alpha at 0 as
+  // PyTorch's.
+  return detail::unary_with_input(
+      UnaryOp::Elu, x, "elu", "EluBackward",
+      [alpha](const Tensor& g, const Tensor& in) { return g * elu_derivative(in, alpha); },
+      UnaryParams{.alpha = alpha});
 }
 
 Tensor selu(const Tensor& x) {

@@ -289,6 +289,8 @@ TEST_CASE("cuda unary: every op on float views, as the CPU computes it", "[cuda]
       {UnaryOp::Softplus, {}, kLibm},
       {UnaryOp::Gelu, {}, kLibm},
       {UnaryOp::GeluDerivative, {}, kLibm},
+      {UnaryOp::Elu, {0.7, 0, 0}, kLibm},
+      {UnaryOp::EluDerivative, {1.3, 0, 0}, kLibm},
       {UnaryOp::LogicalNot, {}, kExact},
   };
   for (DType dtype : {kFloat32, kFloat64}) {

@@ -1,10 +1,11 @@
-// The CPU backend's vectorized remainder, fmod and float tan, erf and gelu
-// (engine/backend/remainder_functions.hpp, engine/backend/cpu/float_tan.hpp, float_erf.hpp):
+// The CPU backend's vectorized remainder, fmod and float tan, erf, gelu, sinh and cosh
+// (engine/backend/remainder_functions.hpp, engine/backend/cpu/float_tan.hpp, float_erf.hpp,
+// float_exp_family.hpp):
 // remainders bit for bit what the C library's fmod gives (and PyTorch's remainder built on it),
 // signed zeros included, on the exact double path, the fmod fallback for large quotients and the
-// strided path; float32 tan, erf, gelu and gelu' within one unit in the last place of the correctly
-// rounded value (and equal to it nearly everywhere), near the poles, in the tails and past the
-// reduction bound too.
+// strided path; float32 tan, erf, gelu, gelu', sinh and cosh within one unit in the last place of
+// the correctly rounded value (and equal to it nearly everywhere), near the poles, in the tails and
+// past the reduction bound too.
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -278,5 +279,42 @@ TEST_CASE("float64 gelu keeps its relative accuracy in the negative tail", "[vec
     const double got = gelu(of({v}, kFloat64)).item<double>();
     INFO("x = " << v << ": " << got << ", want " << static_cast<double>(want));
     CHECK(std::abs(got - want) <= (1e-15 + 2.5e-16 * v * v) * std::abs(want));
+  }
+}
+
+TEST_CASE(
+    "float32 expm1, sinh, cosh, elu and elu' are within one ulp of the correctly rounded "
+    "value",
+    "[vectorized_kernels]") {
+  // A sweep over (-100, 100), through the series' joins at |x| = 1/2 and 1 and the overflows past
+  // 88.7 and 89.4, tiny and subnormal arguments, and the edges.
+  std::vector<double> args;
+  for (int i = 0; i < 100000; ++i) args.push_back(-100.0 + 0.002 * i + 1e-5);
+  for (double x : {1.0, -1.0, 89.41, 89.42, -89.42, 1e-30, -3e-39, 1e-45, 0.0, -0.0, 1e30, -1e30,
+                   kInf, -kInf, kNaN})
+    args.push_back(x);
+  const Tensor x = of(args, kFloat32);
+  const std::vector<float> in = x.to_vector<float>();
+  // elu's alpha rounded to float, as PyTorch's kernel takes it.
+  const long double alpha = 0.7f;
+  std::vector<float> want_expm1, want_sinh, want_cosh, want_elu, want_elu_slope;
+  for (float f : in) {
+    const long double v = f;
+    want_expm1.push_back(static_cast<float>(std::expm1(v)));
+    want_sinh.push_back(static_cast<float>(std::sinh(v)));
+    want_cosh.push_back(static_cast<float>(std::cosh(v)));
+    want_elu.push_back(v > 0 ? f : static_cast<float>(alpha * std::expm1(v)));
+    want_elu_slope.push_back(v > 0 ? 1.0f : static_cast<float>(alpha * std::exp(v)));
+  }
+  for (const bool contiguous : {true, false}) {
+    INFO((contiguous ? "contiguous" : "strided"));
+    const Tensor input = (contiguous ? x : noncontiguous(x)).detach().requires_grad_();
+    check_float_rounding(in, expm1(input.detach()).to_vector<float>(), want_expm1, 10000);
+    const Tensor y = sinh(input);
+    check_float_rounding(in, y.to_vector<float>(), want_sinh, 10000);
+    check_float_rounding(in, grad({y.sum()}, {input})[0].to_vector<float>(), want_cosh, 10000);
+    const Tensor z = elu(input, 0.7);
+    check_float_rounding(in, z.to_vector<float>(), want_elu, 10000);
+    check_float_rounding(in, grad({z.sum()}, {input})[0].to_vector<float>(), want_elu_slope, 10000);
   }
 }

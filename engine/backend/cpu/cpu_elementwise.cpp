@@ -9,6 +9,7 @@
 #include "engine/backend/bessel_jy_functions.hpp"
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/float_erf.hpp"
+#include "engine/backend/cpu/float_exp_family.hpp"
 #include "engine/backend/cpu/float_tan.hpp"
 #include "engine/backend/cpu/loop.hpp"
 #include "engine/backend/gamma_functions.hpp"
@@ -36,6 +37,18 @@ void unary_loop(const View& in, const View& out, F f) {
         *reinterpret_cast<O*>(p[0] + i * s[0]) = f(*reinterpret_cast<const I*>(p[1] + i * s[1]));
     }
   });
+}
+
+// Float tensors take kFloatFn, straight-line code in double (engine/backend/cpu/float_erf.hpp,
+// float_exp_family.hpp) forced inline so that GCC vectorizes it along contiguous rows; double
+// tensors take `fallback`.
+template <typename T, float (*kFloatFn)(float), typename Fallback>
+void unary_float_in_double(const View& in, const View& out, Fallback fallback) {
+  if constexpr (std::is_same_v<T, float>)
+    unary_loop<T, T>(
+        in, out, [](float x) __attribute__((always_inline)) { return kFloatFn(x); });
+  else
+    unary_loop<T, T>(in, out, fallback);
 }
 
 // Contiguous rows go through an Eigen array expression (vectorized exp/log/tanh/...).
@@ -185,14 +198,11 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
         return x;
       });
     case UnaryOp::Erf:
-      // Float takes float_erf_in_double, which GCC vectorizes along contiguous rows.
-      if constexpr (std::is_same_v<T, float>)
-        return unary_loop<T, T>(
-            in, out, [](float x) __attribute__((always_inline)) { return float_erf_in_double(x); });
-      else
-        return unary_loop<T, T>(in, out, [](T x) { return std::erf(x); });
+      return unary_float_in_double<T, float_erf_in_double>(in, out,
+                                                           [](T x) { return std::erf(x); });
     case UnaryOp::Expm1:
-      return unary_loop<T, T>(in, out, [](T x) { return std::expm1(x); });
+      return unary_float_in_double<T, float_expm1_in_double>(in, out,
+                                                             [](T x) { return std::expm1(x); });
     case UnaryOp::Floor:
       return unary_loop<T, T>(in, out, [](T x) { return std::floor(x); });
     case UnaryOp::Ceil:
@@ -207,31 +217,41 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
     case UnaryOp::Softplus:
       return softplus_kernel<T>(in, out);
     case UnaryOp::Gelu:
-      if constexpr (std::is_same_v<T, float>)
-        return unary_loop<T, T>(
-            in, out,
-            [](float x) __attribute__((always_inline)) { return float_gelu_in_double(x); });
-      else
-        return unary_loop<T, T>(in, out, [](T x) { return static_cast<T>(special::gelu(x)); });
+      return unary_float_in_double<T, float_gelu_in_double>(
+          in, out, [](T x) { return static_cast<T>(special::gelu(x)); });
     case UnaryOp::GeluDerivative:
-      if constexpr (std::is_same_v<T, float>)
-        return unary_loop<T, T>(
-            in, out, [](float x) __attribute__((always_inline)) {
-              return float_gelu_derivative_in_double(x);
-            });
-      else
-        return unary_loop<T, T>(in, out,
-                                [](T x) { return static_cast<T>(special::gelu_derivative(x)); });
+      return unary_float_in_double<T, float_gelu_derivative_in_double>(
+          in, out, [](T x) { return static_cast<T>(special::gelu_derivative(x)); });
     case UnaryOp::Asin:
       return unary_loop<T, T>(in, out, [](T x) { return std::asin(x); });
     case UnaryOp::Acos:
       return unary_loop<T, T>(in, out, [](T x) { return std::acos(x); });
     case UnaryOp::Atan:
       return unary_loop<T, T>(in, out, [](T x) { return std::atan(x); });
+    case UnaryOp::Elu:
+      if constexpr (std::is_same_v<T, float>)
+        return unary_loop<T, T>(
+            in, out, [alpha](float x) __attribute__((always_inline)) {
+              return float_elu_in_double(x, alpha);
+            });
+      else
+        return unary_loop<T, T>(in, out,
+                                [alpha](T x) { return x > T(0) ? x : alpha * std::expm1(x); });
+    case UnaryOp::EluDerivative:
+      if constexpr (std::is_same_v<T, float>)
+        return unary_loop<T, T>(
+            in, out, [alpha](float x) __attribute__((always_inline)) {
+              return float_elu_derivative_in_double(x, alpha);
+            });
+      else
+        return unary_loop<T, T>(in, out,
+                                [alpha](T x) { return x > T(0) ? T(1) : alpha * std::exp(x); });
     case UnaryOp::Sinh:
-      return unary_loop<T, T>(in, out, [](T x) { return std::sinh(x); });
+      return unary_float_in_double<T, float_sinh_in_double>(in, out,
+                                                            [](T x) { return std::sinh(x); });
     case UnaryOp::Cosh:
-      return unary_loop<T, T>(in, out, [](T x) { return std::cosh(x); });
+      return unary_float_in_double<T, float_cosh_in_double>(in, out,
+                                                            [](T x) { return std::cosh(x); });
     case UnaryOp::Asinh:
       return unary_loop<T, T>(in, out, [](T x) { return std::asinh(x); });
     case UnaryOp::Acosh:

@@ -5,43 +5,11 @@
 // CPU erf and gelu vectorized ones). The double evaluation errs by under 1e-13 relatively, far
 // below a float's half-unit of 3e-8, so the result is almost always the correctly rounded one: of
 // all 2^32 floats, erf differs from the correctly rounded value on 260, by one ulp.
-#include <bit>
 #include <cmath>
-#include <cstdint>
 
-#include "engine/backend/host_device.hpp"
+#include "engine/backend/cpu/straight_line_math.hpp"
 
 namespace metagrad::cpu {
-
-/// c_n x^n + ... + c_1 x + c_0 by Horner's rule, with the coefficients given from c_n down to c_0
-/// (unrolled at compile time, so that loops calling it vectorize).
-template <typename... Lower>
-MG_FORCE_INLINE double horner(double x, double leading, Lower... lower) {
-  double acc = leading;
-  ((acc = acc * x + lower), ...);
-  return acc;
-}
-
-/// e^m for a double m in [-708, 0], without branches: m = n ln2 + r with |r| <= ln2 / 2 by
-/// Cody-Waite reduction (the 32-bit head of ln2 times n is exact), e^r by its Taylor series to r^12
-/// (truncation under 2e-16), and 2^n put straight into the exponent bits.
-MG_FORCE_INLINE double exp_of_nonpositive(double m) {
-  constexpr double kLog2e = 0x1.71547652b82fep+0;
-  constexpr double kLn2Head = 0x1.62e42feep-1;         // ln 2 to 32 bits
-  constexpr double kLn2Tail = 0x1.a39ef35793c76p-33;   // ln 2 - head, to 53 bits
-  constexpr double kRoundingShift = 0x1.8p52;          // v + shift - shift = v rounded
-  const double shifted = m * kLog2e + kRoundingShift;  // n in the low bits of the significand
-  const double n = shifted - kRoundingShift;
-  const double r = (m - n * kLn2Head) - n * kLn2Tail;
-  const double e_r =
-      horner(r, 1.0 / 479001600, 1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320,
-             1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1.0, 1.0);
-  // The low 12 bits of shifted's significand hold n mod 4096, so shifting n + 1023 into place
-  // gives the bits of 2^n (n >= -1021 here, above the subnormals).
-  const double two_to_n =
-      std::bit_cast<double>((std::bit_cast<std::uint64_t>(shifted) + 1023) << 52);
-  return e_r * two_to_n;
-}
 
 /// erf(y) / y for |y| <= 1: a degree-10 fit in y^2 (relative error 2e-14).
 MG_FORCE_INLINE double erf_over_y_near_zero(double y) {
@@ -79,7 +47,7 @@ MG_FORCE_INLINE float float_erf_in_double(float xf) {
   const double x = xf;
   const double a = std::fabs(x);
   const double clamped = a < 4.0 ? a : 4.0;
-  const double erfc_a = exp_of_nonpositive(-(clamped * clamped)) * erfcx_from_one_to_four(clamped);
+  const double erfc_a = exp_in_double(-(clamped * clamped)) * erfcx_from_one_to_four(clamped);
   const double large = std::copysign(1.0 - erfc_a, x);
   // NaN fails a >= 1 and takes the near-zero branch, which gives NaN.
   return static_cast<float>(a >= 1.0 ? large : x * erf_over_y_near_zero(x));
@@ -97,7 +65,7 @@ MG_FORCE_INLINE double normal_cdf_of_float(double x) {
   const double erfcx_a = a < 4.0 ? erfcx_from_one_to_four(a < 1.0 ? 1.0 : a) : erfcx_from_four(a);
   const double minus_half_x2 = -0.5 * (x * x);
   const double tail =
-      0.5 * exp_of_nonpositive(minus_half_x2 > -708.0 ? minus_half_x2 : -708.0) * erfcx_a;
+      0.5 * exp_in_double(minus_half_x2 > -708.0 ? minus_half_x2 : -708.0) * erfcx_a;
   const double far = x > 0.0 ? 1.0 - tail : tail;
   return a >= 1.0 ? far : near_zero;
 }
@@ -114,7 +82,7 @@ MG_FORCE_INLINE float float_gelu_derivative_in_double(float xf) {
   const double x = xf;
   const double minus_half_x2 = -0.5 * (x * x);
   const double density =
-      kInverseSqrt2Pi * exp_of_nonpositive(minus_half_x2 > -708.0 ? minus_half_x2 : -708.0);
+      kInverseSqrt2Pi * exp_in_double(minus_half_x2 > -708.0 ? minus_half_x2 : -708.0);
   // Where e^(-x^2 / 2) underflows in double the result is 1 or -0 (the sign of x phi(x)), and
   // NaN at +-inf, where PyTorch's x phi(x) is inf * 0.
   const double beyond = x > 0.0 ? 1.0 + x * 0.0 : x * 0.0;
