@@ -1,9 +1,9 @@
-// The CPU backend's vectorized remainder, fmod and float tan, erf, gelu, sinh and cosh
-// (engine/backend/remainder_functions.hpp, engine/backend/cpu/float_tan.hpp, float_erf.hpp,
-// float_exp_family.hpp):
+// The CPU backend's vectorized remainder, fmod and float tan, erf, gelu, expm1, sinh, cosh, elu and
+// log1p (engine/backend/remainder_functions.hpp, engine/backend/cpu/float_tan.hpp, float_erf.hpp,
+// float_exp_family.hpp, float_log1p.hpp):
 // remainders bit for bit what the C library's fmod gives (and PyTorch's remainder built on it),
 // signed zeros included, on the exact double path, the fmod fallback for large quotients and the
-// strided path; float32 tan, erf, gelu, gelu', sinh and cosh within one unit in the last place of
+// strided path; each float32 function within one unit in the last place of
 // the correctly rounded value (and equal to it nearly everywhere), near the poles, in the tails and
 // past the reduction bound too.
 #include <bit>
@@ -317,4 +317,23 @@ TEST_CASE(
     check_float_rounding(in, z.to_vector<float>(), want_elu, 10000);
     check_float_rounding(in, grad({z.sum()}, {input})[0].to_vector<float>(), want_elu_slope, 10000);
   }
+}
+
+TEST_CASE("float32 log1p is within one ulp of the correctly rounded value",
+          "[vectorized_kernels]") {
+  // Arguments near -1 (where 1 + x is smallest), a sweep over (-1, 3), tiny arguments whose 1 + x
+  // rounds in double, large ones whose 1 + x rounds too, and the edges.
+  std::vector<double> args;
+  for (int i = 1; i < 20000; ++i) args.push_back(-1.0 + i * 0x1p-24);
+  for (int i = 0; i < 40000; ++i) args.push_back(-0.99995 + 1e-4 * i);
+  for (int e = -149; e <= 127; ++e)
+    for (double sign : {1.0, -1.0}) args.push_back(sign * std::ldexp(1.3, e));
+  for (double x : {-1.0, -2.0, 1e30, 3.4e38, 0x1p53, 0.0, -0.0, kInf, -kInf, kNaN})
+    args.push_back(x);
+  const Tensor x = of(args, kFloat32);
+  const std::vector<float> in = x.to_vector<float>();
+  std::vector<float> want;
+  for (float f : in) want.push_back(static_cast<float>(std::log1p(static_cast<long double>(f))));
+  check_float_rounding(in, log1p(x).to_vector<float>(), want, 10000);
+  check_float_rounding(in, log1p(noncontiguous(x)).to_vector<float>(), want, 10000);
 }

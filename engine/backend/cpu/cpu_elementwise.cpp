@@ -10,6 +10,7 @@
 #include "engine/backend/cpu/cpu_backend.hpp"
 #include "engine/backend/cpu/float_erf.hpp"
 #include "engine/backend/cpu/float_exp_family.hpp"
+#include "engine/backend/cpu/float_log1p.hpp"
 #include "engine/backend/cpu/float_tan.hpp"
 #include "engine/backend/cpu/loop.hpp"
 #include "engine/backend/gamma_functions.hpp"
@@ -40,8 +41,8 @@ void unary_loop(const View& in, const View& out, F f) {
 }
 
 // Float tensors take kFloatFn, straight-line code in double (engine/backend/cpu/float_erf.hpp,
-// float_exp_family.hpp) forced inline so that GCC vectorizes it along contiguous rows; double
-// tensors take `fallback`.
+// float_exp_family.hpp, float_log1p.hpp) forced inline so that GCC vectorizes it along contiguous
+// rows; double tensors take `fallback`.
 template <typename T, float (*kFloatFn)(float), typename Fallback>
 void unary_float_in_double(const View& in, const View& out, Fallback fallback) {
   if constexpr (std::is_same_v<T, float>)
@@ -153,7 +154,8 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
       return eigen_unary<T>(
           in, out, [](T x) { return std::log(x); }, [](const auto& a) { return a.log(); });
     case UnaryOp::Log1p:
-      return unary_loop<T, T>(in, out, [](T x) { return std::log1p(x); });
+      return unary_float_in_double<T, float_log1p_in_double>(in, out,
+                                                             [](T x) { return std::log1p(x); });
     case UnaryOp::Sqrt:
       return eigen_unary<T>(
           in, out, [](T x) { return std::sqrt(x); }, [](const auto& a) { return a.sqrt(); });
