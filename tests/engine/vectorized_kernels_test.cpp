@@ -1,6 +1,6 @@
-// The CPU backend's vectorized remainder, fmod and float tan, erf, gelu, expm1, sinh, cosh, elu and
-// log1p (engine/backend/remainder_functions.hpp, engine/backend/cpu/float_tan.hpp, float_erf.hpp,
-// float_exp_family.hpp, float_log1p.hpp):
+// The CPU backend's vectorized remainder, fmod and float tan, erf, gelu, expm1, sinh, cosh,
+// sigmoid, elu and log1p (engine/backend/remainder_functions.hpp, engine/backend/cpu/float_tan.hpp,
+// float_erf.hpp, float_exp_family.hpp, float_log1p.hpp):
 // remainders bit for bit what the C library's fmod gives (and PyTorch's remainder built on it),
 // signed zeros included, on the exact double path, the fmod fallback for large quotients and the
 // strided path; each float32 function within one unit in the last place of
@@ -283,7 +283,7 @@ TEST_CASE("float64 gelu keeps its relative accuracy in the negative tail", "[vec
 }
 
 TEST_CASE(
-    "float32 expm1, sinh, cosh, elu and elu' are within one ulp of the correctly rounded "
+    "float32 expm1, sinh, cosh, sigmoid, elu and elu' are within one ulp of the correctly rounded "
     "value",
     "[vectorized_kernels]") {
   // A sweep over (-100, 100), through the series' joins at |x| = 1/2 and 1 and the overflows past
@@ -297,9 +297,10 @@ TEST_CASE(
   const std::vector<float> in = x.to_vector<float>();
   // elu's alpha rounded to float, as PyTorch's kernel takes it.
   const long double alpha = 0.7f;
-  std::vector<float> want_expm1, want_sinh, want_cosh, want_elu, want_elu_slope;
+  std::vector<float> want_expm1, want_sinh, want_cosh, want_sigmoid, want_elu, want_elu_slope;
   for (float f : in) {
     const long double v = f;
+    want_sigmoid.push_back(static_cast<float>(1 / (1 + std::exp(-v))));
     want_expm1.push_back(static_cast<float>(std::expm1(v)));
     want_sinh.push_back(static_cast<float>(std::sinh(v)));
     want_cosh.push_back(static_cast<float>(std::cosh(v)));
@@ -310,6 +311,7 @@ TEST_CASE(
     INFO((contiguous ? "contiguous" : "strided"));
     const Tensor input = (contiguous ? x : noncontiguous(x)).detach().requires_grad_();
     check_float_rounding(in, expm1(input.detach()).to_vector<float>(), want_expm1, 10000);
+    check_float_rounding(in, sigmoid(input.detach()).to_vector<float>(), want_sigmoid, 10000);
     const Tensor y = sinh(input);
     check_float_rounding(in, y.to_vector<float>(), want_sinh, 10000);
     check_float_rounding(in, grad({y.sum()}, {input})[0].to_vector<float>(), want_cosh, 10000);

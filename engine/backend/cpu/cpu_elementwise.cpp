@@ -176,7 +176,8 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
       return eigen_unary<T>(
           in, out, [](T x) { return std::tanh(x); }, [](const auto& a) { return a.tanh(); });
     case UnaryOp::Sigmoid:
-      return unary_loop<T, T>(in, out, [](T x) { return T(1) / (T(1) + std::exp(-x)); });
+      return unary_float_in_double<T, float_sigmoid_in_double>(
+          in, out, [](T x) { return T(1) / (T(1) + std::exp(-x)); });
     case UnaryOp::Relu:
       return eigen_unary<T>(
           in, out, [](T x) { return x > T(0) ? x : T(0); },

@@ -1,6 +1,7 @@
 #pragma once
 
-// Functions of e^x for float arguments (expm1, sinh, cosh, and elu with its derivative) evaluated
+// Functions of e^x for float arguments (expm1, sinh, cosh, sigmoid, and elu with its derivative)
+// evaluated
 // in double with straight-line code that the compiler vectorizes (glibc's expm1f, sinhf and coshf
 // are scalar calls, and PyTorch's CPU versions vectorized ones). The double evaluation errs by a
 // few 1e-16 relatively, so the result is almost always the correctly rounded one.
@@ -33,6 +34,15 @@ MG_FORCE_INLINE double expm1_of_float(double x) {
 /// expm1(x) for any float x.
 MG_FORCE_INLINE float float_expm1_in_double(float x) {
   return static_cast<float>(expm1_of_float(x));
+}
+
+/// sigmoid(x) = 1 / (1 + e^-x) for any float x (NaN gives NaN), without branches; -x is clamped
+/// to exp_in_double's range, past which the float result is 0 or 1 anyway.
+MG_FORCE_INLINE float float_sigmoid_in_double(float x) {
+  // (NaN fails both comparisons and stays NaN.)
+  const double minus_x = -static_cast<double>(x);
+  const double clamped = minus_x > 709.0 ? 709.0 : (minus_x < -708.0 ? -708.0 : minus_x);
+  return static_cast<float>(1.0 / (1.0 + exp_in_double(clamped)));
 }
 
 /// elu(x) = x for x > 0, alpha (e^x - 1) otherwise, for any float x and a float alpha.
