@@ -137,7 +137,9 @@ MG_HD inline UnaryOut<kOp, T> unary_value(T x, T alpha, T beta, T gamma) {
   } else if constexpr (kOp == UnaryOp::Tanh) {
     return math::tanh(x);
   } else if constexpr (kOp == UnaryOp::Sigmoid) {
-    return T(1) / (T(1) + math::exp(-x));
+    // In double, rounded once, as the CPU backend's float kernel: float32 compositions such as
+    // 1 - sigmoid(x) then agree between the backends.
+    return static_cast<T>(1.0 / (1.0 + ::exp(-static_cast<double>(x))));
   } else if constexpr (kOp == UnaryOp::Relu) {
     // NaN and -0 stay, as in the CPU's contiguous rows (Eigen's max(x, 0); its strided rows,
     // x > 0 ? x : 0, give 0 for both) and in PyTorch.
