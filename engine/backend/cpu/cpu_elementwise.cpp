@@ -8,6 +8,7 @@
 #include "engine/backend/bessel_functions.hpp"
 #include "engine/backend/bessel_jy_functions.hpp"
 #include "engine/backend/cpu/cpu_backend.hpp"
+#include "engine/backend/cpu/float_atan.hpp"
 #include "engine/backend/cpu/float_erf.hpp"
 #include "engine/backend/cpu/float_exp_family.hpp"
 #include "engine/backend/cpu/float_log1p.hpp"
@@ -40,9 +41,9 @@ void unary_loop(const View& in, const View& out, F f) {
   });
 }
 
-// Float tensors take kFloatFn, straight-line code in double (engine/backend/cpu/float_erf.hpp,
-// float_exp_family.hpp, float_log1p.hpp) forced inline so that GCC vectorizes it along contiguous
-// rows; double tensors take `fallback`.
+// Float tensors take kFloatFn, straight-line code in double (engine/backend/cpu/float_atan.hpp,
+// float_erf.hpp, float_exp_family.hpp, float_log1p.hpp) forced inline so that GCC vectorizes it
+// along contiguous rows; double tensors take `fallback`.
 template <typename T, float (*kFloatFn)(float), typename Fallback>
 void unary_float_in_double(const View& in, const View& out, Fallback fallback) {
   if constexpr (std::is_same_v<T, float>)
@@ -230,7 +231,8 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
     case UnaryOp::Acos:
       return unary_loop<T, T>(in, out, [](T x) { return std::acos(x); });
     case UnaryOp::Atan:
-      return unary_loop<T, T>(in, out, [](T x) { return std::atan(x); });
+      return unary_float_in_double<T, float_atan_in_double>(in, out,
+                                                            [](T x) { return std::atan(x); });
     case UnaryOp::Elu:
       if constexpr (std::is_same_v<T, float>)
         return unary_loop<T, T>(
