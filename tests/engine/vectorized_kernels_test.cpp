@@ -160,6 +160,18 @@ void check_float_rounding(const std::vector<float>& in, const std::vector<float>
   CHECK(exact >= finite - finite / exact_share_missed);
 }
 
+// op of float32 `args`, contiguous and strided, against `reference` in long double rounded to
+// float, as check_float_rounding.
+template <typename Op, typename Reference>
+void check_float_unary(const std::vector<double>& args, Op op, Reference reference) {
+  const Tensor x = of(args, kFloat32);
+  const std::vector<float> in = x.to_vector<float>();
+  std::vector<float> want;
+  for (float f : in) want.push_back(static_cast<float>(reference(static_cast<long double>(f))));
+  check_float_rounding(in, op(x).to_vector<float>(), want, 10000);
+  check_float_rounding(in, op(noncontiguous(x)).to_vector<float>(), want, 10000);
+}
+
 }  // namespace
 
 TEST_CASE("float32 remainder and fmod give fmod's bits on every path", "[vectorized_kernels]") {
@@ -332,12 +344,8 @@ TEST_CASE("float32 log1p is within one ulp of the correctly rounded value",
     for (double sign : {1.0, -1.0}) args.push_back(sign * std::ldexp(1.3, e));
   for (double x : {-1.0, -2.0, 1e30, 3.4e38, 0x1p53, 0.0, -0.0, kInf, -kInf, kNaN})
     args.push_back(x);
-  const Tensor x = of(args, kFloat32);
-  const std::vector<float> in = x.to_vector<float>();
-  std::vector<float> want;
-  for (float f : in) want.push_back(static_cast<float>(std::log1p(static_cast<long double>(f))));
-  check_float_rounding(in, log1p(x).to_vector<float>(), want, 10000);
-  check_float_rounding(in, log1p(noncontiguous(x)).to_vector<float>(), want, 10000);
+  check_float_unary(
+      args, [](const Tensor& t) { return log1p(t); }, [](long double v) { return std::log1p(v); });
 }
 
 TEST_CASE("float32 atan is within one ulp of the correctly rounded value", "[vectorized_kernels]") {
@@ -350,10 +358,6 @@ TEST_CASE("float32 atan is within one ulp of the correctly rounded value", "[vec
   for (double x : {0.41421356, 0.41421357, 2.4142135, 2.4142137, 1.0, -1.0, 0.0, -0.0, 3.4e38, kInf,
                    -kInf, kNaN})
     args.push_back(x);
-  const Tensor x = of(args, kFloat32);
-  const std::vector<float> in = x.to_vector<float>();
-  std::vector<float> want;
-  for (float f : in) want.push_back(static_cast<float>(std::atan(static_cast<long double>(f))));
-  check_float_rounding(in, atan(x).to_vector<float>(), want, 10000);
-  check_float_rounding(in, atan(noncontiguous(x)).to_vector<float>(), want, 10000);
+  check_float_unary(
+      args, [](const Tensor& t) { return atan(t); }, [](long double v) { return std::atan(v); });
 }

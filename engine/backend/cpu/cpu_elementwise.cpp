@@ -53,6 +53,16 @@ void unary_float_in_double(const View& in, const View& out, Fallback fallback) {
     unary_loop<T, T>(in, out, fallback);
 }
 
+// unary_float_in_double for a function of x and the op's alpha.
+template <typename T, float (*kFloatFn)(float, double), typename Fallback>
+void unary_float_in_double_with_alpha(const View& in, const View& out, T alpha, Fallback fallback) {
+  if constexpr (std::is_same_v<T, float>)
+    unary_loop<T, T>(
+        in, out, [alpha](float x) __attribute__((always_inline)) { return kFloatFn(x, alpha); });
+  else
+    unary_loop<T, T>(in, out, fallback);
+}
+
 // Contiguous rows go through an Eigen array expression (vectorized exp/log/tanh/...).
 template <typename T, typename Scalar, typename Expr>
 void eigen_unary(const View& in, const View& out, Scalar scalar, Expr expr) {
@@ -234,23 +244,11 @@ void unary_floating(UnaryOp op, const View& in, const View& out, UnaryParams prm
       return unary_float_in_double<T, float_atan_in_double>(in, out,
                                                             [](T x) { return std::atan(x); });
     case UnaryOp::Elu:
-      if constexpr (std::is_same_v<T, float>)
-        return unary_loop<T, T>(
-            in, out, [alpha](float x) __attribute__((always_inline)) {
-              return float_elu_in_double(x, alpha);
-            });
-      else
-        return unary_loop<T, T>(in, out,
-                                [alpha](T x) { return x > T(0) ? x : alpha * std::expm1(x); });
+      return unary_float_in_double_with_alpha<T, float_elu_in_double>(
+          in, out, alpha, [alpha](T x) { return x > T(0) ? x : alpha * std::expm1(x); });
     case UnaryOp::EluDerivative:
-      if constexpr (std::is_same_v<T, float>)
-        return unary_loop<T, T>(
-            in, out, [alpha](float x) __attribute__((always_inline)) {
-              return float_elu_derivative_in_double(x, alpha);
-            });
-      else
-        return unary_loop<T, T>(in, out,
-                                [alpha](T x) { return x > T(0) ? T(1) : alpha * std::exp(x); });
+      return unary_float_in_double_with_alpha<T, float_elu_derivative_in_double>(
+          in, out, alpha, [alpha](T x) { return x > T(0) ? T(1) : alpha * std::exp(x); });
     case UnaryOp::Sinh:
       return unary_float_in_double<T, float_sinh_in_double>(in, out,
                                                             [](T x) { return std::sinh(x); });
