@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "engine/backend/host_device.hpp"
+#include "engine/backend/cpu/straight_line_math.hpp"
 
 namespace metagrad::cpu {
 
@@ -34,19 +34,10 @@ MG_FORCE_INLINE float float_tan_in_double(float xf) {
   const double r2 = r * r;
   // sin r = r (1 - r^2/3! + ... + r^12/13!);  cos r = 1 - r^2/2! + ... + r^14/14!. (sin r as a
   // product keeps the sign of r = -0 for x = -0.)
-  const double sin_r =
-      r * (1.0 +
-           r2 * (-1.0 / 6 +
-                 r2 * (1.0 / 120 + r2 * (-1.0 / 5040 +
-                                         r2 * (1.0 / 362880 + r2 * (-1.0 / 39916800 +
-                                                                    r2 * (1.0 / 6227020800.0)))))));
-  const double cos_r =
-      1.0 + r2 * (-1.0 / 2 +
-                  r2 * (1.0 / 24 +
-                        r2 * (-1.0 / 720 +
-                              r2 * (1.0 / 40320 +
-                                    r2 * (-1.0 / 3628800 +
-                                          r2 * (1.0 / 479001600 + r2 * (-1.0 / 87178291200.0)))))));
+  const double sin_r = r * horner(r2, 1.0 / 6227020800.0, -1.0 / 39916800, 1.0 / 362880,
+                                  -1.0 / 5040, 1.0 / 120, -1.0 / 6, 1.0);
+  const double cos_r = horner(r2, -1.0 / 87178291200.0, 1.0 / 479001600, -1.0 / 3628800,
+                              1.0 / 40320, -1.0 / 720, 1.0 / 24, -1.0 / 2, 1.0);
   // One division of selected operands, so that the loop vectorizes.
   const bool odd = (std::bit_cast<std::uint64_t>(shifted) & 1) != 0;
   return static_cast<float>((odd ? -cos_r : sin_r) / (odd ? sin_r : cos_r));

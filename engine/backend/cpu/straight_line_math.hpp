@@ -1,8 +1,8 @@
 #pragma once
 
-// Building blocks of the vectorized float kernels that evaluate in double (float_atan.hpp,
-// float_erf.hpp, float_exp_family.hpp, float_log1p.hpp): straight-line code without calls or
-// branches, which GCC vectorizes along contiguous rows, accurate to a few double ulps.
+// Building blocks of the vectorized float kernels that evaluate in double (float_tan.hpp,
+// float_atan.hpp, float_erf.hpp, float_exp_family.hpp, float_log1p.hpp): straight-line code without
+// calls or branches, which GCC vectorizes along contiguous rows, accurate to a few double ulps.
 #include <bit>
 #include <cstdint>
 
